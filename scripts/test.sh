@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, type-checks, then runs Jest against a real
+# FerretDB that the test set-up starts on a free port with a throwaway data folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx tsc -p tsconfig.json --noEmit
+npx jest --ci "$@"

@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { resolvePrincipal } from './auth/middleware';
+import { config } from './core/config';
+import { csrfProtection } from './core/csrf';
+import { errorHandler } from './core/error-handler';
+import { NotFoundError } from './core/errors';
+import { ApiRouter } from './core/http';
+import { idempotency } from './core/idempotency';
+import { logger } from './core/logger';
+import { MongooseSessionStore } from './core/session-store';
+import { setupViews } from './core/views';
+import { pingDb } from './core/db';
+import { registerApi } from './routes';
+import { webRouter } from './web/routes';
+import { openApiDocument } from './core/openapi';
+
+export const SESSION_COOKIE = 'msa.sid';
+
+export function createApp(): Express {
+  const cfg = config();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', cfg.TRUST_PROXY);
+  app.set('query parser', 'simple');
+  setupViews(app);
+
+  app.use((req, res, next) => {
+    req.requestId = req.get('x-request-id')?.slice(0, 64) || crypto.randomUUID();
+    res.set('X-Request-Id', req.requestId);
+    next();
+  });
+  app.use(pinoHttp({ logger, genReqId: (req) => (req as express.Request).requestId ?? crypto.randomUUID(), autoLogging: cfg.LOG_LEVEL !== 'silent' }));
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'style-src': ["'self'"], 'script-src': ["'self'"], 'form-action': ["'self'"], 'frame-ancestors': ["'none'"] } },
+    strictTransportSecurity: cfg.SECURE_COOKIES,
+  }));
+  app.use(cookieParser());
+
+  app.get('/healthz', (_req, res, next) => {
+    pingDb()
+      .then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', db: ok ? 'ok' : 'down' }))
+      .catch(next);
+  });
+  app.use('/static', express.static(path.join(cfg.projectRoot, 'public'), { maxAge: cfg.NODE_ENV === 'production' ? '1d' : 0 }));
+
+  app.use('/api/v1', apiRouter());
+  app.use('/api', (req, _res, next) => next(new NotFoundError('Route')));
+
+  app.use(express.urlencoded({ extended: false, limit: cfg.JSON_BODY_LIMIT, parameterLimit: 500 }));
+  app.use(session({
+    name: SESSION_COOKIE,
+    secret: cfg.sessionSecret,
+    store: new MongooseSessionStore(cfg.SESSION_TTL_HOURS * 3600_000),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: cfg.SECURE_COOKIES, maxAge: cfg.SESSION_TTL_HOURS * 3600_000 },
+  }));
+  app.use(resolvePrincipal);
+  app.use(csrfProtection);
+  app.use(webRouter());
+  app.use((req, _res, next) => next(new NotFoundError('Page')));
+  app.use(errorHandler);
+  return app;
+}
+
+function apiRouter(): express.Router {
+  const cfg = config();
+  const router = express.Router();
+  router.use(express.json({ limit: cfg.JSON_BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] }));
+  router.use(resolvePrincipal);
+  router.use(idempotency);
+  const api = new ApiRouter('/api/v1');
+  registerApi(api);
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(api.routes));
+  });
+  router.use(api.router);
+  return router;
+}

@@ -1,0 +1,33 @@
+import type { NextFunction, Request, Response } from 'express';
+import { UnauthorizedError } from '../core/errors';
+import { principalFromToken, principalFromUserId } from './service';
+
+/**
+ * Resolves the caller: a bearer token for the API, the database-backed session for web pages.
+ * An invalid bearer token is an error (401) rather than silently anonymous.
+ */
+export async function resolvePrincipal(req: Request, _res: Response, next: NextFunction): Promise<void> {
+  try {
+    const header = req.headers.authorization;
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw new UnauthorizedError('Malformed Authorization header', 'invalid_token');
+      req.principal = await principalFromToken(m[1]);
+    } else if (req.session?.userId) {
+      const p = await principalFromUserId(req.session.userId);
+      if (p) req.principal = p;
+      else delete req.session.userId;
+    }
+    next();
+  } catch (e) {
+    next(e);
+  }
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: string;
+    csrfToken?: string;
+    flash?: { type: 'ok' | 'error'; text: string };
+  }
+}

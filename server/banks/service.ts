@@ -1,0 +1,151 @@
+import { Types } from 'mongoose';
+import { assertBankVisible, isBankRole, scopeFilter, type Principal } from '../core/access';
+import { upsertAllOrNothing, validateRows, type ImportResult } from '../core/bulk-import';
+import { config } from '../core/config';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import { readTabular } from '../core/tabular';
+import { Bank, Branch, Staff } from './model';
+import { branchRow, staffRow, type BranchInput, type CreateBankInput, type StaffInput, type UpdateBankInput } from './schema';
+
+export interface BankView { id: string; code: string; name: string; timezone: string; language: string; reportRecipients: string[] }
+export interface BranchView { id: string; bankId: string; code: string; name: string; region: string; city?: string | null; active: boolean }
+export interface StaffView { id: string; bankId: string; employeeId: string; name: string; branchCode: string; region: string; position?: string | null; active: boolean }
+
+type WithId = { _id: unknown };
+const bankView = (b: WithId & Omit<BankView, 'id'>): BankView => ({ id: String(b._id), code: b.code, name: b.name, timezone: b.timezone, language: b.language, reportRecipients: b.reportRecipients });
+const branchView = (b: WithId & { bankId: unknown } & Omit<BranchView, 'id' | 'bankId'>): BranchView => ({ id: String(b._id), bankId: String(b.bankId), code: b.code, name: b.name, region: b.region, city: b.city ?? undefined, active: b.active });
+const staffView = (s: WithId & { bankId: unknown } & Omit<StaffView, 'id' | 'bankId'>): StaffView => ({ id: String(s._id), bankId: String(s.bankId), employeeId: s.employeeId, name: s.name, branchCode: s.branchCode, region: s.region, position: s.position ?? undefined, active: s.active });
+
+function duplicate(field: string, value: string): ConflictError {
+  return new ConflictError(`${field} "${value}" already exists`, 'duplicate', [{ field, message: 'already exists' }]);
+}
+
+/** Loads a bank the caller may see, or 404 (ids that are not ObjectIds are simply not found). */
+export async function getBank(p: Principal, bankId: string): Promise<BankView> {
+  if (!Types.ObjectId.isValid(bankId)) throw new NotFoundError('Bank');
+  assertBankVisible(p, bankId);
+  const bank = await Bank.findById(bankId).lean();
+  if (!bank) throw new NotFoundError('Bank');
+  return bankView(bank);
+}
+
+export async function listBanks(p: Principal): Promise<BankView[]> {
+  const filter = isBankRole(p.role) ? { _id: p.bankId } : {};
+  return (await Bank.find(filter).sort({ code: 1 }).lean()).map(bankView);
+}
+
+export async function createBank(input: CreateBankInput): Promise<BankView> {
+  if (await Bank.exists({ code: input.code })) throw duplicate('code', input.code);
+  try {
+    return bankView((await Bank.create(input)).toObject());
+  } catch (e) {
+    if ((e as { code?: number }).code === 11000) throw duplicate('code', input.code);
+    throw e;
+  }
+}
+
+export async function updateBank(p: Principal, bankId: string, input: UpdateBankInput): Promise<BankView> {
+  await getBank(p, bankId);
+  const bank = await Bank.findByIdAndUpdate(bankId, { $set: input }, { new: true }).lean();
+  if (!bank) throw new NotFoundError('Bank');
+  return bankView(bank);
+}
+
+export async function createBranch(p: Principal, bankId: string, input: BranchInput): Promise<BranchView> {
+  await getBank(p, bankId);
+  if (await Branch.exists({ bankId, code: input.code })) throw duplicate('code', input.code);
+  try {
+    return branchView((await Branch.create({ ...input, bankId })).toObject());
+  } catch (e) {
+    if ((e as { code?: number }).code === 11000) throw duplicate('code', input.code);
+    throw e;
+  }
+}
+
+export async function listBranches(p: Principal, bankId: string, filter: { region?: string } = {}): Promise<BranchView[]> {
+  await getBank(p, bankId);
+  const q: Record<string, unknown> = { bankId, ...scopeFilter(p, 'code') };
+  if (filter.region) q.region = filter.region;
+  return (await Branch.find(q).sort({ region: 1, code: 1 }).lean()).map(branchView);
+}
+
+export async function getBranch(p: Principal, bankId: string, code: string): Promise<BranchView> {
+  await getBank(p, bankId);
+  const b = await Branch.findOne({ bankId, code, ...scopeFilter(p, 'code') }).lean();
+  if (!b) throw new NotFoundError('Branch');
+  return branchView(b);
+}
+
+export async function listRegions(p: Principal, bankId: string): Promise<string[]> {
+  const branches = await listBranches(p, bankId);
+  return [...new Set(branches.map((b) => b.region))].sort();
+}
+
+async function branchRegions(bankId: string): Promise<Map<string, string>> {
+  const rows = await Branch.find({ bankId }, { code: 1, region: 1 }).lean();
+  return new Map(rows.map((r) => [r.code, r.region]));
+}
+
+export async function createStaff(p: Principal, bankId: string, input: StaffInput): Promise<StaffView> {
+  await getBank(p, bankId);
+  const branch = await Branch.findOne({ bankId, code: input.branchCode }).lean();
+  if (!branch) throw new ValidationError([{ field: 'branchCode', message: `no branch "${input.branchCode}" in this bank` }]);
+  if (await Staff.exists({ bankId, employeeId: input.employeeId })) throw duplicate('employeeId', input.employeeId);
+  try {
+    return staffView((await Staff.create({ ...input, bankId, region: branch.region })).toObject());
+  } catch (e) {
+    if ((e as { code?: number }).code === 11000) throw duplicate('employeeId', input.employeeId);
+    throw e;
+  }
+}
+
+export async function listStaff(p: Principal, bankId: string, filter: { branchCode?: string } = {}): Promise<StaffView[]> {
+  await getBank(p, bankId);
+  const scoped: Record<string, unknown> = { bankId, ...scopeFilter(p) };
+  const q = filter.branchCode ? { $and: [scoped, { branchCode: filter.branchCode }] } : scoped;
+  return (await Staff.find(q).sort({ branchCode: 1, employeeId: 1 }).lean()).map(staffView);
+}
+
+const rejected = (errors: ImportResult['errors']): ImportResult => ({ created: 0, updated: 0, errors, rejected: true });
+
+/** Branch import: every row is checked first; a file with any bad row writes nothing. */
+export async function importBranches(p: Principal, bankId: string, file: Buffer): Promise<ImportResult> {
+  await getBank(p, bankId);
+  const rows = await readTabular(file, { required: ['code', 'name', 'region'], optional: ['city'] }, config().IMPORT_MAX_ROWS);
+  const { valid, errors } = validateRows(rows, branchRow, (b) => b.code);
+  if (errors.length) return rejected(errors);
+  const bankOid = new Types.ObjectId(bankId);
+  const result = await upsertAllOrNothing(Branch, valid.map(({ value }) => ({
+    filter: { bankId: bankOid, code: value.code },
+    set: { bankId: bankOid, code: value.code, name: value.name, region: value.region, ...(value.city ? { city: value.city } : {}), active: true },
+  })));
+  await syncStaffRegions(bankId);
+  return { ...result, errors: [], rejected: false };
+}
+
+/** A branch moved to another region takes its staff along (staff carry the region for scope filters). */
+async function syncStaffRegions(bankId: string): Promise<void> {
+  const regions = await branchRegions(bankId);
+  const byRegion = new Map<string, string[]>();
+  for (const [code, region] of regions) byRegion.set(region, [...(byRegion.get(region) ?? []), code]);
+  for (const [region, codes] of byRegion) {
+    await Staff.updateMany({ bankId, branchCode: { $in: codes }, region: { $ne: region } }, { $set: { region } });
+  }
+}
+
+export async function importStaff(p: Principal, bankId: string, file: Buffer): Promise<ImportResult> {
+  await getBank(p, bankId);
+  const rows = await readTabular(file, { required: ['employeeId', 'name', 'branchCode'], optional: ['position'] }, config().IMPORT_MAX_ROWS);
+  const { valid, errors } = validateRows(rows, staffRow, (s) => s.employeeId);
+  const regions = await branchRegions(bankId);
+  for (const v of valid) {
+    if (!regions.has(v.value.branchCode)) errors.push({ row: v.row, message: `branchCode: no branch "${v.value.branchCode}" in this bank` });
+  }
+  if (errors.length) return rejected(errors.sort((a, b) => a.row - b.row));
+  const bankOid = new Types.ObjectId(bankId);
+  const result = await upsertAllOrNothing(Staff, valid.map(({ value }) => ({
+    filter: { bankId: bankOid, employeeId: value.employeeId },
+    set: { bankId: bankOid, employeeId: value.employeeId, name: value.name, branchCode: value.branchCode, region: regions.get(value.branchCode) as string, ...(value.position ? { position: value.position } : {}), active: true },
+  })));
+  return { ...result, errors: [], rejected: false };
+}

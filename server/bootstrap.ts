@@ -1,0 +1,19 @@
+import { config } from './core/config';
+import { connectDb, disconnectDb } from './core/db';
+import { logger } from './core/logger';
+import { ensureFirstAdmin } from './users/service';
+
+// Every model must be registered before indexes are ensured.
+import './models';
+
+/** Connects the database (starting the embedded one when needed) and creates the first admin. */
+export async function startServices(): Promise<void> {
+  const db = await connectDb();
+  logger.info({ embedded: db.embedded }, 'database connected');
+  const admin = await ensureFirstAdmin(config().ADMIN_EMAIL, config().ADMIN_PASSWORD);
+  if (admin) logger.info({ email: admin.email }, 'first admin created from ADMIN_EMAIL');
+}
+
+export async function stopServices(): Promise<void> {
+  await disconnectDb();
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const projectRoot = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.string().url().optional(),
+    MONGODB_URI: z.string().startsWith('mongodb').optional(),
+    DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('mystery_shopper'),
+    DATA_DIR: z.string().default(path.join(projectRoot, 'data')),
+    FERRETDB_BIN: z.string().default(path.join(projectRoot, '.tools', 'bin', 'ferretdb')),
+    FERRETDB_PORT: z.coerce.number().int().min(0).max(65535).default(27027),
+    SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+    SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+    TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+    ADMIN_EMAIL: z.string().email().optional(),
+    ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+    LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+    JSON_BODY_LIMIT: z.string().default('256kb'),
+    IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+    IMPORT_MAX_ROWS: z.coerce.number().int().positive().default(20000),
+    UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+    UPLOAD_MAX_FILES: z.coerce.number().int().positive().default(20),
+    TRUST_PROXY: bool.default('false'),
+    SECURE_COOKIES: bool.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SESSION_SECRET'], message: 'required in production' });
+    }
+  });
+
+export type Config = z.infer<typeof envSchema> & { projectRoot: string; sessionSecret: string; publicUrl: string };
+
+const DEV_ADMIN_EMAIL = 'admin@demo.local';
+const DEV_ADMIN_PASSWORD = 'Admin-demo-2026';
+/** Only for non-production runs; production refuses to start without SESSION_SECRET. */
+const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000';
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const dev = c.NODE_ENV !== 'production';
+  return {
+    ...c,
+    ADMIN_EMAIL: c.ADMIN_EMAIL ?? (dev ? DEV_ADMIN_EMAIL : undefined),
+    ADMIN_PASSWORD: c.ADMIN_PASSWORD ?? (dev ? DEV_ADMIN_PASSWORD : undefined),
+    SECURE_COOKIES: c.SECURE_COOKIES ?? c.NODE_ENV === 'production',
+    projectRoot,
+    sessionSecret: c.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    publicUrl: c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`,
+  };
+}
+
+let current: Config | undefined;
+
+/** The process-wide configuration, parsed once on first use. */
+export function config(): Config {
+  current ??= loadConfig();
+  return current;
+}
+
+/** Tests and the CLI replace the configuration before the app is built. */
+export function setConfig(next: Config): void {
+  current = next;
+}

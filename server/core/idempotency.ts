@@ -1,0 +1,81 @@
+import type { NextFunction, Request, Response } from 'express';
+import { Schema, model } from 'mongoose';
+import { ConflictError, ValidationError } from './errors';
+
+/**
+ * API rule: a POST repeating an earlier Idempotency-Key of the same user returns the first result
+ * and creates nothing new. The key is claimed before the work starts (unique index), and the result
+ * is recorded before the response is sent, so an acknowledged result is always replayable.
+ */
+const idempotencySchema = new Schema(
+  {
+    userId: { type: String, required: true },
+    key: { type: String, required: true },
+    method: { type: String, required: true },
+    path: { type: String, required: true },
+    state: { type: String, enum: ['pending', 'done'], required: true },
+    responseStatus: { type: Number },
+    responseBody: { type: String },
+    claimedAt: { type: Date, required: true },
+  },
+  { timestamps: true },
+);
+idempotencySchema.index({ userId: 1, key: 1 }, { unique: true });
+export const IdempotencyRecord = model('IdempotencyRecord', idempotencySchema);
+
+/** A claim older than this belongs to a request that died; a retry may take it over. */
+const STALE_MS = 2 * 60_000;
+
+export async function idempotency(req: Request, res: Response, next: NextFunction): Promise<void> {
+  const key = req.get('idempotency-key');
+  if (req.method !== 'POST' || !key || !req.principal) return next();
+  try {
+    if (key.length > 200) throw new ValidationError([{ field: 'Idempotency-Key', message: 'at most 200 characters' }]);
+    const userId = req.principal.id;
+    const path = req.originalUrl.split('?')[0];
+    const replayed = await claimOrReplay(userId, key, path, res);
+    if (replayed) return;
+    captureResult(userId, key, res);
+    next();
+  } catch (e) {
+    next(e);
+  }
+}
+
+async function claimOrReplay(userId: string, key: string, path: string, res: Response): Promise<boolean> {
+  try {
+    await IdempotencyRecord.create({ userId, key, method: 'POST', path, state: 'pending', claimedAt: new Date() });
+    return false;
+  } catch (e) {
+    if ((e as { code?: number }).code !== 11000) throw e;
+  }
+  const rec = await IdempotencyRecord.findOne({ userId, key });
+  if (!rec) return claimOrReplay(userId, key, path, res);
+  if (rec.path !== path) throw new ConflictError('This Idempotency-Key was used for another request', 'idempotency_key_reused');
+  if (rec.state === 'done') {
+    res.status(rec.responseStatus ?? 200).set('Idempotent-Replayed', 'true').type('application/json').send(rec.responseBody ?? 'null');
+    return true;
+  }
+  if (Date.now() - rec.claimedAt.getTime() < STALE_MS) {
+    throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
+  }
+  const taken = await IdempotencyRecord.updateOne({ _id: rec._id, state: 'pending', claimedAt: rec.claimedAt }, { $set: { claimedAt: new Date() } });
+  if (taken.modifiedCount !== 1) throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
+  return false;
+}
+
+function captureResult(userId: string, key: string, res: Response): void {
+  const originalJson = res.json.bind(res);
+  res.json = ((body: unknown) => {
+    const status = res.statusCode;
+    const store =
+      status >= 200 && status < 300
+        ? IdempotencyRecord.updateOne({ userId, key }, { $set: { state: 'done', responseStatus: status, responseBody: JSON.stringify(body) } })
+        : IdempotencyRecord.deleteOne({ userId, key, state: 'pending' }); // failures may be corrected and retried
+    store.then(
+      () => originalJson(body),
+      () => originalJson(body),
+    );
+    return res;
+  }) as Response['json'];
+}

@@ -1,0 +1,39 @@
+import { z, type ZodTypeAny } from 'zod';
+import { BadRequestError, ValidationError, type ErrorDetail } from './errors';
+
+export function zodDetails(error: z.ZodError): ErrorDetail[] {
+  return error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message, code: i.code }));
+}
+
+/** Body rules: not a JSON object is malformed (400); an object that breaks a rule is 422 with each field. */
+export function parseBody<S extends ZodTypeAny>(schema: S, body: unknown): z.output<S> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequestError('The request body must be a JSON object', [], 'malformed_body');
+  }
+  const r = schema.safeParse(body);
+  if (!r.success) throw new ValidationError(zodDetails(r.error));
+  return r.data;
+}
+
+export function parseQuery<S extends ZodTypeAny>(schema: S, query: unknown): z.output<S> {
+  const r = schema.safeParse(query ?? {});
+  if (!r.success) throw new BadRequestError('Invalid query parameters', zodDetails(r.error), 'invalid_query');
+  return r.data;
+}
+
+/** Shared field rules, so that one rule lives in one place. */
+export const fields = {
+  objectId: z.string().regex(/^[a-f0-9]{24}$/i, 'must be a 24-character hex id'),
+  code: z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only'),
+  name: z.string().trim().min(1).max(200),
+  email: z.string().trim().toLowerCase().email().max(254),
+  quarter: z.string().regex(/^\d{4}-Q[1-4]$/, 'must look like 2026-Q3'),
+  timezone: z.string().max(64).refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Asia/Shanghai'),
+};

@@ -1,0 +1,14 @@
+import { en as coreEn } from './en';
+import { zh as coreZh } from './zh';
+
+/**
+ * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
+ * and is listed here once; keys are prefixed with the feature name.
+ */
+type Dict = Record<string, string>;
+const features: { en: Dict; zh: Dict }[] = [
+  { en: coreEn, zh: coreZh },
+];
+
+export const en: Dict = Object.assign({}, ...features.map((f) => f.en));
+export const zh: Dict = Object.assign({}, ...features.map((f) => f.zh));

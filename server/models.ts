@@ -1,0 +1,6 @@
+/** Loads every Mongoose model so that start-up creates all collections and indexes. */
+import './auth/model';
+import './banks/model';
+import './core/idempotency';
+import './core/session-store';
+import './users/model';

@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import { Types } from 'mongoose';
+import { hashPassword } from '../auth/password';
+import { revokeAllTokensOf } from '../auth/service';
+import type { Principal, Role, Scope } from '../core/access';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import { destroySessionsOfUser } from '../core/session-store';
+import { Bank, Branch } from '../banks/model';
+import { User } from './model';
+import type { CreateUserInput, UpdateUserInput } from './schema';
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  bankId: string | null;
+  scope: Scope | null;
+  auditorCode?: string;
+  locale?: string;
+  active: boolean;
+}
+
+type UserLike = { _id: unknown; email: string; name: string; role: string; bankId?: unknown; scope?: unknown; auditorCode?: string | null; locale?: string | null; active: boolean };
+
+export function userView(u: UserLike): UserView {
+  return {
+    id: String(u._id), email: u.email, name: u.name, role: u.role as Role,
+    bankId: u.bankId ? String(u.bankId) : null, scope: (u.scope as Scope | undefined) ?? null,
+    ...(u.auditorCode ? { auditorCode: u.auditorCode } : {}), ...(u.locale ? { locale: u.locale } : {}), active: u.active,
+  };
+}
+
+/** A bank user's scope must name a region or branches that exist in that bank. */
+async function checkScope(bankId: string, scope: Scope | undefined): Promise<void> {
+  if (!(await Bank.exists({ _id: bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+  if (!scope || scope.type === 'bank') return;
+  if (scope.type === 'region') {
+    if (!(await Branch.exists({ bankId, region: scope.region }))) throw new ValidationError([{ field: 'scope.region', message: `no branch of this bank is in region "${scope.region}"` }]);
+    return;
+  }
+  const found = new Set((await Branch.find({ bankId, code: { $in: scope.branchCodes } }, { code: 1 }).lean()).map((b) => b.code));
+  const missing = scope.branchCodes.filter((c) => !found.has(c));
+  if (missing.length) throw new ValidationError(missing.map((c) => ({ field: 'scope.branchCodes', message: `no branch "${c}" in this bank` })));
+}
+
+async function newAuditorCode(): Promise<string> {
+  for (;;) {
+    const code = `A-${crypto.randomBytes(3).toString('hex').toUpperCase()}`;
+    if (!(await User.exists({ auditorCode: code }))) return code;
+  }
+}
+
+export async function createUser(input: CreateUserInput): Promise<UserView> {
+  const bankRole = input.role === 'bank_manager' || input.role === 'hr';
+  const scope: Scope | undefined = bankRole ? (input.scope ?? { type: 'bank' }) : undefined;
+  if (bankRole) await checkScope(input.bankId as string, scope);
+  if (await User.exists({ email: input.email })) throw new ConflictError('A user with this e-mail already exists', 'duplicate', [{ field: 'email', message: 'already exists' }]);
+  const doc = await User.create({
+    email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password),
+    bankId: bankRole ? new Types.ObjectId(input.bankId) : undefined, scope, locale: input.locale,
+    auditorCode: input.role === 'auditor' ? await newAuditorCode() : undefined,
+  });
+  return userView(doc.toObject());
+}
+
+export async function listUsers(filter: { bankId?: string; role?: Role } = {}): Promise<UserView[]> {
+  const q: Record<string, unknown> = {};
+  if (filter.bankId) q.bankId = filter.bankId;
+  if (filter.role) q.role = filter.role;
+  return (await User.find(q).sort({ role: 1, email: 1 }).lean()).map(userView);
+}
+
+export async function getUser(id: string): Promise<UserView> {
+  if (!Types.ObjectId.isValid(id)) throw new NotFoundError('User');
+  const u = await User.findById(id).lean();
+  if (!u) throw new NotFoundError('User');
+  return userView(u);
+}
+
+/** Deactivating a user or changing the password signs them out everywhere (tokens and sessions). */
+export async function updateUser(actor: Principal, id: string, input: UpdateUserInput): Promise<UserView> {
+  const current = await User.findById(Types.ObjectId.isValid(id) ? id : null);
+  if (!current) throw new NotFoundError('User');
+  if (input.scope) {
+    if (!current.bankId) throw new ValidationError([{ field: 'scope', message: 'audit-firm users have no scope' }]);
+    await checkScope(String(current.bankId), input.scope);
+  }
+  if (input.active === false && String(current._id) === actor.id) throw new ConflictError('You cannot deactivate yourself', 'self_deactivation');
+  const set: Record<string, unknown> = {};
+  if (input.name) set.name = input.name;
+  if (input.scope) set.scope = input.scope;
+  if (input.locale) set.locale = input.locale;
+  if (input.active !== undefined) set.active = input.active;
+  if (input.password) set.passwordHash = await hashPassword(input.password);
+  const u = await User.findByIdAndUpdate(id, { $set: set }, { new: true }).lean();
+  if (!u) throw new NotFoundError('User');
+  if (input.active === false || input.password) {
+    await revokeAllTokensOf(id);
+    await destroySessionsOfUser(id);
+  }
+  return userView(u);
+}
+
+/** First start: with no admin at all, one is created from ADMIN_EMAIL / ADMIN_PASSWORD. */
+export async function ensureFirstAdmin(email: string | undefined, password: string | undefined): Promise<UserView | undefined> {
+  if (await User.exists({ role: 'admin' })) return undefined;
+  if (!email || !password) return undefined;
+  return createUser({ email: email.toLowerCase(), password, name: 'Administrator', role: 'admin' });
+}

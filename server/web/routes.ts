@@ -1,0 +1,17 @@
+import express, { type Router } from 'express';
+import { signInRateLimit } from '../core/rate-limit';
+import { doLogin, doLogout, loginRateLimited, showLogin, switchLanguage } from './auth-pages';
+import { homePage } from './home';
+import { registerAdminPages } from './admin-pages';
+
+/** The server-rendered pages; each feature's pages are listed here. */
+export function webRouter(): Router {
+  const r = express.Router();
+  r.get('/login', showLogin);
+  r.post('/login', signInRateLimit(), doLogin, loginRateLimited);
+  r.post('/logout', doLogout);
+  r.get('/lang/:locale', switchLanguage);
+  r.get('/', homePage);
+  registerAdminPages(r);
+  return r;
+}

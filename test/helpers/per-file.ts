@@ -1,0 +1,22 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { loadConfig, setConfig } from '../../server/core/config';
+
+/**
+ * Runs before each test file: points the configuration at this file's own database, so test files
+ * never see each other's data, and silences request logs.
+ */
+const testPath = expect.getState().testPath ?? 'unknown';
+const dbName = `t_${path.basename(testPath).replace(/\W/g, '_').slice(0, 30)}_${crypto.createHash('sha1').update(testPath).digest('hex').slice(0, 8)}`;
+
+process.env.NODE_ENV = 'test';
+setConfig(loadConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  MONGODB_URI: process.env.TEST_DB_URI,
+  DB_NAME: dbName,
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  SESSION_SECRET: 'test-session-secret-that-is-long-enough-000',
+  ADMIN_EMAIL: 'admin@test.local',
+  ADMIN_PASSWORD: 'Admin-test-pass-1',
+}));
