@@ -4,3 +4,6 @@ import './banks/model';
 import './core/idempotency';
 import './core/session-store';
 import './users/model';
+import './questionnaires/model';
+import './assignments/model';
+import './visits/model';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import { engine } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
+import { formatScore } from '../scoring/score';
 import { config } from './config';
 import { translate, type Locale } from './i18n';
 
@@ -21,11 +22,7 @@ export const helpers = {
   json: (v: unknown) => JSON.stringify(v),
   join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''),
   /** One decimal, half away from zero (SPEC section 3). */
-  score(v: unknown) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
-    const r = Math.sign(v) * Math.round(Math.abs(v) * 10 + 1e-9) / 10;
-    return r.toFixed(1);
-  },
+  score: (v: unknown) => formatScore(typeof v === 'number' ? v : null),
   date(v: unknown) {
     if (!v) return '';
     const d = v instanceof Date ? v : new Date(String(v));

@@ -1,0 +1,101 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+import { SECTION_KEYS } from '../scoring/score';
+
+export const VISIT_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'disputed'] as const;
+export type VisitStatus = (typeof VISIT_STATUSES)[number];
+
+/**
+ * One visit is one document: answers, scores, attachments and history change together in single
+ * atomic updates (FerretDB has no multi-document transactions). Every update is conditional on
+ * `rev` (optimistic concurrency), so concurrent edits never silently overwrite each other.
+ * `bankId`, `region` and `branchCode` are copied from the assignment so scope filters need no join.
+ */
+const answerSchema = new Schema(
+  {
+    itemKey: { type: String, required: true },
+    value: { type: Schema.Types.Mixed, required: true }, // 'yes' | 'no' | 'na' | 1..5
+    comment: { type: String },
+  },
+  { _id: false },
+);
+
+const staffSeenSchema = new Schema(
+  {
+    employeeId: { type: String },
+    name: { type: String },
+    description: { type: String },
+  },
+  { _id: false },
+);
+
+const attachmentSchema = new Schema(
+  {
+    fileId: { type: Schema.Types.ObjectId, required: true }, // GridFS file id
+    filename: { type: String, required: true },
+    contentType: { type: String, required: true },
+    size: { type: Number, required: true },
+    sha256: { type: String, required: true },
+    uploadedAt: { type: Date, required: true },
+    uploadedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    removedAt: { type: Date }, // never deleted: removal is recorded, the file is kept
+  },
+  { _id: true },
+);
+
+const historySchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    by: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    role: { type: String, required: true },
+    action: { type: String, required: true },
+    // [{ field, before, after }] — an array, never a map, so user data never becomes a key.
+    changes: { type: [Schema.Types.Mixed], default: [] },
+    note: { type: String },
+  },
+  { _id: false },
+);
+
+const sectionScoresSchema = new Schema(Object.fromEntries(SECTION_KEYS.map((k) => [k, { type: Number, default: null }])), { _id: false });
+
+const visitSchema = new Schema(
+  {
+    assignmentId: { type: Schema.Types.ObjectId, ref: 'Assignment', required: true },
+    bankId: { type: Schema.Types.ObjectId, ref: 'Bank', required: true },
+    branchCode: { type: String, required: true },
+    region: { type: String, required: true },
+    auditorId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    questionnaireId: { type: Schema.Types.ObjectId, ref: 'Questionnaire', required: true },
+    questionnaireVersion: { type: Number, required: true },
+    quarter: { type: String, required: true }, // of visitedAt in the bank's time zone
+    visitedAt: { type: Date, required: true },
+    durationMinutes: { type: Number, required: true, min: 0 },
+    staff: { type: [staffSeenSchema], default: [] },
+    // Employee ids identified in the visit, for staff scores without unwinding `staff`.
+    staffIds: { type: [String], default: [] },
+    answers: { type: [answerSchema], default: [] },
+    summary: { type: String },
+    status: { type: String, enum: VISIT_STATUSES, required: true, default: 'draft' },
+    scores: {
+      sections: { type: sectionScoresSchema, default: () => ({}) },
+      total: { type: Number, default: null },
+    },
+    violations: { type: [{ itemKey: String, sectionKey: String, _id: false }], default: [] },
+    flags: { type: [{ code: String, message: String, _id: false }], default: [] },
+    attachments: { type: [attachmentSchema], default: [] },
+    history: { type: [historySchema], default: [] },
+    reviewNote: { type: String },
+    submittedAt: { type: Date },
+    approvedAt: { type: Date },
+    rev: { type: Number, required: true, default: 0 },
+    idempotencyKey: { type: String },
+  },
+  { timestamps: true },
+);
+visitSchema.index({ bankId: 1, quarter: 1, status: 1 });
+visitSchema.index({ bankId: 1, quarter: 1, branchCode: 1 });
+visitSchema.index({ auditorId: 1, status: 1 });
+visitSchema.index({ status: 1, submittedAt: 1 });
+visitSchema.index({ assignmentId: 1 }, { unique: true });
+visitSchema.index({ 'attachments.sha256': 1 });
+export type VisitAttrs = InferSchemaType<typeof visitSchema>;
+export const Visit = model('Visit', visitSchema);
