@@ -1,5 +1,6 @@
 import { en as coreEn } from './en';
 import { zh as coreZh } from './zh';
+import * as admin from './admin';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -8,6 +9,7 @@ import { zh as coreZh } from './zh';
 type Dict = Record<string, string>;
 const features: { en: Dict; zh: Dict }[] = [
   { en: coreEn, zh: coreZh },
+  admin,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

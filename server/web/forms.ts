@@ -1,0 +1,104 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { toAppError } from '../core/error-handler';
+import type { ErrorDetail } from '../core/errors';
+import { translate, type Locale } from '../core/i18n';
+
+/**
+ * Helpers for server-rendered forms: turning a urlencoded body into the input a zod schema expects,
+ * and turning a service's 4xx error into messages shown next to the form's fields.
+ */
+export type FormBody = Record<string, string>;
+
+/** The posted fields as strings (a repeated key keeps its last value), without the CSRF token. */
+export function formBody(req: Request): FormBody {
+  const out: FormBody = {};
+  for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+    const s = Array.isArray(v) ? v[v.length - 1] : v;
+    if (k !== '_csrf' && typeof s === 'string') out[k] = s;
+  }
+  return out;
+}
+
+/** An empty input means "not given", so schema defaults and optional fields apply. */
+export const blankToUndefined = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+
+/** Lists typed by people: commas, semicolons (also full-width) or white space between the items. */
+export const splitList = (v: string | undefined): string[] => (v ?? '').split(/[\s,;，；、]+/).filter(Boolean);
+
+export interface FormState {
+  values: Record<string, unknown>;
+  /** Form field name → message shown under that field. */
+  errors: Record<string, string>;
+  /** Messages that belong to no single field. */
+  general: string[];
+}
+
+export interface FormFailure extends FormState {
+  status: number;
+}
+
+/** Errors a person can fix by changing the form; anything else (403, 404, 5xx) goes to the error page. */
+const FIXABLE = new Set([400, 409, 413, 415, 422]);
+
+/** Our schemas' and services' messages, shown in the page's language where we know them. */
+const KNOWN_MESSAGES: [RegExp, string][] = [
+  [/^String must contain at least 1 character/, 'admin.msg.required'],
+  [/^Required$/, 'admin.msg.required'],
+  [/^already exists$/, 'admin.msg.exists'],
+  [/^Invalid email$/, 'admin.msg.email'],
+  [/^at least 10 characters$/, 'admin.msg.password_short'],
+  [/^must be an IANA time zone/, 'admin.msg.timezone'],
+  [/^letters, digits, _ \. - only$/, 'admin.msg.code_chars'],
+  [/^must be a 24-character hex id$/, 'admin.msg.pick'],
+  [/^Invalid enum value/, 'admin.msg.pick'],
+  [/^required for role /, 'admin.msg.required_for_role'],
+  [/^not allowed for audit-firm role /, 'admin.msg.not_for_firm'],
+];
+
+export function localizeMessage(locale: Locale, message: string, code?: string): string {
+  if (code) {
+    const byCode = translate(locale, `admin.msg.${code}`);
+    if (byCode !== `admin.msg.${code}`) return byCode;
+  }
+  const known = KNOWN_MESSAGES.find(([re]) => re.test(message));
+  return known ? translate(locale, known[1]) : message;
+}
+
+function valueAt(input: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
+}
+
+/**
+ * Maps an error to form messages, or returns undefined when the error is not the form's to show.
+ * `fields` maps a detail's field path (or its prefix) to the form field that shows it; an item of a
+ * list (`reportRecipients.2`) is shown with its value so the person sees which entry is wrong.
+ */
+export function formFailure(err: unknown, locale: Locale, fields: Record<string, string>, input?: unknown): FormFailure | undefined {
+  const e = toAppError(err);
+  if (!FIXABLE.has(e.status)) return undefined;
+  const errors: Record<string, string> = {};
+  const general: string[] = [];
+  for (const d of e.details as ErrorDetail[]) {
+    const text = localizeMessage(locale, d.message, typeof d.code === 'string' ? d.code : undefined);
+    const path = typeof d.field === 'string' ? d.field : '';
+    const prefix = Object.keys(fields).filter((k) => path === k || path.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0];
+    if (prefix === undefined) {
+      general.push(path && path !== '(root)' ? `${path}: ${text}` : text);
+      continue;
+    }
+    const item = path.length > prefix.length ? valueAt(input, path) : undefined;
+    const shown = typeof item === 'string' ? `${item}: ${text}` : text;
+    const name = fields[prefix];
+    errors[name] = errors[name] ? `${errors[name]} ${shown}` : shown;
+  }
+  if (!e.details.length) general.push(localizeMessage(locale, e.message, e.code));
+  else if (!general.length) general.push(translate(locale, 'admin.form.failed'));
+  return { status: e.status, values: {}, errors, general };
+}
+
+/** Runs a multipart parser inside a page handler, so that its errors (too large, bad part) reach the form. */
+export function runUpload(upload: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    void upload(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
