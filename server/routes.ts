@@ -2,10 +2,20 @@ import { registerAuthApi } from './auth/routes';
 import { registerBankApi } from './banks/routes';
 import type { ApiRouter } from './core/http';
 import { registerUserApi } from './users/routes';
+import { registerResultsApi } from './results/routes';
+import { registerQuestionnaireApi } from './questionnaires/routes';
+import { registerAssignmentApi } from './assignments/routes';
+import { registerVisitApi } from './visits/routes';
+import { registerEvidenceApi } from './evidence/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
   registerAuthApi(api);
   registerBankApi(api);
   registerUserApi(api);
+  registerQuestionnaireApi(api);
+  registerResultsApi(api);
+  registerAssignmentApi(api);
+  registerVisitApi(api);
+  registerEvidenceApi(api);
 }

@@ -62,16 +62,21 @@ export async function createBranch(p: Principal, bankId: string, input: BranchIn
   }
 }
 
+/** A caller's filter narrows the scope filter and never replaces it: `?region=` must not widen a region scope. */
+function within(scoped: Record<string, unknown>, narrow: Record<string, string | undefined>): Record<string, unknown> {
+  const extra = Object.fromEntries(Object.entries(narrow).filter(([, v]) => v !== undefined && v !== ''));
+  return Object.keys(extra).length ? { $and: [scoped, extra] } : scoped;
+}
+
 export async function listBranches(p: Principal, bankId: string, filter: { region?: string } = {}): Promise<BranchView[]> {
   await getBank(p, bankId);
-  const q: Record<string, unknown> = { bankId, ...scopeFilter(p, 'code') };
-  if (filter.region) q.region = filter.region;
+  const q = within({ bankId, ...scopeFilter(p, 'code') }, { region: filter.region });
   return (await Branch.find(q).sort({ region: 1, code: 1 }).lean()).map(branchView);
 }
 
 export async function getBranch(p: Principal, bankId: string, code: string): Promise<BranchView> {
   await getBank(p, bankId);
-  const b = await Branch.findOne({ bankId, code, ...scopeFilter(p, 'code') }).lean();
+  const b = await Branch.findOne(within({ bankId, ...scopeFilter(p, 'code') }, { code })).lean();
   if (!b) throw new NotFoundError('Branch');
   return branchView(b);
 }
@@ -99,10 +104,9 @@ export async function createStaff(p: Principal, bankId: string, input: StaffInpu
   }
 }
 
-export async function listStaff(p: Principal, bankId: string, filter: { branchCode?: string } = {}): Promise<StaffView[]> {
+export async function listStaff(p: Principal, bankId: string, filter: { branchCode?: string; region?: string } = {}): Promise<StaffView[]> {
   await getBank(p, bankId);
-  const scoped: Record<string, unknown> = { bankId, ...scopeFilter(p) };
-  const q = filter.branchCode ? { $and: [scoped, { branchCode: filter.branchCode }] } : scoped;
+  const q = within({ bankId, ...scopeFilter(p) }, { branchCode: filter.branchCode, region: filter.region });
   return (await Staff.find(q).sort({ branchCode: 1, employeeId: 1 }).lean()).map(staffView);
 }
 

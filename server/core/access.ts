@@ -51,7 +51,9 @@ export interface BranchRef {
 
 export function canSeeBranch(p: Principal, b: BranchRef): boolean {
   if (!canSeeBank(p, b.bankId)) return false;
-  if (!isBankRole(p.role) || !p.scope) return true;
+  if (!isBankRole(p.role)) return true;
+  // As in scopeFilter: a bank user without a scope is a set-up error and sees nothing.
+  if (!p.scope) return false;
   switch (p.scope.type) {
     case 'bank':
       return true;

@@ -5,6 +5,12 @@ import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLarg
 import { pickLocale, translate } from './i18n';
 import { logger } from './logger';
 
+/**
+ * The multipart parser's own errors reach us as plain Errors; these messages mean the client sent a
+ * broken upload (truncated, no boundary, bad part header), not that the server failed.
+ */
+const BROKEN_UPLOAD = /^(Unexpected end of (form|file)|Malformed part header|Malformed content type|Missing Content-Type|Unsupported content type|Multipart: Boundary not found|Malformed urlencoded form|Request (aborted|closed))\b/;
+
 const DB_DOWN = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError', 'MongooseServerSelectionError']);
 
 /** Maps anything thrown to the API's error model; unknown errors are logged and become a bare 500. */
@@ -15,7 +21,11 @@ export function toAppError(err: unknown): AppError {
   if (e.type === 'entity.too.large') return new PayloadTooLargeError('The request body is too large');
   if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new BadRequestError('Unsupported body encoding');
   if (err instanceof multer.MulterError) return fromMulter(err);
-  if (err instanceof mongoose.Error.CastError) return new NotFoundError();
+  if (err instanceof Error && err.constructor === Error && BROKEN_UPLOAD.test(err.message)) {
+    return new BadRequestError('The multipart upload could not be read', [{ field: 'file', message: err.message }], 'bad_upload');
+  }
+  // A malformed id reaches the driver as a cast failure: the resource simply does not exist.
+  if (err instanceof mongoose.Error.CastError || e.name === 'BSONError') return new NotFoundError();
   if (err instanceof mongoose.Error.ValidationError) {
     return new ValidationError(Object.entries(err.errors).map(([field, v]) => ({ field, message: v.message })));
   }
@@ -50,7 +60,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   }
   if (appErr.status === 503) res.set('Retry-After', '5');
   const body = { error: { code: appErr.code, message: appErr.message, details: appErr.details } };
-  if (req.originalUrl.startsWith('/api/') || req.originalUrl === '/healthz') {
+  if (/^\/(api|healthz)([/?]|$)/.test(req.originalUrl)) {
     res.status(appErr.status).json(body);
     return;
   }

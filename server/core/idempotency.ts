@@ -65,8 +65,10 @@ async function claimOrReplay(userId: string, key: string, path: string, res: Res
 }
 
 function captureResult(userId: string, key: string, res: Response): void {
+  let settled = false;
   const originalJson = res.json.bind(res);
   res.json = ((body: unknown) => {
+    settled = true;
     const status = res.statusCode;
     const store =
       status >= 200 && status < 300
@@ -78,4 +80,14 @@ function captureResult(userId: string, key: string, res: Response): void {
     );
     return res;
   }) as Response['json'];
+  // Only JSON answers are replayable. Any other answer (a 204, a file) releases the claim before it is
+  // sent, or every retry would be refused as "in progress" until the claim went stale.
+  const originalEnd = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    if (settled) return originalEnd(...args);
+    settled = true;
+    const release = () => originalEnd(...args);
+    IdempotencyRecord.deleteOne({ userId, key, state: 'pending' }).then(release, release);
+    return res;
+  }) as Response['end'];
 }

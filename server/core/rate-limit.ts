@@ -3,7 +3,11 @@ import { rateLimit } from 'express-rate-limit';
 import { config } from './config';
 import { RateLimitedError } from './errors';
 
-/** Sign-in attempts are limited per client address and e-mail, so one attacker cannot lock out everyone. */
+/**
+ * Failed sign-in attempts are limited per client address and e-mail, so one attacker cannot lock out
+ * everyone. Successful sign-ins do not count: scripts that take a fresh token per run must not lock
+ * themselves out.
+ */
 export function signInRateLimit(): RequestHandler {
   const cfg = config();
   return rateLimit({
@@ -11,6 +15,7 @@ export function signInRateLimit(): RequestHandler {
     limit: cfg.LOGIN_RATE_LIMIT,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    skipSuccessfulRequests: true,
     keyGenerator: (req: Request) => {
       const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase() : '';
       return `${req.ip}|${email}`;

@@ -1,6 +1,9 @@
 import { en as coreEn } from './en';
 import { zh as coreZh } from './zh';
 import * as admin from './admin';
+import * as reports from './reports';
+import * as questionnaires from './questionnaires';
+import * as results from './results';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -10,6 +13,9 @@ type Dict = Record<string, string>;
 const features: { en: Dict; zh: Dict }[] = [
   { en: coreEn, zh: coreZh },
   admin,
+  reports,
+  questionnaires,
+  results,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

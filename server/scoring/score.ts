@@ -36,11 +36,15 @@ export interface VisitScores {
   violations: { itemKey: string; sectionKey: SectionKey }[];
 }
 
-/** 0..1 for an applicable answer, null for `na` (left out of every sum, weights included). */
+/**
+ * 0..1 for an applicable answer, null for `na` (left out of every sum, weights included). A value
+ * that does not fit the item (answerErrors rejects those at the edge) is left out too rather than
+ * scored 0 or turned into NaN, so a bad stored answer can never corrupt a published number.
+ */
 export function itemScore(item: Pick<ScoringItem, 'type'>, value: AnswerValue): number | null {
   if (value === 'na') return null;
-  if (item.type === 'yes_no') return value === 'yes' ? 1 : 0;
-  return ((value as number) - 1) / 4;
+  if (item.type === 'yes_no') return value === 'yes' ? 1 : value === 'no' ? 0 : null;
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 5 ? ((value as number) - 1) / 4 : null;
 }
 
 /** A critical item answered `no` (or scale 1) is a compliance violation and zeroes its section. */

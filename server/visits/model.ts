@@ -45,8 +45,9 @@ const attachmentSchema = new Schema(
 const historySchema = new Schema(
   {
     at: { type: Date, required: true },
-    by: { type: Schema.Types.ObjectId, ref: 'User', required: true },
-    role: { type: String, required: true },
+    // Empty for changes the system derives (e.g. a duplicate-evidence flag caused by another visit).
+    by: { type: Schema.Types.ObjectId, ref: 'User' },
+    role: { type: String, required: true }, // a user role, or 'system'
     action: { type: String, required: true },
     // [{ field, before, after }] — an array, never a map, so user data never becomes a key.
     changes: { type: [Schema.Types.Mixed], default: [] },
@@ -80,14 +81,20 @@ const visitSchema = new Schema(
       total: { type: Number, default: null },
     },
     violations: { type: [{ itemKey: String, sectionKey: String, _id: false }], default: [] },
-    flags: { type: [{ code: String, message: String, _id: false }], default: [] },
+    // visitIds: the other visits involved (duplicate evidence); shown to audit-firm staff only.
+    flags: { type: [{ code: String, message: String, visitIds: { type: [String], default: undefined }, _id: false }], default: [] },
     attachments: { type: [attachmentSchema], default: [] },
     history: { type: [historySchema], default: [] },
     reviewNote: { type: String },
-    submittedAt: { type: Date },
+    submittedAt: { type: Date }, // latest submission: orders the review queue
+    firstSubmittedAt: { type: Date }, // judges late submission; a resubmission after a return is not late
+    reviewedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     approvedAt: { type: Date },
     rev: { type: Number, required: true, default: 0 },
-    idempotencyKey: { type: String },
+    // The creating request's Idempotency-Key, or `auto:<visit id>` when none was sent. Always set,
+    // because FerretDB 1.24 rejects partialFilterExpression and treats missing fields in unique
+    // indexes differently from MongoDB; an always-present value behaves the same on both.
+    idempotencyKey: { type: String, required: true, default: function (this: { _id: unknown }) { return `auto:${String(this._id)}`; } },
   },
   { timestamps: true },
 );
@@ -96,6 +103,25 @@ visitSchema.index({ bankId: 1, quarter: 1, branchCode: 1 });
 visitSchema.index({ auditorId: 1, status: 1 });
 visitSchema.index({ status: 1, submittedAt: 1 });
 visitSchema.index({ assignmentId: 1 }, { unique: true });
+visitSchema.index({ auditorId: 1, idempotencyKey: 1 }, { unique: true });
 visitSchema.index({ 'attachments.sha256': 1 });
 export type VisitAttrs = InferSchemaType<typeof visitSchema>;
 export const Visit = model('Visit', visitSchema);
+
+/**
+ * Write claims for visits. FerretDB 1.24 (SQLite) does not apply a conditional update atomically:
+ * several concurrent findOneAndUpdate calls filtered on the same `rev` can all "match" and the last
+ * one wins (verified). An insert under a unique index is atomic there, so a writer first claims
+ * (visitId, rev+1); only one writer per revision gets it. The claim is deleted once the write is
+ * done; one left behind by a crashed process is taken over after a lease.
+ */
+const writeClaimSchema = new Schema(
+  {
+    visitId: { type: Schema.Types.ObjectId, required: true },
+    rev: { type: Number, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+writeClaimSchema.index({ visitId: 1, rev: 1 }, { unique: true });
+export const VisitWriteClaim = model('VisitWriteClaim', writeClaimSchema, 'visit_write_claims');

@@ -33,17 +33,20 @@ export interface FormState {
   general: string[];
 }
 
-export interface FormFailure extends FormState {
+export interface FormFailure {
   status: number;
+  errors: Record<string, string>;
+  general: string[];
 }
 
 /** Errors a person can fix by changing the form; anything else (403, 404, 5xx) goes to the error page. */
 const FIXABLE = new Set([400, 409, 413, 415, 422]);
 
-/** Our schemas' and services' messages, shown in the page's language where we know them. */
+/** Our schemas' and services' messages, shown in the page's language where we know them (named groups fill the text). */
 const KNOWN_MESSAGES: [RegExp, string][] = [
   [/^String must contain at least 1 character/, 'admin.msg.required'],
   [/^Required$/, 'admin.msg.required'],
+  [/^Array must contain at least 1 element/, 'admin.msg.required'],
   [/^already exists$/, 'admin.msg.exists'],
   [/^Invalid email$/, 'admin.msg.email'],
   [/^at least 10 characters$/, 'admin.msg.password_short'],
@@ -51,8 +54,14 @@ const KNOWN_MESSAGES: [RegExp, string][] = [
   [/^letters, digits, _ \. - only$/, 'admin.msg.code_chars'],
   [/^must be a 24-character hex id$/, 'admin.msg.pick'],
   [/^Invalid enum value/, 'admin.msg.pick'],
+  [/^Invalid discriminator value/, 'admin.msg.pick'],
   [/^required for role /, 'admin.msg.required_for_role'],
   [/^not allowed for audit-firm role /, 'admin.msg.not_for_firm'],
+  [/^no branch "(?<code>.*)" in this bank$/, 'admin.msg.no_branch'],
+  [/^no branch of this bank is in region "(?<region>.*)"$/, 'admin.msg.no_region'],
+  [/^no such bank$/, 'admin.msg.no_bank'],
+  [/^audit-firm users have no scope$/, 'admin.msg.firm_no_scope'],
+  [/^duplicate of row (?<row>\d+) \((?<key>.*)\)$/, 'admin.msg.duplicate_row'],
 ];
 
 export function localizeMessage(locale: Locale, message: string, code?: string): string {
@@ -60,8 +69,22 @@ export function localizeMessage(locale: Locale, message: string, code?: string):
     const byCode = translate(locale, `admin.msg.${code}`);
     if (byCode !== `admin.msg.${code}`) return byCode;
   }
-  const known = KNOWN_MESSAGES.find(([re]) => re.test(message));
-  return known ? translate(locale, known[1]) : message;
+  for (const [re, key] of KNOWN_MESSAGES) {
+    const m = re.exec(message);
+    if (m) return translate(locale, key, m.groups ?? {});
+  }
+  return message;
+}
+
+/** An import row's message is "field: problem; field: problem" (see core/bulk-import); each problem is localized. */
+export function localizeRowMessage(locale: Locale, message: string): string {
+  return message
+    .split('; ')
+    .map((part) => {
+      const m = /^([\w.]+): (.*)$/.exec(part);
+      return m ? `${m[1]}: ${localizeMessage(locale, m[2])}` : localizeMessage(locale, part);
+    })
+    .join('; ');
 }
 
 function valueAt(input: unknown, path: string): unknown {
@@ -91,14 +114,37 @@ export function formFailure(err: unknown, locale: Locale, fields: Record<string,
     const name = fields[prefix];
     errors[name] = errors[name] ? `${errors[name]} ${shown}` : shown;
   }
-  if (!e.details.length) general.push(localizeMessage(locale, e.message, e.code));
-  else if (!general.length) general.push(translate(locale, 'admin.form.failed'));
-  return { status: e.status, values: {}, errors, general };
+  general.unshift(localizeMessage(locale, e.message, e.code));
+  return { status: e.status, errors, general };
 }
+
+/** Runs a form action; a fixable error re-shows the form with its messages, anything else goes to the error page. */
+export async function attempt(
+  locale: Locale,
+  form: { fields: Record<string, string>; input: unknown; values: Record<string, unknown> },
+  action: () => Promise<void>,
+  reshow: (state: FormState, status: number) => Promise<void>,
+): Promise<void> {
+  try {
+    await action();
+  } catch (e) {
+    const failed = formFailure(e, locale, form.fields, form.input);
+    if (!failed) throw e;
+    await reshow({ values: form.values, errors: failed.errors, general: failed.general }, failed.status);
+  }
+}
+
+export const emptyForm = (values: Record<string, unknown> = {}): FormState => ({ values, errors: {}, general: [] });
 
 /** Runs a multipart parser inside a page handler, so that its errors (too large, bad part) reach the form. */
 export function runUpload(upload: RequestHandler, req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
     void upload(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
   });
+}
+
+/** A named route parameter as one string (Express 5 types wildcard parameters as arrays). */
+export function param(req: Request, name: string): string {
+  const v = (req.params as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(v) ? v.join('/') : v ?? '';
 }

@@ -3,6 +3,8 @@ import { signInRateLimit } from '../core/rate-limit';
 import { doLogin, doLogout, loginRateLimited, showLogin, switchLanguage } from './auth-pages';
 import { homePage } from './home';
 import { registerAdminPages } from './admin-pages';
+import { registerQuestionnairePages } from '../questionnaires/pages';
+import { registerResultsPages } from '../results/pages';
 
 /** The server-rendered pages; each feature's pages are listed here. */
 export function webRouter(): Router {
@@ -13,5 +15,7 @@ export function webRouter(): Router {
   r.get('/lang/:locale', switchLanguage);
   r.get('/', homePage);
   registerAdminPages(r);
+  registerQuestionnairePages(r);
+  registerResultsPages(r);
   return r;
 }

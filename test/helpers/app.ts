@@ -20,6 +20,13 @@ export async function stopTestApp(): Promise<void> {
   await stopServices();
 }
 
+/** Like a process restart: stops the services and starts them again on the same database (nothing dropped). */
+export async function restartTestApp(): Promise<Express> {
+  await stopServices();
+  await startServices();
+  return createApp();
+}
+
 export async function tokenFor(app: Express, email: string, password: string): Promise<string> {
   const res = await request(app).post('/api/v1/auth/token').send({ email, password });
   if (res.status !== 200) throw new Error(`sign-in of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,0 +1,209 @@
+import PDFDocument from 'pdfkit';
+import { reportFont } from './fonts';
+
+/**
+ * A thin layout layer over PDFKit for the reports: headings, paragraphs, tables that break across
+ * pages with their header repeated, vector charts, and a header and footer on every page (drawn
+ * last, over buffered pages, because "page x of y" needs the page count).
+ */
+export const COLORS = {
+  ink: '#1d2433',
+  muted: '#5b6475',
+  rule: '#c9d0dc',
+  headerFill: '#e8edf5',
+  zebra: '#f6f8fb',
+  accent: '#1f3b73',
+  previous: '#b8c4d9',
+  bad: '#b3261e',
+  series: ['#1f3b73', '#2a9d8f', '#d4a017', '#e76f51', '#8e6cc2'],
+} as const;
+
+export interface PageMeta {
+  headerLeft: string;
+  headerRight: string;
+  footerLeft: string;
+  /** Gets the 1-based page number and the page count. */
+  pageLabel: (x: number, y: number) => string;
+  title: string;
+  author: string;
+  createdAt: Date;
+}
+
+export interface Column {
+  header: string;
+  /** Relative width; the columns share the text width in proportion. */
+  width: number;
+  align?: 'left' | 'right' | 'center';
+}
+
+export interface Cell {
+  text: string;
+  color?: string;
+}
+export type Row = (string | Cell)[];
+
+/** A single table cell never grows beyond this, so that one row always fits on a page. */
+const MAX_CELL_CHARS = 700;
+const FONT = 'cjk';
+const MARGIN = { top: 72, bottom: 64, left: 48, right: 48 };
+
+export class ReportDoc {
+  readonly doc: PDFKit.PDFDocument;
+  private readonly chunks: Buffer[] = [];
+  private readonly done: Promise<Buffer>;
+
+  constructor(private readonly meta: PageMeta) {
+    this.doc = new PDFDocument({
+      size: 'A4',
+      margins: MARGIN,
+      bufferPages: true,
+      autoFirstPage: true,
+      info: { Title: meta.title, Author: meta.author, Creator: 'mystery-shopper-audit', CreationDate: meta.createdAt },
+    });
+    this.done = new Promise((resolve, reject) => {
+      this.doc.on('data', (c: Buffer) => this.chunks.push(c));
+      this.doc.on('end', () => resolve(Buffer.concat(this.chunks)));
+      this.doc.on('error', reject);
+    });
+    // PDFKit accepts a parsed fontkit font although its types only list paths and buffers.
+    this.doc.registerFont(FONT, reportFont() as unknown as string);
+    this.doc.font(FONT).fillColor(COLORS.ink);
+  }
+
+  get left(): number {
+    return MARGIN.left;
+  }
+  get width(): number {
+    return this.doc.page.width - MARGIN.left - MARGIN.right;
+  }
+  private get bottom(): number {
+    return this.doc.page.height - MARGIN.bottom;
+  }
+  get y(): number {
+    return this.doc.y;
+  }
+
+  newPage(): void {
+    this.doc.addPage();
+    this.doc.y = MARGIN.top;
+  }
+
+  /** Starts a new page unless `height` still fits on this one. */
+  ensureSpace(height: number): void {
+    if (this.doc.y + height > this.bottom) this.newPage();
+  }
+
+  space(points: number): void {
+    this.doc.y += points;
+  }
+
+  /** `keepWith`: room needed below the heading, so that it never ends a page alone. */
+  h1(text: string, keepWith = 60): void {
+    this.ensureSpace(40 + keepWith);
+    this.doc.font(FONT).fontSize(17).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
+    const y = this.doc.y + 3;
+    this.doc.moveTo(this.left, y).lineTo(this.left + this.width, y).lineWidth(0.8).strokeColor(COLORS.accent).stroke();
+    this.doc.y = y + 10;
+    this.doc.fillColor(COLORS.ink);
+  }
+
+  h2(text: string, keepWith = 50): void {
+    this.ensureSpace(24 + keepWith);
+    this.doc.font(FONT).fontSize(12.5).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
+    this.doc.y += 4;
+    this.doc.fillColor(COLORS.ink);
+  }
+
+  para(text: string, opts: { size?: number; color?: string; gap?: number } = {}): void {
+    const size = opts.size ?? 10;
+    this.doc.font(FONT).fontSize(size);
+    this.ensureSpace(Math.min(this.doc.heightOfString(text, { width: this.width }), 3 * size * 1.4));
+    this.doc.fillColor(opts.color ?? COLORS.ink).text(text, this.left, this.doc.y, { width: this.width, lineGap: 2 });
+    this.doc.y += opts.gap ?? 5;
+    this.doc.fillColor(COLORS.ink);
+  }
+
+  bullets(lines: string[], size = 9.5): void {
+    for (const line of lines) this.para(`•  ${line}`, { size, gap: 3 });
+  }
+
+  /** A table whose rows never split; a row that does not fit starts a new page under a repeated header. */
+  table(columns: Column[], rows: Row[], opts: { size?: number; emptyText?: string } = {}): void {
+    const size = opts.size ?? 8.5;
+    const pad = 3.5;
+    const total = columns.reduce((s, c) => s + c.width, 0);
+    const widths = columns.map((c) => (c.width / total) * this.width);
+    const doc = this.doc.font(FONT).fontSize(size);
+    const heightOf = (cells: string[]) => Math.max(...cells.map((t, i) => doc.heightOfString(t || ' ', { width: widths[i] - 2 * pad, lineGap: 1 }))) + 2 * pad;
+    const drawRow = (cells: Row, fill: string | null) => {
+      const texts = cells.map((c) => clip(typeof c === 'string' ? c : c.text));
+      const h = heightOf(texts);
+      if (fill) doc.rect(this.left, doc.y, this.width, h).fill(fill);
+      let x = this.left;
+      const top = doc.y;
+      texts.forEach((t, i) => {
+        const cell = cells[i];
+        doc.fillColor(typeof cell === 'object' && cell.color ? cell.color : COLORS.ink)
+          .text(t, x + pad, top + pad, { width: widths[i] - 2 * pad, align: columns[i].align ?? 'left', lineGap: 1 });
+        x += widths[i];
+      });
+      doc.y = top + h;
+      doc.moveTo(this.left, doc.y).lineTo(this.left + this.width, doc.y).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
+      doc.fillColor(COLORS.ink);
+    };
+    const header = columns.map((c) => c.header);
+    const headerHeight = heightOf(header);
+    const drawHeader = () => drawRow(header, COLORS.headerFill);
+
+    if (rows.length === 0) {
+      this.para(opts.emptyText ?? '–', { size: 9.5, color: COLORS.muted });
+      return;
+    }
+    this.ensureSpace(headerHeight + heightOf(rows[0].map((c) => clip(typeof c === 'string' ? c : c.text))));
+    drawHeader();
+    rows.forEach((row, i) => {
+      const h = heightOf(row.map((c) => clip(typeof c === 'string' ? c : c.text)));
+      if (doc.y + h > this.bottom) {
+        this.newPage();
+        doc.font(FONT).fontSize(size);
+        drawHeader();
+      }
+      drawRow(row, i % 2 === 1 ? COLORS.zebra : null);
+    });
+    doc.y += 8;
+  }
+
+  /** Draws the header and footer on every page, then ends the document. */
+  async finish(): Promise<Buffer> {
+    const range = this.doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      this.doc.switchToPage(i);
+      this.decorate(i - range.start + 1, range.count);
+    }
+    this.doc.end();
+    return this.done;
+  }
+
+  private decorate(page: number, pages: number): void {
+    const doc = this.doc;
+    const { width, height } = doc.page;
+    // Writing inside the margins would make PDFKit open a new page; lift the bottom margin meanwhile.
+    const savedBottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    const inner = width - MARGIN.left - MARGIN.right;
+    doc.font(FONT).fontSize(8).fillColor(COLORS.muted);
+    doc.text(this.meta.headerLeft, MARGIN.left, 34, { width: inner * 0.68, lineBreak: false, ellipsis: true });
+    doc.text(this.meta.headerRight, MARGIN.left + inner * 0.68, 34, { width: inner * 0.32, align: 'right', lineBreak: false, ellipsis: true });
+    doc.moveTo(MARGIN.left, 50).lineTo(width - MARGIN.right, 50).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    const fy = height - 44;
+    doc.moveTo(MARGIN.left, fy - 6).lineTo(width - MARGIN.right, fy - 6).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    doc.text(this.meta.footerLeft, MARGIN.left, fy, { width: inner * 0.6, lineBreak: false });
+    doc.text(this.meta.pageLabel(page, pages), MARGIN.left + inner * 0.6, fy, { width: inner * 0.4, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = savedBottom;
+    doc.fillColor(COLORS.ink);
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text;
+}

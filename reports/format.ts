@@ -1,0 +1,52 @@
+import { DateTime } from 'luxon';
+import { translate } from '../server/core/i18n';
+import { formatScore } from '../server/scoring/score';
+import type { AnswerValue, Lang, SectionKey, Text } from './types';
+
+/** Number and label formatting shared by the report builders; every score goes through formatScore. */
+export const SECTIONS: readonly SectionKey[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
+
+export type Translate = (key: string, vars?: Record<string, unknown>) => string;
+
+export function translator(lang: Lang): Translate {
+  return (key, vars) => translate(lang, `reports.pdf.${key}`, vars);
+}
+
+export const score = (v: number | null | undefined): string => formatScore(v);
+
+/** A change in points with its sign, rounded like the scores it compares ("+1.2", "−0.4", "0.0"). */
+export function change(now: number | null | undefined, before: number | null | undefined): string {
+  if (typeof now !== 'number' || typeof before !== 'number') return '–';
+  const text = formatScore(now - before);
+  if (text === '0.0' || text === '-0.0') return '0.0';
+  return text.startsWith('-') ? `−${text.slice(1)}` : `+${text}`;
+}
+
+export function percent(rate: number): string {
+  return `${formatScore(rate * 100)}%`;
+}
+
+export function textOf(t: Text, lang: Lang): string {
+  return t[lang] || t.zh || t.en;
+}
+
+export function sectionLabel(t: Translate, key: SectionKey | null): string {
+  return key ? t(`section.${key}`) : '–';
+}
+
+export function answerLabel(t: Translate, v: AnswerValue): string {
+  if (v === 'yes' || v === 'no' || v === 'na') return t(`answer.${v}`);
+  return `${v} / 5`;
+}
+
+/** Times are shown in the bank's time zone with its offset, so a reader never has to guess. */
+export function dateTime(iso: string, timezone: string): string {
+  const d = DateTime.fromISO(iso, { setZone: false }).setZone(timezone);
+  return d.isValid ? d.toFormat('yyyy-MM-dd HH:mm ZZ') : iso;
+}
+
+export function date(iso: string | null, timezone: string): string {
+  if (!iso) return '–';
+  const d = DateTime.fromISO(iso).setZone(timezone);
+  return d.isValid ? d.toFormat('yyyy-MM-dd') : iso;
+}

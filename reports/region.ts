@@ -1,0 +1,39 @@
+import { areaSample, areaSummary, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable } from './common';
+import { groupedBars } from './charts';
+import { COLORS, type Column } from './doc';
+import { score, translator } from './format';
+import type { ReportSnapshot } from './types';
+
+/** A region's report: its figures against the bank, its branches, problems and violations. */
+export async function renderRegionReport(s: ReportSnapshot, region: string): Promise<Buffer> {
+  const area = s.regions.find((g) => g.key === region);
+  if (!area) throw new Error(`region "${region}" is not in the snapshot`);
+  const scopeLine = translator(s.bank.language)('scope.region', { name: region });
+  const c = open(s, 'region', scopeLine);
+  const { r, t } = c;
+  cover(c, 'region', scopeLine);
+
+  r.h1(t('h.summary'));
+  r.bullets(areaSummary(c, area, area.violations, area.keyProblems), 10);
+  r.space(6);
+  scoresSection(c, { current: area, previous: area.previous, previousQuarter: previousQuarterOf(area) });
+
+  r.h2(t('h.vs'), 160);
+  const cols: Column[] = [{ header: t('col.figure'), width: 2 }, { header: t('col.this_region'), width: 1, align: 'right' }, { header: t('col.bank'), width: 1, align: 'right' }];
+  const mine = figureValues(area);
+  const theirs = figureValues(area.bankBenchmark);
+  r.table(cols, figureLabels(t).map((l, i) => [l, score(mine[i]), area.bankBenchmark ? score(theirs[i]) : t('withheld')]));
+  groupedBars(r, figureLabels(t), [
+    { name: area.name, color: COLORS.accent, values: mine },
+    ...(area.bankBenchmark ? [{ name: t('col.bank'), color: COLORS.previous, values: theirs }] : []),
+  ]);
+
+  trendSection(c, area);
+  spreadSection(c, area);
+  leagueTable(c, s.branches.filter((b) => b.region === region), false);
+  problemsTable(c, area.keyProblems);
+  violationsTable(c, area.violations);
+  methodNotes(c, areaSample(c, area));
+  return r.finish();
+}
+

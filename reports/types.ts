@@ -1,0 +1,143 @@
+/**
+ * The only input of the PDF builders: an immutable snapshot of a bank's quarter. It is plain JSON
+ * (stored as the report's snapshot file), so a report can always be re-rendered or explained from it,
+ * and the builders can be developed and tested on fixtures without a database.
+ */
+export type Lang = 'zh' | 'en';
+export type SectionKey = 'greeting' | 'product_knowledge' | 'sales_compliance' | 'follow_up';
+export type SectionScores = Record<SectionKey, number | null>;
+
+export interface Scores {
+  sections: SectionScores;
+  total: number | null;
+}
+
+export interface Spread {
+  min: number;
+  max: number;
+  stdev: number;
+}
+
+export interface TrendPoint extends Scores {
+  quarter: string;
+  n: number;
+  branches: number;
+}
+
+/** Bank or region figures: the mean of its visited branches' scores. */
+export interface AreaFigures extends Scores {
+  key: string;
+  name: string;
+  /** Approved visits. */
+  n: number;
+  /** Branches with at least one visit. */
+  branches: number;
+  /** All branches of the area, visited or not (sample-size notes). */
+  branchesTotal: number;
+  previous: Scores | null;
+  spread: Spread | null;
+  /** Oldest first, the report's quarter last. */
+  trend: TrendPoint[];
+  /** Totals of the visited branches, for the spread histogram. */
+  branchTotals: number[];
+}
+
+export interface BranchFigures extends Scores {
+  code: string;
+  name: string;
+  region: string;
+  n: number;
+  previous: Scores | null;
+}
+
+export interface Text {
+  zh: string;
+  en: string;
+}
+
+export interface KeyProblem {
+  itemKey: string;
+  sectionKey: SectionKey;
+  text: Text;
+  failureRate: number;
+  failed: number;
+  applicable: number;
+}
+
+export interface Violation {
+  visitId: string;
+  branchCode: string;
+  branchName: string;
+  region: string;
+  itemKey: string;
+  sectionKey: SectionKey | null;
+  text: Text;
+  visitedAt: string | null;
+}
+
+export interface RegionFigures extends AreaFigures {
+  keyProblems: KeyProblem[];
+  violations: Violation[];
+  /** The bank as a region's readers may see it: null when withheld (too few other branches to hide any one). */
+  bankBenchmark: Scores | null;
+}
+
+export type AnswerValue = 'yes' | 'no' | 'na' | number;
+
+export interface AnswerDetail {
+  itemKey: string;
+  sectionKey: SectionKey;
+  text: Text;
+  critical: boolean;
+  value: AnswerValue;
+  /** 0..100 for an applicable answer, null for not applicable. */
+  score: number | null;
+  comment: string | null;
+}
+
+export interface VisitDetail {
+  id: string;
+  visitedAt: string;
+  durationMinutes: number;
+  questionnaireName: string;
+  questionnaireVersion: number;
+  scores: Scores;
+  staff: string[];
+  summary: string | null;
+  answers: AnswerDetail[];
+  violations: string[];
+}
+
+/** What only a branch report needs; attached one branch at a time, never for the whole bank at once. */
+export interface BranchDetail {
+  code: string;
+  /** Region and bank as the branch's readers may see them (null when withheld, as on the dashboards). */
+  benchmarks: { region: Scores | null; bank: Scores | null };
+  visits: VisitDetail[];
+  keyProblems: KeyProblem[];
+  violations: Violation[];
+}
+
+export interface QuestionnaireNote {
+  name: string;
+  version: number;
+  sectionWeights: { key: SectionKey; weight: number }[];
+}
+
+export interface ReportSnapshot {
+  format: 1;
+  bank: { id: string; code: string; name: string; language: Lang; timezone: string };
+  quarter: string;
+  version: number;
+  /** ISO-8601. */
+  generatedAt: string;
+  bankFigures: AreaFigures;
+  regions: RegionFigures[];
+  /** Every visited branch, ordered by code. */
+  branches: BranchFigures[];
+  keyProblems: KeyProblem[];
+  violations: Violation[];
+  questionnaires: QuestionnaireNote[];
+  /** Filled only in the slice given to a branch report's builder. */
+  branchDetails: BranchDetail[];
+}

@@ -1,0 +1,136 @@
+import { Types } from 'mongoose';
+import type { Principal } from '../core/access';
+import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } from '../core/bulk-import';
+import { config } from '../core/config';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
+import { readTabular } from '../core/tabular';
+import { Bank, Branch } from '../banks/model';
+import { User } from '../users/model';
+import { Visit } from '../visits/model';
+import { findBankQuestionnaire } from '../visits/questionnaire-source';
+import { Assignment } from './model';
+import { ASSIGNMENT_COLUMNS, assignmentRow, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
+
+export interface AssignmentView {
+  id: string;
+  bankId: string;
+  branchCode: string;
+  branchName: string;
+  region: string;
+  auditorId: string;
+  questionnaireId: string;
+  quarter: string;
+  windowStart: string;
+  windowEnd: string;
+  scenario: string;
+  visitId?: string;
+  visitStatus?: string;
+}
+
+type AssignmentLean = {
+  _id: unknown; bankId: unknown; branchCode: string; region: string; auditorId: unknown; questionnaireId: unknown;
+  quarter: string; windowStart: Date; windowEnd: Date; scenario: string;
+};
+
+function view(a: AssignmentLean, branchName: string, visit?: { id: string; status: string }): AssignmentView {
+  return {
+    id: String(a._id), bankId: String(a.bankId), branchCode: a.branchCode, branchName, region: a.region,
+    auditorId: String(a.auditorId), questionnaireId: String(a.questionnaireId), quarter: a.quarter,
+    windowStart: a.windowStart.toISOString(), windowEnd: a.windowEnd.toISOString(), scenario: a.scenario,
+    ...(visit ? { visitId: visit.id, visitStatus: visit.status } : {}),
+  };
+}
+
+/** Branch names and visits are looked up in two batch queries (no $lookup on FerretDB). */
+async function views(rows: AssignmentLean[]): Promise<AssignmentView[]> {
+  if (rows.length === 0) return [];
+  const bankIds = [...new Set(rows.map((r) => String(r.bankId)))];
+  const codes = [...new Set(rows.map((r) => r.branchCode))];
+  const branches = await Branch.find({ bankId: { $in: bankIds }, code: { $in: codes } }, { bankId: 1, code: 1, name: 1 }).lean();
+  const names = new Map(branches.map((b) => [`${String(b.bankId)}|${b.code}`, b.name]));
+  // The visit itself is the truth about "started" (the assignment's visitId is only a convenience copy).
+  const visits = await Visit.find({ assignmentId: { $in: rows.map((r) => r._id) } }, { assignmentId: 1, status: 1 }).lean();
+  const byAssignment = new Map(visits.map((v) => [String(v.assignmentId), { id: String(v._id), status: v.status }]));
+  return rows.map((r) => view(r, names.get(`${String(r.bankId)}|${r.branchCode}`) ?? r.branchCode, byAssignment.get(String(r._id))));
+}
+
+/** Checks every reference of a new assignment, reporting all broken ones at once. */
+async function resolveRefs(input: CreateAssignmentInput): Promise<{ region: string }> {
+  const details: ErrorDetail[] = [];
+  const bank = await Bank.exists({ _id: input.bankId });
+  if (!bank) details.push({ field: 'bankId', message: 'no such bank' });
+  const branch = bank ? await Branch.findOne({ bankId: input.bankId, code: input.branchCode }).lean() : null;
+  if (bank && !branch) details.push({ field: 'branchCode', message: `no branch "${input.branchCode}" in this bank` });
+  const auditor = await User.exists({ _id: input.auditorId, role: 'auditor', active: true });
+  if (!auditor) details.push({ field: 'auditorId', message: 'no active user with role auditor' });
+  if (bank && !(await findBankQuestionnaire(input.bankId, input.questionnaireId))) {
+    details.push({ field: 'questionnaireId', message: 'no questionnaire of this bank' });
+  }
+  if (details.length || !branch) throw new ValidationError(details);
+  return { region: branch.region };
+}
+
+export async function createAssignment(actor: Principal, input: CreateAssignmentInput): Promise<AssignmentView> {
+  const { region } = await resolveRefs(input);
+  const doc = await Assignment.create({
+    ...input, region, windowStart: new Date(input.windowStart), windowEnd: new Date(input.windowEnd), createdBy: actor.id,
+  });
+  return (await views([doc.toObject()]))[0];
+}
+
+/** Auditors see their own assignments only; admins see all, filtered. */
+export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQuery = {}): Promise<AssignmentView[]> {
+  const filter: Record<string, unknown> = {};
+  if (query.bankId) filter.bankId = query.bankId;
+  if (query.quarter) filter.quarter = query.quarter;
+  if (p.role === 'auditor') filter.auditorId = p.id;
+  else if (query.auditorId) filter.auditorId = query.auditorId;
+  const rows = await Assignment.find(filter).sort({ windowStart: 1, _id: 1 }).lean();
+  return views(rows);
+}
+
+/** One assignment: the owning auditor or an admin; anyone else gets 404. */
+export async function getAssignment(p: Principal, id: string): Promise<AssignmentView> {
+  const a = Types.ObjectId.isValid(id) ? await Assignment.findById(id).lean() : null;
+  if (!a || (p.role !== 'admin' && String(a.auditorId) !== p.id)) throw new NotFoundError('Assignment');
+  return (await views([a]))[0];
+}
+
+/**
+ * Bulk creation from CSV/XLSX: bankId and questionnaireId come as query parameters (one file is one
+ * bank's round on one questionnaire); each row names branchCode and auditorEmail. All rows or none.
+ */
+export async function importAssignments(actor: Principal, target: { bankId: string; questionnaireId: string }, file: Buffer): Promise<ImportResult> {
+  await assertImportTarget(target);
+  const rows = await readTabular(file, ASSIGNMENT_COLUMNS, config().IMPORT_MAX_ROWS);
+  const { valid, errors } = validateRows(rows, assignmentRow, (r) => `${r.branchCode}|${r.auditorEmail}|${r.windowStart}|${r.windowEnd}`);
+  const branches = new Map((await Branch.find({ bankId: target.bankId }, { code: 1, region: 1 }).lean()).map((b) => [b.code, b.region]));
+  const auditors = new Map(
+    (await User.find({ email: { $in: valid.map((v) => v.value.auditorEmail) }, role: 'auditor', active: true }, { email: 1 }).lean()).map((u) => [u.email, String(u._id)]),
+  );
+  const rowErrors: RowError[] = [...errors];
+  for (const { row, value } of valid) {
+    if (!branches.has(value.branchCode)) rowErrors.push({ row, message: `branchCode: no branch "${value.branchCode}" in this bank` });
+    if (!auditors.has(value.auditorEmail)) rowErrors.push({ row, message: `auditorEmail: no active auditor "${value.auditorEmail}"` });
+  }
+  if (rowErrors.length) return { created: 0, updated: 0, errors: rowErrors.sort((a, b) => a.row - b.row), rejected: true };
+  const bankOid = new Types.ObjectId(target.bankId);
+  const result = await upsertAllOrNothing(Assignment, valid.map(({ value }) => ({
+    // Fresh ids make every upsert an insert, so the shared all-or-nothing rollback applies unchanged.
+    filter: { _id: new Types.ObjectId() },
+    set: {
+      bankId: bankOid, branchCode: value.branchCode, region: branches.get(value.branchCode) as string,
+      auditorId: new Types.ObjectId(auditors.get(value.auditorEmail)), questionnaireId: new Types.ObjectId(target.questionnaireId),
+      quarter: value.quarter, windowStart: new Date(value.windowStart), windowEnd: new Date(value.windowEnd), scenario: value.scenario,
+      createdBy: new Types.ObjectId(actor.id),
+    },
+  })));
+  return { ...result, errors: [], rejected: false };
+}
+
+async function assertImportTarget(target: { bankId: string; questionnaireId: string }): Promise<void> {
+  if (!(await Bank.exists({ _id: target.bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+  if (!(await findBankQuestionnaire(target.bankId, target.questionnaireId))) {
+    throw new ValidationError([{ field: 'questionnaireId', message: 'no questionnaire of this bank' }]);
+  }
+}

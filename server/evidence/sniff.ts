@@ -1,0 +1,52 @@
+/**
+ * File type from content only (magic numbers), never from the name or the declared type.
+ * Evidence is photos, receipts/brochures (PDF) and audio notes; everything else is refused.
+ */
+export interface DetectedType { contentType: string; ext: string }
+
+/** Enough leading bytes for every signature below, including the EBML doc type of WebM. */
+export const SNIFF_BYTES = 64;
+
+const ascii = (buf: Buffer, start: number, end: number) => buf.subarray(start, end).toString('latin1');
+const startsWith = (buf: Buffer, bytes: number[]) => buf.length >= bytes.length && bytes.every((b, i) => buf[i] === b);
+
+const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis']);
+const HEIF_BRANDS = new Set(['mif1', 'msf1']);
+// Phones record audio notes as MPEG-4 audio; iOS says "M4A ", Android often the generic mp42/isom.
+const M4A_BRANDS = new Set(['M4A ', 'M4B ', 'mp42', 'isom']);
+
+function isoBmff(buf: Buffer): DetectedType | null {
+  if (buf.length < 12 || ascii(buf, 4, 8) !== 'ftyp') return null;
+  const brand = ascii(buf, 8, 12);
+  if (HEIC_BRANDS.has(brand)) return { contentType: 'image/heic', ext: 'heic' };
+  if (HEIF_BRANDS.has(brand)) return { contentType: 'image/heif', ext: 'heif' };
+  if (M4A_BRANDS.has(brand)) return { contentType: 'audio/mp4', ext: 'm4a' };
+  return null;
+}
+
+function riff(buf: Buffer): DetectedType | null {
+  if (buf.length < 12 || ascii(buf, 0, 4) !== 'RIFF') return null;
+  const form = ascii(buf, 8, 12);
+  if (form === 'WEBP') return { contentType: 'image/webp', ext: 'webp' };
+  if (form === 'WAVE') return { contentType: 'audio/wav', ext: 'wav' };
+  return null;
+}
+
+/** MPEG audio frame sync (11 bits set): layer bits 00 mean AAC in ADTS, otherwise MP3. */
+function mpegAudio(buf: Buffer): DetectedType | null {
+  if (buf.length >= 3 && ascii(buf, 0, 3) === 'ID3') return { contentType: 'audio/mpeg', ext: 'mp3' };
+  if (buf.length < 2 || buf[0] !== 0xff || (buf[1] & 0xe0) !== 0xe0) return null;
+  const layer = (buf[1] >> 1) & 0x03;
+  if (layer === 0) return (buf[1] & 0xf6) === 0xf0 ? { contentType: 'audio/aac', ext: 'aac' } : null;
+  return { contentType: 'audio/mpeg', ext: 'mp3' };
+}
+
+export function sniffType(buf: Buffer): DetectedType | null {
+  if (startsWith(buf, [0xff, 0xd8, 0xff])) return { contentType: 'image/jpeg', ext: 'jpg' };
+  if (startsWith(buf, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { contentType: 'image/png', ext: 'png' };
+  if (ascii(buf, 0, 5) === '%PDF-') return { contentType: 'application/pdf', ext: 'pdf' };
+  if (ascii(buf, 0, 4) === 'OggS') return { contentType: 'audio/ogg', ext: 'ogg' };
+  // EBML header; Matroska shares it, so the doc type must say webm.
+  if (startsWith(buf, [0x1a, 0x45, 0xdf, 0xa3]) && buf.subarray(0, SNIFF_BYTES).includes('webm', 0, 'latin1')) return { contentType: 'video/webm', ext: 'webm' };
+  return riff(buf) ?? isoBmff(buf) ?? mpegAudio(buf);
+}

@@ -1,0 +1,144 @@
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Request } from 'express';
+import mongoose, { Types } from 'mongoose';
+import type multer from 'multer';
+import { config } from '../core/config';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors';
+import { logger } from '../core/logger';
+import { SNIFF_BYTES, sniffType, type DetectedType } from './sniff';
+
+/**
+ * Evidence files live in GridFS (bucket `evidence`, 255 KB chunks; verified to work on FerretDB 1.24,
+ * including abort). A file is streamed straight into the bucket while its SHA-256 and size are
+ * computed on the way; only the first bytes are held back until the type is known, so a refused
+ * type stores nothing and no file is ever buffered whole.
+ */
+export const BUCKET = 'evidence';
+const CHUNK_BYTES = 255 * 1024;
+
+export function bucket(): mongoose.mongo.GridFSBucket {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('database not connected');
+  return new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES });
+}
+
+export interface StoredFile extends DetectedType {
+  fileId: Types.ObjectId;
+  filename: string;
+  size: number;
+  sha256: string;
+}
+
+/** Keeps the last path segment only, drops control and reserved characters and leading dots. */
+export function safeFilename(name: string | undefined, ext: string): string {
+  const last = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = last
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '')
+    .replace(/^[.\s]+/, '')
+    .trim();
+  const short = Array.from(clean).slice(0, 150).join('');
+  return short || `evidence.${ext}`;
+}
+
+export function storeEvidence(stream: Readable, originalName: string | undefined, metadata: Record<string, unknown>): Promise<StoredFile> {
+  const max = config().UPLOAD_MAX_BYTES;
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  let head: Buffer[] = [];
+  let headBytes = 0;
+  let upload: mongoose.mongo.GridFSBucketWriteStream | undefined;
+  let type: DetectedType | undefined;
+  let filename = '';
+
+  return new Promise<StoredFile>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      stream.resume(); // let the rest of the request drain; the partial upload is removed below
+      const partial = upload;
+      (partial ? partial.abort().catch((e) => logger.error({ err: e }, 'aborting a partial evidence upload failed')) : Promise.resolve())
+        .finally(() => reject(err));
+    };
+
+    /** Opens the GridFS file once the type is known, or refuses the file before anything is stored. */
+    const begin = (): boolean => {
+      const first = Buffer.concat(head);
+      const found = first.length === 0 ? null : sniffType(first);
+      if (!found) {
+        fail(first.length === 0
+          ? new UnsupportedMediaTypeError('The file is empty', 'empty_file')
+          : new UnsupportedMediaTypeError('Only JPEG, PNG, WebP, HEIC/HEIF, PDF, MP3, M4A/AAC, WAV, OGG and WebM files are accepted (checked by content)'));
+        return false;
+      }
+      type = found;
+      filename = safeFilename(originalName, found.ext);
+      upload = bucket().openUploadStream(filename, { metadata: { ...metadata, contentType: found.contentType } });
+      upload.on('error', fail);
+      head = [];
+      return write(first);
+    };
+
+    const write = (chunk: Buffer): boolean => {
+      if (!upload || upload.write(chunk)) return true;
+      stream.pause();
+      upload.once('drain', () => stream.resume());
+      return true;
+    };
+
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > max) return fail(new PayloadTooLargeError(`A file may be at most ${max} bytes`, 'file_too_large'));
+      hash.update(chunk);
+      if (upload) return void write(chunk);
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes >= SNIFF_BYTES) begin();
+    };
+
+    stream.on('data', onData);
+    stream.on('error', fail);
+    stream.on('end', () => {
+      if (settled) return;
+      if (!upload && !begin()) return;
+      const up = upload as mongoose.mongo.GridFSBucketWriteStream;
+      up.end(() => {
+        if (settled) return;
+        settled = true;
+        resolve({ fileId: up.id as Types.ObjectId, filename, size, sha256: hash.digest('hex'), ...(type as DetectedType) });
+      });
+    });
+  });
+}
+
+/** Removes a stored file that never became an attachment (refused or failed request). */
+export async function discardStoredFile(fileId: Types.ObjectId): Promise<void> {
+  try {
+    await bucket().delete(fileId);
+  } catch (e) {
+    logger.error({ err: e, fileId: String(fileId) }, 'could not discard an unattached evidence file');
+  }
+}
+
+export type EvidenceUpload = Express.Multer.File & { evidence: StoredFile };
+
+/** A Multer storage engine that hands each file to storeEvidence (never to memory or disk). */
+export class EvidenceStorageEngine implements multer.StorageEngine {
+  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    const metadata = { visitId: req.params.visitId, uploadedBy: req.principal?.id };
+    storeEvidence(file.stream, file.originalname, metadata).then(
+      (evidence) => cb(null, { evidence, size: evidence.size } as Partial<Express.Multer.File>),
+      (err) => cb(err),
+    );
+  }
+
+  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
+    const stored = (file as Partial<EvidenceUpload>).evidence;
+    if (!stored) return cb(null);
+    discardStoredFile(stored.fileId).then(() => cb(null), (e: Error) => cb(e));
+  }
+}

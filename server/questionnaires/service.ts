@@ -1,0 +1,192 @@
+import { Types } from 'mongoose';
+import { Assignment } from '../assignments/model';
+import { Bank } from '../banks/model';
+import { assertBankVisible, isBankRole, type Principal } from '../core/access';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import type { ItemType, ScoringSection, SectionKey } from '../scoring/score';
+import { Questionnaire, QuestionnaireVersion } from './model';
+import type { CreateQuestionnaireInput, ListQuestionnairesQuery, UpdateQuestionnaireInput } from './schema';
+
+export interface QuestionnaireItem {
+  key: string;
+  text: { zh: string; en: string };
+  type: ItemType;
+  weight: number;
+  critical: boolean;
+  allowNA: boolean;
+  required: boolean;
+}
+export interface QuestionnaireSection { key: SectionKey; weight: number; items: QuestionnaireItem[] }
+
+/** One immutable version with its full content; `id` is the questionnaire's id. */
+export interface QuestionnaireVersionView {
+  id: string;
+  bankId: string;
+  name: string;
+  version: number;
+  latestVersion?: number;
+  createdAt: string;
+  sections: QuestionnaireSection[];
+}
+export interface QuestionnaireSummary { id: string; bankId: string; name: string; latestVersion: number; createdAt: string; updatedAt: string }
+export interface VersionSummary { version: number; name: string; items: number; createdAt: string; createdBy?: string }
+export interface IndexedItem { sectionKey: SectionKey; item: QuestionnaireItem; text: { zh: string; en: string } }
+
+type Stored = { key?: string | null; weight?: number | null; items?: unknown[] | null };
+type StoredItem = Partial<Omit<QuestionnaireItem, 'text'>> & { text?: { zh?: string | null; en?: string | null } | null };
+
+const iso = (d: unknown): string => (d instanceof Date ? d.toISOString() : new Date(String(d)).toISOString());
+const isId = (id: string): boolean => /^[a-f0-9]{24}$/i.test(id);
+
+/** Defaults are applied on read too, so a version stored before a default existed still scores the same way. */
+function itemView(i: StoredItem): QuestionnaireItem {
+  return {
+    key: String(i.key),
+    text: { zh: i.text?.zh ?? '', en: i.text?.en ?? '' },
+    type: i.type === 'scale' ? 'scale' : 'yes_no',
+    weight: i.weight ?? 1,
+    critical: i.critical ?? false,
+    allowNA: i.allowNA ?? false,
+    required: i.required ?? true,
+  };
+}
+
+function sectionView(s: Stored): QuestionnaireSection {
+  return { key: s.key as SectionKey, weight: s.weight ?? 25, items: (s.items ?? []).map((i) => itemView(i as StoredItem)) };
+}
+
+type VersionDoc = { questionnaireId: unknown; bankId: unknown; name: string; version: number; createdAt?: unknown; sections: Stored[] };
+function versionView(v: VersionDoc, latestVersion?: number): QuestionnaireVersionView {
+  return {
+    id: String(v.questionnaireId), bankId: String(v.bankId), name: v.name, version: v.version,
+    ...(latestVersion === undefined ? {} : { latestVersion }),
+    createdAt: iso(v.createdAt ?? new Date()), sections: v.sections.map(sectionView),
+  };
+}
+
+// ---- for other features (no principal: callers have already checked access to the visit/assignment)
+
+/** The exact content a visit was filled on; throws 404 when it does not exist. */
+export async function getVersion(questionnaireId: string, version: number): Promise<QuestionnaireVersionView> {
+  if (!isId(questionnaireId) || !Number.isInteger(version)) throw new NotFoundError('Questionnaire version');
+  const v = await QuestionnaireVersion.findOne({ questionnaireId, version }).lean();
+  if (!v) throw new NotFoundError('Questionnaire version');
+  return versionView(v);
+}
+
+/** The version a new visit should be filled on. */
+export async function getLatest(questionnaireId: string): Promise<QuestionnaireVersionView> {
+  if (!isId(questionnaireId)) throw new NotFoundError('Questionnaire');
+  const q = await Questionnaire.findById(questionnaireId).lean();
+  if (!q) throw new NotFoundError('Questionnaire');
+  return { ...(await getVersion(questionnaireId, q.latestVersion)), latestVersion: q.latestVersion };
+}
+
+export function toScoringSections(v: Pick<QuestionnaireVersionView, 'sections'>): ScoringSection[] {
+  return v.sections.map((s) => ({
+    key: s.key,
+    weight: s.weight,
+    items: s.items.map(({ key, type, weight, critical, allowNA, required }) => ({ key, type, weight, critical, allowNA, required })),
+  }));
+}
+
+export function itemIndex(v: Pick<QuestionnaireVersionView, 'sections'>): Map<string, IndexedItem> {
+  return new Map(v.sections.flatMap((s) => s.items.map((item) => [item.key, { sectionKey: s.key, item, text: item.text }] as const)));
+}
+
+// ---- access
+
+/** An auditor sees only the questionnaires their own assignments use. */
+async function auditorQuestionnaireIds(p: Principal): Promise<string[]> {
+  const ids = await Assignment.distinct('questionnaireId', { auditorId: p.id });
+  return ids.map(String);
+}
+
+/** Loads a questionnaire the caller may see, else 404 (existence is never revealed). */
+async function visibleQuestionnaire(p: Principal, id: string) {
+  if (!isId(id)) throw new NotFoundError('Questionnaire');
+  const q = await Questionnaire.findById(id).lean();
+  if (!q) throw new NotFoundError('Questionnaire');
+  assertBankVisible(p, String(q.bankId), 'Questionnaire');
+  if (p.role === 'auditor' && !(await auditorQuestionnaireIds(p)).includes(id)) throw new NotFoundError('Questionnaire');
+  return q;
+}
+
+// ---- API/page operations
+
+export async function listQuestionnaires(p: Principal, query: ListQuestionnairesQuery = {}): Promise<QuestionnaireSummary[]> {
+  if (query.bankId) assertBankVisible(p, query.bankId, 'Bank');
+  const filter: Record<string, unknown> = {};
+  if (query.bankId) filter.bankId = query.bankId;
+  if (isBankRole(p.role)) filter.bankId = p.bankId;
+  if (p.role === 'auditor') filter._id = { $in: await auditorQuestionnaireIds(p) };
+  const rows = await Questionnaire.find(filter).sort({ bankId: 1, name: 1 }).lean();
+  return rows.map((q) => ({ id: String(q._id), bankId: String(q.bankId), name: q.name, latestVersion: q.latestVersion, createdAt: iso(q.createdAt), updatedAt: iso(q.updatedAt) }));
+}
+
+export async function getQuestionnaire(p: Principal, id: string): Promise<QuestionnaireVersionView> {
+  const q = await visibleQuestionnaire(p, id);
+  return { ...(await getVersion(id, q.latestVersion)), latestVersion: q.latestVersion };
+}
+
+export async function getQuestionnaireVersion(p: Principal, id: string, version: string | number): Promise<QuestionnaireVersionView> {
+  const q = await visibleQuestionnaire(p, id);
+  const v = Number(version);
+  if (!Number.isInteger(v) || v < 1) throw new NotFoundError('Questionnaire version');
+  return { ...(await getVersion(id, v)), latestVersion: q.latestVersion };
+}
+
+export async function listVersions(p: Principal, id: string): Promise<VersionSummary[]> {
+  await visibleQuestionnaire(p, id);
+  const rows = await QuestionnaireVersion.find({ questionnaireId: id }, { version: 1, name: 1, sections: 1, createdAt: 1, createdBy: 1 }).sort({ version: -1 }).lean();
+  return rows.map((v) => ({
+    version: v.version, name: v.name, createdAt: iso(v.createdAt),
+    items: v.sections.reduce((n, s) => n + s.items.length, 0),
+    ...(v.createdBy ? { createdBy: String(v.createdBy) } : {}),
+  }));
+}
+
+function createdBy(p: Principal): Types.ObjectId | undefined {
+  return isId(p.id) ? new Types.ObjectId(p.id) : undefined;
+}
+
+/**
+ * Version 1 is written before the questionnaire that points at it: if the second insert fails the
+ * orphan version is unreachable (every read starts from the questionnaire) and is removed.
+ */
+export async function createQuestionnaire(p: Principal, input: CreateQuestionnaireInput): Promise<{ id: string; version: number }> {
+  if (!(await Bank.exists({ _id: input.bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+  const id = new Types.ObjectId();
+  await QuestionnaireVersion.create({ questionnaireId: id, bankId: input.bankId, version: 1, name: input.name, sections: input.sections, createdBy: createdBy(p) });
+  try {
+    await Questionnaire.create({ _id: id, bankId: input.bankId, name: input.name, latestVersion: 1 });
+  } catch (e) {
+    await QuestionnaireVersion.deleteOne({ questionnaireId: id }).catch(() => undefined);
+    throw e;
+  }
+  return { id: String(id), version: 1 };
+}
+
+const MAX_ATTEMPTS = 12;
+
+/**
+ * An edit never changes a stored version: it inserts max+1. The unique (questionnaireId, version)
+ * index makes concurrent edits take distinct numbers (the loser of a race retries with the next
+ * one); `latestVersion` only ever moves forward, so a slow writer cannot move it back.
+ */
+export async function updateQuestionnaire(p: Principal, id: string, input: UpdateQuestionnaireInput): Promise<{ id: string; version: number }> {
+  const q = await visibleQuestionnaire(p, id);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const top = await QuestionnaireVersion.findOne({ questionnaireId: id }, { version: 1 }).sort({ version: -1 }).lean();
+    const version = Math.max(top?.version ?? 0, q.latestVersion) + 1;
+    try {
+      await QuestionnaireVersion.create({ questionnaireId: id, bankId: q.bankId, version, name: input.name, sections: input.sections, createdBy: createdBy(p) });
+    } catch (e) {
+      if ((e as { code?: number }).code === 11000) continue;
+      throw e;
+    }
+    await Questionnaire.updateOne({ _id: id, latestVersion: { $lt: version } }, { $set: { latestVersion: version, name: input.name } });
+    return { id, version };
+  }
+  throw new ConflictError('The questionnaire is being edited by someone else; try again', 'concurrent_edit');
+}

@@ -1,0 +1,241 @@
+import { Types } from 'mongoose';
+import type { AnswerDetail, AreaFigures, BranchDetail, BranchFigures, KeyProblem, QuestionnaireNote, RegionFigures, ReportSnapshot, Scores, SectionKey, Violation, VisitDetail } from '../../reports/types';
+import { Bank, Branch } from '../banks/model';
+import type { Principal } from '../core/access';
+import { NotFoundError } from '../core/errors';
+import { Questionnaire, QuestionnaireVersion } from '../questionnaires/model';
+import { ResultsAccumulator, shiftQuarter, type ItemInfo, type ItemLookup } from '../results/aggregate';
+import { COUNTED_STATUSES, MIN_HIDDEN_BRANCHES, quarterResults, type ResultRow, type ResultsReport } from '../results/service';
+import { itemScore, type AnswerValue } from '../scoring/score';
+import { Visit } from '../visits/model';
+
+/**
+ * The one adapter between the results service and the PDF builders. Every figure comes from
+ * `quarterResults`, so a report shows exactly what the dashboards showed at closing time; the
+ * region figures are taken as the region's own manager would see them (benchmarks withheld by the
+ * same rule). Only the branch details (answers and comments) are read here, one batch at a time.
+ */
+const SYSTEM_ADMIN: Principal = { id: '000000000000000000000000', email: 'reports@system', name: 'quarter close', role: 'admin' };
+
+function regionReader(bankId: string, region: string): Principal {
+  return { ...SYSTEM_ADMIN, role: 'bank_manager', bankId, scope: { type: 'region', region } };
+}
+
+const scoresOf = (r: { sections: Scores['sections']; total: number | null } | null | undefined): Scores | null =>
+  r ? { sections: { ...r.sections }, total: r.total } : null;
+
+function area(r: ResultsReport, row: ResultRow, branchesTotal: number): AreaFigures {
+  return {
+    key: row.key, name: row.name, n: row.n, branches: row.branches ?? r.branches.length, branchesTotal,
+    sections: { ...row.sections }, total: row.total,
+    previous: scoresOf(row.previous), spread: row.spread ?? null,
+    trend: r.trend.map((p) => ({ quarter: p.quarter, n: p.n, branches: p.branches, sections: { ...p.sections }, total: p.total })),
+    branchTotals: r.branches.map((b) => b.total).filter((t): t is number => typeof t === 'number'),
+  };
+}
+
+// ---- the questionnaire catalogue: item texts and types per version ----
+
+interface CatalogueItem extends ItemInfo {
+  text: { zh: string; en: string };
+  critical: boolean;
+}
+
+export interface Catalogue {
+  lookup: ItemLookup;
+  item: (questionnaireId: string, version: number, itemKey: string) => CatalogueItem | undefined;
+  /** Latest wording of an item key across versions (violations and key problems). */
+  text: (itemKey: string) => { zh: string; en: string };
+  name: (questionnaireId: string) => string;
+  notes: (used: ReadonlySet<string>) => QuestionnaireNote[];
+}
+
+export async function loadCatalogue(bankId: string): Promise<Catalogue> {
+  const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, name: 1, sections: 1 }).sort({ version: 1 }).lean();
+  const names = new Map((await Questionnaire.find({ bankId }, { name: 1 }).lean()).map((q) => [String(q._id), q.name]));
+  const byVersion = new Map<string, Map<string, CatalogueItem>>();
+  const texts = new Map<string, { zh: string; en: string }>();
+  const weights = new Map<string, QuestionnaireNote>();
+  for (const v of versions) {
+    const key = `${String(v.questionnaireId)}:${v.version}`;
+    const items = new Map<string, CatalogueItem>();
+    for (const s of v.sections) {
+      for (const i of s.items) {
+        const text = { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key };
+        items.set(i.key, { type: i.type === 'scale' ? 'scale' : 'yes_no', sectionKey: s.key as SectionKey, text, critical: Boolean(i.critical) });
+        texts.set(i.key, text);
+      }
+    }
+    byVersion.set(key, items);
+    weights.set(key, { name: v.name, version: v.version, sectionWeights: v.sections.map((s) => ({ key: s.key as SectionKey, weight: s.weight })) });
+  }
+  return {
+    lookup: (qid, version) => byVersion.get(`${qid}:${version}`),
+    item: (qid, version, itemKey) => byVersion.get(`${qid}:${version}`)?.get(itemKey),
+    text: (k) => texts.get(k) ?? { zh: k, en: k },
+    name: (qid) => names.get(qid) ?? '–',
+    notes: (used) => [...used].map((k) => weights.get(k)).filter((n): n is QuestionnaireNote => Boolean(n)),
+  };
+}
+
+// ---- the bank snapshot ----
+
+async function branchesPerRegion(bankId: string): Promise<Map<string, number>> {
+  const rows = await Branch.aggregate<{ _id: string; n: number }>([
+    { $match: { bankId: new Types.ObjectId(bankId) } },
+    { $group: { _id: '$region', n: { $sum: 1 } } },
+  ]);
+  return new Map(rows.map((r) => [r._id, r.n]));
+}
+
+async function visitTimes(ids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const batch = ids.slice(i, i + 500).filter((id) => Types.ObjectId.isValid(id));
+    for (const v of await Visit.find({ _id: { $in: batch } }, { visitedAt: 1 }).lean()) out.set(String(v._id), v.visitedAt.toISOString());
+  }
+  return out;
+}
+
+type ViolationIn = ResultsReport['violations'][number];
+
+function violationOf(v: ViolationIn, names: Map<string, string>, times: Map<string, string>): Violation {
+  return {
+    visitId: v.visitId, branchCode: v.branchCode, branchName: names.get(v.branchCode) ?? v.branchCode, region: v.region,
+    itemKey: v.itemKey, sectionKey: (v.sectionKey as SectionKey | null) ?? null, text: v.text, visitedAt: times.get(v.visitId) ?? null,
+  };
+}
+
+const problemOf = (k: ResultsReport['keyProblems'][number]): KeyProblem => ({
+  itemKey: k.itemKey, sectionKey: k.sectionKey, text: k.text, failureRate: k.failureRate, failed: k.failed, applicable: k.applicable,
+});
+
+export interface SnapshotMeta {
+  version: number;
+  generatedAt: Date;
+}
+
+/** The numbers of a bank's quarter, as the report of `meta.version` will show them. */
+export async function buildSnapshot(bankId: string, quarter: string, meta: SnapshotMeta = { version: 1, generatedAt: new Date() }): Promise<ReportSnapshot> {
+  const bank = await Bank.findById(bankId).lean();
+  if (!bank) throw new NotFoundError('Bank');
+  const all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter });
+  const perRegion = await branchesPerRegion(bankId);
+  const names = new Map(all.branches.map((b) => [b.key, b.name]));
+  const regionResults: ResultsReport[] = [];
+  for (const g of all.regions) regionResults.push(await quarterResults(regionReader(bankId, g.key), { bankId, quarter }));
+  const times = await visitTimes([...new Set([...all.violations, ...regionResults.flatMap((r) => r.violations)].map((v) => v.visitId))]);
+
+  const regions: RegionFigures[] = regionResults.map((r) => ({
+    ...area(r, r.summary, perRegion.get(r.summary.key) ?? r.summary.branches ?? 0),
+    keyProblems: r.keyProblems.map(problemOf),
+    violations: r.violations.map((v) => violationOf(v, names, times)),
+    // What the region's manager may see of the bank; withheld (null) like on the dashboard.
+    bankBenchmark: scoresOf(r.bank),
+  }));
+  const branches: BranchFigures[] = all.branches.map((b) => ({
+    code: b.key, name: b.name, region: b.region ?? '', n: b.n, sections: { ...b.sections }, total: b.total, previous: scoresOf(b.previous),
+  }));
+  const catalogue = await loadCatalogue(bankId);
+  const used = await Visit.aggregate<{ _id: { q: unknown; v: number } }>([
+    { $match: { bankId: new Types.ObjectId(bankId), quarter, status: { $in: [...COUNTED_STATUSES] } } },
+    { $group: { _id: { q: '$questionnaireId', v: '$questionnaireVersion' } } },
+  ]);
+  const usedKeys = new Set(used.map((u) => `${String(u._id.q)}:${u._id.v}`));
+  return {
+    format: 1,
+    bank: { id: String(bank._id), code: bank.code, name: bank.name, language: bank.language === 'en' ? 'en' : 'zh', timezone: bank.timezone },
+    quarter,
+    version: meta.version,
+    generatedAt: meta.generatedAt.toISOString(),
+    bankFigures: area(all, { ...all.summary, key: bank.code, name: bank.name }, [...perRegion.values()].reduce((s, n) => s + n, 0)),
+    regions,
+    branches,
+    keyProblems: all.keyProblems.map(problemOf),
+    violations: all.violations.map((v) => violationOf(v, names, times)),
+    questionnaires: catalogue.notes(usedKeys),
+    branchDetails: [],
+  };
+}
+
+// ---- branch details, a batch of branches at a time ----
+
+type LeanVisit = {
+  _id: unknown; branchCode: string; region: string; quarter: string; visitedAt: Date; durationMinutes: number;
+  questionnaireId: unknown; questionnaireVersion: number; summary?: string | null;
+  staff?: { employeeId?: string | null; name?: string | null; description?: string | null }[] | null;
+  staffIds?: string[] | null;
+  answers?: { itemKey: string; value: unknown; comment?: string | null }[] | null;
+  scores?: { sections?: Partial<Scores['sections']> | null; total?: number | null } | null;
+  violations?: { itemKey?: string | null; sectionKey?: string | null }[] | null;
+};
+
+const SECTION_ORDER: SectionKey[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
+
+function visitDetail(v: LeanVisit, catalogue: Catalogue): VisitDetail {
+  const qid = String(v.questionnaireId);
+  const answers: AnswerDetail[] = (v.answers ?? []).map((a) => {
+    const item = catalogue.item(qid, v.questionnaireVersion, a.itemKey);
+    const value = a.value as AnswerValue;
+    const s = item ? itemScore(item, value as Parameters<typeof itemScore>[1]) : null;
+    return {
+      itemKey: a.itemKey, sectionKey: item?.sectionKey ?? 'greeting', text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
+      critical: item?.critical ?? false, value, score: s === null ? null : 100 * s, comment: a.comment ?? null,
+    };
+  }).sort((a, b) => SECTION_ORDER.indexOf(a.sectionKey) - SECTION_ORDER.indexOf(b.sectionKey));
+  const sections = v.scores?.sections ?? {};
+  return {
+    id: String(v._id), visitedAt: v.visitedAt.toISOString(), durationMinutes: v.durationMinutes,
+    questionnaireName: catalogue.name(qid), questionnaireVersion: v.questionnaireVersion,
+    scores: { sections: Object.fromEntries(SECTION_ORDER.map((k) => [k, sections[k] ?? null])) as Scores['sections'], total: v.scores?.total ?? null },
+    staff: (v.staff ?? []).map((s) => s.name || s.employeeId || s.description || '').filter(Boolean),
+    summary: v.summary ?? null, answers,
+    violations: (v.violations ?? []).map((x) => x.itemKey).filter((k): k is string => Boolean(k)),
+  };
+}
+
+/**
+ * A benchmark is shown to a branch's readers only when the area's other visited branches are none
+ * or at least MIN_HIDDEN_BRANCHES (the results service's rule), so no single branch can be subtracted out.
+ */
+function benchmark(figures: Scores & { branches: number }, own: number): Scores | null {
+  const hidden = figures.branches - own;
+  return hidden > 0 && hidden < MIN_HIDDEN_BRANCHES ? null : { sections: { ...figures.sections }, total: figures.total };
+}
+
+const VISIT_FIELDS = {
+  branchCode: 1, region: 1, quarter: 1, visitedAt: 1, durationMinutes: 1, questionnaireId: 1, questionnaireVersion: 1,
+  summary: 1, staff: 1, staffIds: 1, answers: 1, scores: 1, violations: 1,
+} as const;
+
+/** Answers, comments, violations and key problems of some branches (the ones about to be rendered). */
+export async function branchDetails(s: ReportSnapshot, codes: string[], catalogue: Catalogue): Promise<BranchDetail[]> {
+  const visits = (await Visit.find({ bankId: s.bank.id, quarter: s.quarter, branchCode: { $in: codes }, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS)
+    .lean()) as unknown as LeanVisit[];
+  const byBranch = new Map<string, LeanVisit[]>(codes.map((c) => [c, []]));
+  for (const v of visits) byBranch.get(v.branchCode)?.push(v);
+  const regions = new Map(s.regions.map((g) => [g.key, g]));
+  const names = new Map(s.branches.map((b) => [b.code, b.name]));
+  return codes.map((code) => {
+    const list = (byBranch.get(code) ?? []).sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime());
+    const acc = new ResultsAccumulator({ quarter: s.quarter, previousQuarter: shiftQuarter(s.quarter, -1), inFocus: () => true, items: catalogue.lookup });
+    for (const v of list) {
+      acc.add({ id: String(v._id), branchCode: v.branchCode, region: v.region, quarter: v.quarter, staffIds: v.staffIds, answers: v.answers,
+        questionnaireId: String(v.questionnaireId), questionnaireVersion: v.questionnaireVersion, scores: v.scores, violations: v.violations });
+    }
+    const found = acc.finish();
+    const region = list[0]?.region ?? s.branches.find((b) => b.code === code)?.region ?? '';
+    const regionFigures = regions.get(region);
+    return {
+      code,
+      benchmarks: { region: regionFigures ? benchmark(regionFigures, 1) : null, bank: benchmark(s.bankFigures, 1) },
+      visits: list.map((v) => visitDetail(v, catalogue)),
+      keyProblems: found.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
+      violations: found.violations.map((x) => ({
+        visitId: x.visitId, branchCode: code, branchName: names.get(code) ?? code, region: x.region, itemKey: x.itemKey,
+        sectionKey: (x.sectionKey as SectionKey | null) ?? null, text: catalogue.text(x.itemKey),
+        visitedAt: list.find((v) => String(v._id) === x.visitId)?.visitedAt.toISOString() ?? null,
+      })),
+    };
+  });
+}

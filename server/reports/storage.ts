@@ -1,0 +1,61 @@
+import crypto from 'node:crypto';
+import mongoose, { Types } from 'mongoose';
+import { logger } from '../core/logger';
+
+/**
+ * Report PDFs and snapshots live in GridFS (bucket `reports`). Every stored file carries the id of
+ * its report in its metadata, so that the leftovers of an interrupted close can be found and removed.
+ */
+export const BUCKET = 'reports';
+const CHUNK_BYTES = 255 * 1024;
+
+export function bucket(): mongoose.mongo.GridFSBucket {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('database not connected');
+  return new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES });
+}
+
+export interface StoredBlob {
+  fileId: Types.ObjectId;
+  size: number;
+  chunks: number;
+  sha256: string;
+}
+
+export function sha256(buf: Buffer): string {
+  return crypto.createHash('sha256').update(buf).digest('hex');
+}
+
+export function storeBlob(buf: Buffer, filename: string, metadata: { reportId: string; scope: string; contentType: string }): Promise<StoredBlob> {
+  return new Promise((resolve, reject) => {
+    const up = bucket().openUploadStream(filename, { metadata });
+    up.once('error', reject);
+    up.end(buf, () => resolve({ fileId: up.id as Types.ObjectId, size: buf.length, chunks: Math.ceil(buf.length / CHUNK_BYTES), sha256: sha256(buf) }));
+  });
+}
+
+export async function readBlob(fileId: Types.ObjectId | string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of bucket().openDownloadStream(new Types.ObjectId(String(fileId)))) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+export function openBlob(fileId: Types.ObjectId | string): mongoose.mongo.GridFSBucketReadStream {
+  return bucket().openDownloadStream(new Types.ObjectId(String(fileId)));
+}
+
+/** Removes a report's stored files that are not in `keep` (what a crashed run left half-recorded). */
+export async function removeOrphans(reportId: string, keep: ReadonlySet<string>): Promise<number> {
+  const files = await bucket().find({ 'metadata.reportId': reportId }, { projection: { _id: 1 } }).toArray();
+  let removed = 0;
+  for (const f of files) {
+    if (keep.has(String(f._id))) continue;
+    try {
+      await bucket().delete(f._id);
+      removed += 1;
+    } catch (e) {
+      logger.warn({ err: e, fileId: String(f._id) }, 'could not remove an orphaned report file');
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,274 @@
+import { itemScore, SECTION_KEYS, type AnswerValue, type ItemType, type SectionKey, type SectionScores } from '../scoring/score';
+
+/**
+ * The per-quarter rules of SPEC.md section 3 as a pure, streaming accumulator: visits go in one at
+ * a time (from a database cursor), only sums and counts are kept, never the visits themselves.
+ * Nothing here touches the database, so every rule is unit-testable on plain objects.
+ */
+
+export interface Scores {
+  sections: SectionScores;
+  total: number | null;
+}
+
+export interface VisitInput {
+  id: string;
+  branchCode: string;
+  region: string;
+  quarter: string;
+  staffIds?: string[] | null;
+  answers?: { itemKey: string; value: unknown }[] | null;
+  questionnaireId: string;
+  questionnaireVersion: number;
+  scores?: { sections?: Partial<Record<SectionKey, number | null>> | null; total?: number | null } | null;
+  violations?: { itemKey?: string | null; sectionKey?: string | null }[] | null;
+}
+
+export interface ItemInfo {
+  type: ItemType;
+  sectionKey: SectionKey;
+}
+/** The items of one questionnaire version; `undefined` when the version is unknown. */
+export type ItemLookup = (questionnaireId: string, version: number) => ReadonlyMap<string, ItemInfo> | undefined;
+
+/** Running mean per section and of the total; null observations are left out of their own mean only. */
+export class MeanOfScores {
+  private readonly sums = new Float64Array(5);
+  private readonly counts = new Uint32Array(5);
+
+  add(s: { sections?: Partial<Record<SectionKey, number | null>> | null; total?: number | null }): void {
+    for (let i = 0; i < 4; i++) {
+      const v = s.sections?.[SECTION_KEYS[i]];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        this.sums[i] += v;
+        this.counts[i] += 1;
+      }
+    }
+    if (typeof s.total === 'number' && Number.isFinite(s.total)) {
+      this.sums[4] += s.total;
+      this.counts[4] += 1;
+    }
+  }
+
+  result(): Scores {
+    const mean = (i: number) => (this.counts[i] === 0 ? null : this.sums[i] / this.counts[i]);
+    return {
+      sections: { greeting: mean(0), product_knowledge: mean(1), sales_compliance: mean(2), follow_up: mean(3) },
+      total: mean(4),
+    };
+  }
+}
+
+export interface BranchScore extends Scores {
+  code: string;
+  region: string;
+  /** Approved visits of the branch in the quarter. */
+  n: number;
+}
+
+export interface StaffScore extends Scores {
+  employeeId: string;
+  n: number;
+}
+
+export interface AreaScore extends Scores {
+  /** Visits in the area's branches. */
+  n: number;
+  /** Branches with at least one visit. */
+  branches: number;
+  spread: Spread | null;
+}
+
+export interface Spread {
+  min: number;
+  max: number;
+  stdev: number;
+}
+
+export interface KeyProblem {
+  itemKey: string;
+  sectionKey: SectionKey;
+  failureRate: number;
+  failed: number;
+  applicable: number;
+}
+
+export interface ViolationRow {
+  visitId: string;
+  branchCode: string;
+  region: string;
+  itemKey: string;
+  sectionKey: string | null;
+}
+
+export interface AccumulatorOptions {
+  /** The quarter reported on. */
+  quarter: string;
+  /** The previous quarter (staff change is computed against it). */
+  previousQuarter: string;
+  /** Which visits feed the scope-specific figures: staff, key problems and violations. */
+  inFocus: (branchCode: string, region: string) => boolean;
+  items: ItemLookup;
+}
+
+export interface Accumulated {
+  /** Branch scores per quarter (every quarter the visits came from). */
+  branchesByQuarter: Map<string, BranchScore[]>;
+  /** Staff scores of in-focus visits, for the quarter and the previous quarter. */
+  staff: StaffScore[];
+  previousStaff: StaffScore[];
+  keyProblems: KeyProblem[];
+  violations: ViolationRow[];
+}
+
+class BranchAcc {
+  n = 0;
+  readonly mean = new MeanOfScores();
+  constructor(readonly code: string, readonly region: string) {}
+}
+
+class StaffAcc {
+  n = 0;
+  readonly mean = new MeanOfScores();
+}
+
+interface ItemAcc {
+  sectionKey: SectionKey;
+  failed: number;
+  applicable: number;
+}
+
+export class ResultsAccumulator {
+  private readonly branches = new Map<string, Map<string, BranchAcc>>();
+  private readonly staff = new Map<string, StaffAcc>();
+  private readonly previousStaff = new Map<string, StaffAcc>();
+  private readonly items = new Map<string, ItemAcc>();
+  private readonly violations: ViolationRow[] = [];
+
+  constructor(private readonly opts: AccumulatorOptions) {}
+
+  add(v: VisitInput): void {
+    this.addToBranch(v);
+    const current = v.quarter === this.opts.quarter;
+    if (!current && v.quarter !== this.opts.previousQuarter) return;
+    if (!this.opts.inFocus(v.branchCode, v.region)) return;
+    this.addToStaff(current ? this.staff : this.previousStaff, v);
+    if (!current) return;
+    this.addAnswers(v);
+    for (const x of v.violations ?? []) {
+      if (x.itemKey) this.violations.push({ visitId: v.id, branchCode: v.branchCode, region: v.region, itemKey: x.itemKey, sectionKey: x.sectionKey ?? null });
+    }
+  }
+
+  private addToBranch(v: VisitInput): void {
+    let byCode = this.branches.get(v.quarter);
+    if (!byCode) this.branches.set(v.quarter, (byCode = new Map()));
+    let b = byCode.get(v.branchCode);
+    if (!b) byCode.set(v.branchCode, (b = new BranchAcc(v.branchCode, v.region)));
+    b.n += 1;
+    if (v.scores) b.mean.add(v.scores);
+  }
+
+  private addToStaff(into: Map<string, StaffAcc>, v: VisitInput): void {
+    // A member named twice in one visit still counts that visit once.
+    for (const id of new Set(v.staffIds ?? [])) {
+      let s = into.get(id);
+      if (!s) into.set(id, (s = new StaffAcc()));
+      s.n += 1;
+      if (v.scores) s.mean.add(v.scores);
+    }
+  }
+
+  /** Failure rate uses the item types of the version the visit was filled on; `na` is not applicable. */
+  private addAnswers(v: VisitInput): void {
+    const items = this.opts.items(v.questionnaireId, v.questionnaireVersion);
+    if (!items) return;
+    for (const a of v.answers ?? []) {
+      const info = items.get(a.itemKey);
+      if (!info || !isAnswerValue(a.value)) continue;
+      const s = itemScore(info, a.value);
+      if (s === null) continue;
+      let acc = this.items.get(a.itemKey);
+      if (!acc) this.items.set(a.itemKey, (acc = { sectionKey: info.sectionKey, failed: 0, applicable: 0 }));
+      acc.applicable += 1;
+      if (s === 0) acc.failed += 1;
+    }
+  }
+
+  finish(): Accumulated {
+    const branchesByQuarter = new Map<string, BranchScore[]>();
+    for (const [q, byCode] of this.branches) {
+      branchesByQuarter.set(q, [...byCode.values()].map((b) => ({ code: b.code, region: b.region, n: b.n, ...b.mean.result() })));
+    }
+    const staffRows = (m: Map<string, StaffAcc>): StaffScore[] => [...m].map(([employeeId, s]) => ({ employeeId, n: s.n, ...s.mean.result() }));
+    return {
+      branchesByQuarter,
+      staff: staffRows(this.staff),
+      previousStaff: staffRows(this.previousStaff),
+      keyProblems: rankKeyProblems(this.items),
+      violations: this.violations.sort((a, b) => cmp(a.branchCode, b.branchCode) || cmp(a.visitId, b.visitId) || cmp(a.itemKey, b.itemKey)),
+    };
+  }
+}
+
+function isAnswerValue(v: unknown): v is AnswerValue {
+  return v === 'yes' || v === 'no' || v === 'na' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5);
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Only items that failed at least once are problems; worst rate first, then most failures, then key. */
+function rankKeyProblems(items: Map<string, ItemAcc>): KeyProblem[] {
+  return [...items]
+    .filter(([, a]) => a.failed > 0)
+    .map(([itemKey, a]) => ({ itemKey, sectionKey: a.sectionKey, failureRate: a.failed / a.applicable, failed: a.failed, applicable: a.applicable }))
+    .sort((a, b) => b.failureRate - a.failureRate || b.failed - a.failed || cmp(a.itemKey, b.itemKey));
+}
+
+/**
+ * Region and bank scores: the mean of the branch scores (each branch weighs the same however many
+ * visits it had); a branch without a score in a section is left out of that section's mean.
+ */
+export function rollUp(branches: readonly BranchScore[]): AreaScore {
+  const mean = new MeanOfScores();
+  let n = 0;
+  for (const b of branches) {
+    mean.add(b);
+    n += b.n;
+  }
+  return { n, branches: branches.length, ...mean.result(), spread: spreadOf(branches.map((b) => b.total)) };
+}
+
+/**
+ * Horizontal consistency: min, max and the POPULATION standard deviation of branch totals. The
+ * branches of a bank or region are the whole population being described, not a sample of it.
+ */
+export function spreadOf(totals: readonly (number | null)[]): Spread | null {
+  const xs = totals.filter((t): t is number => typeof t === 'number');
+  if (xs.length === 0) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+  }
+  const mean = sum / xs.length;
+  let sq = 0;
+  for (const x of xs) sq += (x - mean) ** 2;
+  return { min, max, stdev: Math.sqrt(sq / xs.length) };
+}
+
+/** `2026-Q1` shifted by -1 is `2025-Q4`. */
+export function shiftQuarter(quarter: string, by: number): string {
+  const m = /^(\d{4})-Q([1-4])$/.exec(quarter);
+  if (!m) throw new Error(`not a quarter: ${quarter}`);
+  const idx = Number(m[1]) * 4 + (Number(m[2]) - 1) + by;
+  return `${Math.floor(idx / 4)}-Q${(idx % 4) + 1}`;
+}
+
+/** The last `count` quarters up to and including `quarter`, oldest first. */
+export function trendQuarters(quarter: string, count = 4): string[] {
+  return Array.from({ length: count }, (_, i) => shiftQuarter(quarter, i - count + 1));
+}

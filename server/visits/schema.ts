@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { fields } from '../core/validation';
+import { VISIT_STATUSES } from './model';
+
+const isoWithOffset = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time with offset, e.g. 2026-07-01T10:30:00+08:00' });
+
+/** Shape only; whether a value fits its item (known key, yes/no vs 1..5, N/A allowed) is scoring's answerErrors. */
+const answer = z
+  .object({
+    itemKey: z.string().trim().min(1).max(80),
+    value: z.union([z.enum(['yes', 'no', 'na']), z.number()]),
+    comment: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+
+const staffSeen = z
+  .object({
+    employeeId: fields.code.optional(),
+    description: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict()
+  .refine((s) => s.employeeId !== undefined || s.description !== undefined, { message: 'give employeeId or a description' });
+
+const editable = {
+  visitedAt: isoWithOffset,
+  // Implausible durations are flagged, not refused; the bounds only reject nonsense.
+  durationMinutes: z.number().int().min(0).max(24 * 60),
+  staff: z.array(staffSeen).max(50),
+  answers: z.array(answer).max(500),
+  summary: z.string().trim().max(5000),
+};
+
+export const createVisitBody = z
+  .object({
+    assignmentId: fields.objectId,
+    visitedAt: editable.visitedAt,
+    durationMinutes: editable.durationMinutes,
+    staff: editable.staff.default([]),
+    answers: editable.answers.default([]),
+    summary: editable.summary.optional(),
+  })
+  .strict();
+export type CreateVisitInput = z.infer<typeof createVisitBody>;
+
+/** Arrays replace the stored ones as a whole (send every answer); `rev` guards against editing a stale copy. */
+export const updateVisitBody = z
+  .object({ ...editable, rev: z.number().int().min(0) })
+  .partial()
+  .strict();
+export type UpdateVisitInput = z.infer<typeof updateVisitBody>;
+
+export const reviewVisitBody = z
+  .object({ decision: z.enum(['approve', 'return']), note: z.string().trim().max(2000).optional() })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.decision === 'return' && !b.note) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['note'], message: 'a note is required when returning a visit' });
+  });
+export type ReviewVisitInput = z.infer<typeof reviewVisitBody>;
+
+export const listVisitsQuery = z
+  .object({
+    bankId: fields.objectId.optional(),
+    quarter: fields.quarter.optional(),
+    status: z.enum(VISIT_STATUSES).optional(),
+    branchCode: z.string().max(40).optional(),
+  })
+  .strict();
+export type ListVisitsQuery = z.infer<typeof listVisitsQuery>;

@@ -1,0 +1,252 @@
+import { Types } from 'mongoose';
+import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/access';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
+import { Assignment } from '../assignments/model';
+import { Staff } from '../banks/model';
+import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../scoring/score';
+import { Visit, type VisitStatus } from './model';
+import { loadLatestVersion } from './questionnaire-source';
+import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
+import {
+  assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, loadVisit, quarterOf, sectionsOf,
+  type Change, type StoredAnswer, type StoredStaff, type VisitLean,
+} from './store';
+import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
+
+/** Bank users see results only once the audit firm has approved them. */
+const BANK_VISIBLE: readonly VisitStatus[] = ['approved', 'disputed'];
+
+type AnswerInput = { itemKey: string; value: string | number; comment?: string };
+type StaffInput = { employeeId?: string; description?: string };
+
+/** Answers against the visit's questionnaire version and staff against the branch's staff list; every error at once. */
+async function checkContent(
+  sections: ScoringSection[], where: { bankId: string; branchCode: string }, answers: AnswerInput[] | undefined, staff: StaffInput[] | undefined,
+): Promise<{ answers?: StoredAnswer[]; staff?: StoredStaff[] }> {
+  const details: ErrorDetail[] = answers ? answerErrors(sections, answers) : [];
+  let resolved: StoredStaff[] | undefined;
+  if (staff) {
+    const ids = staff.flatMap((s) => (s.employeeId ? [s.employeeId] : []));
+    const known = new Map(
+      (ids.length ? await Staff.find({ bankId: where.bankId, branchCode: where.branchCode, employeeId: { $in: ids } }, { employeeId: 1, name: 1 }).lean() : [])
+        .map((s) => [s.employeeId, s.name]),
+    );
+    staff.forEach((s, i) => {
+      if (s.employeeId && !known.has(s.employeeId)) details.push({ field: `staff.${i}.employeeId`, message: `no staff member "${s.employeeId}" at branch ${where.branchCode}` });
+    });
+    resolved = staff.map((s) => ({
+      ...(s.employeeId ? { employeeId: s.employeeId, name: known.get(s.employeeId) } : {}), ...(s.description ? { description: s.description } : {}),
+    }));
+  }
+  if (details.length) throw new ValidationError(details);
+  return {
+    answers: answers?.map((a) => ({ itemKey: a.itemKey, value: a.value as AnswerValue, ...(a.comment ? { comment: a.comment } : {}) })),
+    staff: resolved,
+  };
+}
+
+interface Editable { visitedAt: Date | null; durationMinutes: number | null; staff: StoredStaff[]; answers: StoredAnswer[]; summary: string | null }
+const EMPTY: Editable = { visitedAt: null, durationMinutes: null, staff: [], answers: [], summary: null };
+
+/** What changed, field by field; answers per item so the history reads "g1: no → yes". */
+function diff(before: Editable, after: Editable): Change[] {
+  const out: Change[] = [];
+  const t = (d: Date | null) => (d ? d.toISOString() : null);
+  if (t(before.visitedAt) !== t(after.visitedAt)) out.push({ field: 'visitedAt', before: t(before.visitedAt), after: t(after.visitedAt) });
+  if (before.durationMinutes !== after.durationMinutes) out.push({ field: 'durationMinutes', before: before.durationMinutes, after: after.durationMinutes });
+  const staffJson = (s: StoredStaff[]) => JSON.stringify(s.map((x) => ({ employeeId: x.employeeId ?? null, description: x.description ?? null })));
+  if (staffJson(before.staff) !== staffJson(after.staff)) out.push({ field: 'staff', before: before.staff, after: after.staff });
+  const prev = new Map(before.answers.map((a) => [a.itemKey, a]));
+  const next = new Map(after.answers.map((a) => [a.itemKey, a]));
+  for (const key of new Set([...next.keys(), ...prev.keys()])) {
+    const b = prev.get(key);
+    const a = next.get(key);
+    if ((b?.value ?? null) !== (a?.value ?? null)) out.push({ field: `answers.${key}`, before: b?.value ?? null, after: a?.value ?? null });
+    if ((b?.comment ?? null) !== (a?.comment ?? null)) out.push({ field: `answers.${key}.comment`, before: b?.comment ?? null, after: a?.comment ?? null });
+  }
+  if ((before.summary ?? null) !== (after.summary ?? null)) out.push({ field: 'summary', before: before.summary, after: after.summary });
+  return out;
+}
+
+async function viewOne(v: VisitLean, p: Principal): Promise<VisitView> {
+  return toVisitView(v, p, await viewContext([v]));
+}
+
+/**
+ * Starts the visit of the auditor's own assignment, as a draft on the questionnaire's latest version.
+ * With an Idempotency-Key the key is stored on the visit itself, so a retry after a crash between the
+ * insert and the response finds the visit instead of creating a second one.
+ */
+export async function createVisit(p: Principal, input: CreateVisitInput, idempotencyKey?: string): Promise<VisitView> {
+  if (idempotencyKey) {
+    const earlier = await replay(p, input.assignmentId, idempotencyKey);
+    if (earlier) return earlier;
+  }
+  const assignment = await Assignment.findOne({ _id: input.assignmentId, auditorId: p.id }).lean();
+  if (!assignment) throw new NotFoundError('Assignment');
+  const existing = await Visit.findOne({ assignmentId: assignment._id }, { _id: 1 }).lean();
+  if (existing) throw visitExists(String(existing._id));
+  const version = await loadLatestVersion(String(assignment.questionnaireId));
+  if (!version) throw new ValidationError([{ field: 'assignmentId', message: 'the questionnaire of this assignment has no version' }]);
+  const bankId = String(assignment.bankId);
+  const content = await checkContent(version.sections, { bankId, branchCode: assignment.branchCode }, input.answers, input.staff);
+  const _id = new Types.ObjectId();
+  const facts = {
+    _id, assignmentId: assignment._id, visitedAt: new Date(input.visitedAt), durationMinutes: input.durationMinutes,
+    answers: content.answers ?? [], attachments: [], staff: content.staff ?? [], summary: input.summary ?? null,
+  };
+  const changes = [{ field: 'status', before: null, after: 'draft' }, ...diff(EMPTY, facts)];
+  try {
+    const doc = await Visit.create({
+      ...facts, ...(await derive(facts, version.sections)),
+      bankId: assignment.bankId, branchCode: assignment.branchCode, region: assignment.region, auditorId: assignment.auditorId,
+      questionnaireId: assignment.questionnaireId, questionnaireVersion: version.version, quarter: await quarterOf(facts.visitedAt, bankId),
+      staffIds: facts.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])),
+      status: 'draft', rev: 0, idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
+      history: [historyEntry(p, 'created', changes)],
+    });
+    // A convenience copy for readers of the assignment; the visit's unique assignmentId is the truth.
+    await Assignment.updateOne({ _id: assignment._id }, { $set: { visitId: _id } });
+    return viewOne(doc.toObject() as unknown as VisitLean, p);
+  } catch (e) {
+    if ((e as { code?: number }).code !== 11000) throw e;
+    const again = idempotencyKey ? await replay(p, input.assignmentId, idempotencyKey) : undefined;
+    if (again) return again;
+    const other = await Visit.findOne({ assignmentId: assignment._id }, { _id: 1 }).lean();
+    throw visitExists(other ? String(other._id) : undefined);
+  }
+}
+
+function visitExists(visitId?: string): ConflictError {
+  return new ConflictError('This assignment already has a visit', 'visit_exists', [{ field: 'assignmentId', message: 'already has a visit', ...(visitId ? { visitId } : {}) }]);
+}
+
+async function replay(p: Principal, assignmentId: string, key: string): Promise<VisitView | undefined> {
+  const v = await Visit.findOne({ auditorId: p.id, idempotencyKey: key }).lean<VisitLean>();
+  if (!v) return undefined;
+  if (String(v.assignmentId) !== assignmentId) throw new ConflictError('This Idempotency-Key was used for another visit', 'idempotency_key_reused');
+  return viewOne(v, p);
+}
+
+/** The owner edits a draft or returned visit; scores and flags follow every change. */
+export async function updateVisit(p: Principal, id: string, input: UpdateVisitInput): Promise<VisitView> {
+  const v = await loadOwnVisit(p.id, id);
+  assertStatus(v, EDITABLE, 'edited');
+  if (input.rev !== undefined && input.rev !== v.rev) throw new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
+  const sections = await sectionsOf(v);
+  const content = await checkContent(sections, { bankId: String(v.bankId), branchCode: v.branchCode }, input.answers, input.staff);
+  const before: Editable = { visitedAt: v.visitedAt, durationMinutes: v.durationMinutes, staff: v.staff, answers: v.answers, summary: v.summary ?? null };
+  const after: Editable = {
+    visitedAt: input.visitedAt ? new Date(input.visitedAt) : v.visitedAt,
+    durationMinutes: input.durationMinutes ?? v.durationMinutes,
+    staff: content.staff ?? v.staff,
+    answers: content.answers ?? v.answers,
+    summary: input.summary !== undefined ? input.summary : (v.summary ?? null),
+  };
+  const changes = diff(before, after);
+  if (changes.length === 0) return viewOne(v, p);
+  const quarter = await quarterOf(after.visitedAt as Date, String(v.bankId));
+  if (quarter !== v.quarter) changes.push({ field: 'quarter', before: v.quarter, after: quarter });
+  const facts = { ...v, visitedAt: after.visitedAt as Date, durationMinutes: after.durationMinutes as number, answers: after.answers };
+  const updated = await commit(v, {
+    statuses: EDITABLE, ownerId: p.id, entry: historyEntry(p, 'updated', changes),
+    set: {
+      ...after, quarter, staffIds: after.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])), ...(await derive(facts, sections)),
+    },
+  });
+  return viewOne(updated, p);
+}
+
+/** Submission needs every required item answered; the 422 lists each missing one. */
+export async function submitVisit(p: Principal, id: string): Promise<VisitView> {
+  const v = await loadOwnVisit(p.id, id);
+  assertStatus(v, EDITABLE, 'submitted');
+  const sections = await sectionsOf(v);
+  const missing = missingRequired(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
+  if (missing.length) {
+    throw new ValidationError(
+      missing.map((m) => ({ field: 'answers', itemKey: m.itemKey, sectionKey: m.sectionKey, message: `required item "${m.itemKey}" is not answered` })),
+      'Every required item must be answered before submitting', 'required_items_missing',
+    );
+  }
+  const now = new Date();
+  const firstSubmittedAt = v.firstSubmittedAt ?? now;
+  const updated = await commit(v, {
+    statuses: EDITABLE, ownerId: p.id,
+    entry: historyEntry(p, 'submitted', [{ field: 'status', before: v.status, after: 'submitted' }]),
+    set: { status: 'submitted', submittedAt: now, firstSubmittedAt, ...(await derive({ ...v, firstSubmittedAt }, sections, now)) },
+  });
+  return viewOne(updated, p);
+}
+
+/** The reviewer approves a submitted visit or returns it to the auditor with a note. */
+export async function reviewVisit(p: Principal, id: string, input: ReviewVisitInput): Promise<VisitView> {
+  const v = await loadVisit(id);
+  if (!v) throw new NotFoundError('Visit');
+  assertStatus(v, ['submitted'], 'reviewed');
+  const approve = input.decision === 'approve';
+  const status: VisitStatus = approve ? 'approved' : 'returned';
+  const changes: Change[] = [{ field: 'status', before: v.status, after: status }];
+  if ((v.reviewNote ?? null) !== (input.note ?? null)) changes.push({ field: 'reviewNote', before: v.reviewNote ?? null, after: input.note ?? null });
+  const updated = await commit(v, {
+    statuses: ['submitted'], entry: historyEntry(p, approve ? 'approved' : 'returned', changes, input.note),
+    set: { status, reviewNote: input.note ?? null, reviewedBy: new Types.ObjectId(p.id), ...(approve ? { approvedAt: new Date() } : {}) },
+  });
+  return viewOne(updated, p);
+}
+
+/** Whether the caller may see this visit at all (owner, firm staff, bank users in scope once approved). */
+export function canSeeVisit(p: Principal, v: VisitLean): boolean {
+  if (p.role === 'admin' || p.role === 'reviewer') return true;
+  if (p.role === 'auditor') return String(v.auditorId) === p.id;
+  if (isBankRole(p.role)) {
+    return BANK_VISIBLE.includes(v.status) && canSeeBranch(p, { bankId: String(v.bankId), code: v.branchCode, region: v.region });
+  }
+  return false;
+}
+
+export async function loadVisibleVisit(p: Principal, id: string): Promise<VisitLean> {
+  const v = await loadVisit(id);
+  if (!v || !canSeeVisit(p, v)) throw new NotFoundError('Visit');
+  return v;
+}
+
+export async function getVisit(p: Principal, id: string): Promise<VisitView> {
+  return viewOne(await loadVisibleVisit(p, id), p);
+}
+
+/** The list filter that mirrors canSeeVisit, so a list never shows what a single read would refuse. */
+function visibleFilter(p: Principal): Record<string, unknown> {
+  if (p.role === 'admin' || p.role === 'reviewer') return {};
+  if (p.role === 'auditor') return { auditorId: p.id };
+  if (isBankRole(p.role)) return { ...scopeFilter(p), status: { $in: BANK_VISIBLE } };
+  return { _id: { $in: [] } };
+}
+
+export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Promise<VisitView[]> {
+  const wanted: Record<string, unknown> = {};
+  if (query.bankId) wanted.bankId = query.bankId;
+  if (query.quarter) wanted.quarter = query.quarter;
+  if (query.status) wanted.status = query.status;
+  if (query.branchCode) wanted.branchCode = query.branchCode;
+  const rows = await Visit.find({ $and: [visibleFilter(p), wanted] }).sort({ visitedAt: -1, _id: -1 }).lean<VisitLean[]>();
+  return toVisitViews(rows, p);
+}
+
+export interface QueueRow {
+  id: string; bankId: string; branchCode: string; branchName: string; region: string; auditorId: string; auditorCode: string | null;
+  quarter: string; visitedAt: string; submittedAt: string | null; resubmitted: boolean; total: number | null;
+  flags: VisitView['flags']; attachmentCount: number;
+}
+
+/** Submitted visits, oldest submission first, with what a reviewer triages on. */
+export async function reviewQueue(p: Principal): Promise<QueueRow[]> {
+  const rows = await Visit.find({ status: 'submitted' }).sort({ submittedAt: 1, _id: 1 }).lean<VisitLean[]>();
+  const views = await toVisitViews(rows, p);
+  return views.map((v, i) => ({
+    id: v.id, bankId: v.bankId, branchCode: v.branchCode, branchName: v.branchName, region: v.region,
+    auditorId: v.auditorId as string, auditorCode: v.auditorCode, quarter: v.quarter, visitedAt: v.visitedAt, submittedAt: v.submittedAt,
+    resubmitted: rows[i].history.some((h) => h.action === 'returned'), total: v.scores.total, flags: v.flags,
+    attachmentCount: v.attachments.filter((a) => !a.removedAt).length,
+  }));
+}

@@ -1,0 +1,195 @@
+import { Types } from 'mongoose';
+import { DateTime } from 'luxon';
+import { ConflictError, NotFoundError } from '../core/errors';
+import { logger } from '../core/logger';
+import { Assignment } from '../assignments/model';
+import { Bank } from '../banks/model';
+import { scoreVisit, type AnswerValue, type ScoringSection, type SectionKey, type SectionScores } from '../scoring/score';
+import { computeFlags, type Flag } from './flags';
+import { Visit, VisitWriteClaim, type VisitStatus } from './model';
+import { loadVersion } from './questionnaire-source';
+
+/**
+ * The one place that reads and writes visit documents. Every write is a single findOneAndUpdate on
+ * one document, conditional on `rev` (and the allowed statuses), that applies the change, its derived
+ * scores and flags, and its history entry together — so a change is never recorded without its
+ * history, and a concurrent change is refused rather than overwritten.
+ */
+export interface Change { field: string; before: unknown; after: unknown }
+export interface HistoryEntry { at: Date; by: Types.ObjectId | null; role: string; action: string; changes: Change[]; note?: string }
+export interface StoredAnswer { itemKey: string; value: AnswerValue; comment?: string | null }
+export interface StoredStaff { employeeId?: string | null; name?: string | null; description?: string | null }
+export interface StoredAttachment {
+  _id: Types.ObjectId; fileId: Types.ObjectId; filename: string; contentType: string; size: number; sha256: string;
+  uploadedAt: Date; uploadedBy: Types.ObjectId; removedAt?: Date | null;
+}
+
+export interface VisitLean {
+  _id: Types.ObjectId;
+  assignmentId: Types.ObjectId;
+  bankId: Types.ObjectId;
+  branchCode: string;
+  region: string;
+  auditorId: Types.ObjectId;
+  questionnaireId: Types.ObjectId;
+  questionnaireVersion: number;
+  quarter: string;
+  visitedAt: Date;
+  durationMinutes: number;
+  staff: StoredStaff[];
+  staffIds: string[];
+  answers: StoredAnswer[];
+  summary?: string | null;
+  status: VisitStatus;
+  scores: { sections: SectionScores; total: number | null };
+  violations: { itemKey: string; sectionKey: SectionKey }[];
+  flags: Flag[];
+  attachments: StoredAttachment[];
+  history: HistoryEntry[];
+  reviewNote?: string | null;
+  submittedAt?: Date | null;
+  firstSubmittedAt?: Date | null;
+  approvedAt?: Date | null;
+  reviewedBy?: Types.ObjectId | null;
+  rev: number;
+  idempotencyKey: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const EDITABLE: readonly VisitStatus[] = ['draft', 'returned'];
+
+export async function loadVisit(id: string): Promise<VisitLean | null> {
+  if (!Types.ObjectId.isValid(id)) return null;
+  return Visit.findById(id).lean<VisitLean>();
+}
+
+/** The caller's own visit, or 404 — a visit of someone else is indistinguishable from no visit. */
+export async function loadOwnVisit(auditorId: string, id: string): Promise<VisitLean> {
+  const v = await loadVisit(id);
+  if (!v || String(v.auditorId) !== auditorId) throw new NotFoundError('Visit');
+  return v;
+}
+
+export function assertStatus(v: VisitLean, allowed: readonly VisitStatus[], action: string): void {
+  if (!allowed.includes(v.status)) {
+    throw new ConflictError(`A ${v.status} visit cannot be ${action}`, 'invalid_state', [{ field: 'status', message: `is ${v.status}; allowed: ${allowed.join(', ')}` }]);
+  }
+}
+
+export async function quarterOf(visitedAt: Date, bankId: string): Promise<string> {
+  const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
+  const dt = DateTime.fromJSDate(visitedAt, { zone: bank?.timezone ?? 'Asia/Shanghai' });
+  return `${dt.year}-Q${dt.quarter}`;
+}
+
+export async function sectionsOf(v: Pick<VisitLean, 'questionnaireId' | 'questionnaireVersion'>): Promise<ScoringSection[]> {
+  const version = await loadVersion(String(v.questionnaireId), v.questionnaireVersion);
+  if (!version) throw new Error(`questionnaire version ${String(v.questionnaireId)}@${v.questionnaireVersion} is missing`);
+  return version.sections;
+}
+
+/** Other visits that hold a file with one of these hashes (removed files count: evidence is never forgotten). */
+export async function duplicateVisitIds(visitId: Types.ObjectId, hashes: string[]): Promise<string[]> {
+  if (hashes.length === 0) return [];
+  const others = await Visit.find({ _id: { $ne: visitId }, 'attachments.sha256': { $in: hashes } }, { _id: 1 }).lean();
+  return others.map((o) => String(o._id));
+}
+
+export interface DerivedInput {
+  _id: Types.ObjectId;
+  assignmentId: Types.ObjectId;
+  visitedAt: Date;
+  durationMinutes: number;
+  answers: StoredAnswer[];
+  attachments: Pick<StoredAttachment, 'sha256'>[];
+  firstSubmittedAt?: Date | null;
+}
+
+/** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
+export async function derive(v: DerivedInput, sections: ScoringSection[], now = new Date()) {
+  const s = scoreVisit(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
+  const a = await Assignment.findById(v.assignmentId, { windowStart: 1, windowEnd: 1 }).lean();
+  const flags = computeFlags({
+    visitedAt: v.visitedAt, durationMinutes: v.durationMinutes,
+    windowStart: a?.windowStart ?? v.visitedAt, windowEnd: a?.windowEnd ?? v.visitedAt,
+    firstSubmittedAt: v.firstSubmittedAt, now,
+    duplicateVisitIds: await duplicateVisitIds(v._id, [...new Set(v.attachments.map((x) => x.sha256))]),
+  });
+  return { scores: { sections: s.sections, total: s.total }, violations: s.violations, flags };
+}
+
+export function historyEntry(by: { id: string; role: string } | null, action: string, changes: Change[], note?: string): HistoryEntry {
+  return { at: new Date(), by: by ? new Types.ObjectId(by.id) : null, role: by?.role ?? 'system', action, changes, ...(note ? { note } : {}) };
+}
+
+export interface CommitOptions {
+  statuses: readonly VisitStatus[];
+  ownerId?: string;
+  set: Record<string, unknown>;
+  push?: Record<string, unknown>;
+  entry: HistoryEntry;
+}
+
+const lostRace = () => new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
+/** A claim older than this belongs to a writer that died between claiming and writing. */
+const CLAIM_LEASE_MS = 60_000;
+
+async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale = true): Promise<Types.ObjectId> {
+  try {
+    return (await VisitWriteClaim.create({ visitId, rev, at: new Date() }))._id;
+  } catch (e) {
+    if ((e as { code?: number }).code !== 11000) throw e;
+    const held = await VisitWriteClaim.findOne({ visitId, rev }).lean();
+    if (!retakeStale || !held || Date.now() - held.at.getTime() < CLAIM_LEASE_MS) throw lostRace();
+    // Deleting by the claim's own id can never remove a newer claim taken by someone else meanwhile.
+    await VisitWriteClaim.deleteOne({ _id: held._id });
+    return claimRevision(visitId, rev, false);
+  }
+}
+
+/**
+ * Applies one change atomically: one findOneAndUpdate on the visit, conditional on `rev` and the
+ * allowed statuses, guarded by the revision claim (see VisitWriteClaim). A lost race is a 409.
+ */
+export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
+  const claim = await claimRevision(v._id, v.rev + 1);
+  try {
+    const filter: Record<string, unknown> = { _id: v._id, rev: v.rev, status: { $in: o.statuses } };
+    if (o.ownerId) filter.auditorId = o.ownerId;
+    const updated = await Visit.findOneAndUpdate(
+      filter,
+      { $set: o.set, $inc: { rev: 1 }, $push: { ...(o.push ?? {}), history: o.entry } },
+      { new: true },
+    ).lean<VisitLean>();
+    if (!updated) throw lostRace();
+    return updated;
+  } finally {
+    await VisitWriteClaim.deleteOne({ _id: claim }).catch((e) => logger.error({ err: e, visitId: String(v._id) }, 'could not release a visit write claim'));
+  }
+}
+
+function sameFlags(a: Flag[], b: Flag[]): boolean {
+  const norm = (f: Flag[]) => JSON.stringify(f.map((x) => ({ code: x.code, message: x.message, visitIds: x.visitIds ?? null })));
+  return norm(a) === norm(b);
+}
+
+/**
+ * Re-derives another visit's flags after something outside it changed (a file identical to one of
+ * its own was attached elsewhere). Recorded in its history as a system change; retried on a race.
+ */
+export async function refreshFlags(visitId: Types.ObjectId, reason: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const v = await Visit.findById(visitId).lean<VisitLean>();
+    if (!v) return;
+    const { flags } = await derive(v, await sectionsOf(v));
+    if (sameFlags(v.flags, flags)) return;
+    try {
+      await commit(v, { statuses: [v.status], set: { flags }, entry: historyEntry(null, 'flags_updated', [{ field: 'flags', before: v.flags.map((f) => f.code), after: flags.map((f) => f.code) }], reason) });
+      return;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+    }
+  }
+  logger.warn({ visitId: String(visitId) }, 'could not refresh visit flags after 5 attempts');
+}

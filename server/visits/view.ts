@@ -1,0 +1,111 @@
+import { isBankRole, type Principal } from '../core/access';
+import { Branch } from '../banks/model';
+import { User } from '../users/model';
+import type { Flag } from './flags';
+import type { Change, VisitLean } from './store';
+
+/** The visit JSON of API.md. Bank users get `auditorCode` (a pseudonym) instead of any auditor id. */
+export interface AttachmentView { id: string; filename: string; contentType: string; size: number; sha256: string; uploadedAt: string; removedAt?: string }
+export interface HistoryView { at: string; by: string | null; role: string; action: string; changes: Change[]; note?: string }
+export interface VisitView {
+  id: string;
+  assignmentId: string;
+  bankId: string;
+  branchCode: string;
+  branchName: string;
+  region: string;
+  auditorId?: string;
+  auditorCode: string | null;
+  questionnaireId: string;
+  questionnaireVersion: number;
+  quarter: string;
+  visitedAt: string;
+  durationMinutes: number;
+  staff: { employeeId?: string; name?: string; description?: string }[];
+  answers: { itemKey: string; value: string | number; comment?: string }[];
+  summary: string | null;
+  status: string;
+  scores: { sections: Record<string, number | null>; total: number | null };
+  violations: { itemKey: string; sectionKey: string }[];
+  flags: Flag[];
+  attachments: AttachmentView[];
+  history: HistoryView[];
+  reviewNote: string | null;
+  submittedAt: string | null;
+  approvedAt: string | null;
+  rev: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ViewContext { auditorCodes: Map<string, string>; branchNames: Map<string, string> }
+
+const iso = (d?: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** Names and pseudonyms for a batch of visits, in two queries. */
+export async function viewContext(visits: VisitLean[]): Promise<ViewContext> {
+  const auditorIds = [...new Set(visits.map((v) => String(v.auditorId)))];
+  const users = auditorIds.length ? await User.find({ _id: { $in: auditorIds } }, { auditorCode: 1 }).lean() : [];
+  const bankIds = [...new Set(visits.map((v) => String(v.bankId)))];
+  const codes = [...new Set(visits.map((v) => v.branchCode))];
+  const branches = codes.length ? await Branch.find({ bankId: { $in: bankIds }, code: { $in: codes } }, { bankId: 1, code: 1, name: 1 }).lean() : [];
+  return {
+    auditorCodes: new Map(users.map((u) => [String(u._id), u.auditorCode ?? ''])),
+    branchNames: new Map(branches.map((b) => [`${String(b.bankId)}|${b.code}`, b.name])),
+  };
+}
+
+export function toVisitView(v: VisitLean, viewer: Principal, ctx: ViewContext): VisitView {
+  const bankUser = isBankRole(viewer.role);
+  const firmStaff = viewer.role === 'admin' || viewer.role === 'reviewer';
+  const auditorId = String(v.auditorId);
+  const auditorCode = ctx.auditorCodes.get(auditorId) || null;
+  return {
+    id: String(v._id),
+    assignmentId: String(v.assignmentId),
+    bankId: String(v.bankId),
+    branchCode: v.branchCode,
+    branchName: ctx.branchNames.get(`${String(v.bankId)}|${v.branchCode}`) ?? v.branchCode,
+    region: v.region,
+    ...(bankUser ? {} : { auditorId }),
+    auditorCode,
+    questionnaireId: String(v.questionnaireId),
+    questionnaireVersion: v.questionnaireVersion,
+    quarter: v.quarter,
+    visitedAt: new Date(v.visitedAt).toISOString(),
+    durationMinutes: v.durationMinutes,
+    staff: v.staff.map((s) => ({
+      ...(s.employeeId ? { employeeId: s.employeeId } : {}), ...(s.name ? { name: s.name } : {}), ...(s.description ? { description: s.description } : {}),
+    })),
+    answers: v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value, ...(a.comment ? { comment: a.comment } : {}) })),
+    summary: v.summary ?? null,
+    status: v.status,
+    scores: { sections: { ...v.scores.sections }, total: v.scores.total ?? null },
+    violations: v.violations.map((x) => ({ itemKey: x.itemKey, sectionKey: x.sectionKey })),
+    // Which other visits share a file is for the audit firm's quality control only.
+    flags: v.flags.map((f) => ({ code: f.code, message: f.message, ...(firmStaff && f.visitIds?.length ? { visitIds: f.visitIds } : {}) })),
+    attachments: v.attachments
+      .filter((a) => !(bankUser && a.removedAt))
+      .map((a) => ({
+        id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256,
+        uploadedAt: new Date(a.uploadedAt).toISOString(), ...(a.removedAt ? { removedAt: new Date(a.removedAt).toISOString() } : {}),
+      })),
+    history: v.history.map((h) => ({
+      at: new Date(h.at).toISOString(),
+      // The auditor's own entries would reveal the auditor: bank users see the pseudonym instead.
+      by: h.by ? (bankUser && String(h.by) === auditorId ? auditorCode : String(h.by)) : null,
+      role: h.role, action: h.action, changes: h.changes ?? [], ...(h.note ? { note: h.note } : {}),
+    })),
+    reviewNote: v.reviewNote ?? null,
+    submittedAt: iso(v.submittedAt),
+    approvedAt: iso(v.approvedAt),
+    rev: v.rev,
+    createdAt: iso(v.createdAt) as string,
+    updatedAt: iso(v.updatedAt) as string,
+  };
+}
+
+export async function toVisitViews(visits: VisitLean[], viewer: Principal): Promise<VisitView[]> {
+  const ctx = await viewContext(visits);
+  return visits.map((v) => toVisitView(v, viewer, ctx));
+}

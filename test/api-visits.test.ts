@@ -1,0 +1,465 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { IdempotencyRecord } from '../server/core/idempotency';
+import { Visit, VisitWriteClaim } from '../server/visits/model';
+import { bearer, startTestApp, stopTestApp } from './helpers/app';
+import { ANSWERS, EXPECTED, hoursAgo, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
+
+let app: Express;
+let w: VisitWorld;
+let bankId: string;
+let otherBankId: string;
+let questionnaireId: string;
+let auditor: Actor;
+let auditor2: Actor;
+let reviewer: Actor;
+let manager: Actor;
+let northManager: Actor;
+let otherManager: Actor;
+let hr: Actor;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  w = await VisitWorld.create(app);
+  bankId = await w.bank('VB1');
+  otherBankId = await w.bank('VB2');
+  for (const [code, region] of [['N1', 'North'], ['N2', 'North'], ['S1', 'South']]) await w.branch(bankId, code, region);
+  await w.branch(otherBankId, 'Z1', 'Zed');
+  await w.staff(bankId, 'E1', 'N1');
+  await w.staff(bankId, 'E2', 'S1');
+  // Version 2 drops nothing but must be the one a new visit is filled on.
+  questionnaireId = await insertQuestionnaire(bankId, [SECTIONS.slice(0, 2), SECTIONS]);
+  auditor = await w.user('va1@firm.test', 'auditor');
+  auditor2 = await w.user('va2@firm.test', 'auditor');
+  reviewer = await w.user('vrev@firm.test', 'reviewer');
+  manager = await w.user('vmgr@bank.test', 'bank_manager', { bankId, scope: { type: 'bank' } });
+  northManager = await w.user('vnorth@bank.test', 'bank_manager', { bankId, scope: { type: 'region', region: 'North' } });
+  otherManager = await w.user('vother@bank.test', 'bank_manager', { bankId: otherBankId, scope: { type: 'bank' } });
+  hr = await w.user('vhr@bank.test', 'hr', { bankId });
+});
+afterAll(stopTestApp);
+
+async function assign(who: Actor = auditor, branchCode = 'N1', window = windowAroundNow(), qId = questionnaireId): Promise<string> {
+  return w.assignment({ bankId, branchCode, auditorId: who.id, questionnaireId: qId, quarter: '2026-Q3', ...window, scenario: '开立账户' });
+}
+
+function post(who: Actor, body: Record<string, unknown>, key?: string) {
+  const r = request(app).post('/api/v1/visits').set(bearer(who.token));
+  return (key ? r.set('Idempotency-Key', key) : r).send(body);
+}
+
+const visitBody = (assignmentId: string, extra: Record<string, unknown> = {}) => ({ assignmentId, visitedAt: hoursAgo(2), durationMinutes: 25, answers: ANSWERS, ...extra });
+
+async function newVisit(who: Actor = auditor, branchCode = 'N1', extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const res = await post(who, visitBody(await assign(who, branchCode), extra));
+  if (res.status !== 201) throw new Error(`visit: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+const patch = (who: Actor, id: string, body: Record<string, unknown>) => request(app).patch(`/api/v1/visits/${id}`).set(bearer(who.token)).send(body);
+const submit = (who: Actor, id: string) => request(app).post(`/api/v1/visits/${id}/submit`).set(bearer(who.token));
+const review = (who: Actor, id: string, body: Record<string, unknown>) => request(app).post(`/api/v1/visits/${id}/review`).set(bearer(who.token)).send(body);
+const get = (who: Actor | null, id: string) => (who ? request(app).get(`/api/v1/visits/${id}`).set(bearer(who.token)) : request(app).get(`/api/v1/visits/${id}`));
+const adminActor = (): Actor => ({ id: '', token: w.adminToken });
+
+async function approved(who: Actor = auditor, branchCode = 'N1'): Promise<Record<string, any>> {
+  const v = await newVisit(who, branchCode);
+  expect((await submit(who, v.id)).status).toBe(200);
+  const res = await review(reviewer, v.id, { decision: 'approve' });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+const details = (res: request.Response) => res.body.error.details as { field: string; message: string; itemKey?: string }[];
+const flagCodes = (v: { flags: { code: string }[] }) => v.flags.map((f) => f.code).sort();
+
+describe('POST /api/v1/visits', () => {
+  test('creates a draft with the exact visit shape and hand-computed scores', async () => {
+    const assignmentId = await assign();
+    const res = await post(auditor, { ...visitBody(assignmentId), staff: [{ employeeId: 'E1' }, { description: '大堂经理，戴眼镜' }], summary: '整体良好' });
+    expect(res.status).toBe(201);
+    const v = res.body;
+    expect(Object.keys(v).sort()).toEqual([
+      'answers', 'approvedAt', 'assignmentId', 'attachments', 'auditorCode', 'auditorId', 'bankId', 'branchCode', 'branchName', 'createdAt',
+      'durationMinutes', 'flags', 'history', 'id', 'quarter', 'questionnaireId', 'questionnaireVersion', 'region', 'rev', 'reviewNote',
+      'scores', 'staff', 'status', 'submittedAt', 'summary', 'updatedAt', 'violations', 'visitedAt',
+    ]);
+    expect(v).toMatchObject({ assignmentId, bankId, branchCode: 'N1', branchName: '支行 N1', region: 'North', auditorId: auditor.id, questionnaireId, questionnaireVersion: 2, status: 'draft', durationMinutes: 25, summary: '整体良好', rev: 0, flags: [], violations: [], attachments: [] });
+    expect(v.auditorCode).toMatch(/^A-/);
+    expect(v.staff).toEqual([{ employeeId: 'E1', name: '员工 E1' }, { description: '大堂经理，戴眼镜' }]);
+    expect(v.answers).toEqual(ANSWERS);
+    expect(v.scores.sections.greeting).toBeCloseTo(EXPECTED.greeting, 9);
+    expect(v.scores.sections.product_knowledge).toBeCloseTo(EXPECTED.product_knowledge, 9);
+    expect(v.scores.sections.sales_compliance).toBeCloseTo(EXPECTED.sales_compliance, 9);
+    expect(v.scores.sections.follow_up).toBeCloseTo(EXPECTED.follow_up, 9);
+    expect(v.scores.total).toBeCloseTo(EXPECTED.total, 9);
+    expect(v.scores.total).not.toBe(Math.round(v.scores.total * 10) / 10); // stored unrounded
+    expect(v.history).toHaveLength(1);
+    expect(v.history[0]).toMatchObject({ by: auditor.id, role: 'auditor', action: 'created' });
+    expect(v.history[0].changes).toEqual(expect.arrayContaining([{ field: 'status', before: null, after: 'draft' }, { field: 'answers.g1', before: null, after: 'yes' }]));
+  });
+
+  test('a section without any applicable answer has a null score and is left out of the total', async () => {
+    const v = await newVisit(auditor, 'N1', { answers: [{ itemKey: 'g1', value: 'no' }, { itemKey: 'f1', value: 'na' }] });
+    expect(v.scores).toEqual({ sections: { greeting: 0, product_knowledge: null, sales_compliance: null, follow_up: null }, total: 0 });
+  });
+
+  test('401 without a token; 403 for every role but auditor', async () => {
+    const body = visitBody(await assign());
+    expect((await request(app).post('/api/v1/visits').send(body)).status).toBe(401);
+    for (const who of [reviewer, manager, hr, adminActor()]) expect((await post(who, body)).status).toBe(403);
+  });
+
+  test("another auditor's assignment is 404; a second visit for one assignment is 409", async () => {
+    const assignmentId = await assign();
+    expect((await post(auditor2, visitBody(assignmentId))).status).toBe(404);
+    expect((await post(auditor, visitBody(assignmentId))).status).toBe(201);
+    const again = await post(auditor, visitBody(assignmentId));
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('visit_exists');
+    expect(await Visit.countDocuments({ assignmentId })).toBe(1);
+  });
+
+  test('422 lists every bad answer and staff entry by field path', async () => {
+    const res = await post(auditor, visitBody(await assign(), {
+      answers: [{ itemKey: 'nope', value: 'yes' }, { itemKey: 'g1', value: 'na' }, { itemKey: 'g2', value: 0 }, { itemKey: 'p2', value: 6 }, { itemKey: 'c1', value: 3 }],
+      staff: [{ employeeId: 'E2' }, { employeeId: 'GHOST' }, { employeeId: 'E1' }],
+    }));
+    expect(res.status).toBe(422);
+    expect(details(res).map((d) => d.field)).toEqual(['answers.0.itemKey', 'answers.1.value', 'answers.2.value', 'answers.3.value', 'answers.4.value', 'staff.0.employeeId', 'staff.1.employeeId']);
+    expect(await Visit.countDocuments({ auditorId: auditor.id, 'answers.itemKey': 'nope' })).toBe(0);
+  });
+
+  test('422 for a staff entry with neither employeeId nor description, a negative duration, unknown fields', async () => {
+    const res = await post(auditor, visitBody(await assign(), { staff: [{}], durationMinutes: -1, extra: 1 }));
+    expect(res.status).toBe(422);
+    const fields = details(res).map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['staff.0', 'durationMinutes']));
+  });
+
+  test("the quarter is that of the visit time in the bank's time zone", async () => {
+    // 2026-03-31 17:30 UTC is already 1 April in Shanghai.
+    const wide = { windowStart: '2026-01-01T00:00:00+08:00', windowEnd: '2026-12-31T00:00:00+08:00' };
+    const late = await post(auditor, visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T17:30:00Z' }));
+    expect(late.body.quarter).toBe('2026-Q2');
+    const early = await post(auditor, visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T15:30:00Z' }));
+    expect(early.body.quarter).toBe('2026-Q1');
+    const moved = await patch(auditor, early.body.id, { visitedAt: '2026-04-01T00:30:00+08:00' });
+    expect(moved.body.quarter).toBe('2026-Q2');
+    expect(moved.body.history.at(-1).changes).toEqual(expect.arrayContaining([{ field: 'quarter', before: '2026-Q1', after: '2026-Q2' }]));
+  });
+
+  test('the documented defaults apply to a version stored without weights and flags', async () => {
+    const bare = await insertQuestionnaire(bankId, [[
+      { key: 'greeting', items: [{ key: 'd1', type: 'yes_no' }, { key: 'd2', type: 'yes_no', weight: 3 }] },
+      { key: 'sales_compliance', items: [{ key: 'd3', type: 'yes_no' }] },
+    ]], 'bare');
+    const assignmentId = await assign(auditor, 'N1', windowAroundNow(), bare);
+    const res = await post(auditor, visitBody(assignmentId, { answers: [{ itemKey: 'd1', value: 'yes' }, { itemKey: 'd2', value: 'no' }] }));
+    expect(res.body.scores).toEqual({ sections: { greeting: 25, product_knowledge: null, sales_compliance: null, follow_up: null }, total: 25 });
+    const na = await patch(auditor, res.body.id, { answers: [{ itemKey: 'd1', value: 'na' }] });
+    expect(na.status).toBe(422); // allowNA defaults to false
+    const withD3 = await patch(auditor, res.body.id, { answers: [{ itemKey: 'd1', value: 'yes' }, { itemKey: 'd2', value: 'no' }, { itemKey: 'd3', value: 'yes' }] });
+    expect(withD3.body.scores.total).toBeCloseTo((25 * 25 + 25 * 100) / 50, 9); // section weight 25 each
+    const missing = await submit(auditor, (await post(auditor, visitBody(await assign(auditor, 'N1', windowAroundNow(), bare), { answers: [] }))).body.id);
+    expect(details(missing).map((d) => d.itemKey)).toEqual(['d1', 'd2', 'd3']); // required defaults to true
+  });
+});
+
+describe('PATCH /api/v1/visits/:id', () => {
+  test('the owner edits; scores, violations and history follow in the same change', async () => {
+    const v = await newVisit();
+    const res = await patch(auditor, v.id, { answers: ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no', comment: '未做风险评估' } : a)), durationMinutes: 30 });
+    expect(res.status).toBe(200);
+    expect(res.body.scores.sections.sales_compliance).toBe(0);
+    expect(res.body.violations).toEqual([{ itemKey: 'c1', sectionKey: 'sales_compliance' }]);
+    expect(res.body.scores.total).toBeCloseTo((25 * EXPECTED.greeting + 25 * 50 + 30 * 0 + 20 * 100) / 100, 9);
+    expect(res.body.rev).toBe(1);
+    const last = res.body.history.at(-1);
+    expect(last).toMatchObject({ by: auditor.id, role: 'auditor', action: 'updated' });
+    expect(last.changes).toEqual(expect.arrayContaining([
+      { field: 'durationMinutes', before: 25, after: 30 },
+      { field: 'answers.c1', before: 'yes', after: 'no' },
+      { field: 'answers.c1.comment', before: null, after: '未做风险评估' },
+    ]));
+    const stored = await Visit.findById(v.id).lean();
+    expect(stored?.history).toHaveLength(2);
+    expect(stored?.scores?.sections?.sales_compliance).toBe(0);
+  });
+
+  test('an edit that changes nothing adds no history', async () => {
+    const v = await newVisit();
+    const res = await patch(auditor, v.id, { durationMinutes: 25 });
+    expect(res.status).toBe(200);
+    expect(res.body.history).toHaveLength(1);
+    expect(res.body.rev).toBe(0);
+  });
+
+  test('404 for another auditor, 403 for other roles, 401 without a token, 404 for an unknown id', async () => {
+    const v = await newVisit();
+    expect((await patch(auditor2, v.id, { durationMinutes: 9 })).status).toBe(404);
+    for (const who of [reviewer, manager, hr, adminActor()]) expect((await patch(who, v.id, { durationMinutes: 9 })).status).toBe(403);
+    expect((await request(app).patch(`/api/v1/visits/${v.id}`).send({ durationMinutes: 9 })).status).toBe(401);
+    expect((await patch(auditor, '0123456789abcdef01234567', { durationMinutes: 9 })).status).toBe(404);
+    expect((await patch(auditor, 'not-an-id', { durationMinutes: 9 })).status).toBe(404);
+    expect((await Visit.findById(v.id).lean())?.durationMinutes).toBe(25);
+  });
+
+  test('a stale rev is a 409 conflict and nothing is overwritten', async () => {
+    const v = await newVisit();
+    expect((await patch(auditor, v.id, { durationMinutes: 40, rev: 0 })).status).toBe(200);
+    const stale = await patch(auditor, v.id, { durationMinutes: 50, rev: 0 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('conflict');
+    expect((await Visit.findById(v.id).lean())?.durationMinutes).toBe(40);
+  });
+
+  test('concurrent edits: exactly one wins per revision, the other is told (409), history has no lost entry', async () => {
+    const v = await newVisit();
+    const results = await Promise.all([30, 31, 32, 33, 34, 35].map((d) => patch(auditor, v.id, { durationMinutes: d })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const stored = await Visit.findById(v.id).lean();
+    const wins = statuses.filter((s) => s === 200).length;
+    expect(stored?.history).toHaveLength(1 + wins);
+    expect(stored?.rev).toBe(wins);
+  });
+
+  test('a write claim left by a crashed writer blocks only until its lease runs out', async () => {
+    const v = await newVisit();
+    const claim = await VisitWriteClaim.create({ visitId: v.id, rev: 1, at: new Date() });
+    expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(409);
+    await VisitWriteClaim.updateOne({ _id: claim._id }, { $set: { at: new Date(Date.now() - 5 * 60_000) } });
+    const res = await patch(auditor, v.id, { durationMinutes: 41 });
+    expect(res.status).toBe(200);
+    expect(res.body.rev).toBe(1);
+    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
+  });
+
+  test('409 once submitted or approved', async () => {
+    const v = await newVisit();
+    await submit(auditor, v.id);
+    const res = await patch(auditor, v.id, { durationMinutes: 9 });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('invalid_state');
+    await review(reviewer, v.id, { decision: 'approve' });
+    expect((await patch(auditor, v.id, { durationMinutes: 9 })).status).toBe(409);
+  });
+});
+
+describe('submit and review', () => {
+  test('422 lists every missing required item; an optional one is not demanded', async () => {
+    const v = await newVisit(auditor, 'N1', { answers: [{ itemKey: 'g1', value: 'yes' }] });
+    const res = await submit(auditor, v.id);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('required_items_missing');
+    expect(details(res).map((d) => d.itemKey)).toEqual(['g2', 'p1', 'c1', 'c2', 'f1']);
+    expect((await get(auditor, v.id)).body.status).toBe('draft');
+  });
+
+  test('the full life: draft → submitted → returned → submitted → approved, each step in history', async () => {
+    const v = await newVisit();
+    const s1 = await submit(auditor, v.id);
+    expect(s1.status).toBe(200);
+    expect(s1.body.status).toBe('submitted');
+    expect(s1.body.submittedAt).toBeTruthy();
+    const ret = await review(reviewer, v.id, { decision: 'return', note: '请补充员工信息' });
+    expect(ret.status).toBe(200);
+    expect(ret.body).toMatchObject({ status: 'returned', reviewNote: '请补充员工信息' });
+    expect((await patch(auditor, v.id, { staff: [{ employeeId: 'E1' }] })).status).toBe(200);
+    expect((await submit(auditor, v.id)).body.status).toBe('submitted');
+    const ok = await review(reviewer, v.id, { decision: 'approve', note: '通过' });
+    expect(ok.body.status).toBe('approved');
+    expect(ok.body.approvedAt).toBeTruthy();
+    expect(ok.body.history.map((h: { action: string }) => h.action)).toEqual(['created', 'submitted', 'returned', 'updated', 'submitted', 'approved']);
+    const returned = ok.body.history[2];
+    expect(returned).toMatchObject({ by: reviewer.id, role: 'reviewer', note: '请补充员工信息' });
+    expect(returned.changes).toEqual(expect.arrayContaining([{ field: 'status', before: 'submitted', after: 'returned' }]));
+    for (const h of ok.body.history) {
+      expect(h).toEqual(expect.objectContaining({ at: expect.any(String), by: expect.any(String), action: expect.any(String), changes: expect.any(Array) }));
+      expect(h.changes.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('refused transitions are 409: resubmitting, reviewing a draft, approving twice', async () => {
+    const v = await newVisit();
+    expect((await review(reviewer, v.id, { decision: 'approve' })).status).toBe(409);
+    expect((await submit(auditor, v.id)).status).toBe(200);
+    expect((await submit(auditor, v.id)).status).toBe(409);
+    expect((await review(reviewer, v.id, { decision: 'approve' })).status).toBe(200);
+    expect((await review(reviewer, v.id, { decision: 'approve' })).status).toBe(409);
+    expect((await review(reviewer, v.id, { decision: 'return', note: 'x' })).status).toBe(409);
+    expect((await submit(auditor, v.id)).status).toBe(409);
+  });
+
+  test('roles: submit is the owner only, review the reviewer only; return needs a note', async () => {
+    const v = await newVisit();
+    expect((await submit(auditor2, v.id)).status).toBe(404);
+    for (const who of [reviewer, manager, hr, adminActor()]) expect((await submit(who, v.id)).status).toBe(403);
+    expect((await request(app).post(`/api/v1/visits/${v.id}/submit`)).status).toBe(401);
+    await submit(auditor, v.id);
+    for (const who of [auditor, manager, hr, adminActor()]) expect((await review(who, v.id, { decision: 'approve' })).status).toBe(403);
+    expect((await request(app).post(`/api/v1/visits/${v.id}/review`).send({ decision: 'approve' })).status).toBe(401);
+    const noNote = await review(reviewer, v.id, { decision: 'return' });
+    expect(noNote.status).toBe(422);
+    expect(details(noNote)[0].field).toBe('note');
+    expect((await review(reviewer, v.id, { decision: 'maybe' })).status).toBe(422);
+    expect((await review(reviewer, '0123456789abcdef01234567', { decision: 'approve' })).status).toBe(404);
+  });
+});
+
+describe('who sees what', () => {
+  let northApproved: Record<string, any>;
+  let southApproved: Record<string, any>;
+  let northDraft: Record<string, any>;
+  let otherAuditorVisit: Record<string, any>;
+
+  beforeAll(async () => {
+    northApproved = await approved(auditor, 'N2');
+    southApproved = await approved(auditor, 'S1');
+    northDraft = await newVisit(auditor, 'N2');
+    otherAuditorVisit = await newVisit(auditor2, 'N2');
+  });
+
+  test('GET one: owner, reviewer and admin; another auditor 404; 401 without a token', async () => {
+    expect((await get(auditor, northDraft.id)).status).toBe(200);
+    expect((await get(reviewer, northDraft.id)).status).toBe(200);
+    expect((await get(adminActor(), northDraft.id)).status).toBe(200);
+    expect((await get(auditor2, northDraft.id)).status).toBe(404);
+    expect((await get(null, northDraft.id)).status).toBe(401);
+  });
+
+  test('bank users: only approved visits in scope, never a draft, never another bank', async () => {
+    expect((await get(manager, northDraft.id)).status).toBe(404);
+    expect((await get(hr, northDraft.id)).status).toBe(404);
+    expect((await get(manager, northApproved.id)).status).toBe(200);
+    expect((await get(hr, southApproved.id)).status).toBe(200);
+    expect((await get(otherManager, northApproved.id)).status).toBe(404);
+    expect((await get(northManager, northApproved.id)).status).toBe(200);
+    expect((await get(northManager, southApproved.id)).status).toBe(404);
+  });
+
+  test("bank users never see the auditor's identity, only the pseudonym", async () => {
+    const res = await get(manager, northApproved.id);
+    expect(res.body.auditorId).toBeUndefined();
+    expect(res.body.auditorCode).toBe(northApproved.auditorCode);
+    expect(res.body.auditorCode).toMatch(/^A-/);
+    expect(JSON.stringify(res.body)).not.toContain(auditor.id);
+    expect(res.body.history[0].by).toBe(northApproved.auditorCode);
+    const list = await request(app).get('/api/v1/visits').set(bearer(hr.token));
+    expect(JSON.stringify(list.body)).not.toContain(auditor.id);
+    expect(JSON.stringify(list.body)).not.toContain(auditor2.id);
+  });
+
+  test('lists are cut to what the caller may see', async () => {
+    const ids = async (who: Actor, qs = '') => (await request(app).get(`/api/v1/visits${qs}`).set(bearer(who.token))).body.map((v: { id: string }) => v.id) as string[];
+    const own = await ids(auditor);
+    expect(own).toEqual(expect.arrayContaining([northApproved.id, southApproved.id, northDraft.id]));
+    expect(own).not.toContain(otherAuditorVisit.id);
+    expect(await ids(reviewer)).toEqual(expect.arrayContaining([northDraft.id, otherAuditorVisit.id]));
+    const bank = await request(app).get('/api/v1/visits').set(bearer(manager.token));
+    expect(bank.body.length).toBeGreaterThanOrEqual(2);
+    expect(bank.body.every((v: { status: string }) => v.status === 'approved' || v.status === 'disputed')).toBe(true);
+    const north = await request(app).get('/api/v1/visits').set(bearer(northManager.token));
+    expect(north.body.map((v: { id: string }) => v.id)).toContain(northApproved.id);
+    expect(north.body.every((v: { region: string }) => v.region === 'North')).toBe(true);
+    expect(await ids(otherManager)).toEqual([]);
+    expect(await ids(manager, '?status=draft')).toEqual([]);
+    expect(await ids(otherManager, `?bankId=${bankId}`)).toEqual([]);
+  });
+
+  test('list filters: status, branchCode, quarter, bankId; a bad filter is 400', async () => {
+    const list = async (qs: string) => (await request(app).get(`/api/v1/visits${qs}`).set(bearer(reviewer.token))).body as { id: string; status: string; branchCode: string; quarter: string }[];
+    expect((await list('?status=approved')).every((v) => v.status === 'approved')).toBe(true);
+    expect((await list('?branchCode=S1')).map((v) => v.id)).toContain(southApproved.id);
+    expect((await list('?branchCode=S1')).every((v) => v.branchCode === 'S1')).toBe(true);
+    expect((await list(`?quarter=${northApproved.quarter}&bankId=${bankId}&status=approved&branchCode=N2`)).map((v) => v.id)).toEqual([northApproved.id]);
+    expect(await list(`?bankId=${otherBankId}`)).toEqual([]);
+    expect((await request(app).get('/api/v1/visits?status=bogus').set(bearer(reviewer.token))).status).toBe(400);
+    expect((await request(app).get('/api/v1/visits')).status).toBe(401);
+  });
+});
+
+describe('idempotent POST /visits', () => {
+  test('the same key returns the same visit and creates nothing new', async () => {
+    const body = visitBody(await assign());
+    const first = await post(auditor, body, 'key-visit-1');
+    const second = await post(auditor, body, 'key-visit-1');
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.id).toBe(first.body.id);
+    expect(await Visit.countDocuments({ assignmentId: body.assignmentId })).toBe(1);
+  });
+
+  test('after a crash between insert and response, a retry finds the stored visit', async () => {
+    const body = visitBody(await assign());
+    const first = await post(auditor, body, 'key-crash');
+    // What a crash leaves behind: the visit is stored, the key's record never reached "done".
+    await IdempotencyRecord.updateOne({ key: 'key-crash' }, { $set: { state: 'pending', claimedAt: new Date(Date.now() - 10 * 60_000) }, $unset: { responseBody: 1, responseStatus: 1 } });
+    const retry = await post(auditor, body, 'key-crash');
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(first.body.id);
+    await IdempotencyRecord.deleteOne({ key: 'key-crash' });
+    const again = await post(auditor, body, 'key-crash');
+    expect(again.body.id).toBe(first.body.id);
+    expect(await Visit.countDocuments({ assignmentId: body.assignmentId })).toBe(1);
+  });
+
+  test('a key reused for another assignment is refused; keys are per auditor', async () => {
+    const first = await post(auditor, visitBody(await assign()), 'key-shared');
+    await IdempotencyRecord.deleteOne({ key: 'key-shared' });
+    const reuse = await post(auditor, visitBody(await assign()), 'key-shared');
+    expect(reuse.status).toBe(409);
+    expect(reuse.body.error.code).toBe('idempotency_key_reused');
+    const otherAuditor = await post(auditor2, visitBody(await assign(auditor2)), 'key-shared');
+    expect(otherAuditor.status).toBe(201);
+    expect(otherAuditor.body.id).not.toBe(first.body.id);
+  });
+});
+
+describe('plausibility flags', () => {
+  test('outside the window, in the future, implausible duration; recomputed when corrected', async () => {
+    const window = { windowStart: hoursAgo(48), windowEnd: hoursAgo(24) };
+    const res = await post(auditor, visitBody(await assign(auditor, 'N1', window), { visitedAt: new Date(Date.now() + 3 * 3600_000).toISOString(), durationMinutes: 2 }));
+    expect(flagCodes(res.body)).toEqual(['future_visit', 'implausible_duration', 'outside_window']);
+    expect(res.body.flags.every((f: { message: string }) => f.message.length > 0)).toBe(true);
+    const long = await patch(auditor, res.body.id, { durationMinutes: 241 });
+    expect(flagCodes(long.body)).toEqual(['future_visit', 'implausible_duration', 'outside_window']);
+    const fixed = await patch(auditor, res.body.id, { visitedAt: hoursAgo(30), durationMinutes: 240 });
+    expect(fixed.body.flags).toEqual([]);
+    const edge = await patch(auditor, res.body.id, { durationMinutes: 3 });
+    expect(edge.body.flags).toEqual([]);
+  });
+
+  test('submission more than 72 h after the visit is flagged; the visit still goes through', async () => {
+    const late = await newVisit(auditor, 'N1', { visitedAt: hoursAgo(73) });
+    expect(late.flags).toEqual([]);
+    const submitted = await submit(auditor, late.id);
+    expect(submitted.status).toBe(200);
+    expect(flagCodes(submitted.body)).toEqual(['late_submission']);
+    const timely = await newVisit(auditor, 'N1', { visitedAt: hoursAgo(70) });
+    expect((await submit(auditor, timely.id)).body.flags).toEqual([]);
+  });
+});
+
+describe('GET /api/v1/review/queue', () => {
+  test('submitted visits, oldest submission first, with flags and attachment counts', async () => {
+    const a = await newVisit(auditor, 'N1', { durationMinutes: 1 });
+    const b = await newVisit(auditor2, 'S1');
+    await submit(auditor, a.id);
+    await submit(auditor2, b.id);
+    const res = await request(app).get('/api/v1/review/queue').set(bearer(reviewer.token));
+    expect(res.status).toBe(200);
+    const ids = res.body.map((r: { id: string }) => r.id);
+    expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.id));
+    expect(res.body.every((r: { submittedAt: string }, i: number, all: { submittedAt: string }[]) => i === 0 || all[i - 1].submittedAt <= r.submittedAt)).toBe(true);
+    const row = res.body.find((r: { id: string }) => r.id === a.id);
+    expect(row).toMatchObject({ branchCode: 'N1', auditorId: auditor.id, attachmentCount: 0 });
+    expect(row.flags.map((f: { code: string }) => f.code)).toEqual(['implausible_duration']);
+    const stored = await Visit.find({ status: 'submitted' }).lean();
+    expect(res.body).toHaveLength(stored.length);
+    expect((await request(app).get('/api/v1/review/queue').set(bearer(w.adminToken))).status).toBe(200);
+    for (const who of [auditor, manager, hr]) expect((await request(app).get('/api/v1/review/queue').set(bearer(who.token))).status).toBe(403);
+    expect((await request(app).get('/api/v1/review/queue')).status).toBe(401);
+  });
+});

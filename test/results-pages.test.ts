@@ -1,0 +1,129 @@
+import type { Express } from 'express';
+import { ADMIN, startTestApp, stopTestApp, tokenFor } from './helpers/app';
+import { makeUser, PASSWORD, type Fixture } from './helpers/foundation';
+import { Q, resultsScenario, type BankFixture } from './helpers/results-fixtures';
+import { signIn, type Agent } from './helpers/web';
+
+/** The dashboards render the service's figures (rounded to one decimal) and cut them to the viewer's scope. */
+let app: Express;
+let b1: BankFixture;
+let v: Record<string, string>;
+const agents: Record<string, Agent> = {};
+
+beforeAll(async () => {
+  app = await startTestApp();
+  const f: Fixture = { app, adminToken: await tokenFor(app, ADMIN.email, ADMIN.password) };
+  ({ b1, v } = await resultsScenario());
+  const users: [string, Record<string, unknown>][] = [
+    ['east', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'region', region: 'East' } }],
+    ['most', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'branches', branchCodes: ['E1', 'E2', 'E3', 'W1'] } }],
+    ['auditor', { role: 'auditor' }],
+  ];
+  for (const [name, body] of users) await makeUser(f, { email: `${name}@pages.test`, ...body } as Parameters<typeof makeUser>[1]);
+  agents.admin = await signIn(app, ADMIN.email, ADMIN.password, 'en');
+  for (const [name] of users) agents[name] = await signIn(app, `${name}@pages.test`, PASSWORD, 'en');
+});
+afterAll(stopTestApp);
+
+const section = (html: string, id: string) => {
+  const start = html.indexOf(`id="${id}"`);
+  return start < 0 ? '' : html.slice(start, html.indexOf('</table>', start));
+};
+const order = (html: string, codes: string[]) => codes.map((c) => html.indexOf(`>${c}</a>`)).every((x, i, xs) => x > 0 && (i === 0 || xs[i - 1] < x));
+
+describe('bank dashboard (admin)', () => {
+  test('shows the four dimensions and the total with the change, charts as inline SVG, tables, problems, violations', async () => {
+    const res = await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}`);
+    expect(res.status).toBe(200);
+    const html = res.text;
+    // bank total 56.1458 → 56.1; previous 62.5 → change −6.4; greeting 57.5; compliance 65.0.
+    expect(html).toContain('>56.1<');
+    expect(html).toContain('-6.4');
+    expect(html).toContain('>57.5<');
+    expect(html).toContain('>65.0<');
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(html).toContain('<polyline');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // no script, nothing from outside
+    // spread across the bank: population stdev 31.5238 → 31.5
+    expect(html).toContain('class="res-stdev">31.5<');
+    const branches = section(html, 'branches');
+    expect(branches).toContain('65.6'); // E1 65.625
+    expect(branches).toContain('>E1</a>');
+    // small samples marked: E2, W1, W2 have one visit, E1 two; E3 (three) is not.
+    expect((branches.match(/class="res-small"/g) ?? []).length).toBe(4);
+    expect(section(html, 'regions')).toContain('>East</a>');
+    // key problems: f1 first at 2/5 = 40.0%
+    const kp = section(html, 'key-problems');
+    expect(kp.indexOf('f1')).toBeLessThan(kp.indexOf('p1'));
+    expect(kp).toContain('40.0%');
+    expect(kp).toContain('2 / 5');
+    expect(section(html, 'violations')).toContain(`href="/visits/${v.V3}"`);
+  });
+
+  test('branch table sorts by plain ?sort= links', async () => {
+    const asc = section((await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=total`)).text, 'branches');
+    // totals: W2 12.5 < E2 27.1 < E1 65.6 < E3 79.7 < W1 95.8
+    expect(order(asc, ['W2', 'E2', 'E1', 'E3', 'W1'])).toBe(true);
+    const desc = section((await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=-total`)).text, 'branches');
+    expect(order(desc, ['W1', 'E3', 'E1', 'E2', 'W2'])).toBe(true);
+    expect((await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=evil`)).status).toBe(400);
+  });
+
+  test('drill-down: region, then branch with its visits linked', async () => {
+    const region = await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&region=West`);
+    expect(region.status).toBe(200);
+    expect(section(region.text, 'branches')).toContain('>W2</a>');
+    expect(section(region.text, 'branches')).not.toContain('>E1</a>');
+    const branch = await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&branchCode=E3`);
+    expect(branch.status).toBe(200);
+    for (const id of [v.V4, v.V5, v.V6]) expect(branch.text).toContain(`href="/visits/${id}"`);
+    expect(branch.text).toContain('>79.7<'); // E3 79.6875
+  });
+
+  test('without a bank the admin is asked to choose one', async () => {
+    const res = await agents.admin.get('/results');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Choose a bank');
+  });
+});
+
+describe('scope on the dashboard', () => {
+  test('a region manager sees the region, the bank only as a labelled benchmark', async () => {
+    const res = await agents.east.get(`/results?quarter=${Q}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Region East');
+    expect(res.text).toContain('>57.5<'); // East total 57.4653 → 57.5
+    expect(res.text).toContain('Bank benchmark');
+    expect(res.text).toContain('for comparison only');
+    const branches = section(res.text, 'branches');
+    expect(branches).toContain('>E1</a>');
+    expect(branches).not.toContain('>W1</a>');
+    expect((await agents.east.get(`/results?quarter=${Q}&region=West`)).status).toBe(404);
+    expect((await agents.east.get(`/results?quarter=${Q}&branchCode=W1`)).status).toBe(404);
+  });
+
+  test('the bank figure is withheld when a single branch would be exposed', async () => {
+    const res = await agents.most.get(`/results?quarter=${Q}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('withheld');
+    expect(res.text).not.toContain('Bank benchmark');
+  });
+
+  test('auditors get 403; nav shows Results only to those who may open it', async () => {
+    expect((await agents.auditor.get('/results')).status).toBe(403);
+    expect((await agents.auditor.get('/')).text).not.toContain('href="/results"');
+    expect((await agents.east.get('/')).text).toContain('href="/results"');
+    expect((await agents.east.get('/admin/overview')).status).toBe(403);
+  });
+});
+
+describe('admin overview page', () => {
+  test('visits per state and coverage per bank', async () => {
+    const res = await agents.admin.get(`/admin/overview?quarter=${Q}`);
+    expect(res.status).toBe(200);
+    const row = res.text.slice(res.text.indexOf('data-bank="B1"'), res.text.indexOf('</tr>', res.text.indexOf('data-bank="B1"')));
+    // 5 of 6 planned branches visited → 83.3%
+    expect(row).toContain('83.3%');
+    expect(row).toContain('<strong>12</strong>');
+  });
+});
