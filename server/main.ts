@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const { logger } = await import('./core/logger');
   const { startServices, stopServices } = await import('./bootstrap');
   const { createApp } = await import('./app');
+  const { startWorkers } = await import('./jobs/worker');
   try {
     await startServices();
   } catch (e) {
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  const workers = startWorkers();
   const cfg = config();
   const server: Server = createApp().listen(cfg.PORT, cfg.HOST, () => {
     logger.info({ url: cfg.publicUrl }, `listening on http://${cfg.HOST}:${cfg.PORT}`);
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15000);
     force.unref();
     server.close(() => {
-      stopServices()
+      workers.stop()
+        .then(() => stopServices())
         .then(() => process.exit(0))
         .catch(() => process.exit(1));
     });

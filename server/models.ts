@@ -7,3 +7,6 @@ import './users/model';
 import './questionnaires/model';
 import './assignments/model';
 import './visits/model';
+import './reports/model';
+import './jobs/model';
+import './mail/model';

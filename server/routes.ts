@@ -7,6 +7,7 @@ import { registerQuestionnaireApi } from './questionnaires/routes';
 import { registerAssignmentApi } from './assignments/routes';
 import { registerVisitApi } from './visits/routes';
 import { registerEvidenceApi } from './evidence/routes';
+import { registerReportApi } from './reports/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -18,4 +19,5 @@ export function registerApi(api: ApiRouter): void {
   registerAssignmentApi(api);
   registerVisitApi(api);
   registerEvidenceApi(api);
+  registerReportApi(api);
 }

@@ -139,6 +139,8 @@ describe('GET /api/v1/assignments', () => {
     expect((await request(app).get(`/api/v1/assignments/${own}`).set(bearer(auditor.token))).status).toBe(200);
     expect((await request(app).get(`/api/v1/assignments/${own}`).set(bearer(w.adminToken))).status).toBe(200);
     expect((await request(app).get(`/api/v1/assignments/${own}`).set(bearer(auditor2.token))).status).toBe(404);
+    expect((await request(app).get(`/api/v1/assignments/${own}`)).status).toBe(401);
+    for (const a of [reviewer, manager, hr]) expect((await request(app).get(`/api/v1/assignments/${own}`).set(bearer(a.token))).status).toBe(403);
   });
 });
 
@@ -195,4 +197,14 @@ describe('POST /api/v1/assignments/import', () => {
     expect((await request(app).post(url()).set(bearer(auditor.token)).attach('file', file, 'a.csv')).status).toBe(403);
     expect((await request(app).post(url()).attach('file', file, 'a.csv')).status).toBe(401);
   });
+});
+
+test('the OpenAPI document lists the routes and says where the import takes bankId and questionnaireId', async () => {
+  const doc = (await request(app).get('/api/v1/openapi.json')).body;
+  const imp = doc.paths['/api/v1/assignments/import'].post;
+  expect(imp.summary).toMatch(/bankId.*questionnaireId/);
+  expect(imp.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['bankId', 'questionnaireId']);
+  for (const path of ['/api/v1/visits', '/api/v1/visits/{visitId}', '/api/v1/visits/{visitId}/submit', '/api/v1/visits/{visitId}/review', '/api/v1/visits/{visitId}/attachments', '/api/v1/visits/{visitId}/attachments/{attachmentId}', '/api/v1/review/queue']) {
+    expect(doc.paths[path]).toBeDefined();
+  }
 });

@@ -253,6 +253,26 @@ describe('authorization matrix of the admin routes', () => {
     expect((await Bank.findById(bankA).lean())?.name).not.toBe('hijacked');
   });
 
+  test('every bank route needs a token: 401 with the error model, also on a missing bank', async () => {
+    const routes: [string, string][] = [
+      ['get', '/api/v1/banks'], ['post', '/api/v1/banks'], ['get', `/api/v1/banks/${bankA}`], ['patch', `/api/v1/banks/${bankA}`],
+      ['get', `/api/v1/banks/${bankA}/branches`], ['post', `/api/v1/banks/${bankA}/branches`], ['post', `/api/v1/banks/${bankA}/branches/import`],
+      ['get', `/api/v1/banks/${bankA}/staff`], ['post', `/api/v1/banks/${bankA}/staff`], ['post', `/api/v1/banks/${bankA}/staff/import`],
+      ['get', `/api/v1/banks/${MISSING}`], ['get', '/api/v1/banks/not-an-id/staff'],
+    ];
+    for (const [method, path] of routes) {
+      const res = await request(app)[method as 'get'](path);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
+      expect(res.body.error.code).toBe('unauthorized');
+    }
+  });
+
+  test('PATCH with a body that is not a JSON object is 400', async () => {
+    const res = await request(app).patch(`/api/v1/banks/${bankA}`).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('"name"');
+    expect(res.status).toBe(400);
+    expect((await request(app).patch(`/api/v1/banks/${bankA}`).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('{name:')).status).toBe(400);
+  });
+
   test('the role check comes before the body check: a wrong role with a bad body is still 403', async () => {
     expect((await post('/api/v1/banks', 'hr', { code: '' })).status).toBe(403);
   });

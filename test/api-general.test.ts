@@ -281,7 +281,8 @@ describe('hostile input is a 4xx, never a 500 or a stored record', () => {
 
 describe('error mapping and configuration', () => {
   test('client mistakes map to 4xx, unknown failures to a bare 500', () => {
-    expect(toAppError(new mongoose.mongo.BSON.BSONError('input must be a 24 character hex string')).status).toBe(404);
+    expect(toAppError(new mongoose.mongo.BSON.BSONError('input must be a 24 character hex string, 12 byte Uint8Array, or an integer')).status).toBe(404);
+    expect(toAppError(new mongoose.mongo.BSON.BSONError('Document is larger than the maximum size')).status).toBe(500);
     expect(toAppError(new Error('Unexpected end of form'))).toMatchObject({ status: 400, code: 'bad_upload' });
     expect(toAppError(new Error('Multipart: Boundary not found')).status).toBe(400);
     expect(toAppError(Object.assign(new Error('E11000'), { code: 11000, keyValue: { code: 'X' } }))).toMatchObject({ status: 409, details: [{ field: 'code', message: 'already exists' }] });

@@ -91,6 +91,9 @@ describe('branch import', () => {
     const unknown = await upload(branchImport(bankA), csv(['code,name,region,manager', 'X1,x,r,m']));
     expect(unknown.status).toBe(422);
     expect(unknown.body.error.details).toEqual([expect.objectContaining({ field: 'manager' })]);
+    const twice = await upload(branchImport(bankA), csv(['code,name,region,name', 'X1,x,r,y']));
+    expect(twice.status).toBe(422);
+    expect(twice.body.error.details).toEqual([expect.objectContaining({ field: 'name', row: 1 })]);
     expect(await Branch.exists({ bankId: bankA, code: 'X1' })).toBeNull();
   });
 

@@ -415,6 +415,14 @@ describe('idempotent POST /visits', () => {
     expect(otherAuditor.status).toBe(201);
     expect(otherAuditor.body.id).not.toBe(first.body.id);
   });
+
+  test('the unique index on (auditor, key) backs the service check up', async () => {
+    const v = await Visit.findOne({ auditorId: auditor.id, idempotencyKey: 'key-shared' }).lean();
+    const { _id, ...copy } = v as NonNullable<typeof v>;
+    await expect(Visit.create({ ...copy, assignmentId: await assign() })).rejects.toMatchObject({ code: 11000 });
+    const keyless = await newVisit();
+    expect((await Visit.findById(keyless.id).lean())?.idempotencyKey).toBe(`auto:${keyless.id}`);
+  });
 });
 
 describe('plausibility flags', () => {

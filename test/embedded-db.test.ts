@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../server/core/ferretdb';
+import { EmbeddedDbUnavailableError, freePort, startEmbeddedDb } from '../server/core/ferretdb';
 
 /**
  * The process level: the compiled app started as an operator would, without MONGODB_URI, so it runs
@@ -31,7 +31,7 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const r of started) {
-    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    if (r.child && r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     for (const pid of dbPids(r.sqliteDir)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -43,10 +43,30 @@ afterAll(() => {
   }
 });
 
-/** Every process whose command line names this run's own SQLite folder: the guard shell and FerretDB. */
+/**
+ * Every live process whose command line names this run's own SQLite folder: the guard shell and
+ * FerretDB (what `pgrep -f <dir>` finds, read from /proc so that procps need not be installed).
+ */
 function dbPids(sqliteDir: string): number[] {
-  const r = spawnSync('pgrep', ['-f', '--', sqliteDir], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(sqliteDir)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+/** Gone, or a zombie waiting for a reaper (in a container PID 1 may never reap it): either way not running. */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function startApp(extraEnv: Record<string, string> = {}): Promise<Running> {
@@ -118,15 +138,18 @@ test('kill -9 of the app takes FerretDB down too (the guard shell), within a few
   r.child.kill('SIGKILL');
   await r.exited;
   await waitUntil('FerretDB to notice its parent died', () => dbPids(r.sqliteDir).length === 0, 8_000);
-  for (const pid of before) expect(() => process.kill(pid, 0)).toThrow();
+  for (const pid of before) expect(isAlive(pid)).toBe(false);
 }, 90_000);
 
 test('a missing FerretDB binary ends the app with a clear message, not a stack trace', async () => {
   const r = await startApp({ FERRETDB_BIN: path.join(os.tmpdir(), 'no-such-dir', 'ferretdb') });
+  let timer: NodeJS.Timeout | undefined;
   const { code } = await Promise.race([
     r.exited,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${r.output()}`)), 30_000)),
-  ]);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still running:\n${r.output()}`)), 30_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   expect(code).not.toBe(0);
   expect(code).not.toBeNull();
   const text = r.output();
@@ -136,3 +159,37 @@ test('a missing FerretDB binary ends the app with a clear message, not a stack t
   expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(dbPids(r.sqliteDir)).toEqual([]);
 }, 60_000);
+
+describe('the launcher', () => {
+  /** A stand-in for FerretDB that listens on its port and ignores SIGTERM, as a hung server would. */
+  function stubbornBinary(dir: string): string {
+    const file = path.join(dir, 'stubborn-db');
+    fs.writeFileSync(file, `#!${process.execPath}
+const addr = process.argv.find((a) => a.startsWith('--listen-addr=')).split('=')[1];
+const [host, port] = addr.split(':');
+process.on('SIGTERM', () => {});
+require('node:net').createServer((s) => s.end()).listen(Number(port), host);
+`, { mode: 0o755 });
+    return file;
+  }
+
+  test('stop() takes down a database that ignores SIGTERM, leaving nothing behind', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-stubborn-'));
+    const sqliteDir = path.join(dataDir, 'ferretdb');
+    started.push({ dataDir, sqliteDir } as Running);
+    const db = await startEmbeddedDb({ binary: stubbornBinary(dataDir), dataDir, port: await freePort(), dbName: 'x', timeoutMs: 10_000 });
+    expect(db.owned).toBe(true);
+    const pids = dbPids(sqliteDir);
+    expect(pids.length).toBe(2);
+    await db.stop();
+    await waitUntil('the stubborn database to be gone', () => dbPids(sqliteDir).length === 0, 3_000);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  }, 30_000);
+
+  test('a missing binary is refused before anything is started', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-missing-'));
+    started.push({ dataDir, sqliteDir: path.join(dataDir, 'ferretdb') } as Running);
+    await expect(startEmbeddedDb({ binary: path.join(dataDir, 'nope'), dataDir, port: await freePort(), dbName: 'x' })).rejects.toBeInstanceOf(EmbeddedDbUnavailableError);
+    expect(fs.existsSync(path.join(dataDir, 'ferretdb'))).toBe(false);
+  });
+});

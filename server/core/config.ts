@@ -33,6 +33,10 @@ const envSchema = z
     UPLOAD_MAX_FILES: z.coerce.number().int().positive().default(20),
     TRUST_PROXY: bool.default('false'),
     SECURE_COOKIES: bool.optional(),
+    // Report e-mails go to this SMTP server (credentials in the URL); without it, to .eml files in OUTBOX_DIR (default DATA_DIR/outbox).
+    SMTP_URL: z.string().regex(/^smtps?:\/\/./, 'must start with smtp:// or smtps://').optional(),
+    MAIL_FROM: z.string().min(3).default('Mystery Shopper Reports <reports@localhost>'),
+    OUTBOX_DIR: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {

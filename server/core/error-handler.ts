@@ -25,7 +25,7 @@ export function toAppError(err: unknown): AppError {
     return new BadRequestError('The multipart upload could not be read', [{ field: 'file', message: err.message }], 'bad_upload');
   }
   // A malformed id reaches the driver as a cast failure: the resource simply does not exist.
-  if (err instanceof mongoose.Error.CastError || e.name === 'BSONError') return new NotFoundError();
+  if (err instanceof mongoose.Error.CastError || (e.name === 'BSONError' && /24 character hex/.test(e.message ?? ''))) return new NotFoundError();
   if (err instanceof mongoose.Error.ValidationError) {
     return new ValidationError(Object.entries(err.errors).map(([field, v]) => ({ field, message: v.message })));
   }

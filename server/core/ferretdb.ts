@@ -91,9 +91,12 @@ export async function startEmbeddedDb(opts: StartOptions): Promise<EmbeddedDb> {
     `--listen-addr=127.0.0.1:${opts.port}`, '--debug-addr=-', '--telemetry=disable',
     '--log-level=warn', '--log-format=json',
   ];
+  // Its own process group: a terminal's Ctrl-C reaches only Node, which closes the HTTP server before
+  // the database, and the last-resort SIGKILL below can take the guard and FerretDB down together.
   const child = spawn('/bin/sh', args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', WATCH_PID: String(process.pid) },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   const stderr: string[] = [];
   child.stderr?.on('data', (b: Buffer) => {
@@ -113,14 +116,23 @@ async function waitUntilUp(child: ChildProcess, port: number, timeoutMs: number,
     if (await portAnswers(port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill('SIGTERM');
+  killGroup(child, 'SIGKILL');
   throw new EmbeddedDbUnavailableError(`FerretDB did not answer on port ${port} within ${timeoutMs} ms`);
+}
+
+/** Killing only the guard would orphan a FerretDB that ignores SIGTERM, so the fallback kills the group. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();

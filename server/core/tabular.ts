@@ -33,10 +33,13 @@ export async function readTabular(buf: Buffer, columns: { required: string[]; op
   const missing = columns.required.filter((c) => !names.includes(c));
   const known = new Set([...columns.required, ...columns.optional]);
   const unknown = names.filter((n) => n && !known.has(n));
-  if (missing.length || unknown.length) {
+  // With a column given twice, one of the two would silently win.
+  const repeated = [...new Set(names.filter((n, i) => n && names.indexOf(n) !== i))];
+  if (missing.length || unknown.length || repeated.length) {
     throw new ValidationError([
       ...missing.map((c) => ({ field: c, row: 1, message: 'required column is missing' })),
       ...unknown.map((c) => ({ field: c, row: 1, message: 'unknown column' })),
+      ...repeated.map((c) => ({ field: c, row: 1, message: 'column appears more than once' })),
     ], 'The header row does not match the expected columns', 'bad_columns');
   }
   const rows: TabularRow[] = [];

@@ -32,12 +32,22 @@ function riff(buf: Buffer): DetectedType | null {
   return null;
 }
 
-/** MPEG audio frame sync (11 bits set): layer bits 00 mean AAC in ADTS, otherwise MP3. */
+/**
+ * MPEG audio frame sync (11 bits set): layer bits 00 mean AAC in ADTS, otherwise MP3. The header's
+ * reserved values are rejected too, so that arbitrary binary starting with 0xFF is not taken for audio.
+ */
 function mpegAudio(buf: Buffer): DetectedType | null {
   if (buf.length >= 3 && ascii(buf, 0, 3) === 'ID3') return { contentType: 'audio/mpeg', ext: 'mp3' };
-  if (buf.length < 2 || buf[0] !== 0xff || (buf[1] & 0xe0) !== 0xe0) return null;
+  if (buf.length < 3 || buf[0] !== 0xff || (buf[1] & 0xe0) !== 0xe0) return null;
   const layer = (buf[1] >> 1) & 0x03;
-  if (layer === 0) return (buf[1] & 0xf6) === 0xf0 ? { contentType: 'audio/aac', ext: 'aac' } : null;
+  if (layer === 0) {
+    const adts = (buf[1] & 0xf6) === 0xf0 && ((buf[2] >> 2) & 0x0f) <= 12;
+    return adts ? { contentType: 'audio/aac', ext: 'aac' } : null;
+  }
+  const version = (buf[1] >> 3) & 0x03;
+  const bitrate = buf[2] >> 4;
+  const sampleRate = (buf[2] >> 2) & 0x03;
+  if (version === 1 || bitrate === 0x0f || sampleRate === 3) return null;
   return { contentType: 'audio/mpeg', ext: 'mp3' };
 }
 

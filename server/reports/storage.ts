@@ -44,9 +44,12 @@ export function openBlob(fileId: Types.ObjectId | string): mongoose.mongo.GridFS
   return bucket().openDownloadStream(new Types.ObjectId(String(fileId)));
 }
 
-/** Removes a report's stored files that are not in `keep` (what a crashed run left half-recorded). */
-export async function removeOrphans(reportId: string, keep: ReadonlySet<string>): Promise<number> {
-  const files = await bucket().find({ 'metadata.reportId': reportId }, { projection: { _id: 1 } }).toArray();
+/**
+ * Removes a report's stored files that are not in `keep` (what a crashed run left half-recorded).
+ * Only files older than `before` are touched, so a file being recorded right now is never taken.
+ */
+export async function removeOrphans(reportId: string, keep: ReadonlySet<string>, before: Date): Promise<number> {
+  const files = await bucket().find({ 'metadata.reportId': reportId, uploadDate: { $lt: before } }, { projection: { _id: 1 } }).toArray();
   let removed = 0;
   for (const f of files) {
     if (keep.has(String(f._id))) continue;

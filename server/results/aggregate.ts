@@ -121,15 +121,56 @@ export interface Accumulated {
   violations: ViolationRow[];
 }
 
-class BranchAcc {
-  n = 0;
-  readonly mean = new MeanOfScores();
-  constructor(readonly code: string, readonly region: string) {}
-}
+/**
+ * Running sums for many accumulators in one growing Float64Array (slot = visits, then a sum and a
+ * count per section and for the total): tens of thousands of branches and staff cost a few MB, not
+ * one object graph each.
+ */
+const SLOT = 11;
+class SumsPool {
+  private data = new Float64Array(SLOT * 1024);
+  private used = 0;
 
-class StaffAcc {
-  n = 0;
-  readonly mean = new MeanOfScores();
+  alloc(): number {
+    if ((this.used + 1) * SLOT > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    return this.used++;
+  }
+
+  add(slot: number, s: VisitInput['scores']): void {
+    const d = this.data;
+    const o = slot * SLOT;
+    d[o] += 1;
+    if (!s) return;
+    for (let i = 0; i < 4; i++) {
+      const v = s.sections?.[SECTION_KEYS[i]];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        d[o + 1 + i] += v;
+        d[o + 6 + i] += 1;
+      }
+    }
+    if (typeof s.total === 'number' && Number.isFinite(s.total)) {
+      d[o + 5] += s.total;
+      d[o + 10] += 1;
+    }
+  }
+
+  n(slot: number): number {
+    return this.data[slot * SLOT];
+  }
+
+  result(slot: number): Scores {
+    const d = this.data;
+    const o = slot * SLOT;
+    const mean = (i: number) => (d[o + 6 + i] === 0 ? null : d[o + 1 + i] / d[o + 6 + i]);
+    return {
+      sections: { greeting: mean(0), product_knowledge: mean(1), sales_compliance: mean(2), follow_up: mean(3) },
+      total: mean(4),
+    };
+  }
 }
 
 interface ItemAcc {
@@ -139,9 +180,12 @@ interface ItemAcc {
 }
 
 export class ResultsAccumulator {
-  private readonly branches = new Map<string, Map<string, BranchAcc>>();
-  private readonly staff = new Map<string, StaffAcc>();
-  private readonly previousStaff = new Map<string, StaffAcc>();
+  private readonly pool = new SumsPool();
+  /** quarter → branch code → slot; the branch's region is kept per slot. */
+  private readonly branches = new Map<string, Map<string, number>>();
+  private readonly regionOfSlot: string[] = [];
+  private readonly staff = new Map<string, number>();
+  private readonly previousStaff = new Map<string, number>();
   private readonly items = new Map<string, ItemAcc>();
   private readonly violations: ViolationRow[] = [];
 
@@ -163,20 +207,23 @@ export class ResultsAccumulator {
   private addToBranch(v: VisitInput): void {
     let byCode = this.branches.get(v.quarter);
     if (!byCode) this.branches.set(v.quarter, (byCode = new Map()));
-    let b = byCode.get(v.branchCode);
-    if (!b) byCode.set(v.branchCode, (b = new BranchAcc(v.branchCode, v.region)));
-    b.n += 1;
-    if (v.scores) b.mean.add(v.scores);
+    let slot = byCode.get(v.branchCode);
+    if (slot === undefined) {
+      byCode.set(v.branchCode, (slot = this.pool.alloc()));
+      this.regionOfSlot[slot] = v.region;
+    }
+    this.pool.add(slot, v.scores);
   }
 
-  private addToStaff(into: Map<string, StaffAcc>, v: VisitInput): void {
-    // A member named twice in one visit still counts that visit once.
-    for (const id of new Set(v.staffIds ?? [])) {
-      let s = into.get(id);
-      if (!s) into.set(id, (s = new StaffAcc()));
-      s.n += 1;
-      if (v.scores) s.mean.add(v.scores);
-    }
+  private addToStaff(into: Map<string, number>, v: VisitInput): void {
+    const ids = v.staffIds ?? [];
+    ids.forEach((id, i) => {
+      // A member named twice in one visit still counts that visit once.
+      if (ids.indexOf(id) !== i) return;
+      let slot = into.get(id);
+      if (slot === undefined) into.set(id, (slot = this.pool.alloc()));
+      this.pool.add(slot, v.scores);
+    });
   }
 
   /** Failure rate uses the item types of the version the visit was filled on; `na` is not applicable. */
@@ -198,9 +245,9 @@ export class ResultsAccumulator {
   finish(): Accumulated {
     const branchesByQuarter = new Map<string, BranchScore[]>();
     for (const [q, byCode] of this.branches) {
-      branchesByQuarter.set(q, [...byCode.values()].map((b) => ({ code: b.code, region: b.region, n: b.n, ...b.mean.result() })));
+      branchesByQuarter.set(q, [...byCode].map(([code, slot]) => ({ code, region: this.regionOfSlot[slot], n: this.pool.n(slot), ...this.pool.result(slot) })));
     }
-    const staffRows = (m: Map<string, StaffAcc>): StaffScore[] => [...m].map(([employeeId, s]) => ({ employeeId, n: s.n, ...s.mean.result() }));
+    const staffRows = (m: Map<string, number>): StaffScore[] => [...m].map(([employeeId, slot]) => ({ employeeId, n: this.pool.n(slot), ...this.pool.result(slot) }));
     return {
       branchesByQuarter,
       staff: staffRows(this.staff),

@@ -21,6 +21,8 @@ const SORT_COLUMNS = ['key', 'name', 'n', 'total', 'change', ...SECTION_KEYS] as
 type SortColumn = (typeof SORT_COLUMNS)[number];
 const SMALL_SAMPLE = 3;
 const QUARTERS_OFFERED = 8;
+/** The dashboard has no staff table, so it skips the staff-name look-up. */
+const DASHBOARD_LEVELS = new Set(['bank', 'region', 'branch'] as const);
 
 const dashboardQuery = z.object({
   bankId: fields.objectId.optional(),
@@ -161,7 +163,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
   const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
   const thisQuarter = quarterOf(new Date(), bank?.timezone ?? 'Asia/Shanghai');
   const quarter = q.quarter ?? thisQuarter;
-  const r = await quarterResults(ctx.user, { bankId, quarter, region: q.region, branchCode: q.branchCode });
+  const r = await quarterResults(ctx.user, { bankId, quarter, region: q.region, branchCode: q.branchCode }, DASHBOARD_LEVELS);
   const base = { bankId: ctx.user.role === 'admin' ? bankId : undefined, quarter, region: q.region, branchCode: q.branchCode };
   const bankBase = { bankId: base.bankId, quarter };
   const visits = r.focus.type === 'branch' ? await branchVisits(ctx.user, { bankId, quarter, branchCode: r.focus.key }) : [];

@@ -1,0 +1,155 @@
+import { Types } from 'mongoose';
+import { renderBankReport, renderBranchReport, renderRegionReport } from '../../reports';
+import type { ReportSnapshot } from '../../reports/types';
+import { Bank } from '../banks/model';
+import { logger } from '../core/logger';
+import type { JobDoc } from '../jobs/service';
+import type { JobContext } from '../jobs/worker';
+import { queueDeliveries } from '../mail/service';
+import { fileName } from './files';
+import { Report, ReportFile, type FileKind } from './model';
+import { branchDetails, buildSnapshot, loadCatalogue } from './snapshot';
+import { bucket, readBlob, removeOrphans, storeBlob } from './storage';
+
+/**
+ * The close of a bank's quarter as a resumable job: (1) snapshot the numbers once, (2) render and
+ * store every PDF not stored yet, (3) publish: queue the e-mails, mark the report ready and the
+ * earlier versions superseded. Each step is idempotent, so a run taken over after a crash simply
+ * continues from what the database says is done — against the same snapshot.
+ */
+export const CLOSE_JOB = 'close-quarter';
+
+export interface ClosePayload {
+  bankId: string;
+  quarter: string;
+  reportId: string;
+}
+
+export const closeKey = (bankId: string, quarter: string) => `close:${bankId}:${quarter}`;
+
+type ReportDoc = NonNullable<Awaited<ReturnType<typeof loadReport>>>;
+const loadReport = (id: string) => Report.findById(id).lean();
+
+/** The job's report: created with the request, or here if the request died right after queueing the job. */
+export async function ensureReport(job: Pick<JobDoc, '_id' | 'payload' | 'createdBy'>): Promise<ReportDoc> {
+  const p = job.payload as ClosePayload;
+  for (let i = 0; i < 5; i++) {
+    const existing = await loadReport(p.reportId);
+    if (existing) return existing;
+    const last = await Report.findOne({ bankId: p.bankId, quarter: p.quarter }, { version: 1 }).sort({ version: -1 }).lean();
+    try {
+      await Report.create({ _id: new Types.ObjectId(p.reportId), bankId: p.bankId, quarter: p.quarter, version: (last?.version ?? 0) + 1, status: 'pending', jobId: job._id, requestedBy: job.createdBy });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
+  }
+  throw new Error(`could not create report ${p.reportId}`);
+}
+
+export async function runCloseJob(ctx: JobContext): Promise<void> {
+  const report = await ensureReport(ctx.job);
+  if (report.status === 'failed') throw new Error('the report was marked failed');
+  if (report.status !== 'ready') {
+    const snapshot = await snapshotOf(ctx, report);
+    await renderAll(ctx, report, snapshot);
+  }
+  await publish(ctx, report);
+}
+
+async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<ReportSnapshot> {
+  if (report.snapshot) return JSON.parse((await readBlob(report.snapshot.fileId)).toString('utf8')) as ReportSnapshot;
+  await ctx.progress('snapshot', 0, 1);
+  const p = ctx.job.payload as ClosePayload;
+  const generatedAt = new Date();
+  const snapshot = await buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt });
+  await ctx.progress('snapshot', 1, 1);
+  const blob = await storeBlob(Buffer.from(JSON.stringify(snapshot)), `snapshot-${p.reportId}.json`, { reportId: p.reportId, scope: 'snapshot', contentType: 'application/json' });
+  const f = snapshot.bankFigures;
+  const set = await Report.updateOne(
+    { _id: report._id, snapshot: null },
+    { $set: { snapshot: { fileId: blob.fileId, size: blob.size, sha256: blob.sha256, generatedAt, n: f.n, branches: f.branches, total: f.total } } },
+  );
+  if (set.modifiedCount === 1) return snapshot;
+  // Another run recorded its snapshot first: use that one, so all files agree.
+  await bucket().delete(blob.fileId).catch(() => undefined);
+  const again = await loadReport(p.reportId);
+  if (!again?.snapshot) throw new Error('the report snapshot disappeared');
+  return JSON.parse((await readBlob(again.snapshot.fileId)).toString('utf8')) as ReportSnapshot;
+}
+
+interface Target {
+  scope: string;
+  kind: FileKind;
+  name: string;
+  region?: string;
+  branchCode?: string;
+}
+
+/** Branch details are read and rendered this many branches at a time, which bounds the memory used. */
+const BRANCH_BATCH = 100;
+
+async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot): Promise<void> {
+  const reportId = String(report._id);
+  const stored = await ReportFile.find({ reportId }, { scope: 1, fileId: 1 }).lean();
+  const done = new Set(stored.map((f) => f.scope));
+  // Files of a crashed run that never got their ReportFile record are removed before going on.
+  const keep = new Set([...stored.map((f) => String(f.fileId)), ...(report.snapshot ? [String(report.snapshot.fileId)] : [])]);
+  const fresh = await loadReport(reportId);
+  if (fresh?.snapshot) keep.add(String(fresh.snapshot.fileId));
+  const orphans = await removeOrphans(reportId, keep, new Date(Date.now() - 1000));
+  if (orphans) logger.info({ reportId, orphans }, 'removed files of an interrupted close');
+
+  const total = 1 + s.regions.length + s.branches.length;
+  let count = done.size;
+  const put = async (t: Target, pdf: Buffer) => {
+    await storeFile(report, s, t, pdf);
+    count += 1;
+    await ctx.progress('render', count, total);
+  };
+  await ctx.progress('render', count, total);
+  if (!done.has('bank')) await put({ scope: 'bank', kind: 'bank', name: s.bank.name }, await renderBankReport(s));
+  for (const g of s.regions) {
+    const scope = `region:${g.key}`;
+    if (!done.has(scope)) await put({ scope, kind: 'region', name: g.name, region: g.key }, await renderRegionReport(s, g.key));
+  }
+  const todo = s.branches.filter((b) => !done.has(`branch:${b.code}`));
+  const catalogue = await loadCatalogue(s.bank.id);
+  for (let i = 0; i < todo.length; i += BRANCH_BATCH) {
+    const batch = todo.slice(i, i + BRANCH_BATCH);
+    const details = await branchDetails(s, batch.map((b) => b.code), catalogue);
+    for (const [j, b] of batch.entries()) {
+      const pdf = await renderBranchReport({ ...s, branchDetails: [details[j]] }, b.code);
+      await put({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, pdf);
+    }
+  }
+}
+
+async function storeFile(report: ReportDoc, s: ReportSnapshot, t: Target, pdf: Buffer): Promise<void> {
+  const reportId = String(report._id);
+  const blob = await storeBlob(pdf, fileName(s.bank, { quarter: s.quarter, version: s.version }, t).utf8, { reportId, scope: t.scope, contentType: 'application/pdf' });
+  try {
+    await ReportFile.create({ reportId: report._id, bankId: report.bankId, scope: t.scope, kind: t.kind, region: t.region, branchCode: t.branchCode, name: t.name, ...blob });
+  } catch (e) {
+    await bucket().delete(blob.fileId).catch(() => undefined);
+    if ((e as { code?: number }).code !== 11000) throw e;
+  }
+}
+
+async function publish(ctx: JobContext, report: ReportDoc): Promise<void> {
+  const total = await ReportFile.countDocuments({ reportId: report._id });
+  await ctx.progress('publish', total, total);
+  const bank = await Bank.findById(report.bankId, { reportRecipients: 1 }).lean();
+  await queueDeliveries({ reportId: report._id, bankId: report.bankId }, bank?.reportRecipients ?? []);
+  const now = new Date();
+  await Report.updateOne({ _id: report._id, status: 'pending' }, { $set: { status: 'ready', readyAt: now, fileCount: total } });
+  await Report.updateMany(
+    { bankId: report.bankId, quarter: report.quarter, version: { $lt: report.version }, supersededBy: null },
+    { $set: { supersededBy: report._id, supersededAt: now } },
+  );
+}
+
+/** The job gave up: its report says so (and why), and the bank+quarter can be closed again. */
+export async function markCloseFailed(job: JobDoc, err: unknown): Promise<void> {
+  const p = job.payload as ClosePayload;
+  await Report.updateOne({ _id: p.reportId, status: 'pending' }, { $set: { status: 'failed', failedAt: new Date(), error: err instanceof Error ? err.message : String(err) } });
+}
