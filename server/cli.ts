@@ -4,6 +4,8 @@ const USAGE = `Usage: node dist/server/cli.js <command>
 
 Commands:
   seed [--if-empty]   load the demo data (with --if-empty: only into an empty database)
+  close-quarter <bankCode> <quarter>   close a quarter: render the PDF reports and e-mail them (waits, progress on stderr)
+  resend-report <reportId>             send a report's e-mails again to all its recipients
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -21,6 +23,17 @@ async function main(argv: string[]): Promise<number> {
         await stopServices();
       }
       return 0;
+    }
+    case 'close-quarter':
+    case 'resend-report': {
+      await startServices();
+      try {
+        const r = await import('./reports/cli');
+        const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), tty: Boolean(process.stderr.isTTY) };
+        return command === 'close-quarter' ? await r.closeQuarterCommand(rest[0], rest[1], io) : await r.resendReportCommand(rest[0], io);
+      } finally {
+        await stopServices();
+      }
     }
     default:
       process.stderr.write(USAGE);

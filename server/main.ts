@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ConfigError, config } from './core/config';
+import { AppError } from './core/errors';
 import { EmbeddedDbUnavailableError } from './core/ferretdb';
 
 async function main(): Promise<void> {
@@ -19,8 +20,9 @@ async function main(): Promise<void> {
   try {
     await startServices();
   } catch (e) {
-    if (e instanceof EmbeddedDbUnavailableError) {
-      process.stderr.write(`\n${e.message}\n\n`);
+    const message = startupFailureMessage(e);
+    if (message) {
+      process.stderr.write(`\n${message}\n\n`);
       await stopServices().catch(() => undefined);
       process.exit(3);
     }
@@ -48,6 +50,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Start-up problems an operator can fix get a plain sentence, not a stack trace. */
+function startupFailureMessage(e: unknown): string | undefined {
+  if (e instanceof EmbeddedDbUnavailableError) return e.message;
+  const err = e as { name?: string; code?: string; message?: string };
+  if (err.name === 'MongooseServerSelectionError' || err.name === 'MongoServerSelectionError') {
+    return `Cannot reach the database${config().MONGODB_URI ? ' at MONGODB_URI' : ''}: ${err.message}\nCheck that the server runs and the URI is right.`;
+  }
+  if (e instanceof AppError) return `Start-up failed: ${e.message} (${e.code})`;
+  return undefined;
 }
 
 main().catch((e) => {

@@ -285,6 +285,7 @@ describe('scope helpers used by services and pages', () => {
     const a3 = bm({ type: 'branches', branchCodes: ['A3'] });
     expect((await getBranch(a3, bankA, 'A3')).code).toBe('A3');
     await expect(getBranch(a3, bankA, 'A1')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getBranch(a3, bankA, '')).rejects.toBeInstanceOf(NotFoundError);
     const north = bm({ type: 'region', region: '华北' });
     expect((await getBranch(north, bankA, 'A2')).code).toBe('A2');
     await expect(getBranch(north, bankA, 'A3')).rejects.toBeInstanceOf(NotFoundError);

@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { now } from '../core/clock';
 
 /** An auditor is sent to one branch, within a time window, with a scenario, on one questionnaire. */
 const assignmentSchema = new Schema(
@@ -16,7 +17,7 @@ const assignmentSchema = new Schema(
     visitId: { type: Schema.Types.ObjectId, ref: 'Visit' },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
   },
-  { timestamps: true },
+  { timestamps: { currentTime: now } },
 );
 assignmentSchema.index({ auditorId: 1, quarter: 1 });
 assignmentSchema.index({ bankId: 1, quarter: 1, branchCode: 1 });

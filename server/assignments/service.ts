@@ -7,7 +7,7 @@ import { readTabular } from '../core/tabular';
 import { Bank, Branch } from '../banks/model';
 import { User } from '../users/model';
 import { Visit } from '../visits/model';
-import { findBankQuestionnaire } from '../visits/questionnaire-source';
+import { findBankQuestionnaire } from '../questionnaires/service';
 import { Assignment } from './model';
 import { ASSIGNMENT_COLUMNS, assignmentRow, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
 

@@ -14,9 +14,12 @@ export async function resolvePrincipal(req: Request, _res: Response, next: NextF
       if (!m) throw new UnauthorizedError('Malformed Authorization header', 'invalid_token');
       req.principal = await principalFromToken(m[1]);
     } else if (req.session?.userId) {
-      const p = await principalFromUserId(req.session.userId);
+      const p = await principalFromUserId(req.session.userId, req.session.authEpoch ?? 0);
       if (p) req.principal = p;
-      else delete req.session.userId;
+      else {
+        delete req.session.userId;
+        delete req.session.authEpoch;
+      }
     }
     next();
   } catch (e) {
@@ -27,6 +30,8 @@ export async function resolvePrincipal(req: Request, _res: Response, next: NextF
 declare module 'express-session' {
   interface SessionData {
     userId?: string;
+    /** The user's authEpoch at sign-in; a password reset or deactivation bumps it and ends the session. */
+    authEpoch?: number;
     csrfToken?: string;
     flash?: { type: 'ok' | 'error'; text: string };
   }

@@ -66,9 +66,13 @@ export async function principalFromToken(token: string): Promise<Principal> {
   return toPrincipal(user, String(rec._id));
 }
 
-export async function principalFromUserId(userId: string): Promise<Principal | undefined> {
+/**
+ * The session's user, unless deactivated or signed out everywhere since the session began. Checking the
+ * epoch (rather than only deleting sessions) also covers a request in flight re-saving a deleted session.
+ */
+export async function principalFromUserId(userId: string, sessionEpoch: number): Promise<Principal | undefined> {
   const user = await User.findById(userId);
-  if (!user || !user.active) return undefined;
+  if (!user || !user.active || (user.authEpoch ?? 0) !== sessionEpoch) return undefined;
   return toPrincipal(user);
 }
 

@@ -76,7 +76,7 @@ export async function listBranches(p: Principal, bankId: string, filter: { regio
 
 export async function getBranch(p: Principal, bankId: string, code: string): Promise<BranchView> {
   await getBank(p, bankId);
-  const b = await Branch.findOne(within({ bankId, ...scopeFilter(p, 'code') }, { code })).lean();
+  const b = await Branch.findOne({ $and: [{ bankId, ...scopeFilter(p, 'code') }, { code }] }).lean();
   if (!b) throw new NotFoundError('Branch');
   return branchView(b);
 }

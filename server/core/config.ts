@@ -37,6 +37,8 @@ const envSchema = z
     SMTP_URL: z.string().regex(/^smtps?:\/\/./, 'must start with smtp:// or smtps://').optional(),
     MAIL_FROM: z.string().min(3).default('Mystery Shopper Reports <reports@localhost>'),
     OUTBOX_DIR: z.string().optional(),
+    // A bank manager may dispute an item of an approved visit for this many days after its approval.
+    DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Types } from 'mongoose';
 import { isBankRole, type Principal } from '../core/access';
+import { now } from '../core/clock';
 import { config } from '../core/config';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { FLAG } from '../visits/flags';
@@ -46,7 +47,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
       assertRoom(v);
       attachment = {
         _id: new Types.ObjectId(), fileId: file.fileId, filename: file.filename, contentType: file.contentType,
-        size: file.size, sha256: file.sha256, uploadedAt: new Date(), uploadedBy: new Types.ObjectId(p.id),
+        size: file.size, sha256: file.sha256, uploadedAt: now(), uploadedBy: new Types.ObjectId(p.id),
       };
       const { flags } = await derive({ ...v, attachments: [...v.attachments, attachment] }, await sectionsOf(v));
       const change = { field: 'attachments', before: null, after: { id: String(attachment._id), filename: file.filename, sha256: file.sha256, size: file.size } };
@@ -77,7 +78,7 @@ export async function removeAttachment(p: Principal, visitId: string, attachment
   if (!target) throw new NotFoundError('Attachment');
   assertStatus(v, EDITABLE, 'changed');
   if (target.removedAt) throw new ConflictError('The attachment is already removed', 'already_removed');
-  const at = new Date();
+  const at = now();
   const attachments = v.attachments.map((a) => (a === target ? { ...a, removedAt: at } : a));
   const change = { field: `attachments.${attachmentId}.removedAt`, before: null, after: at.toISOString() };
   const updated = await commit(v, { statuses: EDITABLE, ownerId: p.id, set: { attachments }, entry: historyEntry(p, 'attachment_removed', [change]) });

@@ -4,6 +4,7 @@ import * as admin from './admin';
 import * as reports from './reports';
 import * as questionnaires from './questionnaires';
 import * as results from './results';
+import * as visits from './visits';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -16,6 +17,7 @@ const features: { en: Dict; zh: Dict }[] = [
   reports,
   questionnaires,
   results,
+  visits,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

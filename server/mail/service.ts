@@ -26,11 +26,11 @@ type DeliveryDoc = DeliveryAttrs & { _id: Types.ObjectId };
 export async function queueDeliveries(report: { reportId: Types.ObjectId; bankId: unknown }, recipients: string[]): Promise<void> {
   const now = new Date();
   for (const recipient of [...new Set(recipients.map((r) => r.trim().toLowerCase()))].filter(Boolean)) {
-    await Delivery.updateOne(
-      { reportId: report.reportId, recipient },
-      { $setOnInsert: { reportId: report.reportId, bankId: report.bankId, recipient, status: 'pending', seq: 0, tries: 0, nextKind: 'auto', nextAttemptAt: now, attempts: [] } },
-      { upsert: true },
-    );
+    try {
+      await Delivery.create({ reportId: report.reportId, bankId: report.bankId, recipient, status: 'pending', nextAttemptAt: now });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
   }
 }
 
@@ -112,11 +112,11 @@ export function deliveryView(d: DeliveryDoc): DeliveryView {
     recipient: d.recipient,
     // `sending` is an internal lease; to the outside it is still on its way.
     status: d.status === 'sending' ? 'pending' : (d.status as DeliveryView['status']),
-    attempts: d.attempts.length,
+    attempts: (d.attempts ?? []).length,
     ...(d.lastError ? { lastError: d.lastError } : {}),
     ...(d.sentAt ? { sentAt: d.sentAt } : {}),
     messageId: d.messageId ?? messageIdOf(d),
-    history: d.attempts.map((a) => ({ at: a.at, kind: a.kind, ok: a.ok, ...(a.error ? { error: a.error } : {}), messageId: a.messageId, ...(a.by ? { by: a.by } : {}) })),
+    history: (d.attempts ?? []).map((a) => ({ at: a.at, kind: a.kind, ok: a.ok, ...(a.error ? { error: a.error } : {}), messageId: a.messageId, ...(a.by ? { by: a.by } : {}) })),
   };
 }
 

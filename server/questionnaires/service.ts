@@ -82,6 +82,13 @@ export async function getLatest(questionnaireId: string): Promise<QuestionnaireV
   return { ...(await getVersion(questionnaireId, q.latestVersion)), latestVersion: q.latestVersion };
 }
 
+/** The questionnaire of a bank that new assignments may use (null if unknown, archived, or another bank's). */
+export async function findBankQuestionnaire(bankId: string, questionnaireId: string): Promise<{ id: string; latestVersion: number } | null> {
+  if (!isId(questionnaireId) || !isId(bankId)) return null;
+  const q = await Questionnaire.findOne({ _id: questionnaireId, bankId, archived: { $ne: true } }).lean();
+  return q ? { id: String(q._id), latestVersion: q.latestVersion } : null;
+}
+
 export function toScoringSections(v: Pick<QuestionnaireVersionView, 'sections'>): ScoringSection[] {
   return v.sections.map((s) => ({
     key: s.key,

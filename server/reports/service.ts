@@ -82,10 +82,11 @@ function fileFilter(p: Principal, reportIds: unknown[]): Record<string, unknown>
 
 const fileUrl = (reportId: string, scope: string) => `/api/v1/reports/${reportId}/files/${encodeURIComponent(scope)}`;
 
-async function views(p: Principal, reports: LeanReport[]): Promise<ReportView[]> {
+async function views(p: Principal, reports: LeanReport[], withFiles = true): Promise<ReportView[]> {
   if (reports.length === 0) return [];
-  const files = await ReportFile.find(fileFilter(p, reports.map((r) => r._id)), { reportId: 1, scope: 1, kind: 1, name: 1, size: 1, sha256: 1 })
-    .sort({ kind: 1, scope: 1 }).lean();
+  const files = withFiles
+    ? await ReportFile.find(fileFilter(p, reports.map((r) => r._id)), { reportId: 1, scope: 1, kind: 1, name: 1, size: 1, sha256: 1 }).sort({ kind: 1, scope: 1 }).lean()
+    : [];
   const byReport = new Map<string, ReportFileView[]>();
   for (const f of files) {
     const id = String(f.reportId);
@@ -123,6 +124,49 @@ export async function listReports(p: Principal, q: ListReportsQuery): Promise<Re
   const list = await views(p, reports);
   // A bank user sees only reports that have something for them; pending and failed ones have nothing yet.
   return isBankRole(p.role) ? list.filter((r) => r.files.length > 0) : list;
+}
+
+/** Reports without their file lists (a large bank's report has one file per branch), for the admin overview. */
+export async function reportSummaries(p: Principal, q: ListReportsQuery): Promise<(ReportView & { fileCount: number })[]> {
+  requireRole(p, CLOSE_ROLES);
+  const filter: Record<string, unknown> = {};
+  if (q.bankId) filter.bankId = q.bankId;
+  if (q.quarter) filter.quarter = q.quarter;
+  const reports = await Report.find(filter).sort({ createdAt: -1 }).limit(100).lean();
+  const list = await views(p, reports, false);
+  return list.map((v, i) => ({ ...v, fileCount: reports[i].fileCount ?? 0 }));
+}
+
+export interface CloseJobView {
+  id: string;
+  bankId: string;
+  quarter: string;
+  reportId: string;
+  status: string;
+  phase: string;
+  done: number;
+  total: number;
+  percent: number;
+  attempts: number;
+  lastError?: string;
+  createdAt: Date;
+  active: boolean;
+}
+
+/** The latest closes with their progress, for the admin page. */
+export async function recentCloses(p: Principal, limit = 15): Promise<CloseJobView[]> {
+  requireRole(p, CLOSE_ROLES);
+  const jobs = await Job.find({ type: CLOSE_JOB }).sort({ createdAt: -1 }).limit(limit).lean();
+  return jobs.map((j) => {
+    const payload = j.payload as { bankId: string; quarter: string; reportId: string };
+    const done = j.progress?.done ?? 0;
+    const total = j.progress?.total ?? 0;
+    return {
+      id: String(j._id), bankId: payload.bankId, quarter: payload.quarter, reportId: payload.reportId, status: j.status,
+      phase: j.progress?.phase ?? 'queued', done, total, percent: total ? Math.floor((100 * done) / total) : 0, attempts: j.attempts,
+      ...(j.lastError ? { lastError: j.lastError } : {}), createdAt: j.createdAt, active: j.status === 'queued' || j.status === 'running',
+    };
+  });
 }
 
 export async function getReport(p: Principal, id: string): Promise<ReportView> {

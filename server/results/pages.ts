@@ -106,9 +106,10 @@ function headers(ctx: PageContext, base: Record<string, string | undefined>, cur
     { col: 'key', label: ctx.t('results.code') },
     { col: 'name', label: ctx.t('results.name') },
     { col: 'n', label: 'n' },
-    ...SECTION_KEYS.map((k) => ({ col: k, label: ctx.t(`results.section.${k}`) })),
+    // Total and change first, so they stay in view on a phone; the dimensions scroll.
     { col: 'total', label: ctx.t('results.total') },
     { col: 'change', label: ctx.t('results.change_short') },
+    ...SECTION_KEYS.map((k) => ({ col: k, label: ctx.t(`results.section.${k}`) })),
   ];
   return cols.map(({ col, label }) => {
     const active = current === col || current === `-${col}`;

@@ -24,6 +24,8 @@ const userSchema = new Schema(
     auditorCode: { type: String },
     locale: { type: String, enum: LOCALES },
     active: { type: Boolean, default: true },
+    // Bumped to end every web session of the user (password reset, deactivation).
+    authEpoch: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

@@ -93,9 +93,10 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
   if (input.locale) set.locale = input.locale;
   if (input.active !== undefined) set.active = input.active;
   if (input.password) set.passwordHash = await hashPassword(input.password);
-  const u = await User.findByIdAndUpdate(id, { $set: set }, { new: true }).lean();
+  const signOutEverywhere = input.active === false || Boolean(input.password);
+  const u = await User.findByIdAndUpdate(id, { $set: set, ...(signOutEverywhere ? { $inc: { authEpoch: 1 } } : {}) }, { new: true }).lean();
   if (!u) throw new NotFoundError('User');
-  if (input.active === false || input.password) {
+  if (signOutEverywhere) {
     await revokeAllTokensOf(id);
     await destroySessionsOfUser(id);
   }
@@ -106,5 +107,13 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
 export async function ensureFirstAdmin(email: string | undefined, password: string | undefined): Promise<UserView | undefined> {
   if (await User.exists({ role: 'admin' })) return undefined;
   if (!email || !password) return undefined;
-  return createUser({ email: email.toLowerCase(), password, name: 'Administrator', role: 'admin' });
+  const holder = await User.findOne({ email: email.toLowerCase() }, { role: 1 }).lean();
+  if (holder) throw new ConflictError(`ADMIN_EMAIL ${email} already belongs to a ${holder.role} user; choose another e-mail for the first admin`, 'admin_email_taken');
+  try {
+    return await createUser({ email: email.toLowerCase(), password, name: 'Administrator', role: 'admin' });
+  } catch (e) {
+    // Another instance starting at the same moment created it first: that is the outcome we wanted.
+    if (e instanceof ConflictError && (await User.exists({ role: 'admin', email: email.toLowerCase() }))) return undefined;
+    throw e;
+  }
 }

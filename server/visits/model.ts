@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { now } from '../core/clock';
 import { SECTION_KEYS } from '../scoring/score';
 
 export const VISIT_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'disputed'] as const;
@@ -96,7 +97,7 @@ const visitSchema = new Schema(
     // indexes differently from MongoDB; an always-present value behaves the same on both.
     idempotencyKey: { type: String, required: true, default: function (this: { _id: unknown }) { return `auto:${String(this._id)}`; } },
   },
-  { timestamps: true },
+  { timestamps: { currentTime: now } },
 );
 visitSchema.index({ bankId: 1, quarter: 1, status: 1 });
 visitSchema.index({ bankId: 1, quarter: 1, branchCode: 1 });

@@ -1,11 +1,12 @@
 import { Types } from 'mongoose';
 import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/access';
+import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { Assignment } from '../assignments/model';
 import { Staff } from '../banks/model';
+import { getLatest, toScoringSections } from '../questionnaires/service';
 import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../scoring/score';
 import { Visit, type VisitStatus } from './model';
-import { loadLatestVersion } from './questionnaire-source';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
   assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, loadVisit, quarterOf, sectionsOf,
@@ -86,8 +87,7 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
   if (!assignment) throw new NotFoundError('Assignment');
   const existing = await Visit.findOne({ assignmentId: assignment._id }, { _id: 1 }).lean();
   if (existing) throw visitExists(String(existing._id));
-  const version = await loadLatestVersion(String(assignment.questionnaireId));
-  if (!version) throw new ValidationError([{ field: 'assignmentId', message: 'the questionnaire of this assignment has no version' }]);
+  const version = await latestVersionOf(String(assignment.questionnaireId));
   const bankId = String(assignment.bankId);
   const content = await checkContent(version.sections, { bankId, branchCode: assignment.branchCode }, input.answers, input.staff);
   const _id = new Types.ObjectId();
@@ -114,6 +114,17 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
     if (again) return again;
     const other = await Visit.findOne({ assignmentId: assignment._id }, { _id: 1 }).lean();
     throw visitExists(other ? String(other._id) : undefined);
+  }
+}
+
+/** The version a new visit is filled on, as the questionnaire service defines it. */
+async function latestVersionOf(questionnaireId: string): Promise<{ version: number; sections: ScoringSection[] }> {
+  try {
+    const latest = await getLatest(questionnaireId);
+    return { version: latest.version, sections: toScoringSections(latest) };
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+    throw new ValidationError([{ field: 'assignmentId', message: 'the questionnaire of this assignment has no version' }]);
   }
 }
 
@@ -169,12 +180,12 @@ export async function submitVisit(p: Principal, id: string): Promise<VisitView> 
       'Every required item must be answered before submitting', 'required_items_missing',
     );
   }
-  const now = new Date();
-  const firstSubmittedAt = v.firstSubmittedAt ?? now;
+  const at = now();
+  const firstSubmittedAt = v.firstSubmittedAt ?? at;
   const updated = await commit(v, {
     statuses: EDITABLE, ownerId: p.id,
     entry: historyEntry(p, 'submitted', [{ field: 'status', before: v.status, after: 'submitted' }]),
-    set: { status: 'submitted', submittedAt: now, firstSubmittedAt, ...(await derive({ ...v, firstSubmittedAt }, sections, now)) },
+    set: { status: 'submitted', submittedAt: at, firstSubmittedAt, ...(await derive({ ...v, firstSubmittedAt }, sections, at)) },
   });
   return viewOne(updated, p);
 }
@@ -190,7 +201,7 @@ export async function reviewVisit(p: Principal, id: string, input: ReviewVisitIn
   if ((v.reviewNote ?? null) !== (input.note ?? null)) changes.push({ field: 'reviewNote', before: v.reviewNote ?? null, after: input.note ?? null });
   const updated = await commit(v, {
     statuses: ['submitted'], entry: historyEntry(p, approve ? 'approved' : 'returned', changes, input.note),
-    set: { status, reviewNote: input.note ?? null, reviewedBy: new Types.ObjectId(p.id), ...(approve ? { approvedAt: new Date() } : {}) },
+    set: { status, reviewNote: input.note ?? null, reviewedBy: new Types.ObjectId(p.id), ...(approve ? { approvedAt: now() } : {}) },
   });
   return viewOne(updated, p);
 }

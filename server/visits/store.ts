@@ -1,13 +1,14 @@
 import { Types } from 'mongoose';
 import { DateTime } from 'luxon';
+import { now } from '../core/clock';
 import { ConflictError, NotFoundError } from '../core/errors';
+import { getVersion, toScoringSections } from '../questionnaires/service';
 import { logger } from '../core/logger';
 import { Assignment } from '../assignments/model';
 import { Bank } from '../banks/model';
 import { scoreVisit, type AnswerValue, type ScoringSection, type SectionKey, type SectionScores } from '../scoring/score';
 import { computeFlags, type Flag } from './flags';
 import { Visit, VisitWriteClaim, type VisitStatus } from './model';
-import { loadVersion } from './questionnaire-source';
 
 /**
  * The one place that reads and writes visit documents. Every write is a single findOneAndUpdate on
@@ -83,10 +84,29 @@ export async function quarterOf(visitedAt: Date, bankId: string): Promise<string
   return `${dt.year}-Q${dt.quarter}`;
 }
 
+/** Versions are immutable, so their scoring sections can be kept; bounded, oldest dropped first. */
+const sectionCache = new Map<string, ScoringSection[]>();
+const SECTION_CACHE_LIMIT = 200;
+
+/** The scoring sections of a questionnaire version, defaults applied by the questionnaire service. */
+async function versionSections(questionnaireId: string, version: number): Promise<ScoringSection[]> {
+  const key = `${questionnaireId}@${version}`;
+  const hit = sectionCache.get(key);
+  if (hit) return hit;
+  const sections = toScoringSections(await getVersion(questionnaireId, version));
+  if (sectionCache.size >= SECTION_CACHE_LIMIT) sectionCache.delete(sectionCache.keys().next().value as string);
+  sectionCache.set(key, sections);
+  return sections;
+}
+
 export async function sectionsOf(v: Pick<VisitLean, 'questionnaireId' | 'questionnaireVersion'>): Promise<ScoringSection[]> {
-  const version = await loadVersion(String(v.questionnaireId), v.questionnaireVersion);
-  if (!version) throw new Error(`questionnaire version ${String(v.questionnaireId)}@${v.questionnaireVersion} is missing`);
-  return version.sections;
+  try {
+    return await versionSections(String(v.questionnaireId), v.questionnaireVersion);
+  } catch (e) {
+    // A stored visit whose version is gone is broken data, not a client's "not found".
+    if (e instanceof NotFoundError) throw new Error(`questionnaire version ${String(v.questionnaireId)}@${v.questionnaireVersion} is missing`);
+    throw e;
+  }
 }
 
 /** Other visits that hold a file with one of these hashes (removed files count: evidence is never forgotten). */
@@ -107,20 +127,20 @@ export interface DerivedInput {
 }
 
 /** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
-export async function derive(v: DerivedInput, sections: ScoringSection[], now = new Date()) {
+export async function derive(v: DerivedInput, sections: ScoringSection[], at = now()) {
   const s = scoreVisit(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
   const a = await Assignment.findById(v.assignmentId, { windowStart: 1, windowEnd: 1 }).lean();
   const flags = computeFlags({
     visitedAt: v.visitedAt, durationMinutes: v.durationMinutes,
     windowStart: a?.windowStart ?? v.visitedAt, windowEnd: a?.windowEnd ?? v.visitedAt,
-    firstSubmittedAt: v.firstSubmittedAt, now,
+    firstSubmittedAt: v.firstSubmittedAt, now: at,
     duplicateVisitIds: await duplicateVisitIds(v._id, [...new Set(v.attachments.map((x) => x.sha256))]),
   });
   return { scores: { sections: s.sections, total: s.total }, violations: s.violations, flags };
 }
 
 export function historyEntry(by: { id: string; role: string } | null, action: string, changes: Change[], note?: string): HistoryEntry {
-  return { at: new Date(), by: by ? new Types.ObjectId(by.id) : null, role: by?.role ?? 'system', action, changes, ...(note ? { note } : {}) };
+  return { at: now(), by: by ? new Types.ObjectId(by.id) : null, role: by?.role ?? 'system', action, changes, ...(note ? { note } : {}) };
 }
 
 export interface CommitOptions {

@@ -24,6 +24,7 @@ export async function doLogin(req: Request, res: Response, next: NextFunction): 
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.session.userId = String(user._id);
+      req.session.authEpoch = user.authEpoch ?? 0;
       req.session.save((err2) => (err2 ? next(err2) : res.redirect(303, target)));
     });
   } catch (e) {

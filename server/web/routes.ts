@@ -5,6 +5,9 @@ import { homePage } from './home';
 import { registerAdminPages } from './admin-pages';
 import { registerQuestionnairePages } from '../questionnaires/pages';
 import { registerResultsPages } from '../results/pages';
+import { registerReportPages } from '../reports/pages';
+import { registerVisitPages } from '../visits/pages';
+import { registerAssignmentPages } from '../assignments/pages';
 
 /** The server-rendered pages; each feature's pages are listed here. */
 export function webRouter(): Router {
@@ -17,5 +20,8 @@ export function webRouter(): Router {
   registerAdminPages(r);
   registerQuestionnairePages(r);
   registerResultsPages(r);
+  registerReportPages(r);
+  registerVisitPages(r);
+  registerAssignmentPages(r);
   return r;
 }

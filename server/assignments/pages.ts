@@ -1,0 +1,68 @@
+import type { Router } from 'express';
+import { getBank, listBanks } from '../banks/service';
+import { toAppError } from '../core/error-handler';
+import { parseBody } from '../core/validation';
+import { createVisitBody } from '../visits/schema';
+import { createVisit } from '../visits/service';
+import { localInputToIso, minutesOrRaw, nowLocalInput, showTime } from '../visits/pages';
+import { formBody, formFailure, param } from '../web/forms';
+import { flash, page, render, type PageContext } from '../web/render';
+import { getAssignment, listAssignmentsFor } from './service';
+
+/** The auditor's assignments, and starting the visit of one (visit time and duration first, then the form). */
+const AUDITOR = ['auditor'] as const;
+const EDITABLE = new Set(['draft', 'returned']);
+
+export function registerAssignmentPages(r: Router): void {
+  r.get('/assignments', assignmentsPage);
+  r.post('/assignments/:assignmentId/start', startVisitPage);
+}
+
+interface StartForm { assignmentId: string; values: Record<string, string>; errors: Record<string, string>; general: string[] }
+
+async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
+  const [rows, banks] = await Promise.all([listAssignmentsFor(ctx.user), listBanks(ctx.user)]);
+  const zones = new Map(banks.map((b) => [b.id, b.timezone]));
+  const assignments = rows.map((a) => {
+    const tz = zones.get(a.bankId) ?? 'Asia/Shanghai';
+    const failed = start?.assignmentId === a.id ? start : undefined;
+    return {
+      ...a,
+      timezone: tz,
+      window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
+      statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
+      editable: a.visitStatus ? EDITABLE.has(a.visitStatus) : false,
+      start: failed ?? { values: { visitedAt: nowLocalInput(tz), durationMinutes: '' }, errors: {}, general: [] },
+      open: Boolean(failed),
+    };
+  });
+  render(ctx.req, ctx.res, 'pages/visits/assignments', { title: ctx.t('visits.assign.title'), assignments }, status);
+}
+
+const assignmentsPage = page(AUDITOR, (ctx) => showAssignments(ctx));
+
+/** Creates the draft through the visits service; a second tap on "start" opens the visit the first one made. */
+const startVisitPage = page(AUDITOR, async (ctx) => {
+  const assignment = await getAssignment(ctx.user, param(ctx.req, 'assignmentId'));
+  const { timezone } = await getBank(ctx.user, assignment.bankId);
+  const f = formBody(ctx.req);
+  const at = (f.visitedAt ?? '').trim();
+  const input = { assignmentId: assignment.id, visitedAt: localInputToIso(at, timezone) ?? at, durationMinutes: minutesOrRaw(f.durationMinutes), staff: [], answers: [] };
+  try {
+    const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
+    flash(ctx.req, 'ok', ctx.t('visits.assign.started'));
+    ctx.res.redirect(303, `/visits/${visit.id}/edit`);
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.code === 'visit_exists') {
+      const existing = err.details.find((d) => typeof d.visitId === 'string')?.visitId ?? (await getAssignment(ctx.user, assignment.id)).visitId;
+      if (existing) return ctx.res.redirect(303, `/visits/${String(existing)}/edit`);
+    }
+    const failed = formFailure(e, ctx.locale, { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes' }, input);
+    if (!failed) throw e;
+    if (failed.errors.visitedAt) failed.errors.visitedAt = ctx.t('visits.edit.bad_time');
+    if (failed.errors.durationMinutes) failed.errors.durationMinutes = ctx.t('visits.edit.bad_duration');
+    const values = { visitedAt: f.visitedAt ?? '', durationMinutes: f.durationMinutes ?? '' };
+    await showAssignments(ctx, { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general }, failed.status);
+  }
+});

@@ -1,0 +1,26 @@
+import { getVersion, itemIndex, toScoringSections } from '../questionnaires/service';
+import type { ScoringSection } from '../scoring/score';
+
+/**
+ * A visit's questionnaire version as the feedback loop needs it: the scoring sections (to recompute
+ * an overturned visit exactly as it was first scored) and the item wording. Versions never change
+ * once stored, so a small cache is safe.
+ */
+export interface VersionInfo {
+  sections: ScoringSection[];
+  texts: Map<string, { zh: string; en: string }>;
+}
+
+const cache = new Map<string, VersionInfo>();
+const CACHE_LIMIT = 200;
+
+export async function versionOf(questionnaireId: string, version: number): Promise<VersionInfo> {
+  const key = `${questionnaireId}@${version}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const v = await getVersion(questionnaireId, version);
+  const info: VersionInfo = { sections: toScoringSections(v), texts: new Map([...itemIndex(v)].map(([k, i]) => [k, i.text])) };
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(key, info);
+  return info;
+}
