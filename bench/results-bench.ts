@@ -19,12 +19,18 @@ import { Visit } from '../server/visits/model';
  *
  *   npm run bench:results                      # 25,000 branches, 100,000 visits per quarter, 3 runs
  *   BENCH_VISITS=20000 BENCH_BRANCHES=5000 BENCH_RUNS=3 npm run bench:results
+ *   BENCH_DATA_DIR=/tmp/keep npm run bench:results   # keep the generated database and reuse it next time
+ *
+ * Modes measured: `floor` and `aggregate` (all figures of the quarter) BENCH_RUNS times each,
+ * alternating; `full` (the same plus the branch- and staff-name look-ups) BENCH_FULL_RUNS times.
  */
 const ROOT = path.resolve(__dirname, '..');
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const BRANCHES = env('BENCH_BRANCHES', 25_000);
 const VISITS = env('BENCH_VISITS', 100_000);
 const RUNS = env('BENCH_RUNS', 3);
+const FULL_RUNS = env('BENCH_FULL_RUNS', 1);
+const DATA_DIR = process.env.BENCH_DATA_DIR;
 const REGIONS = 50;
 const STAFF_PER_BRANCH = 2;
 /** Visits that are not counted (draft, submitted, returned), per counted one: the filter has work to do. */
@@ -166,6 +172,8 @@ function compileForChildren(outDir: string): string {
   return path.join(outDir, 'bench', 'results-child.js');
 }
 
+type Mode = 'floor' | 'aggregate' | 'full';
+
 interface Measurement {
   mode: string;
   ms: number;
@@ -208,39 +216,48 @@ function ferretVersion(binary: string): string {
   }
 }
 
-function section(rows: { floor: Measurement[]; results: Measurement[] }, gen: { seconds: number; ferret: string }): string {
-  const f = { ms: median(rows.floor.map((m) => m.ms)), rss: median(rows.floor.map((m) => m.peakRssMB)) };
-  const a = { ms: median(rows.results.map((m) => m.ms)), rss: median(rows.results.map((m) => m.peakRssMB)) };
+function section(rows: Record<Mode, Measurement[]>, gen: { seconds: number | null; ferret: string }): string {
+  const med = (ms: Measurement[]) => ({ ms: median(ms.map((m) => m.ms)), rss: median(ms.map((m) => m.peakRssMB)) });
+  const f = med(rows.floor);
+  const a = med(rows.aggregate);
   const s = (ms: number) => (ms / 1000).toFixed(1);
   const each = (ms: Measurement[]) => ms.map((m) => `${s(m.ms)} s / ${m.peakRssMB.toFixed(0)} MB`).join('; ');
-  const last = rows.results[rows.results.length - 1];
+  const last = rows.aggregate[rows.aggregate.length - 1];
   const full = BRANCHES === 25_000 && VISITS === 100_000;
-  return [
+  const lines = [
     '## Quarterly results aggregation (`npm run bench:results`, bench/results-bench.ts)',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; embedded FerretDB ${gen.ferret} (SQLite backend), fresh temporary data folder.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; embedded FerretDB ${gen.ferret} (SQLite backend), fresh temporary data folder. ` +
+      `Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared; absolute times vary with it, compare within a run).`,
     '',
     `Data: one bank, ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions, ${(BRANCHES * STAFF_PER_BRANCH).toLocaleString('en')} staff, ` +
       `${VISITS.toLocaleString('en')} counted (approved/disputed) visits in ${QUARTER} and as many in ${shiftQuarter(QUARTER, -1)}, ` +
       `plus ${Math.round(VISITS * UNCOUNTED_SHARE).toLocaleString('en')} uncounted visits per quarter; 16 answers per visit, comments, staff and history as stored. ` +
-      `Generation (insertMany in batches of ${BATCH}) took ${gen.seconds.toFixed(0)} s.` +
-      (full ? '' : ` **Reduced size** (the full 25,000 / 100,000 was not run here, see below).`),
+      (gen.seconds === null ? 'Data reused from an earlier generation.' : `Generation (insertMany in batches of ${BATCH}) took ${gen.seconds.toFixed(0)} s.`) +
+      (full ? '' : ' **Reduced size**: the full 25,000 / 100,000 was not run for these figures.'),
     '',
-    `Each figure is the median of ${RUNS} runs; every run is a fresh Node process (peak RSS = that process's maxRSS, Node and Mongoose included), floor and results alternating.`,
+    `Medians of ${RUNS} runs; every run is a fresh Node process (peak RSS = that process's maxRSS, Node and Mongoose included), floor and aggregation alternating.`,
     '',
     '| measurement | time | peak RSS |',
     '|---|---|---|',
     `| floor: stream the same cursor (same filter, projection, batch size), do nothing | ${s(f.ms)} s | ${f.rss.toFixed(0)} MB |`,
-    `| full quarter results (all levels, 4-quarter trend, key problems, violations, branch and staff names) | ${s(a.ms)} s | ${a.rss.toFixed(0)} MB |`,
-    `| ratio results / floor | ${(a.ms / f.ms).toFixed(2)}× | |`,
+    `| aggregation: every figure of the quarter (branches, regions, bank, staff, 4-quarter trend, spread, key problems, violations) | ${s(a.ms)} s | ${a.rss.toFixed(0)} MB |`,
+    `| ratio aggregation / floor | ${(a.ms / f.ms).toFixed(2)}× | |`,
+  ];
+  if (rows.full.length) {
+    const x = med(rows.full);
+    lines.push(`| full report: the aggregation plus branch- and staff-name look-ups (${rows.full.length} run${rows.full.length > 1 ? 's' : ''}) | ${s(x.ms)} s (${(x.ms / f.ms).toFixed(2)}×) | ${x.rss.toFixed(0)} MB |`);
+  }
+  lines.push(
     '',
-    `Runs — floor: ${each(rows.floor)}. Results: ${each(rows.results)}.`,
-    `Result check (last run): ${last.visits} counted visits in the trend window, ${String(last.branches)} branch rows, ${String(last.regions)} regions, ${String(last.staff)} staff, ` +
+    `Runs — floor: ${each(rows.floor)}. Aggregation: ${each(rows.aggregate)}.${rows.full.length ? ` Full: ${each(rows.full)}.` : ''}`,
+    `Result check (last aggregation): ${last.visits} counted visits in the trend window, ${String(last.branches)} branch rows, ${String(last.regions)} regions, ${String(last.staff)} staff, ` +
       `${String(last.keyProblems)} key problems, ${String(last.violations)} violations, bank total ${typeof last.bankTotal === 'number' ? last.bankTotal.toFixed(2) : '–'}.`,
     '',
     `Target: within 1.5× of the floor — ${a.ms <= 1.5 * f.ms ? 'met' : 'NOT met'}; peak RSS under 300 MB — ${a.rss < 300 ? 'met' : 'NOT met'}.`,
     '',
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 const HEADING = '## Quarterly results aggregation';
@@ -260,28 +277,38 @@ function writeSection(text: string): void {
 
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-results-bench-'));
+  const dataDir = DATA_DIR ?? tmp;
   const binary = process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
   const port = await freePort();
-  const db = await startEmbeddedDb({ binary, dataDir: tmp, port, dbName: 'bench' });
+  const db = await startEmbeddedDb({ binary, dataDir, port, dbName: 'bench' });
   const uri = `mongodb://127.0.0.1:${port}/`;
   try {
-    log(`FerretDB on port ${port}, data in ${tmp}`);
+    log(`FerretDB on port ${port}, data in ${dataDir}`);
     await mongoose.connect(uri, { dbName: 'bench' });
-    await ensureIndexes();
-    const t0 = Date.now();
-    const ctx = await generate();
-    const genSeconds = (Date.now() - t0) / 1000;
+    const existing = DATA_DIR ? await Bank.findOne({ code: 'BENCH' }, { _id: 1 }).lean() : null;
+    let bankId: string;
+    let genSeconds: number | null = null;
+    if (existing) {
+      bankId = String(existing._id);
+      log('reusing the generated data in BENCH_DATA_DIR');
+    } else {
+      await ensureIndexes();
+      const t0 = Date.now();
+      bankId = String((await generate()).bankId);
+      genSeconds = (Date.now() - t0) / 1000;
+    }
     await mongoose.disconnect();
     const childJs = compileForChildren(path.join(tmp, 'js'));
-    const rows = { floor: [] as Measurement[], results: [] as Measurement[] };
+    const rows: Record<Mode, Measurement[]> = { floor: [], aggregate: [], full: [] };
+    const run = async (mode: Mode, i: number) => {
+      const m = await measure(childJs, mode, uri, 'bench', bankId);
+      rows[mode].push(m);
+      log(`run ${i + 1} ${mode}: ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.visits} visits`);
+    };
     for (let i = 0; i < RUNS; i++) {
-      const order = i % 2 === 0 ? (['floor', 'results'] as const) : (['results', 'floor'] as const);
-      for (const mode of order) {
-        const m = await measure(childJs, mode, uri, 'bench', String(ctx.bankId));
-        rows[mode].push(m);
-        log(`run ${i + 1} ${mode}: ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.visits} visits`);
-      }
+      for (const mode of i % 2 === 0 ? (['floor', 'aggregate'] as const) : (['aggregate', 'floor'] as const)) await run(mode, i);
     }
+    for (let i = 0; i < FULL_RUNS; i++) await run('full', i);
     const text = section(rows, { seconds: genSeconds, ferret: ferretVersion(binary) });
     process.stdout.write(`\n${text}`);
     if (WRITE_FILE) writeSection(text);

@@ -1,13 +1,16 @@
 import mongoose from 'mongoose';
 import type { Principal } from '../server/core/access';
 import { trendQuarters } from '../server/results/aggregate';
+import type { Level } from '../server/results/schema';
 import { countedVisitsCursor, quarterResults } from '../server/results/service';
 
 /**
  * One measurement in a fresh process (so peak RSS is this measurement's alone), started by
  * results-bench.ts from precompiled JavaScript. Modes:
- *   floor   — stream the very cursor the results read (same filter, projection, batch size), do nothing;
- *   results — the full quarter: every level, trend, key problems, violations, branch and staff names.
+ *   floor     — stream the very cursor the results read (same filter, projection, batch size), do nothing;
+ *   aggregate — every figure of the quarter: branch, region, bank and staff scores, trend, spread, key
+ *               problems, violations (names are not looked up: rows are keyed by code);
+ *   full      — the same plus the branch- and staff-name look-ups (what level=branch/staff also does).
  * Prints one JSON line.
  */
 const ADMIN: Principal = { id: '000000000000000000000000', email: 'bench@local', name: 'bench', role: 'admin' };
@@ -24,7 +27,8 @@ async function main(): Promise<void> {
   if (mode === 'floor') {
     for await (const v of countedVisitsCursor(bankId, trendQuarters(quarter))) if (v) visits += 1;
   } else {
-    const r = await quarterResults(ADMIN, { bankId, quarter });
+    const levels = new Set<Level>(mode === 'full' ? ['bank', 'region', 'branch', 'staff'] : ['bank', 'region']);
+    const r = await quarterResults(ADMIN, { bankId, quarter }, levels);
     visits = r.trend.reduce((a, t) => a + t.n, 0);
     extra = { bankTotal: r.bank?.total, branches: r.branches.length, regions: r.regions.length, staff: r.staff.length, keyProblems: r.keyProblems.length, violations: r.violations.length };
   }

@@ -44,7 +44,6 @@ export type Row = (string | Cell)[];
 
 /** A single table cell never grows beyond this, so that one row always fits on a page. */
 const MAX_CELL_CHARS = 700;
-const FONT = 'cjk';
 const MARGIN = { top: 72, bottom: 64, left: 48, right: 48 };
 
 export class ReportDoc {
@@ -59,15 +58,17 @@ export class ReportDoc {
       bufferPages: true,
       autoFirstPage: true,
       info: { Title: meta.title, Author: meta.author, Creator: 'mystery-shopper-audit', CreationDate: meta.createdAt },
+      // The CJK font is the document's only font (it covers Latin too). PDFKit accepts a parsed
+      // fontkit font, although its types list only paths; it also spares loading Helvetica's metrics.
+      font: reportFont() as unknown as string,
     });
+    shareLayoutCache(this.doc);
     this.done = new Promise((resolve, reject) => {
       this.doc.on('data', (c: Buffer) => this.chunks.push(c));
       this.doc.on('end', () => resolve(Buffer.concat(this.chunks)));
       this.doc.on('error', reject);
     });
-    // PDFKit accepts a parsed fontkit font although its types only list paths and buffers.
-    this.doc.registerFont(FONT, reportFont() as unknown as string);
-    this.doc.font(FONT).fillColor(COLORS.ink);
+    this.doc.fillColor(COLORS.ink);
   }
 
   get left(): number {
@@ -100,7 +101,7 @@ export class ReportDoc {
   /** `keepWith`: room needed below the heading, so that it never ends a page alone. */
   h1(text: string, keepWith = 60): void {
     this.ensureSpace(40 + keepWith);
-    this.doc.font(FONT).fontSize(17).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
+    this.doc.fontSize(17).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
     const y = this.doc.y + 3;
     this.doc.moveTo(this.left, y).lineTo(this.left + this.width, y).lineWidth(0.8).strokeColor(COLORS.accent).stroke();
     this.doc.y = y + 10;
@@ -109,15 +110,17 @@ export class ReportDoc {
 
   h2(text: string, keepWith = 50): void {
     this.ensureSpace(24 + keepWith);
-    this.doc.font(FONT).fontSize(12.5).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
+    this.doc.fontSize(12.5).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
     this.doc.y += 4;
     this.doc.fillColor(COLORS.ink);
   }
 
   para(text: string, opts: { size?: number; color?: string; gap?: number } = {}): void {
     const size = opts.size ?? 10;
-    this.doc.font(FONT).fontSize(size);
-    this.ensureSpace(Math.min(this.doc.heightOfString(text, { width: this.width }), 3 * size * 1.4));
+    this.doc.fontSize(size);
+    // Room for up to three lines keeps a paragraph from starting on a page's last line (without
+    // measuring it first: wrapping text twice is the costliest thing a report does).
+    this.ensureSpace(Math.min(3, 1 + Math.floor(this.doc.widthOfString(text) / this.width)) * size * 1.4);
     this.doc.fillColor(opts.color ?? COLORS.ink).text(text, this.left, this.doc.y, { width: this.width, lineGap: 2 });
     this.doc.y += opts.gap ?? 5;
     this.doc.fillColor(COLORS.ink);
@@ -133,18 +136,26 @@ export class ReportDoc {
     const pad = 3.5;
     const total = columns.reduce((s, c) => s + c.width, 0);
     const widths = columns.map((c) => (c.width / total) * this.width);
-    const doc = this.doc.font(FONT).fontSize(size);
-    const heightOf = (cells: string[]) => Math.max(...cells.map((t, i) => doc.heightOfString(t || ' ', { width: widths[i] - 2 * pad, lineGap: 1 }))) + 2 * pad;
-    const drawRow = (cells: Row, fill: string | null) => {
-      const texts = cells.map((c) => clip(typeof c === 'string' ? c : c.text));
-      const h = heightOf(texts);
+    const doc = this.doc.fontSize(size);
+    // Most cells are a short number or name: those skip PDFKit's line wrapper, by far the costliest step.
+    const oneLine = doc.currentLineHeight(true) + 1;
+    const single = (t: string, w: number) => !t.includes('\n') && doc.widthOfString(t) <= w;
+    const heightOf = (cells: string[]) =>
+      Math.max(...cells.map((t, i) => (single(t, widths[i] - 2 * pad) ? oneLine : doc.heightOfString(t || ' ', { width: widths[i] - 2 * pad, lineGap: 1 })))) + 2 * pad;
+    const textsOf = (cells: Row) => cells.map((c) => clip(typeof c === 'string' ? c : c.text));
+    const drawRow = (cells: Row, texts: string[], h: number, fill: string | null) => {
       if (fill) doc.rect(this.left, doc.y, this.width, h).fill(fill);
       let x = this.left;
       const top = doc.y;
       texts.forEach((t, i) => {
         const cell = cells[i];
-        doc.fillColor(typeof cell === 'object' && cell.color ? cell.color : COLORS.ink)
-          .text(t, x + pad, top + pad, { width: widths[i] - 2 * pad, align: columns[i].align ?? 'left', lineGap: 1 });
+        const w = widths[i] - 2 * pad;
+        const align = columns[i].align ?? 'left';
+        doc.fillColor(typeof cell === 'object' && cell.color ? cell.color : COLORS.ink);
+        if (single(t, w)) {
+          const free = w - doc.widthOfString(t);
+          doc.text(t, x + pad + (align === 'right' ? free : align === 'center' ? free / 2 : 0), top + pad, { lineBreak: false });
+        } else doc.text(t, x + pad, top + pad, { width: w, align, lineGap: 1 });
         x += widths[i];
       });
       doc.y = top + h;
@@ -153,22 +164,27 @@ export class ReportDoc {
     };
     const header = columns.map((c) => c.header);
     const headerHeight = heightOf(header);
-    const drawHeader = () => drawRow(header, COLORS.headerFill);
+    const drawHeader = () => drawRow(header, header, headerHeight, COLORS.headerFill);
 
     if (rows.length === 0) {
       this.para(opts.emptyText ?? '–', { size: 9.5, color: COLORS.muted });
       return;
     }
-    this.ensureSpace(headerHeight + heightOf(rows[0].map((c) => clip(typeof c === 'string' ? c : c.text))));
-    drawHeader();
     rows.forEach((row, i) => {
-      const h = heightOf(row.map((c) => clip(typeof c === 'string' ? c : c.text)));
-      if (doc.y + h > this.bottom) {
+      const texts = textsOf(row);
+      const h = heightOf(texts);
+      // The header goes with the first row; a row that does not fit starts a page with the header again.
+      let header = i === 0;
+      if (header) this.ensureSpace(headerHeight + h);
+      else if (doc.y + h > this.bottom) {
         this.newPage();
-        doc.font(FONT).fontSize(size);
+        header = true;
+      }
+      if (header) {
+        doc.fontSize(size);
         drawHeader();
       }
-      drawRow(row, i % 2 === 1 ? COLORS.zebra : null);
+      drawRow(row, texts, h, i % 2 === 1 ? COLORS.zebra : null);
     });
     doc.y += 8;
   }
@@ -191,7 +207,7 @@ export class ReportDoc {
     const savedBottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     const inner = width - MARGIN.left - MARGIN.right;
-    doc.font(FONT).fontSize(8).fillColor(COLORS.muted);
+    doc.fontSize(8).fillColor(COLORS.muted);
     doc.text(this.meta.headerLeft, MARGIN.left, 34, { width: inner * 0.68, lineBreak: false, ellipsis: true });
     doc.text(this.meta.headerRight, MARGIN.left + inner * 0.68, 34, { width: inner * 0.32, align: 'right', lineBreak: false, ellipsis: true });
     doc.moveTo(MARGIN.left, 50).lineTo(width - MARGIN.right, 50).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
@@ -202,6 +218,22 @@ export class ReportDoc {
     doc.page.margins.bottom = savedBottom;
     doc.fillColor(COLORS.ink);
   }
+}
+
+/**
+ * Text layout (shaping each word with the font) is the largest cost of a report. Its results depend
+ * only on the font and the word, so one cache serves every document of the process; it is emptied
+ * when it grows large, which bounds its memory.
+ */
+const LAYOUT_CACHE_MAX = 50_000;
+let sharedLayout: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+let sharedLayoutSize = 0;
+
+function shareLayoutCache(doc: PDFKit.PDFDocument): void {
+  const font = (doc as unknown as { _font?: { layoutCache?: Record<string, unknown> } })._font;
+  if (!font || !font.layoutCache) return;
+  if (sharedLayoutSize++ % 200 === 0 && Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX) sharedLayout = Object.create(null) as Record<string, unknown>;
+  font.layoutCache = sharedLayout;
 }
 
 function clip(text: string): string {

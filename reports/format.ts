@@ -39,14 +39,30 @@ export function answerLabel(t: Translate, v: AnswerValue): string {
   return `${v} / 5`;
 }
 
+/** Time-zone formatting is slow and a close formats the same few moments thousands of times. */
+const formatted = new Map<string, string>();
+function memo(key: string, make: () => string): string {
+  let v = formatted.get(key);
+  if (v === undefined) {
+    if (formatted.size > 20_000) formatted.clear();
+    v = make();
+    formatted.set(key, v);
+  }
+  return v;
+}
+
 /** Times are shown in the bank's time zone with its offset, so a reader never has to guess. */
 export function dateTime(iso: string, timezone: string): string {
-  const d = DateTime.fromISO(iso, { setZone: false }).setZone(timezone);
-  return d.isValid ? d.toFormat('yyyy-MM-dd HH:mm ZZ') : iso;
+  return memo(`t|${timezone}|${iso}`, () => {
+    const d = DateTime.fromISO(iso, { setZone: false }).setZone(timezone);
+    return d.isValid ? d.toFormat('yyyy-MM-dd HH:mm ZZ') : iso;
+  });
 }
 
 export function date(iso: string | null, timezone: string): string {
   if (!iso) return '–';
-  const d = DateTime.fromISO(iso).setZone(timezone);
-  return d.isValid ? d.toFormat('yyyy-MM-dd') : iso;
+  return memo(`d|${timezone}|${iso}`, () => {
+    const d = DateTime.fromISO(iso).setZone(timezone);
+    return d.isValid ? d.toFormat('yyyy-MM-dd') : iso;
+  });
 }

@@ -48,6 +48,8 @@ export interface BranchFigures extends Scores {
   region: string;
   n: number;
   previous: Scores | null;
+  /** The visits behind the figures; the branch report lists exactly these (optional in fixtures). */
+  visitIds?: string[];
 }
 
 export interface Text {

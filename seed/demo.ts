@@ -2,9 +2,13 @@ import type { Principal } from '../server/core/access';
 import { config } from '../server/core/config';
 import { Bank } from '../server/banks/model';
 import { createBank, createBranch, createStaff } from '../server/banks/service';
+import { User } from '../server/users/model';
 import { createUser } from '../server/users/service';
 import type { CreateUserInput } from '../server/users/schema';
+import { Visit } from '../server/visits/model';
 import { harbourBranches, harbourStaff, jiangnanBranches, jiangnanStaff, type SeedBranch, type SeedStaff } from './org';
+import { demoQuestionnaireBody, seedQuestionnaire } from './questionnaire';
+import { seedVisits, type BankRound } from './visits';
 
 /** Every demo user shares this password; it is printed by the seed and listed in the README. */
 export const DEMO_PASSWORD = 'Demo-pass-2026';
@@ -14,7 +18,7 @@ const SYSTEM: Principal = { id: '000000000000000000000000', email: 'seed@system'
 export interface SeededOrg {
   jiangnanId: string;
   harbourId: string;
-  users: { email: string; role: string; note: string }[];
+  users: { id: string; email: string; name: string; role: string; note: string }[];
 }
 
 async function seedBank(code: string, name: string, timezone: string, language: 'zh' | 'en', recipients: string[], branches: SeedBranch[], staff: SeedStaff[]): Promise<string> {
@@ -41,15 +45,70 @@ export async function seedOrganisation(): Promise<SeededOrg> {
     { email: 'manager@harbour.demo', name: 'Grace Ho', role: 'bank_manager', bankId: harbourId, scope: { type: 'bank' }, password: DEMO_PASSWORD, note: 'Harbour Bank head office', locale: 'en' },
     { email: 'hr@harbour.demo', name: 'Ken Lau', role: 'hr', bankId: harbourId, scope: { type: 'bank' }, password: DEMO_PASSWORD, note: 'Harbour Bank HR', locale: 'en' },
   ];
-  for (const { note: _note, ...u } of users) await createUser(u);
-  return { jiangnanId, harbourId, users: users.map((u) => ({ email: u.email, role: u.role, note: u.note })) };
+  const created: SeededOrg['users'] = [];
+  for (const { note, ...u } of users) {
+    const view = await createUser(u);
+    created.push({ id: view.id, email: u.email, name: u.name, role: u.role, note });
+  }
+  return { jiangnanId, harbourId, users: created };
+}
+
+function principal(org: SeededOrg, email: string): Principal {
+  const u = org.users.find((x) => x.email === email);
+  if (!u) throw new Error(`demo user ${email} is missing`);
+  return { id: u.id, email: u.email, name: u.name, role: u.role as Principal['role'] };
+}
+
+/** The audit firm's admin (created at start-up from ADMIN_EMAIL), who plans the rounds. */
+async function firmAdmin(): Promise<Principal> {
+  const admin = await User.findOne({ role: 'admin' }).sort({ _id: 1 }).lean();
+  return admin ? { id: String(admin._id), email: admin.email, name: admin.name, role: 'admin' } : SYSTEM;
+}
+
+/** Two rounds a quarter: JNCB's 40 branches in Chinese (two shoppers by region), Harbour Bank's six in English. */
+async function seedRounds(org: SeededOrg): Promise<string> {
+  const admin = await firmAdmin();
+  const [jnQ, hbQ] = [await seedQuestionnaire(admin, org.jiangnanId), await seedQuestionnaire(admin, org.harbourId, 'Branch mystery shopping — wealth products')];
+  const zhang = principal(org, 'auditor1@demo.local');
+  const liNa = principal(org, 'auditor2@demo.local');
+  const rounds: BankRound[] = [
+    {
+      bankId: org.jiangnanId, lang: 'zh', timezone: 'Asia/Shanghai', questionnaireId: jnQ.id, sections: demoQuestionnaireBody(org.jiangnanId).sections,
+      branches: jiangnanBranches(), auditorFor: (b) => (b.region === '华南区' ? liNa : zhang), coverage: 0.88, visitsPerBranch: [2, 3], seed: 2026,
+    },
+    {
+      bankId: org.harbourId, lang: 'en', timezone: 'Asia/Hong_Kong', questionnaireId: hbQ.id, sections: demoQuestionnaireBody(org.harbourId).sections,
+      branches: harbourBranches(), auditorFor: () => liNa, coverage: 1, visitsPerBranch: [1, 2], seed: 852,
+    },
+  ];
+  const result = await seedVisits(rounds, admin, principal(org, 'reviewer@demo.local'));
+  return visitSummary(result.assignments, result.attachments);
+}
+
+/** Counted from the database, so the summary says what is really there. */
+async function visitSummary(assignments: number, attachments: number): Promise<string> {
+  const rows = await Visit.find({}, { quarter: 1, status: 1 }).lean();
+  const byQuarter = new Map<string, Map<string, number>>();
+  for (const v of rows) {
+    const q = byQuarter.get(v.quarter) ?? new Map<string, number>();
+    q.set(v.status, (q.get(v.status) ?? 0) + 1);
+    byQuarter.set(v.quarter, q);
+  }
+  const lines = [...byQuarter.keys()].sort().map((q) => {
+    const counts = [...(byQuarter.get(q) as Map<string, number>)].sort().map(([status, n]) => `${n} ${status}`);
+    return `  ${q}: ${counts.join(', ')}`;
+  });
+  return [`Visits: ${rows.length} on ${assignments} assignments (${assignments - rows.length} still open), ${attachments} evidence photos:`, ...lines].join('\n');
 }
 
 export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
   if (opts.ifEmpty && (await Bank.exists({}))) return 'Demo data already present; nothing seeded.';
   const org = await seedOrganisation();
+  const visits = await seedRounds(org);
   const lines = [
-    'Demo data loaded: 江南商业银行 (JNCB, 3 regions, 40 branches, 200 staff) and Harbour Bank (HBK, 6 branches, 30 staff).',
+    'Demo data loaded: 江南商业银行 (JNCB, 3 regions, 40 branches, 200 staff) and Harbour Bank (HBK, 6 branches, 30 staff),',
+    'one questionnaire per bank, and four quarters of mystery-shopping visits (past quarters approved; the current one in every state).',
+    visits,
     '',
     'Sign in at the app with:',
     `  ${String(config().ADMIN_EMAIL).padEnd(26)} ${String(config().ADMIN_PASSWORD).padEnd(16)} admin (audit-firm operations; from ADMIN_EMAIL/ADMIN_PASSWORD)`,

@@ -10,3 +10,7 @@ import './visits/model';
 import './reports/model';
 import './jobs/model';
 import './mail/model';
+import './disputes/model';
+import './disputes/claims';
+import './actions/model';
+import './hr/model';

@@ -8,6 +8,9 @@ import { registerAssignmentApi } from './assignments/routes';
 import { registerVisitApi } from './visits/routes';
 import { registerEvidenceApi } from './evidence/routes';
 import { registerReportApi } from './reports/routes';
+import { registerDisputeApi } from './disputes/routes';
+import { registerActionPlanApi } from './actions/routes';
+import { registerHrApi } from './hr/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -20,4 +23,7 @@ export function registerApi(api: ApiRouter): void {
   registerVisitApi(api);
   registerEvidenceApi(api);
   registerReportApi(api);
+  registerDisputeApi(api);
+  registerActionPlanApi(api);
+  registerHrApi(api);
 }

@@ -39,6 +39,8 @@ export interface DisputeView {
   branchCode: string;
   region: string;
   quarter: string;
+  questionnaireId: string;
+  questionnaireVersion: number;
   itemKey: string;
   sectionKey: string;
   itemText: { zh: string; en: string };
@@ -350,6 +352,7 @@ function toView(d: LeanDispute, files: LeanFile[], texts: Map<string, { zh: stri
   const r = d.resolution;
   return {
     id: String(d._id), visitId: String(d.visitId), bankId: String(d.bankId), branchCode: d.branchCode, region: d.region, quarter: d.quarter,
+    questionnaireId: String(d.questionnaireId), questionnaireVersion: d.questionnaireVersion,
     itemKey: d.itemKey, sectionKey: d.sectionKey, itemText: texts.get(d.itemKey) ?? { zh: d.itemKey, en: d.itemKey },
     reason: d.reason, status: d.status, valueAtOpening: d.valueAtOpening ?? null,
     openedBy: String(d.openedBy), openedAt: new Date(d.openedAt).toISOString(),

@@ -1,5 +1,5 @@
 import { getVersion, itemIndex, toScoringSections } from '../questionnaires/service';
-import type { ScoringSection } from '../scoring/score';
+import type { ScoringItem, ScoringSection } from '../scoring/score';
 
 /**
  * A visit's questionnaire version as the feedback loop needs it: the scoring sections (to recompute
@@ -8,6 +8,7 @@ import type { ScoringSection } from '../scoring/score';
  */
 export interface VersionInfo {
   sections: ScoringSection[];
+  items: Map<string, ScoringItem & { sectionKey: ScoringSection['key'] }>;
   texts: Map<string, { zh: string; en: string }>;
 }
 
@@ -19,7 +20,9 @@ export async function versionOf(questionnaireId: string, version: number): Promi
   const hit = cache.get(key);
   if (hit) return hit;
   const v = await getVersion(questionnaireId, version);
-  const info: VersionInfo = { sections: toScoringSections(v), texts: new Map([...itemIndex(v)].map(([k, i]) => [k, i.text])) };
+  const sections = toScoringSections(v);
+  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, { ...i, sectionKey: s.key }] as const)));
+  const info: VersionInfo = { sections, items, texts: new Map([...itemIndex(v)].map(([k, i]) => [k, i.text])) };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, info);
   return info;

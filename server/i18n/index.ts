@@ -5,6 +5,8 @@ import * as reports from './reports';
 import * as questionnaires from './questionnaires';
 import * as results from './results';
 import * as visits from './visits';
+import * as disputes from './disputes';
+import * as hr from './hr';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -18,6 +20,8 @@ const features: { en: Dict; zh: Dict }[] = [
   questionnaires,
   results,
   visits,
+  disputes,
+  hr,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

@@ -1,25 +1,20 @@
 import { Types } from 'mongoose';
-import type { AnswerDetail, AreaFigures, BranchDetail, BranchFigures, KeyProblem, QuestionnaireNote, RegionFigures, ReportSnapshot, Scores, SectionKey, Violation, VisitDetail } from '../../reports/types';
+import type { AnswerDetail, AreaFigures, BranchDetail, BranchFigures, KeyProblem, QuestionnaireNote, RegionFigures, ReportSnapshot, Scores, SectionKey, TrendPoint, Violation, VisitDetail } from '../../reports/types';
 import { Bank, Branch } from '../banks/model';
 import type { Principal } from '../core/access';
 import { NotFoundError } from '../core/errors';
 import { Questionnaire, QuestionnaireVersion } from '../questionnaires/model';
-import { ResultsAccumulator, shiftQuarter, type ItemInfo, type ItemLookup } from '../results/aggregate';
+import { ResultsAccumulator, rollUp, shiftQuarter, type ItemInfo, type ItemLookup } from '../results/aggregate';
 import { COUNTED_STATUSES, MIN_HIDDEN_BRANCHES, quarterResults, type ResultRow, type ResultsReport } from '../results/service';
 import { itemScore, type AnswerValue } from '../scoring/score';
 import { Visit } from '../visits/model';
 
 /**
- * The one adapter between the results service and the PDF builders. Every figure comes from
- * `quarterResults`, so a report shows exactly what the dashboards showed at closing time; the
- * region figures are taken as the region's own manager would see them (benchmarks withheld by the
- * same rule). Only the branch details (answers and comments) are read here, one batch at a time.
+ * The one adapter between the results service and the PDF builders. Every score comes from
+ * `quarterResults`, so a report shows exactly what the dashboards showed at closing time. Only the
+ * branch details (answers and comments) are read here, one batch of branches at a time.
  */
 const SYSTEM_ADMIN: Principal = { id: '000000000000000000000000', email: 'reports@system', name: 'quarter close', role: 'admin' };
-
-function regionReader(bankId: string, region: string): Principal {
-  return { ...SYSTEM_ADMIN, role: 'bank_manager', bankId, scope: { type: 'region', region } };
-}
 
 const scoresOf = (r: { sections: Scores['sections']; total: number | null } | null | undefined): Scores | null =>
   r ? { sections: { ...r.sections }, total: r.total } : null;
@@ -88,15 +83,6 @@ async function branchesPerRegion(bankId: string): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r._id, r.n]));
 }
 
-async function visitTimes(ids: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const batch = ids.slice(i, i + 500).filter((id) => Types.ObjectId.isValid(id));
-    for (const v of await Visit.find({ _id: { $in: batch } }, { visitedAt: 1 }).lean()) out.set(String(v._id), v.visitedAt.toISOString());
-  }
-  return out;
-}
-
 type ViolationIn = ResultsReport['violations'][number];
 
 function violationOf(v: ViolationIn, names: Map<string, string>, times: Map<string, string>): Violation {
@@ -115,45 +101,101 @@ export interface SnapshotMeta {
   generatedAt: Date;
 }
 
-/** The numbers of a bank's quarter, as the report of `meta.version` will show them. */
+interface QuarterPass {
+  regionProblems: Map<string, KeyProblem[]>;
+  regionTrend: Map<string, TrendPoint[]>;
+  /** The counted visits of each branch in the quarter: the branch reports list exactly these. */
+  visitIds: Map<string, string[]>;
+  visitedAt: Map<string, string>;
+  questionnaires: Set<string>;
+}
+
+const PASS_FIELDS = {
+  branchCode: 1, region: 1, quarter: 1, visitedAt: 1, staffIds: 1, questionnaireId: 1, questionnaireVersion: 1,
+  scores: 1, violations: 1, 'answers.itemKey': 1, 'answers.value': 1,
+} as const;
+
+/**
+ * One pass over the bank's counted visits of the trend quarters, fed to the results service's own
+ * accumulator per region: region key problems and region trends (rollUp of its branch scores per
+ * quarter), plus what the reports need besides numbers. On FerretDB every such query reads the whole
+ * collection, so the snapshot makes exactly two passes (this one and quarterResults'), whatever the
+ * number of regions.
+ */
+async function quarterPass(bankId: string, quarter: string, quarters: string[], catalogue: Catalogue): Promise<QuarterPass> {
+  const accs = new Map<string, ResultsAccumulator>();
+  const out: QuarterPass = { regionProblems: new Map(), regionTrend: new Map(), visitIds: new Map(), visitedAt: new Map(), questionnaires: new Set() };
+  const cursor = Visit.find({ bankId, quarter: { $in: quarters }, status: { $in: COUNTED_STATUSES } }, PASS_FIELDS).lean().cursor({ batchSize: 1000 });
+  for await (const raw of cursor) {
+    const v = raw as unknown as LeanVisit;
+    let acc = accs.get(v.region);
+    if (!acc) accs.set(v.region, (acc = new ResultsAccumulator({ quarter, previousQuarter: shiftQuarter(quarter, -1), inFocus: () => true, items: catalogue.lookup })));
+    acc.add(visitInput(v));
+    if (v.quarter !== quarter) continue;
+    const id = String(v._id);
+    const ids = out.visitIds.get(v.branchCode);
+    if (ids) ids.push(id);
+    else out.visitIds.set(v.branchCode, [id]);
+    if (v.violations?.length) out.visitedAt.set(id, v.visitedAt.toISOString());
+    out.questionnaires.add(`${String(v.questionnaireId)}:${v.questionnaireVersion}`);
+  }
+  for (const [region, acc] of accs) {
+    const f = acc.finish();
+    out.regionProblems.set(region, f.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })));
+    out.regionTrend.set(region, quarters.map((q) => {
+      const r = rollUp(f.branchesByQuarter.get(q) ?? []);
+      return { quarter: q, n: r.n, branches: r.branches, sections: { ...r.sections }, total: r.total };
+    }));
+  }
+  return out;
+}
+
+/**
+ * The numbers of a bank's quarter, as the report of `meta.version` will show them: bank, region and
+ * branch figures from `quarterResults`; region trends and key problems from quarterPass.
+ */
 export async function buildSnapshot(bankId: string, quarter: string, meta: SnapshotMeta = { version: 1, generatedAt: new Date() }): Promise<ReportSnapshot> {
   const bank = await Bank.findById(bankId).lean();
   if (!bank) throw new NotFoundError('Bank');
-  const all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter });
+  const all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const));
+  const quarters = all.trend.map((p) => p.quarter);
   const perRegion = await branchesPerRegion(bankId);
+  const catalogue = await loadCatalogue(bankId);
+  const pass = await quarterPass(bankId, quarter, quarters, catalogue);
   const names = new Map(all.branches.map((b) => [b.key, b.name]));
-  const regionResults: ResultsReport[] = [];
-  for (const g of all.regions) regionResults.push(await quarterResults(regionReader(bankId, g.key), { bankId, quarter }));
-  const times = await visitTimes([...new Set([...all.violations, ...regionResults.flatMap((r) => r.violations)].map((v) => v.visitId))]);
+  const violations = all.violations.map((v) => violationOf(v, names, pass.visitedAt));
+  const bankRow = { ...all.summary, key: bank.code, name: bank.name };
+  const bankBranches = bankRow.branches ?? all.branches.length;
 
-  const regions: RegionFigures[] = regionResults.map((r) => ({
-    ...area(r, r.summary, perRegion.get(r.summary.key) ?? r.summary.branches ?? 0),
-    keyProblems: r.keyProblems.map(problemOf),
-    violations: r.violations.map((v) => violationOf(v, names, times)),
-    // What the region's manager may see of the bank; withheld (null) like on the dashboard.
-    bankBenchmark: scoresOf(r.bank),
-  }));
+  const regions: RegionFigures[] = all.regions.map((row) => {
+    const mine = all.branches.filter((b) => b.region === row.key);
+    return {
+      key: row.key, name: row.name, n: row.n, branches: row.branches ?? mine.length, branchesTotal: perRegion.get(row.key) ?? mine.length,
+      sections: { ...row.sections }, total: row.total, previous: scoresOf(row.previous), spread: row.spread ?? null,
+      trend: pass.regionTrend.get(row.key) ?? [],
+      branchTotals: mine.map((b) => b.total).filter((t): t is number => typeof t === 'number'),
+      keyProblems: pass.regionProblems.get(row.key) ?? [],
+      violations: violations.filter((v) => v.region === row.key),
+      // What the region's readers may see of the bank: withheld like on their dashboard.
+      bankBenchmark: benchmark({ ...bankRow, branches: bankBranches }, row.branches ?? mine.length),
+    };
+  });
   const branches: BranchFigures[] = all.branches.map((b) => ({
     code: b.key, name: b.name, region: b.region ?? '', n: b.n, sections: { ...b.sections }, total: b.total, previous: scoresOf(b.previous),
+    visitIds: pass.visitIds.get(b.key) ?? [],
   }));
-  const catalogue = await loadCatalogue(bankId);
-  const used = await Visit.aggregate<{ _id: { q: unknown; v: number } }>([
-    { $match: { bankId: new Types.ObjectId(bankId), quarter, status: { $in: [...COUNTED_STATUSES] } } },
-    { $group: { _id: { q: '$questionnaireId', v: '$questionnaireVersion' } } },
-  ]);
-  const usedKeys = new Set(used.map((u) => `${String(u._id.q)}:${u._id.v}`));
   return {
     format: 1,
     bank: { id: String(bank._id), code: bank.code, name: bank.name, language: bank.language === 'en' ? 'en' : 'zh', timezone: bank.timezone },
     quarter,
     version: meta.version,
     generatedAt: meta.generatedAt.toISOString(),
-    bankFigures: area(all, { ...all.summary, key: bank.code, name: bank.name }, [...perRegion.values()].reduce((s, n) => s + n, 0)),
+    bankFigures: area(all, bankRow, [...perRegion.values()].reduce((sum, n) => sum + n, 0)),
     regions,
     branches,
     keyProblems: all.keyProblems.map(problemOf),
-    violations: all.violations.map((v) => violationOf(v, names, times)),
-    questionnaires: catalogue.notes(usedKeys),
+    violations,
+    questionnaires: catalogue.notes(pass.questionnaires),
     branchDetails: [],
   };
 }
@@ -169,6 +211,13 @@ type LeanVisit = {
   scores?: { sections?: Partial<Scores['sections']> | null; total?: number | null } | null;
   violations?: { itemKey?: string | null; sectionKey?: string | null }[] | null;
 };
+
+function visitInput(v: LeanVisit) {
+  return {
+    id: String(v._id), branchCode: v.branchCode, region: v.region, quarter: v.quarter, staffIds: v.staffIds, answers: v.answers,
+    questionnaireId: String(v.questionnaireId), questionnaireVersion: v.questionnaireVersion, scores: v.scores, violations: v.violations,
+  };
+}
 
 const SECTION_ORDER: SectionKey[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
 
@@ -219,10 +268,7 @@ export async function branchDetails(s: ReportSnapshot, codes: string[], catalogu
   return codes.map((code) => {
     const list = (byBranch.get(code) ?? []).sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime());
     const acc = new ResultsAccumulator({ quarter: s.quarter, previousQuarter: shiftQuarter(s.quarter, -1), inFocus: () => true, items: catalogue.lookup });
-    for (const v of list) {
-      acc.add({ id: String(v._id), branchCode: v.branchCode, region: v.region, quarter: v.quarter, staffIds: v.staffIds, answers: v.answers,
-        questionnaireId: String(v.questionnaireId), questionnaireVersion: v.questionnaireVersion, scores: v.scores, violations: v.violations });
-    }
+    for (const v of list) acc.add(visitInput(v));
     const found = acc.finish();
     const region = list[0]?.region ?? s.branches.find((b) => b.code === code)?.region ?? '';
     const regionFigures = regions.get(region);

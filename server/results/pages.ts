@@ -113,7 +113,10 @@ function headers(ctx: PageContext, base: Record<string, string | undefined>, cur
   ];
   return cols.map(({ col, label }) => {
     const active = current === col || current === `-${col}`;
-    const next = current === col && col !== 'key' && col !== 'name' ? `-${col}` : current === `-${col}` ? col : col === 'key' || col === 'name' ? col : `-${col}`;
+    // Text sorts A→Z first, numbers best-first; clicking the active column flips it.
+    const first = col === 'key' || col === 'name' ? col : `-${col}`;
+    const flipped = first.startsWith('-') ? col : `-${col}`;
+    const next = current === first ? flipped : first;
     return { label, href: url({ ...base, sort: next }), active, arrow: !active ? '' : current?.startsWith('-') ? '▼' : '▲', title: ctx.t('results.sort_by', { column: label }) };
   });
 }

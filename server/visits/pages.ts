@@ -89,11 +89,7 @@ function answerLabel(t: PageContext['t'], v: string | number | undefined): strin
   if (v === undefined) return t('visits.answer.none');
   return typeof v === 'number' ? `${v} / 5` : t(`visits.answer.${v}`);
 }
-function flagLabel(t: PageContext['t'], f: { code: string; message: string }): string {
-  const key = `visits.flag.${f.code}`;
-  const text = t(key);
-  return text === key ? f.message : text;
-}
+const flagLabel = (t: PageContext['t'], f: { code: string; message: string }) => labelOr(t, `visits.flag.${f.code}`, f.message);
 const itemText = (locale: Locale, text: { zh: string; en: string }) => (locale === 'en' ? text.en || text.zh : text.zh || text.en);
 
 // ---- the form: stored visit or posted fields → what the template shows ----
@@ -204,7 +200,7 @@ function localizedFailure(err: unknown, locale: Locale, patch: PatchBody): { sta
 
 interface Loaded { visit: VisitView; version: QuestionnaireVersionView; bank: BankView }
 
-async function loadVisit(p: Principal, id: string): Promise<Loaded> {
+async function loadForPage(p: Principal, id: string): Promise<Loaded> {
   const visit = await getVisit(p, id);
   const [version, bank] = await Promise.all([getVersion(visit.questionnaireId, visit.questionnaireVersion), getBank(p, visit.bankId)]);
   return { visit, version, bank };
@@ -285,17 +281,22 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
     staffRows: staffRows(values, staff, ctx.t, state.errors?.fields ?? {}),
     attachments: attachmentsView(visit),
     maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
-    // The script shows these itself, in the page's language.
-    jsText: JSON.stringify(Object.fromEntries(['saving', 'saved', 'failed', 'offline', 'conflict'].map((k) => [k, ctx.t(`visits.save.${k}`)]).concat(
-      ['uploading', 'done', 'failed'].map((k) => [`upload_${k}`, ctx.t(`visits.evidence.${k}`)]),
-      [['remove', ctx.t('visits.evidence.remove')], ['answered', ctx.t('visits.edit.answered')]],
-    ))),
+    jsText: JSON.stringify(scriptTexts(ctx.t)),
   }, status);
+}
+
+/** What public/visit-form.js shows itself, in the page's language ({placeholders} are filled by the script). */
+function scriptTexts(t: PageContext['t']): Record<string, string> {
+  return {
+    saving: t('visits.save.saving'), saved: t('visits.save.saved'), failed: t('visits.save.failed'), offline: t('visits.save.offline'),
+    conflict: t('visits.save.conflict'), upload_uploading: t('visits.evidence.uploading'), upload_done: t('visits.evidence.done'),
+    upload_failed: t('visits.evidence.failed'), remove: t('visits.evidence.remove'), answered: t('visits.edit.answered'),
+  };
 }
 
 /** The owner's visit for editing; a visit that is no longer editable is shown read-only instead. */
 async function editableOrRedirect(ctx: PageContext): Promise<Loaded | undefined> {
-  const loaded = await loadVisit(ctx.user, param(ctx.req, 'visitId'));
+  const loaded = await loadForPage(ctx.user, param(ctx.req, 'visitId'));
   if (EDITABLE.has(loaded.visit.status)) return loaded;
   flash(ctx.req, 'error', ctx.t('visits.edit.not_editable', { status: statusLabel(ctx.t, loaded.visit.status) }));
   ctx.res.redirect(303, `/visits/${loaded.visit.id}`);
@@ -307,26 +308,29 @@ const editPage = page(AUDITOR, async (ctx) => {
   if (loaded) await showEdit(ctx, loaded);
 });
 
-async function saveFromForm(p: Principal, loaded: Loaded, f: FormBody): Promise<{ patch: PatchBody; saved: () => Promise<VisitView> }> {
-  const patch = patchFromForm(f, loaded.version, loaded.visit, loaded.bank.timezone);
-  return { patch, saved: () => updateVisit(p, loaded.visit.id, parseBody(updateVisitBody, patch.input)) };
+/** The posted fields saved through the visits service, checked by the API's PATCH schema. */
+function saveFields(p: Principal, loaded: Loaded, patch: PatchBody): Promise<VisitView> {
+  return updateVisit(p, loaded.visit.id, parseBody(updateVisitBody, patch.input));
 }
+
+const patchOf = (f: FormBody, loaded: Loaded) => patchFromForm(f, loaded.version, loaded.visit, loaded.bank.timezone);
 
 /** Save (and, with action=submit, submit). Missing required items are listed; the saved draft stays. */
 const saveFormPage = page(AUDITOR, async (ctx) => {
   const loaded = await editableOrRedirect(ctx);
   if (!loaded) return;
   const f = formBody(ctx.req);
-  const { patch, saved } = await saveFromForm(ctx.user, loaded, f);
+  const patch = patchOf(f, loaded);
   let visit: VisitView;
   try {
-    visit = await saved();
+    visit = await saveFields(ctx.user, loaded, patch);
   } catch (e) {
+    const code = toAppError(e).code;
+    if (code === 'invalid_state') return redirectStale(ctx, loaded.visit.id);
     const failed = localizedFailure(e, ctx.locale, patch);
     if (!failed) throw e;
-    if (toAppError(e).code === 'invalid_state') return redirectStale(ctx, loaded.visit.id);
-    // The current revision, so that saving again keeps what this person typed.
-    const fresh = toAppError(e).code === 'conflict' ? await loadVisit(ctx.user, loaded.visit.id) : loaded;
+    // Shown with the current revision, so that saving again keeps what this person typed.
+    const fresh = code === 'conflict' ? await loadForPage(ctx.user, loaded.visit.id) : loaded;
     return showEdit(ctx, fresh, { values: { ...valuesFromPost(f, loaded.version), rev: String(fresh.visit.rev) }, errors: failed.errors }, failed.status);
   }
   if (f.action !== 'submit') {
@@ -383,10 +387,10 @@ const draftBody = z.record(z.string().max(200), z.string().max(6000));
 
 const saveDraftJson = jsonRoute(AUDITOR, async ({ req, res, user, locale }) => {
   const f = parseBody(draftBody, req.body);
-  const loaded = await loadVisit(user, param(req, 'visitId'));
-  const { patch, saved } = await saveFromForm(user, loaded, f);
+  const loaded = await loadForPage(user, param(req, 'visitId'));
+  const patch = patchOf(f, loaded);
   try {
-    const v = await saved();
+    const v = await saveFields(user, loaded, patch);
     res.json({ id: v.id, rev: v.rev, status: v.status, updatedAt: v.updatedAt, answered: v.answers.length });
   } catch (e) {
     const failed = localizedFailure(e, locale, patch);
@@ -434,8 +438,7 @@ const uploadForm = page(AUDITOR, async (ctx) => {
   } catch (e) {
     const err = toAppError(e);
     if (err.status >= 500 || err.status === 404 || err.status === 403) throw e;
-    const known = ctx.t(`visits.err.${err.code}`);
-    flash(ctx.req, 'error', ctx.t('visits.evidence.failed', { message: known === `visits.err.${err.code}` ? err.message : known }));
+    flash(ctx.req, 'error', ctx.t('visits.evidence.failed', { message: labelOr(ctx.t, `visits.err.${err.code}`, err.message) }));
   }
   ctx.res.redirect(303, `/visits/${id}/edit#evidence`);
 });
@@ -478,11 +481,24 @@ async function historyNames(p: Principal, v: VisitView): Promise<Map<string, str
   return new Map(users);
 }
 
+/** A translation, or the fallback when the key is unknown (a new action or flag code still shows). */
+function labelOr(t: PageContext['t'], key: string, fallback: string): string {
+  const text = t(key);
+  return text === key ? fallback : text;
+}
+
+/** The role, and the person's name for firm staff; bank users see the auditor's pseudonym at most. */
+function historyWho(t: PageContext['t'], h: VisitView['history'][number], v: VisitView, names: Map<string, string>): string {
+  if (h.role === 'system') return t('visits.view.history_system');
+  const person = h.by ? names.get(h.by) ?? (h.role === 'auditor' ? v.auditorCode : undefined) : undefined;
+  return [t(`role.${h.role}`), person].filter(Boolean).join(' · ');
+}
+
 function historyView(ctx: PageContext, v: VisitView, timezone: string, names: Map<string, string>) {
   return [...v.history].reverse().map((h) => ({
     at: showTime(h.at, timezone),
-    who: h.role === 'system' ? ctx.t('visits.view.history_system') : [ctx.t(`role.${h.role}`), h.by ? names.get(h.by) ?? (h.role === 'auditor' ? v.auditorCode : undefined) : undefined].filter(Boolean).join(' · '),
-    action: ((k) => (ctx.t(k) === k ? h.action : ctx.t(k)))(`visits.action.${h.action}`),
+    who: historyWho(ctx.t, h, v, names),
+    action: labelOr(ctx.t, `visits.action.${h.action}`, h.action),
     note: h.note,
     changes: h.changes.map((c) => ({ field: c.field, before: formatValue(c.before, timezone, c.field), after: formatValue(c.after, timezone, c.field) })),
   }));
@@ -495,7 +511,8 @@ function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: 
     const s = version.sections.find((x) => x.key === key);
     if (!s || s.items.length === 0) return [];
     return [{
-      key, label: sectionLabel(ctx.t, key), score: formatScore(v.scores.sections[key]),
+      // Not `score`: that name is a template helper.
+      key, label: sectionLabel(ctx.t, key), sectionScore: formatScore(v.scores.sections[key]),
       items: s.items.map((i) => ({
         key: i.key, text: itemText(ctx.locale, i.text), critical: i.critical, violated: violated.has(i.key),
         answer: answerLabel(ctx.t, answers.get(i.key)?.value), unanswered: !answers.has(i.key), comment: answers.get(i.key)?.comment,
@@ -534,7 +551,7 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
 }
 
 const visitPage = page('authenticated', async (ctx) => {
-  await showVisit(ctx, await loadVisit(ctx.user, param(ctx.req, 'visitId')));
+  await showVisit(ctx, await loadForPage(ctx.user, param(ctx.req, 'visitId')));
 });
 
 const reviewPage = page(REVIEWER, async (ctx) => {
@@ -551,7 +568,7 @@ const reviewPage = page(REVIEWER, async (ctx) => {
     const failed = formFailure(e, ctx.locale, { note: 'note', decision: 'decision' }, input);
     if (!failed) throw e;
     if (failed.errors.note) failed.errors.note = ctx.t('visits.review.note_required');
-    await showVisit(ctx, await loadVisit(ctx.user, id), { errors: failed.errors, general: failed.general, note: f.note ?? '' }, failed.status);
+    await showVisit(ctx, await loadForPage(ctx.user, id), { errors: failed.errors, general: failed.general, note: f.note ?? '' }, failed.status);
   }
 });
 

@@ -8,6 +8,9 @@ import { registerResultsPages } from '../results/pages';
 import { registerReportPages } from '../reports/pages';
 import { registerVisitPages } from '../visits/pages';
 import { registerAssignmentPages } from '../assignments/pages';
+import { registerDisputePages } from '../disputes/pages';
+import { registerActionPlanPages } from '../actions/pages';
+import { registerHrPages } from '../hr/pages';
 
 /** The server-rendered pages; each feature's pages are listed here. */
 export function webRouter(): Router {
@@ -23,5 +26,8 @@ export function webRouter(): Router {
   registerReportPages(r);
   registerVisitPages(r);
   registerAssignmentPages(r);
+  registerDisputePages(r);
+  registerActionPlanPages(r);
+  registerHrPages(r);
   return r;
 }

@@ -1,0 +1,53 @@
+import ExcelJS from 'exceljs';
+import { roundScore, SECTION_KEYS } from '../scoring/score';
+import type { Scorecards, ScorecardRow } from './service';
+
+/**
+ * Scorecards for the bank's HR system: one row per staff member, stable English column names,
+ * scores with one decimal as everywhere they are shown. CSV is UTF-8 with a BOM so that Excel
+ * shows Chinese names correctly; lines end in CRLF (RFC 4180).
+ */
+export const COLUMNS = ['quarter', 'employeeId', 'name', 'branchCode', 'n', ...SECTION_KEYS, 'total', 'previousTotal', 'change', 'disputed'] as const;
+
+type Cell = string | number | null;
+const score = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? roundScore(v) : null);
+
+function cells(quarter: string, r: ScorecardRow): Cell[] {
+  return [
+    quarter, r.employeeId, r.name, r.branchCode, r.n, ...SECTION_KEYS.map((k) => score(r.sections[k])),
+    score(r.total), score(r.previous?.total), score(r.change), r.disputed,
+  ];
+}
+
+/** A text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection). */
+function safeText(v: string): string {
+  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+function csvField(v: Cell): string {
+  if (v === null) return '';
+  const s = typeof v === 'number' ? v.toFixed(Number.isInteger(v) ? 0 : 1) : safeText(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function scorecardsCsv(s: Scorecards): Buffer {
+  const lines = [COLUMNS.join(','), ...s.rows.map((r) => cells(s.quarter, r).map(csvField).join(','))];
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8')]);
+}
+
+export async function scorecardsXlsx(s: Scorecards): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.created = new Date();
+  const sheet = wb.addWorksheet(`Scorecards ${s.quarter}`);
+  sheet.addRow([...COLUMNS]).font = { bold: true };
+  for (const r of s.rows) sheet.addRow(cells(s.quarter, r).map((c) => (typeof c === 'string' ? safeText(c) : c)));
+  COLUMNS.forEach((c, i) => {
+    const col = sheet.getColumn(i + 1);
+    col.width = c === 'name' ? 18 : 14;
+    if ([...SECTION_KEYS, 'total', 'previousTotal', 'change'].includes(c)) col.numFmt = '0.0';
+  });
+  sheet.views = [{ state: 'frozen', ySplit: 1 }];
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+export const exportName = (s: Scorecards, ext: 'csv' | 'xlsx') => `scorecards-${s.bankCode}-${s.quarter}.${ext}`;

@@ -1,0 +1,96 @@
+import type { Response, Router } from 'express';
+import { z } from 'zod';
+import { Bank } from '../banks/model';
+import { listBanks } from '../banks/service';
+import { isBankRole } from '../core/access';
+import { fields, parseBody, parseQuery } from '../core/validation';
+import { runForm } from '../disputes/form';
+import { quarterOf } from '../results/service';
+import { formatScore, SECTION_KEYS } from '../scoring/score';
+import { blankToUndefined, emptyForm, formBody, type FormState } from '../web/forms';
+import { flash, page, render, type PageContext } from '../web/render';
+import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
+import { linkReviewBody } from './schema';
+import * as hr from './service';
+
+/** The HR scorecards page: a quarter's staff scorecards, exports, and linking a scorecard to a review. */
+export function registerHrPages(r: Router): void {
+  r.get('/hr/scorecards', scorecardsPage);
+  r.get('/hr/scorecards.csv', csvDownload);
+  r.get('/hr/scorecards.xlsx', xlsxDownload);
+  r.post('/hr/reviews', linkAction);
+}
+
+const pageQuery = z.object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional() });
+type PageQuery = z.infer<typeof pageQuery>;
+
+function signed(v: number | null): string {
+  if (v === null) return '';
+  const s = formatScore(v);
+  return v > 0 && s !== '0.0' ? `+${s}` : s;
+}
+
+/** HR looks at its own bank; the admin picks one. The quarter defaults to the current one in the bank's time zone. */
+async function where(ctx: PageContext, q: PageQuery): Promise<{ bankId?: string; quarter: string }> {
+  const bankId = isBankRole(ctx.user.role) ? ctx.user.bankId : q.bankId;
+  const bank = bankId ? await Bank.findById(bankId, { timezone: 1 }).lean() : null;
+  return { bankId, quarter: q.quarter ?? quarterOf(new Date(), bank?.timezone ?? 'Asia/Shanghai') };
+}
+
+const link = (path: string, bankId: string | undefined, quarter: string, admin: boolean) =>
+  `${path}?${new URLSearchParams({ ...(admin && bankId ? { bankId } : {}), quarter }).toString()}`;
+
+async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 200): Promise<void> {
+  const { bankId, quarter } = await where(ctx, q);
+  const admin = ctx.user.role === 'admin';
+  const banks = admin ? (await listBanks(ctx.user)).map((b) => ({ ...b, selected: b.id === bankId })) : [];
+  const cards = bankId ? await hr.staffScorecards(ctx.user, { bankId, quarter }) : null;
+  const reviews = bankId ? await hr.quarterReviews(ctx.user, bankId, quarter) : [];
+  render(ctx.req, ctx.res, 'pages/hr/scorecards', {
+    title: ctx.t('hr.title'),
+    banks, bankId, quarter, chooseBank: !bankId, canLink: hr.HR_WRITERS.includes(ctx.user.role),
+    previousQuarter: cards?.previousQuarter,
+    csvHref: link('/hr/scorecards.csv', bankId, quarter, admin),
+    xlsxHref: link('/hr/scorecards.xlsx', bankId, quarter, admin),
+    sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
+    rows: (cards?.rows ?? []).map((r) => ({
+      ...r, cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])), totalText: formatScore(r.total),
+      previousText: r.previous ? formatScore(r.previous.total) : '–', changeText: signed(r.change),
+      changeClass: r.change === null ? '' : r.change > 0.05 ? 'up' : r.change < -0.05 ? 'down' : 'flat',
+      selected: form.values.employeeId === r.employeeId,
+    })),
+    reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
+    form,
+  }, status);
+}
+
+const scorecardsPage = page(hr.HR_READERS, async (ctx) => {
+  await show(ctx, parseQuery(pageQuery, ctx.req.query), emptyForm());
+});
+
+function download(kind: 'csv' | 'xlsx') {
+  return page(hr.HR_READERS, async (ctx) => {
+    const { bankId, quarter } = await where(ctx, parseQuery(pageQuery, ctx.req.query));
+    const s = await hr.staffScorecards(ctx.user, { bankId, quarter });
+    send(ctx.res, kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      exportName(s, kind), kind === 'csv' ? scorecardsCsv(s) : await scorecardsXlsx(s));
+  });
+}
+
+function send(res: Response, type: string, name: string, body: Buffer): void {
+  res.status(200).attachment(name).set({ 'Content-Type': type, 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' }).send(body);
+}
+
+const csvDownload = download('csv');
+const xlsxDownload = download('xlsx');
+
+const linkAction = page(hr.HR_WRITERS, async (ctx) => {
+  const f = formBody(ctx.req);
+  const quarter = f.quarter ?? '';
+  const input = { bankId: ctx.user.bankId ?? '', quarter, reviewRef: f.reviewRef ?? '', note: blankToUndefined(f.note) };
+  await runForm(ctx, { fields: { reviewRef: 'reviewRef', note: 'note', quarter: 'employeeId' }, input, values: f, notFoundIsFixable: true }, async () => {
+    const r = await hr.linkReview(ctx.user, f.employeeId ?? '', parseBody(linkReviewBody, input));
+    flash(ctx.req, 'ok', ctx.t('hr.flash.linked', { name: r.name, ref: r.reviewRef, total: formatScore(r.snapshot.total) }));
+    ctx.res.redirect(303, `/hr/scorecards?quarter=${encodeURIComponent(r.quarter)}`);
+  }, (state, status) => show(ctx, { quarter: /^\d{4}-Q[1-4]$/.test(quarter) ? quarter : undefined }, state, status));
+});

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Visit } from '../server/visits/model';
+import { demoQuestionnaireBody } from '../seed/questionnaire';
+import { startTestApp, stopTestApp } from './helpers/app';
+import { assign, pagesWorld, pngImage, type PagesWorld } from './helpers/visit-pages';
+import { PASSWORD } from './helpers/visits';
+
+/**
+ * The auditor journey in a real browser (Debian's Chromium through playwright-core) at a phone's
+ * 390×844 viewport: fill, autosave, attach a photo, submit; the reviewer returns it; the auditor
+ * corrects and resubmits; the reviewer approves.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PHONE = { width: 390, height: 844 };
+
+let server: Server;
+let base: string;
+let browser: Browser;
+let pw: PagesWorld;
+let shots: string;
+const problems: string[] = [];
+/** The browser asks for a favicon (there is none); a submit with missing items answers 422 on purpose. */
+const EXPECTED_4XX = /\/favicon\.ico$|\/visits\/[a-f0-9]{24}\/edit$/;
+
+beforeAll(async () => {
+  const app = await startTestApp();
+  pw = await pagesWorld(app, 'BV');
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  shots = fs.mkdtempSync(path.join(os.tmpdir(), 'visit-form-shots-'));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await stopTestApp();
+});
+
+/** A new browser profile signed in as this user; page errors and CSP violations are collected. */
+async function signedIn(email: string, locale: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: PHONE, locale, baseURL: base, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // CSP violations and script errors show here; failed loads are judged by status below.
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`); });
+  page.on('response', (res) => { if (res.status() >= 500 || (res.status() >= 400 && !EXPECTED_4XX.test(res.url()))) problems.push(`${res.status()} ${res.url()}`); });
+  await page.goto('/login');
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', PASSWORD);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
+  return { context, page };
+}
+
+const radio = (page: Page, key: string, value: string) => page.locator(`input[name="a.${key}"][value="${value}"]`);
+
+/** Waits until the autosave indicator says saved; the script marks it pending on every change, so this is after the last one. */
+async function savedIndicator(page: Page): Promise<void> {
+  await page.waitForSelector('#save-status[data-state="ok"]');
+}
+
+test('auditor fills and submits on a phone, reviewer returns, auditor corrects, reviewer approves', async () => {
+  const items = demoQuestionnaireBody(pw.bankId).sections.flatMap((s) => s.items);
+  const last = items[items.length - 1];
+  const assignmentId = await assign(pw, pw.auditor, 'N1', pw.seedQuestionnaireId, '咨询理财产品并购买');
+
+  // ---- the auditor starts the visit from the assignment list
+  const auditor = await signedIn(pw.auditor.email, 'zh-CN');
+  const a = auditor.page;
+  await a.click('a[href="/assignments"]');
+  await a.click(`#assignment-${assignmentId} summary`);
+  await a.fill(`#assignment-${assignmentId} input[name="durationMinutes"]`, '25');
+  await Promise.all([a.waitForURL(/\/visits\/[a-f0-9]{24}\/edit$/), a.click(`#assignment-${assignmentId} form button[type="submit"]`)]);
+  const visitId = /\/visits\/([a-f0-9]{24})\/edit$/.exec(a.url())?.[1] as string;
+
+  // ---- fills the form: every item but the last, a staff member, a comment; autosave stores it
+  await a.selectOption('select[name="staff.0.employeeId"]', 'E1');
+  for (const item of items.slice(0, -1)) {
+    const value = item.key === 'g_attire' ? 'no' : item.type === 'scale' ? '4' : 'yes';
+    await radio(a, item.key, value).check();
+  }
+  await a.click('#item-g_attire summary');
+  await a.fill('textarea[name="c.g_attire"]', '柜员未佩戴工牌');
+  await a.fill('textarea[name="summary"]', '整体服务较好，风险揭示规范。');
+  await savedIndicator(a);
+  expect((await Visit.findById(visitId).lean())?.answers.length).toBe(items.length - 1);
+
+  // Resumable: a reload shows what the server stored.
+  await a.reload();
+  await expect(radio(a, 'g_attire', 'no').isChecked()).resolves.toBe(true);
+  await expect(a.inputValue('textarea[name="c.g_attire"]')).resolves.toBe('柜员未佩戴工牌');
+
+  // ---- attaches a photo: progress bar, then the thumbnail
+  const photo = path.join(shots, '网点门头.png');
+  fs.writeFileSync(photo, pngImage(640, 480, 7));
+  // Browser-side code typed by hand: the project's TypeScript has no DOM types.
+  await a.evaluate(`window.sawProgress = false;
+    new MutationObserver(() => { if (document.querySelector('#evidence-list progress')) window.sawProgress = true; })
+      .observe(document.getElementById('evidence-list'), { childList: true, subtree: true });`);
+  await a.setInputFiles('#evidence-form input[type="file"]', photo);
+  await a.waitForFunction(() => {
+    const doc = (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null } }).document;
+    const img = doc.querySelector('#evidence-list img.v-thumb');
+    return Boolean(img && img.complete && img.naturalWidth === 640);
+  });
+  expect(await a.evaluate('window.sawProgress')).toBe(true);
+  expect(await a.locator('#evidence-list li.v-upload-failed').count()).toBe(0);
+
+  // The phone form, for the lead to look at.
+  await a.locator('#section-greeting').scrollIntoViewIfNeeded();
+  const shot = path.join(shots, 'visit-form-390x844.png');
+  await a.screenshot({ path: shot });
+  await a.screenshot({ path: path.join(shots, 'visit-form-full.png'), fullPage: true });
+  expect(fs.statSync(shot).size).toBeGreaterThan(5_000);
+  console.log(`visit form screenshot (390×844): ${shot}`);
+
+  // ---- submitting with the last item unanswered lists it; answering it and submitting works
+  await Promise.all([a.waitForSelector('#missing'), a.click('button[value="submit"]')]);
+  await expect(a.locator('#missing a').count()).resolves.toBe(1);
+  await a.click(`#missing a[href="#item-${last.key}"]`);
+  await radio(a, last.key, '5').check();
+  await Promise.all([a.waitForURL(`${base}/visits/${visitId}`), a.click('button[value="submit"]')]);
+  await a.waitForSelector('.v-status-submitted');
+  expect((await Visit.findById(visitId).lean())?.status).toBe('submitted');
+
+  // ---- the reviewer returns it with a note
+  const reviewer = await signedIn(pw.reviewer.email, 'en-US');
+  const r = reviewer.page;
+  await r.click('a[href="/review"]');
+  await Promise.all([r.waitForURL(`${base}/visits/${visitId}`), r.click(`tr[data-visit="${visitId}"] a`)]);
+  await r.waitForSelector('.v-evidence-img');
+  const note = 'g_attire：请核对照片，员工是否佩戴工牌？';
+  await r.fill('textarea[name="note"]', note);
+  await Promise.all([r.waitForURL(`${base}/review`), r.click('button[value="return"]')]);
+
+  // ---- the auditor sees the note, fixes the answer, resubmits
+  await a.goto('/assignments');
+  await Promise.all([a.waitForURL(`${base}/visits/${visitId}/edit`), a.click(`#assignment-${assignmentId} a.button`)]);
+  await expect(a.textContent('#review-note')).resolves.toContain(note);
+  await radio(a, 'g_attire', 'yes').check();
+  await savedIndicator(a);
+  await Promise.all([a.waitForURL(`${base}/visits/${visitId}`), a.click('button[value="submit"]')]);
+
+  // ---- the reviewer approves
+  await r.goto(`/visits/${visitId}`);
+  await Promise.all([r.waitForURL(`${base}/review`), r.click('button[value="approve"]')]);
+
+  const v = await Visit.findById(visitId).lean().orFail();
+  expect(v.status).toBe('approved');
+  expect(v.answers.find((x) => x.itemKey === 'g_attire')?.value).toBe('yes');
+  expect(v.answers).toHaveLength(items.length);
+  expect(v.attachments.map((x) => [x.filename, x.contentType])).toEqual([['网点门头.png', 'image/png']]);
+  expect(v.staff).toEqual([{ employeeId: 'E1', name: '员工 E1' }]);
+  expect(v.history.map((h) => h.action).filter((x) => x !== 'updated')).toEqual(['created', 'attachment_added', 'submitted', 'returned', 'submitted', 'approved']);
+  const afterReturn = v.history.slice(v.history.findIndex((h) => h.action === 'returned'));
+  expect(afterReturn[0].note).toBe(note);
+  expect(afterReturn.some((h) => h.action === 'updated' && h.changes.some((c) => c.field === 'answers.g_attire' && c.before === 'no' && c.after === 'yes'))).toBe(true);
+  expect(problems).toEqual([]);
+
+  await auditor.context.close();
+  await reviewer.context.close();
+}, 90_000);

@@ -1,0 +1,96 @@
+import zlib from 'node:zlib';
+import type { Express } from 'express';
+import { DateTime } from 'luxon';
+import request from 'supertest';
+import { demoQuestionnaireBody } from '../../seed/questionnaire';
+import { bearer } from './app';
+import { insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './visits';
+
+/**
+ * The world of the visit page tests: two banks, an auditor with assignments on the seed's
+ * questionnaire and on the small test questionnaire, a second auditor, a reviewer, bank users.
+ */
+export interface PagesWorld {
+  w: VisitWorld;
+  bankId: string;
+  otherBankId: string;
+  seedQuestionnaireId: string;
+  smallQuestionnaireId: string;
+  auditor: Actor & { email: string };
+  auditor2: Actor & { email: string };
+  reviewer: Actor & { email: string };
+  manager: Actor & { email: string };
+  otherManager: Actor & { email: string };
+}
+
+export async function pagesWorld(app: Express, prefix: string): Promise<PagesWorld> {
+  const w = await VisitWorld.create(app);
+  const bankId = await w.bank(`${prefix}1`);
+  const otherBankId = await w.bank(`${prefix}2`);
+  await w.branch(bankId, 'N1', 'North');
+  await w.branch(bankId, 'S1', 'South');
+  await w.branch(otherBankId, 'Z1', 'Zed');
+  await w.staff(bankId, 'E1', 'N1');
+  await w.staff(bankId, 'E2', 'N1');
+  const res = await request(app).post('/api/v1/questionnaires').set(bearer(w.adminToken)).send(demoQuestionnaireBody(bankId));
+  if (res.status !== 201) throw new Error(`seed questionnaire: ${res.status} ${JSON.stringify(res.body)}`);
+  const smallQuestionnaireId = await insertQuestionnaire(bankId, [SECTIONS], '小问卷');
+  const user = async (email: string, role: string, extra: Record<string, unknown> = {}) => ({ ...(await w.user(email, role, extra)), email });
+  return {
+    w, bankId, otherBankId, seedQuestionnaireId: res.body.id as string, smallQuestionnaireId,
+    auditor: await user(`aud@${prefix}.test`, 'auditor'),
+    auditor2: await user(`aud2@${prefix}.test`, 'auditor'),
+    reviewer: await user(`rev@${prefix}.test`, 'reviewer'),
+    manager: await user(`mgr@${prefix}.test`, 'bank_manager', { bankId, scope: { type: 'bank' } }),
+    otherManager: await user(`other@${prefix}.test`, 'bank_manager', { bankId: otherBankId, scope: { type: 'bank' } }),
+  };
+}
+
+export async function assign(pw: PagesWorld, who: Actor, branchCode: string, questionnaireId: string, scenario: string): Promise<string> {
+  return pw.w.assignment({ bankId: pw.bankId, branchCode, auditorId: who.id, questionnaireId, quarter: '2026-Q3', ...windowAroundNow(), scenario });
+}
+
+/** A time some hours ago as a `datetime-local` value in Shanghai, and the same instant as UTC ISO. */
+export function localHoursAgo(hours: number): { local: string; iso: string } {
+  const dt = DateTime.now().setZone('Asia/Shanghai').minus({ hours }).startOf('minute');
+  return { local: dt.toFormat("yyyy-MM-dd'T'HH:mm"), iso: dt.toUTC().toISO() as string };
+}
+
+// ---- a real image, made here so that the tests need no binary fixtures ----
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A valid RGB PNG of the given size: a colour gradient, so two different seeds give two different files. */
+export function pngImage(width = 48, height = 32, seed = 0): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) row.set([(x * 5 + seed) & 0xff, (y * 7) & 0xff, (120 + seed * 3) & 0xff], 1 + x * 3);
+    rows.push(row);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
