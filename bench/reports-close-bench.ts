@@ -108,6 +108,32 @@ async function generateQuarter(g: Gen, quarter: string, r: () => number): Promis
   }
 }
 
+/** The FerretDB process serving `port` (not its guard shell). */
+function ferretPid(port: number): number | undefined {
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes('ferretdb') && cmd.includes(`:${port}`) && !cmd.startsWith('/bin/sh')) return Number(name);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/** CPU seconds a process has used so far (user + system), from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const raw = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory (MB) of the FerretDB process serving `port`, read from /proc. */
 function ferretRssMB(port: number): number {
   for (const name of fs.readdirSync('/proc')) {
@@ -176,6 +202,9 @@ async function main(): Promise<void> {
     const phases = new Map<string, number>();
     const started = Date.now();
     const admin = { id: 'bench', email: 'bench@localhost', name: 'bench', role: 'admin' as const };
+    const fpid = ferretPid(port);
+    const cpu0 = { app: cpuSeconds(process.pid), db: cpuSeconds(fpid) };
+    const load: number[] = [];
     const queued = await closeQuarter(admin, String(g.bankId), QUARTER);
     const workers = startWorkers({ pollMs: 100, mail: false });
     let lastLog = 0;
@@ -187,16 +216,23 @@ async function main(): Promise<void> {
       if (!phases.has(phase)) phases.set(phase, Date.now() - started);
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
+        load.push(os.loadavg()[0]);
         log(`  ${phase} ${job?.progress?.done ?? 0}/${job?.progress?.total ?? 0}, ${((Date.now() - started) / 1000).toFixed(0)} s, node ${peakNode.toFixed(0)} MB, ferretdb ${peakFerret.toFixed(0)} MB`);
       }
       if (job?.status === 'done' || job?.status === 'failed') break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const total = (Date.now() - started) / 1000;
+    const cpu = { app: cpuSeconds(process.pid) - cpu0.app, db: cpuSeconds(fpid) - cpu0.db };
     await workers.stop();
     const report = await Report.findById(queued.reportId).lean();
     if (report?.status !== 'ready') throw new Error(`the close failed: ${report?.error}`);
-    const files = await ReportFile.aggregate<{ _id: string; n: number; bytes: number }>([{ $group: { _id: '$kind', n: { $sum: 1 }, bytes: { $sum: '$size' } } }]);
+    const files: { _id: string; n: number; bytes: number }[] = [];
+    for await (const f of ReportFile.find({ reportId: report._id }, { kind: 1, size: 1 }).lean().cursor()) {
+      const row = files.find((x) => x._id === f.kind) ?? (files.push({ _id: f.kind, n: 0, bytes: 0 }), files[files.length - 1]);
+      row.n += 1;
+      row.bytes += f.size;
+    }
     const bankFile = await ReportFile.findOne({ reportId: report._id, scope: 'bank' }, { size: 1 }).lean();
     const at = (p: string) => (phases.get(p) ?? 0) / 1000;
     const renderS = total - at('render');
@@ -214,7 +250,7 @@ async function main(): Promise<void> {
       `| render and store all PDFs | ${renderS.toFixed(0)} s (${(branchFiles / Math.max(1, renderS)).toFixed(1)} branch reports/s overall) |`,
       `| **whole close** | **${(total / 60).toFixed(1)} min** (target < 10 min) |`,
       '',
-      `Peak resident memory: app process ${peakNode.toFixed(0)} MB, FerretDB ${peakFerret.toFixed(0)} MB (sampled every 250 ms).`,
+      `CPU time used by the close: app process ${cpu.app.toFixed(0)} s, FerretDB ${cpu.db.toFixed(0)} s. Peak resident memory: app process ${peakNode.toFixed(0)} MB, FerretDB ${peakFerret.toFixed(0)} MB (sampled every 250 ms). The machine was shared with other work: 1-minute load average ${load.length ? `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}` : os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs during the close.`,
     ].join('\n');
     log(`\n${body}\n`);
     if (WRITE_FILE) writeSection(body);

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { actionPlansForReport } from '../server/actions/service';
 import { startTestApp, stopTestApp } from './helpers/app';
-import { ANSWERS, api, approvedVisit, feedbackWorld, type FeedbackWorld } from './helpers/feedback';
+import { ANSWERS, api, approvedVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 
 let app: Express;
 let f: FeedbackWorld;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await approvedVisit(f, { branchCode: 'N2', answers: withAnswer('c2', 'yes') });
   await approvedVisit(f, { branchCode: 'S1' });
   await approvedVisit(f, { branchCode: 'N1', submitOnly: true });
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
 const plan = (extra: Record<string, unknown>) => ({ kind: 'key_problem', bankId: f.bankId, quarter: Q, itemKey: 'c2', scope: { type: 'bank' }, action: '全员重新培训风险提示话术', owner: '合规部 王经理', dueDate: '2026-10-31', ...extra });

@@ -4,7 +4,7 @@ import { FeedbackClaim } from '../server/disputes/claims';
 import { Dispute, DisputeAttachment } from '../server/disputes/model';
 import { Visit } from '../server/visits/model';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
-import { api, approvedVisit, backdateApproval, dispute, feedbackWorld, resolve, type FeedbackWorld } from './helpers/feedback';
+import { api, approvedVisit, backdateApproval, dispute, feedbackWorld, resolve, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 
 let app: Express;
 let f: FeedbackWorld;
@@ -12,7 +12,7 @@ let f: FeedbackWorld;
 beforeAll(async () => {
   app = await startTestApp();
   f = await feedbackWorld(app, 'DS');
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
 const getVisit = async (id: string) => (await api(f).get(f.reviewer, `/visits/${id}`)).body;

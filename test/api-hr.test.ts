@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import type { Express } from 'express';
 import request from 'supertest';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
-import { ANSWERS, api, approvedVisit, dispute, feedbackWorld, resolve, type FeedbackWorld } from './helpers/feedback';
+import { ANSWERS, api, approvedVisit, dispute, feedbackWorld, resolve, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 import type { Actor } from './helpers/visits';
 
 let app: Express;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   await approvedVisit(f, { branchCode: 'N1', staff: ['E1'], submitOnly: true });
   await approvedVisit(f, { bank: 'other', staff: ['Z9'] });
   expect((await dispute(f, f.manager, v2, 'g1')).status).toBe(201);
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
 const cards = (who: Actor | null, q = `?bankId=${f.bankId}&quarter=${Q}`) => api(f).get(who, `/staff/scorecards${q}`);

@@ -4,7 +4,7 @@ import { Dispute } from '../server/disputes/model';
 import { ActionPlan } from '../server/actions/model';
 import { StaffReview } from '../server/hr/model';
 import { ADMIN, startTestApp, stopTestApp } from './helpers/app';
-import { ANSWERS, approvedVisit, feedbackWorld, type FeedbackWorld } from './helpers/feedback';
+import { ANSWERS, approvedVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 import { PASSWORD } from './helpers/visits';
 import { csrfOf, postForm, signIn, type Agent } from './helpers/web';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   for (const [name, email] of who) agents[name] = await signIn(app, email, PASSWORD, 'en');
   agents.admin = await signIn(app, ADMIN.email, ADMIN.password, 'en');
   agents.zhManager = await signIn(app, 'pg-mgr@bank.test', PASSWORD);
-});
+}, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
 describe('dispute pages', () => {

@@ -142,6 +142,12 @@ export const en: Record<string, string> = {
 
   'visits.err.invalid_state': 'This visit is in another state now; reload the page.',
   'visits.err.conflict': 'The visit was changed meanwhile; reload the page and try again.',
+  'visits.err.unsupported_media_type': 'only photos (JPEG, PNG, WebP, HEIC), PDF and audio files are accepted',
+  'visits.err.empty_file': 'the file is empty',
+  'visits.err.file_too_large': 'the file is too large',
+  'visits.err.too_many_attachments': 'this visit already has the most files allowed',
+  'visits.err.file_required': 'choose a file first',
+  'visits.err.validation_failed': 'some entries are not valid (marked in red)',
 };
 
 export const zh: Record<string, string> = {
@@ -287,4 +293,10 @@ export const zh: Record<string, string> = {
 
   'visits.err.invalid_state': '该暗访状态已变化，请刷新页面。',
   'visits.err.conflict': '该暗访已被修改，请刷新页面后重试。',
+  'visits.err.unsupported_media_type': '只接受照片（JPEG、PNG、WebP、HEIC）、PDF 和音频文件',
+  'visits.err.empty_file': '文件为空',
+  'visits.err.file_too_large': '文件太大',
+  'visits.err.too_many_attachments': '该暗访的文件数量已达上限',
+  'visits.err.file_required': '请先选择文件',
+  'visits.err.validation_failed': '部分内容无效（已用红色标出）',
 };

@@ -8,7 +8,7 @@ import type { JobContext } from '../jobs/worker';
 import { queueDeliveries } from '../mail/service';
 import { fileName } from './files';
 import { Report, ReportFile, type FileKind } from './model';
-import { branchDetails, buildSnapshot, loadCatalogue } from './snapshot';
+import { buildSnapshot, forEachBranchDetail, loadCatalogue } from './snapshot';
 import { bucket, readBlob, removeOrphans, storeBlob } from './storage';
 
 /**
@@ -85,15 +85,12 @@ interface Target {
   branchCode?: string;
 }
 
-/** Branch details are read and rendered this many branches at a time, which bounds the memory used. */
-const BRANCH_BATCH = 100;
-
 async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot): Promise<void> {
   const reportId = String(report._id);
-  const stored = await ReportFile.find({ reportId }, { scope: 1, fileId: 1 }).lean();
-  const done = new Set(stored.map((f) => f.scope));
+  const existing = await ReportFile.find({ reportId }, { scope: 1, fileId: 1 }).lean();
+  const done = new Set(existing.map((f) => f.scope));
   // Files of a crashed run that never got their ReportFile record are removed before going on.
-  const keep = new Set([...stored.map((f) => String(f.fileId)), ...(report.snapshot ? [String(report.snapshot.fileId)] : [])]);
+  const keep = new Set([...existing.map((f) => String(f.fileId)), ...(report.snapshot ? [String(report.snapshot.fileId)] : [])]);
   const fresh = await loadReport(reportId);
   if (fresh?.snapshot) keep.add(String(fresh.snapshot.fileId));
   const orphans = await removeOrphans(reportId, keep, new Date(Date.now() - 1000));
@@ -101,9 +98,12 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot):
 
   const total = 1 + s.regions.length + s.branches.length;
   let count = done.size;
+  // The database stores one file while the next one renders (FerretDB runs in its own process).
+  const storing = pipeline();
   const put = async (t: Target, pdf: Buffer) => {
-    await storeFile(report, s, t, pdf);
-    count += 1;
+    await storing.add(() => storeFile(report, s, t, pdf).then(() => {
+      count += 1;
+    }));
     await ctx.progress('render', count, total);
   };
   await ctx.progress('render', count, total);
@@ -112,16 +112,29 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot):
     const scope = `region:${g.key}`;
     if (!done.has(scope)) await put({ scope, kind: 'region', name: g.name, region: g.key }, await renderRegionReport(s, g.key));
   }
-  const todo = s.branches.filter((b) => !done.has(`branch:${b.code}`));
   const catalogue = await loadCatalogue(s.bank.id);
-  for (let i = 0; i < todo.length; i += BRANCH_BATCH) {
-    const batch = todo.slice(i, i + BRANCH_BATCH);
-    const details = await branchDetails(s, batch.map((b) => b.code), catalogue);
-    for (const [j, b] of batch.entries()) {
-      const pdf = await renderBranchReport({ ...s, branchDetails: [details[j]] }, b.code);
-      await put({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, pdf);
-    }
-  }
+  const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
+  const byCode = new Map(s.branches.map((b) => [b.code, b]));
+  await forEachBranchDetail(s, catalogue, skip, async (d) => {
+    const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
+    const pdf = await renderBranchReport({ ...s, branchDetails: [d] }, d.code);
+    await put({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, pdf);
+  });
+  await storing.flush();
+  await ctx.progress('render', count, total);
+}
+
+/** At most one store in flight; a failed store fails the next `add` or the final `flush`. */
+function pipeline(): { add(task: () => Promise<void>): Promise<void>; flush(): Promise<void> } {
+  let inflight: Promise<void> = Promise.resolve();
+  return {
+    async add(task) {
+      await inflight;
+      inflight = task();
+      inflight.catch(() => undefined); // observed by the next add or flush
+    },
+    flush: () => inflight,
+  };
 }
 
 async function storeFile(report: ReportDoc, s: ReportSnapshot, t: Target, pdf: Buffer): Promise<void> {

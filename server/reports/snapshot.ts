@@ -257,31 +257,58 @@ const VISIT_FIELDS = {
   summary: 1, staff: 1, staffIds: 1, answers: 1, scores: 1, violations: 1,
 } as const;
 
-/** Answers, comments, violations and key problems of some branches (the ones about to be rendered). */
-export async function branchDetails(s: ReportSnapshot, codes: string[], catalogue: Catalogue): Promise<BranchDetail[]> {
-  const visits = (await Visit.find({ bankId: s.bank.id, quarter: s.quarter, branchCode: { $in: codes }, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS)
-    .lean()) as unknown as LeanVisit[];
-  const byBranch = new Map<string, LeanVisit[]>(codes.map((c) => [c, []]));
-  for (const v of visits) byBranch.get(v.branchCode)?.push(v);
+/** A branch's answers, comments, violations and key problems (key problems by the results accumulator). */
+function detailOf(s: ReportSnapshot, branch: BranchFigures, visits: LeanVisit[], catalogue: Catalogue, regions: Map<string, RegionFigures>): BranchDetail {
+  const list = [...visits].sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime());
+  const acc = new ResultsAccumulator({ quarter: s.quarter, previousQuarter: shiftQuarter(s.quarter, -1), inFocus: () => true, items: catalogue.lookup });
+  for (const v of list) acc.add(visitInput(v));
+  const found = acc.finish();
+  const regionFigures = regions.get(branch.region);
+  return {
+    code: branch.code,
+    benchmarks: { region: regionFigures ? benchmark(regionFigures, 1) : null, bank: benchmark(s.bankFigures, 1) },
+    visits: list.map((v) => visitDetail(v, catalogue)),
+    keyProblems: found.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
+    violations: found.violations.map((x) => ({
+      visitId: x.visitId, branchCode: branch.code, branchName: branch.name, region: x.region, itemKey: x.itemKey,
+      sectionKey: (x.sectionKey as SectionKey | null) ?? null, text: catalogue.text(x.itemKey),
+      visitedAt: list.find((v) => String(v._id) === x.visitId)?.visitedAt.toISOString() ?? null,
+    })),
+  };
+}
+
+/**
+ * Hands each branch of the snapshot to `each` with its details, from ONE pass over the quarter's
+ * visits sorted by branch: memory holds one branch's visits at a time, and the database reads the
+ * collection once (FerretDB reads all of it for any filter, so per-branch queries would not scale).
+ * Only the visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
+ */
+export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogue, skip: ReadonlySet<string>, each: (d: BranchDetail) => Promise<void>): Promise<void> {
+  const branches = new Map(s.branches.map((b) => [b.code, b]));
   const regions = new Map(s.regions.map((g) => [g.key, g]));
-  const names = new Map(s.branches.map((b) => [b.code, b.name]));
-  return codes.map((code) => {
-    const list = (byBranch.get(code) ?? []).sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime());
-    const acc = new ResultsAccumulator({ quarter: s.quarter, previousQuarter: shiftQuarter(s.quarter, -1), inFocus: () => true, items: catalogue.lookup });
-    for (const v of list) acc.add(visitInput(v));
-    const found = acc.finish();
-    const region = list[0]?.region ?? s.branches.find((b) => b.code === code)?.region ?? '';
-    const regionFigures = regions.get(region);
-    return {
-      code,
-      benchmarks: { region: regionFigures ? benchmark(regionFigures, 1) : null, bank: benchmark(s.bankFigures, 1) },
-      visits: list.map((v) => visitDetail(v, catalogue)),
-      keyProblems: found.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
-      violations: found.violations.map((x) => ({
-        visitId: x.visitId, branchCode: code, branchName: names.get(code) ?? code, region: x.region, itemKey: x.itemKey,
-        sectionKey: (x.sectionKey as SectionKey | null) ?? null, text: catalogue.text(x.itemKey),
-        visitedAt: list.find((v) => String(v._id) === x.visitId)?.visitedAt.toISOString() ?? null,
-      })),
-    };
-  });
+  const counted = (b: BranchFigures) => (b.visitIds ? new Set(b.visitIds) : null);
+  const seen = new Set<string>();
+  let current: BranchFigures | undefined;
+  let ids: Set<string> | null = null;
+  let list: LeanVisit[] = [];
+  const flush = async () => {
+    if (current && !skip.has(current.code)) await each(detailOf(s, current, list, catalogue, regions));
+    if (current) seen.add(current.code);
+  };
+  const cursor = Visit.find({ bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS)
+    .sort({ branchCode: 1 }).lean().cursor({ batchSize: 200 });
+  for await (const raw of cursor) {
+    const v = raw as unknown as LeanVisit;
+    if (v.branchCode !== current?.code) {
+      await flush();
+      // A branch not in the snapshot (its first visit was approved after it) is not reported.
+      current = branches.get(v.branchCode);
+      ids = current ? counted(current) : null;
+      list = [];
+    }
+    if (current && !skip.has(current.code) && (!ids || ids.has(String(v._id)))) list.push(v);
+  }
+  await flush();
+  // A snapshot branch whose visits are no longer counted (status changed since) still gets its report.
+  for (const b of s.branches) if (!seen.has(b.code) && !skip.has(b.code)) await each(detailOf(s, b, [], catalogue, regions));
 }

@@ -9,10 +9,14 @@ import { logger } from '../core/logger';
 export const BUCKET = 'reports';
 const CHUNK_BYTES = 255 * 1024;
 
+/** One bucket per connection: a new bucket checks its indexes again on its first upload (two extra round trips). */
+let cached: { db: mongoose.mongo.Db; bucket: mongoose.mongo.GridFSBucket } | undefined;
+
 export function bucket(): mongoose.mongo.GridFSBucket {
   const db = mongoose.connection.db;
   if (!db) throw new Error('database not connected');
-  return new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES });
+  if (cached?.db !== db) cached = { db, bucket: new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES }) };
+  return cached.bucket;
 }
 
 export interface StoredBlob {

@@ -20,6 +20,9 @@ import { ANSWERS, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, ty
  */
 export { ANSWERS, SECTIONS };
 
+/** A world costs a couple of dozen password hashes and visits; on a busy 2-core machine that can take a while. */
+export const SETUP_TIMEOUT_MS = 180_000;
+
 export interface FeedbackWorld {
   w: VisitWorld;
   app: Express;
