@@ -241,4 +241,45 @@ describe('two app instances and a crash', () => {
     const job = await Job.findOne({ 'payload.reportId': reportId }).lean();
     expect(job).toMatchObject({ status: 'done', attempts: 2 });
   });
+
+  test('a stopping instance hands its close back at once; the next instance finishes it', async () => {
+    const res = await close(world.bankId);
+    const reportId = res.body.reportId;
+    const a = startWorkers({ pollMs: 20, mail: false, workerId: 'stopping-a' });
+    const deadline = Date.now() + 30_000;
+    while ((await ReportFile.countDocuments({ reportId })) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await a.stop();
+    const handedBack = await Job.findOne({ 'payload.reportId': reportId }).lean();
+    expect(handedBack).toMatchObject({ status: 'running', lockedBy: null, lockedUntil: null, attempts: 0 });
+    const b = startWorkers({ pollMs: 20, mail: false, workerId: 'next-b' });
+    try {
+      await waitForReport(reportId);
+    } finally {
+      await b.stop();
+    }
+    expect(await Job.findOne({ 'payload.reportId': reportId }).lean()).toMatchObject({ status: 'done', attempts: 1 });
+  });
+});
+
+describe('failure', () => {
+  test('a close that keeps failing is retried, then its report is marked failed and the quarter can be closed again', async () => {
+    const bank = await request(app).post('/api/v1/banks').set(bearer(admin)).send({ code: 'GONE', name: '将被删除的银行' });
+    const res = await close(bank.body.id);
+    expect(res.status).toBe(202);
+    // The bank disappears before the worker gets to it: every run fails.
+    await (await import('../server/banks/model')).Bank.deleteOne({ _id: bank.body.id });
+    workers = startWorkers({ pollMs: 20, mail: false, jobRetryMs: 50 });
+    await waitForReport(res.body.reportId, 'failed', 30_000);
+    const job = await Job.findOne({ 'payload.reportId': res.body.reportId }).lean();
+    expect(job).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(job?.lastError).toContain('Bank not found');
+    const report = await api().get(`/api/v1/reports/${res.body.reportId}`).set(bearer(admin));
+    expect(report.body).toMatchObject({ status: 'failed', files: [] });
+    expect(report.body.error).toContain('Bank not found');
+    // The guard was released: the same bank and quarter can be queued again.
+    const { enqueue } = await import('../server/jobs/service');
+    const again = await enqueue({ type: 'close-quarter', key: `close:${bank.body.id}:${CLOSE_Q}`, payload: { bankId: bank.body.id, quarter: CLOSE_Q, reportId: '0123456789abcdef01234567' } });
+    expect(again.created).toBe(true);
+    await Job.deleteOne({ _id: again.job._id });
+  });
 });

@@ -38,9 +38,14 @@ const envSchema = z
     MAIL_FROM: z.string().min(3).default('Mystery Shopper Reports <reports@localhost>'),
     OUTBOX_DIR: z.string().optional(),
     // A bank manager may dispute an item of an approved visit for this many days after its approval.
+    // scrypt cost as log2(N); 15 (32 MiB, ~100 ms) and up in production, lower only to speed up tests.
+    PASSWORD_HASH_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
     DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_LOG_N < 15) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PASSWORD_HASH_LOG_N'], message: 'must be at least 15 in production' });
+    }
     if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SESSION_SECRET'], message: 'required in production' });
     }

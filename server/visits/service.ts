@@ -83,10 +83,11 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
     const earlier = await replay(p, input.assignmentId, idempotencyKey);
     if (earlier) return earlier;
   }
-  const assignment = await Assignment.findOne({ _id: input.assignmentId, auditorId: p.id }).lean();
-  if (!assignment) throw new NotFoundError('Assignment');
-  const existing = await Visit.findOne({ assignmentId: assignment._id }, { _id: 1 }).lean();
-  if (existing) throw visitExists(String(existing._id));
+  // Looked up by _id alone and checked here: FerretDB scans the whole collection for any other filter.
+  const assignment = await Assignment.findById(input.assignmentId).lean();
+  if (!assignment || String(assignment.auditorId) !== p.id) throw new NotFoundError('Assignment');
+  // A quick answer from the convenience copy; the unique index on the visit's assignmentId decides below.
+  if (assignment.visitId) throw visitExists(String(assignment.visitId));
   const version = await latestVersionOf(String(assignment.questionnaireId));
   const bankId = String(assignment.bankId);
   const content = await checkContent(version.sections, { bankId, branchCode: assignment.branchCode }, input.answers, input.staff);

@@ -169,20 +169,27 @@ async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale =
 }
 
 /**
- * Applies one change atomically: one findOneAndUpdate on the visit, conditional on `rev` and the
- * allowed statuses, guarded by the revision claim (see VisitWriteClaim). A lost race is a 409.
+ * Applies one change atomically: one findOneAndUpdate on the visit, guarded by the revision claim
+ * (see VisitWriteClaim). A lost race is a 409.
+ *
+ * The claim makes this writer the only one for rev+1, so `rev`, status and owner are checked on a
+ * fresh read by _id right after claiming, and the update is keyed by _id alone: FerretDB 1.24
+ * (SQLite) pushes a filter down to SQL only when it is exactly {_id}, and any other condition makes
+ * every visit write scan and decode the whole collection (measured: bench/visits-bench.ts).
  */
 export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
   const claim = await claimRevision(v._id, v.rev + 1);
   try {
-    const filter: Record<string, unknown> = { _id: v._id, rev: v.rev, status: { $in: o.statuses } };
-    if (o.ownerId) filter.auditorId = o.ownerId;
+    const fresh = await Visit.findById(v._id, { rev: 1, status: 1, auditorId: 1 }).lean();
+    if (!fresh || fresh.rev !== v.rev || !o.statuses.includes(fresh.status) || (o.ownerId && String(fresh.auditorId) !== o.ownerId)) throw lostRace();
     const updated = await Visit.findOneAndUpdate(
-      filter,
+      { _id: v._id },
       { $set: o.set, $inc: { rev: 1 }, $push: { ...(o.push ?? {}), history: o.entry } },
       { new: true },
     ).lean<VisitLean>();
     if (!updated) throw lostRace();
+    // Only a writer that stalled past the claim's lease can get here; its change is in the history either way.
+    if (updated.rev !== v.rev + 1) logger.error({ visitId: String(v._id), expectedRev: v.rev + 1, rev: updated.rev }, 'a visit write overlapped another after a claim lease ran out');
     return updated;
   } finally {
     await VisitWriteClaim.deleteOne({ _id: claim }).catch((e) => logger.error({ err: e, visitId: String(v._id) }, 'could not release a visit write claim'));

@@ -17,6 +17,8 @@ setConfig(loadConfig({
   DB_NAME: dbName,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   SESSION_SECRET: 'test-session-secret-that-is-long-enough-000',
+  // The hash stays scrypt; a lower cost keeps the many fixture users fast (production refuses < 15).
+  PASSWORD_HASH_LOG_N: process.env.TEST_PASSWORD_HASH_LOG_N ?? '12',
   ADMIN_EMAIL: 'admin@test.local',
   ADMIN_PASSWORD: 'Admin-test-pass-1',
 }));

@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from '../server/core/config';
+
+describe('configuration is parsed once and fails fast', () => {
+  test('production refuses to start without SESSION_SECRET or with a weak password hash cost', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PASSWORD_HASH_LOG_N: '12' })).toThrow(/PASSWORD_HASH_LOG_N/);
+    const ok = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) });
+    expect(ok.PASSWORD_HASH_LOG_N).toBe(15);
+    expect(ok.ADMIN_PASSWORD).toBeUndefined(); // no demo admin outside development
+    expect(ok.SECURE_COOKIES).toBe(true);
+  });
+
+  test('bad values are listed by name', () => {
+    try {
+      loadConfig({ PORT: 'eighty', UPLOAD_MAX_BYTES: '-1' });
+      throw new Error('should have failed');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as Error).message).toMatch(/PORT/);
+      expect((e as Error).message).toMatch(/UPLOAD_MAX_BYTES/);
+    }
+  });
+
+  test('development gets the documented demo admin', () => {
+    const dev = loadConfig({});
+    expect(dev.ADMIN_EMAIL).toBe('admin@demo.local');
+    expect(dev.ADMIN_PASSWORD).toBe('Admin-demo-2026');
+  });
+});
