@@ -25,6 +25,8 @@ const RUNS = env('BENCH_RUNS', 3);
 const CLIENTS = env('BENCH_CLIENTS', 50);
 const WARMUP_S = env('BENCH_WARMUP', 2);
 const MEASURE_S = env('BENCH_SECONDS', 15);
+/** A second, short measurement with one client: the latency of a submission without contention. */
+const SOLO_S = env('BENCH_SOLO_SECONDS', 5);
 /** Assignments prepared per client and run: more than a client can submit in a run. */
 const PER_CLIENT = env('BENCH_ASSIGNMENTS', 60);
 const WRITE_FILE = process.env.BENCH_WRITE !== '0';
@@ -181,7 +183,8 @@ async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
     for (let i = 1; i <= 5; i++) await createStaff(admin, bank.id, { employeeId: `BE000${i}`, name: `员工${i}`, branchCode: 'B001', position: '理财经理' });
     const q = await seedQuestionnaire(admin, bank.id);
     const clients: AppWorld['clients'] = [];
-    for (let i = 0; i < CLIENTS; i++) {
+    // One more auditor than clients: the last one submits alone, for the latency without contention.
+    for (let i = 0; i <= CLIENTS; i++) {
       const email = `auditor${i}@bench.local`;
       const user = await createUser({ email, password: PASSWORD, name: `Auditor ${i}`, role: 'auditor' });
       clients.push({ token: (await issueToken(email, PASSWORD)).token, auditorId: user.id, assignments: [] });
@@ -228,19 +231,22 @@ interface Measured { submissions: number; seconds: number; latencies: number[]; 
 
 type Submit = (client: number, assignmentId: string) => Promise<{ ok: boolean; error?: string; firstStepMs?: number }>;
 
-/** CLIENTS loops, each submitting its own assignments back to back; only submissions started after warm-up count. */
-async function drive(assignments: string[][], submit: Submit): Promise<Measured> {
+/**
+ * Closed loop: `clients` loops, each submitting its own assignments back to back with no pause.
+ * Counted: submissions that complete inside the measured window (after the warm-up).
+ */
+async function drive(assignments: string[][], submit: Submit, clients = assignments.length, seconds = MEASURE_S): Promise<Measured> {
   const t0 = performance.now();
   const warmEnd = t0 + WARMUP_S * 1000;
-  const end = warmEnd + MEASURE_S * 1000;
-  const m: Measured = { submissions: 0, seconds: MEASURE_S, latencies: [], errors: new Map(), firstStepMs: [], ranOut: 0 };
-  await Promise.all(assignments.map(async (list, client) => {
+  const end = warmEnd + seconds * 1000;
+  const m: Measured = { submissions: 0, seconds, latencies: [], errors: new Map(), firstStepMs: [], ranOut: 0 };
+  await Promise.all(assignments.slice(0, clients).map(async (list, client) => {
     for (const assignmentId of list) {
       const start = performance.now();
       if (start >= end) return;
       const r = await submit(client, assignmentId).catch((e: Error) => ({ ok: false, error: e.message, firstStepMs: undefined }));
       const done = performance.now();
-      if (start < warmEnd || done > end) continue;
+      if (done < warmEnd || done > end) continue;
       if (!r.ok) {
         const key = r.error ?? 'error';
         m.errors.set(key, (m.errors.get(key) ?? 0) + 1);
@@ -333,6 +339,8 @@ async function main(): Promise<void> {
   const answers = await answerSet();
   const app: Figures[] = [];
   const floor: Figures[] = [];
+  const soloApp: Figures[] = [];
+  const soloFloor: Figures[] = [];
   const profiles: string[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -343,18 +351,25 @@ async function main(): Promise<void> {
       const floorChild = await startChild('floor', { ...childEnv, DB_NAME: `bench_floor_${run}`, BENCH_FLOOR_CONTEXT: JSON.stringify({ bankId: world.bankId, questionnaireId: world.questionnaireId }) });
       try {
         const floorAssignments = world.clients.map(() => Array.from({ length: PER_CLIENT * 4 }, () => new Types.ObjectId().toHexString()));
+        const auditors = world.clients.map((c) => c.auditorId);
         const measureApp = async () => {
-          const f = figures(await drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers)));
+          const f = figures(await drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS));
           app.push(f);
           log(`run ${run}: app   ${fmt(f)}; create step p50 ${f.firstP50?.toFixed(0)} ms`);
         };
         const measureFloor = async () => {
-          const f = figures(await drive(floorAssignments, floorSubmit(floorChild.port, world.clients.map((c) => c.auditorId), answers)));
+          const f = figures(await drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS));
           floor.push(f);
           log(`run ${run}: floor ${fmt(f)}`);
         };
         // Alternate the order so that neither side always gets the emptier database file cache.
         if (run % 2) { await measureApp(); await measureFloor(); } else { await measureFloor(); await measureApp(); }
+        const solo = world.clients.length - 1;
+        const soloApp1 = figures(await drive([world.clients[solo].assignments], (_c, a) => appSubmit(appChild.port, world, answers)(solo, a), 1, SOLO_S));
+        const soloFloor1 = figures(await drive([floorAssignments[solo]], (_c, a) => floorSubmit(floorChild.port, auditors, answers)(solo, a), 1, SOLO_S));
+        soloApp.push(soloApp1);
+        soloFloor.push(soloFloor1);
+        log(`run ${run}: 1 client: app ${fmt(soloApp1)}; floor ${fmt(soloFloor1)}`);
       } finally {
         const out = await stopChild(appChild);
         await stopChild(floorChild);
@@ -367,10 +382,10 @@ async function main(): Promise<void> {
     await db.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  report(app, floor, load, profiles);
+  report({ app, floor, soloApp, soloFloor }, load, profiles);
 }
 
-function report(app: Figures[], floor: Figures[], load: number, profiles: string[]): void {
+function report({ app, floor, soloApp, soloFloor }: Record<'app' | 'floor' | 'soloApp' | 'soloFloor', Figures[]>, load: number, profiles: string[]): void {
   const m = (xs: Figures[], k: keyof Figures) => median(xs.map((x) => Number(x[k])));
   const ratios = app.map((a, i) => a.throughput / floor[i].throughput);
   const ratio = median(ratios);
@@ -379,13 +394,15 @@ function report(app: Figures[], floor: Figures[], load: number, profiles: string
   const row = (name: string, xs: Figures[]) => `| ${name} | ${m(xs, 'throughput').toFixed(1)} | ${m(xs, 'p50').toFixed(0)} | ${m(xs, 'p95').toFixed(0)} | ${m(xs, 'p99').toFixed(0)} | ${xs.map((x) => x.throughput.toFixed(1)).join(' / ')} | ${xs.reduce((n, x) => n + x.errors, 0)} |`;
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; 1-minute load average at the start ${load.toFixed(2)}.`,
-    `Embedded FerretDB 1.24 (SQLite) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback; per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target, ${RUNS} runs, medians; app and floor in the same run, order alternating.`,
+    `Embedded FerretDB 1.24 (SQLite) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback, each submitting back to back (closed loop); per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target (then ${SOLO_S} s with a single client), ${RUNS} runs, medians; app and floor in the same run, order alternating.`,
     'A submission: app = `POST /api/v1/visits` (30 answers, staff, summary) + `POST /api/v1/visits/:id/submit`; floor = one `POST` to a bare Express + Mongoose endpoint inserting the same submitted visit document (another database on the same server).',
     '',
     '| target | submissions/s | p50 ms | p95 ms | p99 ms | per run (subm./s) | errors |',
     '|---|---|---|---|---|---|---|',
-    row('app', app),
-    row('floor', floor),
+    row(`app, ${CLIENTS} clients`, app),
+    row(`floor, ${CLIENTS} clients`, floor),
+    row('app, 1 client', soloApp),
+    row('floor, 1 client', soloFloor),
     '',
     `App/floor throughput: **${ratio.toFixed(2)}** (per run ${ratios.map((r) => r.toFixed(2)).join(' / ')}); app p95 **${appP95.toFixed(0)} ms**. Target (≥ ${TARGET.ratio} of the floor, p95 < ${TARGET.p95Ms} ms): **${met ? 'met' : 'missed'}**.`,
   ];

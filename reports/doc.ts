@@ -225,14 +225,14 @@ export class ReportDoc {
  * only on the font and the word, so one cache serves every document of the process; it is emptied
  * when it grows large, which bounds its memory.
  */
-const LAYOUT_CACHE_MAX = 50_000;
+const LAYOUT_CACHE_MAX = 8_000;
 let sharedLayout: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
 let sharedLayoutSize = 0;
 
 function shareLayoutCache(doc: PDFKit.PDFDocument): void {
   const font = (doc as unknown as { _font?: { layoutCache?: Record<string, unknown> } })._font;
   if (!font || !font.layoutCache) return;
-  if (sharedLayoutSize++ % 200 === 0 && Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX) sharedLayout = Object.create(null) as Record<string, unknown>;
+  if (sharedLayoutSize++ % 20 === 0 && Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX) sharedLayout = Object.create(null) as Record<string, unknown>;
   font.layoutCache = sharedLayout;
 }
 

@@ -37,6 +37,8 @@ const envSchema = z
     SMTP_URL: z.string().regex(/^smtps?:\/\/./, 'must start with smtp:// or smtps://').optional(),
     MAIL_FROM: z.string().min(3).default('Mystery Shopper Reports <reports@localhost>'),
     OUTBOX_DIR: z.string().optional(),
+    // Close each bank's quarter automatically this many days after it ends (unset: only by hand).
+    AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).max(90).optional(),
     // A bank manager may dispute an item of an approved visit for this many days after its approval.
     // scrypt cost as log2(N); 15 (32 MiB, ~100 ms) and up in production, lower only to speed up tests.
     PASSWORD_HASH_LOG_N: z.coerce.number().int().min(10).max(20).default(15),

@@ -9,6 +9,15 @@ mongoose.set('autoIndex', false);
 
 let embedded: EmbeddedDb | undefined;
 
+/**
+ * A database that went away must turn requests into quick 503s, not hang them. A stopped server is
+ * noticed at the next operation; a hung one (process frozen, network gone: the socket stays open) only
+ * by the driver's heartbeat, which then fails every operation waiting on it. With the driver's
+ * defaults (a check every 10 s, 30 s to answer) that took up to 40 s (test/faults-db.test.ts).
+ * Long queries are not cut short: there is no socket timeout.
+ */
+const CONNECTION_TIMEOUTS = { serverSelectionTimeoutMS: 5000, heartbeatFrequencyMS: 2000, connectTimeoutMS: 5000 };
+
 export async function connectDb(): Promise<{ uri: string; embedded: boolean }> {
   const cfg = config();
   let uri = cfg.MONGODB_URI;
@@ -17,7 +26,7 @@ export async function connectDb(): Promise<{ uri: string; embedded: boolean }> {
     uri = embedded.uri;
     logger.info({ port: embedded.port, owned: embedded.owned }, 'embedded FerretDB ready');
   }
-  await mongoose.connect(uri, { dbName: cfg.DB_NAME, serverSelectionTimeoutMS: 5000 });
+  await mongoose.connect(uri, { dbName: cfg.DB_NAME, ...CONNECTION_TIMEOUTS });
   await ensureIndexes();
   return { uri, embedded: Boolean(embedded) };
 }

@@ -23,8 +23,12 @@ const idempotencySchema = new Schema(
 idempotencySchema.index({ userId: 1, key: 1 }, { unique: true });
 export const IdempotencyRecord = model('IdempotencyRecord', idempotencySchema);
 
-/** A claim older than this belongs to a request that died; a retry may take it over. */
-const STALE_MS = 2 * 60_000;
+/**
+ * A claim is renewed every `renewMs` while its request runs, so one not renewed for `staleMs` belongs
+ * to a request that died with its process (kill -9, power loss) and a retry may take it over. A fixed
+ * long lease instead would refuse every retry as "in progress" for minutes after a crash. Mutable for tests.
+ */
+export const claimLease = { staleMs: 10_000, renewMs: 3_000 };
 
 export async function idempotency(req: Request, res: Response, next: NextFunction): Promise<void> {
   const key = req.get('idempotency-key');
@@ -35,7 +39,11 @@ export async function idempotency(req: Request, res: Response, next: NextFunctio
     const path = req.originalUrl.split('?')[0];
     const replayed = await claimOrReplay(userId, key, path, res);
     if (replayed) return;
-    captureResult(userId, key, res);
+    const renewal = setInterval(() => {
+      IdempotencyRecord.updateOne({ userId, key, state: 'pending' }, { $set: { claimedAt: new Date() } }).catch(() => undefined);
+    }, claimLease.renewMs);
+    renewal.unref();
+    captureResult(userId, key, res, () => clearInterval(renewal));
     next();
   } catch (e) {
     next(e);
@@ -56,7 +64,7 @@ async function claimOrReplay(userId: string, key: string, path: string, res: Res
     res.status(rec.responseStatus ?? 200).set('Idempotent-Replayed', 'true').type('application/json').send(rec.responseBody ?? 'null');
     return true;
   }
-  if (Date.now() - rec.claimedAt.getTime() < STALE_MS) {
+  if (Date.now() - rec.claimedAt.getTime() < claimLease.staleMs) {
     throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
   }
   const taken = await IdempotencyRecord.updateOne({ _id: rec._id, state: 'pending', claimedAt: rec.claimedAt }, { $set: { claimedAt: new Date() } });
@@ -64,11 +72,12 @@ async function claimOrReplay(userId: string, key: string, path: string, res: Res
   return false;
 }
 
-function captureResult(userId: string, key: string, res: Response): void {
+function captureResult(userId: string, key: string, res: Response, stopRenewal: () => void): void {
   let settled = false;
   const originalJson = res.json.bind(res);
   res.json = ((body: unknown) => {
     settled = true;
+    stopRenewal();
     const status = res.statusCode;
     const store =
       status >= 200 && status < 300
@@ -86,6 +95,7 @@ function captureResult(userId: string, key: string, res: Response): void {
   res.end = ((...args: unknown[]) => {
     if (settled) return originalEnd(...args);
     settled = true;
+    stopRenewal();
     const release = () => originalEnd(...args);
     IdempotencyRecord.deleteOne({ userId, key, state: 'pending' }).then(release, release);
     return res;

@@ -6,7 +6,7 @@ import { config } from '../core/config';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { FLAG } from '../visits/flags';
 import { loadVisibleVisit } from '../visits/service';
-import { assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, refreshFlags, sectionsOf, type StoredAttachment, type VisitLean } from '../visits/store';
+import { assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, refreshFlags, retryPause, sectionsOf, type StoredAttachment, type VisitLean } from '../visits/store';
 import { toVisitViews, type VisitView } from '../visits/view';
 import { bucket, discardStoredFile, type StoredFile } from './storage';
 
@@ -42,6 +42,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
   let attachment: StoredAttachment | undefined;
   try {
     for (let attempt = 0; attempt < 5 && !attached; attempt++) {
+      if (attempt) await retryPause(attempt);
       const v = await loadOwnVisit(p.id, visitId);
       assertStatus(v, EDITABLE, 'given attachments');
       assertRoom(v);

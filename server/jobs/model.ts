@@ -42,3 +42,16 @@ jobSchema.index({ status: 1, runAfter: 1 });
 jobSchema.index({ type: 1, createdAt: -1 });
 export type JobAttrs = InferSchemaType<typeof jobSchema>;
 export const Job = model('Job', jobSchema);
+
+/**
+ * "This automatic action was taken": one document per action, whose _id makes it happen once
+ * across every app instance (the first insert wins).
+ */
+const scheduleMarkSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    createdAt: { type: Date, required: true, default: () => new Date() },
+  },
+  { versionKey: false },
+);
+export const ScheduleMark = model('ScheduleMark', scheduleMarkSchema);

@@ -1,6 +1,8 @@
+import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { processNextDelivery, type MailOptions } from '../mail/service';
 import { CLOSE_JOB, markCloseFailed, runCloseJob } from '../reports/close';
+import { closeDueQuarters } from '../reports/schedule';
 import { setCloseListener } from '../reports/service';
 import { claimJob, completeJob, failJob, heartbeat, LeaseLostError, newWorkerId, releaseJob, type JobDoc } from './service';
 
@@ -32,6 +34,8 @@ export interface WorkerOptions extends MailOptions {
   jobLeaseMs?: number;
   /** First retry delay of a failed job; doubles per attempt. */
   jobRetryMs?: number;
+  /** How often the optional schedule (AUTO_CLOSE_DAYS) looks for quarters due to close. */
+  scheduleEveryMs?: number;
   /** Which loops to run (tests run one at a time). */
   jobs?: boolean;
   mail?: boolean;
@@ -44,7 +48,7 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { pollMs: 2000, jobLeaseMs: 5 * 60_000, jobRetryMs: 30_000 };
+const DEFAULTS = { pollMs: 2000, jobLeaseMs: 5 * 60_000, jobRetryMs: 30_000, scheduleEveryMs: 60_000 };
 
 export function startWorkers(options: WorkerOptions = {}): Workers {
   const opts = { ...DEFAULTS, ...options };
@@ -72,7 +76,17 @@ export function startWorkers(options: WorkerOptions = {}): Workers {
     }
   };
   const runs: Promise<void>[] = [];
-  if (opts.jobs !== false) runs.push(loop('jobs', () => runOneJob(id, opts, () => stopped)));
+  let nextSchedule = 0;
+  const scheduled = async () => {
+    const days = config().AUTO_CLOSE_DAYS;
+    if (days === undefined || Date.now() < nextSchedule) return;
+    nextSchedule = Date.now() + opts.scheduleEveryMs;
+    await closeDueQuarters(new Date(), days);
+  };
+  if (opts.jobs !== false) runs.push(loop('jobs', async () => {
+    await scheduled();
+    return runOneJob(id, opts, () => stopped);
+  }));
   if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(id, opts)));
   logger.info({ worker: id }, 'background workers started');
   const kick = () => [...wakers].forEach((w) => w());

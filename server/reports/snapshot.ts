@@ -1,3 +1,9 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
 import { Types } from 'mongoose';
 import type { AnswerDetail, AreaFigures, BranchDetail, BranchFigures, KeyProblem, QuestionnaireNote, RegionFigures, ReportSnapshot, Scores, SectionKey, TrendPoint, Violation, VisitDetail } from '../../reports/types';
 import { Bank, Branch } from '../banks/model';
@@ -277,38 +283,61 @@ function detailOf(s: ReportSnapshot, branch: BranchFigures, visits: LeanVisit[],
   };
 }
 
+/** Branches per spill file: one file's visits are all the memory a close holds at a time. */
+const BRANCHES_PER_SPILL = 200;
+
+function bucketOf(code: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % buckets;
+}
+
 /**
- * Hands each branch of the snapshot to `each` with its details, from ONE pass over the quarter's
- * visits sorted by branch: memory holds one branch's visits at a time, and the database reads the
- * collection once (FerretDB reads all of it for any filter, so per-branch queries would not scale).
- * Only the visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
+ * Hands each branch of the snapshot to `each` with its details. The quarter's visits are read in ONE
+ * unsorted pass (FerretDB reads the whole collection for any filter, and would hold every visit in
+ * memory to sort them) and spilled to temporary files by branch hash; then one file at a time is
+ * read back and grouped by branch. Memory is bounded by one file's visits, on both sides. Only the
+ * visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
  */
 export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogue, skip: ReadonlySet<string>, each: (d: BranchDetail) => Promise<void>): Promise<void> {
-  const branches = new Map(s.branches.map((b) => [b.code, b]));
+  const todo = s.branches.filter((b) => !skip.has(b.code));
+  if (todo.length === 0) return;
+  const branches = new Map(todo.map((b) => [b.code, b]));
+  const counted = new Map(todo.filter((b) => b.visitIds).map((b) => [b.code, new Set(b.visitIds)]));
   const regions = new Map(s.regions.map((g) => [g.key, g]));
-  const counted = (b: BranchFigures) => (b.visitIds ? new Set(b.visitIds) : null);
-  const seen = new Set<string>();
-  let current: BranchFigures | undefined;
-  let ids: Set<string> | null = null;
-  let list: LeanVisit[] = [];
-  const flush = async () => {
-    if (current && !skip.has(current.code)) await each(detailOf(s, current, list, catalogue, regions));
-    if (current) seen.add(current.code);
-  };
-  const cursor = Visit.find({ bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS)
-    .sort({ branchCode: 1 }).lean().cursor({ batchSize: 200 });
-  for await (const raw of cursor) {
-    const v = raw as unknown as LeanVisit;
-    if (v.branchCode !== current?.code) {
-      await flush();
-      // A branch not in the snapshot (its first visit was approved after it) is not reported.
-      current = branches.get(v.branchCode);
-      ids = current ? counted(current) : null;
-      list = [];
+  const buckets = Math.min(256, Math.ceil(todo.length / BRANCHES_PER_SPILL));
+  const inBucket: BranchFigures[][] = Array.from({ length: buckets }, () => []);
+  for (const b of todo) inBucket[bucketOf(b.code, buckets)].push(b);
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'report-close-'));
+  const files = Array.from({ length: buckets }, (_, i) => path.join(dir, `${i}.ndjson`));
+  const outs = files.map((f) => fs.createWriteStream(f));
+  try {
+    const cursor = Visit.find({ bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS).lean().cursor({ batchSize: 500 });
+    for await (const raw of cursor) {
+      const v = raw as unknown as LeanVisit;
+      if (!branches.has(v.branchCode)) continue; // not in the snapshot, or already rendered
+      if (counted.get(v.branchCode)?.has(String(v._id)) === false) continue; // approved after the snapshot
+      const out = outs[bucketOf(v.branchCode, buckets)];
+      if (!out.write(`${JSON.stringify(v)}\n`)) await once(out, 'drain');
     }
-    if (current && !skip.has(current.code) && (!ids || ids.has(String(v._id)))) list.push(v);
+    await Promise.all(outs.map((o) => new Promise<void>((resolve, reject) => o.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+    for (const [i, file] of files.entries()) {
+      const byBranch = new Map<string, LeanVisit[]>();
+      const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (!line) continue;
+        const v = JSON.parse(line) as LeanVisit & { visitedAt: string };
+        const visit = { ...v, visitedAt: new Date(v.visitedAt) };
+        const list = byBranch.get(v.branchCode);
+        if (list) list.push(visit);
+        else byBranch.set(v.branchCode, [visit]);
+      }
+      await fsp.rm(file, { force: true });
+      // Every branch of this file, visited or not (a branch whose visits are no longer counted still gets its report).
+      for (const b of inBucket[i]) await each(detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions));
+    }
+  } finally {
+    for (const o of outs) o.destroy();
+    await fsp.rm(dir, { recursive: true, force: true });
   }
-  await flush();
-  // A snapshot branch whose visits are no longer counted (status changed since) still gets its report.
-  for (const b of s.branches) if (!seen.has(b.code) && !skip.has(b.code)) await each(detailOf(s, b, [], catalogue, regions));
 }

@@ -151,6 +151,11 @@ export interface CommitOptions {
   entry: HistoryEntry;
 }
 
+/** A short, jittered pause before retrying a lost race, so that retrying writers do not collide again at once. */
+export function retryPause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, attempt * 15 + Math.random() * 25));
+}
+
 const lostRace = () => new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
 /** A claim older than this belongs to a writer that died between claiming and writing. */
 const CLAIM_LEASE_MS = 60_000;
@@ -207,6 +212,7 @@ function sameFlags(a: Flag[], b: Flag[]): boolean {
  */
 export async function refreshFlags(visitId: Types.ObjectId, reason: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt) await retryPause(attempt);
     const v = await Visit.findById(visitId).lean<VisitLean>();
     if (!v) return;
     const { flags } = await derive(v, await sectionsOf(v));
