@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json --noEmit
 npx jest --ci "$@"
+# The fault suite (kill -9 of the app, database and mail server outages) runs after the main suite,
+# on a full run only (no arguments): npm run test:faults.
+if [[ $# -eq 0 ]]; then npx jest --ci --config jest.faults.config.js; fi

@@ -74,7 +74,7 @@ async function seedRounds(org: SeededOrg): Promise<string> {
   const rounds: BankRound[] = [
     {
       bankId: org.jiangnanId, lang: 'zh', timezone: 'Asia/Shanghai', questionnaireId: jnQ.id, sections: demoQuestionnaireBody(org.jiangnanId).sections,
-      branches: jiangnanBranches(), auditorFor: (b) => (b.region === '华南区' ? liNa : zhang), coverage: 0.88, visitsPerBranch: [2, 3], seed: 2026,
+      branches: jiangnanBranches(), auditorFor: (b) => (b.region === '华南区' ? liNa : zhang), coverage: 0.8, visitsPerBranch: [2, 2], seed: 2026,
     },
     {
       bankId: org.harbourId, lang: 'en', timezone: 'Asia/Hong_Kong', questionnaireId: hbQ.id, sections: demoQuestionnaireBody(org.harbourId).sections,

@@ -122,7 +122,7 @@ function planBank(round: BankRound, today: Date): Plan[] {
         });
       }
     }
-    if (offset === 0) scheduleCurrentQuarter(quarterPlans, windowStart, today, r);
+    if (offset === 0) scheduleCurrentQuarter(quarterPlans, windowStart, today, round.timezone, r);
     plans.push(...quarterPlans);
   }
   return plans;
@@ -133,13 +133,16 @@ function planBank(round: BankRound, today: Date): Plan[] {
  * window's start to a few hours ago), the rest are open assignments. The most recent visits are
  * still drafts, then waiting for review, a few returned, the older ones approved.
  */
-function scheduleCurrentQuarter(plans: Plan[], windowStart: Date, today: Date, r: () => number): void {
+function scheduleCurrentQuarter(plans: Plan[], windowStart: Date, today: Date, zone: string, r: () => number): void {
   const order = plans.map((p) => ({ p, k: r() })).sort((a, b) => a.k - b.k).map((x) => x.p);
   const visited = order.slice(0, Math.ceil(order.length * 0.68));
   for (const p of order.slice(visited.length)) p.visitedAt = null;
   const from = windowStart.getTime() + 2 * HOUR;
   const to = Math.max(from + HOUR, today.getTime() - 8 * HOUR);
-  const times = visited.map(() => from + r() * (to - from)).sort((a, b) => a - b);
+  const times = visited.map(() => {
+    const t = duringOpeningHours(new Date(from + r() * (to - from)), zone, r).getTime();
+    return t > to ? t - DAY : t;
+  }).sort((a, b) => a - b);
   visited.forEach((p, i) => { p.visitedAt = new Date(times[i]); });
   const n = visited.length;
   const drafts = Math.max(1, Math.round(n * 0.12));
@@ -151,8 +154,6 @@ function scheduleCurrentQuarter(plans: Plan[], windowStart: Date, today: Date, r
     if (p.state !== 'approved') p.returnedFirst = false;
     p.partial = p.state === 'draft' && r() < 0.5;
   });
-  const oldestSubmitted = visited.find((p) => p.state === 'submitted');
-  if (oldestSubmitted) oldestSubmitted.late = true;
 }
 
 type AnswerIn = { itemKey: string; value: AnswerValue; comment?: string };
@@ -281,8 +282,9 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
 }
 
 /**
- * A few visits carry photos; two submitted visits of one auditor share the same photo (a reused
- * picture, which the duplicate-evidence check must catch) and one past visit was made outside its window.
+ * The exceptions a reviewer should see: a few visits carry photos; two submitted visits of one auditor
+ * share the same photo (a reused picture, which the duplicate-evidence check must catch); one visit
+ * waiting for review was submitted days late; one past visit was made outside its window.
  */
 function decorate(plans: Plan[]): { plans: Plan[]; shared: Plan[] } {
   const r = rng(4242);
@@ -290,8 +292,16 @@ function decorate(plans: Plan[]): { plans: Plan[]; shared: Plan[] } {
   visited.filter((_, i) => i % 37 === 5).forEach((p, i) => p.photos.push({ seed: 1000 + i, name: pick(r, PHOTO_NAMES[p.round.lang]) }));
   const past = visited.find((p) => !p.current && !p.returnedFirst);
   if (past) past.outsideWindow = true;
-  const queue = visited.filter((p) => p.state === 'submitted' && !p.late && p.photos.length === 0);
-  const pair = queue.filter((p) => p.auditor.id === queue[0]?.auditor.id && p.round === queue[0]?.round).slice(0, 2);
+  const late = visited.find((p) => p.state === 'submitted');
+  if (late) late.late = true;
+  // The copy is attached at least a day after the original visit, so the story (and the history of the
+  // first visit, which gets flagged when the copy arrives) runs forward in time.
+  const queue = visited.filter((p) => p.state === 'submitted' && !p.late && p.photos.length === 0)
+    .sort((x, y) => (x.visitedAt as Date).getTime() - (y.visitedAt as Date).getTime());
+  const first = queue[0];
+  const copy = queue.find((p) => first && p.auditor.id === first.auditor.id && p.round === first.round
+    && (p.visitedAt as Date).getTime() - (first.visitedAt as Date).getTime() > DAY);
+  const pair = first && copy ? [first, copy] : [];
   for (const p of pair) p.photos.push({ seed: 777, name: PHOTO_NAMES[p.round.lang][0] });
   return { plans, shared: pair };
 }

@@ -9,7 +9,7 @@ import { Job } from '../server/jobs/model';
 import { startWorkers, type Workers } from '../server/jobs/worker';
 import { Delivery } from '../server/mail/model';
 import { Report, ReportFile } from '../server/reports/model';
-import { bucket } from '../server/reports/storage';
+import { bucket, readBlob, storeBlobs } from '../server/reports/storage';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, type Fixture } from './helpers/foundation';
@@ -281,5 +281,34 @@ describe('failure', () => {
     const again = await enqueue({ type: 'close-quarter', key: `close:${bank.body.id}:${CLOSE_Q}`, payload: { bankId: bank.body.id, quarter: CLOSE_Q, reportId: '0123456789abcdef01234567' } });
     expect(again.created).toBe(true);
     await Job.deleteOne({ _id: again.job._id });
+  });
+});
+
+describe('storage', () => {
+  test('files stored in batches read back byte for byte through GridFS, across chunk boundaries', async () => {
+    const big = Buffer.alloc(600 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) % 251;
+    const items = [Buffer.from('%PDF-small'), big, Buffer.from('%PDF-中文')].map((buf, i) => ({ buf, filename: `批量-${i}.pdf`, metadata: { reportId: 'batch-test', scope: `branch:B${i}`, contentType: 'application/pdf' } }));
+    const stored = await storeBlobs(items);
+    expect(stored.map((s) => s.chunks)).toEqual([1, 3, 1]);
+    for (const [i, s] of stored.entries()) {
+      expect((await readBlob(s.fileId)).equals(items[i].buf)).toBe(true);
+      expect(s.size).toBe(items[i].buf.length);
+    }
+    const listed = await bucket().find({ 'metadata.reportId': 'batch-test' }).toArray();
+    expect(listed.map((f) => [f.filename, f.length]).sort()).toEqual(items.map((it) => [it.filename, it.buf.length]).sort());
+  });
+});
+
+describe('long steps', () => {
+  test('the lease is renewed while a step runs, and a lost lease fails the step', async () => {
+    const { keepingLease } = await import('../server/reports/close');
+    let beats = 0;
+    const ctx = { job: {} as never, progress: async () => { beats += 1; } };
+    const slow = () => new Promise<string>((r) => setTimeout(() => r('done'), 120));
+    expect(await keepingLease(ctx, slow, 20)).toBe('done');
+    expect(beats).toBeGreaterThanOrEqual(3);
+    const lost = { job: {} as never, progress: async () => { throw new Error('lease lost'); } };
+    await expect(keepingLease(lost, slow, 20)).rejects.toThrow('lease lost');
   });
 });

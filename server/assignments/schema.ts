@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fields } from '../core/validation';
 
-const isoWithOffset = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time with offset, e.g. 2026-07-01T09:00:00+08:00' });
+const isoWithOffset = fields.isoTime('must be an ISO-8601 time with offset, e.g. 2026-07-01T09:00:00+08:00');
 
 /** The fields an assignment row shares between the JSON route and the CSV/XLSX import. */
 const assignmentFields = {

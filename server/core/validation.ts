@@ -21,8 +21,26 @@ export function parseQuery<S extends ZodTypeAny>(schema: S, query: unknown): z.o
   return r.data;
 }
 
+const isoDatetime = z.string().datetime({ offset: true });
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+
+/**
+ * An instant as ISO-8601 with an offset. zod's datetime check alone passes offsets such as +99:99
+ * that no Date can hold (they reached the services as Invalid Date), and years outside 2000–2099
+ * are nonsense here that would also break the four-digit year of a quarter (YYYY-Qn).
+ */
+function isoTime(message: string) {
+  return z.string().datetime({ offset: true, message }).refine((s) => {
+    if (!isoDatetime.safeParse(s).success) return true; // already reported above
+    const t = Date.parse(s);
+    return Number.isFinite(t) && t >= EARLIEST && t < LATEST;
+  }, 'must be a real time between the years 2000 and 2099 (offset at most ±23:59)');
+}
+
 /** Shared field rules, so that one rule lives in one place. */
 export const fields = {
+  isoTime,
   objectId: z.string().regex(/^[a-f0-9]{24}$/i, 'must be a 24-character hex id'),
   code: z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only'),
   name: z.string().trim().min(1).max(200),

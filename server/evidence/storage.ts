@@ -30,12 +30,15 @@ export interface StoredFile extends DetectedType {
   sha256: string;
 }
 
-/** Keeps the last path segment only, drops control and reserved characters and leading dots. */
+/**
+ * Keeps the last path segment only, drops control and reserved characters and leading dots, and the
+ * bidirectional controls with which "photo\u202Egnp.exe" shows as "photoexe.png" in a download dialog.
+ */
 export function safeFilename(name: string | undefined, ext: string): string {
   const last = (name ?? '').split(/[\\/]/).pop() ?? '';
   const clean = last
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '')
+    .replace(/[\u0000-\u001f\u007f"<>:|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/^[.\s]+/, '')
     .trim();
   const short = Array.from(clean).slice(0, 150).join('');

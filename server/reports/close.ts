@@ -9,7 +9,7 @@ import { queueDeliveries } from '../mail/service';
 import { fileName } from './files';
 import { Report, ReportFile, type FileKind } from './model';
 import { buildSnapshot, forEachBranchDetail, loadCatalogue } from './snapshot';
-import { bucket, readBlob, removeOrphans, storeBlob } from './storage';
+import { bucket, ensureBucketIndexes, readBlob, removeOrphans, storeBlob, storeBlobs } from './storage';
 
 /**
  * The close of a bank's quarter as a resumable job: (1) snapshot the numbers once, (2) render and
@@ -61,7 +61,7 @@ async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<ReportSna
   await ctx.progress('snapshot', 0, 1);
   const p = ctx.job.payload as ClosePayload;
   const generatedAt = new Date();
-  const snapshot = await buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt });
+  const snapshot = await keepingLease(ctx, () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }));
   await ctx.progress('snapshot', 1, 1);
   const blob = await storeBlob(Buffer.from(JSON.stringify(snapshot)), `snapshot-${p.reportId}.json`, { reportId: p.reportId, scope: 'snapshot', contentType: 'application/json' });
   const f = snapshot.bankFigures;
@@ -75,6 +75,26 @@ async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<ReportSna
   const again = await loadReport(p.reportId);
   if (!again?.snapshot) throw new Error('the report snapshot disappeared');
   return JSON.parse((await readBlob(again.snapshot.fileId)).toString('utf8')) as ReportSnapshot;
+}
+
+/**
+ * Renews the lease while a long step without progress of its own runs (a large bank's snapshot takes
+ * minutes); a lost lease or a stopping worker ends the step at its end.
+ */
+export async function keepingLease<T>(ctx: JobContext, step: () => Promise<T>, everyMs = 15_000): Promise<T> {
+  let failure: unknown;
+  const timer = setInterval(() => {
+    ctx.progress('snapshot', 0, 1).catch((e: unknown) => {
+      failure ??= e;
+    });
+  }, everyMs);
+  try {
+    const result = await step();
+    if (failure) throw failure;
+    return result;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 interface Target {
@@ -98,12 +118,26 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot):
 
   const total = 1 + s.regions.length + s.branches.length;
   let count = done.size;
-  // The database stores one file while the next one renders (FerretDB runs in its own process).
+  await ensureBucketIndexes();
+  // Files are stored in batches, and a batch is written while the next files render (FerretDB runs
+  // in its own process, so the two overlap on a two-core machine).
   const storing = pipeline();
-  const put = async (t: Target, pdf: Buffer) => {
-    await storing.add(() => storeFile(report, s, t, pdf).then(() => {
-      count += 1;
+  let batch: { t: Target; pdf: Buffer }[] = [];
+  let batchBytes = 0;
+  // Small closes store file by file; large ones in batches of up to STORE_BATCH (about 5% of the work at most).
+  const batchSize = Math.min(STORE_BATCH, Math.max(1, Math.floor(total / 20)));
+  const write = async () => {
+    const items = batch;
+    batch = [];
+    batchBytes = 0;
+    if (items.length) await storing.add(() => storeFiles(report, s, items).then(() => {
+      count += items.length;
     }));
+  };
+  const put = async (t: Target, pdf: Buffer) => {
+    batch.push({ t, pdf });
+    batchBytes += pdf.length;
+    if (batch.length >= batchSize || batchBytes >= 4 * 1024 * 1024) await write();
     await ctx.progress('render', count, total);
   };
   await ctx.progress('render', count, total);
@@ -120,9 +154,13 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot):
     const pdf = await renderBranchReport({ ...s, branchDetails: [d] }, d.code);
     await put({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, pdf);
   });
+  await write();
   await storing.flush();
   await ctx.progress('render', count, total);
 }
+
+/** Most files stored per batch: few enough that an interrupted close loses little work. */
+const STORE_BATCH = 25;
 
 /** At most one store in flight; a failed store fails the next `add` or the final `flush`. */
 function pipeline(): { add(task: () => Promise<void>): Promise<void>; flush(): Promise<void> } {
@@ -137,14 +175,19 @@ function pipeline(): { add(task: () => Promise<void>): Promise<void>; flush(): P
   };
 }
 
-async function storeFile(report: ReportDoc, s: ReportSnapshot, t: Target, pdf: Buffer): Promise<void> {
+/** Stores the PDFs, then records them; a file another run recorded first is dropped again. */
+async function storeFiles(report: ReportDoc, s: ReportSnapshot, items: { t: Target; pdf: Buffer }[]): Promise<void> {
   const reportId = String(report._id);
-  const blob = await storeBlob(pdf, fileName(s.bank, { quarter: s.quarter, version: s.version }, t).utf8, { reportId, scope: t.scope, contentType: 'application/pdf' });
+  const blobs = await storeBlobs(items.map(({ t, pdf }) => ({
+    buf: pdf, filename: fileName(s.bank, { quarter: s.quarter, version: s.version }, t).utf8, metadata: { reportId, scope: t.scope, contentType: 'application/pdf' },
+  })));
+  const records = items.map(({ t }, i) => ({ reportId: report._id, bankId: report.bankId, scope: t.scope, kind: t.kind, region: t.region, branchCode: t.branchCode, name: t.name, ...blobs[i] }));
   try {
-    await ReportFile.create({ reportId: report._id, bankId: report.bankId, scope: t.scope, kind: t.kind, region: t.region, branchCode: t.branchCode, name: t.name, ...blob });
+    await ReportFile.insertMany(records, { ordered: false });
   } catch (e) {
-    await bucket().delete(blob.fileId).catch(() => undefined);
-    if ((e as { code?: number }).code !== 11000) throw e;
+    const writeErrors = (e as { writeErrors?: { err?: { code?: number; index?: number }; code?: number; index?: number }[] }).writeErrors;
+    if (!writeErrors || writeErrors.some((w) => (w.err?.code ?? w.code) !== 11000)) throw e;
+    for (const w of writeErrors) await bucket().delete(blobs[w.err?.index ?? w.index ?? -1].fileId).catch(() => undefined);
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fields } from '../core/validation';
 import { VISIT_STATUSES } from './model';
 
-const isoWithOffset = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time with offset, e.g. 2026-07-01T10:30:00+08:00' });
+const isoWithOffset = fields.isoTime('must be an ISO-8601 time with offset, e.g. 2026-07-01T10:30:00+08:00');
 
 /** Shape only; whether a value fits its item (known key, yes/no vs 1..5, N/A allowed) is scoring's answerErrors. */
 const answer = z

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { freePort, startEmbeddedDb, type EmbeddedDb } from '../../server/core/ferretdb';
 
 /**
@@ -40,8 +42,10 @@ export interface FaultDb {
   dispose(): Promise<void>;
 }
 
-export async function startFaultDb(): Promise<FaultDb> {
+/** `copyFrom`: a data folder saved from a stopped FerretDB (e.g. a seeded database), started as a copy. */
+export async function startFaultDb(opts: { copyFrom?: string } = {}): Promise<FaultDb> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-faults-db-'));
+  if (opts.copyFrom) fs.cpSync(opts.copyFrom, dataDir, { recursive: true });
   const port = await freePort();
   const binary = process.env.TEST_FERRETDB_BIN ?? process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
   const launch = () => startEmbeddedDb({ binary, dataDir, port, dbName: 'faults' });
@@ -350,4 +354,118 @@ export function report(name: string, figures: Record<string, unknown>): void {
   const text = JSON.stringify({ case: name, at: new Date().toISOString(), ...figures });
   fs.writeFileSync(path.join(dir, `${name}.json`), `${text}\n`);
   if (process.env.FAULTS_VERBOSE) process.stderr.write(`[faults] ${text}\n`);
+}
+
+// ---------------------------------------------------------------- background workers as processes
+
+export interface WorkerProcess {
+  pid: number;
+  child: ChildProcess;
+  output(): string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+/** test/helpers/faults-worker.ts in its own process; resolves once its loops run. */
+export async function spawnWorker(env: Record<string, string>, options: Record<string, unknown>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'faults-worker.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'test', LOG_LEVEL: 'warn',
+      SESSION_SECRET: 'faults-session-secret-that-is-long-enough-0', PASSWORD_HASH_LOG_N: '12',
+      FAULT_WORKER_OPTIONS: JSON.stringify(options), ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let ready = false;
+  const keep = (b: Buffer) => {
+    const text = b.toString();
+    if (text.includes('READY')) ready = true;
+    lines.push(...text.split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const w: WorkerProcess = {
+    pid: child.pid as number,
+    child,
+    output: () => lines.join('\n'),
+    async kill(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+    signal: (signal) => child.kill(signal),
+  };
+  await until('the worker to start', () => {
+    if (child.exitCode !== null) throw new Error(`the worker exited during start-up:\n${w.output()}`);
+    return ready;
+  }, 45_000);
+  return w;
+}
+
+// ---------------------------------------------------------------- a real SMTP server that can misbehave
+
+export interface Received { to: string[]; messageId: string; mail: ParsedMail }
+
+/** What the server does with a complete message: accept it (250), refuse it for now (451), or never answer. */
+export type Verdict = 'accept' | 'reject' | 'hold';
+
+export interface TestSmtp {
+  port: number;
+  /** Accepted messages only. */
+  received: Received[];
+  listening(): boolean;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * smtp-server on loopback. `decide` is asked for every message once its data is complete, before the
+ * server answers; a message counts as received only when it was accepted.
+ */
+export async function testSmtp(decide: (mail: ParsedMail, to: string[]) => Promise<Verdict> | Verdict): Promise<TestSmtp> {
+  const port = await freePort();
+  const received: Received[] = [];
+  let server: SMTPServer | undefined;
+  const make = () => new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: true,
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        simpleParser(Buffer.concat(chunks))
+          .then(async (mail) => {
+            const verdict = await decide(mail, to);
+            if (verdict === 'hold') return;
+            if (verdict === 'reject') return callback(Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 }));
+            received.push({ to, messageId: mail.messageId ?? '', mail });
+            callback();
+          })
+          .catch((e: Error) => callback(e));
+      });
+    },
+  });
+  return {
+    port,
+    received,
+    listening: () => Boolean(server),
+    listen: () => new Promise<void>((resolve, reject) => {
+      server = make();
+      server.on('error', () => undefined); // a client killed mid-session is expected here
+      server.server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    }),
+    close: () => new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      const s = server;
+      server = undefined;
+      s.close(() => resolve());
+    }),
+  };
 }

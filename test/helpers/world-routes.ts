@@ -5,7 +5,7 @@ import { registerApi } from '../../server/routes';
 import { ADMIN, bearer, tokenFor } from './app';
 import { SECTIONS } from './visits';
 import {
-  PASSWORD, place, PLACES, PNG, PRINCIPALS, seesBank, seesBranch, seesVisit,
+  PASSWORD, place, PLACES, PRINCIPALS, uniquePng, seesBank, seesBranch, seesVisit,
   type Place, type PlaceKey, type Who, type World,
 } from './world';
 
@@ -59,7 +59,7 @@ const uniq = (prefix: string) => `${prefix}${Date.now().toString(36).slice(-4)}$
 const T2: Target[] = ['own', 'other'];
 const T3: Target[] = ['own', 'other', 'out'];
 const csv = (lines: string[]) => ({ content: Buffer.from(`\ufeff${lines.join('\r\n')}\r\n`, 'utf8'), filename: 'import.csv' });
-const png = (name = 'evidence.png') => ({ content: PNG, filename: name });
+const png = (name = 'evidence.png') => ({ content: uniquePng(), filename: name });
 
 /** The owning auditor of a place's assignments and visits. */
 const owns = (who: Who, p: Place) => who.role !== 'auditor' || who.key === p.owner;

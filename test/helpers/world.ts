@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../server/core/access';
@@ -111,6 +112,9 @@ export const PNG = Buffer.concat([
   Buffer.alloc(64, 0),
 ]);
 
+/** A PNG with unique trailing bytes: identical files on two visits would flag both (and race their other changes). */
+export const uniquePng = (): Buffer => Buffer.concat([PNG, crypto.randomBytes(16)]);
+
 const ITEM_KEYS = SECTIONS.flatMap((s) => s.items.map((i) => i.key));
 
 async function expect2xx(res: request.Response, what: string): Promise<Record<string, any>> {
@@ -191,7 +195,7 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
     const owner = call(ownerOf(k).token);
     const v = await owner.post('/visits', { assignmentId, visitedAt, durationMinutes: 25, answers: ANSWERS, staff: [{ employeeId: at(k).staff }], summary: '世界' });
     const ref: VisitRef = { id: v.id, assignmentId };
-    if (attach) ref.attachmentId = (await owner.upload(`/visits/${v.id}/attachments`, PNG, `photo-${k}.png`)).id;
+    if (attach) ref.attachmentId = (await owner.upload(`/visits/${v.id}/attachments`, uniquePng(), `photo-${k}.png`)).id;
     return ref;
   };
   const submit = async (k: PlaceKey, ref: VisitRef): Promise<VisitRef> => {
@@ -233,7 +237,7 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
   const plan = {} as Record<PlaceKey, string>;
   await Promise.all(keys.map(async (k) => {
     const id = await newDispute(k);
-    const file = await call(managerOf(k).token).upload(`/disputes/${id}/attachments`, PNG, `dispute-${k}.png`);
+    const file = await call(managerOf(k).token).upload(`/disputes/${id}/attachments`, uniquePng(), `dispute-${k}.png`);
     dispute[k] = { id, visitId: approved[k].id, attachmentId: file.id };
     const p = at(k);
     plan[k] = (await call(managerOf(k).token).post('/action-plans', {
@@ -277,7 +281,7 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
     submitted: async (k) => submit(k, await newDraft(k)),
     attachment: async (k) => {
       const visitId = draft[k].id;
-      const a = await call(ownerOf(k).token).upload(`/visits/${visitId}/attachments`, PNG, 'fresh.png');
+      const a = await call(ownerOf(k).token).upload(`/visits/${visitId}/attachments`, uniquePng(), 'fresh.png');
       return { visitId, attachmentId: a.id };
     },
     dispute: newDispute,
