@@ -25,7 +25,7 @@ const ROOT = path.resolve(__dirname, '..');
 const num = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const SECONDS = Math.min(1800, Math.max(10, num('LOAD_SECONDS', 180)));
 const AUDITORS = num('LOAD_AUDITORS', 8);
-const MANAGERS = num('LOAD_MANAGERS', 6);
+const MANAGERS = num('LOAD_MANAGERS', 4);
 const REVIEWERS = num('LOAD_REVIEWERS', 2);
 /** Requests per second per auditor connection (a phone does not submit back to back); 0: unthrottled. */
 const AUDITOR_RATE = num('LOAD_AUDITOR_RATE', 2);
@@ -188,6 +188,10 @@ function runGroup(name: string, url: string, connections: number, requests: auto
   const instance = autocannon({ url, connections, duration: SECONDS, timeout: 30, requests, ...extra }, (err) => {
     if (err) log(`${name}: autocannon failed: ${String(err)}`);
   });
+  if (process.env.LOAD_DEBUG) {
+    instance.on('reqError', (e) => log(`${name}: request error ${String(e)}`));
+    instance.on('response', (_c, status) => log(`${name}: ${status}`));
+  }
   return { name, connections, instance };
 }
 
@@ -199,13 +203,54 @@ const json = (body: string): unknown => {
   }
 };
 
+interface Sample { t: number; app?: number; db?: number; appCpu?: number; dbCpu?: number; load: number }
+
+function procStatus(pid: number | undefined): { rssKb?: number; cpuTicks?: number } {
+  if (!pid) return {};
+  try {
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    // utime and stime, fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command name).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { rssKb: rss, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return {};
+  }
+}
+
+/** RSS, CPU share of the last interval (100 % = one core) and the machine's load average, every SAMPLE_MS. */
+function startSampler(appPid: number, dbPid: number | undefined): { samples: Sample[]; stop(): void; t0: number } {
+  const TICKS = 100; // USER_HZ on Linux
+  const samples: Sample[] = [];
+  const t0 = Date.now();
+  let last = { t: t0, app: procStatus(appPid).cpuTicks ?? 0, db: procStatus(dbPid).cpuTicks ?? 0 };
+  const take = () => {
+    const now = Date.now();
+    const a = procStatus(appPid);
+    const d = procStatus(dbPid);
+    const dt = (now - last.t) / 1000 || 1;
+    samples.push({
+      t: (now - t0) / 1000, app: a.rssKb, db: d.rssKb, load: os.loadavg()[0],
+      appCpu: a.cpuTicks !== undefined ? ((a.cpuTicks - last.app) / TICKS / dt) * 100 : undefined,
+      dbCpu: d.cpuTicks !== undefined ? ((d.cpuTicks - last.db) / TICKS / dt) * 100 : undefined,
+    });
+    last = { t: now, app: a.cpuTicks ?? last.app, db: d.cpuTicks ?? last.db };
+  };
+  const timer = setInterval(take, SAMPLE_MS);
+  samples.push({ t: 0, app: procStatus(appPid).rssKb, db: procStatus(dbPid).rssKb, load: os.loadavg()[0] });
+  return { samples, t0, stop: () => {
+    clearInterval(timer);
+    take();
+  } };
+}
+
 async function main(): Promise<void> {
   const { startFaultDb, spawnApp, tokenOf, call, FAULT_ADMIN } = await import('../test/helpers/faults');
   const load = os.loadavg()[0];
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
   log(`${machine}; load average ${load.toFixed(2)}; ${SECONDS} s; auditors ${AUDITORS} (${AUDITOR_RATE || '∞'} req/s each), managers ${MANAGERS}, reviewers ${REVIEWERS} connections`);
 
-  const needed = Math.ceil(SECONDS * AUDITORS * Math.max(AUDITOR_RATE, 10) / 2 * 1.2);
+  // Enough open assignments for every visit the auditors can start (rounded, so that runs share a seeded copy).
+  const needed = Math.max(2000, Math.ceil((SECONDS * AUDITORS * (AUDITOR_RATE || 10) / 2) * 1.2 / 1000) * 1000);
   const cache = seedCache(needed);
   const cached = process.env.LOAD_RESEED !== '1' && fs.existsSync(path.join(cache, 'world.json'));
   const db = await startFaultDb(cached ? { copyFrom: path.join(cache, 'data') } : {});
@@ -239,12 +284,59 @@ async function main(): Promise<void> {
     const managerEmails = ['manager@jiangnan.demo', 'east@jiangnan.demo', 'branch@jiangnan.demo'];
     const managerTokens = await Promise.all(managerEmails.map((e) => tokenOf(base, e, PASSWORD)));
     const managerCookies = await Promise.all(managerEmails.map((e) => webSession(base, e, PASSWORD)));
+    // Each manager downloads a file of their own cut of the report (the branch manager has no bank file).
+    const managerFiles = await Promise.all(managerTokens.map(async (tok) => {
+      const r = await call(base, 'GET', `/api/v1/reports/${reportId}`, { headers: { Authorization: `Bearer ${tok}` } });
+      const files = 'body' in r ? ((r.body as { files?: { url: string; scope: string }[] }).files ?? []) : [];
+      const pick = files.find((f) => f.scope === 'bank') ?? files.find((f) => f.scope.startsWith('region:')) ?? files[0];
+      if (!pick) throw new Error('a manager sees no report file');
+      return pick.url;
+    }));
     const reviewerToken = await tokenOf(base, 'reviewer@demo.local', PASSWORD);
     const levels = ['bank', 'region', 'branch'];
-
-    // Auditors: start a visit on the next open assignment, then submit it.
     let nextAssignment = 0;
     let exhausted = 0;
+
+    // ---- each request kind alone first, one at a time: what the machine gives without contention
+    const solo = new Map<string, number>();
+    const alone = async (kind: string, times: number, run: (i: number) => Promise<{ status: number; ms: number }>) => {
+      const ms: number[] = [];
+      for (let i = 0; i < times; i++) {
+        const r = await run(i);
+        if (r.status < 200 || r.status >= 300) throw new Error(`${kind} alone: ${r.status}`);
+        ms.push(r.ms);
+      }
+      solo.set(kind, pct([...ms].sort((a, b) => a - b), 50));
+    };
+    const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+    const visitBody = (assignmentId: string) => ({
+      assignmentId, visitedAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 35,
+      staff: [{ description: '大堂经理，女，约30岁' }], answers: world.answers, summary: '服务基本规范，费用说明有欠缺。',
+    });
+    const soloVisits: string[] = [];
+    await alone('auditor: POST /visits', 3, async () => {
+      const a = world.pool[nextAssignment++];
+      const r = await call(base, 'POST', '/api/v1/visits', { body: visitBody(a.assignmentId), headers: { ...bearer(auditorTokens[a.user]), 'Idempotency-Key': `solo-${a.assignmentId}` } });
+      if ('body' in r) soloVisits.push(`${a.user}:${(r.body as { id: string }).id}`);
+      return r;
+    });
+    await alone('auditor: POST /visits/:id/submit', 3, (i) => {
+      const [user, id] = soloVisits[i].split(':');
+      return call(base, 'POST', `/api/v1/visits/${id}/submit`, { headers: bearer(auditorTokens[Number(user)]) });
+    });
+    await alone('manager: GET /api/v1/results', 3, (i) => call(base, 'GET', `/api/v1/results?bankId=${world.jiangnanId}&quarter=${world.quarter}&level=${levels[i]}`, { headers: bearer(managerTokens[i]), timeoutMs: 120_000 }));
+    await alone('manager: GET /results (page)', 3, (i) => call(base, 'GET', `/results?bankId=${world.jiangnanId}&quarter=${world.quarter}`, { headers: { Cookie: managerCookies[i] }, timeoutMs: 120_000 }));
+    await alone('manager: GET report PDF', 3, (i) => call(base, 'GET', managerFiles[i], { headers: bearer(managerTokens[i]) }));
+    let queued: string[] = [];
+    await alone('reviewer: GET /review/queue', 3, async () => {
+      const r = await call(base, 'GET', '/api/v1/review/queue', { headers: bearer(reviewerToken), timeoutMs: 120_000 });
+      queued = 'body' in r ? (r.body as { id: string }[]).map((x) => x.id) : [];
+      return r;
+    });
+    await alone('reviewer: POST /visits/:id/review', 3, (i) => call(base, 'POST', `/api/v1/visits/${queued[i]}/review`, { body: { decision: 'approve' }, headers: bearer(reviewerToken) }));
+    log(`alone (p50 ms): ${[...solo].map(([k, v]) => `${k} ${ms(v)}`).join('; ')}`);
+
+    // Auditors: start a visit on the next open assignment, then submit it.
     const auditorRequests: autocannon.Request[] = [
       {
         method: 'POST', path: '/api/v1/visits',
@@ -261,10 +353,7 @@ async function main(): Promise<void> {
           return {
             ...req,
             headers: { ...req.headers, 'content-type': 'application/json', authorization: ctx.auth, 'idempotency-key': `load-${a.assignmentId}` },
-            body: JSON.stringify({
-              assignmentId: a.assignmentId, visitedAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 35,
-              staff: [{ description: '大堂经理，女，约30岁' }], answers: world.answers, summary: '服务基本规范，费用说明有欠缺。',
-            }),
+            body: JSON.stringify(visitBody(a.assignmentId)),
           };
         },
         onResponse: (status, body, context) => {
@@ -309,13 +398,11 @@ async function main(): Promise<void> {
         onResponse: (status, _body, context) => record(context as Ctx, status),
       },
       {
-        method: 'GET', path: `/api/v1/reports/${reportId}/files/bank`,
+        method: 'GET', path: '/api/v1/reports/x/files/bank',
         setupRequest: (req, context) => {
           const ctx = context as Ctx;
-          // The branch manager may only have the branch file; the others take the bank report.
-          const scope = ctx.who === 2 ? 'branch:JN-E01' : 'bank';
           start(ctx, 'manager: GET report PDF');
-          return { ...req, path: `/api/v1/reports/${reportId}/files/${encodeURIComponent(scope)}`, headers: { ...req.headers, authorization: `Bearer ${managerTokens[ctx.who as number]}` } };
+          return { ...req, path: managerFiles[ctx.who as number], headers: { ...req.headers, authorization: `Bearer ${managerTokens[ctx.who as number]}` } };
         },
         onResponse: (status, _body, context) => record(context as Ctx, status),
       },
@@ -352,40 +439,26 @@ async function main(): Promise<void> {
       approve(0), approve(1), approve(2),
     ];
 
-    // Memory of the app (and of FerretDB) while it runs.
-    const samples: { t: number; app?: number; db?: number }[] = [];
-    const dbPid = db.pid();
-    const rssOf = (pid?: number) => {
-      if (!pid) return undefined;
-      try {
-        return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-      } catch {
-        return undefined;
-      }
-    };
-    const runStart = Date.now();
-    const sampler = setInterval(() => samples.push({ t: (Date.now() - runStart) / 1000, app: app?.rssKb(), db: rssOf(dbPid) }), SAMPLE_MS);
-    samples.push({ t: 0, app: app.rssKb(), db: rssOf(dbPid) });
+    const sampler = startSampler(app.pid, db.pid());
     measuring = true;
     log(`running the mix for ${SECONDS} s on ${base}`);
     const groups = [
-      runGroup('auditors', base, AUDITORS, auditorRequests, AUDITOR_RATE ? { connectionRate: AUDITOR_RATE } : {}),
-      runGroup('managers', base, MANAGERS, managerRequests),
-      runGroup('reviewers', base, REVIEWERS, reviewerRequests),
-    ].filter((g) => g.connections > 0);
+      AUDITORS > 0 && runGroup('auditors', base, AUDITORS, auditorRequests, AUDITOR_RATE ? { connectionRate: AUDITOR_RATE } : {}),
+      MANAGERS > 0 && runGroup('managers', base, MANAGERS, managerRequests),
+      REVIEWERS > 0 && runGroup('reviewers', base, REVIEWERS, reviewerRequests),
+    ].filter((g): g is Group => Boolean(g));
     await Promise.all(groups.map((g) => new Promise<void>((resolve) => g.instance.on('done', (r: autocannon.Result) => {
       g.result = r;
       resolve();
     }))));
     measuring = false;
-    clearInterval(sampler);
-    samples.push({ t: (Date.now() - runStart) / 1000, app: app.rssKb(), db: rssOf(dbPid) });
-    const elapsed = (Date.now() - runStart) / 1000;
+    sampler.stop();
+    const elapsed = (Date.now() - sampler.t0) / 1000;
     const after = await counts(call, base, adminToken, reviewerToken);
     const healthy = await call(base, 'GET', '/healthz');
     log(`done: ${after}; /healthz ${healthy.status}; assignments left ${world.pool.length - nextAssignment}${exhausted ? ` (ran out ${exhausted} times)` : ''}`);
 
-    const text = render({ machine, load, elapsed, groups, samples, after, world, exhausted });
+    const text = render({ machine, load, elapsed, groups, samples: sampler.samples, after, world, exhausted, solo });
     process.stdout.write(`\n${text}\n`);
     if (WRITE_FILE) {
       writeSection(text);
@@ -397,12 +470,12 @@ async function main(): Promise<void> {
   }
 }
 
-/** Where a seeded database is kept: one per seed source, model definitions, quarter and size. */
+/** Where a seeded database is kept: one per seed source, model definitions, quarter and size (LOAD_RESEED=1 after a service change that alters seeded data). */
 function seedCache(assignments: number): string {
   const h = crypto.createHash('sha1');
   const files = (dir: string): string[] => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })
     .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-  for (const f of [...files('seed'), ...files('server').filter((x) => /model\.ts$|service\.ts$/.test(x))].sort()) h.update(f).update(fs.readFileSync(path.join(ROOT, f)));
+  for (const f of [...files('seed'), ...files('server').filter((x) => /model\.ts$/.test(x))].sort()) h.update(f).update(fs.readFileSync(path.join(ROOT, f)));
   h.update(`${quarterLabel(new Date())}|${assignments}|${LOAD_USERS}`);
   return path.join(os.tmpdir(), `msa-load-seed-${h.digest('hex').slice(0, 12)}`);
 }
@@ -417,62 +490,71 @@ async function counts(call: Call, base: string, adminToken: string, reviewerToke
 
 // ---------------------------------------------------------------- the write-up
 
-const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
+function ms(v: number): string {
+  return Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–';
+}
 const mib = (kb?: number) => (kb === undefined || !Number.isFinite(kb) ? '–' : (kb / 1024).toFixed(0));
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
 
-function render(r: { machine: string; load: number; elapsed: number; groups: Group[]; samples: { t: number; app?: number; db?: number }[]; after: string; world: LoadWorld; exhausted: number }): string {
+interface RenderInput {
+  machine: string; load: number; elapsed: number; groups: Group[]; samples: Sample[]; after: string; world: LoadWorld; exhausted: number; solo: Map<string, number>;
+}
+
+function render(r: RenderInput): string {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const rows = [...kinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, k]) => {
     const sorted = [...k.times].sort((a, b) => a - b);
     const non2xx = [...k.statuses.entries()].filter(([s]) => s < 200 || s >= 300).map(([s, c]) => `${s}: ${c}`).join(', ') || '–';
-    return `| ${name} | ${k.times.length} | ${(k.times.length / r.elapsed).toFixed(1)} | ${ms(pct(sorted, 50))} | ${ms(pct(sorted, 95))} | ${ms(pct(sorted, 99))} | ${non2xx} |`;
+    return `| ${name} | ${k.times.length} | ${(k.times.length / r.elapsed).toFixed(2)} | ${ms(r.solo.get(name) ?? NaN)} | ${ms(pct(sorted, 50))} | ${ms(pct(sorted, 95))} | ${ms(pct(sorted, 99))} | ${non2xx} |`;
   });
-  const all = [...kinds.values()].flatMap((k) => k.times).sort((a, b) => a - b);
-  const total = all.length;
+  const total = [...kinds.values()].reduce((s, k) => s + k.times.length, 0);
   const non2xxAll = [...kinds.values()].reduce((s, k) => s + [...k.statuses.entries()].filter(([st]) => st < 200 || st >= 300).reduce((x, [, c]) => x + c, 0), 0);
   const groupRows = r.groups.map((g) => {
     const res = g.result as autocannon.Result;
-    return `| ${g.name} | ${g.connections} | ${res.requests.total} | ${res.requests.average.toFixed(1)} | ${res.latency.p50} | ${res.latency.p99} | ${res.non2xx} | ${res.errors} | ${res.timeouts} |`;
+    return `| ${g.name} | ${g.connections} | ${res.requests.total} | ${res.requests.average.toFixed(2)} | ${res.latency.p50} | ${res.latency.p99} | ${res.non2xx} | ${res.errors} | ${res.timeouts} |`;
   });
-  const thirds = [0, 1, 2].map((i) => r.samples.filter((s) => s.t >= (i * r.elapsed) / 3 && s.t <= ((i + 1) * r.elapsed) / 3));
-  const stat = (list: { app?: number; db?: number }[], key: 'app' | 'db') => {
-    const v = list.map((s) => s[key]).filter((x): x is number => typeof x === 'number');
-    return { mean: v.reduce((a, b) => a + b, 0) / (v.length || 1), max: Math.max(...v) };
-  };
+  const thirds = [0, 1, 2].map((i) => r.samples.filter((s) => s.t > 0 && s.t >= (i * r.elapsed) / 3 && s.t <= ((i + 1) * r.elapsed) / 3));
   const memRows = (['app', 'db'] as const).map((key) => {
-    const [a, b, c] = thirds.map((t) => stat(t, key));
+    const [a, b, c] = thirds.map((t) => {
+      const v = t.map((s) => s[key]).filter((x): x is number => typeof x === 'number');
+      return { mean: mean(v), max: Math.max(...v) };
+    });
     const growth = ((c.mean - a.mean) / a.mean) * 100;
-    return `| ${key === 'app' ? 'app (node)' : 'FerretDB'} | ${mib(r.samples[0]?.[key])} | ${mib(a.mean)} / ${mib(a.max)} | ${mib(b.mean)} / ${mib(b.max)} | ${mib(c.mean)} / ${mib(c.max)} | ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % |`;
+    return `| ${key === 'app' ? 'app (node)' : 'FerretDB'} | ${mib(r.samples[0]?.[key])} | ${mib(a.mean)} / ${mib(a.max)} | ${mib(b.mean)} / ${mib(b.max)} | ${mib(c.mean)} / ${mib(c.max)} | ${mib(r.samples[r.samples.length - 1]?.[key])} | ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % |`;
   });
+  const busy = r.samples.filter((s) => s.appCpu !== undefined);
+  const cpu = `app ${mean(busy.map((s) => s.appCpu as number)).toFixed(0)} %, FerretDB ${mean(busy.map((s) => s.dbCpu ?? 0)).toFixed(0)} % of one core on average; machine load average ${mean(r.samples.map((s) => s.load)).toFixed(1)} on ${os.cpus().length} cores`;
   const trace = r.samples.filter((_, i) => i % Math.max(1, Math.round(r.samples.length / 12)) === 0 || i === r.samples.length - 1)
     .map((s) => `${s.t.toFixed(0)} s: ${mib(s.app)}`).join(' · ');
   return [
-    `Measured ${date} UTC on ${r.machine}; load average ${r.load.toFixed(2)} at the start (the machine is shared with other work, so`,
-    'absolute figures are pessimistic). Loopback only; the app as `node …/server/main.js` in its own process with NODE_ENV=production',
-    `and its background workers, on a fresh embedded FerretDB 1.24 (SQLite) loaded with the demo seed (${r.world.visitsBefore} visits, two banks, 46`,
-    `branches) plus ${r.world.pool.length} open assignments for ${LOAD_USERS} auditor accounts, and JNCB ${r.world.prevQuarter} closed beforehand so that there are report PDFs.`,
+    `Measured ${date} UTC on ${r.machine}; load average ${r.load.toFixed(2)} at the start — the machine is shared with other work,`,
+    'so the figures are pessimistic; the "alone" column (each request on its own, just before the mix) shows what the machine gave',
+    'without contention. Loopback only; the app as `…/server/main.js` in its own process with NODE_ENV=production and its background',
+    `workers, on a fresh embedded FerretDB 1.24 (SQLite) loaded with the demo seed (${r.world.visitsBefore} visits, two banks, 46 branches)`,
+    `plus ${r.world.pool.length} open assignments for ${LOAD_USERS} auditor accounts; JNCB ${r.world.prevQuarter} was closed beforehand for the report PDFs.`,
     '',
-    `Mix, all at once for ${r.elapsed.toFixed(0)} s (\`npm run bench:load\`, \`LOAD_SECONDS\`, \`LOAD_AUDITORS\`, \`LOAD_MANAGERS\`, \`LOAD_REVIEWERS\`, \`LOAD_AUDITOR_RATE\`):`,
-    `- auditors: ${AUDITORS} connections, ${AUDITOR_RATE ? `${AUDITOR_RATE} requests/s each` : 'back to back'}: start a visit (full answer set, Idempotency-Key), submit it;`,
-    `- bank managers: ${MANAGERS} connections back to back, as the whole-bank, region and branch manager in turn: \`GET /api/v1/results\` (${r.world.quarter}, bank/region/branch level), the \`/results\` dashboard page (session cookie), a report PDF download;`,
+    `Mix, all at once for ${r.elapsed.toFixed(0)} s (\`npm run bench:load\`; \`LOAD_SECONDS\`, \`LOAD_AUDITORS\`, \`LOAD_MANAGERS\`, \`LOAD_REVIEWERS\`, \`LOAD_AUDITOR_RATE\`):`,
+    `- auditors: ${AUDITORS} connections, ${AUDITOR_RATE ? `at most ${AUDITOR_RATE} requests/s each` : 'back to back'}: start a visit (full answer set, Idempotency-Key), submit it;`,
+    `- bank managers: ${MANAGERS} connections back to back, as the whole-bank, region and branch manager in turn: \`GET /api/v1/results\` (${r.world.quarter}, bank/region/branch level), the \`/results\` dashboard page (session cookie), a PDF of their cut of the report;`,
     `- reviewers: ${REVIEWERS} connections back to back: \`GET /api/v1/review/queue\`, then approve three visits from its oldest twenty.`,
     '',
     `Total: ${total} requests answered, ${(total / r.elapsed).toFixed(1)} requests/s; non-2xx: ${non2xxAll}. End state: ${r.after}.${r.exhausted ? ` The auditors ran out of open assignments ${r.exhausted} times.` : ''}`,
+    `CPU during the mix: ${cpu}.`,
     '',
-    '| request | count | per s | p50 ms | p95 ms | p99 ms | non-2xx by status |',
-    '|---|---|---|---|---|---|---|',
+    '| request | count | per s | alone p50 ms | p50 ms | p95 ms | p99 ms | non-2xx by status |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Per group, as autocannon counts (latency in ms; its percentiles stop at p97.5/p99):',
+    'Per group, as autocannon counts (latency in ms; autocannon reports p97.5/p99, not p95; a timeout is 30 s without an answer):',
     '',
     '| group | connections | requests | req/s | p50 | p99 | non-2xx | errors | timeouts |',
     '|---|---|---|---|---|---|---|---|---|',
     ...groupRows,
     '',
-    `Resident memory (MiB) sampled every ${SAMPLE_MS / 1000} s, mean / max per third of the run:`,
+    `Resident memory (MiB), sampled every ${SAMPLE_MS / 1000} s; mean / max per third of the run:`,
     '',
-    '| process | at start | first third | middle third | last third | last vs first third (mean) |',
-    '|---|---|---|---|---|---|',
+    '| process | at start | first third | middle third | last third | at the end | last vs first third (mean) |',
+    '|---|---|---|---|---|---|---|',
     ...memRows,
     '',
     `App RSS over time (MiB): ${trace}.`,
@@ -482,6 +564,7 @@ function render(r: { machine: string; load: number; elapsed: number; groups: Gro
 /** Replaces only this section; every other section of BENCHMARKS.md is kept as it is. */
 function writeSection(body: string): void {
   const file = path.join(ROOT, 'BENCHMARKS.md');
+  // Re-read right before writing: the other sections belong to other benchmarks.
   const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
   const heading = '## Load';
   const startAt = current.search(/^## Load\s*$/m);

@@ -227,13 +227,13 @@ function section(rows: Record<Mode, Measurement[]>, gen: { seconds: number | nul
   const lines = [
     '## Quarterly results aggregation (`npm run bench:results`, bench/results-bench.ts)',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; embedded FerretDB ${gen.ferret} (SQLite backend), fresh temporary data folder. ` +
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; embedded FerretDB ${gen.ferret} (SQLite backend), ${DATA_DIR ? 'data folder BENCH_DATA_DIR' : 'fresh temporary data folder'}. ` +
       `Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared; absolute times vary with it, compare within a run).`,
     '',
     `Data: one bank, ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions, ${(BRANCHES * STAFF_PER_BRANCH).toLocaleString('en')} staff, ` +
       `${VISITS.toLocaleString('en')} counted (approved/disputed) visits in ${QUARTER} and as many in ${shiftQuarter(QUARTER, -1)}, ` +
       `plus ${Math.round(VISITS * UNCOUNTED_SHARE).toLocaleString('en')} uncounted visits per quarter; 16 answers per visit, comments, staff and history as stored. ` +
-      (gen.seconds === null ? 'Data reused from an earlier generation.' : `Generation (insertMany in batches of ${BATCH}) took ${gen.seconds.toFixed(0)} s.`) +
+      (gen.seconds === null ? 'Data reused from an earlier generation by this script (BENCH_DATA_DIR).' : `Generation (insertMany in batches of ${BATCH}) took ${gen.seconds.toFixed(0)} s.`) +
       (full ? '' : ' **Reduced size**: the full 25,000 / 100,000 was not run for these figures.'),
     '',
     `Medians of ${RUNS} runs; every run is a fresh Node process (peak RSS = that process's maxRSS, Node and Mongoose included), floor and aggregation alternating.`,

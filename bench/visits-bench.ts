@@ -18,6 +18,7 @@ import mongoose, { Types } from 'mongoose';
  *   npm run bench:visits
  *   BENCH_RUNS=5 BENCH_SECONDS=15 BENCH_CLIENTS=50 npm run bench:visits
  *   BENCH_PROFILE=1 npm run bench:visits     # also prints the app's database time per command
+ *   BENCH_ASSIGNMENTS=4 npm run bench:visits  # assignments prepared per client (default 60, i.e. 3,000 in the database)
  */
 const ROOT = path.resolve(__dirname, '..');
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
@@ -333,7 +334,9 @@ async function main(): Promise<void> {
   const port = await freePort();
   const binary = process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
   const db = await startEmbeddedDb({ binary, dataDir, port, dbName: 'bench' });
-  const uri = `mongodb://127.0.0.1:${port}/${PROFILE ? '?monitorCommands=true' : ''}`;
+  // BENCH_POOL caps the driver's connection pool of every process (to try whether fewer concurrent commands help FerretDB).
+  const params = [PROFILE ? 'monitorCommands=true' : '', process.env.BENCH_POOL ? `maxPoolSize=${process.env.BENCH_POOL}` : ''].filter(Boolean);
+  const uri = `mongodb://127.0.0.1:${port}/${params.length ? `?${params.join('&')}` : ''}`;
   const load = os.loadavg()[0];
   log(`FerretDB on ${port} (${dataDir}); ${RUNS} runs × (${WARMUP_S} s warm-up + ${MEASURE_S} s) × 2 targets, ${CLIENTS} clients; load average ${load.toFixed(2)}`);
   const answers = await answerSet();
@@ -410,7 +413,9 @@ function report({ app, floor, soloApp, soloFloor }: Record<'app' | 'floor' | 'so
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n`);
   if (WRITE_FILE) {
-    const notes = process.env.BENCH_NOTES_FILE ? `\n\n${fs.readFileSync(process.env.BENCH_NOTES_FILE, 'utf8').trim()}` : '';
+    // The analysis lives beside the benchmark, so a re-run refreshes the figures and keeps the explanation.
+    const notesFile = path.join(__dirname, 'visits-bench.notes.md');
+    const notes = fs.existsSync(notesFile) ? `\n\n${fs.readFileSync(notesFile, 'utf8').trim()}` : '';
     writeSection(`Command: \`npm run bench:visits\` (bench/visits-bench.ts).\n\n${text}${notes}`);
     log('BENCHMARKS.md: section "Visit submissions" written');
   }

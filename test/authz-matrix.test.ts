@@ -75,7 +75,8 @@ describe.each(routes.map((r) => [routeKey(r), r] as const))('%s', (key, route) =
     const combos: [Who | null, Target][] = [];
     for (const t of spec.targets ?? ['none']) for (const k of [null, ...PRINCIPALS]) combos.push([k ? world.who[k] : null, t as Target]);
     const wrong: string[] = [];
-    await pool(combos, 3, async ([who, t]) => {
+    // Writes one after another: concurrent changes of one record are refused by design (409), not a rule under test.
+    await pool(combos, route.method === 'GET' ? 3 : 1, async ([who, t]) => {
       const expected = expectedStatus(route, spec, who, t);
       const req = await spec.req({ w: world, t, p: placeOf(t), who, succeeds: expected >= 200 && expected < 300 });
       const res = await send(app, route, req, who);

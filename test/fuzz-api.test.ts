@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Express } from 'express';
 import fc from 'fast-check';
 import mongoose from 'mongoose';
@@ -17,7 +18,7 @@ import { fillPath, firstAllowed, placeOf, PREFIX, routeKey, routeTable, SPECS, t
  */
 jest.setTimeout(900_000);
 
-const RUNS = { hostileBody: 60, oddBody: 25, hostileQuery: 40, oddQuery: 15, params: 25 };
+const RUNS = { hostileBody: 60, oddBody: 25, oddNumber: 10, hostileQuery: 40, oddQuery: 15, params: 25, idempotencyKey: 40 };
 const SEED = Number(process.env.FUZZ_SEED ?? 20261127);
 
 const routes = routeTable();
@@ -119,6 +120,17 @@ function hostileBodies(base: unknown): fc.Arbitrary<Mutation> {
   const addKey = fc.tuple(fc.constantFrom(...objects), fc.constantFrom(...HOSTILE_KEYS), fc.oneof(anyHostile, fc.constant('x')))
     .map(([n, k, v]) => ({ what: `${[...n.path, k].join('.')} = ${short(v)}`, body: addKeyAt(base, n.path, k, v) }));
   return objects.length ? fc.oneof(replace, addKey) : replace;
+}
+
+/** Numbers JSON can carry but JavaScript bends: overflow to ±Infinity, underflow to 0, -0, beyond 2^53. Sent as raw JSON text. */
+const ODD_NUMBERS = ['1e400', '-1e400', '-0', '1e-400', '5e-324', '9007199254740993', '0.30000000000000004', '-1', '1e308', '2.5'];
+const RAW = '__raw_number__';
+
+function oddNumberBodies(base: unknown): fc.Arbitrary<Mutation> | null {
+  const numbers = nodes(base).filter((n) => typeof n.value === 'number');
+  if (!numbers.length) return null;
+  return fc.tuple(fc.constantFrom(...numbers), fc.constantFrom(...ODD_NUMBERS))
+    .map(([n, raw]) => ({ what: `${n.path.join('.')} ← ${raw}`, body: JSON.stringify(setAt(base, n.path, RAW)).replace(`"${RAW}"`, raw) }));
 }
 
 function oddBodies(base: unknown): fc.Arbitrary<Mutation> | null {
@@ -250,6 +262,8 @@ describe.each(bodyRoutes.map((r) => [routeKey(r), r] as const))('body of %s', (k
     expect(await counts()).toEqual(before);
     const odd = oddBodies(b.req.body ?? {});
     if (odd) await property('oddBody', odd, RUNS.oddBody, async (m) => checkAnswer(await call(b, { json: JSON.stringify(m.body) }), `${key} ${m.what}`));
+    const numbers = oddNumberBodies(b.req.body ?? {});
+    if (numbers) await property('oddNumber', numbers, RUNS.oddNumber, async (m) => checkAnswer(await call(b, { json: m.body as string }), `${key} ${m.what}`));
   });
 });
 
@@ -310,6 +324,33 @@ describe('fixed hostile bodies on every JSON route', () => {
       if (!b) continue;
       for (const json of bodies) checkAnswer(await call(b, { json }), `${routeKey(route)} ${json.slice(0, 20)}`, (s) => s === 400 || s === 429);
     }
+  });
+});
+
+describe('Idempotency-Key', () => {
+  test('any key a client may send (Latin-1, operators, dots, up to and past 200 characters): the retry replays the first answer, never a 500', async () => {
+    const admin = world.who.admin;
+    const latin1 = fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c));
+    const key = fc.oneof(
+      fc.constantFrom('$where', 'a.b', '$gt', '__proto__', 'constructor', ' ', '%00', '{"$gt":""}', 'x'.repeat(200), 'x'.repeat(201)),
+      fc.array(latin1, { minLength: 1, maxLength: 230 }).map((a) => a.join('')),
+    );
+    tally.byKind.idempotencyKey = RUNS.idempotencyKey;
+    await fc.assert(fc.asyncProperty(key, async (k) => {
+      const body = { code: `IK${crypto.randomBytes(4).toString('hex').toUpperCase()}`, name: '幂等', reportRecipients: [] };
+      const post = () => request(app).post(`${PREFIX}/banks`).set(bearer(admin.token)).set('Idempotency-Key', k).send(body);
+      const first = await post();
+      // HTTP drops the spaces around a header value; a blank key is no key, and its retry creates again (409 here).
+      const effective = k.replace(/^[ \t]+|[ \t]+$/g, '');
+      const tooLong = effective.length > 200;
+      checkAnswer(first, `key ${JSON.stringify(k).slice(0, 40)}`, (st) => (tooLong ? st === 422 : st === 201));
+      const again = await post();
+      checkAnswer(again, `replay of ${JSON.stringify(k).slice(0, 40)}`, (st) => st === (effective === '' ? 409 : first.status));
+      if (!tooLong && effective !== '') {
+        expect(again.body).toEqual(first.body);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+      }
+    }), { numRuns: RUNS.idempotencyKey, seed: SEED, endOnFailure: true });
   });
 });
 

@@ -8,7 +8,8 @@ import type { JobContext } from '../jobs/worker';
 import { queueDeliveries } from '../mail/service';
 import { fileName } from './files';
 import { Report, ReportFile, type FileKind } from './model';
-import { buildSnapshot, forEachBranchDetail, loadCatalogue } from './snapshot';
+import { buildSnapshot, forEachBranchDetail, loadCatalogue, type LeanVisit } from './snapshot';
+import type { VisitSpill } from './spill';
 import { bucket, ensureBucketIndexes, readBlob, removeOrphans, storeBlob, storeBlobs } from './storage';
 
 /**
@@ -50,18 +51,36 @@ export async function runCloseJob(ctx: JobContext): Promise<void> {
   const report = await ensureReport(ctx.job);
   if (report.status === 'failed') throw new Error('the report was marked failed');
   if (report.status !== 'ready') {
-    const snapshot = await snapshotOf(ctx, report);
-    await renderAll(ctx, report, snapshot);
+    const { snapshot, visits } = await snapshotOf(ctx, report);
+    try {
+      await renderAll(ctx, report, snapshot, visits);
+    } finally {
+      await visits?.dispose();
+    }
   }
   await publish(ctx, report);
 }
 
-async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<ReportSnapshot> {
-  if (report.snapshot) return JSON.parse((await readBlob(report.snapshot.fileId)).toString('utf8')) as ReportSnapshot;
+type Taken = { snapshot: ReportSnapshot; visits?: VisitSpill<LeanVisit> };
+
+/** The report's snapshot: the stored one when a run already took it, else taken now (with the quarter's visits spilled for rendering). */
+async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<Taken> {
+  if (report.snapshot) return { snapshot: JSON.parse((await readBlob(report.snapshot.fileId)).toString('utf8')) as ReportSnapshot };
   await ctx.progress('snapshot', 0, 1);
   const p = ctx.job.payload as ClosePayload;
   const generatedAt = new Date();
-  const snapshot = await keepingLease(ctx, () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }));
+  const taken = await keepingLease(ctx, () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }, true));
+  try {
+    return await recordSnapshot(ctx, report, taken, generatedAt);
+  } catch (e) {
+    await taken.visits?.dispose();
+    throw e;
+  }
+}
+
+async function recordSnapshot(ctx: JobContext, report: ReportDoc, taken: Taken, generatedAt: Date): Promise<Taken> {
+  const { snapshot } = taken;
+  const p = ctx.job.payload as ClosePayload;
   await ctx.progress('snapshot', 1, 1);
   const blob = await storeBlob(Buffer.from(JSON.stringify(snapshot)), `snapshot-${p.reportId}.json`, { reportId: p.reportId, scope: 'snapshot', contentType: 'application/json' });
   const f = snapshot.bankFigures;
@@ -69,12 +88,13 @@ async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<ReportSna
     { _id: report._id, snapshot: null },
     { $set: { snapshot: { fileId: blob.fileId, size: blob.size, sha256: blob.sha256, generatedAt, n: f.n, branches: f.branches, total: f.total } } },
   );
-  if (set.modifiedCount === 1) return snapshot;
-  // Another run recorded its snapshot first: use that one, so all files agree.
+  if (set.modifiedCount === 1) return taken;
+  // Another run recorded its snapshot first: use that one (and not our visits), so all files agree.
   await bucket().delete(blob.fileId).catch(() => undefined);
+  await taken.visits?.dispose();
   const again = await loadReport(p.reportId);
   if (!again?.snapshot) throw new Error('the report snapshot disappeared');
-  return JSON.parse((await readBlob(again.snapshot.fileId)).toString('utf8')) as ReportSnapshot;
+  return { snapshot: JSON.parse((await readBlob(again.snapshot.fileId)).toString('utf8')) as ReportSnapshot };
 }
 
 /**
@@ -105,7 +125,7 @@ interface Target {
   branchCode?: string;
 }
 
-async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot): Promise<void> {
+async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot, visits?: VisitSpill<LeanVisit>): Promise<void> {
   const reportId = String(report._id);
   const existing = await ReportFile.find({ reportId }, { scope: 1, fileId: 1 }).lean();
   const done = new Set(existing.map((f) => f.scope));
@@ -153,7 +173,7 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot):
     const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
     const pdf = await renderBranchReport({ ...s, branchDetails: [d] }, d.code);
     await put({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, pdf);
-  });
+  }, visits);
   await write();
   await storing.flush();
   await ctx.progress('render', count, total);

@@ -1,9 +1,3 @@
-import { once } from 'node:events';
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
 import { Types } from 'mongoose';
 import type { AnswerDetail, AreaFigures, BranchDetail, BranchFigures, KeyProblem, QuestionnaireNote, RegionFigures, ReportSnapshot, Scores, SectionKey, TrendPoint, Violation, VisitDetail } from '../../reports/types';
 import { Bank, Branch } from '../banks/model';
@@ -14,6 +8,7 @@ import { ResultsAccumulator, rollUp, shiftQuarter, type ItemInfo, type ItemLooku
 import { COUNTED_STATUSES, MIN_HIDDEN_BRANCHES, quarterResults, type ResultRow, type ResultsReport } from '../results/service';
 import { itemScore, type AnswerValue } from '../scoring/score';
 import { Visit } from '../visits/model';
+import { VisitSpill } from './spill';
 
 /**
  * The one adapter between the results service and the PDF builders. Every score comes from
@@ -116,10 +111,6 @@ interface QuarterPass {
   questionnaires: Set<string>;
 }
 
-const PASS_FIELDS = {
-  branchCode: 1, region: 1, quarter: 1, visitedAt: 1, staffIds: 1, questionnaireId: 1, questionnaireVersion: 1,
-  scores: 1, violations: 1, 'answers.itemKey': 1, 'answers.value': 1,
-} as const;
 
 /**
  * One pass over the bank's counted visits of the trend quarters, fed to the results service's own
@@ -128,16 +119,17 @@ const PASS_FIELDS = {
  * collection, so the snapshot makes exactly two passes (this one and quarterResults'), whatever the
  * number of regions.
  */
-async function quarterPass(bankId: string, quarter: string, quarters: string[], catalogue: Catalogue): Promise<QuarterPass> {
+async function quarterPass(bankId: string, quarter: string, quarters: string[], catalogue: Catalogue, spill: VisitSpill<LeanVisit> | undefined): Promise<QuarterPass> {
   const accs = new Map<string, ResultsAccumulator>();
   const out: QuarterPass = { regionProblems: new Map(), regionTrend: new Map(), visitIds: new Map(), visitedAt: new Map(), questionnaires: new Set() };
-  const cursor = Visit.find({ bankId, quarter: { $in: quarters }, status: { $in: COUNTED_STATUSES } }, PASS_FIELDS).lean().cursor({ batchSize: 1000 });
+  const cursor = Visit.find({ bankId, quarter: { $in: quarters }, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS).lean().cursor({ batchSize: 500 });
   for await (const raw of cursor) {
     const v = raw as unknown as LeanVisit;
     let acc = accs.get(v.region);
     if (!acc) accs.set(v.region, (acc = new ResultsAccumulator({ quarter, previousQuarter: shiftQuarter(quarter, -1), inFocus: () => true, items: catalogue.lookup })));
     acc.add(visitInput(v));
     if (v.quarter !== quarter) continue;
+    await spill?.write(v);
     const id = String(v._id);
     const ids = out.visitIds.get(v.branchCode);
     if (ids) ids.push(id);
@@ -158,16 +150,25 @@ async function quarterPass(bankId: string, quarter: string, quarters: string[], 
 
 /**
  * The numbers of a bank's quarter, as the report of `meta.version` will show them: bank, region and
- * branch figures from `quarterResults`; region trends and key problems from quarterPass.
+ * branch figures from `quarterResults`; region trends and key problems from quarterPass. With
+ * `withVisits`, the same pass also spills the quarter's visits for the branch reports (saving the
+ * render step its own read of the whole collection); the caller disposes of the spill.
  */
-export async function buildSnapshot(bankId: string, quarter: string, meta: SnapshotMeta = { version: 1, generatedAt: new Date() }): Promise<ReportSnapshot> {
+export async function buildSnapshot(bankId: string, quarter: string, meta: SnapshotMeta = { version: 1, generatedAt: new Date() }, withVisits = false): Promise<{ snapshot: ReportSnapshot; visits?: VisitSpill<LeanVisit> }> {
   const bank = await Bank.findById(bankId).lean();
   if (!bank) throw new NotFoundError('Bank');
   const all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const));
   const quarters = all.trend.map((p) => p.quarter);
   const perRegion = await branchesPerRegion(bankId);
   const catalogue = await loadCatalogue(bankId);
-  const pass = await quarterPass(bankId, quarter, quarters, catalogue);
+  const visits = withVisits ? await VisitSpill.create<LeanVisit>(all.branches.length) : undefined;
+  let pass: QuarterPass;
+  try {
+    pass = await quarterPass(bankId, quarter, quarters, catalogue, visits);
+  } catch (e) {
+    await visits?.dispose();
+    throw e;
+  }
   const names = new Map(all.branches.map((b) => [b.key, b.name]));
   const violations = all.violations.map((v) => violationOf(v, names, pass.visitedAt));
   const bankRow = { ...all.summary, key: bank.code, name: bank.name };
@@ -190,7 +191,7 @@ export async function buildSnapshot(bankId: string, quarter: string, meta: Snaps
     code: b.key, name: b.name, region: b.region ?? '', n: b.n, sections: { ...b.sections }, total: b.total, previous: scoresOf(b.previous),
     visitIds: pass.visitIds.get(b.key) ?? [],
   }));
-  return {
+  const snapshot: ReportSnapshot = {
     format: 1,
     bank: { id: String(bank._id), code: bank.code, name: bank.name, language: bank.language === 'en' ? 'en' : 'zh', timezone: bank.timezone },
     quarter,
@@ -204,11 +205,12 @@ export async function buildSnapshot(bankId: string, quarter: string, meta: Snaps
     questionnaires: catalogue.notes(pass.questionnaires),
     branchDetails: [],
   };
+  return { snapshot, visits };
 }
 
 // ---- branch details, a batch of branches at a time ----
 
-type LeanVisit = {
+export type LeanVisit = {
   _id: unknown; branchCode: string; region: string; quarter: string; visitedAt: Date; durationMinutes: number;
   questionnaireId: unknown; questionnaireVersion: number; summary?: string | null;
   staff?: { employeeId?: string | null; name?: string | null; description?: string | null }[] | null;
@@ -283,61 +285,46 @@ function detailOf(s: ReportSnapshot, branch: BranchFigures, visits: LeanVisit[],
   };
 }
 
-/** Branches per spill file: one file's visits are all the memory a close holds at a time. */
-const BRANCHES_PER_SPILL = 200;
-
-function bucketOf(code: string, buckets: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % buckets;
-}
-
 /**
- * Hands each branch of the snapshot to `each` with its details. The quarter's visits are read in ONE
- * unsorted pass (FerretDB reads the whole collection for any filter, and would hold every visit in
- * memory to sort them) and spilled to temporary files by branch hash; then one file at a time is
- * read back and grouped by branch. Memory is bounded by one file's visits, on both sides. Only the
- * visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
+ * Hands each branch of the snapshot to `each` with its details, one spill file at a time (see
+ * VisitSpill). `visits` is the spill the snapshot pass wrote in this run; without it (a close
+ * resumed by another run) the quarter's visits are read and spilled here, in one unsorted pass.
+ * Only the visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
  */
-export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogue, skip: ReadonlySet<string>, each: (d: BranchDetail) => Promise<void>): Promise<void> {
+export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogue, skip: ReadonlySet<string>, each: (d: BranchDetail) => Promise<void>, visits?: VisitSpill<LeanVisit>): Promise<void> {
   const todo = s.branches.filter((b) => !skip.has(b.code));
   if (todo.length === 0) return;
-  const branches = new Map(todo.map((b) => [b.code, b]));
-  const counted = new Map(todo.filter((b) => b.visitIds).map((b) => [b.code, new Set(b.visitIds)]));
   const regions = new Map(s.regions.map((g) => [g.key, g]));
-  const buckets = Math.min(256, Math.ceil(todo.length / BRANCHES_PER_SPILL));
-  const inBucket: BranchFigures[][] = Array.from({ length: buckets }, () => []);
-  for (const b of todo) inBucket[bucketOf(b.code, buckets)].push(b);
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'report-close-'));
-  const files = Array.from({ length: buckets }, (_, i) => path.join(dir, `${i}.ndjson`));
-  const outs = files.map((f) => fs.createWriteStream(f));
+  const spill = visits ?? (await spillQuarter(s, todo));
   try {
-    const cursor = Visit.find({ bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS).lean().cursor({ batchSize: 500 });
-    for await (const raw of cursor) {
-      const v = raw as unknown as LeanVisit;
-      if (!branches.has(v.branchCode)) continue; // not in the snapshot, or already rendered
-      if (counted.get(v.branchCode)?.has(String(v._id)) === false) continue; // approved after the snapshot
-      const out = outs[bucketOf(v.branchCode, buckets)];
-      if (!out.write(`${JSON.stringify(v)}\n`)) await once(out, 'drain');
-    }
-    await Promise.all(outs.map((o) => new Promise<void>((resolve, reject) => o.end((e?: Error | null) => (e ? reject(e) : resolve())))));
-    for (const [i, file] of files.entries()) {
-      const byBranch = new Map<string, LeanVisit[]>();
-      const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (!line) continue;
-        const v = JSON.parse(line) as LeanVisit & { visitedAt: string };
-        const visit = { ...v, visitedAt: new Date(v.visitedAt) };
-        const list = byBranch.get(v.branchCode);
-        if (list) list.push(visit);
-        else byBranch.set(v.branchCode, [visit]);
-      }
-      await fsp.rm(file, { force: true });
+    const inBucket: BranchFigures[][] = Array.from({ length: spill.buckets }, () => []);
+    for (const b of todo) inBucket[spill.bucketOf(b.code)].push(b);
+    for (let i = 0; i < spill.buckets; i++) {
+      const byBranch = await spill.read(i);
       // Every branch of this file, visited or not (a branch whose visits are no longer counted still gets its report).
       for (const b of inBucket[i]) await each(detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions));
     }
   } finally {
-    for (const o of outs) o.destroy();
-    await fsp.rm(dir, { recursive: true, force: true });
+    await spill.dispose();
+  }
+}
+
+async function spillQuarter(s: ReportSnapshot, todo: BranchFigures[]): Promise<VisitSpill<LeanVisit>> {
+  const wanted = new Set(todo.map((b) => b.code));
+  const counted = new Map(todo.filter((b) => b.visitIds).map((b) => [b.code, new Set(b.visitIds)]));
+  const spill = await VisitSpill.create<LeanVisit>(s.branches.length);
+  try {
+    const cursor = Visit.find({ bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS).lean().cursor({ batchSize: 500 });
+    for await (const raw of cursor) {
+      const v = raw as unknown as LeanVisit;
+      if (!wanted.has(v.branchCode)) continue; // not in the snapshot, or already rendered
+      if (counted.get(v.branchCode)?.has(String(v._id)) === false) continue; // approved after the snapshot
+      await spill.write(v);
+    }
+    await spill.finish();
+    return spill;
+  } catch (e) {
+    await spill.dispose();
+    throw e;
   }
 }

@@ -130,7 +130,8 @@ export const SPECS: Record<string, Spec> = {
   'GET /assignments/:assignmentId': { targets: T3, sees: owns, req: (c) => ({ params: { assignmentId: c.w.draft[c.p.key].assignmentId } }) },
 
   // ---- visits
-  'GET /visits': { req: () => ({}) },
+  // A filter for another bank is not refused: it finds nothing (the answer is checked for leaks).
+  'GET /visits': { targets: T2, req: (c) => ({ query: bankParams(c) }) },
   'POST /visits': {
     targets: T3,
     sees: owns,
