@@ -292,18 +292,19 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-interface Figures { throughput: number; p50: number; p95: number; p99: number; n: number; errors: number; firstP50?: number }
+interface Figures { throughput: number; p50: number; p95: number; p99: number; n: number; errors: number; errorKinds: string; firstP50?: number }
 
 function figures(m: Measured): Figures {
   const s = [...m.latencies].sort((a, b) => a - b);
   const f = [...m.firstStepMs].sort((a, b) => a - b);
   return {
     throughput: m.submissions / m.seconds, p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), n: m.submissions,
-    errors: [...m.errors.values()].reduce((a, b) => a + b, 0), ...(f.length ? { firstP50: pct(f, 50) } : {}),
+    errors: [...m.errors.values()].reduce((a, b) => a + b, 0), errorKinds: [...m.errors].map(([k, n]) => `${n}× ${k}`).join('; '),
+    ...(f.length ? { firstP50: pct(f, 50) } : {}),
   };
 }
 
-const fmt = (f: Figures) => `${f.throughput.toFixed(1)}/s  p50 ${f.p50.toFixed(0)} ms  p95 ${f.p95.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (n=${f.n}, errors ${f.errors})`;
+const fmt = (f: Figures) => `${f.throughput.toFixed(1)}/s  p50 ${f.p50.toFixed(0)} ms  p95 ${f.p95.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (n=${f.n}, errors ${f.errors}${f.errors ? `: ${f.errorKinds}` : ''})`;
 
 function machine(): string {
   const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
@@ -350,10 +351,12 @@ async function main(): Promise<void> {
       const world = await prepareApp(uri, `bench_app_${run}`);
       log(`run ${run}: prepared ${CLIENTS} auditors × ${PER_CLIENT} assignments`);
       const childEnv = { MONGODB_URI: uri, LOG_LEVEL: 'silent', NODE_ENV: 'production', SESSION_SECRET: crypto.randomBytes(24).toString('hex'), ADMIN_EMAIL: 'admin@bench.local', ADMIN_PASSWORD: PASSWORD };
-      const appChild = await startChild('app', { ...childEnv, DB_NAME: `bench_app_${run}` });
+      // Errors only: a 500 during the run must be explained, not just counted.
+      const appChild = await startChild('app', { ...childEnv, DB_NAME: `bench_app_${run}`, LOG_LEVEL: 'error' });
       const floorChild = await startChild('floor', { ...childEnv, DB_NAME: `bench_floor_${run}`, BENCH_FLOOR_CONTEXT: JSON.stringify({ bankId: world.bankId, questionnaireId: world.questionnaireId }) });
       try {
-        const floorAssignments = world.clients.map(() => Array.from({ length: PER_CLIENT * 4 }, () => new Types.ObjectId().toHexString()));
+        // The floor needs no prepared data, only fresh ids, and enough of them for its much higher rate.
+        const floorAssignments = world.clients.map(() => Array.from({ length: 1500 }, () => new Types.ObjectId().toHexString()));
         const auditors = world.clients.map((c) => c.auditorId);
         const measureApp = async () => {
           const f = figures(await drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS));
@@ -378,6 +381,7 @@ async function main(): Promise<void> {
         await stopChild(floorChild);
         const profile = out.match(/^PROFILE (.+)$/m)?.[1];
         if (profile) profiles.push(profile);
+        for (const line of out.split('\n').filter((l) => l.includes('"level":50')).slice(0, 3)) log(`run ${run}: app error log: ${line.slice(0, 600)}`);
       }
     }
   } finally {

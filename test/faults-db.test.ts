@@ -180,6 +180,7 @@ test('after both outages every write is there exactly once: retried until acknow
       expect(v.history.map((x: { action: string }) => x.action)).toEqual(['created']);
     }
     expect(new Set(visits.map((v) => String(v.assignmentId))).size).toBe(visits.length);
+    report('db-writes', { writesTried: tried.size, writesAcked: acked.size, visitsInDb: visits.length });
   } finally {
     await conn.close();
   }

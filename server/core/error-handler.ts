@@ -11,7 +11,7 @@ import { logger } from './logger';
  */
 const BROKEN_UPLOAD = /^(Unexpected end of (form|file)|Malformed part header|Malformed content type|Missing Content-Type|Unsupported content type|Multipart: Boundary not found|Malformed urlencoded form|Request (aborted|closed))\b/;
 
-const DB_DOWN = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError', 'MongooseServerSelectionError', 'MongoPoolClearedError', 'PoolClearedOnNetworkError']);
+const DB_DOWN = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError', 'MongooseServerSelectionError']);
 
 /** Maps anything thrown to the API's error model; unknown errors are logged and become a bare 500. */
 export function toAppError(err: unknown): AppError {

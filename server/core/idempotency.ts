@@ -79,12 +79,6 @@ function captureResult(userId: string, key: string, res: Response, stopRenewal: 
     settled = true;
     stopRenewal();
     const status = res.statusCode;
-    if (status >= 500) {
-      // Mostly the database being away: answer at once rather than wait for it to refuse the release
-      // too. A claim that could not be released is taken over once its lease runs out.
-      IdempotencyRecord.deleteOne({ userId, key, state: 'pending' }).catch(() => undefined);
-      return originalJson(body);
-    }
     const store =
       status >= 200 && status < 300
         ? IdempotencyRecord.updateOne({ userId, key }, { $set: { state: 'done', responseStatus: status, responseBody: JSON.stringify(body) } })
