@@ -495,6 +495,16 @@ function ms(v: number): string {
 }
 const mib = (kb?: number) => (kb === undefined || !Number.isFinite(kb) ? '–' : (kb / 1024).toFixed(0));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Growth of the app's memory from the first to the last third: what "does not grow without bound" rests on. */
+function memoryReading(thirds: Sample[][]): string {
+  const [first, , last] = thirds.map((t) => mean(t.map((s) => s.app).filter((x): x is number => typeof x === 'number')));
+  const growth = ((last - first) / first) * 100;
+  return growth <= 10
+    ? ` The app's memory does not grow with the traffic: its last third averages ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % against the first (garbage collection moves it up and down by tens of MiB).`
+    : ` The app's memory grew by ${growth.toFixed(1)} % from the first to the last third: look for a leak or a cache without a bound.`;
+}
 
 interface RenderInput {
   machine: string; load: number; elapsed: number; groups: Group[]; samples: Sample[]; after: string; world: LoadWorld; exhausted: number; solo: Map<string, number>;
@@ -534,9 +544,9 @@ function render(r: RenderInput): string {
     `plus ${r.world.pool.length} open assignments for ${LOAD_USERS} auditor accounts; JNCB ${r.world.prevQuarter} was closed beforehand for the report PDFs.`,
     '',
     `Mix, all at once for ${r.elapsed.toFixed(0)} s (\`npm run bench:load\`; \`LOAD_SECONDS\`, \`LOAD_AUDITORS\`, \`LOAD_MANAGERS\`, \`LOAD_REVIEWERS\`, \`LOAD_AUDITOR_RATE\`):`,
-    `- auditors: ${AUDITORS} connections, ${AUDITOR_RATE ? `at most ${AUDITOR_RATE} requests/s each` : 'back to back'}: start a visit (full answer set, Idempotency-Key), submit it;`,
-    `- bank managers: ${MANAGERS} connections back to back, as the whole-bank, region and branch manager in turn: \`GET /api/v1/results\` (${r.world.quarter}, bank/region/branch level), the \`/results\` dashboard page (session cookie), a PDF of their cut of the report;`,
-    `- reviewers: ${REVIEWERS} connections back to back: \`GET /api/v1/review/queue\`, then approve three visits from its oldest twenty.`,
+    `- auditors: ${plural(AUDITORS, 'connection')}, ${AUDITOR_RATE ? `at most ${plural(AUDITOR_RATE, 'request')}/s each` : 'back to back'}: start a visit (full answer set, Idempotency-Key), submit it;`,
+    `- bank managers: ${plural(MANAGERS, 'connection')} back to back, as the whole-bank, region and branch manager in turn: \`GET /api/v1/results\` (${r.world.quarter}, bank/region/branch level), the \`/results\` dashboard page (session cookie), a PDF of their cut of the report;`,
+    `- reviewers: ${plural(REVIEWERS, 'connection')} back to back: \`GET /api/v1/review/queue\`, then approve three visits from its oldest twenty.`,
     '',
     `Total: ${total} requests answered, ${(total / r.elapsed).toFixed(1)} requests/s; non-2xx: ${non2xxAll}. End state: ${r.after}.${r.exhausted ? ` The auditors ran out of open assignments ${r.exhausted} times.` : ''}`,
     `CPU during the mix: ${cpu}.${reading(r)}`,
@@ -557,7 +567,7 @@ function render(r: RenderInput): string {
     '|---|---|---|---|---|---|---|',
     ...memRows,
     '',
-    `App RSS over time (MiB): ${trace}.`,
+    `App RSS over time (MiB): ${trace}.${memoryReading(thirds)}`,
   ].join('\n');
 }
 

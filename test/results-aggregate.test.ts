@@ -18,6 +18,14 @@ const accumulator = (inFocus: (code: string, region: string) => boolean = () => 
   new ResultsAccumulator({ quarter: '2026-Q2', previousQuarter: '2026-Q1', inFocus, items: (q, v) => (q === 'q' && v === 1 ? ITEMS : undefined) });
 
 describe('ResultsAccumulator', () => {
+  test('violations carry the dispute state of their visit', () => {
+    const acc = accumulator();
+    acc.add(visit({ id: 'ok', violations: [{ itemKey: 's1', sectionKey: 'sales_compliance' }], status: 'approved' }));
+    acc.add(visit({ id: 'open', violations: [{ itemKey: 's1', sectionKey: 'sales_compliance' }], status: 'disputed' }));
+    const out = acc.finish();
+    expect(out.violations.map((v) => [v.visitId, v.disputed])).toEqual([['ok', false], ['open', true]]);
+  });
+
   test('branch means per quarter; a null section is left out of that section only', () => {
     const acc = accumulator();
     acc.add(visit({ scores: S(80, null, 100, 40, 70) }));

@@ -22,6 +22,8 @@ export interface VisitInput {
   questionnaireVersion: number;
   scores?: { sections?: Partial<Record<SectionKey, number | null>> | null; total?: number | null } | null;
   violations?: { itemKey?: string | null; sectionKey?: string | null }[] | null;
+  /** `disputed` while a bank manager's dispute on the visit is open. */
+  status?: string;
 }
 
 export interface ItemInfo {
@@ -99,6 +101,8 @@ export interface ViolationRow {
   region: string;
   itemKey: string;
   sectionKey: string | null;
+  /** The visit is under dispute: the figure may still change. */
+  disputed: boolean;
 }
 
 export interface AccumulatorOptions {
@@ -200,7 +204,7 @@ export class ResultsAccumulator {
     if (!current) return;
     this.addAnswers(v);
     for (const x of v.violations ?? []) {
-      if (x.itemKey) this.violations.push({ visitId: v.id, branchCode: v.branchCode, region: v.region, itemKey: x.itemKey, sectionKey: x.sectionKey ?? null });
+      if (x.itemKey) this.violations.push({ visitId: v.id, branchCode: v.branchCode, region: v.region, itemKey: x.itemKey, sectionKey: x.sectionKey ?? null, disputed: v.status === 'disputed' });
     }
   }
 

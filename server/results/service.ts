@@ -33,7 +33,7 @@ const TREND_QUARTERS = 4;
 /** Only what the accumulator reads (answer comments, history, attachments stay in the database). */
 const VISIT_PROJECTION = {
   branchCode: 1, region: 1, quarter: 1, staffIds: 1, questionnaireId: 1, questionnaireVersion: 1,
-  scores: 1, violations: 1, 'answers.itemKey': 1, 'answers.value': 1,
+  scores: 1, violations: 1, status: 1, 'answers.itemKey': 1, 'answers.value': 1,
 } as const;
 
 export interface ScoresWithChange {
@@ -137,14 +137,14 @@ async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
 type LeanVisit = {
   _id: unknown; branchCode: string; region: string; quarter: string; staffIds?: string[] | null;
   questionnaireId: unknown; questionnaireVersion: number; answers?: { itemKey: string; value: unknown }[] | null;
-  scores?: VisitInput['scores']; violations?: VisitInput['violations'];
+  scores?: VisitInput['scores']; violations?: VisitInput['violations']; status?: string;
 };
 
 function toInput(v: LeanVisit): VisitInput {
   return {
     id: String(v._id), branchCode: v.branchCode, region: v.region, quarter: v.quarter, staffIds: v.staffIds,
     questionnaireId: String(v.questionnaireId), questionnaireVersion: v.questionnaireVersion,
-    answers: v.answers, scores: v.scores, violations: v.violations,
+    answers: v.answers, scores: v.scores, violations: v.violations, status: v.status,
   };
 }
 

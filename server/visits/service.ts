@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/access';
 import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
+import { logger } from '../core/logger';
 import { Assignment } from '../assignments/model';
 import { Staff } from '../banks/model';
 import { getLatest, toScoringSections } from '../questionnaires/service';
@@ -106,8 +107,10 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
       status: 'draft', rev: 0, idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
       history: [historyEntry(p, 'created', changes)],
     });
-    // A convenience copy for readers of the assignment; the visit's unique assignmentId is the truth.
-    await Assignment.updateOne({ _id: assignment._id }, { $set: { visitId: _id } });
+    // A convenience copy for readers of the assignment; the visit's unique assignmentId is the truth,
+    // so a failure here (e.g. SQLite busy under load) must not turn a created visit into an error.
+    await Assignment.updateOne({ _id: assignment._id }, { $set: { visitId: _id } })
+      .catch((e) => logger.warn({ err: e, visitId: String(_id) }, 'could not record the visit on its assignment'));
     return viewOne(doc.toObject() as unknown as VisitLean, p);
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;

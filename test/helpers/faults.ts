@@ -157,6 +157,8 @@ export interface SpawnOptions {
 export async function spawnApp(opts: SpawnOptions): Promise<AppProcess> {
   const port = opts.port ?? (await freePort());
   const { args } = appCommand();
+  // Its own folder for whatever the app keeps on disk (the mail outbox without SMTP), removed when it exits.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-faults-app-'));
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
@@ -167,7 +169,7 @@ export async function spawnApp(opts: SpawnOptions): Promise<AppProcess> {
       PORT: String(port),
       MONGODB_URI: opts.mongoUri,
       DB_NAME: opts.dbName,
-      DATA_DIR: path.join(os.tmpdir(), `msa-faults-app-${opts.dbName}`),
+      DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       SESSION_SECRET: 'faults-session-secret-that-is-long-enough-0',
       ADMIN_EMAIL: FAULT_ADMIN.email,
@@ -185,7 +187,10 @@ export async function spawnApp(opts: SpawnOptions): Promise<AppProcess> {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    resolve({ code, signal });
+  }));
   const url = `http://127.0.0.1:${port}`;
   const app: AppProcess = {
     url,
