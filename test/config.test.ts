@@ -27,3 +27,14 @@ describe('configuration is parsed once and fails fast', () => {
     expect(dev.ADMIN_PASSWORD).toBe('Admin-demo-2026');
   });
 });
+
+describe('error mapping', () => {
+  test('a locked embedded database is a retryable 503, not a 500', async () => {
+    const { toAppError } = await import('../server/core/error-handler');
+    const err = Object.assign(new Error('sqlite: step: database is locked (5) (SQLITE_BUSY)'), { name: 'MongoServerError', code: 1 });
+    const mapped = toAppError(err);
+    expect(mapped.status).toBe(503);
+    expect(mapped.code).toBe('database_busy');
+    expect(toAppError(new Error('something else')).status).toBe(500);
+  });
+});

@@ -34,6 +34,11 @@ export function toAppError(err: unknown): AppError {
     return new ConflictError('A record with the same key already exists', 'duplicate', fields.map((f) => ({ field: f, message: 'already exists' })));
   }
   if (e.name && DB_DOWN.has(e.name)) return new ServiceUnavailableError('The database is not reachable; try again shortly', 'database_unavailable');
+  // The embedded database (FerretDB on SQLite) refuses a write while another holds the file lock:
+  // a retryable condition for the client, not an internal error.
+  if (typeof e.message === 'string' && /SQLITE_BUSY|database is locked/i.test(e.message)) {
+    return new ServiceUnavailableError('The database is busy; retry shortly', 'database_busy');
+  }
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new AppError(e.status, 'bad_request', e.message ?? 'Bad request');
   return new AppError(500, 'internal_error', 'Internal error');
 }
