@@ -306,9 +306,14 @@ describe('long steps', () => {
     let beats = 0;
     const ctx = { job: {} as never, progress: async () => { beats += 1; } };
     const slow = () => new Promise<string>((r) => setTimeout(() => r('done'), 120));
-    expect(await keepingLease(ctx, slow, 20)).toBe('done');
+    const discarded: string[] = [];
+    const discard = async (r: string) => { discarded.push(r); };
+    expect(await keepingLease(ctx, slow, discard, 20)).toBe('done');
     expect(beats).toBeGreaterThanOrEqual(3);
+    expect(discarded).toEqual([]);
     const lost = { job: {} as never, progress: async () => { throw new Error('lease lost'); } };
-    await expect(keepingLease(lost, slow, 20)).rejects.toThrow('lease lost');
+    await expect(keepingLease(lost, slow, discard, 20)).rejects.toThrow('lease lost');
+    // What the step produced (the spilled visits) is cleaned up, not leaked.
+    expect(discarded).toEqual(['done']);
   });
 });

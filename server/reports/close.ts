@@ -69,7 +69,7 @@ async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<Taken> {
   await ctx.progress('snapshot', 0, 1);
   const p = ctx.job.payload as ClosePayload;
   const generatedAt = new Date();
-  const taken = await keepingLease(ctx, () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }, true));
+  const taken = await keepingLease(ctx, () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }, true), async (t) => t.visits?.dispose());
   try {
     return await recordSnapshot(ctx, report, taken, generatedAt);
   } catch (e) {
@@ -101,7 +101,7 @@ async function recordSnapshot(ctx: JobContext, report: ReportDoc, taken: Taken, 
  * Renews the lease while a long step without progress of its own runs (a large bank's snapshot takes
  * minutes); a lost lease or a stopping worker ends the step at its end.
  */
-export async function keepingLease<T>(ctx: JobContext, step: () => Promise<T>, everyMs = 15_000): Promise<T> {
+export async function keepingLease<T>(ctx: JobContext, step: () => Promise<T>, discard: (result: T) => Promise<void> = async () => undefined, everyMs = 15_000): Promise<T> {
   let failure: unknown;
   const timer = setInterval(() => {
     ctx.progress('snapshot', 0, 1).catch((e: unknown) => {
@@ -110,7 +110,10 @@ export async function keepingLease<T>(ctx: JobContext, step: () => Promise<T>, e
   }, everyMs);
   try {
     const result = await step();
-    if (failure) throw failure;
+    if (failure) {
+      await discard(result);
+      throw failure;
+    }
     return result;
   } finally {
     clearInterval(timer);
