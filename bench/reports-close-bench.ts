@@ -1,3 +1,4 @@
+import { rng } from '../seed/rng';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,16 +29,6 @@ const HEADING = '### Whole close of a large bank';
 
 const log = (m: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Item = { key: string; type: 'yes_no' | 'scale'; weight: number; critical: boolean; allowNA: boolean; required: boolean; text: { zh: string; en: string } };
 const yn = (key: string, zh: string, extra: Partial<Item> = {}): Item => ({ key, type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true, text: { zh, en: key }, ...extra });

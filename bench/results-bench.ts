@@ -1,3 +1,4 @@
+import { rng } from '../seed/rng';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,16 +42,6 @@ const WRITE_FILE = process.env.BENCH_WRITE !== '0';
 
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 16 items, 4 per dimension, two critical, some scale, some allowing N/A: a typical bank questionnaire. */
 const yn = (key: string, extra: Partial<ScoringSection['items'][number]> = {}) => ({ key, type: 'yes_no' as const, weight: 1, critical: false, allowNA: false, required: true, ...extra });

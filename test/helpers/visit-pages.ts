@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { pngChunk } from '../../seed/evidence-image';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
@@ -58,27 +59,6 @@ export function localHoursAgo(hours: number): { local: string; iso: string } {
 
 // ---- a real image, made here so that the tests need no binary fixtures ----
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
 /** A valid RGB PNG of the given size: a colour gradient, so two different seeds give two different files. */
 export function pngImage(width = 48, height = 32, seed = 0): Buffer {
   const header = Buffer.alloc(13);
@@ -92,5 +72,5 @@ export function pngImage(width = 48, height = 32, seed = 0): Buffer {
     rows.push(row);
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0))]);
 }
