@@ -69,13 +69,27 @@ async function serveApp(): Promise<void> {
   const { createApp } = await import('../server/app');
   await startServices();
   const stats = PROFILE ? profileCommands() : undefined;
+  const cpu = process.env.BENCH_APP_CPU_PROFILE ? await startCpuProfile() : undefined;
   const server = createApp().listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('READY\n'));
   server.keepAliveTimeout = 30_000;
   process.on('SIGTERM', () => {
     if (stats) process.stdout.write(`PROFILE ${JSON.stringify([...stats])}\n`);
     server.close();
-    process.exit(0);
+    if (!cpu) process.exit(0);
+    cpu.post('Profiler.stop', (_err, r) => {
+      fs.writeFileSync(String(process.env.BENCH_APP_CPU_PROFILE), JSON.stringify(r.profile));
+      process.exit(0);
+    });
   });
+}
+
+/** BENCH_APP_CPU_PROFILE=<file>: the app's CPU profile (open in Chrome DevTools), written when it stops. */
+async function startCpuProfile() {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  await new Promise<void>((resolve) => session.post('Profiler.enable', () => session.post('Profiler.start', () => resolve())));
+  return session;
 }
 
 /** Database time per command and collection (the driver's command monitoring). */
@@ -100,8 +114,9 @@ async function serveFloor(): Promise<void> {
   const express = (await import('express')).default;
   const { Visit } = await import('../server/visits/model');
   await mongoose.connect(String(process.env.MONGODB_URI), { dbName: process.env.DB_NAME });
-  await Visit.createCollection();
-  await Visit.createIndexes();
+  // The same indexes as the app's visits collection (on FerretDB: the unique ones only, see ensureIndexes).
+  const { ensureIndexes } = await import('../server/core/db');
+  await ensureIndexes();
   const ctx = JSON.parse(String(process.env.BENCH_FLOOR_CONTEXT)) as { bankId: string; questionnaireId: string };
   const app = express();
   app.use(express.json({ limit: '256kb' }));

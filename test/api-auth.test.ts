@@ -116,13 +116,51 @@ describe('bearer tokens', () => {
     expect((await request(app).get('/api/v1/banks').set(bearer('x'))).status).toBe(401);
   });
 
+  test('a token naming a real record but with another secret is 401', async () => {
+    const token = await tokenFor(app, ADMIN.email, ADMIN.password);
+    expect(token).toMatch(/^mst_[0-9a-f]{24}_[A-Za-z0-9_-]{43}$/);
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    const forged = await me(token.slice(0, -1) + last);
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.code).toBe('invalid_token');
+    expect((await me(token)).status).toBe(200);
+  });
+
   test('an expired token is 401', async () => {
     const token = await tokenFor(app, ADMIN.email, ADMIN.password);
-    expect((await me(token)).status).toBe(200);
     await ApiToken.updateOne({ tokenHash: crypto.createHash('sha256').update(token).digest('hex') }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     const res = await me(token);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('invalid_token');
+  });
+
+  test('a checked token is reused for AUTH_CACHE_SECONDS only: a change made behind this instance counts after that', async () => {
+    const saved = config();
+    setConfig({ ...saved, AUTH_CACHE_SECONDS: 1 });
+    try {
+      const token = await tokenFor(app, ADMIN.email, ADMIN.password);
+      expect((await me(token)).status).toBe(200);
+      // As another app instance would: revoke in the database only.
+      await ApiToken.updateOne({ tokenHash: crypto.createHash('sha256').update(token).digest('hex') }, { $set: { revokedAt: new Date() } });
+      expect((await me(token)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await me(token)).status).toBe(401);
+    } finally {
+      setConfig(saved);
+    }
+  });
+
+  test('with AUTH_CACHE_SECONDS=0 every request checks the token', async () => {
+    const saved = config();
+    setConfig({ ...saved, AUTH_CACHE_SECONDS: 0 });
+    try {
+      const token = await tokenFor(app, ADMIN.email, ADMIN.password);
+      expect((await me(token)).status).toBe(200);
+      await ApiToken.updateOne({ tokenHash: crypto.createHash('sha256').update(token).digest('hex') }, { $set: { revokedAt: new Date() } });
+      expect((await me(token)).status).toBe(401);
+    } finally {
+      setConfig(saved);
+    }
   });
 
   test('DELETE /auth/token revokes only that token', async () => {

@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { IdempotencyRecord } from '../server/core/idempotency';
-import { Visit, VisitWriteClaim } from '../server/visits/model';
+import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
+import { commit, historyEntry, type VisitLean } from '../server/visits/store';
+import { ConflictError } from '../server/core/errors';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { ANSWERS, EXPECTED, hoursAgo, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
 
@@ -227,13 +229,21 @@ describe('PATCH /api/v1/visits/:id', () => {
 
   test('a write claim left by a crashed writer blocks only until its lease runs out', async () => {
     const v = await newVisit();
-    const claim = await VisitWriteClaim.create({ visitId: v.id, rev: 1, at: new Date() });
+    const claim = await VisitWriteClaim.create({ _id: writeClaimId(v.id, 1), visitId: v.id, rev: 1, at: new Date() });
     expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(409);
     await VisitWriteClaim.updateOne({ _id: claim._id }, { $set: { at: new Date(Date.now() - 5 * 60_000) } });
     const res = await patch(auditor, v.id, { durationMinutes: 41 });
     expect(res.status).toBe(200);
     expect(res.body.rev).toBe(1);
-    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
+    // The stale claim was replaced by the winner's own, which stays as the record of revision 1.
+    const claims = await VisitWriteClaim.find({ visitId: v.id }).lean();
+    expect(claims).toHaveLength(1);
+    expect(Date.now() - claims[0]!.at.getTime()).toBeLessThan(60_000);
+    // A writer still holding the revision-0 copy is refused by the kept claim, and writes nothing.
+    const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
+    await expect(commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow(ConflictError);
+    expect((await Visit.findById(v.id).lean())?.durationMinutes).toBe(41);
+    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(1);
   });
 
   test('409 once submitted or approved', async () => {

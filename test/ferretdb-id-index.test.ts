@@ -44,3 +44,19 @@ ferretIt('finds by ObjectId and by string _id with an index search, not a scan',
   expect(await byString.countDocuments({})).toBe(49);
   expect(await byOid.countDocuments({ n: 80 })).toBe(1);
 });
+
+ferretIt('keeps only unique indexes on FerretDB, where secondary indexes serve no query and slow every write', async () => {
+  const { startTestApp, stopTestApp } = await import('./helpers/app');
+  const { Visit } = await import('../server/visits/model');
+  await startTestApp();
+  try {
+    await Visit.collection.createIndex({ status: 1 }); // as an older version of the app left it
+    const { ensureIndexes } = await import('../server/core/db');
+    await ensureIndexes();
+    const indexes = await Visit.collection.indexes();
+    expect(indexes.map((i) => i.name).sort()).toEqual(['_id_', 'assignmentId_1', 'auditorId_1_idempotencyKey_1']);
+    expect(indexes.filter((i) => i.name !== '_id_').every((i) => i.unique)).toBe(true);
+  } finally {
+    await stopTestApp();
+  }
+});

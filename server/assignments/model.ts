@@ -13,8 +13,6 @@ const assignmentSchema = new Schema(
     windowStart: { type: Date, required: true },
     windowEnd: { type: Date, required: true },
     scenario: { type: String, required: true },
-    // Set once, when the auditor starts the visit; one visit per assignment.
-    visitId: { type: Schema.Types.ObjectId, ref: 'Visit' },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
   },
   { timestamps: { currentTime: now } },

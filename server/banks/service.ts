@@ -5,6 +5,7 @@ import { config } from '../core/config';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { readTabular } from '../core/tabular';
 import { Bank, Branch, Staff } from './model';
+import { forgetBankTimezone, forgetBranchNames } from './lookups';
 import { branchRow, staffRow, type BranchInput, type CreateBankInput, type StaffInput, type UpdateBankInput } from './schema';
 
 export interface BankView { id: string; code: string; name: string; timezone: string; language: string; reportRecipients: string[] }
@@ -47,6 +48,7 @@ export async function createBank(input: CreateBankInput): Promise<BankView> {
 export async function updateBank(p: Principal, bankId: string, input: UpdateBankInput): Promise<BankView> {
   await getBank(p, bankId);
   const bank = await Bank.findByIdAndUpdate(bankId, { $set: input }, { new: true }).lean();
+  forgetBankTimezone(bankId);
   if (!bank) throw new NotFoundError('Bank');
   return bankView(bank);
 }
@@ -123,6 +125,7 @@ export async function importBranches(p: Principal, bankId: string, file: Buffer)
     filter: { bankId: bankOid, code: value.code },
     set: { bankId: bankOid, code: value.code, name: value.name, region: value.region, ...(value.city ? { city: value.city } : {}), active: true },
   })));
+  forgetBranchNames(bankId);
   await syncStaffRegions(bankId);
   return { ...result, errors: [], rejected: false };
 }

@@ -23,6 +23,8 @@ export interface Principal {
   locale?: 'zh' | 'en';
   /** Set when authenticated by bearer token, so the token itself can be revoked. */
   tokenId?: string;
+  /** The auditor's pseudonym (auditors only), shown to bank users instead of who they are. */
+  auditorCode?: string;
 }
 
 export function isBankRole(role: Role): boolean {

@@ -21,6 +21,8 @@ const envSchema = z
     SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
     TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+    // How long an app instance trusts a token it has just checked (0: check on every request).
+    AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
     ADMIN_EMAIL: z.string().email().optional(),
     ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -31,10 +31,32 @@ export async function connectDb(): Promise<{ uri: string; embedded: boolean }> {
   return { uri, embedded: Boolean(embedded) };
 }
 
+/**
+ * FerretDB 1.24 (the embedded database) answers every query without secondary indexes: it pushes down
+ * only an exact {_id} filter and sorts in memory. There a non-unique index is pure cost — each insert and
+ * update re-extracts its fields from the document's JSON — so only unique indexes (which enforce rules)
+ * are kept. MongoDB gets every index the schemas declare.
+ */
+async function isFerretDb(): Promise<boolean> {
+  const info = await mongoose.connection.db?.admin().command({ buildInfo: 1 });
+  return typeof info?.ferretdbVersion === 'string';
+}
+
 export async function ensureIndexes(): Promise<void> {
+  const uniqueOnly = await isFerretDb();
   for (const model of Object.values(mongoose.models)) {
     await model.createCollection().catch(() => undefined);
-    await model.createIndexes();
+    if (!uniqueOnly) {
+      await model.createIndexes();
+      continue;
+    }
+    for (const [fields, options] of model.schema.indexes()) {
+      if (options?.unique) await model.collection.createIndex(fields as Record<string, 1 | -1>, options as mongoose.mongo.CreateIndexesOptions);
+    }
+    const existing = await model.collection.indexes();
+    for (const index of existing) {
+      if (index.name && index.name !== '_id_' && !index.unique) await model.collection.dropIndex(index.name);
+    }
   }
 }
 

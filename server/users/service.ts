@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Types } from 'mongoose';
 import { hashPassword } from '../auth/password';
-import { revokeAllTokensOf } from '../auth/service';
+import { forgetTokensOf, revokeAllTokensOf } from '../auth/service';
 import type { Principal, Role, Scope } from '../core/access';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { destroySessionsOfUser } from '../core/session-store';
@@ -96,6 +96,7 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
   const signOutEverywhere = input.active === false || Boolean(input.password);
   const u = await User.findByIdAndUpdate(id, { $set: set, ...(signOutEverywhere ? { $inc: { authEpoch: 1 } } : {}) }, { new: true }).lean();
   if (!u) throw new NotFoundError('User');
+  forgetTokensOf({ userId: id });
   if (signOutEverywhere) {
     await revokeAllTokensOf(id);
     await destroySessionsOfUser(id);

@@ -112,12 +112,16 @@ export const Visit = model('Visit', visitSchema);
 /**
  * Write claims for visits. FerretDB 1.24 (SQLite) does not apply a conditional update atomically:
  * several concurrent findOneAndUpdate calls filtered on the same `rev` can all "match" and the last
- * one wins (verified). An insert under a unique index is atomic there, so a writer first claims
- * (visitId, rev+1); only one writer per revision gets it. The claim is deleted once the write is
- * done; one left behind by a crashed process is taken over after a lease.
+ * one wins (verified). An insert under a unique key is atomic there, so a writer first claims
+ * revision rev+1 of the visit; only one writer per revision gets it. The claim's _id is
+ * "<visitId>:<rev>", so both the claim and its lookup go through the _id index. A successful write
+ * keeps its claim (a later writer always claims a higher revision, and skipping the delete saves a
+ * write under SQLite's single write lock); housekeeping purges old ones. A failed writer releases its
+ * claim; one left behind by a crashed process is taken over after a lease.
  */
 const writeClaimSchema = new Schema(
   {
+    _id: { type: String, required: true },
     visitId: { type: Schema.Types.ObjectId, required: true },
     rev: { type: Number, required: true },
     at: { type: Date, required: true },
@@ -125,4 +129,8 @@ const writeClaimSchema = new Schema(
   { versionKey: false },
 );
 writeClaimSchema.index({ visitId: 1, rev: 1 }, { unique: true });
+writeClaimSchema.index({ at: 1 });
+export function writeClaimId(visitId: unknown, rev: number): string {
+  return `${String(visitId)}:${rev}`;
+}
 export const VisitWriteClaim = model('VisitWriteClaim', writeClaimSchema, 'visit_write_claims');

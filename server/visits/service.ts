@@ -71,7 +71,7 @@ function diff(before: Editable, after: Editable): Change[] {
 }
 
 async function viewOne(v: VisitLean, p: Principal): Promise<VisitView> {
-  return toVisitView(v, p, await viewContext([v]));
+  return toVisitView(v, p, await viewContext([v], p));
 }
 
 /**
@@ -87,8 +87,6 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
   // Looked up by _id alone and checked here: FerretDB scans the whole collection for any other filter.
   const assignment = await Assignment.findById(input.assignmentId).lean();
   if (!assignment || String(assignment.auditorId) !== p.id) throw new NotFoundError('Assignment');
-  // A quick answer from the convenience copy; the unique index on the visit's assignmentId decides below.
-  if (assignment.visitId) throw visitExists(String(assignment.visitId));
   const version = await latestVersionOf(String(assignment.questionnaireId));
   const bankId = String(assignment.bankId);
   const content = await checkContent(version.sections, { bankId, branchCode: assignment.branchCode }, input.answers, input.staff);
@@ -100,19 +98,16 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
   const changes = [{ field: 'status', before: null, after: 'draft' }, ...diff(EMPTY, facts)];
   try {
     const doc = await Visit.create({
-      ...facts, ...(await derive(facts, version.sections)),
+      ...facts, ...(await derive(facts, version.sections, now(), assignment)),
       bankId: assignment.bankId, branchCode: assignment.branchCode, region: assignment.region, auditorId: assignment.auditorId,
       questionnaireId: assignment.questionnaireId, questionnaireVersion: version.version, quarter: await quarterOf(facts.visitedAt, bankId),
       staffIds: facts.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])),
       status: 'draft', rev: 0, idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
       history: [historyEntry(p, 'created', changes)],
     });
-    // A convenience copy for readers of the assignment; the visit's unique assignmentId is the truth,
-    // so a failure here (e.g. SQLite busy under load) must not turn a created visit into an error.
-    await Assignment.updateOne({ _id: assignment._id }, { $set: { visitId: _id } })
-      .catch((e) => logger.warn({ err: e, visitId: String(_id) }, 'could not record the visit on its assignment'));
     return viewOne(doc.toObject() as unknown as VisitLean, p);
   } catch (e) {
+    // The unique index on the visit's assignmentId is what decides "this assignment already has a visit".
     if ((e as { code?: number }).code !== 11000) throw e;
     const again = idempotencyKey ? await replay(p, input.assignmentId, idempotencyKey) : undefined;
     if (again) return again;

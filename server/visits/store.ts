@@ -5,10 +5,10 @@ import { ConflictError, NotFoundError } from '../core/errors';
 import { getVersion, toScoringSections } from '../questionnaires/service';
 import { logger } from '../core/logger';
 import { Assignment } from '../assignments/model';
-import { Bank } from '../banks/model';
+import { bankTimezone } from '../banks/lookups';
 import { scoreVisit, type AnswerValue, type ScoringSection, type SectionKey, type SectionScores } from '../scoring/score';
 import { computeFlags, type Flag } from './flags';
-import { Visit, VisitWriteClaim, type VisitStatus } from './model';
+import { Visit, VisitWriteClaim, writeClaimId, type VisitStatus } from './model';
 
 /**
  * The one place that reads and writes visit documents. Every write is a single findOneAndUpdate on
@@ -79,8 +79,7 @@ export function assertStatus(v: VisitLean, allowed: readonly VisitStatus[], acti
 }
 
 export async function quarterOf(visitedAt: Date, bankId: string): Promise<string> {
-  const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
-  const dt = DateTime.fromJSDate(visitedAt, { zone: bank?.timezone ?? 'Asia/Shanghai' });
+  const dt = DateTime.fromJSDate(visitedAt, { zone: (await bankTimezone(bankId)) ?? 'Asia/Shanghai' });
   return `${dt.year}-Q${dt.quarter}`;
 }
 
@@ -126,10 +125,12 @@ export interface DerivedInput {
   firstSubmittedAt?: Date | null;
 }
 
+export interface AssignmentWindow { windowStart: Date; windowEnd: Date }
+
 /** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
-export async function derive(v: DerivedInput, sections: ScoringSection[], at = now()) {
+export async function derive(v: DerivedInput, sections: ScoringSection[], at = now(), window?: AssignmentWindow | null) {
   const s = scoreVisit(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
-  const a = await Assignment.findById(v.assignmentId, { windowStart: 1, windowEnd: 1 }).lean();
+  const a = window ?? await Assignment.findById(v.assignmentId, { windowStart: 1, windowEnd: 1 }).lean();
   const flags = computeFlags({
     visitedAt: v.visitedAt, durationMinutes: v.durationMinutes,
     windowStart: a?.windowStart ?? v.visitedAt, windowEnd: a?.windowEnd ?? v.visitedAt,
@@ -160,15 +161,18 @@ const lostRace = () => new ConflictError('The visit was changed meanwhile; reloa
 /** A claim older than this belongs to a writer that died between claiming and writing. */
 const CLAIM_LEASE_MS = 60_000;
 
-async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale = true): Promise<Types.ObjectId> {
+async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale = true): Promise<string> {
+  const _id = writeClaimId(visitId, rev);
   try {
-    return (await VisitWriteClaim.create({ visitId, rev, at: new Date() }))._id;
+    await VisitWriteClaim.create({ _id, visitId, rev, at: new Date() });
+    return _id;
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
-    const held = await VisitWriteClaim.findOne({ visitId, rev }).lean();
+    const held = await VisitWriteClaim.findById(_id).lean();
     if (!retakeStale || !held || Date.now() - held.at.getTime() < CLAIM_LEASE_MS) throw lostRace();
-    // Deleting by the claim's own id can never remove a newer claim taken by someone else meanwhile.
-    await VisitWriteClaim.deleteOne({ _id: held._id });
+    // Only a claim whose revision never got written can be stale-and-blocking; the fresh read in
+    // commit() refuses the write if it did get written, so retaking is safe either way.
+    await VisitWriteClaim.deleteOne({ _id, at: held.at });
     return claimRevision(visitId, rev, false);
   }
 }
@@ -196,8 +200,10 @@ export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean>
     // Only a writer that stalled past the claim's lease can get here; its change is in the history either way.
     if (updated.rev !== v.rev + 1) logger.error({ visitId: String(v._id), expectedRev: v.rev + 1, rev: updated.rev }, 'a visit write overlapped another after a claim lease ran out');
     return updated;
-  } finally {
-    await VisitWriteClaim.deleteOne({ _id: claim }).catch((e) => logger.error({ err: e, visitId: String(v._id) }, 'could not release a visit write claim'));
+  } catch (e) {
+    // Releasing is always safe: whoever claims this revision next re-reads the visit before writing.
+    await VisitWriteClaim.deleteOne({ _id: claim }).catch((err) => logger.error({ err, visitId: String(v._id) }, 'could not release a visit write claim'));
+    throw e;
   }
 }
 

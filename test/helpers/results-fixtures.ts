@@ -99,7 +99,6 @@ export async function addVisit(f: BankFixture, spec: VisitSpec): Promise<string>
     answers: answers.map((a) => ({ ...a, comment: 'a comment the results never read' })),
     status: spec.status ?? 'approved', scores: { sections: scored.sections, total: scored.total }, violations: scored.violations,
   });
-  await Assignment.updateOne({ _id: assignment._id }, { $set: { visitId: visit._id } });
   return String(visit._id);
 }
 

@@ -1,0 +1,70 @@
+import { Bank, Branch } from './model';
+
+/**
+ * Branch display names for visit and assignment views, kept briefly in memory. Every single-visit
+ * response needs its branch's name, and FerretDB 1.24 answers a {bankId, code} filter by decoding
+ * every branch of every bank (it uses an index only for exactly {_id}) — with 25,000 branches that
+ * is most of a request's time. Names are display-only; a rename shows everywhere within TTL_MS
+ * (at once in the process that imported it).
+ */
+const TTL_MS = 60_000;
+const LIMIT = 20_000;
+const cache = new Map<string, { name: string; at: number }>();
+
+const keyOf = (bankId: string, code: string) => `${bankId}|${code}`;
+
+/** Names keyed "bankId|code"; a branch without a record is simply absent. */
+export async function branchNames(pairs: { bankId: string; code: string }[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const missing = new Map<string, { bankId: string; code: string }>();
+  const fresh = Date.now() - TTL_MS;
+  for (const p of pairs) {
+    const key = keyOf(p.bankId, p.code);
+    const hit = cache.get(key);
+    if (hit && hit.at > fresh) out.set(key, hit.name);
+    else missing.set(key, p);
+  }
+  if (missing.size === 0) return out;
+  const wanted = [...missing.values()];
+  const rows = await Branch.find(
+    { bankId: { $in: [...new Set(wanted.map((w) => w.bankId))] }, code: { $in: [...new Set(wanted.map((w) => w.code))] } },
+    { bankId: 1, code: 1, name: 1 },
+  ).lean();
+  const at = Date.now();
+  for (const b of rows) {
+    const key = keyOf(String(b.bankId), b.code);
+    if (!missing.has(key)) continue;
+    out.set(key, b.name);
+    if (cache.size >= LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(key, { name: b.name, at });
+  }
+  return out;
+}
+
+/** After branches of a bank were created or renamed in this process. */
+export function forgetBranchNames(bankId?: string): void {
+  if (!bankId) return cache.clear();
+  for (const key of cache.keys()) if (key.startsWith(`${bankId}|`)) cache.delete(key);
+}
+
+/**
+ * Bank time zones (they decide a visit's quarter), read on every visit write. Kept for TTL_MS like the
+ * names; changing a bank's zone is a set-up step, and the instance that makes it forgets at once.
+ */
+const zones = new Map<string, { timezone: string | null; at: number }>();
+
+export async function bankTimezone(bankId: string): Promise<string | null> {
+  const hit = zones.get(bankId);
+  if (hit && hit.at > Date.now() - TTL_MS) return hit.timezone;
+  const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
+  const timezone = bank?.timezone ?? null;
+  if (bank) {
+    if (zones.size >= LIMIT) zones.delete(zones.keys().next().value as string);
+    zones.set(bankId, { timezone, at: Date.now() });
+  }
+  return timezone;
+}
+
+export function forgetBankTimezone(bankId: string): void {
+  zones.delete(bankId);
+}
