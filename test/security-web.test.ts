@@ -96,6 +96,16 @@ const FORMS: Record<string, Form> = {
   'POST /admin/users/:userId/password': { who: 'admin', path: (w) => `/admin/users/${w.spare.id}/password`, fields: () => ({ password: `Reset-password-${n()}` }) },
   'POST /admin/questionnaires': { who: 'admin', path: () => '/admin/questionnaires', fields: (w) => ({ name: `CSRF 问卷 ${n()}`, bankId: w.bankId.A, ...item('q1') }) },
   'POST /admin/questionnaires/:id': { who: 'admin', path: (w) => `/admin/questionnaires/${w.questionnaireId.B}`, fields: (w) => ({ name: `问卷 B ${n()}`, bankId: w.bankId.B, ...item('q2') }) },
+  'POST /admin/assignments': {
+    who: 'admin',
+    path: () => '/admin/assignments',
+    fields: (w) => ({ bankId: w.bankId.A, branchCode: 'WAN1', auditorId: w.who.auditor.id, questionnaireId: w.questionnaireId.A, quarter: '2026-Q3', windowStart: '2026-07-01T09:00', windowEnd: '2026-07-01T18:00', scenario: 'CSRF' }),
+  },
+  'POST /admin/assignments/import': {
+    who: 'admin',
+    file: (w) => csv(['branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario', `WAN1,${w.who.auditor.email},2026-Q3,2026-07-02T09:00:00+08:00,2026-07-02T18:00:00+08:00,CSRF`]),
+    path: (w) => `/admin/assignments/import?bankId=${w.bankId.A}&questionnaireId=${w.questionnaireId.A}`,
+  },
   'POST /admin/reports/close': { who: 'admin', path: () => '/admin/reports/close', fields: (w) => ({ bankId: w.bankId.B, quarter: '2026-Q1' }) },
   'POST /admin/reports/:id/resend': { who: 'admin', path: (w) => `/admin/reports/${w.report?.A}/resend`, fields: () => ({}) },
   'POST /visits/:visitId/edit': { who: 'auditor', path: (w) => `/visits/${w.draft.own.id}/edit`, fields: () => ({ summary: `CSRF ${n()}`, durationMinutes: '31' }) },

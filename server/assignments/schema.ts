@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fields } from '../core/validation';
+import { VISIT_STATUSES } from '../visits/model';
 
 const isoWithOffset = fields.isoTime('must be an ISO-8601 time with offset, e.g. 2026-07-01T09:00:00+08:00');
 
@@ -35,3 +36,10 @@ export const listAssignmentsQuery = z
   .object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional(), auditorId: fields.objectId.optional() })
   .strict();
 export type ListAssignmentsQuery = z.infer<typeof listAssignmentsQuery>;
+
+/** "Not started" or a visit status: what the admin's assignment page filters by. */
+export const ASSIGNMENT_STATES = ['not_started', ...VISIT_STATUSES] as const;
+export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
+
+/** The admin page's filters (empty boxes are dropped before parsing). */
+export const adminAssignmentsQuery = z.object({ bankId: fields.objectId.optional(), state: z.enum(ASSIGNMENT_STATES).optional() }).strict();

@@ -1,5 +1,6 @@
+import { branchNames } from '../banks/lookups';
 import { Types } from 'mongoose';
-import type { Principal } from '../core/access';
+import { requireRole, type Principal } from '../core/access';
 import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } from '../core/bulk-import';
 import { config } from '../core/config';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
@@ -9,7 +10,7 @@ import { User } from '../users/model';
 import { Visit } from '../visits/model';
 import { findBankQuestionnaire } from '../questionnaires/service';
 import { Assignment } from './model';
-import { ASSIGNMENT_COLUMNS, assignmentRow, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
+import { ASSIGNMENT_COLUMNS, assignmentRow, type AssignmentState, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
 
 export interface AssignmentView {
   id: string;
@@ -41,14 +42,11 @@ function view(a: AssignmentLean, branchName: string, visit?: { id: string; statu
   };
 }
 
-/** Branch names and visits are looked up in two batch queries (no $lookup on FerretDB). */
+/** Branch names (cached briefly) and visits are looked up in batches (no $lookup on FerretDB). */
 async function views(rows: AssignmentLean[]): Promise<AssignmentView[]> {
   if (rows.length === 0) return [];
-  const bankIds = [...new Set(rows.map((r) => String(r.bankId)))];
-  const codes = [...new Set(rows.map((r) => r.branchCode))];
-  const branches = await Branch.find({ bankId: { $in: bankIds }, code: { $in: codes } }, { bankId: 1, code: 1, name: 1 }).lean();
-  const names = new Map(branches.map((b) => [`${String(b.bankId)}|${b.code}`, b.name]));
-  // The visit itself is the truth about "started" (the assignment's visitId is only a convenience copy).
+  const names = await branchNames(rows.map((r) => ({ bankId: String(r.bankId), code: r.branchCode })));
+  // The visit itself is the truth about "started" (one visit per assignment, by a unique index).
   const visits = await Visit.find({ assignmentId: { $in: rows.map((r) => r._id) } }, { assignmentId: 1, status: 1 }).lean();
   const byAssignment = new Map(visits.map((v) => [String(v.assignmentId), { id: String(v._id), status: v.status }]));
   return rows.map((r) => view(r, names.get(`${String(r.bankId)}|${r.branchCode}`) ?? r.branchCode, byAssignment.get(String(r._id))));
@@ -88,6 +86,27 @@ export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQue
   else if (query.auditorId) filter.auditorId = query.auditorId;
   const rows = await Assignment.find(filter).sort({ windowStart: 1, _id: 1 }).lean();
   return views(rows);
+}
+
+/**
+ * The admin's list: newest window first, at most `limit` rows (`more` says whether rows were left
+ * off). The visit is the truth about the state, so a state filter first asks the visits which
+ * assignments are in it (two plain queries; FerretDB has no $lookup).
+ */
+export async function listRecentAssignments(
+  p: Principal, query: { bankId?: string; state?: AssignmentState }, limit: number,
+): Promise<{ rows: AssignmentView[]; more: boolean }> {
+  requireRole(p, ['admin']);
+  const filter: Record<string, unknown> = {};
+  if (query.bankId) filter.bankId = query.bankId;
+  if (query.state) {
+    const visitFilter: Record<string, unknown> = query.bankId ? { bankId: query.bankId } : {};
+    if (query.state !== 'not_started') visitFilter.status = query.state;
+    const ids = (await Visit.find(visitFilter, { assignmentId: 1 }).lean()).map((v) => v.assignmentId);
+    filter._id = query.state === 'not_started' ? { $nin: ids } : { $in: ids };
+  }
+  const rows = await Assignment.find(filter).sort({ windowStart: -1, _id: -1 }).limit(limit + 1).lean();
+  return { rows: await views(rows.slice(0, limit)), more: rows.length > limit };
 }
 
 /** One assignment: the owning auditor or an admin; anyone else gets 404. */

@@ -7,6 +7,8 @@ import * as results from './results';
 import * as visits from './visits';
 import * as disputes from './disputes';
 import * as hr from './hr';
+import * as assignments from './assignments';
+import * as reportFeedback from './report-feedback';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -22,6 +24,8 @@ const features: { en: Dict; zh: Dict }[] = [
   visits,
   disputes,
   hr,
+  assignments,
+  reportFeedback,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));
