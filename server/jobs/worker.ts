@@ -1,3 +1,4 @@
+import { purgeExpired } from './housekeeping';
 import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { processNextDelivery, type MailOptions } from '../mail/service';
@@ -36,6 +37,8 @@ export interface WorkerOptions extends MailOptions {
   jobRetryMs?: number;
   /** How often the optional schedule (AUTO_CLOSE_DAYS) looks for quarters due to close. */
   scheduleEveryMs?: number;
+  /** How often expired sessions, tokens, idempotency records and write claims are purged. */
+  housekeepingEveryMs?: number;
   /** Which loops to run (tests run one at a time). */
   jobs?: boolean;
   mail?: boolean;
@@ -48,7 +51,7 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { pollMs: 2000, jobLeaseMs: 5 * 60_000, jobRetryMs: 30_000, scheduleEveryMs: 60_000 };
+const DEFAULTS = { pollMs: 2000, jobLeaseMs: 5 * 60_000, jobRetryMs: 30_000, scheduleEveryMs: 60_000, housekeepingEveryMs: 3600_000 };
 
 export function startWorkers(options: WorkerOptions = {}): Workers {
   const opts = { ...DEFAULTS, ...options };
@@ -83,8 +86,17 @@ export function startWorkers(options: WorkerOptions = {}): Workers {
     nextSchedule = Date.now() + opts.scheduleEveryMs;
     await closeDueQuarters(new Date(), days);
   };
+  // The first purge waits one interval: start-up is busy enough, and tests start many short-lived workers.
+  let nextPurge = Date.now() + opts.housekeepingEveryMs;
+  const housekeeping = async () => {
+    if (Date.now() < nextPurge) return;
+    nextPurge = Date.now() + opts.housekeepingEveryMs;
+    // A failed purge must not hold up the jobs; it is tried again next interval.
+    await purgeExpired().catch((e) => logger.error({ err: e, worker: id }, 'purging expired records failed'));
+  };
   if (opts.jobs !== false) runs.push(loop('jobs', async () => {
     await scheduled();
+    await housekeeping();
     return runOneJob(id, opts, () => stopped);
   }));
   if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(id, opts)));
