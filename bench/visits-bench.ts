@@ -97,7 +97,12 @@ function profileCommands(): Map<string, { n: number; ms: number }> {
   const stats = new Map<string, { n: number; ms: number }>();
   const started = new Map<number, string>();
   const client = mongoose.connection.getClient();
-  client.on('commandStarted', (e) => started.set(e.requestId, `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`));
+  // The filter's field names too: on FerretDB only an exact {_id} filter avoids a collection scan.
+  const shape = (c: Record<string, unknown>) => {
+    const filter = (c.filter ?? c.query) as Record<string, unknown> | undefined;
+    return filter ? ` {${Object.keys(filter).join(',')}}` : '';
+  };
+  client.on('commandStarted', (e) => started.set(e.requestId, `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}${shape(e.command as Record<string, unknown>)}`));
   client.on('commandSucceeded', (e) => {
     const key = started.get(e.requestId) ?? e.commandName;
     started.delete(e.requestId);

@@ -246,6 +246,31 @@ describe('PATCH /api/v1/visits/:id', () => {
     expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(1);
   });
 
+  test('a claim taken over from a writer that died after writing stays, so no stale copy can write over that revision', async () => {
+    const v = await newVisit();
+    expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(200); // revision 1, its claim kept
+    await VisitWriteClaim.updateOne({ _id: writeClaimId(v.id, 1) }, { $set: { at: new Date(Date.now() - 5 * 60_000) } }); // as if its writer died
+    const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
+    const change = (minutes: number) => ({ statuses: ['draft'] as const, set: { durationMinutes: minutes }, entry: historyEntry(null, 'updated', []) });
+    // Taking the stale claim over shows (fresh read) that revision 1 was written: refused, and the claim stays.
+    await expect(commit(stale, change(42))).rejects.toThrow(ConflictError);
+    expect(await VisitWriteClaim.countDocuments({ _id: writeClaimId(v.id, 1) })).toBe(1);
+    // So a second stale writer is refused too, by the claim alone.
+    await expect(commit(stale, change(43))).rejects.toThrow(ConflictError);
+    const stored = await Visit.findById(v.id).lean();
+    expect(stored?.durationMinutes).toBe(41);
+    expect(stored?.rev).toBe(1);
+  });
+
+  test('a write refused for a reason of its own releases its claim at once', async () => {
+    const v = await newVisit();
+    const current = (await Visit.findById(v.id).lean<VisitLean>())!;
+    // Mongoose refuses the value before anything is sent: nothing was written, so revision 1 is free again.
+    await expect(commit(current, { statuses: ['draft'], set: { durationMinutes: 'not a number' }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow();
+    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
+    expect((await patch(auditor, v.id, { durationMinutes: 44 })).status).toBe(200);
+  });
+
   test('409 once submitted or approved', async () => {
     const v = await newVisit();
     await submit(auditor, v.id);

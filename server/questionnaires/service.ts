@@ -67,11 +67,24 @@ function versionView(v: VersionDoc, latestVersion?: number): QuestionnaireVersio
 // ---- for other features (no principal: callers have already checked access to the visit/assignment)
 
 /** The exact content a visit was filled on; throws 404 when it does not exist. */
+/**
+ * Versions never change once written (an edit makes a new one), so they are kept in memory: every new
+ * visit reads its version, and FerretDB answers a {questionnaireId, version} filter with a scan.
+ */
+const versionCache = new Map<string, Readonly<QuestionnaireVersionView>>();
+const VERSION_CACHE_LIMIT = 500;
+
 export async function getVersion(questionnaireId: string, version: number): Promise<QuestionnaireVersionView> {
   if (!isId(questionnaireId) || !Number.isInteger(version)) throw new NotFoundError('Questionnaire version');
+  const key = `${questionnaireId}@${version}`;
+  const hit = versionCache.get(key);
+  if (hit) return hit;
   const v = await QuestionnaireVersion.findOne({ questionnaireId, version }).lean();
   if (!v) throw new NotFoundError('Questionnaire version');
-  return versionView(v);
+  const view = Object.freeze(versionView(v));
+  if (versionCache.size >= VERSION_CACHE_LIMIT) versionCache.delete(versionCache.keys().next().value as string);
+  versionCache.set(key, view);
+  return view;
 }
 
 /** The version a new visit should be filled on. */

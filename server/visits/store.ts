@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { mongo, Types } from 'mongoose';
 import { DateTime } from 'luxon';
 import { now } from '../core/clock';
 import { ConflictError, NotFoundError } from '../core/errors';
@@ -127,10 +127,29 @@ export interface DerivedInput {
 
 export interface AssignmentWindow { windowStart: Date; windowEnd: Date }
 
+/** Assignments are never edited, so the window of a visit's assignment is read once per process. */
+const windows = new Map<string, AssignmentWindow>();
+const WINDOW_CACHE_LIMIT = 20_000;
+
+async function assignmentWindow(assignmentId: Types.ObjectId): Promise<AssignmentWindow | null> {
+  const key = String(assignmentId);
+  const hit = windows.get(key);
+  if (hit) return hit;
+  const a = await Assignment.findById(assignmentId, { windowStart: 1, windowEnd: 1 }).lean();
+  return a ? rememberWindow(assignmentId, a) : null;
+}
+
+function rememberWindow(assignmentId: Types.ObjectId, a: AssignmentWindow): AssignmentWindow {
+  if (windows.size >= WINDOW_CACHE_LIMIT) windows.delete(windows.keys().next().value as string);
+  const window = { windowStart: a.windowStart, windowEnd: a.windowEnd };
+  windows.set(String(assignmentId), window);
+  return window;
+}
+
 /** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
 export async function derive(v: DerivedInput, sections: ScoringSection[], at = now(), window?: AssignmentWindow | null) {
   const s = scoreVisit(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
-  const a = window ?? await Assignment.findById(v.assignmentId, { windowStart: 1, windowEnd: 1 }).lean();
+  const a = window ? rememberWindow(v.assignmentId, window) : await assignmentWindow(v.assignmentId);
   const flags = computeFlags({
     visitedAt: v.visitedAt, durationMinutes: v.durationMinutes,
     windowStart: a?.windowStart ?? v.visitedAt, windowEnd: a?.windowEnd ?? v.visitedAt,
@@ -161,36 +180,47 @@ const lostRace = () => new ConflictError('The visit was changed meanwhile; reloa
 /** A claim older than this belongs to a writer that died between claiming and writing. */
 const CLAIM_LEASE_MS = 60_000;
 
-async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale = true): Promise<string> {
+interface Claim { id: string; retaken: boolean }
+
+async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale = true): Promise<Claim> {
   const _id = writeClaimId(visitId, rev);
   try {
     await VisitWriteClaim.create({ _id, visitId, rev, at: new Date() });
-    return _id;
+    return { id: _id, retaken: !retakeStale };
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
     const held = await VisitWriteClaim.findById(_id).lean();
     if (!retakeStale || !held || Date.now() - held.at.getTime() < CLAIM_LEASE_MS) throw lostRace();
-    // Only a claim whose revision never got written can be stale-and-blocking; the fresh read in
-    // commit() refuses the write if it did get written, so retaking is safe either way.
+    // The writer that held it may have died before or after its update: the caller re-reads the visit.
     await VisitWriteClaim.deleteOne({ _id, at: held.at });
     return claimRevision(visitId, rev, false);
   }
 }
 
+/** The driver could not tell whether the server applied the command (connection lost, no server). */
+function outcomeUnknown(e: unknown): boolean {
+  return e instanceof mongo.MongoNetworkError || e instanceof mongo.MongoServerSelectionError;
+}
+
 /**
- * Applies one change atomically: one findOneAndUpdate on the visit, guarded by the revision claim
+ * Applies one change atomically: one update of the visit by _id, guarded by the revision claim
  * (see VisitWriteClaim). A lost race is a 409.
  *
- * The claim makes this writer the only one for rev+1, so `rev`, status and owner are checked on a
- * fresh read by _id right after claiming, and the update is keyed by _id alone: FerretDB 1.24
- * (SQLite) pushes a filter down to SQL only when it is exactly {_id}, and any other condition makes
- * every visit write scan and decode the whole collection (measured: bench/visits-bench.ts).
+ * Claims stay after a successful write and are released only when the write surely did not happen,
+ * so holding the claim for rev+1 proves nobody has written rev+1: the caller's copy (rev, status,
+ * owner) is still current and need not be read again. Only a claim taken over from a dead writer
+ * (which may have written before dying) is checked against a fresh read. The update is keyed by _id
+ * alone because FerretDB 1.24 (SQLite) pushes a filter down to SQL only when it is exactly {_id}.
  */
 export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
   const claim = await claimRevision(v._id, v.rev + 1);
+  let written = false; // the claimed revision exists already: its claim must stay
   try {
-    const fresh = await Visit.findById(v._id, { rev: 1, status: 1, auditorId: 1 }).lean();
-    if (!fresh || fresh.rev !== v.rev || !o.statuses.includes(fresh.status) || (o.ownerId && String(fresh.auditorId) !== o.ownerId)) throw lostRace();
+    if (claim.retaken) {
+      const fresh = await Visit.findById(v._id, { rev: 1, status: 1, auditorId: 1 }).lean();
+      written = Boolean(fresh && fresh.rev > v.rev);
+      if (!fresh || fresh.rev !== v.rev || !o.statuses.includes(fresh.status) || (o.ownerId && String(fresh.auditorId) !== o.ownerId)) throw lostRace();
+    }
     const updated = await Visit.findOneAndUpdate(
       { _id: v._id },
       { $set: o.set, $inc: { rev: 1 }, $push: { ...(o.push ?? {}), history: o.entry } },
@@ -201,8 +231,10 @@ export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean>
     if (updated.rev !== v.rev + 1) logger.error({ visitId: String(v._id), expectedRev: v.rev + 1, rev: updated.rev }, 'a visit write overlapped another after a claim lease ran out');
     return updated;
   } catch (e) {
-    // Releasing is always safe: whoever claims this revision next re-reads the visit before writing.
-    await VisitWriteClaim.deleteOne({ _id: claim }).catch((err) => logger.error({ err, visitId: String(v._id) }, 'could not release a visit write claim'));
+    // A write that may have happened keeps its claim (released by the lease); any other failure frees it.
+    if (!written && !outcomeUnknown(e)) {
+      await VisitWriteClaim.deleteOne({ _id: claim.id }).catch((err) => logger.error({ err, visitId: String(v._id) }, 'could not release a visit write claim'));
+    }
     throw e;
   }
 }
