@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { Bank, Branch } from '../banks/model';
-import { assertBankVisible, canSeeBank, canSeeBranch, requireRole, scopeFilter, type Principal, type Role } from '../core/access';
+import { assertBankVisible, canSeeBank, canSeeBranch, isBankRole, requireRole, scopeFilter, type Principal, type Role } from '../core/access';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { QuestionnaireVersion } from '../questionnaires/model';
 import { shiftQuarter } from '../results/aggregate';
+import type { ResultsReport } from '../results/service';
 import { loadVisibleVisit } from '../visits/service';
 import { release, tryClaim } from '../disputes/claims';
 import { ActionPlan, type PlanKind, type PlanScope, type PlanStatus } from './model';
@@ -185,6 +186,51 @@ export async function actionPlansForReport(input: { bankId: string; quarter: str
   if (input.branchCode) area.push({ scopeType: 'branch', branchCode: input.branchCode });
   const rows = await ActionPlan.find({ bankId: input.bankId, quarter: shiftQuarter(input.quarter, -1), $or: area }).sort({ createdAt: 1, _id: 1 }).lean<LeanPlan[]>();
   return toViews(rows);
+}
+
+/** A plan on the results dashboard; its outcome is null when its area's figures may not be shown to the caller. */
+export interface ResultsPlanView extends Omit<PlanView, 'outcome'> {
+  outcome: PlanOutcome | null;
+}
+
+type ResultsFocus = Pick<ResultsReport, 'bankId' | 'quarter' | 'focus' | 'bank' | 'regions'>;
+
+/**
+ * For the results dashboard of `r.quarter`: the previous quarter's plans that cover the view
+ * (bank-wide, the view's region(s), the view's branch(es)) — one query for the bank and quarter,
+ * outcomes as on the plans page. The view already lies inside the caller's scope (the results
+ * resolved it), so a plan of another branch or region never matches. A plan whose area is wider
+ * than the scope keeps its figures only where the results show that area's figure in both quarters
+ * (the benchmark rule), so no hidden branch's failure rate can be subtracted out.
+ */
+export async function actionPlansForResults(p: Principal, r: ResultsFocus): Promise<ResultsPlanView[]> {
+  requireRole(p, PLAN_READERS);
+  assertBankVisible(p, r.bankId);
+  if (isBankRole(p.role) && !p.scope) return [];
+  const { regions, branchCodes } = await viewAreas(r);
+  const area: Record<string, unknown>[] = [{ scopeType: 'bank' }];
+  if (regions.length) area.push({ scopeType: 'region', region: { $in: regions } });
+  if (branchCodes.length) area.push({ scopeType: 'branch', branchCode: { $in: branchCodes } });
+  const rows = await ActionPlan.find({ bankId: r.bankId, quarter: shiftQuarter(r.quarter, -1), $or: area }).sort({ createdAt: 1, _id: 1 }).limit(1000).lean<LeanPlan[]>();
+  return (await toViews(rows)).map((v) => ({ ...v, outcome: figuresShown(p, r, v) ? v.outcome : null }));
+}
+
+/** The regions and branches the view consists of (a branch manager's own branches may span regions). */
+async function viewAreas(r: ResultsFocus): Promise<{ regions: string[]; branchCodes: string[] }> {
+  const f = r.focus;
+  if (f.type === 'bank') return { regions: [], branchCodes: [] };
+  if (f.type === 'region') return { regions: [f.key], branchCodes: [] };
+  if (f.type === 'branch') return { regions: f.region ? [f.region] : [], branchCodes: [f.key] };
+  const codes = f.key.split(',').filter(Boolean);
+  const branches = await Branch.find({ bankId: r.bankId, code: { $in: codes } }, { region: 1 }).lean();
+  return { regions: [...new Set(branches.map((b) => b.region))], branchCodes: codes };
+}
+
+function figuresShown(p: Principal, r: ResultsFocus, v: PlanView): boolean {
+  const area = { bankId: v.bankId, scopeType: v.scope.type, region: v.scope.region ?? '', branchCode: v.scope.branchCode ?? '' };
+  if (coversArea(p, area)) return true;
+  const row = v.scope.type === 'bank' ? r.bank : v.scope.type === 'region' ? r.regions.find((x) => x.key === v.scope.region) : undefined;
+  return Boolean(row && row.previous);
 }
 
 async function toViews(rows: LeanPlan[]): Promise<PlanView[]> {

@@ -9,6 +9,7 @@ import * as disputes from './disputes';
 import * as hr from './hr';
 import * as assignments from './assignments';
 import * as reportFeedback from './report-feedback';
+import * as resultsPlans from './results-plans';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -26,6 +27,7 @@ const features: { en: Dict; zh: Dict }[] = [
   hr,
   assignments,
   reportFeedback,
+  resultsPlans,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

@@ -10,6 +10,8 @@ import { overview } from './overview';
 import { shiftQuarter } from './aggregate';
 import { branchVisits, quarterOf, quarterResults, RESULTS_ROLES, type ResultRow, type ResultsReport } from './service';
 import { barChart, lineChart } from './svg';
+import { actionPlansForResults, PLAN_READERS } from '../actions/service';
+import { planSection } from './action-plans';
 
 /** The results dashboards (bank users and admins) and the admin overview across banks. */
 export function registerResultsPages(r: Router): void {
@@ -172,6 +174,8 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
   const bankBase = { bankId: base.bankId, quarter };
   const visits = r.focus.type === 'branch' ? await branchVisits(ctx.user, { bankId, quarter, branchCode: r.focus.key }) : [];
   const hasData = r.summary.n > 0;
+  // HR sees results but not action plans (the plans page is for managers and the firm).
+  const plans = PLAN_READERS.includes(ctx.user.role) ? planSection(ctx, quarter, r.previousQuarter, await actionPlansForResults(ctx.user, r)) : null;
   render(ctx.req, ctx.res, 'pages/results/dashboard', {
     title: ctx.t('results.title'),
     r, base, hasData,
@@ -205,6 +209,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
       text: ctx.locale === 'en' ? x.text.en : x.text.zh,
     })),
     sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
+    plans,
   });
 });
 
