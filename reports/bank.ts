@@ -1,12 +1,13 @@
-import { areaSample, areaSummary, byTotal, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable } from './common';
-import type { Column } from './doc';
+import { areaSample, areaSummary, byTotal, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable, withPaging, type PagingChoice } from './common';
+import type { Column, Paging } from './doc';
+import { areaFeedbackLines, feedbackNotes } from './feedback';
 import { change, score } from './format';
 import type { ReportSnapshot } from './types';
 
 /** The bank report: SPEC section 5's full list, for the bank's head office. */
-export async function renderBankReport(s: ReportSnapshot): Promise<Buffer> {
+async function bankReport(s: ReportSnapshot, paging: Paging): Promise<Buffer> {
   const scopeLine = s.bank.name;
-  const c = open(s, 'bank', scopeLine);
+  const c = open(s, 'bank', scopeLine, paging);
   const { r, t } = c;
   const area = s.bankFigures;
   cover(c, 'bank', scopeLine);
@@ -19,6 +20,7 @@ export async function renderBankReport(s: ReportSnapshot): Promise<Buffer> {
     const worst = ranked[ranked.length - 1];
     lines.push(t('summary.region_rank', { count: ranked.length, best: best.name, bestScore: score(best.total), worst: worst.name, worstScore: score(worst.total) }));
   }
+  lines.push(...areaFeedbackLines(c, null));
   r.bullets(lines, 10);
   r.space(6);
   scoresSection(c, { current: area, previous: area.previous, previousQuarter: previousQuarterOf(area) });
@@ -50,6 +52,11 @@ export async function renderBankReport(s: ReportSnapshot): Promise<Buffer> {
   leagueTable(c, s.branches, true);
   problemsTable(c, s.keyProblems);
   violationsTable(c, s.violations);
-  methodNotes(c, areaSample(c, area));
+  methodNotes(c, areaSample(c, area), feedbackNotes(c, true));
   return r.finish();
+}
+
+/** A large bank's report (a row per branch and per violation) renders in two passes, with flat memory. */
+export function renderBankReport(s: ReportSnapshot, paging: PagingChoice = 'auto'): Promise<Buffer> {
+  return withPaging(paging, s.branches.length + s.violations.length, (p) => bankReport(s, p));
 }

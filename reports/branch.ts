@@ -1,6 +1,7 @@
 import { groupedBars } from './charts';
 import { cover, figureLabels, figureValues, methodNotes, open, previousQuarterOf, problemsTable, violationsTable, type Ctx } from './common';
 import { COLORS, type Column } from './doc';
+import { branchDisputeLine, feedbackNotes, plansLine, plansSection, visitDisputeLines, visitMarks, withDisputeTag } from './feedback';
 import { answerLabel, change, dateTime, score, sectionLabel, textOf, translator } from './format';
 import type { BranchDetail, BranchFigures, ReportSnapshot, Scores } from './types';
 
@@ -24,6 +25,7 @@ export async function renderBranchReport(s: ReportSnapshot, code: string): Promi
     t('summary.branch_vs', { total: score(branch.total), region: region ? score(region.total) : t('withheld'), bank: bank ? score(bank.total) : t('withheld') }),
     t('summary.total', { total: score(branch.total), change: branch.previous ? t('summary.change', { delta: change(branch.total, branch.previous.total), previous: previousQuarterOf(s.bankFigures) ?? t('previous') }) : '' }),
     detail.violations.length ? t('summary.branch_violations', { count: detail.violations.length }) : t('summary.no_violations'),
+    ...[branchDisputeLine(c, detail.feedback), plansLine(c, detail.feedback?.plans ?? [], detail.feedback?.plansQuarter)].filter((l): l is string => l !== null),
   ], 10);
   r.space(6);
   comparison(c, branch, region, bank);
@@ -34,7 +36,8 @@ export async function renderBranchReport(s: ReportSnapshot, code: string): Promi
 
   violationsTable(c, detail.violations, false);
   problemsTable(c, detail.keyProblems);
-  methodNotes(c, t('method.sample_branch', { visits: branch.n }));
+  plansSection(c, detail.feedback);
+  methodNotes(c, t('method.sample_branch', { visits: branch.n }), feedbackNotes(c, true));
   return r.finish();
 }
 
@@ -74,11 +77,13 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
     const names = v.violations.map((k) => v.answers.find((a) => a.itemKey === k)).map((a, j) => (a ? textOf(a.text, lang) : v.violations[j]));
     r.para(t('visit.violations', { items: names.join('; ') }), { size: 9, color: COLORS.bad, gap: 2 });
   }
+  const marks = visitMarks(d.feedback, v.id);
+  visitDisputeLines(c, marks, v.answers);
   r.table(
     [{ header: t('col.section'), width: 1.3 }, { header: t('col.item'), width: 4.2 }, { header: t('col.answer'), width: 0.9 }, { header: t('col.score'), width: 0.8, align: 'right' }, { header: t('col.comment'), width: 3.2 }],
     v.answers.map((a) => [
       sectionLabel(t, a.sectionKey),
-      a.critical ? `${textOf(a.text, lang)} (${t('critical')})` : textOf(a.text, lang),
+      withDisputeTag(t, a.critical ? `${textOf(a.text, lang)} (${t('critical')})` : textOf(a.text, lang), marks.get(a.itemKey)),
       { text: answerLabel(t, a.value), color: a.score === 0 ? COLORS.bad : COLORS.ink },
       score(a.score),
       a.comment ?? '',

@@ -1,6 +1,7 @@
 import { groupedBars, histogram, lineChart, type Series } from './charts';
-import { COLORS, ReportDoc, type Column, type Row } from './doc';
+import { COLORS, ReportDoc, twoPasses, type Column, type Paging, type Row } from './doc';
 import { change, date, dateTime, percent, score, sectionLabel, SECTIONS, textOf, translator, type Translate } from './format';
+import { disputeTag } from './feedback';
 import type { AreaFigures, BranchFigures, KeyProblem, Lang, ReportSnapshot, Scores, Violation } from './types';
 
 /** The parts the bank, region and branch reports share. */
@@ -13,7 +14,19 @@ export interface Ctx {
 
 export type ReportKind = 'bank' | 'region' | 'branch';
 
-export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string): Ctx {
+/** Above this many table rows a report renders in two passes (see Paging), so its memory stays flat. */
+export const TWO_PASS_ROWS = 1000;
+export type PagingChoice = 'auto' | 'buffer' | 'two-pass';
+
+export function pagingFor(choice: PagingChoice, rows: number): 'buffer' | 'two-pass' {
+  return choice === 'two-pass' || (choice === 'auto' && rows > TWO_PASS_ROWS) ? 'two-pass' : 'buffer';
+}
+
+export function withPaging(choice: PagingChoice, rows: number, render: (paging: Paging) => Promise<Buffer>): Promise<Buffer> {
+  return pagingFor(choice, rows) === 'two-pass' ? twoPasses(render) : render({ mode: 'buffer' });
+}
+
+export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string, paging?: Paging): Ctx {
   const lang = s.bank.language;
   const t = translator(lang);
   const generated = dateTime(s.generatedAt, s.bank.timezone);
@@ -26,7 +39,7 @@ export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string): Ct
     title: `${s.bank.name} ${s.quarter} ${title} — ${scopeLine}`,
     author: s.bank.name,
     createdAt: new Date(s.generatedAt),
-  });
+  }, paging);
   return { s, lang, t, r };
 }
 
@@ -166,12 +179,12 @@ export function violationsTable(c: Ctx, violations: Violation[], withBranch = tr
   ];
   r.table(cols, violations.map((v): Row => [
     ...(withBranch ? [v.branchCode, v.branchName, v.region] : []),
-    date(v.visitedAt, s.bank.timezone), sectionLabel(t, v.sectionKey), { text: textOf(v.text, lang), color: COLORS.bad },
+    date(v.visitedAt, s.bank.timezone), sectionLabel(t, v.sectionKey), { text: v.dispute ? `${textOf(v.text, lang)} ${disputeTag(t, v.dispute)}` : textOf(v.text, lang), color: COLORS.bad },
   ]), { emptyText: t('no_violations') });
 }
 
 /** Sample sizes and the scoring rules, so that every number in the report can be explained. */
-export function methodNotes(c: Ctx, sample: string): void {
+export function methodNotes(c: Ctx, sample: string, extra: string[] = []): void {
   const { r, t, s } = c;
   r.h1(t('h.method'));
   const weights = s.questionnaires.length
@@ -187,6 +200,7 @@ export function methodNotes(c: Ctx, sample: string): void {
     t('method.problems'),
     t('method.rounding'),
     t('method.questionnaires', { list: s.questionnaires.map((q) => `${q.name} v${q.version}`).join(', ') || '–' }),
+    ...extra,
     t('method.snapshot', { version: s.version }),
   ]);
 }

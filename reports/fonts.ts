@@ -38,19 +38,23 @@ interface GlyphEntry {
 }
 
 interface TtfSubset {
+  glyphs: number[];
   glyf: Uint8Array[];
-  loca: { offsets: number[] };
-  hmtx: { metrics: { advance: number; bearing: number }[] };
+  loca: { offsets: number[]; version?: number };
+  hmtx: { metrics: { advance: number; bearing: number }[]; bearings?: number[] };
   offset: number;
   includeGlyph(gid: number): number;
+  encode(): Uint8Array;
   _addGlyph?: (gid: number) => number;
 }
 
 interface SubsettableFont {
   createSubset(): TtfSubset;
+  glyphsForString(text: string): { id: number }[];
   getGlyph(gid: number): { advanceWidth: number; _decode(): { numberOfContours: number; components?: { glyphID: number; pos: number }[] } | null; _getMetrics(): { leftBearing: number } };
   loca: { offsets: number[] };
   _getTableStream(tag: string): { pos: number; readBuffer(n: number): Uint8Array };
+  _glyphs?: Record<number, unknown>;
   _variationProcessor?: unknown;
 }
 
@@ -66,7 +70,12 @@ function cacheSubsetGlyphs(font: SubsettableFont): void {
   const entry = (gid: number): GlyphEntry => {
     let e = glyphs.get(gid);
     if (e) return e;
+    // fontkit keeps a glyph object with the characters it was first asked for. One made here (the
+    // part of a composite glyph, e.g. 门 in 间) would have none, and every later text showing it
+    // would lose its Unicode mapping (copy, search, text extraction): it is not kept.
+    const known = font._glyphs?.[gid] !== undefined;
     const glyph = font.getGlyph(gid);
+    if (!known && font._glyphs) delete font._glyphs[gid];
     const glyf = glyph._decode();
     const start = font.loca.offsets[gid];
     const stream = font._getTableStream('glyf');
@@ -94,6 +103,111 @@ function cacheSubsetGlyphs(font: SubsettableFont): void {
       this.offset += buffer.length;
       return this.glyf.length - 1;
     };
+    layout ??= subsetLayout(font, create);
+    if (layout) subset.encode = encodeSubset.bind(subset, layout);
     return subset;
   };
+  let layout: SubsetLayout | null | undefined;
+}
+
+/**
+ * How fontkit (2.0) lays out a TrueType subset: a table directory (checksums 0), then head, hhea,
+ * loca, maxp, cvt, prep, glyf, hmtx, fpgm back to back. Only loca, glyf and hmtx and two counts
+ * depend on the glyphs; the rest is the same bytes for every subset of the font.
+ */
+interface SubsetLayout {
+  header: Uint8Array;
+  tags: string[];
+  fixed: Map<string, Uint8Array>;
+  longLoca: boolean;
+}
+
+const DIRECTORY_ENTRY = 16;
+
+function tablesOf(buf: Uint8Array): { header: Uint8Array; tables: { tag: string; bytes: Uint8Array }[] } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const count = view.getUint16(4);
+  const tables = Array.from({ length: count }, (_, i) => {
+    const at = 12 + i * DIRECTORY_ENTRY;
+    const tag = String.fromCharCode(...buf.subarray(at, at + 4));
+    const offset = view.getUint32(at + 8);
+    return { tag, bytes: buf.subarray(offset, offset + view.getUint32(at + 12)) };
+  });
+  return { header: buf.slice(0, 12), tables };
+}
+
+/**
+ * The constant tables, taken from a subset fontkit encodes itself; the layout is used only when
+ * encoding a probe subset both ways gives the same bytes (else fontkit's encoder stays in use).
+ */
+function subsetLayout(font: SubsettableFont, create: () => TtfSubset): SubsetLayout | null {
+  try {
+    const probe = () => {
+      const s = create();
+      for (const g of font.glyphsForString('Aa1 江南·，')) s.includeGlyph(g.id);
+      return s;
+    };
+    const reference = probe().encode();
+    const { header, tables } = tablesOf(reference);
+    const longLoca = (font.loca as { version?: number }).version === 1;
+    const layout: SubsetLayout = { header, tags: tables.map((t) => t.tag), fixed: new Map(tables.map((t) => [t.tag, t.bytes.slice()])), longLoca };
+    const mine = probe();
+    const fast = encodeSubset.call(mine, layout);
+    return Buffer.from(fast).equals(Buffer.from(reference)) ? layout : null;
+  } catch {
+    return null;
+  }
+}
+
+/** fontkit's TTFSubset.encode, written straight into one buffer (restructure's generic encoder was a sixth of a branch report). */
+function encodeSubset(this: TtfSubset, layout: SubsetLayout): Uint8Array {
+  this.glyf = [];
+  this.offset = 0;
+  this.loca = { offsets: [], version: layout.longLoca ? 1 : 0 };
+  this.hmtx = { metrics: [], bearings: [] };
+  // Composite glyphs may add their parts while this runs, so the length is read on every turn.
+  for (let i = 0; i < this.glyphs.length; i++) (this._addGlyph as (gid: number) => number)(this.glyphs[i]);
+  this.loca.offsets.push(this.offset);
+  const n = this.glyf.length;
+  const size = (tag: string) => {
+    if (tag === 'loca') return (n + 1) * (layout.longLoca ? 4 : 2);
+    if (tag === 'glyf') return this.offset;
+    if (tag === 'hmtx') return 4 * n;
+    return (layout.fixed.get(tag) as Uint8Array).length;
+  };
+  const sizes = layout.tags.map(size);
+  let at = 12 + DIRECTORY_ENTRY * layout.tags.length;
+  const out = new Uint8Array(at + sizes.reduce((a, b) => a + b, 0));
+  const view = new DataView(out.buffer);
+  out.set(layout.header, 0);
+  layout.tags.forEach((tag, i) => {
+    const entry = 12 + i * DIRECTORY_ENTRY;
+    for (let c = 0; c < 4; c++) out[entry + c] = tag.charCodeAt(c);
+    view.setUint32(entry + 8, at);
+    view.setUint32(entry + 12, sizes[i]);
+    writeTable(this, layout, tag, out, view, at, n);
+    at += sizes[i];
+  });
+  return out;
+}
+
+function writeTable(subset: TtfSubset, layout: SubsetLayout, tag: string, out: Uint8Array, view: DataView, at: number, n: number): void {
+  if (tag === 'loca') {
+    subset.loca.offsets.forEach((o, i) => (layout.longLoca ? view.setUint32(at + 4 * i, o) : view.setUint16(at + 2 * i, o >>> 1)));
+  } else if (tag === 'glyf') {
+    for (const g of subset.glyf) {
+      out.set(g, at);
+      at += g.length;
+    }
+  } else if (tag === 'hmtx') {
+    subset.hmtx.metrics.forEach((m, i) => {
+      view.setUint16(at + 4 * i, m.advance);
+      view.setInt16(at + 4 * i + 2, m.bearing);
+    });
+  } else {
+    out.set(layout.fixed.get(tag) as Uint8Array, at);
+    // The counts fontkit sets on its copies: hhea.numberOfMetrics and maxp.numGlyphs.
+    if (tag === 'hhea') view.setUint16(at + 34, n);
+    if (tag === 'maxp') view.setUint16(at + 4, n);
+  }
 }

@@ -1,20 +1,20 @@
-import { areaSample, areaSummary, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable } from './common';
+import { areaSample, areaSummary, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable, withPaging, type PagingChoice } from './common';
 import { groupedBars } from './charts';
-import { COLORS, type Column } from './doc';
+import { COLORS, type Column, type Paging } from './doc';
+import { areaFeedbackLines, feedbackNotes } from './feedback';
 import { score, translator } from './format';
-import type { ReportSnapshot } from './types';
+import type { RegionFigures, ReportSnapshot } from './types';
 
 /** A region's report: its figures against the bank, its branches, problems and violations. */
-export async function renderRegionReport(s: ReportSnapshot, region: string): Promise<Buffer> {
-  const area = s.regions.find((g) => g.key === region);
-  if (!area) throw new Error(`region "${region}" is not in the snapshot`);
+async function regionReport(s: ReportSnapshot, area: RegionFigures, paging: Paging): Promise<Buffer> {
+  const region = area.key;
   const scopeLine = translator(s.bank.language)('scope.region', { name: region });
-  const c = open(s, 'region', scopeLine);
+  const c = open(s, 'region', scopeLine, paging);
   const { r, t } = c;
   cover(c, 'region', scopeLine);
 
   r.h1(t('h.summary'));
-  r.bullets(areaSummary(c, area, area.violations, area.keyProblems), 10);
+  r.bullets([...areaSummary(c, area, area.violations, area.keyProblems), ...areaFeedbackLines(c, region)], 10);
   r.space(6);
   scoresSection(c, { current: area, previous: area.previous, previousQuarter: previousQuarterOf(area) });
 
@@ -33,7 +33,14 @@ export async function renderRegionReport(s: ReportSnapshot, region: string): Pro
   leagueTable(c, s.branches.filter((b) => b.region === region), false);
   problemsTable(c, area.keyProblems);
   violationsTable(c, area.violations);
-  methodNotes(c, areaSample(c, area));
+  methodNotes(c, areaSample(c, area), feedbackNotes(c, true));
   return r.finish();
 }
 
+/** Like the bank report, a region with very many branches and violations renders in two passes. */
+export function renderRegionReport(s: ReportSnapshot, region: string, paging: PagingChoice = 'auto'): Promise<Buffer> {
+  const area = s.regions.find((g) => g.key === region);
+  if (!area) return Promise.reject(new Error(`region "${region}" is not in the snapshot`));
+  const rows = s.branches.reduce((n, b) => n + (b.region === region ? 1 : 0), 0) + area.violations.length;
+  return withPaging(paging, rows, (p) => regionReport(s, area, p));
+}

@@ -75,6 +75,8 @@ export interface Violation {
   sectionKey: SectionKey | null;
   text: Text;
   visitedAt: string | null;
+  /** The item's dispute state at closing time, when it was disputed (see feedback below). */
+  dispute?: DisputeState;
 }
 
 export interface RegionFigures extends AreaFigures {
@@ -118,6 +120,8 @@ export interface BranchDetail {
   visits: VisitDetail[];
   keyProblems: KeyProblem[];
   violations: Violation[];
+  /** This branch's disputes and the action plans covering it (absent in snapshots taken before format 1 had them). */
+  feedback?: BranchFeedback;
 }
 
 export interface QuestionnaireNote {
@@ -142,4 +146,62 @@ export interface ReportSnapshot {
   questionnaires: QuestionnaireNote[];
   /** Filled only in the slice given to a branch report's builder. */
   branchDetails: BranchDetail[];
+  /** Disputes of the quarter's visits and the previous quarter's action plans with their outcome. */
+  feedback?: SnapshotFeedback;
+}
+
+// ---- the feedback loop: disputes and action plans, as they stood when the quarter was closed ----
+
+/** `open` includes a decision being applied at closing time: it was not yet in the figures. */
+export type DisputeState = 'open' | 'upheld' | 'overturned';
+
+export interface DisputeMark {
+  id: string;
+  visitId: string;
+  branchCode: string;
+  region: string;
+  itemKey: string;
+  state: DisputeState;
+  /** The answer when the dispute was opened, and the corrected one when overturned. */
+  before: AnswerValue | null;
+  after: AnswerValue | null;
+  openedAt: string;
+}
+
+export type PlanOutcomeStatus = 'improved' | 'worse' | 'unchanged' | 'no_data';
+
+export interface PlanRate {
+  quarter: string;
+  failed: number;
+  applicable: number;
+  failureRate: number | null;
+}
+
+/** An action plan of the previous quarter and how its item fared in its own area since. */
+export interface PlanOutcomeRow {
+  id: string;
+  kind: 'key_problem' | 'violation';
+  itemKey: string;
+  sectionKey: SectionKey | null;
+  text: Text;
+  scope: { type: 'bank' | 'region' | 'branch'; region: string; branchCode: string };
+  action: string;
+  owner: string;
+  dueDate: string;
+  status: 'open' | 'done';
+  overdue: boolean;
+  outcome: { status: PlanOutcomeStatus; before: PlanRate; after: PlanRate };
+}
+
+export interface SnapshotFeedback {
+  /** The quarter the plans were made in (the one before the report's). */
+  plansQuarter: string;
+  disputes: DisputeMark[];
+  plans: PlanOutcomeRow[];
+}
+
+export interface BranchFeedback {
+  plansQuarter: string;
+  disputes: DisputeMark[];
+  plans: PlanOutcomeRow[];
 }

@@ -8,6 +8,7 @@ import './questionnaires/model';
 import './assignments/model';
 import './visits/model';
 import './reports/model';
+import './reports/corrections';
 import './jobs/model';
 import './mail/model';
 import './disputes/model';

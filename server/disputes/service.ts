@@ -11,6 +11,7 @@ import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from './c
 import { Dispute, DisputeAttachment, closedKeyOf, openKeyOf, type Decision, type DisputeStatus } from './model';
 import type { ListDisputesQuery, OpenDisputeInput, ResolveDisputeInput } from './schema';
 import { versionOf } from './versions';
+import { noteOverturnSafely } from '../reports/corrections';
 
 /**
  * Disputes (SPEC section 4: approved → disputed → approved). A dispute and its visit are two
@@ -187,6 +188,7 @@ async function claimResolution(d: LeanDispute): Promise<HeldClaim> {
   if (at && Date.now() - at.getTime() < RESOLVE_LEASE_MS) throw busy();
   if (d.status === 'resolving' && d.resolution && appliedEntry(await loadVisit(String(d.visitId)), String(d._id))) {
     await finish(d._id, d.resolution.decision, {});
+    if (d.resolution.decision === 'overturned') await noteOverturnSafely(d);
     throw alreadyResolved();
   }
   const taken = await takeOverStale(key, RESOLVE_LEASE_MS);
@@ -279,6 +281,8 @@ export async function resolveDispute(p: Principal, id: string, input: ResolveDis
   }
   // The claim stays: a decided dispute is never decided again.
   await finish(d._id, input.decision, { resolution: { ...resolution, before: applied.before, after: applied.after } });
+  // A published report of the visit's quarter now shows numbers that changed: flag it for re-issue.
+  if (input.decision === 'overturned') await noteOverturnSafely(d);
   return getDispute(p, id);
 }
 

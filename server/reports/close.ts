@@ -1,13 +1,15 @@
 import { Types } from 'mongoose';
-import { renderBankReport, renderBranchReport, renderRegionReport } from '../../reports';
 import type { ReportSnapshot } from '../../reports/types';
 import { Bank } from '../banks/model';
 import { logger } from '../core/logger';
 import type { JobDoc } from '../jobs/service';
 import type { JobContext } from '../jobs/worker';
 import { queueDeliveries } from '../mail/service';
+import { clearCorrections } from './corrections';
 import { fileName } from './files';
 import { Report, ReportFile, type FileKind } from './model';
+import { openRenderer, threadsFor } from './render-pool';
+import type { RenderTask } from './render-task';
 import { buildSnapshot, forEachBranchDetail, loadCatalogue, type LeanVisit } from './snapshot';
 import type { VisitSpill } from './spill';
 import { bucket, ensureBucketIndexes, readBlob, removeOrphans, storeBlob, storeBlobs } from './storage';
@@ -164,22 +166,74 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot, 
     await ctx.progress('render', count, total);
   };
   await ctx.progress('render', count, total);
-  if (!done.has('bank')) await put({ scope: 'bank', kind: 'bank', name: s.bank.name }, await renderBankReport(s));
-  for (const g of s.regions) {
-    const scope = `region:${g.key}`;
-    if (!done.has(scope)) await put({ scope, kind: 'region', name: g.name, region: g.key }, await renderRegionReport(s, g.key));
+  // PDFs render on worker threads while this thread builds the branch details and stores what is
+  // done; a few tasks are queued ahead so that no thread waits, and no more, so memory stays bounded.
+  const renderer = await openRenderer(s, threadsFor(total - done.size));
+  logger.info({ reportId, files: total - done.size, threads: renderer.threads }, 'rendering the close');
+  const tasks = limiter(Math.max(1, 2 * renderer.threads));
+  const submit = (t: Target, task: RenderTask) => tasks.run(async () => put(t, await renderer.render(task)));
+  // A long report (a large bank's) may render for minutes without a file done: the lease is renewed meanwhile.
+  const beat = setInterval(() => {
+    ctx.progress('render', count, total).catch((e: unknown) => tasks.fail(e));
+  }, 15_000);
+  try {
+    // The bank report first: the longest, it renders while the branch reports go through the other threads.
+    if (!done.has('bank')) await submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
+    for (const g of s.regions) {
+      const scope = `region:${g.key}`;
+      if (!done.has(scope)) await submit({ scope, kind: 'region', name: g.name, region: g.key }, { kind: 'region', region: g.key });
+    }
+    const catalogue = await loadCatalogue(s.bank.id);
+    const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
+    const byCode = new Map(s.branches.map((b) => [b.code, b]));
+    await forEachBranchDetail(s, catalogue, skip, async (d) => {
+      const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
+      await submit({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, { kind: 'branch', detail: d });
+    }, visits);
+    await tasks.drain();
+  } catch (e) {
+    // Nothing of this run may still be writing when the job is handed on.
+    await renderer.close();
+    await tasks.settle();
+    await storing.flush().catch(() => undefined);
+    throw e;
+  } finally {
+    clearInterval(beat);
   }
-  const catalogue = await loadCatalogue(s.bank.id);
-  const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
-  const byCode = new Map(s.branches.map((b) => [b.code, b]));
-  await forEachBranchDetail(s, catalogue, skip, async (d) => {
-    const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
-    const pdf = await renderBranchReport({ ...s, branchDetails: [d] }, d.code);
-    await put({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, pdf);
-  }, visits);
+  await renderer.close();
   await write();
   await storing.flush();
   await ctx.progress('render', count, total);
+}
+
+/**
+ * Runs at most `limit` tasks at once; `run` waits for a free place. The first failure is thrown by
+ * the next `run` (so no more work starts) and by `drain`.
+ */
+function limiter(limit: number): { run(task: () => Promise<void>): Promise<void>; drain(): Promise<void>; settle(): Promise<void>; fail(e: unknown): void } {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const settle = async () => {
+    while (running.size) await Promise.race(running);
+  };
+  return {
+    async run(task) {
+      while (running.size >= limit && !failure) await Promise.race(running);
+      if (failure) throw failure.error;
+      const p: Promise<void> = task().catch((e: unknown) => {
+        failure ??= { error: e };
+      }).finally(() => running.delete(p));
+      running.add(p);
+    },
+    async drain() {
+      await settle();
+      if (failure) throw failure.error;
+    },
+    settle,
+    fail(e) {
+      failure ??= { error: e };
+    },
+  };
 }
 
 /** Most files stored per batch: few enough that an interrupted close loses little work. */
@@ -225,6 +279,7 @@ async function publish(ctx: JobContext, report: ReportDoc): Promise<void> {
     { bankId: report.bankId, quarter: report.quarter, version: { $lt: report.version }, supersededBy: null },
     { $set: { supersededBy: report._id, supersededAt: now } },
   );
+  await clearCorrections(report._id);
 }
 
 /** The job gave up: its report says so (and why), and the bank+quarter can be closed again. */

@@ -5,6 +5,7 @@ import { quarterOf } from '../results/service';
 import { shiftQuarter } from '../results/aggregate';
 import { formBody, param } from '../web/forms';
 import { flash, page, render } from '../web/render';
+import { pendingCorrections } from './corrections';
 import { sendReportFile } from './routes';
 import * as reports from './service';
 
@@ -23,7 +24,7 @@ function closeError(t: (k: string, v?: Record<string, unknown>) => string, e: un
 
 const adminPage = page(ADMIN, async ({ req, res, user, t }) => {
   const bankId = typeof req.query.bankId === 'string' && /^[a-f0-9]{24}$/i.test(req.query.bankId) ? req.query.bankId : undefined;
-  const [banks, jobs, list] = await Promise.all([listBanks(user), reports.recentCloses(user), reports.reportSummaries(user, { bankId })]);
+  const [banks, jobs, list, corrections] = await Promise.all([listBanks(user), reports.recentCloses(user), reports.reportSummaries(user, { bankId }), pendingCorrections(user)]);
   const bankName = new Map(banks.map((b) => [b.id, `${b.name} (${b.code})`]));
   const versions = new Map(list.map((r) => [r.id, r.version]));
   const active = jobs.some((j) => j.active);
@@ -34,6 +35,7 @@ const adminPage = page(ADMIN, async ({ req, res, user, t }) => {
     quarter: shiftQuarter(quarterOf(new Date()), -1),
     active,
     jobs: jobs.map((j) => ({ ...j, bankName: bankName.get(j.bankId) ?? j.bankId, statusLabel: t(`reports.status.${j.status}`), phaseLabel: t(`reports.phase.${j.phase}`) })),
+    corrections: [...corrections.values()].map((c) => ({ ...c, bankName: bankName.get(c.bankId) ?? c.bankId, branches: c.branchCodes.join(', ') })),
     reports: list.map((r) => ({
       ...r, bankName: bankName.get(r.bankId) ?? r.bankId, statusLabel: t(`reports.status.${r.status}`),
       supersededVersion: r.supersededBy ? versions.get(r.supersededBy) ?? '?' : null,

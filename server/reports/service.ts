@@ -6,6 +6,7 @@ import { Job } from '../jobs/model';
 import { enqueue } from '../jobs/service';
 import { listDeliveries, resend, type DeliveryView } from '../mail/service';
 import { CLOSE_JOB, closeKey, ensureReport } from './close';
+import { correctionKey, pendingCorrections } from './corrections';
 import { contentDisposition, fileName } from './files';
 import { Report, ReportFile, type ReportStatus } from './model';
 import { closeParams, SCOPE_PATTERN, type ListReportsQuery, type ResendInput } from './schema';
@@ -33,6 +34,8 @@ export interface ReportView {
   createdAt: Date;
   readyAt?: Date;
   supersededBy: string | null;
+  /** The current version shows figures a later overturned dispute changed (in the caller's scope): re-issue it. */
+  correctionPending: boolean;
   snapshot: { sha256: string; size: number; generatedAt: Date; n: number; branches: number; total: number | null } | null;
   progress?: { phase: string; done: number; total: number };
   error?: string;
@@ -97,6 +100,7 @@ async function views(p: Principal, reports: LeanReport[], withFiles = true): Pro
   const admin = !isBankRole(p.role);
   const jobs = admin ? await Job.find({ _id: { $in: reports.map((r) => r.jobId).filter(Boolean) } }, { progress: 1 }).lean() : [];
   const progress = new Map(jobs.map((j) => [String(j._id), j.progress]));
+  const corrections = await pendingCorrections(p, reports.map((r) => ({ bankId: String(r.bankId), quarter: r.quarter })));
   const order = { bank: 0, region: 1, branch: 2 } as Record<string, number>;
   return reports.map((r) => {
     const id = String(r._id);
@@ -105,6 +109,7 @@ async function views(p: Principal, reports: LeanReport[], withFiles = true): Pro
       id, bankId: String(r.bankId), quarter: r.quarter, version: r.version, status: r.status as ReportStatus,
       createdAt: r.createdAt, ...(r.readyAt ? { readyAt: r.readyAt } : {}),
       supersededBy: r.supersededBy ? String(r.supersededBy) : null,
+      correctionPending: !r.supersededBy && r.status === 'ready' && corrections.has(correctionKey(String(r.bankId), r.quarter)),
       snapshot: r.snapshot ? { sha256: r.snapshot.sha256, size: r.snapshot.size, generatedAt: r.snapshot.generatedAt, n: r.snapshot.n, branches: r.snapshot.branches, total: r.snapshot.total ?? null } : null,
       ...(admin && pr && r.status === 'pending' ? { progress: { phase: pr.phase ?? 'queued', done: pr.done ?? 0, total: pr.total ?? 0 } } : {}),
       ...(admin && r.error ? { error: r.error } : {}),

@@ -4,10 +4,11 @@ import { Bank, Branch } from '../banks/model';
 import type { Principal } from '../core/access';
 import { NotFoundError } from '../core/errors';
 import { Questionnaire, QuestionnaireVersion } from '../questionnaires/model';
-import { ResultsAccumulator, rollUp, shiftQuarter, type ItemInfo, type ItemLookup } from '../results/aggregate';
-import { COUNTED_STATUSES, MIN_HIDDEN_BRANCHES, quarterResults, type ResultRow, type ResultsReport } from '../results/service';
+import { ResultsAccumulator, rollUp, shiftQuarter, trendQuarters, type ItemInfo, type ItemLookup } from '../results/aggregate';
+import { COUNTED_STATUSES, MIN_HIDDEN_BRANCHES, quarterResults, type ResultRow, type ResultsReport, type VisitTap } from '../results/service';
 import { itemScore, type AnswerValue } from '../scoring/score';
 import { Visit } from '../visits/model';
+import { FeedbackCollector, withBranchFeedback } from './feedback';
 import { VisitSpill } from './spill';
 
 /**
@@ -113,22 +114,23 @@ interface QuarterPass {
 
 
 /**
- * One pass over the bank's counted visits of the trend quarters, fed to the results service's own
- * accumulator per region: region key problems and region trends (rollUp of its branch scores per
- * quarter), plus what the reports need besides numbers. On FerretDB every such query reads the whole
- * collection, so the snapshot makes exactly two passes (this one and quarterResults'), whatever the
- * number of regions.
+ * What the reports need of the bank's counted visits besides the results service's figures, taken
+ * from the results service's own pass over them (a VisitTap: on FerretDB every filtered query reads
+ * the whole collection, so the snapshot reads the visits exactly once): per region the results
+ * service's accumulator (region key problems, and region trends as the rollUp of its branch scores
+ * per quarter); the quarter's visit ids and times; and, with a spill, the quarter's visits for the
+ * branch reports.
  */
-async function quarterPass(bankId: string, quarter: string, quarters: string[], catalogue: Catalogue, spill: VisitSpill<LeanVisit> | undefined): Promise<QuarterPass> {
+function quarterTap(quarter: string, quarters: string[], catalogue: Catalogue, spill: VisitSpill<LeanVisit> | undefined, onVisit?: (v: LeanVisit) => void): { tap: VisitTap; finish(): QuarterPass } {
   const accs = new Map<string, ResultsAccumulator>();
   const out: QuarterPass = { regionProblems: new Map(), regionTrend: new Map(), visitIds: new Map(), visitedAt: new Map(), questionnaires: new Set() };
-  const cursor = Visit.find({ bankId, quarter: { $in: quarters }, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS).lean().cursor({ batchSize: 500 });
-  for await (const raw of cursor) {
-    const v = raw as unknown as LeanVisit;
+  const visit = async (raw: unknown) => {
+    const v = raw as LeanVisit;
     let acc = accs.get(v.region);
     if (!acc) accs.set(v.region, (acc = new ResultsAccumulator({ quarter, previousQuarter: shiftQuarter(quarter, -1), inFocus: () => true, items: catalogue.lookup })));
     acc.add(visitInput(v));
-    if (v.quarter !== quarter) continue;
+    onVisit?.(v);
+    if (v.quarter !== quarter) return;
     await spill?.write(v);
     const id = String(v._id);
     const ids = out.visitIds.get(v.branchCode);
@@ -136,35 +138,43 @@ async function quarterPass(bankId: string, quarter: string, quarters: string[], 
     else out.visitIds.set(v.branchCode, [id]);
     if (v.violations?.length) out.visitedAt.set(id, v.visitedAt.toISOString());
     out.questionnaires.add(`${String(v.questionnaireId)}:${v.questionnaireVersion}`);
-  }
-  for (const [region, acc] of accs) {
-    const f = acc.finish();
-    out.regionProblems.set(region, f.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })));
-    out.regionTrend.set(region, quarters.map((q) => {
-      const r = rollUp(f.branchesByQuarter.get(q) ?? []);
-      return { quarter: q, n: r.n, branches: r.branches, sections: { ...r.sections }, total: r.total };
-    }));
-  }
-  return out;
+  };
+  const finish = () => {
+    for (const [region, acc] of accs) {
+      const f = acc.finish();
+      out.regionProblems.set(region, f.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })));
+      out.regionTrend.set(region, quarters.map((q) => {
+        const r = rollUp(f.branchesByQuarter.get(q) ?? []);
+        return { quarter: q, n: r.n, branches: r.branches, sections: { ...r.sections }, total: r.total };
+      }));
+    }
+    return out;
+  };
+  return { tap: { fields: VISIT_FIELDS, visit }, finish };
 }
 
 /**
  * The numbers of a bank's quarter, as the report of `meta.version` will show them: bank, region and
- * branch figures from `quarterResults`; region trends and key problems from quarterPass. With
- * `withVisits`, the same pass also spills the quarter's visits for the branch reports (saving the
- * render step its own read of the whole collection); the caller disposes of the spill.
+ * branch figures from `quarterResults`; region trends and key problems from quarterTap, on the same
+ * single read of the visits. With `withVisits`, that read also spills the quarter's visits for the
+ * branch reports (saving the render step its own read of the whole collection); the caller disposes
+ * of the spill.
  */
 export async function buildSnapshot(bankId: string, quarter: string, meta: SnapshotMeta = { version: 1, generatedAt: new Date() }, withVisits = false): Promise<{ snapshot: ReportSnapshot; visits?: VisitSpill<LeanVisit> }> {
   const bank = await Bank.findById(bankId).lean();
   if (!bank) throw new NotFoundError('Bank');
-  const all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const));
-  const quarters = all.trend.map((p) => p.quarter);
+  const quarters = trendQuarters(quarter);
   const perRegion = await branchesPerRegion(bankId);
   const catalogue = await loadCatalogue(bankId);
-  const visits = withVisits ? await VisitSpill.create<LeanVisit>(all.branches.length) : undefined;
+  const feedback = await FeedbackCollector.load(bankId, quarter, bank.timezone, catalogue);
+  const visits = withVisits ? await VisitSpill.create<LeanVisit>([...perRegion.values()].reduce((sum, n) => sum + n, 0)) : undefined;
+  let all: ResultsReport;
   let pass: QuarterPass;
   try {
-    pass = await quarterPass(bankId, quarter, quarters, catalogue, visits);
+    const reader = quarterTap(quarter, quarters, catalogue, visits, (v) => feedback.visit(v));
+    all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const), reader.tap);
+    if (all.trend.map((p) => p.quarter).join() !== quarters.join()) throw new Error('the results service and the snapshot disagree on the trend quarters');
+    pass = reader.finish();
   } catch (e) {
     await visits?.dispose();
     throw e;
@@ -205,6 +215,7 @@ export async function buildSnapshot(bankId: string, quarter: string, meta: Snaps
     questionnaires: catalogue.notes(pass.questionnaires),
     branchDetails: [],
   };
+  snapshot.feedback = feedback.finish(snapshot, meta.generatedAt);
   return { snapshot, visits };
 }
 
@@ -302,7 +313,7 @@ export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogu
     for (let i = 0; i < spill.buckets; i++) {
       const byBranch = await spill.read(i);
       // Every branch of this file, visited or not (a branch whose visits are no longer counted still gets its report).
-      for (const b of inBucket[i]) await each(detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions));
+      for (const b of inBucket[i]) await each(withBranchFeedback(s, detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions)));
     }
   } finally {
     await spill.dispose();
