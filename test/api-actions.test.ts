@@ -1,4 +1,6 @@
 import type { Express } from 'express';
+import mongoose from 'mongoose';
+import { Visit } from '../server/visits/model';
 import { actionPlansForReport } from '../server/actions/service';
 import { startTestApp, stopTestApp } from './helpers/app';
 import { ANSWERS, api, approvedVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
@@ -131,6 +133,21 @@ describe('GET and PATCH /api/v1/action-plans', () => {
     expect((await api(f).get(f.otherManager, `/action-plans?bankId=${f.bankId}`)).status).toBe(404);
     expect((await api(f).get(f.north, `/action-plans/${bankPlan}`)).status).toBe(404);
     expect((await api(f).get(f.north, `/action-plans/${northPlan}`)).status).toBe(200);
+  });
+
+  test('the outcomes of plans in several areas of a bank come from one read of its visits', async () => {
+    const reads: string[] = [];
+    mongoose.set('debug', (collection: string, method: string) => {
+      if (collection === Visit.collection.collectionName) reads.push(method);
+    });
+    let listed: { id: string; outcome: unknown }[];
+    try {
+      listed = (await api(f).get(f.manager, `/action-plans?bankId=${f.bankId}`)).body;
+    } finally {
+      mongoose.set('debug', false);
+    }
+    expect(listed.filter((p) => [bankPlan, northPlan, s1Plan].includes(p.id)).every((p) => p.outcome)).toBe(true);
+    expect(reads).toEqual(['find']);
   });
 
   test('filters by quarter, status, kind and branch', async () => {

@@ -25,32 +25,76 @@ function areaFilter(a: PlanArea): Record<string, unknown> {
 
 /** Failed/applicable per item in one area and quarter, each answer judged by its visit's own questionnaire version. */
 export async function itemCounts(area: PlanArea, quarter: string): Promise<Counts> {
-  const out: Counts = new Map();
-  const cursor = Visit.find({ ...areaFilter(area), quarter, status: { $in: COUNTED_STATUSES } }, { questionnaireId: 1, questionnaireVersion: 1, 'answers.itemKey': 1, 'answers.value': 1 })
-    .lean()
-    .cursor({ batchSize: 500 });
+  return (await areaCounts(area.bankId, [quarter], new Set([areaKey(area)]))).get(`${areaKey(area)}|${quarter}`) ?? new Map();
+}
+
+const areaKey = (a: Pick<PlanArea, 'scopeType' | 'region' | 'branchCode'>) =>
+  a.scopeType === 'bank' ? 'bank' : a.scopeType === 'region' ? `region:${a.region}` : `branch:${a.branchCode}`;
+
+/**
+ * Item counts for several areas and quarters of one bank in ONE read of its visits: on FerretDB 1.24
+ * each query decodes the whole visits collection, so one query per area and quarter (a page with
+ * bank, region and branch plans made six) multiplied the cost. Keys are "<area>|<quarter>".
+ */
+async function areaCounts(bankId: string, quarters: string[], wanted: Set<string>): Promise<Map<string, Counts>> {
+  const out = new Map<string, Counts>();
+  const add = (key: string, itemKey: string, failed: boolean) => {
+    let counts = out.get(key);
+    if (!counts) out.set(key, (counts = new Map()));
+    const c = counts.get(itemKey) ?? { failed: 0, applicable: 0 };
+    c.applicable += 1;
+    if (failed) c.failed += 1;
+    counts.set(itemKey, c);
+  };
+  const cursor = Visit.find(
+    { bankId, quarter: quarters.length === 1 ? quarters[0] : { $in: quarters }, status: { $in: COUNTED_STATUSES } },
+    { quarter: 1, region: 1, branchCode: 1, questionnaireId: 1, questionnaireVersion: 1, 'answers.itemKey': 1, 'answers.value': 1 },
+  ).lean().cursor({ batchSize: 500 });
   for await (const v of cursor) {
+    const keys = ['bank', `region:${v.region}`, `branch:${v.branchCode}`].filter((k) => wanted.has(k)).map((k) => `${k}|${v.quarter}`);
+    if (keys.length === 0) continue;
     const version = await versionOf(String(v.questionnaireId), v.questionnaireVersion).catch(() => null);
     if (!version) continue;
     for (const a of (v.answers ?? []) as { itemKey: string; value: AnswerValue }[]) {
       const item = version.items.get(a.itemKey);
       const s = item ? itemScore(item, a.value) : null;
       if (s === null) continue;
-      const c = out.get(a.itemKey) ?? { failed: 0, applicable: 0 };
-      c.applicable += 1;
-      if (s === 0) c.failed += 1;
-      out.set(a.itemKey, c);
+      for (const key of keys) add(key, a.itemKey, s === 0);
     }
   }
   return out;
 }
 
-/** Memoizes item counts per area and quarter, so a list of plans reads each area's visits once. */
+/**
+ * Memoizes item counts per area and quarter. `prepare` reads, per bank, every area and quarter a
+ * list of plans needs in one pass; anything not prepared is read on demand.
+ */
 export class OutcomeBook {
   private readonly memo = new Map<string, Promise<Counts>>();
 
+  private key(area: PlanArea, quarter: string): string {
+    return `${area.bankId}|${areaKey(area)}|${quarter}`;
+  }
+
+  async prepare(plans: { area: PlanArea; quarter: string }[]): Promise<void> {
+    const byBank = new Map<string, { quarters: Set<string>; areas: Set<string> }>();
+    for (const { area, quarter } of plans) {
+      const b = byBank.get(area.bankId) ?? { quarters: new Set<string>(), areas: new Set<string>() };
+      b.quarters.add(quarter).add(shiftQuarter(quarter, 1));
+      b.areas.add(areaKey(area));
+      byBank.set(area.bankId, b);
+    }
+    for (const [bankId, b] of byBank) {
+      const read = areaCounts(bankId, [...b.quarters], b.areas);
+      for (const a of b.areas) {
+        for (const q of b.quarters) this.memo.set(`${bankId}|${a}|${q}`, read.then((all) => all.get(`${a}|${q}`) ?? new Map()));
+      }
+    }
+    await Promise.all([...this.memo.values()]);
+  }
+
   private counts(area: PlanArea, quarter: string): Promise<Counts> {
-    const key = `${area.bankId}|${area.scopeType}|${area.region}|${area.branchCode}|${quarter}`;
+    const key = this.key(area, quarter);
     let hit = this.memo.get(key);
     if (!hit) this.memo.set(key, (hit = itemCounts(area, quarter)));
     return hit;

@@ -238,6 +238,7 @@ async function toViews(rows: LeanPlan[]): Promise<PlanView[]> {
   const bankIds = [...new Set(rows.map((r) => String(r.bankId)))];
   const items = new Map(await Promise.all(bankIds.map(async (b) => [b, await bankItems(b)] as const)));
   const zones = new Map((await Bank.find({ _id: { $in: bankIds } }, { timezone: 1 }).lean()).map((b) => [String(b._id), b.timezone]));
+  await book.prepare(rows.map((r) => ({ area: { bankId: String(r.bankId), scopeType: r.scopeType, region: r.region, branchCode: r.branchCode }, quarter: r.quarter })));
   const out: PlanView[] = [];
   for (const r of rows) {
     const bankId = String(r.bankId);
