@@ -291,6 +291,20 @@ describe('error mapping and configuration', () => {
     expect(toAppError(new TypeError('Unexpected end of form')).status).toBe(500);
   });
 
+  test('every way the driver says the database is unreachable or hung is a 503 with the database code', () => {
+    // The pool's errors for queued operations after a failed heartbeat (not exported by the driver).
+    class MongoPoolClearedError extends mongoose.mongo.MongoNetworkError {
+      override get name(): string { return 'MongoPoolClearedError'; }
+    }
+    const down = [
+      new MongoPoolClearedError('Connection pool for 127.0.0.1:27017 was cleared because another operation failed'),
+      new mongoose.mongo.MongoNetworkError('connection closed'),
+      Object.assign(new Error('Timed out while checking out a connection from connection pool'), { name: 'MongoWaitQueueTimeoutError' }),
+      new mongoose.mongo.MongoNotConnectedError('not connected'),
+    ];
+    for (const e of down) expect(toAppError(e)).toMatchObject({ status: 503, code: 'database_unavailable' });
+  });
+
   test('an empty environment variable counts as unset', () => {
     const c = loadConfig({ MONGODB_URI: '', PORT: '', ADMIN_EMAIL: '', LOG_LEVEL: '' });
     expect(c.MONGODB_URI).toBeUndefined();

@@ -11,7 +11,20 @@ import { logger } from './logger';
  */
 const BROKEN_UPLOAD = /^(Unexpected end of (form|file)|Malformed part header|Malformed content type|Missing Content-Type|Unsupported content type|Multipart: Boundary not found|Malformed urlencoded form|Request (aborted|closed))\b/;
 
-const DB_DOWN = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError', 'MongooseServerSelectionError']);
+const DB_DOWN = new Set([
+  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError',
+  'MongooseServerSelectionError', 'MongoWaitQueueTimeoutError', 'MongoOperationTimeoutError',
+]);
+
+/**
+ * The database is unreachable or hung. Besides the names above, every network error of the driver
+ * counts — including the errors it gives operations queued for a connection when a failed heartbeat
+ * clears the pool (MongoPoolClearedError, a MongoNetworkError subclass the driver does not export).
+ */
+function databaseDown(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  return err instanceof mongoose.mongo.MongoNetworkError || err instanceof mongoose.mongo.MongoServerSelectionError || Boolean(name && DB_DOWN.has(name));
+}
 
 /** Maps anything thrown to the API's error model; unknown errors are logged and become a bare 500. */
 export function toAppError(err: unknown): AppError {
@@ -33,7 +46,7 @@ export function toAppError(err: unknown): AppError {
     const fields = Object.keys(e.keyValue ?? {});
     return new ConflictError('A record with the same key already exists', 'duplicate', fields.map((f) => ({ field: f, message: 'already exists' })));
   }
-  if (e.name && DB_DOWN.has(e.name)) return new ServiceUnavailableError('The database is not reachable; try again shortly', 'database_unavailable');
+  if (databaseDown(err)) return new ServiceUnavailableError('The database is not reachable; try again shortly', 'database_unavailable');
   // The embedded database (FerretDB on SQLite) refuses a write while another holds the file lock:
   // a retryable condition for the client, not an internal error.
   if (typeof e.message === 'string' && /SQLITE_BUSY|database is locked/i.test(e.message)) {
