@@ -12,12 +12,14 @@ describe('configuration is parsed once and fails fast', () => {
 
   test('bad values are listed by name', () => {
     try {
-      loadConfig({ PORT: 'eighty', UPLOAD_MAX_BYTES: '-1' });
+      loadConfig({ PORT: 'eighty', UPLOAD_MAX_BYTES: '-1', REPORT_RENDER_THREADS: 'many', AUTH_CACHE_SECONDS: '-5' });
       throw new Error('should have failed');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as Error).message).toMatch(/PORT/);
       expect((e as Error).message).toMatch(/UPLOAD_MAX_BYTES/);
+      expect((e as Error).message).toMatch(/REPORT_RENDER_THREADS/);
+      expect((e as Error).message).toMatch(/AUTH_CACHE_SECONDS/);
     }
   });
 

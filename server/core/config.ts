@@ -23,6 +23,9 @@ const envSchema = z
     TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
     // How long an app instance trusts a token it has just checked (0: check on every request).
     AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
+    // Read by server/reports/render-pool.ts (per close, so tests can vary them); checked here so a bad value stops the start.
+    REPORT_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
+    REPORT_RENDER_HEAP_MB: z.coerce.number().int().min(64).optional(),
     ADMIN_EMAIL: z.string().email().optional(),
     ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
