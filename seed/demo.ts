@@ -1,6 +1,7 @@
 import type { Principal } from '../server/core/access';
 import { config } from '../server/core/config';
 import { Bank } from '../server/banks/model';
+import { ScheduleMark } from '../server/jobs/model';
 import { createBank, createBranch, createStaff } from '../server/banks/service';
 import { User } from '../server/users/model';
 import { createUser } from '../server/users/service';
@@ -101,10 +102,23 @@ async function visitSummary(assignments: number, attachments: number): Promise<s
   return [`Visits: ${rows.length} on ${assignments} assignments (${assignments - rows.length} still open), ${attachments} evidence photos:`, ...lines].join('\n');
 }
 
+/** Written when a demo seed has finished, so that an interrupted one is not mistaken for demo data. */
+const SEED_DONE = 'seed:demo-complete';
+
 export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
-  if (opts.ifEmpty && (await Bank.exists({}))) return 'Demo data already present; nothing seeded.';
+  if (opts.ifEmpty && (await Bank.exists({}))) {
+    if (await ScheduleMark.exists({ _id: SEED_DONE })) return 'Demo data already present; nothing seeded.';
+    // Never wiped automatically: the database may hold real work. The operator decides.
+    return [
+      'Data already present, but no record that a demo seed finished: if an earlier seed was interrupted,',
+      `the demo data is incomplete. To start again, stop the app, delete ${config().DATA_DIR} and run the first command again.`,
+    ].join('\n');
+  }
   const org = await seedOrganisation();
   const visits = await seedRounds(org);
+  await ScheduleMark.create({ _id: SEED_DONE }).catch((e: { code?: number }) => {
+    if (e.code !== 11000) throw e;
+  });
   const lines = [
     'Demo data loaded: 江南商业银行 (JNCB, 3 regions, 40 branches, 200 staff) and Harbour Bank (HBK, 6 branches, 30 staff),',
     'one questionnaire per bank, and four quarters of mystery-shopping visits (past quarters approved; the current one in every state).',

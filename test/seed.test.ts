@@ -4,6 +4,8 @@ import request from 'supertest';
 import { Assignment } from '../server/assignments/model';
 import { Bank, Staff } from '../server/banks/model';
 import { setClock } from '../server/core/clock';
+import { config } from '../server/core/config';
+import { ScheduleMark } from '../server/jobs/model';
 import { getVersion, toScoringSections } from '../server/questionnaires/service';
 import { scoreVisit } from '../server/scoring/score';
 import { Visit } from '../server/visits/model';
@@ -178,7 +180,16 @@ describe('sign-in and re-runs', () => {
   test('a second run with ifEmpty changes nothing', async () => {
     const before = [await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()];
     const out = await seedDemo({ ifEmpty: true });
-    expect(out).toMatch(/already present/);
+    expect(out).toMatch(/^Demo data already present/);
+    expect([await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()]).toEqual(before);
+  });
+
+  test('data without the record of a finished seed (an interrupted one) is left alone, with a way out', async () => {
+    await ScheduleMark.deleteOne({ _id: 'seed:demo-complete' });
+    const before = [await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()];
+    const out = await seedDemo({ ifEmpty: true });
+    expect(out).toMatch(/no record that a demo seed finished/);
+    expect(out).toContain(config().DATA_DIR);
     expect([await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()]).toEqual(before);
   });
 });
