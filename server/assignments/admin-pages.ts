@@ -105,6 +105,8 @@ async function showPage(ctx: PageContext, filter: { bankId?: string; state?: Ass
       auditor: label(a.auditorId, auditorNames),
       questionnaire: label(a.questionnaireId, questionnaireNames),
       window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
+      windowFrom: showTime(a.windowStart, tz),
+      windowTo: showTime(a.windowEnd, tz),
       timezone: tz,
       statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
     };
