@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { IdempotencyRecord } from '../server/core/idempotency';
 import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
@@ -424,6 +425,25 @@ describe('idempotent POST /visits', () => {
     expect(second.status).toBe(201);
     expect(second.body.id).toBe(first.body.id);
     expect(await Visit.countDocuments({ assignmentId: body.assignmentId })).toBe(1);
+  });
+
+  test('a first keyed create reads nothing but by _id: no visit look-up, the key record by _id', async () => {
+    const body = visitBody(await assign());
+    const calls: { collection: string; method: string; filter: string[] }[] = [];
+    mongoose.set('debug', (collection: string, method: string, filter?: unknown) => {
+      calls.push({ collection, method, filter: filter && typeof filter === 'object' ? Object.keys(filter) : [] });
+    });
+    let res: request.Response;
+    try {
+      res = await post(auditor, body, 'key-no-scan');
+    } finally {
+      mongoose.set('debug', false);
+    }
+    expect(res.status).toBe(201);
+    expect(calls.filter((c) => c.collection === Visit.collection.collectionName).map((c) => c.method)).toEqual(['insertOne']);
+    const keyCalls = calls.filter((c) => c.collection === IdempotencyRecord.collection.collectionName);
+    expect(keyCalls.map((c) => c.method)).toEqual(['insertOne', 'updateOne']);
+    expect(keyCalls[1]!.filter).toEqual(['_id']);
   });
 
   test('after a crash between insert and response, a retry finds the stored visit', async () => {

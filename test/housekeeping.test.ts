@@ -26,9 +26,9 @@ async function seedRecords(): Promise<void> {
     { tokenHash: 'b'.repeat(64), userId, expiresAt: ago(2 * DAY) }, // expired, kept a week for questions
     { tokenHash: 'c'.repeat(64), userId, expiresAt: new Date(Date.now() + DAY) },
   ]);
-  const old = await IdempotencyRecord.create({ userId: 'u', key: 'old', method: 'POST', path: '/x', state: 'done', claimedAt: ago(31 * DAY) });
-  await IdempotencyRecord.collection.updateOne({ _id: old._id }, { $set: { createdAt: ago(31 * DAY) } });
-  await IdempotencyRecord.create({ userId: 'u', key: 'recent', method: 'POST', path: '/x', state: 'done', claimedAt: ago(DAY) });
+  const old = await IdempotencyRecord.create({ _id: 'u:old', userId: 'u', key: 'old', method: 'POST', path: '/x', state: 'done', claimedAt: ago(31 * DAY) });
+  await IdempotencyRecord.collection.updateOne({ _id: old._id } as never, { $set: { createdAt: ago(31 * DAY) } });
+  await IdempotencyRecord.create({ _id: 'u:recent', userId: 'u', key: 'recent', method: 'POST', path: '/x', state: 'done', claimedAt: ago(DAY) });
   const visitId = new Types.ObjectId();
   await VisitWriteClaim.create([
     { _id: writeClaimId(visitId, 1), visitId, rev: 1, at: ago(2 * DAY) },

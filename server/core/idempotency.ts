@@ -9,6 +9,8 @@ import { ConflictError, ValidationError } from './errors';
  */
 const idempotencySchema = new Schema(
   {
+    // "<userId>:<key>": every read and write of a record is by _id, the only filter FerretDB 1.24 answers with an index.
+    _id: { type: String, required: true },
     userId: { type: String, required: true },
     key: { type: String, required: true },
     method: { type: String, required: true },
@@ -22,6 +24,10 @@ const idempotencySchema = new Schema(
 );
 idempotencySchema.index({ userId: 1, key: 1 }, { unique: true });
 export const IdempotencyRecord = model('IdempotencyRecord', idempotencySchema);
+
+export function idempotencyRecordId(userId: string, key: string): string {
+  return `${userId}:${key}`;
+}
 
 /**
  * A claim is renewed every `renewMs` while its request runs, so one not renewed for `staleMs` belongs
@@ -39,11 +45,12 @@ export async function idempotency(req: Request, res: Response, next: NextFunctio
     const path = req.originalUrl.split('?')[0];
     const replayed = await claimOrReplay(userId, key, path, res);
     if (replayed) return;
+    const id = idempotencyRecordId(userId, key);
     const renewal = setInterval(() => {
-      IdempotencyRecord.updateOne({ userId, key, state: 'pending' }, { $set: { claimedAt: new Date() } }).catch(() => undefined);
+      IdempotencyRecord.updateOne({ _id: id }, { $set: { claimedAt: new Date() } }).catch(() => undefined);
     }, claimLease.renewMs);
     renewal.unref();
-    captureResult(userId, key, res, () => clearInterval(renewal));
+    captureResult(id, res, () => clearInterval(renewal));
     next();
   } catch (e) {
     next(e);
@@ -51,13 +58,15 @@ export async function idempotency(req: Request, res: Response, next: NextFunctio
 }
 
 async function claimOrReplay(userId: string, key: string, path: string, res: Response): Promise<boolean> {
+  const id = idempotencyRecordId(userId, key);
   try {
-    await IdempotencyRecord.create({ userId, key, method: 'POST', path, state: 'pending', claimedAt: new Date() });
+    await IdempotencyRecord.create({ _id: id, userId, key, method: 'POST', path, state: 'pending', claimedAt: new Date() });
     return false;
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
   }
-  const rec = await IdempotencyRecord.findOne({ userId, key });
+  // A record written before records were keyed by "<userId>:<key>" has another _id (and is found by a scan).
+  const rec = (await IdempotencyRecord.findById(id)) ?? (await IdempotencyRecord.findOne({ userId, key }));
   if (!rec) return claimOrReplay(userId, key, path, res);
   if (rec.path !== path) throw new ConflictError('This Idempotency-Key was used for another request', 'idempotency_key_reused');
   if (rec.state === 'done') {
@@ -72,7 +81,7 @@ async function claimOrReplay(userId: string, key: string, path: string, res: Res
   return false;
 }
 
-function captureResult(userId: string, key: string, res: Response, stopRenewal: () => void): void {
+function captureResult(id: string, res: Response, stopRenewal: () => void): void {
   let settled = false;
   const originalJson = res.json.bind(res);
   res.json = ((body: unknown) => {
@@ -81,8 +90,8 @@ function captureResult(userId: string, key: string, res: Response, stopRenewal: 
     const status = res.statusCode;
     const store =
       status >= 200 && status < 300
-        ? IdempotencyRecord.updateOne({ userId, key }, { $set: { state: 'done', responseStatus: status, responseBody: JSON.stringify(body) } })
-        : IdempotencyRecord.deleteOne({ userId, key, state: 'pending' }); // failures may be corrected and retried
+        ? IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', responseStatus: status, responseBody: JSON.stringify(body) } })
+        : IdempotencyRecord.deleteOne({ _id: id }); // still this request's pending claim; failures may be corrected and retried
     store.then(
       () => originalJson(body),
       () => originalJson(body),
@@ -97,7 +106,7 @@ function captureResult(userId: string, key: string, res: Response, stopRenewal: 
     settled = true;
     stopRenewal();
     const release = () => originalEnd(...args);
-    IdempotencyRecord.deleteOne({ userId, key, state: 'pending' }).then(release, release);
+    IdempotencyRecord.deleteOne({ _id: id }).then(release, release);
     return res;
   }) as Response['end'];
 }
