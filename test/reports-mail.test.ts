@@ -1,13 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { config, setConfig } from '../server/core/config';
 import { startWorkers, type Workers } from '../server/jobs/worker';
 import { Delivery } from '../server/mail/model';
 import { Report } from '../server/reports/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
+import { testSmtp, until, type TestSmtp } from './helpers/faults';
 import { CLOSE_Q, reportWorld, type ReportWorld } from './helpers/reports';
 
 /**
@@ -15,56 +14,15 @@ import { CLOSE_Q, reportWorld, type ReportWorld } from './helpers/reports';
  * recipients, subject, attachment or link; failures retried with backoff and delivered exactly once;
  * a send interrupted by a crash retried with the same Message-ID; an admin's explicit re-send.
  */
-interface Received {
-  envelopeTo: string[];
-  mail: ParsedMail;
-}
-
 let app: Express;
 let admin: string;
 let world: ReportWorld;
 let reportId: string;
-let smtp: SMTPServer;
-let port = 0;
+let smtp: TestSmtp;
 let mode: 'accept' | 'reject' = 'accept';
-const received: Received[] = [];
 let workers: Workers | undefined;
 
-function startSmtp(listenPort: number): Promise<number> {
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (mode === 'reject') {
-          const err = Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 });
-          return callback(err);
-        }
-        simpleParser(Buffer.concat(chunks)).then((mail) => {
-          received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
-        }, callback);
-      });
-    },
-  });
-  return new Promise((resolve) => smtp.listen(listenPort, '127.0.0.1', () => resolve((smtp.server.address() as AddressInfo).port)));
-}
-
-const stopSmtp = () => new Promise<void>((resolve) => smtp.close(() => resolve()));
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const copiesOf = (messageId: string) => received.filter((r) => r.mail.messageId === messageId).length;
+const copiesOf = (messageId: string) => smtp.received.filter((r) => r.mail.messageId === messageId).length;
 const deliveriesOf = async () => (await request(app).get(`/api/v1/reports/${reportId}/deliveries`).set(bearer(admin))).body as {
   id: string; recipient: string; status: string; attempts: number; lastError?: string; sentAt?: string; messageId: string;
   history: { kind: string; ok: boolean; error?: string; messageId: string }[];
@@ -72,8 +30,10 @@ const deliveriesOf = async () => (await request(app).get(`/api/v1/reports/${repo
 const mailWorker = (extra: Parameters<typeof startWorkers>[0] = {}) => startWorkers({ pollMs: 30, jobs: false, mailRetryMs: 150, ...extra });
 
 beforeAll(async () => {
-  port = await startSmtp(0);
-  setConfig({ ...config(), SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Audit Reports <reports@audit.example>' });
+  // The shared test SMTP server: refuses every message for now (451) while `mode` says so.
+  smtp = await testSmtp(() => mode);
+  await smtp.listen();
+  setConfig({ ...config(), SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Audit Reports <reports@audit.example>' });
   app = await startTestApp();
   admin = await tokenFor(app, ADMIN.email, ADMIN.password);
   world = await reportWorld(app, admin);
@@ -92,18 +52,18 @@ afterEach(async () => {
 
 afterAll(async () => {
   await stopTestApp();
-  await stopSmtp();
+  await smtp.close();
 });
 
 test('each recipient gets the bank report in the bank\'s language, once', async () => {
   workers = mailWorker();
-  await until('two mails', () => received.length >= 2);
+  await until('two mails', () => smtp.received.length >= 2);
   // The worker records "sent" once the SMTP server has accepted, so the record may trail the mail a little.
   await until('both recorded', async () => (await deliveriesOf()).every((d) => d.status !== 'pending'));
   const list = await deliveriesOf();
   expect(list.map((d) => [d.recipient, d.status, d.attempts])).toEqual([['audit@jn.example.cn', 'sent', 1], ['head@jn.example.cn', 'sent', 1]]);
-  expect(received.map((r) => r.envelopeTo[0]).sort()).toEqual(['audit@jn.example.cn', 'head@jn.example.cn']);
-  const mail = received.find((r) => r.envelopeTo[0] === 'head@jn.example.cn')?.mail as ParsedMail;
+  expect(smtp.received.map((r) => r.to[0]).sort()).toEqual(['audit@jn.example.cn', 'head@jn.example.cn']);
+  const mail = smtp.received.find((r) => r.to[0] === 'head@jn.example.cn')?.mail as ParsedMail;
   expect(mail.subject).toBe(`【江南商业银行】${CLOSE_Q} 神秘顾客暗访报告（第 1 版）`);
   expect(mail.text).toContain('全行报告见附件');
   expect(mail.from?.text).toContain('reports@audit.example');
@@ -114,14 +74,14 @@ test('each recipient gets the bank report in the bank\'s language, once', async 
   expect(mail.messageId).toBe(list.find((d) => d.recipient === 'head@jn.example.cn')?.messageId);
   // Nothing is sent again by the worker once sent.
   await new Promise((r) => setTimeout(r, 400));
-  expect(received).toHaveLength(2);
+  expect(smtp.received).toHaveLength(2);
 });
 
 test('an SMTP rejection is retried with backoff and then delivered exactly once', async () => {
   mode = 'reject';
   const res = await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'head@jn.example.cn' });
   expect(res.status).toBe(202);
-  const before = received.length;
+  const before = smtp.received.length;
   workers = mailWorker();
   await until('two failed attempts', async () => ((await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean())?.attempts.filter((a) => !a.ok).length ?? 0) >= 2);
   const failing = (await deliveriesOf()).find((d) => d.recipient === 'head@jn.example.cn');
@@ -131,7 +91,7 @@ test('an SMTP rejection is retried with backoff and then delivered exactly once'
   await until('the delivery', async () => (await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean())?.status === 'sent');
   await new Promise((r) => setTimeout(r, 400));
   const done = (await deliveriesOf()).find((d) => d.recipient === 'head@jn.example.cn');
-  expect(received.length - before).toBe(1);
+  expect(smtp.received.length - before).toBe(1);
   expect(copiesOf(done?.messageId as string)).toBe(1);
   // The explicit re-send is a new message; every failed try of it carried the same Message-ID.
   const resent = done?.history.filter((h) => h.kind === 'resend') ?? [];
@@ -141,16 +101,16 @@ test('an SMTP rejection is retried with backoff and then delivered exactly once'
 });
 
 test('a stopped SMTP server: attempts fail, and after it is back the mail goes out once', async () => {
-  await stopSmtp();
+  await smtp.close();
   await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'audit@jn.example.cn' }).expect(202);
-  const before = received.length;
+  const before = smtp.received.length;
   workers = mailWorker();
   await until('a failed attempt', async () => ((await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.lastError ?? '') !== '');
   expect((await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.lastError).toMatch(/ECONNREFUSED|connect/i);
-  await startSmtp(port);
+  await smtp.listen();
   await until('the delivery', async () => (await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.status === 'sent');
   await new Promise((r) => setTimeout(r, 400));
-  expect(received.length - before).toBe(1);
+  expect(smtp.received.length - before).toBe(1);
 });
 
 test('a send interrupted by a crash is retried with the same Message-ID and recorded as interrupted', async () => {
@@ -177,12 +137,12 @@ test('re-send API: admin only, known recipients only, and a large report goes as
   expect((await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'stranger@evil.example' })).status).toBe(404);
   expect((await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'not an address' })).status).toBe(422);
 
-  const before = received.length;
+  const before = smtp.received.length;
   const all = await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({});
   expect(all.status).toBe(202);
   workers = mailWorker({ attachMaxBytes: 1000 });
-  await until('two more mails', () => received.length >= before + 2);
-  const mail = received[received.length - 1].mail;
+  await until('two more mails', () => smtp.received.length >= before + 2);
+  const mail = smtp.received[smtp.received.length - 1].mail;
   expect(mail.attachments).toHaveLength(0);
   expect(mail.text).toContain(`/reports/${reportId}/files/bank`);
 });
