@@ -197,9 +197,12 @@ async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale =
   }
 }
 
-/** The driver could not tell whether the server applied the command (connection lost, no server). */
+/**
+ * The connection failed while the command may have been on its way: the server may have applied it.
+ * (A server-selection failure is not one of these: the command was never sent.)
+ */
 function outcomeUnknown(e: unknown): boolean {
-  return e instanceof mongo.MongoNetworkError || e instanceof mongo.MongoServerSelectionError;
+  return e instanceof mongo.MongoNetworkError;
 }
 
 /**
