@@ -33,6 +33,8 @@ const PER_CLIENT = env('BENCH_ASSIGNMENTS', 60);
 const WRITE_FILE = process.env.BENCH_WRITE !== '0';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const TARGET = { ratio: 0.5, p95Ms: 100 };
+/** Node flags of both server processes (BENCH_NODE_FLAGS, space-separated), e.g. GC tuning to try. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const PASSWORD = 'Bench-pass-2026';
 
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -153,7 +155,10 @@ interface Child { proc: ChildProcess; port: number; output: string[] }
 
 async function startChild(mode: 'app' | 'floor', extraEnv: Record<string, string>): Promise<Child> {
   const port = await (await import('../server/core/ferretdb')).freePort();
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'visits-bench.ts'), `--serve-${mode}`], {
+  // Both servers load the sources through a bare SWC hook: @swc-node/register would also install
+  // source-map-support, whose stack rewriting costs every Error made (Mongoose makes one per save),
+  // which the deployed app (compiled JavaScript, `npm start`) does not pay.
+  const proc = spawn(process.execPath, [...NODE_FLAGS, '-r', path.join(__dirname, 'results-ts-hook.js'), path.join(__dirname, 'visits-bench.ts'), `--serve-${mode}`], {
     cwd: ROOT, env: { ...process.env, ...extraEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -249,7 +254,7 @@ function post(port: number, urlPath: string, headers: Record<string, string>, bo
   });
 }
 
-interface Measured { submissions: number; seconds: number; latencies: number[]; errors: Map<string, number>; firstStepMs: number[]; ranOut: number }
+interface Measured { submissions: number; seconds: number; latencies: number[]; errors: Map<string, number>; firstStepMs: number[]; ranOut: number; completed: number }
 
 type Submit = (client: number, assignmentId: string) => Promise<{ ok: boolean; error?: string; firstStepMs?: number }>;
 
@@ -261,13 +266,14 @@ async function drive(assignments: string[][], submit: Submit, clients = assignme
   const t0 = performance.now();
   const warmEnd = t0 + WARMUP_S * 1000;
   const end = warmEnd + seconds * 1000;
-  const m: Measured = { submissions: 0, seconds, latencies: [], errors: new Map(), firstStepMs: [], ranOut: 0 };
+  const m: Measured = { submissions: 0, seconds, latencies: [], errors: new Map(), firstStepMs: [], ranOut: 0, completed: 0 };
   await Promise.all(assignments.slice(0, clients).map(async (list, client) => {
     for (const assignmentId of list) {
       const start = performance.now();
       if (start >= end) return;
       const r = await submit(client, assignmentId).catch((e: Error) => ({ ok: false, error: e.message, firstStepMs: undefined }));
       const done = performance.now();
+      if (r.ok) m.completed++;
       if (done < warmEnd || done > end) continue;
       if (!r.ok) {
         const key = r.error ?? 'error';
@@ -305,6 +311,39 @@ function floorSubmit(port: number, auditors: string[], answers: unknown[]): Subm
   };
 }
 
+// ---------------------------------------------------------------- CPU per submission
+
+/** User + system CPU of a process so far, in milliseconds (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** The FerretDB process serving this port (a grandchild: the guard shell runs it). */
+function ferretPid(port: number): number | undefined {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (cmd.includes(`--listen-addr=127.0.0.1:${port}`) && !cmd.startsWith('/bin/sh')) return Number(d);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
+
+async function withCpu(serverPid: number | undefined, dbPid: number | undefined, run: () => Promise<Measured>): Promise<Figures> {
+  const before = [cpuMs(serverPid), cpuMs(dbPid)];
+  const m = await run();
+  const n = Math.max(1, m.completed);
+  return { ...figures(m), cpuServer: (cpuMs(serverPid) - before[0]) / n, cpuDb: (cpuMs(dbPid) - before[1]) / n };
+}
+
 // ---------------------------------------------------------------- figures
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
@@ -313,7 +352,11 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-interface Figures { throughput: number; p50: number; p95: number; p99: number; n: number; errors: number; errorKinds: string; firstP50?: number }
+interface Figures {
+  throughput: number; p50: number; p95: number; p99: number; n: number; errors: number; errorKinds: string; firstP50?: number;
+  /** CPU milliseconds per submission (warm-up included) of the server process and of FerretDB. */
+  cpuServer?: number; cpuDb?: number;
+}
 
 function figures(m: Measured): Figures {
   const s = [...m.latencies].sort((a, b) => a - b);
@@ -325,7 +368,7 @@ function figures(m: Measured): Figures {
   };
 }
 
-const fmt = (f: Figures) => `${f.throughput.toFixed(1)}/s  p50 ${f.p50.toFixed(0)} ms  p95 ${f.p95.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (n=${f.n}, errors ${f.errors}${f.errors ? `: ${f.errorKinds}` : ''})`;
+const fmt = (f: Figures) => `${f.throughput.toFixed(1)}/s  p50 ${f.p50.toFixed(0)} ms  p95 ${f.p95.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (n=${f.n}, errors ${f.errors}${f.errors ? `: ${f.errorKinds}` : ''})${f.cpuServer === undefined ? '' : `  CPU/subm. server ${f.cpuServer.toFixed(2)} ms, FerretDB ${(f.cpuDb ?? 0).toFixed(2)} ms`}`;
 
 function machine(): string {
   const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
@@ -379,13 +422,14 @@ async function main(): Promise<void> {
         // The floor needs no prepared data, only fresh ids, and enough of them for its much higher rate.
         const floorAssignments = world.clients.map(() => Array.from({ length: 1500 }, () => new Types.ObjectId().toHexString()));
         const auditors = world.clients.map((c) => c.auditorId);
+        const dbPid = ferretPid(port);
         const measureApp = async () => {
-          const f = figures(await drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS));
+          const f = await withCpu(appChild.proc.pid, dbPid, () => drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS));
           app.push(f);
           log(`run ${run}: app   ${fmt(f)}; create step p50 ${f.firstP50?.toFixed(0)} ms`);
         };
         const measureFloor = async () => {
-          const f = figures(await drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS));
+          const f = await withCpu(floorChild.proc.pid, dbPid, () => drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS));
           floor.push(f);
           log(`run ${run}: floor ${fmt(f)}`);
         };

@@ -2,8 +2,10 @@ import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { IdempotencyRecord } from '../server/core/idempotency';
+import { Staff } from '../server/banks/model';
 import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
-import { commit, historyEntry, type VisitLean } from '../server/visits/store';
+import { commit, forgetLastCopies, historyEntry, type VisitLean } from '../server/visits/store';
+import { dbFeatures, overrideDbFeatures } from '../server/core/db';
 import { ConflictError } from '../server/core/errors';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { ANSWERS, EXPECTED, hoursAgo, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
@@ -140,6 +142,50 @@ describe('POST /api/v1/visits', () => {
     expect(fields).toEqual(expect.arrayContaining(['staff.0', 'durationMinutes']));
   });
 
+  test("a branch's staff list is read once for many visits, and staff added elsewhere are accepted at once", async () => {
+    await w.staff(bankId, 'E7', 'N2');
+    const staffReads = jest.spyOn(Staff, 'find');
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E7' }] })).status).toBe(201);
+      }
+      expect(staffReads).toHaveBeenCalledTimes(1);
+      // Added by another instance (straight into the database): unknown to the kept list, so looked up again.
+      await Staff.create({ bankId, employeeId: 'E8', name: '员工 E8', branchCode: 'N2', region: 'North' });
+      const res = await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E8' }] });
+      expect(res.status).toBe(201);
+      expect(res.body.staff).toEqual([{ employeeId: 'E8', name: '员工 E8' }]);
+      expect(staffReads).toHaveBeenCalledTimes(2);
+    } finally {
+      staffReads.mockRestore();
+    }
+  });
+
+  test('staff moved to another branch by an import here are refused at their old branch at once', async () => {
+    await w.staff(bankId, 'E9', 'N2');
+    expect((await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E9' }] })).status).toBe(201);
+    const csv = 'employeeId,name,branchCode\nE9,员工 E9,S1\n';
+    const imported = await request(app).post(`/api/v1/banks/${bankId}/staff/import`).set(bearer(w.adminToken)).attach('file', Buffer.from(csv), 'staff.csv');
+    expect(imported.status).toBe(200);
+    const res = await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E9' }] });
+    expect(res.status).toBe(422);
+    expect(details(res)).toEqual([expect.objectContaining({ field: 'staff.0.employeeId' })]);
+  });
+
+  test('a questionnaire edited here is used by the very next visit (the kept latest version is forgotten)', async () => {
+    const qId = await insertQuestionnaire(bankId, [SECTIONS], '缓存问卷');
+    const first = await post(auditor, visitBody(await assign(auditor, 'N1', windowAroundNow(), qId)));
+    expect(first.body.questionnaireVersion).toBe(1);
+    const current = (await request(app).get(`/api/v1/questionnaires/${qId}`).set(bearer(w.adminToken))).body;
+    const sections = current.sections.map((sec: { key: string; weight: number; items: Record<string, unknown>[] }) => ({
+      key: sec.key, weight: sec.weight, items: sec.items.map(({ key, type, weight, text, critical, allowNA, required }) => ({ key, type, weight, text, critical, allowNA, required })),
+    }));
+    const edited = await request(app).put(`/api/v1/questionnaires/${qId}`).set(bearer(w.adminToken)).send({ name: '缓存问卷 v2', sections });
+    expect(edited.status).toBe(200);
+    const second = await post(auditor, visitBody(await assign(auditor, 'N1', windowAroundNow(), qId), {}));
+    expect(second.body).toMatchObject({ questionnaireVersion: 2 });
+  });
+
   test("the quarter is that of the visit time in the bank's time zone", async () => {
     // 2026-03-31 17:30 UTC is already 1 April in Shanghai.
     const wide = { windowStart: '2026-01-01T00:00:00+08:00', windowEnd: '2026-12-31T00:00:00+08:00' };
@@ -228,6 +274,111 @@ describe('PATCH /api/v1/visits/:id', () => {
     expect(stored?.rev).toBe(wins);
   });
 
+  test('409 once submitted or approved', async () => {
+    const v = await newVisit();
+    await submit(auditor, v.id);
+    const res = await patch(auditor, v.id, { durationMinutes: 9 });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('invalid_state');
+    await review(reviewer, v.id, { decision: 'approve' });
+    expect((await patch(auditor, v.id, { durationMinutes: 9 })).status).toBe(409);
+  });
+});
+
+describe('writes on a server with atomic conditional updates (MongoDB, the embedded FerretDB as built here)', () => {
+  test('the test database is that kind of server', () => {
+    expect(dbFeatures()).toEqual({ ferretDb: true, atomicConditionalUpdates: true });
+  });
+
+  test('a stale copy is refused by the update itself (409), nothing is overwritten, and no claim is written', async () => {
+    const v = await newVisit();
+    expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(200);
+    const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
+    await expect(commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow(ConflictError);
+    const wrongStatus = { ...(await Visit.findById(v.id).lean<VisitLean>())! };
+    await expect(commit(wrongStatus, { statuses: ['submitted'], set: { durationMinutes: 43 }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow(ConflictError);
+    const stored = await Visit.findById(v.id).lean();
+    expect(stored?.durationMinutes).toBe(41);
+    expect(stored?.rev).toBe(1);
+    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
+  });
+
+  test('twenty writers holding the same copy: exactly one wins', async () => {
+    const v = await newVisit();
+    const copy = (await Visit.findById(v.id).lean<VisitLean>())!;
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => commit(copy, { statuses: ['draft'], set: { durationMinutes: 100 + i }, entry: historyEntry(null, 'updated', []) })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError)).toBe(true);
+    const stored = await Visit.findById(v.id).lean();
+    expect(stored?.rev).toBe(1);
+    expect(stored?.history).toHaveLength(2);
+  });
+
+  test("the owner's next write starts from this instance's last copy: submitting after creating reads no visit", async () => {
+    const v = await newVisit();
+    // The calls Mongoose makes on the driver's collection, i.e. the commands sent for the visits.
+    const reads = [jest.spyOn(Visit.collection, 'findOne'), jest.spyOn(Visit.collection, 'find')];
+    const updates = jest.spyOn(Visit.collection, 'findOneAndUpdate');
+    try {
+      expect((await submit(auditor, v.id)).status).toBe(200);
+      expect(reads.map((r) => r.mock.calls.length)).toEqual([0, 0]);
+      expect(updates).toHaveBeenCalledTimes(1);
+      // Without a last copy (another instance, say), the visit is read first.
+      const other = await newVisit();
+      forgetLastCopies();
+      expect((await submit(auditor, other.id)).status).toBe(200);
+      expect(reads[0]).toHaveBeenCalledTimes(1);
+    } finally {
+      for (const spy of [...reads, updates]) spy.mockRestore();
+    }
+  });
+
+  test('a last copy made stale by another instance is refused by the database and the write is redone on a fresh read', async () => {
+    const v = await newVisit(auditor, 'N1', { answers: ANSWERS.filter((a) => a.itemKey !== 'f1') });
+    // Another instance completes the answers meanwhile (revision 1); this instance still holds revision 0.
+    const fresh = ANSWERS.map((a) => ({ itemKey: a.itemKey, value: a.value }));
+    await Visit.updateOne({ _id: v.id }, { $set: { answers: fresh, durationMinutes: 33 }, $inc: { rev: 1 }, $push: { history: historyEntry(null, 'updated', []) } });
+    // Judged on the fresh copy: nothing is missing any more, and the other instance's change is kept.
+    const res = await submit(auditor, v.id);
+    expect(res.status).toBe(200);
+    expect(res.body.rev).toBe(2);
+    expect(res.body.durationMinutes).toBe(33);
+    const stored = await Visit.findById(v.id).lean();
+    expect(stored?.status).toBe('submitted');
+    expect(stored?.history.map((h) => h.action)).toEqual(['created', 'updated', 'submitted']);
+  });
+
+  test('a refusal judged on a stale last copy is judged again on a fresh read (a wrong status is not final)', async () => {
+    const v = await newVisit();
+    // Another instance submitted it and a reviewer returned it: this instance's copy still says draft, revision 0.
+    await Visit.updateOne({ _id: v.id }, { $set: { status: 'returned', reviewNote: 'fix g1' }, $inc: { rev: 2 } });
+    const res = await patch(auditor, v.id, { durationMinutes: 44 });
+    expect(res.status).toBe(200);
+    expect(res.body.rev).toBe(3);
+    expect(res.body.status).toBe('returned');
+  });
+});
+
+describe('writes on a server without atomic conditional updates (stock FerretDB 1.24): revision claims', () => {
+  let restore: () => void;
+  beforeAll(() => {
+    restore = overrideDbFeatures({ atomicConditionalUpdates: false });
+  });
+  afterAll(() => restore());
+
+  test('concurrent edits: exactly one wins per revision, the other is told (409), history has no lost entry', async () => {
+    const v = await newVisit();
+    const results = await Promise.all([30, 31, 32, 33, 34, 35].map((d) => patch(auditor, v.id, { durationMinutes: d })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const stored = await Visit.findById(v.id).lean();
+    const wins = statuses.filter((s) => s === 200).length;
+    expect(wins).toBeGreaterThanOrEqual(1);
+    expect(stored?.history).toHaveLength(1 + wins);
+    expect(stored?.rev).toBe(wins);
+    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(wins);
+  });
+
   test('a write claim left by a crashed writer blocks only until its lease runs out', async () => {
     const v = await newVisit();
     const claim = await VisitWriteClaim.create({ _id: writeClaimId(v.id, 1), visitId: v.id, rev: 1, at: new Date() });
@@ -272,15 +423,6 @@ describe('PATCH /api/v1/visits/:id', () => {
     expect((await patch(auditor, v.id, { durationMinutes: 44 })).status).toBe(200);
   });
 
-  test('409 once submitted or approved', async () => {
-    const v = await newVisit();
-    await submit(auditor, v.id);
-    const res = await patch(auditor, v.id, { durationMinutes: 9 });
-    expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('invalid_state');
-    await review(reviewer, v.id, { decision: 'approve' });
-    expect((await patch(auditor, v.id, { durationMinutes: 9 })).status).toBe(409);
-  });
 });
 
 describe('submit and review', () => {

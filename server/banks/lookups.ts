@@ -1,4 +1,4 @@
-import { Bank, Branch } from './model';
+import { Bank, Branch, Staff } from './model';
 
 /**
  * Branch display names for visit and assignment views, kept briefly in memory. Every single-visit
@@ -67,4 +67,30 @@ export async function bankTimezone(bankId: string): Promise<string | null> {
 
 export function forgetBankTimezone(bankId: string): void {
   zones.delete(bankId);
+}
+
+/**
+ * Who works at a branch (employeeId → name), checked on every visit write that names staff. FerretDB
+ * answers {bankId, branchCode} by decoding every staff record of every bank, so a branch's list is kept
+ * for TTL_MS. Only knowing someone is trusted from memory: an id not in the kept list is looked up
+ * again before it is refused, so staff added elsewhere are accepted at once; someone moved away is
+ * still accepted for at most TTL_MS (at once refused in the process that imported the change).
+ */
+const staffByBranch = new Map<string, { names: Map<string, string>; at: number }>();
+
+export async function branchStaff(bankId: string, branchCode: string, employeeIds: string[]): Promise<Map<string, string>> {
+  const key = keyOf(bankId, branchCode);
+  const hit = staffByBranch.get(key);
+  if (hit && hit.at > Date.now() - TTL_MS && employeeIds.every((id) => hit.names.has(id))) return hit.names;
+  const rows = await Staff.find({ bankId, branchCode }, { employeeId: 1, name: 1 }).lean();
+  const names = new Map(rows.map((r) => [r.employeeId, r.name]));
+  staffByBranch.delete(key);
+  if (staffByBranch.size >= LIMIT) staffByBranch.delete(staffByBranch.keys().next().value as string);
+  staffByBranch.set(key, { names, at: Date.now() });
+  return names;
+}
+
+/** After staff of a bank were created, imported or moved in this process. */
+export function forgetBranchStaff(bankId: string): void {
+  for (const key of staffByBranch.keys()) if (key.startsWith(`${bankId}|`)) staffByBranch.delete(key);
 }

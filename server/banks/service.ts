@@ -5,7 +5,7 @@ import { config } from '../core/config';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { readTabular } from '../core/tabular';
 import { Bank, Branch, Staff } from './model';
-import { forgetBankTimezone, forgetBranchNames } from './lookups';
+import { forgetBankTimezone, forgetBranchNames, forgetBranchStaff } from './lookups';
 import { branchRow, staffRow, type BranchInput, type CreateBankInput, type StaffInput, type UpdateBankInput } from './schema';
 
 export interface BankView { id: string; code: string; name: string; timezone: string; language: string; reportRecipients: string[] }
@@ -99,7 +99,9 @@ export async function createStaff(p: Principal, bankId: string, input: StaffInpu
   if (!branch) throw new ValidationError([{ field: 'branchCode', message: `no branch "${input.branchCode}" in this bank` }]);
   if (await Staff.exists({ bankId, employeeId: input.employeeId })) throw duplicate('employeeId', input.employeeId);
   try {
-    return staffView((await Staff.create({ ...input, bankId, region: branch.region })).toObject());
+    const created = await Staff.create({ ...input, bankId, region: branch.region });
+    forgetBranchStaff(bankId);
+    return staffView(created.toObject());
   } catch (e) {
     if ((e as { code?: number }).code === 11000) throw duplicate('employeeId', input.employeeId);
     throw e;
@@ -138,6 +140,7 @@ async function syncStaffRegions(bankId: string): Promise<void> {
   for (const [region, codes] of byRegion) {
     await Staff.updateMany({ bankId, branchCode: { $in: codes }, region: { $ne: region } }, { $set: { region } });
   }
+  forgetBranchStaff(bankId);
 }
 
 export async function importStaff(p: Principal, bankId: string, file: Buffer): Promise<ImportResult> {
@@ -154,5 +157,6 @@ export async function importStaff(p: Principal, bankId: string, file: Buffer): P
     filter: { bankId: bankOid, employeeId: value.employeeId },
     set: { bankId: bankOid, employeeId: value.employeeId, name: value.name, branchCode: value.branchCode, region: regions.get(value.branchCode) as string, ...(value.position ? { position: value.position } : {}), active: true },
   })));
+  forgetBranchStaff(bankId);
   return { ...result, errors: [], rejected: false };
 }

@@ -27,8 +27,45 @@ export async function connectDb(): Promise<{ uri: string; embedded: boolean }> {
     logger.info({ port: embedded.port, owned: embedded.owned }, 'embedded FerretDB ready');
   }
   await mongoose.connect(uri, { dbName: cfg.DB_NAME, ...CONNECTION_TIMEOUTS });
+  features = await detectFeatures();
+  logger.info(features, 'database features');
   await ensureIndexes();
   return { uri, embedded: Boolean(embedded) };
+}
+
+export interface DbFeatures {
+  /** FerretDB rather than MongoDB: only unique indexes are worth keeping (see ensureIndexes). */
+  ferretDb: boolean;
+  /**
+   * An update or findAndModify whose filter has conditions besides _id (a revision, a status) is
+   * applied atomically: two writers with the same condition cannot both win. True on MongoDB and on
+   * the embedded FerretDB as this project builds it (scripts/build-ferretdb.sh); false on a stock
+   * FerretDB 1.24, which reads and writes back in separate steps — writers then need another arbiter.
+   */
+  atomicConditionalUpdates: boolean;
+}
+
+/** Until connected, assume the weakest server. */
+let features: DbFeatures = { ferretDb: true, atomicConditionalUpdates: false };
+
+export function dbFeatures(): Readonly<DbFeatures> {
+  return features;
+}
+
+/** For tests that exercise the code path of another kind of server on the one they have. */
+export function overrideDbFeatures(change: Partial<DbFeatures>): () => void {
+  const before = features;
+  features = { ...features, ...change };
+  return () => {
+    features = before;
+  };
+}
+
+async function detectFeatures(): Promise<DbFeatures> {
+  const info = await mongoose.connection.db?.admin().command({ buildInfo: 1 });
+  const ferretDb = typeof info?.ferretdbVersion === 'string';
+  const patched = (info?.ferretdbFeatures as { atomicReadModifyWrite?: unknown } | undefined)?.atomicReadModifyWrite === true;
+  return { ferretDb, atomicConditionalUpdates: !ferretDb || patched };
 }
 
 /**
@@ -37,13 +74,8 @@ export async function connectDb(): Promise<{ uri: string; embedded: boolean }> {
  * update re-extracts its fields from the document's JSON — so only unique indexes (which enforce rules)
  * are kept. MongoDB gets every index the schemas declare.
  */
-async function isFerretDb(): Promise<boolean> {
-  const info = await mongoose.connection.db?.admin().command({ buildInfo: 1 });
-  return typeof info?.ferretdbVersion === 'string';
-}
-
 export async function ensureIndexes(): Promise<void> {
-  const uniqueOnly = await isFerretDb();
+  const uniqueOnly = (await detectFeatures()).ferretDb;
   for (const model of Object.values(mongoose.models)) {
     await model.createCollection().catch(() => undefined);
     if (!uniqueOnly) {

@@ -87,12 +87,29 @@ export async function getVersion(questionnaireId: string, version: number): Prom
   return view;
 }
 
+/**
+ * Which version is the latest, asked on every visit created. Kept LATEST_TTL_MS: a visit started in
+ * another instance within that time of an edit is filled on the version before it (and scored on it
+ * consistently, as any visit keeps its version); the instance that made the edit forgets at once.
+ */
+const LATEST_TTL_MS = 5_000;
+const latestCache = new Map<string, { version: number; at: number }>();
+
+async function latestVersionNumber(questionnaireId: string): Promise<number> {
+  const hit = latestCache.get(questionnaireId);
+  if (hit && hit.at > Date.now() - LATEST_TTL_MS) return hit.version;
+  const q = await Questionnaire.findById(questionnaireId, { latestVersion: 1 }).lean();
+  if (!q) throw new NotFoundError('Questionnaire');
+  if (latestCache.size >= VERSION_CACHE_LIMIT) latestCache.delete(latestCache.keys().next().value as string);
+  latestCache.set(questionnaireId, { version: q.latestVersion, at: Date.now() });
+  return q.latestVersion;
+}
+
 /** The version a new visit should be filled on. */
 export async function getLatest(questionnaireId: string): Promise<QuestionnaireVersionView> {
   if (!isId(questionnaireId)) throw new NotFoundError('Questionnaire');
-  const q = await Questionnaire.findById(questionnaireId).lean();
-  if (!q) throw new NotFoundError('Questionnaire');
-  return { ...(await getVersion(questionnaireId, q.latestVersion)), latestVersion: q.latestVersion };
+  const latest = await latestVersionNumber(questionnaireId);
+  return { ...(await getVersion(questionnaireId, latest)), latestVersion: latest };
 }
 
 /** The questionnaire of a bank that new assignments may use (null if unknown, archived, or another bank's). */
@@ -206,6 +223,7 @@ export async function updateQuestionnaire(p: Principal, id: string, input: Updat
       throw e;
     }
     await Questionnaire.updateOne({ _id: id, latestVersion: { $lt: version } }, { $set: { latestVersion: version, name: input.name } });
+    latestCache.delete(id);
     return { id, version };
   }
   throw new ConflictError('The questionnaire is being edited by someone else; try again', 'concurrent_edit');

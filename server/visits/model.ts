@@ -110,9 +110,10 @@ export type VisitAttrs = InferSchemaType<typeof visitSchema>;
 export const Visit = model('Visit', visitSchema);
 
 /**
- * Write claims for visits. FerretDB 1.24 (SQLite) does not apply a conditional update atomically:
- * several concurrent findOneAndUpdate calls filtered on the same `rev` can all "match" and the last
- * one wins (verified). An insert under a unique key is atomic there, so a writer first claims
+ * Write claims for visits, used only on a server without atomic conditional updates (dbFeatures):
+ * a stock FerretDB 1.24 (SQLite) — the embedded one as this project builds it applies them atomically,
+ * as MongoDB does. On stock FerretDB several concurrent findOneAndUpdate calls filtered on the same
+ * `rev` can all "match" and the last one wins (verified). An insert under a unique key is atomic there, so a writer first claims
  * revision rev+1 of the visit; only one writer per revision gets it. The claim's _id is
  * "<visitId>:<rev>", so both the claim and its lookup go through the _id index. A successful write
  * keeps its claim (a later writer always claims a higher revision, and skipping the delete saves a

@@ -4,13 +4,13 @@ import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { logger } from '../core/logger';
 import { Assignment } from '../assignments/model';
-import { Staff } from '../banks/model';
+import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
 import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../scoring/score';
 import { Visit, type VisitStatus } from './model';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
-  assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, loadVisit, quarterOf, sectionsOf,
+  assertStatus, commit, derive, EDITABLE, historyEntry, loadVisit, quarterOf, rememberVisit, sectionsOf, withOwnVisit,
   type Change, type StoredAnswer, type StoredStaff, type VisitLean,
 } from './store';
 import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
@@ -29,10 +29,7 @@ async function checkContent(
   let resolved: StoredStaff[] | undefined;
   if (staff) {
     const ids = staff.flatMap((s) => (s.employeeId ? [s.employeeId] : []));
-    const known = new Map(
-      (ids.length ? await Staff.find({ bankId: where.bankId, branchCode: where.branchCode, employeeId: { $in: ids } }, { employeeId: 1, name: 1 }).lean() : [])
-        .map((s) => [s.employeeId, s.name]),
-    );
+    const known = ids.length ? await branchStaff(where.bankId, where.branchCode, ids) : new Map<string, string>();
     staff.forEach((s, i) => {
       if (s.employeeId && !known.has(s.employeeId)) details.push({ field: `staff.${i}.employeeId`, message: `no staff member "${s.employeeId}" at branch ${where.branchCode}` });
     });
@@ -103,7 +100,7 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
       status: 'draft', rev: 0, idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
       history: [historyEntry(p, 'created', changes)],
     });
-    return viewOne(doc.toObject() as unknown as VisitLean, p);
+    return viewOne(rememberVisit(doc.toObject() as unknown as VisitLean), p);
   } catch (e) {
     // The unique index on the visit's assignmentId is what decides "this assignment already has a visit".
     if ((e as { code?: number }).code !== 11000) throw e;
@@ -138,7 +135,10 @@ async function replay(p: Principal, assignmentId: string, key: string): Promise<
 
 /** The owner edits a draft or returned visit; scores and flags follow every change. */
 export async function updateVisit(p: Principal, id: string, input: UpdateVisitInput): Promise<VisitView> {
-  const v = await loadOwnVisit(p.id, id);
+  return withOwnVisit(p.id, id, (v) => applyUpdate(p, v, input));
+}
+
+async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'edited');
   if (input.rev !== undefined && input.rev !== v.rev) throw new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
   const sections = await sectionsOf(v);
@@ -167,7 +167,10 @@ export async function updateVisit(p: Principal, id: string, input: UpdateVisitIn
 
 /** Submission needs every required item answered; the 422 lists each missing one. */
 export async function submitVisit(p: Principal, id: string): Promise<VisitView> {
-  const v = await loadOwnVisit(p.id, id);
+  return withOwnVisit(p.id, id, (v) => applySubmit(p, v));
+}
+
+async function applySubmit(p: Principal, v: VisitLean): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'submitted');
   const sections = await sectionsOf(v);
   const missing = missingRequired(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));

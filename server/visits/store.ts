@@ -1,9 +1,10 @@
 import { mongo, Types } from 'mongoose';
 import { DateTime } from 'luxon';
 import { now } from '../core/clock';
-import { ConflictError, NotFoundError } from '../core/errors';
+import { AppError, ConflictError, NotFoundError } from '../core/errors';
 import { getVersion, toScoringSections } from '../questionnaires/service';
 import { logger } from '../core/logger';
+import { dbFeatures } from '../core/db';
 import { Assignment } from '../assignments/model';
 import { bankTimezone } from '../banks/lookups';
 import { scoreVisit, type AnswerValue, type ScoringSection, type SectionKey, type SectionScores } from '../scoring/score';
@@ -69,7 +70,48 @@ export async function loadVisit(id: string): Promise<VisitLean | null> {
 export async function loadOwnVisit(auditorId: string, id: string): Promise<VisitLean> {
   const v = await loadVisit(id);
   if (!v || String(v.auditorId) !== auditorId) throw new NotFoundError('Visit');
+  return rememberVisit(v);
+}
+
+/**
+ * The last copy of each visit this instance wrote (or read to write), so that the auditor's next
+ * autosave or submit need not read the visit again — on FerretDB a read decodes the whole document.
+ * Only a starting point: every write is conditional on the copy's revision (see commit), so a copy
+ * made stale by another instance is refused by the database, and the write is redone on a fresh read.
+ * Used only where conditional updates are atomic. Entries are never modified; bounded, oldest out first.
+ */
+const lastCopies = new Map<string, VisitLean>();
+const LAST_COPIES_LIMIT = 500;
+
+export function rememberVisit(v: VisitLean): VisitLean {
+  const key = String(v._id);
+  lastCopies.delete(key);
+  if (lastCopies.size >= LAST_COPIES_LIMIT) lastCopies.delete(lastCopies.keys().next().value as string);
+  lastCopies.set(key, v);
   return v;
+}
+
+/** As a fresh instance would start (tests). */
+export function forgetLastCopies(): void {
+  lastCopies.clear();
+}
+
+/**
+ * Runs a write on the caller's own visit: first on this instance's last copy, without reading; if that
+ * attempt is refused for any reason (a stale copy shows as a conflict, a wrong status or a missing
+ * answer), it is run once more on a fresh read, whose verdict stands.
+ */
+export async function withOwnVisit<T>(auditorId: string, id: string, write: (v: VisitLean) => Promise<T>): Promise<T> {
+  const kept = dbFeatures().atomicConditionalUpdates ? lastCopies.get(id) : undefined;
+  if (kept && String(kept.auditorId) === auditorId) {
+    try {
+      return await write(kept);
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      lastCopies.delete(id);
+    }
+  }
+  return write(await loadOwnVisit(auditorId, id));
 }
 
 export function assertStatus(v: VisitLean, allowed: readonly VisitStatus[], action: string): void {
@@ -206,16 +248,42 @@ function outcomeUnknown(e: unknown): boolean {
 }
 
 /**
- * Applies one change atomically: one update of the visit by _id, guarded by the revision claim
- * (see VisitWriteClaim). A lost race is a 409.
+ * Applies one change atomically: one update of the visit that also carries its history entry and
+ * bumps `rev`, refused (409) if someone else wrote since the caller's copy was read.
  *
- * Claims stay after a successful write and are released only when the write surely did not happen,
- * so holding the claim for rev+1 proves nobody has written rev+1: the caller's copy (rev, status,
- * owner) is still current and need not be read again. Only a claim taken over from a dead writer
- * (which may have written before dying) is checked against a fresh read. The update is keyed by _id
- * alone because FerretDB 1.24 (SQLite) pushes a filter down to SQL only when it is exactly {_id}.
+ * Where the database applies a conditional update atomically (MongoDB; the embedded FerretDB as built
+ * here) the update itself is the arbiter: it matches only the revision, status and owner the caller
+ * read. A stock FerretDB 1.24 reads and writes back in separate steps, so there a revision claim
+ * decides instead (commitClaimed).
  */
 export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
+  return dbFeatures().atomicConditionalUpdates ? commitConditional(v, o) : commitClaimed(v, o);
+}
+
+function changeOf(o: CommitOptions) {
+  return { $set: o.set, $inc: { rev: 1 }, $push: { ...(o.push ?? {}), history: o.entry } };
+}
+
+async function commitConditional(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
+  const current = { _id: v._id, rev: v.rev, status: { $in: o.statuses }, ...(o.ownerId ? { auditorId: o.ownerId } : {}) };
+  const updated = await Visit.findOneAndUpdate(current, changeOf(o), { new: true }).lean<VisitLean>();
+  if (!updated) {
+    lastCopies.delete(String(v._id));
+    throw lostRace();
+  }
+  return rememberVisit(updated);
+}
+
+/**
+ * The claimed variant: an insert under a unique key (VisitWriteClaim, "<visit>:<rev+1>") is the one
+ * atomic arbiter a stock FerretDB offers. Claims stay after a successful write and are released only
+ * when the write surely did not happen, so holding the claim for rev+1 proves nobody has written
+ * rev+1: the caller's copy (rev, status, owner) is still current and need not be read again. Only a
+ * claim taken over from a dead writer (which may have written before dying) is checked against a
+ * fresh read. The update is keyed by _id alone because stock FerretDB pushes a filter down to SQL only
+ * when it is exactly {_id}.
+ */
+async function commitClaimed(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
   const claim = await claimRevision(v._id, v.rev + 1);
   let written = false; // the claimed revision exists already: its claim must stay
   try {
@@ -224,11 +292,7 @@ export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean>
       written = Boolean(fresh && fresh.rev > v.rev);
       if (!fresh || fresh.rev !== v.rev || !o.statuses.includes(fresh.status) || (o.ownerId && String(fresh.auditorId) !== o.ownerId)) throw lostRace();
     }
-    const updated = await Visit.findOneAndUpdate(
-      { _id: v._id },
-      { $set: o.set, $inc: { rev: 1 }, $push: { ...(o.push ?? {}), history: o.entry } },
-      { new: true },
-    ).lean<VisitLean>();
+    const updated = await Visit.findOneAndUpdate({ _id: v._id }, changeOf(o), { new: true }).lean<VisitLean>();
     if (!updated) throw lostRace();
     // Only a writer that stalled past the claim's lease can get here; its change is in the history either way.
     if (updated.rev !== v.rev + 1) logger.error({ visitId: String(v._id), expectedRev: v.rev + 1, rev: updated.rev }, 'a visit write overlapped another after a claim lease ran out');
