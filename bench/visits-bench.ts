@@ -18,7 +18,8 @@ import mongoose, { Types } from 'mongoose';
  *   npm run bench:visits
  *   BENCH_RUNS=5 BENCH_SECONDS=15 BENCH_CLIENTS=50 npm run bench:visits
  *   BENCH_PROFILE=1 npm run bench:visits     # also prints the app's database time per command
- *   BENCH_ASSIGNMENTS=4 npm run bench:visits  # assignments prepared per client (default 60, i.e. 3,000 in the database)
+ *   BENCH_ASSIGNMENTS=4 npm run bench:visits  # assignments prepared per client (default 80, i.e. 4,000 in the database)
+ *   BENCH_PACED_RATE=50 npm run bench:visits   # the paced phase: 50 clients sending 50 submissions/s in all
  */
 const ROOT = path.resolve(__dirname, '..');
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
@@ -29,7 +30,10 @@ const MEASURE_S = env('BENCH_SECONDS', 15);
 /** A second, short measurement with one client: the latency of a submission without contention. */
 const SOLO_S = env('BENCH_SOLO_SECONDS', 5);
 /** Assignments prepared per client and run: more than a client can submit in a run. */
-const PER_CLIENT = env('BENCH_ASSIGNMENTS', 60);
+const PER_CLIENT = env('BENCH_ASSIGNMENTS', 80);
+/** Then the same clients paced: BENCH_PACED_RATE submissions/s in all, for BENCH_PACED_SECONDS — latency under a load both sustain. */
+const PACED_RATE = env('BENCH_PACED_RATE', 50);
+const PACED_S = env('BENCH_PACED_SECONDS', 10);
 const WRITE_FILE = process.env.BENCH_WRITE !== '0';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const TARGET = { ratio: 0.5, p95Ms: 100 };
@@ -218,7 +222,7 @@ async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
     // Assignments are set-up data here (the API to create them one by one is not what is measured).
     const now = Date.now();
     // The lone client runs back to back without contention, through warm-up and measurement: give it enough.
-    const docs = clients.flatMap((c, i) => Array.from({ length: i === CLIENTS ? Math.max(PER_CLIENT, 40 * (WARMUP_S + SOLO_S)) : PER_CLIENT }, () => {
+    const docs = clients.flatMap((c, i) => Array.from({ length: i === CLIENTS ? Math.max(PER_CLIENT, 120 * (WARMUP_S + SOLO_S)) : PER_CLIENT }, () => {
       const _id = new Types.ObjectId();
       c.assignments.push(String(_id));
       return {
@@ -262,32 +266,49 @@ type Submit = (client: number, assignmentId: string) => Promise<{ ok: boolean; e
  * Closed loop: `clients` loops, each submitting its own assignments back to back with no pause.
  * Counted: submissions that complete inside the measured window (after the warm-up).
  */
-async function drive(assignments: string[][], submit: Submit, clients = assignments.length, seconds = MEASURE_S): Promise<Measured> {
+async function drive(assignments: string[][], submit: Submit, clients = assignments.length, seconds = MEASURE_S, intervalMs = 0): Promise<Measured> {
   const t0 = performance.now();
   const warmEnd = t0 + WARMUP_S * 1000;
   const end = warmEnd + seconds * 1000;
   const m: Measured = { submissions: 0, seconds, latencies: [], errors: new Map(), firstStepMs: [], ranOut: 0, completed: 0 };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   await Promise.all(assignments.slice(0, clients).map(async (list, client) => {
-    for (const assignmentId of list) {
+    // Paced clients start spread over one interval, so that the load arrives evenly.
+    if (intervalMs) await pause(Math.random() * intervalMs);
+    // Assignments are used up: a later phase continues with the ones left.
+    for (let assignmentId = list.shift(); assignmentId !== undefined; assignmentId = list.shift()) {
       const start = performance.now();
-      if (start >= end) return;
-      const r = await submit(client, assignmentId).catch((e: Error) => ({ ok: false, error: e.message, firstStepMs: undefined }));
-      const done = performance.now();
-      if (r.ok) m.completed++;
-      if (done < warmEnd || done > end) continue;
-      if (!r.ok) {
-        const key = r.error ?? 'error';
-        m.errors.set(key, (m.errors.get(key) ?? 0) + 1);
+      if (start >= end) {
+        list.unshift(assignmentId);
+        return;
+      }
+      if (intervalMs) {
+        const next = start + intervalMs;
+        await submitOnce(client, assignmentId, start);
+        await pause(Math.max(0, next - performance.now()));
         continue;
       }
-      m.submissions++;
-      m.latencies.push(done - start);
-      if (r.firstStepMs !== undefined) m.firstStepMs.push(r.firstStepMs);
+      await submitOnce(client, assignmentId, start);
     }
     m.ranOut++;
   }));
   if (m.ranOut) log(`warning: ${m.ranOut} clients ran out of assignments before the end; raise BENCH_ASSIGNMENTS`);
   return m;
+
+  async function submitOnce(client: number, assignmentId: string, start: number): Promise<void> {
+    const r = await submit(client, assignmentId).catch((e: Error) => ({ ok: false, error: e.message, firstStepMs: undefined }));
+    const done = performance.now();
+    if (r.ok) m.completed++;
+    if (done < warmEnd || done > end) return;
+    if (!r.ok) {
+      const key = r.error ?? 'error';
+      m.errors.set(key, (m.errors.get(key) ?? 0) + 1);
+      return;
+    }
+    m.submissions++;
+    m.latencies.push(done - start);
+    if (r.firstStepMs !== undefined) m.firstStepMs.push(r.firstStepMs);
+  }
 }
 
 function appSubmit(port: number, world: AppWorld, answers: unknown[]): Submit {
@@ -409,6 +430,8 @@ async function main(): Promise<void> {
   const floor: Figures[] = [];
   const soloApp: Figures[] = [];
   const soloFloor: Figures[] = [];
+  const pacedApp: Figures[] = [];
+  const pacedFloor: Figures[] = [];
   const profiles: string[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -435,6 +458,12 @@ async function main(): Promise<void> {
         };
         // Alternate the order so that neither side always gets the emptier database file cache.
         if (run % 2) { await measureApp(); await measureFloor(); } else { await measureFloor(); await measureApp(); }
+        const intervalMs = (CLIENTS / PACED_RATE) * 1000;
+        const pacedApp1 = await withCpu(appChild.proc.pid, dbPid, () => drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS, PACED_S, intervalMs));
+        const pacedFloor1 = await withCpu(floorChild.proc.pid, dbPid, () => drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS, PACED_S, intervalMs));
+        pacedApp.push(pacedApp1);
+        pacedFloor.push(pacedFloor1);
+        log(`run ${run}: paced ${PACED_RATE}/s: app ${fmt(pacedApp1)}; floor ${fmt(pacedFloor1)}`);
         const solo = world.clients.length - 1;
         const soloApp1 = figures(await drive([world.clients[solo].assignments], (_c, a) => appSubmit(appChild.port, world, answers)(solo, a), 1, SOLO_S));
         const soloFloor1 = figures(await drive([floorAssignments[solo]], (_c, a) => floorSubmit(floorChild.port, auditors, answers)(solo, a), 1, SOLO_S));
@@ -454,30 +483,34 @@ async function main(): Promise<void> {
     await db.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  report({ app, floor, soloApp, soloFloor }, load, profiles);
+  report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }, load, profiles);
 }
 
-function report({ app, floor, soloApp, soloFloor }: Record<'app' | 'floor' | 'soloApp' | 'soloFloor', Figures[]>, load: number, profiles: string[]): void {
+function report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }: Record<'app' | 'floor' | 'soloApp' | 'soloFloor' | 'pacedApp' | 'pacedFloor', Figures[]>, load: number, profiles: string[]): void {
   const m = (xs: Figures[], k: keyof Figures) => median(xs.map((x) => Number(x[k])));
   const ratios = app.map((a, i) => a.throughput / floor[i].throughput);
   const ratio = median(ratios);
   const appP95 = m(app, 'p95');
   const met = ratio >= TARGET.ratio && appP95 < TARGET.p95Ms;
-  const row = (name: string, xs: Figures[]) => `| ${name} | ${m(xs, 'throughput').toFixed(1)} | ${m(xs, 'p50').toFixed(0)} | ${m(xs, 'p95').toFixed(0)} | ${m(xs, 'p99').toFixed(0)} | ${xs.map((x) => x.throughput.toFixed(1)).join(' / ')} | ${xs.reduce((n, x) => n + x.errors, 0)} |`;
+  const cpu = (xs: Figures[]) => (xs[0]?.cpuServer === undefined ? '–' : `${m(xs, 'cpuServer').toFixed(2)} + ${m(xs, 'cpuDb').toFixed(2)}`);
+  const row = (name: string, xs: Figures[]) => `| ${name} | ${m(xs, 'throughput').toFixed(1)} | ${m(xs, 'p50').toFixed(0)} | ${m(xs, 'p95').toFixed(0)} | ${m(xs, 'p99').toFixed(0)} | ${xs.map((x) => x.throughput.toFixed(1)).join(' / ')} | ${cpu(xs)} | ${xs.reduce((n, x) => n + x.errors, 0)} |`;
+  const pacedP95 = m(pacedApp, 'p95');
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; 1-minute load average at the start ${load.toFixed(2)}.`,
-    `Embedded FerretDB 1.24 (SQLite) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback, each submitting back to back (closed loop); per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target (then ${SOLO_S} s with a single client), ${RUNS} runs, medians; app and floor in the same run, order alternating.`,
+    `Embedded FerretDB 1.24 (SQLite, as built by scripts/build-ferretdb.sh) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback, each submitting back to back (closed loop); per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target, then the same ${CLIENTS} clients paced to ${PACED_RATE} submissions/s in all (${WARMUP_S} s + ${PACED_S} s), then ${SOLO_S} s with a single client; ${RUNS} runs, medians; app and floor in the same run, order alternating. Both servers run the TypeScript sources through a bare SWC hook (no source-map-support), as compiled JavaScript would run.`,
     'A submission: app = `POST /api/v1/visits` (30 answers, staff, summary) + `POST /api/v1/visits/:id/submit`; floor = one `POST` to a bare Express + Mongoose endpoint inserting the same submitted visit document (another database on the same server).',
-    `The app's database holds ${CLIENTS * PER_CLIENT + Math.max(PER_CLIENT, 40 * (WARMUP_S + SOLO_S))} open assignments at the start of each run (${PER_CLIENT} per auditor, more for the lone client; BENCH_ASSIGNMENTS).`,
+    `The app's database holds ${CLIENTS * PER_CLIENT + Math.max(PER_CLIENT, 120 * (WARMUP_S + SOLO_S))} open assignments at the start of each run (${PER_CLIENT} per auditor, more for the lone client; BENCH_ASSIGNMENTS).`,
     '',
-    '| target | submissions/s | p50 ms | p95 ms | p99 ms | per run (subm./s) | errors |',
-    '|---|---|---|---|---|---|---|',
+    '| target | submissions/s | p50 ms | p95 ms | p99 ms | per run (subm./s) | CPU ms per subm. (server + FerretDB) | errors |',
+    '|---|---|---|---|---|---|---|---|',
     row(`app, ${CLIENTS} clients`, app),
     row(`floor, ${CLIENTS} clients`, floor),
+    row(`app, ${CLIENTS} clients paced to ${PACED_RATE}/s`, pacedApp),
+    row(`floor, ${CLIENTS} clients paced to ${PACED_RATE}/s`, pacedFloor),
     row('app, 1 client', soloApp),
     row('floor, 1 client', soloFloor),
     '',
-    `App/floor throughput: **${ratio.toFixed(2)}** (per run ${ratios.map((r) => r.toFixed(2)).join(' / ')}); app p95 **${appP95.toFixed(0)} ms**. Target (≥ ${TARGET.ratio} of the floor, p95 < ${TARGET.p95Ms} ms): **${met ? 'met' : 'missed'}**.`,
+    `App/floor throughput: **${ratio.toFixed(2)}** (per run ${ratios.map((r) => r.toFixed(2)).join(' / ')}); app p95 **${appP95.toFixed(0)} ms** with ${CLIENTS} clients back to back, **${pacedP95.toFixed(0)} ms** with ${CLIENTS} clients at ${PACED_RATE}/s. Target (≥ ${TARGET.ratio} of the floor, p95 < ${TARGET.p95Ms} ms, both with ${CLIENTS} clients back to back): **${met ? 'met' : 'missed'}**.`,
   ];
   if (profiles.length) lines.push('', 'App database time per command (last run):', '', ...profileTable(profiles[profiles.length - 1]));
   const text = lines.join('\n');

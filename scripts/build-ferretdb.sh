@@ -20,11 +20,12 @@
 #   and writes it back in separate transactions, and two `findAndModify({_id, rev: 3})` could both win.
 #   buildInfo reports it as ferretdbFeatures.atomicReadModifyWrite, which the app checks.
 # - Leak tracking of internal objects (a stack trace captured per document iterator, ~10 % of the CPU
-#   under load) is left to FerretDB's debug builds, as its stack capture already was.
+#   under load) is left to FerretDB's debug builds, as its stack capture already was; SQL statements are
+#   formatted for the debug log (the whole document, as JSON) only when debug logging is on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=v1.24.2
-PATCH_LEVEL="msa-4"
+PATCH_LEVEL="msa-5"
 BIN=.tools/bin/ferretdb
 STAMP=.tools/bin/ferretdb.build
 if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep -q "version: $VERSION" \
