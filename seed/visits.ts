@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
 import { createAssignment } from '../server/assignments/service';
 import { Staff } from '../server/banks/model';
 import type { Principal } from '../server/core/access';
@@ -227,7 +228,7 @@ class Timeline {
 const isoIn = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true }) as string;
 
 async function attachPhoto(auditor: Principal, visitId: string, photo: { seed: number; name: string }): Promise<void> {
-  const stored = await storeEvidence(Readable.from([lobbyPhoto(photo.seed)]), photo.name, { visitId, uploadedBy: auditor.id });
+  const stored = await storeEvidence(Readable.from([lobbyPhoto(photo.seed)]), photo.name, { visitId, uploadedBy: auditor.id }, new Types.ObjectId());
   await addAttachment(auditor, visitId, stored);
 }
 

@@ -3,7 +3,10 @@ import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { config, setConfig } from '../server/core/config';
-import { safeFilename } from '../server/evidence/storage';
+import { Readable } from 'node:stream';
+import { DisputeAttachment } from '../server/disputes/model';
+import { PendingUpload, purgeAbandonedUploads } from '../server/evidence/pending';
+import { safeFilename, storeEvidence } from '../server/evidence/storage';
 import { Visit } from '../server/visits/model';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { ANSWERS, hoursAgo, insertQuestionnaire, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
@@ -271,5 +274,73 @@ describe('download and removal', () => {
     expect((await download(manager, visitId, extra)).status).toBe(404);
     const bankView = (await request(app).get(`/api/v1/visits/${visitId}`).set(bearer(manager.token))).body;
     expect(bankView.attachments.map((a: { id: string }) => a.id)).toEqual([attachmentId]);
+  });
+});
+
+describe('uploads a dead process left half-stored', () => {
+  const HOUR = 3600_000;
+  const oldNote = (fileId: mongoose.Types.ObjectId, holder: 'visit' | 'dispute', holderId: string) =>
+    PendingUpload.create({ _id: fileId, holder, holderId, startedAt: new Date(Date.now() - 2 * HOUR) });
+  const chunksOf = (fileId: mongoose.Types.ObjectId) => (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.chunks').countDocuments({ files_id: fileId });
+  const fileDoc = (fileId: mongoose.Types.ObjectId) => (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.files').findOne({ _id: fileId });
+
+  test('a finished, a refused and a too-large upload leave no note behind', async () => {
+    const visitId = await newVisit();
+    expect((await upload(auditor, visitId, jpeg(), 'ok.jpg')).status).toBe(201);
+    expect((await upload(auditor, visitId, Buffer.from('MZ not an image'.repeat(200)), 'x.exe')).status).toBe(415);
+    const max = config().UPLOAD_MAX_BYTES;
+    setConfig({ ...config(), UPLOAD_MAX_BYTES: 300 * 1024 }); // a partial file (two chunks) is stored, then refused
+    try {
+      expect((await upload(auditor, visitId, withHead([0xff, 0xd8, 0xff, 0xe0], 600 * 1024), 'big.jpg')).status).toBe(413);
+    } finally {
+      setConfig({ ...config(), UPLOAD_MAX_BYTES: max });
+    }
+    expect(await PendingUpload.countDocuments({ holderId: visitId })).toBe(0);
+    const attached = (await Visit.findById(visitId).lean())!.attachments.map((a) => a.fileId);
+    expect(await (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.files').countDocuments({ 'metadata.visitId': visitId })).toBe(attached.length);
+  });
+
+  test('housekeeping removes the chunks of an upload cut off mid-stream, and a stored file never attached', async () => {
+    const visitId = await newVisit();
+    // Cut off mid-stream: chunks, no file document.
+    const cut = new mongoose.Types.ObjectId();
+    await oldNote(cut, 'visit', visitId);
+    await (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.chunks').insertMany([0, 1].map((n) => ({ files_id: cut, n, data: new mongoose.mongo.Binary(rand(1024)) })));
+    // Stored whole, then the process died before attaching it.
+    const stray = new mongoose.Types.ObjectId();
+    await oldNote(stray, 'visit', visitId);
+    await storeEvidence(Readable.from([jpeg()]), 'stray.jpg', { visitId }, stray);
+    expect(await fileDoc(stray)).not.toBeNull();
+    // A recent note belongs to an upload that may still be streaming: left alone.
+    const live = new mongoose.Types.ObjectId();
+    await PendingUpload.create({ _id: live, holder: 'visit', holderId: visitId, startedAt: new Date() });
+
+    expect(await purgeAbandonedUploads()).toBe(2);
+    expect(await chunksOf(cut)).toBe(0);
+    expect(await chunksOf(stray)).toBe(0);
+    expect(await fileDoc(stray)).toBeNull();
+    expect((await PendingUpload.find({ holderId: visitId }).lean()).map((n) => String(n._id))).toEqual([String(live)]);
+    await PendingUpload.deleteOne({ _id: live });
+  });
+
+  test('a file its visit or dispute holds is kept: only the note left by a death after attaching goes', async () => {
+    const visitId = await newVisit();
+    const data = jpeg();
+    const up = await upload(auditor, visitId, data, 'kept.jpg');
+    expect(up.status).toBe(201);
+    const fileId = (await Visit.findById(visitId).lean())!.attachments[0]!.fileId;
+    await oldNote(fileId, 'visit', visitId);
+    const disputeFile = new mongoose.Types.ObjectId();
+    const disputeId = new mongoose.Types.ObjectId();
+    await storeEvidence(Readable.from([pdf()]), 'proof.pdf', { disputeId: String(disputeId) }, disputeFile);
+    await DisputeAttachment.create({ disputeId, fileId: disputeFile, filename: 'proof.pdf', contentType: 'application/pdf', size: 3000, sha256: 'f'.repeat(64), uploadedBy: manager.id, uploadedAt: new Date() });
+    await oldNote(disputeFile, 'dispute', String(disputeId));
+
+    expect(await purgeAbandonedUploads()).toBe(0);
+    expect(await PendingUpload.countDocuments({ _id: { $in: [fileId, disputeFile] } })).toBe(0);
+    const back = await download(auditor, visitId, up.body.id);
+    expect(back.status).toBe(200);
+    expect(sha(back.body as Buffer)).toBe(sha(data));
+    expect(await fileDoc(disputeFile)).not.toBeNull();
   });
 });

@@ -38,12 +38,12 @@ async function seedRecords(): Promise<void> {
 
 test('purges what has run out and keeps the rest', async () => {
   await seedRecords();
-  expect(await purgeExpired()).toEqual({ sessions: 1, tokens: 1, idempotency: 1, writeClaims: 1 });
+  expect(await purgeExpired()).toEqual({ sessions: 1, tokens: 1, idempotency: 1, writeClaims: 1, abandonedUploads: 0 });
   expect((await SessionRecord.find().lean()).map((s) => s._id)).toEqual(['s-live']);
   expect((await ApiToken.find().lean()).map((t) => t.tokenHash[0]).sort()).toEqual(['b', 'c']);
   expect((await IdempotencyRecord.find().lean()).map((r) => r.key)).toEqual(['recent']);
   expect((await VisitWriteClaim.find().lean()).map((c) => c.rev)).toEqual([2]);
-  expect(await purgeExpired()).toEqual({ sessions: 0, tokens: 0, idempotency: 0, writeClaims: 0 });
+  expect(await purgeExpired()).toEqual({ sessions: 0, tokens: 0, idempotency: 0, writeClaims: 0, abandonedUploads: 0 });
 });
 
 test('the background worker purges on its interval', async () => {

@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { Types } from 'mongoose';
 import multer from 'multer';
 import type { Principal } from '../core/access';
 import { config } from '../core/config';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
-import { bucket, discardStoredFile, storeEvidence, type StoredFile } from '../evidence/storage';
+import { settleUpload } from '../evidence/pending';
+import { bucket, discardStoredFile, EvidenceStorageEngine, type StoredFile } from '../evidence/storage';
 import { DisputeAttachment } from './model';
 import { loadVisibleDispute, OPENER } from './service';
 import { requireRole } from '../core/access';
@@ -33,6 +34,7 @@ export async function addDisputeAttachment(p: Principal, disputeId: string, file
       disputeId: new Types.ObjectId(disputeId), fileId: file.fileId, filename: file.filename, contentType: file.contentType,
       size: file.size, sha256: file.sha256, uploadedBy: new Types.ObjectId(p.id), uploadedAt: new Date(),
     });
+    await settleUpload(file.fileId);
     return { id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256 };
   } catch (e) {
     await discardStoredFile(file.fileId);
@@ -51,25 +53,10 @@ export async function openDisputeAttachment(p: Principal, disputeId: string, att
 
 export type DisputeUpload = Express.Multer.File & { evidence: StoredFile };
 
-class DisputeEvidenceEngine implements multer.StorageEngine {
-  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
-    storeEvidence(file.stream, file.originalname, { disputeId: req.params.disputeId, uploadedBy: req.principal?.id }).then(
-      (evidence) => cb(null, { evidence, size: evidence.size } as Partial<Express.Multer.File>),
-      (err) => cb(err),
-    );
-  }
-
-  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
-    const stored = (file as Partial<DisputeUpload>).evidence;
-    if (!stored) return cb(null);
-    discardStoredFile(stored.fileId).then(() => cb(null), (e: Error) => cb(e));
-  }
-}
-
 /** Multipart field `file`; role, scope, state and count are checked before any byte is read. */
 export function disputeEvidenceUpload(): RequestHandler {
   const parse = multer({
-    storage: new DisputeEvidenceEngine(),
+    storage: new EvidenceStorageEngine((req) => ({ kind: 'dispute', id: String(req.params.disputeId), metadata: { disputeId: req.params.disputeId, uploadedBy: req.principal?.id } })),
     limits: { fileSize: config().UPLOAD_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
     defParamCharset: 'utf8',
   }).single('file');

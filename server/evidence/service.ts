@@ -8,6 +8,7 @@ import { FLAG } from '../visits/flags';
 import { loadVisibleVisit } from '../visits/service';
 import { assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, refreshFlags, retryPause, sectionsOf, type StoredAttachment, type VisitLean } from '../visits/store';
 import { toVisitViews, type VisitView } from '../visits/view';
+import { settleUpload } from './pending';
 import { bucket, discardStoredFile, type StoredFile } from './storage';
 
 /**
@@ -60,6 +61,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
     await discardStoredFile(file.fileId);
     throw e;
   }
+  await settleUpload(file.fileId);
   await flagOtherHolders(attached);
   return { id: String(attachment._id), filename: file.filename, contentType: file.contentType, size: file.size, sha256: file.sha256 };
 }

@@ -6,6 +6,7 @@ import type multer from 'multer';
 import { config } from '../core/config';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors';
 import { logger } from '../core/logger';
+import { noteUpload, removeStoredFile, settleUpload, type UploadHolder } from './pending';
 import { SNIFF_BYTES, sniffType, type DetectedType } from './sniff';
 
 /**
@@ -45,7 +46,11 @@ export function safeFilename(name: string | undefined, ext: string): string {
   return short || `evidence.${ext}`;
 }
 
-export function storeEvidence(stream: Readable, originalName: string | undefined, metadata: Record<string, unknown>): Promise<StoredFile> {
+/**
+ * Streams one file into the bucket under `fileId`. On failure the partial file is removed and the
+ * upload's note settled; if that removal fails the note stays, for housekeeping (pending.ts).
+ */
+export function storeEvidence(stream: Readable, originalName: string | undefined, metadata: Record<string, unknown>, fileId: Types.ObjectId): Promise<StoredFile> {
   const max = config().UPLOAD_MAX_BYTES;
   const hash = crypto.createHash('sha256');
   let size = 0;
@@ -63,7 +68,8 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
       stream.off('data', onData);
       stream.resume(); // let the rest of the request drain; the partial upload is removed below
       const partial = upload;
-      (partial ? partial.abort().catch((e) => logger.error({ err: e }, 'aborting a partial evidence upload failed')) : Promise.resolve())
+      (partial ? partial.abort() : Promise.resolve())
+        .then(() => settleUpload(fileId), (e) => logger.error({ err: e }, 'aborting a partial evidence upload failed; housekeeping will remove it'))
         .finally(() => reject(err));
     };
 
@@ -79,7 +85,7 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
       }
       type = found;
       filename = safeFilename(originalName, found.ext);
-      upload = bucket().openUploadStream(filename, { metadata: { ...metadata, contentType: found.contentType } });
+      upload = bucket().openUploadStreamWithId(fileId, filename, { metadata: { ...metadata, contentType: found.contentType } });
       upload.on('error', fail);
       head = [];
       return write(first);
@@ -121,19 +127,26 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
 /** Removes a stored file that never became an attachment (refused or failed request). */
 export async function discardStoredFile(fileId: Types.ObjectId): Promise<void> {
   try {
-    await bucket().delete(fileId);
+    await removeStoredFile(fileId);
+    await settleUpload(fileId);
   } catch (e) {
-    logger.error({ err: e, fileId: String(fileId) }, 'could not discard an unattached evidence file');
+    logger.error({ err: e, fileId: String(fileId) }, 'could not discard an unattached evidence file; housekeeping will remove it');
   }
 }
 
 export type EvidenceUpload = Express.Multer.File & { evidence: StoredFile };
 
-/** A Multer storage engine that hands each file to storeEvidence (never to memory or disk). */
+/**
+ * A Multer storage engine that hands each file to storeEvidence (never to memory or disk), after
+ * noting the upload for the visit or dispute it is for (see pending.ts).
+ */
 export class EvidenceStorageEngine implements multer.StorageEngine {
+  constructor(private readonly holderOf: (req: Request) => UploadHolder & { metadata: Record<string, unknown> }) {}
+
   _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
-    const metadata = { visitId: req.params.visitId, uploadedBy: req.principal?.id };
-    storeEvidence(file.stream, file.originalname, metadata).then(
+    const holder = this.holderOf(req);
+    const fileId = new Types.ObjectId();
+    noteUpload(fileId, holder).then(() => storeEvidence(file.stream, file.originalname, holder.metadata, fileId)).then(
       (evidence) => cb(null, { evidence, size: evidence.size } as Partial<Express.Multer.File>),
       (err) => cb(err),
     );

@@ -10,7 +10,7 @@ import { EvidenceStorageEngine } from './storage';
  */
 export function evidenceUpload(): RequestHandler {
   const parse = multer({
-    storage: new EvidenceStorageEngine(),
+    storage: new EvidenceStorageEngine((req) => ({ kind: 'visit', id: String(req.params.visitId), metadata: { visitId: req.params.visitId, uploadedBy: req.principal?.id } })),
     limits: { fileSize: config().UPLOAD_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
     // Browsers send UTF-8 file names without declaring a charset.
     defParamCharset: 'utf8',

@@ -1,4 +1,5 @@
 import { ApiToken } from '../auth/model';
+import { purgeAbandonedUploads } from '../evidence/pending';
 import { IdempotencyRecord } from '../core/idempotency';
 import { logger } from '../core/logger';
 import { SessionRecord } from '../core/session-store';
@@ -10,11 +11,12 @@ import { VisitWriteClaim } from '../visits/model';
  * - sessions: once expired they can never be used again;
  * - API tokens: kept a week past expiry, so "why was I signed out" can still be answered;
  * - idempotency records: a retry of a POST is honoured for 30 days (a phone that was offline for days);
- * - visit write claims: each only guards its own revision during one request (see VisitWriteClaim).
+ * - visit write claims: each only guards its own revision during one request (see VisitWriteClaim);
+ * - evidence uploads a dead process left half-stored (see PendingUpload).
  */
 export const KEEP = { tokensAfterExpiryDays: 7, idempotencyDays: 30, writeClaimsDays: 1 } as const;
 
-export interface Purged { sessions: number; tokens: number; idempotency: number; writeClaims: number }
+export interface Purged { sessions: number; tokens: number; idempotency: number; writeClaims: number; abandonedUploads: number }
 
 const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 86400_000);
 
@@ -25,7 +27,8 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
     IdempotencyRecord.deleteMany({ createdAt: { $lt: daysBefore(now, KEEP.idempotencyDays) } }),
     VisitWriteClaim.deleteMany({ at: { $lt: daysBefore(now, KEEP.writeClaimsDays) } }),
   ]);
-  const purged = { sessions: sessions.deletedCount, tokens: tokens.deletedCount, idempotency: idempotency.deletedCount, writeClaims: writeClaims.deletedCount };
+  const abandonedUploads = await purgeAbandonedUploads(now);
+  const purged = { sessions: sessions.deletedCount, tokens: tokens.deletedCount, idempotency: idempotency.deletedCount, writeClaims: writeClaims.deletedCount, abandonedUploads };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');
   return purged;
 }
