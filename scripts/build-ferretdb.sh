@@ -28,7 +28,7 @@ VERSION=v1.24.2
 PATCH_LEVEL="msa-5"
 BIN=.tools/bin/ferretdb
 STAMP=.tools/bin/ferretdb.build
-if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep -q "version: $VERSION" \
+if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep "version: $VERSION" >/dev/null \
   && [[ "$(cat "$STAMP" 2>/dev/null)" == "$VERSION+$PATCH_LEVEL" ]]; then
   exit 0
 fi
@@ -59,4 +59,5 @@ cp scripts/ferretdb/rmw_lock.go "$WORK/internal/handler/rmw_lock.go"
   || { echo "FerretDB source changed: scripts/ferretdb/msa.patch does not apply" >&2; exit 4; }
 (cd "$WORK" && go build -trimpath -o "$OLDPWD/$BIN" ./cmd/ferretdb)
 echo "$VERSION+$PATCH_LEVEL" > "$STAMP"
-"$BIN" --version | head -1
+# sed, not head: head would close the pipe early, and under pipefail the SIGPIPE fails the script.
+"$BIN" --version | sed -n 1p

@@ -348,6 +348,15 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
     expect(stored?.history.map((h) => h.action)).toEqual(['created', 'updated', 'submitted']);
   });
 
+  test('an edit that changes nothing on a stale last copy is checked against the stored visit and applied', async () => {
+    const v = await newVisit(); // this instance keeps revision 0, 25 minutes
+    await Visit.updateOne({ _id: v.id }, { $set: { durationMinutes: 33 }, $inc: { rev: 1 }, $push: { history: historyEntry(null, 'updated', []) } });
+    const res = await patch(auditor, v.id, { durationMinutes: 25 });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ durationMinutes: 25, rev: 2 });
+    expect((await Visit.findById(v.id).lean())?.durationMinutes).toBe(25);
+  });
+
   test('a refusal judged on a stale last copy is judged again on a fresh read (a wrong status is not final)', async () => {
     const v = await newVisit();
     // Another instance submitted it and a reviewer returned it: this instance's copy still says draft, revision 0.

@@ -10,7 +10,7 @@ import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } 
 import { Visit, type VisitStatus } from './model';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
-  assertStatus, commit, derive, EDITABLE, historyEntry, loadVisit, quarterOf, rememberVisit, sectionsOf, withOwnVisit,
+  assertStatus, commit, derive, EDITABLE, historyEntry, loadVisit, quarterOf, rememberVisit, sectionsOf, unconfirmed, withOwnVisit,
   type Change, type StoredAnswer, type StoredStaff, type VisitLean,
 } from './store';
 import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
@@ -135,10 +135,10 @@ async function replay(p: Principal, assignmentId: string, key: string): Promise<
 
 /** The owner edits a draft or returned visit; scores and flags follow every change. */
 export async function updateVisit(p: Principal, id: string, input: UpdateVisitInput): Promise<VisitView> {
-  return withOwnVisit(p.id, id, (v) => applyUpdate(p, v, input));
+  return withOwnVisit(p.id, id, (v, kept) => applyUpdate(p, v, input, kept));
 }
 
-async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput): Promise<VisitView> {
+async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput, kept: boolean): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'edited');
   if (input.rev !== undefined && input.rev !== v.rev) throw new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
   const sections = await sectionsOf(v);
@@ -152,7 +152,11 @@ async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput):
     summary: input.summary !== undefined ? input.summary : (v.summary ?? null),
   };
   const changes = diff(before, after);
-  if (changes.length === 0) return viewOne(v, p);
+  if (changes.length === 0) {
+    // Equal to a kept copy is not equal to the stored visit, which another instance may have changed.
+    if (kept) throw unconfirmed();
+    return viewOne(v, p);
+  }
   const quarter = await quarterOf(after.visitedAt as Date, String(v.bankId));
   if (quarter !== v.quarter) changes.push({ field: 'quarter', before: v.quarter, after: quarter });
   const facts = { ...v, visitedAt: after.visitedAt as Date, durationMinutes: after.durationMinutes as number, answers: after.answers };

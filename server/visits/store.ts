@@ -99,19 +99,25 @@ export function forgetLastCopies(): void {
 /**
  * Runs a write on the caller's own visit: first on this instance's last copy, without reading; if that
  * attempt is refused for any reason (a stale copy shows as a conflict, a wrong status or a missing
- * answer), it is run once more on a fresh read, whose verdict stands.
+ * answer), it is run once more on a fresh read, whose verdict stands. A write that finds nothing to
+ * change on the kept copy must say so with `unconfirmed()`: only the database can confirm that.
  */
-export async function withOwnVisit<T>(auditorId: string, id: string, write: (v: VisitLean) => Promise<T>): Promise<T> {
+export async function withOwnVisit<T>(auditorId: string, id: string, write: (v: VisitLean, kept: boolean) => Promise<T>): Promise<T> {
   const kept = dbFeatures().atomicConditionalUpdates ? lastCopies.get(id) : undefined;
   if (kept && String(kept.auditorId) === auditorId) {
     try {
-      return await write(kept);
+      return await write(kept, true);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       lastCopies.delete(id);
     }
   }
-  return write(await loadOwnVisit(auditorId, id));
+  return write(await loadOwnVisit(auditorId, id), false);
+}
+
+/** "Nothing to change" judged on a kept copy, which may be stale: withOwnVisit reads and tries again. */
+export function unconfirmed(): AppError {
+  return new ConflictError('The kept copy of the visit needs confirming', 'unconfirmed_copy');
 }
 
 export function assertStatus(v: VisitLean, allowed: readonly VisitStatus[], action: string): void {
