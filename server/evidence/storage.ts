@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import mongoose, { Types } from 'mongoose';
 import type multer from 'multer';
 import { config } from '../core/config';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors';
 import { logger } from '../core/logger';
 import { noteUpload, removeStoredFile, settleUpload, type UploadHolder } from './pending';
 import { SNIFF_BYTES, sniffType, type DetectedType } from './sniff';
@@ -111,6 +111,8 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
 
     stream.on('data', onData);
     stream.on('error', fail);
+    // Cut off (a broken request) before we started to read it: no 'end' or 'error' will come any more.
+    if (stream.destroyed) fail(new BadRequestError('The upload was cut off', [], 'upload_incomplete'));
     stream.on('end', () => {
       if (settled) return;
       if (!upload && !begin()) return;
