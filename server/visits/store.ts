@@ -87,7 +87,8 @@ export function rememberVisit(v: VisitLean): VisitLean {
   const key = String(v._id);
   lastCopies.delete(key);
   if (lastCopies.size >= LAST_COPIES_LIMIT) lastCopies.delete(lastCopies.keys().next().value as string);
-  lastCopies.set(key, v);
+  // Frozen (top level) because the same object is handed to every later write of this visit here.
+  lastCopies.set(key, Object.freeze(v));
   return v;
 }
 
