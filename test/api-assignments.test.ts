@@ -119,6 +119,29 @@ describe('GET /api/v1/assignments', () => {
     expect(q4.body.map((r: { id: string }) => r.id)).toEqual([own]);
   });
 
+  test('pages: earliest window first, limit and cursor, the next page in X-Next-Cursor; an auditor pages only their own', async () => {
+    const pager = await w.user('apager@firm.test', 'auditor');
+    const starts = ['2026-08-01T09:00:00+08:00', '2026-08-02T09:00:00+08:00'];
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push(await w.assignment({ ...valid(), auditorId: pager.id, windowStart: starts[i % 2], windowEnd: '2026-08-31T18:00:00+08:00' }));
+    const whole = (await request(app).get('/api/v1/assignments').set(bearer(pager.token))).body.map((r: { id: string }) => r.id);
+    expect([...whole].sort()).toEqual([...made].sort());
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await request(app).get(`/api/v1/assignments?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(pager.token));
+      expect(res.status).toBe(200);
+      expect(res.body.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.map((r: { id: string }) => r.id));
+      cursor = res.headers['x-next-cursor'];
+    } while (cursor);
+    expect(seen).toEqual(whole);
+    const admin = await request(app).get(`/api/v1/assignments?limit=1&auditorId=${pager.id}`).set(bearer(w.adminToken));
+    expect(admin.body.map((r: { id: string }) => r.id)).toEqual([whole[0]]);
+    expect(admin.headers.link).toContain('rel="next"');
+    expect((await request(app).get('/api/v1/assignments?cursor=abc').set(bearer(pager.token))).status).toBe(400);
+  });
+
   test('401 without a token; 403 for reviewer and bank users; 400 for a bad filter', async () => {
     expect((await request(app).get('/api/v1/assignments')).status).toBe(401);
     for (const a of [reviewer, manager, hr]) expect((await request(app).get('/api/v1/assignments').set(bearer(a.token))).status).toBe(403);

@@ -565,6 +565,47 @@ describe('who sees what', () => {
     expect((await request(app).get('/api/v1/visits?status=bogus').set(bearer(reviewer.token))).status).toBe(400);
     expect((await request(app).get('/api/v1/visits')).status).toBe(401);
   });
+
+  test('lists come in pages, newest visit first: limit, cursor, X-Next-Cursor and Link; never past what the caller may see', async () => {
+    const pager = await w.user('vpager@firm.test', 'auditor');
+    const made: string[] = [];
+    const times = [hoursAgo(10), hoursAgo(11), hoursAgo(12)];
+    for (let i = 0; i < 7; i++) made.push((await newVisit(pager, 'N1', { visitedAt: times[i % 3] })).id);
+    const all = await request(app).get('/api/v1/visits').set(bearer(pager.token));
+    expect(all.status).toBe(200);
+    expect(all.headers['x-next-cursor']).toBeUndefined();
+    const order = (all.body as { id: string; visitedAt: string }[]).map((v) => v.id);
+    expect([...order].sort()).toEqual([...made].sort());
+    const seen: string[] = [];
+    let next: string | undefined = '/api/v1/visits?limit=3';
+    const sizes: number[] = [];
+    while (next) {
+      const page = await request(app).get(next).set(bearer(pager.token));
+      expect(page.status).toBe(200);
+      sizes.push(page.body.length);
+      seen.push(...(page.body as { id: string }[]).map((v) => v.id));
+      const link = page.headers.link as string | undefined;
+      if (page.headers['x-next-cursor']) {
+        expect(link).toBe(`</api/v1/visits?limit=3&cursor=${page.headers['x-next-cursor']}>; rel="next"`);
+        next = link!.slice(1, link!.indexOf('>'));
+      } else {
+        expect(link).toBeUndefined();
+        next = undefined;
+      }
+    }
+    // Equal visit times (up to three share one) are ordered by id, so nothing is repeated or skipped.
+    expect(sizes).toEqual([3, 3, 1]);
+    expect(seen).toEqual(order);
+    // Another auditor paging with the same cursor sees none of them.
+    const first = await request(app).get('/api/v1/visits?limit=3').set(bearer(pager.token));
+    const other = await request(app).get(`/api/v1/visits?limit=3&cursor=${first.headers['x-next-cursor']}`).set(bearer(auditor2.token));
+    expect((other.body as { id: string }[]).filter((v) => made.includes(v.id))).toEqual([]);
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'cursor=nonsense', `cursor=${Buffer.from('["x","y"]').toString('base64url')}`]) {
+      const res = await request(app).get(`/api/v1/visits?${bad}`).set(bearer(pager.token));
+      expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
+      expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual([bad.split('=')[0]]);
+    }
+  });
 });
 
 describe('idempotent POST /visits', () => {

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { getBank, listBanks } from '../banks/service';
 import { toAppError } from '../core/error-handler';
 import { parseBody } from '../core/validation';
+import { MAX_LIMIT } from '../core/paging';
 import { createVisitBody } from '../visits/schema';
 import { createVisit } from '../visits/service';
 import { localInputToIso, minutesOrRaw, nowLocalInput, showTime } from '../visits/pages';
@@ -21,7 +22,7 @@ export function registerAssignmentPages(r: Router): void {
 interface StartForm { assignmentId: string; values: Record<string, string>; errors: Record<string, string>; general: string[] }
 
 async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
-  const [rows, banks] = await Promise.all([listAssignmentsFor(ctx.user), listBanks(ctx.user)]);
+  const [{ rows }, banks] = await Promise.all([listAssignmentsFor(ctx.user, { limit: MAX_LIMIT }), listBanks(ctx.user)]);
   const zones = new Map(banks.map((b) => [b.id, b.timezone]));
   const assignments = rows.map((a) => {
     const tz = zones.get(a.bankId) ?? 'Asia/Shanghai';

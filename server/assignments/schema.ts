@@ -1,3 +1,4 @@
+import { pageParams } from '../core/paging';
 import { z } from 'zod';
 import { fields } from '../core/validation';
 import { VISIT_STATUSES } from '../visits/model';
@@ -33,7 +34,7 @@ export const ASSIGNMENT_COLUMNS = { required: ['branchCode', 'auditorEmail', 'qu
 export const importAssignmentsQuery = z.object({ bankId: fields.objectId, questionnaireId: fields.objectId }).strict();
 
 export const listAssignmentsQuery = z
-  .object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional(), auditorId: fields.objectId.optional() })
+  .object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional(), auditorId: fields.objectId.optional(), ...pageParams })
   .strict();
 export type ListAssignmentsQuery = z.infer<typeof listAssignmentsQuery>;
 

@@ -5,6 +5,7 @@ import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } fr
 import { config } from '../core/config';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { readTabular } from '../core/tabular';
+import { afterCursor, pageLimit, toPage, type Page } from '../core/paging';
 import { Bank, Branch } from '../banks/model';
 import { User } from '../users/model';
 import { Visit } from '../visits/model';
@@ -78,14 +79,16 @@ export async function createAssignment(actor: Principal, input: CreateAssignment
 }
 
 /** Auditors see their own assignments only; admins see all, filtered. */
-export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQuery = {}): Promise<AssignmentView[]> {
+/** Earliest window first, one page at a time (see core/paging). */
+export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQuery = {}): Promise<Page<AssignmentView>> {
   const filter: Record<string, unknown> = {};
   if (query.bankId) filter.bankId = query.bankId;
   if (query.quarter) filter.quarter = query.quarter;
   if (p.role === 'auditor') filter.auditorId = p.id;
   else if (query.auditorId) filter.auditorId = query.auditorId;
-  const rows = await Assignment.find(filter).sort({ windowStart: 1, _id: 1 }).lean();
-  return views(rows);
+  const rows = await Assignment.find({ $and: [filter, afterCursor('windowStart', 1, query.cursor)] })
+    .sort({ windowStart: 1, _id: 1 }).limit(pageLimit(query.limit)).lean();
+  return toPage(rows, query.limit, (a) => a.windowStart, views);
 }
 
 /**

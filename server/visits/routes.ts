@@ -1,4 +1,5 @@
 import type { ApiRouter } from '../core/http';
+import { sendPage } from '../core/paging';
 import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
 
@@ -9,7 +10,7 @@ const ANY_ROLE = 'authenticated' as const;
 
 export function registerVisitApi(api: ApiRouter): void {
   api
-    .add({ method: 'get', path: '/visits', summary: 'List visits the caller may see (auditor: own; reviewer, admin: all; bank users: approved/disputed in scope)', access: ANY_ROLE, query: listVisitsQuery, handler: ({ user, query }) => visits.listVisits(user, query) })
+    .add({ method: 'get', path: '/visits', summary: 'List visits the caller may see (auditor: own; reviewer, admin: all; bank users: approved/disputed in scope), newest first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: ANY_ROLE, query: listVisitsQuery, handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.listVisits(user, query)) })
     .add({ method: 'post', path: '/visits', summary: 'Start the visit of an own assignment (draft); Idempotency-Key makes retries safe', access: AUDITOR, body: createVisitBody, status: 201, handler: ({ user, body, req }) => visits.createVisit(user, body, req.get('idempotency-key') || undefined) })
     .add({ method: 'get', path: '/visits/:visitId', summary: 'Get a visit', access: ANY_ROLE, handler: ({ user, params }) => visits.getVisit(user, params.visitId) })
     .add({ method: 'patch', path: '/visits/:visitId', summary: 'Edit an own draft or returned visit (arrays replace; optional rev guards against stale edits)', access: AUDITOR, body: updateVisitBody, handler: ({ user, params, body }) => visits.updateVisit(user, params.visitId, body) })

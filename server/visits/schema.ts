@@ -1,3 +1,4 @@
+import { pageParams } from '../core/paging';
 import { z } from 'zod';
 import { fields } from '../core/validation';
 import { VISIT_STATUSES } from './model';
@@ -63,6 +64,7 @@ export const listVisitsQuery = z
     quarter: fields.quarter.optional(),
     status: z.enum(VISIT_STATUSES).optional(),
     branchCode: z.string().max(40).optional(),
+    ...pageParams,
   })
   .strict();
 export type ListVisitsQuery = z.infer<typeof listVisitsQuery>;

@@ -3,6 +3,7 @@ import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/a
 import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { logger } from '../core/logger';
+import { afterCursor, pageLimit, toPage, type Page } from '../core/paging';
 import { Assignment } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
@@ -238,14 +239,16 @@ function visibleFilter(p: Principal): Record<string, unknown> {
   return { _id: { $in: [] } };
 }
 
-export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Promise<VisitView[]> {
+/** Newest visit first, one page at a time (see core/paging). */
+export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Promise<Page<VisitView>> {
   const wanted: Record<string, unknown> = {};
   if (query.bankId) wanted.bankId = query.bankId;
   if (query.quarter) wanted.quarter = query.quarter;
   if (query.status) wanted.status = query.status;
   if (query.branchCode) wanted.branchCode = query.branchCode;
-  const rows = await Visit.find({ $and: [visibleFilter(p), wanted] }).sort({ visitedAt: -1, _id: -1 }).lean<VisitLean[]>();
-  return toVisitViews(rows, p);
+  const rows = await Visit.find({ $and: [visibleFilter(p), wanted, afterCursor('visitedAt', -1, query.cursor)] })
+    .sort({ visitedAt: -1, _id: -1 }).limit(pageLimit(query.limit)).lean<VisitLean[]>();
+  return toPage(rows, query.limit, (v) => v.visitedAt, (kept) => toVisitViews(kept, p));
 }
 
 export interface QueueRow {
