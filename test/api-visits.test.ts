@@ -5,6 +5,8 @@ import { IdempotencyRecord } from '../server/core/idempotency';
 import { Staff } from '../server/banks/model';
 import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
 import { commit, forgetLastCopies, historyEntry, type VisitLean } from '../server/visits/store';
+import { reviewQueue } from '../server/visits/service';
+import type { Principal } from '../server/core/access';
 import { dbFeatures, overrideDbFeatures } from '../server/core/db';
 import { ConflictError } from '../server/core/errors';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
@@ -716,5 +718,25 @@ describe('GET /api/v1/review/queue', () => {
     expect((await request(app).get('/api/v1/review/queue').set(bearer(w.adminToken))).status).toBe(200);
     for (const who of [auditor, manager, hr]) expect((await request(app).get('/api/v1/review/queue').set(bearer(who.token))).status).toBe(403);
     expect((await request(app).get('/api/v1/review/queue')).status).toBe(401);
+  });
+
+  test('the queue comes in pages, oldest first; the page says when more are waiting', async () => {
+    for (let i = 0; i < 3; i++) await submit(auditor, (await newVisit()).id);
+    const whole = (await request(app).get('/api/v1/review/queue').set(bearer(reviewer.token))).body.map((r: { id: string }) => r.id);
+    expect(whole.length).toBeGreaterThanOrEqual(4);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await request(app).get(`/api/v1/review/queue?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(reviewer.token));
+      expect(res.status).toBe(200);
+      seen.push(...res.body.map((r: { id: string }) => r.id));
+      cursor = res.headers['x-next-cursor'];
+    } while (cursor);
+    expect(seen).toEqual(whole);
+    expect((await request(app).get('/api/v1/review/queue?limit=0').set(bearer(reviewer.token))).status).toBe(400);
+    // The page shows the longest waiting and says more are waiting after them.
+    const page = await reviewQueue({ id: reviewer.id, role: 'reviewer' } as Principal, { limit: 2 });
+    expect(page.rows.map((r) => r.id)).toEqual(whole.slice(0, 2));
+    expect(page.next).toBeDefined();
   });
 });

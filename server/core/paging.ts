@@ -17,6 +17,9 @@ export const pageParams = {
   cursor: z.string().max(200).optional(),
 };
 
+export const pageQuery = z.object(pageParams).strict();
+export type PageQuery = z.infer<typeof pageQuery>;
+
 export interface Page<T> { rows: T[]; next?: string }
 
 /** Where a page ended: the sort value and the _id of its last row. */

@@ -139,6 +139,7 @@ export const en: Record<string, string> = {
   'visits.queue.evidence': 'Files',
   'visits.queue.resubmitted': 'resubmitted',
   'visits.queue.open': 'Review',
+  'visits.queue.more': 'Only the {n} longest waiting are shown; more are waiting after them.',
 
   'visits.err.invalid_state': 'This visit is in another state now; reload the page.',
   'visits.err.conflict': 'The visit was changed meanwhile; reload the page and try again.',
@@ -290,6 +291,7 @@ export const zh: Record<string, string> = {
   'visits.queue.evidence': '文件',
   'visits.queue.resubmitted': '重新提交',
   'visits.queue.open': '审核',
+  'visits.queue.more': '仅显示等待最久的 {n} 条，其后还有待审核的暗访。',
 
   'visits.err.invalid_state': '该暗访状态已变化，请刷新页面。',
   'visits.err.conflict': '该暗访已被修改，请刷新页面后重试。',

@@ -575,10 +575,11 @@ const reviewPage = page(REVIEWER, async (ctx) => {
 // ---- the reviewer's queue ----
 
 const queuePage = page(QUEUE, async (ctx) => {
-  const [rows, banks] = await Promise.all([reviewQueue(ctx.user), listBanks(ctx.user)]);
+  const [{ rows, next }, banks] = await Promise.all([reviewQueue(ctx.user), listBanks(ctx.user)]);
   const byId = new Map(banks.map((b) => [b.id, b]));
   render(ctx.req, ctx.res, 'pages/review/queue', {
     title: ctx.t('visits.queue.title'),
+    more: next ? ctx.t('visits.queue.more', { n: rows.length }) : null,
     rows: rows.map((r) => {
       const bank = byId.get(r.bankId);
       const tz = bank?.timezone ?? 'Asia/Shanghai';

@@ -1,5 +1,5 @@
 import type { ApiRouter } from '../core/http';
-import { sendPage } from '../core/paging';
+import { pageQuery, sendPage } from '../core/paging';
 import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
 
@@ -16,5 +16,5 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({ method: 'patch', path: '/visits/:visitId', summary: 'Edit an own draft or returned visit (arrays replace; optional rev guards against stale edits)', access: AUDITOR, body: updateVisitBody, handler: ({ user, params, body }) => visits.updateVisit(user, params.visitId, body) })
     .add({ method: 'post', path: '/visits/:visitId/submit', summary: 'Submit an own visit for review', access: AUDITOR, handler: ({ user, params }) => visits.submitVisit(user, params.visitId) })
     .add({ method: 'post', path: '/visits/:visitId/review', summary: 'Approve or return a submitted visit', access: REVIEWER, body: reviewVisitBody, handler: ({ user, params, body }) => visits.reviewVisit(user, params.visitId, body) })
-    .add({ method: 'get', path: '/review/queue', summary: 'Submitted visits, oldest first, with flags and attachment counts', access: QUEUE, handler: ({ user }) => visits.reviewQueue(user) });
+    .add({ method: 'get', path: '/review/queue', summary: 'Submitted visits, oldest first, with flags and attachment counts; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: QUEUE, query: pageQuery, handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.reviewQueue(user, query)) });
 }

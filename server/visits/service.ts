@@ -3,7 +3,7 @@ import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/a
 import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { logger } from '../core/logger';
-import { afterCursor, pageLimit, toPage, type Page } from '../core/paging';
+import { afterCursor, pageLimit, toPage, type Page, type PageQuery } from '../core/paging';
 import { Assignment } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
@@ -257,9 +257,14 @@ export interface QueueRow {
   flags: VisitView['flags']; attachmentCount: number;
 }
 
-/** Submitted visits, oldest submission first, with what a reviewer triages on. */
-export async function reviewQueue(p: Principal): Promise<QueueRow[]> {
-  const rows = await Visit.find({ status: 'submitted' }).sort({ submittedAt: 1, _id: 1 }).lean<VisitLean[]>();
+/** Submitted visits, oldest submission first, with what a reviewer triages on; one page at a time. */
+export async function reviewQueue(p: Principal, query: PageQuery = {}): Promise<Page<QueueRow>> {
+  const rows = await Visit.find({ $and: [{ status: 'submitted' }, afterCursor('submittedAt', 1, query.cursor)] })
+    .sort({ submittedAt: 1, _id: 1 }).limit(pageLimit(query.limit)).lean<VisitLean[]>();
+  return toPage(rows, query.limit, (v) => v.submittedAt as Date, (kept) => queueRows(p, kept));
+}
+
+async function queueRows(p: Principal, rows: VisitLean[]): Promise<QueueRow[]> {
   const views = await toVisitViews(rows, p);
   return views.map((v, i) => ({
     id: v.id, bankId: v.bankId, branchCode: v.branchCode, branchName: v.branchName, region: v.region,
