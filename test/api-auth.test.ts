@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
+import { RateCounter } from '../server/core/rate-limit';
 import { createApp } from '../server/app';
 import { ApiToken } from '../server/auth/model';
 import { verifyPassword } from '../server/auth/password';
@@ -95,6 +96,22 @@ describe('sign-in rate limit', () => {
     expect(res.body.error.code).toBe('rate_limited');
     // Another e-mail from the same address is a separate counter, so one attacker cannot lock out everyone.
     expect((await signIn(limited, ADMIN)).status).toBe(200);
+  });
+
+  test('every instance of the app counts against the same limit, and only a hash of address and e-mail is stored', async () => {
+    setConfig({ ...saved, LOGIN_RATE_LIMIT: 3 });
+    const second = createApp(); // another instance on the same database
+    setConfig(saved);
+    const email = 'twoinstances@test.local';
+    await makeUser(f, { email, role: 'reviewer' });
+    expect((await signIn(limited, { email, password: 'wrong-password-1' })).status).toBe(401);
+    expect((await signIn(second, { email, password: 'wrong-password-2' })).status).toBe(401);
+    expect((await signIn(limited, { email, password: 'wrong-password-3' })).status).toBe(401);
+    expect((await signIn(second, { email, password: PASSWORD })).status).toBe(429);
+    expect((await signIn(limited, { email, password: PASSWORD })).status).toBe(429);
+    const stored = JSON.stringify(await RateCounter.find().lean());
+    expect(stored).not.toContain('twoinstances');
+    expect(stored).not.toContain('127.0.0.1');
   });
 
   test('successful sign-ins do not use up the limit', async () => {

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { ApiToken } from '../server/auth/model';
 import { IdempotencyRecord } from '../server/core/idempotency';
+import { RateCounter } from '../server/core/rate-limit';
 import { SessionRecord } from '../server/core/session-store';
 import { purgeExpired } from '../server/jobs/housekeeping';
 import { startWorkers } from '../server/jobs/worker';
@@ -34,16 +35,21 @@ async function seedRecords(): Promise<void> {
     { _id: writeClaimId(visitId, 1), visitId, rev: 1, at: ago(2 * DAY) },
     { _id: writeClaimId(visitId, 2), visitId, rev: 2, at: ago(1000) },
   ]);
+  await RateCounter.create([
+    { _id: 'k@1', hits: 4, resetAt: ago(1000) },
+    { _id: 'k@2', hits: 1, resetAt: new Date(Date.now() + 60_000) },
+  ]);
 }
 
 test('purges what has run out and keeps the rest', async () => {
   await seedRecords();
-  expect(await purgeExpired()).toEqual({ sessions: 1, tokens: 1, idempotency: 1, writeClaims: 1, abandonedUploads: 0 });
+  expect(await purgeExpired()).toEqual({ sessions: 1, tokens: 1, idempotency: 1, writeClaims: 1, rateCounters: 1, abandonedUploads: 0 });
   expect((await SessionRecord.find().lean()).map((s) => s._id)).toEqual(['s-live']);
   expect((await ApiToken.find().lean()).map((t) => t.tokenHash[0]).sort()).toEqual(['b', 'c']);
   expect((await IdempotencyRecord.find().lean()).map((r) => r.key)).toEqual(['recent']);
   expect((await VisitWriteClaim.find().lean()).map((c) => c.rev)).toEqual([2]);
-  expect(await purgeExpired()).toEqual({ sessions: 0, tokens: 0, idempotency: 0, writeClaims: 0, abandonedUploads: 0 });
+  expect((await RateCounter.find().lean()).map((c) => c._id)).toEqual(['k@2']);
+  expect(await purgeExpired()).toEqual({ sessions: 0, tokens: 0, idempotency: 0, writeClaims: 0, rateCounters: 0, abandonedUploads: 0 });
 });
 
 test('the background worker purges on its interval', async () => {

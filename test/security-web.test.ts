@@ -286,11 +286,11 @@ describe('sessions and sign-in', () => {
     expect(blocked.body.error.code).toBe('rate_limited');
     expect(blocked.headers.ratelimit ?? blocked.headers['ratelimit-policy']).toBeDefined();
 
+    // The form shares the counter with the API: switching to it does not buy more attempts.
     const browser = request.agent(app);
     const token = csrfFrom((await browser.get('/login')).text);
-    for (let i = 0; i < limit; i++) {
-      const res = await browser.post('/login').type('form').send({ _csrf: token, email: spellings(i + 1), password: `wrong-${i}` });
-      expect(res.status).toBe(401);
+    for (let i = 0; i < 4; i++) {
+      expect((await browser.post('/login').type('form').send({ _csrf: token, email: spellings(i + 1), password: `wrong-${i}` })).status).toBe(429);
     }
     expect((await browser.post('/login').type('form').send({ _csrf: token, email: victim, password: PASSWORD })).status).toBe(429);
     // Another user from the same address is not locked out.

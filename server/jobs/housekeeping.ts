@@ -1,6 +1,7 @@
 import { ApiToken } from '../auth/model';
 import { purgeAbandonedUploads } from '../evidence/pending';
 import { IdempotencyRecord } from '../core/idempotency';
+import { RateCounter } from '../core/rate-limit';
 import { logger } from '../core/logger';
 import { SessionRecord } from '../core/session-store';
 import { VisitWriteClaim } from '../visits/model';
@@ -12,23 +13,25 @@ import { VisitWriteClaim } from '../visits/model';
  * - API tokens: kept a week past expiry, so "why was I signed out" can still be answered;
  * - idempotency records: a retry of a POST is honoured for 30 days (a phone that was offline for days);
  * - visit write claims: each only guards its own revision during one request (see VisitWriteClaim);
+ * - sign-in rate counters, once their window is over;
  * - evidence uploads a dead process left half-stored (see PendingUpload).
  */
 export const KEEP = { tokensAfterExpiryDays: 7, idempotencyDays: 30, writeClaimsDays: 1 } as const;
 
-export interface Purged { sessions: number; tokens: number; idempotency: number; writeClaims: number; abandonedUploads: number }
+export interface Purged { sessions: number; tokens: number; idempotency: number; writeClaims: number; rateCounters: number; abandonedUploads: number }
 
 const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 86400_000);
 
 export async function purgeExpired(now = new Date()): Promise<Purged> {
-  const [sessions, tokens, idempotency, writeClaims] = await Promise.all([
+  const [sessions, tokens, idempotency, writeClaims, rateCounters] = await Promise.all([
     SessionRecord.deleteMany({ expiresAt: { $lt: now } }),
     ApiToken.deleteMany({ expiresAt: { $lt: daysBefore(now, KEEP.tokensAfterExpiryDays) } }),
     IdempotencyRecord.deleteMany({ createdAt: { $lt: daysBefore(now, KEEP.idempotencyDays) } }),
     VisitWriteClaim.deleteMany({ at: { $lt: daysBefore(now, KEEP.writeClaimsDays) } }),
+    RateCounter.deleteMany({ resetAt: { $lt: now } }),
   ]);
   const abandonedUploads = await purgeAbandonedUploads(now);
-  const purged = { sessions: sessions.deletedCount, tokens: tokens.deletedCount, idempotency: idempotency.deletedCount, writeClaims: writeClaims.deletedCount, abandonedUploads };
+  const purged = { sessions: sessions.deletedCount, tokens: tokens.deletedCount, idempotency: idempotency.deletedCount, writeClaims: writeClaims.deletedCount, rateCounters: rateCounters.deletedCount, abandonedUploads };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');
   return purged;
 }
