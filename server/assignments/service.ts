@@ -91,10 +91,15 @@ export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQue
   return toPage(rows, query.limit, (a) => a.windowStart, views);
 }
 
+/** Up to this many visit-derived ids go into the query itself; beyond, the assignments are streamed and picked. */
+export const STATE_ID_LIST_MAX = 1000;
+
 /**
  * The admin's list: newest window first, at most `limit` rows (`more` says whether rows were left
  * off). The visit is the truth about the state, so a state filter first asks the visits which
- * assignments are in it (two plain queries; FerretDB has no $lookup).
+ * assignments are in it (FerretDB has no $lookup). A short list of those ids goes into the query; a
+ * long one (a bank with 100,000 visits) would make a query of megabytes, so then the assignments are
+ * streamed newest first and picked against the set until the page is full.
  */
 export async function listRecentAssignments(
   p: Principal, query: { bankId?: string; state?: AssignmentState }, limit: number,
@@ -102,13 +107,31 @@ export async function listRecentAssignments(
   requireRole(p, ['admin']);
   const filter: Record<string, unknown> = {};
   if (query.bankId) filter.bankId = query.bankId;
+  let keep: ((a: AssignmentLean) => boolean) | undefined;
   if (query.state) {
     const visitFilter: Record<string, unknown> = query.bankId ? { bankId: query.bankId } : {};
     if (query.state !== 'not_started') visitFilter.status = query.state;
     const ids = (await Visit.find(visitFilter, { assignmentId: 1 }).lean()).map((v) => v.assignmentId);
-    filter._id = query.state === 'not_started' ? { $nin: ids } : { $in: ids };
+    const started = query.state !== 'not_started';
+    if (ids.length <= STATE_ID_LIST_MAX) {
+      filter._id = started ? { $in: ids } : { $nin: ids };
+    } else {
+      const set = new Set(ids.map(String));
+      keep = (a) => set.has(String(a._id)) === started;
+    }
   }
-  const rows = await Assignment.find(filter).sort({ windowStart: -1, _id: -1 }).limit(limit + 1).lean();
+  const rows: AssignmentLean[] = [];
+  const found = Assignment.find(filter).sort({ windowStart: -1, _id: -1 });
+  const cursor = (keep ? found : found.limit(limit + 1)).lean<AssignmentLean[]>().cursor({ batchSize: 500 });
+  try {
+    for await (const a of cursor) {
+      if (keep && !keep(a)) continue;
+      rows.push(a);
+      if (rows.length > limit) break;
+    }
+  } finally {
+    await cursor.close();
+  }
   return { rows: await views(rows.slice(0, limit)), more: rows.length > limit };
 }
 
