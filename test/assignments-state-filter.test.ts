@@ -58,8 +58,8 @@ test('state filters give the same rows whether the ids fit in the query or not',
   const finds = jest.spyOn(Assignment, 'find');
   try {
     for (const state of ['approved', 'submitted', 'not_started'] as const) await listRecentAssignments(admin, { bankId, state }, 25);
-    const idLists = finds.mock.calls.map(([filter]) => {
-      const id = (filter as { _id?: { $in?: unknown[]; $nin?: unknown[] } })._id;
+    const idLists = finds.mock.calls.map((call) => {
+      const id = ((call as unknown[])[0] as { _id?: { $in?: unknown[]; $nin?: unknown[] } } | undefined)?._id;
       return id ? (id.$in ?? id.$nin ?? []).length : 0;
     });
     expect(idLists).toEqual([0, expected('submitted').length, 0]);
