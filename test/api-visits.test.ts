@@ -77,6 +77,20 @@ async function approved(who: Actor = auditor, branchCode = 'N1'): Promise<Record
   return res.body;
 }
 
+/** Six edits of one visit at once: each is applied or refused (409), and every applied one is in the history. */
+async function concurrentEdits(): Promise<{ visitId: string; wins: number }> {
+  const v = await newVisit();
+  const results = await Promise.all([30, 31, 32, 33, 34, 35].map((d) => patch(auditor, v.id, { durationMinutes: d })));
+  const statuses = results.map((r) => r.status);
+  expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+  const stored = await Visit.findById(v.id).lean();
+  const wins = statuses.filter((s) => s === 200).length;
+  expect(wins).toBeGreaterThanOrEqual(1);
+  expect(stored?.history).toHaveLength(1 + wins);
+  expect(stored?.rev).toBe(wins);
+  return { visitId: v.id, wins };
+}
+
 const details = (res: request.Response) => res.body.error.details as { field: string; message: string; itemKey?: string }[];
 const flagCodes = (v: { flags: { code: string }[] }) => v.flags.map((f) => f.code).sort();
 
@@ -266,14 +280,7 @@ describe('PATCH /api/v1/visits/:id', () => {
   });
 
   test('concurrent edits: exactly one wins per revision, the other is told (409), history has no lost entry', async () => {
-    const v = await newVisit();
-    const results = await Promise.all([30, 31, 32, 33, 34, 35].map((d) => patch(auditor, v.id, { durationMinutes: d })));
-    const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-    const stored = await Visit.findById(v.id).lean();
-    const wins = statuses.filter((s) => s === 200).length;
-    expect(stored?.history).toHaveLength(1 + wins);
-    expect(stored?.rev).toBe(wins);
+    await concurrentEdits();
   });
 
   test('409 once submitted or approved', async () => {
@@ -378,16 +385,8 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
   afterAll(() => restore());
 
   test('concurrent edits: exactly one wins per revision, the other is told (409), history has no lost entry', async () => {
-    const v = await newVisit();
-    const results = await Promise.all([30, 31, 32, 33, 34, 35].map((d) => patch(auditor, v.id, { durationMinutes: d })));
-    const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-    const stored = await Visit.findById(v.id).lean();
-    const wins = statuses.filter((s) => s === 200).length;
-    expect(wins).toBeGreaterThanOrEqual(1);
-    expect(stored?.history).toHaveLength(1 + wins);
-    expect(stored?.rev).toBe(wins);
-    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(wins);
+    const { visitId, wins } = await concurrentEdits();
+    expect(await VisitWriteClaim.countDocuments({ visitId })).toBe(wins);
   });
 
   test('a write claim left by a crashed writer blocks only until its lease runs out', async () => {
