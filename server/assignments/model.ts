@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { now } from '../core/clock';
 
 /** An auditor is sent to one branch, within a time window, with a scenario, on one questionnaire. */
@@ -21,3 +21,9 @@ assignmentSchema.index({ auditorId: 1, quarter: 1 });
 assignmentSchema.index({ bankId: 1, quarter: 1, branchCode: 1 });
 export type AssignmentAttrs = InferSchemaType<typeof assignmentSchema>;
 export const Assignment = model('Assignment', assignmentSchema);
+
+/** An assignment as stored (a lean read). */
+export interface AssignmentLean {
+  _id: Types.ObjectId; bankId: Types.ObjectId; branchCode: string; region: string; auditorId: Types.ObjectId; questionnaireId: Types.ObjectId;
+  quarter: string; windowStart: Date; windowEnd: Date; scenario: string;
+}

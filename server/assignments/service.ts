@@ -10,7 +10,7 @@ import { Bank, Branch } from '../banks/model';
 import { User } from '../users/model';
 import { Visit } from '../visits/model';
 import { findBankQuestionnaire } from '../questionnaires/service';
-import { Assignment } from './model';
+import { Assignment, type AssignmentLean } from './model';
 import { ASSIGNMENT_COLUMNS, assignmentRow, type AssignmentState, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
 
 export interface AssignmentView {
@@ -28,11 +28,6 @@ export interface AssignmentView {
   visitId?: string;
   visitStatus?: string;
 }
-
-type AssignmentLean = {
-  _id: unknown; bankId: unknown; branchCode: string; region: string; auditorId: unknown; questionnaireId: unknown;
-  quarter: string; windowStart: Date; windowEnd: Date; scenario: string;
-};
 
 function view(a: AssignmentLean, branchName: string, visit?: { id: string; status: string }): AssignmentView {
   return {

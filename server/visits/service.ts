@@ -4,14 +4,14 @@ import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { logger } from '../core/logger';
 import { afterCursor, pageLimit, toPage, type Page, type PageQuery } from '../core/paging';
-import { Assignment } from '../assignments/model';
+import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
 import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../scoring/score';
 import { Visit, type VisitStatus } from './model';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
-  assertStatus, commit, derive, EDITABLE, historyEntry, loadVisit, quarterOf, rememberVisit, sectionsOf, unconfirmed, withOwnVisit,
+  assertStatus, commit, derive, EDITABLE, historyEntry, insertVisit, loadVisit, quarterOf, rememberVisit, sectionsOf, unconfirmed, withOwnVisit,
   type Change, type StoredAnswer, type StoredStaff, type VisitLean,
 } from './store';
 import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
@@ -81,7 +81,7 @@ async function viewOne(v: VisitLean, p: Principal): Promise<VisitView> {
  */
 export async function createVisit(p: Principal, input: CreateVisitInput, idempotencyKey?: string): Promise<VisitView> {
   // Looked up by _id alone and checked here: FerretDB scans the whole collection for any other filter.
-  const assignment = await Assignment.findById(input.assignmentId).lean();
+  const assignment = await Assignment.collection.findOne<AssignmentLean>({ _id: new Types.ObjectId(input.assignmentId) });
   if (!assignment || String(assignment.auditorId) !== p.id) throw new NotFoundError('Assignment');
   const version = await latestVersionOf(String(assignment.questionnaireId));
   const bankId = String(assignment.bankId);
@@ -92,16 +92,17 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
     answers: content.answers ?? [], attachments: [], staff: content.staff ?? [], summary: input.summary ?? null,
   };
   const changes = [{ field: 'status', before: null, after: 'draft' }, ...diff(EMPTY, facts)];
+  const at = now();
   try {
-    const doc = await Visit.create({
-      ...facts, ...(await derive(facts, version.sections, now(), assignment)),
+    const visit = await insertVisit({
+      ...facts, ...(await derive(facts, version.sections, at, assignment)),
       bankId: assignment.bankId, branchCode: assignment.branchCode, region: assignment.region, auditorId: assignment.auditorId,
       questionnaireId: assignment.questionnaireId, questionnaireVersion: version.version, quarter: await quarterOf(facts.visitedAt, bankId),
       staffIds: facts.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])),
       status: 'draft', rev: 0, idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
-      history: [historyEntry(p, 'created', changes)],
+      history: [historyEntry(p, 'created', changes)], createdAt: at, updatedAt: at,
     });
-    return viewOne(rememberVisit(doc.toObject() as unknown as VisitLean), p);
+    return viewOne(rememberVisit(visit), p);
   } catch (e) {
     // The unique index on the visit's assignmentId is what decides "this assignment already has a visit".
     if ((e as { code?: number }).code !== 11000) throw e;
@@ -164,7 +165,8 @@ async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput, 
   const updated = await commit(v, {
     statuses: EDITABLE, ownerId: p.id, entry: historyEntry(p, 'updated', changes),
     set: {
-      ...after, quarter, staffIds: after.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])), ...(await derive(facts, sections)),
+      visitedAt: facts.visitedAt, durationMinutes: facts.durationMinutes, staff: after.staff, answers: after.answers, summary: after.summary,
+      quarter, staffIds: after.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])), ...(await derive(facts, sections)),
     },
   });
   return viewOne(updated, p);
