@@ -18,7 +18,7 @@ import mongoose, { Types } from 'mongoose';
  *   npm run bench:visits
  *   BENCH_RUNS=5 BENCH_SECONDS=15 BENCH_CLIENTS=50 npm run bench:visits
  *   BENCH_PROFILE=1 npm run bench:visits     # also prints the app's database time per command
- *   BENCH_ASSIGNMENTS=4 npm run bench:visits  # assignments prepared per client (default 80, i.e. 4,000 in the database)
+ *   BENCH_ASSIGNMENTS=4 npm run bench:visits  # assignments prepared per client (default 160, i.e. 8,000 in the database)
  *   BENCH_PACED_RATE=50 npm run bench:visits   # the paced phase: 50 clients sending 50 submissions/s in all
  */
 const ROOT = path.resolve(__dirname, '..');
@@ -30,7 +30,7 @@ const MEASURE_S = env('BENCH_SECONDS', 15);
 /** A second, short measurement with one client: the latency of a submission without contention. */
 const SOLO_S = env('BENCH_SOLO_SECONDS', 5);
 /** Assignments prepared per client and run: more than a client can submit in a run. */
-const PER_CLIENT = env('BENCH_ASSIGNMENTS', 80);
+const PER_CLIENT = env('BENCH_ASSIGNMENTS', 160);
 /** Then the same clients paced: BENCH_PACED_RATE submissions/s in all, for BENCH_PACED_SECONDS — latency under a load both sustain. */
 const PACED_RATE = env('BENCH_PACED_RATE', 50);
 const PACED_S = env('BENCH_PACED_SECONDS', 10);

@@ -22,10 +22,16 @@
 # - Leak tracking of internal objects (a stack trace captured per document iterator, ~10 % of the CPU
 #   under load) is left to FerretDB's debug builds, as its stack capture already was; SQL statements are
 #   formatted for the debug log (the whole document, as JSON) only when debug logging is on.
+# - The SQLite backend's document codec (package sjson) decodes each stored document in one pass guided
+#   by its schema, instead of running encoding/json again at every nesting level, and encodes it in one
+#   pass (sjson_fast.go; sjson.patch keeps the originals as unmarshalSlow/marshalSlow). Anything the fast
+#   code does not fully understand, every malformed document included, goes to the original, so results
+#   and errors are the same; a 30-answer visit decodes ~14x and encodes ~10x faster. The package's tests,
+#   upstream's and sjson_fast_test.go (which compares both codecs on every case), run after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=v1.24.2
-PATCH_LEVEL="msa-5"
+PATCH_LEVEL="msa-6"
 BIN=.tools/bin/ferretdb
 STAMP=.tools/bin/ferretdb.build
 if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep "version: $VERSION" >/dev/null \
@@ -57,7 +63,14 @@ cp scripts/ferretdb/rmw_lock.go "$WORK/internal/handler/rmw_lock.go"
 # git apply works outside a repository too, and git is there wherever this checkout came from.
 (cd "$WORK" && git apply -p1 --whitespace=nowarn "$OLDPWD/scripts/ferretdb/msa.patch") \
   || { echo "FerretDB source changed: scripts/ferretdb/msa.patch does not apply" >&2; exit 4; }
+cp scripts/ferretdb/sjson_fast.go scripts/ferretdb/sjson_fast_test.go "$WORK/internal/handler/sjson/"
+(cd "$WORK" && git apply -p1 --whitespace=nowarn "$OLDPWD/scripts/ferretdb/sjson.patch") \
+  || { echo "FerretDB source changed: scripts/ferretdb/sjson.patch does not apply" >&2; exit 4; }
 (cd "$WORK" && go build -trimpath -o "$OLDPWD/$BIN" ./cmd/ferretdb)
+# Upstream's test helpers look for the repository root by its .git folder.
+mkdir -p "$WORK/.git"
+(cd "$WORK" && go test -count=1 ./internal/handler/sjson/) \
+  || { rm -f "$BIN"; echo "the patched FerretDB document codec failed its tests" >&2; exit 4; }
 echo "$VERSION+$PATCH_LEVEL" > "$STAMP"
 # sed, not head: head would close the pipe early, and under pipefail the SIGPIPE fails the script.
 "$BIN" --version | sed -n 1p
