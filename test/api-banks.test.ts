@@ -301,3 +301,75 @@ describe('scope helpers used by services and pages', () => {
     expect(canSeeBranch({ id: 'r', email: 'r@f.cn', name: 'r', role: 'reviewer' }, ref)).toBe(true);
   });
 });
+
+describe('long branch and staff lists come in pages', () => {
+  /** Follows X-Next-Cursor to the end; every page is the bare array, and Link names the same next page. */
+  async function allPages(path: string, who: string, limit: number): Promise<{ keys: string[]; pages: number }> {
+    const keys: string[] = [];
+    let pages = 0;
+    let url: string | undefined = `${path}${path.includes('?') ? '&' : '?'}limit=${limit}`;
+    while (url) {
+      const res = await get(url, who);
+      expect(res.status).toBe(200);
+      expect(Array.isArray(res.body)).toBe(true);
+      expect(res.body.length).toBeLessThanOrEqual(limit);
+      keys.push(...(res.body as { code?: string; employeeId?: string }[]).map((r) => r.code ?? r.employeeId ?? ''));
+      pages++;
+      const next = res.headers['x-next-cursor'] as string | undefined;
+      if (next) expect(res.headers.link).toContain(`cursor=${next}`);
+      url = next ? `${path}${path.includes('?') ? '&' : '?'}limit=${limit}&cursor=${next}` : undefined;
+    }
+    return { keys, pages };
+  }
+
+  let bankC: string;
+  beforeAll(async () => {
+    bankC = await makeBank(f, 'BANKC');
+    // Two regions whose branch codes interleave, so the order (region, then code) differs from the codes' order.
+    const branches = Array.from({ length: 12 }, (_, i) => ({ bankId: bankC, code: `C${String(i).padStart(2, '0')}`, name: `支行${i}`, region: i % 2 ? '华南' : '华北', active: true }));
+    await Branch.insertMany(branches);
+    await Staff.insertMany(branches.flatMap((b) => ['1', '2', '3'].map((n) => ({ bankId: bankC, employeeId: `${b.code}-${n}`, name: `员工${n}`, branchCode: b.code, region: b.region, active: true }))));
+    tokens.cNorth = (await makeUser(f, { email: 'cnorth@c.cn', role: 'bank_manager', bankId: bankC, scope: { type: 'region', region: '华北' } })).token;
+  });
+
+  test('branches: every one exactly once, by region then code, page after page', async () => {
+    const paged = await allPages(`/api/v1/banks/${bankC}/branches`, 'admin', 5);
+    const unpaged = (await get(`/api/v1/banks/${bankC}/branches`, 'admin')).body as { code: string; region: string }[];
+    expect(unpaged.map((b) => b.region)).toEqual([...Array(6).fill('华北'), ...Array(6).fill('华南')]);
+    expect(paged.keys).toEqual(unpaged.map((b) => b.code));
+    expect(paged.pages).toBe(3);
+  });
+
+  test('staff: every one exactly once, by branch then employee id; a region filter pages within the region', async () => {
+    const paged = await allPages(`/api/v1/banks/${bankC}/staff`, 'admin', 7);
+    expect(paged.keys).toHaveLength(36);
+    expect(paged.keys).toEqual([...paged.keys].sort());
+    expect(new Set(paged.keys).size).toBe(36);
+    const south = await allPages(`/api/v1/banks/${bankC}/staff?region=${encodeURIComponent('华南')}`, 'admin', 4);
+    expect(south.keys).toHaveLength(18);
+    expect(south.keys.every((k) => Number(k.slice(1, 3)) % 2 === 1)).toBe(true);
+  });
+
+  test('a cursor never widens the scope: a region manager pages through their region only', async () => {
+    const north = await allPages(`/api/v1/banks/${bankC}/staff`, 'cNorth', 5);
+    expect(north.keys).toHaveLength(18);
+    expect(north.keys.every((k) => Number(k.slice(1, 3)) % 2 === 0)).toBe(true);
+    // A cursor from the admin's walk that points into the other region shows the manager nothing of it.
+    const admin = await get(`/api/v1/banks/${bankC}/branches?limit=6`, 'admin');
+    const cursor = admin.headers['x-next-cursor'] as string;
+    expect(cursor).toBeTruthy();
+    const after = await get(`/api/v1/banks/${bankC}/branches?cursor=${cursor}`, 'cNorth');
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual([]);
+    // And another bank's list stays 404 whatever the cursor.
+    expect((await get(`/api/v1/banks/${bankC}/staff?cursor=${cursor}`, 'north')).status).toBe(404);
+  });
+
+  test('bad limits and cursors are 400 with the field named', async () => {
+    for (const q of ['limit=0', 'limit=1001', 'limit=x', 'cursor=not-a-cursor', `cursor=${Buffer.from('[1,2]').toString('base64url')}`]) {
+      const res = await get(`/api/v1/banks/${bankC}/staff?${q}`, 'admin');
+      expect(res.status).toBe(400);
+      expect(fieldsOf(res)).toEqual([q.split('=')[0]]);
+    }
+  });
+});

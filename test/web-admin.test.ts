@@ -384,3 +384,30 @@ describe('CSRF on the admin forms', () => {
     expect(imported.status).toBe(303);
   });
 });
+
+describe("a bank's staff list on its page", () => {
+  test('comes 500 at a time, with a link to the next page and back to the first', async () => {
+    const { Branch: BranchModel, Staff: StaffModel } = await import('../server/banks/model');
+    const big = await makeBank(app, token, 'BIG', '大银行');
+    await makeBranch(app, token, big.id, 'BG1', 'North', '一号支行');
+    await StaffModel.insertMany(Array.from({ length: 501 }, (_, i) => ({
+      bankId: big.id, employeeId: `S${String(i).padStart(4, '0')}`, name: `员工${i}`, branchCode: 'BG1', region: 'North', active: true,
+    })));
+    expect(await BranchModel.countDocuments({ bankId: big.id })).toBe(1);
+    const rows = (html: string) => [...html.matchAll(/<tr><td>(S\d{4})<\/td>/g)].map((m) => m[1]);
+    const first = await admin.get(`/admin/banks/${big.id}`);
+    expect(first.status).toBe(200);
+    expect(rows(first.text)).toHaveLength(500);
+    expect(rows(first.text)[0]).toBe('S0000');
+    const next = /<a href="([^"]+)" rel="next">Next page of staff<\/a>/.exec(first.text);
+    expect(next).not.toBeNull();
+    expect(first.text).not.toContain('Back to the first page of staff');
+    const second = await admin.get(next![1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '='));
+    expect(second.status).toBe(200);
+    expect(rows(second.text)).toEqual(['S0500']);
+    expect(second.text).toContain('Back to the first page of staff');
+    expect(second.text).not.toContain('rel="next"');
+    // A forged cursor is refused as bad input, not a server error.
+    expect((await admin.get(`/admin/banks/${big.id}?staffCursor=nonsense`)).status).toBe(400);
+  });
+});

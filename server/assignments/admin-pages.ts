@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { getBank, listBanks, listBranches, type BankView } from '../banks/service';
+import { allBranches, getBank, listBanks, type BankView } from '../banks/service';
 import { toAppError } from '../core/error-handler';
 import { AppError } from '../core/errors';
 import { requireFile, tabularUpload } from '../core/uploads';
@@ -91,7 +91,7 @@ async function showPage(ctx: PageContext, filter: { bankId?: string; state?: Ass
   const bank = filter.bankId ? await getBank(ctx.user, filter.bankId) : undefined;
   const [banks, auditors, questionnaires, list, branches] = await Promise.all([
     listBanks(ctx.user), listUsers({ role: 'auditor' }), listQuestionnaires(ctx.user), listRecentAssignments(ctx.user, filter, LIST_LIMIT),
-    bank ? listBranches(ctx.user, bank.id) : Promise.resolve([]),
+    bank ? allBranches(ctx.user, bank.id) : Promise.resolve([]),
   ]);
   const bankOf = new Map(banks.map((b) => [b.id, b]));
   const auditorNames = new Map(auditors.map((u) => [u.id, `${u.name} (${u.auditorCode ?? u.email})`]));

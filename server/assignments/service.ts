@@ -5,7 +5,7 @@ import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } fr
 import { config } from '../core/config';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { readTabular } from '../core/tabular';
-import { afterCursor, pageLimit, toPage, type Page } from '../core/paging';
+import { afterCursor, pageLimit, timeCursor, toPage, type Page } from '../core/paging';
 import { Bank, Branch } from '../banks/model';
 import { User } from '../users/model';
 import { Visit } from '../visits/model';
@@ -83,7 +83,7 @@ export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQue
   else if (query.auditorId) filter.auditorId = query.auditorId;
   const rows = await Assignment.find({ $and: [filter, afterCursor('windowStart', 1, query.cursor)] })
     .sort({ windowStart: 1, _id: 1 }).limit(pageLimit(query.limit)).lean();
-  return toPage(rows, query.limit, (a) => a.windowStart, views);
+  return toPage(rows, query.limit, (a) => timeCursor(a.windowStart, a._id), views);
 }
 
 /** Up to this many visit-derived ids go into the query itself; beyond, the assignments are streamed and picked. */

@@ -64,8 +64,11 @@ async function showBank(ctx: PageContext, forms: BankForms = {}, status = 200): 
   const bankId = param(ctx.req, 'bankId');
   const bank = await banks.getBank(ctx.user, bankId);
   const region = typeof ctx.req.query.region === 'string' ? ctx.req.query.region : '';
-  // Every branch is loaded (the region list needs them all); staff only of the chosen region.
-  const [branches, staff] = await Promise.all([banks.listBranches(ctx.user, bankId), banks.listStaff(ctx.user, bankId, { region: region || undefined })]);
+  const staffCursor = typeof ctx.req.query.staffCursor === 'string' ? ctx.req.query.staffCursor : undefined;
+  // Every branch is loaded (the region list needs them all); staff only of the chosen region, a page at a time.
+  const [branches, staff] = await Promise.all([
+    banks.allBranches(ctx.user, bankId), banks.listStaff(ctx.user, bankId, { region: region || undefined, cursor: staffCursor }),
+  ]);
   const regions = [...new Set(branches.map((b) => b.region))].sort();
   const shown = region ? branches.filter((b) => b.region === region) : branches;
   const groups = regions
@@ -78,7 +81,9 @@ async function showBank(ctx: PageContext, forms: BankForms = {}, status = 200): 
     regions,
     groups,
     branchCodes: branches.map((b) => b.code),
-    staff,
+    staff: staff.rows,
+    staffNext: staff.next ? `/admin/banks/${bank.id}?${new URLSearchParams({ ...(region ? { region } : {}), staffCursor: staff.next }).toString()}#staff` : null,
+    staffFirst: staffCursor ? `/admin/banks/${bank.id}${region ? `?${new URLSearchParams({ region }).toString()}` : ''}#staff` : null,
     timezones: TIMEZONES,
     settings: forms.settings ?? emptyForm({ name: bank.name, timezone: bank.timezone, language: bank.language, reportRecipients: bank.reportRecipients.join('\n') }),
     settingsOpen: Boolean(forms.settings),

@@ -1,3 +1,4 @@
+import { pageParams } from '../core/paging';
 import { z } from 'zod';
 import { fields } from '../core/validation';
 
@@ -34,4 +35,5 @@ export type StaffInput = z.infer<typeof staffRow>;
 export const listQuery = z.object({
   region: z.string().max(100).optional(),
   branchCode: z.string().max(40).optional(),
+  ...pageParams,
 }).strict();

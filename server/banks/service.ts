@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { assertBankVisible, isBankRole, scopeFilter, type Principal } from '../core/access';
 import { upsertAllOrNothing, validateRows, type ImportResult } from '../core/bulk-import';
 import { config } from '../core/config';
+import { afterKeys, keyCursor, pageLimit, toPage, type Page, type PageQuery } from '../core/paging';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { readTabular } from '../core/tabular';
 import { Bank, Branch, Staff } from './model';
@@ -70,10 +71,22 @@ function within(scoped: Record<string, unknown>, narrow: Record<string, string |
   return Object.keys(extra).length ? { $and: [scoped, extra] } : scoped;
 }
 
-export async function listBranches(p: Principal, bankId: string, filter: { region?: string } = {}): Promise<BranchView[]> {
+const BRANCH_ORDER = ['region', 'code'] as const; // code is unique in a bank
+const STAFF_ORDER = ['branchCode', 'employeeId'] as const; // employeeId is unique in a bank
+
+/** Every branch in scope, by region and code — for the pages' region lists and pickers. */
+export async function allBranches(p: Principal, bankId: string, filter: { region?: string } = {}): Promise<BranchView[]> {
   await getBank(p, bankId);
   const q = within({ bankId, ...scopeFilter(p, 'code') }, { region: filter.region });
   return (await Branch.find(q).sort({ region: 1, code: 1 }).lean()).map(branchView);
+}
+
+/** Branches in scope, one page at a time (see core/paging). */
+export async function listBranches(p: Principal, bankId: string, query: { region?: string } & PageQuery = {}): Promise<Page<BranchView>> {
+  await getBank(p, bankId);
+  const q = within({ bankId, ...scopeFilter(p, 'code') }, { region: query.region });
+  const rows = await Branch.find({ $and: [q, afterKeys(BRANCH_ORDER, query.cursor)] }).sort({ region: 1, code: 1 }).limit(pageLimit(query.limit)).lean();
+  return toPage(rows, query.limit, (b) => keyCursor(b.region, b.code), (kept) => kept.map(branchView));
 }
 
 export async function getBranch(p: Principal, bankId: string, code: string): Promise<BranchView> {
@@ -84,7 +97,7 @@ export async function getBranch(p: Principal, bankId: string, code: string): Pro
 }
 
 export async function listRegions(p: Principal, bankId: string): Promise<string[]> {
-  const branches = await listBranches(p, bankId);
+  const branches = await allBranches(p, bankId);
   return [...new Set(branches.map((b) => b.region))].sort();
 }
 
@@ -108,10 +121,12 @@ export async function createStaff(p: Principal, bankId: string, input: StaffInpu
   }
 }
 
-export async function listStaff(p: Principal, bankId: string, filter: { branchCode?: string; region?: string } = {}): Promise<StaffView[]> {
+/** Staff in scope, by branch and employee id, one page at a time (see core/paging). */
+export async function listStaff(p: Principal, bankId: string, query: { branchCode?: string; region?: string } & PageQuery = {}): Promise<Page<StaffView>> {
   await getBank(p, bankId);
-  const q = within({ bankId, ...scopeFilter(p) }, { branchCode: filter.branchCode, region: filter.region });
-  return (await Staff.find(q).sort({ branchCode: 1, employeeId: 1 }).lean()).map(staffView);
+  const q = within({ bankId, ...scopeFilter(p) }, { branchCode: query.branchCode, region: query.region });
+  const rows = await Staff.find({ $and: [q, afterKeys(STAFF_ORDER, query.cursor)] }).sort({ branchCode: 1, employeeId: 1 }).limit(pageLimit(query.limit)).lean();
+  return toPage(rows, query.limit, (s) => keyCursor(s.branchCode, s.employeeId), (kept) => kept.map(staffView));
 }
 
 const rejected = (errors: ImportResult['errors']): ImportResult => ({ created: 0, updated: 0, errors, rejected: true });

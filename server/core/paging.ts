@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BadRequestError } from './errors';
 
 /**
- * Keyset paging for the long lists of the API (visits, assignments). The fixed routes answer a bare
+ * Keyset paging for the long lists of the API (visits, assignments, the review queue, branches, staff). The fixed routes answer a bare
  * array, so the way on is given beside it: `X-Next-Cursor` and a `Link: <…>; rel="next"` header when
  * rows were left off. Without `limit` a list stops at DEFAULT_LIMIT rows — an admin listing every
  * visit of every bank must not build a response of hundreds of megabytes.
@@ -22,30 +22,46 @@ export type PageQuery = z.infer<typeof pageQuery>;
 
 export interface Page<T> { rows: T[]; next?: string }
 
-/** Where a page ended: the sort value and the _id of its last row. */
-interface Position { at: Date; id: Types.ObjectId }
-
-export function encodeCursor(at: Date, id: unknown): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), String(id)])).toString('base64url');
+function encode(values: string[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): Position {
+/** The values a cursor holds, or 400: a cursor is only ever one this API gave out. */
+function decode(cursor: string, valid: (values: string[]) => boolean): string[] {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const when = new Date(at);
-    if (typeof at !== 'string' || Number.isNaN(when.getTime()) || !Types.ObjectId.isValid(id)) throw new Error('bad cursor');
-    return { at: when, id: new Types.ObjectId(id) };
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === 2 && values.every((v) => typeof v === 'string') && valid(values)) return values;
   } catch {
-    throw new BadRequestError('Invalid query', [{ field: 'cursor', message: 'is not a cursor this list gave out' }]);
+    /* not JSON: reported below */
   }
+  throw new BadRequestError('Invalid query', [{ field: 'cursor', message: 'is not a cursor this list gave out' }]);
+}
+
+/** The cursor after a row of a list sorted by a time, then _id. */
+export function timeCursor(at: Date, id: unknown): string {
+  return encode([at.toISOString(), String(id)]);
 }
 
 /** The filter for the rows after the cursor, in the order `field` then _id, both ascending or both descending. */
 export function afterCursor(field: string, direction: 1 | -1, cursor: string | undefined): Record<string, unknown> {
   if (!cursor) return {};
-  const { at, id } = decodeCursor(cursor);
+  const [at, id] = decode(cursor, ([t, i]) => !Number.isNaN(new Date(t).getTime()) && Types.ObjectId.isValid(i));
+  const when = new Date(at);
+  const oid = new Types.ObjectId(id);
   const beyond = direction === 1 ? '$gt' : '$lt';
-  return { $or: [{ [field]: { [beyond]: at } }, { [field]: at, _id: { [beyond]: id } }] };
+  return { $or: [{ [field]: { [beyond]: when } }, { [field]: when, _id: { [beyond]: oid } }] };
+}
+
+/** The cursor after a row of a list sorted by two text keys, the second unique within the first. */
+export function keyCursor(first: string, second: string): string {
+  return encode([first, second]);
+}
+
+/** The filter for the rows after the cursor of a list sorted ascending by `fields` (see keyCursor). */
+export function afterKeys(fields: readonly [string, string], cursor: string | undefined): Record<string, unknown> {
+  if (!cursor) return {};
+  const [first, second] = decode(cursor, () => true);
+  return { $or: [{ [fields[0]]: { $gt: first } }, { [fields[0]]: first, [fields[1]]: { $gt: second } }] };
 }
 
 /** Asks for one row more than the page, to know whether there is a next one. */
@@ -53,12 +69,12 @@ export function pageLimit(limit: number | undefined): number {
   return (limit ?? DEFAULT_LIMIT) + 1;
 }
 
-/** Cuts the extra row off and names the cursor of the next page. */
-export function toPage<R extends { _id: unknown }, T>(rows: R[], limit: number | undefined, at: (row: R) => Date, view: (rows: R[]) => T[] | Promise<T[]>): Promise<Page<T>> {
+/** Cuts the extra row off and names the cursor of the next page (`cursorOf` its last row). */
+export function toPage<R, T>(rows: R[], limit: number | undefined, cursorOf: (row: R) => string, view: (rows: R[]) => T[] | Promise<T[]>): Promise<Page<T>> {
   const size = limit ?? DEFAULT_LIMIT;
   const kept = rows.slice(0, size);
   const last = kept[kept.length - 1];
-  const next = rows.length > size && last ? encodeCursor(at(last), last._id) : undefined;
+  const next = rows.length > size && last !== undefined ? cursorOf(last) : undefined;
   return Promise.resolve(view(kept)).then((out) => ({ rows: out, ...(next ? { next } : {}) }));
 }
 

@@ -28,6 +28,8 @@ export const en: Record<string, string> = {
   'admin.filter.apply': 'Filter',
 
   'admin.staff.title': 'Staff',
+  'admin.staff.next_page': 'Next page of staff',
+  'admin.staff.first_page': 'Back to the first page of staff',
   'admin.staff.new': 'Add a staff member',
   'admin.staff.import': 'Import staff',
   'admin.staff.import_hint': 'CSV (UTF-8) or XLSX with the columns employeeId, name, branchCode and optionally position.',
@@ -139,6 +141,8 @@ export const zh: Record<string, string> = {
   'admin.filter.apply': '筛选',
 
   'admin.staff.title': '员工',
+  'admin.staff.next_page': '员工列表下一页',
+  'admin.staff.first_page': '回到员工列表第一页',
   'admin.staff.new': '新增员工',
   'admin.staff.import': '导入员工',
   'admin.staff.import_hint': 'CSV（UTF-8）或 XLSX 文件，列为 employeeId、name、branchCode，可选 position。',

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { getBank, listBanks, listStaff, type BankView, type StaffView } from '../banks/service';
+import { MAX_LIMIT } from '../core/paging';
 import { getAssignment } from '../assignments/service';
 import { requireRole, type Principal, type Role } from '../core/access';
 import { config } from '../core/config';
@@ -264,7 +265,7 @@ function editSections(version: QuestionnaireVersionView, values: FormValues, sta
 async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
   const { visit, version, bank } = loaded;
   const values = state.values ?? valuesFromVisit(visit, bank.timezone);
-  const [staff, scenario] = await Promise.all([listStaff(ctx.user, visit.bankId, { branchCode: visit.branchCode }), scenarioOf(ctx.user, visit)]);
+  const [staff, scenario] = await Promise.all([listStaff(ctx.user, visit.bankId, { branchCode: visit.branchCode, limit: MAX_LIMIT }).then((page) => page.rows), scenarioOf(ctx.user, visit)]);
   const texts = new Map(version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)));
   render(ctx.req, ctx.res, 'pages/visits/edit', {
     title: `${ctx.t('visits.edit.title')} · ${visit.branchName}`,

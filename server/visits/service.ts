@@ -3,7 +3,7 @@ import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/a
 import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
 import { logger } from '../core/logger';
-import { afterCursor, pageLimit, toPage, type Page, type PageQuery } from '../core/paging';
+import { afterCursor, pageLimit, timeCursor, toPage, type Page, type PageQuery } from '../core/paging';
 import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
@@ -250,7 +250,7 @@ export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Pro
   if (query.branchCode) wanted.branchCode = query.branchCode;
   const rows = await Visit.find({ $and: [visibleFilter(p), wanted, afterCursor('visitedAt', -1, query.cursor)] })
     .sort({ visitedAt: -1, _id: -1 }).limit(pageLimit(query.limit)).lean<VisitLean[]>();
-  return toPage(rows, query.limit, (v) => v.visitedAt, (kept) => toVisitViews(kept, p));
+  return toPage(rows, query.limit, (v) => timeCursor(v.visitedAt, v._id), (kept) => toVisitViews(kept, p));
 }
 
 export interface QueueRow {
@@ -263,7 +263,7 @@ export interface QueueRow {
 export async function reviewQueue(p: Principal, query: PageQuery = {}): Promise<Page<QueueRow>> {
   const rows = await Visit.find({ $and: [{ status: 'submitted' }, afterCursor('submittedAt', 1, query.cursor)] })
     .sort({ submittedAt: 1, _id: 1 }).limit(pageLimit(query.limit)).lean<VisitLean[]>();
-  return toPage(rows, query.limit, (v) => v.submittedAt as Date, (kept) => queueRows(p, kept));
+  return toPage(rows, query.limit, (v) => timeCursor(v.submittedAt as Date, v._id), (kept) => queueRows(p, kept));
 }
 
 async function queueRows(p: Principal, rows: VisitLean[]): Promise<QueueRow[]> {
