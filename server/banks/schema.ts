@@ -1,5 +1,5 @@
-import { pageParams } from '../core/paging';
 import { z } from 'zod';
+import { pageParams } from '../core/paging';
 import { fields } from '../core/validation';
 
 export const createBankBody = z.object({
