@@ -5,9 +5,9 @@ import { BadRequestError } from './errors';
 
 /**
  * Keyset paging for the long lists of the API (visits, assignments, the review queue, branches, staff).
- * The fixed routes answer a bare array, so the way on is given beside it: `X-Next-Cursor` and a `Link: <…>; rel="next"` header when
- * rows were left off. Without `limit` a list stops at DEFAULT_LIMIT rows — an admin listing every
- * visit of every bank must not build a response of hundreds of megabytes.
+ * The fixed routes answer a bare array, so the way on is given beside it: `X-Next-Cursor` and a
+ * `Link: <…>; rel="next"` header when rows were left off. Without `limit` a list stops at DEFAULT_LIMIT
+ * rows — an admin listing every visit of every bank must not build a response of hundreds of megabytes.
  */
 export const DEFAULT_LIMIT = 500;
 export const MAX_LIMIT = 1000;
