@@ -263,7 +263,8 @@ function writeSection(text: string): void {
     return;
   }
   const next = old.indexOf('\n## ', start + HEADING.length);
-  fs.writeFileSync(file, old.slice(0, start) + text + (next < 0 ? '' : old.slice(next + 1)));
+  // The next section keeps its blank line before its heading.
+  fs.writeFileSync(file, old.slice(0, start) + text.trimEnd() + (next < 0 ? '\n' : `\n\n${old.slice(next + 1)}`));
 }
 
 async function main(): Promise<void> {
