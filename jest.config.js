@@ -5,7 +5,12 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // The fault suite (processes killed, databases stopped) runs on its own: npm run test:faults.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults-'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/helpers/per-file.ts'],

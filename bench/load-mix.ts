@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Types } from 'mongoose';
+import type * as faultHelpers from '../test/helpers/faults';
 
 /**
  * Load test (issue 7): the real app (its own process, NODE_ENV=production, loopback only) on a fresh
@@ -38,7 +39,10 @@ const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().s
 
 // ---------------------------------------------------------------- per-kind timings
 
-interface KindStats { times: number[]; statuses: Map<number, number> }
+interface KindStats {
+  times: number[];
+  statuses: Map<number, number>;
+}
 const kinds = new Map<string, KindStats>();
 let measuring = false;
 
@@ -91,10 +95,18 @@ function quarterLabel(d: Date, offset = 0): string {
 async function seed(uri: string, assignments: number): Promise<LoadWorld> {
   const { loadConfig, setConfig } = await import('../server/core/config');
   const { FAULT_ADMIN } = await import('../test/helpers/faults');
-  setConfig(loadConfig({
-    ...process.env, NODE_ENV: 'development', MONGODB_URI: uri, DB_NAME, LOG_LEVEL: 'warn', PASSWORD_HASH_LOG_N: '12',
-    ADMIN_EMAIL: FAULT_ADMIN.email, ADMIN_PASSWORD: FAULT_ADMIN.password,
-  }));
+  setConfig(
+    loadConfig({
+      ...process.env,
+      NODE_ENV: 'development',
+      MONGODB_URI: uri,
+      DB_NAME,
+      LOG_LEVEL: 'warn',
+      PASSWORD_HASH_LOG_N: '12',
+      ADMIN_EMAIL: FAULT_ADMIN.email,
+      ADMIN_PASSWORD: FAULT_ADMIN.password,
+    }),
+  );
   const { startServices, stopServices } = await import('../server/bootstrap');
   const { seedDemo, DEMO_PASSWORD } = await import('../seed/demo');
   const { jiangnanBranches } = await import('../seed/org');
@@ -126,20 +138,35 @@ async function seed(uri: string, assignments: number): Promise<LoadWorld> {
     const docs = Array.from({ length: assignments }, (_, n) => {
       const b = branches[n % branches.length];
       return {
-        _id: new Types.ObjectId(), bankId: bank._id, branchCode: b.code, region: b.region, auditorId: ids[n % LOAD_USERS], questionnaireId: q._id,
-        quarter: quarterLabel(new Date()), windowStart: new Date(now - 10 * 86400_000), windowEnd: new Date(now + 10 * 86400_000), scenario: '理财产品咨询（压测）',
-        createdAt: new Date(), updatedAt: new Date(),
+        _id: new Types.ObjectId(),
+        bankId: bank._id,
+        branchCode: b.code,
+        region: b.region,
+        auditorId: ids[n % LOAD_USERS],
+        questionnaireId: q._id,
+        quarter: quarterLabel(new Date()),
+        windowStart: new Date(now - 10 * 86400_000),
+        windowEnd: new Date(now + 10 * 86400_000),
+        scenario: '理财产品咨询（压测）',
+        createdAt: new Date(),
+        updatedAt: new Date(),
       };
     });
     for (let i = 0; i < docs.length; i += 500) await Assignment.collection.insertMany(docs.slice(i, i + 500));
     const items = demoQuestionnaireBody(String(bank._id)).sections.flatMap((s) => s.items);
     const answers = items.map((it, n) => ({
-      itemKey: it.key, value: it.type === 'scale' ? 4 : n % 9 === 4 && !it.critical ? 'no' : 'yes',
+      itemKey: it.key,
+      value: it.type === 'scale' ? 4 : n % 9 === 4 && !it.critical ? 'no' : 'yes',
       ...(n % 6 === 0 ? { comment: '等候约10分钟，员工讲解清楚，但未主动说明管理费。' } : {}),
     }));
     return {
-      jiangnanId: String(bank._id), quarter: quarterLabel(new Date()), prevQuarter: quarterLabel(new Date(), -1), answers,
-      pool: docs.map((d, n) => ({ assignmentId: String(d._id), user: n % LOAD_USERS })), auditorEmails, visitsBefore: await Visit.countDocuments({}),
+      jiangnanId: String(bank._id),
+      quarter: quarterLabel(new Date()),
+      prevQuarter: quarterLabel(new Date(), -1),
+      answers,
+      pool: docs.map((d, n) => ({ assignmentId: String(d._id), user: n % LOAD_USERS })),
+      auditorEmails,
+      visitsBefore: await Visit.countDocuments({}),
     };
   } finally {
     await stopServices();
@@ -148,7 +175,7 @@ async function seed(uri: string, assignments: number): Promise<LoadWorld> {
 
 // ---------------------------------------------------------------- HTTP set-up against the running app
 
-type Call = typeof import('../test/helpers/faults').call;
+type Call = typeof faultHelpers.call;
 
 async function webSession(base: string, email: string, password: string): Promise<string> {
   const page = await fetch(`${base}/login`);
@@ -156,7 +183,9 @@ async function webSession(base: string, email: string, password: string): Promis
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
   if (!cookie || !csrf) throw new Error('no session cookie or CSRF token on /login');
   const res = await fetch(`${base}/login`, {
-    method: 'POST', redirect: 'manual', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: csrf, email, password, next: '/' }).toString(),
   });
   const signed = (res.headers.get('set-cookie') ?? '').split(';')[0];
@@ -164,7 +193,13 @@ async function webSession(base: string, email: string, password: string): Promis
   return signed;
 }
 
-async function closeQuarter(call: Call, base: string, adminToken: string, bankId: string, quarter: string): Promise<string> {
+async function closeQuarter(
+  call: Call,
+  base: string,
+  adminToken: string,
+  bankId: string,
+  quarter: string,
+): Promise<string> {
   const auth = { Authorization: `Bearer ${adminToken}` };
   const res = await call(base, 'POST', `/api/v1/banks/${bankId}/quarters/${quarter}/close`, { headers: auth });
   if (res.status !== 202 || !('body' in res)) throw new Error(`close failed: ${res.status}`);
@@ -182,9 +217,20 @@ async function closeQuarter(call: Call, base: string, adminToken: string, bankId
 
 // ---------------------------------------------------------------- the mix
 
-interface Group { name: string; connections: number; instance: autocannon.Instance; result?: autocannon.Result }
+interface Group {
+  name: string;
+  connections: number;
+  instance: autocannon.Instance;
+  result?: autocannon.Result;
+}
 
-function runGroup(name: string, url: string, connections: number, requests: autocannon.Request[], extra: Partial<autocannon.Options> = {}): Group {
+function runGroup(
+  name: string,
+  url: string,
+  connections: number,
+  requests: autocannon.Request[],
+  extra: Partial<autocannon.Options> = {},
+): Group {
   const instance = autocannon({ url, connections, duration: SECONDS, timeout: 30, requests, ...extra }, (err) => {
     if (err) log(`${name}: autocannon failed: ${String(err)}`);
   });
@@ -203,7 +249,14 @@ const json = (body: string): unknown => {
   }
 };
 
-interface Sample { t: number; app?: number; db?: number; appCpu?: number; dbCpu?: number; load: number }
+interface Sample {
+  t: number;
+  app?: number;
+  db?: number;
+  appCpu?: number;
+  dbCpu?: number;
+  load: number;
+}
 
 function procStatus(pid: number | undefined): { rssKb?: number; cpuTicks?: number } {
   if (!pid) return {};
@@ -229,7 +282,10 @@ function startSampler(appPid: number, dbPid: number | undefined): { samples: Sam
     const d = procStatus(dbPid);
     const dt = (now - last.t) / 1000 || 1;
     samples.push({
-      t: (now - t0) / 1000, app: a.rssKb, db: d.rssKb, load: os.loadavg()[0],
+      t: (now - t0) / 1000,
+      app: a.rssKb,
+      db: d.rssKb,
+      load: os.loadavg()[0],
       appCpu: a.cpuTicks !== undefined ? ((a.cpuTicks - last.app) / TICKS / dt) * 100 : undefined,
       dbCpu: d.cpuTicks !== undefined ? ((d.cpuTicks - last.db) / TICKS / dt) * 100 : undefined,
     });
@@ -237,20 +293,26 @@ function startSampler(appPid: number, dbPid: number | undefined): { samples: Sam
   };
   const timer = setInterval(take, SAMPLE_MS);
   samples.push({ t: 0, app: procStatus(appPid).rssKb, db: procStatus(dbPid).rssKb, load: os.loadavg()[0] });
-  return { samples, t0, stop: () => {
-    clearInterval(timer);
-    take();
-  } };
+  return {
+    samples,
+    t0,
+    stop: () => {
+      clearInterval(timer);
+      take();
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const { startFaultDb, spawnApp, tokenOf, call, FAULT_ADMIN } = await import('../test/helpers/faults');
   const load = os.loadavg()[0];
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
-  log(`${machine}; load average ${load.toFixed(2)}; ${SECONDS} s; auditors ${AUDITORS} (${AUDITOR_RATE || '∞'} req/s each), managers ${MANAGERS}, reviewers ${REVIEWERS} connections`);
+  log(
+    `${machine}; load average ${load.toFixed(2)}; ${SECONDS} s; auditors ${AUDITORS} (${AUDITOR_RATE || '∞'} req/s each), managers ${MANAGERS}, reviewers ${REVIEWERS} connections`,
+  );
 
   // Enough open assignments for every visit the auditors can start (rounded, so that runs share a seeded copy).
-  const needed = Math.max(2000, Math.ceil((SECONDS * AUDITORS * (AUDITOR_RATE || 10) / 2) * 1.2 / 1000) * 1000);
+  const needed = Math.max(2000, Math.ceil((((SECONDS * AUDITORS * (AUDITOR_RATE || 10)) / 2) * 1.2) / 1000) * 1000);
   const cache = seedCache(needed);
   const cached = process.env.LOAD_RESEED !== '1' && fs.existsSync(path.join(cache, 'world.json'));
   const db = await startFaultDb(cached ? { copyFrom: path.join(cache, 'data') } : {});
@@ -269,9 +331,12 @@ async function main(): Promise<void> {
       fs.writeFileSync(path.join(cache, 'world.json'), JSON.stringify(world));
       await db.start();
     }
-    log(`${world.pool.length} open assignments for ${LOAD_USERS} auditor accounts; ${world.visitsBefore} visits in the seed`);
+    log(
+      `${world.pool.length} open assignments for ${LOAD_USERS} auditor accounts; ${world.visitsBefore} visits in the seed`,
+    );
     app = await spawnApp({
-      mongoUri: db.uri(), dbName: DB_NAME,
+      mongoUri: db.uri(),
+      dbName: DB_NAME,
       env: { NODE_ENV: 'production', PASSWORD_HASH_LOG_N: '15', SECURE_COOKIES: 'false', LOG_LEVEL: 'warn' },
     });
     const base = app.url;
@@ -285,13 +350,18 @@ async function main(): Promise<void> {
     const managerTokens = await Promise.all(managerEmails.map((e) => tokenOf(base, e, PASSWORD)));
     const managerCookies = await Promise.all(managerEmails.map((e) => webSession(base, e, PASSWORD)));
     // Each manager downloads a file of their own cut of the report (the branch manager has no bank file).
-    const managerFiles = await Promise.all(managerTokens.map(async (tok) => {
-      const r = await call(base, 'GET', `/api/v1/reports/${reportId}`, { headers: { Authorization: `Bearer ${tok}` } });
-      const files = 'body' in r ? ((r.body as { files?: { url: string; scope: string }[] }).files ?? []) : [];
-      const pick = files.find((f) => f.scope === 'bank') ?? files.find((f) => f.scope.startsWith('region:')) ?? files[0];
-      if (!pick) throw new Error('a manager sees no report file');
-      return pick.url;
-    }));
+    const managerFiles = await Promise.all(
+      managerTokens.map(async (tok) => {
+        const r = await call(base, 'GET', `/api/v1/reports/${reportId}`, {
+          headers: { Authorization: `Bearer ${tok}` },
+        });
+        const files = 'body' in r ? ((r.body as { files?: { url: string; scope: string }[] }).files ?? []) : [];
+        const pick =
+          files.find((f) => f.scope === 'bank') ?? files.find((f) => f.scope.startsWith('region:')) ?? files[0];
+        if (!pick) throw new Error('a manager sees no report file');
+        return pick.url;
+      }),
+    );
     const reviewerToken = await tokenOf(base, 'reviewer@demo.local', PASSWORD);
     const levels = ['bank', 'region', 'branch'];
     let nextAssignment = 0;
@@ -306,17 +376,30 @@ async function main(): Promise<void> {
         if (r.status < 200 || r.status >= 300) throw new Error(`${kind} alone: ${r.status}`);
         ms.push(r.ms);
       }
-      solo.set(kind, pct([...ms].sort((a, b) => a - b), 50));
+      solo.set(
+        kind,
+        pct(
+          [...ms].sort((a, b) => a - b),
+          50,
+        ),
+      );
     };
     const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
     const visitBody = (assignmentId: string) => ({
-      assignmentId, visitedAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 35,
-      staff: [{ description: '大堂经理，女，约30岁' }], answers: world.answers, summary: '服务基本规范，费用说明有欠缺。',
+      assignmentId,
+      visitedAt: new Date(Date.now() - 3600_000).toISOString(),
+      durationMinutes: 35,
+      staff: [{ description: '大堂经理，女，约30岁' }],
+      answers: world.answers,
+      summary: '服务基本规范，费用说明有欠缺。',
     });
     const soloVisits: string[] = [];
     await alone('auditor: POST /visits', 3, async () => {
       const a = world.pool[nextAssignment++];
-      const r = await call(base, 'POST', '/api/v1/visits', { body: visitBody(a.assignmentId), headers: { ...bearer(auditorTokens[a.user]), 'Idempotency-Key': `solo-${a.assignmentId}` } });
+      const r = await call(base, 'POST', '/api/v1/visits', {
+        body: visitBody(a.assignmentId),
+        headers: { ...bearer(auditorTokens[a.user]), 'Idempotency-Key': `solo-${a.assignmentId}` },
+      });
       if ('body' in r) soloVisits.push(`${a.user}:${(r.body as { id: string }).id}`);
       return r;
     });
@@ -324,22 +407,40 @@ async function main(): Promise<void> {
       const [user, id] = soloVisits[i].split(':');
       return call(base, 'POST', `/api/v1/visits/${id}/submit`, { headers: bearer(auditorTokens[Number(user)]) });
     });
-    await alone('manager: GET /api/v1/results', 3, (i) => call(base, 'GET', `/api/v1/results?bankId=${world.jiangnanId}&quarter=${world.quarter}&level=${levels[i]}`, { headers: bearer(managerTokens[i]), timeoutMs: 120_000 }));
-    await alone('manager: GET /results (page)', 3, (i) => call(base, 'GET', `/results?bankId=${world.jiangnanId}&quarter=${world.quarter}`, { headers: { Cookie: managerCookies[i] }, timeoutMs: 120_000 }));
-    await alone('manager: GET report PDF', 3, (i) => call(base, 'GET', managerFiles[i], { headers: bearer(managerTokens[i]) }));
+    await alone('manager: GET /api/v1/results', 3, (i) =>
+      call(base, 'GET', `/api/v1/results?bankId=${world.jiangnanId}&quarter=${world.quarter}&level=${levels[i]}`, {
+        headers: bearer(managerTokens[i]),
+        timeoutMs: 120_000,
+      }),
+    );
+    await alone('manager: GET /results (page)', 3, (i) =>
+      call(base, 'GET', `/results?bankId=${world.jiangnanId}&quarter=${world.quarter}`, {
+        headers: { Cookie: managerCookies[i] },
+        timeoutMs: 120_000,
+      }),
+    );
+    await alone('manager: GET report PDF', 3, (i) =>
+      call(base, 'GET', managerFiles[i], { headers: bearer(managerTokens[i]) }),
+    );
     let queued: string[] = [];
     await alone('reviewer: GET /review/queue', 3, async () => {
       const r = await call(base, 'GET', '/api/v1/review/queue', { headers: bearer(reviewerToken), timeoutMs: 120_000 });
       queued = 'body' in r ? (r.body as { id: string }[]).map((x) => x.id) : [];
       return r;
     });
-    await alone('reviewer: POST /visits/:id/review', 3, (i) => call(base, 'POST', `/api/v1/visits/${queued[i]}/review`, { body: { decision: 'approve' }, headers: bearer(reviewerToken) }));
+    await alone('reviewer: POST /visits/:id/review', 3, (i) =>
+      call(base, 'POST', `/api/v1/visits/${queued[i]}/review`, {
+        body: { decision: 'approve' },
+        headers: bearer(reviewerToken),
+      }),
+    );
     log(`alone (p50 ms): ${[...solo].map(([k, v]) => `${k} ${ms(v)}`).join('; ')}`);
 
     // Auditors: start a visit on the next open assignment, then submit it.
     const auditorRequests: autocannon.Request[] = [
       {
-        method: 'POST', path: '/api/v1/visits',
+        method: 'POST',
+        path: '/api/v1/visits',
         setupRequest: (req, context) => {
           const ctx = context as Ctx;
           const a = world.pool[nextAssignment++];
@@ -352,7 +453,12 @@ async function main(): Promise<void> {
           start(ctx, 'auditor: POST /visits');
           return {
             ...req,
-            headers: { ...req.headers, 'content-type': 'application/json', authorization: ctx.auth, 'idempotency-key': `load-${a.assignmentId}` },
+            headers: {
+              ...req.headers,
+              'content-type': 'application/json',
+              authorization: ctx.auth,
+              'idempotency-key': `load-${a.assignmentId}`,
+            },
             body: JSON.stringify(visitBody(a.assignmentId)),
           };
         },
@@ -363,12 +469,17 @@ async function main(): Promise<void> {
         },
       },
       {
-        method: 'POST', path: '/api/v1/visits/x/submit',
+        method: 'POST',
+        path: '/api/v1/visits/x/submit',
         setupRequest: (req, context) => {
           const ctx = context as Ctx;
           if (!ctx.visitId) return null as unknown as autocannon.Request;
           start(ctx, 'auditor: POST /visits/:id/submit');
-          return { ...req, path: `/api/v1/visits/${ctx.visitId}/submit`, headers: { ...req.headers, authorization: ctx.auth as string } };
+          return {
+            ...req,
+            path: `/api/v1/visits/${ctx.visitId}/submit`,
+            headers: { ...req.headers, authorization: ctx.auth as string },
+          };
         },
         onResponse: (status, _body, context) => record(context as Ctx, status),
       },
@@ -378,31 +489,46 @@ async function main(): Promise<void> {
     let managerTurn = 0;
     const managerRequests: autocannon.Request[] = [
       {
-        method: 'GET', path: '/api/v1/results',
+        method: 'GET',
+        path: '/api/v1/results',
         setupRequest: (req, context) => {
           const ctx = context as Ctx;
           const who = managerTurn++ % managerTokens.length;
           ctx.who = who;
           start(ctx, 'manager: GET /api/v1/results');
-          return { ...req, path: `/api/v1/results?bankId=${world.jiangnanId}&quarter=${world.quarter}&level=${levels[who]}`, headers: { ...req.headers, authorization: `Bearer ${managerTokens[who]}` } };
+          return {
+            ...req,
+            path: `/api/v1/results?bankId=${world.jiangnanId}&quarter=${world.quarter}&level=${levels[who]}`,
+            headers: { ...req.headers, authorization: `Bearer ${managerTokens[who]}` },
+          };
         },
         onResponse: (status, _body, context) => record(context as Ctx, status),
       },
       {
-        method: 'GET', path: '/results',
+        method: 'GET',
+        path: '/results',
         setupRequest: (req, context) => {
           const ctx = context as Ctx;
           start(ctx, 'manager: GET /results (page)');
-          return { ...req, path: `/results?bankId=${world.jiangnanId}&quarter=${world.quarter}`, headers: { ...req.headers, cookie: managerCookies[ctx.who as number] } };
+          return {
+            ...req,
+            path: `/results?bankId=${world.jiangnanId}&quarter=${world.quarter}`,
+            headers: { ...req.headers, cookie: managerCookies[ctx.who as number] },
+          };
         },
         onResponse: (status, _body, context) => record(context as Ctx, status),
       },
       {
-        method: 'GET', path: '/api/v1/reports/x/files/bank',
+        method: 'GET',
+        path: '/api/v1/reports/x/files/bank',
         setupRequest: (req, context) => {
           const ctx = context as Ctx;
           start(ctx, 'manager: GET report PDF');
-          return { ...req, path: managerFiles[ctx.who as number], headers: { ...req.headers, authorization: `Bearer ${managerTokens[ctx.who as number]}` } };
+          return {
+            ...req,
+            path: managerFiles[ctx.who as number],
+            headers: { ...req.headers, authorization: `Bearer ${managerTokens[ctx.who as number]}` },
+          };
         },
         onResponse: (status, _body, context) => record(context as Ctx, status),
       },
@@ -410,19 +536,26 @@ async function main(): Promise<void> {
 
     // Reviewers: read the queue, approve three visits from its older end.
     const approve = (n: number): autocannon.Request => ({
-      method: 'POST', path: '/api/v1/visits/x/review',
+      method: 'POST',
+      path: '/api/v1/visits/x/review',
       setupRequest: (req, context) => {
         const ctx = context as Ctx;
         const id = ctx.queue?.[n];
         if (!id) return null as unknown as autocannon.Request;
         start(ctx, 'reviewer: POST /visits/:id/review');
-        return { ...req, path: `/api/v1/visits/${id}/review`, headers: { ...req.headers, 'content-type': 'application/json', authorization: `Bearer ${reviewerToken}` }, body: JSON.stringify({ decision: 'approve' }) };
+        return {
+          ...req,
+          path: `/api/v1/visits/${id}/review`,
+          headers: { ...req.headers, 'content-type': 'application/json', authorization: `Bearer ${reviewerToken}` },
+          body: JSON.stringify({ decision: 'approve' }),
+        };
       },
       onResponse: (status, _body, context) => record(context as Ctx, status),
     });
     const reviewerRequests: autocannon.Request[] = [
       {
-        method: 'GET', path: '/api/v1/review/queue',
+        method: 'GET',
+        path: '/api/v1/review/queue',
         setupRequest: (req, context) => {
           start(context as Ctx, 'reviewer: GET /review/queue');
           return { ...req, headers: { ...req.headers, authorization: `Bearer ${reviewerToken}` } };
@@ -432,31 +565,46 @@ async function main(): Promise<void> {
           record(ctx, status);
           const rows = (json(body) as { id: string }[] | undefined) ?? [];
           // Two reviewers at once: each picks from a different random part of the oldest twenty.
-          const head = rows.slice(0, 20).map((r) => r.id).sort(() => Math.random() - 0.5);
+          const head = rows
+            .slice(0, 20)
+            .map((r) => r.id)
+            .sort(() => Math.random() - 0.5);
           ctx.queue = head.slice(0, 3);
         },
       },
-      approve(0), approve(1), approve(2),
+      approve(0),
+      approve(1),
+      approve(2),
     ];
 
     const sampler = startSampler(app.pid, db.pid());
     measuring = true;
     log(`running the mix for ${SECONDS} s on ${base}`);
     const groups = [
-      AUDITORS > 0 && runGroup('auditors', base, AUDITORS, auditorRequests, AUDITOR_RATE ? { connectionRate: AUDITOR_RATE } : {}),
+      AUDITORS > 0 &&
+        runGroup('auditors', base, AUDITORS, auditorRequests, AUDITOR_RATE ? { connectionRate: AUDITOR_RATE } : {}),
       MANAGERS > 0 && runGroup('managers', base, MANAGERS, managerRequests),
       REVIEWERS > 0 && runGroup('reviewers', base, REVIEWERS, reviewerRequests),
     ].filter((g): g is Group => Boolean(g));
-    await Promise.all(groups.map((g) => new Promise<void>((resolve) => g.instance.on('done', (r: autocannon.Result) => {
-      g.result = r;
-      resolve();
-    }))));
+    await Promise.all(
+      groups.map(
+        (g) =>
+          new Promise<void>((resolve) =>
+            g.instance.on('done', (r: autocannon.Result) => {
+              g.result = r;
+              resolve();
+            }),
+          ),
+      ),
+    );
     measuring = false;
     sampler.stop();
     const elapsed = (Date.now() - sampler.t0) / 1000;
     const after = await counts(call, base, adminToken, reviewerToken);
     const healthy = await call(base, 'GET', '/healthz');
-    log(`done: ${after}; /healthz ${healthy.status}; assignments left ${world.pool.length - nextAssignment}${exhausted ? ` (ran out ${exhausted} times)` : ''}`);
+    log(
+      `done: ${after}; /healthz ${healthy.status}; assignments left ${world.pool.length - nextAssignment}${exhausted ? ` (ran out ${exhausted} times)` : ''}`,
+    );
 
     const text = render({ machine, load, elapsed, groups, samples: sampler.samples, after, world, exhausted, solo });
     process.stdout.write(`\n${text}\n`);
@@ -473,16 +621,27 @@ async function main(): Promise<void> {
 /** Where a seeded database is kept: one per seed source, model definitions, quarter and size (LOAD_RESEED=1 after a service change that alters seeded data). */
 function seedCache(assignments: number): string {
   const h = crypto.createHash('sha1');
-  const files = (dir: string): string[] => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-  for (const f of [...files('seed'), ...files('server').filter((x) => /model\.ts$/.test(x))].sort()) h.update(f).update(fs.readFileSync(path.join(ROOT, f)));
+  const files = (dir: string): string[] =>
+    fs
+      .readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+      .flatMap((e) =>
+        e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+      );
+  for (const f of [...files('seed'), ...files('server').filter((x) => /model\.ts$/.test(x))].sort())
+    h.update(f).update(fs.readFileSync(path.join(ROOT, f)));
   h.update(`${quarterLabel(new Date())}|${assignments}|${LOAD_USERS}`);
   return path.join(os.tmpdir(), `msa-load-seed-${h.digest('hex').slice(0, 12)}`);
 }
 
 async function counts(call: Call, base: string, adminToken: string, reviewerToken: string): Promise<string> {
-  const all = await call(base, 'GET', '/api/v1/visits', { headers: { Authorization: `Bearer ${adminToken}` }, timeoutMs: 120_000 });
-  const queue = await call(base, 'GET', '/api/v1/review/queue', { headers: { Authorization: `Bearer ${reviewerToken}` }, timeoutMs: 120_000 });
+  const all = await call(base, 'GET', '/api/v1/visits', {
+    headers: { Authorization: `Bearer ${adminToken}` },
+    timeoutMs: 120_000,
+  });
+  const queue = await call(base, 'GET', '/api/v1/review/queue', {
+    headers: { Authorization: `Bearer ${reviewerToken}` },
+    timeoutMs: 120_000,
+  });
   const n = 'body' in all && Array.isArray(all.body) ? all.body.length : NaN;
   const q = 'body' in queue && Array.isArray(queue.body) ? queue.body.length : NaN;
   return `${n} visits in the database, ${q} in the review queue`;
@@ -499,7 +658,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Growth of the app's memory from the first to the last third: what "does not grow without bound" rests on. */
 function memoryReading(thirds: Sample[][]): string {
-  const [first, , last] = thirds.map((t) => mean(t.map((s) => s.app).filter((x): x is number => typeof x === 'number')));
+  const [first, , last] = thirds.map((t) =>
+    mean(t.map((s) => s.app).filter((x): x is number => typeof x === 'number')),
+  );
   const growth = ((last - first) / first) * 100;
   return growth <= 10
     ? ` The app's memory does not grow with the traffic: its last third averages ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % against the first (garbage collection moves it up and down by tens of MiB).`
@@ -507,23 +668,42 @@ function memoryReading(thirds: Sample[][]): string {
 }
 
 interface RenderInput {
-  machine: string; load: number; elapsed: number; groups: Group[]; samples: Sample[]; after: string; world: LoadWorld; exhausted: number; solo: Map<string, number>;
+  machine: string;
+  load: number;
+  elapsed: number;
+  groups: Group[];
+  samples: Sample[];
+  after: string;
+  world: LoadWorld;
+  exhausted: number;
+  solo: Map<string, number>;
 }
 
 function render(r: RenderInput): string {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const rows = [...kinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, k]) => {
-    const sorted = [...k.times].sort((a, b) => a - b);
-    const non2xx = [...k.statuses.entries()].filter(([s]) => s < 200 || s >= 300).map(([s, c]) => `${s}: ${c}`).join(', ') || '–';
-    return `| ${name} | ${k.times.length} | ${(k.times.length / r.elapsed).toFixed(2)} | ${ms(r.solo.get(name) ?? NaN)} | ${ms(pct(sorted, 50))} | ${ms(pct(sorted, 95))} | ${ms(pct(sorted, 99))} | ${non2xx} |`;
-  });
+  const rows = [...kinds.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, k]) => {
+      const sorted = [...k.times].sort((a, b) => a - b);
+      const non2xx =
+        [...k.statuses.entries()]
+          .filter(([s]) => s < 200 || s >= 300)
+          .map(([s, c]) => `${s}: ${c}`)
+          .join(', ') || '–';
+      return `| ${name} | ${k.times.length} | ${(k.times.length / r.elapsed).toFixed(2)} | ${ms(r.solo.get(name) ?? NaN)} | ${ms(pct(sorted, 50))} | ${ms(pct(sorted, 95))} | ${ms(pct(sorted, 99))} | ${non2xx} |`;
+    });
   const total = [...kinds.values()].reduce((s, k) => s + k.times.length, 0);
-  const non2xxAll = [...kinds.values()].reduce((s, k) => s + [...k.statuses.entries()].filter(([st]) => st < 200 || st >= 300).reduce((x, [, c]) => x + c, 0), 0);
+  const non2xxAll = [...kinds.values()].reduce(
+    (s, k) => s + [...k.statuses.entries()].filter(([st]) => st < 200 || st >= 300).reduce((x, [, c]) => x + c, 0),
+    0,
+  );
   const groupRows = r.groups.map((g) => {
     const res = g.result as autocannon.Result;
     return `| ${g.name} | ${g.connections} | ${res.requests.total} | ${res.requests.average.toFixed(2)} | ${res.latency.p50} | ${res.latency.p99} | ${res.non2xx} | ${res.errors} | ${res.timeouts} |`;
   });
-  const thirds = [0, 1, 2].map((i) => r.samples.filter((s) => s.t > 0 && s.t >= (i * r.elapsed) / 3 && s.t <= ((i + 1) * r.elapsed) / 3));
+  const thirds = [0, 1, 2].map((i) =>
+    r.samples.filter((s) => s.t > 0 && s.t >= (i * r.elapsed) / 3 && s.t <= ((i + 1) * r.elapsed) / 3),
+  );
   const memRows = (['app', 'db'] as const).map((key) => {
     const [a, b, c] = thirds.map((t) => {
       const v = t.map((s) => s[key]).filter((x): x is number => typeof x === 'number');
@@ -534,8 +714,10 @@ function render(r: RenderInput): string {
   });
   const busy = r.samples.filter((s) => s.appCpu !== undefined);
   const cpu = `app ${mean(busy.map((s) => s.appCpu as number)).toFixed(0)} %, FerretDB ${mean(busy.map((s) => s.dbCpu ?? 0)).toFixed(0)} % of one core on average; machine load average ${mean(r.samples.map((s) => s.load)).toFixed(1)} on ${os.cpus().length} cores`;
-  const trace = r.samples.filter((_, i) => i % Math.max(1, Math.round(r.samples.length / 12)) === 0 || i === r.samples.length - 1)
-    .map((s) => `${s.t.toFixed(0)} s: ${mib(s.app)}`).join(' · ');
+  const trace = r.samples
+    .filter((_, i) => i % Math.max(1, Math.round(r.samples.length / 12)) === 0 || i === r.samples.length - 1)
+    .map((s) => `${s.t.toFixed(0)} s: ${mib(s.app)}`)
+    .join(' · ');
   return [
     `Measured ${date} UTC on ${r.machine}; load average ${r.load.toFixed(2)} at the start — the machine is shared with other work,`,
     'so the figures are pessimistic; the "alone" column (each request on its own, just before the mix) shows what the machine gave',
@@ -576,9 +758,18 @@ function reading(r: RenderInput): string {
   const busy = r.samples.filter((s) => s.appCpu !== undefined);
   const app = mean(busy.map((s) => s.appCpu as number));
   const dbCpu = mean(busy.map((s) => s.dbCpu ?? 0));
-  const ratios = [...kinds.entries()].map(([k, v]) => pct([...v.times].sort((a, b) => a - b), 50) / (r.solo.get(k) ?? NaN)).filter(Number.isFinite);
+  const ratios = [...kinds.entries()]
+    .map(
+      ([k, v]) =>
+        pct(
+          [...v.times].sort((a, b) => a - b),
+          50,
+        ) / (r.solo.get(k) ?? NaN),
+    )
+    .filter(Number.isFinite);
   const slow = ratios.length ? `${Math.min(...ratios).toFixed(1)}–${Math.max(...ratios).toFixed(1)}×` : '';
-  if (dbCpu > app * 2) return ` The app process mostly waited: the requests queue on FerretDB, which did most of the work; under the mix the medians are ${slow} the alone times.`;
+  if (dbCpu > app * 2)
+    return ` The app process mostly waited: the requests queue on FerretDB, which did most of the work; under the mix the medians are ${slow} the alone times.`;
   return ` Under the mix the medians are ${slow} the alone times.`;
 }
 

@@ -111,7 +111,8 @@ async function main(): Promise<void> {
   // A different branch each time, with its own visit times, as in a real close (no cache sees a repeat).
   const slices = base.branches.slice(0, 30).map((b, i) => {
     const slice = withBranchDetail(base, b.code, VISITS);
-    for (const [j, v] of slice.branchDetails[0].visits.entries()) v.visitedAt = new Date(Date.UTC(2026, 6, 1 + i, 2 + j, 7 * j)).toISOString();
+    for (const [j, v] of slice.branchDetails[0].visits.entries())
+      v.visitedAt = new Date(Date.UTC(2026, 6, 1 + i, 2 + j, 7 * j)).toISOString();
     return { code: b.code, snapshot: slice };
   });
   let next = 0;
@@ -119,12 +120,22 @@ async function main(): Promise<void> {
   const snapshot = slices[1].snapshot;
   const branchName = snapshot.branches.find((b) => b.code === code)?.name as string;
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   const page = await browser.newPage();
   const chromiumReport = async (one = pick()) => {
     const h = branchReportHtml(one.snapshot, one.code);
     await page.setContent(h.html, { waitUntil: 'load' });
-    return page.pdf({ format: 'A4', printBackground: true, displayHeaderFooter: true, headerTemplate: h.header, footerTemplate: h.footer, margin: { top: '72px', bottom: '64px', left: '48px', right: '48px' } });
+    return page.pdf({
+      format: 'A4',
+      printBackground: true,
+      displayHeaderFooter: true,
+      headerTemplate: h.header,
+      footerTemplate: h.footer,
+      margin: { top: '72px', bottom: '64px', left: '48px', right: '48px' },
+    });
   };
   const pdfkitReport = (one = pick()) => renderBranchReport(one.snapshot, one.code);
 
@@ -136,9 +147,13 @@ async function main(): Promise<void> {
   const b = await chromiumReport(slices[1]);
   for (let i = 0; i < WARM_PDFKIT; i++) await pdfkitReport();
   for (let i = 0; i < WARM_CHROMIUM; i++) await chromiumReport();
-  for (const [name, pdf] of [['PDFKit', a], ['Chromium', b]] as const) {
+  for (const [name, pdf] of [
+    ['PDFKit', a],
+    ['Chromium', b],
+  ] as const) {
     const text = pdfText(pdf);
-    if (!text.includes(branchName) || !text.includes('未讲解风险揭示书')) throw new Error(`${name} output lacks the report's content`);
+    if (!text.includes(branchName) || !text.includes('未讲解风险揭示书'))
+      throw new Error(`${name} output lacks the report's content`);
   }
   const facts = { pdfkit: { bytes: a.length, pages: pages(a) }, chromium: { bytes: b.length, pages: pages(b) } };
 
@@ -158,7 +173,9 @@ async function main(): Promise<void> {
     c0 = treeCpuMs();
     for (let i = 0; i < CHROMIUM_PER_ROUND; i++) samples.chromium.push((await time(() => chromiumReport())).ms);
     cpu.chromium += treeCpuMs() - c0;
-    log(`round ${r}/${ROUNDS}: PDFKit median ${median(samples.pdfkit).toFixed(1)} ms, Chromium median ${median(samples.chromium).toFixed(1)} ms`);
+    log(
+      `round ${r}/${ROUNDS}: PDFKit median ${median(samples.pdfkit).toFixed(1)} ms, Chromium median ${median(samples.chromium).toFixed(1)} ms`,
+    );
   }
   await browser.close();
 

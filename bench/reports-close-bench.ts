@@ -29,15 +29,67 @@ const HEADING = '### Whole close of a large bank';
 
 const log = (m: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-
-type Item = { key: string; type: 'yes_no' | 'scale'; weight: number; critical: boolean; allowNA: boolean; required: boolean; text: { zh: string; en: string } };
-const yn = (key: string, zh: string, extra: Partial<Item> = {}): Item => ({ key, type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true, text: { zh, en: key }, ...extra });
+type Item = {
+  key: string;
+  type: 'yes_no' | 'scale';
+  weight: number;
+  critical: boolean;
+  allowNA: boolean;
+  required: boolean;
+  text: { zh: string; en: string };
+};
+const yn = (key: string, zh: string, extra: Partial<Item> = {}): Item => ({
+  key,
+  type: 'yes_no',
+  weight: 1,
+  critical: false,
+  allowNA: false,
+  required: true,
+  text: { zh, en: key },
+  ...extra,
+});
 const sc = (key: string, zh: string): Item => ({ ...yn(key, zh), type: 'scale' });
 const SECTIONS = [
-  { key: 'greeting', weight: 25, items: [yn('gr_30s', '30秒内问候'), yn('gr_eye', '目光接触'), sc('gr_wait', '等待时间'), yn('gr_ticket', '取号说明', { allowNA: true })] },
-  { key: 'product_knowledge', weight: 25, items: [yn('pk_features', '介绍产品特点'), sc('pk_fees', '说明费用'), yn('pk_term', '说明期限', { weight: 2 }), yn('pk_compare', '比较产品', { allowNA: true })] },
-  { key: 'sales_compliance', weight: 25, items: [yn('sc_risk', '风险揭示', { critical: true }), yn('sc_suit', '适当性评估', { critical: true }), yn('sc_noguarantee', '未承诺保本'), yn('sc_record', '双录', { allowNA: true })] },
-  { key: 'follow_up', weight: 25, items: [yn('fu_contact', '留下联系方式'), yn('fu_call', '按时回访', { allowNA: true }), sc('fu_after', '售后答疑'), yn('fu_card', '递交名片', { allowNA: true })] },
+  {
+    key: 'greeting',
+    weight: 25,
+    items: [
+      yn('gr_30s', '30秒内问候'),
+      yn('gr_eye', '目光接触'),
+      sc('gr_wait', '等待时间'),
+      yn('gr_ticket', '取号说明', { allowNA: true }),
+    ],
+  },
+  {
+    key: 'product_knowledge',
+    weight: 25,
+    items: [
+      yn('pk_features', '介绍产品特点'),
+      sc('pk_fees', '说明费用'),
+      yn('pk_term', '说明期限', { weight: 2 }),
+      yn('pk_compare', '比较产品', { allowNA: true }),
+    ],
+  },
+  {
+    key: 'sales_compliance',
+    weight: 25,
+    items: [
+      yn('sc_risk', '风险揭示', { critical: true }),
+      yn('sc_suit', '适当性评估', { critical: true }),
+      yn('sc_noguarantee', '未承诺保本'),
+      yn('sc_record', '双录', { allowNA: true }),
+    ],
+  },
+  {
+    key: 'follow_up',
+    weight: 25,
+    items: [
+      yn('fu_contact', '留下联系方式'),
+      yn('fu_call', '按时回访', { allowNA: true }),
+      sc('fu_after', '售后答疑'),
+      yn('fu_card', '递交名片', { allowNA: true }),
+    ],
+  },
 ] as const;
 
 interface Gen {
@@ -52,12 +104,44 @@ async function generate(): Promise<Gen> {
   const r = rng(20260401);
   const bankId = new Types.ObjectId();
   const questionnaireId = new Types.ObjectId();
-  await Bank.collection.insertOne({ _id: bankId, code: 'BENCH', name: '基准测试银行', timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: ['head@bench.example', 'audit@bench.example'] });
-  await Questionnaire.collection.insertOne({ _id: questionnaireId, bankId, name: '标准问卷', latestVersion: 1, archived: false });
-  await QuestionnaireVersion.collection.insertOne({ questionnaireId, bankId, version: 1, name: '标准问卷', sections: SECTIONS });
-  const branches = Array.from({ length: BRANCHES }, (_, i) => ({ code: `BR${String(i).padStart(6, '0')}`, region: `区域${String(i % REGIONS).padStart(2, '0')}`, quality: 0.55 + 0.43 * r() }));
+  await Bank.collection.insertOne({
+    _id: bankId,
+    code: 'BENCH',
+    name: '基准测试银行',
+    timezone: 'Asia/Shanghai',
+    language: 'zh',
+    reportRecipients: ['head@bench.example', 'audit@bench.example'],
+  });
+  await Questionnaire.collection.insertOne({
+    _id: questionnaireId,
+    bankId,
+    name: '标准问卷',
+    latestVersion: 1,
+    archived: false,
+  });
+  await QuestionnaireVersion.collection.insertOne({
+    questionnaireId,
+    bankId,
+    version: 1,
+    name: '标准问卷',
+    sections: SECTIONS,
+  });
+  const branches = Array.from({ length: BRANCHES }, (_, i) => ({
+    code: `BR${String(i).padStart(6, '0')}`,
+    region: `区域${String(i % REGIONS).padStart(2, '0')}`,
+    quality: 0.55 + 0.43 * r(),
+  }));
   for (let i = 0; i < branches.length; i += BATCH) {
-    await Branch.collection.insertMany(branches.slice(i, i + BATCH).map((b) => ({ bankId, code: b.code, name: `${b.region}第${b.code.slice(2)}支行`, region: b.region, active: true })), { ordered: false });
+    await Branch.collection.insertMany(
+      branches.slice(i, i + BATCH).map((b) => ({
+        bankId,
+        code: b.code,
+        name: `${b.region}第${b.code.slice(2)}支行`,
+        region: b.region,
+        active: true,
+      })),
+      { ordered: false },
+    );
   }
   const gen = { bankId, questionnaireId, branches };
   for (const q of [PREVIOUS, QUARTER]) await generateQuarter(gen, q, r);
@@ -77,7 +161,8 @@ async function generateQuarter(g: Gen, quarter: string, r: () => number): Promis
       const answers = items.map((it) => {
         let value: string | number;
         if (it.allowNA && r() < 0.1) value = 'na';
-        else if (it.type === 'scale') value = Math.max(1, Math.min(5, Math.round(1 + 4 * (b.quality + (r() - 0.5) * 0.5))));
+        else if (it.type === 'scale')
+          value = Math.max(1, Math.min(5, Math.round(1 + 4 * (b.quality + (r() - 0.5) * 0.5))));
         else value = r() < (it.critical ? 1 - (1 - b.quality) / 4 : b.quality) ? 'yes' : 'no';
         return { itemKey: it.key, value };
       });
@@ -85,17 +170,39 @@ async function generateQuarter(g: Gen, quarter: string, r: () => number): Promis
       const at = new Date(Date.UTC(y, (q - 1) * 3, 5 + Math.floor(r() * 80), 1 + Math.floor(r() * 9)));
       const id = new Types.ObjectId();
       return {
-        _id: id, assignmentId: new Types.ObjectId(), bankId: g.bankId, branchCode: b.code, region: b.region, auditorId: g.bankId,
-        questionnaireId: g.questionnaireId, questionnaireVersion: 1, quarter, visitedAt: at, durationMinutes: 20 + Math.floor(r() * 30),
-        staff: [{ employeeId: `${b.code}-1`, description: '柜台工作人员，女，戴眼镜' }], staffIds: [`${b.code}-1`],
-        answers: answers.map((a) => (r() < 0.3 ? { ...a, comment: '等候约五分钟后才有人接待，未主动介绍产品风险等级。' } : a)),
+        _id: id,
+        assignmentId: new Types.ObjectId(),
+        bankId: g.bankId,
+        branchCode: b.code,
+        region: b.region,
+        auditorId: g.bankId,
+        questionnaireId: g.questionnaireId,
+        questionnaireVersion: 1,
+        quarter,
+        visitedAt: at,
+        durationMinutes: 20 + Math.floor(r() * 30),
+        staff: [{ employeeId: `${b.code}-1`, description: '柜台工作人员，女，戴眼镜' }],
+        staffIds: [`${b.code}-1`],
+        answers: answers.map((a) =>
+          r() < 0.3 ? { ...a, comment: '等候约五分钟后才有人接待，未主动介绍产品风险等级。' } : a,
+        ),
         summary: '客户经理态度良好，但产品费用说明不完整，未提及提前赎回费用。整体流程规范，双录完整。',
-        status: 'approved', scores: { sections: scored.sections, total: scored.total }, violations: scored.violations, flags: [], attachments: [],
-        history: [], approvedAt: at, rev: 3, idempotencyKey: `auto:${String(id)}`, createdAt: at, updatedAt: at,
+        status: 'approved',
+        scores: { sections: scored.sections, total: scored.total },
+        violations: scored.violations,
+        flags: [],
+        attachments: [],
+        history: [],
+        approvedAt: at,
+        rev: 3,
+        idempotencyKey: `auto:${String(id)}`,
+        createdAt: at,
+        updatedAt: at,
       };
     });
     await Visit.collection.insertMany(docs, { ordered: false });
-    if ((i / BATCH) % 25 === 24) log(`  ${quarter}: ${i + docs.length}/${VISITS} visits (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if ((i / BATCH) % 25 === 24)
+      log(`  ${quarter}: ${i + docs.length}/${VISITS} visits (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
 }
 
@@ -172,8 +279,22 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-close-db-'));
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-close-outbox-'));
   const port = await freePort();
-  const db = await startEmbeddedDb({ binary: path.join(ROOT, '.tools', 'bin', 'ferretdb'), dataDir, port, dbName: 'bench' });
-  setConfig(loadConfig({ ...process.env, NODE_ENV: 'test', MONGODB_URI: db.uri, DB_NAME: 'bench_close', LOG_LEVEL: 'warn', OUTBOX_DIR: outbox }));
+  const db = await startEmbeddedDb({
+    binary: path.join(ROOT, '.tools', 'bin', 'ferretdb'),
+    dataDir,
+    port,
+    dbName: 'bench',
+  });
+  setConfig(
+    loadConfig({
+      ...process.env,
+      NODE_ENV: 'test',
+      MONGODB_URI: db.uri,
+      DB_NAME: 'bench_close',
+      LOG_LEVEL: 'warn',
+      OUTBOX_DIR: outbox,
+    }),
+  );
   try {
     await import('../server/models');
     await mongoose.connect(db.uri, { dbName: 'bench_close' });
@@ -209,7 +330,9 @@ async function main(): Promise<void> {
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
         load.push(os.loadavg()[0]);
-        log(`  ${phase} ${job?.progress?.done ?? 0}/${job?.progress?.total ?? 0}, ${((Date.now() - started) / 1000).toFixed(0)} s, node ${peakNode.toFixed(0)} MB, ferretdb ${peakFerret.toFixed(0)} MB`);
+        log(
+          `  ${phase} ${job?.progress?.done ?? 0}/${job?.progress?.total ?? 0}, ${((Date.now() - started) / 1000).toFixed(0)} s, node ${peakNode.toFixed(0)} MB, ferretdb ${peakFerret.toFixed(0)} MB`,
+        );
       }
       if (job?.status === 'done' || job?.status === 'failed') break;
       await new Promise((r) => setTimeout(r, 250));
@@ -221,7 +344,8 @@ async function main(): Promise<void> {
     if (report?.status !== 'ready') throw new Error(`the close failed: ${report?.error}`);
     const files: { _id: string; n: number; bytes: number }[] = [];
     for await (const f of ReportFile.find({ reportId: report._id }, { kind: 1, size: 1 }).lean().cursor()) {
-      const row = files.find((x) => x._id === f.kind) ?? (files.push({ _id: f.kind, n: 0, bytes: 0 }), files[files.length - 1]);
+      const row =
+        files.find((x) => x._id === f.kind) ?? (files.push({ _id: f.kind, n: 0, bytes: 0 }), files[files.length - 1]);
       row.n += 1;
       row.bytes += f.size;
     }
@@ -235,7 +359,7 @@ async function main(): Promise<void> {
       '',
       `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; \`npm run bench:reports-close\` (BENCH_BRANCHES=${BRANCHES}, BENCH_VISITS=${VISITS}).`,
       '',
-      `A bank of ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions with ${VISITS.toLocaleString('en')} approved visits in ${QUARTER} and as many in ${PREVIOUS} (16 items, comments), on a fresh embedded FerretDB; one close by the in-process worker: snapshot from the results service (one read of the visits), then ${files.map((f) => `${f.n.toLocaleString('en')} ${f._id}`).join(', ')} PDFs (${(files.reduce((s, f) => s + f.bytes, 0) / 2 ** 20).toFixed(0)} MB, bank report ${(Number(bankFile?.size ?? 0) / 2 ** 20).toFixed(1)} MB) rendered on ${threads ? `${threads} worker threads` : 'the close\'s own thread'} and stored in GridFS.`,
+      `A bank of ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions with ${VISITS.toLocaleString('en')} approved visits in ${QUARTER} and as many in ${PREVIOUS} (16 items, comments), on a fresh embedded FerretDB; one close by the in-process worker: snapshot from the results service (one read of the visits), then ${files.map((f) => `${f.n.toLocaleString('en')} ${f._id}`).join(', ')} PDFs (${(files.reduce((s, f) => s + f.bytes, 0) / 2 ** 20).toFixed(0)} MB, bank report ${(Number(bankFile?.size ?? 0) / 2 ** 20).toFixed(1)} MB) rendered on ${threads ? `${threads} worker threads` : "the close's own thread"} and stored in GridFS.`,
       '',
       '| step | wall time |',
       '|---|---|',
@@ -255,7 +379,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (e) => {
-  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

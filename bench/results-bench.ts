@@ -42,15 +42,43 @@ const WRITE_FILE = process.env.BENCH_WRITE !== '0';
 
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-
 /** 16 items, 4 per dimension, two critical, some scale, some allowing N/A: a typical bank questionnaire. */
-const yn = (key: string, extra: Partial<ScoringSection['items'][number]> = {}) => ({ key, type: 'yes_no' as const, weight: 1, critical: false, allowNA: false, required: true, ...extra });
+const yn = (key: string, extra: Partial<ScoringSection['items'][number]> = {}) => ({
+  key,
+  type: 'yes_no' as const,
+  weight: 1,
+  critical: false,
+  allowNA: false,
+  required: true,
+  ...extra,
+});
 const sc = (key: string) => ({ ...yn(key), type: 'scale' as const });
 const SECTIONS: ScoringSection[] = [
-  { key: 'greeting', weight: 25, items: [yn('gr_30s'), yn('gr_eye'), sc('gr_wait'), yn('gr_ticket', { allowNA: true })] },
-  { key: 'product_knowledge', weight: 25, items: [yn('pk_features'), sc('pk_fees'), yn('pk_term', { weight: 2 }), yn('pk_compare', { allowNA: true })] },
-  { key: 'sales_compliance', weight: 25, items: [yn('sc_risk', { critical: true }), yn('sc_suit', { critical: true }), yn('sc_noguarantee'), yn('sc_record', { allowNA: true })] },
-  { key: 'follow_up', weight: 25, items: [yn('fu_contact'), yn('fu_call', { allowNA: true }), sc('fu_after'), yn('fu_card', { allowNA: true })] },
+  {
+    key: 'greeting',
+    weight: 25,
+    items: [yn('gr_30s'), yn('gr_eye'), sc('gr_wait'), yn('gr_ticket', { allowNA: true })],
+  },
+  {
+    key: 'product_knowledge',
+    weight: 25,
+    items: [yn('pk_features'), sc('pk_fees'), yn('pk_term', { weight: 2 }), yn('pk_compare', { allowNA: true })],
+  },
+  {
+    key: 'sales_compliance',
+    weight: 25,
+    items: [
+      yn('sc_risk', { critical: true }),
+      yn('sc_suit', { critical: true }),
+      yn('sc_noguarantee'),
+      yn('sc_record', { allowNA: true }),
+    ],
+  },
+  {
+    key: 'follow_up',
+    weight: 25,
+    items: [yn('fu_contact'), yn('fu_call', { allowNA: true }), sc('fu_after'), yn('fu_card', { allowNA: true })],
+  },
 ];
 const ITEMS = SECTIONS.flatMap((s) => s.items);
 
@@ -58,7 +86,8 @@ function answersFor(r: () => number, quality: number): Answer[] {
   return ITEMS.map((i) => {
     let value: AnswerValue;
     if (i.allowNA && r() < 0.1) value = 'na';
-    else if (i.type === 'scale') value = Math.max(1, Math.min(5, Math.round(1 + 4 * (quality + (r() - 0.5) * 0.5)))) as AnswerValue;
+    else if (i.type === 'scale')
+      value = Math.max(1, Math.min(5, Math.round(1 + 4 * (quality + (r() - 0.5) * 0.5)))) as AnswerValue;
     else value = r() < (i.critical ? 1 - (1 - quality) / 4 : quality) ? 'yes' : 'no';
     return { itemKey: i.key, value };
   });
@@ -81,19 +110,49 @@ async function generate(): Promise<Ctx> {
   const bankId = new Types.ObjectId();
   const auditorId = new Types.ObjectId();
   const questionnaireId = new Types.ObjectId();
-  await Bank.collection.insertOne({ _id: bankId, code: 'BENCH', name: '基准测试银行', timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: [] });
-  await QuestionnaireVersion.collection.insertOne({
-    questionnaireId, bankId, version: 1, name: '标准问卷',
-    sections: SECTIONS.map((s) => ({ ...s, items: s.items.map((i) => ({ ...i, text: { zh: `题目 ${i.key}`, en: `Item ${i.key}` } })) })),
+  await Bank.collection.insertOne({
+    _id: bankId,
+    code: 'BENCH',
+    name: '基准测试银行',
+    timezone: 'Asia/Shanghai',
+    language: 'zh',
+    reportRecipients: [],
   });
-  const branches = Array.from({ length: BRANCHES }, (_, i) => ({ code: `BR${String(i).padStart(6, '0')}`, region: `区域${String(i % REGIONS).padStart(2, '0')}`, quality: 0.55 + 0.43 * r() }));
+  await QuestionnaireVersion.collection.insertOne({
+    questionnaireId,
+    bankId,
+    version: 1,
+    name: '标准问卷',
+    sections: SECTIONS.map((s) => ({
+      ...s,
+      items: s.items.map((i) => ({ ...i, text: { zh: `题目 ${i.key}`, en: `Item ${i.key}` } })),
+    })),
+  });
+  const branches = Array.from({ length: BRANCHES }, (_, i) => ({
+    code: `BR${String(i).padStart(6, '0')}`,
+    region: `区域${String(i % REGIONS).padStart(2, '0')}`,
+    quality: 0.55 + 0.43 * r(),
+  }));
   const t0 = Date.now();
   for (let i = 0; i < branches.length; i += BATCH) {
     const part = branches.slice(i, i + BATCH);
-    await Branch.collection.insertMany(part.map((b) => ({ bankId, code: b.code, name: `${b.region}第${b.code}支行`, region: b.region, active: true })), { ordered: false });
-    await Staff.collection.insertMany(part.flatMap((b) => Array.from({ length: STAFF_PER_BRANCH }, (_, k) => ({
-      bankId, employeeId: `${b.code}-${k}`, name: `员工${b.code}-${k}`, branchCode: b.code, region: b.region, active: true,
-    }))), { ordered: false });
+    await Branch.collection.insertMany(
+      part.map((b) => ({ bankId, code: b.code, name: `${b.region}第${b.code}支行`, region: b.region, active: true })),
+      { ordered: false },
+    );
+    await Staff.collection.insertMany(
+      part.flatMap((b) =>
+        Array.from({ length: STAFF_PER_BRANCH }, (_, k) => ({
+          bankId,
+          employeeId: `${b.code}-${k}`,
+          name: `员工${b.code}-${k}`,
+          branchCode: b.code,
+          region: b.region,
+          active: true,
+        })),
+      ),
+      { ordered: false },
+    );
   }
   log(`  ${BRANCHES} branches and ${BRANCHES * STAFF_PER_BRANCH} staff in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const ctx = { bankId, questionnaireId, auditorId, branches };
@@ -110,14 +169,42 @@ function visitDoc(ctx: Ctx, quarter: string, status: string, r: () => number) {
   const id = new Types.ObjectId();
   const at = midQuarter(quarter, r);
   return {
-    _id: id, assignmentId: new Types.ObjectId(), bankId: ctx.bankId, branchCode: b.code, region: b.region, auditorId: ctx.auditorId,
-    questionnaireId: ctx.questionnaireId, questionnaireVersion: 1, quarter, visitedAt: at, durationMinutes: 20 + Math.floor(r() * 30),
-    staff: staffIds.map((employeeId) => ({ employeeId, description: '柜台工作人员，女，戴眼镜' })), staffIds,
-    answers: answers.map((a) => (r() < 0.3 ? { ...a, comment: '等候约五分钟后才有人接待，未主动介绍产品风险等级。' } : a)),
+    _id: id,
+    assignmentId: new Types.ObjectId(),
+    bankId: ctx.bankId,
+    branchCode: b.code,
+    region: b.region,
+    auditorId: ctx.auditorId,
+    questionnaireId: ctx.questionnaireId,
+    questionnaireVersion: 1,
+    quarter,
+    visitedAt: at,
+    durationMinutes: 20 + Math.floor(r() * 30),
+    staff: staffIds.map((employeeId) => ({ employeeId, description: '柜台工作人员，女，戴眼镜' })),
+    staffIds,
+    answers: answers.map((a) =>
+      r() < 0.3 ? { ...a, comment: '等候约五分钟后才有人接待，未主动介绍产品风险等级。' } : a,
+    ),
     summary: '客户经理态度良好，但产品费用说明不完整，未提及提前赎回费用。整体流程规范，双录完整。',
-    status, scores: { sections: scored.sections, total: scored.total }, violations: scored.violations, flags: [], attachments: [],
-    history: ['created', 'submitted', 'approved'].map((action) => ({ at, by: ctx.auditorId, role: action === 'approved' ? 'reviewer' : 'auditor', action, changes: [{ field: 'status', before: null, after: action }] })),
-    submittedAt: at, firstSubmittedAt: at, approvedAt: at, rev: 3, idempotencyKey: `auto:${String(id)}`, createdAt: at, updatedAt: at,
+    status,
+    scores: { sections: scored.sections, total: scored.total },
+    violations: scored.violations,
+    flags: [],
+    attachments: [],
+    history: ['created', 'submitted', 'approved'].map((action) => ({
+      at,
+      by: ctx.auditorId,
+      role: action === 'approved' ? 'reviewer' : 'auditor',
+      action,
+      changes: [{ field: 'status', before: null, after: action }],
+    })),
+    submittedAt: at,
+    firstSubmittedAt: at,
+    approvedAt: at,
+    rev: 3,
+    idempotencyKey: `auto:${String(id)}`,
+    createdAt: at,
+    updatedAt: at,
   };
 }
 
@@ -133,7 +220,8 @@ async function generateQuarter(ctx: Ctx, quarter: string, r: () => number): Prom
       return visitDoc(ctx, quarter, status, r);
     });
     await visits.insertMany(docs, { ordered: false });
-    if ((i / BATCH) % 20 === 19) log(`  ${quarter}: ${i + docs.length}/${total} visits (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if ((i / BATCH) % 20 === 19)
+      log(`  ${quarter}: ${i + docs.length}/${total} visits (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   log(`  ${quarter}: ${VISITS} counted + ${uncounted} other visits in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -145,15 +233,20 @@ async function generateQuarter(ctx: Ctx, quarter: string, r: () => number): Prom
  * that does not compile (someone's work in progress) is skipped: the child needs only the results code.
  */
 function compileForChildren(outDir: string): string {
-  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? walk(p) : e.name.endsWith('.ts') ? [p] : [];
-  });
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? walk(p) : e.name.endsWith('.ts') ? [p] : [];
+    });
   for (const file of [...walk(path.join(ROOT, 'server')), path.join(ROOT, 'bench', 'results-child.ts')]) {
     const rel = path.relative(ROOT, file).replace(/\.ts$/, '.js');
     let out: { code: string };
     try {
-      out = transformSync(fs.readFileSync(file, 'utf8'), { filename: file, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } });
+      out = transformSync(fs.readFileSync(file, 'utf8'), {
+        filename: file,
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      });
     } catch {
       continue;
     }
@@ -181,8 +274,14 @@ function measure(childJs: string, mode: string, uri: string, dbName: string, ban
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() as string) as Measurement) : reject(new Error(`${mode} exited ${code}`))));
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop() as string) as Measurement)
+        : reject(new Error(`${mode} exited ${code}`)),
+    );
   });
 }
 
@@ -201,7 +300,11 @@ function machine(): string {
 
 function ferretVersion(binary: string): string {
   try {
-    return execFileSync(binary, ['--version']).toString().split('\n')[0].replace(/^version:\s*/, '').trim();
+    return execFileSync(binary, ['--version'])
+      .toString()
+      .split('\n')[0]
+      .replace(/^version:\s*/, '')
+      .trim();
   } catch {
     return 'unknown';
   }
@@ -219,12 +322,17 @@ function section(rows: Record<Mode, Measurement[]>, gen: { seconds: number | nul
     '## Quarterly results aggregation (`npm run bench:results`, bench/results-bench.ts)',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; embedded FerretDB ${gen.ferret} (SQLite backend), ${DATA_DIR ? 'data folder BENCH_DATA_DIR' : 'fresh temporary data folder'}. ` +
-      `Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared; absolute times vary with it, compare within a run).`,
+      `Load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} (the machine is shared; absolute times vary with it, compare within a run).`,
     '',
     `Data: one bank, ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions, ${(BRANCHES * STAFF_PER_BRANCH).toLocaleString('en')} staff, ` +
       `${VISITS.toLocaleString('en')} counted (approved/disputed) visits in ${QUARTER} and as many in ${shiftQuarter(QUARTER, -1)}, ` +
       `plus ${Math.round(VISITS * UNCOUNTED_SHARE).toLocaleString('en')} uncounted visits per quarter; 16 answers per visit, comments, staff and history as stored. ` +
-      (gen.seconds === null ? 'Data reused from an earlier generation by this script (BENCH_DATA_DIR).' : `Generation (insertMany in batches of ${BATCH}) took ${gen.seconds.toFixed(0)} s.`) +
+      (gen.seconds === null
+        ? 'Data reused from an earlier generation by this script (BENCH_DATA_DIR).'
+        : `Generation (insertMany in batches of ${BATCH}) took ${gen.seconds.toFixed(0)} s.`) +
       (full ? '' : ' **Reduced size**: the full 25,000 / 100,000 was not run for these figures.'),
     '',
     `Medians of ${RUNS} runs; every run is a fresh Node process (peak RSS = that process's maxRSS, Node and Mongoose included), floor and aggregation alternating.`,
@@ -237,7 +345,9 @@ function section(rows: Record<Mode, Measurement[]>, gen: { seconds: number | nul
   ];
   if (rows.full.length) {
     const x = med(rows.full);
-    lines.push(`| full report: the aggregation plus branch- and staff-name look-ups (${rows.full.length} run${rows.full.length > 1 ? 's' : ''}) | ${s(x.ms)} s (${(x.ms / f.ms).toFixed(2)}×) | ${x.rss.toFixed(0)} MB |`);
+    lines.push(
+      `| full report: the aggregation plus branch- and staff-name look-ups (${rows.full.length} run${rows.full.length > 1 ? 's' : ''}) | ${s(x.ms)} s (${(x.ms / f.ms).toFixed(2)}×) | ${x.rss.toFixed(0)} MB |`,
+    );
   }
   lines.push(
     '',
@@ -295,10 +405,13 @@ async function main(): Promise<void> {
     const run = async (mode: Mode, i: number) => {
       const m = await measure(childJs, mode, uri, 'bench', bankId);
       rows[mode].push(m);
-      log(`run ${i + 1} ${mode}: ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.visits} visits`);
+      log(
+        `run ${i + 1} ${mode}: ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.visits} visits`,
+      );
     };
     for (let i = 0; i < RUNS; i++) {
-      for (const mode of i % 2 === 0 ? (['floor', 'aggregate'] as const) : (['aggregate', 'floor'] as const)) await run(mode, i);
+      for (const mode of i % 2 === 0 ? (['floor', 'aggregate'] as const) : (['aggregate', 'floor'] as const))
+        await run(mode, i);
     }
     for (let i = 0; i < FULL_RUNS; i++) await run('full', i);
     const text = section(rows, { seconds: genSeconds, ferret: ferretVersion(binary) });

@@ -30,10 +30,24 @@ async function main(): Promise<void> {
     const levels = new Set<Level>(mode === 'full' ? ['bank', 'region', 'branch', 'staff'] : ['bank', 'region']);
     const r = await quarterResults(ADMIN, { bankId, quarter }, levels);
     visits = r.trend.reduce((a, t) => a + t.n, 0);
-    extra = { bankTotal: r.bank?.total, branches: r.branches.length, regions: r.regions.length, staff: r.staff.length, keyProblems: r.keyProblems.length, violations: r.violations.length };
+    extra = {
+      bankTotal: r.bank?.total,
+      branches: r.branches.length,
+      regions: r.regions.length,
+      staff: r.staff.length,
+      keyProblems: r.keyProblems.length,
+      violations: r.violations.length,
+    };
   }
   const ms = performance.now() - t0;
-  const out = { mode, ms, visits, rssBeforeMB: rssBefore / 2 ** 20, peakRssMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20, ...extra };
+  const out = {
+    mode,
+    ms,
+    visits,
+    rssBeforeMB: rssBefore / 2 ** 20,
+    peakRssMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    ...extra,
+  };
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await mongoose.disconnect();
 }

@@ -94,7 +94,9 @@ async function startCpuProfile() {
   const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();
-  await new Promise<void>((resolve) => session.post('Profiler.enable', () => session.post('Profiler.start', () => resolve())));
+  await new Promise<void>((resolve) =>
+    session.post('Profiler.enable', () => session.post('Profiler.start', () => resolve())),
+  );
   return session;
 }
 
@@ -108,7 +110,12 @@ function profileCommands(): Map<string, { n: number; ms: number }> {
     const filter = (c.filter ?? c.query) as Record<string, unknown> | undefined;
     return filter ? ` {${Object.keys(filter).join(',')}}` : '';
   };
-  client.on('commandStarted', (e) => started.set(e.requestId, `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}${shape(e.command as Record<string, unknown>)}`));
+  client.on('commandStarted', (e) =>
+    started.set(
+      e.requestId,
+      `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}${shape(e.command as Record<string, unknown>)}`,
+    ),
+  );
   client.on('commandSucceeded', (e) => {
     const key = started.get(e.requestId) ?? e.commandName;
     started.delete(e.requestId);
@@ -132,18 +139,55 @@ async function serveFloor(): Promise<void> {
   const app = express();
   app.use(express.json({ limit: '256kb' }));
   app.post('/visits', (req, res, next) => {
-    const b = req.body as { assignmentId: string; visitedAt: string; durationMinutes: number; staff: unknown[]; answers: { itemKey: string; value: unknown }[]; summary: string };
+    const b = req.body as {
+      assignmentId: string;
+      visitedAt: string;
+      durationMinutes: number;
+      staff: unknown[];
+      answers: { itemKey: string; value: unknown }[];
+      summary: string;
+    };
     const auditorId = String(req.get('x-auditor'));
     const at = new Date();
     const changes = b.answers.map((a) => ({ field: `answers.${a.itemKey}`, before: null, after: a.value }));
     Visit.create({
-      assignmentId: b.assignmentId, bankId: ctx.bankId, branchCode: 'B001', region: '华东区', auditorId, questionnaireId: ctx.questionnaireId,
-      questionnaireVersion: 1, quarter: '2026-Q4', visitedAt: b.visitedAt, durationMinutes: b.durationMinutes, staff: b.staff, staffIds: ['BE0001'],
-      answers: b.answers, summary: b.summary, status: 'submitted', scores: { sections: { greeting: 90, product_knowledge: 80, sales_compliance: 100, follow_up: 85 }, total: 90 },
-      violations: [], flags: [], attachments: [], rev: 1, submittedAt: at, firstSubmittedAt: at,
+      assignmentId: b.assignmentId,
+      bankId: ctx.bankId,
+      branchCode: 'B001',
+      region: '华东区',
+      auditorId,
+      questionnaireId: ctx.questionnaireId,
+      questionnaireVersion: 1,
+      quarter: '2026-Q4',
+      visitedAt: b.visitedAt,
+      durationMinutes: b.durationMinutes,
+      staff: b.staff,
+      staffIds: ['BE0001'],
+      answers: b.answers,
+      summary: b.summary,
+      status: 'submitted',
+      scores: { sections: { greeting: 90, product_knowledge: 80, sales_compliance: 100, follow_up: 85 }, total: 90 },
+      violations: [],
+      flags: [],
+      attachments: [],
+      rev: 1,
+      submittedAt: at,
+      firstSubmittedAt: at,
       history: [
-        { at, by: auditorId, role: 'auditor', action: 'created', changes: [{ field: 'status', before: null, after: 'draft' }, ...changes] },
-        { at, by: auditorId, role: 'auditor', action: 'submitted', changes: [{ field: 'status', before: 'draft', after: 'submitted' }] },
+        {
+          at,
+          by: auditorId,
+          role: 'auditor',
+          action: 'created',
+          changes: [{ field: 'status', before: null, after: 'draft' }, ...changes],
+        },
+        {
+          at,
+          by: auditorId,
+          role: 'auditor',
+          action: 'submitted',
+          changes: [{ field: 'status', before: 'draft', after: 'submitted' }],
+        },
       ],
     }).then((doc) => res.status(201).json({ id: String(doc._id), status: 'submitted' }), next);
   });
@@ -155,16 +199,32 @@ async function serveFloor(): Promise<void> {
   });
 }
 
-interface Child { proc: ChildProcess; port: number; output: string[] }
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  output: string[];
+}
 
 async function startChild(mode: 'app' | 'floor', extraEnv: Record<string, string>): Promise<Child> {
   const port = await (await import('../server/core/ferretdb')).freePort();
   // Both servers load the sources through a bare SWC hook: @swc-node/register would also install
   // source-map-support, whose stack rewriting costs every Error made (Mongoose makes one per save),
   // which the deployed app (compiled JavaScript, `npm start`) does not pay.
-  const proc = spawn(process.execPath, [...NODE_FLAGS, '-r', path.join(__dirname, 'results-ts-hook.js'), path.join(__dirname, 'visits-bench.ts'), `--serve-${mode}`], {
-    cwd: ROOT, env: { ...process.env, ...extraEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      ...NODE_FLAGS,
+      '-r',
+      path.join(__dirname, 'results-ts-hook.js'),
+      path.join(__dirname, 'visits-bench.ts'),
+      `--serve-${mode}`,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...extraEnv, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${mode} server did not start: ${output.join('')}`)), 60_000);
@@ -193,12 +253,25 @@ async function stopChild(c: Child): Promise<string> {
 
 // ---------------------------------------------------------------- data for one run of the app
 
-interface AppWorld { bankId: string; questionnaireId: string; clients: { token: string; auditorId: string; assignments: string[] }[] }
+interface AppWorld {
+  bankId: string;
+  questionnaireId: string;
+  clients: { token: string; auditorId: string; assignments: string[] }[];
+}
 
 /** A bank, one branch with staff, the demo questionnaire, one auditor per client with a token, assignments. */
 async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
   const { loadConfig, setConfig } = await import('../server/core/config');
-  setConfig(loadConfig({ ...process.env, MONGODB_URI: uri, DB_NAME: dbName, LOG_LEVEL: 'silent', ADMIN_EMAIL: 'admin@bench.local', ADMIN_PASSWORD: PASSWORD }));
+  setConfig(
+    loadConfig({
+      ...process.env,
+      MONGODB_URI: uri,
+      DB_NAME: dbName,
+      LOG_LEVEL: 'silent',
+      ADMIN_EMAIL: 'admin@bench.local',
+      ADMIN_PASSWORD: PASSWORD,
+    }),
+  );
   const { startServices, stopServices } = await import('../server/bootstrap');
   const { createBank, createBranch, createStaff } = await import('../server/banks/service');
   const { createUser } = await import('../server/users/service');
@@ -207,10 +280,27 @@ async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
   const { seedQuestionnaire } = await import('../seed/questionnaire');
   await startServices();
   try {
-    const admin = { id: new Types.ObjectId().toHexString(), email: 'admin@bench.local', name: 'bench', role: 'admin' as const };
-    const bank = await createBank({ code: 'BNK', name: '基准银行', timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: [] });
+    const admin = {
+      id: new Types.ObjectId().toHexString(),
+      email: 'admin@bench.local',
+      name: 'bench',
+      role: 'admin' as const,
+    };
+    const bank = await createBank({
+      code: 'BNK',
+      name: '基准银行',
+      timezone: 'Asia/Shanghai',
+      language: 'zh',
+      reportRecipients: [],
+    });
     await createBranch(admin, bank.id, { code: 'B001', name: '上海浦东支行', region: '华东区', city: '上海' });
-    for (let i = 1; i <= 5; i++) await createStaff(admin, bank.id, { employeeId: `BE000${i}`, name: `员工${i}`, branchCode: 'B001', position: '理财经理' });
+    for (let i = 1; i <= 5; i++)
+      await createStaff(admin, bank.id, {
+        employeeId: `BE000${i}`,
+        name: `员工${i}`,
+        branchCode: 'B001',
+        position: '理财经理',
+      });
     const q = await seedQuestionnaire(admin, bank.id);
     const clients: AppWorld['clients'] = [];
     // One more auditor than clients: the last one submits alone, for the latency without contention.
@@ -222,14 +312,24 @@ async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
     // Assignments are set-up data here (the API to create them one by one is not what is measured).
     const now = Date.now();
     // The lone client runs back to back without contention, through warm-up and measurement: give it enough.
-    const docs = clients.flatMap((c, i) => Array.from({ length: i === CLIENTS ? Math.max(PER_CLIENT, 120 * (WARMUP_S + SOLO_S)) : PER_CLIENT }, () => {
-      const _id = new Types.ObjectId();
-      c.assignments.push(String(_id));
-      return {
-        _id, bankId: bank.id, branchCode: 'B001', region: '华东区', auditorId: c.auditorId, questionnaireId: q.id, quarter: '2026-Q4',
-        windowStart: new Date(now - 20 * 86400_000), windowEnd: new Date(now + 20 * 86400_000), scenario: '咨询并购买一款R2级理财产品',
-      };
-    }));
+    const docs = clients.flatMap((c, i) =>
+      Array.from({ length: i === CLIENTS ? Math.max(PER_CLIENT, 120 * (WARMUP_S + SOLO_S)) : PER_CLIENT }, () => {
+        const _id = new Types.ObjectId();
+        c.assignments.push(String(_id));
+        return {
+          _id,
+          bankId: bank.id,
+          branchCode: 'B001',
+          region: '华东区',
+          auditorId: c.auditorId,
+          questionnaireId: q.id,
+          quarter: '2026-Q4',
+          windowStart: new Date(now - 20 * 86400_000),
+          windowEnd: new Date(now + 20 * 86400_000),
+          scenario: '咨询并购买一款R2级理财产品',
+        };
+      }),
+    );
     for (let i = 0; i < docs.length; i += 500) await Assignment.insertMany(docs.slice(i, i + 500));
     return { bankId: bank.id, questionnaireId: q.id, clients };
   } finally {
@@ -241,24 +341,44 @@ async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
 
-function post(port: number, urlPath: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: string }> {
+function post(
+  port: number,
+  urlPath: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   const data = body === undefined ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, path: urlPath, method: 'POST', agent,
-      headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-    }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (b: Buffer) => parts.push(b));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
 }
 
-interface Measured { submissions: number; seconds: number; latencies: number[]; errors: Map<string, number>; firstStepMs: number[]; ranOut: number; completed: number }
+interface Measured {
+  submissions: number;
+  seconds: number;
+  latencies: number[];
+  errors: Map<string, number>;
+  firstStepMs: number[];
+  ranOut: number;
+  completed: number;
+}
 
 type Submit = (client: number, assignmentId: string) => Promise<{ ok: boolean; error?: string; firstStepMs?: number }>;
 
@@ -266,37 +386,57 @@ type Submit = (client: number, assignmentId: string) => Promise<{ ok: boolean; e
  * Closed loop: `clients` loops, each submitting its own assignments back to back with no pause.
  * Counted: submissions that complete inside the measured window (after the warm-up).
  */
-async function drive(assignments: string[][], submit: Submit, clients = assignments.length, seconds = MEASURE_S, intervalMs = 0): Promise<Measured> {
+async function drive(
+  assignments: string[][],
+  submit: Submit,
+  clients = assignments.length,
+  seconds = MEASURE_S,
+  intervalMs = 0,
+): Promise<Measured> {
   const t0 = performance.now();
   const warmEnd = t0 + WARMUP_S * 1000;
   const end = warmEnd + seconds * 1000;
-  const m: Measured = { submissions: 0, seconds, latencies: [], errors: new Map(), firstStepMs: [], ranOut: 0, completed: 0 };
+  const m: Measured = {
+    submissions: 0,
+    seconds,
+    latencies: [],
+    errors: new Map(),
+    firstStepMs: [],
+    ranOut: 0,
+    completed: 0,
+  };
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  await Promise.all(assignments.slice(0, clients).map(async (list, client) => {
-    // Paced clients start spread over one interval, so that the load arrives evenly.
-    if (intervalMs) await pause(Math.random() * intervalMs);
-    // Assignments are used up: a later phase continues with the ones left.
-    for (let assignmentId = list.shift(); assignmentId !== undefined; assignmentId = list.shift()) {
-      const start = performance.now();
-      if (start >= end) {
-        list.unshift(assignmentId);
-        return;
-      }
-      if (intervalMs) {
-        const next = start + intervalMs;
+  await Promise.all(
+    assignments.slice(0, clients).map(async (list, client) => {
+      // Paced clients start spread over one interval, so that the load arrives evenly.
+      if (intervalMs) await pause(Math.random() * intervalMs);
+      // Assignments are used up: a later phase continues with the ones left.
+      for (let assignmentId = list.shift(); assignmentId !== undefined; assignmentId = list.shift()) {
+        const start = performance.now();
+        if (start >= end) {
+          list.unshift(assignmentId);
+          return;
+        }
+        if (intervalMs) {
+          const next = start + intervalMs;
+          await submitOnce(client, assignmentId, start);
+          await pause(Math.max(0, next - performance.now()));
+          continue;
+        }
         await submitOnce(client, assignmentId, start);
-        await pause(Math.max(0, next - performance.now()));
-        continue;
       }
-      await submitOnce(client, assignmentId, start);
-    }
-    m.ranOut++;
-  }));
+      m.ranOut++;
+    }),
+  );
   if (m.ranOut) log(`warning: ${m.ranOut} clients ran out of assignments before the end; raise BENCH_ASSIGNMENTS`);
   return m;
 
   async function submitOnce(client: number, assignmentId: string, start: number): Promise<void> {
-    const r = await submit(client, assignmentId).catch((e: Error) => ({ ok: false, error: e.message, firstStepMs: undefined }));
+    const r = await submit(client, assignmentId).catch((e: Error) => ({
+      ok: false,
+      error: e.message,
+      firstStepMs: undefined,
+    }));
     const done = performance.now();
     if (r.ok) m.completed++;
     if (done < warmEnd || done > end) return;
@@ -320,7 +460,8 @@ function appSubmit(port: number, world: AppWorld, answers: unknown[]): Submit {
     const firstStepMs = performance.now() - t;
     const id = (JSON.parse(created.body) as { id: string }).id;
     const submitted = await post(port, `/api/v1/visits/${id}/submit`, auth);
-    if (submitted.status !== 200) return { ok: false, error: `submit ${submitted.status} ${submitted.body.slice(0, 120)}` };
+    if (submitted.status !== 200)
+      return { ok: false, error: `submit ${submitted.status} ${submitted.body.slice(0, 120)}` };
     return { ok: true, firstStepMs };
   };
 }
@@ -358,7 +499,11 @@ function ferretPid(port: number): number | undefined {
   return undefined;
 }
 
-async function withCpu(serverPid: number | undefined, dbPid: number | undefined, run: () => Promise<Measured>): Promise<Figures> {
+async function withCpu(
+  serverPid: number | undefined,
+  dbPid: number | undefined,
+  run: () => Promise<Measured>,
+): Promise<Figures> {
   const before = [cpuMs(serverPid), cpuMs(dbPid)];
   const m = await run();
   const n = Math.max(1, m.completed);
@@ -367,32 +512,48 @@ async function withCpu(serverPid: number | undefined, dbPid: number | undefined,
 
 // ---------------------------------------------------------------- figures
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 interface Figures {
-  throughput: number; p50: number; p95: number; p99: number; n: number; errors: number; errorKinds: string; firstP50?: number;
+  throughput: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  n: number;
+  errors: number;
+  errorKinds: string;
+  firstP50?: number;
   /** CPU milliseconds per submission (warm-up included) of the server process and of FerretDB. */
-  cpuServer?: number; cpuDb?: number;
+  cpuServer?: number;
+  cpuDb?: number;
 }
 
 function figures(m: Measured): Figures {
   const s = [...m.latencies].sort((a, b) => a - b);
   const f = [...m.firstStepMs].sort((a, b) => a - b);
   return {
-    throughput: m.submissions / m.seconds, p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), n: m.submissions,
-    errors: [...m.errors.values()].reduce((a, b) => a + b, 0), errorKinds: [...m.errors].map(([k, n]) => `${n}× ${k}`).join('; '),
+    throughput: m.submissions / m.seconds,
+    p50: pct(s, 50),
+    p95: pct(s, 95),
+    p99: pct(s, 99),
+    n: m.submissions,
+    errors: [...m.errors.values()].reduce((a, b) => a + b, 0),
+    errorKinds: [...m.errors].map(([k, n]) => `${n}× ${k}`).join('; '),
     ...(f.length ? { firstP50: pct(f, 50) } : {}),
   };
 }
 
-const fmt = (f: Figures) => `${f.throughput.toFixed(1)}/s  p50 ${f.p50.toFixed(0)} ms  p95 ${f.p95.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (n=${f.n}, errors ${f.errors}${f.errors ? `: ${f.errorKinds}` : ''})${f.cpuServer === undefined ? '' : `  CPU/subm. server ${f.cpuServer.toFixed(2)} ms, FerretDB ${(f.cpuDb ?? 0).toFixed(2)} ms`}`;
+const fmt = (f: Figures) =>
+  `${f.throughput.toFixed(1)}/s  p50 ${f.p50.toFixed(0)} ms  p95 ${f.p95.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (n=${f.n}, errors ${f.errors}${f.errors ? `: ${f.errorKinds}` : ''})${f.cpuServer === undefined ? '' : `  CPU/subm. server ${f.cpuServer.toFixed(2)} ms, FerretDB ${(f.cpuDb ?? 0).toFixed(2)} ms`}`;
 
 function machine(): string {
-  const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const cpu =
+    fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   return `${os.cpus().length} cores (nproc), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, CPU "${cpu}", Node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
@@ -421,10 +582,15 @@ async function main(): Promise<void> {
   const binary = process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
   const db = await startEmbeddedDb({ binary, dataDir, port, dbName: 'bench' });
   // BENCH_POOL caps the driver's connection pool of every process (to try whether fewer concurrent commands help FerretDB).
-  const params = [PROFILE ? 'monitorCommands=true' : '', process.env.BENCH_POOL ? `maxPoolSize=${process.env.BENCH_POOL}` : ''].filter(Boolean);
+  const params = [
+    PROFILE ? 'monitorCommands=true' : '',
+    process.env.BENCH_POOL ? `maxPoolSize=${process.env.BENCH_POOL}` : '',
+  ].filter(Boolean);
   const uri = `mongodb://127.0.0.1:${port}/${params.length ? `?${params.join('&')}` : ''}`;
   const load = os.loadavg()[0];
-  log(`FerretDB on ${port} (${dataDir}); ${RUNS} runs × (${WARMUP_S} s warm-up + ${MEASURE_S} s) × 2 targets, ${CLIENTS} clients; load average ${load.toFixed(2)}`);
+  log(
+    `FerretDB on ${port} (${dataDir}); ${RUNS} runs × (${WARMUP_S} s warm-up + ${MEASURE_S} s) × 2 targets, ${CLIENTS} clients; load average ${load.toFixed(2)}`,
+  );
   const answers = await answerSet();
   const app: Figures[] = [];
   const floor: Figures[] = [];
@@ -437,36 +603,87 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       const world = await prepareApp(uri, `bench_app_${run}`);
       log(`run ${run}: prepared ${CLIENTS} auditors × ${PER_CLIENT} assignments`);
-      const childEnv = { MONGODB_URI: uri, LOG_LEVEL: 'silent', NODE_ENV: 'production', SESSION_SECRET: crypto.randomBytes(24).toString('hex'), ADMIN_EMAIL: 'admin@bench.local', ADMIN_PASSWORD: PASSWORD };
+      const childEnv = {
+        MONGODB_URI: uri,
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'production',
+        SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+        ADMIN_EMAIL: 'admin@bench.local',
+        ADMIN_PASSWORD: PASSWORD,
+      };
       // Errors only: a 500 during the run must be explained, not just counted.
       const appChild = await startChild('app', { ...childEnv, DB_NAME: `bench_app_${run}`, LOG_LEVEL: 'error' });
-      const floorChild = await startChild('floor', { ...childEnv, DB_NAME: `bench_floor_${run}`, BENCH_FLOOR_CONTEXT: JSON.stringify({ bankId: world.bankId, questionnaireId: world.questionnaireId }) });
+      const floorChild = await startChild('floor', {
+        ...childEnv,
+        DB_NAME: `bench_floor_${run}`,
+        BENCH_FLOOR_CONTEXT: JSON.stringify({ bankId: world.bankId, questionnaireId: world.questionnaireId }),
+      });
       try {
         // The floor needs no prepared data, only fresh ids, and enough of them for its much higher rate.
-        const floorAssignments = world.clients.map(() => Array.from({ length: 1500 }, () => new Types.ObjectId().toHexString()));
+        const floorAssignments = world.clients.map(() =>
+          Array.from({ length: 1500 }, () => new Types.ObjectId().toHexString()),
+        );
         const auditors = world.clients.map((c) => c.auditorId);
         const dbPid = ferretPid(port);
         const measureApp = async () => {
-          const f = await withCpu(appChild.proc.pid, dbPid, () => drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS));
+          const f = await withCpu(appChild.proc.pid, dbPid, () =>
+            drive(
+              world.clients.map((c) => c.assignments),
+              appSubmit(appChild.port, world, answers),
+              CLIENTS,
+            ),
+          );
           app.push(f);
           log(`run ${run}: app   ${fmt(f)}; create step p50 ${f.firstP50?.toFixed(0)} ms`);
         };
         const measureFloor = async () => {
-          const f = await withCpu(floorChild.proc.pid, dbPid, () => drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS));
+          const f = await withCpu(floorChild.proc.pid, dbPid, () =>
+            drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS),
+          );
           floor.push(f);
           log(`run ${run}: floor ${fmt(f)}`);
         };
         // Alternate the order so that neither side always gets the emptier database file cache.
-        if (run % 2) { await measureApp(); await measureFloor(); } else { await measureFloor(); await measureApp(); }
+        if (run % 2) {
+          await measureApp();
+          await measureFloor();
+        } else {
+          await measureFloor();
+          await measureApp();
+        }
         const intervalMs = (CLIENTS / PACED_RATE) * 1000;
-        const pacedApp1 = await withCpu(appChild.proc.pid, dbPid, () => drive(world.clients.map((c) => c.assignments), appSubmit(appChild.port, world, answers), CLIENTS, PACED_S, intervalMs));
-        const pacedFloor1 = await withCpu(floorChild.proc.pid, dbPid, () => drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS, PACED_S, intervalMs));
+        const pacedApp1 = await withCpu(appChild.proc.pid, dbPid, () =>
+          drive(
+            world.clients.map((c) => c.assignments),
+            appSubmit(appChild.port, world, answers),
+            CLIENTS,
+            PACED_S,
+            intervalMs,
+          ),
+        );
+        const pacedFloor1 = await withCpu(floorChild.proc.pid, dbPid, () =>
+          drive(floorAssignments, floorSubmit(floorChild.port, auditors, answers), CLIENTS, PACED_S, intervalMs),
+        );
         pacedApp.push(pacedApp1);
         pacedFloor.push(pacedFloor1);
         log(`run ${run}: paced ${PACED_RATE}/s: app ${fmt(pacedApp1)}; floor ${fmt(pacedFloor1)}`);
         const solo = world.clients.length - 1;
-        const soloApp1 = figures(await drive([world.clients[solo].assignments], (_c, a) => appSubmit(appChild.port, world, answers)(solo, a), 1, SOLO_S));
-        const soloFloor1 = figures(await drive([floorAssignments[solo]], (_c, a) => floorSubmit(floorChild.port, auditors, answers)(solo, a), 1, SOLO_S));
+        const soloApp1 = figures(
+          await drive(
+            [world.clients[solo].assignments],
+            (_c, a) => appSubmit(appChild.port, world, answers)(solo, a),
+            1,
+            SOLO_S,
+          ),
+        );
+        const soloFloor1 = figures(
+          await drive(
+            [floorAssignments[solo]],
+            (_c, a) => floorSubmit(floorChild.port, auditors, answers)(solo, a),
+            1,
+            SOLO_S,
+          ),
+        );
         soloApp.push(soloApp1);
         soloFloor.push(soloFloor1);
         log(`run ${run}: 1 client: app ${fmt(soloApp1)}; floor ${fmt(soloFloor1)}`);
@@ -475,7 +692,11 @@ async function main(): Promise<void> {
         await stopChild(floorChild);
         const profile = out.match(/^PROFILE (.+)$/m)?.[1];
         if (profile) profiles.push(profile);
-        for (const line of out.split('\n').filter((l) => l.includes('"level":50')).slice(0, 3)) log(`run ${run}: app error log: ${line.slice(0, 600)}`);
+        for (const line of out
+          .split('\n')
+          .filter((l) => l.includes('"level":50'))
+          .slice(0, 3))
+          log(`run ${run}: app error log: ${line.slice(0, 600)}`);
       }
     }
   } finally {
@@ -486,13 +707,26 @@ async function main(): Promise<void> {
   report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }, load, profiles);
 }
 
-function report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }: Record<'app' | 'floor' | 'soloApp' | 'soloFloor' | 'pacedApp' | 'pacedFloor', Figures[]>, load: number, profiles: string[]): void {
+function report(
+  {
+    app,
+    floor,
+    soloApp,
+    soloFloor,
+    pacedApp,
+    pacedFloor,
+  }: Record<'app' | 'floor' | 'soloApp' | 'soloFloor' | 'pacedApp' | 'pacedFloor', Figures[]>,
+  load: number,
+  profiles: string[],
+): void {
   const m = (xs: Figures[], k: keyof Figures) => median(xs.map((x) => Number(x[k])));
   const ratios = app.map((a, i) => a.throughput / floor[i].throughput);
   const ratio = median(ratios);
   const appP95 = m(app, 'p95');
-  const cpu = (xs: Figures[]) => (xs[0]?.cpuServer === undefined ? '–' : `${m(xs, 'cpuServer').toFixed(2)} + ${m(xs, 'cpuDb').toFixed(2)}`);
-  const row = (name: string, xs: Figures[]) => `| ${name} | ${m(xs, 'throughput').toFixed(1)} | ${m(xs, 'p50').toFixed(0)} | ${m(xs, 'p95').toFixed(0)} | ${m(xs, 'p99').toFixed(0)} | ${xs.map((x) => x.throughput.toFixed(1)).join(' / ')} | ${cpu(xs)} | ${xs.reduce((n, x) => n + x.errors, 0)} |`;
+  const cpu = (xs: Figures[]) =>
+    xs[0]?.cpuServer === undefined ? '–' : `${m(xs, 'cpuServer').toFixed(2)} + ${m(xs, 'cpuDb').toFixed(2)}`;
+  const row = (name: string, xs: Figures[]) =>
+    `| ${name} | ${m(xs, 'throughput').toFixed(1)} | ${m(xs, 'p50').toFixed(0)} | ${m(xs, 'p95').toFixed(0)} | ${m(xs, 'p99').toFixed(0)} | ${xs.map((x) => x.throughput.toFixed(1)).join(' / ')} | ${cpu(xs)} | ${xs.reduce((n, x) => n + x.errors, 0)} |`;
   const pacedP95 = m(pacedApp, 'p95');
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; 1-minute load average at the start ${load.toFixed(2)}.`,
@@ -511,7 +745,8 @@ function report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }: Record
     '',
     `App/floor throughput: **${ratio.toFixed(2)}** (per run ${ratios.map((r) => r.toFixed(2)).join(' / ')}); app p95 **${appP95.toFixed(0)} ms** with ${CLIENTS} clients back to back, **${pacedP95.toFixed(0)} ms** with ${CLIENTS} clients at ${PACED_RATE}/s. Target, both with ${CLIENTS} clients back to back: throughput ≥ ${TARGET.ratio} of the floor's **${ratio >= TARGET.ratio ? 'met' : 'missed'}**, p95 < ${TARGET.p95Ms} ms **${appP95 < TARGET.p95Ms ? 'met' : 'missed'}** (the floor's own p95: ${m(floor, 'p95').toFixed(0)} ms).`,
   ];
-  if (profiles.length) lines.push('', 'App database time per command (last run):', '', ...profileTable(profiles[profiles.length - 1]));
+  if (profiles.length)
+    lines.push('', 'App database time per command (last run):', '', ...profileTable(profiles[profiles.length - 1]));
   const text = lines.join('\n');
   process.stdout.write(`\n${text}\n`);
   if (WRITE_FILE) {
@@ -524,8 +759,14 @@ function report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }: Record
 }
 
 function profileTable(json: string): string[] {
-  const rows = (JSON.parse(json) as [string, { n: number; ms: number }][]).sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
-  return ['| command | count | total ms | mean ms |', '|---|---|---|---|', ...rows.map(([k, s]) => `| ${k} | ${s.n} | ${s.ms.toFixed(0)} | ${(s.ms / s.n).toFixed(1)} |`)];
+  const rows = (JSON.parse(json) as [string, { n: number; ms: number }][])
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 12);
+  return [
+    '| command | count | total ms | mean ms |',
+    '|---|---|---|---|',
+    ...rows.map(([k, s]) => `| ${k} | ${s.n} | ${s.ms.toFixed(0)} | ${(s.ms / s.n).toFixed(1)} |`),
+  ];
 }
 
 const mode = process.argv[2];

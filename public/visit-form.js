@@ -11,7 +11,11 @@
   if (!form || !window.fetch || !window.FormData || !window.Promise) return;
 
   var text = {};
-  try { text = JSON.parse(form.getAttribute('data-text') || '{}'); } catch (e) { text = {}; }
+  try {
+    text = JSON.parse(form.getAttribute('data-text') || '{}');
+  } catch (e) {
+    text = {};
+  }
   var draftUrl = form.getAttribute('data-draft-url');
   var csrf = form.querySelector('input[name="_csrf"]').value;
   var revInput = form.querySelector('input[name="rev"]');
@@ -28,7 +32,9 @@
   var queue = Promise.resolve();
 
   function fill(s, vars) {
-    return String(s || '').replace(/\{(\w+)\}/g, function (m, k) { return vars[k] !== undefined ? String(vars[k]) : m; });
+    return String(s || '').replace(/\{(\w+)\}/g, function (m, k) {
+      return vars[k] !== undefined ? String(vars[k]) : m;
+    });
   }
 
   function show(message, kind) {
@@ -42,7 +48,10 @@
   /** Saves and uploads one at a time, in order. */
   function exclusive(task) {
     var run = queue.then(task, task);
-    queue = run.then(function () {}, function () {});
+    queue = run.then(
+      function () {},
+      function () {},
+    );
     return run;
   }
 
@@ -55,13 +64,17 @@
   }
 
   function clearMarks() {
-    form.querySelectorAll('.js-invalid').forEach(function (el) { el.classList.remove('js-invalid', 'invalid'); });
+    form.querySelectorAll('.js-invalid').forEach(function (el) {
+      el.classList.remove('js-invalid', 'invalid');
+    });
   }
 
   function markErrors(byField) {
     clearMarks();
     Object.keys(byField || {}).forEach(function (name) {
-      var input = form.querySelector('[name="' + name.replace(/"/g, '') + '"]') || form.querySelector('[name^="' + name.replace(/"/g, '') + '."]');
+      var input =
+        form.querySelector('[name="' + name.replace(/"/g, '') + '"]') ||
+        form.querySelector('[name^="' + name.replace(/"/g, '') + '."]');
       var box = input && (input.closest('fieldset') || input.closest('label'));
       if (box) box.classList.add('js-invalid', 'invalid');
     });
@@ -72,7 +85,14 @@
   }
 
   function readJson(res) {
-    return res.json().then(function (body) { return { res: res, body: body || {} }; }, function () { return { res: res, body: {} }; });
+    return res.json().then(
+      function (body) {
+        return { res: res, body: body || {} };
+      },
+      function () {
+        return { res: res, body: {} };
+      },
+    );
   }
 
   function doSave() {
@@ -84,37 +104,54 @@
       keepalive: document.visibilityState === 'hidden',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf },
       body: JSON.stringify(fields()),
-    }).then(readJson).then(function (r) {
-      if (r.res.ok) {
-        setRev(r.body.rev);
-        clearMarks();
-        // Changes made while this save was on its way are not saved yet.
-        if (dirty) show(text.saving, 'pending');
-        else show(fill(text.saved, { time: new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) }), 'ok');
-        return true;
-      }
-      var error = r.body.error || {};
-      if (r.res.status === 409) {
-        blocked = true;
-        show(error.code === 'conflict' ? text.conflict : fill(text.failed, { message: error.message || r.res.status }), 'bad');
-        return false;
-      }
-      markErrors(error.fields);
-      show(fill(text.failed, { message: error.message || r.res.status }), 'bad');
-      return false;
-    }, function () {
-      dirty = true;
-      show(text.offline, 'bad');
-      schedule(RETRY_MS);
-      return false;
-    });
+    })
+      .then(readJson)
+      .then(
+        function (r) {
+          if (r.res.ok) {
+            setRev(r.body.rev);
+            clearMarks();
+            // Changes made while this save was on its way are not saved yet.
+            if (dirty) show(text.saving, 'pending');
+            else
+              show(
+                fill(text.saved, {
+                  time: new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+                }),
+                'ok',
+              );
+            return true;
+          }
+          var error = r.body.error || {};
+          if (r.res.status === 409) {
+            blocked = true;
+            show(
+              error.code === 'conflict' ? text.conflict : fill(text.failed, { message: error.message || r.res.status }),
+              'bad',
+            );
+            return false;
+          }
+          markErrors(error.fields);
+          show(fill(text.failed, { message: error.message || r.res.status }), 'bad');
+          return false;
+        },
+        function () {
+          dirty = true;
+          show(text.offline, 'bad');
+          schedule(RETRY_MS);
+          return false;
+        },
+      );
   }
 
   /** Saves now if anything changed; resolves when this and everything queued before it is done. */
   function save() {
     clearTimeout(timer);
     timer = null;
-    if (!dirty || blocked) return exclusive(function () { return true; });
+    if (!dirty || blocked)
+      return exclusive(function () {
+        return true;
+      });
     dirty = false;
     return exclusive(doSave);
   }
@@ -176,7 +213,10 @@
   });
 
   window.addEventListener('beforeunload', function (ev) {
-    if (uploading > 0) { ev.preventDefault(); ev.returnValue = ''; }
+    if (uploading > 0) {
+      ev.preventDefault();
+      ev.returnValue = '';
+    }
   });
 
   // ---- evidence uploads with progress ----
@@ -271,8 +311,12 @@
           if (e.lengthComputable) bar.value = Math.round((e.loaded * 100) / e.total);
         });
         xhr.addEventListener('load', function () {
-          var body = {};
-          try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+          var body;
+          try {
+            body = JSON.parse(xhr.responseText);
+          } catch (e) {
+            body = {};
+          }
           if (xhr.status === 201) {
             setRev(body.rev);
             showUploaded(li, body);
@@ -281,12 +325,17 @@
             fail((body.error && body.error.message) || xhr.status);
           }
         });
-        xhr.addEventListener('error', function () { fail(text.offline || 'network error'); });
+        xhr.addEventListener('error', function () {
+          fail(text.offline || 'network error');
+        });
         var data = new FormData();
         data.append('file', file, file.name);
         xhr.send(data);
       });
-    }).then(function (ok) { uploading -= 1; return ok; });
+    }).then(function (ok) {
+      uploading -= 1;
+      return ok;
+    });
   }
 
   upForm.addEventListener('submit', function (ev) {

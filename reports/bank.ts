@@ -1,4 +1,22 @@
-import { areaSample, areaSummary, byTotal, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable, withPaging, type PagingChoice } from './common';
+import {
+  areaSample,
+  areaSummary,
+  byTotal,
+  cover,
+  figureLabels,
+  figureValues,
+  leagueTable,
+  methodNotes,
+  open,
+  previousQuarterOf,
+  problemsTable,
+  scoresSection,
+  spreadSection,
+  trendSection,
+  violationsTable,
+  withPaging,
+  type PagingChoice,
+} from './common';
 import type { Column, Paging } from './doc';
 import { areaFeedbackLines, feedbackNotes } from './feedback';
 import { change, score } from './format';
@@ -18,7 +36,15 @@ async function bankReport(s: ReportSnapshot, paging: Paging): Promise<Buffer> {
   if (ranked.length > 1) {
     const best = ranked[0];
     const worst = ranked[ranked.length - 1];
-    lines.push(t('summary.region_rank', { count: ranked.length, best: best.name, bestScore: score(best.total), worst: worst.name, worstScore: score(worst.total) }));
+    lines.push(
+      t('summary.region_rank', {
+        count: ranked.length,
+        best: best.name,
+        bestScore: score(best.total),
+        worst: worst.name,
+        worstScore: score(worst.total),
+      }),
+    );
   }
   lines.push(...areaFeedbackLines(c, null));
   r.bullets(lines, 10);
@@ -40,12 +66,26 @@ async function bankReport(s: ReportSnapshot, paging: Paging): Promise<Buffer> {
     { header: t('col.max'), width: 1, align: 'right' },
     { header: t('col.stdev'), width: 1, align: 'right' },
   ];
-  r.table(cols, byTotal(s.regions, (x) => x.key).map((g, i) => [
-    String(i + 1), g.name, `${g.branches} / ${g.branchesTotal}`, String(g.n), score(g.total), change(g.total, g.previous?.total),
-    score(g.spread?.min), score(g.spread?.max), score(g.spread?.stdev),
-  ]), { emptyText: t('no_data') });
   r.table(
-    [{ header: t('col.region'), width: 2 }, ...figureLabels(t).map((l): Column => ({ header: l, width: 1.2, align: 'right' }))],
+    cols,
+    byTotal(s.regions, (x) => x.key).map((g, i) => [
+      String(i + 1),
+      g.name,
+      `${g.branches} / ${g.branchesTotal}`,
+      String(g.n),
+      score(g.total),
+      change(g.total, g.previous?.total),
+      score(g.spread?.min),
+      score(g.spread?.max),
+      score(g.spread?.stdev),
+    ]),
+    { emptyText: t('no_data') },
+  );
+  r.table(
+    [
+      { header: t('col.region'), width: 2 },
+      ...figureLabels(t).map((l): Column => ({ header: l, width: 1.2, align: 'right' })),
+    ],
     byTotal(s.regions, (x) => x.key).map((g) => [g.name, ...figureValues(g).map(score)]),
   );
 

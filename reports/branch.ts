@@ -1,7 +1,25 @@
 import { groupedBars } from './charts';
-import { cover, figureLabels, figureValues, methodNotes, open, previousQuarterOf, problemsTable, violationsTable, type Ctx } from './common';
+import {
+  cover,
+  figureLabels,
+  figureValues,
+  methodNotes,
+  open,
+  previousQuarterOf,
+  problemsTable,
+  violationsTable,
+  type Ctx,
+} from './common';
 import { COLORS, type Column } from './doc';
-import { branchDisputeLine, feedbackNotes, plansLine, plansSection, visitDisputeLines, visitMarks, withDisputeTag } from './feedback';
+import {
+  branchDisputeLine,
+  feedbackNotes,
+  plansLine,
+  plansSection,
+  visitDisputeLines,
+  visitMarks,
+  withDisputeTag,
+} from './feedback';
 import { answerLabel, change, dateTime, score, sectionLabel, textOf, translator } from './format';
 import type { BranchDetail, BranchFigures, ReportSnapshot, Scores } from './types';
 
@@ -20,13 +38,33 @@ export async function renderBranchReport(s: ReportSnapshot, code: string): Promi
 
   r.h1(t('h.summary'));
   const { region, bank } = detail.benchmarks;
-  r.bullets([
-    t('summary.branch_scope', { quarter: s.quarter, visits: branch.n }),
-    t('summary.branch_vs', { total: score(branch.total), region: region ? score(region.total) : t('withheld'), bank: bank ? score(bank.total) : t('withheld') }),
-    t('summary.total', { total: score(branch.total), change: branch.previous ? t('summary.change', { delta: change(branch.total, branch.previous.total), previous: previousQuarterOf(s.bankFigures) ?? t('previous') }) : '' }),
-    detail.violations.length ? t('summary.branch_violations', { count: detail.violations.length }) : t('summary.no_violations'),
-    ...[branchDisputeLine(c, detail.feedback), plansLine(c, detail.feedback?.plans ?? [], detail.feedback?.plansQuarter)].filter((l): l is string => l !== null),
-  ], 10);
+  r.bullets(
+    [
+      t('summary.branch_scope', { quarter: s.quarter, visits: branch.n }),
+      t('summary.branch_vs', {
+        total: score(branch.total),
+        region: region ? score(region.total) : t('withheld'),
+        bank: bank ? score(bank.total) : t('withheld'),
+      }),
+      t('summary.total', {
+        total: score(branch.total),
+        change: branch.previous
+          ? t('summary.change', {
+              delta: change(branch.total, branch.previous.total),
+              previous: previousQuarterOf(s.bankFigures) ?? t('previous'),
+            })
+          : '',
+      }),
+      detail.violations.length
+        ? t('summary.branch_violations', { count: detail.violations.length })
+        : t('summary.no_violations'),
+      ...[
+        branchDisputeLine(c, detail.feedback),
+        plansLine(c, detail.feedback?.plans ?? [], detail.feedback?.plansQuarter),
+      ].filter((l): l is string => l !== null),
+    ],
+    10,
+  );
   r.space(6);
   comparison(c, branch, region, bank);
 
@@ -56,10 +94,17 @@ function comparison(c: Ctx, b: BranchFigures, region: Scores | null, bank: Score
     { header: t('col.this_region'), width: 1.1, align: 'right' },
     { header: t('col.bank'), width: 1.1, align: 'right' },
   ];
-  r.table(cols, figureLabels(t).map((l, i) => [
-    l, score(mine[i]), score(before[i]), change(mine[i], before[i]),
-    region ? score(reg[i]) : t('withheld'), bank ? score(all[i]) : t('withheld'),
-  ]));
+  r.table(
+    cols,
+    figureLabels(t).map((l, i) => [
+      l,
+      score(mine[i]),
+      score(before[i]),
+      change(mine[i], before[i]),
+      region ? score(reg[i]) : t('withheld'),
+      bank ? score(all[i]) : t('withheld'),
+    ]),
+  );
   groupedBars(r, figureLabels(t), [
     { name: b.name, color: COLORS.accent, values: mine },
     ...(region ? [{ name: t('col.this_region'), color: COLORS.series[1], values: reg }] : []),
@@ -71,19 +116,39 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
   const { r, t, s, lang } = c;
   const v = d.visits[i];
   r.h2(t('visit.heading', { i: i + 1, count: d.visits.length, date: dateTime(v.visitedAt, s.bank.timezone) }), 110);
-  r.para(t('visit.meta', { minutes: v.durationMinutes, questionnaire: v.questionnaireName, version: v.questionnaireVersion, total: score(v.scores.total) }), { size: 9, color: COLORS.muted, gap: 2 });
+  r.para(
+    t('visit.meta', {
+      minutes: v.durationMinutes,
+      questionnaire: v.questionnaireName,
+      version: v.questionnaireVersion,
+      total: score(v.scores.total),
+    }),
+    { size: 9, color: COLORS.muted, gap: 2 },
+  );
   if (v.staff.length) r.para(t('visit.staff', { staff: v.staff.join('、') }), { size: 9, gap: 2 });
   if (v.violations.length) {
-    const names = v.violations.map((k) => v.answers.find((a) => a.itemKey === k)).map((a, j) => (a ? textOf(a.text, lang) : v.violations[j]));
+    const names = v.violations
+      .map((k) => v.answers.find((a) => a.itemKey === k))
+      .map((a, j) => (a ? textOf(a.text, lang) : v.violations[j]));
     r.para(t('visit.violations', { items: names.join('; ') }), { size: 9, color: COLORS.bad, gap: 2 });
   }
   const marks = visitMarks(d.feedback, v.id);
   visitDisputeLines(c, marks, v.answers);
   r.table(
-    [{ header: t('col.section'), width: 1.3 }, { header: t('col.item'), width: 4.2 }, { header: t('col.answer'), width: 0.9 }, { header: t('col.score'), width: 0.8, align: 'right' }, { header: t('col.comment'), width: 3.2 }],
+    [
+      { header: t('col.section'), width: 1.3 },
+      { header: t('col.item'), width: 4.2 },
+      { header: t('col.answer'), width: 0.9 },
+      { header: t('col.score'), width: 0.8, align: 'right' },
+      { header: t('col.comment'), width: 3.2 },
+    ],
     v.answers.map((a) => [
       sectionLabel(t, a.sectionKey),
-      withDisputeTag(t, a.critical ? `${textOf(a.text, lang)} (${t('critical')})` : textOf(a.text, lang), marks.get(a.itemKey)),
+      withDisputeTag(
+        t,
+        a.critical ? `${textOf(a.text, lang)} (${t('critical')})` : textOf(a.text, lang),
+        marks.get(a.itemKey),
+      ),
       { text: answerLabel(t, a.value), color: a.score === 0 ? COLORS.bad : COLORS.ink },
       score(a.score),
       a.comment ?? '',

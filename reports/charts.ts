@@ -37,10 +37,22 @@ function axis(r: ReportDoc, f: Frame, step: number, format: (v: number) => strin
   const doc = r.doc.fontSize(7);
   for (let v = 0; v <= f.max + 1e-9; v += step) {
     const y = f.y + f.h - (v / f.max) * f.h;
-    doc.moveTo(f.x, y).lineTo(f.x + f.w, y).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
-    doc.fillColor(COLORS.muted).text(format(v), f.x - AXIS_WIDTH, y - 4, { width: AXIS_WIDTH - 4, align: 'right', lineBreak: false });
+    doc
+      .moveTo(f.x, y)
+      .lineTo(f.x + f.w, y)
+      .lineWidth(0.3)
+      .strokeColor(COLORS.rule)
+      .stroke();
+    doc
+      .fillColor(COLORS.muted)
+      .text(format(v), f.x - AXIS_WIDTH, y - 4, { width: AXIS_WIDTH - 4, align: 'right', lineBreak: false });
   }
-  doc.moveTo(f.x, f.y + f.h).lineTo(f.x + f.w, f.y + f.h).lineWidth(0.8).strokeColor(COLORS.muted).stroke();
+  doc
+    .moveTo(f.x, f.y + f.h)
+    .lineTo(f.x + f.w, f.y + f.h)
+    .lineWidth(0.8)
+    .strokeColor(COLORS.muted)
+    .stroke();
 }
 
 function frame(r: ReportDoc, height: number, max: number): Frame {
@@ -51,7 +63,9 @@ function frame(r: ReportDoc, height: number, max: number): Frame {
 function categoryLabels(r: ReportDoc, f: Frame, labels: string[]): void {
   const doc = r.doc.fontSize(8).fillColor(COLORS.ink);
   const slot = f.w / labels.length;
-  labels.forEach((l, i) => doc.text(l, f.x + i * slot, f.y + f.h + 4, { width: slot, align: 'center', lineBreak: false, ellipsis: true }));
+  labels.forEach((l, i) =>
+    doc.text(l, f.x + i * slot, f.y + f.h + 4, { width: slot, align: 'center', lineBreak: false, ellipsis: true }),
+  );
   r.doc.y = f.y + f.h + 20;
 }
 
@@ -72,7 +86,9 @@ export function groupedBars(r: ReportDoc, categories: string[], series: Series[]
       const h = (Math.max(0, Math.min(v, f.max)) / f.max) * f.h;
       const x = groupX + si * barW;
       doc.rect(x + 1, f.y + f.h - h, barW - 2, h).fill(s.color);
-      doc.fillColor(COLORS.ink).text(score(v), x - 6, f.y + f.h - h - 9, { width: barW + 12, align: 'center', lineBreak: false });
+      doc
+        .fillColor(COLORS.ink)
+        .text(score(v), x - 6, f.y + f.h - h - 9, { width: barW + 12, align: 'center', lineBreak: false });
     });
   });
   categoryLabels(r, f, categories);
@@ -99,11 +115,18 @@ export function lineChart(r: ReportDoc, xLabels: string[], series: Series[], hei
       else doc.moveTo(px(i), py(v));
       drawing = true;
     });
-    doc.lineWidth(s.emphasis ? 2.2 : 1).strokeColor(s.color).stroke();
+    doc
+      .lineWidth(s.emphasis ? 2.2 : 1)
+      .strokeColor(s.color)
+      .stroke();
     s.values.forEach((v, i) => {
       if (typeof v !== 'number') return;
       doc.circle(px(i), py(v), s.emphasis ? 2.8 : 1.8).fill(s.color);
-      if (s.emphasis) doc.fontSize(7.5).fillColor(COLORS.ink).text(score(v), px(i) - 20, py(v) - 13, { width: 40, align: 'center', lineBreak: false });
+      if (s.emphasis)
+        doc
+          .fontSize(7.5)
+          .fillColor(COLORS.ink)
+          .text(score(v), px(i) - 20, py(v) - 13, { width: 40, align: 'center', lineBreak: false });
     });
   }
   categoryLabels(r, f, xLabels);
@@ -123,9 +146,15 @@ export function histogram(r: ReportDoc, values: number[], height = 110): void {
     if (b.count === 0) return;
     const h = (b.count / f.max) * f.h;
     doc.rect(f.x + i * slot + 3, f.y + f.h - h, slot - 6, h).fill(COLORS.accent);
-    doc.fillColor(COLORS.ink).text(String(b.count), f.x + i * slot, f.y + f.h - h - 9, { width: slot, align: 'center', lineBreak: false });
+    doc
+      .fillColor(COLORS.ink)
+      .text(String(b.count), f.x + i * slot, f.y + f.h - h - 9, { width: slot, align: 'center', lineBreak: false });
   });
-  categoryLabels(r, f, bands.map((b) => `${b.from}–${b.from + 10}`));
+  categoryLabels(
+    r,
+    f,
+    bands.map((b) => `${b.from}–${b.from + 10}`),
+  );
 }
 
 function niceStep(max: number): number {

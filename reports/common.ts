@@ -1,6 +1,17 @@
 import { groupedBars, histogram, lineChart, type Series } from './charts';
 import { COLORS, ReportDoc, twoPasses, type Column, type Paging, type Row } from './doc';
-import { change, date, dateTime, percent, score, sectionLabel, SECTIONS, textOf, translator, type Translate } from './format';
+import {
+  change,
+  date,
+  dateTime,
+  percent,
+  score,
+  sectionLabel,
+  SECTIONS,
+  textOf,
+  translator,
+  type Translate,
+} from './format';
 import { disputeTag } from './feedback';
 import type { AreaFigures, BranchFigures, KeyProblem, Lang, ReportSnapshot, Scores, Violation } from './types';
 
@@ -22,7 +33,11 @@ export function pagingFor(choice: PagingChoice, rows: number): 'buffer' | 'two-p
   return choice === 'two-pass' || (choice === 'auto' && rows > TWO_PASS_ROWS) ? 'two-pass' : 'buffer';
 }
 
-export function withPaging(choice: PagingChoice, rows: number, render: (paging: Paging) => Promise<Buffer>): Promise<Buffer> {
+export function withPaging(
+  choice: PagingChoice,
+  rows: number,
+  render: (paging: Paging) => Promise<Buffer>,
+): Promise<Buffer> {
   return pagingFor(choice, rows) === 'two-pass' ? twoPasses(render) : render({ mode: 'buffer' });
 }
 
@@ -31,15 +46,18 @@ export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string, pag
   const t = translator(lang);
   const generated = dateTime(s.generatedAt, s.bank.timezone);
   const title = t(`title.${kind}`);
-  const r = new ReportDoc({
-    headerLeft: t('header', { bank: s.bank.name, quarter: s.quarter, version: s.version }),
-    headerRight: kind === 'bank' ? title : scopeLine,
-    footerLeft: t('generated', { at: generated }),
-    pageLabel: (x, y) => t('page', { x, y }),
-    title: `${s.bank.name} ${s.quarter} ${title} — ${scopeLine}`,
-    author: s.bank.name,
-    createdAt: new Date(s.generatedAt),
-  }, paging);
+  const r = new ReportDoc(
+    {
+      headerLeft: t('header', { bank: s.bank.name, quarter: s.quarter, version: s.version }),
+      headerRight: kind === 'bank' ? title : scopeLine,
+      footerLeft: t('generated', { at: generated }),
+      pageLabel: (x, y) => t('page', { x, y }),
+      title: `${s.bank.name} ${s.quarter} ${title} — ${scopeLine}`,
+      author: s.bank.name,
+      createdAt: new Date(s.generatedAt),
+    },
+    paging,
+  );
   return { s, lang, t, r };
 }
 
@@ -50,7 +68,10 @@ export function cover(c: Ctx, kind: ReportKind, scopeLine: string): void {
   doc.y = 200;
   doc.fontSize(26).fillColor(COLORS.accent).text(s.bank.name, r.left, doc.y, { width: r.width });
   doc.moveDown(0.4);
-  doc.fontSize(18).fillColor(COLORS.ink).text(t(`title.${kind}`), { width: r.width });
+  doc
+    .fontSize(18)
+    .fillColor(COLORS.ink)
+    .text(t(`title.${kind}`), { width: r.width });
   doc.moveDown(1.2);
   const rows: [string, string][] = [
     [t('cover.scope'), scopeLine],
@@ -84,7 +105,10 @@ export function figureLabels(t: Translate): string[] {
 }
 
 /** This quarter against the previous one, as a table and as bars. */
-export function scoresSection(c: Ctx, area: { current: Scores; previous: Scores | null; previousQuarter: string | null }): void {
+export function scoresSection(
+  c: Ctx,
+  area: { current: Scores; previous: Scores | null; previousQuarter: string | null },
+): void {
   const { r, t, s } = c;
   r.h2(t('h.scores'), 160);
   const now = figureValues(area.current);
@@ -96,9 +120,13 @@ export function scoresSection(c: Ctx, area: { current: Scores; previous: Scores 
     { header: t('col.change'), width: 1.3, align: 'right' },
   ];
   const labels = figureLabels(t);
-  r.table(cols, labels.map((l, i) => [l, score(now[i]), score(before[i]), change(now[i], before[i])]));
+  r.table(
+    cols,
+    labels.map((l, i) => [l, score(now[i]), score(before[i]), change(now[i], before[i])]),
+  );
   const series: Series[] = [];
-  if (area.previous) series.push({ name: area.previousQuarter ?? t('previous'), color: COLORS.previous, values: before });
+  if (area.previous)
+    series.push({ name: area.previousQuarter ?? t('previous'), color: COLORS.previous, values: before });
   series.push({ name: s.quarter, color: COLORS.accent, values: now });
   groupedBars(r, labels, series);
 }
@@ -109,12 +137,20 @@ export function trendSection(c: Ctx, area: AreaFigures): void {
   const quarters = area.trend.map((p) => p.quarter);
   const series: Series[] = [
     { name: t('total'), color: COLORS.series[0], values: area.trend.map((p) => p.total), emphasis: true },
-    ...SECTIONS.map((k, i) => ({ name: sectionLabel(t, k), color: COLORS.series[i + 1], values: area.trend.map((p) => p.sections[k]) })),
+    ...SECTIONS.map((k, i) => ({
+      name: sectionLabel(t, k),
+      color: COLORS.series[i + 1],
+      values: area.trend.map((p) => p.sections[k]),
+    })),
   ];
   lineChart(r, quarters, series);
   r.table(
-    [{ header: t('col.quarter'), width: 1.4 }, { header: t('col.n'), width: 1.1, align: 'right' }, { header: t('col.branches'), width: 1.1, align: 'right' },
-      ...figureLabels(t).map((l): Column => ({ header: l, width: 1.2, align: 'right' }))],
+    [
+      { header: t('col.quarter'), width: 1.4 },
+      { header: t('col.n'), width: 1.1, align: 'right' },
+      { header: t('col.branches'), width: 1.1, align: 'right' },
+      ...figureLabels(t).map((l): Column => ({ header: l, width: 1.2, align: 'right' })),
+    ],
     area.trend.map((p) => [p.quarter, String(p.n), String(p.branches), ...figureValues(p).map(score)]),
   );
 }
@@ -127,7 +163,12 @@ export function spreadSection(c: Ctx, area: AreaFigures): void {
     return;
   }
   r.table(
-    [{ header: t('col.branches'), width: 1 }, { header: t('col.min'), width: 1, align: 'right' }, { header: t('col.max'), width: 1, align: 'right' }, { header: t('col.stdev'), width: 1, align: 'right' }],
+    [
+      { header: t('col.branches'), width: 1 },
+      { header: t('col.min'), width: 1, align: 'right' },
+      { header: t('col.max'), width: 1, align: 'right' },
+      { header: t('col.stdev'), width: 1, align: 'right' },
+    ],
     [[String(area.branches), score(area.spread.min), score(area.spread.max), score(area.spread.stdev)]],
   );
   r.para(t('col.band'), { size: 8.5, color: COLORS.muted, gap: 2 });
@@ -136,7 +177,9 @@ export function spreadSection(c: Ctx, area: AreaFigures): void {
 
 /** Ranked by total, best first; branches without a total go last. */
 export function byTotal<T extends { total: number | null }>(rows: T[], key: (x: T) => string): T[] {
-  return [...rows].sort((a, b) => (b.total ?? -1) - (a.total ?? -1) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return [...rows].sort(
+    (a, b) => (b.total ?? -1) - (a.total ?? -1) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
 }
 
 export function leagueTable(c: Ctx, branches: BranchFigures[], withRegion: boolean): void {
@@ -152,7 +195,13 @@ export function leagueTable(c: Ctx, branches: BranchFigures[], withRegion: boole
     { header: t('col.change'), width: 1, align: 'right' },
   ];
   const rows = byTotal(branches, (b) => b.code).map((b, i): Row => [
-    String(i + 1), b.code, b.name, ...(withRegion ? [b.region] : []), String(b.n), ...figureValues(b).map(score), change(b.total, b.previous?.total),
+    String(i + 1),
+    b.code,
+    b.name,
+    ...(withRegion ? [b.region] : []),
+    String(b.n),
+    ...figureValues(b).map(score),
+    change(b.total, b.previous?.total),
   ]);
   r.table(cols, rows, { size: 7.5, emptyText: t('no_data') });
 }
@@ -161,9 +210,22 @@ export function problemsTable(c: Ctx, problems: KeyProblem[], limit = 20): void 
   const { r, t, lang } = c;
   r.h1(t('h.problems'));
   r.table(
-    [{ header: t('col.rank'), width: 0.6, align: 'right' }, { header: t('col.item'), width: 6 }, { header: t('col.section'), width: 1.6 },
-      { header: t('col.failure_rate'), width: 1.3, align: 'right' }, { header: t('col.failed'), width: 1.5, align: 'right' }],
-    problems.slice(0, limit).map((p, i) => [String(i + 1), textOf(p.text, lang), sectionLabel(t, p.sectionKey), percent(p.failureRate), `${p.failed} / ${p.applicable}`]),
+    [
+      { header: t('col.rank'), width: 0.6, align: 'right' },
+      { header: t('col.item'), width: 6 },
+      { header: t('col.section'), width: 1.6 },
+      { header: t('col.failure_rate'), width: 1.3, align: 'right' },
+      { header: t('col.failed'), width: 1.5, align: 'right' },
+    ],
+    problems
+      .slice(0, limit)
+      .map((p, i) => [
+        String(i + 1),
+        textOf(p.text, lang),
+        sectionLabel(t, p.sectionKey),
+        percent(p.failureRate),
+        `${p.failed} / ${p.applicable}`,
+      ]),
     { emptyText: t('no_problems') },
   );
 }
@@ -172,15 +234,30 @@ export function violationsTable(c: Ctx, violations: Violation[], withBranch = tr
   const { r, t, lang, s } = c;
   r.h1(t('h.violations'));
   const cols: Column[] = [
-    ...(withBranch ? [{ header: t('col.code'), width: 1.2 }, { header: t('col.branch'), width: 2.2 }, { header: t('col.region'), width: 1.2 }] : []),
+    ...(withBranch
+      ? [
+          { header: t('col.code'), width: 1.2 },
+          { header: t('col.branch'), width: 2.2 },
+          { header: t('col.region'), width: 1.2 },
+        ]
+      : []),
     { header: t('col.visit_date'), width: 1.3 },
     { header: t('col.section'), width: 1.4 },
     { header: t('col.item'), width: 4.5 },
   ];
-  r.table(cols, violations.map((v): Row => [
-    ...(withBranch ? [v.branchCode, v.branchName, v.region] : []),
-    date(v.visitedAt, s.bank.timezone), sectionLabel(t, v.sectionKey), { text: v.dispute ? `${textOf(v.text, lang)} ${disputeTag(t, v.dispute)}` : textOf(v.text, lang), color: COLORS.bad },
-  ]), { emptyText: t('no_violations') });
+  r.table(
+    cols,
+    violations.map((v): Row => [
+      ...(withBranch ? [v.branchCode, v.branchName, v.region] : []),
+      date(v.visitedAt, s.bank.timezone),
+      sectionLabel(t, v.sectionKey),
+      {
+        text: v.dispute ? `${textOf(v.text, lang)} ${disputeTag(t, v.dispute)}` : textOf(v.text, lang),
+        color: COLORS.bad,
+      },
+    ]),
+    { emptyText: t('no_violations') },
+  );
 }
 
 /** Sample sizes and the scoring rules, so that every number in the report can be explained. */
@@ -188,7 +265,9 @@ export function methodNotes(c: Ctx, sample: string, extra: string[] = []): void 
   const { r, t, s } = c;
   r.h1(t('h.method'));
   const weights = s.questionnaires.length
-    ? s.questionnaires[s.questionnaires.length - 1].sectionWeights.map((w) => `${sectionLabel(t, w.key)} ${w.weight}`).join(', ')
+    ? s.questionnaires[s.questionnaires.length - 1].sectionWeights
+        .map((w) => `${sectionLabel(t, w.key)} ${w.weight}`)
+        .join(', ')
     : '–';
   r.bullets([
     sample,
@@ -212,26 +291,64 @@ export function areaSample(c: Ctx, area: AreaFigures): string {
 
 export function areaSummary(c: Ctx, area: AreaFigures, violations: Violation[], problems: KeyProblem[]): string[] {
   const { t, s, lang } = c;
-  const lines = [t('summary.scope', { quarter: s.quarter, visits: area.n, branches: area.branches, branchesTotal: area.branchesTotal })];
+  const lines = [
+    t('summary.scope', {
+      quarter: s.quarter,
+      visits: area.n,
+      branches: area.branches,
+      branchesTotal: area.branchesTotal,
+    }),
+  ];
   if (area.n === 0) return [...lines, t('no_data')];
   const previous = area.trend.length > 1 ? area.trend[area.trend.length - 2] : null;
-  const delta = area.previous && typeof area.previous.total === 'number'
-    ? t('summary.change', { delta: change(area.total, area.previous.total), previous: previous?.quarter ?? t('previous') })
-    : '';
+  const delta =
+    area.previous && typeof area.previous.total === 'number'
+      ? t('summary.change', {
+          delta: change(area.total, area.previous.total),
+          previous: previous?.quarter ?? t('previous'),
+        })
+      : '';
   lines.push(t('summary.total', { total: score(area.total), change: delta }));
   const scored = SECTIONS.filter((k) => typeof area.sections[k] === 'number');
   if (scored.length) {
     const sorted = [...scored].sort((a, b) => (area.sections[b] as number) - (area.sections[a] as number));
     const best = sorted[0];
     const worst = sorted[sorted.length - 1];
-    lines.push(t('summary.best_worst', { best: sectionLabel(t, best), bestScore: score(area.sections[best]), worst: sectionLabel(t, worst), worstScore: score(area.sections[worst]) }));
+    lines.push(
+      t('summary.best_worst', {
+        best: sectionLabel(t, best),
+        bestScore: score(area.sections[best]),
+        worst: sectionLabel(t, worst),
+        worstScore: score(area.sections[worst]),
+      }),
+    );
   }
-  if (area.spread) lines.push(t('summary.spread', { min: score(area.spread.min), max: score(area.spread.max), stdev: score(area.spread.stdev) }));
-  lines.push(violations.length
-    ? t('summary.violations', { count: violations.length, branches: new Set(violations.map((v) => v.branchCode)).size })
-    : t('summary.no_violations'));
+  if (area.spread)
+    lines.push(
+      t('summary.spread', {
+        min: score(area.spread.min),
+        max: score(area.spread.max),
+        stdev: score(area.spread.stdev),
+      }),
+    );
+  lines.push(
+    violations.length
+      ? t('summary.violations', {
+          count: violations.length,
+          branches: new Set(violations.map((v) => v.branchCode)).size,
+        })
+      : t('summary.no_violations'),
+  );
   const top = problems[0];
-  if (top) lines.push(t('summary.problem', { item: textOf(top.text, lang), rate: percent(top.failureRate), failed: top.failed, applicable: top.applicable }));
+  if (top)
+    lines.push(
+      t('summary.problem', {
+        item: textOf(top.text, lang),
+        rate: percent(top.failureRate),
+        failed: top.failed,
+        applicable: top.applicable,
+      }),
+    );
   return lines;
 }
 

@@ -63,7 +63,10 @@ export class ReportDoc {
   /** Pages finished so far (count and stream modes). */
   private finished = 0;
 
-  constructor(private readonly meta: PageMeta, private readonly paging: Paging = { mode: 'buffer' }) {
+  constructor(
+    private readonly meta: PageMeta,
+    private readonly paging: Paging = { mode: 'buffer' },
+  ) {
     this.doc = new PDFDocument({
       size: 'A4',
       margins: MARGIN,
@@ -121,7 +124,12 @@ export class ReportDoc {
     this.ensureSpace(40 + keepWith);
     this.doc.fontSize(17).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
     const y = this.doc.y + 3;
-    this.doc.moveTo(this.left, y).lineTo(this.left + this.width, y).lineWidth(0.8).strokeColor(COLORS.accent).stroke();
+    this.doc
+      .moveTo(this.left, y)
+      .lineTo(this.left + this.width, y)
+      .lineWidth(0.8)
+      .strokeColor(COLORS.accent)
+      .stroke();
     this.doc.y = y + 10;
     this.doc.fillColor(COLORS.ink);
   }
@@ -159,7 +167,14 @@ export class ReportDoc {
     const oneLine = doc.currentLineHeight(true) + 1;
     const single = (t: string, w: number) => !t.includes('\n') && doc.widthOfString(t) <= w;
     const heightOf = (cells: string[]) =>
-      Math.max(...cells.map((t, i) => (single(t, widths[i] - 2 * pad) ? oneLine : doc.heightOfString(t || ' ', { width: widths[i] - 2 * pad, lineGap: 1 })))) + 2 * pad;
+      Math.max(
+        ...cells.map((t, i) =>
+          single(t, widths[i] - 2 * pad)
+            ? oneLine
+            : doc.heightOfString(t || ' ', { width: widths[i] - 2 * pad, lineGap: 1 }),
+        ),
+      ) +
+      2 * pad;
     const textsOf = (cells: Row) => cells.map((c) => clip(typeof c === 'string' ? c : c.text));
     const drawRow = (cells: Row, texts: string[], h: number, fill: string | null) => {
       if (fill) doc.rect(this.left, doc.y, this.width, h).fill(fill);
@@ -175,12 +190,19 @@ export class ReportDoc {
         if (wanted !== color) doc.fillColor((color = wanted));
         if (single(t, w)) {
           const free = w - doc.widthOfString(t);
-          doc.text(t, x + pad + (align === 'right' ? free : align === 'center' ? free / 2 : 0), top + pad, { lineBreak: false });
+          doc.text(t, x + pad + (align === 'right' ? free : align === 'center' ? free / 2 : 0), top + pad, {
+            lineBreak: false,
+          });
         } else doc.text(t, x + pad, top + pad, { width: w, align, lineGap: 1 });
         x += widths[i];
       });
       doc.y = top + h;
-      doc.moveTo(this.left, doc.y).lineTo(this.left + this.width, doc.y).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
+      doc
+        .moveTo(this.left, doc.y)
+        .lineTo(this.left + this.width, doc.y)
+        .lineWidth(0.3)
+        .strokeColor(COLORS.rule)
+        .stroke();
       if (color !== COLORS.ink) doc.fillColor(COLORS.ink);
     };
     const header = columns.map((c) => c.header);
@@ -255,7 +277,8 @@ export class ReportDoc {
     this.doc.end();
     const pdf = await this.done;
     if (paging.mode === 'count') paging.pages = this.finished;
-    else if (this.finished !== paging.pages) throw new Error(`the report laid out to ${this.finished} pages, not the ${paging.pages} counted`);
+    else if (this.finished !== paging.pages)
+      throw new Error(`the report laid out to ${this.finished} pages, not the ${paging.pages} counted`);
     return pdf;
   }
 
@@ -268,12 +291,31 @@ export class ReportDoc {
     const inner = width - MARGIN.left - MARGIN.right;
     doc.fontSize(8).fillColor(COLORS.muted);
     doc.text(this.meta.headerLeft, MARGIN.left, 34, { width: inner * 0.68, lineBreak: false, ellipsis: true });
-    doc.text(this.meta.headerRight, MARGIN.left + inner * 0.68, 34, { width: inner * 0.32, align: 'right', lineBreak: false, ellipsis: true });
-    doc.moveTo(MARGIN.left, 50).lineTo(width - MARGIN.right, 50).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    doc.text(this.meta.headerRight, MARGIN.left + inner * 0.68, 34, {
+      width: inner * 0.32,
+      align: 'right',
+      lineBreak: false,
+      ellipsis: true,
+    });
+    doc
+      .moveTo(MARGIN.left, 50)
+      .lineTo(width - MARGIN.right, 50)
+      .lineWidth(0.5)
+      .strokeColor(COLORS.rule)
+      .stroke();
     const fy = height - 44;
-    doc.moveTo(MARGIN.left, fy - 6).lineTo(width - MARGIN.right, fy - 6).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    doc
+      .moveTo(MARGIN.left, fy - 6)
+      .lineTo(width - MARGIN.right, fy - 6)
+      .lineWidth(0.5)
+      .strokeColor(COLORS.rule)
+      .stroke();
     doc.text(this.meta.footerLeft, MARGIN.left, fy, { width: inner * 0.6, lineBreak: false });
-    doc.text(this.meta.pageLabel(page, pages), MARGIN.left + inner * 0.6, fy, { width: inner * 0.4, align: 'right', lineBreak: false });
+    doc.text(this.meta.pageLabel(page, pages), MARGIN.left + inner * 0.6, fy, {
+      width: inner * 0.4,
+      align: 'right',
+      lineBreak: false,
+    });
     doc.page.margins.bottom = savedBottom;
     doc.fillColor(COLORS.ink);
   }
@@ -303,7 +345,8 @@ function shareLayoutCache(doc: PDFKit.PDFDocument): void {
   const font = (doc as unknown as { _font?: { layoutCache?: Record<string, unknown> } })._font;
   if (!font || !font.layoutCache) return;
   const bound = () => {
-    if (Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX) sharedLayout = Object.create(null) as Record<string, unknown>;
+    if (Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX)
+      sharedLayout = Object.create(null) as Record<string, unknown>;
     font.layoutCache = sharedLayout;
   };
   if (sharedLayoutSize++ % 20 === 0) bound();
@@ -323,7 +366,15 @@ function shareLayoutCache(doc: PDFKit.PDFDocument): void {
  * spacing, scaling or font features goes to PDFKit as before.
  */
 const MEASURES_MAX = 20_000;
-type MeasureOptions = { features?: unknown; characterSpacing?: number; horizontalScaling?: number; width?: number; lineGap?: number; align?: string; height?: number };
+type MeasureOptions = {
+  features?: unknown;
+  characterSpacing?: number;
+  horizontalScaling?: number;
+  width?: number;
+  lineGap?: number;
+  align?: string;
+  height?: number;
+};
 const measures = new WeakMap<object, { widths: Map<number, Map<string, number>>; heights: Map<string, number> }>();
 
 function shareMeasures(doc: PDFKit.PDFDocument): void {
@@ -342,7 +393,8 @@ function shareMeasures(doc: PDFKit.PDFDocument): void {
     if (!c) measures.set(font, (c = { widths: new Map(), heights: new Map() }));
     return c;
   };
-  const plain = (o: MeasureOptions | undefined) => !o || (!o.features && !o.characterSpacing && (o.horizontalScaling ?? 100) === 100);
+  const plain = (o: MeasureOptions | undefined) =>
+    !o || (!o.features && !o.characterSpacing && (o.horizontalScaling ?? 100) === 100);
   d.widthOfString = (text, options) => {
     const bySize = plain(options) ? cacheOf()?.widths : undefined;
     if (!bySize) return widthOf(text, options);
@@ -356,7 +408,10 @@ function shareMeasures(doc: PDFKit.PDFDocument): void {
     return w;
   };
   d.heightOfString = (text, options) => {
-    const cache = plain(options) && options?.height === undefined && typeof options?.width === 'number' ? cacheOf()?.heights : undefined;
+    const cache =
+      plain(options) && options?.height === undefined && typeof options?.width === 'number'
+        ? cacheOf()?.heights
+        : undefined;
     if (!cache || !options) return heightOf(text, options);
     const key = `${d._fontSize}|${options.width}|${options.lineGap ?? ''}|${options.align ?? ''}|${text}`;
     let h = cache.get(key);
@@ -377,7 +432,10 @@ function shareMeasures(doc: PDFKit.PDFDocument): void {
  */
 function embedFontFaster(doc: PDFKit.PDFDocument): void {
   type Ref = { data: Record<string, unknown> };
-  const d = doc as unknown as { _font?: { embed?: () => unknown; subset?: { encode(): Uint8Array } }; ref(data?: object): Ref };
+  const d = doc as unknown as {
+    _font?: { embed?: () => unknown; subset?: { encode(): Uint8Array } };
+    ref(data?: object): Ref;
+  };
   const font = d._font;
   const subset = font?.subset;
   if (!font || !subset || typeof font.embed !== 'function' || typeof subset.encode !== 'function') return;

@@ -1,7 +1,15 @@
 import type { Ctx } from './common';
 import { COLORS, type Column, type Row } from './doc';
 import { answerLabel, percent, textOf, type Translate } from './format';
-import type { BranchFeedback, DisputeMark, DisputeState, PlanOutcomeRow, PlanOutcomeStatus, SnapshotFeedback, Text } from './types';
+import type {
+  BranchFeedback,
+  DisputeMark,
+  DisputeState,
+  PlanOutcomeRow,
+  PlanOutcomeStatus,
+  SnapshotFeedback,
+  Text,
+} from './types';
 
 /**
  * The feedback loop in the PDFs: dispute markers on items and violations, dispute counts in the
@@ -21,14 +29,21 @@ export interface DisputeCounts {
 export function disputeCounts(marks: readonly DisputeMark[]): DisputeCounts {
   const latest = new Map<string, DisputeMark>();
   for (const d of marks) latest.set(`${d.visitId}\u0001${d.itemKey}`, d);
-  const out: DisputeCounts = { items: latest.size, visits: new Set(marks.map((d) => d.visitId)).size, open: 0, upheld: 0, overturned: 0 };
+  const out: DisputeCounts = {
+    items: latest.size,
+    visits: new Set(marks.map((d) => d.visitId)).size,
+    open: 0,
+    upheld: 0,
+    overturned: 0,
+  };
   for (const d of latest.values()) out[d.state] += 1;
   return out;
 }
 
 /** A short marker after an item's text: "〔申诉中〕", "〔申诉：已改判，原回答 否〕"… */
 export function disputeTag(t: Translate, state: DisputeState, before: DisputeMark['before'] = null): string {
-  if (state === 'overturned' && before !== null) return t('feedback.tag.overturned_was', { before: answerLabel(t, before) });
+  if (state === 'overturned' && before !== null)
+    return t('feedback.tag.overturned_was', { before: answerLabel(t, before) });
   return t(`feedback.tag.${state}`);
 }
 
@@ -47,7 +62,11 @@ function countsLine(t: Translate, key: string, c: DisputeCounts): string {
 export function areaDisputeLine(c: Ctx, region: string | null): string | null {
   const f = c.s.feedback;
   if (!f) return null;
-  return countsLine(c.t, 'disputes', disputeCounts(region === null ? f.disputes : f.disputes.filter((d) => d.region === region)));
+  return countsLine(
+    c.t,
+    'disputes',
+    disputeCounts(region === null ? f.disputes : f.disputes.filter((d) => d.region === region)),
+  );
 }
 
 export function branchDisputeLine(c: Ctx, f: BranchFeedback | undefined): string | null {
@@ -64,14 +83,23 @@ export function plansLine(c: Ctx, plans: readonly PlanOutcomeRow[], plansQuarter
   if (!plansQuarter) return null;
   if (plans.length === 0) return c.t('feedback.summary.plans_none', { quarter: plansQuarter });
   const n = (s: PlanOutcomeStatus) => plans.filter((p) => p.outcome.status === s).length;
-  return c.t('feedback.summary.plans', { quarter: plansQuarter, count: plans.length, improved: n('improved'), worse: n('worse'), unchanged: n('unchanged'), no_data: n('no_data') });
+  return c.t('feedback.summary.plans', {
+    quarter: plansQuarter,
+    count: plans.length,
+    improved: n('improved'),
+    worse: n('worse'),
+    unchanged: n('unchanged'),
+    no_data: n('no_data'),
+  });
 }
 
 /** The bank's (region = null) or a region's summary lines on disputes and on the previous quarter's plans. */
 export function areaFeedbackLines(c: Ctx, region: string | null): string[] {
   const f = c.s.feedback;
   if (!f) return [];
-  return [areaDisputeLine(c, region), plansLine(c, areaPlans(f, region), f.plansQuarter)].filter((l): l is string => l !== null);
+  return [areaDisputeLine(c, region), plansLine(c, areaPlans(f, region), f.plansQuarter)].filter(
+    (l): l is string => l !== null,
+  );
 }
 
 /** Method-note lines on disputes (and on plan outcomes where the report shows plans). */
@@ -88,7 +116,11 @@ export function withDisputeTag(t: Translate, text: string, mark: DisputeMark | u
 }
 
 /** Under a visit's heading: which of its items were disputed and how each dispute stood. */
-export function visitDisputeLines(c: Ctx, marks: Map<string, DisputeMark>, answers: readonly { itemKey: string; text: Text }[]): void {
+export function visitDisputeLines(
+  c: Ctx,
+  marks: Map<string, DisputeMark>,
+  answers: readonly { itemKey: string; text: Text }[],
+): void {
   if (marks.size === 0) return;
   const textOfItem = (k: string) => {
     const a = answers.find((x) => x.itemKey === k);
@@ -104,8 +136,14 @@ function scopeLabel(t: Translate, p: PlanOutcomeRow): string {
   return t('feedback.plan.scope_branch', { code: p.scope.branchCode });
 }
 
-const OUTCOME_COLOR: Record<PlanOutcomeStatus, string> = { improved: COLORS.series[1], worse: COLORS.bad, unchanged: COLORS.ink, no_data: COLORS.muted };
-const rate = (r: PlanOutcomeRow['outcome']['before']) => (r.failureRate === null ? '–' : `${percent(r.failureRate)} (${r.failed}/${r.applicable})`);
+const OUTCOME_COLOR: Record<PlanOutcomeStatus, string> = {
+  improved: COLORS.series[1],
+  worse: COLORS.bad,
+  unchanged: COLORS.ink,
+  no_data: COLORS.muted,
+};
+const rate = (r: PlanOutcomeRow['outcome']['before']) =>
+  r.failureRate === null ? '–' : `${percent(r.failureRate)} (${r.failed}/${r.applicable})`;
 
 /** The branch report's action plans of the previous quarter, each with its item's failure rate then and now. */
 export function plansSection(c: Ctx, f: BranchFeedback | undefined): void {
@@ -123,15 +161,22 @@ export function plansSection(c: Ctx, f: BranchFeedback | undefined): void {
     { header: t('feedback.col.rate', { quarter: c.s.quarter }), width: 1.7, align: 'right' },
     { header: t('feedback.col.outcome'), width: 1.4 },
   ];
-  r.table(cols, f.plans.map((p): Row => [
-    textOf(p.text, lang),
-    scopeLabel(t, p),
-    p.action,
-    p.owner,
-    p.dueDate,
-    { text: p.overdue ? t('feedback.plan.overdue') : t(`feedback.plan.${p.status}`), color: p.overdue ? COLORS.bad : COLORS.ink },
-    rate(p.outcome.before),
-    rate(p.outcome.after),
-    { text: t(`feedback.outcome.${p.outcome.status}`), color: OUTCOME_COLOR[p.outcome.status] },
-  ]), { size: 7.5, emptyText: t('feedback.plan.none', { quarter: f.plansQuarter }) });
+  r.table(
+    cols,
+    f.plans.map((p): Row => [
+      textOf(p.text, lang),
+      scopeLabel(t, p),
+      p.action,
+      p.owner,
+      p.dueDate,
+      {
+        text: p.overdue ? t('feedback.plan.overdue') : t(`feedback.plan.${p.status}`),
+        color: p.overdue ? COLORS.bad : COLORS.ink,
+      },
+      rate(p.outcome.before),
+      rate(p.outcome.after),
+      { text: t(`feedback.outcome.${p.outcome.status}`), color: OUTCOME_COLOR[p.outcome.status] },
+    ]),
+    { size: 7.5, emptyText: t('feedback.plan.none', { quarter: f.plansQuarter }) },
+  );
 }

@@ -23,7 +23,9 @@ export function reportFont(): fontkit.FontkitFont {
   if (cached) return cached;
   const found = CANDIDATES.find((c) => fs.existsSync(c.path));
   if (!found) {
-    throw new ReportFontMissingError(`No CJK font for the PDF reports: install fonts-wqy-microhei (bash scripts/setup.sh). Looked for ${CANDIDATES.map((c) => c.path).join(', ')}`);
+    throw new ReportFontMissingError(
+      `No CJK font for the PDF reports: install fonts-wqy-microhei (bash scripts/setup.sh). Looked for ${CANDIDATES.map((c) => c.path).join(', ')}`,
+    );
   }
   cached = fontkit.openSync(found.path, found.postscriptName);
   cacheSubsetGlyphs(cached as unknown as SubsettableFont);
@@ -51,7 +53,11 @@ interface TtfSubset {
 interface SubsettableFont {
   createSubset(): TtfSubset;
   glyphsForString(text: string): { id: number }[];
-  getGlyph(gid: number): { advanceWidth: number; _decode(): { numberOfContours: number; components?: { glyphID: number; pos: number }[] } | null; _getMetrics(): { leftBearing: number } };
+  getGlyph(gid: number): {
+    advanceWidth: number;
+    _decode(): { numberOfContours: number; components?: { glyphID: number; pos: number }[] } | null;
+    _getMetrics(): { leftBearing: number };
+  };
   loca: { offsets: number[] };
   _getTableStream(tag: string): { pos: number; readBuffer(n: number): Uint8Array };
   _glyphs?: Record<number, unknown>;
@@ -81,13 +87,22 @@ function cacheSubsetGlyphs(font: SubsettableFont): void {
     const stream = font._getTableStream('glyf');
     stream.pos += start;
     const buffer = Uint8Array.from(stream.readBuffer(font.loca.offsets[gid + 1] - start));
-    e = { buffer, components: glyf && glyf.numberOfContours < 0 ? (glyf.components ?? []).map((c) => ({ glyphID: c.glyphID, pos: c.pos })) : null, advance: glyph.advanceWidth, bearing: glyph._getMetrics().leftBearing };
+    e = {
+      buffer,
+      components:
+        glyf && glyf.numberOfContours < 0
+          ? (glyf.components ?? []).map((c) => ({ glyphID: c.glyphID, pos: c.pos }))
+          : null,
+      advance: glyph.advanceWidth,
+      bearing: glyph._getMetrics().leftBearing,
+    };
     glyphs.set(gid, e);
     return e;
   };
   font.createSubset = () => {
     const subset = create();
-    if (typeof subset._addGlyph !== 'function' || font._variationProcessor || !Array.isArray(font.loca?.offsets)) return subset;
+    if (typeof subset._addGlyph !== 'function' || font._variationProcessor || !Array.isArray(font.loca?.offsets))
+      return subset;
     subset._addGlyph = function addGlyph(this: TtfSubset, gid: number): number {
       const e = entry(gid);
       let buffer = e.buffer;
@@ -150,7 +165,12 @@ function subsetLayout(font: SubsettableFont, create: () => TtfSubset): SubsetLay
     const reference = probe().encode();
     const { header, tables } = tablesOf(reference);
     const longLoca = (font.loca as { version?: number }).version === 1;
-    const layout: SubsetLayout = { header, tags: tables.map((t) => t.tag), fixed: new Map(tables.map((t) => [t.tag, t.bytes.slice()])), longLoca };
+    const layout: SubsetLayout = {
+      header,
+      tags: tables.map((t) => t.tag),
+      fixed: new Map(tables.map((t) => [t.tag, t.bytes.slice()])),
+      longLoca,
+    };
     const mine = probe();
     const fast = encodeSubset.call(mine, layout);
     return Buffer.from(fast).equals(Buffer.from(reference)) ? layout : null;
@@ -191,9 +211,19 @@ function encodeSubset(this: TtfSubset, layout: SubsetLayout): Uint8Array {
   return out;
 }
 
-function writeTable(subset: TtfSubset, layout: SubsetLayout, tag: string, out: Uint8Array, view: DataView, at: number, n: number): void {
+function writeTable(
+  subset: TtfSubset,
+  layout: SubsetLayout,
+  tag: string,
+  out: Uint8Array,
+  view: DataView,
+  at: number,
+  n: number,
+): void {
   if (tag === 'loca') {
-    subset.loca.offsets.forEach((o, i) => (layout.longLoca ? view.setUint32(at + 4 * i, o) : view.setUint16(at + 2 * i, o >>> 1)));
+    subset.loca.offsets.forEach((o, i) =>
+      layout.longLoca ? view.setUint32(at + 4 * i, o) : view.setUint16(at + 2 * i, o >>> 1),
+    );
   } else if (tag === 'glyf') {
     for (const g of subset.glyf) {
       out.set(g, at);

@@ -1,4 +1,21 @@
-import { areaSample, areaSummary, cover, figureLabels, figureValues, leagueTable, methodNotes, open, previousQuarterOf, problemsTable, scoresSection, spreadSection, trendSection, violationsTable, withPaging, type PagingChoice } from './common';
+import {
+  areaSample,
+  areaSummary,
+  cover,
+  figureLabels,
+  figureValues,
+  leagueTable,
+  methodNotes,
+  open,
+  previousQuarterOf,
+  problemsTable,
+  scoresSection,
+  spreadSection,
+  trendSection,
+  violationsTable,
+  withPaging,
+  type PagingChoice,
+} from './common';
 import { groupedBars } from './charts';
 import { COLORS, type Column, type Paging } from './doc';
 import { areaFeedbackLines, feedbackNotes } from './feedback';
@@ -19,10 +36,17 @@ async function regionReport(s: ReportSnapshot, area: RegionFigures, paging: Pagi
   scoresSection(c, { current: area, previous: area.previous, previousQuarter: previousQuarterOf(area) });
 
   r.h2(t('h.vs'), 160);
-  const cols: Column[] = [{ header: t('col.figure'), width: 2 }, { header: t('col.this_region'), width: 1, align: 'right' }, { header: t('col.bank'), width: 1, align: 'right' }];
+  const cols: Column[] = [
+    { header: t('col.figure'), width: 2 },
+    { header: t('col.this_region'), width: 1, align: 'right' },
+    { header: t('col.bank'), width: 1, align: 'right' },
+  ];
   const mine = figureValues(area);
   const theirs = figureValues(area.bankBenchmark);
-  r.table(cols, figureLabels(t).map((l, i) => [l, score(mine[i]), area.bankBenchmark ? score(theirs[i]) : t('withheld')]));
+  r.table(
+    cols,
+    figureLabels(t).map((l, i) => [l, score(mine[i]), area.bankBenchmark ? score(theirs[i]) : t('withheld')]),
+  );
   groupedBars(r, figureLabels(t), [
     { name: area.name, color: COLORS.accent, values: mine },
     ...(area.bankBenchmark ? [{ name: t('col.bank'), color: COLORS.previous, values: theirs }] : []),
@@ -30,7 +54,11 @@ async function regionReport(s: ReportSnapshot, area: RegionFigures, paging: Pagi
 
   trendSection(c, area);
   spreadSection(c, area);
-  leagueTable(c, s.branches.filter((b) => b.region === region), false);
+  leagueTable(
+    c,
+    s.branches.filter((b) => b.region === region),
+    false,
+  );
   problemsTable(c, area.keyProblems);
   violationsTable(c, area.violations);
   methodNotes(c, areaSample(c, area), feedbackNotes(c, true));

@@ -22,7 +22,15 @@ export interface SeededOrg {
   users: { id: string; email: string; name: string; role: string; note: string }[];
 }
 
-async function seedBank(code: string, name: string, timezone: string, language: 'zh' | 'en', recipients: string[], branches: SeedBranch[], staff: SeedStaff[]): Promise<string> {
+async function seedBank(
+  code: string,
+  name: string,
+  timezone: string,
+  language: 'zh' | 'en',
+  recipients: string[],
+  branches: SeedBranch[],
+  staff: SeedStaff[],
+): Promise<string> {
   const bank = await createBank({ code, name, timezone, language, reportRecipients: recipients });
   for (const b of branches) await createBranch(SYSTEM, bank.id, b);
   for (const s of staff) await createStaff(SYSTEM, bank.id, s);
@@ -31,20 +39,92 @@ async function seedBank(code: string, name: string, timezone: string, language: 
 
 export async function seedOrganisation(): Promise<SeededOrg> {
   const jnBranches = jiangnanBranches();
-  const jiangnanId = await seedBank('JNCB', '江南商业银行', 'Asia/Shanghai', 'zh', ['report@jiangnan.demo', 'audit-office@jiangnan.demo'], jnBranches, jiangnanStaff(jnBranches));
+  const jiangnanId = await seedBank(
+    'JNCB',
+    '江南商业银行',
+    'Asia/Shanghai',
+    'zh',
+    ['report@jiangnan.demo', 'audit-office@jiangnan.demo'],
+    jnBranches,
+    jiangnanStaff(jnBranches),
+  );
   const hbBranches = harbourBranches();
-  const harbourId = await seedBank('HBK', 'Harbour Bank', 'Asia/Hong_Kong', 'en', ['quality@harbour.demo'], hbBranches, harbourStaff(hbBranches));
+  const harbourId = await seedBank(
+    'HBK',
+    'Harbour Bank',
+    'Asia/Hong_Kong',
+    'en',
+    ['quality@harbour.demo'],
+    hbBranches,
+    harbourStaff(hbBranches),
+  );
 
   const users: (CreateUserInput & { note: string })[] = [
     { email: 'auditor1@demo.local', name: '张晓明', role: 'auditor', password: DEMO_PASSWORD, note: 'mystery shopper' },
     { email: 'auditor2@demo.local', name: 'Li Na', role: 'auditor', password: DEMO_PASSWORD, note: 'mystery shopper' },
-    { email: 'reviewer@demo.local', name: '王审核', role: 'reviewer', password: DEMO_PASSWORD, note: 'quality control' },
-    { email: 'manager@jiangnan.demo', name: '陈行长', role: 'bank_manager', bankId: jiangnanId, scope: { type: 'bank' }, password: DEMO_PASSWORD, note: '江南商业银行 head office (whole bank)' },
-    { email: 'east@jiangnan.demo', name: '刘经理', role: 'bank_manager', bankId: jiangnanId, scope: { type: 'region', region: '华东区' }, password: DEMO_PASSWORD, note: '江南商业银行 华东区 region manager' },
-    { email: 'branch@jiangnan.demo', name: '周主任', role: 'bank_manager', bankId: jiangnanId, scope: { type: 'branches', branchCodes: [jnBranches[0].code] }, password: DEMO_PASSWORD, note: `江南商业银行 ${jnBranches[0].name} branch manager` },
-    { email: 'hr@jiangnan.demo', name: '赵人事', role: 'hr', bankId: jiangnanId, scope: { type: 'bank' }, password: DEMO_PASSWORD, note: '江南商业银行 HR' },
-    { email: 'manager@harbour.demo', name: 'Grace Ho', role: 'bank_manager', bankId: harbourId, scope: { type: 'bank' }, password: DEMO_PASSWORD, note: 'Harbour Bank head office', locale: 'en' },
-    { email: 'hr@harbour.demo', name: 'Ken Lau', role: 'hr', bankId: harbourId, scope: { type: 'bank' }, password: DEMO_PASSWORD, note: 'Harbour Bank HR', locale: 'en' },
+    {
+      email: 'reviewer@demo.local',
+      name: '王审核',
+      role: 'reviewer',
+      password: DEMO_PASSWORD,
+      note: 'quality control',
+    },
+    {
+      email: 'manager@jiangnan.demo',
+      name: '陈行长',
+      role: 'bank_manager',
+      bankId: jiangnanId,
+      scope: { type: 'bank' },
+      password: DEMO_PASSWORD,
+      note: '江南商业银行 head office (whole bank)',
+    },
+    {
+      email: 'east@jiangnan.demo',
+      name: '刘经理',
+      role: 'bank_manager',
+      bankId: jiangnanId,
+      scope: { type: 'region', region: '华东区' },
+      password: DEMO_PASSWORD,
+      note: '江南商业银行 华东区 region manager',
+    },
+    {
+      email: 'branch@jiangnan.demo',
+      name: '周主任',
+      role: 'bank_manager',
+      bankId: jiangnanId,
+      scope: { type: 'branches', branchCodes: [jnBranches[0].code] },
+      password: DEMO_PASSWORD,
+      note: `江南商业银行 ${jnBranches[0].name} branch manager`,
+    },
+    {
+      email: 'hr@jiangnan.demo',
+      name: '赵人事',
+      role: 'hr',
+      bankId: jiangnanId,
+      scope: { type: 'bank' },
+      password: DEMO_PASSWORD,
+      note: '江南商业银行 HR',
+    },
+    {
+      email: 'manager@harbour.demo',
+      name: 'Grace Ho',
+      role: 'bank_manager',
+      bankId: harbourId,
+      scope: { type: 'bank' },
+      password: DEMO_PASSWORD,
+      note: 'Harbour Bank head office',
+      locale: 'en',
+    },
+    {
+      email: 'hr@harbour.demo',
+      name: 'Ken Lau',
+      role: 'hr',
+      bankId: harbourId,
+      scope: { type: 'bank' },
+      password: DEMO_PASSWORD,
+      note: 'Harbour Bank HR',
+      locale: 'en',
+    },
   ];
   const created: SeededOrg['users'] = [];
   for (const { note, ...u } of users) {
@@ -69,17 +149,36 @@ async function firmAdmin(): Promise<Principal> {
 /** Two rounds a quarter: JNCB's 40 branches in Chinese (two shoppers by region), Harbour Bank's six in English. */
 async function seedRounds(org: SeededOrg): Promise<string> {
   const admin = await firmAdmin();
-  const [jnQ, hbQ] = [await seedQuestionnaire(admin, org.jiangnanId), await seedQuestionnaire(admin, org.harbourId, 'Branch mystery shopping — wealth products')];
+  const [jnQ, hbQ] = [
+    await seedQuestionnaire(admin, org.jiangnanId),
+    await seedQuestionnaire(admin, org.harbourId, 'Branch mystery shopping — wealth products'),
+  ];
   const zhang = principal(org, 'auditor1@demo.local');
   const liNa = principal(org, 'auditor2@demo.local');
   const rounds: BankRound[] = [
     {
-      bankId: org.jiangnanId, lang: 'zh', timezone: 'Asia/Shanghai', questionnaireId: jnQ.id, sections: demoQuestionnaireBody(org.jiangnanId).sections,
-      branches: jiangnanBranches(), auditorFor: (b) => (b.region === '华南区' ? liNa : zhang), coverage: 0.8, visitsPerBranch: [2, 2], seed: 2026,
+      bankId: org.jiangnanId,
+      lang: 'zh',
+      timezone: 'Asia/Shanghai',
+      questionnaireId: jnQ.id,
+      sections: demoQuestionnaireBody(org.jiangnanId).sections,
+      branches: jiangnanBranches(),
+      auditorFor: (b) => (b.region === '华南区' ? liNa : zhang),
+      coverage: 0.8,
+      visitsPerBranch: [2, 2],
+      seed: 2026,
     },
     {
-      bankId: org.harbourId, lang: 'en', timezone: 'Asia/Hong_Kong', questionnaireId: hbQ.id, sections: demoQuestionnaireBody(org.harbourId).sections,
-      branches: harbourBranches(), auditorFor: () => liNa, coverage: 1, visitsPerBranch: [1, 2], seed: 852,
+      bankId: org.harbourId,
+      lang: 'en',
+      timezone: 'Asia/Hong_Kong',
+      questionnaireId: hbQ.id,
+      sections: demoQuestionnaireBody(org.harbourId).sections,
+      branches: harbourBranches(),
+      auditorFor: () => liNa,
+      coverage: 1,
+      visitsPerBranch: [1, 2],
+      seed: 852,
     },
   ];
   const result = await seedVisits(rounds, admin, principal(org, 'reviewer@demo.local'));
@@ -99,7 +198,10 @@ async function visitSummary(assignments: number, attachments: number): Promise<s
     const counts = [...(byQuarter.get(q) as Map<string, number>)].sort().map(([status, n]) => `${n} ${status}`);
     return `  ${q}: ${counts.join(', ')}`;
   });
-  return [`Visits: ${rows.length} on ${assignments} assignments (${assignments - rows.length} still open), ${attachments} evidence photos:`, ...lines].join('\n');
+  return [
+    `Visits: ${rows.length} on ${assignments} assignments (${assignments - rows.length} still open), ${attachments} evidence photos:`,
+    ...lines,
+  ].join('\n');
 }
 
 /** Written when a demo seed has finished, so that an interrupted one is not mistaken for demo data. */

@@ -13,8 +13,18 @@ import { lobbyPhoto } from './evidence-image';
 import type { QuestionnaireBody } from './questionnaire';
 import { pick, rng } from './rng';
 import {
-  APPROVE_NOTES, FAILURE_COMMENTS, FIX_SUMMARY_SUFFIX, NA_COMMENTS, OUTSIDE_WINDOW_NOTE, PHOTO_NAMES, PRAISE_COMMENTS,
-  RETURN_NOTES, SCENARIOS, SUMMARIES, UNNAMED_STAFF, type Lang,
+  APPROVE_NOTES,
+  FAILURE_COMMENTS,
+  FIX_SUMMARY_SUFFIX,
+  NA_COMMENTS,
+  OUTSIDE_WINDOW_NOTE,
+  PHOTO_NAMES,
+  PRAISE_COMMENTS,
+  RETURN_NOTES,
+  SCENARIOS,
+  SUMMARIES,
+  UNNAMED_STAFF,
+  type Lang,
 } from './visit-texts';
 
 /**
@@ -71,10 +81,32 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const QUARTERS_BACK = 3;
 /** Items harder to get right than the shopper's overall impression of the branch. */
-const DIFFICULTY: Record<string, number> = { p_fees: 0.15, p_compare: 0.2, f_callback_on_time: 0.25, f_callback_agreed: 0.1, g_queue_ticket: 0.1, c_cooling_off: 0.1 };
+const DIFFICULTY: Record<string, number> = {
+  p_fees: 0.15,
+  p_compare: 0.2,
+  f_callback_on_time: 0.25,
+  f_callback_agreed: 0.1,
+  g_queue_ticket: 0.1,
+  c_cooling_off: 0.1,
+};
 /** Which critical item a compliance failure hits, most often the ones regulators see most. */
-const CRITICAL_FAILURES = ['c_no_guarantee', 'c_no_guarantee', 'c_risk_disclosure', 'c_risk_disclosure', 'c_suitability', 'c_dual_recording', 'c_id_check'];
-const NA_CHANCE: Record<string, number> = { g_lobby_guide: 0.08, p_compare: 0.12, c_dual_recording: 0.3, c_cooling_off: 0.2, f_callback_on_time: 0.1, f_after_sale: 0.5 };
+const CRITICAL_FAILURES = [
+  'c_no_guarantee',
+  'c_no_guarantee',
+  'c_risk_disclosure',
+  'c_risk_disclosure',
+  'c_suitability',
+  'c_dual_recording',
+  'c_id_check',
+];
+const NA_CHANCE: Record<string, number> = {
+  g_lobby_guide: 0.08,
+  p_compare: 0.12,
+  c_dual_recording: 0.3,
+  c_cooling_off: 0.2,
+  f_callback_on_time: 0.1,
+  f_after_sale: 0.5,
+};
 
 const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
 const between = (r: () => number, a: number, b: number) => a + (b - a) * r();
@@ -93,10 +125,12 @@ function duringOpeningHours(day: Date, zone: string, r: () => number): Date {
 /** Branch quality: most branches good, a weak sixth that improves a little each quarter. */
 function branchQuality(round: BankRound): Map<string, { base: number; weak: boolean }> {
   const r = rng(round.seed + 1);
-  return new Map(round.branches.map((b) => {
-    const weak = r() < 0.16;
-    return [b.code, { base: weak ? between(r, 0.5, 0.66) : between(r, 0.78, 0.95), weak }];
-  }));
+  return new Map(
+    round.branches.map((b) => {
+      const weak = r() < 0.16;
+      return [b.code, { base: weak ? between(r, 0.5, 0.66) : between(r, 0.78, 0.95), weak }];
+    }),
+  );
 }
 
 function planBank(round: BankRound, today: Date): Plan[] {
@@ -116,10 +150,30 @@ function planBank(round: BankRound, today: Date): Plan[] {
       for (let n = lo + Math.floor(r() * (hi - lo + 1)); n > 0; n--) {
         const visitR = rng(Math.floor(r() * 2 ** 31));
         quarterPlans.push({
-          round, branch, quarter: q.label, windowStart, windowEnd, scenario: pick(r, SCENARIOS[round.lang]), auditor: round.auditorFor(branch),
-          visitedAt: duringOpeningHours(new Date(windowStart.getTime() + between(r, 1, (windowEnd.getTime() - windowStart.getTime()) / DAY - 3) * DAY), round.timezone, r),
-          durationMinutes: 15 + Math.floor(r() * 50), current: offset === 0, state: 'approved', quality: clamp(bq.base + drift + between(r, -0.08, 0.08), 0.3, 0.99),
-          returnedFirst: r() < 0.08, late: false, outsideWindow: false, partial: false, photos: [], r: visitR,
+          round,
+          branch,
+          quarter: q.label,
+          windowStart,
+          windowEnd,
+          scenario: pick(r, SCENARIOS[round.lang]),
+          auditor: round.auditorFor(branch),
+          visitedAt: duringOpeningHours(
+            new Date(
+              windowStart.getTime() + between(r, 1, (windowEnd.getTime() - windowStart.getTime()) / DAY - 3) * DAY,
+            ),
+            round.timezone,
+            r,
+          ),
+          durationMinutes: 15 + Math.floor(r() * 50),
+          current: offset === 0,
+          state: 'approved',
+          quality: clamp(bq.base + drift + between(r, -0.08, 0.08), 0.3, 0.99),
+          returnedFirst: r() < 0.08,
+          late: false,
+          outsideWindow: false,
+          partial: false,
+          photos: [],
+          r: visitR,
         });
       }
     }
@@ -135,23 +189,37 @@ function planBank(round: BankRound, today: Date): Plan[] {
  * still drafts, then waiting for review, a few returned, the older ones approved.
  */
 function scheduleCurrentQuarter(plans: Plan[], windowStart: Date, today: Date, zone: string, r: () => number): void {
-  const order = plans.map((p) => ({ p, k: r() })).sort((a, b) => a.k - b.k).map((x) => x.p);
+  const order = plans
+    .map((p) => ({ p, k: r() }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.p);
   const visited = order.slice(0, Math.ceil(order.length * 0.68));
   for (const p of order.slice(visited.length)) p.visitedAt = null;
   const from = windowStart.getTime() + 2 * HOUR;
   const to = Math.max(from + HOUR, today.getTime() - 8 * HOUR);
-  const times = visited.map(() => {
-    const t = duringOpeningHours(new Date(from + r() * (to - from)), zone, r).getTime();
-    return t > to ? t - DAY : t;
-  }).sort((a, b) => a - b);
-  visited.forEach((p, i) => { p.visitedAt = new Date(times[i]); });
+  const times = visited
+    .map(() => {
+      const t = duringOpeningHours(new Date(from + r() * (to - from)), zone, r).getTime();
+      return t > to ? t - DAY : t;
+    })
+    .sort((a, b) => a - b);
+  visited.forEach((p, i) => {
+    p.visitedAt = new Date(times[i]);
+  });
   const n = visited.length;
   const drafts = Math.max(1, Math.round(n * 0.12));
   const submitted = Math.max(1, Math.round(n * 0.18));
   const returned = Math.max(1, Math.round(n * 0.08));
   visited.forEach((p, i) => {
     const fromEnd = n - 1 - i;
-    p.state = fromEnd < drafts ? 'draft' : fromEnd < drafts + submitted ? 'submitted' : fromEnd < drafts + submitted + returned ? 'returned' : 'approved';
+    p.state =
+      fromEnd < drafts
+        ? 'draft'
+        : fromEnd < drafts + submitted
+          ? 'submitted'
+          : fromEnd < drafts + submitted + returned
+            ? 'returned'
+            : 'approved';
     if (p.state !== 'approved') p.returnedFirst = false;
     p.partial = p.state === 'draft' && r() < 0.5;
   });
@@ -159,7 +227,13 @@ function scheduleCurrentQuarter(plans: Plan[], windowStart: Date, today: Date, z
 
 type AnswerIn = { itemKey: string; value: AnswerValue; comment?: string };
 
-function commentFrom(pool: Record<string, Record<Lang, string[]>>, key: string, lang: Lang, r: () => number, chance: number): string | undefined {
+function commentFrom(
+  pool: Record<string, Record<Lang, string[]>>,
+  key: string,
+  lang: Lang,
+  r: () => number,
+  chance: number,
+): string | undefined {
   const texts = pool[key]?.[lang];
   return texts && r() < chance ? pick(r, texts) : undefined;
 }
@@ -173,14 +247,19 @@ function answersFor(p: Plan): AnswerIn[] {
   for (const item of round.sections.flatMap((s) => s.items)) {
     let value: AnswerValue;
     const agreed = out.find((a) => a.itemKey === 'f_callback_agreed')?.value;
-    if (item.allowNA && (r() < (NA_CHANCE[item.key] ?? 0) || (item.key === 'f_callback_on_time' && agreed === 'no'))) value = 'na';
+    if (item.allowNA && (r() < (NA_CHANCE[item.key] ?? 0) || (item.key === 'f_callback_on_time' && agreed === 'no')))
+      value = 'na';
     else if (item.critical) value = critical === item.key ? 'no' : 'yes';
-    else if (item.type === 'scale') value = clamp(Math.round(1 + 4 * clamp(q + between(r, -0.18, 0.18), 0, 1)), 1, 5) as AnswerValue;
+    else if (item.type === 'scale')
+      value = clamp(Math.round(1 + 4 * clamp(q + between(r, -0.18, 0.18), 0, 1)), 1, 5) as AnswerValue;
     else value = r() < clamp(q - (DIFFICULTY[item.key] ?? 0), 0.05, 0.99) ? 'yes' : 'no';
     const failed = value === 'no' || (typeof value === 'number' && value <= 2);
-    const comment = value === 'na' ? commentFrom(NA_COMMENTS, item.key, round.lang, r, 0.7)
-      : failed ? commentFrom(FAILURE_COMMENTS, item.key, round.lang, r, 0.85)
-        : commentFrom(PRAISE_COMMENTS, item.key, round.lang, r, 0.1);
+    const comment =
+      value === 'na'
+        ? commentFrom(NA_COMMENTS, item.key, round.lang, r, 0.7)
+        : failed
+          ? commentFrom(FAILURE_COMMENTS, item.key, round.lang, r, 0.85)
+          : commentFrom(PRAISE_COMMENTS, item.key, round.lang, r, 0.1);
     out.push({ itemKey: item.key, value, ...(comment ? { comment } : {}) });
   }
   return out;
@@ -210,7 +289,10 @@ function summaryFor(p: Plan): string {
 /** Event times of one visit, in order, never after "today". */
 class Timeline {
   private last: number;
-  constructor(start: Date, private readonly limit: number) {
+  constructor(
+    start: Date,
+    private readonly limit: number,
+  ) {
     this.last = start.getTime();
   }
 
@@ -225,23 +307,42 @@ class Timeline {
   }
 }
 
-const isoIn = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true }) as string;
+const isoIn = (d: Date, zone: string) =>
+  DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true }) as string;
 
 async function attachPhoto(auditor: Principal, visitId: string, photo: { seed: number; name: string }): Promise<void> {
-  const stored = await storeEvidence(Readable.from([lobbyPhoto(photo.seed)]), photo.name, { visitId, uploadedBy: auditor.id }, new Types.ObjectId());
+  const stored = await storeEvidence(
+    Readable.from([lobbyPhoto(photo.seed)]),
+    photo.name,
+    { visitId, uploadedBy: auditor.id },
+    new Types.ObjectId(),
+  );
   await addAttachment(auditor, visitId, stored);
 }
 
-interface Ctx { admin: Principal; reviewer: Principal; staff: Map<string, StaffRow[]>; today: Date }
+interface Ctx {
+  admin: Principal;
+  reviewer: Principal;
+  staff: Map<string, StaffRow[]>;
+  today: Date;
+}
 
 /** Plays one planned visit: assignment, visit, evidence, submission, review. */
 async function play(p: Plan, ctx: Ctx): Promise<void> {
   const zone = p.round.timezone;
   const planned = Math.min(p.windowStart.getTime() - 3 * DAY, ctx.today.getTime() - HOUR);
-  const assignment = await withClock(new Date(planned), () => createAssignment(ctx.admin, {
-    bankId: p.round.bankId, branchCode: p.branch.code, auditorId: p.auditor.id, questionnaireId: p.round.questionnaireId,
-    quarter: p.quarter, windowStart: isoIn(p.windowStart, zone), windowEnd: isoIn(p.windowEnd, zone), scenario: p.scenario,
-  }));
+  const assignment = await withClock(new Date(planned), () =>
+    createAssignment(ctx.admin, {
+      bankId: p.round.bankId,
+      branchCode: p.branch.code,
+      auditorId: p.auditor.id,
+      questionnaireId: p.round.questionnaireId,
+      quarter: p.quarter,
+      windowStart: isoIn(p.windowStart, zone),
+      windowEnd: isoIn(p.windowEnd, zone),
+      scenario: p.scenario,
+    }),
+  );
   if (!p.visitedAt) return;
   const visitedAt = p.outsideWindow ? new Date(p.windowEnd.getTime() + 12 * HOUR) : p.visitedAt;
   const t = new Timeline(visitedAt, ctx.today.getTime() - MINUTE);
@@ -250,12 +351,23 @@ async function play(p: Plan, ctx: Ctx): Promise<void> {
   const staff = staffFor(p, ctx.staff.get(`${p.round.bankId}|${p.branch.code}`) ?? []);
   const firstSections = new Set(p.round.sections.slice(0, 2).flatMap((s) => s.items.map((i) => i.key)));
   const started = answers.filter((a) => firstSections.has(a.itemKey));
-  const body = { assignmentId: assignment.id, visitedAt: isoIn(visitedAt, zone), durationMinutes: p.durationMinutes, staff, answers: p.state === 'draft' ? started : answers };
-  const visit = await withClock(t.at(end + (10 + p.r() * 20) * MINUTE), () => createVisit(p.auditor, { ...body, summary: p.state === 'draft' ? undefined : summaryFor(p) }));
+  const body = {
+    assignmentId: assignment.id,
+    visitedAt: isoIn(visitedAt, zone),
+    durationMinutes: p.durationMinutes,
+    staff,
+    answers: p.state === 'draft' ? started : answers,
+  };
+  const visit = await withClock(t.at(end + (10 + p.r() * 20) * MINUTE), () =>
+    createVisit(p.auditor, { ...body, summary: p.state === 'draft' ? undefined : summaryFor(p) }),
+  );
   for (const photo of p.photos) await withClock(t.at(end + 35 * MINUTE), () => attachPhoto(p.auditor, visit.id, photo));
   if (p.state === 'draft') {
     // A draft saved as the shopper went: the rest of the form later, unless they have not got to it yet.
-    if (!p.partial) await withClock(t.at(end + 50 * MINUTE), () => updateVisit(p.auditor, visit.id, { answers, summary: summaryFor(p) }));
+    if (!p.partial)
+      await withClock(t.at(end + 50 * MINUTE), () =>
+        updateVisit(p.auditor, visit.id, { answers, summary: summaryFor(p) }),
+      );
     return;
   }
   const submitAt = p.late ? visitedAt.getTime() + 80 * HOUR : end + 60 * MINUTE;
@@ -264,13 +376,19 @@ async function play(p: Plan, ctx: Ctx): Promise<void> {
   const lang = p.round.lang;
   const reviewAt = () => t.after(DAY + p.r() * 5 * HOUR);
   if (p.state === 'returned' || p.returnedFirst) {
-    await withClock(reviewAt(), () => reviewVisit(ctx.reviewer, visit.id, { decision: 'return', note: pick(p.r, RETURN_NOTES[lang]) }));
+    await withClock(reviewAt(), () =>
+      reviewVisit(ctx.reviewer, visit.id, { decision: 'return', note: pick(p.r, RETURN_NOTES[lang]) }),
+    );
     if (p.state === 'returned') return;
-    await withClock(t.after(3 * HOUR), () => updateVisit(p.auditor, visit.id, { summary: `${summaryFor(p)}${FIX_SUMMARY_SUFFIX[lang]}` }));
+    await withClock(t.after(3 * HOUR), () =>
+      updateVisit(p.auditor, visit.id, { summary: `${summaryFor(p)}${FIX_SUMMARY_SUFFIX[lang]}` }),
+    );
     await withClock(t.after(5 * MINUTE), () => submitVisit(p.auditor, visit.id));
   }
   const note = p.outsideWindow ? OUTSIDE_WINDOW_NOTE[lang] : p.r() < 0.3 ? pick(p.r, APPROVE_NOTES[lang]) : undefined;
-  await withClock(reviewAt(), () => reviewVisit(ctx.reviewer, visit.id, { decision: 'approve', ...(note ? { note } : {}) }));
+  await withClock(reviewAt(), () =>
+    reviewVisit(ctx.reviewer, visit.id, { decision: 'approve', ...(note ? { note } : {}) }),
+  );
 }
 
 /** Runs tasks with at most `limit` in flight (the database serialises writes; a little overlap still helps). */
@@ -290,18 +408,26 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
 function decorate(plans: Plan[]): { plans: Plan[]; shared: Plan[] } {
   const r = rng(4242);
   const visited = plans.filter((p) => p.visitedAt && !p.partial);
-  visited.filter((_, i) => i % 37 === 5).forEach((p, i) => p.photos.push({ seed: 1000 + i, name: pick(r, PHOTO_NAMES[p.round.lang]) }));
+  visited
+    .filter((_, i) => i % 37 === 5)
+    .forEach((p, i) => p.photos.push({ seed: 1000 + i, name: pick(r, PHOTO_NAMES[p.round.lang]) }));
   const past = visited.find((p) => !p.current && !p.returnedFirst);
   if (past) past.outsideWindow = true;
   const late = visited.find((p) => p.state === 'submitted');
   if (late) late.late = true;
   // The copy is attached at least a day after the original visit, so the story (and the history of the
   // first visit, which gets flagged when the copy arrives) runs forward in time.
-  const queue = visited.filter((p) => p.state === 'submitted' && !p.late && p.photos.length === 0)
+  const queue = visited
+    .filter((p) => p.state === 'submitted' && !p.late && p.photos.length === 0)
     .sort((x, y) => (x.visitedAt as Date).getTime() - (y.visitedAt as Date).getTime());
   const first = queue[0];
-  const copy = queue.find((p) => first && p.auditor.id === first.auditor.id && p.round === first.round
-    && (p.visitedAt as Date).getTime() - (first.visitedAt as Date).getTime() > DAY);
+  const copy = queue.find(
+    (p) =>
+      first &&
+      p.auditor.id === first.auditor.id &&
+      p.round === first.round &&
+      (p.visitedAt as Date).getTime() - (first.visitedAt as Date).getTime() > DAY,
+  );
   const pair = first && copy ? [first, copy] : [];
   for (const p of pair) p.photos.push({ seed: 777, name: PHOTO_NAMES[p.round.lang][0] });
   return { plans, shared: pair };
@@ -309,7 +435,10 @@ function decorate(plans: Plan[]): { plans: Plan[]; shared: Plan[] } {
 
 export async function seedVisits(rounds: BankRound[], admin: Principal, reviewer: Principal): Promise<VisitSeedResult> {
   const today = now();
-  const staffRows = await Staff.find({ bankId: { $in: rounds.map((b) => b.bankId) } }, { bankId: 1, branchCode: 1, employeeId: 1, position: 1 }).lean();
+  const staffRows = await Staff.find(
+    { bankId: { $in: rounds.map((b) => b.bankId) } },
+    { bankId: 1, branchCode: 1, employeeId: 1, position: 1 },
+  ).lean();
   const staff = new Map<string, StaffRow[]>();
   for (const s of staffRows) {
     const key = `${String(s.bankId)}|${s.branchCode}`;
@@ -317,7 +446,11 @@ export async function seedVisits(rounds: BankRound[], admin: Principal, reviewer
   }
   const { plans, shared } = decorate(rounds.flatMap((round) => planBank(round, today)));
   const ctx: Ctx = { admin, reviewer, staff, today };
-  await pool(plans.filter((p) => !shared.includes(p)), 4, (p) => play(p, ctx));
+  await pool(
+    plans.filter((p) => !shared.includes(p)),
+    4,
+    (p) => play(p, ctx),
+  );
   // One after the other: attaching the second copy re-flags the first visit, which must not race its own writes.
   for (const p of shared) await play(p, ctx);
   return { assignments: plans.length, attachments: plans.reduce((n, p) => n + (p.visitedAt ? p.photos.length : 0), 0) };

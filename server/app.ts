@@ -35,11 +35,28 @@ export function createApp(): Express {
     res.set('X-Request-Id', req.requestId);
     next();
   });
-  app.use(pinoHttp({ logger, genReqId: (req) => (req as express.Request).requestId ?? crypto.randomUUID(), autoLogging: cfg.LOG_LEVEL !== 'silent' }));
-  app.use(helmet({
-    contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'style-src': ["'self'"], 'script-src': ["'self'"], 'form-action': ["'self'"], 'frame-ancestors': ["'none'"] } },
-    strictTransportSecurity: cfg.SECURE_COOKIES,
-  }));
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request).requestId ?? crypto.randomUUID(),
+      autoLogging: cfg.LOG_LEVEL !== 'silent',
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'style-src': ["'self'"],
+          'script-src': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+        },
+      },
+      strictTransportSecurity: cfg.SECURE_COOKIES,
+    }),
+  );
   app.use(cookieParser());
 
   app.get('/healthz', (_req, res, next) => {
@@ -47,21 +64,26 @@ export function createApp(): Express {
       .then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', db: ok ? 'ok' : 'down' }))
       .catch(next);
   });
-  app.use('/static', express.static(path.join(cfg.projectRoot, 'public'), { maxAge: cfg.NODE_ENV === 'production' ? '1d' : 0 }));
+  app.use(
+    '/static',
+    express.static(path.join(cfg.projectRoot, 'public'), { maxAge: cfg.NODE_ENV === 'production' ? '1d' : 0 }),
+  );
 
   app.use('/api/v1', apiRouter());
   app.use('/api', (req, _res, next) => next(new NotFoundError('Route')));
 
   app.use(express.urlencoded({ extended: false, limit: cfg.JSON_BODY_LIMIT, parameterLimit: 500 }));
-  app.use(session({
-    name: SESSION_COOKIE,
-    secret: cfg.sessionSecret,
-    store: new MongooseSessionStore(cfg.SESSION_TTL_HOURS * 3600_000),
-    resave: false,
-    saveUninitialized: false,
-    rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: cfg.SECURE_COOKIES, maxAge: cfg.SESSION_TTL_HOURS * 3600_000 },
-  }));
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret: cfg.sessionSecret,
+      store: new MongooseSessionStore(cfg.SESSION_TTL_HOURS * 3600_000),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: cfg.SECURE_COOKIES, maxAge: cfg.SESSION_TTL_HOURS * 3600_000 },
+    }),
+  );
   app.use(resolvePrincipal);
   app.use(csrfProtection);
   app.use(webRouter());
@@ -73,7 +95,9 @@ export function createApp(): Express {
 function apiRouter(): express.Router {
   const cfg = config();
   const router = express.Router();
-  router.use(express.json({ limit: cfg.JSON_BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] }));
+  router.use(
+    express.json({ limit: cfg.JSON_BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] }),
+  );
   router.use(resolvePrincipal);
   router.use(idempotency);
   const api = new ApiRouter('/api/v1');

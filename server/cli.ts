@@ -29,8 +29,14 @@ async function main(argv: string[]): Promise<number> {
       await startServices();
       try {
         const r = await import('./reports/cli');
-        const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), tty: Boolean(process.stderr.isTTY) };
-        return command === 'close-quarter' ? await r.closeQuarterCommand(rest[0], rest[1], io) : await r.resendReportCommand(rest[0], io);
+        const io = {
+          out: (s: string) => process.stdout.write(s),
+          err: (s: string) => process.stderr.write(s),
+          tty: Boolean(process.stderr.isTTY),
+        };
+        return command === 'close-quarter'
+          ? await r.closeQuarterCommand(rest[0], rest[1], io)
+          : await r.resendReportCommand(rest[0], io);
       } finally {
         await stopServices();
       }

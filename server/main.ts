@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15000);
     force.unref();
     server.close(() => {
-      workers.stop()
+      workers
+        .stop()
         .then(() => stopServices())
         .then(() => process.exit(0))
         .catch(() => process.exit(1));

@@ -13,7 +13,8 @@ let plainVisit: string;
 const Q = '2026-Q3';
 const NEXT = '2026-Q4'; // the visits made "now" (the test clock is in 2026-Q4)
 const IN_Q = '2026-08-15T10:00:00+08:00';
-const withAnswers = (changes: Record<string, string | number>) => ANSWERS.map((a) => (a.itemKey in changes ? { ...a, value: changes[a.itemKey] } : a));
+const withAnswers = (changes: Record<string, string | number>) =>
+  ANSWERS.map((a) => (a.itemKey in changes ? { ...a, value: changes[a.itemKey] } : a));
 const withAnswer = (itemKey: string, value: string | number) => withAnswers({ [itemKey]: value });
 
 /**
@@ -26,7 +27,9 @@ const withAnswer = (itemKey: string, value: string | number) => withAnswers({ [i
 beforeAll(async () => {
   app = await startTestApp();
   f = await feedbackWorld(app, 'AP');
-  violationVisit = (await approvedVisit(f, { branchCode: 'N1', visitedAt: IN_Q, answers: withAnswers({ c1: 'no', c2: 'yes' }) })).id;
+  violationVisit = (
+    await approvedVisit(f, { branchCode: 'N1', visitedAt: IN_Q, answers: withAnswers({ c1: 'no', c2: 'yes' }) })
+  ).id;
   plainVisit = (await approvedVisit(f, { branchCode: 'N1', visitedAt: IN_Q })).id; // c2 no (ANSWERS)
   await approvedVisit(f, { branchCode: 'N2', visitedAt: IN_Q });
   await approvedVisit(f, { branchCode: 'S1', visitedAt: IN_Q, answers: withAnswer('c2', 'yes') });
@@ -37,16 +40,39 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
-const plan = (extra: Record<string, unknown>) => ({ kind: 'key_problem', bankId: f.bankId, quarter: Q, itemKey: 'c2', scope: { type: 'bank' }, action: '全员重新培训风险提示话术', owner: '合规部 王经理', dueDate: '2026-10-31', ...extra });
-const create = (who: FeedbackWorld['manager'], body: Record<string, unknown>) => api(f).post(who, '/action-plans', body);
+const plan = (extra: Record<string, unknown>) => ({
+  kind: 'key_problem',
+  bankId: f.bankId,
+  quarter: Q,
+  itemKey: 'c2',
+  scope: { type: 'bank' },
+  action: '全员重新培训风险提示话术',
+  owner: '合规部 王经理',
+  dueDate: '2026-10-31',
+  ...extra,
+});
+const create = (who: FeedbackWorld['manager'], body: Record<string, unknown>) =>
+  api(f).post(who, '/action-plans', body);
 
 describe('POST /api/v1/action-plans', () => {
   test('a key problem for the bank: 201 with the plan, its item and its outcome', async () => {
     const res = await create(f.manager, plan({}));
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      kind: 'key_problem', bankId: f.bankId, quarter: Q, itemKey: 'c2', sectionKey: 'sales_compliance', visitId: null, scope: { type: 'bank' },
-      action: '全员重新培训风险提示话术', owner: '合规部 王经理', dueDate: '2026-10-31', status: 'open', doneAt: null, createdBy: f.manager.id, rev: 0,
+      kind: 'key_problem',
+      bankId: f.bankId,
+      quarter: Q,
+      itemKey: 'c2',
+      sectionKey: 'sales_compliance',
+      visitId: null,
+      scope: { type: 'bank' },
+      action: '全员重新培训风险提示话术',
+      owner: '合规部 王经理',
+      dueDate: '2026-10-31',
+      status: 'open',
+      doneAt: null,
+      createdBy: f.manager.id,
+      rev: 0,
       itemText: { zh: '题目 c2', en: 'Item c2' },
     });
     expect(res.body.overdue).toBe(true); // due 2026-10-31, the clock is past it
@@ -60,29 +86,91 @@ describe('POST /api/v1/action-plans', () => {
 
   test('outcomes per area: North improved (66.7 % → 0 %), S1 worse (0 % → 100 %), unchanged, and no data', async () => {
     const north = (await create(f.north, plan({ scope: { type: 'region', region: 'North' } }))).body;
-    expect(north.outcome).toMatchObject({ status: 'improved', before: { failed: 2, applicable: 3 }, after: { failed: 0, applicable: 2 } });
+    expect(north.outcome).toMatchObject({
+      status: 'improved',
+      before: { failed: 2, applicable: 3 },
+      after: { failed: 0, applicable: 2 },
+    });
     const s1 = (await create(f.s1, plan({ scope: { type: 'branch', branchCode: 'S1' } }))).body;
-    expect(s1.outcome).toMatchObject({ status: 'worse', before: { failed: 0, applicable: 1 }, after: { failed: 1, applicable: 1 } });
+    expect(s1.outcome).toMatchObject({
+      status: 'worse',
+      before: { failed: 0, applicable: 1 },
+      after: { failed: 1, applicable: 1 },
+    });
     // g1 is yes everywhere: 0/4 → 0/3 (the Q3 violation visit answered g1 yes too).
     const same = (await create(f.manager, plan({ itemKey: 'g1' }))).body;
-    expect(same.outcome).toMatchObject({ status: 'unchanged', before: { failed: 0, applicable: 4 }, after: { failed: 0, applicable: 3 } });
+    expect(same.outcome).toMatchObject({
+      status: 'unchanged',
+      before: { failed: 0, applicable: 4 },
+      after: { failed: 0, applicable: 3 },
+    });
     // p1 is always N/A: nothing applicable.
     expect((await create(f.manager, plan({ itemKey: 'p1' }))).body.outcome.status).toBe('no_data');
     // A plan of 2026-Q4: nothing in 2027-Q1 yet.
-    expect((await create(f.manager, plan({ quarter: NEXT }))).body.outcome).toMatchObject({ status: 'no_data', after: { quarter: '2027-Q1', applicable: 0, failureRate: null } });
+    expect((await create(f.manager, plan({ quarter: NEXT }))).body.outcome).toMatchObject({
+      status: 'no_data',
+      after: { quarter: '2027-Q1', applicable: 0, failureRate: null },
+    });
   });
 
   test('a violation: bank, quarter and branch come from the visit; the item must be a violation of it', async () => {
-    const res = await create(f.north, { kind: 'violation', visitId: violationVisit, itemKey: 'c1', action: '补录双录并约谈', owner: 'N1 行长', dueDate: '2026-09-30' });
+    const res = await create(f.north, {
+      kind: 'violation',
+      visitId: violationVisit,
+      itemKey: 'c1',
+      action: '补录双录并约谈',
+      owner: 'N1 行长',
+      dueDate: '2026-09-30',
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ kind: 'violation', visitId: violationVisit, bankId: f.bankId, quarter: Q, scope: { type: 'branch', region: 'North', branchCode: 'N1' }, sectionKey: 'sales_compliance' });
+    expect(res.body).toMatchObject({
+      kind: 'violation',
+      visitId: violationVisit,
+      bankId: f.bankId,
+      quarter: Q,
+      scope: { type: 'branch', region: 'North', branchCode: 'N1' },
+      sectionKey: 'sales_compliance',
+    });
     // c1 at N1: Q3 1/2 failed → Q4 0/1.
-    expect(res.body.outcome).toMatchObject({ status: 'improved', before: { failed: 1, applicable: 2 }, after: { failed: 0, applicable: 1 } });
-    const notViolation = await create(f.north, { kind: 'violation', visitId: plainVisit, itemKey: 'c1', action: 'x', owner: 'y', dueDate: '2026-09-30' });
+    expect(res.body.outcome).toMatchObject({
+      status: 'improved',
+      before: { failed: 1, applicable: 2 },
+      after: { failed: 0, applicable: 1 },
+    });
+    const notViolation = await create(f.north, {
+      kind: 'violation',
+      visitId: plainVisit,
+      itemKey: 'c1',
+      action: 'x',
+      owner: 'y',
+      dueDate: '2026-09-30',
+    });
     expect(notViolation.status).toBe(422);
     expect(notViolation.body.error.details[0].field).toBe('itemKey');
-    expect((await create(f.s1, { kind: 'violation', visitId: violationVisit, itemKey: 'c1', action: 'x', owner: 'y', dueDate: '2026-09-30' })).status).toBe(404);
-    expect((await create(f.otherManager, { kind: 'violation', visitId: violationVisit, itemKey: 'c1', action: 'x', owner: 'y', dueDate: '2026-09-30' })).status).toBe(404);
+    expect(
+      (
+        await create(f.s1, {
+          kind: 'violation',
+          visitId: violationVisit,
+          itemKey: 'c1',
+          action: 'x',
+          owner: 'y',
+          dueDate: '2026-09-30',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await create(f.otherManager, {
+          kind: 'violation',
+          visitId: violationVisit,
+          itemKey: 'c1',
+          action: 'x',
+          owner: 'y',
+          dueDate: '2026-09-30',
+        })
+      ).status,
+    ).toBe(404);
   });
 
   test('404 for an area outside the scope or another bank; 403 for every role but bank_manager', async () => {
@@ -119,8 +207,10 @@ describe('GET and PATCH /api/v1/action-plans', () => {
   });
 
   /** The g2 plans a caller sees (other tests add plans for other items). */
-  const ids = async (who: FeedbackWorld['manager']) => (await api(f).get(who, '/action-plans')).body
-    .filter((p: { itemKey: string }) => p.itemKey === 'g2').map((p: { id: string }) => p.id);
+  const ids = async (who: FeedbackWorld['manager']) =>
+    (await api(f).get(who, '/action-plans')).body
+      .filter((p: { itemKey: string }) => p.itemKey === 'g2')
+      .map((p: { id: string }) => p.id);
 
   test('each caller sees the plans whose area lies in their scope', async () => {
     expect(await ids(f.manager)).toEqual(expect.arrayContaining([bankPlan, northPlan, s1Plan]));
@@ -151,7 +241,9 @@ describe('GET and PATCH /api/v1/action-plans', () => {
   });
 
   test('filters by quarter, status, kind and branch', async () => {
-    const rows = (await api(f).get(f.manager, `/action-plans?bankId=${f.bankId}&quarter=${Q}&kind=key_problem&branchCode=S1`)).body;
+    const rows = (
+      await api(f).get(f.manager, `/action-plans?bankId=${f.bankId}&quarter=${Q}&kind=key_problem&branchCode=S1`)
+    ).body;
     expect(rows.map((p: { id: string }) => p.id)).toContain(s1Plan);
     expect(rows.every((p: { scope: { branchCode?: string } }) => p.scope.branchCode === 'S1')).toBe(true);
     expect((await api(f).get(f.manager, '/action-plans?quarter=2019-Q1')).body).toEqual([]);
@@ -162,7 +254,11 @@ describe('GET and PATCH /api/v1/action-plans', () => {
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ status: 'done', overdue: false, rev: 1 });
     expect(done.body.doneAt).toEqual(expect.any(String));
-    expect(done.body.history[1]).toMatchObject({ action: 'done', by: f.manager.id, changes: [{ field: 'status', before: 'open', after: 'done' }] });
+    expect(done.body.history[1]).toMatchObject({
+      action: 'done',
+      by: f.manager.id,
+      changes: [{ field: 'status', before: 'open', after: 'done' }],
+    });
     const listed = (await api(f).get(f.manager, `/action-plans?status=done`)).body.map((p: { id: string }) => p.id);
     expect(listed).toContain(bankPlan);
     const reopened = await api(f).patch(f.manager, `/action-plans/${bankPlan}`, { status: 'open', owner: '新负责人' });
@@ -173,7 +269,8 @@ describe('GET and PATCH /api/v1/action-plans', () => {
   test('PATCH: 404 out of scope, 403 other roles, 409 for a stale rev, 422 for an empty change', async () => {
     expect((await api(f).patch(f.north, `/action-plans/${bankPlan}`, { status: 'done' })).status).toBe(404);
     expect((await api(f).patch(f.otherManager, `/action-plans/${s1Plan}`, { status: 'done' })).status).toBe(404);
-    for (const who of [f.admin, f.hr]) expect((await api(f).patch(who, `/action-plans/${s1Plan}`, { status: 'done' })).status).toBe(403);
+    for (const who of [f.admin, f.hr])
+      expect((await api(f).patch(who, `/action-plans/${s1Plan}`, { status: 'done' })).status).toBe(403);
     expect((await api(f).patch(f.s1, `/action-plans/${s1Plan}`, { status: 'done', rev: 5 })).status).toBe(409);
     expect((await api(f).patch(f.s1, `/action-plans/${s1Plan}`, {})).status).toBe(422);
     expect((await api(f).get(f.s1, `/action-plans/${s1Plan}`)).body.status).toBe('open');
@@ -199,7 +296,9 @@ describe('for the branch report', () => {
     const rows = await actionPlansForReport({ bankId: f.bankId, quarter: NEXT, region: 'South', branchCode: 'S1' });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((p) => p.quarter === Q)).toBe(true);
-    expect(rows.every((p) => p.scope.type === 'bank' || p.scope.branchCode === 'S1' || p.scope.region === 'South')).toBe(true);
+    expect(
+      rows.every((p) => p.scope.type === 'bank' || p.scope.branchCode === 'S1' || p.scope.region === 'South'),
+    ).toBe(true);
     expect(rows.some((p) => p.scope.region === 'North')).toBe(false);
     const s1c2 = rows.find((p) => p.itemKey === 'c2' && p.scope.type === 'branch');
     expect(s1c2?.outcome.status).toBe('worse');

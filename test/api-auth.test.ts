@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 afterAll(stopTestApp);
 
-const signIn = (a: Express, body: unknown) => request(a).post('/api/v1/auth/token').send(body as object);
+const signIn = (a: Express, body: unknown) =>
+  request(a)
+    .post('/api/v1/auth/token')
+    .send(body as object);
 const me = (token: string) => request(app).get('/api/v1/me').set(bearer(token));
 
 describe('POST /api/v1/auth/token', () => {
@@ -41,7 +44,13 @@ describe('POST /api/v1/auth/token', () => {
 
   test('a firm user has bankId null', async () => {
     const res = await signIn(app, ADMIN);
-    expect(res.body.user).toEqual({ id: expect.any(String), email: ADMIN.email, name: 'Administrator', role: 'admin', bankId: null });
+    expect(res.body.user).toEqual({
+      id: expect.any(String),
+      email: ADMIN.email,
+      name: 'Administrator',
+      role: 'admin',
+      bankId: null,
+    });
   });
 
   test('wrong password and unknown e-mail give the same 401', async () => {
@@ -60,10 +69,16 @@ describe('POST /api/v1/auth/token', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('malformed_body');
     }
-    const broken = await request(app).post('/api/v1/auth/token').set('Content-Type', 'application/json').send('{"email": ');
+    const broken = await request(app)
+      .post('/api/v1/auth/token')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ');
     expect(broken.status).toBe(400);
     expect(broken.body.error.code).toBe('malformed_json');
-    const noType = await request(app).post('/api/v1/auth/token').set('Content-Type', 'text/plain').send('email=a&password=b');
+    const noType = await request(app)
+      .post('/api/v1/auth/token')
+      .set('Content-Type', 'text/plain')
+      .send('email=a&password=b');
     expect(noType.status).toBe(400);
   });
 
@@ -72,7 +87,9 @@ describe('POST /api/v1/auth/token', () => {
     expect(res.status).toBe(422);
     const fields = res.body.error.details.map((d: { field: string }) => d.field).sort();
     expect(fields).toEqual(expect.arrayContaining(['email', 'password']));
-    expect(res.body.error.details.some((d: { field: string; code: string }) => d.code === 'unrecognized_keys')).toBe(true);
+    expect(res.body.error.details.some((d: { field: string; code: string }) => d.code === 'unrecognized_keys')).toBe(
+      true,
+    );
     const op = await signIn(app, { email: { $gt: '' }, password: { $gt: '' } });
     expect(op.status).toBe(422);
   });
@@ -90,7 +107,8 @@ describe('sign-in rate limit', () => {
   test('after LOGIN_RATE_LIMIT failed attempts the next one is 429, even with the right password', async () => {
     const email = 'ratelimited@test.local';
     await makeUser(f, { email, role: 'reviewer' });
-    for (let i = 0; i < 3; i++) expect((await signIn(limited, { email, password: 'wrong-password-x' })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await signIn(limited, { email, password: 'wrong-password-x' })).status).toBe(401);
     const res = await signIn(limited, { email, password: PASSWORD });
     expect(res.status).toBe(429);
     expect(res.body.error.code).toBe('rate_limited');
@@ -145,7 +163,10 @@ describe('bearer tokens', () => {
 
   test('an expired token is 401', async () => {
     const token = await tokenFor(app, ADMIN.email, ADMIN.password);
-    await ApiToken.updateOne({ tokenHash: crypto.createHash('sha256').update(token).digest('hex') }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await ApiToken.updateOne(
+      { tokenHash: crypto.createHash('sha256').update(token).digest('hex') },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
     const res = await me(token);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('invalid_token');
@@ -158,7 +179,10 @@ describe('bearer tokens', () => {
       const token = await tokenFor(app, ADMIN.email, ADMIN.password);
       expect((await me(token)).status).toBe(200);
       // As another app instance would: revoke in the database only.
-      await ApiToken.updateOne({ tokenHash: crypto.createHash('sha256').update(token).digest('hex') }, { $set: { revokedAt: new Date() } });
+      await ApiToken.updateOne(
+        { tokenHash: crypto.createHash('sha256').update(token).digest('hex') },
+        { $set: { revokedAt: new Date() } },
+      );
       expect((await me(token)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1100));
       expect((await me(token)).status).toBe(401);
@@ -173,7 +197,10 @@ describe('bearer tokens', () => {
     try {
       const token = await tokenFor(app, ADMIN.email, ADMIN.password);
       expect((await me(token)).status).toBe(200);
-      await ApiToken.updateOne({ tokenHash: crypto.createHash('sha256').update(token).digest('hex') }, { $set: { revokedAt: new Date() } });
+      await ApiToken.updateOne(
+        { tokenHash: crypto.createHash('sha256').update(token).digest('hex') },
+        { $set: { revokedAt: new Date() } },
+      );
       expect((await me(token)).status).toBe(401);
     } finally {
       setConfig(saved);
@@ -209,7 +236,11 @@ describe('bearer tokens', () => {
 
   test('a password reset kills the old tokens and the old password', async () => {
     const u = await makeUser(f, { email: 'reset@test.local', role: 'reviewer' });
-    await request(app).patch(`/api/v1/users/${u.id}`).set(bearer(f.adminToken)).send({ password: 'Brand-new-pass-9' }).expect(200);
+    await request(app)
+      .patch(`/api/v1/users/${u.id}`)
+      .set(bearer(f.adminToken))
+      .send({ password: 'Brand-new-pass-9' })
+      .expect(200);
     expect((await me(u.token)).status).toBe(401);
     expect((await signIn(app, { email: 'reset@test.local', password: PASSWORD })).status).toBe(401);
     expect((await signIn(app, { email: 'reset@test.local', password: 'Brand-new-pass-9' })).status).toBe(200);
@@ -217,7 +248,10 @@ describe('bearer tokens', () => {
 
   test('an admin cannot deactivate themselves (409) and stays signed in', async () => {
     const meRes = await me(f.adminToken);
-    const res = await request(app).patch(`/api/v1/users/${meRes.body.id}`).set(bearer(f.adminToken)).send({ active: false });
+    const res = await request(app)
+      .patch(`/api/v1/users/${meRes.body.id}`)
+      .set(bearer(f.adminToken))
+      .send({ active: false });
     expect(res.status).toBe(409);
     expect((await me(f.adminToken)).status).toBe(200);
   });

@@ -14,8 +14,10 @@ let bankB: string;
 const tokens: Record<string, string> = {};
 const MISSING = '0123456789abcdef01234567';
 
-const fieldsOf = (res: request.Response): string[] => [...new Set<string>((res.body.error?.details ?? []).map((d: { field: string }) => d.field))].sort();
-const codesOf = (res: request.Response): string[] => (res.body as { code?: string; employeeId?: string }[]).map((r) => r.code ?? r.employeeId ?? '').sort();
+const fieldsOf = (res: request.Response): string[] =>
+  [...new Set<string>((res.body.error?.details ?? []).map((d: { field: string }) => d.field))].sort();
+const codesOf = (res: request.Response): string[] =>
+  (res.body as { code?: string; employeeId?: string }[]).map((r) => r.code ?? r.employeeId ?? '').sort();
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -33,23 +35,62 @@ beforeAll(async () => {
   await makeStaff(f, bankB, 'F1', 'B1');
   tokens.auditor = (await makeUser(f, { email: 'aud@firm.cn', role: 'auditor' })).token;
   tokens.reviewer = (await makeUser(f, { email: 'rev@firm.cn', role: 'reviewer' })).token;
-  tokens.bank_manager = (await makeUser(f, { email: 'bm@a.cn', role: 'bank_manager', bankId: bankA, scope: { type: 'bank' } })).token;
+  tokens.bank_manager = (
+    await makeUser(f, { email: 'bm@a.cn', role: 'bank_manager', bankId: bankA, scope: { type: 'bank' } })
+  ).token;
   tokens.hr = (await makeUser(f, { email: 'hr@a.cn', role: 'hr', bankId: bankA })).token;
-  tokens.north = (await makeUser(f, { email: 'north@a.cn', role: 'bank_manager', bankId: bankA, scope: { type: 'region', region: '华北' } })).token;
-  tokens.a3 = (await makeUser(f, { email: 'a3@a.cn', role: 'bank_manager', bankId: bankA, scope: { type: 'branches', branchCodes: ['A3'] } })).token;
+  tokens.north = (
+    await makeUser(f, {
+      email: 'north@a.cn',
+      role: 'bank_manager',
+      bankId: bankA,
+      scope: { type: 'region', region: '华北' },
+    })
+  ).token;
+  tokens.a3 = (
+    await makeUser(f, {
+      email: 'a3@a.cn',
+      role: 'bank_manager',
+      bankId: bankA,
+      scope: { type: 'branches', branchCodes: ['A3'] },
+    })
+  ).token;
 });
 afterAll(stopTestApp);
 
 const get = (path: string, who: string) => request(app).get(path).set(bearer(tokens[who]));
-const post = (path: string, who: string, body: unknown) => request(app).post(path).set(bearer(tokens[who])).send(body as object);
-const patch = (path: string, who: string, body: unknown) => request(app).patch(path).set(bearer(tokens[who])).send(body as object);
+const post = (path: string, who: string, body: unknown) =>
+  request(app)
+    .post(path)
+    .set(bearer(tokens[who]))
+    .send(body as object);
+const patch = (path: string, who: string, body: unknown) =>
+  request(app)
+    .patch(path)
+    .set(bearer(tokens[who]))
+    .send(body as object);
 
 describe('banks', () => {
   test('POST /banks creates a bank with the contract fields and defaults', async () => {
-    const res = await post('/api/v1/banks', 'admin', { code: 'NEW1', name: '新银行', reportRecipients: ['Boss@Bank.cn'] });
+    const res = await post('/api/v1/banks', 'admin', {
+      code: 'NEW1',
+      name: '新银行',
+      reportRecipients: ['Boss@Bank.cn'],
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.stringMatching(/^[a-f0-9]{24}$/), code: 'NEW1', name: '新银行', timezone: 'Asia/Shanghai', reportRecipients: ['boss@bank.cn'] });
-    const tz = await post('/api/v1/banks', 'admin', { code: 'NEW2', name: 'HK', timezone: 'Asia/Hong_Kong', reportRecipients: [] });
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^[a-f0-9]{24}$/),
+      code: 'NEW1',
+      name: '新银行',
+      timezone: 'Asia/Shanghai',
+      reportRecipients: ['boss@bank.cn'],
+    });
+    const tz = await post('/api/v1/banks', 'admin', {
+      code: 'NEW2',
+      name: 'HK',
+      timezone: 'Asia/Hong_Kong',
+      reportRecipients: [],
+    });
     expect(tz.body.timezone).toBe('Asia/Hong_Kong');
   });
 
@@ -57,22 +98,42 @@ describe('banks', () => {
     const before = await Bank.countDocuments();
     const res = await post('/api/v1/banks', 'admin', { code: 'BANKA', name: 'again', reportRecipients: [] });
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'duplicate', details: [{ field: 'code', message: expect.any(String) }] });
+    expect(res.body.error).toMatchObject({
+      code: 'duplicate',
+      details: [{ field: 'code', message: expect.any(String) }],
+    });
     expect(await Bank.countDocuments()).toBe(before);
   });
 
   test('a bad body is 400 when malformed, 422 per field when it breaks a rule', async () => {
-    const malformed = await request(app).post('/api/v1/banks').set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('{"code": "X",');
+    const malformed = await request(app)
+      .post('/api/v1/banks')
+      .set(bearer(tokens.admin))
+      .set('Content-Type', 'application/json')
+      .send('{"code": "X",');
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('malformed_json');
-    const notObject = await request(app).post('/api/v1/banks').set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('["code"]');
+    const notObject = await request(app)
+      .post('/api/v1/banks')
+      .set(bearer(tokens.admin))
+      .set('Content-Type', 'application/json')
+      .send('["code"]');
     expect(notObject.status).toBe(400);
 
-    const res = await post('/api/v1/banks', 'admin', { code: 'has space', name: '', timezone: 'Mars/Base', language: 'fr', reportRecipients: ['not-an-email'], color: 'red' });
+    const res = await post('/api/v1/banks', 'admin', {
+      code: 'has space',
+      name: '',
+      timezone: 'Mars/Base',
+      language: 'fr',
+      reportRecipients: ['not-an-email'],
+      color: 'red',
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('validation_failed');
     expect(fieldsOf(res)).toEqual(['(root)', 'code', 'language', 'name', 'reportRecipients.0', 'timezone']);
-    expect(res.body.error.details.every((d: { message: string }) => typeof d.message === 'string' && d.message.length > 0)).toBe(true);
+    expect(
+      res.body.error.details.every((d: { message: string }) => typeof d.message === 'string' && d.message.length > 0),
+    ).toBe(true);
     const missing = await post('/api/v1/banks', 'admin', {});
     expect(fieldsOf(missing)).toEqual(['code', 'name']);
     expect(await Bank.exists({ code: 'has space' })).toBeNull();
@@ -126,9 +187,21 @@ describe('banks', () => {
 
 describe('branches', () => {
   test('POST creates a branch with the contract fields', async () => {
-    const res = await post(`/api/v1/banks/${bankB}/branches`, 'admin', { code: 'B2', name: '东城支行', region: '华东', city: '上海' });
+    const res = await post(`/api/v1/banks/${bankB}/branches`, 'admin', {
+      code: 'B2',
+      name: '东城支行',
+      region: '华东',
+      city: '上海',
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), code: 'B2', name: '东城支行', region: '华东', city: '上海', bankId: bankB });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      code: 'B2',
+      name: '东城支行',
+      region: '华东',
+      city: '上海',
+      bankId: bankB,
+    });
   });
 
   test('a repeated code in the same bank is 409; the same code in another bank is fine', async () => {
@@ -137,13 +210,22 @@ describe('branches', () => {
     expect(dup.status).toBe(409);
     expect(dup.body.error.details).toEqual([{ field: 'code', message: expect.any(String) }]);
     expect(await Branch.countDocuments({ bankId: bankA })).toBe(before);
-    expect((await post(`/api/v1/banks/${bankB}/branches`, 'admin', { code: 'A1', name: 'other bank', region: '华东' })).status).toBe(201);
+    expect(
+      (await post(`/api/v1/banks/${bankB}/branches`, 'admin', { code: 'A1', name: 'other bank', region: '华东' }))
+        .status,
+    ).toBe(201);
   });
 
   test('bad bodies: 400 when malformed, 422 per field', async () => {
     const p = `/api/v1/banks/${bankA}/branches`;
-    expect((await request(app).post(p).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('"A9"')).status).toBe(400);
-    expect((await request(app).post(p).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('{bad json}')).status).toBe(400);
+    expect(
+      (await request(app).post(p).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('"A9"'))
+        .status,
+    ).toBe(400);
+    expect(
+      (await request(app).post(p).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('{bad json}'))
+        .status,
+    ).toBe(400);
     const res = await post(p, 'admin', { code: '-bad', name: ' ', region: '', city: 5 });
     expect(res.status).toBe(422);
     expect(fieldsOf(res)).toEqual(['city', 'code', 'name', 'region']);
@@ -176,34 +258,64 @@ describe('branches', () => {
     }
     expect((await get(`/api/v1/banks/${MISSING}/branches`, 'admin')).status).toBe(404);
     expect((await get('/api/v1/banks/xyz/branches', 'admin')).status).toBe(404);
-    expect((await post('/api/v1/banks/xyz/branches', 'admin', { code: 'Q1', name: 'q', region: 'r' })).status).toBe(404);
-    expect((await post(`/api/v1/banks/${MISSING}/branches`, 'admin', { code: 'Q1', name: 'q', region: 'r' })).status).toBe(404);
+    expect((await post('/api/v1/banks/xyz/branches', 'admin', { code: 'Q1', name: 'q', region: 'r' })).status).toBe(
+      404,
+    );
+    expect(
+      (await post(`/api/v1/banks/${MISSING}/branches`, 'admin', { code: 'Q1', name: 'q', region: 'r' })).status,
+    ).toBe(404);
   });
 });
 
 describe('staff', () => {
   test('POST creates a staff member, taking the region from the branch', async () => {
-    const res = await post(`/api/v1/banks/${bankA}/staff`, 'admin', { employeeId: 'E9', name: '王小明', branchCode: 'A3', position: '柜员' });
+    const res = await post(`/api/v1/banks/${bankA}/staff`, 'admin', {
+      employeeId: 'E9',
+      name: '王小明',
+      branchCode: 'A3',
+      position: '柜员',
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), employeeId: 'E9', name: '王小明', branchCode: 'A3', region: '华南', position: '柜员', bankId: bankA });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      employeeId: 'E9',
+      name: '王小明',
+      branchCode: 'A3',
+      region: '华南',
+      position: '柜员',
+      bankId: bankA,
+    });
   });
 
   test('a repeated employeeId is 409; an unknown branchCode is 422; nothing is stored', async () => {
     const before = await Staff.countDocuments();
-    const dup = await post(`/api/v1/banks/${bankA}/staff`, 'admin', { employeeId: 'E1', name: 'again', branchCode: 'A2' });
+    const dup = await post(`/api/v1/banks/${bankA}/staff`, 'admin', {
+      employeeId: 'E1',
+      name: 'again',
+      branchCode: 'A2',
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error.details).toEqual([{ field: 'employeeId', message: expect.any(String) }]);
-    const unknown = await post(`/api/v1/banks/${bankA}/staff`, 'admin', { employeeId: 'E10', name: 'x', branchCode: 'B1' });
+    const unknown = await post(`/api/v1/banks/${bankA}/staff`, 'admin', {
+      employeeId: 'E10',
+      name: 'x',
+      branchCode: 'B1',
+    });
     expect(unknown.status).toBe(422);
     expect(fieldsOf(unknown)).toEqual(['branchCode']);
     expect(await Staff.countDocuments()).toBe(before);
     // The same employeeId in another bank is another person.
-    expect((await post(`/api/v1/banks/${bankB}/staff`, 'admin', { employeeId: 'E1', name: 'x', branchCode: 'B1' })).status).toBe(201);
+    expect(
+      (await post(`/api/v1/banks/${bankB}/staff`, 'admin', { employeeId: 'E1', name: 'x', branchCode: 'B1' })).status,
+    ).toBe(201);
   });
 
   test('bad bodies: 400 when malformed, 422 per field', async () => {
     const p = `/api/v1/banks/${bankA}/staff`;
-    expect((await request(app).post(p).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('null')).status).toBe(400);
+    expect(
+      (await request(app).post(p).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('null'))
+        .status,
+    ).toBe(400);
     const res = await post(p, 'admin', { employeeId: '', name: 3, branchCode: 'a b', position: 'x'.repeat(101) });
     expect(res.status).toBe(422);
     expect(fieldsOf(res)).toEqual(['branchCode', 'employeeId', 'name', 'position']);
@@ -224,9 +336,12 @@ describe('staff', () => {
   });
 
   test("another bank's staff are 404 for bank users", async () => {
-    for (const who of ['bank_manager', 'hr', 'north', 'a3']) expect((await get(`/api/v1/banks/${bankB}/staff`, who)).status).toBe(404);
+    for (const who of ['bank_manager', 'hr', 'north', 'a3'])
+      expect((await get(`/api/v1/banks/${bankB}/staff`, who)).status).toBe(404);
     expect((await get('/api/v1/banks/1/staff', 'admin')).status).toBe(404);
-    expect((await post(`/api/v1/banks/${MISSING}/staff`, 'admin', { employeeId: 'Z', name: 'z', branchCode: 'A1' })).status).toBe(404);
+    expect(
+      (await post(`/api/v1/banks/${MISSING}/staff`, 'admin', { employeeId: 'Z', name: 'z', branchCode: 'A1' })).status,
+    ).toBe(404);
   });
 });
 
@@ -239,15 +354,28 @@ describe('authorization matrix of the admin routes', () => {
   ];
 
   test('every non-admin role gets 403 and nothing changes; no token gets 401', async () => {
-    const counts = async () => [await Bank.countDocuments(), await Branch.countDocuments(), await Staff.countDocuments()];
+    const counts = async () => [
+      await Bank.countDocuments(),
+      await Branch.countDocuments(),
+      await Staff.countDocuments(),
+    ];
     const before = await counts();
     for (const [method, path, body] of adminRoutes()) {
       for (const who of ['auditor', 'reviewer', 'bank_manager', 'hr', 'north', 'a3']) {
-        const res = await request(app)[method as 'post'](path).set(bearer(tokens[who])).send(body as object);
+        const res = await request(app)
+          [method as 'post'](path)
+          .set(bearer(tokens[who]))
+          .send(body as object);
         expect({ who, path, status: res.status }).toEqual({ who, path, status: 403 });
         expect(res.body.error.code).toBe('forbidden');
       }
-      expect((await request(app)[method as 'post'](path).send(body as object)).status).toBe(401);
+      expect(
+        (
+          await request(app)
+            [method as 'post'](path)
+            .send(body as object)
+        ).status,
+      ).toBe(401);
     }
     expect(await counts()).toEqual(before);
     expect((await Bank.findById(bankA).lean())?.name).not.toBe('hijacked');
@@ -255,10 +383,18 @@ describe('authorization matrix of the admin routes', () => {
 
   test('every bank route needs a token: 401 with the error model, also on a missing bank', async () => {
     const routes: [string, string][] = [
-      ['get', '/api/v1/banks'], ['post', '/api/v1/banks'], ['get', `/api/v1/banks/${bankA}`], ['patch', `/api/v1/banks/${bankA}`],
-      ['get', `/api/v1/banks/${bankA}/branches`], ['post', `/api/v1/banks/${bankA}/branches`], ['post', `/api/v1/banks/${bankA}/branches/import`],
-      ['get', `/api/v1/banks/${bankA}/staff`], ['post', `/api/v1/banks/${bankA}/staff`], ['post', `/api/v1/banks/${bankA}/staff/import`],
-      ['get', `/api/v1/banks/${MISSING}`], ['get', '/api/v1/banks/not-an-id/staff'],
+      ['get', '/api/v1/banks'],
+      ['post', '/api/v1/banks'],
+      ['get', `/api/v1/banks/${bankA}`],
+      ['patch', `/api/v1/banks/${bankA}`],
+      ['get', `/api/v1/banks/${bankA}/branches`],
+      ['post', `/api/v1/banks/${bankA}/branches`],
+      ['post', `/api/v1/banks/${bankA}/branches/import`],
+      ['get', `/api/v1/banks/${bankA}/staff`],
+      ['post', `/api/v1/banks/${bankA}/staff`],
+      ['post', `/api/v1/banks/${bankA}/staff/import`],
+      ['get', `/api/v1/banks/${MISSING}`],
+      ['get', '/api/v1/banks/not-an-id/staff'],
     ];
     for (const [method, path] of routes) {
       const res = await request(app)[method as 'get'](path);
@@ -268,9 +404,21 @@ describe('authorization matrix of the admin routes', () => {
   });
 
   test('PATCH with a body that is not a JSON object is 400', async () => {
-    const res = await request(app).patch(`/api/v1/banks/${bankA}`).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('"name"');
+    const res = await request(app)
+      .patch(`/api/v1/banks/${bankA}`)
+      .set(bearer(tokens.admin))
+      .set('Content-Type', 'application/json')
+      .send('"name"');
     expect(res.status).toBe(400);
-    expect((await request(app).patch(`/api/v1/banks/${bankA}`).set(bearer(tokens.admin)).set('Content-Type', 'application/json').send('{name:')).status).toBe(400);
+    expect(
+      (
+        await request(app)
+          .patch(`/api/v1/banks/${bankA}`)
+          .set(bearer(tokens.admin))
+          .set('Content-Type', 'application/json')
+          .send('{name:')
+      ).status,
+    ).toBe(400);
   });
 
   test('the role check comes before the body check: a wrong role with a bad body is still 403', async () => {
@@ -279,7 +427,14 @@ describe('authorization matrix of the admin routes', () => {
 });
 
 describe('scope helpers used by services and pages', () => {
-  const bm = (scope?: Scope): Principal => ({ id: 'u', email: 'u@a.cn', name: 'u', role: 'bank_manager', bankId: bankA, scope });
+  const bm = (scope?: Scope): Principal => ({
+    id: 'u',
+    email: 'u@a.cn',
+    name: 'u',
+    role: 'bank_manager',
+    bankId: bankA,
+    scope,
+  });
 
   test('getBranch finds the asked branch only inside the scope', async () => {
     const a3 = bm({ type: 'branches', branchCodes: ['A3'] });
@@ -326,10 +481,34 @@ describe('long branch and staff lists come in pages', () => {
   beforeAll(async () => {
     bankC = await makeBank(f, 'BANKC');
     // Two regions whose branch codes interleave, so the order (region, then code) differs from the codes' order.
-    const branches = Array.from({ length: 12 }, (_, i) => ({ bankId: bankC, code: `C${String(i).padStart(2, '0')}`, name: `支行${i}`, region: i % 2 ? '华南' : '华北', active: true }));
+    const branches = Array.from({ length: 12 }, (_, i) => ({
+      bankId: bankC,
+      code: `C${String(i).padStart(2, '0')}`,
+      name: `支行${i}`,
+      region: i % 2 ? '华南' : '华北',
+      active: true,
+    }));
     await Branch.insertMany(branches);
-    await Staff.insertMany(branches.flatMap((b) => ['1', '2', '3'].map((n) => ({ bankId: bankC, employeeId: `${b.code}-${n}`, name: `员工${n}`, branchCode: b.code, region: b.region, active: true }))));
-    tokens.cNorth = (await makeUser(f, { email: 'cnorth@c.cn', role: 'bank_manager', bankId: bankC, scope: { type: 'region', region: '华北' } })).token;
+    await Staff.insertMany(
+      branches.flatMap((b) =>
+        ['1', '2', '3'].map((n) => ({
+          bankId: bankC,
+          employeeId: `${b.code}-${n}`,
+          name: `员工${n}`,
+          branchCode: b.code,
+          region: b.region,
+          active: true,
+        })),
+      ),
+    );
+    tokens.cNorth = (
+      await makeUser(f, {
+        email: 'cnorth@c.cn',
+        role: 'bank_manager',
+        bankId: bankC,
+        scope: { type: 'region', region: '华北' },
+      })
+    ).token;
   });
 
   test('branches: every one exactly once, by region then code, page after page', async () => {
@@ -366,7 +545,13 @@ describe('long branch and staff lists come in pages', () => {
   });
 
   test('bad limits and cursors are 400 with the field named', async () => {
-    for (const q of ['limit=0', 'limit=1001', 'limit=x', 'cursor=not-a-cursor', `cursor=${Buffer.from('[1,2]').toString('base64url')}`]) {
+    for (const q of [
+      'limit=0',
+      'limit=1001',
+      'limit=x',
+      'cursor=not-a-cursor',
+      `cursor=${Buffer.from('[1,2]').toString('base64url')}`,
+    ]) {
       const res = await get(`/api/v1/banks/${bankC}/staff?${q}`, 'admin');
       expect(res.status).toBe(400);
       expect(fieldsOf(res)).toEqual([q.split('=')[0]]);

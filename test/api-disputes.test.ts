@@ -4,7 +4,16 @@ import { FeedbackClaim } from '../server/disputes/claims';
 import { Dispute, DisputeAttachment } from '../server/disputes/model';
 import { Visit } from '../server/visits/model';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
-import { api, approvedVisit, backdateApproval, dispute, feedbackWorld, resolve, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
+import {
+  api,
+  approvedVisit,
+  backdateApproval,
+  dispute,
+  feedbackWorld,
+  resolve,
+  SETUP_TIMEOUT_MS,
+  type FeedbackWorld,
+} from './helpers/feedback';
 
 let app: Express;
 let f: FeedbackWorld;
@@ -23,13 +32,26 @@ describe('POST /api/v1/visits/:id/disputes', () => {
     const v = await approvedVisit(f);
     const res = await dispute(f, f.north, v.id, 'c2', '录像显示已做风险提示');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), status: 'open', visitId: v.id, itemKey: 'c2', sectionKey: 'sales_compliance', valueAtOpening: 'no', branchCode: 'N1' });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      status: 'open',
+      visitId: v.id,
+      itemKey: 'c2',
+      sectionKey: 'sales_compliance',
+      valueAtOpening: 'no',
+      branchCode: 'N1',
+    });
     expect(res.body.itemText).toEqual({ zh: '题目 c2', en: 'Item c2' });
     const after = await getVisit(v.id);
     expect(after.status).toBe('disputed');
     expect(after.rev).toBe(v.rev + 1);
     const last = after.history[after.history.length - 1];
-    expect(last).toMatchObject({ action: 'dispute_opened', by: f.north.id, role: 'bank_manager', note: '录像显示已做风险提示' });
+    expect(last).toMatchObject({
+      action: 'dispute_opened',
+      by: f.north.id,
+      role: 'bank_manager',
+      note: '录像显示已做风险提示',
+    });
     expect(last.changes).toEqual([
       { field: `disputes.${res.body.id}`, before: null, after: { itemKey: 'c2', status: 'open' } },
       { field: 'status', before: 'approved', after: 'disputed' },
@@ -41,7 +63,8 @@ describe('POST /api/v1/visits/:id/disputes', () => {
   test('401 without a token; 403 for every role but bank_manager', async () => {
     const v = await approvedVisit(f);
     expect((await api(f).post(null, `/visits/${v.id}/disputes`, { itemKey: 'g1', reason: 'x' })).status).toBe(401);
-    for (const who of [f.auditor, f.reviewer, f.admin, f.hr]) expect((await dispute(f, who, v.id, 'g1')).status).toBe(403);
+    for (const who of [f.auditor, f.reviewer, f.admin, f.hr])
+      expect((await dispute(f, who, v.id, 'g1')).status).toBe(403);
     expect(await Dispute.countDocuments({ visitId: v.id })).toBe(0);
   });
 
@@ -76,7 +99,11 @@ describe('POST /api/v1/visits/:id/disputes', () => {
     const noReason = await api(f).post(f.manager, `/visits/${v.id}/disputes`, { itemKey: 'g1' });
     expect(noReason.status).toBe(422);
     expect(noReason.body.error.details.map((d: { field: string }) => d.field)).toEqual(['reason']);
-    const bad = await request(app).post(`/api/v1/visits/${v.id}/disputes`).set(bearer(f.manager.token)).set('Content-Type', 'application/json').send('[1]');
+    const bad = await request(app)
+      .post(`/api/v1/visits/${v.id}/disputes`)
+      .set(bearer(f.manager.token))
+      .set('Content-Type', 'application/json')
+      .send('[1]');
     expect(bad.status).toBe(400);
     expect((await getVisit(v.id)).status).toBe('approved');
   });
@@ -104,10 +131,19 @@ describe('POST /api/v1/disputes/:id/resolve', () => {
     // Before (see helpers/feedback.ts): compliance 50, total 70.41666…
     expect(v.scores.total).toBeCloseTo(70.416666667, 8);
     const d = (await dispute(f, f.manager, v.id, 'c2')).body;
-    const res = await resolve(f, f.reviewer, d.id, { decision: 'overturned', value: 'yes', note: '录像证实已做风险提示' });
+    const res = await resolve(f, f.reviewer, d.id, {
+      decision: 'overturned',
+      value: 'yes',
+      note: '录像证实已做风险提示',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: d.id, status: 'overturned' });
-    expect(res.body.resolution).toMatchObject({ decision: 'overturned', value: 'yes', note: '录像证实已做风险提示', resolvedBy: f.reviewer.id });
+    expect(res.body.resolution).toMatchObject({
+      decision: 'overturned',
+      value: 'yes',
+      note: '录像证实已做风险提示',
+      resolvedBy: f.reviewer.id,
+    });
 
     const after = await getVisit(v.id);
     expect(after.status).toBe('approved');
@@ -121,11 +157,20 @@ describe('POST /api/v1/disputes/:id/resolve', () => {
     expect(after.scores.total).toBeCloseTo(85.416666667, 8);
     expect(after.violations).toEqual([]);
     const last = after.history[after.history.length - 1];
-    expect(last).toMatchObject({ action: 'dispute_overturned', by: f.reviewer.id, role: 'reviewer', note: '录像证实已做风险提示' });
+    expect(last).toMatchObject({
+      action: 'dispute_overturned',
+      by: f.reviewer.id,
+      role: 'reviewer',
+      note: '录像证实已做风险提示',
+    });
     const byField = Object.fromEntries(last.changes.map((c: { field: string }) => [c.field, c]));
     expect(byField[`disputes.${d.id}`]).toEqual({ field: `disputes.${d.id}`, before: 'open', after: 'overturned' });
     expect(byField['answers.c2']).toEqual({ field: 'answers.c2', before: 'no', after: 'yes' });
-    expect(byField['scores.sections.sales_compliance']).toEqual({ field: 'scores.sections.sales_compliance', before: 50, after: 100 });
+    expect(byField['scores.sections.sales_compliance']).toEqual({
+      field: 'scores.sections.sales_compliance',
+      before: 50,
+      after: 100,
+    });
     expect(byField['scores.total'].before).toBeCloseTo(70.416666667, 8);
     expect(byField['scores.total'].after).toBeCloseTo(85.416666667, 8);
     expect(byField.status).toEqual({ field: 'status', before: 'disputed', after: 'approved' });
@@ -139,7 +184,9 @@ describe('POST /api/v1/disputes/:id/resolve', () => {
   test('overturning a critical item to "no" zeroes its section and records the violation', async () => {
     const v = await approvedVisit(f);
     const d = (await dispute(f, f.manager, v.id, 'c1')).body;
-    expect((await resolve(f, f.reviewer, d.id, { decision: 'overturned', value: 'no', note: '未核对身份证件' })).status).toBe(200);
+    expect(
+      (await resolve(f, f.reviewer, d.id, { decision: 'overturned', value: 'no', note: '未核对身份证件' })).status,
+    ).toBe(200);
     const after = await getVisit(v.id);
     // compliance 0 (critical failure); total (25·91.666… + 25·50 + 30·0 + 20·100)/100 = 5541.666…/100 = 55.41666…
     expect(after.scores.sections.sales_compliance).toBe(0);
@@ -159,14 +206,20 @@ describe('POST /api/v1/disputes/:id/resolve', () => {
     expect(after.scores).toEqual(v.scores);
     const last = after.history[after.history.length - 1];
     expect(last.action).toBe('dispute_upheld');
-    expect(last.changes).toEqual([{ field: `disputes.${d.id}`, before: 'open', after: 'upheld' }, { field: 'status', before: 'disputed', after: 'approved' }]);
+    expect(last.changes).toEqual([
+      { field: `disputes.${d.id}`, before: 'open', after: 'upheld' },
+      { field: 'status', before: 'disputed', after: 'approved' },
+    ]);
   });
 
   test('403 for every role but reviewer; 404 for an unknown dispute', async () => {
     const v = await approvedVisit(f);
     const d = (await dispute(f, f.manager, v.id, 'g1')).body;
-    for (const who of [f.manager, f.admin, f.auditor, f.hr]) expect((await resolve(f, who, d.id, { decision: 'upheld', note: 'n' })).status).toBe(403);
-    expect((await resolve(f, f.reviewer, '0123456789abcdef01234567', { decision: 'upheld', note: 'n' })).status).toBe(404);
+    for (const who of [f.manager, f.admin, f.auditor, f.hr])
+      expect((await resolve(f, who, d.id, { decision: 'upheld', note: 'n' })).status).toBe(403);
+    expect((await resolve(f, f.reviewer, '0123456789abcdef01234567', { decision: 'upheld', note: 'n' })).status).toBe(
+      404,
+    );
     expect((await Dispute.findById(d.id).lean())?.status).toBe('open');
   });
 
@@ -203,12 +256,21 @@ describe('POST /api/v1/disputes/:id/resolve', () => {
     expect((await resolve(f, f.reviewer, a.id, { decision: 'upheld', note: '维持' })).status).toBe(200);
     let now = await getVisit(v.id);
     expect(now.status).toBe('disputed');
-    expect(now.history[now.history.length - 1].changes.find((c: { field: string }) => c.field === 'status')).toBeUndefined();
-    expect((await resolve(f, f.reviewer, b.id, { decision: 'overturned', value: 'no', note: '改判' })).status).toBe(200);
+    expect(
+      now.history[now.history.length - 1].changes.find((c: { field: string }) => c.field === 'status'),
+    ).toBeUndefined();
+    expect((await resolve(f, f.reviewer, b.id, { decision: 'overturned', value: 'no', note: '改判' })).status).toBe(
+      200,
+    );
     now = await getVisit(v.id);
     expect(now.status).toBe('approved');
     expect(now.scores.total).toBeCloseTo(55.416666667, 8); // as in the critical case above: g2 upheld, c1 → no
-    expect(now.history.map((h: { action: string }) => h.action).slice(-4)).toEqual(['dispute_opened', 'dispute_opened', 'dispute_upheld', 'dispute_overturned']);
+    expect(now.history.map((h: { action: string }) => h.action).slice(-4)).toEqual([
+      'dispute_opened',
+      'dispute_opened',
+      'dispute_upheld',
+      'dispute_overturned',
+    ]);
   });
 
   test('a decided item may be disputed again (within the window), and that dispute is a new record', async () => {
@@ -243,7 +305,8 @@ describe('reading disputes', () => {
       const ids = (await api(f).get(who, '/disputes')).body.map((d: { id: string }) => d.id);
       expect(ids).toEqual(expect.arrayContaining([north, south, other]));
     }
-    const idsOf = async (who: typeof f.manager, q = '') => (await api(f).get(who, `/disputes${q}`)).body.map((d: { id: string }) => d.id);
+    const idsOf = async (who: typeof f.manager, q = '') =>
+      (await api(f).get(who, `/disputes${q}`)).body.map((d: { id: string }) => d.id);
     expect(await idsOf(f.manager)).toEqual(expect.arrayContaining([north, south]));
     expect(await idsOf(f.manager)).not.toContain(other);
     expect(await idsOf(f.north)).toContain(north);
@@ -258,7 +321,11 @@ describe('reading disputes', () => {
     const rows = (await api(f).get(f.reviewer, `/disputes?bankId=${f.bankId}&status=open&branchCode=S1`)).body;
     expect(rows.map((d: { id: string }) => d.id)).toEqual([south]);
     const quarter = rows[0].quarter;
-    expect((await api(f).get(f.reviewer, `/disputes?bankId=${f.otherBankId}&quarter=${quarter}`)).body.map((d: { id: string }) => d.id)).toEqual([other]);
+    expect(
+      (await api(f).get(f.reviewer, `/disputes?bankId=${f.otherBankId}&quarter=${quarter}`)).body.map(
+        (d: { id: string }) => d.id,
+      ),
+    ).toEqual([other]);
     expect((await api(f).get(f.reviewer, '/disputes?quarter=2019-Q1')).body).toEqual([]);
     expect((await api(f).get(f.reviewer, '/disputes?status=bogus')).status).toBe(400);
   });
@@ -293,14 +360,23 @@ describe('dispute evidence', () => {
     const file = pdf();
     const res = await upload(f.north, d.id, file, '回执.pdf');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ filename: '回执.pdf', contentType: 'application/pdf', size: file.length, sha256: expect.stringMatching(/^[a-f0-9]{64}$/) });
+    expect(res.body).toMatchObject({
+      filename: '回执.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+      sha256: expect.stringMatching(/^[a-f0-9]{64}$/),
+    });
     const view = (await api(f).get(f.reviewer, `/disputes/${d.id}`)).body;
     expect(view.attachments).toHaveLength(1);
-    const dl = await request(app).get(`/api/v1/disputes/${d.id}/attachments/${res.body.id}`).set(bearer(f.reviewer.token)).buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
-    });
+    const dl = await request(app)
+      .get(`/api/v1/disputes/${d.id}/attachments/${res.body.id}`)
+      .set(bearer(f.reviewer.token))
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(dl.status).toBe(200);
     expect((dl.body as Buffer).equals(file)).toBe(true);
   });
@@ -312,7 +388,9 @@ describe('dispute evidence', () => {
     expect((await upload(f.reviewer, d.id, pdf())).status).toBe(403);
     expect((await upload(f.s1, d.id, pdf())).status).toBe(404);
     expect((await upload(f.otherManager, d.id, pdf())).status).toBe(404);
-    expect((await upload(f.manager, d.id, Buffer.from('just text, not a document '.repeat(30)), 'a.pdf')).status).toBe(415);
+    expect((await upload(f.manager, d.id, Buffer.from('just text, not a document '.repeat(30)), 'a.pdf')).status).toBe(
+      415,
+    );
     await resolve(f, f.reviewer, d.id, { decision: 'upheld', note: 'n' });
     const late = await upload(f.manager, d.id, pdf());
     expect(late.status).toBe(409);
@@ -333,10 +411,18 @@ describe('concurrency', () => {
 
   test('simultaneous disputes of different items both land; resolving both at once leaves the visit approved', async () => {
     const v = await approvedVisit(f);
-    const opened = await Promise.all(['g1', 'g2', 'c2'].map((k, i) => dispute(f, i % 2 ? f.north : f.manager, v.id, k)));
+    const opened = await Promise.all(
+      ['g1', 'g2', 'c2'].map((k, i) => dispute(f, i % 2 ? f.north : f.manager, v.id, k)),
+    );
     expect(opened.map((r) => r.status)).toEqual([201, 201, 201]);
-    expect((await getVisit(v.id)).history.filter((h: { action: string }) => h.action === 'dispute_opened')).toHaveLength(3);
-    const resolved = await Promise.all(opened.map((r, i) => resolve(f, i % 2 ? f.reviewer2 : f.reviewer, r.body.id, { decision: 'upheld', note: `n${i}` })));
+    expect(
+      (await getVisit(v.id)).history.filter((h: { action: string }) => h.action === 'dispute_opened'),
+    ).toHaveLength(3);
+    const resolved = await Promise.all(
+      opened.map((r, i) =>
+        resolve(f, i % 2 ? f.reviewer2 : f.reviewer, r.body.id, { decision: 'upheld', note: `n${i}` }),
+      ),
+    );
     expect(resolved.map((r) => r.status)).toEqual([200, 200, 200]);
     const after = await getVisit(v.id);
     expect(after.status).toBe('approved');
@@ -352,7 +438,9 @@ describe('concurrency', () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const after = await getVisit(v.id);
-    expect(after.history.filter((h: { action: string }) => h.action.startsWith('dispute_') && h.action !== 'dispute_opened')).toHaveLength(1);
+    expect(
+      after.history.filter((h: { action: string }) => h.action.startsWith('dispute_') && h.action !== 'dispute_opened'),
+    ).toHaveLength(1);
     expect(after.status).toBe('approved');
   });
 
@@ -362,7 +450,10 @@ describe('concurrency', () => {
     expect((await resolve(f, f.reviewer, d.id, { decision: 'upheld', note: 'n' })).status).toBe(200);
     // Simulate the crash after the visit commit: the dispute record still says `resolving` and the claim is stale.
     await Dispute.updateOne({ _id: d.id }, { $set: { status: 'resolving', openKey: `${v.id}:g1` } });
-    await FeedbackClaim.updateOne({ key: `dispute-resolve:${d.id}` }, { $set: { at: new Date(Date.now() - 3600_000) } });
+    await FeedbackClaim.updateOne(
+      { key: `dispute-resolve:${d.id}` },
+      { $set: { at: new Date(Date.now() - 3600_000) } },
+    );
     const retry = await resolve(f, f.reviewer2, d.id, { decision: 'upheld', note: 'again' });
     expect(retry.status).toBe(409);
     expect(retry.body.error.code).toBe('dispute_resolved');

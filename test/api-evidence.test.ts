@@ -38,30 +38,60 @@ beforeAll(async () => {
 afterAll(stopTestApp);
 
 async function newVisit(who: Actor = auditor): Promise<string> {
-  const assignmentId = await w.assignment({ bankId, branchCode: 'N1', auditorId: who.id, questionnaireId, quarter: '2026-Q3', ...windowAroundNow(), scenario: '取号排队' });
-  const res = await request(app).post('/api/v1/visits').set(bearer(who.token)).send({ assignmentId, visitedAt: hoursAgo(1), durationMinutes: 20, answers: ANSWERS });
+  const assignmentId = await w.assignment({
+    bankId,
+    branchCode: 'N1',
+    auditorId: who.id,
+    questionnaireId,
+    quarter: '2026-Q3',
+    ...windowAroundNow(),
+    scenario: '取号排队',
+  });
+  const res = await request(app)
+    .post('/api/v1/visits')
+    .set(bearer(who.token))
+    .send({ assignmentId, visitedAt: hoursAgo(1), durationMinutes: 20, answers: ANSWERS });
   if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   return res.body.id;
 }
 
 const rand = (n: number) => crypto.randomBytes(n);
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
-const withHead = (head: number[] | string, n = 2000) => Buffer.concat([Buffer.isBuffer(head) ? head : Buffer.from(head as never), rand(n)]);
-const box = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from(`ftyp${brand}`, 'latin1'), rand(2000)]);
-const riff = (form: string) => Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0x08, 0, 0]), Buffer.from(form), rand(2000)]);
+const withHead = (head: number[] | string, n = 2000) =>
+  Buffer.concat([Buffer.isBuffer(head) ? head : Buffer.from(head as never), rand(n)]);
+const box = (brand: string) =>
+  Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from(`ftyp${brand}`, 'latin1'), rand(2000)]);
+const riff = (form: string) =>
+  Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0x08, 0, 0]), Buffer.from(form), rand(2000)]);
 const jpeg = () => withHead([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
 const pdf = () => Buffer.concat([Buffer.from('%PDF-1.7\n%âãÏÓ\n', 'latin1'), rand(3000)]);
 
-const upload = (who: Actor | null, visitId: string, data: Buffer, filename = 'evidence.bin', contentType = 'application/octet-stream') => {
+const upload = (
+  who: Actor | null,
+  visitId: string,
+  data: Buffer,
+  filename = 'evidence.bin',
+  contentType = 'application/octet-stream',
+) => {
   const r = request(app).post(`/api/v1/visits/${visitId}/attachments`);
   return (who ? r.set(bearer(who.token)) : r).attach('file', data, { filename, contentType });
 };
 const download = (who: Actor, visitId: string, attachmentId: string) =>
-  request(app).get(`/api/v1/visits/${visitId}/attachments/${attachmentId}`).set(bearer(who.token)).buffer(true)
-    .parse((res, cb) => { const chunks: Buffer[] = []; res.on('data', (c: Buffer) => chunks.push(c)); res.on('end', () => cb(null, Buffer.concat(chunks))); });
+  request(app)
+    .get(`/api/v1/visits/${visitId}/attachments/${attachmentId}`)
+    .set(bearer(who.token))
+    .buffer(true)
+    .parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
 const gridCounts = async () => {
   const db = mongoose.connection.db as mongoose.mongo.Db;
-  return { files: await db.collection('evidence.files').countDocuments(), chunks: await db.collection('evidence.chunks').countDocuments() };
+  return {
+    files: await db.collection('evidence.files').countDocuments(),
+    chunks: await db.collection('evidence.chunks').countDocuments(),
+  };
 };
 
 describe('upload', () => {
@@ -78,14 +108,29 @@ describe('upload', () => {
     ['memo.m4a', () => box('M4A '), 'audio/mp4'],
     ['rec.wav', () => riff('WAVE'), 'audio/wav'],
     ['rec.ogg', () => withHead('OggS\u0000\u0002'), 'audio/ogg'],
-    ['rec.webm', () => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84]), Buffer.from('webm'), rand(2000)]), 'video/webm'],
+    [
+      'rec.webm',
+      () =>
+        Buffer.concat([
+          Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84]),
+          Buffer.from('webm'),
+          rand(2000),
+        ]),
+      'video/webm',
+    ],
   ] as [string, () => Buffer, string][])('%s is accepted', async (filename, make, type) => {
     const data = make();
     const visitId = await newVisit();
     // The declared type is deliberately wrong: only the content decides.
     const res = await upload(auditor, visitId, data, filename, 'text/plain');
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(/^[a-f0-9]{24}$/), filename, contentType: type, size: data.length, sha256: sha(data) });
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^[a-f0-9]{24}$/),
+      filename,
+      contentType: type,
+      size: data.length,
+      sha256: sha(data),
+    });
   });
 
   test('the attachment and its history entry are on the visit', async () => {
@@ -93,14 +138,38 @@ describe('upload', () => {
     const data = jpeg();
     const res = await upload(auditor, visitId, data, '大堂.jpg');
     const v = (await request(app).get(`/api/v1/visits/${visitId}`).set(bearer(auditor.token))).body;
-    expect(v.attachments).toEqual([expect.objectContaining({ id: res.body.id, filename: '大堂.jpg', contentType: 'image/jpeg', size: data.length, sha256: sha(data) })]);
-    expect(v.history.at(-1)).toMatchObject({ action: 'attachment_added', by: auditor.id, changes: [{ field: 'attachments', before: null, after: { id: res.body.id, filename: '大堂.jpg', sha256: sha(data), size: data.length } }] });
+    expect(v.attachments).toEqual([
+      expect.objectContaining({
+        id: res.body.id,
+        filename: '大堂.jpg',
+        contentType: 'image/jpeg',
+        size: data.length,
+        sha256: sha(data),
+      }),
+    ]);
+    expect(v.history.at(-1)).toMatchObject({
+      action: 'attachment_added',
+      by: auditor.id,
+      changes: [
+        {
+          field: 'attachments',
+          before: null,
+          after: { id: res.body.id, filename: '大堂.jpg', sha256: sha(data), size: data.length },
+        },
+      ],
+    });
   });
 
   test('a text file named .jpg is refused (415) and nothing is stored', async () => {
     const visitId = await newVisit();
     const before = await gridCounts();
-    const res = await upload(auditor, visitId, Buffer.from('this is not a photo at all, just some text '.repeat(20)), 'photo.jpg', 'image/jpeg');
+    const res = await upload(
+      auditor,
+      visitId,
+      Buffer.from('this is not a photo at all, just some text '.repeat(20)),
+      'photo.jpg',
+      'image/jpeg',
+    );
     expect(res.status).toBe(415);
     expect(await gridCounts()).toEqual(before);
     expect((await Visit.findById(visitId).lean())?.attachments).toHaveLength(0);
@@ -112,8 +181,20 @@ describe('upload', () => {
     expect(empty.status).toBe(415);
     expect(empty.body.error.code).toBe('empty_file');
     expect((await upload(auditor, visitId, Buffer.from('MZ'), 'x.exe')).status).toBe(415);
-    expect((await upload(auditor, visitId, Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff]), rand(500)]), 'noise.mp3')).status).toBe(415);
-    expect((await upload(auditor, visitId, Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from('matroska'), rand(500)]), 'film.webm')).status).toBe(415);
+    expect(
+      (await upload(auditor, visitId, Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff]), rand(500)]), 'noise.mp3'))
+        .status,
+    ).toBe(415);
+    expect(
+      (
+        await upload(
+          auditor,
+          visitId,
+          Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from('matroska'), rand(500)]),
+          'film.webm',
+        )
+      ).status,
+    ).toBe(415);
   });
 
   test('a file of exactly the limit is accepted; one byte more is 413 and leaves no GridFS file or chunk', async () => {
@@ -137,13 +218,24 @@ describe('upload', () => {
     expect(res.body.error.code).toBe('too_many_attachments');
     expect(await gridCounts()).toEqual(before);
     const first = (await Visit.findById(visitId).lean())?.attachments?.[0];
-    expect((await request(app).delete(`/api/v1/visits/${visitId}/attachments/${String(first?._id)}`).set(bearer(auditor.token))).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .delete(`/api/v1/visits/${visitId}/attachments/${String(first?._id)}`)
+          .set(bearer(auditor.token))
+      ).status,
+    ).toBe(200);
     expect((await upload(auditor, visitId, jpeg(), 'p21.jpg')).status).toBe(201);
   });
 
   test('a path in the file name is stripped', async () => {
     const visitId = await newVisit();
-    for (const [name, expected] of [['../../etc/passwd.jpg', 'passwd.jpg'], ['..\\..\\windows\\evil.jpg', 'evil.jpg'], ['...hidden.jpg', 'hidden.jpg'], ['....', 'evidence.jpg']]) {
+    for (const [name, expected] of [
+      ['../../etc/passwd.jpg', 'passwd.jpg'],
+      ['..\\..\\windows\\evil.jpg', 'evil.jpg'],
+      ['...hidden.jpg', 'hidden.jpg'],
+      ['....', 'evidence.jpg'],
+    ]) {
       const res = await upload(auditor, visitId, jpeg(), name);
       expect(res.status).toBe(201);
       expect(res.body.filename).toBe(expected);
@@ -172,8 +264,18 @@ describe('upload', () => {
     expect((await upload(manager, visitId, jpeg())).status).toBe(403);
     expect((await upload({ id: '', token: w.adminToken }, visitId, jpeg())).status).toBe(403);
     expect((await upload(auditor2, visitId, jpeg())).status).toBe(404);
-    expect((await request(app).post(`/api/v1/visits/${visitId}/attachments`).set(bearer(auditor.token)).field('note', 'x')).status).toBe(400);
-    expect((await request(app).post(`/api/v1/visits/${visitId}/attachments`).set(bearer(auditor.token)).attach('photo', jpeg(), 'a.jpg')).status).toBe(400);
+    expect(
+      (await request(app).post(`/api/v1/visits/${visitId}/attachments`).set(bearer(auditor.token)).field('note', 'x'))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await request(app)
+          .post(`/api/v1/visits/${visitId}/attachments`)
+          .set(bearer(auditor.token))
+          .attach('photo', jpeg(), 'a.jpg')
+      ).status,
+    ).toBe(400);
     expect((await request(app).post(`/api/v1/visits/${visitId}/submit`).set(bearer(auditor.token))).status).toBe(200);
     const before = await gridCounts();
     const late = await upload(auditor, visitId, jpeg());
@@ -192,12 +294,18 @@ describe('duplicate evidence', () => {
     const first = await request(app).get(`/api/v1/visits/${a}`).set(bearer(auditor.token));
     expect(first.body.flags).toEqual([]);
     expect((await upload(auditor2, b, data, 'copy.pdf')).status).toBe(201);
-    const seenByReviewer = async (id: string) => (await request(app).get(`/api/v1/visits/${id}`).set(bearer(reviewer.token))).body;
+    const seenByReviewer = async (id: string) =>
+      (await request(app).get(`/api/v1/visits/${id}`).set(bearer(reviewer.token))).body;
     const va = await seenByReviewer(a);
     const vb = await seenByReviewer(b);
     expect(va.flags).toEqual([expect.objectContaining({ code: 'duplicate_evidence', visitIds: [b] })]);
     expect(vb.flags).toEqual([expect.objectContaining({ code: 'duplicate_evidence', visitIds: [a] })]);
-    expect(va.history.at(-1)).toMatchObject({ action: 'flags_updated', role: 'system', by: null, changes: [{ field: 'flags', before: [], after: ['duplicate_evidence'] }] });
+    expect(va.history.at(-1)).toMatchObject({
+      action: 'flags_updated',
+      role: 'system',
+      by: null,
+      changes: [{ field: 'flags', before: [], after: ['duplicate_evidence'] }],
+    });
     const ownView = (await request(app).get(`/api/v1/visits/${a}`).set(bearer(auditor.token))).body;
     expect(ownView.flags).toEqual([{ code: 'duplicate_evidence', message: expect.any(String) }]);
     expect(JSON.stringify(ownView)).not.toContain(b);
@@ -263,12 +371,25 @@ describe('download and removal', () => {
     expect(res.status).toBe(200);
     const removed = res.body.attachments.find((a: { id: string }) => a.id === extra);
     expect(removed.removedAt).toEqual(expect.any(String));
-    expect(res.body.history.at(-1)).toMatchObject({ action: 'attachment_removed', changes: [{ field: `attachments.${extra}.removedAt`, before: null }] });
+    expect(res.body.history.at(-1)).toMatchObject({
+      action: 'attachment_removed',
+      changes: [{ field: `attachments.${extra}.removedAt`, before: null }],
+    });
     expect((await request(app).delete(url).set(bearer(auditor.token))).status).toBe(409);
     expect((await download(auditor, visitId, extra)).status).toBe(200); // never deleted
     expect((await request(app).post(`/api/v1/visits/${visitId}/submit`).set(bearer(auditor.token))).status).toBe(200);
-    expect((await request(app).delete(`/api/v1/visits/${visitId}/attachments/${attachmentId}`).set(bearer(auditor.token))).status).toBe(409);
-    expect((await request(app).post(`/api/v1/visits/${visitId}/review`).set(bearer(reviewer.token)).send({ decision: 'approve' })).status).toBe(200);
+    expect(
+      (await request(app).delete(`/api/v1/visits/${visitId}/attachments/${attachmentId}`).set(bearer(auditor.token)))
+        .status,
+    ).toBe(409);
+    expect(
+      (
+        await request(app)
+          .post(`/api/v1/visits/${visitId}/review`)
+          .set(bearer(reviewer.token))
+          .send({ decision: 'approve' })
+      ).status,
+    ).toBe(200);
     // Approved: the bank sees the evidence, but not what the auditor removed.
     expect((await download(manager, visitId, attachmentId)).status).toBe(200);
     expect((await download(manager, visitId, extra)).status).toBe(404);
@@ -281,8 +402,10 @@ describe('uploads a dead process left half-stored', () => {
   const HOUR = 3600_000;
   const oldNote = (fileId: mongoose.Types.ObjectId, holder: 'visit' | 'dispute', holderId: string) =>
     PendingUpload.create({ _id: fileId, holder, holderId, startedAt: new Date(Date.now() - 2 * HOUR) });
-  const chunksOf = (fileId: mongoose.Types.ObjectId) => (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.chunks').countDocuments({ files_id: fileId });
-  const fileDoc = (fileId: mongoose.Types.ObjectId) => (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.files').findOne({ _id: fileId });
+  const chunksOf = (fileId: mongoose.Types.ObjectId) =>
+    (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.chunks').countDocuments({ files_id: fileId });
+  const fileDoc = (fileId: mongoose.Types.ObjectId) =>
+    (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.files').findOne({ _id: fileId });
 
   test('a finished, a refused and a too-large upload leave no note behind', async () => {
     const visitId = await newVisit();
@@ -291,13 +414,19 @@ describe('uploads a dead process left half-stored', () => {
     const max = config().UPLOAD_MAX_BYTES;
     setConfig({ ...config(), UPLOAD_MAX_BYTES: 300 * 1024 }); // a partial file (two chunks) is stored, then refused
     try {
-      expect((await upload(auditor, visitId, withHead([0xff, 0xd8, 0xff, 0xe0], 600 * 1024), 'big.jpg')).status).toBe(413);
+      expect((await upload(auditor, visitId, withHead([0xff, 0xd8, 0xff, 0xe0], 600 * 1024), 'big.jpg')).status).toBe(
+        413,
+      );
     } finally {
       setConfig({ ...config(), UPLOAD_MAX_BYTES: max });
     }
     expect(await PendingUpload.countDocuments({ holderId: visitId })).toBe(0);
     const attached = (await Visit.findById(visitId).lean())!.attachments.map((a) => a.fileId);
-    expect(await (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.files').countDocuments({ 'metadata.visitId': visitId })).toBe(attached.length);
+    expect(
+      await (mongoose.connection.db as mongoose.mongo.Db)
+        .collection('evidence.files')
+        .countDocuments({ 'metadata.visitId': visitId }),
+    ).toBe(attached.length);
   });
 
   test('housekeeping removes the chunks of an upload cut off mid-stream, and a stored file never attached', async () => {
@@ -305,7 +434,9 @@ describe('uploads a dead process left half-stored', () => {
     // Cut off mid-stream: chunks, no file document.
     const cut = new mongoose.Types.ObjectId();
     await oldNote(cut, 'visit', visitId);
-    await (mongoose.connection.db as mongoose.mongo.Db).collection('evidence.chunks').insertMany([0, 1].map((n) => ({ files_id: cut, n, data: new mongoose.mongo.Binary(rand(1024)) })));
+    await (mongoose.connection.db as mongoose.mongo.Db)
+      .collection('evidence.chunks')
+      .insertMany([0, 1].map((n) => ({ files_id: cut, n, data: new mongoose.mongo.Binary(rand(1024)) })));
     // Stored whole, then the process died before attaching it.
     const stray = new mongoose.Types.ObjectId();
     await oldNote(stray, 'visit', visitId);
@@ -333,7 +464,16 @@ describe('uploads a dead process left half-stored', () => {
     const disputeFile = new mongoose.Types.ObjectId();
     const disputeId = new mongoose.Types.ObjectId();
     await storeEvidence(Readable.from([pdf()]), 'proof.pdf', { disputeId: String(disputeId) }, disputeFile);
-    await DisputeAttachment.create({ disputeId, fileId: disputeFile, filename: 'proof.pdf', contentType: 'application/pdf', size: 3000, sha256: 'f'.repeat(64), uploadedBy: manager.id, uploadedAt: new Date() });
+    await DisputeAttachment.create({
+      disputeId,
+      fileId: disputeFile,
+      filename: 'proof.pdf',
+      contentType: 'application/pdf',
+      size: 3000,
+      sha256: 'f'.repeat(64),
+      uploadedBy: manager.id,
+      uploadedAt: new Date(),
+    });
     await oldNote(disputeFile, 'dispute', String(disputeId));
 
     expect(await purgeAbandonedUploads()).toBe(0);

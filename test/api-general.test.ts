@@ -84,11 +84,17 @@ describe('GET /api/v1/openapi.json', () => {
     const banks = doc.paths['/api/v1/banks'].post;
     expect(banks['x-roles']).toEqual(['admin']);
     expect(banks.responses['201']).toBeDefined();
-    expect(banks.responses.default.content['application/json'].schema.properties.error.required).toEqual(['code', 'message', 'details']);
+    expect(banks.responses.default.content['application/json'].schema.properties.error.required).toEqual([
+      'code',
+      'message',
+      'details',
+    ]);
     const imp = doc.paths['/api/v1/banks/{bankId}/branches/import'].post;
     expect(imp.requestBody.content['multipart/form-data'].schema.properties.file.format).toBe('binary');
     expect(imp.parameters).toEqual([expect.objectContaining({ name: 'bankId', in: 'path', required: true })]);
-    expect(doc.paths['/api/v1/banks/{bankId}/branches'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['bankId', 'region']));
+    expect(doc.paths['/api/v1/banks/{bankId}/branches'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['bankId', 'region']),
+    );
   });
 });
 
@@ -155,7 +161,11 @@ describe('Idempotency-Key', () => {
   test('the same key on another path is 409 and does nothing', async () => {
     await create('path-key', { code: 'IDEM4', name: 'a', reportRecipients: [] }).expect(201);
     const before = await Branch.countDocuments();
-    const res = await request(app).post(`/api/v1/banks/${bankId}/branches`).set(bearer(f.adminToken)).set('Idempotency-Key', 'path-key').send({ code: 'X', name: 'x', region: 'r' });
+    const res = await request(app)
+      .post(`/api/v1/banks/${bankId}/branches`)
+      .set(bearer(f.adminToken))
+      .set('Idempotency-Key', 'path-key')
+      .send({ code: 'X', name: 'x', region: 'r' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('idempotency_key_reused');
     expect(await Branch.countDocuments()).toBe(before);
@@ -244,11 +254,20 @@ describe('hostile input is a 4xx, never a 500 or a stored record', () => {
       '{"code":"PP3","name":"x","reportRecipients":[],"language":"zh","__proto__":{"role":"admin"}}',
     ];
     for (const body of bodies) {
-      const res = await request(app).post('/api/v1/banks').set(bearer(f.adminToken)).set('Content-Type', 'application/json').send(body);
+      const res = await request(app)
+        .post('/api/v1/banks')
+        .set(bearer(f.adminToken))
+        .set('Content-Type', 'application/json')
+        .send(body);
       expect(res.status).toBe(422);
     }
-    const user = await request(app).post('/api/v1/users').set(bearer(f.adminToken)).set('Content-Type', 'application/json')
-      .send('{"email":"pp@x.cn","password":"Long-enough-pass-1","name":"x","role":"auditor","__proto__":{"role":"admin","bankId":"x"}}');
+    const user = await request(app)
+      .post('/api/v1/users')
+      .set(bearer(f.adminToken))
+      .set('Content-Type', 'application/json')
+      .send(
+        '{"email":"pp@x.cn","password":"Long-enough-pass-1","name":"x","role":"auditor","__proto__":{"role":"admin","bankId":"x"}}',
+      );
     expect(user.status).toBe(422);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).role).toBeUndefined();
@@ -263,29 +282,54 @@ describe('hostile input is a 4xx, never a 500 or a stored record', () => {
     const json = (r: request.Test) => r.set(t).set('Content-Type', 'application/json');
     const responses: [string, request.Response][] = [
       ['bad percent-encoding', await request(app).get('/api/v1/banks/%E0%A4%A').set(t)],
-      ['latin1 charset', await json(request(app).post('/api/v1/banks')).set('Content-Type', 'application/json; charset=latin1').send('{"code":"X"}')],
-      ['garbage gzip', await json(request(app).post('/api/v1/banks')).set('Content-Encoding', 'gzip').send('not gzip at all')],
+      [
+        'latin1 charset',
+        await json(request(app).post('/api/v1/banks'))
+          .set('Content-Type', 'application/json; charset=latin1')
+          .send('{"code":"X"}'),
+      ],
+      [
+        'garbage gzip',
+        await json(request(app).post('/api/v1/banks')).set('Content-Encoding', 'gzip').send('not gzip at all'),
+      ],
       ['unknown encoding', await json(request(app).post('/api/v1/banks')).set('Content-Encoding', 'snappy').send('{}')],
-      ['too large', await json(request(app).post('/api/v1/banks')).send(JSON.stringify({ code: 'BIG', name: 'x'.repeat(300_000) }))],
-      ['deep nesting', await json(request(app).post('/api/v1/banks')).send(`${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`)],
+      [
+        'too large',
+        await json(request(app).post('/api/v1/banks')).send(JSON.stringify({ code: 'BIG', name: 'x'.repeat(300_000) })),
+      ],
+      [
+        'deep nesting',
+        await json(request(app).post('/api/v1/banks')).send(`${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`),
+      ],
       ['null fields', await json(request(app).patch(`/api/v1/banks/${bankId}`)).send('{"name":null,"timezone":null}')],
       ['unicode garbage', await json(request(app).post('/api/v1/banks')).send('{"code":"\\ud800","name":"\\u0000"}')],
       ['bad token characters', await request(app).get('/api/v1/banks').set('Authorization', 'Bearer \u00e9\u00e9')],
     ];
     for (const [label, res] of responses) {
       expect({ label, ok: res.status >= 400 && res.status < 500 }).toEqual({ label, ok: true });
-      expect(res.body.error).toEqual({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
+      expect(res.body.error).toEqual({
+        code: expect.any(String),
+        message: expect.any(String),
+        details: expect.any(Array),
+      });
     }
   });
 });
 
 describe('error mapping and configuration', () => {
   test('client mistakes map to 4xx, unknown failures to a bare 500', () => {
-    expect(toAppError(new mongoose.mongo.BSON.BSONError('input must be a 24 character hex string, 12 byte Uint8Array, or an integer')).status).toBe(404);
+    expect(
+      toAppError(
+        new mongoose.mongo.BSON.BSONError('input must be a 24 character hex string, 12 byte Uint8Array, or an integer'),
+      ).status,
+    ).toBe(404);
     expect(toAppError(new mongoose.mongo.BSON.BSONError('Document is larger than the maximum size')).status).toBe(500);
     expect(toAppError(new Error('Unexpected end of form'))).toMatchObject({ status: 400, code: 'bad_upload' });
     expect(toAppError(new Error('Multipart: Boundary not found')).status).toBe(400);
-    expect(toAppError(Object.assign(new Error('E11000'), { code: 11000, keyValue: { code: 'X' } }))).toMatchObject({ status: 409, details: [{ field: 'code', message: 'already exists' }] });
+    expect(toAppError(Object.assign(new Error('E11000'), { code: 11000, keyValue: { code: 'X' } }))).toMatchObject({
+      status: 409,
+      details: [{ field: 'code', message: 'already exists' }],
+    });
     const internal = toAppError(new Error('Unexpected end of the world: secret detail'));
     expect(internal).toMatchObject({ status: 500, code: 'internal_error', message: 'Internal error' });
     expect(toAppError(new TypeError('Unexpected end of form')).status).toBe(500);
@@ -294,12 +338,16 @@ describe('error mapping and configuration', () => {
   test('every way the driver says the database is unreachable or hung is a 503 with the database code', () => {
     // The pool's errors for queued operations after a failed heartbeat (not exported by the driver).
     class MongoPoolClearedError extends mongoose.mongo.MongoNetworkError {
-      override get name(): string { return 'MongoPoolClearedError'; }
+      override get name(): string {
+        return 'MongoPoolClearedError';
+      }
     }
     const down = [
       new MongoPoolClearedError('Connection pool for 127.0.0.1:27017 was cleared because another operation failed'),
       new mongoose.mongo.MongoNetworkError('connection closed'),
-      Object.assign(new Error('Timed out while checking out a connection from connection pool'), { name: 'MongoWaitQueueTimeoutError' }),
+      Object.assign(new Error('Timed out while checking out a connection from connection pool'), {
+        name: 'MongoWaitQueueTimeoutError',
+      }),
       new mongoose.mongo.MongoNotConnectedError('not connected'),
     ];
     for (const e of down) expect(toAppError(e)).toMatchObject({ status: 503, code: 'database_unavailable' });

@@ -3,7 +3,16 @@ import ExcelJS from 'exceljs';
 import type { Express } from 'express';
 import request from 'supertest';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
-import { ANSWERS, api, approvedVisit, dispute, feedbackWorld, resolve, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
+import {
+  ANSWERS,
+  api,
+  approvedVisit,
+  dispute,
+  feedbackWorld,
+  resolve,
+  SETUP_TIMEOUT_MS,
+  type FeedbackWorld,
+} from './helpers/feedback';
 import type { Actor } from './helpers/visits';
 
 let app: Express;
@@ -14,7 +23,8 @@ let v2: string;
 
 const Q = '2026-Q4'; // visits made "now"
 const PREV = '2026-Q3';
-const withAnswers = (changes: Record<string, string | number>) => ANSWERS.map((a) => (a.itemKey in changes ? { ...a, value: changes[a.itemKey] } : a));
+const withAnswers = (changes: Record<string, string | number>) =>
+  ANSWERS.map((a) => (a.itemKey in changes ? { ...a, value: changes[a.itemKey] } : a));
 
 /**
  * Staff scores by hand (visit totals from helpers/feedback.ts; section weights 25/25/30/20):
@@ -30,7 +40,12 @@ beforeAll(async () => {
   app = await startTestApp();
   f = await feedbackWorld(app, 'HR');
   northHr = await f.w.user('north-hr@hr.test', 'hr', { bankId: f.bankId, scope: { type: 'region', region: 'North' } });
-  await approvedVisit(f, { branchCode: 'N1', staff: ['E1'], visitedAt: '2026-08-15T10:00:00+08:00', answers: withAnswers({ c1: 'no' }) });
+  await approvedVisit(f, {
+    branchCode: 'N1',
+    staff: ['E1'],
+    visitedAt: '2026-08-15T10:00:00+08:00',
+    answers: withAnswers({ c1: 'no' }),
+  });
   v1 = (await approvedVisit(f, { branchCode: 'N1', staff: ['E1'] })).id;
   v2 = (await approvedVisit(f, { branchCode: 'N1', staff: ['E1', 'E2'], answers: withAnswers({ c2: 'yes' }) })).id;
   await approvedVisit(f, { branchCode: 'S1', staff: ['E3'], answers: withAnswers({ g2: 2 }) });
@@ -41,12 +56,14 @@ beforeAll(async () => {
 afterAll(stopTestApp);
 
 const cards = (who: Actor | null, q = `?bankId=${f.bankId}&quarter=${Q}`) => api(f).get(who, `/staff/scorecards${q}`);
-const byId = (rows: { employeeId: string }[]) => Object.fromEntries(rows.map((r) => [r.employeeId, r])) as Record<string, any>;
-const binary = (r: request.Request) => r.buffer(true).parse((res, cb) => {
-  const parts: Buffer[] = [];
-  res.on('data', (c: Buffer) => parts.push(c));
-  res.on('end', () => cb(null, Buffer.concat(parts)));
-});
+const byId = (rows: { employeeId: string }[]) =>
+  Object.fromEntries(rows.map((r) => [r.employeeId, r])) as Record<string, any>;
+const binary = (r: request.Request) =>
+  r.buffer(true).parse((res, cb) => {
+    const parts: Buffer[] = [];
+    res.on('data', (c: Buffer) => parts.push(c));
+    res.on('end', () => cb(null, Buffer.concat(parts)));
+  });
 
 describe('GET /api/v1/staff/scorecards', () => {
   test('per staff member: n, sections, total from approved visits only, with trend and dispute state', async () => {
@@ -88,8 +105,15 @@ describe('GET /api/v1/staff/scorecards', () => {
   });
 
   test('CSV (Accept: text/csv and .csv): UTF-8 with BOM, parsed back', async () => {
-    const viaAccept = await binary(request(app).get(`/api/v1/staff/scorecards?bankId=${f.bankId}&quarter=${Q}`).set(bearer(f.hr.token)).set('Accept', 'text/csv'));
-    const viaPath = await binary(request(app).get(`/api/v1/staff/scorecards.csv?bankId=${f.bankId}&quarter=${Q}`).set(bearer(f.hr.token)));
+    const viaAccept = await binary(
+      request(app)
+        .get(`/api/v1/staff/scorecards?bankId=${f.bankId}&quarter=${Q}`)
+        .set(bearer(f.hr.token))
+        .set('Accept', 'text/csv'),
+    );
+    const viaPath = await binary(
+      request(app).get(`/api/v1/staff/scorecards.csv?bankId=${f.bankId}&quarter=${Q}`).set(bearer(f.hr.token)),
+    );
     for (const res of [viaAccept, viaPath]) {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
@@ -103,22 +127,55 @@ describe('GET /api/v1/staff/scorecards', () => {
     const e1 = rows.find((r) => r.employeeId === 'E1');
     // 77.91666… → 77.9; 55.41666… → 55.4; 91.666… → 91.7 (one decimal, half away from zero)
     expect(e1).toEqual({
-      quarter: Q, employeeId: 'E1', name: '员工 E1', branchCode: 'N1', n: '2', greeting: '91.7', product_knowledge: '50', sales_compliance: '75',
-      follow_up: '100', total: '77.9', previousTotal: '55.4', change: '22.5', disputed: '1',
+      quarter: Q,
+      employeeId: 'E1',
+      name: '员工 E1',
+      branchCode: 'N1',
+      n: '2',
+      greeting: '91.7',
+      product_knowledge: '50',
+      sales_compliance: '75',
+      follow_up: '100',
+      total: '77.9',
+      previousTotal: '55.4',
+      change: '22.5',
+      disputed: '1',
     });
     // 66.25 → 66.3 (half away from zero); no previous quarter → empty cells
-    expect(rows.find((r) => r.employeeId === 'E3')).toMatchObject({ total: '66.3', greeting: '75', previousTotal: '', change: '', disputed: '0' });
+    expect(rows.find((r) => r.employeeId === 'E3')).toMatchObject({
+      total: '66.3',
+      greeting: '75',
+      previousTotal: '',
+      change: '',
+      disputed: '0',
+    });
   });
 
   test('XLSX parsed back with exceljs', async () => {
-    const res = await binary(request(app).get(`/api/v1/staff/scorecards.xlsx?bankId=${f.bankId}&quarter=${Q}`).set(bearer(f.hr.token)));
+    const res = await binary(
+      request(app).get(`/api/v1/staff/scorecards.xlsx?bankId=${f.bankId}&quarter=${Q}`).set(bearer(f.hr.token)),
+    );
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('spreadsheetml');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(res.body as unknown as ArrayBuffer);
     const sheet = wb.worksheets[0];
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
-    expect(header).toEqual(['quarter', 'employeeId', 'name', 'branchCode', 'n', 'greeting', 'product_knowledge', 'sales_compliance', 'follow_up', 'total', 'previousTotal', 'change', 'disputed']);
+    expect(header).toEqual([
+      'quarter',
+      'employeeId',
+      'name',
+      'branchCode',
+      'n',
+      'greeting',
+      'product_knowledge',
+      'sales_compliance',
+      'follow_up',
+      'total',
+      'previousTotal',
+      'change',
+      'disputed',
+    ]);
     const rows: Record<string, unknown>[] = [];
     for (let r = 2; r <= sheet.rowCount; r++) {
       const values = (sheet.getRow(r).values as unknown[]).slice(1);
@@ -126,19 +183,38 @@ describe('GET /api/v1/staff/scorecards', () => {
     }
     expect(rows).toHaveLength(3);
     expect(rows.find((r) => r.employeeId === 'E1')).toEqual({
-      quarter: Q, employeeId: 'E1', name: '员工 E1', branchCode: 'N1', n: 2, greeting: 91.7, product_knowledge: 50, sales_compliance: 75,
-      follow_up: 100, total: 77.9, previousTotal: 55.4, change: 22.5, disputed: 1,
+      quarter: Q,
+      employeeId: 'E1',
+      name: '员工 E1',
+      branchCode: 'N1',
+      n: 2,
+      greeting: 91.7,
+      product_knowledge: 50,
+      sales_compliance: 75,
+      follow_up: 100,
+      total: 77.9,
+      previousTotal: 55.4,
+      change: 22.5,
+      disputed: 1,
     });
     expect(sheet.getColumn(10).numFmt).toBe('0.0');
   });
 });
 
 describe('review links', () => {
-  const link = (who: Actor, employeeId: string, body: Record<string, unknown>) => api(f).post(who, `/staff/${employeeId}/reviews`, body);
-  const body = (extra: Record<string, unknown> = {}) => ({ bankId: f.bankId, quarter: Q, reviewRef: 'HR-2026-Q4-0001', note: '季度绩效面谈', ...extra });
+  const link = (who: Actor, employeeId: string, body: Record<string, unknown>) =>
+    api(f).post(who, `/staff/${employeeId}/reviews`, body);
+  const body = (extra: Record<string, unknown> = {}) => ({
+    bankId: f.bankId,
+    quarter: Q,
+    reviewRef: 'HR-2026-Q4-0001',
+    note: '季度绩效面谈',
+    ...extra,
+  });
 
   test('403 for every role but hr; 404 for another bank, an unknown or invisible staff member; 422 with nothing to link', async () => {
-    for (const who of [f.admin, f.manager, f.auditor, f.reviewer]) expect((await link(who, 'E1', body())).status).toBe(403);
+    for (const who of [f.admin, f.manager, f.auditor, f.reviewer])
+      expect((await link(who, 'E1', body())).status).toBe(403);
     expect((await link(f.otherHr, 'E1', body())).status).toBe(404);
     expect((await link(f.hr, 'Z9', body())).status).toBe(404); // another bank's staff
     expect((await link(f.hr, 'NOBODY', body())).status).toBe(404);
@@ -154,7 +230,14 @@ describe('review links', () => {
   test('the snapshot is stored and never changes, even after a later overturned dispute changes the scorecard', async () => {
     const res = await link(f.hr, 'E1', body());
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), employeeId: 'E1', quarter: Q, reviewRef: 'HR-2026-Q4-0001', note: '季度绩效面谈', name: '员工 E1' });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      employeeId: 'E1',
+      quarter: Q,
+      reviewRef: 'HR-2026-Q4-0001',
+      note: '季度绩效面谈',
+      name: '员工 E1',
+    });
     const snap = res.body.snapshot;
     expect(snap).toMatchObject({ n: 2, disputed: 1 });
     expect(snap.total).toBeCloseTo(77.916666667, 8);
@@ -168,7 +251,9 @@ describe('review links', () => {
 
     // A later dispute overturns V1's c2 (no → yes): V1 total 70.41666… → 85.41666…
     const d = (await dispute(f, f.manager, v1, 'c2')).body;
-    expect((await resolve(f, f.reviewer, d.id, { decision: 'overturned', value: 'yes', note: '改判' })).status).toBe(200);
+    expect((await resolve(f, f.reviewer, d.id, { decision: 'overturned', value: 'yes', note: '改判' })).status).toBe(
+      200,
+    );
     // E1's scorecard now: compliance (100 + 100)/2 = 100, total (85.41666… + 85.41666…)/2 = 85.41666…
     const e1 = byId((await cards(f.hr)).body).E1;
     expect(e1.sections.sales_compliance).toBe(100);
@@ -186,7 +271,8 @@ describe('review links', () => {
     expect((await api(f).get(f.admin, `/staff/E1/reviews?bankId=${f.bankId}`)).body).toHaveLength(1);
     expect((await api(f).get(f.otherHr, `/staff/E1/reviews?bankId=${f.bankId}`)).status).toBe(404);
     expect((await api(f).get(f.otherHr, '/staff/E1/reviews')).status).toBe(404);
-    for (const who of [f.auditor, f.manager, f.reviewer]) expect((await api(f).get(who, `/staff/E1/reviews?bankId=${f.bankId}`)).status).toBe(403);
+    for (const who of [f.auditor, f.manager, f.reviewer])
+      expect((await api(f).get(who, `/staff/E1/reviews?bankId=${f.bankId}`)).status).toBe(403);
     expect((await api(f).get(f.hr, `/staff/E1/reviews?quarter=${PREV}`)).body).toEqual([]);
   });
 

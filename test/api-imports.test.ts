@@ -38,7 +38,12 @@ async function xlsx(rows: (string | number | null)[][]): Promise<Buffer> {
 
 describe('branch import', () => {
   test('a UTF-8 CSV with BOM, CRLF and Chinese names creates every branch', async () => {
-    const file = csv(['code,name,region,city', 'SH01,上海浦东支行,华东,上海', 'SH02,"上海徐汇支行, 二部",华东,', 'BJ01,北京朝阳支行,华北,北京']);
+    const file = csv([
+      'code,name,region,city',
+      'SH01,上海浦东支行,华东,上海',
+      'SH02,"上海徐汇支行, 二部",华东,',
+      'BJ01,北京朝阳支行,华北,北京',
+    ]);
     const res = await upload(branchImport(bankA), file, '网点.csv');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ created: 3, updated: 0, errors: [] });
@@ -51,7 +56,12 @@ describe('branch import', () => {
   });
 
   test('re-importing updates existing branches and counts them as updated', async () => {
-    const file = csv(['code,name,region', 'SH01,上海浦东分行,华东', 'BJ01,北京朝阳支行,华北', 'GZ01,广州天河支行,华南']);
+    const file = csv([
+      'code,name,region',
+      'SH01,上海浦东分行,华东',
+      'BJ01,北京朝阳支行,华北',
+      'GZ01,广州天河支行,华南',
+    ]);
     const res = await upload(branchImport(bankA), file);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ created: 1, updated: 2, errors: [] });
@@ -98,7 +108,11 @@ describe('branch import', () => {
   });
 
   test('moving a branch to another region moves its staff along', async () => {
-    await request(app).post(`/api/v1/banks/${bankA}/staff`).set(bearer(f.adminToken)).send({ employeeId: 'MV1', name: '移动', branchCode: 'GZ01' }).expect(201);
+    await request(app)
+      .post(`/api/v1/banks/${bankA}/staff`)
+      .set(bearer(f.adminToken))
+      .send({ employeeId: 'MV1', name: '移动', branchCode: 'GZ01' })
+      .expect(201);
     const res = await upload(branchImport(bankA), csv(['code,name,region', 'GZ01,广州天河支行,华南二区']));
     expect(res.body).toMatchObject({ created: 0, updated: 1 });
     expect((await Staff.findOne({ bankId: bankA, employeeId: 'MV1' }).lean())?.region).toBe('华南二区');
@@ -107,11 +121,18 @@ describe('branch import', () => {
 
 describe('staff import', () => {
   test('an XLSX workbook made with exceljs imports, numbers read as text', async () => {
-    const file = await xlsx([['employeeId', 'name', 'branchCode', 'position'], ['S001', '张伟', 'SH01', '柜员'], [1002, '王芳', 'BJ01', null], ['S003', '李娜', 'SH02', '大堂经理']]);
+    const file = await xlsx([
+      ['employeeId', 'name', 'branchCode', 'position'],
+      ['S001', '张伟', 'SH01', '柜员'],
+      [1002, '王芳', 'BJ01', null],
+      ['S003', '李娜', 'SH02', '大堂经理'],
+    ]);
     const res = await upload(staffImport(bankA), file, 'staff.xlsx');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ created: 3, updated: 0, errors: [] });
-    const s = await Staff.find({ bankId: bankA, employeeId: { $in: ['S001', '1002', 'S003'] } }).sort({ employeeId: 1 }).lean();
+    const s = await Staff.find({ bankId: bankA, employeeId: { $in: ['S001', '1002', 'S003'] } })
+      .sort({ employeeId: 1 })
+      .lean();
     expect(s.map((x) => [x.employeeId, x.name, x.branchCode, x.region])).toEqual([
       ['1002', '王芳', 'BJ01', '华北'],
       ['S001', '张伟', 'SH01', '华东'],
@@ -120,9 +141,15 @@ describe('staff import', () => {
   });
 
   test('a CSV with BOM and CRLF re-imports as updates', async () => {
-    const res = await upload(staffImport(bankA), csv(['employeeId,name,branchCode,position', 'S001,张伟,SH02,主管', 'S004,赵敏,SH01,']));
+    const res = await upload(
+      staffImport(bankA),
+      csv(['employeeId,name,branchCode,position', 'S001,张伟,SH02,主管', 'S004,赵敏,SH01,']),
+    );
     expect(res.body).toMatchObject({ created: 1, updated: 1, errors: [] });
-    expect(await Staff.findOne({ bankId: bankA, employeeId: 'S001' }).lean()).toMatchObject({ branchCode: 'SH02', position: '主管' });
+    expect(await Staff.findOne({ bankId: bankA, employeeId: 'S001' }).lean()).toMatchObject({
+      branchCode: 'SH02',
+      position: '主管',
+    });
   });
 
   test('bad rows (missing field, duplicate id, unknown branchCode) write nothing', async () => {
@@ -154,7 +181,11 @@ describe('staff import', () => {
 
 describe('files that are not tables', () => {
   const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
-  const gbk = Buffer.concat([Buffer.from('code,name,region\r\nX1,'), Buffer.from([0xc3, 0xfb, 0xd7, 0xd6]), Buffer.from(',r\r\n')]);
+  const gbk = Buffer.concat([
+    Buffer.from('code,name,region\r\nX1,'),
+    Buffer.from([0xc3, 0xfb, 0xd7, 0xd6]),
+    Buffer.from(',r\r\n'),
+  ]);
   const zip = Buffer.from('504b0304140000000000', 'hex');
 
   test.each([
@@ -176,17 +207,30 @@ describe('files that are not tables', () => {
     const none = await request(app).post(branchImport(bankA)).set(bearer(f.adminToken)).field('note', 'x');
     expect(none.status).toBe(400);
     expect(none.body.error.code).toBe('file_required');
-    const json = await request(app).post(branchImport(bankA)).set(bearer(f.adminToken)).send({ file: 'code,name,region' });
+    const json = await request(app)
+      .post(branchImport(bankA))
+      .set(bearer(f.adminToken))
+      .send({ file: 'code,name,region' });
     expect(json.status).toBe(400);
-    const wrongField = await request(app).post(branchImport(bankA)).set(bearer(f.adminToken)).attach('upload', csv(['code,name,region']), 'a.csv');
+    const wrongField = await request(app)
+      .post(branchImport(bankA))
+      .set(bearer(f.adminToken))
+      .attach('upload', csv(['code,name,region']), 'a.csv');
     expect(wrongField.status).toBe(400);
   });
 
   test('a broken multipart body is 400, not 500', async () => {
-    const truncated = await request(app).post(branchImport(bankA)).set(bearer(f.adminToken))
-      .set('Content-Type', 'multipart/form-data; boundary=XYZ').send('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\ncode,na');
+    const truncated = await request(app)
+      .post(branchImport(bankA))
+      .set(bearer(f.adminToken))
+      .set('Content-Type', 'multipart/form-data; boundary=XYZ')
+      .send('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\ncode,na');
     expect(truncated.status).toBe(400);
-    const noBoundary = await request(app).post(branchImport(bankA)).set(bearer(f.adminToken)).set('Content-Type', 'multipart/form-data').send('garbage');
+    const noBoundary = await request(app)
+      .post(branchImport(bankA))
+      .set(bearer(f.adminToken))
+      .set('Content-Type', 'multipart/form-data')
+      .send('garbage');
     expect(noBoundary.status).toBe(400);
   });
 });
@@ -223,14 +267,21 @@ describe('limits', () => {
 
 describe('who may import', () => {
   test('every non-admin role is 403 before the file is read; no token is 401', async () => {
-    const bm = await makeUser(f, { email: 'imp-bm@a.cn', role: 'bank_manager', bankId: bankA, scope: { type: 'bank' } });
+    const bm = await makeUser(f, {
+      email: 'imp-bm@a.cn',
+      role: 'bank_manager',
+      bankId: bankA,
+      scope: { type: 'bank' },
+    });
     const hr = await makeUser(f, { email: 'imp-hr@a.cn', role: 'hr', bankId: bankA });
     const rev = await makeUser(f, { email: 'imp-rev@firm.cn', role: 'reviewer' });
     const aud = await makeUser(f, { email: 'imp-aud@firm.cn', role: 'auditor' });
     const file = csv(['code,name,region', 'ROLE1,x,r']);
     for (const t of [bm.token, hr.token, rev.token, aud.token]) {
       expect((await upload(branchImport(bankA), file, 'a.csv', app, t)).status).toBe(403);
-      expect((await upload(staffImport(bankA), csv(['employeeId,name,branchCode', 'Z1,z,SH01']), 'a.csv', app, t)).status).toBe(403);
+      expect(
+        (await upload(staffImport(bankA), csv(['employeeId,name,branchCode', 'Z1,z,SH01']), 'a.csv', app, t)).status,
+      ).toBe(403);
     }
     expect((await request(app).post(branchImport(bankA)).attach('file', file, 'a.csv')).status).toBe(401);
     expect(await Branch.exists({ code: 'ROLE1' })).toBeNull();

@@ -19,16 +19,30 @@ beforeAll(async () => {
   users = {
     auditor: await userWithToken(app, admin, { email: 'aud@q.test', role: 'auditor' }),
     reviewer: await userWithToken(app, admin, { email: 'rev@q.test', role: 'reviewer' }),
-    managerA: await userWithToken(app, admin, { email: 'mgr@q.test', role: 'bank_manager', bankId: bankA, scope: { type: 'bank' } }),
+    managerA: await userWithToken(app, admin, {
+      email: 'mgr@q.test',
+      role: 'bank_manager',
+      bankId: bankA,
+      scope: { type: 'bank' },
+    }),
     hrA: await userWithToken(app, admin, { email: 'hr@q.test', role: 'hr', bankId: bankA, scope: { type: 'bank' } }),
   };
 });
 afterAll(stopTestApp);
 
-const post = (body: unknown, token = admin) => request(app).post('/api/v1/questionnaires').set(bearer(token)).send(body as object);
-const put = (id: string, body: unknown, token = admin) => request(app).put(`/api/v1/questionnaires/${id}`).set(bearer(token)).send(body as object);
+const post = (body: unknown, token = admin) =>
+  request(app)
+    .post('/api/v1/questionnaires')
+    .set(bearer(token))
+    .send(body as object);
+const put = (id: string, body: unknown, token = admin) =>
+  request(app)
+    .put(`/api/v1/questionnaires/${id}`)
+    .set(bearer(token))
+    .send(body as object);
 const get = (path: string, token = admin) => request(app).get(`/api/v1/questionnaires${path}`).set(bearer(token));
-const fieldsOf = (res: request.Response): string[] => (res.body.error.details as { field: string }[]).map((d) => d.field);
+const fieldsOf = (res: request.Response): string[] =>
+  (res.body.error.details as { field: string }[]).map((d) => d.field);
 const countAll = async (): Promise<number> => (await get('')).body.length as number;
 
 describe('create', () => {
@@ -42,10 +56,29 @@ describe('create', () => {
 
     const q = await get(`/${res.body.id}`);
     expect(q.status).toBe(200);
-    expect(q.body).toMatchObject({ id: res.body.id, bankId: bankA, name: '网点暗访问卷', version: 1, latestVersion: 1 });
-    expect(q.body.sections.map((s: { key: string }) => s.key)).toEqual(['greeting', 'product_knowledge', 'sales_compliance', 'follow_up']);
+    expect(q.body).toMatchObject({
+      id: res.body.id,
+      bankId: bankA,
+      name: '网点暗访问卷',
+      version: 1,
+      latestVersion: 1,
+    });
+    expect(q.body.sections.map((s: { key: string }) => s.key)).toEqual([
+      'greeting',
+      'product_knowledge',
+      'sales_compliance',
+      'follow_up',
+    ]);
     expect(q.body.sections.map((s: { weight: number }) => s.weight)).toEqual([25, 25, 25, 10]);
-    expect(q.body.sections[0].items[0]).toEqual({ key: 'g_greet', text: { zh: '问题 g_greet', en: 'Question g_greet' }, type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true });
+    expect(q.body.sections[0].items[0]).toEqual({
+      key: 'g_greet',
+      text: { zh: '问题 g_greet', en: 'Question g_greet' },
+      type: 'yes_no',
+      weight: 1,
+      critical: false,
+      allowNA: false,
+      required: true,
+    });
     expect(q.body.sections[1].items[1].weight).toBe(2);
     expect(q.body.sections[2].items[0].critical).toBe(true);
     expect(q.body.sections[2].items[1].allowNA).toBe(true);
@@ -62,18 +95,36 @@ describe('create', () => {
     expect(new Set(items.map((i) => i.type))).toEqual(new Set(['yes_no', 'scale']));
     expect(items.some((i) => i.allowNA)).toBe(true);
     const compliance = q.sections.find((s: { key: string }) => s.key === 'sales_compliance').items as I[];
-    expect(compliance.filter((i) => i.critical).map((i) => i.key)).toEqual(expect.arrayContaining(['c_risk_disclosure', 'c_suitability', 'c_no_guarantee', 'c_id_check', 'c_dual_recording']));
+    expect(compliance.filter((i) => i.critical).map((i) => i.key)).toEqual(
+      expect.arrayContaining([
+        'c_risk_disclosure',
+        'c_suitability',
+        'c_no_guarantee',
+        'c_id_check',
+        'c_dual_recording',
+      ]),
+    );
     expect(q.sections.every((s: { items: I[] }) => s.items.length >= 5)).toBe(true);
   });
 
   test('the routes are in the OpenAPI document', async () => {
     const doc = await request(app).get('/api/v1/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/questionnaires', '/api/v1/questionnaires/{id}', '/api/v1/questionnaires/{id}/versions/{version}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/questionnaires',
+        '/api/v1/questionnaires/{id}',
+        '/api/v1/questionnaires/{id}/versions/{version}',
+      ]),
+    );
   });
 
   test('a body that is not a JSON object is 400', async () => {
-    const res = await request(app).post('/api/v1/questionnaires').set(bearer(admin)).set('Content-Type', 'application/json').send('[1,2]');
+    const res = await request(app)
+      .post('/api/v1/questionnaires')
+      .set(bearer(admin))
+      .set('Content-Type', 'application/json')
+      .send('[1,2]');
     expect(res.status).toBe(400);
   });
 });
@@ -82,20 +133,108 @@ describe('422 rules, each reported with its field path, nothing written', () => 
   type Body = ReturnType<typeof smallQuestionnaire>;
   const cases: [string, (b: Body) => unknown, string[]][] = [
     ['a missing section', (b) => ({ ...b, sections: b.sections.slice(0, 3) }), ['sections']],
-    ['a repeated section', (b) => ({ ...b, sections: [...b.sections, { key: 'greeting', items: [] }] }), ['sections.4.key']],
+    [
+      'a repeated section',
+      (b) => ({ ...b, sections: [...b.sections, { key: 'greeting', items: [] }] }),
+      ['sections.4.key'],
+    ],
     // the unknown key is wrong, and product_knowledge (which it replaced) is missing
-    ['an unknown section key', (b) => { b.sections[1].key = 'ambience'; return b; }, ['sections', 'sections.1.key']],
-    ['item weight 0', (b) => { b.sections[2].items[0].weight = 0; return b; }, ['sections.2.items.0.weight']],
-    ['negative item weight', (b) => { b.sections[0].items[1].weight = -1; return b; }, ['sections.0.items.1.weight']],
-    ['section weight 0', (b) => { b.sections[1].weight = 0; return b; }, ['sections.1.weight']],
-    ['negative section weight', (b) => { b.sections[3].weight = -25; return b; }, ['sections.3.weight']],
-    ['an item key used twice across sections', (b) => { b.sections[3].items[0].key = 'g_greet'; return b; }, ['sections.3.items.0.key']],
-    ['an item key with a leading $', (b) => { b.sections[0].items[0].key = '$where'; return b; }, ['sections.0.items.0.key']],
-    ['an item key with a space', (b) => { b.sections[0].items[0].key = 'a b'; return b; }, ['sections.0.items.0.key']],
-    ['an item key with a $ inside', (b) => { b.sections[0].items[0].key = 'a.$b'; return b; }, ['sections.0.items.0.key']],
-    ['an unknown item type', (b) => { (b.sections[1].items[0] as { type: string }).type = 'stars'; return b; }, ['sections.1.items.0.type']],
-    ['a missing English text', (b) => { b.sections[0].items[0].text = { zh: '问候', en: '' }; return b; }, ['sections.0.items.0.text.en']],
-    ['a non-boolean flag', (b) => { (b.sections[2].items[0] as { critical: unknown }).critical = 'yes'; return b; }, ['sections.2.items.0.critical']],
+    [
+      'an unknown section key',
+      (b) => {
+        b.sections[1].key = 'ambience';
+        return b;
+      },
+      ['sections', 'sections.1.key'],
+    ],
+    [
+      'item weight 0',
+      (b) => {
+        b.sections[2].items[0].weight = 0;
+        return b;
+      },
+      ['sections.2.items.0.weight'],
+    ],
+    [
+      'negative item weight',
+      (b) => {
+        b.sections[0].items[1].weight = -1;
+        return b;
+      },
+      ['sections.0.items.1.weight'],
+    ],
+    [
+      'section weight 0',
+      (b) => {
+        b.sections[1].weight = 0;
+        return b;
+      },
+      ['sections.1.weight'],
+    ],
+    [
+      'negative section weight',
+      (b) => {
+        b.sections[3].weight = -25;
+        return b;
+      },
+      ['sections.3.weight'],
+    ],
+    [
+      'an item key used twice across sections',
+      (b) => {
+        b.sections[3].items[0].key = 'g_greet';
+        return b;
+      },
+      ['sections.3.items.0.key'],
+    ],
+    [
+      'an item key with a leading $',
+      (b) => {
+        b.sections[0].items[0].key = '$where';
+        return b;
+      },
+      ['sections.0.items.0.key'],
+    ],
+    [
+      'an item key with a space',
+      (b) => {
+        b.sections[0].items[0].key = 'a b';
+        return b;
+      },
+      ['sections.0.items.0.key'],
+    ],
+    [
+      'an item key with a $ inside',
+      (b) => {
+        b.sections[0].items[0].key = 'a.$b';
+        return b;
+      },
+      ['sections.0.items.0.key'],
+    ],
+    [
+      'an unknown item type',
+      (b) => {
+        (b.sections[1].items[0] as { type: string }).type = 'stars';
+        return b;
+      },
+      ['sections.1.items.0.type'],
+    ],
+    [
+      'a missing English text',
+      (b) => {
+        b.sections[0].items[0].text = { zh: '问候', en: '' };
+        return b;
+      },
+      ['sections.0.items.0.text.en'],
+    ],
+    [
+      'a non-boolean flag',
+      (b) => {
+        (b.sections[2].items[0] as { critical: unknown }).critical = 'yes';
+        return b;
+      },
+      ['sections.2.items.0.critical'],
+    ],
     ['an unknown field', (b) => ({ ...b, colour: 'red' }), ['(root)']],
     ['a malformed bankId', (b) => ({ ...b, bankId: 'nope' }), ['bankId']],
     ['a bank that does not exist', (b) => ({ ...b, bankId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }), ['bankId']],
@@ -120,7 +259,12 @@ describe('422 rules, each reported with its field path, nothing written', () => 
     (b.sections[0].items[1] as { weight: unknown }).weight = 'heavy';
     const res = await post(b);
     expect(res.status).toBe(422);
-    expect(fieldsOf(res).sort()).toEqual(['sections.0.items.1.weight', 'sections.1.weight', 'sections.2.items.0.weight', 'sections.3.items.0.key']);
+    expect(fieldsOf(res).sort()).toEqual([
+      'sections.0.items.1.weight',
+      'sections.1.weight',
+      'sections.2.items.0.weight',
+      'sections.3.items.0.key',
+    ]);
   });
 });
 
@@ -149,7 +293,7 @@ describe('who may read', () => {
     qb = await createQuestionnaire(app, admin, bankB, 'B 问卷');
   });
 
-  test('bank users read their own bank only: another bank\'s questionnaire is 404', async () => {
+  test("bank users read their own bank only: another bank's questionnaire is 404", async () => {
     for (const who of ['managerA', 'hrA'] as const) {
       const t = users[who].token;
       expect((await get(`/${qa}`, t)).status).toBe(200);
@@ -180,8 +324,15 @@ describe('who may read', () => {
     expect((await get(`/${qb}`, t)).status).toBe(404);
     expect((await get('', t)).body).toEqual([]);
     await Assignment.create({
-      bankId: bankB, branchCode: 'B01', region: '华东', auditorId: users.auditor.id, questionnaireId: qb,
-      quarter: '2026-Q3', windowStart: new Date('2026-07-01'), windowEnd: new Date('2026-07-31'), scenario: '理财咨询',
+      bankId: bankB,
+      branchCode: 'B01',
+      region: '华东',
+      auditorId: users.auditor.id,
+      questionnaireId: qb,
+      quarter: '2026-Q3',
+      windowStart: new Date('2026-07-01'),
+      windowEnd: new Date('2026-07-31'),
+      scenario: '理财咨询',
     });
     expect((await get(`/${qb}`, t)).status).toBe(200);
     expect((await get(`/${qb}/versions/1`, t)).status).toBe(200);
@@ -194,7 +345,9 @@ describe('who may read', () => {
     expect((await get('/not-an-id')).status).toBe(404);
     expect((await get(`/${qa}/versions/99`)).status).toBe(404);
     expect((await get(`/${qa}/versions/abc`)).status).toBe(404);
-    expect((await put('aaaaaaaaaaaaaaaaaaaaaaaa', { name: 'x', sections: smallQuestionnaire(bankA).sections })).status).toBe(404);
+    expect(
+      (await put('aaaaaaaaaaaaaaaaaaaaaaaa', { name: 'x', sections: smallQuestionnaire(bankA).sections })).status,
+    ).toBe(404);
   });
 });
 

@@ -10,9 +10,13 @@ let bankA: string;
 let bankB: string;
 const MISSING = '0123456789abcdef01234567';
 
-const fieldsOf = (res: request.Response): string[] => [...new Set<string>((res.body.error?.details ?? []).map((d: { field: string }) => d.field))].sort();
+const fieldsOf = (res: request.Response): string[] =>
+  [...new Set<string>((res.body.error?.details ?? []).map((d: { field: string }) => d.field))].sort();
 const createUser = (body: Record<string, unknown>, token = f.adminToken) =>
-  request(app).post('/api/v1/users').set(bearer(token)).send({ name: '测试用户', password: PASSWORD, ...body });
+  request(app)
+    .post('/api/v1/users')
+    .set(bearer(token))
+    .send({ name: '测试用户', password: PASSWORD, ...body });
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -33,12 +37,29 @@ describe('creating users', () => {
   ])('a firm role (%s) has no bank and no scope', async (role, extra) => {
     const res = await createUser({ email: `${role}-new@firm.cn`, role, ...extra });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.stringMatching(/^[a-f0-9]{24}$/), email: `${role}-new@firm.cn`, role, bankId: null, scope: null, active: true });
-    expect((await request(app).post('/api/v1/auth/token').send({ email: `${role}-new@firm.cn`, password: PASSWORD })).status).toBe(200);
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^[a-f0-9]{24}$/),
+      email: `${role}-new@firm.cn`,
+      role,
+      bankId: null,
+      scope: null,
+      active: true,
+    });
+    expect(
+      (
+        await request(app)
+          .post('/api/v1/auth/token')
+          .send({ email: `${role}-new@firm.cn`, password: PASSWORD })
+      ).status,
+    ).toBe(200);
   });
 
   test('bank_manager with each kind of scope', async () => {
-    const scopes = [{ type: 'bank' }, { type: 'region', region: '华北' }, { type: 'branches', branchCodes: ['A1', 'A2'] }];
+    const scopes = [
+      { type: 'bank' },
+      { type: 'region', region: '华北' },
+      { type: 'branches', branchCodes: ['A1', 'A2'] },
+    ];
     for (const [i, scope] of scopes.entries()) {
       const res = await createUser({ email: `bm${i}@a.cn`, role: 'bank_manager', bankId: bankA, scope });
       expect(res.status).toBe(201);
@@ -53,7 +74,9 @@ describe('creating users', () => {
   });
 
   test('e-mail is normalised and unique regardless of case: 409', async () => {
-    expect((await createUser({ email: '  Mixed.Case@Firm.CN ', role: 'reviewer' })).body.email).toBe('mixed.case@firm.cn');
+    expect((await createUser({ email: '  Mixed.Case@Firm.CN ', role: 'reviewer' })).body.email).toBe(
+      'mixed.case@firm.cn',
+    );
     const before = await User.countDocuments();
     const dup = await createUser({ email: 'MIXED.case@firm.cn', role: 'auditor' });
     expect(dup.status).toBe(409);
@@ -84,13 +107,37 @@ describe('role rules are 422 with the field named', () => {
     ['admin with bankId and scope', { role: 'admin', bankId: 'BANK_A', scope: { type: 'bank' } }, ['bankId', 'scope']],
     ['an unknown bank', { role: 'hr', bankId: MISSING }, ['bankId']],
     ['a malformed bankId', { role: 'hr', bankId: 'bank-a' }, ['bankId']],
-    ['a region not in the bank', { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'region', region: '西部' } }, ['scope.region']],
-    ['branch codes not in the bank', { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'branches', branchCodes: ['A1', 'B1'] } }, ['scope.branchCodes']],
-    ['an empty branch list', { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'branches', branchCodes: [] } }, ['scope.branchCodes']],
-    ['an unknown scope type', { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'city', city: 'x' } }, ['scope.type']],
-    ['a region scope with branch codes', { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'region', region: '华北', branchCodes: ['A1'] } }, ['scope']],
+    [
+      'a region not in the bank',
+      { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'region', region: '西部' } },
+      ['scope.region'],
+    ],
+    [
+      'branch codes not in the bank',
+      { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'branches', branchCodes: ['A1', 'B1'] } },
+      ['scope.branchCodes'],
+    ],
+    [
+      'an empty branch list',
+      { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'branches', branchCodes: [] } },
+      ['scope.branchCodes'],
+    ],
+    [
+      'an unknown scope type',
+      { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'city', city: 'x' } },
+      ['scope.type'],
+    ],
+    [
+      'a region scope with branch codes',
+      { role: 'bank_manager', bankId: 'BANK_A', scope: { type: 'region', region: '华北', branchCodes: ['A1'] } },
+      ['scope'],
+    ],
     ['an unknown role', { role: 'superuser' }, ['role']],
-    ['a short password and a bad e-mail', { role: 'reviewer', password: 'short', email: 'not-an-email' }, ['email', 'password']],
+    [
+      'a short password and a bad e-mail',
+      { role: 'reviewer', password: 'short', email: 'not-an-email' },
+      ['email', 'password'],
+    ],
     ['a bad e-mail together with a role rule', { role: 'bank_manager', email: 'nope' }, ['bankId', 'email', 'scope']],
     ['an unknown field', { role: 'reviewer', isAdmin: true }, ['(root)']],
   ];
@@ -106,7 +153,11 @@ describe('role rules are 422 with the field named', () => {
   });
 
   test('a body that is not a JSON object is 400', async () => {
-    const res = await request(app).post('/api/v1/users').set(bearer(f.adminToken)).set('Content-Type', 'application/json').send('[]');
+    const res = await request(app)
+      .post('/api/v1/users')
+      .set(bearer(f.adminToken))
+      .set('Content-Type', 'application/json')
+      .send('[]');
     expect(res.status).toBe(400);
   });
 });
@@ -120,7 +171,10 @@ describe('reading and changing users', () => {
       await request(app).get('/api/v1/users').set(bearer(f.adminToken)),
       await request(app).get(`/api/v1/users/${created.body.id}`).set(bearer(f.adminToken)),
       await request(app).get('/api/v1/me').set(bearer(token)),
-      await request(app).patch(`/api/v1/users/${created.body.id}`).set(bearer(f.adminToken)).send({ name: '新名字', password: 'Changed-pass-123' }),
+      await request(app)
+        .patch(`/api/v1/users/${created.body.id}`)
+        .set(bearer(f.adminToken))
+        .send({ name: '新名字', password: 'Changed-pass-123' }),
       await request(app).post('/api/v1/auth/token').send({ email: 'nohash@firm.cn', password: 'Changed-pass-123' }),
     ];
     for (const r of responses) {
@@ -144,18 +198,31 @@ describe('reading and changing users', () => {
   test('an unknown or malformed user id is 404', async () => {
     for (const id of [MISSING, 'nope', '1']) {
       expect((await request(app).get(`/api/v1/users/${id}`).set(bearer(f.adminToken))).status).toBe(404);
-      expect((await request(app).patch(`/api/v1/users/${id}`).set(bearer(f.adminToken)).send({ name: 'x' })).status).toBe(404);
+      expect(
+        (await request(app).patch(`/api/v1/users/${id}`).set(bearer(f.adminToken)).send({ name: 'x' })).status,
+      ).toBe(404);
     }
   });
 
   test('changing a scope is checked against the bank and takes effect at once', async () => {
-    const u = await makeUser(f, { email: 'mover@a.cn', role: 'bank_manager', bankId: bankA, scope: { type: 'region', region: '华北' } });
+    const u = await makeUser(f, {
+      email: 'mover@a.cn',
+      role: 'bank_manager',
+      bankId: bankA,
+      scope: { type: 'region', region: '华北' },
+    });
     const list = () => request(app).get(`/api/v1/banks/${bankA}/branches`).set(bearer(u.token));
     expect((await list()).body.map((b: { code: string }) => b.code)).toEqual(['A1']);
-    const bad = await request(app).patch(`/api/v1/users/${u.id}`).set(bearer(f.adminToken)).send({ scope: { type: 'branches', branchCodes: ['B1'] } });
+    const bad = await request(app)
+      .patch(`/api/v1/users/${u.id}`)
+      .set(bearer(f.adminToken))
+      .send({ scope: { type: 'branches', branchCodes: ['B1'] } });
     expect(bad.status).toBe(422);
     expect(fieldsOf(bad)).toEqual(['scope.branchCodes']);
-    const ok = await request(app).patch(`/api/v1/users/${u.id}`).set(bearer(f.adminToken)).send({ scope: { type: 'branches', branchCodes: ['A2'] } });
+    const ok = await request(app)
+      .patch(`/api/v1/users/${u.id}`)
+      .set(bearer(f.adminToken))
+      .send({ scope: { type: 'branches', branchCodes: ['A2'] } });
     expect(ok.status).toBe(200);
     expect(ok.body.scope).toEqual({ type: 'branches', branchCodes: ['A2'] });
     expect((await list()).body.map((b: { code: string }) => b.code)).toEqual(['A2']);
@@ -163,10 +230,16 @@ describe('reading and changing users', () => {
 
   test('a firm user cannot be given a scope or moved to a bank', async () => {
     const r = await createUser({ email: 'firm-scope@firm.cn', role: 'reviewer' });
-    const scope = await request(app).patch(`/api/v1/users/${r.body.id}`).set(bearer(f.adminToken)).send({ scope: { type: 'bank' } });
+    const scope = await request(app)
+      .patch(`/api/v1/users/${r.body.id}`)
+      .set(bearer(f.adminToken))
+      .send({ scope: { type: 'bank' } });
     expect(scope.status).toBe(422);
     expect(fieldsOf(scope)).toEqual(['scope']);
-    const bank = await request(app).patch(`/api/v1/users/${r.body.id}`).set(bearer(f.adminToken)).send({ bankId: bankA, role: 'admin' });
+    const bank = await request(app)
+      .patch(`/api/v1/users/${r.body.id}`)
+      .set(bearer(f.adminToken))
+      .send({ bankId: bankA, role: 'admin' });
     expect(bank.status).toBe(422);
     expect((await User.findById(r.body.id).lean())?.role).toBe('reviewer');
   });
@@ -184,7 +257,9 @@ describe('reading and changing users', () => {
       expect((await request(app).get('/api/v1/users').set(bearer(t))).status).toBe(403);
       expect((await request(app).get(`/api/v1/users/${me.body.id}`).set(bearer(t))).status).toBe(403);
       expect((await createUser({ email: 'sneaky@x.cn', role: 'admin' }, t)).status).toBe(403);
-      expect((await request(app).patch(`/api/v1/users/${me.body.id}`).set(bearer(t)).send({ active: false })).status).toBe(403);
+      expect(
+        (await request(app).patch(`/api/v1/users/${me.body.id}`).set(bearer(t)).send({ active: false })).status,
+      ).toBe(403);
     }
     expect((await request(app).get('/api/v1/users')).status).toBe(401);
     expect((await request(app).post('/api/v1/users').send({})).status).toBe(401);
@@ -195,6 +270,12 @@ describe('reading and changing users', () => {
   test('every signed-in role can read itself at /me', async () => {
     const hr = await makeUser(f, { email: 'me-hr@a.cn', role: 'hr', bankId: bankB });
     const res = await request(app).get('/api/v1/me').set(bearer(hr.token));
-    expect(res.body).toMatchObject({ id: hr.id, email: 'me-hr@a.cn', role: 'hr', bankId: bankB, scope: { type: 'bank' } });
+    expect(res.body).toMatchObject({
+      id: hr.id,
+      email: 'me-hr@a.cn',
+      role: 'hr',
+      bankId: bankB,
+      scope: { type: 'bank' },
+    });
   });
 });

@@ -10,7 +10,16 @@ import type { Principal } from '../server/core/access';
 import { dbFeatures, overrideDbFeatures } from '../server/core/db';
 import { ConflictError } from '../server/core/errors';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
-import { ANSWERS, EXPECTED, hoursAgo, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
+import {
+  ANSWERS,
+  EXPECTED,
+  hoursAgo,
+  insertQuestionnaire,
+  SECTIONS,
+  VisitWorld,
+  windowAroundNow,
+  type Actor,
+} from './helpers/visits';
 
 let app: Express;
 let w: VisitWorld;
@@ -30,7 +39,12 @@ beforeAll(async () => {
   w = await VisitWorld.create(app);
   bankId = await w.bank('VB1');
   otherBankId = await w.bank('VB2');
-  for (const [code, region] of [['N1', 'North'], ['N2', 'North'], ['S1', 'South']]) await w.branch(bankId, code, region);
+  for (const [code, region] of [
+    ['N1', 'North'],
+    ['N2', 'North'],
+    ['S1', 'South'],
+  ])
+    await w.branch(bankId, code, region);
   await w.branch(otherBankId, 'Z1', 'Zed');
   await w.staff(bankId, 'E1', 'N1');
   await w.staff(bankId, 'E2', 'S1');
@@ -40,14 +54,30 @@ beforeAll(async () => {
   auditor2 = await w.user('va2@firm.test', 'auditor');
   reviewer = await w.user('vrev@firm.test', 'reviewer');
   manager = await w.user('vmgr@bank.test', 'bank_manager', { bankId, scope: { type: 'bank' } });
-  northManager = await w.user('vnorth@bank.test', 'bank_manager', { bankId, scope: { type: 'region', region: 'North' } });
+  northManager = await w.user('vnorth@bank.test', 'bank_manager', {
+    bankId,
+    scope: { type: 'region', region: 'North' },
+  });
   otherManager = await w.user('vother@bank.test', 'bank_manager', { bankId: otherBankId, scope: { type: 'bank' } });
   hr = await w.user('vhr@bank.test', 'hr', { bankId });
 });
 afterAll(stopTestApp);
 
-async function assign(who: Actor = auditor, branchCode = 'N1', window = windowAroundNow(), qId = questionnaireId): Promise<string> {
-  return w.assignment({ bankId, branchCode, auditorId: who.id, questionnaireId: qId, quarter: '2026-Q3', ...window, scenario: '开立账户' });
+async function assign(
+  who: Actor = auditor,
+  branchCode = 'N1',
+  window = windowAroundNow(),
+  qId = questionnaireId,
+): Promise<string> {
+  return w.assignment({
+    bankId,
+    branchCode,
+    auditorId: who.id,
+    questionnaireId: qId,
+    quarter: '2026-Q3',
+    ...window,
+    scenario: '开立账户',
+  });
 }
 
 function post(who: Actor, body: Record<string, unknown>, key?: string) {
@@ -55,18 +85,31 @@ function post(who: Actor, body: Record<string, unknown>, key?: string) {
   return (key ? r.set('Idempotency-Key', key) : r).send(body);
 }
 
-const visitBody = (assignmentId: string, extra: Record<string, unknown> = {}) => ({ assignmentId, visitedAt: hoursAgo(2), durationMinutes: 25, answers: ANSWERS, ...extra });
+const visitBody = (assignmentId: string, extra: Record<string, unknown> = {}) => ({
+  assignmentId,
+  visitedAt: hoursAgo(2),
+  durationMinutes: 25,
+  answers: ANSWERS,
+  ...extra,
+});
 
-async function newVisit(who: Actor = auditor, branchCode = 'N1', extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+async function newVisit(
+  who: Actor = auditor,
+  branchCode = 'N1',
+  extra: Record<string, unknown> = {},
+): Promise<Record<string, any>> {
   const res = await post(who, visitBody(await assign(who, branchCode), extra));
   if (res.status !== 201) throw new Error(`visit: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
-const patch = (who: Actor, id: string, body: Record<string, unknown>) => request(app).patch(`/api/v1/visits/${id}`).set(bearer(who.token)).send(body);
+const patch = (who: Actor, id: string, body: Record<string, unknown>) =>
+  request(app).patch(`/api/v1/visits/${id}`).set(bearer(who.token)).send(body);
 const submit = (who: Actor, id: string) => request(app).post(`/api/v1/visits/${id}/submit`).set(bearer(who.token));
-const review = (who: Actor, id: string, body: Record<string, unknown>) => request(app).post(`/api/v1/visits/${id}/review`).set(bearer(who.token)).send(body);
-const get = (who: Actor | null, id: string) => (who ? request(app).get(`/api/v1/visits/${id}`).set(bearer(who.token)) : request(app).get(`/api/v1/visits/${id}`));
+const review = (who: Actor, id: string, body: Record<string, unknown>) =>
+  request(app).post(`/api/v1/visits/${id}/review`).set(bearer(who.token)).send(body);
+const get = (who: Actor | null, id: string) =>
+  who ? request(app).get(`/api/v1/visits/${id}`).set(bearer(who.token)) : request(app).get(`/api/v1/visits/${id}`);
 const adminActor = (): Actor => ({ id: '', token: w.adminToken });
 
 async function approved(who: Actor = auditor, branchCode = 'N1'): Promise<Record<string, any>> {
@@ -91,21 +134,67 @@ async function concurrentEdits(): Promise<{ visitId: string; wins: number }> {
   return { visitId: v.id, wins };
 }
 
-const details = (res: request.Response) => res.body.error.details as { field: string; message: string; itemKey?: string }[];
+const details = (res: request.Response) =>
+  res.body.error.details as { field: string; message: string; itemKey?: string }[];
 const flagCodes = (v: { flags: { code: string }[] }) => v.flags.map((f) => f.code).sort();
 
 describe('POST /api/v1/visits', () => {
   test('creates a draft with the exact visit shape and hand-computed scores', async () => {
     const assignmentId = await assign();
-    const res = await post(auditor, { ...visitBody(assignmentId), staff: [{ employeeId: 'E1' }, { description: '大堂经理，戴眼镜' }], summary: '整体良好' });
+    const res = await post(auditor, {
+      ...visitBody(assignmentId),
+      staff: [{ employeeId: 'E1' }, { description: '大堂经理，戴眼镜' }],
+      summary: '整体良好',
+    });
     expect(res.status).toBe(201);
     const v = res.body;
     expect(Object.keys(v).sort()).toEqual([
-      'answers', 'approvedAt', 'assignmentId', 'attachments', 'auditorCode', 'auditorId', 'bankId', 'branchCode', 'branchName', 'createdAt',
-      'durationMinutes', 'flags', 'history', 'id', 'quarter', 'questionnaireId', 'questionnaireVersion', 'region', 'rev', 'reviewNote',
-      'scores', 'staff', 'status', 'submittedAt', 'summary', 'updatedAt', 'violations', 'visitedAt',
+      'answers',
+      'approvedAt',
+      'assignmentId',
+      'attachments',
+      'auditorCode',
+      'auditorId',
+      'bankId',
+      'branchCode',
+      'branchName',
+      'createdAt',
+      'durationMinutes',
+      'flags',
+      'history',
+      'id',
+      'quarter',
+      'questionnaireId',
+      'questionnaireVersion',
+      'region',
+      'rev',
+      'reviewNote',
+      'scores',
+      'staff',
+      'status',
+      'submittedAt',
+      'summary',
+      'updatedAt',
+      'violations',
+      'visitedAt',
     ]);
-    expect(v).toMatchObject({ assignmentId, bankId, branchCode: 'N1', branchName: '支行 N1', region: 'North', auditorId: auditor.id, questionnaireId, questionnaireVersion: 2, status: 'draft', durationMinutes: 25, summary: '整体良好', rev: 0, flags: [], violations: [], attachments: [] });
+    expect(v).toMatchObject({
+      assignmentId,
+      bankId,
+      branchCode: 'N1',
+      branchName: '支行 N1',
+      region: 'North',
+      auditorId: auditor.id,
+      questionnaireId,
+      questionnaireVersion: 2,
+      status: 'draft',
+      durationMinutes: 25,
+      summary: '整体良好',
+      rev: 0,
+      flags: [],
+      violations: [],
+      attachments: [],
+    });
     expect(v.auditorCode).toMatch(/^A-/);
     expect(v.staff).toEqual([{ employeeId: 'E1', name: '员工 E1' }, { description: '大堂经理，戴眼镜' }]);
     expect(v.answers).toEqual(ANSWERS);
@@ -117,12 +206,25 @@ describe('POST /api/v1/visits', () => {
     expect(v.scores.total).not.toBe(Math.round(v.scores.total * 10) / 10); // stored unrounded
     expect(v.history).toHaveLength(1);
     expect(v.history[0]).toMatchObject({ by: auditor.id, role: 'auditor', action: 'created' });
-    expect(v.history[0].changes).toEqual(expect.arrayContaining([{ field: 'status', before: null, after: 'draft' }, { field: 'answers.g1', before: null, after: 'yes' }]));
+    expect(v.history[0].changes).toEqual(
+      expect.arrayContaining([
+        { field: 'status', before: null, after: 'draft' },
+        { field: 'answers.g1', before: null, after: 'yes' },
+      ]),
+    );
   });
 
   test('a section without any applicable answer has a null score and is left out of the total', async () => {
-    const v = await newVisit(auditor, 'N1', { answers: [{ itemKey: 'g1', value: 'no' }, { itemKey: 'f1', value: 'na' }] });
-    expect(v.scores).toEqual({ sections: { greeting: 0, product_knowledge: null, sales_compliance: null, follow_up: null }, total: 0 });
+    const v = await newVisit(auditor, 'N1', {
+      answers: [
+        { itemKey: 'g1', value: 'no' },
+        { itemKey: 'f1', value: 'na' },
+      ],
+    });
+    expect(v.scores).toEqual({
+      sections: { greeting: 0, product_knowledge: null, sales_compliance: null, follow_up: null },
+      total: 0,
+    });
   });
 
   test('401 without a token; 403 for every role but auditor', async () => {
@@ -142,12 +244,29 @@ describe('POST /api/v1/visits', () => {
   });
 
   test('422 lists every bad answer and staff entry by field path', async () => {
-    const res = await post(auditor, visitBody(await assign(), {
-      answers: [{ itemKey: 'nope', value: 'yes' }, { itemKey: 'g1', value: 'na' }, { itemKey: 'g2', value: 0 }, { itemKey: 'p2', value: 6 }, { itemKey: 'c1', value: 3 }],
-      staff: [{ employeeId: 'E2' }, { employeeId: 'GHOST' }, { employeeId: 'E1' }],
-    }));
+    const res = await post(
+      auditor,
+      visitBody(await assign(), {
+        answers: [
+          { itemKey: 'nope', value: 'yes' },
+          { itemKey: 'g1', value: 'na' },
+          { itemKey: 'g2', value: 0 },
+          { itemKey: 'p2', value: 6 },
+          { itemKey: 'c1', value: 3 },
+        ],
+        staff: [{ employeeId: 'E2' }, { employeeId: 'GHOST' }, { employeeId: 'E1' }],
+      }),
+    );
     expect(res.status).toBe(422);
-    expect(details(res).map((d) => d.field)).toEqual(['answers.0.itemKey', 'answers.1.value', 'answers.2.value', 'answers.3.value', 'answers.4.value', 'staff.0.employeeId', 'staff.1.employeeId']);
+    expect(details(res).map((d) => d.field)).toEqual([
+      'answers.0.itemKey',
+      'answers.1.value',
+      'answers.2.value',
+      'answers.3.value',
+      'answers.4.value',
+      'staff.0.employeeId',
+      'staff.1.employeeId',
+    ]);
     expect(await Visit.countDocuments({ auditorId: auditor.id, 'answers.itemKey': 'nope' })).toBe(0);
   });
 
@@ -163,7 +282,9 @@ describe('POST /api/v1/visits', () => {
     const staffReads = jest.spyOn(Staff, 'find');
     try {
       for (let i = 0; i < 3; i++) {
-        expect((await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E7' }] })).status).toBe(201);
+        expect(
+          (await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E7' }] })).status,
+        ).toBe(201);
       }
       expect(staffReads).toHaveBeenCalledTimes(1);
       // Added by another instance (straight into the database): unknown to the kept list, so looked up again.
@@ -179,9 +300,14 @@ describe('POST /api/v1/visits', () => {
 
   test('staff moved to another branch by an import here are refused at their old branch at once', async () => {
     await w.staff(bankId, 'E9', 'N2');
-    expect((await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E9' }] })).status).toBe(201);
+    expect(
+      (await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E9' }] })).status,
+    ).toBe(201);
     const csv = 'employeeId,name,branchCode\nE9,员工 E9,S1\n';
-    const imported = await request(app).post(`/api/v1/banks/${bankId}/staff/import`).set(bearer(w.adminToken)).attach('file', Buffer.from(csv), 'staff.csv');
+    const imported = await request(app)
+      .post(`/api/v1/banks/${bankId}/staff/import`)
+      .set(bearer(w.adminToken))
+      .attach('file', Buffer.from(csv), 'staff.csv');
     expect(imported.status).toBe(200);
     const res = await post(auditor, { ...visitBody(await assign(auditor, 'N2')), staff: [{ employeeId: 'E9' }] });
     expect(res.status).toBe(422);
@@ -194,9 +320,22 @@ describe('POST /api/v1/visits', () => {
     expect(first.body.questionnaireVersion).toBe(1);
     const current = (await request(app).get(`/api/v1/questionnaires/${qId}`).set(bearer(w.adminToken))).body;
     const sections = current.sections.map((sec: { key: string; weight: number; items: Record<string, unknown>[] }) => ({
-      key: sec.key, weight: sec.weight, items: sec.items.map(({ key, type, weight, text, critical, allowNA, required }) => ({ key, type, weight, text, critical, allowNA, required })),
+      key: sec.key,
+      weight: sec.weight,
+      items: sec.items.map(({ key, type, weight, text, critical, allowNA, required }) => ({
+        key,
+        type,
+        weight,
+        text,
+        critical,
+        allowNA,
+        required,
+      })),
     }));
-    const edited = await request(app).put(`/api/v1/questionnaires/${qId}`).set(bearer(w.adminToken)).send({ name: '缓存问卷 v2', sections });
+    const edited = await request(app)
+      .put(`/api/v1/questionnaires/${qId}`)
+      .set(bearer(w.adminToken))
+      .send({ name: '缓存问卷 v2', sections });
     expect(edited.status).toBe(200);
     const second = await post(auditor, visitBody(await assign(auditor, 'N1', windowAroundNow(), qId), {}));
     expect(second.body).toMatchObject({ questionnaireVersion: 2 });
@@ -205,28 +344,68 @@ describe('POST /api/v1/visits', () => {
   test("the quarter is that of the visit time in the bank's time zone", async () => {
     // 2026-03-31 17:30 UTC is already 1 April in Shanghai.
     const wide = { windowStart: '2026-01-01T00:00:00+08:00', windowEnd: '2026-12-31T00:00:00+08:00' };
-    const late = await post(auditor, visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T17:30:00Z' }));
+    const late = await post(
+      auditor,
+      visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T17:30:00Z' }),
+    );
     expect(late.body.quarter).toBe('2026-Q2');
-    const early = await post(auditor, visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T15:30:00Z' }));
+    const early = await post(
+      auditor,
+      visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T15:30:00Z' }),
+    );
     expect(early.body.quarter).toBe('2026-Q1');
     const moved = await patch(auditor, early.body.id, { visitedAt: '2026-04-01T00:30:00+08:00' });
     expect(moved.body.quarter).toBe('2026-Q2');
-    expect(moved.body.history.at(-1).changes).toEqual(expect.arrayContaining([{ field: 'quarter', before: '2026-Q1', after: '2026-Q2' }]));
+    expect(moved.body.history.at(-1).changes).toEqual(
+      expect.arrayContaining([{ field: 'quarter', before: '2026-Q1', after: '2026-Q2' }]),
+    );
   });
 
   test('the documented defaults apply to a version stored without weights and flags', async () => {
-    const bare = await insertQuestionnaire(bankId, [[
-      { key: 'greeting', items: [{ key: 'd1', type: 'yes_no' }, { key: 'd2', type: 'yes_no', weight: 3 }] },
-      { key: 'sales_compliance', items: [{ key: 'd3', type: 'yes_no' }] },
-    ]], 'bare');
+    const bare = await insertQuestionnaire(
+      bankId,
+      [
+        [
+          {
+            key: 'greeting',
+            items: [
+              { key: 'd1', type: 'yes_no' },
+              { key: 'd2', type: 'yes_no', weight: 3 },
+            ],
+          },
+          { key: 'sales_compliance', items: [{ key: 'd3', type: 'yes_no' }] },
+        ],
+      ],
+      'bare',
+    );
     const assignmentId = await assign(auditor, 'N1', windowAroundNow(), bare);
-    const res = await post(auditor, visitBody(assignmentId, { answers: [{ itemKey: 'd1', value: 'yes' }, { itemKey: 'd2', value: 'no' }] }));
-    expect(res.body.scores).toEqual({ sections: { greeting: 25, product_knowledge: null, sales_compliance: null, follow_up: null }, total: 25 });
+    const res = await post(
+      auditor,
+      visitBody(assignmentId, {
+        answers: [
+          { itemKey: 'd1', value: 'yes' },
+          { itemKey: 'd2', value: 'no' },
+        ],
+      }),
+    );
+    expect(res.body.scores).toEqual({
+      sections: { greeting: 25, product_knowledge: null, sales_compliance: null, follow_up: null },
+      total: 25,
+    });
     const na = await patch(auditor, res.body.id, { answers: [{ itemKey: 'd1', value: 'na' }] });
     expect(na.status).toBe(422); // allowNA defaults to false
-    const withD3 = await patch(auditor, res.body.id, { answers: [{ itemKey: 'd1', value: 'yes' }, { itemKey: 'd2', value: 'no' }, { itemKey: 'd3', value: 'yes' }] });
+    const withD3 = await patch(auditor, res.body.id, {
+      answers: [
+        { itemKey: 'd1', value: 'yes' },
+        { itemKey: 'd2', value: 'no' },
+        { itemKey: 'd3', value: 'yes' },
+      ],
+    });
     expect(withD3.body.scores.total).toBeCloseTo((25 * 25 + 25 * 100) / 50, 9); // section weight 25 each
-    const missing = await submit(auditor, (await post(auditor, visitBody(await assign(auditor, 'N1', windowAroundNow(), bare), { answers: [] }))).body.id);
+    const missing = await submit(
+      auditor,
+      (await post(auditor, visitBody(await assign(auditor, 'N1', windowAroundNow(), bare), { answers: [] }))).body.id,
+    );
     expect(details(missing).map((d) => d.itemKey)).toEqual(['d1', 'd2', 'd3']); // required defaults to true
   });
 });
@@ -234,7 +413,10 @@ describe('POST /api/v1/visits', () => {
 describe('PATCH /api/v1/visits/:id', () => {
   test('the owner edits; scores, violations and history follow in the same change', async () => {
     const v = await newVisit();
-    const res = await patch(auditor, v.id, { answers: ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no', comment: '未做风险评估' } : a)), durationMinutes: 30 });
+    const res = await patch(auditor, v.id, {
+      answers: ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no', comment: '未做风险评估' } : a)),
+      durationMinutes: 30,
+    });
     expect(res.status).toBe(200);
     expect(res.body.scores.sections.sales_compliance).toBe(0);
     expect(res.body.violations).toEqual([{ itemKey: 'c1', sectionKey: 'sales_compliance' }]);
@@ -242,11 +424,13 @@ describe('PATCH /api/v1/visits/:id', () => {
     expect(res.body.rev).toBe(1);
     const last = res.body.history.at(-1);
     expect(last).toMatchObject({ by: auditor.id, role: 'auditor', action: 'updated' });
-    expect(last.changes).toEqual(expect.arrayContaining([
-      { field: 'durationMinutes', before: 25, after: 30 },
-      { field: 'answers.c1', before: 'yes', after: 'no' },
-      { field: 'answers.c1.comment', before: null, after: '未做风险评估' },
-    ]));
+    expect(last.changes).toEqual(
+      expect.arrayContaining([
+        { field: 'durationMinutes', before: 25, after: 30 },
+        { field: 'answers.c1', before: 'yes', after: 'no' },
+        { field: 'answers.c1.comment', before: null, after: '未做风险评估' },
+      ]),
+    );
     const stored = await Visit.findById(v.id).lean();
     expect(stored?.history).toHaveLength(2);
     expect(stored?.scores?.sections?.sales_compliance).toBe(0);
@@ -263,7 +447,8 @@ describe('PATCH /api/v1/visits/:id', () => {
   test('404 for another auditor, 403 for other roles, 401 without a token, 404 for an unknown id', async () => {
     const v = await newVisit();
     expect((await patch(auditor2, v.id, { durationMinutes: 9 })).status).toBe(404);
-    for (const who of [reviewer, manager, hr, adminActor()]) expect((await patch(who, v.id, { durationMinutes: 9 })).status).toBe(403);
+    for (const who of [reviewer, manager, hr, adminActor()])
+      expect((await patch(who, v.id, { durationMinutes: 9 })).status).toBe(403);
     expect((await request(app).patch(`/api/v1/visits/${v.id}`).send({ durationMinutes: 9 })).status).toBe(401);
     expect((await patch(auditor, '0123456789abcdef01234567', { durationMinutes: 9 })).status).toBe(404);
     expect((await patch(auditor, 'not-an-id', { durationMinutes: 9 })).status).toBe(404);
@@ -303,9 +488,17 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
     const v = await newVisit();
     expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(200);
     const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
-    await expect(commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow(ConflictError);
+    await expect(
+      commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) }),
+    ).rejects.toThrow(ConflictError);
     const wrongStatus = { ...(await Visit.findById(v.id).lean<VisitLean>())! };
-    await expect(commit(wrongStatus, { statuses: ['submitted'], set: { durationMinutes: 43 }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow(ConflictError);
+    await expect(
+      commit(wrongStatus, {
+        statuses: ['submitted'],
+        set: { durationMinutes: 43 },
+        entry: historyEntry(null, 'updated', []),
+      }),
+    ).rejects.toThrow(ConflictError);
     const stored = await Visit.findById(v.id).lean();
     expect(stored?.durationMinutes).toBe(41);
     expect(stored?.rev).toBe(1);
@@ -315,9 +508,21 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
   test('twenty writers holding the same copy: exactly one wins', async () => {
     const v = await newVisit();
     const copy = (await Visit.findById(v.id).lean<VisitLean>())!;
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => commit(copy, { statuses: ['draft'], set: { durationMinutes: 100 + i }, entry: historyEntry(null, 'updated', []) })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        commit(copy, {
+          statuses: ['draft'],
+          set: { durationMinutes: 100 + i },
+          entry: historyEntry(null, 'updated', []),
+        }),
+      ),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError)).toBe(true);
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError),
+    ).toBe(true);
     const stored = await Visit.findById(v.id).lean();
     expect(stored?.rev).toBe(1);
     expect(stored?.history).toHaveLength(2);
@@ -326,7 +531,11 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
   test("the owner's next write starts from this instance's last copy: submitting after creating reads no visit", async () => {
     const v = await newVisit();
     // The calls made on the driver's collection, i.e. the commands sent for the visits.
-    const reads = [jest.spyOn(Visit.collection, 'findOne'), jest.spyOn(Visit.collection, 'find'), jest.spyOn(Visit.collection, 'findOneAndUpdate')];
+    const reads = [
+      jest.spyOn(Visit.collection, 'findOne'),
+      jest.spyOn(Visit.collection, 'find'),
+      jest.spyOn(Visit.collection, 'findOneAndUpdate'),
+    ];
     const updates = jest.spyOn(Visit.collection, 'updateOne');
     try {
       expect((await submit(auditor, v.id)).status).toBe(200);
@@ -347,7 +556,14 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
     const v = await newVisit(auditor, 'N1', { answers: ANSWERS.filter((a) => a.itemKey !== 'f1') });
     // Another instance completes the answers meanwhile (revision 1); this instance still holds revision 0.
     const fresh = ANSWERS.map((a) => ({ itemKey: a.itemKey, value: a.value }));
-    await Visit.updateOne({ _id: v.id }, { $set: { answers: fresh, durationMinutes: 33 }, $inc: { rev: 1 }, $push: { history: historyEntry(null, 'updated', []) } });
+    await Visit.updateOne(
+      { _id: v.id },
+      {
+        $set: { answers: fresh, durationMinutes: 33 },
+        $inc: { rev: 1 },
+        $push: { history: historyEntry(null, 'updated', []) },
+      },
+    );
     // Judged on the fresh copy: nothing is missing any more, and the other instance's change is kept.
     const res = await submit(auditor, v.id);
     expect(res.status).toBe(200);
@@ -360,7 +576,10 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
 
   test('an edit that changes nothing on a stale last copy is checked against the stored visit and applied', async () => {
     const v = await newVisit(); // this instance keeps revision 0, 25 minutes
-    await Visit.updateOne({ _id: v.id }, { $set: { durationMinutes: 33 }, $inc: { rev: 1 }, $push: { history: historyEntry(null, 'updated', []) } });
+    await Visit.updateOne(
+      { _id: v.id },
+      { $set: { durationMinutes: 33 }, $inc: { rev: 1 }, $push: { history: historyEntry(null, 'updated', []) } },
+    );
     const res = await patch(auditor, v.id, { durationMinutes: 25 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ durationMinutes: 25, rev: 2 });
@@ -404,7 +623,9 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
     expect(Date.now() - claims[0]!.at.getTime()).toBeLessThan(60_000);
     // A writer still holding the revision-0 copy is refused by the kept claim, and writes nothing.
     const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
-    await expect(commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow(ConflictError);
+    await expect(
+      commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) }),
+    ).rejects.toThrow(ConflictError);
     expect((await Visit.findById(v.id).lean())?.durationMinutes).toBe(41);
     expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(1);
   });
@@ -412,9 +633,16 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
   test('a claim taken over from a writer that died after writing stays, so no stale copy can write over that revision', async () => {
     const v = await newVisit();
     expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(200); // revision 1, its claim kept
-    await VisitWriteClaim.updateOne({ _id: writeClaimId(v.id, 1) }, { $set: { at: new Date(Date.now() - 5 * 60_000) } }); // as if its writer died
+    await VisitWriteClaim.updateOne(
+      { _id: writeClaimId(v.id, 1) },
+      { $set: { at: new Date(Date.now() - 5 * 60_000) } },
+    ); // as if its writer died
     const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
-    const change = (minutes: number) => ({ statuses: ['draft'] as const, set: { durationMinutes: minutes }, entry: historyEntry(null, 'updated', []) });
+    const change = (minutes: number) => ({
+      statuses: ['draft'] as const,
+      set: { durationMinutes: minutes },
+      entry: historyEntry(null, 'updated', []),
+    });
     // Taking the stale claim over shows (fresh read) that revision 1 was written: refused, and the claim stays.
     await expect(commit(stale, change(42))).rejects.toThrow(ConflictError);
     expect(await VisitWriteClaim.countDocuments({ _id: writeClaimId(v.id, 1) })).toBe(1);
@@ -431,11 +659,16 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
     // The driver cannot encode a cyclic value, so nothing is sent and nothing written: revision 1 is free again.
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    await expect(commit(current, { statuses: ['draft'], set: { summary: cyclic as never }, entry: historyEntry(null, 'updated', []) })).rejects.toThrow();
+    await expect(
+      commit(current, {
+        statuses: ['draft'],
+        set: { summary: cyclic as never },
+        entry: historyEntry(null, 'updated', []),
+      }),
+    ).rejects.toThrow();
     expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
     expect((await patch(auditor, v.id, { durationMinutes: 44 })).status).toBe(200);
   });
-
 });
 
 describe('submit and review', () => {
@@ -462,12 +695,28 @@ describe('submit and review', () => {
     const ok = await review(reviewer, v.id, { decision: 'approve', note: '通过' });
     expect(ok.body.status).toBe('approved');
     expect(ok.body.approvedAt).toBeTruthy();
-    expect(ok.body.history.map((h: { action: string }) => h.action)).toEqual(['created', 'submitted', 'returned', 'updated', 'submitted', 'approved']);
+    expect(ok.body.history.map((h: { action: string }) => h.action)).toEqual([
+      'created',
+      'submitted',
+      'returned',
+      'updated',
+      'submitted',
+      'approved',
+    ]);
     const returned = ok.body.history[2];
     expect(returned).toMatchObject({ by: reviewer.id, role: 'reviewer', note: '请补充员工信息' });
-    expect(returned.changes).toEqual(expect.arrayContaining([{ field: 'status', before: 'submitted', after: 'returned' }]));
+    expect(returned.changes).toEqual(
+      expect.arrayContaining([{ field: 'status', before: 'submitted', after: 'returned' }]),
+    );
     for (const h of ok.body.history) {
-      expect(h).toEqual(expect.objectContaining({ at: expect.any(String), by: expect.any(String), action: expect.any(String), changes: expect.any(Array) }));
+      expect(h).toEqual(
+        expect.objectContaining({
+          at: expect.any(String),
+          by: expect.any(String),
+          action: expect.any(String),
+          changes: expect.any(Array),
+        }),
+      );
       expect(h.changes.length).toBeGreaterThan(0);
     }
   });
@@ -489,7 +738,8 @@ describe('submit and review', () => {
     for (const who of [reviewer, manager, hr, adminActor()]) expect((await submit(who, v.id)).status).toBe(403);
     expect((await request(app).post(`/api/v1/visits/${v.id}/submit`)).status).toBe(401);
     await submit(auditor, v.id);
-    for (const who of [auditor, manager, hr, adminActor()]) expect((await review(who, v.id, { decision: 'approve' })).status).toBe(403);
+    for (const who of [auditor, manager, hr, adminActor()])
+      expect((await review(who, v.id, { decision: 'approve' })).status).toBe(403);
     expect((await request(app).post(`/api/v1/visits/${v.id}/review`).send({ decision: 'approve' })).status).toBe(401);
     const noNote = await review(reviewer, v.id, { decision: 'return' });
     expect(noNote.status).toBe(422);
@@ -543,7 +793,10 @@ describe('who sees what', () => {
   });
 
   test('lists are cut to what the caller may see', async () => {
-    const ids = async (who: Actor, qs = '') => (await request(app).get(`/api/v1/visits${qs}`).set(bearer(who.token))).body.map((v: { id: string }) => v.id) as string[];
+    const ids = async (who: Actor, qs = '') =>
+      (await request(app).get(`/api/v1/visits${qs}`).set(bearer(who.token))).body.map(
+        (v: { id: string }) => v.id,
+      ) as string[];
     const own = await ids(auditor);
     expect(own).toEqual(expect.arrayContaining([northApproved.id, southApproved.id, northDraft.id]));
     expect(own).not.toContain(otherAuditorVisit.id);
@@ -560,11 +813,19 @@ describe('who sees what', () => {
   });
 
   test('list filters: status, branchCode, quarter, bankId; a bad filter is 400', async () => {
-    const list = async (qs: string) => (await request(app).get(`/api/v1/visits${qs}`).set(bearer(reviewer.token))).body as { id: string; status: string; branchCode: string; quarter: string }[];
+    const list = async (qs: string) =>
+      (await request(app).get(`/api/v1/visits${qs}`).set(bearer(reviewer.token))).body as {
+        id: string;
+        status: string;
+        branchCode: string;
+        quarter: string;
+      }[];
     expect((await list('?status=approved')).every((v) => v.status === 'approved')).toBe(true);
     expect((await list('?branchCode=S1')).map((v) => v.id)).toContain(southApproved.id);
     expect((await list('?branchCode=S1')).every((v) => v.branchCode === 'S1')).toBe(true);
-    expect((await list(`?quarter=${northApproved.quarter}&bankId=${bankId}&status=approved&branchCode=N2`)).map((v) => v.id)).toEqual([northApproved.id]);
+    expect(
+      (await list(`?quarter=${northApproved.quarter}&bankId=${bankId}&status=approved&branchCode=N2`)).map((v) => v.id),
+    ).toEqual([northApproved.id]);
     expect(await list(`?bankId=${otherBankId}`)).toEqual([]);
     expect((await request(app).get('/api/v1/visits?status=bogus').set(bearer(reviewer.token))).status).toBe(400);
     expect((await request(app).get('/api/v1/visits')).status).toBe(401);
@@ -602,9 +863,17 @@ describe('who sees what', () => {
     expect(seen).toEqual(order);
     // Another auditor paging with the same cursor sees none of them.
     const first = await request(app).get('/api/v1/visits?limit=3').set(bearer(pager.token));
-    const other = await request(app).get(`/api/v1/visits?limit=3&cursor=${first.headers['x-next-cursor']}`).set(bearer(auditor2.token));
+    const other = await request(app)
+      .get(`/api/v1/visits?limit=3&cursor=${first.headers['x-next-cursor']}`)
+      .set(bearer(auditor2.token));
     expect((other.body as { id: string }[]).filter((v) => made.includes(v.id))).toEqual([]);
-    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'cursor=nonsense', `cursor=${Buffer.from('["x","y"]').toString('base64url')}`]) {
+    for (const bad of [
+      'limit=0',
+      'limit=1001',
+      'limit=x',
+      'cursor=nonsense',
+      `cursor=${Buffer.from('["x","y"]').toString('base64url')}`,
+    ]) {
       const res = await request(app).get(`/api/v1/visits?${bad}`).set(bearer(pager.token));
       expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual([bad.split('=')[0]]);
@@ -636,7 +905,9 @@ describe('idempotent POST /visits', () => {
       mongoose.set('debug', false);
     }
     expect(res.status).toBe(201);
-    expect(calls.filter((c) => c.collection === Visit.collection.collectionName).map((c) => c.method)).toEqual(['insertOne']);
+    expect(calls.filter((c) => c.collection === Visit.collection.collectionName).map((c) => c.method)).toEqual([
+      'insertOne',
+    ]);
     const keyCalls = calls.filter((c) => c.collection === IdempotencyRecord.collection.collectionName);
     expect(keyCalls.map((c) => c.method)).toEqual(['insertOne', 'updateOne']);
     expect(keyCalls[1]!.filter).toEqual(['_id']);
@@ -646,7 +917,13 @@ describe('idempotent POST /visits', () => {
     const body = visitBody(await assign());
     const first = await post(auditor, body, 'key-crash');
     // What a crash leaves behind: the visit is stored, the key's record never reached "done".
-    await IdempotencyRecord.updateOne({ key: 'key-crash' }, { $set: { state: 'pending', claimedAt: new Date(Date.now() - 10 * 60_000) }, $unset: { responseBody: 1, responseStatus: 1 } });
+    await IdempotencyRecord.updateOne(
+      { key: 'key-crash' },
+      {
+        $set: { state: 'pending', claimedAt: new Date(Date.now() - 10 * 60_000) },
+        $unset: { responseBody: 1, responseStatus: 1 },
+      },
+    );
     const retry = await post(auditor, body, 'key-crash');
     expect(retry.status).toBe(201);
     expect(retry.body.id).toBe(first.body.id);
@@ -679,7 +956,13 @@ describe('idempotent POST /visits', () => {
 describe('plausibility flags', () => {
   test('outside the window, in the future, implausible duration; recomputed when corrected', async () => {
     const window = { windowStart: hoursAgo(48), windowEnd: hoursAgo(24) };
-    const res = await post(auditor, visitBody(await assign(auditor, 'N1', window), { visitedAt: new Date(Date.now() + 3 * 3600_000).toISOString(), durationMinutes: 2 }));
+    const res = await post(
+      auditor,
+      visitBody(await assign(auditor, 'N1', window), {
+        visitedAt: new Date(Date.now() + 3 * 3600_000).toISOString(),
+        durationMinutes: 2,
+      }),
+    );
     expect(flagCodes(res.body)).toEqual(['future_visit', 'implausible_duration', 'outside_window']);
     expect(res.body.flags.every((f: { message: string }) => f.message.length > 0)).toBe(true);
     const long = await patch(auditor, res.body.id, { durationMinutes: 241 });
@@ -711,25 +994,35 @@ describe('GET /api/v1/review/queue', () => {
     expect(res.status).toBe(200);
     const ids = res.body.map((r: { id: string }) => r.id);
     expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.id));
-    expect(res.body.every((r: { submittedAt: string }, i: number, all: { submittedAt: string }[]) => i === 0 || all[i - 1].submittedAt <= r.submittedAt)).toBe(true);
+    expect(
+      res.body.every(
+        (r: { submittedAt: string }, i: number, all: { submittedAt: string }[]) =>
+          i === 0 || all[i - 1].submittedAt <= r.submittedAt,
+      ),
+    ).toBe(true);
     const row = res.body.find((r: { id: string }) => r.id === a.id);
     expect(row).toMatchObject({ branchCode: 'N1', auditorId: auditor.id, attachmentCount: 0 });
     expect(row.flags.map((f: { code: string }) => f.code)).toEqual(['implausible_duration']);
     const stored = await Visit.find({ status: 'submitted' }).lean();
     expect(res.body).toHaveLength(stored.length);
     expect((await request(app).get('/api/v1/review/queue').set(bearer(w.adminToken))).status).toBe(200);
-    for (const who of [auditor, manager, hr]) expect((await request(app).get('/api/v1/review/queue').set(bearer(who.token))).status).toBe(403);
+    for (const who of [auditor, manager, hr])
+      expect((await request(app).get('/api/v1/review/queue').set(bearer(who.token))).status).toBe(403);
     expect((await request(app).get('/api/v1/review/queue')).status).toBe(401);
   });
 
   test('the queue comes in pages, oldest first; the page says when more are waiting', async () => {
     for (let i = 0; i < 3; i++) await submit(auditor, (await newVisit()).id);
-    const whole = (await request(app).get('/api/v1/review/queue').set(bearer(reviewer.token))).body.map((r: { id: string }) => r.id);
+    const whole = (await request(app).get('/api/v1/review/queue').set(bearer(reviewer.token))).body.map(
+      (r: { id: string }) => r.id,
+    );
     expect(whole.length).toBeGreaterThanOrEqual(4);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const res = await request(app).get(`/api/v1/review/queue?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(bearer(reviewer.token));
+      const res = await request(app)
+        .get(`/api/v1/review/queue?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(bearer(reviewer.token));
       expect(res.status).toBe(200);
       seen.push(...res.body.map((r: { id: string }) => r.id));
       cursor = res.headers['x-next-cursor'];

@@ -31,25 +31,60 @@ test('state filters give the same rows whether the ids fit in the query or not',
   const total = approved + submitted + notStarted;
   const base = Date.UTC(2026, 6, 1);
   const assignments = Array.from({ length: total }, (_, i) => ({
-    _id: new Types.ObjectId(), bankId, branchCode: 'N1', region: 'North', auditorId: auditor.id, questionnaireId, quarter: '2026-Q3',
+    _id: new Types.ObjectId(),
+    bankId,
+    branchCode: 'N1',
+    region: 'North',
+    auditorId: auditor.id,
+    questionnaireId,
+    quarter: '2026-Q3',
     // Interleaved, so that each state is spread over the whole newest-first order.
-    windowStart: new Date(base + i * 3_600_000), windowEnd: new Date(base + i * 3_600_000 + 86_400_000), scenario: '开户',
+    windowStart: new Date(base + i * 3_600_000),
+    windowEnd: new Date(base + i * 3_600_000 + 86_400_000),
+    scenario: '开户',
   }));
   await Assignment.insertMany(assignments);
-  const stateOf = (i: number) => (i % 23 === 0 && i / 23 < notStarted ? 'not_started' : i % 31 === 1 && (i - 1) / 31 < submitted ? 'submitted' : 'approved');
-  const visits = assignments.flatMap((a, i) => (stateOf(i) === 'not_started' ? [] : [{
-    assignmentId: a._id, bankId, branchCode: 'N1', region: 'North', auditorId: auditor.id, questionnaireId, questionnaireVersion: 1,
-    quarter: '2026-Q3', visitedAt: a.windowStart, durationMinutes: 20, status: stateOf(i), rev: 1, idempotencyKey: `sf${i}`,
-  }]));
+  const stateOf = (i: number) =>
+    i % 23 === 0 && i / 23 < notStarted
+      ? 'not_started'
+      : i % 31 === 1 && (i - 1) / 31 < submitted
+        ? 'submitted'
+        : 'approved';
+  const visits = assignments.flatMap((a, i) =>
+    stateOf(i) === 'not_started'
+      ? []
+      : [
+          {
+            assignmentId: a._id,
+            bankId,
+            branchCode: 'N1',
+            region: 'North',
+            auditorId: auditor.id,
+            questionnaireId,
+            questionnaireVersion: 1,
+            quarter: '2026-Q3',
+            visitedAt: a.windowStart,
+            durationMinutes: 20,
+            status: stateOf(i),
+            rev: 1,
+            idempotencyKey: `sf${i}`,
+          },
+        ],
+  );
   await Visit.insertMany(visits);
   const newestFirst = [...assignments].reverse();
-  const expected = (state: string) => newestFirst.filter((a) => stateOf(assignments.indexOf(a)) === state).map((a) => String(a._id));
+  const expected = (state: string) =>
+    newestFirst.filter((a) => stateOf(assignments.indexOf(a)) === state).map((a) => String(a._id));
 
   for (const state of ['approved', 'submitted', 'not_started'] as const) {
     const want = expected(state);
     expect(want.length).toBeGreaterThan(0);
     const page = await listRecentAssignments(admin, { bankId, state }, 25);
-    expect({ state, ids: page.rows.map((r) => r.id), more: page.more }).toEqual({ state, ids: want.slice(0, 25), more: want.length > 25 });
+    expect({ state, ids: page.rows.map((r) => r.id), more: page.more }).toEqual({
+      state,
+      ids: want.slice(0, 25),
+      more: want.length > 25,
+    });
     const all = await listRecentAssignments(admin, { bankId, state }, 2000);
     expect({ state, n: all.rows.length, more: all.more }).toEqual({ state, n: want.length, more: false });
   }
@@ -57,7 +92,8 @@ test('state filters give the same rows whether the ids fit in the query or not',
   // The query never carries more than STATE_ID_LIST_MAX ids.
   const finds = jest.spyOn(Assignment, 'find');
   try {
-    for (const state of ['approved', 'submitted', 'not_started'] as const) await listRecentAssignments(admin, { bankId, state }, 25);
+    for (const state of ['approved', 'submitted', 'not_started'] as const)
+      await listRecentAssignments(admin, { bankId, state }, 25);
     const idLists = finds.mock.calls.map((call) => {
       const id = ((call as unknown[])[0] as { _id?: { $in?: unknown[]; $nin?: unknown[] } } | undefined)?._id;
       return id ? (id.$in ?? id.$nin ?? []).length : 0;

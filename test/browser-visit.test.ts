@@ -33,7 +33,10 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   shots = fs.mkdtempSync(path.join(os.tmpdir(), 'visit-form-shots-'));
 }, 60_000);
 
@@ -50,8 +53,13 @@ async function signedIn(email: string, locale: string): Promise<{ context: Brows
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   // CSP violations and script errors show here; failed loads are judged by status below.
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`); });
-  page.on('response', (res) => { if (res.status() >= 500 || (res.status() >= 400 && !EXPECTED_4XX.test(res.url()))) problems.push(`${res.status()} ${res.url()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 500 || (res.status() >= 400 && !EXPECTED_4XX.test(res.url())))
+      problems.push(`${res.status()} ${res.url()}`);
+  });
   await page.goto('/login');
   await page.fill('input[name="email"]', email);
   await page.fill('input[name="password"]', PASSWORD);
@@ -77,7 +85,10 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
   await a.click('a[href="/assignments"]');
   await a.click(`#assignment-${assignmentId} summary`);
   await a.fill(`#assignment-${assignmentId} input[name="durationMinutes"]`, '25');
-  await Promise.all([a.waitForURL(/\/visits\/[a-f0-9]{24}\/edit$/), a.click(`#assignment-${assignmentId} form button[type="submit"]`)]);
+  await Promise.all([
+    a.waitForURL(/\/visits\/[a-f0-9]{24}\/edit$/),
+    a.click(`#assignment-${assignmentId} form button[type="submit"]`),
+  ]);
   const visitId = /\/visits\/([a-f0-9]{24})\/edit$/.exec(a.url())?.[1] as string;
 
   // ---- fills the form: every item but the last, a staff member, a comment; autosave stores it
@@ -106,7 +117,11 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
       .observe(document.getElementById('evidence-list'), { childList: true, subtree: true });`);
   await a.setInputFiles('#evidence-form input[type="file"]', photo);
   await a.waitForFunction(() => {
-    const doc = (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null } }).document;
+    const doc = (
+      globalThis as unknown as {
+        document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null };
+      }
+    ).document;
     const img = doc.querySelector('#evidence-list img.v-thumb');
     return Boolean(img && img.complete && img.naturalWidth === 640);
   });
@@ -158,10 +173,23 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
   expect(v.answers).toHaveLength(items.length);
   expect(v.attachments.map((x) => [x.filename, x.contentType])).toEqual([['网点门头.png', 'image/png']]);
   expect(v.staff).toEqual([{ employeeId: 'E1', name: '员工 E1' }]);
-  expect(v.history.map((h) => h.action).filter((x) => x !== 'updated')).toEqual(['created', 'attachment_added', 'submitted', 'returned', 'submitted', 'approved']);
+  expect(v.history.map((h) => h.action).filter((x) => x !== 'updated')).toEqual([
+    'created',
+    'attachment_added',
+    'submitted',
+    'returned',
+    'submitted',
+    'approved',
+  ]);
   const afterReturn = v.history.slice(v.history.findIndex((h) => h.action === 'returned'));
   expect(afterReturn[0].note).toBe(note);
-  expect(afterReturn.some((h) => h.action === 'updated' && h.changes.some((c) => c.field === 'answers.g_attire' && c.before === 'no' && c.after === 'yes'))).toBe(true);
+  expect(
+    afterReturn.some(
+      (h) =>
+        h.action === 'updated' &&
+        h.changes.some((c) => c.field === 'answers.g_attire' && c.before === 'no' && c.after === 'yes'),
+    ),
+  ).toBe(true);
   expect(problems).toEqual([]);
 
   await auditor.context.close();

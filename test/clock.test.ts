@@ -21,13 +21,14 @@ describe('business clock', () => {
     expect(now().getTime()).toBeGreaterThan(past.getTime());
   });
 
-  test('concurrent withClock chains do not see each other\'s time', async () => {
+  test("concurrent withClock chains do not see each other's time", async () => {
     const a = new Date('2026-01-01T00:00:00Z');
     const b = new Date('2026-06-01T00:00:00Z');
-    const read = (d: Date) => withClock(d, async () => {
-      await new Promise((r) => setTimeout(r, 3));
-      return now();
-    });
+    const read = (d: Date) =>
+      withClock(d, async () => {
+        await new Promise((r) => setTimeout(r, 3));
+        return now();
+      });
     expect(await Promise.all([read(a), read(b), read(a)])).toEqual([a, b, a]);
   });
 

@@ -3,7 +3,9 @@ import { ConfigError, loadConfig } from '../server/core/config';
 describe('configuration is parsed once and fails fast', () => {
   test('production refuses to start without SESSION_SECRET or with a weak password hash cost', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required in production/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PASSWORD_HASH_LOG_N: '12' })).toThrow(/PASSWORD_HASH_LOG_N/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PASSWORD_HASH_LOG_N: '12' }),
+    ).toThrow(/PASSWORD_HASH_LOG_N/);
     const ok = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) });
     expect(ok.PASSWORD_HASH_LOG_N).toBe(15);
     expect(ok.ADMIN_PASSWORD).toBeUndefined(); // no demo admin outside development
@@ -33,7 +35,10 @@ describe('configuration is parsed once and fails fast', () => {
 describe('error mapping', () => {
   test('a locked embedded database is a retryable 503, not a 500', async () => {
     const { toAppError } = await import('../server/core/error-handler');
-    const err = Object.assign(new Error('sqlite: step: database is locked (5) (SQLITE_BUSY)'), { name: 'MongoServerError', code: 1 });
+    const err = Object.assign(new Error('sqlite: step: database is locked (5) (SQLITE_BUSY)'), {
+      name: 'MongoServerError',
+      code: 1,
+    });
     const mapped = toAppError(err);
     expect(mapped.status).toBe(503);
     expect(mapped.code).toBe('database_busy');

@@ -86,7 +86,9 @@ async function startApp(extraEnv: Record<string, string> = {}): Promise<Running>
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const r: Running = { child, port, dataDir, sqliteDir: path.join(dataDir, 'ferretdb'), output: () => out, exited };
   started.push(r);
   return r;
@@ -108,10 +110,17 @@ async function get(r: Running, p: string): Promise<{ status: number; body: strin
 
 async function startedApp(): Promise<Running> {
   const r = await startApp();
-  await waitUntil('the app to answer /healthz', async () => {
-    if (r.child.exitCode !== null) throw new Error(`the app exited early:\n${r.output()}`);
-    return get(r, '/healthz').then((x) => x.status === 200, () => false);
-  }, 45_000);
+  await waitUntil(
+    'the app to answer /healthz',
+    async () => {
+      if (r.child.exitCode !== null) throw new Error(`the app exited early:\n${r.output()}`);
+      return get(r, '/healthz').then(
+        (x) => x.status === 200,
+        () => false,
+      );
+    },
+    45_000,
+  );
   return r;
 }
 
@@ -137,7 +146,11 @@ test('kill -9 of the app takes FerretDB down too (the guard shell), within a few
   expect(before.length).toBeGreaterThan(0);
   r.child.kill('SIGKILL');
   await r.exited;
-  await waitUntil('FerretDB to notice its parent died', () => dbPids(r.sqliteDir).length === 0 && !before.some(isAlive), 8_000);
+  await waitUntil(
+    'FerretDB to notice its parent died',
+    () => dbPids(r.sqliteDir).length === 0 && !before.some(isAlive),
+    8_000,
+  );
 }, 90_000);
 
 test('a missing FerretDB binary ends the app with a clear message, not a stack trace', async () => {
@@ -163,12 +176,16 @@ describe('the launcher', () => {
   /** A stand-in for FerretDB that listens on its port and ignores SIGTERM, as a hung server would. */
   function stubbornBinary(dir: string): string {
     const file = path.join(dir, 'stubborn-db');
-    fs.writeFileSync(file, `#!${process.execPath}
+    fs.writeFileSync(
+      file,
+      `#!${process.execPath}
 const addr = process.argv.find((a) => a.startsWith('--listen-addr=')).split('=')[1];
 const [host, port] = addr.split(':');
 process.on('SIGTERM', () => {});
 require('node:net').createServer((s) => s.end()).listen(Number(port), host);
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     return file;
   }
 
@@ -176,18 +193,30 @@ require('node:net').createServer((s) => s.end()).listen(Number(port), host);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-stubborn-'));
     const sqliteDir = path.join(dataDir, 'ferretdb');
     started.push({ dataDir, sqliteDir } as Running);
-    const db = await startEmbeddedDb({ binary: stubbornBinary(dataDir), dataDir, port: await freePort(), dbName: 'x', timeoutMs: 10_000 });
+    const db = await startEmbeddedDb({
+      binary: stubbornBinary(dataDir),
+      dataDir,
+      port: await freePort(),
+      dbName: 'x',
+      timeoutMs: 10_000,
+    });
     expect(db.owned).toBe(true);
     const pids = dbPids(sqliteDir);
     expect(pids.length).toBe(2);
     await db.stop();
-    await waitUntil('the stubborn database to be gone', () => dbPids(sqliteDir).length === 0 && !pids.some(isAlive), 3_000);
+    await waitUntil(
+      'the stubborn database to be gone',
+      () => dbPids(sqliteDir).length === 0 && !pids.some(isAlive),
+      3_000,
+    );
   }, 30_000);
 
   test('a missing binary is refused before anything is started', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-missing-'));
     started.push({ dataDir, sqliteDir: path.join(dataDir, 'ferretdb') } as Running);
-    await expect(startEmbeddedDb({ binary: path.join(dataDir, 'nope'), dataDir, port: await freePort(), dbName: 'x' })).rejects.toBeInstanceOf(EmbeddedDbUnavailableError);
+    await expect(
+      startEmbeddedDb({ binary: path.join(dataDir, 'nope'), dataDir, port: await freePort(), dbName: 'x' }),
+    ).rejects.toBeInstanceOf(EmbeddedDbUnavailableError);
     expect(fs.existsSync(path.join(dataDir, 'ferretdb'))).toBe(false);
   });
 });

@@ -1,8 +1,16 @@
 import { Types } from 'mongoose';
 import mongoose from 'mongoose';
 import {
-  buildVisitWorld, call, report, spawnApp, startFaultDb, visitBody,
-  type Answer, type AppProcess, type FaultDb, type VisitWorldIds,
+  buildVisitWorld,
+  call,
+  report,
+  spawnApp,
+  startFaultDb,
+  visitBody,
+  type Answer,
+  type AppProcess,
+  type FaultDb,
+  type VisitWorldIds,
 } from './helpers/faults';
 
 /**
@@ -43,7 +51,15 @@ afterAll(async () => {
   await db?.dispose();
 });
 
-interface Sample { kind: 'read' | 'write' | 'health'; start: number; end: number; status: number; code?: string; retryAfter?: string | null; error?: string }
+interface Sample {
+  kind: 'read' | 'write' | 'health';
+  start: number;
+  end: number;
+  status: number;
+  code?: string;
+  retryAfter?: string | null;
+  error?: string;
+}
 
 const auditor = () => world.auditors[0];
 const auth = () => ({ Authorization: `Bearer ${auditor().token}` });
@@ -61,7 +77,11 @@ let fresh = 0;
 function sample(kind: Sample['kind'], start: number, res: Answer): Sample {
   const base = { kind, start, end: Date.now(), status: res.status };
   if (!('body' in res)) return { ...base, error: res.error };
-  return { ...base, code: (res.body as { error?: { code?: string } } | null)?.error?.code, retryAfter: res.headers.get('retry-after') };
+  return {
+    ...base,
+    code: (res.body as { error?: { code?: string } } | null)?.error?.code,
+    retryAfter: res.headers.get('retry-after'),
+  };
 }
 
 async function write(): Promise<Sample> {
@@ -69,7 +89,11 @@ async function write(): Promise<Sample> {
   if (!a) throw new Error('out of assignments: raise the number the world is built with');
   tried.add(a);
   const start = Date.now();
-  const res = await call(app.url, 'POST', '/api/v1/visits', { body: visitBody(a, 1), headers: { ...auth(), 'Idempotency-Key': `db-${a}` }, timeoutMs: 30_000 });
+  const res = await call(app.url, 'POST', '/api/v1/visits', {
+    body: visitBody(a, 1),
+    headers: { ...auth(), 'Idempotency-Key': `db-${a}` },
+    timeoutMs: 30_000,
+  });
   if (res.status === 201 && 'body' in res) {
     const id = (res.body as { id: string }).id;
     if (acked.has(a) && acked.get(a) !== id) ackMismatch.push(a);
@@ -92,16 +116,23 @@ async function health(): Promise<Sample> {
 async function traffic(stop: (all: Sample[]) => boolean, capMs: number): Promise<Sample[]> {
   const out: Sample[] = [];
   const deadline = Date.now() + capMs;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (!stop(out) && Date.now() < deadline) out.push(...(await Promise.all([read(), write(), health()])));
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (!stop(out) && Date.now() < deadline) out.push(...(await Promise.all([read(), write(), health()])));
+    }),
+  );
   return out;
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
-const firstAt = (s: Sample[], ok: (x: Sample) => boolean) => s.filter(ok).reduce((m, x) => Math.min(m, x.end), Infinity);
+const firstAt = (s: Sample[], ok: (x: Sample) => boolean) =>
+  s.filter(ok).reduce((m, x) => Math.min(m, x.end), Infinity);
 
-async function outage(name: string, takeDown: () => Promise<void> | void, bringUp: () => Promise<void> | void): Promise<void> {
+async function outage(
+  name: string,
+  takeDown: () => Promise<void> | void,
+  bringUp: () => Promise<void> | void,
+): Promise<void> {
   const pid = app.pid;
   const warm = await traffic((all) => all.length >= 3 * CLIENTS * 2, 30_000);
   expect(warm.filter((s) => s.status >= 400)).toEqual([]);
@@ -109,31 +140,57 @@ async function outage(name: string, takeDown: () => Promise<void> | void, bringU
   // Down: traffic until every kind of request has been a 503 for a couple of seconds.
   await takeDown();
   const downAt = Date.now();
-  const allDownSince = (all: Sample[]) => Math.max(...(['read', 'write', 'health'] as const).map((k) => firstAt(all, (x) => x.kind === k && x.start >= downAt && x.status === 503)));
+  const allDownSince = (all: Sample[]) =>
+    Math.max(
+      ...(['read', 'write', 'health'] as const).map((k) =>
+        firstAt(all, (x) => x.kind === k && x.start >= downAt && x.status === 503),
+      ),
+    );
   const down = await traffic((all) => Date.now() - allDownSince(all) > 2000, 60_000);
   const detected = allDownSince(down) - downAt;
 
   // Up again on the same port and data folder; the same process recovers without a restart.
   await bringUp();
   const upAt = Date.now();
-  const recovered = (all: Sample[]) => Math.max(firstAt(all, (x) => x.kind === 'health' && x.status === 200 && x.start >= upAt), firstAt(all, (x) => x.kind === 'write' && x.status === 201 && x.start >= upAt));
+  const recovered = (all: Sample[]) =>
+    Math.max(
+      firstAt(all, (x) => x.kind === 'health' && x.status === 200 && x.start >= upAt),
+      firstAt(all, (x) => x.kind === 'write' && x.status === 201 && x.start >= upAt),
+    );
   const up = await traffic((all) => Date.now() - recovered(all) > 1000, 60_000);
   const recoveredMs = recovered(up) - upAt;
 
   const during = down;
   const slowest = Math.max(...during.map((s) => s.end - s.start));
-  const byStatus = (list: Sample[]) => list.reduce<Record<string, number>>((m, s) => ({ ...m, [s.status]: (m[s.status] ?? 0) + 1 }), {});
-  const perKind = Object.fromEntries((['read', 'write', 'health'] as const).map((k) => {
-    const mine = down.filter((x) => x.kind === k);
-    return [k, { first503Ms: firstAt(mine, (x) => x.status === 503) - downAt, slowestMs: Math.max(...mine.map((x) => x.end - x.start)), medianMs: median(mine.map((x) => x.end - x.start)) }];
-  }));
+  const byStatus = (list: Sample[]) =>
+    list.reduce<Record<string, number>>((m, s) => ({ ...m, [s.status]: (m[s.status] ?? 0) + 1 }), {});
+  const perKind = Object.fromEntries(
+    (['read', 'write', 'health'] as const).map((k) => {
+      const mine = down.filter((x) => x.kind === k);
+      return [
+        k,
+        {
+          first503Ms: firstAt(mine, (x) => x.status === 503) - downAt,
+          slowestMs: Math.max(...mine.map((x) => x.end - x.start)),
+          medianMs: median(mine.map((x) => x.end - x.start)),
+        },
+      ];
+    }),
+  );
   report(`db-${name}`, {
-    requestsDown: down.length, requestsUp: up.length, statusesDown: byStatus(down), statusesUp: byStatus(up),
-    detectedMs: detected, slowestAnswerDownMs: slowest, perKind, recoveredMs, writesAcked: acked.size,
+    requestsDown: down.length,
+    requestsUp: up.length,
+    statusesDown: byStatus(down),
+    statusesUp: byStatus(up),
+    detectedMs: detected,
+    slowestAnswerDownMs: slowest,
+    perKind,
+    recoveredMs,
+    writesAcked: acked.size,
   });
 
   // Every request was answered, within the bound, and never with a 500.
-  expect(during.filter((s) => s.status === 0 || s.status >= 500 && s.status !== 503)).toEqual([]);
+  expect(during.filter((s) => s.status === 0 || (s.status >= 500 && s.status !== 503))).toEqual([]);
   expect(slowest).toBeLessThanOrEqual(ANSWER_BOUND_MS);
   expect(detected).toBeLessThanOrEqual(DETECT_BOUND_MS);
   // The 503s are in the error model and say when to come back; /healthz says what is down.
@@ -145,7 +202,12 @@ async function outage(name: string, takeDown: () => Promise<void> | void, bringU
   // Coming back: 503s until the driver sees the database again, never a 500 or silence; after that only answers
   // (a write whose key a failed attempt left claimed may wait out the claim's lease: 409 idempotency_in_progress).
   expect(up.filter((s) => s.status === 0 || (s.status >= 500 && s.status !== 503))).toEqual([]);
-  expect(up.filter((s) => s.start >= upAt + recoveredMs && (s.status >= 500 || (s.status >= 400 && s.code !== 'idempotency_in_progress')))).toEqual([]);
+  expect(
+    up.filter(
+      (s) =>
+        s.start >= upAt + recoveredMs && (s.status >= 500 || (s.status >= 400 && s.code !== 'idempotency_in_progress')),
+    ),
+  ).toEqual([]);
   expect(recoveredMs).toBeLessThanOrEqual(30_000);
   expect(app.pid).toBe(pid);
   expect(app.child.exitCode).toBeNull();
@@ -153,11 +215,19 @@ async function outage(name: string, takeDown: () => Promise<void> | void, bringU
 }
 
 test('FerretDB stopped (SIGTERM) under traffic: bounded 503s, then recovery without an app restart', async () => {
-  await outage('sigterm', () => db.stop(), () => db.start());
+  await outage(
+    'sigterm',
+    () => db.stop(),
+    () => db.start(),
+  );
 });
 
 test('FerretDB frozen (SIGSTOP) under traffic: bounded 503s, then recovery without an app restart', async () => {
-  await outage('sigstop', () => db.freeze(), () => db.thaw());
+  await outage(
+    'sigstop',
+    () => db.freeze(),
+    () => db.thaw(),
+  );
 });
 
 test('after both outages every write is there exactly once: retried until acknowledged, none doubled', async () => {
@@ -171,7 +241,13 @@ test('after both outages every write is there exactly once: retried until acknow
   expect(ackMismatch).toEqual([]);
   const conn = await mongoose.createConnection(db.uri(), { dbName: DB_NAME }).asPromise();
   try {
-    const visits = await conn.db!.collection('visits').find({ bankId: new Types.ObjectId(world.bankId) }, { projection: { assignmentId: 1, idempotencyKey: 1, history: 1 } }).toArray();
+    const visits = await conn
+      .db!.collection('visits')
+      .find(
+        { bankId: new Types.ObjectId(world.bankId) },
+        { projection: { assignmentId: 1, idempotencyKey: 1, history: 1 } },
+      )
+      .toArray();
     expect(visits).toHaveLength(tried.size);
     for (const v of visits) {
       const a = String(v.assignmentId);

@@ -1,8 +1,19 @@
 import mongoose, { Types, type Connection } from 'mongoose';
 import { scoreVisit, type Answer, type ScoringSection } from '../server/scoring/score';
 import {
-  answersFor, buildVisitWorld, call, FAULT_SECTIONS, report, spawnApp, startFaultDb, until, visitBody,
-  type AppProcess, type Auditor, type FaultDb, type VisitWorldIds,
+  answersFor,
+  buildVisitWorld,
+  call,
+  FAULT_SECTIONS,
+  report,
+  spawnApp,
+  startFaultDb,
+  until,
+  visitBody,
+  type AppProcess,
+  type Auditor,
+  type FaultDb,
+  type VisitWorldIds,
 } from './helpers/faults';
 
 /**
@@ -64,7 +75,11 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noAnswerTotal = () => logs.reduce((s, l) => s + l.noAnswer, 0);
 
 /** Sends one logical request until the app answers it; what "answered" means is the caller's. */
-async function untilAnswered(log: KeyLog, send: () => ReturnType<typeof call>, accept: (status: number, body: unknown) => Promise<boolean>): Promise<void> {
+async function untilAnswered(
+  log: KeyLog,
+  send: () => ReturnType<typeof call>,
+  accept: (status: number, body: unknown) => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     log.tries += 1;
@@ -97,35 +112,76 @@ async function untilAnswered(log: KeyLog, send: () => ReturnType<typeof call>, a
 
 async function oneVisit(au: Auditor, assignmentId: string, n: number): Promise<void> {
   const auth = { Authorization: `Bearer ${au.token}` };
-  const create: KeyLog = { key: `visit-${assignmentId}`, op: 'create', n, tries: 0, noAnswer: 0, inProgress: 0, conflicts: 0, ids: [], reconciled: false };
+  const create: KeyLog = {
+    key: `visit-${assignmentId}`,
+    op: 'create',
+    n,
+    tries: 0,
+    noAnswer: 0,
+    inProgress: 0,
+    conflicts: 0,
+    ids: [],
+    reconciled: false,
+  };
   logs.push(create);
-  await untilAnswered(create, () => call(base(), 'POST', '/api/v1/visits', { body: visitBody(assignmentId, n), headers: { ...auth, 'Idempotency-Key': create.key }, timeoutMs: 10_000 }), async (status, body) => {
-    if (status !== 201) return false;
-    create.ids.push((body as { id: string }).id);
-    acked += 1;
-    return true;
-  });
-  const visitId = create.ids[0];
-  const submit: KeyLog = { key: `submit-${visitId}`, op: 'submit', n, tries: 0, noAnswer: 0, inProgress: 0, conflicts: 0, ids: [], reconciled: false };
-  logs.push(submit);
-  await untilAnswered(submit, () => call(base(), 'POST', `/api/v1/visits/${visitId}/submit`, { headers: { ...auth, 'Idempotency-Key': submit.key }, timeoutMs: 10_000 }), async (status, body) => {
-    if (status === 200) {
-      submit.ids.push((body as { id: string }).id);
+  await untilAnswered(
+    create,
+    () =>
+      call(base(), 'POST', '/api/v1/visits', {
+        body: visitBody(assignmentId, n),
+        headers: { ...auth, 'Idempotency-Key': create.key },
+        timeoutMs: 10_000,
+      }),
+    async (status, body) => {
+      if (status !== 201) return false;
+      create.ids.push((body as { id: string }).id);
       acked += 1;
       return true;
-    }
-    // Died after the submission was stored and before its answer was recorded: the retry runs the
-    // handler again, which refuses to submit twice. The visit itself tells whether it went through.
-    if (status === 409 && (body as { error: { code: string } }).error.code === 'invalid_state' && submit.noAnswer > 0) {
-      const now = await call(base(), 'GET', `/api/v1/visits/${visitId}`, { headers: auth });
-      if (now.status === 200 && (now.body as { status: string }).status === 'submitted') {
-        submit.reconciled = true;
+    },
+  );
+  const visitId = create.ids[0];
+  const submit: KeyLog = {
+    key: `submit-${visitId}`,
+    op: 'submit',
+    n,
+    tries: 0,
+    noAnswer: 0,
+    inProgress: 0,
+    conflicts: 0,
+    ids: [],
+    reconciled: false,
+  };
+  logs.push(submit);
+  await untilAnswered(
+    submit,
+    () =>
+      call(base(), 'POST', `/api/v1/visits/${visitId}/submit`, {
+        headers: { ...auth, 'Idempotency-Key': submit.key },
+        timeoutMs: 10_000,
+      }),
+    async (status, body) => {
+      if (status === 200) {
+        submit.ids.push((body as { id: string }).id);
         acked += 1;
         return true;
       }
-    }
-    return false;
-  });
+      // Died after the submission was stored and before its answer was recorded: the retry runs the
+      // handler again, which refuses to submit twice. The visit itself tells whether it went through.
+      if (
+        status === 409 &&
+        (body as { error: { code: string } }).error.code === 'invalid_state' &&
+        submit.noAnswer > 0
+      ) {
+        const now = await call(base(), 'GET', `/api/v1/visits/${visitId}`, { headers: auth });
+        if (now.status === 200 && (now.body as { status: string }).status === 'submitted') {
+          submit.reconciled = true;
+          acked += 1;
+          return true;
+        }
+      }
+      return false;
+    },
+  );
 }
 
 async function killer(total: number): Promise<void> {
@@ -150,22 +206,31 @@ test('kill -9 mid-stream: every acknowledged visit exactly once, nothing half-wr
   const numbered = world.auditors.map((au) => au.assignments.map((a) => ({ au, a, n: n++ })));
   const clients = numbered.map(async (queue) => {
     let next = 0;
-    await Promise.all(Array.from({ length: LANES }, async () => {
-      while (next < queue.length) {
-        const { au, a, n: k } = queue[next++];
-        await oneVisit(au, a, k);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: LANES }, async () => {
+        while (next < queue.length) {
+          const { au, a, n: k } = queue[next++];
+          await oneVisit(au, a, k);
+        }
+      }),
+    );
   });
   await Promise.all([...clients, killer(total)]);
   const streamMs = Date.now() - started;
 
   // Every create key, replayed once more now that all is quiet: the same visit each time.
-  const replays = await Promise.all(logs.filter((l) => l.op === 'create').map(async (l) => {
-    const au = world.auditors.find((x) => x.assignments.includes(l.key.slice('visit-'.length))) as Auditor;
-    const res = await call(base(), 'POST', '/api/v1/visits', { body: visitBody(l.key.slice('visit-'.length), l.n), headers: { Authorization: `Bearer ${au.token}`, 'Idempotency-Key': l.key } });
-    return { l, res };
-  }));
+  const replays = await Promise.all(
+    logs
+      .filter((l) => l.op === 'create')
+      .map(async (l) => {
+        const au = world.auditors.find((x) => x.assignments.includes(l.key.slice('visit-'.length))) as Auditor;
+        const res = await call(base(), 'POST', '/api/v1/visits', {
+          body: visitBody(l.key.slice('visit-'.length), l.n),
+          headers: { Authorization: `Bearer ${au.token}`, 'Idempotency-Key': l.key },
+        });
+        return { l, res };
+      }),
+  );
   for (const { l, res } of replays) {
     expect(res.status).toBe(201);
     expect((res as { body: { id: string } }).body.id).toBe(l.ids[0]);
@@ -178,7 +243,10 @@ test('kill -9 mid-stream: every acknowledged visit exactly once, nothing half-wr
   for (const l of logs) expect(new Set(l.ids).size).toBeLessThanOrEqual(1); // every 2xx of one key: one id
 
   // The database, read directly.
-  const visits = await conn.db!.collection('visits').find({ bankId: new Types.ObjectId(world.bankId) }).toArray();
+  const visits = await conn
+    .db!.collection('visits')
+    .find({ bankId: new Types.ObjectId(world.bankId) })
+    .toArray();
   expect(visits).toHaveLength(AUDITORS * PER_AUDITOR);
   const byAssignment = new Map<string, number>();
   for (const v of visits) byAssignment.set(String(v.assignmentId), (byAssignment.get(String(v.assignmentId)) ?? 0) + 1);
@@ -194,11 +262,24 @@ test('kill -9 mid-stream: every acknowledged visit exactly once, nothing half-wr
     expect(au).toBeDefined();
     expect(`visit-${String(v.assignmentId)}`).toBe(l.key);
     expect(v.idempotencyKey).toBe(l.key);
-    for (const f of ['bankId', 'branchCode', 'region', 'questionnaireId', 'questionnaireVersion', 'quarter', 'visitedAt', 'durationMinutes', 'createdAt', 'updatedAt']) {
+    for (const f of [
+      'bankId',
+      'branchCode',
+      'region',
+      'questionnaireId',
+      'questionnaireVersion',
+      'quarter',
+      'visitedAt',
+      'durationMinutes',
+      'createdAt',
+      'updatedAt',
+    ]) {
       expect([f, v[f] ?? null]).not.toEqual([f, null]);
     }
     const sent = answersFor(l.n);
-    expect(v.answers).toEqual(sent.map((a) => ({ itemKey: a.itemKey, value: a.value, ...(a.comment ? { comment: a.comment } : {}) })));
+    expect(v.answers).toEqual(
+      sent.map((a) => ({ itemKey: a.itemKey, value: a.value, ...(a.comment ? { comment: a.comment } : {}) })),
+    );
     const s = expectedScores(v.answers as Answer[]);
     expect(v.scores.total).toBeCloseTo(s.total as number, 9);
     for (const [k, val] of Object.entries(s.sections)) {
@@ -217,11 +298,21 @@ test('kill -9 mid-stream: every acknowledged visit exactly once, nothing half-wr
 
   const retried = logs.filter((l) => l.noAnswer > 0);
   report('kill', {
-    kills: kills.length, restartsMs: kills.map((k) => k.restartMs), streamMs, visits: visits.length,
-    operations: logs.length, acknowledged: acked, requestsServed: served, noAnswer: noAnswerTotal(),
-    keysRetried: retried.length, keysWaitedForLease: logs.filter((l) => l.inProgress > 0).length, keysWaitedForWriteClaim: logs.filter((l) => l.conflicts > 0).length,
+    kills: kills.length,
+    restartsMs: kills.map((k) => k.restartMs),
+    streamMs,
+    visits: visits.length,
+    operations: logs.length,
+    acknowledged: acked,
+    requestsServed: served,
+    noAnswer: noAnswerTotal(),
+    keysRetried: retried.length,
+    keysWaitedForLease: logs.filter((l) => l.inProgress > 0).length,
+    keysWaitedForWriteClaim: logs.filter((l) => l.conflicts > 0).length,
     retriedCreatesSameId: retried.filter((l) => l.op === 'create' && l.ids.length > 0).length,
-    submitsReconciled: submits.filter((l) => l.reconciled).length, statuses: Object.fromEntries(statusCounts), replaysSameId: replays.length,
+    submitsReconciled: submits.filter((l) => l.reconciled).length,
+    statuses: Object.fromEntries(statusCounts),
+    replaysSameId: replays.length,
   });
   expect(kills).toHaveLength(KILL_AT.length);
   // The kills really landed mid-stream: some requests were cut off and retried.

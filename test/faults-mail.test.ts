@@ -7,7 +7,15 @@ import { Job } from '../server/jobs/model';
 import { Delivery } from '../server/mail/model';
 import { Report, ReportFile } from '../server/reports/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import { report, spawnWorker, testSmtp, until, type TestSmtp, type Verdict, type WorkerProcess } from './helpers/faults';
+import {
+  report,
+  spawnWorker,
+  testSmtp,
+  until,
+  type TestSmtp,
+  type Verdict,
+  type WorkerProcess,
+} from './helpers/faults';
 import { CLOSE_Q, reportWorld, WORLD_BRANCHES } from './helpers/reports';
 
 /**
@@ -24,7 +32,14 @@ import { CLOSE_Q, reportWorld, WORLD_BRANCHES } from './helpers/reports';
 jest.setTimeout(180_000);
 
 const RECIPIENTS = ['head@jn.example.cn', 'audit@jn.example.cn', 'east@jn.example.cn', 'south@jn.example.cn'];
-const WORKER_OPTIONS = { pollMs: 50, jobLeaseMs: 1500, jobRetryMs: 300, mailRetryMs: 200, sendLeaseMs: 1500, mailMaxTries: 40 };
+const WORKER_OPTIONS = {
+  pollMs: 50,
+  jobLeaseMs: 1500,
+  jobRetryMs: 300,
+  mailRetryMs: 200,
+  sendLeaseMs: 1500,
+  mailMaxTries: 40,
+};
 
 type Phase = 'reject' | 'hold-kill' | 'accept-one' | 'accept-kill' | 'accept';
 let phase: Phase = 'reject';
@@ -69,8 +84,10 @@ function decide(mail: ParsedMail, to: string[]): Verdict {
 
 async function startWorker(): Promise<WorkerProcess> {
   const env = {
-    MONGODB_URI: process.env.TEST_DB_URI as string, DB_NAME: config().DB_NAME,
-    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Audit Reports <reports@audit.example>',
+    MONGODB_URI: process.env.TEST_DB_URI as string,
+    DB_NAME: config().DB_NAME,
+    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+    MAIL_FROM: 'Audit Reports <reports@audit.example>',
   };
   current = await spawnWorker(env, WORKER_OPTIONS);
   workers.push(current);
@@ -98,7 +115,12 @@ test('mail server down during a close, workers killed mid-render and mid-send: o
 
   // A dies in the middle of rendering.
   const a = await startWorker();
-  await until('the first files of the report', async () => (await ReportFile.countDocuments({ reportId })) >= 2, 90_000, 20);
+  await until(
+    'the first files of the report',
+    async () => (await ReportFile.countDocuments({ reportId })) >= 2,
+    90_000,
+    20,
+  );
   await a.kill('SIGKILL');
   const filesAtKill = await ReportFile.countDocuments({ reportId });
   expect((await Report.findById(reportId).lean())?.status).toBe('pending');
@@ -106,27 +128,46 @@ test('mail server down during a close, workers killed mid-render and mid-send: o
   // B takes the job over once A's lease ran out, finishes it, and cannot reach the mail server.
   const b = await startWorker();
   await until('the report', async () => (await Report.findById(reportId).lean())?.status === 'ready', 90_000);
-  await until('a refused connection for every recipient', async () => {
-    const list = await Delivery.find({ reportId }).lean();
-    return list.length === RECIPIENTS.length && list.every((d) => d.attempts.some((x) => !x.ok && /ECONNREFUSED|connect/i.test(x.error ?? '')));
-  }, 30_000);
+  await until(
+    'a refused connection for every recipient',
+    async () => {
+      const list = await Delivery.find({ reportId }).lean();
+      return (
+        list.length === RECIPIENTS.length &&
+        list.every((d) => d.attempts.some((x) => !x.ok && /ECONNREFUSED|connect/i.test(x.error ?? '')))
+      );
+    },
+    30_000,
+  );
   expect(smtp.received).toHaveLength(0);
 
   // The server comes up refusing for now (451), then B dies while the server holds a message.
   await smtp.listen();
   await until('a 451', () => rejected >= 2, 30_000);
   phase = 'hold-kill';
-  await until('B killed while its message was held', () => b.child.exitCode !== null || b.child.signalCode !== null, 30_000);
+  await until(
+    'B killed while its message was held',
+    () => b.child.exitCode !== null || b.child.signalCode !== null,
+    30_000,
+  );
 
   // C takes the held delivery over (same Message-ID, accepted once), then is frozen and killed right
   // after the server accepted its next message.
   const c = await startWorker();
-  await until('the frozen accept', () => Boolean(frozen) && smtp.received.some((r) => r.messageId === frozen?.messageId), 30_000);
+  await until(
+    'the frozen accept',
+    () => Boolean(frozen) && smtp.received.some((r) => r.messageId === frozen?.messageId),
+    30_000,
+  );
   await c.kill('SIGKILL');
 
   // D sends whatever is left, the interrupted send included.
   await startWorker();
-  await until('every delivery sent', async () => (await Delivery.find({ reportId }).lean()).every((d) => d.status === 'sent'), 60_000);
+  await until(
+    'every delivery sent',
+    async () => (await Delivery.find({ reportId }).lean()).every((d) => d.status === 'sent'),
+    60_000,
+  );
   await new Promise((r) => setTimeout(r, 500)); // would a worker send anything twice? give it the chance
 
   // The report: one, complete, every file once, no leftovers of the killed render in GridFS.
@@ -138,7 +179,9 @@ test('mail server down during a close, workers killed mid-render and mid-send: o
   expect(files).toHaveLength(expectedFiles);
   expect(new Set(files.map((f) => f.scope)).size).toBe(expectedFiles);
   expect(filesAtKill).toBeLessThan(expectedFiles);
-  expect(await mongoose.connection.db!.collection('reports.files').countDocuments({ 'metadata.reportId': reportId })).toBe(expectedFiles + 1); // + the snapshot
+  expect(
+    await mongoose.connection.db!.collection('reports.files').countDocuments({ 'metadata.reportId': reportId }),
+  ).toBe(expectedFiles + 1); // + the snapshot
   expect(await Report.countDocuments({ bankId })).toBe(1);
   const job = await Job.findOne({ 'payload.reportId': reportId }).lean();
   expect(job?.status).toBe('done');
@@ -161,14 +204,25 @@ test('mail server down during a close, workers killed mid-render and mid-send: o
   for (const r of RECIPIENTS) {
     const copies = smtp.received.filter((m) => m.to.includes(r));
     expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
-    expect(copies.map((m) => m.messageId)).toEqual(copies.map(() => deliveries.find((d) => d.recipient === r)?.messageId));
+    expect(copies.map((m) => m.messageId)).toEqual(
+      copies.map(() => deliveries.find((d) => d.recipient === r)?.messageId),
+    );
     expect(copies).toHaveLength(r === frozen?.to ? 2 : 1);
     expect(copies[0].mail.attachments[0]?.content.subarray(0, 5).toString()).toBe('%PDF-');
   }
 
   report('mail', {
-    recipients: RECIPIENTS.length, workersKilled: 3, workersStarted: workers.length, filesAtKill, files: expectedFiles, jobAttempts: job?.attempts,
-    deliveryAttempts: deliveries.reduce((s, d) => s + d.attempts.length, 0), failedAttempts: errors.length, rejected451: rejected,
-    accepted: smtp.received.length, duplicatesSameMessageId: smtp.received.length - RECIPIENTS.length, ms: Date.now() - started,
+    recipients: RECIPIENTS.length,
+    workersKilled: 3,
+    workersStarted: workers.length,
+    filesAtKill,
+    files: expectedFiles,
+    jobAttempts: job?.attempts,
+    deliveryAttempts: deliveries.reduce((s, d) => s + d.attempts.length, 0),
+    failedAttempts: errors.length,
+    rejected451: rejected,
+    accepted: smtp.received.length,
+    duplicatesSameMessageId: smtp.received.length - RECIPIENTS.length,
+    ms: Date.now() - started,
   });
 });

@@ -47,68 +47,91 @@ ferretIt('finds by ObjectId and by string _id with an index search, not a scan',
   expect(await byOid.countDocuments({ n: 80 })).toBe(1);
 });
 
-ferretIt('keeps only unique indexes on FerretDB, where secondary indexes serve no query and slow every write', async () => {
-  const { startTestApp, stopTestApp } = await import('./helpers/app');
-  const { Visit } = await import('../server/visits/model');
-  await startTestApp();
-  try {
-    await Visit.collection.createIndex({ status: 1 }); // as an older version of the app left it
-    const { ensureIndexes } = await import('../server/core/db');
-    await ensureIndexes();
-    const indexes = await Visit.collection.indexes();
-    expect(indexes.map((i) => i.name).sort()).toEqual(['_id_', 'assignmentId_1', 'auditorId_1_idempotencyKey_1']);
-    expect(indexes.filter((i) => i.name !== '_id_').every((i) => i.unique)).toBe(true);
-  } finally {
-    await stopTestApp();
-  }
-});
+ferretIt(
+  'keeps only unique indexes on FerretDB, where secondary indexes serve no query and slow every write',
+  async () => {
+    const { startTestApp, stopTestApp } = await import('./helpers/app');
+    const { Visit } = await import('../server/visits/model');
+    await startTestApp();
+    try {
+      await Visit.collection.createIndex({ status: 1 }); // as an older version of the app left it
+      const { ensureIndexes } = await import('../server/core/db');
+      await ensureIndexes();
+      const indexes = await Visit.collection.indexes();
+      expect(indexes.map((i) => i.name).sort()).toEqual(['_id_', 'assignmentId_1', 'auditorId_1_idempotencyKey_1']);
+      expect(indexes.filter((i) => i.name !== '_id_').every((i) => i.unique)).toBe(true);
+    } finally {
+      await stopTestApp();
+    }
+  },
+);
 
-ferretIt('an exact _id among other conditions still goes through the _id index, and the other conditions still apply', async () => {
-  const db = client.db(config().DB_NAME);
-  const col = db.collection<{ _id: string; rev: number }>('idx_multi');
-  await col.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `m${n}`, rev: n % 3 })));
-  const plan = planText(await col.find({ _id: 'm7', rev: 1 }).explain());
-  expect(plan).toMatch(/USING INDEX/);
-  expect(plan).not.toMatch(/SCAN/);
-  expect(await col.findOne({ _id: 'm7', rev: 1 })).toEqual({ _id: 'm7', rev: 1 });
-  expect(await col.findOne({ _id: 'm7', rev: 2 })).toBeNull();
-  expect((await col.updateOne({ _id: 'm8', rev: 0 }, { $inc: { rev: 10 } })).modifiedCount).toBe(0);
-  expect((await col.updateOne({ _id: 'm8', rev: 2 }, { $inc: { rev: 10 } })).modifiedCount).toBe(1);
-  expect((await col.deleteOne({ _id: 'm9', rev: 1 })).deletedCount).toBe(0);
-  expect(await col.countDocuments({})).toBe(50);
-});
+ferretIt(
+  'an exact _id among other conditions still goes through the _id index, and the other conditions still apply',
+  async () => {
+    const db = client.db(config().DB_NAME);
+    const col = db.collection<{ _id: string; rev: number }>('idx_multi');
+    await col.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `m${n}`, rev: n % 3 })));
+    const plan = planText(await col.find({ _id: 'm7', rev: 1 }).explain());
+    expect(plan).toMatch(/USING INDEX/);
+    expect(plan).not.toMatch(/SCAN/);
+    expect(await col.findOne({ _id: 'm7', rev: 1 })).toEqual({ _id: 'm7', rev: 1 });
+    expect(await col.findOne({ _id: 'm7', rev: 2 })).toBeNull();
+    expect((await col.updateOne({ _id: 'm8', rev: 0 }, { $inc: { rev: 10 } })).modifiedCount).toBe(0);
+    expect((await col.updateOne({ _id: 'm8', rev: 2 }, { $inc: { rev: 10 } })).modifiedCount).toBe(1);
+    expect((await col.deleteOne({ _id: 'm9', rev: 1 })).deletedCount).toBe(0);
+    expect(await col.countDocuments({})).toBe(50);
+  },
+);
 
 ferretIt('reports atomic read-modify-write in buildInfo, which the app checks', async () => {
   const info = await client.db(config().DB_NAME).admin().command({ buildInfo: 1 });
   expect(info.ferretdbFeatures?.atomicReadModifyWrite).toBe(true);
 });
 
-ferretIt('conditional updates are atomic: of many writers with the same condition exactly one wins, per command kind', async () => {
-  const db = client.db(config().DB_NAME);
-  const col = db.collection<{ _id: string; rev: number; by?: number }>('rmw');
-  const rounds = 10;
-  const writers = 16;
-  const winners = { findAndModify: 0, update: 0, delete: 0 };
-  for (let r = 0; r < rounds; r++) {
-    await col.insertMany([{ _id: `f${r}`, rev: 0 }, { _id: `u${r}`, rev: 0 }, { _id: `d${r}`, rev: 0 }]);
-    const [fam, upd, del] = await Promise.all([
-      Promise.all(Array.from({ length: writers }, (_, i) => col.findOneAndUpdate({ _id: `f${r}`, rev: 0 }, { $inc: { rev: 1 }, $set: { by: i } }))),
-      Promise.all(Array.from({ length: writers }, (_, i) => col.updateOne({ _id: `u${r}`, rev: 0 }, { $inc: { rev: 1 }, $set: { by: i } }))),
-      // A delete racing conditional updates: either the delete wins (and no update), or one update wins (and no delete).
-      Promise.all([
-        col.deleteOne({ _id: `d${r}`, rev: 0 }),
-        ...Array.from({ length: writers - 1 }, (_, i) => col.updateOne({ _id: `d${r}`, rev: 0 }, { $inc: { rev: 1 }, $set: { by: i } })),
-      ]),
-    ]);
-    winners.findAndModify += fam.filter(Boolean).length;
-    winners.update += upd.filter((x) => x.modifiedCount === 1).length;
-    const [deleted, ...updated] = del as [mongoose.mongo.DeleteResult, ...mongoose.mongo.UpdateResult[]];
-    winners.delete += deleted.deletedCount + updated.filter((x) => x.modifiedCount === 1).length;
-    expect((await col.findOne({ _id: `f${r}` }))?.rev).toBe(1);
-    expect((await col.findOne({ _id: `u${r}` }))?.rev).toBe(1);
-  }
-  expect(winners).toEqual({ findAndModify: rounds, update: rounds, delete: rounds });
-});
+ferretIt(
+  'conditional updates are atomic: of many writers with the same condition exactly one wins, per command kind',
+  async () => {
+    const db = client.db(config().DB_NAME);
+    const col = db.collection<{ _id: string; rev: number; by?: number }>('rmw');
+    const rounds = 10;
+    const writers = 16;
+    const winners = { findAndModify: 0, update: 0, delete: 0 };
+    for (let r = 0; r < rounds; r++) {
+      await col.insertMany([
+        { _id: `f${r}`, rev: 0 },
+        { _id: `u${r}`, rev: 0 },
+        { _id: `d${r}`, rev: 0 },
+      ]);
+      const [fam, upd, del] = await Promise.all([
+        Promise.all(
+          Array.from({ length: writers }, (_, i) =>
+            col.findOneAndUpdate({ _id: `f${r}`, rev: 0 }, { $inc: { rev: 1 }, $set: { by: i } }),
+          ),
+        ),
+        Promise.all(
+          Array.from({ length: writers }, (_, i) =>
+            col.updateOne({ _id: `u${r}`, rev: 0 }, { $inc: { rev: 1 }, $set: { by: i } }),
+          ),
+        ),
+        // A delete racing conditional updates: either the delete wins (and no update), or one update wins (and no delete).
+        Promise.all([
+          col.deleteOne({ _id: `d${r}`, rev: 0 }),
+          ...Array.from({ length: writers - 1 }, (_, i) =>
+            col.updateOne({ _id: `d${r}`, rev: 0 }, { $inc: { rev: 1 }, $set: { by: i } }),
+          ),
+        ]),
+      ]);
+      winners.findAndModify += fam.filter(Boolean).length;
+      winners.update += upd.filter((x) => x.modifiedCount === 1).length;
+      const [deleted, ...updated] = del as [mongoose.mongo.DeleteResult, ...mongoose.mongo.UpdateResult[]];
+      winners.delete += deleted.deletedCount + updated.filter((x) => x.modifiedCount === 1).length;
+      expect((await col.findOne({ _id: `f${r}` }))?.rev).toBe(1);
+      expect((await col.findOne({ _id: `u${r}` }))?.rev).toBe(1);
+    }
+    expect(winners).toEqual({ findAndModify: rounds, update: rounds, delete: rounds });
+  },
+);
 
 ferretIt('a multi-document update still excludes every single-document writer of the collection', async () => {
   const db = client.db(config().DB_NAME);
@@ -122,5 +145,7 @@ ferretIt('a multi-document update still excludes every single-document writer of
   const byId = new Map((await col.find({}).toArray()).map((d) => [d._id, d.n]));
   // Per document: the single write came first (0 → 2 → 3) or the multi-update did (0 → 1, the single write then
   // misses). A lost update would show as a single write reported done on a document left at 1.
-  singles.forEach((r, i) => expect(byId.get(`x${i}`)).toBe((r as mongoose.mongo.UpdateResult).modifiedCount === 1 ? 3 : 1));
+  singles.forEach((r, i) =>
+    expect(byId.get(`x${i}`)).toBe((r as mongoose.mongo.UpdateResult).modifiedCount === 1 ? 3 : 1),
+  );
 });

@@ -27,9 +27,25 @@ async function seedRecords(): Promise<void> {
     { tokenHash: 'b'.repeat(64), userId, expiresAt: ago(2 * DAY) }, // expired, kept a week for questions
     { tokenHash: 'c'.repeat(64), userId, expiresAt: new Date(Date.now() + DAY) },
   ]);
-  const old = await IdempotencyRecord.create({ _id: 'u:old', userId: 'u', key: 'old', method: 'POST', path: '/x', state: 'done', claimedAt: ago(31 * DAY) });
+  const old = await IdempotencyRecord.create({
+    _id: 'u:old',
+    userId: 'u',
+    key: 'old',
+    method: 'POST',
+    path: '/x',
+    state: 'done',
+    claimedAt: ago(31 * DAY),
+  });
   await IdempotencyRecord.collection.updateOne({ _id: old._id } as never, { $set: { createdAt: ago(31 * DAY) } });
-  await IdempotencyRecord.create({ _id: 'u:recent', userId: 'u', key: 'recent', method: 'POST', path: '/x', state: 'done', claimedAt: ago(DAY) });
+  await IdempotencyRecord.create({
+    _id: 'u:recent',
+    userId: 'u',
+    key: 'recent',
+    method: 'POST',
+    path: '/x',
+    state: 'done',
+    claimedAt: ago(DAY),
+  });
   const visitId = new Types.ObjectId();
   await VisitWriteClaim.create([
     { _id: writeClaimId(visitId, 1), visitId, rev: 1, at: ago(2 * DAY) },
@@ -43,13 +59,27 @@ async function seedRecords(): Promise<void> {
 
 test('purges what has run out and keeps the rest', async () => {
   await seedRecords();
-  expect(await purgeExpired()).toEqual({ sessions: 1, tokens: 1, idempotency: 1, writeClaims: 1, rateCounters: 1, abandonedUploads: 0 });
+  expect(await purgeExpired()).toEqual({
+    sessions: 1,
+    tokens: 1,
+    idempotency: 1,
+    writeClaims: 1,
+    rateCounters: 1,
+    abandonedUploads: 0,
+  });
   expect((await SessionRecord.find().lean()).map((s) => s._id)).toEqual(['s-live']);
   expect((await ApiToken.find().lean()).map((t) => t.tokenHash[0]).sort()).toEqual(['b', 'c']);
   expect((await IdempotencyRecord.find().lean()).map((r) => r.key)).toEqual(['recent']);
   expect((await VisitWriteClaim.find().lean()).map((c) => c.rev)).toEqual([2]);
   expect((await RateCounter.find().lean()).map((c) => c._id)).toEqual(['k@2']);
-  expect(await purgeExpired()).toEqual({ sessions: 0, tokens: 0, idempotency: 0, writeClaims: 0, rateCounters: 0, abandonedUploads: 0 });
+  expect(await purgeExpired()).toEqual({
+    sessions: 0,
+    tokens: 0,
+    idempotency: 0,
+    writeClaims: 0,
+    rateCounters: 0,
+    abandonedUploads: 0,
+  });
 });
 
 test('the background worker purges on its interval', async () => {
@@ -58,7 +88,8 @@ test('the background worker purges on its interval', async () => {
   const workers = startWorkers({ mail: false, pollMs: 50, housekeepingEveryMs: 100 });
   try {
     const deadline = Date.now() + 10_000;
-    while ((await VisitWriteClaim.countDocuments({ visitId })) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await VisitWriteClaim.countDocuments({ visitId })) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await VisitWriteClaim.countDocuments({ visitId })).toBe(0);
   } finally {
     await workers.stop();

@@ -61,13 +61,29 @@ afterEach(() => {
 test('the claim of a request that died (no longer renewed) is taken over after the short lease', async () => {
   const app = miniApp();
   // What kill -9 leaves: a pending claim, last renewed a little longer ago than the lease.
-  await IdempotencyRecord.create({ _id: idempotencyRecordId(USER, 'dead'), userId: USER, key: 'dead', method: 'POST', path: '/api/v1/things', state: 'pending', claimedAt: new Date(Date.now() - claimLease.staleMs - 1000) });
+  await IdempotencyRecord.create({
+    _id: idempotencyRecordId(USER, 'dead'),
+    userId: USER,
+    key: 'dead',
+    method: 'POST',
+    path: '/api/v1/things',
+    state: 'pending',
+    claimedAt: new Date(Date.now() - claimLease.staleMs - 1000),
+  });
   const retry = await request(app).post('/api/v1/things').set('Idempotency-Key', 'dead').send({});
   expect(retry.status).toBe(201);
   expect(runs).toBe(1);
   // Minutes are not needed: the lease is seconds.
   expect(claimLease.staleMs).toBeLessThanOrEqual(15_000);
-  const fresh = await IdempotencyRecord.create({ _id: idempotencyRecordId(USER, 'alive'), userId: USER, key: 'alive', method: 'POST', path: '/api/v1/things', state: 'pending', claimedAt: new Date() });
+  const fresh = await IdempotencyRecord.create({
+    _id: idempotencyRecordId(USER, 'alive'),
+    userId: USER,
+    key: 'alive',
+    method: 'POST',
+    path: '/api/v1/things',
+    state: 'pending',
+    claimedAt: new Date(),
+  });
   const refused = await request(app).post('/api/v1/things').set('Idempotency-Key', 'alive').send({});
   expect(refused.status).toBe(409);
   expect(refused.body.error.code).toBe('idempotency_in_progress');
@@ -86,7 +102,19 @@ test('a finished request is replayed from a record found by _id, and one written
   expect(again.body).toEqual(first.body);
   expect(runs).toBe(1);
   // An older record (ObjectId _id): the unique (userId, key) index refuses the new claim and the scan finds it.
-  await IdempotencyRecord.collection.insertOne({ _id: new mongoose.Types.ObjectId(), userId: USER, key: 'legacy', method: 'POST', path: '/api/v1/things', state: 'done', responseStatus: 201, responseBody: '{"legacy":true}', claimedAt: new Date(), createdAt: new Date(), updatedAt: new Date() } as never);
+  await IdempotencyRecord.collection.insertOne({
+    _id: new mongoose.Types.ObjectId(),
+    userId: USER,
+    key: 'legacy',
+    method: 'POST',
+    path: '/api/v1/things',
+    state: 'done',
+    responseStatus: 201,
+    responseBody: '{"legacy":true}',
+    claimedAt: new Date(),
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  } as never);
   const legacy = await request(app).post('/api/v1/things').set('Idempotency-Key', 'legacy').send({});
   expect(legacy.status).toBe(201);
   expect(legacy.body).toEqual({ legacy: true });

@@ -24,7 +24,10 @@ test('a branch renamed by import shows its new name at once; a rename made elsew
   expect((await branchNames([{ bankId, code: 'B1' }])).get(`${bankId}|B1`)).toBe('旧名支行');
 
   const csv = 'code,name,region\nB1,新名支行,East\n';
-  const res = await request(app).post(`/api/v1/banks/${bankId}/branches/import`).set(bearer(f.adminToken)).attach('file', Buffer.from(csv), 'b.csv');
+  const res = await request(app)
+    .post(`/api/v1/banks/${bankId}/branches/import`)
+    .set(bearer(f.adminToken))
+    .attach('file', Buffer.from(csv), 'b.csv');
   expect(res.status).toBe(200);
   expect((await branchNames([{ bankId, code: 'B1' }])).get(`${bankId}|B1`)).toBe('新名支行');
 
@@ -39,7 +42,11 @@ test('a branch renamed by import shows its new name at once; a rename made elsew
 test('a bank time zone changed through the app is used at once', async () => {
   const bankId = await makeBank(f, 'LK2', { timezone: 'Asia/Shanghai' });
   expect(await bankTimezone(bankId)).toBe('Asia/Shanghai');
-  await request(app).patch(`/api/v1/banks/${bankId}`).set(bearer(f.adminToken)).send({ timezone: 'Europe/London' }).expect(200);
+  await request(app)
+    .patch(`/api/v1/banks/${bankId}`)
+    .set(bearer(f.adminToken))
+    .send({ timezone: 'Europe/London' })
+    .expect(200);
   expect(await bankTimezone(bankId)).toBe('Europe/London');
   await Bank.updateOne({ _id: bankId }, { $set: { timezone: 'Asia/Tokyo' } });
   expect(await bankTimezone(bankId)).toBe('Europe/London');

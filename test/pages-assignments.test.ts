@@ -23,10 +23,25 @@ let auditor: { id: string; token: string };
 let reviewer: { id: string; token: string };
 const HEADER = 'branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario';
 
-interface Listed { id: string; branchCode: string; windowStart: string; windowEnd: string; scenario: string; questionnaireId: string; quarter: string }
+interface Listed {
+  id: string;
+  branchCode: string;
+  windowStart: string;
+  windowEnd: string;
+  scenario: string;
+  questionnaireId: string;
+  quarter: string;
+}
 
 const makeBankWith = async (code: string, timezone: string) =>
-  (await apiPost<{ id: string }>(app, adminToken, '/banks', { code, name: `银行 ${code}`, timezone, reportRecipients: [] })).id;
+  (
+    await apiPost<{ id: string }>(app, adminToken, '/banks', {
+      code,
+      name: `银行 ${code}`,
+      timezone,
+      reportRecipients: [],
+    })
+  ).id;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -51,13 +66,23 @@ const pagePath = (b = bankId) => `/admin/assignments?bankId=${b}`;
 
 function createForm(fields: Record<string, string> = {}): Record<string, string> {
   return {
-    bankId, branchCode: 'PA1', auditorId: auditor.id, questionnaireId, quarter: '2026-Q3',
-    windowStart: '2026-07-01T09:00', windowEnd: '2026-07-01T18:00', scenario: '咨询理财产品', ...fields,
+    bankId,
+    branchCode: 'PA1',
+    auditorId: auditor.id,
+    questionnaireId,
+    quarter: '2026-Q3',
+    windowStart: '2026-07-01T09:00',
+    windowEnd: '2026-07-01T18:00',
+    scenario: '咨询理财产品',
+    ...fields,
   };
 }
 
 async function postCreate(agent: Agent, fields: Record<string, string>, from = pagePath()) {
-  return agent.post('/admin/assignments').type('form').send({ _csrf: await csrfOf(agent, from), ...fields });
+  return agent
+    .post('/admin/assignments')
+    .type('form')
+    .send({ _csrf: await csrfOf(agent, from), ...fields });
 }
 
 async function upload(agent: Agent, file: Buffer, opts: { bank?: string; questionnaire?: string } = {}) {
@@ -68,10 +93,11 @@ async function upload(agent: Agent, file: Buffer, opts: { bank?: string; questio
 }
 
 /** The ids of the assignment rows a list page shows, in order. */
-const rowIds = (html: string) => [...html.matchAll(/<tr class="assignment-row" data-id="([a-f0-9]{24})"/g)].map((m) => m[1]);
+const rowIds = (html: string) =>
+  [...html.matchAll(/<tr class="assignment-row" data-id="([a-f0-9]{24})"/g)].map((m) => m[1]);
 
 describe('the create form', () => {
-  test('an admin creates an assignment; the window is read in the bank\'s time zone and the auditor sees it in the API', async () => {
+  test("an admin creates an assignment; the window is read in the bank's time zone and the auditor sees it in the API", async () => {
     const agent = await admin();
     const page = await agent.get(pagePath());
     expect(page.status).toBe(200);
@@ -86,7 +112,14 @@ describe('the create form', () => {
     const mine = await apiGet<Listed[]>(app, auditor.token, '/assignments');
     expect(mine).toHaveLength(1);
     // 09:00 in Shanghai (UTC+8) is 01:00 UTC.
-    expect(mine[0]).toMatchObject({ branchCode: 'PA1', quarter: '2026-Q3', windowStart: '2026-07-01T01:00:00.000Z', windowEnd: '2026-07-01T10:00:00.000Z', scenario: '咨询理财产品', questionnaireId });
+    expect(mine[0]).toMatchObject({
+      branchCode: 'PA1',
+      quarter: '2026-Q3',
+      windowStart: '2026-07-01T01:00:00.000Z',
+      windowEnd: '2026-07-01T10:00:00.000Z',
+      scenario: '咨询理财产品',
+      questionnaireId,
+    });
 
     const after = await agent.get(pagePath());
     expect(after.text).toContain('Assignment created');
@@ -98,7 +131,11 @@ describe('the create form', () => {
 
   test('a bank in another zone: the same local time is another instant', async () => {
     const agent = await admin();
-    const res = await postCreate(agent, createForm({ bankId: londonBankId, branchCode: 'PL1', questionnaireId: londonQuestionnaireId }), pagePath(londonBankId));
+    const res = await postCreate(
+      agent,
+      createForm({ bankId: londonBankId, branchCode: 'PL1', questionnaireId: londonQuestionnaireId }),
+      pagePath(londonBankId),
+    );
     expect(res.status).toBe(303);
     const made = (await allAssignments()).find((a) => a.branchCode === 'PL1');
     // London is on summer time (UTC+1) in July.
@@ -110,9 +147,20 @@ describe('the create form', () => {
   test('bad input: each field shows its error, the typed values stay, nothing is written', async () => {
     const agent = await admin();
     const before = (await allAssignments()).length;
-    const res = await postCreate(agent, createForm({ branchCode: '', auditorId: '', quarter: 'Q3', windowStart: '2026-07-02T10:00', windowEnd: '2026-07-02T09:00', scenario: '保留的场景文字' }));
+    const res = await postCreate(
+      agent,
+      createForm({
+        branchCode: '',
+        auditorId: '',
+        quarter: 'Q3',
+        windowStart: '2026-07-02T10:00',
+        windowEnd: '2026-07-02T09:00',
+        scenario: '保留的场景文字',
+      }),
+    );
     expect(res.status).toBe(422);
-    const errorOf = (name: string) => new RegExp(`name="${name}"[\\s\\S]*?<small class="field-error">([^<]*)</small>`).exec(res.text)?.[1];
+    const errorOf = (name: string) =>
+      new RegExp(`name="${name}"[\\s\\S]*?<small class="field-error">([^<]*)</small>`).exec(res.text)?.[1];
     expect(errorOf('branchCode')).toMatch(/^Required\./);
     expect(errorOf('auditorId')).toBe('Please choose one.');
     expect(errorOf('quarter')).toBe('Must look like 2026-Q3.');
@@ -124,16 +172,25 @@ describe('the create form', () => {
     expect((await allAssignments()).length).toBe(before);
   });
 
-  test('references the service refuses (not an auditor, another bank\'s questionnaire, a garbled time) are shown too', async () => {
+  test("references the service refuses (not an auditor, another bank's questionnaire, a garbled time) are shown too", async () => {
     const agent = await admin();
     const before = (await allAssignments()).length;
-    const refs = await postCreate(agent, createForm({ auditorId: reviewer.id, questionnaireId: londonQuestionnaireId }));
+    const refs = await postCreate(
+      agent,
+      createForm({ auditorId: reviewer.id, questionnaireId: londonQuestionnaireId }),
+    );
     expect(refs.status).toBe(422);
-    expect(refs.text).toMatch(/name="auditorId" required>[\s\S]*?<small class="field-error">No active auditor\.<\/small>/);
-    expect(refs.text).toMatch(/name="questionnaireId" required>[\s\S]*?<small class="field-error">No questionnaire of this bank\.<\/small>/);
+    expect(refs.text).toMatch(
+      /name="auditorId" required>[\s\S]*?<small class="field-error">No active auditor\.<\/small>/,
+    );
+    expect(refs.text).toMatch(
+      /name="questionnaireId" required>[\s\S]*?<small class="field-error">No questionnaire of this bank\.<\/small>/,
+    );
     const garbled = await postCreate(agent, createForm({ windowStart: 'yesterday' }));
     expect(garbled.status).toBe(422);
-    expect(garbled.text).toMatch(/name="windowStart" value="yesterday"[\s\S]*?<small class="field-error">Enter a date and time\.<\/small>/);
+    expect(garbled.text).toMatch(
+      /name="windowStart" value="yesterday"[\s\S]*?<small class="field-error">Enter a date and time\.<\/small>/,
+    );
     expect((await allAssignments()).length).toBe(before);
   });
 
@@ -151,7 +208,10 @@ describe('the CSV import', () => {
   test('a file with bad rows writes nothing and shows each bad row', async () => {
     const agent = await admin();
     const before = (await allAssignments()).length;
-    const res = await upload(agent, csv([HEADER, row('PA1', 'aud@pa.test', 3), row('NOPE', 'aud@pa.test', 4), row('PA2', 'ghost@pa.test', 5)]));
+    const res = await upload(
+      agent,
+      csv([HEADER, row('PA1', 'aud@pa.test', 3), row('NOPE', 'aud@pa.test', 4), row('PA2', 'ghost@pa.test', 5)]),
+    );
     expect(res.status).toBe(422);
     expect(res.text).toContain('nothing was written');
     expect(res.text).toMatch(/Row 3<\/strong>: branchCode: No branch &quot;NOPE&quot; in this bank\./);
@@ -166,19 +226,26 @@ describe('the CSV import', () => {
     const before = (await allAssignments()).length;
     const res = await upload(agent, csv([HEADER, row('PA1', 'aud@pa.test', 6)]), { questionnaire: '' });
     expect(res.status).toBe(422);
-    expect(res.text).toMatch(/name="questionnaireId" required>[\s\S]*?<small class="field-error">Please choose one\.<\/small>/);
+    expect(res.text).toMatch(
+      /name="questionnaireId" required>[\s\S]*?<small class="field-error">Please choose one\.<\/small>/,
+    );
     expect((await allAssignments()).length).toBe(before);
   });
 
   test('a good file creates every row and says how many', async () => {
     const agent = await admin();
     const before = (await apiGet<Listed[]>(app, auditor.token, '/assignments')).length;
-    const res = await upload(agent, csv([HEADER, row('PA1', 'aud@pa.test', 7, '理财'), row('PA2', 'AUD@pa.test', 8, '开卡')]));
+    const res = await upload(
+      agent,
+      csv([HEADER, row('PA1', 'aud@pa.test', 7, '理财'), row('PA2', 'AUD@pa.test', 8, '开卡')]),
+    );
     expect(res.status).toBe(303);
     expect((await agent.get(res.headers.location)).text).toContain('Import finished: 2 assignments created.');
     const mine = await apiGet<Listed[]>(app, auditor.token, '/assignments');
     expect(mine.length).toBe(before + 2);
-    expect(mine.filter((a) => a.scenario === '开卡')).toMatchObject([{ branchCode: 'PA2', questionnaireId, windowStart: '2026-08-08T01:00:00.000Z' }]);
+    expect(mine.filter((a) => a.scenario === '开卡')).toMatchObject([
+      { branchCode: 'PA2', questionnaireId, windowStart: '2026-08-08T01:00:00.000Z' },
+    ]);
   });
 });
 
@@ -191,16 +258,31 @@ describe('the list', () => {
     expect([...byBank].sort()).toEqual(own.map((a) => a.id).sort());
     const starts = byBank.map((id) => own.find((a) => a.id === id)?.windowStart ?? '');
     expect(starts).toEqual([...starts].sort().reverse());
-    expect(rowIds((await agent.get(pagePath(londonBankId))).text)).toEqual(all.filter((a) => a.branchCode === 'PL1').map((a) => a.id));
+    expect(rowIds((await agent.get(pagePath(londonBankId))).text)).toEqual(
+      all.filter((a) => a.branchCode === 'PL1').map((a) => a.id),
+    );
 
     const started = own[0];
-    const visit = await request(app).post('/api/v1/visits').set(bearer(auditor.token))
-      .send({ assignmentId: started.id, visitedAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 20, staff: [], answers: [] });
+    const visit = await request(app)
+      .post('/api/v1/visits')
+      .set(bearer(auditor.token))
+      .send({
+        assignmentId: started.id,
+        visitedAt: new Date(Date.now() - 3600_000).toISOString(),
+        durationMinutes: 20,
+        staff: [],
+        answers: [],
+      });
     expect(visit.status).toBe(201);
     const drafts = await agent.get(`${pagePath()}&state=draft`);
     expect(rowIds(drafts.text)).toEqual([started.id]);
     expect(drafts.text).toContain(`href="/visits/${visit.body.id}">Draft</a>`);
-    expect(rowIds((await agent.get(`${pagePath()}&state=not_started`)).text).sort()).toEqual(own.filter((a) => a.id !== started.id).map((a) => a.id).sort());
+    expect(rowIds((await agent.get(`${pagePath()}&state=not_started`)).text).sort()).toEqual(
+      own
+        .filter((a) => a.id !== started.id)
+        .map((a) => a.id)
+        .sort(),
+    );
     expect(rowIds((await agent.get('/admin/assignments?state=approved')).text)).toEqual([]);
     expect((await agent.get('/admin/assignments?state=lost')).status).toBe(400);
   });
@@ -228,18 +310,34 @@ describe('the list', () => {
 });
 
 describe('access', () => {
-  test.each(['aud@pa.test', 'rev@pa.test', 'mgr@pa.test', 'hr@pa.test'])('%s gets 403 on the page and both forms, and writes nothing', async (email) => {
-    const agent = await signIn(app, email, USER_PASSWORD, 'en');
-    const token = csrfFrom((await agent.get('/')).text);
-    const before = (await allAssignments()).length;
-    expect((await agent.get(pagePath())).status).toBe(403);
-    expect((await agent.post('/admin/assignments').type('form').send({ _csrf: token, ...createForm() })).status).toBe(403);
-    const imp = await agent.post(`/admin/assignments/import?bankId=${bankId}&_csrf=${encodeURIComponent(token)}`)
-      .field('questionnaireId', questionnaireId).attach('file', csv([HEADER, `PA1,aud@pa.test,2026-Q3,2026-09-01T09:00:00+08:00,2026-09-01T17:00:00+08:00,x`]), 'rows.csv');
-    expect(imp.status).toBe(403);
-    expect((await allAssignments()).length).toBe(before);
-    expect((await agent.get('/')).text).not.toContain('href="/admin/assignments"');
-  });
+  test.each(['aud@pa.test', 'rev@pa.test', 'mgr@pa.test', 'hr@pa.test'])(
+    '%s gets 403 on the page and both forms, and writes nothing',
+    async (email) => {
+      const agent = await signIn(app, email, USER_PASSWORD, 'en');
+      const token = csrfFrom((await agent.get('/')).text);
+      const before = (await allAssignments()).length;
+      expect((await agent.get(pagePath())).status).toBe(403);
+      expect(
+        (
+          await agent
+            .post('/admin/assignments')
+            .type('form')
+            .send({ _csrf: token, ...createForm() })
+        ).status,
+      ).toBe(403);
+      const imp = await agent
+        .post(`/admin/assignments/import?bankId=${bankId}&_csrf=${encodeURIComponent(token)}`)
+        .field('questionnaireId', questionnaireId)
+        .attach(
+          'file',
+          csv([HEADER, `PA1,aud@pa.test,2026-Q3,2026-09-01T09:00:00+08:00,2026-09-01T17:00:00+08:00,x`]),
+          'rows.csv',
+        );
+      expect(imp.status).toBe(403);
+      expect((await allAssignments()).length).toBe(before);
+      expect((await agent.get('/')).text).not.toContain('href="/admin/assignments"');
+    },
+  );
 
   test('anonymous visitors are sent to sign in', async () => {
     const res = await request(app).get('/admin/assignments');
@@ -257,7 +355,15 @@ describe('Chinese', () => {
     const agent = await admin('zh');
     const page = await agent.get(pagePath());
     expect(page.status).toBe(200);
-    for (const text of ['<h1>暗访任务</h1>', '为 银行 PA 新建任务', '为 银行 PA 导入任务', '窗口开始', '银行当地时间（Asia/Shanghai）', '未开始']) expect(page.text).toContain(text);
+    for (const text of [
+      '<h1>暗访任务</h1>',
+      '为 银行 PA 新建任务',
+      '为 银行 PA 导入任务',
+      '窗口开始',
+      '银行当地时间（Asia/Shanghai）',
+      '未开始',
+    ])
+      expect(page.text).toContain(text);
     expect(page.text).not.toContain('Window start');
     const res = await postCreate(agent, createForm({ quarter: '三季度', windowEnd: '2026-07-01T08:00' }));
     expect(res.status).toBe(422);

@@ -20,9 +20,20 @@ beforeAll(async () => {
   app = await startTestApp();
   f = await feedbackWorld(app, 'PG');
   // One visit last quarter (c1 no: a violation, c2 no) and one this quarter, both naming staff E1.
-  await approvedVisit(f, { branchCode: 'N1', staff: ['E1'], visitedAt: '2026-08-15T10:00:00+08:00', answers: ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no' } : a)) });
+  await approvedVisit(f, {
+    branchCode: 'N1',
+    staff: ['E1'],
+    visitedAt: '2026-08-15T10:00:00+08:00',
+    answers: ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no' } : a)),
+  });
   visitId = (await approvedVisit(f, { branchCode: 'N1', staff: ['E1'] })).id;
-  const who: [string, string][] = [['manager', 'pg-mgr@bank.test'], ['north', 'pg-north@bank.test'], ['reviewer', 'pg-rev@firm.test'], ['hr', 'pg-hr@bank.test'], ['auditor', 'pg-aud@firm.test']];
+  const who: [string, string][] = [
+    ['manager', 'pg-mgr@bank.test'],
+    ['north', 'pg-north@bank.test'],
+    ['reviewer', 'pg-rev@firm.test'],
+    ['hr', 'pg-hr@bank.test'],
+    ['auditor', 'pg-aud@firm.test'],
+  ];
   for (const [name, email] of who) agents[name] = await signIn(app, email, PASSWORD, 'en');
   agents.admin = await signIn(app, ADMIN.email, ADMIN.password, 'en');
   agents.zhManager = await signIn(app, 'pg-mgr@bank.test', PASSWORD);
@@ -38,10 +49,16 @@ describe('dispute pages', () => {
     expect(form.text).toContain('Dispute an item of a visit');
     expect(form.text).toContain('<option value="c2"');
     expect(form.text).toContain('Disputes are accepted until');
-    const bad = await postForm(agents.north, `/disputes/new?visitId=${visitId}`, `/disputes/new?visitId=${visitId}`, { itemKey: '', reason: '' });
+    const bad = await postForm(agents.north, `/disputes/new?visitId=${visitId}`, `/disputes/new?visitId=${visitId}`, {
+      itemKey: '',
+      reason: '',
+    });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('class="field-error"');
-    const ok = await postForm(agents.north, `/disputes/new?visitId=${visitId}`, `/disputes/new?visitId=${visitId}`, { itemKey: 'c2', reason: '录像显示已做风险提示' });
+    const ok = await postForm(agents.north, `/disputes/new?visitId=${visitId}`, `/disputes/new?visitId=${visitId}`, {
+      itemKey: 'c2',
+      reason: '录像显示已做风险提示',
+    });
     expect(ok.status).toBe(303);
     disputeId = (ok.headers.location as string).split('/').pop() as string;
     expect((await Dispute.findById(disputeId).lean())?.status).toBe('open');
@@ -51,7 +68,12 @@ describe('dispute pages', () => {
     expect(show.text).toContain('id="attach"');
     expect(show.text).not.toContain('id="resolve"');
     // The same item again: 409 shown on the form, in the page's language.
-    const again = await postForm(agents.zhManager, `/disputes/new?visitId=${visitId}`, `/disputes/new?visitId=${visitId}`, { itemKey: 'c2', reason: '再次申诉' });
+    const again = await postForm(
+      agents.zhManager,
+      `/disputes/new?visitId=${visitId}`,
+      `/disputes/new?visitId=${visitId}`,
+      { itemKey: 'c2', reason: '再次申诉' },
+    );
     expect(again.status).toBe(409);
     expect(again.text).toContain('该暗访的此题目已有待处理的申诉');
   });
@@ -59,7 +81,9 @@ describe('dispute pages', () => {
   test('the bank manager adds evidence through the upload form', async () => {
     const token = await csrfOf(agents.north, `/disputes/${disputeId}`);
     const file = Buffer.concat([Buffer.from('%PDF-1.7\n%âãÏÓ\n', 'latin1'), Buffer.alloc(2000, 9)]);
-    const res = await agents.north.post(`/disputes/${disputeId}/attachments?_csrf=${token}`).attach('file', file, '回执.pdf');
+    const res = await agents.north
+      .post(`/disputes/${disputeId}/attachments?_csrf=${token}`)
+      .attach('file', file, '回执.pdf');
     expect(res.status).toBe(303);
     expect((await agents.north.get(`/disputes/${disputeId}`)).text).toContain('回执.pdf');
   });
@@ -71,10 +95,18 @@ describe('dispute pages', () => {
     const page = await agents.reviewer.get(`/disputes/${disputeId}`);
     expect(page.text).toContain('id="resolve"');
     expect(page.text).toContain('<option value="yes"');
-    const bad = await postForm(agents.reviewer, `/disputes/${disputeId}`, `/disputes/${disputeId}/resolve`, { decision: 'overturned', value: '', note: '改判' });
+    const bad = await postForm(agents.reviewer, `/disputes/${disputeId}`, `/disputes/${disputeId}/resolve`, {
+      decision: 'overturned',
+      value: '',
+      note: '改判',
+    });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('the corrected answer is required when overturning');
-    const ok = await postForm(agents.reviewer, `/disputes/${disputeId}`, `/disputes/${disputeId}/resolve`, { decision: 'overturned', value: 'yes', note: '录像证实' });
+    const ok = await postForm(agents.reviewer, `/disputes/${disputeId}`, `/disputes/${disputeId}/resolve`, {
+      decision: 'overturned',
+      value: 'yes',
+      note: '录像证实',
+    });
     expect(ok.status).toBe(303);
     const done = await agents.reviewer.get(`/disputes/${disputeId}`);
     // total 70.41666… → 85.41666… (see helpers/feedback.ts), shown with one decimal
@@ -103,7 +135,12 @@ describe('action plan page', () => {
     expect(page.text).toContain('id="key-problems"');
     expect(page.text).toContain('kind=violation&itemKey=c1');
     const res = await postForm(agents.manager, `/actions?quarter=${Q3}`, `/actions?quarter=${Q3}`, {
-      kind: 'key_problem', itemKey: 'c2', scopeType: 'bank', action: '风险提示话术培训', owner: '合规部', dueDate: '2026-12-31',
+      kind: 'key_problem',
+      itemKey: 'c2',
+      scopeType: 'bank',
+      action: '风险提示话术培训',
+      owner: '合规部',
+      dueDate: '2026-12-31',
     });
     expect(res.status).toBe(303);
     const plan = await ActionPlan.findOne({ itemKey: 'c2', bankId: f.bankId }).lean();
@@ -113,7 +150,9 @@ describe('action plan page', () => {
     // c2 across the bank: 2026-Q3 1/1 failed → 2026-Q4 0/1 (that visit's c2 was overturned to yes above) → Improved
     expect(list.text).toContain('data-outcome="improved"');
     expect(list.text).toContain('100.0% → 2026-Q4 0.0%');
-    const done = await postForm(agents.manager, `/actions?quarter=${Q3}`, `/actions/${String(plan?._id)}/status`, { status: 'done' });
+    const done = await postForm(agents.manager, `/actions?quarter=${Q3}`, `/actions/${String(plan?._id)}/status`, {
+      status: 'done',
+    });
     expect(done.status).toBe(303);
     list = await agents.manager.get(`/actions?quarter=${Q3}`);
     expect(list.text).toContain('marked done');
@@ -122,7 +161,13 @@ describe('action plan page', () => {
 
   test('a branch outside the scope is reported on the form; HR and auditors get 403', async () => {
     const res = await postForm(agents.north, `/actions?quarter=${Q3}`, `/actions?quarter=${Q3}`, {
-      kind: 'key_problem', itemKey: 'c2', scopeType: 'branch', branchCode: 'S1', action: 'x', owner: 'y', dueDate: '2026-12-31',
+      kind: 'key_problem',
+      itemKey: 'c2',
+      scopeType: 'branch',
+      branchCode: 'S1',
+      action: 'x',
+      owner: 'y',
+      dueDate: '2026-12-31',
     });
     expect(res.status).toBe(404);
     expect(res.text).toContain('outside your scope');
@@ -140,23 +185,35 @@ describe('HR scorecards page', () => {
     expect(page.text).toContain('员工评分卡');
     expect(page.text).toContain('data-employee="E1"');
     expect(page.text).toContain('href="/hr/scorecards.csv?quarter&#x3D;2026-Q4"'); // Handlebars escapes "="
-    const csv = await agents.hr.get('/hr/scorecards.csv?quarter=2026-Q4').buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
-    });
+    const csv = await agents.hr
+      .get('/hr/scorecards.csv?quarter=2026-Q4')
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(csv.status).toBe(200);
     const rows = parse(csv.body as Buffer, { bom: true, columns: true }) as Record<string, string>[];
     // E1 this quarter: the one visit, overturned above to total 85.41666… → 85.4; last quarter 55.41666… → 55.4
     expect(rows).toEqual([expect.objectContaining({ employeeId: 'E1', n: '1', total: '85.4', previousTotal: '55.4' })]);
 
-    const res = await postForm(agents.hr, '/hr/scorecards?quarter=2026-Q4', '/hr/reviews', { employeeId: 'E1', quarter: '2026-Q4', reviewRef: 'PR-77', note: '' });
+    const res = await postForm(agents.hr, '/hr/scorecards?quarter=2026-Q4', '/hr/reviews', {
+      employeeId: 'E1',
+      quarter: '2026-Q4',
+      reviewRef: 'PR-77',
+      note: '',
+    });
     expect(res.status).toBe(303);
     const after = await agents.hr.get('/hr/scorecards?quarter=2026-Q4');
     expect(after.text).toContain('linked to review PR-77');
     expect(after.text).toContain('PR-77');
     expect(await StaffReview.countDocuments({ employeeId: 'E1' })).toBe(1);
-    const dup = await postForm(agents.hr, '/hr/scorecards?quarter=2026-Q4', '/hr/reviews', { employeeId: 'E1', quarter: '2026-Q4', reviewRef: 'PR-77' });
+    const dup = await postForm(agents.hr, '/hr/scorecards?quarter=2026-Q4', '/hr/reviews', {
+      employeeId: 'E1',
+      quarter: '2026-Q4',
+      reviewRef: 'PR-77',
+    });
     expect(dup.status).toBe(409);
     expect(dup.text).toContain('This review is already linked to that scorecard.');
   });

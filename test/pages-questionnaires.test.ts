@@ -26,7 +26,10 @@ const csrfOf = (html: string): string => {
 async function signIn(email: string, password: string) {
   const agent = request.agent(app);
   const login = await agent.get('/login');
-  const res = await agent.post('/login').type('form').send({ email, password, _csrf: csrfOf(login.text), next: '/' });
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ email, password, _csrf: csrfOf(login.text), next: '/' });
   expect(res.status).toBe(303);
   await agent.get('/lang/en'); // the language is remembered in a cookie, so flashes are English too
   return agent;
@@ -34,9 +37,25 @@ async function signIn(email: string, password: string) {
 
 /** A full editor form: one row per section filled, plus blank rows as the page offers them. */
 function form(csrf: string, extra: Record<string, string> = {}): Record<string, string> {
-  const f: Record<string, string> = { _csrf: csrf, bankId, name: '页面问卷', 'w.greeting': '', 'w.product_knowledge': '30', 'w.sales_compliance': '', 'w.follow_up': '' };
+  const f: Record<string, string> = {
+    _csrf: csrf,
+    bankId,
+    name: '页面问卷',
+    'w.greeting': '',
+    'w.product_knowledge': '30',
+    'w.sales_compliance': '',
+    'w.follow_up': '',
+  };
   const row = (section: string, n: number, key: string, type = 'yes_no', more: Record<string, string> = {}) => {
-    Object.assign(f, { [`i.${section}.${n}.key`]: key, [`i.${section}.${n}.zh`]: key ? `中文 ${key}` : '', [`i.${section}.${n}.en`]: key ? `English ${key}` : '', [`i.${section}.${n}.type`]: type, [`i.${section}.${n}.weight`]: '', [`i.${section}.${n}.required`]: '1', ...more });
+    Object.assign(f, {
+      [`i.${section}.${n}.key`]: key,
+      [`i.${section}.${n}.zh`]: key ? `中文 ${key}` : '',
+      [`i.${section}.${n}.en`]: key ? `English ${key}` : '',
+      [`i.${section}.${n}.type`]: type,
+      [`i.${section}.${n}.weight`]: '',
+      [`i.${section}.${n}.required`]: '1',
+      ...more,
+    });
   };
   row('greeting', 0, 'g1');
   row('greeting', 1, 'g2', 'scale', { 'i.greeting.1.weight': '2' });
@@ -59,7 +78,10 @@ describe('admin pages', () => {
     expect(newPage.status).toBe(200);
     expect(newPage.text).toContain('name="i.sales_compliance.0.key"');
 
-    const res = await agent.post('/admin/questionnaires').type('form').send(form(csrfOf(newPage.text)));
+    const res = await agent
+      .post('/admin/questionnaires')
+      .type('form')
+      .send(form(csrfOf(newPage.text)));
     expect(res.status).toBe(303);
     const id = /^\/admin\/questionnaires\/([a-f0-9]{24})$/.exec(res.headers.location)?.[1] as string;
     expect(id).toBeDefined();
@@ -69,10 +91,29 @@ describe('admin pages', () => {
     expect(q.sections.map((s: { weight: number }) => s.weight)).toEqual([25, 30, 25, 25]);
     // the blank row is dropped; empty weight → 1; ticked boxes → true, unticked → false
     expect(q.sections[0].items).toEqual([
-      { key: 'g1', text: { zh: '中文 g1', en: 'English g1' }, type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true },
-      { key: 'g2', text: { zh: '中文 g2', en: 'English g2' }, type: 'scale', weight: 2, critical: false, allowNA: false, required: true },
+      {
+        key: 'g1',
+        text: { zh: '中文 g1', en: 'English g1' },
+        type: 'yes_no',
+        weight: 1,
+        critical: false,
+        allowNA: false,
+        required: true,
+      },
+      {
+        key: 'g2',
+        text: { zh: '中文 g2', en: 'English g2' },
+        type: 'scale',
+        weight: 2,
+        critical: false,
+        allowNA: false,
+        required: true,
+      },
     ]);
-    expect(q.sections[2].items.map((i: { critical: boolean; allowNA: boolean }) => [i.critical, i.allowNA])).toEqual([[true, false], [false, true]]);
+    expect(q.sections[2].items.map((i: { critical: boolean; allowNA: boolean }) => [i.critical, i.allowNA])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
     expect(q.sections[3].items[0].required).toBe(false);
 
     const shown = await agent.get(res.headers.location);
@@ -92,11 +133,16 @@ describe('admin pages', () => {
     const agent = await signIn(ADMIN.email, ADMIN.password);
     const csrf = csrfOf((await agent.get('/admin/questionnaires/new')).text);
     const before = await countAll();
-    const res = await agent.post('/admin/questionnaires').type('form').send(form(csrf, {
-      'i.greeting.1.weight': '0',
-      'i.follow_up.0.key': 'g1',
-      'w.sales_compliance': 'abc',
-    }));
+    const res = await agent
+      .post('/admin/questionnaires')
+      .type('form')
+      .send(
+        form(csrf, {
+          'i.greeting.1.weight': '0',
+          'i.follow_up.0.key': 'g1',
+          'w.sales_compliance': 'abc',
+        }),
+      );
     expect(res.status).toBe(422);
     expect(res.text).toContain('Weight: must be greater than 0');
     expect(res.text).toContain('Key: this key is already used by another item');
@@ -146,7 +192,12 @@ describe('admin pages', () => {
     const agent = await signIn(email, USER_PASSWORD);
     const home = await agent.get('/');
     expect(home.text).not.toContain('href="/admin/questionnaires"');
-    for (const path of ['/admin/questionnaires', '/admin/questionnaires/new', `/admin/questionnaires/${id}`, `/admin/questionnaires/${id}/versions/1`]) {
+    for (const path of [
+      '/admin/questionnaires',
+      '/admin/questionnaires/new',
+      `/admin/questionnaires/${id}`,
+      `/admin/questionnaires/${id}/versions/1`,
+    ]) {
       expect((await agent.get(path)).status).toBe(403);
     }
     const csrf = csrfOf(home.text);
@@ -164,7 +215,12 @@ describe('admin pages', () => {
     const agent = await signIn(ADMIN.email, ADMIN.password);
     for (const lang of ['zh', 'en']) {
       await agent.get(`/lang/${lang}`);
-      for (const path of ['/admin/questionnaires', '/admin/questionnaires/new', `/admin/questionnaires/${id}`, `/admin/questionnaires/${id}/versions/1`]) {
+      for (const path of [
+        '/admin/questionnaires',
+        '/admin/questionnaires/new',
+        `/admin/questionnaires/${id}`,
+        `/admin/questionnaires/${id}/versions/1`,
+      ]) {
         const res = await agent.get(path);
         expect(res.status).toBe(200);
         expect(res.text).not.toMatch(/\bquestionnaires\.[a-z_]+/);

@@ -21,7 +21,10 @@ const COMPLETE = { 'a.g1': 'yes', 'a.g2': '4', 'a.p1': 'na', 'a.p2': '3', 'a.c1'
 /** Starts the visit of an assignment through the assignments page; returns the new visit's id. */
 async function startVisit(agent: Agent, assignmentId: string, local = localHoursAgo(2).local): Promise<string> {
   const token = await csrfOf(agent, '/assignments');
-  const res = await agent.post(`/assignments/${assignmentId}/start`).type('form').send({ _csrf: token, visitedAt: local, durationMinutes: '25' });
+  const res = await agent
+    .post(`/assignments/${assignmentId}/start`)
+    .type('form')
+    .send({ _csrf: token, visitedAt: local, durationMinutes: '25' });
   expect(res.status).toBe(303);
   const id = /^\/visits\/([a-f0-9]{24})\/edit$/.exec(res.headers.location)?.[1];
   if (!id) throw new Error(`unexpected redirect ${res.headers.location}`);
@@ -32,7 +35,10 @@ async function saveForm(agent: Agent, id: string, fields: Record<string, string>
   const page = await agent.get(`/visits/${id}/edit`);
   expect(page.status).toBe(200);
   const rev = /name="rev" value="(\d+)"/.exec(page.text)?.[1] ?? '';
-  return agent.post(`/visits/${id}/edit`).type('form').send({ _csrf: csrfFrom(page.text), rev, ...fields });
+  return agent
+    .post(`/visits/${id}/edit`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), rev, ...fields });
 }
 
 const stored = async (id: string) => Visit.findById(id).lean().orFail();
@@ -66,7 +72,10 @@ describe('assignments page', () => {
     const agent = await as(pw.auditor);
     const assignmentId = await assign(pw, pw.auditor, 'N1', pw.smallQuestionnaireId, 'start-test');
     const token = await csrfOf(agent, '/assignments');
-    const bad = await agent.post(`/assignments/${assignmentId}/start`).type('form').send({ _csrf: token, visitedAt: 'yesterday', durationMinutes: '' });
+    const bad = await agent
+      .post(`/assignments/${assignmentId}/start`)
+      .type('form')
+      .send({ _csrf: token, visitedAt: 'yesterday', durationMinutes: '' });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Enter a valid date and time.');
     expect(await Visit.countDocuments({ assignmentId })).toBe(0);
@@ -81,11 +90,17 @@ describe('assignments page', () => {
     expect(list.text).toContain(`/visits/${id}/edit`);
     expect(list.text).toContain('Draft');
     // A second tap on "start" opens the same visit instead of failing.
-    const again = await agent.post(`/assignments/${assignmentId}/start`).type('form').send({ _csrf: token, visitedAt: when.local, durationMinutes: '25' });
+    const again = await agent
+      .post(`/assignments/${assignmentId}/start`)
+      .type('form')
+      .send({ _csrf: token, visitedAt: when.local, durationMinutes: '25' });
     expect(again.headers.location).toBe(`/visits/${id}/edit`);
     // Another auditor cannot start it.
     const other = await as(pw.auditor2);
-    const res = await other.post(`/assignments/${assignmentId}/start`).type('form').send({ _csrf: await csrfOf(other, '/assignments'), visitedAt: when.local, durationMinutes: '5' });
+    const res = await other
+      .post(`/assignments/${assignmentId}/start`)
+      .type('form')
+      .send({ _csrf: await csrfOf(other, '/assignments'), visitedAt: when.local, durationMinutes: '5' });
     expect(res.status).toBe(404);
   });
 });
@@ -100,7 +115,15 @@ describe('the visit form', () => {
     const items = body.sections.flatMap((s) => s.items);
     expect(items.length).toBeGreaterThanOrEqual(24);
     // The texts appear HTML-escaped, so compare on the escaped form.
-    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;').replace(/=/g, '&#x3D;').replace(/`/g, '&#x60;');
+    const esc = (s: string) =>
+      s
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&#x27;')
+        .replace(/=/g, '&#x3D;')
+        .replace(/`/g, '&#x60;');
     let last = -1;
     for (const item of items) {
       const at = page.text.indexOf(esc(item.text.en));
@@ -108,11 +131,14 @@ describe('the visit form', () => {
       last = at;
       const na = page.text.includes(`name="a.${item.key}" value="na"`);
       expect(na).toBe(Boolean(item.allowNA));
-      if (item.type === 'scale') for (const n of [1, 2, 3, 4, 5]) expect(page.text).toContain(`name="a.${item.key}" value="${n}"`);
+      if (item.type === 'scale')
+        for (const n of [1, 2, 3, 4, 5]) expect(page.text).toContain(`name="a.${item.key}" value="${n}"`);
       else expect(page.text).toContain(`name="a.${item.key}" value="no"`);
       expect(page.text).toContain(`name="c.${item.key}"`);
     }
-    const sectionsAt = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'].map((k) => page.text.indexOf(`id="section-${k}"`));
+    const sectionsAt = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'].map((k) =>
+      page.text.indexOf(`id="section-${k}"`),
+    );
     expect(sectionsAt.every((v, i) => v > 0 && (i === 0 || v > sectionsAt[i - 1]))).toBe(true);
     expect(page.text).toContain('<option value="E1"');
     expect(page.text).toContain('<script src="/static/visit-form.js"');
@@ -129,13 +155,24 @@ describe('the visit form', () => {
     const agent = await as(pw.auditor);
     const id = await startVisit(agent, await assign(pw, pw.auditor, 'N1', pw.smallQuestionnaireId, 'save-form'));
     const res = await saveForm(agent, id, {
-      'a.g1': 'no', 'a.g2': '2', 'c.g1': '无人问候', 'staff.0.employeeId': 'E1', 'staff.0.description': '', 'staff.1.employeeId': '', 'staff.1.description': '戴眼镜的柜员',
-      summary: '整体一般', durationMinutes: '40', action: 'save',
+      'a.g1': 'no',
+      'a.g2': '2',
+      'c.g1': '无人问候',
+      'staff.0.employeeId': 'E1',
+      'staff.0.description': '',
+      'staff.1.employeeId': '',
+      'staff.1.description': '戴眼镜的柜员',
+      summary: '整体一般',
+      durationMinutes: '40',
+      action: 'save',
     });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/visits/${id}/edit`);
     const v = await stored(id);
-    expect(v.answers).toEqual([{ itemKey: 'g1', value: 'no', comment: '无人问候' }, { itemKey: 'g2', value: 2 }]);
+    expect(v.answers).toEqual([
+      { itemKey: 'g1', value: 'no', comment: '无人问候' },
+      { itemKey: 'g2', value: 2 },
+    ]);
     expect(v.staff).toEqual([{ employeeId: 'E1', name: '员工 E1' }, { description: '戴眼镜的柜员' }]);
     expect(v.summary).toBe('整体一般');
     expect(v.durationMinutes).toBe(40);
@@ -167,12 +204,18 @@ describe('the visit form', () => {
     expect(noToken.status).toBe(403);
     expect((await stored(id)).answers).toHaveLength(0);
 
-    const ok = await agent.post(`/visits/${id}/draft`).set('X-CSRF-Token', token).set('Accept', 'application/json')
+    const ok = await agent
+      .post(`/visits/${id}/draft`)
+      .set('X-CSRF-Token', token)
+      .set('Accept', 'application/json')
       .send({ 'a.g1': 'yes', 'a.c1': 'no', 'c.c1': '未读风险揭示', rev: String(rev) });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ id, rev: rev + 1, status: 'draft', answered: 2 });
     const v = await stored(id);
-    expect(v.answers).toEqual([{ itemKey: 'g1', value: 'yes' }, { itemKey: 'c1', value: 'no', comment: '未读风险揭示' }]);
+    expect(v.answers).toEqual([
+      { itemKey: 'g1', value: 'yes' },
+      { itemKey: 'c1', value: 'no', comment: '未读风险揭示' },
+    ]);
     expect(v.violations.map((x) => x.itemKey)).toEqual(['c1']);
 
     // Resumable: reloading the form shows what autosave stored.
@@ -180,14 +223,24 @@ describe('the visit form', () => {
     expect(page.text).toContain('name="a.c1" value="no" checked');
     expect(page.text).toContain(`name="rev" value="${rev + 1}"`);
 
-    const stale = await agent.post(`/visits/${id}/draft`).set('X-CSRF-Token', token).send({ 'a.g1': 'no', rev: String(rev) });
+    const stale = await agent
+      .post(`/visits/${id}/draft`)
+      .set('X-CSRF-Token', token)
+      .send({ 'a.g1': 'no', rev: String(rev) });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('conflict');
-    const invalid = await agent.post(`/visits/${id}/draft`).set('X-CSRF-Token', token).send({ 'a.p1': 'na', 'a.g1': '7', rev: String(rev + 1) });
+    const invalid = await agent
+      .post(`/visits/${id}/draft`)
+      .set('X-CSRF-Token', token)
+      .send({ 'a.p1': 'na', 'a.g1': '7', rev: String(rev + 1) });
     expect(invalid.status).toBe(422);
     expect(Object.keys(invalid.body.error.fields)).toEqual(['a.g1']);
     expect((await stored(id)).answers.map((a) => a.value)).toEqual(['yes', 'no']);
-    const notObject = await agent.post(`/visits/${id}/draft`).set('X-CSRF-Token', token).set('Content-Type', 'application/json').send('[1,2]');
+    const notObject = await agent
+      .post(`/visits/${id}/draft`)
+      .set('X-CSRF-Token', token)
+      .set('Content-Type', 'application/json')
+      .send('[1,2]');
     expect(notObject.status).toBe(400);
   });
 
@@ -217,7 +270,10 @@ describe('the visit form', () => {
     const draft = await other.post(`/visits/${id}/draft`).set('X-CSRF-Token', token).send({ 'a.g1': 'no' });
     expect(draft.status).toBe(404);
     expect(draft.body.error.code).toBe('not_found');
-    const upload = await other.post(`/visits/${id}/attachments?_csrf=${token}`).set('Accept', 'application/json').attach('file', pngImage(), 'x.png');
+    const upload = await other
+      .post(`/visits/${id}/attachments?_csrf=${token}`)
+      .set('Accept', 'application/json')
+      .attach('file', pngImage(), 'x.png');
     expect(upload.status).toBe(404);
     expect((await stored(id)).answers.find((a) => a.itemKey === 'g1')?.value).toBe('yes');
   });
@@ -234,11 +290,17 @@ describe('the visit form', () => {
     expect(view.text).not.toContain('name="a.g1"');
     expect(view.text).not.toContain('Edit the visit');
     const token = csrfFrom(view.text);
-    const post = await agent.post(`/visits/${id}/edit`).type('form').send({ _csrf: token, 'a.g1': 'no', action: 'save' });
+    const post = await agent
+      .post(`/visits/${id}/edit`)
+      .type('form')
+      .send({ _csrf: token, 'a.g1': 'no', action: 'save' });
     expect(post.status).toBe(303);
     const draft = await agent.post(`/visits/${id}/draft`).set('X-CSRF-Token', token).send({ 'a.g1': 'no' });
     expect(draft.status).toBe(409);
-    const upload = await agent.post(`/visits/${id}/attachments?_csrf=${token}`).set('Accept', 'application/json').attach('file', pngImage(8, 8, 9), 'late.png');
+    const upload = await agent
+      .post(`/visits/${id}/attachments?_csrf=${token}`)
+      .set('Accept', 'application/json')
+      .attach('file', pngImage(8, 8, 9), 'late.png');
     expect(upload.status).toBe(409);
     const v = await stored(id);
     expect(v.answers.find((a) => a.itemKey === 'g1')?.value).toBe('yes');
@@ -247,17 +309,22 @@ describe('the visit form', () => {
 });
 
 describe('evidence', () => {
-  test('the plain form and the script\'s request both attach; images are served inline; wrong types refused', async () => {
+  test("the plain form and the script's request both attach; images are served inline; wrong types refused", async () => {
     const agent = await as(pw.auditor);
     const id = await startVisit(agent, await assign(pw, pw.auditor, 'N1', pw.smallQuestionnaireId, 'evidence'));
     const page = await agent.get(`/visits/${id}/edit`);
     const token = csrfFrom(page.text);
     expect(page.text).toContain(`action="/visits/${id}/attachments?_csrf=${token}"`);
 
-    const plain = await agent.post(`/visits/${id}/attachments?_csrf=${token}`).attach('file', pngImage(20, 10, 1), '门头.png');
+    const plain = await agent
+      .post(`/visits/${id}/attachments?_csrf=${token}`)
+      .attach('file', pngImage(20, 10, 1), '门头.png');
     expect(plain.status).toBe(303);
     expect(plain.headers.location).toBe(`/visits/${id}/edit#evidence`);
-    const viaScript = await agent.post(`/visits/${id}/attachments?_csrf=${token}`).set('Accept', 'application/json').attach('file', pngImage(20, 10, 2), 'counter.png');
+    const viaScript = await agent
+      .post(`/visits/${id}/attachments?_csrf=${token}`)
+      .set('Accept', 'application/json')
+      .attach('file', pngImage(20, 10, 2), 'counter.png');
     expect(viaScript.status).toBe(201);
     expect(viaScript.body).toMatchObject({ filename: 'counter.png', contentType: 'image/png', image: true });
     expect(viaScript.body.url).toBe(`/visits/${id}/attachments/${viaScript.body.id}`);
@@ -273,28 +340,43 @@ describe('evidence', () => {
     const again = await agent.get(`/visits/${id}/edit`);
     expect(again.text).toContain(`<img class="v-thumb" src="${viaScript.body.url}"`);
 
-    const text = await agent.post(`/visits/${id}/attachments?_csrf=${token}`).set('Accept', 'application/json').attach('file', Buffer.from('just some text, not evidence'), 'photo.jpg');
+    const text = await agent
+      .post(`/visits/${id}/attachments?_csrf=${token}`)
+      .set('Accept', 'application/json')
+      .attach('file', Buffer.from('just some text, not evidence'), 'photo.jpg');
     expect(text.status).toBe(415);
-    const noCsrf = await agent.post(`/visits/${id}/attachments`).set('Accept', 'application/json').attach('file', pngImage(20, 10, 3), 'x.png');
+    const noCsrf = await agent
+      .post(`/visits/${id}/attachments`)
+      .set('Accept', 'application/json')
+      .attach('file', pngImage(20, 10, 3), 'x.png');
     expect(noCsrf.status).toBe(403);
     expect((await stored(id)).attachments).toHaveLength(2);
 
-    const removeWithout = await agent.post(`/visits/${id}/attachments/${viaScript.body.id}/remove`).type('form').send({});
+    const removeWithout = await agent
+      .post(`/visits/${id}/attachments/${viaScript.body.id}/remove`)
+      .type('form')
+      .send({});
     expect(removeWithout.status).toBe(403);
-    const removed = await agent.post(`/visits/${id}/attachments/${viaScript.body.id}/remove`).type('form').send({ _csrf: token });
+    const removed = await agent
+      .post(`/visits/${id}/attachments/${viaScript.body.id}/remove`)
+      .type('form')
+      .send({ _csrf: token });
     expect(removed.status).toBe(303);
     expect((await stored(id)).attachments.find((a) => a.filename === 'counter.png')?.removedAt).toBeTruthy();
   });
 });
 
 describe('review', () => {
-  test('the reviewer\'s queue lists submitted visits oldest first with flags and evidence counts; auditors may not open it', async () => {
+  test("the reviewer's queue lists submitted visits oldest first with flags and evidence counts; auditors may not open it", async () => {
     const first = await submittedVisit('queue-1');
     // A later visit with a file and a flag (an implausible duration).
     const agent = await as(pw.auditor);
     const id2 = await startVisit(agent, await assign(pw, pw.auditor, 'N1', pw.smallQuestionnaireId, 'queue-2'));
     const token = await csrfOf(agent, `/visits/${id2}/edit`);
-    expect((await agent.post(`/visits/${id2}/attachments?_csrf=${token}`).attach('file', pngImage(10, 10, 4), 'a.png')).status).toBe(303);
+    expect(
+      (await agent.post(`/visits/${id2}/attachments?_csrf=${token}`).attach('file', pngImage(10, 10, 4), 'a.png'))
+        .status,
+    ).toBe(303);
     expect((await saveForm(agent, id2, { ...COMPLETE, durationMinutes: '1', action: 'submit' })).status).toBe(303);
 
     const reviewer = await as(pw.reviewer);
@@ -327,7 +409,10 @@ describe('review', () => {
     expect(view.text).toContain('Greeting <span class="muted">· 91.7</span>');
     const token = csrfFrom(view.text);
 
-    const noNote = await reviewer.post(`/visits/${id}/review`).type('form').send({ _csrf: token, decision: 'return', note: '  ' });
+    const noNote = await reviewer
+      .post(`/visits/${id}/review`)
+      .type('form')
+      .send({ _csrf: token, decision: 'return', note: '  ' });
     expect(noNote.status).toBe(422);
     expect(noNote.text).toContain('Write a note saying what the auditor must correct.');
     expect((await stored(id)).status).toBe('submitted');
@@ -335,7 +420,10 @@ describe('review', () => {
     expect(noCsrf.status).toBe(403);
     expect((await stored(id)).status).toBe('submitted');
 
-    const returned = await reviewer.post(`/visits/${id}/review`).type('form').send({ _csrf: token, decision: 'return', note: 'c2 应为“是”，请核对录音' });
+    const returned = await reviewer
+      .post(`/visits/${id}/review`)
+      .type('form')
+      .send({ _csrf: token, decision: 'return', note: 'c2 应为“是”，请核对录音' });
     expect(returned.status).toBe(303);
     expect((await stored(id)).status).toBe('returned');
     const edit = await agent.get(`/visits/${id}/edit`);
@@ -351,11 +439,22 @@ describe('review', () => {
 
     const requeued = await reviewer.get('/review');
     expect(requeued.text.slice(requeued.text.indexOf(`data-visit="${id}"`))).toContain('resubmitted');
-    const approved = await reviewer.post(`/visits/${id}/review`).type('form').send({ _csrf: token, decision: 'approve', note: '' });
+    const approved = await reviewer
+      .post(`/visits/${id}/review`)
+      .type('form')
+      .send({ _csrf: token, decision: 'approve', note: '' });
     expect(approved.status).toBe(303);
     const v = await stored(id);
     expect(v.status).toBe('approved');
-    expect(v.history.map((h) => h.action)).toEqual(['created', 'updated', 'submitted', 'returned', 'updated', 'submitted', 'approved']);
+    expect(v.history.map((h) => h.action)).toEqual([
+      'created',
+      'updated',
+      'submitted',
+      'returned',
+      'updated',
+      'submitted',
+      'approved',
+    ]);
 
     const full = await reviewer.get(`/visits/${id}`);
     expect(full.text).not.toContain(`action="/visits/${id}/review"`);
@@ -379,11 +478,17 @@ describe('CSRF', () => {
   test('each form refuses a post without the token and writes nothing', async () => {
     const agent = await as(pw.auditor);
     const assignmentId = await assign(pw, pw.auditor, 'N1', pw.smallQuestionnaireId, 'csrf');
-    const start = await agent.post(`/assignments/${assignmentId}/start`).type('form').send({ visitedAt: localHoursAgo(1).local, durationMinutes: '10' });
+    const start = await agent
+      .post(`/assignments/${assignmentId}/start`)
+      .type('form')
+      .send({ visitedAt: localHoursAgo(1).local, durationMinutes: '10' });
     expect(start.status).toBe(403);
     expect(await Visit.countDocuments({ assignmentId })).toBe(0);
     const id = await startVisit(agent, assignmentId);
-    const save = await agent.post(`/visits/${id}/edit`).type('form').send({ 'a.g1': 'no', action: 'save', _csrf: 'wrong-token-wrong-token-wrong-to' });
+    const save = await agent
+      .post(`/visits/${id}/edit`)
+      .type('form')
+      .send({ 'a.g1': 'no', action: 'save', _csrf: 'wrong-token-wrong-token-wrong-to' });
     expect(save.status).toBe(403);
     const draft = await agent.post(`/visits/${id}/draft`).set('X-CSRF-Token', 'nope').send({ 'a.g1': 'no' });
     expect(draft.status).toBe(403);

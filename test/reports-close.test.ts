@@ -28,13 +28,18 @@ const tokens: Record<string, string> = {};
 let workers: Workers | undefined;
 
 const api = () => request(app);
-const close = (bankId: string, quarter = CLOSE_Q) => api().post(`/api/v1/banks/${bankId}/quarters/${quarter}/close`).set(bearer(admin));
+const close = (bankId: string, quarter = CLOSE_Q) =>
+  api().post(`/api/v1/banks/${bankId}/quarters/${quarter}/close`).set(bearer(admin));
 const download = (token: string, reportId: string, scope: string) =>
-  api().get(`/api/v1/reports/${reportId}/files/${encodeURIComponent(scope)}`).set(bearer(token)).buffer(true).parse((res, cb) => {
-    const parts: Buffer[] = [];
-    res.on('data', (c: Buffer) => parts.push(c));
-    res.on('end', () => cb(null, Buffer.concat(parts)));
-  });
+  api()
+    .get(`/api/v1/reports/${reportId}/files/${encodeURIComponent(scope)}`)
+    .set(bearer(token))
+    .buffer(true)
+    .parse((res, cb) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => cb(null, Buffer.concat(parts)));
+    });
 
 async function waitForReport(id: string, status = 'ready', timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -63,7 +68,10 @@ beforeAll(async () => {
     ['reviewer', { role: 'reviewer' }],
     ['auditor', { role: 'auditor' }],
   ];
-  for (const [name, body] of users) tokens[name] = (await makeUser(f, { email: `${name}@reports.test`, ...body } as Parameters<typeof makeUser>[1])).token;
+  for (const [name, body] of users)
+    tokens[name] = (
+      await makeUser(f, { email: `${name}@reports.test`, ...body } as Parameters<typeof makeUser>[1])
+    ).token;
 });
 
 afterEach(async () => {
@@ -79,7 +87,7 @@ afterAll(async () => {
 describe('closing a quarter', () => {
   let v1: string;
 
-  test('202 with a pending report; the worker renders every file; the PDFs carry the results service\'s numbers', async () => {
+  test("202 with a pending report; the worker renders every file; the PDFs carry the results service's numbers", async () => {
     const res = await close(world.bankId);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'pending' });
@@ -94,12 +102,30 @@ describe('closing a quarter', () => {
     await waitForReport(v1);
     const report = await api().get(`/api/v1/reports/${v1}`).set(bearer(admin));
     expect(report.status).toBe(200);
-    expect(report.body).toMatchObject({ id: v1, bankId: world.bankId, quarter: CLOSE_Q, version: 1, status: 'ready', supersededBy: null });
+    expect(report.body).toMatchObject({
+      id: v1,
+      bankId: world.bankId,
+      quarter: CLOSE_Q,
+      version: 1,
+      status: 'ready',
+      supersededBy: null,
+    });
     const scopes = report.body.files.map((f: { scope: string }) => f.scope);
-    expect(scopes).toEqual(['bank', 'region:华东区', 'region:华南区', 'branch:JN-E01', 'branch:JN-E02', 'branch:JN-E03', 'branch:JN-S01', 'branch:JN-S02']);
+    expect(scopes).toEqual([
+      'bank',
+      'region:华东区',
+      'region:华南区',
+      'branch:JN-E01',
+      'branch:JN-E02',
+      'branch:JN-E03',
+      'branch:JN-S01',
+      'branch:JN-S02',
+    ]);
     expect(report.body.snapshot).toMatchObject({ n: 6, branches: 5 });
 
-    const results = await api().get(`/api/v1/results?bankId=${world.bankId}&quarter=${CLOSE_Q}&level=branch`).set(bearer(admin));
+    const results = await api()
+      .get(`/api/v1/results?bankId=${world.bankId}&quarter=${CLOSE_Q}&level=branch`)
+      .set(bearer(admin));
     expect(results.status).toBe(200);
     const pdf = await download(admin, v1, 'bank');
     expect(pdf.status).toBe(200);
@@ -111,7 +137,8 @@ describe('closing a quarter', () => {
     expect(text).toContain('江南商业银行');
     expect(text).toContain(CLOSE_Q);
     for (const b of WORLD_BRANCHES.filter((x) => x.code !== 'JN-S03')) expect(text).toContain(b.name);
-    for (const row of results.body.rows as { key: string; total: number }[]) expect(text).toContain(formatScore(row.total));
+    for (const row of results.body.rows as { key: string; total: number }[])
+      expect(text).toContain(formatScore(row.total));
     expect(text).toContain(formatScore(results.body.summary.total));
     expect(text).toContain('风险揭示书逐项讲解并签字确认'); // the violation and key problem
     expect(text).not.toContain('Central 秘密支行');
@@ -133,9 +160,15 @@ describe('closing a quarter', () => {
     expect(cd).toMatch(/filename="JN_2026-Q3_v1_branch_JN-E01\.pdf"/);
     const etag = res.headers.etag as string;
     expect(etag).toMatch(/^"[a-f0-9]{64}"$/);
-    const again = await api().get(`/api/v1/reports/${v1}/files/branch:JN-E01`).set(bearer(admin)).set('If-None-Match', etag);
+    const again = await api()
+      .get(`/api/v1/reports/${v1}/files/branch:JN-E01`)
+      .set(bearer(admin))
+      .set('If-None-Match', etag);
     expect(again.status).toBe(304);
-    const stale = await api().get(`/api/v1/reports/${v1}/files/branch:JN-E01`).set(bearer(admin)).set('If-None-Match', '"0000"');
+    const stale = await api()
+      .get(`/api/v1/reports/${v1}/files/branch:JN-E01`)
+      .set(bearer(admin))
+      .set('If-None-Match', '"0000"');
     expect(stale.status).toBe(200);
   });
 
@@ -170,12 +203,20 @@ describe('closing a quarter', () => {
     expect(listed.body).toHaveLength(1);
     expect(listed.body[0].files.map((f: { scope: string }) => f.scope)).toEqual(['branch:JN-E01']);
     const east = await api().get(`/api/v1/reports?bankId=${world.bankId}&quarter=${CLOSE_Q}`).set(bearer(tokens.east));
-    expect(east.body[0].files.map((f: { scope: string }) => f.scope)).toEqual(['region:华东区', 'branch:JN-E01', 'branch:JN-E02', 'branch:JN-E03']);
+    expect(east.body[0].files.map((f: { scope: string }) => f.scope)).toEqual([
+      'region:华东区',
+      'branch:JN-E01',
+      'branch:JN-E02',
+      'branch:JN-E03',
+    ]);
   });
 
   test('a correction re-issued as version 2 supersedes version 1, which still downloads', async () => {
     // An overturned dispute corrects E02's fees answer: its scores change.
-    await Visit.updateOne({ _id: world.visitIds.e02 }, { $set: { 'answers.2.value': 'yes', 'scores.sections.product_knowledge': 100, 'scores.total': 100 } });
+    await Visit.updateOne(
+      { _id: world.visitIds.e02 },
+      { $set: { 'answers.2.value': 'yes', 'scores.sections.product_knowledge': 100, 'scores.total': 100 } },
+    );
     const res = await close(world.bankId);
     expect(res.status).toBe(202);
     const v2 = res.body.reportId;
@@ -198,7 +239,8 @@ describe('closing a quarter', () => {
     const reports = await Report.find({ bankId: world.bankId }).lean();
     workers = startWorkers({ pollMs: 50, jobs: false });
     const deadline = Date.now() + 20_000;
-    while ((await Delivery.countDocuments({ status: 'sent' })) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await Delivery.countDocuments({ status: 'sent' })) < 4 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await Delivery.countDocuments({ status: 'sent' })).toBe(2 * reports.length);
     const files = fs.readdirSync(outbox).filter((f) => f.endsWith('.eml'));
     expect(files).toHaveLength(4);
@@ -215,13 +257,19 @@ describe('two app instances and a crash', () => {
     // A first instance renders part of it, then dies: simulated by a worker that stops after a few files.
     const first = startWorkers({ pollMs: 20, mail: false, workerId: 'instance-a', jobLeaseMs: 1500 });
     const deadline = Date.now() + 30_000;
-    while ((await ReportFile.countDocuments({ reportId })) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await Job.updateOne({ 'payload.reportId': reportId }, { $set: { lockedBy: 'instance-dead', lockedUntil: new Date(Date.now() + 1500) } });
+    while ((await ReportFile.countDocuments({ reportId })) < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await Job.updateOne(
+      { 'payload.reportId': reportId },
+      { $set: { lockedBy: 'instance-dead', lockedUntil: new Date(Date.now() + 1500) } },
+    );
     await first.stop();
     const partial = await ReportFile.countDocuments({ reportId });
     expect(partial).toBeGreaterThanOrEqual(2);
     // A stray upload of the dead instance that never got its record: removed on takeover.
-    const stray = bucket().openUploadStream('stray.pdf', { metadata: { reportId, scope: 'branch:JN-S02', contentType: 'application/pdf' } });
+    const stray = bucket().openUploadStream('stray.pdf', {
+      metadata: { reportId, scope: 'branch:JN-S02', contentType: 'application/pdf' },
+    });
     await new Promise<void>((r) => stray.end(Buffer.from('%PDF-stray'), () => r()));
     await new Promise((r) => setTimeout(r, 1200));
 
@@ -247,7 +295,8 @@ describe('two app instances and a crash', () => {
     const reportId = res.body.reportId;
     const a = startWorkers({ pollMs: 20, mail: false, workerId: 'stopping-a' });
     const deadline = Date.now() + 30_000;
-    while ((await ReportFile.countDocuments({ reportId })) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((await ReportFile.countDocuments({ reportId })) < 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     await a.stop();
     const handedBack = await Job.findOne({ 'payload.reportId': reportId }).lean();
     expect(handedBack).toMatchObject({ status: 'running', lockedBy: null, lockedUntil: null, attempts: 0 });
@@ -263,7 +312,10 @@ describe('two app instances and a crash', () => {
 
 describe('failure', () => {
   test('a close that keeps failing is retried, then its report is marked failed and the quarter can be closed again', async () => {
-    const bank = await request(app).post('/api/v1/banks').set(bearer(admin)).send({ code: 'GONE', name: '将被删除的银行' });
+    const bank = await request(app)
+      .post('/api/v1/banks')
+      .set(bearer(admin))
+      .send({ code: 'GONE', name: '将被删除的银行' });
     const res = await close(bank.body.id);
     expect(res.status).toBe(202);
     // The bank disappears before the worker gets to it: every run fails.
@@ -278,7 +330,11 @@ describe('failure', () => {
     expect(report.body.error).toContain('Bank not found');
     // The guard was released: the same bank and quarter can be queued again.
     const { enqueue } = await import('../server/jobs/service');
-    const again = await enqueue({ type: 'close-quarter', key: `close:${bank.body.id}:${CLOSE_Q}`, payload: { bankId: bank.body.id, quarter: CLOSE_Q, reportId: '0123456789abcdef01234567' } });
+    const again = await enqueue({
+      type: 'close-quarter',
+      key: `close:${bank.body.id}:${CLOSE_Q}`,
+      payload: { bankId: bank.body.id, quarter: CLOSE_Q, reportId: '0123456789abcdef01234567' },
+    });
     expect(again.created).toBe(true);
     await Job.deleteOne({ _id: again.job._id });
   });
@@ -288,7 +344,11 @@ describe('storage', () => {
   test('files stored in batches read back byte for byte through GridFS, across chunk boundaries', async () => {
     const big = Buffer.alloc(600 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) % 251;
-    const items = [Buffer.from('%PDF-small'), big, Buffer.from('%PDF-中文')].map((buf, i) => ({ buf, filename: `批量-${i}.pdf`, metadata: { reportId: 'batch-test', scope: `branch:B${i}`, contentType: 'application/pdf' } }));
+    const items = [Buffer.from('%PDF-small'), big, Buffer.from('%PDF-中文')].map((buf, i) => ({
+      buf,
+      filename: `批量-${i}.pdf`,
+      metadata: { reportId: 'batch-test', scope: `branch:B${i}`, contentType: 'application/pdf' },
+    }));
     const stored = await storeBlobs(items);
     expect(stored.map((s) => s.chunks)).toEqual([1, 3, 1]);
     for (const [i, s] of stored.entries()) {
@@ -296,7 +356,9 @@ describe('storage', () => {
       expect(s.size).toBe(items[i].buf.length);
     }
     const listed = await bucket().find({ 'metadata.reportId': 'batch-test' }).toArray();
-    expect(listed.map((f) => [f.filename, f.length]).sort()).toEqual(items.map((it) => [it.filename, it.buf.length]).sort());
+    expect(listed.map((f) => [f.filename, f.length]).sort()).toEqual(
+      items.map((it) => [it.filename, it.buf.length]).sort(),
+    );
   });
 });
 
@@ -304,14 +366,26 @@ describe('long steps', () => {
   test('the lease is renewed while a step runs, and a lost lease fails the step', async () => {
     const { keepingLease } = await import('../server/reports/close');
     let beats = 0;
-    const ctx = { job: {} as never, progress: async () => { beats += 1; } };
+    const ctx = {
+      job: {} as never,
+      progress: async () => {
+        beats += 1;
+      },
+    };
     const slow = () => new Promise<string>((r) => setTimeout(() => r('done'), 120));
     const discarded: string[] = [];
-    const discard = async (r: string) => { discarded.push(r); };
+    const discard = async (r: string) => {
+      discarded.push(r);
+    };
     expect(await keepingLease(ctx, slow, discard, 20)).toBe('done');
     expect(beats).toBeGreaterThanOrEqual(3);
     expect(discarded).toEqual([]);
-    const lost = { job: {} as never, progress: async () => { throw new Error('lease lost'); } };
+    const lost = {
+      job: {} as never,
+      progress: async () => {
+        throw new Error('lease lost');
+      },
+    };
     await expect(keepingLease(lost, slow, discard, 20)).rejects.toThrow('lease lost');
     // What the step produced (the spilled visits) is cleaned up, not leaked.
     expect(discarded).toEqual(['done']);

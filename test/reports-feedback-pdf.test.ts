@@ -18,7 +18,9 @@ describe('branch report', () => {
 
   test('each disputed item is marked with its state, the overturned one with the answer it had', () => {
     expect(text).toContain(flat('申诉项：风险揭示书逐项讲解并由顾客亲笔签字确认 〔申诉中〕'));
-    expect(text).toContain(flat('申诉项：等待时间 〔申诉：已改判，原回答 2 / 5〕; 顾客进门30秒内有员工主动问候 〔申诉：维持原结果〕'));
+    expect(text).toContain(
+      flat('申诉项：等待时间 〔申诉：已改判，原回答 2 / 5〕; 顾客进门30秒内有员工主动问候 〔申诉：维持原结果〕'),
+    );
     // The violation of the branch (its visit's dispute is open) is flagged in the violations table.
     expect(text).toMatch(/风险揭示书逐项讲解并由顾客亲笔签字确认〔申诉中〕/);
   });
@@ -28,7 +30,7 @@ describe('branch report', () => {
     expect(text).toContain(flat('改判的申诉已按更正后的回答重新计分'));
   });
 
-  test('the plans covering the branch (bank-wide, its region, its own) with their outcome; not another branch\'s', () => {
+  test("the plans covering the branch (bank-wide, its region, its own) with their outcome; not another branch's", () => {
     expect(text).toContain(flat('2026-Q2 整改措施及效果'));
     expect(text).toContain('晨会讲解风险');
     expect(text).toContain('区域专项检查');

@@ -29,11 +29,15 @@ const emails: Record<string, string> = {};
 const api = () => request(app);
 const flat = (text: string) => text.replace(/\s+/g, '');
 const download = (token: string, reportId: string, scope: string) =>
-  api().get(`/api/v1/reports/${reportId}/files/${encodeURIComponent(scope)}`).set(bearer(token)).buffer(true).parse((res, cb) => {
-    const parts: Buffer[] = [];
-    res.on('data', (c: Buffer) => parts.push(c));
-    res.on('end', () => cb(null, Buffer.concat(parts)));
-  });
+  api()
+    .get(`/api/v1/reports/${reportId}/files/${encodeURIComponent(scope)}`)
+    .set(bearer(token))
+    .buffer(true)
+    .parse((res, cb) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => cb(null, Buffer.concat(parts)));
+    });
 const pdf = async (reportId: string, scope: string) => {
   const res = await download(admin, reportId, scope);
   expect(res.status).toBe(200);
@@ -41,19 +45,33 @@ const pdf = async (reportId: string, scope: string) => {
 };
 
 async function dispute(visitId: string, itemKey: string): Promise<string> {
-  const res = await api().post(`/api/v1/visits/${visitId}/disputes`).set(bearer(tokens.head)).send({ itemKey, reason: '录像显示员工已按要求操作' });
+  const res = await api()
+    .post(`/api/v1/visits/${visitId}/disputes`)
+    .set(bearer(tokens.head))
+    .send({ itemKey, reason: '录像显示员工已按要求操作' });
   if (res.status !== 201) throw new Error(`dispute: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
 async function resolve(disputeId: string, decision: 'upheld' | 'overturned', value?: string | number): Promise<void> {
-  const res = await api().post(`/api/v1/disputes/${disputeId}/resolve`).set(bearer(tokens.reviewer)).send({ decision, ...(value === undefined ? {} : { value }), note: '已核对录像' });
+  const res = await api()
+    .post(`/api/v1/disputes/${disputeId}/resolve`)
+    .set(bearer(tokens.reviewer))
+    .send({ decision, ...(value === undefined ? {} : { value }), note: '已核对录像' });
   if (res.status !== 200) throw new Error(`resolve: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 async function plan(scope: Record<string, string>, itemKey: string, action: string): Promise<string> {
-  const res = await api().post('/api/v1/action-plans').set(bearer(tokens.head))
-    .send({ kind: 'key_problem', bankId: world.bankId, quarter: PREV_Q, itemKey, scope, action, owner: '王经理', dueDate: '2026-06-30' });
+  const res = await api().post('/api/v1/action-plans').set(bearer(tokens.head)).send({
+    kind: 'key_problem',
+    bankId: world.bankId,
+    quarter: PREV_Q,
+    itemKey,
+    scope,
+    action,
+    owner: '王经理',
+    dueDate: '2026-06-30',
+  });
   if (res.status !== 201) throw new Error(`plan: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -114,7 +132,9 @@ beforeAll(async () => {
   //   华东区 contact details: 0/1 → 1/4 (E03): worse (shown in E01, E02, E03, not in the South);
   //   S01 greeting: 0/1 → 0/1 after the overturn: unchanged;  E02 dual recording: no 2026-Q2 visit: not yet measurable.
   const done = await plan({ type: 'branch', branchCode: 'JN-E01' }, 'p_fees', '晨会讲解收费');
-  expect((await api().patch(`/api/v1/action-plans/${done}`).set(bearer(tokens.head)).send({ status: 'done' })).status).toBe(200);
+  expect(
+    (await api().patch(`/api/v1/action-plans/${done}`).set(bearer(tokens.head)).send({ status: 'done' })).status,
+  ).toBe(200);
   await plan({ type: 'region', region: '华东区' }, 'f_contact', '加强离店回访');
   await plan({ type: 'branch', branchCode: 'JN-S01' }, 'g_greet', '增设迎宾岗');
   await plan({ type: 'branch', branchCode: 'JN-E02' }, 'c_record', '双录设备检修');
@@ -130,7 +150,7 @@ afterAll(async () => {
   fs.rmSync(outbox, { recursive: true, force: true });
 });
 
-describe('disputes and action plans in the closed quarter\'s PDFs', () => {
+describe("disputes and action plans in the closed quarter's PDFs", () => {
   let v1: string;
   beforeAll(async () => {
     v1 = await closeAndWait();
@@ -158,7 +178,7 @@ describe('disputes and action plans in the closed quarter\'s PDFs', () => {
     expect(e03).not.toContain('〔申诉');
   });
 
-  test('branch reports: the previous quarter\'s plans covering the branch, with the measured outcome', async () => {
+  test("branch reports: the previous quarter's plans covering the branch, with the measured outcome", async () => {
     const e01 = await pdf(v1, 'branch:JN-E01');
     expect(e01).toContain(flat('2026-Q2 整改措施及效果'));
     expect(e01).toMatch(/晨会讲解收费王经理2026-06-30已完成100\.0%\(1\/1\)0\.0%\(0\/2\)改善/);
@@ -197,7 +217,10 @@ describe('disputes and action plans in the closed quarter\'s PDFs', () => {
 });
 
 describe('a correction after publication', () => {
-  const list = (who: string) => api().get(`/api/v1/reports?bankId=${world.bankId}&quarter=${CLOSE_Q}`).set(bearer(tokens[who] ?? admin));
+  const list = (who: string) =>
+    api()
+      .get(`/api/v1/reports?bankId=${world.bankId}&quarter=${CLOSE_Q}`)
+      .set(bearer(tokens[who] ?? admin));
   const pendingOf = async (who: string) => {
     const res = await list(who);
     expect(res.status).toBe(200);
@@ -206,7 +229,9 @@ describe('a correction after publication', () => {
   let current: string;
 
   test('an upheld dispute after publication changes nothing: no correction pending', async () => {
-    current = (await Report.findOne({ bankId: world.bankId, quarter: CLOSE_Q, status: 'ready', supersededBy: null }).lean())?._id.toString() as string;
+    current = (
+      await Report.findOne({ bankId: world.bankId, quarter: CLOSE_Q, status: 'ready', supersededBy: null }).lean()
+    )?._id.toString() as string;
     await resolve(await dispute(world.visitIds.e03, 'f_contact'), 'upheld');
     // (S01's overturn before the first close did not count either: that close included it.)
     expect(await ReportCorrection.countDocuments({})).toBe(0);
@@ -247,7 +272,9 @@ describe('a correction after publication', () => {
     const page = await agent.get('/admin/reports');
     expect(page.status).toBe(200);
     expect(page.text).toContain('待更正的报告');
-    const row = /<tr class="correction-pending" data-bank="([a-f0-9]+)" data-quarter="([^"]+)">([\s\S]*?)<\/tr>/.exec(page.text);
+    const row = /<tr class="correction-pending" data-bank="([a-f0-9]+)" data-quarter="([^"]+)">([\s\S]*?)<\/tr>/.exec(
+      page.text,
+    );
     expect(row?.[1]).toBe(world.bankId);
     expect(row?.[2]).toBe(CLOSE_Q);
     expect(row?.[3]).toContain('江南商业银行 (JN)');
@@ -258,14 +285,23 @@ describe('a correction after publication', () => {
 
     // The row's own form: the existing close action issues version 2.
     const token = await csrfOf(agent, '/admin/reports');
-    const res = await agent.post('/admin/reports/close').type('form').send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
+    const res = await agent
+      .post('/admin/reports/close')
+      .type('form')
+      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
     expect(res.status).toBe(303);
     const v2 = await Report.findOne({ bankId: world.bankId, quarter: CLOSE_Q, version: 2 }).lean();
     expect(v2).not.toBeNull();
     await runUntilReady(String(v2?._id));
 
-    expect(await pendingOf('admin')).toEqual([[2, false], [1, false]]);
-    expect(await pendingOf('head')).toEqual([[2, false], [1, false]]);
+    expect(await pendingOf('admin')).toEqual([
+      [2, false],
+      [1, false],
+    ]);
+    expect(await pendingOf('head')).toEqual([
+      [2, false],
+      [1, false],
+    ]);
     const cleared = await ReportCorrection.findOne({}).lean();
     expect(String(cleared?.clearedBy)).toBe(String(v2?._id));
     const after = await agent.get('/admin/reports');

@@ -23,17 +23,29 @@ let mode: 'accept' | 'reject' = 'accept';
 let workers: Workers | undefined;
 
 const copiesOf = (messageId: string) => smtp.received.filter((r) => r.mail.messageId === messageId).length;
-const deliveriesOf = async () => (await request(app).get(`/api/v1/reports/${reportId}/deliveries`).set(bearer(admin))).body as {
-  id: string; recipient: string; status: string; attempts: number; lastError?: string; sentAt?: string; messageId: string;
-  history: { kind: string; ok: boolean; error?: string; messageId: string }[];
-}[];
-const mailWorker = (extra: Parameters<typeof startWorkers>[0] = {}) => startWorkers({ pollMs: 30, jobs: false, mailRetryMs: 150, ...extra });
+const deliveriesOf = async () =>
+  (await request(app).get(`/api/v1/reports/${reportId}/deliveries`).set(bearer(admin))).body as {
+    id: string;
+    recipient: string;
+    status: string;
+    attempts: number;
+    lastError?: string;
+    sentAt?: string;
+    messageId: string;
+    history: { kind: string; ok: boolean; error?: string; messageId: string }[];
+  }[];
+const mailWorker = (extra: Parameters<typeof startWorkers>[0] = {}) =>
+  startWorkers({ pollMs: 30, jobs: false, mailRetryMs: 150, ...extra });
 
 beforeAll(async () => {
   // The shared test SMTP server: refuses every message for now (451) while `mode` says so.
   smtp = await testSmtp(() => mode);
   await smtp.listen();
-  setConfig({ ...config(), SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Audit Reports <reports@audit.example>' });
+  setConfig({
+    ...config(),
+    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+    MAIL_FROM: 'Audit Reports <reports@audit.example>',
+  });
   app = await startTestApp();
   admin = await tokenFor(app, ADMIN.email, ADMIN.password);
   world = await reportWorld(app, admin);
@@ -55,13 +67,16 @@ afterAll(async () => {
   await smtp.close();
 });
 
-test('each recipient gets the bank report in the bank\'s language, once', async () => {
+test("each recipient gets the bank report in the bank's language, once", async () => {
   workers = mailWorker();
   await until('two mails', () => smtp.received.length >= 2);
   // The worker records "sent" once the SMTP server has accepted, so the record may trail the mail a little.
   await until('both recorded', async () => (await deliveriesOf()).every((d) => d.status !== 'pending'));
   const list = await deliveriesOf();
-  expect(list.map((d) => [d.recipient, d.status, d.attempts])).toEqual([['audit@jn.example.cn', 'sent', 1], ['head@jn.example.cn', 'sent', 1]]);
+  expect(list.map((d) => [d.recipient, d.status, d.attempts])).toEqual([
+    ['audit@jn.example.cn', 'sent', 1],
+    ['head@jn.example.cn', 'sent', 1],
+  ]);
   expect(smtp.received.map((r) => r.to[0]).sort()).toEqual(['audit@jn.example.cn', 'head@jn.example.cn']);
   const mail = smtp.received.find((r) => r.to[0] === 'head@jn.example.cn')?.mail as ParsedMail;
   expect(mail.subject).toBe(`【江南商业银行】${CLOSE_Q} 神秘顾客暗访报告（第 1 版）`);
@@ -79,16 +94,27 @@ test('each recipient gets the bank report in the bank\'s language, once', async 
 
 test('an SMTP rejection is retried with backoff and then delivered exactly once', async () => {
   mode = 'reject';
-  const res = await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'head@jn.example.cn' });
+  const res = await request(app)
+    .post(`/api/v1/reports/${reportId}/deliveries/resend`)
+    .set(bearer(admin))
+    .send({ recipient: 'head@jn.example.cn' });
   expect(res.status).toBe(202);
   const before = smtp.received.length;
   workers = mailWorker();
-  await until('two failed attempts', async () => ((await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean())?.attempts.filter((a) => !a.ok).length ?? 0) >= 2);
+  await until(
+    'two failed attempts',
+    async () =>
+      ((await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean())?.attempts.filter((a) => !a.ok).length ??
+        0) >= 2,
+  );
   const failing = (await deliveriesOf()).find((d) => d.recipient === 'head@jn.example.cn');
   expect(failing?.status).toBe('pending');
   expect(failing?.lastError).toContain('mailbox busy');
   mode = 'accept';
-  await until('the delivery', async () => (await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean())?.status === 'sent');
+  await until(
+    'the delivery',
+    async () => (await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean())?.status === 'sent',
+  );
   await new Promise((r) => setTimeout(r, 400));
   const done = (await deliveriesOf()).find((d) => d.recipient === 'head@jn.example.cn');
   expect(smtp.received.length - before).toBe(1);
@@ -102,13 +128,25 @@ test('an SMTP rejection is retried with backoff and then delivered exactly once'
 
 test('a stopped SMTP server: attempts fail, and after it is back the mail goes out once', async () => {
   await smtp.close();
-  await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'audit@jn.example.cn' }).expect(202);
+  await request(app)
+    .post(`/api/v1/reports/${reportId}/deliveries/resend`)
+    .set(bearer(admin))
+    .send({ recipient: 'audit@jn.example.cn' })
+    .expect(202);
   const before = smtp.received.length;
   workers = mailWorker();
-  await until('a failed attempt', async () => ((await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.lastError ?? '') !== '');
-  expect((await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.lastError).toMatch(/ECONNREFUSED|connect/i);
+  await until(
+    'a failed attempt',
+    async () => ((await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.lastError ?? '') !== '',
+  );
+  expect((await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.lastError).toMatch(
+    /ECONNREFUSED|connect/i,
+  );
   await smtp.listen();
-  await until('the delivery', async () => (await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.status === 'sent');
+  await until(
+    'the delivery',
+    async () => (await Delivery.findOne({ recipient: 'audit@jn.example.cn' }).lean())?.status === 'sent',
+  );
   await new Promise((r) => setTimeout(r, 400));
   expect(smtp.received.length - before).toBe(1);
 });
@@ -116,7 +154,10 @@ test('a stopped SMTP server: attempts fail, and after it is back the mail goes o
 test('a send interrupted by a crash is retried with the same Message-ID and recorded as interrupted', async () => {
   const d = await Delivery.findOne({ recipient: 'head@jn.example.cn' }).lean();
   // The state a worker leaves when it dies between taking the lease and recording the result.
-  await Delivery.updateOne({ _id: d?._id }, { $set: { status: 'sending', lockedBy: 'dead-instance', lockedUntil: new Date(Date.now() - 1000) } });
+  await Delivery.updateOne(
+    { _id: d?._id },
+    { $set: { status: 'sending', lockedBy: 'dead-instance', lockedUntil: new Date(Date.now() - 1000) } },
+  );
   const messageId = (await deliveriesOf()).find((x) => x.recipient === 'head@jn.example.cn')?.messageId as string;
   const before = copiesOf(messageId);
   workers = mailWorker();
@@ -130,12 +171,38 @@ test('a send interrupted by a crash is retried with the same Message-ID and reco
 });
 
 test('re-send API: admin only, known recipients only, and a large report goes as a link', async () => {
-  const head = await request(app).post('/api/v1/users').set(bearer(admin)).send({ email: 'head@jn.test', password: 'Head-pass-12345', name: 'head', role: 'bank_manager', bankId: world.bankId, scope: { type: 'bank' } });
+  const head = await request(app)
+    .post('/api/v1/users')
+    .set(bearer(admin))
+    .send({
+      email: 'head@jn.test',
+      password: 'Head-pass-12345',
+      name: 'head',
+      role: 'bank_manager',
+      bankId: world.bankId,
+      scope: { type: 'bank' },
+    });
   expect(head.status).toBe(201);
   const headToken = await tokenFor(app, 'head@jn.test', 'Head-pass-12345');
-  expect((await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(headToken)).send({})).status).toBe(403);
-  expect((await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'stranger@evil.example' })).status).toBe(404);
-  expect((await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({ recipient: 'not an address' })).status).toBe(422);
+  expect(
+    (await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(headToken)).send({})).status,
+  ).toBe(403);
+  expect(
+    (
+      await request(app)
+        .post(`/api/v1/reports/${reportId}/deliveries/resend`)
+        .set(bearer(admin))
+        .send({ recipient: 'stranger@evil.example' })
+    ).status,
+  ).toBe(404);
+  expect(
+    (
+      await request(app)
+        .post(`/api/v1/reports/${reportId}/deliveries/resend`)
+        .set(bearer(admin))
+        .send({ recipient: 'not an address' })
+    ).status,
+  ).toBe(422);
 
   const before = smtp.received.length;
   const all = await request(app).post(`/api/v1/reports/${reportId}/deliveries/resend`).set(bearer(admin)).send({});

@@ -32,7 +32,12 @@ beforeAll(async () => {
   const admin = await tokenFor(app, ADMIN.email, ADMIN.password);
   world = await reportWorld(app, admin);
   const f: Fixture = { app, adminToken: admin };
-  await makeUser(f, { email: 'e01@pages.test', role: 'bank_manager', bankId: world.bankId, scope: { type: 'branches', branchCodes: ['JN-E01'] } });
+  await makeUser(f, {
+    email: 'e01@pages.test',
+    role: 'bank_manager',
+    bankId: world.bankId,
+    scope: { type: 'branches', branchCodes: ['JN-E01'] },
+  });
   await makeUser(f, { email: 'hr@pages.test', role: 'hr', bankId: world.bankId, scope: { type: 'bank' } });
 });
 
@@ -53,11 +58,17 @@ describe('admin reports page', () => {
     expect(page.headers.refresh).toBeUndefined();
 
     const token = await csrfOf(agent, '/admin/reports');
-    const bad = await agent.post('/admin/reports/close').type('form').send({ _csrf: token, bankId: world.bankId, quarter: '2026-Q9' });
+    const bad = await agent
+      .post('/admin/reports/close')
+      .type('form')
+      .send({ _csrf: token, bankId: world.bankId, quarter: '2026-Q9' });
     expect(bad.status).toBe(303);
     expect((await agent.get('/admin/reports')).text).toContain('季度格式应为 2026-Q3');
 
-    const res = await agent.post('/admin/reports/close').type('form').send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
+    const res = await agent
+      .post('/admin/reports/close')
+      .type('form')
+      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
     expect(res.status).toBe(303);
     const running = await agent.get('/admin/reports');
     expect(running.headers.refresh).toBe('3');
@@ -80,7 +91,10 @@ describe('admin reports page', () => {
     expect(detail.status).toBe(200);
     expect(detail.text).toContain('网点 JN-E01 上海浦东支行');
     expect(detail.text).toContain('head@jn.example.cn');
-    const resend = await agent.post(`/admin/reports/${reportId}/resend`).type('form').send({ _csrf: await csrfOf(agent, `/admin/reports/${reportId}`), recipient: 'head@jn.example.cn' });
+    const resend = await agent
+      .post(`/admin/reports/${reportId}/resend`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/admin/reports/${reportId}`), recipient: 'head@jn.example.cn' });
     expect(resend.status).toBe(303);
     expect((await agent.get(`/admin/reports/${reportId}`)).text).toContain('已为 1 位收件人安排重新发送');
   });
@@ -104,7 +118,17 @@ describe('admin reports page', () => {
 
 describe('command line', () => {
   const capture = () => {
-    const io = { stdout: '', stderr: '', out: (s: string) => { io.stdout += s; }, err: (s: string) => { io.stderr += s; }, tty: false };
+    const io = {
+      stdout: '',
+      stderr: '',
+      out: (s: string) => {
+        io.stdout += s;
+      },
+      err: (s: string) => {
+        io.stderr += s;
+      },
+      tty: false,
+    };
     return io;
   };
 

@@ -21,7 +21,7 @@ describe('bank report', () => {
     text = pdfText(pdf);
   });
 
-  test('is a valid PDF with Chinese text, the quarter and the snapshot\'s numbers', () => {
+  test("is a valid PDF with Chinese text, the quarter and the snapshot's numbers", () => {
     isPdf(pdf);
     expect(text).toContain('江南商业银行');
     expect(text).toContain('神秘顾客暗访季度报告');
@@ -34,7 +34,20 @@ describe('bank report', () => {
     expect(text).toContain('+1.0'); // total against the previous quarter
     expect(text).toContain('37.5%'); // key problem failure rate
     expect(text).toMatch(/\b3 ?\/ ?8\b/);
-    for (const k of ['迎接顾客', '产品知识', '销售合规', '后续服务', '区域排名', '网点排名', '主要问题', '合规违规', '方法说明', '近四个季度趋势', '网点间差异']) expect(text).toContain(k);
+    for (const k of [
+      '迎接顾客',
+      '产品知识',
+      '销售合规',
+      '后续服务',
+      '区域排名',
+      '网点排名',
+      '主要问题',
+      '合规违规',
+      '方法说明',
+      '近四个季度趋势',
+      '网点间差异',
+    ])
+      expect(text).toContain(k);
   });
 
   test('every page has the header and "page x of y" footer', () => {
@@ -71,7 +84,7 @@ describe('bank report', () => {
 });
 
 describe('branch report', () => {
-  test('its scores against region and bank, each visit\'s answers and comments, violations', async () => {
+  test("its scores against region and bank, each visit's answers and comments, violations", async () => {
     const s = withBranchDetail(fixtureSnapshot(), 'JN-002');
     const pdf = await renderBranchReport(s, 'JN-002');
     isPdf(pdf);
@@ -115,10 +128,16 @@ describe('region report', () => {
 
 describe('file names', () => {
   test('UTF-8 name with an ASCII fallback, per RFC 5987', () => {
-    const name = fileName({ code: 'JN', name: '江南商业银行' }, { quarter: '2026-Q3', version: 2 }, { kind: 'branch', name: '上海"浦东"/支行', branchCode: 'JN-E01' });
+    const name = fileName(
+      { code: 'JN', name: '江南商业银行' },
+      { quarter: '2026-Q3', version: 2 },
+      { kind: 'branch', name: '上海"浦东"/支行', branchCode: 'JN-E01' },
+    );
     expect(name.utf8).toBe('江南商业银行_2026-Q3_v2_JN-E01_上海_浦东__支行.pdf');
     expect(name.ascii).toBe('JN_2026-Q3_v2_branch_JN-E01.pdf');
-    expect(contentDisposition(name)).toBe(`attachment; filename="JN_2026-Q3_v2_branch_JN-E01.pdf"; filename*=UTF-8''${encodeURIComponent(name.utf8)}`);
+    expect(contentDisposition(name)).toBe(
+      `attachment; filename="JN_2026-Q3_v2_branch_JN-E01.pdf"; filename*=UTF-8''${encodeURIComponent(name.utf8)}`,
+    );
   });
 });
 
@@ -126,13 +145,25 @@ describe('font subsets', () => {
   test('the cached glyph path builds exactly the subset fontkit builds, composite glyphs included', async () => {
     const fontkit = await import('fontkit');
     const { reportFont } = await import('../reports/fonts');
-    type F = { numGlyphs: number; getGlyph(id: number): { _decode(): { numberOfContours: number } | null }; glyphsForString(s: string): { id: number }[]; createSubset(): { includeGlyph(id: number): number; encode(): Uint8Array } };
+    type F = {
+      numGlyphs: number;
+      getGlyph(id: number): { _decode(): { numberOfContours: number } | null };
+      glyphsForString(s: string): { id: number }[];
+      createSubset(): { includeGlyph(id: number): number; encode(): Uint8Array };
+    };
     const fast = reportFont() as unknown as F;
-    const plain = fontkit.openSync('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', 'WenQuanYiMicroHei') as unknown as F;
+    const plain = fontkit.openSync(
+      '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+      'WenQuanYiMicroHei',
+    ) as unknown as F;
     const composites: number[] = [];
-    for (let gid = 0; gid < plain.numGlyphs && composites.length < 40; gid++) if ((plain.getGlyph(gid)._decode()?.numberOfContours ?? 0) < 0) composites.push(gid);
+    for (let gid = 0; gid < plain.numGlyphs && composites.length < 40; gid++)
+      if ((plain.getGlyph(gid)._decode()?.numberOfContours ?? 0) < 0) composites.push(gid);
     expect(composites.length).toBe(40);
-    const ids = [...plain.glyphsForString('江南商业银行 上海浦东支行 2026-Q3 84.3% ÀÉü “”').map((g) => g.id), ...composites];
+    const ids = [
+      ...plain.glyphsForString('江南商业银行 上海浦东支行 2026-Q3 84.3% ÀÉü “”').map((g) => g.id),
+      ...composites,
+    ];
     // Twice: the second run is served from the cache.
     for (let round = 0; round < 2; round++) {
       const a = plain.createSubset();

@@ -7,12 +7,26 @@ import type { ReportSnapshot } from '../reports/types';
 import { startWorkers } from '../server/jobs/worker';
 import { Report, ReportFile } from '../server/reports/model';
 import { logger } from '../server/core/logger';
-import { inProcessRenderer, MIN_FILES_FOR_THREADS, openRenderer, threadRenderer, threadsFor } from '../server/reports/render-pool';
+import {
+  inProcessRenderer,
+  MIN_FILES_FOR_THREADS,
+  openRenderer,
+  threadRenderer,
+  threadsFor,
+} from '../server/reports/render-pool';
 import type { RenderTask } from '../server/reports/render-task';
 import { readBlob } from '../server/reports/storage';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import { CLOSE_Q, fixtureSnapshot, pdfPageCount, pdfText, reportWorld, withBranchDetail, WORLD_BRANCHES } from './helpers/reports';
+import {
+  CLOSE_Q,
+  fixtureSnapshot,
+  pdfPageCount,
+  pdfText,
+  reportWorld,
+  withBranchDetail,
+  WORLD_BRANCHES,
+} from './helpers/reports';
 
 /**
  * How a close renders its PDFs: on worker threads (the TypeScript sources loaded through SWC, as in
@@ -27,13 +41,22 @@ const pages = (text: string) => text.split('\f').filter((p) => p.trim() !== '');
 
 describe('render threads', () => {
   const s = fixtureSnapshot({ branches: 30 });
-  const branch = (code: string): RenderTask => ({ kind: 'branch', detail: withBranchDetail(s, code, 3).branchDetails[0] });
+  const branch = (code: string): RenderTask => ({
+    kind: 'branch',
+    detail: withBranchDetail(s, code, 3).branchDetails[0],
+  });
 
   test('worker threads and in-process rendering give the same valid PDFs', async () => {
     const threads = await threadRenderer(s, 2);
     try {
       expect(threads.threads).toBe(2);
-      const tasks: RenderTask[] = [{ kind: 'bank' }, { kind: 'region', region: '华东区' }, branch('JN-001'), branch('JN-002'), branch('JN-003')];
+      const tasks: RenderTask[] = [
+        { kind: 'bank' },
+        { kind: 'region', region: '华东区' },
+        branch('JN-001'),
+        branch('JN-002'),
+        branch('JN-003'),
+      ];
       const fromThreads = await Promise.all(tasks.map((t) => threads.render(t)));
       const local = inProcessRenderer(s);
       for (const [i, t] of tasks.entries()) {
@@ -53,7 +76,9 @@ describe('render threads', () => {
   test('a task that fails rejects alone; the threads render on', async () => {
     const threads = await threadRenderer(s, 1);
     try {
-      await expect(threads.render({ kind: 'region', region: '没有的区域' })).rejects.toThrow('region "没有的区域" is not in the snapshot');
+      await expect(threads.render({ kind: 'region', region: '没有的区域' })).rejects.toThrow(
+        'region "没有的区域" is not in the snapshot',
+      );
       isPdf(await threads.render(branch('JN-004')));
     } finally {
       await threads.close();
@@ -82,7 +107,15 @@ describe('font subsets', () => {
   test('a glyph first embedded as part of another (辶 in 逅) keeps its text in later reports', async () => {
     const { ReportDoc } = await import('../reports/doc');
     const doc = (text: string) => {
-      const r = new ReportDoc({ headerLeft: 'h', headerRight: 'r', footerLeft: 'f', pageLabel: (x, y) => `${x}/${y}`, title: 't', author: 'a', createdAt: new Date(0) });
+      const r = new ReportDoc({
+        headerLeft: 'h',
+        headerRight: 'r',
+        footerLeft: 'f',
+        pageLabel: (x, y) => `${x}/${y}`,
+        title: 't',
+        author: 'a',
+        createdAt: new Date(0),
+      });
       r.para(text);
       return r.finish();
     };
@@ -128,7 +161,18 @@ describe('two-pass reports', () => {
     let pass = 0;
     const render = async (paging: Paging) => {
       pass += 1;
-      const r = new ReportDoc({ headerLeft: 'h', headerRight: 'r', footerLeft: 'f', pageLabel: (x, y) => `${x}/${y}`, title: 't', author: 'a', createdAt: new Date(0) }, paging);
+      const r = new ReportDoc(
+        {
+          headerLeft: 'h',
+          headerRight: 'r',
+          footerLeft: 'f',
+          pageLabel: (x, y) => `${x}/${y}`,
+          title: 't',
+          author: 'a',
+          createdAt: new Date(0),
+        },
+        paging,
+      );
       for (let i = 0; i < pass; i++) r.newPage();
       return r.finish();
     };
@@ -177,7 +221,16 @@ describe('a close rendered on threads', () => {
     }
 
     const files = await ReportFile.find({ reportId: res.body.reportId }).lean();
-    expect(files.map((f) => f.scope).sort()).toEqual(['bank', 'branch:JN-E01', 'branch:JN-E02', 'branch:JN-E03', 'branch:JN-S01', 'branch:JN-S02', 'region:华东区', 'region:华南区']);
+    expect(files.map((f) => f.scope).sort()).toEqual([
+      'bank',
+      'branch:JN-E01',
+      'branch:JN-E02',
+      'branch:JN-E03',
+      'branch:JN-S01',
+      'branch:JN-S02',
+      'region:华东区',
+      'region:华南区',
+    ]);
     const snapshot = JSON.parse((await readBlob(String(report?.snapshot?.fileId))).toString('utf8')) as ReportSnapshot;
     for (const f of files) {
       const pdf = await readBlob(f.fileId);

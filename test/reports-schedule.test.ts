@@ -15,14 +15,30 @@ let london: string;
 beforeAll(async () => {
   app = await startTestApp();
   const admin = await tokenFor(app, ADMIN.email, ADMIN.password);
-  shanghai = (await request(app).post('/api/v1/banks').set(bearer(admin)).send({ code: 'SH', name: '上海银行', timezone: 'Asia/Shanghai' })).body.id;
-  london = (await request(app).post('/api/v1/banks').set(bearer(admin)).send({ code: 'LDN', name: 'London Bank', timezone: 'Europe/London', language: 'en' })).body.id;
+  shanghai = (
+    await request(app)
+      .post('/api/v1/banks')
+      .set(bearer(admin))
+      .send({ code: 'SH', name: '上海银行', timezone: 'Asia/Shanghai' })
+  ).body.id;
+  london = (
+    await request(app)
+      .post('/api/v1/banks')
+      .set(bearer(admin))
+      .send({ code: 'LDN', name: 'London Bank', timezone: 'Europe/London', language: 'en' })
+  ).body.id;
 });
 afterAll(stopTestApp);
 
-test('the end of the previous quarter is midnight in the bank\'s time zone', () => {
-  expect(endOfPreviousQuarter(new Date('2026-10-03T00:00:00Z'), 'Asia/Shanghai')).toEqual({ quarter: '2026-Q3', end: new Date('2026-09-30T16:00:00Z') });
-  expect(endOfPreviousQuarter(new Date('2026-01-02T00:00:00Z'), 'Europe/London')).toEqual({ quarter: '2025-Q4', end: new Date('2026-01-01T00:00:00Z') });
+test("the end of the previous quarter is midnight in the bank's time zone", () => {
+  expect(endOfPreviousQuarter(new Date('2026-10-03T00:00:00Z'), 'Asia/Shanghai')).toEqual({
+    quarter: '2026-Q3',
+    end: new Date('2026-09-30T16:00:00Z'),
+  });
+  expect(endOfPreviousQuarter(new Date('2026-01-02T00:00:00Z'), 'Europe/London')).toEqual({
+    quarter: '2025-Q4',
+    end: new Date('2026-01-01T00:00:00Z'),
+  });
 });
 
 test('due banks are closed once, however often and by however many instances it runs', async () => {
@@ -35,7 +51,10 @@ test('due banks are closed once, however often and by however many instances it 
   expect(await Report.find({ bankId: shanghai }).lean()).toHaveLength(1);
   expect(await Report.countDocuments({ bankId: london })).toBe(0);
   // A quarter closed by hand before it was due is not closed again automatically.
-  await request(app).post(`/api/v1/banks/${london}/quarters/2026-Q3/close`).set(bearer(await tokenFor(app, ADMIN.email, ADMIN.password))).expect(202);
+  await request(app)
+    .post(`/api/v1/banks/${london}/quarters/2026-Q3/close`)
+    .set(bearer(await tokenFor(app, ADMIN.email, ADMIN.password)))
+    .expect(202);
   expect(await closeDueQuarters(new Date('2026-10-07T00:00:00Z'), 5)).toEqual([]);
   expect(await Report.countDocuments({ bankId: london })).toBe(1);
 });
@@ -59,8 +78,10 @@ test('the worker runs the schedule only when AUTO_CLOSE_DAYS is set', async () =
   }
   // With 0 days, the quarter before today's is due for both banks: one close each.
   const reports = await Report.find({}, { bankId: 1, quarter: 1 }).lean();
-  expect(reports.map((r) => [String(r.bankId), r.quarter]).sort()).toEqual([
-    [london, endOfPreviousQuarter(new Date(), 'Europe/London').quarter],
-    [shanghai, endOfPreviousQuarter(new Date(), 'Asia/Shanghai').quarter],
-  ].sort());
+  expect(reports.map((r) => [String(r.bankId), r.quarter]).sort()).toEqual(
+    [
+      [london, endOfPreviousQuarter(new Date(), 'Europe/London').quarter],
+      [shanghai, endOfPreviousQuarter(new Date(), 'Asia/Shanghai').quarter],
+    ].sort(),
+  );
 });

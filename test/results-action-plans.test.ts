@@ -28,7 +28,10 @@ const agents: Record<string, Agent> = {};
 const plans: Record<string, string> = {};
 
 async function createPlan(token: string, body: Record<string, unknown>): Promise<string> {
-  const res = await request(app).post('/api/v1/action-plans').set(bearer(token)).send({ kind: 'key_problem', bankId: b1.bankId, quarter: PREV, ...body });
+  const res = await request(app)
+    .post('/api/v1/action-plans')
+    .set(bearer(token))
+    .send({ kind: 'key_problem', bankId: b1.bankId, quarter: PREV, ...body });
   if (res.status !== 201) throw new Error(`plan: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -45,21 +48,68 @@ beforeAll(async () => {
     ['hr', { role: 'hr', bankId: b1.bankId }],
   ];
   const tokens: Record<string, string> = {};
-  for (const [name, body] of users) tokens[name] = (await makeUser(f, { email: `${name}@rplans.test`, ...body } as Parameters<typeof makeUser>[1])).token;
+  for (const [name, body] of users)
+    tokens[name] = (
+      await makeUser(f, { email: `${name}@rplans.test`, ...body } as Parameters<typeof makeUser>[1])
+    ).token;
   const content = { owner: '合规部 王经理', dueDate: '2026-03-31' };
-  plans.bank = await createPlan(tokens.mgr, { itemKey: 'f1', scope: { type: 'bank' }, action: 'BANK-WIDE follow-up calls', ...content });
-  const done = await request(app).patch(`/api/v1/action-plans/${plans.bank}`).set(bearer(tokens.mgr)).send({ status: 'done' });
+  plans.bank = await createPlan(tokens.mgr, {
+    itemKey: 'f1',
+    scope: { type: 'bank' },
+    action: 'BANK-WIDE follow-up calls',
+    ...content,
+  });
+  const done = await request(app)
+    .patch(`/api/v1/action-plans/${plans.bank}`)
+    .set(bearer(tokens.mgr))
+    .send({ status: 'done' });
   if (done.status !== 200) throw new Error(`done: ${done.status}`);
-  plans.east = await createPlan(tokens.mgr, { itemKey: 'p1', scope: { type: 'region', region: 'East' }, action: 'EAST product training', ...content });
-  plans.e1 = await createPlan(tokens.mgr, { itemKey: 's1', scope: { type: 'branch', branchCode: 'E1' }, action: 'E1 compliance drill', owner: 'E1 行长', dueDate: '2099-12-31' });
-  plans.e3 = await createPlan(tokens.mgr, { itemKey: 'g1', scope: { type: 'branch', branchCode: 'E3' }, action: 'E3 greeting coaching', ...content });
-  plans.w1 = await createPlan(tokens.w1, { itemKey: 'g1', scope: { type: 'branch', branchCode: 'W1' }, action: 'W1 greeting coaching', ...content });
+  plans.east = await createPlan(tokens.mgr, {
+    itemKey: 'p1',
+    scope: { type: 'region', region: 'East' },
+    action: 'EAST product training',
+    ...content,
+  });
+  plans.e1 = await createPlan(tokens.mgr, {
+    itemKey: 's1',
+    scope: { type: 'branch', branchCode: 'E1' },
+    action: 'E1 compliance drill',
+    owner: 'E1 行长',
+    dueDate: '2099-12-31',
+  });
+  plans.e3 = await createPlan(tokens.mgr, {
+    itemKey: 'g1',
+    scope: { type: 'branch', branchCode: 'E3' },
+    action: 'E3 greeting coaching',
+    ...content,
+  });
+  plans.w1 = await createPlan(tokens.w1, {
+    itemKey: 'g1',
+    scope: { type: 'branch', branchCode: 'W1' },
+    action: 'W1 greeting coaching',
+    ...content,
+  });
   // Made in 2026-Q2 itself: it belongs on 2026-Q3's dashboard, not on 2026-Q2's.
-  plans.sameQuarter = await createPlan(tokens.mgr, { quarter: Q, itemKey: 'g2', scope: { type: 'bank' }, action: 'PLAN OF Q2 ITSELF', ...content });
+  plans.sameQuarter = await createPlan(tokens.mgr, {
+    quarter: Q,
+    itemKey: 'g2',
+    scope: { type: 'bank' },
+    action: 'PLAN OF Q2 ITSELF',
+    ...content,
+  });
   // Another bank's plan of the same quarter must never show.
   await ActionPlan.create({
-    bankId: b2.bankId, quarter: PREV, kind: 'key_problem', itemKey: 'f1', sectionKey: 'follow_up', scopeType: 'bank', action: 'OTHER BANK PLAN',
-    owner: 'x', dueDate: '2026-03-31', createdBy: new mongoose.Types.ObjectId(), history: [],
+    bankId: b2.bankId,
+    quarter: PREV,
+    kind: 'key_problem',
+    itemKey: 'f1',
+    sectionKey: 'follow_up',
+    scopeType: 'bank',
+    action: 'OTHER BANK PLAN',
+    owner: 'x',
+    dueDate: '2026-03-31',
+    createdBy: new mongoose.Types.ObjectId(),
+    history: [],
   });
   agents.admin = await signIn(app, ADMIN.email, ADMIN.password, 'en');
   agents.mgrZh = await signIn(app, 'mgr@rplans.test', PASSWORD, 'zh');
@@ -81,9 +131,13 @@ async function plansOn(agent: Agent, query: string): Promise<string> {
   expect(res.status).toBe(200);
   return sectionOf(res.text);
 }
-const shown = (section: string) => Object.entries(plans).filter(([, id]) => section.includes(`data-plan="${id}"`)).map(([k]) => k).sort();
+const shown = (section: string) =>
+  Object.entries(plans)
+    .filter(([, id]) => section.includes(`data-plan="${id}"`))
+    .map(([k]) => k)
+    .sort();
 
-describe('the previous quarter\'s plans on the dashboard, by level', () => {
+describe("the previous quarter's plans on the dashboard, by level", () => {
   test('bank level: the bank-wide plan with its outcome (50.0 % → 40.0 %, improved), done', async () => {
     const s = await plansOn(agents.mgr, `quarter=${Q}`);
     expect(s).toContain(`Action plans from the previous quarter (${PREV}) and their outcome`);
@@ -106,7 +160,7 @@ describe('the previous quarter\'s plans on the dashboard, by level', () => {
     expect(rowOf(await plansOn(agents.admin, `bankId=${b1.bankId}&quarter=${Q}`), plans.bank)).toContain('40.0% (2/5)');
   });
 
-  test('region level: the bank-wide plan and the region\'s (0.0 % → 33.3 %, worse, overdue)', async () => {
+  test("region level: the bank-wide plan and the region's (0.0 % → 33.3 %, worse, overdue)", async () => {
     const s = await plansOn(agents.mgr, `quarter=${Q}&region=East`);
     expect(shown(s)).toEqual(['bank', 'east']);
     expect(rowOf(s, plans.bank)).toContain('Improved');
@@ -156,8 +210,8 @@ describe('the previous quarter\'s plans on the dashboard, by level', () => {
   });
 });
 
-describe('cut to the viewer\'s scope', () => {
-  test('a branch manager sees the plans covering their branch, never another branch\'s', async () => {
+describe("cut to the viewer's scope", () => {
+  test("a branch manager sees the plans covering their branch, never another branch's", async () => {
     const mine = await plansOn(agents.e1, `quarter=${Q}`);
     expect(shown(mine)).toEqual(['bank', 'e1', 'east']);
     expect(mine).not.toContain('W1 greeting coaching');
@@ -180,7 +234,7 @@ describe('cut to the viewer\'s scope', () => {
     expect((await agents.w1.get(`/results?quarter=${Q}&branchCode=E1`)).status).toBe(404);
   });
 
-  test('a region manager sees the region\'s and the bank-wide plans only', async () => {
+  test("a region manager sees the region's and the bank-wide plans only", async () => {
     const s = await plansOn(agents.east, `quarter=${Q}`);
     expect(shown(s)).toEqual(['bank', 'east']);
     expect(rowOf(s, plans.east)).toContain('Worse');
@@ -209,8 +263,8 @@ describe('labels and the empty case', () => {
     expect(s).toContain('已逾期');
     expect(s).toContain('改善');
     expect(s).toContain('恶化');
-    expect((await plansOn(agents.mgrZh, `quarter=${Q}&branchCode=E3`))).toContain('尚无法衡量');
-    expect((await plansOn(agents.e1, `quarter=${Q}`))).toContain('Not shown');
+    expect(await plansOn(agents.mgrZh, `quarter=${Q}&branchCode=E3`)).toContain('尚无法衡量');
+    expect(await plansOn(agents.e1, `quarter=${Q}`)).toContain('Not shown');
   });
 
   test('a quarter without plans from the previous one says so plainly', async () => {

@@ -1,4 +1,12 @@
-import { ResultsAccumulator, rollUp, shiftQuarter, spreadOf, trendQuarters, type ItemInfo, type VisitInput } from '../server/results/aggregate';
+import {
+  ResultsAccumulator,
+  rollUp,
+  shiftQuarter,
+  spreadOf,
+  trendQuarters,
+  type ItemInfo,
+  type VisitInput,
+} from '../server/results/aggregate';
 import { barChart, lineChart } from '../server/results/svg';
 
 /** The pure accumulator and helpers, on plain objects (no database). */
@@ -8,14 +16,27 @@ const ITEMS = new Map<string, ItemInfo>([
   ['b', { type: 'scale', sectionKey: 'greeting' }],
 ]);
 const S = (g: number | null, p: number | null, s: number | null, f: number | null, total: number | null) => ({
-  sections: { greeting: g, product_knowledge: p, sales_compliance: s, follow_up: f }, total,
+  sections: { greeting: g, product_knowledge: p, sales_compliance: s, follow_up: f },
+  total,
 });
 let seq = 0;
 const visit = (over: Partial<VisitInput>): VisitInput => ({
-  id: `v${++seq}`, branchCode: 'A', region: 'R1', quarter: '2026-Q2', questionnaireId: 'q', questionnaireVersion: 1, scores: S(null, null, null, null, null), ...over,
+  id: `v${++seq}`,
+  branchCode: 'A',
+  region: 'R1',
+  quarter: '2026-Q2',
+  questionnaireId: 'q',
+  questionnaireVersion: 1,
+  scores: S(null, null, null, null, null),
+  ...over,
 });
 const accumulator = (inFocus: (code: string, region: string) => boolean = () => true) =>
-  new ResultsAccumulator({ quarter: '2026-Q2', previousQuarter: '2026-Q1', inFocus, items: (q, v) => (q === 'q' && v === 1 ? ITEMS : undefined) });
+  new ResultsAccumulator({
+    quarter: '2026-Q2',
+    previousQuarter: '2026-Q1',
+    inFocus,
+    items: (q, v) => (q === 'q' && v === 1 ? ITEMS : undefined),
+  });
 
 describe('ResultsAccumulator', () => {
   test('violations carry the dispute state of their visit', () => {
@@ -23,7 +44,10 @@ describe('ResultsAccumulator', () => {
     acc.add(visit({ id: 'ok', violations: [{ itemKey: 's1', sectionKey: 'sales_compliance' }], status: 'approved' }));
     acc.add(visit({ id: 'open', violations: [{ itemKey: 's1', sectionKey: 'sales_compliance' }], status: 'disputed' }));
     const out = acc.finish();
-    expect(out.violations.map((v) => [v.visitId, v.disputed])).toEqual([['ok', false], ['open', true]]);
+    expect(out.violations.map((v) => [v.visitId, v.disputed])).toEqual([
+      ['ok', false],
+      ['open', true],
+    ]);
   });
 
   test('branch means per quarter; a null section is left out of that section only', () => {
@@ -33,7 +57,9 @@ describe('ResultsAccumulator', () => {
     acc.add(visit({ quarter: '2026-Q1', scores: S(10, 10, 10, 10, 10) }));
     const out = acc.finish();
     // greeting (80+60)/2 = 70; product only the second visit: 50; compliance only the first: 100; total (70+40)/2 = 55
-    expect(out.branchesByQuarter.get('2026-Q2')).toEqual([{ code: 'A', region: 'R1', n: 2, ...S(70, 50, 100, 30, 55) }]);
+    expect(out.branchesByQuarter.get('2026-Q2')).toEqual([
+      { code: 'A', region: 'R1', n: 2, ...S(70, 50, 100, 30, 55) },
+    ]);
     expect(out.branchesByQuarter.get('2026-Q1')?.[0].total).toBe(10);
   });
 
@@ -41,7 +67,11 @@ describe('ResultsAccumulator', () => {
     const acc = accumulator();
     acc.add(visit({ scores: null }));
     acc.add(visit({ scores: S(50, null, null, null, 50) }));
-    expect(acc.finish().branchesByQuarter.get('2026-Q2')?.[0]).toMatchObject({ n: 2, total: 50, sections: { greeting: 50, follow_up: null } });
+    expect(acc.finish().branchesByQuarter.get('2026-Q2')?.[0]).toMatchObject({
+      n: 2,
+      total: 50,
+      sections: { greeting: 50, follow_up: null },
+    });
   });
 
   test('staff: each visit once per member, current and previous quarter, in focus only', () => {
@@ -56,14 +86,41 @@ describe('ResultsAccumulator', () => {
     expect(out.staff.find((s) => s.employeeId === 's2')).toMatchObject({ n: 1, total: 90 });
     expect(out.previousStaff).toEqual([expect.objectContaining({ employeeId: 's1', n: 1, total: 20 })]);
     // Out-of-focus visits still feed the branch figures (needed for benchmarks).
-    expect(out.branchesByQuarter.get('2026-Q2')?.map((b) => b.code).sort()).toEqual(['A', 'B']);
+    expect(
+      out.branchesByQuarter
+        .get('2026-Q2')
+        ?.map((b) => b.code)
+        .sort(),
+    ).toEqual(['A', 'B']);
   });
 
   test('key problems: applicable excludes N/A and unknown items; scale 1 and "no" fail; unknown version ignored', () => {
     const acc = accumulator();
-    acc.add(visit({ answers: [{ itemKey: 'a', value: 'no' }, { itemKey: 'b', value: 1 }, { itemKey: 'zz', value: 'no' }] }));
-    acc.add(visit({ answers: [{ itemKey: 'a', value: 'na' }, { itemKey: 'b', value: 2 }] }));
-    acc.add(visit({ answers: [{ itemKey: 'a', value: 'yes' }, { itemKey: 'b', value: 'no' }] })); // "no" is no scale value
+    acc.add(
+      visit({
+        answers: [
+          { itemKey: 'a', value: 'no' },
+          { itemKey: 'b', value: 1 },
+          { itemKey: 'zz', value: 'no' },
+        ],
+      }),
+    );
+    acc.add(
+      visit({
+        answers: [
+          { itemKey: 'a', value: 'na' },
+          { itemKey: 'b', value: 2 },
+        ],
+      }),
+    );
+    acc.add(
+      visit({
+        answers: [
+          { itemKey: 'a', value: 'yes' },
+          { itemKey: 'b', value: 'no' },
+        ],
+      }),
+    ); // "no" is no scale value
     acc.add(visit({ questionnaireVersion: 9, answers: [{ itemKey: 'a', value: 'no' }] }));
     acc.add(visit({ quarter: '2026-Q1', answers: [{ itemKey: 'a', value: 'no' }] })); // previous quarter: not a problem now
     // a: applicable 2 (no, yes), failed 1 → 0.5; b: applicable 2 (1, 2), failed 1 → 0.5; tie → by key
@@ -75,18 +132,43 @@ describe('ResultsAccumulator', () => {
 
   test('items that never failed are not problems', () => {
     const acc = accumulator();
-    for (let i = 0; i < 4; i++) acc.add(visit({ answers: [{ itemKey: 'a', value: i === 0 ? 'no' : 'yes' }, { itemKey: 'b', value: 5 }] }));
+    for (let i = 0; i < 4; i++)
+      acc.add(
+        visit({
+          answers: [
+            { itemKey: 'a', value: i === 0 ? 'no' : 'yes' },
+            { itemKey: 'b', value: 5 },
+          ],
+        }),
+      );
     expect(acc.finish().keyProblems.map((k) => k.itemKey)).toEqual(['a']);
   });
 
   test('order: failure rate, then number of failures, then key', () => {
     const acc = accumulator();
     // a: 1 of 2 fails (0.5); b: 2 of 4 fail (0.5, more failures → first although "a" < "b")
-    acc.add(visit({ answers: [{ itemKey: 'a', value: 'no' }, { itemKey: 'b', value: 1 }] }));
-    acc.add(visit({ answers: [{ itemKey: 'a', value: 'yes' }, { itemKey: 'b', value: 1 }] }));
+    acc.add(
+      visit({
+        answers: [
+          { itemKey: 'a', value: 'no' },
+          { itemKey: 'b', value: 1 },
+        ],
+      }),
+    );
+    acc.add(
+      visit({
+        answers: [
+          { itemKey: 'a', value: 'yes' },
+          { itemKey: 'b', value: 1 },
+        ],
+      }),
+    );
     acc.add(visit({ answers: [{ itemKey: 'b', value: 4 }] }));
     acc.add(visit({ answers: [{ itemKey: 'b', value: 3 }] }));
-    expect(acc.finish().keyProblems.map((k) => [k.itemKey, k.failed, k.applicable])).toEqual([['b', 2, 4], ['a', 1, 2]]);
+    expect(acc.finish().keyProblems.map((k) => [k.itemKey, k.failed, k.applicable])).toEqual([
+      ['b', 2, 4],
+      ['a', 1, 2],
+    ]);
   });
 
   test('violations of the current quarter in focus, sorted by branch', () => {
@@ -100,7 +182,12 @@ describe('ResultsAccumulator', () => {
 });
 
 describe('rollUp and spread', () => {
-  const b = (code: string, n: number, total: number | null, greeting: number | null) => ({ code, region: 'R', n, ...S(greeting, null, null, null, total) });
+  const b = (code: string, n: number, total: number | null, greeting: number | null) => ({
+    code,
+    region: 'R',
+    n,
+    ...S(greeting, null, null, null, total),
+  });
 
   test('mean of branch means, each branch weighing the same; n sums visits', () => {
     // 10 visits at 90 in one branch, 1 at 30 in another: (90+30)/2 = 60, not (900+30)/11 = 84.5
@@ -128,7 +215,13 @@ describe('quarters', () => {
 
 describe('SVG helpers', () => {
   test('bar chart: one bar per value, previous bars, text escaped, no script or external reference', () => {
-    const svg = barChart([{ label: 'A<b>&', value: 57.46, previous: 60 }, { label: 'B', value: null }], { title: 'T "x"', current: 'Q2', previous: 'Q1' });
+    const svg = barChart(
+      [
+        { label: 'A<b>&', value: 57.46, previous: 60 },
+        { label: 'B', value: null },
+      ],
+      { title: 'T "x"', current: 'Q2', previous: 'Q1' },
+    );
     expect(svg.startsWith('<svg ')).toBe(true);
     expect(svg).toContain('viewBox="0 0 360');
     expect((svg.match(/class="bar"/g) ?? []).length).toBe(1);
@@ -139,7 +232,15 @@ describe('SVG helpers', () => {
   });
 
   test('line chart: a gap breaks the line; every value is labelled', () => {
-    const svg = lineChart([{ label: 'Q1', value: 50 }, { label: 'Q2', value: null }, { label: 'Q3', value: 70 }, { label: 'Q4', value: 80 }], { title: 't' });
+    const svg = lineChart(
+      [
+        { label: 'Q1', value: 50 },
+        { label: 'Q2', value: null },
+        { label: 'Q3', value: 70 },
+        { label: 'Q4', value: 80 },
+      ],
+      { title: 't' },
+    );
     expect((svg.match(/<polyline/g) ?? []).length).toBe(1); // Q1 alone is a point, Q3–Q4 a line
     expect((svg.match(/class="point"/g) ?? []).length).toBe(3);
     expect(svg).toContain('>80.0<');

@@ -16,10 +16,14 @@ beforeAll(async () => {
   ({ b1, v } = await resultsScenario());
   const users: [string, Record<string, unknown>][] = [
     ['east', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'region', region: 'East' } }],
-    ['most', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'branches', branchCodes: ['E1', 'E2', 'E3', 'W1'] } }],
+    [
+      'most',
+      { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'branches', branchCodes: ['E1', 'E2', 'E3', 'W1'] } },
+    ],
     ['auditor', { role: 'auditor' }],
   ];
-  for (const [name, body] of users) await makeUser(f, { email: `${name}@pages.test`, ...body } as Parameters<typeof makeUser>[1]);
+  for (const [name, body] of users)
+    await makeUser(f, { email: `${name}@pages.test`, ...body } as Parameters<typeof makeUser>[1]);
   agents.admin = await signIn(app, ADMIN.email, ADMIN.password, 'en');
   for (const [name] of users) agents[name] = await signIn(app, `${name}@pages.test`, PASSWORD, 'en');
 });
@@ -29,7 +33,8 @@ const section = (html: string, id: string) => {
   const start = html.indexOf(`id="${id}"`);
   return start < 0 ? '' : html.slice(start, html.indexOf('</table>', start));
 };
-const order = (html: string, codes: string[]) => codes.map((c) => html.indexOf(`>${c}</a>`)).every((x, i, xs) => x > 0 && (i === 0 || xs[i - 1] < x));
+const order = (html: string, codes: string[]) =>
+  codes.map((c) => html.indexOf(`>${c}</a>`)).every((x, i, xs) => x > 0 && (i === 0 || xs[i - 1] < x));
 
 describe('bank dashboard (admin)', () => {
   test('shows the four dimensions and the total with the change, charts as inline SVG, tables, problems, violations', async () => {
@@ -61,10 +66,16 @@ describe('bank dashboard (admin)', () => {
   });
 
   test('branch table sorts by plain ?sort= links', async () => {
-    const asc = section((await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=total`)).text, 'branches');
+    const asc = section(
+      (await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=total`)).text,
+      'branches',
+    );
     // totals: W2 12.5 < E2 27.1 < E1 65.6 < E3 79.7 < W1 95.8
     expect(order(asc, ['W2', 'E2', 'E1', 'E3', 'W1'])).toBe(true);
-    const desc = section((await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=-total`)).text, 'branches');
+    const desc = section(
+      (await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=-total`)).text,
+      'branches',
+    );
     expect(order(desc, ['W1', 'E3', 'E1', 'E2', 'W2'])).toBe(true);
     expect((await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&sort=evil`)).status).toBe(400);
   });
@@ -121,7 +132,10 @@ describe('admin overview page', () => {
   test('visits per state and coverage per bank', async () => {
     const res = await agents.admin.get(`/admin/overview?quarter=${Q}`);
     expect(res.status).toBe(200);
-    const row = res.text.slice(res.text.indexOf('data-bank="B1"'), res.text.indexOf('</tr>', res.text.indexOf('data-bank="B1"')));
+    const row = res.text.slice(
+      res.text.indexOf('data-bank="B1"'),
+      res.text.indexOf('</tr>', res.text.indexOf('data-bank="B1"')),
+    );
     // 5 of 6 planned branches visited → 83.3%
     expect(row).toContain('83.3%');
     expect(row).toContain('<strong>12</strong>');

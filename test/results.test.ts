@@ -27,25 +27,54 @@ beforeAll(async () => {
     ['east', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'region', region: 'East' } }],
     ['west', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'region', region: 'West' } }],
     ['pair', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'branches', branchCodes: ['E2', 'W1'] } }],
-    ['most', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'branches', branchCodes: ['E1', 'E2', 'E3', 'W1'] } }],
+    [
+      'most',
+      { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'branches', branchCodes: ['E1', 'E2', 'E3', 'W1'] } },
+    ],
     ['head', { role: 'bank_manager', bankId: b1.bankId, scope: { type: 'bank' } }],
     ['hr', { role: 'hr', bankId: b1.bankId, scope: { type: 'bank' } }],
     ['other', { role: 'bank_manager', bankId: b2.bankId, scope: { type: 'bank' } }],
     ['auditor', { role: 'auditor' }],
     ['reviewer', { role: 'reviewer' }],
   ];
-  for (const [name, body] of users) tokens[name] = (await makeUser(f, { email: `${name}@test.local`, ...body } as Parameters<typeof makeUser>[1])).token;
+  for (const [name, body] of users)
+    tokens[name] = (
+      await makeUser(f, { email: `${name}@test.local`, ...body } as Parameters<typeof makeUser>[1])
+    ).token;
 });
 afterAll(stopTestApp);
 
-const get = (token: string, query: Record<string, string>) => request(app).get('/api/v1/results').query(query).set(bearer(token));
+const get = (token: string, query: Record<string, string>) =>
+  request(app).get('/api/v1/results').query(query).set(bearer(token));
 const results = async (token: string, level: string, extra: Record<string, string> = {}) => {
   const res = await get(token, { bankId: b1.bankId, quarter: Q, level, ...extra });
   expect(res.status).toBe(200);
-  return res.body as { rows: Row[]; keyProblems: KP[]; violations: { visitId: string; branchCode: string; itemKey: string }[]; summary: Row; trend: { quarter: string; total: number | null; n: number; branches: number }[] };
+  return res.body as {
+    rows: Row[];
+    keyProblems: KP[];
+    violations: { visitId: string; branchCode: string; itemKey: string }[];
+    summary: Row;
+    trend: { quarter: string; total: number | null; n: number; branches: number }[];
+  };
 };
-interface Row { key: string; name: string; n: number; branches?: number; sections: Record<string, number | null>; total: number | null; previous?: { total: number | null }; spread?: { min: number; max: number; stdev: number }; benchmark?: boolean; branchCode?: string }
-interface KP { itemKey: string; failureRate: number; failed: number; applicable: number }
+interface Row {
+  key: string;
+  name: string;
+  n: number;
+  branches?: number;
+  sections: Record<string, number | null>;
+  total: number | null;
+  previous?: { total: number | null };
+  spread?: { min: number; max: number; stdev: number };
+  benchmark?: boolean;
+  branchCode?: string;
+}
+interface KP {
+  itemKey: string;
+  failureRate: number;
+  failed: number;
+  applicable: number;
+}
 const byKey = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.key, r]));
 
 describe('branch level (admin)', () => {
@@ -54,10 +83,20 @@ describe('branch level (admin)', () => {
     expect(Object.keys(rows).sort()).toEqual(['E1', 'E2', 'E3', 'W1', 'W2']); // E4 only has a submitted visit
     // E1: greeting (100+25)/2 = 62.5; product (100+50)/2 = 75; compliance (100+50)/2 = 75; follow-up (100+0)/2 = 50;
     //     total (100+31.25)/2 = 65.625.
-    expect(rows.E1).toMatchObject({ n: 2, sections: { greeting: 62.5, product_knowledge: 75, sales_compliance: 75, follow_up: 50 }, total: 65.625, name: '支行 E1' });
+    expect(rows.E1).toMatchObject({
+      n: 2,
+      sections: { greeting: 62.5, product_knowledge: 75, sales_compliance: 75, follow_up: 50 },
+      total: 65.625,
+      name: '支行 E1',
+    });
     // E2: one visit, critical failure zeroes compliance, follow-up null (N/A) stays null.
     expect(rows.E2.n).toBe(1);
-    expect(rows.E2.sections).toEqual({ greeting: 43.75, product_knowledge: 37.5, sales_compliance: 0, follow_up: null });
+    expect(rows.E2.sections).toEqual({
+      greeting: 43.75,
+      product_knowledge: 37.5,
+      sales_compliance: 0,
+      follow_up: null,
+    });
     expect(rows.E2.total).toBeCloseTo(27.083333, 5);
     // E3: greeting (87.5+81.25+75)/3 = 81.25; product (75+12.5+50)/3 = 45.8333; compliance 100;
     //     follow-up (100+100)/2 = 100 (V6 null left out, not counted as 0); total (90.625+73.4375+75)/3 = 79.6875.
@@ -67,7 +106,11 @@ describe('branch level (admin)', () => {
     expect(rows.E3.sections.follow_up).toBe(100);
     expect(rows.E3.total).toBeCloseTo(79.6875, 9);
     // W2: only the disputed visit counts (the submitted 100 does not): total 12.5.
-    expect(rows.W2).toMatchObject({ n: 1, total: 12.5, sections: { greeting: 0, product_knowledge: 0, sales_compliance: 50, follow_up: 0 } });
+    expect(rows.W2).toMatchObject({
+      n: 1,
+      total: 12.5,
+      sections: { greeting: 0, product_knowledge: 0, sales_compliance: 50, follow_up: 0 },
+    });
   });
 
   test('previous quarter per branch, when the branch had visits then', async () => {
@@ -133,7 +176,7 @@ describe('region and bank level (admin)', () => {
     expect(trend[3].total).toBeCloseTo(56.145833, 5);
   });
 
-  test('key problems: failure rate over applicable answers, N/A excluded, item type of the visit\'s version', async () => {
+  test("key problems: failure rate over applicable answers, N/A excluded, item type of the visit's version", async () => {
     const { keyProblems } = await results(admin, 'bank');
     // Counted visits V1–V7, V9 (8). Failed = scored 0 (yes/no "no", scale 1):
     //   f1: applicable 5 (V3, V6, V7 N/A), failed 2 (V2, V9) → 0.4
@@ -144,7 +187,14 @@ describe('region and bank level (admin)', () => {
     //   g1: 8, failed 2 (V2, V9) → 0.25;  g2: 8, failed 2 (V6, V9 scale 1) → 0.25;  s1: 8, failed 1 (V3) → 0.125
     // Ties on rate and count are ordered by item key.
     expect(keyProblems.map((k) => [k.itemKey, k.failed, k.applicable])).toEqual([
-      ['f1', 2, 5], ['p1', 3, 8], ['p2', 3, 8], ['g3', 2, 6], ['s2', 2, 7], ['g1', 2, 8], ['g2', 2, 8], ['s1', 1, 8],
+      ['f1', 2, 5],
+      ['p1', 3, 8],
+      ['p2', 3, 8],
+      ['g3', 2, 6],
+      ['s2', 2, 7],
+      ['g1', 2, 8],
+      ['g2', 2, 8],
+      ['s1', 1, 8],
     ]);
     expect(keyProblems[0].failureRate).toBe(0.4);
     expect(keyProblems[3].failureRate).toBeCloseTo(1 / 3, 9);
@@ -203,7 +253,14 @@ describe('scope cuts', () => {
     expect(staff.rows.map((r) => r.key)).toEqual(['S1', 'S2', 'S3', 'S4']);
     // East only (V1–V6): p1 2/6, p2 2/6, f1 1/4 (V3, V6 N/A), g3 1/5, s2 1/5, g1 1/6, g2 1/6, s1 1/6.
     expect(bank.keyProblems.map((k) => [k.itemKey, k.failed, k.applicable])).toEqual([
-      ['p1', 2, 6], ['p2', 2, 6], ['f1', 1, 4], ['g3', 1, 5], ['s2', 1, 5], ['g1', 1, 6], ['g2', 1, 6], ['s1', 1, 6],
+      ['p1', 2, 6],
+      ['p2', 2, 6],
+      ['f1', 1, 4],
+      ['g3', 1, 5],
+      ['s2', 1, 5],
+      ['g1', 1, 6],
+      ['g2', 1, 6],
+      ['s1', 1, 6],
     ]);
     expect(bank.violations.map((x) => x.visitId)).toEqual([v.V3]);
 
@@ -240,7 +297,7 @@ describe('scope cuts', () => {
     }
   });
 
-  test('another bank\'s user gets 404; auditors and reviewers 403; no token 401', async () => {
+  test("another bank's user gets 404; auditors and reviewers 403; no token 401", async () => {
     expect((await get(tokens.other, { bankId: b1.bankId, quarter: Q })).status).toBe(404);
     const own = await get(tokens.other, { bankId: b2.bankId, quarter: Q, level: 'branch' });
     expect(own.body.rows.map((r: Row) => r.key)).toEqual(['X1']);
@@ -250,7 +307,9 @@ describe('scope cuts', () => {
   });
 
   test('the service itself refuses roles outside results', async () => {
-    await expect(quarterResults({ id: 'x', email: 'a@b', name: 'a', role: 'auditor' }, { bankId: b1.bankId, quarter: Q })).rejects.toMatchObject({ status: 403 });
+    await expect(
+      quarterResults({ id: 'x', email: 'a@b', name: 'a', role: 'auditor' }, { bankId: b1.bankId, quarter: Q }),
+    ).rejects.toMatchObject({ status: 403 });
   });
 });
 

@@ -27,13 +27,28 @@ test('the queue page shows the longest waiting page and says that more are waiti
   const docs = Array.from({ length: DEFAULT_LIMIT + 1 }, (_, i) => {
     const at = new Date(start + i * 60_000);
     return {
-      assignmentId: new Types.ObjectId(), bankId, branchCode: 'N1', region: 'North', auditorId: auditor.id, questionnaireId,
-      questionnaireVersion: 1, quarter: '2026-Q4', visitedAt: at, durationMinutes: 20, status: 'submitted', submittedAt: at,
-      firstSubmittedAt: at, rev: 1, idempotencyKey: `q${i}`, scores: { sections: {}, total: 80 },
+      assignmentId: new Types.ObjectId(),
+      bankId,
+      branchCode: 'N1',
+      region: 'North',
+      auditorId: auditor.id,
+      questionnaireId,
+      questionnaireVersion: 1,
+      quarter: '2026-Q4',
+      visitedAt: at,
+      durationMinutes: 20,
+      status: 'submitted',
+      submittedAt: at,
+      firstSubmittedAt: at,
+      rev: 1,
+      idempotencyKey: `q${i}`,
+      scores: { sections: {}, total: 80 },
     };
   });
   await Visit.insertMany(docs);
-  const oldest = (await Visit.find({ status: 'submitted' }, { _id: 1 }).sort({ submittedAt: 1 }).lean()).map((v) => String(v._id));
+  const oldest = (await Visit.find({ status: 'submitted' }, { _id: 1 }).sort({ submittedAt: 1 }).lean()).map((v) =>
+    String(v._id),
+  );
 
   const reviewer = await signIn(app, 'qrev@firm.test', PASSWORD, 'en');
   const page = await reviewer.get('/review');

@@ -1,19 +1,44 @@
 import fc from 'fast-check';
 import {
-  answerErrors, formatScore, missingRequired, roundScore, scoreVisit, SECTION_KEYS,
-  type Answer, type AnswerValue, type ItemType, type ScoringItem, type ScoringSection, type SectionKey,
+  answerErrors,
+  formatScore,
+  missingRequired,
+  roundScore,
+  scoreVisit,
+  SECTION_KEYS,
+  type Answer,
+  type AnswerValue,
+  type ItemType,
+  type ScoringItem,
+  type ScoringSection,
+  type SectionKey,
 } from '../server/scoring/score';
 
 /** Pure tests of SPEC.md section 3. Every expected number is worked out by hand in the comment beside it. */
 
-const mk = (key: string, type: ItemType, extra: Partial<ScoringItem> = {}): ScoringItem => ({ key, type, weight: 1, critical: false, allowNA: false, required: true, ...extra });
+const mk = (key: string, type: ItemType, extra: Partial<ScoringItem> = {}): ScoringItem => ({
+  key,
+  type,
+  weight: 1,
+  critical: false,
+  allowNA: false,
+  required: true,
+  ...extra,
+});
 const sec = (key: SectionKey, items: ScoringItem[], weight = 25): ScoringSection => ({ key, weight, items });
-const ans = (pairs: Record<string, AnswerValue>): Answer[] => Object.entries(pairs).map(([itemKey, value]) => ({ itemKey, value }));
+const ans = (pairs: Record<string, AnswerValue>): Answer[] =>
+  Object.entries(pairs).map(([itemKey, value]) => ({ itemKey, value }));
 
-const questionnaire = (weights: Record<SectionKey, number> = { greeting: 25, product_knowledge: 25, sales_compliance: 25, follow_up: 25 }): ScoringSection[] => [
+const questionnaire = (
+  weights: Record<SectionKey, number> = { greeting: 25, product_knowledge: 25, sales_compliance: 25, follow_up: 25 },
+): ScoringSection[] => [
   sec('greeting', [mk('g1', 'yes_no'), mk('g2', 'yes_no', { weight: 2 }), mk('g3', 'scale')], weights.greeting),
   sec('product_knowledge', [mk('p1', 'scale', { weight: 3 }), mk('p2', 'yes_no')], weights.product_knowledge),
-  sec('sales_compliance', [mk('c1', 'yes_no', { allowNA: true }), mk('c2', 'yes_no', { weight: 2 })], weights.sales_compliance),
+  sec(
+    'sales_compliance',
+    [mk('c1', 'yes_no', { allowNA: true }), mk('c2', 'yes_no', { weight: 2 })],
+    weights.sales_compliance,
+  ),
   sec('follow_up', [mk('f1', 'yes_no', { allowNA: true })], weights.follow_up),
 ];
 const answers = ans({ g1: 'yes', g2: 'no', g3: 4, p1: 5, p2: 'no', c1: 'na', c2: 'yes', f1: 'na' });
@@ -37,7 +62,10 @@ describe('scoreVisit, worked by hand', () => {
   });
 
   test('section weights other than 25 (a null section drops out of the weights too)', () => {
-    const s = scoreVisit(questionnaire({ greeting: 40, product_knowledge: 30, sales_compliance: 20, follow_up: 10 }), answers);
+    const s = scoreVisit(
+      questionnaire({ greeting: 40, product_knowledge: 30, sales_compliance: 20, follow_up: 10 }),
+      answers,
+    );
     // (40×43.75 + 30×75 + 20×100) / (40+30+20) = (1750 + 2250 + 2000) / 90 = 6000/90 = 66.666…
     // follow_up (null) is left out: with its weight 10 counted it would be 6000/100 = 60.
     expect(s.total).toBeCloseTo(66.666666666667, 9);
@@ -99,8 +127,17 @@ describe('scoreVisit, worked by hand', () => {
   });
 
   test('a stored value that does not fit its item is left out, never scored 0 or NaN', () => {
-    const qs = [sec('greeting', [mk('g1', 'yes_no'), mk('g2', 'scale'), mk('g3', 'yes_no')]), sec('product_knowledge', []), sec('sales_compliance', []), sec('follow_up', [])];
-    const bad = [{ itemKey: 'g1', value: 3 }, { itemKey: 'g2', value: 'yes' }, { itemKey: 'g3', value: 'yes' }] as unknown as Answer[];
+    const qs = [
+      sec('greeting', [mk('g1', 'yes_no'), mk('g2', 'scale'), mk('g3', 'yes_no')]),
+      sec('product_knowledge', []),
+      sec('sales_compliance', []),
+      sec('follow_up', []),
+    ];
+    const bad = [
+      { itemKey: 'g1', value: 3 },
+      { itemKey: 'g2', value: 'yes' },
+      { itemKey: 'g3', value: 'yes' },
+    ] as unknown as Answer[];
     // only g3 counts: 100 × 1/1 = 100 (scoring g1 as 0 would give 50; g2 would make it NaN)
     expect(scoreVisit(qs, bad).sections.greeting).toBe(100);
   });
@@ -142,7 +179,15 @@ describe('answerErrors and missingRequired', () => {
   ];
 
   test('valid answers have no errors', () => {
-    expect(answerErrors(qs, [{ itemKey: 'g1', value: 'no' }, { itemKey: 'g2', value: 5 }, { itemKey: 'g3', value: 'na' }, { itemKey: 'p1', value: 'na' }, { itemKey: 'c1', value: 'yes' }])).toEqual([]);
+    expect(
+      answerErrors(qs, [
+        { itemKey: 'g1', value: 'no' },
+        { itemKey: 'g2', value: 5 },
+        { itemKey: 'g3', value: 'na' },
+        { itemKey: 'p1', value: 'na' },
+        { itemKey: 'c1', value: 'yes' },
+      ]),
+    ).toEqual([]);
   });
 
   test('each wrong answer is reported at its position', () => {
@@ -155,7 +200,15 @@ describe('answerErrors and missingRequired', () => {
       { itemKey: 'g1', value: 'yes' }, // 5: g1 again
       { itemKey: 'f1', value: 'maybe' }, // 6
     ]);
-    expect(errors.map((e) => e.field)).toEqual(['answers.0.itemKey', 'answers.1.value', 'answers.2.value', 'answers.3.value', 'answers.4.value', 'answers.5.itemKey', 'answers.6.value']);
+    expect(errors.map((e) => e.field)).toEqual([
+      'answers.0.itemKey',
+      'answers.1.value',
+      'answers.2.value',
+      'answers.3.value',
+      'answers.4.value',
+      'answers.5.itemKey',
+      'answers.6.value',
+    ]);
   });
 
   test.each([0, 6, 2.5, '3', null, true])('a scale answer of %p is rejected', (value) => {
@@ -169,90 +222,148 @@ describe('answerErrors and missingRequired', () => {
       { itemKey: 'p1', sectionKey: 'product_knowledge' },
       { itemKey: 'c1', sectionKey: 'sales_compliance' },
     ]);
-    expect(missingRequired(qs, ans({ g1: 'yes', p1: 'na', c1: 'no' }))).toEqual([{ itemKey: 'g2', sectionKey: 'greeting' }]);
+    expect(missingRequired(qs, ans({ g1: 'yes', p1: 'na', c1: 'no' }))).toEqual([
+      { itemKey: 'g2', sectionKey: 'greeting' },
+    ]);
     expect(missingRequired(qs, ans({ g1: 'yes', g2: 3, p1: 4, c1: 'yes' }))).toEqual([]);
   });
 });
 
 // ---- properties
 
-interface Case { sections: ScoringSection[]; answers: Answer[] }
+interface Case {
+  sections: ScoringSection[];
+  answers: Answer[];
+}
 
-const itemArb = (key: string) => fc.record({
-  key: fc.constant(key),
-  type: fc.constantFrom<ItemType>('yes_no', 'scale'),
-  weight: fc.double({ min: 0.01, max: 100, noNaN: true }),
-  critical: fc.boolean(),
-  allowNA: fc.boolean(),
-  required: fc.boolean(),
-});
+const itemArb = (key: string) =>
+  fc.record({
+    key: fc.constant(key),
+    type: fc.constantFrom<ItemType>('yes_no', 'scale'),
+    weight: fc.double({ min: 0.01, max: 100, noNaN: true }),
+    critical: fc.boolean(),
+    allowNA: fc.boolean(),
+    required: fc.boolean(),
+  });
 
 /** An answer for an item: unanswered (undefined), na where allowed, or a value of the item's type. */
-const answerFor = (item: ScoringItem): fc.Arbitrary<AnswerValue | undefined> => fc.oneof(
-  fc.constant(undefined),
-  ...(item.allowNA ? [fc.constant<AnswerValue>('na')] : []),
-  item.type === 'yes_no' ? fc.constantFrom<AnswerValue>('yes', 'no') : fc.constantFrom<AnswerValue>(1, 2, 3, 4, 5),
-);
+const answerFor = (item: ScoringItem): fc.Arbitrary<AnswerValue | undefined> =>
+  fc.oneof(
+    fc.constant(undefined),
+    ...(item.allowNA ? [fc.constant<AnswerValue>('na')] : []),
+    item.type === 'yes_no' ? fc.constantFrom<AnswerValue>('yes', 'no') : fc.constantFrom<AnswerValue>(1, 2, 3, 4, 5),
+  );
 
 const caseArb: fc.Arbitrary<Case> = fc
-  .tuple(...SECTION_KEYS.map((k) => fc.tuple(fc.double({ min: 0.5, max: 100, noNaN: true }), fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => itemArb(`${k}_${i}`)))))))
+  .tuple(
+    ...SECTION_KEYS.map((k) =>
+      fc.tuple(
+        fc.double({ min: 0.5, max: 100, noNaN: true }),
+        fc
+          .integer({ min: 0, max: 6 })
+          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => itemArb(`${k}_${i}`)))),
+      ),
+    ),
+  )
   .map((secs) => secs.map(([weight, items], i) => sec(SECTION_KEYS[i], items as ScoringItem[], weight)))
   .chain((sections) => {
     const items = sections.flatMap((s) => s.items);
     return fc.tuple(...items.map(answerFor)).map((values) => ({
       sections,
-      answers: items.flatMap((item, i) => (values[i] === undefined ? [] : [{ itemKey: item.key, value: values[i] as AnswerValue }])),
+      answers: items.flatMap((item, i) =>
+        values[i] === undefined ? [] : [{ itemKey: item.key, value: values[i] as AnswerValue }],
+      ),
     }));
   });
 
-const scoresOf = (v: ReturnType<typeof scoreVisit>): (number | null)[] => [...SECTION_KEYS.map((k) => v.sections[k]), v.total];
-const close = (a: (number | null)[], b: (number | null)[]) => a.every((x, i) => (x === null ? b[i] === null : b[i] !== null && Math.abs(x - (b[i] as number)) < 1e-9));
+const scoresOf = (v: ReturnType<typeof scoreVisit>): (number | null)[] => [
+  ...SECTION_KEYS.map((k) => v.sections[k]),
+  v.total,
+];
+const close = (a: (number | null)[], b: (number | null)[]) =>
+  a.every((x, i) => (x === null ? b[i] === null : b[i] !== null && Math.abs(x - (b[i] as number)) < 1e-9));
 const RUNS = { numRuns: 300 };
 
 describe('scoring properties', () => {
   test('every score lies within 0..100', () => {
-    fc.assert(fc.property(caseArb, ({ sections, answers }) => {
-      const scores = scoresOf(scoreVisit(sections, answers)).filter((s): s is number => s !== null);
-      return scores.every((s) => s >= 0 && s <= 100 + 1e-9);
-    }), RUNS);
+    fc.assert(
+      fc.property(caseArb, ({ sections, answers }) => {
+        const scores = scoresOf(scoreVisit(sections, answers)).filter((s): s is number => s !== null);
+        return scores.every((s) => s >= 0 && s <= 100 + 1e-9);
+      }),
+      RUNS,
+    );
   });
 
   test('adding na answers to unanswered items changes no score', () => {
-    fc.assert(fc.property(caseArb, ({ sections, answers }) => {
-      const answered = new Set(answers.map((a) => a.itemKey));
-      const withNa = [...answers, ...sections.flatMap((s) => s.items).filter((i) => !answered.has(i.key)).map((i) => ({ itemKey: i.key, value: 'na' as const }))];
-      const a = scoreVisit(sections, answers);
-      const b = scoreVisit(sections, withNa);
-      return JSON.stringify(scoresOf(a)) === JSON.stringify(scoresOf(b)) && JSON.stringify(a.violations) === JSON.stringify(b.violations);
-    }), RUNS);
+    fc.assert(
+      fc.property(caseArb, ({ sections, answers }) => {
+        const answered = new Set(answers.map((a) => a.itemKey));
+        const withNa = [
+          ...answers,
+          ...sections
+            .flatMap((s) => s.items)
+            .filter((i) => !answered.has(i.key))
+            .map((i) => ({ itemKey: i.key, value: 'na' as const })),
+        ];
+        const a = scoreVisit(sections, answers);
+        const b = scoreVisit(sections, withNa);
+        return (
+          JSON.stringify(scoresOf(a)) === JSON.stringify(scoresOf(b)) &&
+          JSON.stringify(a.violations) === JSON.stringify(b.violations)
+        );
+      }),
+      RUNS,
+    );
   });
 
   test('scaling all item weights and/or all section weights by one positive factor changes no score', () => {
-    fc.assert(fc.property(caseArb, fc.double({ min: 0.001, max: 1000, noNaN: true }), fc.boolean(), fc.boolean(), ({ sections, answers }, k, items, secs) => {
-      const scaled = sections.map((s) => ({ ...s, weight: secs ? s.weight * k : s.weight, items: s.items.map((i) => ({ ...i, weight: items ? i.weight * k : i.weight })) }));
-      return close(scoresOf(scoreVisit(sections, answers)), scoresOf(scoreVisit(scaled, answers)));
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        caseArb,
+        fc.double({ min: 0.001, max: 1000, noNaN: true }),
+        fc.boolean(),
+        fc.boolean(),
+        ({ sections, answers }, k, items, secs) => {
+          const scaled = sections.map((s) => ({
+            ...s,
+            weight: secs ? s.weight * k : s.weight,
+            items: s.items.map((i) => ({ ...i, weight: items ? i.weight * k : i.weight })),
+          }));
+          return close(scoresOf(scoreVisit(sections, answers)), scoresOf(scoreVisit(scaled, answers)));
+        },
+      ),
+      RUNS,
+    );
   });
 
   test('a failed critical item makes its section exactly 0 and is listed', () => {
-    fc.assert(fc.property(caseArb, ({ sections, answers }) => {
-      const v = scoreVisit(sections, answers);
-      const byKey = new Map(answers.map((a) => [a.itemKey, a.value]));
-      return sections.every((s) => s.items.every((i) => {
-        const value = byKey.get(i.key);
-        const failed = i.critical && (i.type === 'yes_no' ? value === 'no' : value === 1);
-        if (!failed) return true;
-        return v.sections[s.key] === 0 && v.violations.some((x) => x.itemKey === i.key && x.sectionKey === s.key);
-      }));
-    }), RUNS);
+    fc.assert(
+      fc.property(caseArb, ({ sections, answers }) => {
+        const v = scoreVisit(sections, answers);
+        const byKey = new Map(answers.map((a) => [a.itemKey, a.value]));
+        return sections.every((s) =>
+          s.items.every((i) => {
+            const value = byKey.get(i.key);
+            const failed = i.critical && (i.type === 'yes_no' ? value === 'no' : value === 1);
+            if (!failed) return true;
+            return v.sections[s.key] === 0 && v.violations.some((x) => x.itemKey === i.key && x.sectionKey === s.key);
+          }),
+        );
+      }),
+      RUNS,
+    );
   });
 
   test('the total lies between the lowest and the highest section score, and is null only when every section is', () => {
-    fc.assert(fc.property(caseArb, ({ sections, answers }) => {
-      const v = scoreVisit(sections, answers);
-      const scored = SECTION_KEYS.map((k) => v.sections[k]).filter((s): s is number => s !== null);
-      if (scored.length === 0) return v.total === null;
-      return v.total !== null && v.total >= Math.min(...scored) - 1e-9 && v.total <= Math.max(...scored) + 1e-9;
-    }), RUNS);
+    fc.assert(
+      fc.property(caseArb, ({ sections, answers }) => {
+        const v = scoreVisit(sections, answers);
+        const scored = SECTION_KEYS.map((k) => v.sections[k]).filter((s): s is number => s !== null);
+        if (scored.length === 0) return v.total === null;
+        return v.total !== null && v.total >= Math.min(...scored) - 1e-9 && v.total <= Math.max(...scored) + 1e-9;
+      }),
+      RUNS,
+    );
   });
 });

@@ -30,7 +30,11 @@ afterAll(stopTestApp);
 
 // ---- the app's own routes, from the router stack
 
-interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; rawPath?: unknown }
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+  rawPath?: unknown;
+}
 
 /** Every route of the app as "METHOD /path", nested routers included (Express 5: app.router.stack). */
 function appRoutes(a: Express): string[] {
@@ -38,7 +42,8 @@ function appRoutes(a: Express): string[] {
   const walk = (stack: Layer[], prefix: string) => {
     for (const l of stack) {
       const here = typeof l.rawPath === 'string' && l.rawPath !== '/' ? l.rawPath : '';
-      if (l.route) for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${prefix}${l.route.path}`);
+      if (l.route)
+        for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${prefix}${l.route.path}`);
       else if (l.handle?.stack) walk(l.handle.stack, prefix + here);
     }
   };
@@ -55,7 +60,10 @@ const webForms = (a: Express) => appRoutes(a).filter((r) => UNSAFE.test(r) && !r
 async function digest(): Promise<string> {
   const db = mongoose.connection.db as mongoose.mongo.Db;
   const hash = crypto.createHash('sha256');
-  const names = (await db.listCollections().toArray()).map((c) => c.name).filter((n) => n !== 'sessions').sort();
+  const names = (await db.listCollections().toArray())
+    .map((c) => c.name)
+    .filter((n) => n !== 'sessions')
+    .sort();
   for (const name of names) {
     hash.update(`\n#${name}\n`);
     for (const doc of await db.collection(name).find({}).sort({ _id: 1 }).toArray()) hash.update(JSON.stringify(doc));
@@ -78,39 +86,139 @@ interface Form {
 
 const localNow = () => new Date(Date.now() + 8 * 3600_000 - 3600_000).toISOString().slice(0, 16); // Asia/Shanghai, an hour ago
 const n = () => crypto.randomBytes(3).toString('hex').toUpperCase();
-const item = (key: string) => ({ [`i.greeting.0.key`]: key, 'i.greeting.0.zh': '问候', 'i.greeting.0.en': 'Greeting', 'i.greeting.0.type': 'yes_no', 'i.greeting.0.required': 'on' });
+const item = (key: string) => ({
+  [`i.greeting.0.key`]: key,
+  'i.greeting.0.zh': '问候',
+  'i.greeting.0.en': 'Greeting',
+  'i.greeting.0.type': 'yes_no',
+  'i.greeting.0.required': 'on',
+});
 const csv = (lines: string[]) => ({ content: Buffer.from(`${lines.join('\r\n')}\r\n`), name: 'rows.csv' });
 const photo = () => ({ content: uniquePng(), name: 'photo.png' });
 
 const FORMS: Record<string, Form> = {
-  'POST /login': { who: null, writes: false, path: () => '/login', fields: (w) => ({ email: w.who.reviewer.email, password: PASSWORD }) },
+  'POST /login': {
+    who: null,
+    writes: false,
+    path: () => '/login',
+    fields: (w) => ({ email: w.who.reviewer.email, password: PASSWORD }),
+  },
   'POST /logout': { who: 'admin', writes: false, path: () => '/logout' },
-  'POST /admin/banks': { who: 'admin', path: () => '/admin/banks', fields: () => ({ code: `CS${n()}`, name: 'CSRF 银行', timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: '' }) },
-  'POST /admin/banks/:bankId': { who: 'admin', path: (w) => `/admin/banks/${w.bankId.B}`, fields: () => ({ name: `改名 ${n()}`, timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: '' }) },
-  'POST /admin/banks/:bankId/branches': { who: 'admin', path: (w) => `/admin/banks/${w.bankId.A}/branches`, fields: () => ({ code: `WC${n()}`, name: 'CSRF 支行', region: 'North' }) },
-  'POST /admin/banks/:bankId/branches/import': { who: 'admin', file: () => csv(['code,name,region', `WCS${n()},CSRF 支行,North`]), path: (w) => `/admin/banks/${w.bankId.A}/branches/import` },
-  'POST /admin/banks/:bankId/staff': { who: 'admin', path: (w) => `/admin/banks/${w.bankId.A}/staff`, fields: () => ({ employeeId: `EC${n()}`, name: 'CSRF 员工', branchCode: 'WAN1' }) },
-  'POST /admin/banks/:bankId/staff/import': { who: 'admin', file: () => csv(['employeeId,name,branchCode', `ECS${n()},CSRF 员工,WAN1`]), path: (w) => `/admin/banks/${w.bankId.A}/staff/import` },
-  'POST /admin/users': { who: 'admin', path: () => '/admin/users', fields: () => ({ email: `csrf-${n().toLowerCase()}@world.test`, password: 'Csrf-password-123', name: 'CSRF', role: 'reviewer' }) },
-  'POST /admin/users/:userId': { who: 'admin', path: (w) => `/admin/users/${w.spare.id}`, fields: () => ({ name: `改名 ${n()}`, active: '1' }) },
-  'POST /admin/users/:userId/password': { who: 'admin', path: (w) => `/admin/users/${w.spare.id}/password`, fields: () => ({ password: `Reset-password-${n()}` }) },
-  'POST /admin/questionnaires': { who: 'admin', path: () => '/admin/questionnaires', fields: (w) => ({ name: `CSRF 问卷 ${n()}`, bankId: w.bankId.A, ...item('q1') }) },
-  'POST /admin/questionnaires/:id': { who: 'admin', path: (w) => `/admin/questionnaires/${w.questionnaireId.B}`, fields: (w) => ({ name: `问卷 B ${n()}`, bankId: w.bankId.B, ...item('q2') }) },
+  'POST /admin/banks': {
+    who: 'admin',
+    path: () => '/admin/banks',
+    fields: () => ({
+      code: `CS${n()}`,
+      name: 'CSRF 银行',
+      timezone: 'Asia/Shanghai',
+      language: 'zh',
+      reportRecipients: '',
+    }),
+  },
+  'POST /admin/banks/:bankId': {
+    who: 'admin',
+    path: (w) => `/admin/banks/${w.bankId.B}`,
+    fields: () => ({ name: `改名 ${n()}`, timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: '' }),
+  },
+  'POST /admin/banks/:bankId/branches': {
+    who: 'admin',
+    path: (w) => `/admin/banks/${w.bankId.A}/branches`,
+    fields: () => ({ code: `WC${n()}`, name: 'CSRF 支行', region: 'North' }),
+  },
+  'POST /admin/banks/:bankId/branches/import': {
+    who: 'admin',
+    file: () => csv(['code,name,region', `WCS${n()},CSRF 支行,North`]),
+    path: (w) => `/admin/banks/${w.bankId.A}/branches/import`,
+  },
+  'POST /admin/banks/:bankId/staff': {
+    who: 'admin',
+    path: (w) => `/admin/banks/${w.bankId.A}/staff`,
+    fields: () => ({ employeeId: `EC${n()}`, name: 'CSRF 员工', branchCode: 'WAN1' }),
+  },
+  'POST /admin/banks/:bankId/staff/import': {
+    who: 'admin',
+    file: () => csv(['employeeId,name,branchCode', `ECS${n()},CSRF 员工,WAN1`]),
+    path: (w) => `/admin/banks/${w.bankId.A}/staff/import`,
+  },
+  'POST /admin/users': {
+    who: 'admin',
+    path: () => '/admin/users',
+    fields: () => ({
+      email: `csrf-${n().toLowerCase()}@world.test`,
+      password: 'Csrf-password-123',
+      name: 'CSRF',
+      role: 'reviewer',
+    }),
+  },
+  'POST /admin/users/:userId': {
+    who: 'admin',
+    path: (w) => `/admin/users/${w.spare.id}`,
+    fields: () => ({ name: `改名 ${n()}`, active: '1' }),
+  },
+  'POST /admin/users/:userId/password': {
+    who: 'admin',
+    path: (w) => `/admin/users/${w.spare.id}/password`,
+    fields: () => ({ password: `Reset-password-${n()}` }),
+  },
+  'POST /admin/questionnaires': {
+    who: 'admin',
+    path: () => '/admin/questionnaires',
+    fields: (w) => ({ name: `CSRF 问卷 ${n()}`, bankId: w.bankId.A, ...item('q1') }),
+  },
+  'POST /admin/questionnaires/:id': {
+    who: 'admin',
+    path: (w) => `/admin/questionnaires/${w.questionnaireId.B}`,
+    fields: (w) => ({ name: `问卷 B ${n()}`, bankId: w.bankId.B, ...item('q2') }),
+  },
   'POST /admin/assignments': {
     who: 'admin',
     path: () => '/admin/assignments',
-    fields: (w) => ({ bankId: w.bankId.A, branchCode: 'WAN1', auditorId: w.who.auditor.id, questionnaireId: w.questionnaireId.A, quarter: '2026-Q3', windowStart: '2026-07-01T09:00', windowEnd: '2026-07-01T18:00', scenario: 'CSRF' }),
+    fields: (w) => ({
+      bankId: w.bankId.A,
+      branchCode: 'WAN1',
+      auditorId: w.who.auditor.id,
+      questionnaireId: w.questionnaireId.A,
+      quarter: '2026-Q3',
+      windowStart: '2026-07-01T09:00',
+      windowEnd: '2026-07-01T18:00',
+      scenario: 'CSRF',
+    }),
   },
   'POST /admin/assignments/import': {
     who: 'admin',
-    file: (w) => csv(['branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario', `WAN1,${w.who.auditor.email},2026-Q3,2026-07-02T09:00:00+08:00,2026-07-02T18:00:00+08:00,CSRF`]),
+    file: (w) =>
+      csv([
+        'branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario',
+        `WAN1,${w.who.auditor.email},2026-Q3,2026-07-02T09:00:00+08:00,2026-07-02T18:00:00+08:00,CSRF`,
+      ]),
     path: (w) => `/admin/assignments/import?bankId=${w.bankId.A}&questionnaireId=${w.questionnaireId.A}`,
   },
-  'POST /admin/reports/close': { who: 'admin', path: () => '/admin/reports/close', fields: (w) => ({ bankId: w.bankId.B, quarter: '2026-Q1' }) },
-  'POST /admin/reports/:id/resend': { who: 'admin', path: (w) => `/admin/reports/${w.report?.A}/resend`, fields: () => ({}) },
-  'POST /visits/:visitId/edit': { who: 'auditor', path: (w) => `/visits/${w.draft.own.id}/edit`, fields: () => ({ summary: `CSRF ${n()}`, durationMinutes: '31' }) },
-  'POST /visits/:visitId/draft': { who: 'auditor', json: true, path: (w) => `/visits/${w.draft.own.id}/draft`, fields: () => ({ summary: `自动保存 ${n()}`, durationMinutes: '32' }) },
-  'POST /visits/:visitId/attachments': { who: 'auditor', file: photo, path: (w) => `/visits/${w.draft.own.id}/attachments` },
+  'POST /admin/reports/close': {
+    who: 'admin',
+    path: () => '/admin/reports/close',
+    fields: (w) => ({ bankId: w.bankId.B, quarter: '2026-Q1' }),
+  },
+  'POST /admin/reports/:id/resend': {
+    who: 'admin',
+    path: (w) => `/admin/reports/${w.report?.A}/resend`,
+    fields: () => ({}),
+  },
+  'POST /visits/:visitId/edit': {
+    who: 'auditor',
+    path: (w) => `/visits/${w.draft.own.id}/edit`,
+    fields: () => ({ summary: `CSRF ${n()}`, durationMinutes: '31' }),
+  },
+  'POST /visits/:visitId/draft': {
+    who: 'auditor',
+    json: true,
+    path: (w) => `/visits/${w.draft.own.id}/draft`,
+    fields: () => ({ summary: `自动保存 ${n()}`, durationMinutes: '32' }),
+  },
+  'POST /visits/:visitId/attachments': {
+    who: 'auditor',
+    file: photo,
+    path: (w) => `/visits/${w.draft.own.id}/attachments`,
+  },
   'POST /visits/:visitId/attachments/:attachmentId/remove': {
     who: 'auditor',
     path: async (w) => {
@@ -118,18 +226,53 @@ const FORMS: Record<string, Form> = {
       return `/visits/${a.visitId}/attachments/${a.attachmentId}/remove`;
     },
   },
-  'POST /visits/:visitId/review': { who: 'reviewer', path: async (w) => `/visits/${(await w.fresh.submitted('own')).id}/review`, fields: () => ({ decision: 'approve' }) },
-  'POST /assignments/:assignmentId/start': { who: 'auditor', path: async (w) => `/assignments/${await w.fresh.assignment('own')}/start`, fields: () => ({ visitedAt: localNow(), durationMinutes: '20' }) },
-  'POST /disputes/new': { who: 'managerA', path: (w) => `/disputes/new?visitId=${w.approved.own.id}`, fields: (w) => ({ itemKey: w.nextItem(w.approved.own.id), reason: 'CSRF 测试' }) },
-  'POST /disputes/:disputeId/resolve': { who: 'reviewer', path: async (w) => `/disputes/${await w.fresh.dispute('out')}/resolve`, fields: () => ({ decision: 'upheld', note: '维持' }) },
-  'POST /disputes/:disputeId/attachments': { who: 'managerA', file: photo, path: (w) => `/disputes/${w.dispute.own.id}/attachments` },
+  'POST /visits/:visitId/review': {
+    who: 'reviewer',
+    path: async (w) => `/visits/${(await w.fresh.submitted('own')).id}/review`,
+    fields: () => ({ decision: 'approve' }),
+  },
+  'POST /assignments/:assignmentId/start': {
+    who: 'auditor',
+    path: async (w) => `/assignments/${await w.fresh.assignment('own')}/start`,
+    fields: () => ({ visitedAt: localNow(), durationMinutes: '20' }),
+  },
+  'POST /disputes/new': {
+    who: 'managerA',
+    path: (w) => `/disputes/new?visitId=${w.approved.own.id}`,
+    fields: (w) => ({ itemKey: w.nextItem(w.approved.own.id), reason: 'CSRF 测试' }),
+  },
+  'POST /disputes/:disputeId/resolve': {
+    who: 'reviewer',
+    path: async (w) => `/disputes/${await w.fresh.dispute('out')}/resolve`,
+    fields: () => ({ decision: 'upheld', note: '维持' }),
+  },
+  'POST /disputes/:disputeId/attachments': {
+    who: 'managerA',
+    file: photo,
+    path: (w) => `/disputes/${w.dispute.own.id}/attachments`,
+  },
   'POST /actions': {
     who: 'managerA',
     path: (w) => `/actions?quarter=${w.quarter}`,
-    fields: () => ({ kind: 'key_problem', itemKey: 'g1', scopeType: 'bank', action: `CSRF ${n()}`, owner: '行长', dueDate: '2027-06-30' }),
+    fields: () => ({
+      kind: 'key_problem',
+      itemKey: 'g1',
+      scopeType: 'bank',
+      action: `CSRF ${n()}`,
+      owner: '行长',
+      dueDate: '2027-06-30',
+    }),
   },
-  'POST /actions/:planId/status': { who: 'managerA', path: (w) => `/actions/${w.plan.own}/status`, fields: () => ({ status: 'done' }) },
-  'POST /hr/reviews': { who: 'hrA', path: () => '/hr/reviews', fields: (w) => ({ employeeId: 'EAN1', quarter: w.quarter, reviewRef: `CSRF-${n()}` }) },
+  'POST /actions/:planId/status': {
+    who: 'managerA',
+    path: (w) => `/actions/${w.plan.own}/status`,
+    fields: () => ({ status: 'done' }),
+  },
+  'POST /hr/reviews': {
+    who: 'hrA',
+    path: () => '/hr/reviews',
+    fields: (w) => ({ employeeId: 'EAN1', quarter: w.quarter, reviewRef: `CSRF-${n()}` }),
+  },
 };
 
 async function browserOf(who: PrincipalKey | null): Promise<{ agent: Agent; token: string }> {
@@ -137,23 +280,38 @@ async function browserOf(who: PrincipalKey | null): Promise<{ agent: Agent; toke
   const login = await agent.get('/login');
   if (!who) return { agent, token: csrfFrom(login.text) };
   const email = who === 'admin' ? ADMIN.email : world.who[who].email;
-  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), email, password: who === 'admin' ? ADMIN.password : PASSWORD });
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(login.text), email, password: who === 'admin' ? ADMIN.password : PASSWORD });
   if (res.status !== 303) throw new Error(`sign-in of ${who}: ${res.status}`);
   const home = await agent.get('/');
   return { agent, token: csrfFrom(home.text) };
 }
 
 /** Posts the form the way its page does: urlencoded with _csrf, JSON with X-CSRF-Token, multipart with ?_csrf=. */
-function submit(agent: Agent, form: Form, path: string, fields: Record<string, string>, token: string | undefined, file?: { content: Buffer; name: string }) {
+function submit(
+  agent: Agent,
+  form: Form,
+  path: string,
+  fields: Record<string, string>,
+  token: string | undefined,
+  file?: { content: Buffer; name: string },
+) {
   if (form.json) {
     const r = agent.post(path).set('Accept', 'application/json');
     return (token === undefined ? r : r.set('X-CSRF-Token', token)).send(fields);
   }
   if (file) {
     const sep = path.includes('?') ? '&' : '?';
-    return agent.post(token === undefined ? path : `${path}${sep}_csrf=${encodeURIComponent(token)}`).attach('file', file.content, file.name);
+    return agent
+      .post(token === undefined ? path : `${path}${sep}_csrf=${encodeURIComponent(token)}`)
+      .attach('file', file.content, file.name);
   }
-  return agent.post(path).type('form').send(token === undefined ? fields : { ...fields, _csrf: token });
+  return agent
+    .post(path)
+    .type('form')
+    .send(token === undefined ? fields : { ...fields, _csrf: token });
 }
 
 describe('CSRF on every state-changing web form', () => {
@@ -164,26 +322,34 @@ describe('CSRF on every state-changing web form', () => {
     expect(Object.keys(FORMS).filter((f) => !forms.includes(f))).toEqual([]);
   });
 
-  test.each(Object.keys(FORMS))('%s: without the token, with a forged one or another session\'s, 403 and nothing written; with it, accepted', async (key) => {
-    const form = FORMS[key];
-    const { agent, token } = await browserOf(form.who);
-    const other = await browserOf(form.who);
-    const path = await form.path(world);
-    const fields = form.fields?.(world) ?? {};
-    const file = form.file?.(world);
-    const before = await digest();
-    const forged = crypto.randomBytes(24).toString('base64url');
-    for (const [label, t] of [['no token', undefined], ['forged token', forged], ["another session's token", other.token], ['empty token', '']] as const) {
-      const res = await submit(agent, form, path, fields, t, file);
-      expect({ label, status: res.status }).toEqual({ label, status: 403 });
-      expect(res.text).toContain(CSRF_MESSAGE);
-    }
-    expect(await digest()).toBe(before);
-    // The same request with the page's own token goes through, so it was the token that stopped it.
-    const ok = await submit(agent, form, path, fields, token, file);
-    expect({ status: ok.status < 400, csrf: ok.text.includes(CSRF_MESSAGE) }).toEqual({ status: true, csrf: false });
-    if (form.writes !== false) expect(await digest()).not.toBe(before);
-  });
+  test.each(Object.keys(FORMS))(
+    "%s: without the token, with a forged one or another session's, 403 and nothing written; with it, accepted",
+    async (key) => {
+      const form = FORMS[key];
+      const { agent, token } = await browserOf(form.who);
+      const other = await browserOf(form.who);
+      const path = await form.path(world);
+      const fields = form.fields?.(world) ?? {};
+      const file = form.file?.(world);
+      const before = await digest();
+      const forged = crypto.randomBytes(24).toString('base64url');
+      for (const [label, t] of [
+        ['no token', undefined],
+        ['forged token', forged],
+        ["another session's token", other.token],
+        ['empty token', ''],
+      ] as const) {
+        const res = await submit(agent, form, path, fields, t, file);
+        expect({ label, status: res.status }).toEqual({ label, status: 403 });
+        expect(res.text).toContain(CSRF_MESSAGE);
+      }
+      expect(await digest()).toBe(before);
+      // The same request with the page's own token goes through, so it was the token that stopped it.
+      const ok = await submit(agent, form, path, fields, token, file);
+      expect({ status: ok.status < 400, csrf: ok.text.includes(CSRF_MESSAGE) }).toEqual({ status: true, csrf: false });
+      if (form.writes !== false) expect(await digest()).not.toBe(before);
+    },
+  );
 
   test('the bearer-token API ignores the session cookie: a signed-in browser cannot be made to write through it', async () => {
     const { agent } = await browserOf('admin');
@@ -202,7 +368,14 @@ describe('security headers', () => {
   const expectHeaders = (label: string, res: request.Response) => {
     const h = res.headers;
     const csp = String(h['content-security-policy'] ?? '');
-    expect({ label, csp: csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'") && csp.includes("script-src 'self'") && !csp.includes('unsafe-inline') }).toEqual({ label, csp: true });
+    expect({
+      label,
+      csp:
+        csp.includes("default-src 'self'") &&
+        csp.includes("frame-ancestors 'none'") &&
+        csp.includes("script-src 'self'") &&
+        !csp.includes('unsafe-inline'),
+    }).toEqual({ label, csp: true });
     expect({ label, nosniff: h['x-content-type-options'] }).toEqual({ label, nosniff: 'nosniff' });
     expect({ label, referrer: h['referrer-policy'] }).toEqual({ label, referrer: 'no-referrer' });
     expect({ label, frame: h['x-frame-options'] }).toEqual({ label, frame: 'SAMEORIGIN' });
@@ -216,18 +389,50 @@ describe('security headers', () => {
     const report = world.report?.A as string;
     const cases: [string, request.Test][] = [
       ['200 JSON', request(app).get('/api/v1/me').set(admin)],
-      ['201 JSON', request(app).post('/api/v1/banks').set(admin).send({ code: `H${n()}`, name: 'headers', reportRecipients: [] })],
-      ['204 empty', request(app).delete('/api/v1/auth/token').set(bearer(await tokenFor(app, ADMIN.email, ADMIN.password)))],
-      ['400 malformed JSON', request(app).post('/api/v1/banks').set(admin).set('Content-Type', 'application/json').send('{"code":')],
+      [
+        '201 JSON',
+        request(app)
+          .post('/api/v1/banks')
+          .set(admin)
+          .send({ code: `H${n()}`, name: 'headers', reportRecipients: [] }),
+      ],
+      [
+        '204 empty',
+        request(app)
+          .delete('/api/v1/auth/token')
+          .set(bearer(await tokenFor(app, ADMIN.email, ADMIN.password))),
+      ],
+      [
+        '400 malformed JSON',
+        request(app).post('/api/v1/banks').set(admin).set('Content-Type', 'application/json').send('{"code":'),
+      ],
       ['401 no token', request(app).get('/api/v1/banks')],
       ['403 wrong role', request(app).get('/api/v1/users').set(hr)],
       ['404 unknown route', request(app).get('/api/v1/no-such-route').set(admin)],
       ['404 another bank', request(app).get(`/api/v1/banks/${world.bankId.B}`).set(hr)],
-      ['413 too large', request(app).post('/api/v1/banks').set(admin).set('Content-Type', 'application/json').send(JSON.stringify({ name: 'x'.repeat(1024 * 1024) }))],
-      ['415 bad file', request(app).post(`/api/v1/visits/${world.draft.own.id}/attachments`).set(bearer(world.who.auditor.token)).attach('file', Buffer.from('MZ not an image'), 'x.png')],
+      [
+        '413 too large',
+        request(app)
+          .post('/api/v1/banks')
+          .set(admin)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ name: 'x'.repeat(1024 * 1024) })),
+      ],
+      [
+        '415 bad file',
+        request(app)
+          .post(`/api/v1/visits/${world.draft.own.id}/attachments`)
+          .set(bearer(world.who.auditor.token))
+          .attach('file', Buffer.from('MZ not an image'), 'x.png'),
+      ],
       ['422 rule broken', request(app).post('/api/v1/banks').set(admin).send({ code: '' })],
       ['PDF download', request(app).get(`/api/v1/reports/${report}/files/bank`).set(admin)],
-      ['evidence download', request(app).get(`/api/v1/visits/${world.approved.own.id}/attachments/${world.approved.own.attachmentId}`).set(admin)],
+      [
+        'evidence download',
+        request(app)
+          .get(`/api/v1/visits/${world.approved.own.id}/attachments/${world.approved.own.attachmentId}`)
+          .set(admin),
+      ],
       ['CSV export', request(app).get(`/api/v1/staff/scorecards.csv?quarter=${world.quarter}`).set(hr)],
       ['XLSX export', request(app).get(`/api/v1/staff/scorecards.xlsx?quarter=${world.quarter}`).set(hr)],
       ['OpenAPI', request(app).get('/api/v1/openapi.json')],
@@ -268,7 +473,11 @@ describe('sessions and sign-in', () => {
     const issued = sessionCookieOf(page);
     expect(issued).toBeDefined();
     expect(issued).not.toBe(forged);
-    const signedIn = await request(app).post('/login').set('Cookie', forged).type('form').send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
+    const signedIn = await request(app)
+      .post('/login')
+      .set('Cookie', forged)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
     expect(signedIn.status).toBe(403); // the token belongs to the issued session, not to the forged one
     expect((await request(app).get('/').set('Cookie', forged)).status).toBe(303);
   });
@@ -276,9 +485,12 @@ describe('sessions and sign-in', () => {
   test('the sign-in limit cannot be dodged by changing the case or padding of the e-mail (API and form)', async () => {
     const victim = world.who.reviewer.email;
     const limit = config().LOGIN_RATE_LIMIT;
-    const spellings = (i: number) => [victim.toUpperCase(), ` ${victim}`, `${victim}\t`, victim.replace(/^./, (c) => c.toUpperCase())][i % 4];
+    const spellings = (i: number) =>
+      [victim.toUpperCase(), ` ${victim}`, `${victim}\t`, victim.replace(/^./, (c) => c.toUpperCase())][i % 4];
     for (let i = 0; i < limit; i++) {
-      const res = await request(app).post('/api/v1/auth/token').send({ email: spellings(i), password: `wrong-${i}` });
+      const res = await request(app)
+        .post('/api/v1/auth/token')
+        .send({ email: spellings(i), password: `wrong-${i}` });
       expect(res.status).toBe(401);
     }
     const blocked = await request(app).post('/api/v1/auth/token').send({ email: victim, password: PASSWORD });
@@ -290,11 +502,23 @@ describe('sessions and sign-in', () => {
     const browser = request.agent(app);
     const token = csrfFrom((await browser.get('/login')).text);
     for (let i = 0; i < 4; i++) {
-      expect((await browser.post('/login').type('form').send({ _csrf: token, email: spellings(i + 1), password: `wrong-${i}` })).status).toBe(429);
+      expect(
+        (
+          await browser
+            .post('/login')
+            .type('form')
+            .send({ _csrf: token, email: spellings(i + 1), password: `wrong-${i}` })
+        ).status,
+      ).toBe(429);
     }
-    expect((await browser.post('/login').type('form').send({ _csrf: token, email: victim, password: PASSWORD })).status).toBe(429);
+    expect(
+      (await browser.post('/login').type('form').send({ _csrf: token, email: victim, password: PASSWORD })).status,
+    ).toBe(429);
     // Another user from the same address is not locked out.
-    expect((await request(app).post('/api/v1/auth/token').send({ email: world.who.auditor.email, password: PASSWORD })).status).toBe(200);
+    expect(
+      (await request(app).post('/api/v1/auth/token').send({ email: world.who.auditor.email, password: PASSWORD }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -306,13 +530,29 @@ describe('bearer tokens', () => {
     const before = await digest();
     const calls: [string, request.Test][] = [
       ['read', request(app).get('/api/v1/assignments').set(bearer(token))],
-      ['write', request(app).patch(`/api/v1/visits/${world.draft.own.id}`).set(bearer(token)).send({ summary: 'after revocation' })],
-      ['upload', request(app).post(`/api/v1/visits/${world.draft.own.id}/attachments`).set(bearer(token)).attach('file', uniquePng(), 'x.png')],
+      [
+        'write',
+        request(app)
+          .patch(`/api/v1/visits/${world.draft.own.id}`)
+          .set(bearer(token))
+          .send({ summary: 'after revocation' }),
+      ],
+      [
+        'upload',
+        request(app)
+          .post(`/api/v1/visits/${world.draft.own.id}/attachments`)
+          .set(bearer(token))
+          .attach('file', uniquePng(), 'x.png'),
+      ],
       ['revoke again', request(app).delete('/api/v1/auth/token').set(bearer(token))],
     ];
     for (const [label, call] of calls) {
       const res = await call;
-      expect({ label, status: res.status, code: res.body.error?.code }).toEqual({ label, status: 401, code: 'invalid_token' });
+      expect({ label, status: res.status, code: res.body.error?.code }).toEqual({
+        label,
+        status: 401,
+        code: 'invalid_token',
+      });
     }
     expect(await digest()).toBe(before);
   });
@@ -324,7 +564,9 @@ describe('bearer tokens', () => {
       request(app).get(`/api/v1/me?token=${token}`),
       request(app).get('/api/v1/me').set('Cookie', `token=${token}; access_token=${token}`),
       request(app).get('/api/v1/me').set('Authorization', token),
-      request(app).get('/api/v1/me').set('Authorization', `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString('base64')}`),
+      request(app)
+        .get('/api/v1/me')
+        .set('Authorization', `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString('base64')}`),
     ]) {
       expect((await call).status).toBe(401);
     }
@@ -335,12 +577,26 @@ describe('cookies', () => {
   test('every cookie the app sets on its pages is HttpOnly and SameSite=Lax, and none is readable by scripts', async () => {
     const agent = request.agent(app);
     const cookies: string[] = [];
-    for (const res of [await agent.get('/login'), await agent.get('/lang/en'), await agent.get('/lang/zh')]) cookies.push(...([] as string[]).concat(res.headers['set-cookie'] ?? []));
+    for (const res of [await agent.get('/login'), await agent.get('/lang/en'), await agent.get('/lang/zh')])
+      cookies.push(...([] as string[]).concat(res.headers['set-cookie'] ?? []));
     const login = await agent.get('/login');
-    cookies.push(...([] as string[]).concat((await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), email: ADMIN.email, password: ADMIN.password })).headers['set-cookie'] ?? []));
+    cookies.push(
+      ...([] as string[]).concat(
+        (
+          await agent
+            .post('/login')
+            .type('form')
+            .send({ _csrf: csrfFrom(login.text), email: ADMIN.email, password: ADMIN.password })
+        ).headers['set-cookie'] ?? [],
+      ),
+    );
     expect(cookies.length).toBeGreaterThanOrEqual(3);
     for (const c of cookies) {
-      expect({ cookie: c.split('=')[0], httpOnly: /;\s*HttpOnly/i.test(c), sameSite: /;\s*SameSite=Lax/i.test(c) }).toEqual({ cookie: c.split('=')[0], httpOnly: true, sameSite: true });
+      expect({
+        cookie: c.split('=')[0],
+        httpOnly: /;\s*HttpOnly/i.test(c),
+        sameSite: /;\s*SameSite=Lax/i.test(c),
+      }).toEqual({ cookie: c.split('=')[0], httpOnly: true, sameSite: true });
     }
   });
 
@@ -350,7 +606,9 @@ describe('cookies', () => {
     try {
       const secure = createApp();
       const https = await request(secure).get('/login').set('X-Forwarded-Proto', 'https');
-      const cookie = ([] as string[]).concat(https.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+      const cookie = ([] as string[])
+        .concat(https.headers['set-cookie'] ?? [])
+        .find((c) => c.startsWith(`${SESSION_COOKIE}=`));
       expect(cookie).toMatch(/;\s*Secure/i);
       expect(cookie).toMatch(/;\s*HttpOnly/i);
       expect(https.headers['strict-transport-security']).toMatch(/max-age=\d+/);

@@ -65,7 +65,9 @@ describe('visits per quarter and state', () => {
     }
     expect(visits.some((v) => v.status === 'disputed')).toBe(false);
     const started = new Set(visits.map((v) => String(v.assignmentId)));
-    const open = (await Assignment.find({ quarter: '2026-Q4' }, { _id: 1 }).lean()).filter((a) => !started.has(String(a._id)));
+    const open = (await Assignment.find({ quarter: '2026-Q4' }, { _id: 1 }).lean()).filter(
+      (a) => !started.has(String(a._id)),
+    );
     expect(open.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -83,25 +85,43 @@ describe('visits per quarter and state', () => {
     for (const q of QUARTERS) {
       const line = summary.split('\n').find((l) => l.trim().startsWith(`${q}:`)) as string;
       expect(line).toBeDefined();
-      for (const [, n, status] of line.matchAll(/(\d+) (\w+)/g)) expect({ q, status, n: Number(n) }).toEqual({ q, status, n: count((v) => v.quarter === q && v.status === status) });
+      for (const [, n, status] of line.matchAll(/(\d+) (\w+)/g))
+        expect({ q, status, n: Number(n) }).toEqual({
+          q,
+          status,
+          n: count((v) => v.quarter === q && v.status === status),
+        });
     }
     expect(summary).toContain(`Visits: ${visits.length} on`);
   });
 });
 
 describe('visit content', () => {
-  test('every visit\'s scores and violations are scoreVisit of its answers on its own questionnaire version', async () => {
+  test("every visit's scores and violations are scoreVisit of its answers on its own questionnaire version", async () => {
     const sections = new Map<string, ReturnType<typeof toScoringSections>>();
     for (const v of visits) {
       const key = `${String(v.questionnaireId)}@${v.questionnaireVersion}`;
-      if (!sections.has(key)) sections.set(key, toScoringSections(await getVersion(String(v.questionnaireId), v.questionnaireVersion)));
-      const expected = scoreVisit(sections.get(key) as ReturnType<typeof toScoringSections>, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
-      expect({ id: String(v._id), sections: v.scores.sections, total: v.scores.total, violations: v.violations.map((x) => x.itemKey) })
-        .toEqual({ id: String(v._id), sections: expected.sections, total: expected.total, violations: expected.violations.map((x) => x.itemKey) });
+      if (!sections.has(key))
+        sections.set(key, toScoringSections(await getVersion(String(v.questionnaireId), v.questionnaireVersion)));
+      const expected = scoreVisit(
+        sections.get(key) as ReturnType<typeof toScoringSections>,
+        v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
+      );
+      expect({
+        id: String(v._id),
+        sections: v.scores.sections,
+        total: v.scores.total,
+        violations: v.violations.map((x) => x.itemKey),
+      }).toEqual({
+        id: String(v._id),
+        sections: expected.sections,
+        total: expected.total,
+        violations: expected.violations.map((x) => x.itemKey),
+      });
     }
   });
 
-  test('answers look real: mostly good, weaker branches, a few critical failures, some N/A, comments in the bank\'s language', () => {
+  test("answers look real: mostly good, weaker branches, a few critical failures, some N/A, comments in the bank's language", () => {
     const approved = visits.filter((v) => v.status === 'approved' && v.scores.total !== null);
     const totals = approved.map((v) => v.scores.total as number).sort((a, b) => a - b);
     expect(totals[Math.floor(totals.length / 2)]).toBeGreaterThan(70);
@@ -110,7 +130,8 @@ describe('visit content', () => {
     expect(violating).toBeGreaterThanOrEqual(3);
     expect(violating).toBeLessThan(visits.length * 0.15);
     expect(visits.some((v) => v.answers.some((a) => a.value === 'na'))).toBe(true);
-    const comments = (bank: string) => visits.filter((v) => bankOf(v) === bank).flatMap((v) => v.answers.flatMap((a) => (a.comment ? [a.comment] : [])));
+    const comments = (bank: string) =>
+      visits.filter((v) => bankOf(v) === bank).flatMap((v) => v.answers.flatMap((a) => (a.comment ? [a.comment] : [])));
     expect(comments('JNCB').length).toBeGreaterThan(50);
     expect(comments('JNCB').every((c) => CJK.test(c))).toBe(true);
     expect(comments('HBK').length).toBeGreaterThan(5);
@@ -120,7 +141,9 @@ describe('visit content', () => {
   test('identified staff work at the visited branch', async () => {
     const staff = await Staff.find({}, { bankId: 1, employeeId: 1, branchCode: 1 }).lean();
     const home = new Map(staff.map((s) => [`${String(s.bankId)}|${s.employeeId}`, s.branchCode]));
-    const identified = visits.flatMap((v) => v.staffIds.map((id) => ({ branch: v.branchCode, home: home.get(`${String(v.bankId)}|${id}`) })));
+    const identified = visits.flatMap((v) =>
+      v.staffIds.map((id) => ({ branch: v.branchCode, home: home.get(`${String(v.bankId)}|${id}`) })),
+    );
     expect(identified.length).toBeGreaterThan(visits.length * 0.8);
     for (const s of identified) expect(s.home).toBe(s.branch);
   });
@@ -135,7 +158,9 @@ describe('played at plausible times', () => {
       expect(times[times.length - 1]).toBeLessThanOrEqual(TODAY.getTime());
       expect(new Date(v.createdAt).getTime()).toBe(times[0]);
       if (v.status === 'approved' && v.quarter !== '2026-Q4') {
-        expect((new Date(v.approvedAt as Date).getTime() - new Date(v.visitedAt).getTime()) / 86400_000).toBeLessThan(5);
+        expect((new Date(v.approvedAt as Date).getTime() - new Date(v.visitedAt).getTime()) / 86400_000).toBeLessThan(
+          5,
+        );
       }
     }
   });
@@ -157,8 +182,15 @@ describe('played at plausible times', () => {
     const reviewer = await tokenFor(app, 'reviewer@demo.local', 'Demo-pass-2026');
     const v = withPhotos[0];
     const a = v.attachments[0];
-    const res = await request(app).get(`/api/v1/visits/${String(v._id)}/attachments/${String(a._id)}`).set(bearer(reviewer)).buffer(true)
-      .parse((r, cb) => { const parts: Buffer[] = []; r.on('data', (c: Buffer) => parts.push(c)); r.on('end', () => cb(null, Buffer.concat(parts))); });
+    const res = await request(app)
+      .get(`/api/v1/visits/${String(v._id)}/attachments/${String(a._id)}`)
+      .set(bearer(reviewer))
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(res.status).toBe(200);
     const body = res.body as Buffer;
     expect(body.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
@@ -169,11 +201,17 @@ describe('played at plausible times', () => {
 
 describe('sign-in and re-runs', () => {
   test('every user printed by the seed can sign in with the printed password', async () => {
-    const users = [...summary.matchAll(/^ {2}(\S+@\S+)\s+(\S+)\s+(admin|auditor|reviewer|bank_manager|hr)\b/gm)].map((m) => ({ email: m[1], password: m[2], role: m[3] }));
+    const users = [...summary.matchAll(/^ {2}(\S+@\S+)\s+(\S+)\s+(admin|auditor|reviewer|bank_manager|hr)\b/gm)].map(
+      (m) => ({ email: m[1], password: m[2], role: m[3] }),
+    );
     expect(users.length).toBeGreaterThanOrEqual(10);
     for (const u of users) {
       const res = await request(app).post('/api/v1/auth/token').send({ email: u.email, password: u.password });
-      expect({ email: u.email, status: res.status, role: res.body.user?.role }).toEqual({ email: u.email, status: 200, role: u.role });
+      expect({ email: u.email, status: res.status, role: res.body.user?.role }).toEqual({
+        email: u.email,
+        status: 200,
+        role: u.role,
+      });
     }
   });
 
@@ -181,7 +219,9 @@ describe('sign-in and re-runs', () => {
     const before = [await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()];
     const out = await seedDemo({ ifEmpty: true });
     expect(out).toMatch(/^Demo data already present/);
-    expect([await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()]).toEqual(before);
+    expect([await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()]).toEqual(
+      before,
+    );
   });
 
   test('data without the record of a finished seed (an interrupted one) is left alone, with a way out', async () => {
@@ -190,6 +230,8 @@ describe('sign-in and re-runs', () => {
     const out = await seedDemo({ ifEmpty: true });
     expect(out).toMatch(/no record that a demo seed finished/);
     expect(out).toContain(config().DATA_DIR);
-    expect([await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()]).toEqual(before);
+    expect([await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()]).toEqual(
+      before,
+    );
   });
 });

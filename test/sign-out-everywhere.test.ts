@@ -14,14 +14,17 @@ beforeAll(async () => {
 afterAll(stopTestApp);
 
 describe('ending sessions on password reset and deactivation', () => {
-  test('a password reset ends the user\'s web session even if the session record is written again', async () => {
+  test("a password reset ends the user's web session even if the session record is written again", async () => {
     const u = await makeUser(app, adminToken, { email: 'reviewer.epoch@test.local', role: 'reviewer' });
     const agent = await signIn(app, 'reviewer.epoch@test.local', 'Passw0rd-long-enough');
     expect((await agent.get('/')).status).toBe(200);
     const saved = await SessionRecord.find({ userId: u.id }).lean();
     expect(saved.length).toBe(1);
 
-    const r = await request(app).patch(`/api/v1/users/${u.id}`).set(bearer(adminToken)).send({ password: 'Another-passw0rd-1' });
+    const r = await request(app)
+      .patch(`/api/v1/users/${u.id}`)
+      .set(bearer(adminToken))
+      .send({ password: 'Another-passw0rd-1' });
     expect(r.status).toBe(200);
     // A request that was in flight during the reset re-saves the old session: it must still not sign anyone in.
     await SessionRecord.insertMany(saved);
@@ -46,7 +49,9 @@ describe('first admin', () => {
     const { User } = await import('../server/users/model');
     await User.updateMany({ role: 'admin' }, { $set: { role: 'reviewer' } });
     try {
-      await expect(ensureFirstAdmin('taken@test.local', 'Whatever-pass-1')).rejects.toMatchObject({ code: 'admin_email_taken' });
+      await expect(ensureFirstAdmin('taken@test.local', 'Whatever-pass-1')).rejects.toMatchObject({
+        code: 'admin_email_taken',
+      });
     } finally {
       await User.updateMany({ email: ADMIN.email }, { $set: { role: 'admin' } });
     }

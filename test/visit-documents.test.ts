@@ -24,7 +24,9 @@ beforeAll(async () => {
 afterAll(stopTestApp);
 
 async function stored(id: string): Promise<Record<string, unknown>> {
-  const raw = await (mongoose.connection.db as mongoose.mongo.Db).collection('visits').findOne({ _id: new mongoose.Types.ObjectId(id) });
+  const raw = await (mongoose.connection.db as mongoose.mongo.Db)
+    .collection('visits')
+    .findOne({ _id: new mongoose.Types.ObjectId(id) });
   if (!raw) throw new Error(`visit ${id} is not stored`);
   return raw;
 }
@@ -47,14 +49,24 @@ async function expectAnswerAsStored(res: request.Response, who: { token: string 
   expect(res.body).toStrictEqual(read.body);
 }
 
-const png = () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(2000)]);
+const png = () =>
+  Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(2000)]);
 
 test('every write of a visit through the API stores what the Mongoose schema would store', async () => {
   const assignmentId = await f.w.assignment({
-    bankId: f.bankId, branchCode: 'N1', auditorId: f.auditor.id, questionnaireId: f.questionnaireId, quarter: '2026-Q3', ...windowAroundNow(), scenario: '开户',
+    bankId: f.bankId,
+    branchCode: 'N1',
+    auditorId: f.auditor.id,
+    questionnaireId: f.questionnaireId,
+    quarter: '2026-Q3',
+    ...windowAroundNow(),
+    scenario: '开户',
   });
   const created = await api(f).post(f.auditor, '/visits', {
-    assignmentId, visitedAt: hoursAgo(2), durationMinutes: 25, summary: '柜员热情',
+    assignmentId,
+    visitedAt: hoursAgo(2),
+    durationMinutes: 25,
+    summary: '柜员热情',
     answers: ANSWERS.map((a, i) => (i === 0 ? { ...a, comment: '主动问候' } : a)),
     staff: [{ employeeId: 'E1' }, { description: '穿蓝色西装的大堂经理' }],
   });
@@ -65,30 +77,52 @@ test('every write of a visit through the API stores what the Mongoose schema wou
   expect(first.createdAt).toBeInstanceOf(Date);
   expect(first.assignmentId).toBeInstanceOf(mongoose.Types.ObjectId);
 
-  await expectAnswerAsStored(await api(f).patch(f.auditor, `/visits/${id}`, { durationMinutes: 30, summary: '补充: 等候 5 分钟', staff: [{ employeeId: 'E2' }] }), f.auditor);
+  await expectAnswerAsStored(
+    await api(f).patch(f.auditor, `/visits/${id}`, {
+      durationMinutes: 30,
+      summary: '补充: 等候 5 分钟',
+      staff: [{ employeeId: 'E2' }],
+    }),
+    f.auditor,
+  );
   await expectConforming(id);
 
-  const up = await request(app).post(`/api/v1/visits/${id}/attachments`).set(bearer(f.auditor.token)).attach('file', png(), { filename: 'a.png', contentType: 'image/png' });
+  const up = await request(app)
+    .post(`/api/v1/visits/${id}/attachments`)
+    .set(bearer(f.auditor.token))
+    .attach('file', png(), { filename: 'a.png', contentType: 'image/png' });
   expect(up.status).toBe(201);
   const withFile = await expectConforming(id);
   expect((withFile.attachments as { _id: unknown }[])[0]._id).toBeInstanceOf(mongoose.Types.ObjectId);
-  await expectAnswerAsStored(await request(app).delete(`/api/v1/visits/${id}/attachments/${up.body.id}`).set(bearer(f.auditor.token)), f.auditor);
+  await expectAnswerAsStored(
+    await request(app).delete(`/api/v1/visits/${id}/attachments/${up.body.id}`).set(bearer(f.auditor.token)),
+    f.auditor,
+  );
   await expectConforming(id);
 
   await expectAnswerAsStored(await api(f).post(f.auditor, `/visits/${id}/submit`), f.auditor);
   const submitted = await expectConforming(id);
   expect(submitted.updatedAt).not.toEqual(first.updatedAt);
-  await expectAnswerAsStored(await api(f).post(f.reviewer, `/visits/${id}/review`, { decision: 'return', note: '请补充照片' }), f.reviewer);
+  await expectAnswerAsStored(
+    await api(f).post(f.reviewer, `/visits/${id}/review`, { decision: 'return', note: '请补充照片' }),
+    f.reviewer,
+  );
   await expectConforming(id);
   await expectAnswerAsStored(await api(f).patch(f.auditor, `/visits/${id}`, { answers: ANSWERS }), f.auditor);
   await expectAnswerAsStored(await api(f).post(f.auditor, `/visits/${id}/submit`), f.auditor);
-  await expectAnswerAsStored(await api(f).post(f.reviewer, `/visits/${id}/review`, { decision: 'approve' }), f.reviewer);
+  await expectAnswerAsStored(
+    await api(f).post(f.reviewer, `/visits/${id}/review`, { decision: 'approve' }),
+    f.reviewer,
+  );
   await expectConforming(id);
 
   const opened = await dispute(f, f.manager, id, 'g1');
   expect(opened.status).toBe(201);
   await expectConforming(id);
-  expect((await resolve(f, f.reviewer, opened.body.id, { decision: 'overturned', value: 'no', note: '录像显示未问候' })).status).toBe(200);
+  expect(
+    (await resolve(f, f.reviewer, opened.body.id, { decision: 'overturned', value: 'no', note: '录像显示未问候' }))
+      .status,
+  ).toBe(200);
   const last = await expectConforming(id);
   expect(last).toMatchObject({ status: 'approved' });
   expect((last.history as unknown[]).length).toBeGreaterThanOrEqual(10);
@@ -96,13 +130,31 @@ test('every write of a visit through the API stores what the Mongoose schema wou
 
 test('the check above can fail: a value Mongoose would cast, or a missing default, is caught', async () => {
   const assignmentId = await f.w.assignment({
-    bankId: f.bankId, branchCode: 'N1', auditorId: f.auditor.id, questionnaireId: f.questionnaireId, quarter: '2026-Q3', ...windowAroundNow(), scenario: '开户',
+    bankId: f.bankId,
+    branchCode: 'N1',
+    auditorId: f.auditor.id,
+    questionnaireId: f.questionnaireId,
+    quarter: '2026-Q3',
+    ...windowAroundNow(),
+    scenario: '开户',
   });
-  const created = await api(f).post(f.auditor, '/visits', { assignmentId, visitedAt: hoursAgo(2), durationMinutes: 25, answers: ANSWERS });
+  const created = await api(f).post(f.auditor, '/visits', {
+    assignmentId,
+    visitedAt: hoursAgo(2),
+    durationMinutes: 25,
+    answers: ANSWERS,
+  });
   const raw = await expectConforming(created.body.id);
   const db = mongoose.connection.db as mongoose.mongo.Db;
-  await db.collection('visits').updateOne({ _id: raw._id as mongoose.Types.ObjectId }, { $set: { bankId: String(raw.bankId) } });
+  await db
+    .collection('visits')
+    .updateOne({ _id: raw._id as mongoose.Types.ObjectId }, { $set: { bankId: String(raw.bankId) } });
   await expect(expectConforming(created.body.id)).rejects.toThrow();
-  await db.collection('visits').updateOne({ _id: raw._id as mongoose.Types.ObjectId }, { $set: { bankId: raw.bankId }, $unset: { violations: '' } });
+  await db
+    .collection('visits')
+    .updateOne(
+      { _id: raw._id as mongoose.Types.ObjectId },
+      { $set: { bankId: raw.bankId }, $unset: { violations: '' } },
+    );
   await expect(expectConforming(created.body.id)).rejects.toThrow();
 });

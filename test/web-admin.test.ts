@@ -45,7 +45,11 @@ describe('banks', () => {
 
   test('creating a bank redirects with a flash message, and it shows up in the list', async () => {
     const res = await postForm(admin, '/admin/banks', '/admin/banks', {
-      code: 'WEB1', name: '网页银行', timezone: 'Asia/Hong_Kong', language: 'en', reportRecipients: 'a@web1.cn, b@web1.cn\nc@web1.cn；d@web1.cn',
+      code: 'WEB1',
+      name: '网页银行',
+      timezone: 'Asia/Hong_Kong',
+      language: 'en',
+      reportRecipients: 'a@web1.cn, b@web1.cn\nc@web1.cn；d@web1.cn',
     });
     expect(res.status).toBe(303);
     const id = /^\/admin\/banks\/([a-f0-9]{24})$/.exec(res.headers.location)?.[1] as string;
@@ -54,14 +58,26 @@ describe('banks', () => {
     expect(page.text).toContain('Bank WEB1 created.');
     expect((await admin.get(res.headers.location)).text).not.toContain('Bank WEB1 created.');
     expect((await admin.get('/admin/banks')).text).toContain('网页银行');
-    const saved = await apiGet<{ timezone: string; language: string; reportRecipients: string[] }>(app, token, `/banks/${id}`);
-    expect(saved).toMatchObject({ timezone: 'Asia/Hong_Kong', language: 'en', reportRecipients: ['a@web1.cn', 'b@web1.cn', 'c@web1.cn', 'd@web1.cn'] });
+    const saved = await apiGet<{ timezone: string; language: string; reportRecipients: string[] }>(
+      app,
+      token,
+      `/banks/${id}`,
+    );
+    expect(saved).toMatchObject({
+      timezone: 'Asia/Hong_Kong',
+      language: 'en',
+      reportRecipients: ['a@web1.cn', 'b@web1.cn', 'c@web1.cn', 'd@web1.cn'],
+    });
   });
 
   test('a bad bank form is shown again with an error next to each field and creates nothing', async () => {
     const before = (await apiGet<unknown[]>(app, token, '/banks')).length;
     const res = await postForm(admin, '/admin/banks', '/admin/banks', {
-      code: 'bad code!', name: '', timezone: 'Mars/Olympus', language: 'zh', reportRecipients: 'ok@x.cn, not-an-email',
+      code: 'bad code!',
+      name: '',
+      timezone: 'Mars/Olympus',
+      language: 'zh',
+      reportRecipients: 'ok@x.cn, not-an-email',
     });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Please correct the highlighted fields.');
@@ -77,7 +93,12 @@ describe('banks', () => {
   });
 
   test('a repeated bank code is shown next to the code field (409)', async () => {
-    const res = await postForm(admin, '/admin/banks', '/admin/banks', { code: 'HB', name: 'Again', language: 'zh', reportRecipients: '' });
+    const res = await postForm(admin, '/admin/banks', '/admin/banks', {
+      code: 'HB',
+      name: 'Again',
+      language: 'zh',
+      reportRecipients: '',
+    });
     expect(res.status).toBe(409);
     expect(res.text).toMatch(/name="code" value="HB"[^>]*aria-invalid="true"/);
     expect(res.text).toContain('Already exists.');
@@ -85,15 +106,29 @@ describe('banks', () => {
 
   test('editing a bank saves it; an empty name is refused', async () => {
     const path = `/admin/banks/${bank.id}`;
-    const bad = await postForm(admin, path, path, { name: '', timezone: 'Asia/Shanghai', language: 'zh', reportRecipients: '' });
+    const bad = await postForm(admin, path, path, {
+      name: '',
+      timezone: 'Asia/Shanghai',
+      language: 'zh',
+      reportRecipients: '',
+    });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Required.');
     expect(bad.text).toMatch(/<details class="card" open>/);
-    const ok = await postForm(admin, path, path, { name: '华北银行股份', timezone: 'Asia/Shanghai', language: 'en', reportRecipients: 'hq@hb.cn\nrisk@hb.cn' });
+    const ok = await postForm(admin, path, path, {
+      name: '华北银行股份',
+      timezone: 'Asia/Shanghai',
+      language: 'en',
+      reportRecipients: 'hq@hb.cn\nrisk@hb.cn',
+    });
     expect(ok.status).toBe(303);
     expect(ok.headers.location).toBe(path);
     expect((await admin.get(path)).text).toContain('Bank HB saved.');
-    expect(await apiGet(app, token, `/banks/${bank.id}`)).toMatchObject({ name: '华北银行股份', language: 'en', reportRecipients: ['hq@hb.cn', 'risk@hb.cn'] });
+    expect(await apiGet(app, token, `/banks/${bank.id}`)).toMatchObject({
+      name: '华北银行股份',
+      language: 'en',
+      reportRecipients: ['hq@hb.cn', 'risk@hb.cn'],
+    });
   });
 
   test('an unknown bank is the 404 page', async () => {
@@ -111,7 +146,12 @@ describe("a bank's branches and staff", () => {
   });
 
   test('adding a branch lists it under its region', async () => {
-    const res = await postForm(admin, page(), `${page()}/branches`, { code: 'NJ-01', name: '鼓楼支行', region: 'Gulou', city: 'Nanjing' });
+    const res = await postForm(admin, page(), `${page()}/branches`, {
+      code: 'NJ-01',
+      name: '鼓楼支行',
+      region: 'Gulou',
+      city: 'Nanjing',
+    });
     expect(res.status).toBe(303);
     const html = (await admin.get(page())).text;
     expect(html).toContain('Branch NJ-01 added.');
@@ -119,29 +159,53 @@ describe("a bank's branches and staff", () => {
   });
 
   test('a bad or repeated branch shows the errors next to the fields', async () => {
-    const missing = await postForm(admin, page(), `${page()}/branches`, { code: 'NJ-02', name: '新街口支行', region: '' });
+    const missing = await postForm(admin, page(), `${page()}/branches`, {
+      code: 'NJ-02',
+      name: '新街口支行',
+      region: '',
+    });
     expect(missing.status).toBe(422);
     expect(missing.text).toMatch(/name="region"[^>]*aria-invalid="true"/);
-    const repeated = await postForm(admin, page(), `${page()}/branches`, { code: 'NJ-01', name: 'dup', region: 'Gulou' });
+    const repeated = await postForm(admin, page(), `${page()}/branches`, {
+      code: 'NJ-01',
+      name: 'dup',
+      region: 'Gulou',
+    });
     expect(repeated.status).toBe(409);
     expect(repeated.text).toContain('Already exists.');
     expect((await apiGet<Branch[]>(app, token, `/banks/${other.id}/branches`)).map((b) => b.code)).toEqual(['NJ-01']);
   });
 
   test('adding a staff member lists them; an unknown branch code is refused', async () => {
-    const ok = await postForm(admin, page(), `${page()}/staff`, { employeeId: 'E100', name: '王芳', branchCode: 'NJ-01', position: 'Teller' });
+    const ok = await postForm(admin, page(), `${page()}/staff`, {
+      employeeId: 'E100',
+      name: '王芳',
+      branchCode: 'NJ-01',
+      position: 'Teller',
+    });
     expect(ok.status).toBe(303);
     const html = (await admin.get(page())).text;
     expect(html).toContain('Staff member E100 added.');
     expect(html).toMatch(/<td>E100<\/td><td>王芳<\/td><td>NJ-01<\/td><td>Gulou<\/td><td>Teller<\/td>/);
-    const bad = await postForm(admin, page(), `${page()}/staff`, { employeeId: 'E101', name: '李雷', branchCode: 'NJ-99' });
+    const bad = await postForm(admin, page(), `${page()}/staff`, {
+      employeeId: 'E101',
+      name: '李雷',
+      branchCode: 'NJ-99',
+    });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('No branch &quot;NJ-99&quot; in this bank.');
     expect(bad.text).toContain('value="李雷"');
   });
 
   test('importing branches shows the counts; the page groups them by region and filters by region', async () => {
-    const res = await upload(admin, page(), `${page()}/branches/import`, csv('code,name,region,city\nNJ-01,鼓楼中心支行,Gulou,Nanjing\nNJ-10,江宁支行,Jiangning,Nanjing\nNJ-11,秣陵支行,Jiangning,\n'));
+    const res = await upload(
+      admin,
+      page(),
+      `${page()}/branches/import`,
+      csv(
+        'code,name,region,city\nNJ-01,鼓楼中心支行,Gulou,Nanjing\nNJ-10,江宁支行,Jiangning,Nanjing\nNJ-11,秣陵支行,Jiangning,\n',
+      ),
+    );
     expect(res.status).toBe(303);
     const html = (await admin.get(page())).text;
     expect(html).toContain('Import finished: 2 created, 1 updated.');
@@ -156,7 +220,12 @@ describe("a bank's branches and staff", () => {
 
   test('a branch file with bad rows shows each row number and writes nothing', async () => {
     const before = await apiGet<Branch[]>(app, token, `/banks/${other.id}/branches`);
-    const res = await upload(admin, page(), `${page()}/branches/import`, csv('code,name,region\nNJ-20,好支行,Gulou\nNJ-21,,Gulou\nNJ-20,重复,Gulou\nNJ-01,改名,Moved\n'));
+    const res = await upload(
+      admin,
+      page(),
+      `${page()}/branches/import`,
+      csv('code,name,region\nNJ-20,好支行,Gulou\nNJ-21,,Gulou\nNJ-20,重复,Gulou\nNJ-01,改名,Moved\n'),
+    );
     expect(res.status).toBe(422);
     expect(res.text).toContain('nothing was written');
     expect(res.text).toMatch(/Row 3<\/strong>: name: Required\./);
@@ -180,12 +249,22 @@ describe("a bank's branches and staff", () => {
   });
 
   test('importing staff shows the counts, or the bad rows and writes nothing', async () => {
-    const bad = await upload(admin, page(), `${page()}/staff/import`, csv('employeeId,name,branchCode,position\nE200,赵敏,NJ-10,Manager\nE201,钱进,NJ-404,\n'));
+    const bad = await upload(
+      admin,
+      page(),
+      `${page()}/staff/import`,
+      csv('employeeId,name,branchCode,position\nE200,赵敏,NJ-10,Manager\nE201,钱进,NJ-404,\n'),
+    );
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('nothing was written');
     expect(bad.text).toMatch(/Row 3<\/strong>: branchCode: No branch &quot;NJ-404&quot; in this bank\./);
     expect((await apiGet<Staff[]>(app, token, `/banks/${other.id}/staff`)).map((s) => s.employeeId)).toEqual(['E100']);
-    const ok = await upload(admin, page(), `${page()}/staff/import`, csv('employeeId,name,branchCode,position\nE200,赵敏,NJ-10,Manager\nE100,王芳,NJ-11,\n'));
+    const ok = await upload(
+      admin,
+      page(),
+      `${page()}/staff/import`,
+      csv('employeeId,name,branchCode,position\nE200,赵敏,NJ-10,Manager\nE100,王芳,NJ-11,\n'),
+    );
     expect(ok.status).toBe(303);
     expect((await admin.get(page())).text).toContain('Import finished: 1 created, 1 updated.');
     const staff = await apiGet<Staff[]>(app, token, `/banks/${other.id}/staff`);
@@ -196,7 +275,13 @@ describe("a bank's branches and staff", () => {
 describe('users', () => {
   let manager: { id: string; email: string };
   beforeAll(async () => {
-    manager = await makeUser(app, token, { email: 'mgr@hb.cn', name: '张经理', role: 'bank_manager', bankId: bank.id, scope: { type: 'region', region: 'East' } });
+    manager = await makeUser(app, token, {
+      email: 'mgr@hb.cn',
+      name: '张经理',
+      role: 'bank_manager',
+      bankId: bank.id,
+      scope: { type: 'region', region: 'East' },
+    });
     await makeUser(app, token, { email: 'aud@firm.cn', name: 'Auditor One', role: 'auditor' });
   });
 
@@ -204,7 +289,9 @@ describe('users', () => {
     const all = (await admin.get('/admin/users')).text;
     expect(all).toContain('mgr@hb.cn');
     expect(all).toContain('aud@firm.cn');
-    expect(all).toMatch(/mgr@hb\.cn<\/td>\s*<td>张经理<\/td>\s*<td>Bank manager<\/td>\s*<td>HB<\/td>\s*<td>Region: East<\/td>/);
+    expect(all).toMatch(
+      /mgr@hb\.cn<\/td>\s*<td>张经理<\/td>\s*<td>Bank manager<\/td>\s*<td>HB<\/td>\s*<td>Region: East<\/td>/,
+    );
     const auditors = (await admin.get('/admin/users?role=auditor')).text;
     expect(auditors).toContain('aud@firm.cn');
     expect(auditors).not.toContain('mgr@hb.cn');
@@ -216,7 +303,13 @@ describe('users', () => {
 
   test('creating a bank user with a list of branches shows up in the list', async () => {
     const res = await postForm(admin, '/admin/users', '/admin/users', {
-      email: 'HR@hb.cn', name: '人事', password: 'Hr-password-2026', role: 'hr', bankId: bank.id, scopeType: 'branches', scopeBranchCodes: 'HB-E1，HB-W1',
+      email: 'HR@hb.cn',
+      name: '人事',
+      password: 'Hr-password-2026',
+      role: 'hr',
+      bankId: bank.id,
+      scopeType: 'branches',
+      scopeBranchCodes: 'HB-E1，HB-W1',
     });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/admin/users');
@@ -228,7 +321,13 @@ describe('users', () => {
 
   test('creating an audit-firm user ignores the scope boxes', async () => {
     const res = await postForm(admin, '/admin/users', '/admin/users', {
-      email: 'rev@firm.cn', name: 'Reviewer', password: 'Reviewer-pass-1', role: 'reviewer', bankId: '', scopeType: 'region', scopeRegion: 'East',
+      email: 'rev@firm.cn',
+      name: 'Reviewer',
+      password: 'Reviewer-pass-1',
+      role: 'reviewer',
+      bankId: '',
+      scopeType: 'region',
+      scopeRegion: 'East',
     });
     expect(res.status).toBe(303);
     const users = await apiGet<User[]>(app, token, '/users?role=reviewer');
@@ -238,7 +337,12 @@ describe('users', () => {
   test('a bad user form shows the errors next to the fields, never echoes the password, and creates nothing', async () => {
     const before = (await apiGet<User[]>(app, token, '/users')).length;
     const res = await postForm(admin, '/admin/users', '/admin/users', {
-      email: 'not-mail', name: 'X', password: 'short', role: 'bank_manager', bankId: '', scopeType: 'bank',
+      email: 'not-mail',
+      name: 'X',
+      password: 'short',
+      role: 'bank_manager',
+      bankId: '',
+      scopeType: 'bank',
     });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Not a valid e-mail address.');
@@ -247,12 +351,23 @@ describe('users', () => {
     expect(res.text).not.toContain('value="short"');
     expect(res.text).toContain('value="not-mail"');
     const region = await postForm(admin, '/admin/users', '/admin/users', {
-      email: 'x@hb.cn', name: 'X', password: 'Long-enough-pass', role: 'bank_manager', bankId: bank.id, scopeType: 'region', scopeRegion: 'Nowhere',
+      email: 'x@hb.cn',
+      name: 'X',
+      password: 'Long-enough-pass',
+      role: 'bank_manager',
+      bankId: bank.id,
+      scopeType: 'region',
+      scopeRegion: 'Nowhere',
     });
     expect(region.status).toBe(422);
     expect(region.text).toMatch(/name="scopeRegion" value="Nowhere"[^>]*aria-invalid="true"/);
     expect(region.text).toContain('No branch of this bank is in region &quot;Nowhere&quot;.');
-    const dup = await postForm(admin, '/admin/users', '/admin/users', { email: 'mgr@hb.cn', name: 'X', password: 'Long-enough-pass', role: 'auditor' });
+    const dup = await postForm(admin, '/admin/users', '/admin/users', {
+      email: 'mgr@hb.cn',
+      name: 'X',
+      password: 'Long-enough-pass',
+      role: 'auditor',
+    });
     expect(dup.status).toBe(409);
     expect(dup.text).toMatch(/name="email" value="mgr@hb.cn"[^>]*aria-invalid="true"/);
     expect((await apiGet<User[]>(app, token, '/users')).length).toBe(before);
@@ -264,13 +379,27 @@ describe('users', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('value="张经理"');
     expect(page.text).toMatch(/<option value="region" selected>/);
-    const bad = await postForm(admin, path, path, { name: '张经理', active: '1', scopeType: 'branches', scopeBranchCodes: 'HB-E1 NOPE' });
+    const bad = await postForm(admin, path, path, {
+      name: '张经理',
+      active: '1',
+      scopeType: 'branches',
+      scopeBranchCodes: 'HB-E1 NOPE',
+    });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('No branch &quot;NOPE&quot; in this bank.');
-    const ok = await postForm(admin, path, path, { name: '张总', active: '1', scopeType: 'branches', scopeBranchCodes: 'HB-E1 HB-W1' });
+    const ok = await postForm(admin, path, path, {
+      name: '张总',
+      active: '1',
+      scopeType: 'branches',
+      scopeBranchCodes: 'HB-E1 HB-W1',
+    });
     expect(ok.status).toBe(303);
     expect((await admin.get(path)).text).toContain('User mgr@hb.cn saved.');
-    expect(await apiGet(app, token, `/users/${manager.id}`)).toMatchObject({ name: '张总', active: true, scope: { type: 'branches', branchCodes: ['HB-E1', 'HB-W1'] } });
+    expect(await apiGet(app, token, `/users/${manager.id}`)).toMatchObject({
+      name: '张总',
+      active: true,
+      scope: { type: 'branches', branchCodes: ['HB-E1', 'HB-W1'] },
+    });
   });
 
   test('resetting a password: too short is refused; then only the new password signs in', async () => {
@@ -313,9 +442,14 @@ describe('access', () => {
       expect(res.text).toContain('Your role may not open this page.');
     }
     const csrf = csrfFrom((await agent.get('/')).text);
-    const posted = await agent.post('/admin/banks').type('form').send({ _csrf: csrf, code: 'EVIL', name: 'Evil', language: 'zh' });
+    const posted = await agent
+      .post('/admin/banks')
+      .type('form')
+      .send({ _csrf: csrf, code: 'EVIL', name: 'Evil', language: 'zh' });
     expect(posted.status).toBe(403);
-    const imported = await agent.post(`/admin/banks/${bank.id}/branches/import?_csrf=${csrf}`).attach('file', csv('code,name,region\nX1,x,y\n'), 'a.csv');
+    const imported = await agent
+      .post(`/admin/banks/${bank.id}/branches/import?_csrf=${csrf}`)
+      .attach('file', csv('code,name,region\nX1,x,y\n'), 'a.csv');
     expect(imported.status).toBe(403);
     expect((await apiGet<Branch[]>(app, token, `/banks/${bank.id}/branches`)).some((b) => b.code === 'X1')).toBe(false);
     expect((await apiGet<{ code: string }[]>(app, token, '/banks')).some((b) => b.code === 'EVIL')).toBe(false);
@@ -332,10 +466,15 @@ describe('access', () => {
     const post = await agent.post('/admin/banks').type('form').send({ _csrf: csrf, code: 'ANON', name: 'x' });
     expect(post.status).toBe(303);
     expect(post.headers.location).toMatch(/^\/login\?next=/);
-    expect(await apiGet<{ code: string }[]>(app, token, '/banks')).not.toContainEqual(expect.objectContaining({ code: 'ANON' }));
+    expect(await apiGet<{ code: string }[]>(app, token, '/banks')).not.toContainEqual(
+      expect.objectContaining({ code: 'ANON' }),
+    );
     const login = await agent.get('/login?next=%2Fadmin%2Fusers');
     expect(login.text).toContain('name="next" value="/admin/users"');
-    const back = await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), email: ADMIN.email, password: ADMIN.password, next: '/admin/users' });
+    const back = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(login.text), email: ADMIN.email, password: ADMIN.password, next: '/admin/users' });
     expect(back.headers.location).toBe('/admin/users');
     expect((await agent.get('/admin/users')).status).toBe(200);
   });
@@ -347,7 +486,10 @@ describe('CSRF on the admin forms', () => {
     { action: `/admin/banks/${bank.id}`, fields: { name: 'Hacked', language: 'zh' } },
     { action: `/admin/banks/${bank.id}/branches`, fields: { code: 'CSRF-B', name: 'x', region: 'East' } },
     { action: `/admin/banks/${bank.id}/staff`, fields: { employeeId: 'CSRF-S', name: 'x', branchCode: 'HB-E1' } },
-    { action: '/admin/users', fields: { email: 'csrf@x.cn', name: 'x', password: 'Long-enough-pass', role: 'auditor' } },
+    {
+      action: '/admin/users',
+      fields: { email: 'csrf@x.cn', name: 'x', password: 'Long-enough-pass', role: 'auditor' },
+    },
   ];
 
   test('each form without or with a wrong token gets the 403 page and changes nothing', async () => {
@@ -356,13 +498,18 @@ describe('CSRF on the admin forms', () => {
       const none = await admin.post(action).type('form').send(fields);
       expect([action, none.status]).toEqual([action, 403]);
       expect(none.text).toContain('The form expired.');
-      const wrong = await admin.post(action).type('form').send({ ...fields, _csrf: 'x'.repeat(32) });
+      const wrong = await admin
+        .post(action)
+        .type('form')
+        .send({ ...fields, _csrf: 'x'.repeat(32) });
       expect([action, wrong.status]).toEqual([action, 403]);
     }
     const users = await apiGet<User[]>(app, token, '/users');
     const target = users.find((u) => u.role === 'auditor') as User;
     for (const action of [`/admin/users/${target.id}`, `/admin/users/${target.id}/password`]) {
-      expect((await admin.post(action).type('form').send({ name: 'Hacked', password: 'Hacked-pass-123' })).status).toBe(403);
+      expect((await admin.post(action).type('form').send({ name: 'Hacked', password: 'Hacked-pass-123' })).status).toBe(
+        403,
+      );
     }
     for (const action of [`/admin/banks/${bank.id}/branches/import`, `/admin/banks/${bank.id}/staff/import`]) {
       const file = csv('code,name,region\nCSRF-I,x,East\n');
@@ -374,13 +521,25 @@ describe('CSRF on the admin forms', () => {
     const branches = await apiGet<Branch[]>(app, token, `/banks/${bank.id}/branches`);
     expect(branches.some((b) => b.code.startsWith('CSRF'))).toBe(false);
     expect((await apiGet<Staff[]>(app, token, `/banks/${bank.id}/staff`)).length).toBe(0);
-    expect((await apiGet<User[]>(app, token, '/users')).some((u) => u.email === 'csrf@x.cn' || u.name === 'Hacked')).toBe(false);
+    expect(
+      (await apiGet<User[]>(app, token, '/users')).some((u) => u.email === 'csrf@x.cn' || u.name === 'Hacked'),
+    ).toBe(false);
   });
 
   test('with the token the same forms work', async () => {
-    const res = await postForm(admin, '/admin/banks', '/admin/banks', { code: 'CSRF-OK', name: 'ok', language: 'zh', reportRecipients: '' });
+    const res = await postForm(admin, '/admin/banks', '/admin/banks', {
+      code: 'CSRF-OK',
+      name: 'ok',
+      language: 'zh',
+      reportRecipients: '',
+    });
     expect(res.status).toBe(303);
-    const imported = await upload(admin, `/admin/banks/${bank.id}`, `/admin/banks/${bank.id}/staff/import`, csv('employeeId,name,branchCode\nS1,甲,HB-E1\n'));
+    const imported = await upload(
+      admin,
+      `/admin/banks/${bank.id}`,
+      `/admin/banks/${bank.id}/staff/import`,
+      csv('employeeId,name,branchCode\nS1,甲,HB-E1\n'),
+    );
     expect(imported.status).toBe(303);
   });
 });
@@ -390,9 +549,16 @@ describe("a bank's staff list on its page", () => {
     const { Branch: BranchModel, Staff: StaffModel } = await import('../server/banks/model');
     const big = await makeBank(app, token, 'BIG', '大银行');
     await makeBranch(app, token, big.id, 'BG1', 'North', '一号支行');
-    await StaffModel.insertMany(Array.from({ length: 501 }, (_, i) => ({
-      bankId: big.id, employeeId: `S${String(i).padStart(4, '0')}`, name: `员工${i}`, branchCode: 'BG1', region: 'North', active: true,
-    })));
+    await StaffModel.insertMany(
+      Array.from({ length: 501 }, (_, i) => ({
+        bankId: big.id,
+        employeeId: `S${String(i).padStart(4, '0')}`,
+        name: `员工${i}`,
+        branchCode: 'BG1',
+        region: 'North',
+        active: true,
+      })),
+    );
     expect(await BranchModel.countDocuments({ bankId: big.id })).toBe(1);
     const rows = (html: string) => [...html.matchAll(/<tr><td>(S\d{4})<\/td>/g)].map((m) => m[1]);
     const first = await admin.get(`/admin/banks/${big.id}`);

@@ -23,7 +23,10 @@ describe('sign-in page', () => {
   test('a wrong password gets the 401 page with a message and signs nobody in', async () => {
     const agent = request.agent(app);
     const token = await csrfOf(agent, '/login');
-    const res = await agent.post('/login').type('form').send({ _csrf: token, email: ADMIN.email, password: 'not-the-password' });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: token, email: ADMIN.email, password: 'not-the-password' });
     expect(res.status).toBe(401);
     expect(res.text).toContain('邮箱或密码错误');
     expect(res.text).toContain(`value="${ADMIN.email}"`);
@@ -35,7 +38,10 @@ describe('sign-in page', () => {
   test('the right password redirects to the requested page and the home page shows the user', async () => {
     const agent = request.agent(app);
     const token = await csrfOf(agent, '/login');
-    const res = await agent.post('/login').type('form').send({ _csrf: token, email: ADMIN.email, password: ADMIN.password, next: '/admin/users' });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: token, email: ADMIN.email, password: ADMIN.password, next: '/admin/users' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/admin/users');
     const home = await agent.get('/');
@@ -47,7 +53,10 @@ describe('sign-in page', () => {
   test('a next= pointing at another site is ignored', async () => {
     const agent = request.agent(app);
     const token = await csrfOf(agent, '/login');
-    const res = await agent.post('/login').type('form').send({ _csrf: token, email: ADMIN.email, password: ADMIN.password, next: '//evil.example.com/x' });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: token, email: ADMIN.email, password: ADMIN.password, next: '//evil.example.com/x' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');
   });
@@ -57,15 +66,22 @@ describe('sign-in page', () => {
     const page = await agent.get('/login');
     const before = sessionCookieOf(page);
     expect(before).toBeDefined();
-    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
     expect(res.status).toBe(303);
     const after = sessionCookieOf(res);
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
-    const planted = await request(app).get('/').set('Cookie', before as string);
+    const planted = await request(app)
+      .get('/')
+      .set('Cookie', before as string);
     expect(planted.status).toBe(303);
     expect(planted.headers.location).toMatch(/^\/login/);
-    const real = await request(app).get('/').set('Cookie', after as string);
+    const real = await request(app)
+      .get('/')
+      .set('Cookie', after as string);
     expect(real.status).toBe(200);
   });
 
@@ -79,10 +95,18 @@ describe('sign-in page', () => {
   test('signing out ends the session, also for a copy of the cookie', async () => {
     const agent = request.agent(app);
     const page = await agent.get('/login');
-    const cookie = sessionCookieOf(await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password })) as string;
+    const cookie = sessionCookieOf(
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password }),
+    ) as string;
     const home = await agent.get('/');
     expect(home.status).toBe(200);
-    const out = await agent.post('/logout').type('form').send({ _csrf: csrfFrom(home.text) });
+    const out = await agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(home.text) });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe('/login');
     const after = await agent.get('/');
@@ -100,10 +124,16 @@ describe('CSRF', () => {
     const none = await agent.post('/login').type('form').send({ email: ADMIN.email, password: ADMIN.password });
     expect(none.status).toBe(403);
     expect(none.text).toContain('表单已过期');
-    const wrong = await agent.post('/login').type('form').send({ _csrf: `${token.slice(0, -2)}xx`, email: ADMIN.email, password: ADMIN.password });
+    const wrong = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: `${token.slice(0, -2)}xx`, email: ADMIN.email, password: ADMIN.password });
     expect(wrong.status).toBe(403);
     expect((await agent.get('/')).status).toBe(303);
-    const ok = await agent.post('/login').type('form').send({ _csrf: token, email: ADMIN.email, password: ADMIN.password });
+    const ok = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: token, email: ADMIN.email, password: ADMIN.password });
     expect(ok.status).toBe(303);
     expect((await agent.get('/')).status).toBe(200);
   });
@@ -112,7 +142,10 @@ describe('CSRF', () => {
     const other = await csrfOf(request.agent(app), '/login');
     const agent = request.agent(app);
     await agent.get('/login');
-    const res = await agent.post('/login').type('form').send({ _csrf: other, email: ADMIN.email, password: ADMIN.password });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: other, email: ADMIN.email, password: ADMIN.password });
     expect(res.status).toBe(403);
   });
 
@@ -135,10 +168,16 @@ describe('sign-in rate limit', () => {
     const token = await csrfOf(agent, '/login');
     const limit = config().LOGIN_RATE_LIMIT;
     for (let i = 0; i < limit; i++) {
-      const res = await agent.post('/login').type('form').send({ _csrf: token, email: victim.email, password: `wrong-${i}` });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: token, email: victim.email, password: `wrong-${i}` });
       expect(res.status).toBe(401);
     }
-    const blocked = await agent.post('/login').type('form').send({ _csrf: token, ...victim });
+    const blocked = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: token, ...victim });
     expect(blocked.status).toBe(429);
     expect(blocked.text).toContain('登录尝试过多');
     expect((await agent.get('/')).status).toBe(303);
@@ -210,7 +249,10 @@ describe('restart', () => {
   test('a web session survives an app restart', async () => {
     const agent = request.agent(app);
     const page = await agent.get('/login');
-    const signedIn = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
+    const signedIn = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
     const cookie = sessionCookieOf(signedIn) as string;
     expect(cookie).toBeDefined();
     const home = await agent.get('/');

@@ -11,21 +11,31 @@ import type { PlanScope } from './model';
  * within the plan's area, from the counted (approved, incl. disputed) visits.
  */
 export type OutcomeStatus = 'improved' | 'worse' | 'unchanged' | 'no_data';
-export interface QuarterRate { quarter: string; failed: number; applicable: number; failureRate: number | null }
-export interface PlanOutcome { status: OutcomeStatus; before: QuarterRate; after: QuarterRate }
-
-export interface PlanArea { bankId: string; scopeType: PlanScope; region: string; branchCode: string }
-type Counts = Map<string, { failed: number; applicable: number }>;
-
-function areaFilter(a: PlanArea): Record<string, unknown> {
-  if (a.scopeType === 'branch') return { bankId: a.bankId, branchCode: a.branchCode };
-  if (a.scopeType === 'region') return { bankId: a.bankId, region: a.region };
-  return { bankId: a.bankId };
+export interface QuarterRate {
+  quarter: string;
+  failed: number;
+  applicable: number;
+  failureRate: number | null;
 }
+export interface PlanOutcome {
+  status: OutcomeStatus;
+  before: QuarterRate;
+  after: QuarterRate;
+}
+
+export interface PlanArea {
+  bankId: string;
+  scopeType: PlanScope;
+  region: string;
+  branchCode: string;
+}
+type Counts = Map<string, { failed: number; applicable: number }>;
 
 /** Failed/applicable per item in one area and quarter, each answer judged by its visit's own questionnaire version. */
 export async function itemCounts(area: PlanArea, quarter: string): Promise<Counts> {
-  return (await areaCounts(area.bankId, [quarter], new Set([areaKey(area)]))).get(`${areaKey(area)}|${quarter}`) ?? new Map();
+  return (
+    (await areaCounts(area.bankId, [quarter], new Set([areaKey(area)]))).get(`${areaKey(area)}|${quarter}`) ?? new Map()
+  );
 }
 
 const areaKey = (a: Pick<PlanArea, 'scopeType' | 'region' | 'branchCode'>) =>
@@ -48,10 +58,22 @@ async function areaCounts(bankId: string, quarters: string[], wanted: Set<string
   };
   const cursor = Visit.find(
     { bankId, quarter: quarters.length === 1 ? quarters[0] : { $in: quarters }, status: { $in: COUNTED_STATUSES } },
-    { quarter: 1, region: 1, branchCode: 1, questionnaireId: 1, questionnaireVersion: 1, 'answers.itemKey': 1, 'answers.value': 1 },
-  ).lean().cursor({ batchSize: 500 });
+    {
+      quarter: 1,
+      region: 1,
+      branchCode: 1,
+      questionnaireId: 1,
+      questionnaireVersion: 1,
+      'answers.itemKey': 1,
+      'answers.value': 1,
+    },
+  )
+    .lean()
+    .cursor({ batchSize: 500 });
   for await (const v of cursor) {
-    const keys = ['bank', `region:${v.region}`, `branch:${v.branchCode}`].filter((k) => wanted.has(k)).map((k) => `${k}|${v.quarter}`);
+    const keys = ['bank', `region:${v.region}`, `branch:${v.branchCode}`]
+      .filter((k) => wanted.has(k))
+      .map((k) => `${k}|${v.quarter}`);
     if (keys.length === 0) continue;
     const version = await versionOf(String(v.questionnaireId), v.questionnaireVersion).catch(() => null);
     if (!version) continue;
@@ -87,7 +109,11 @@ export class OutcomeBook {
     for (const [bankId, b] of byBank) {
       const read = areaCounts(bankId, [...b.quarters], b.areas);
       for (const a of b.areas) {
-        for (const q of b.quarters) this.memo.set(`${bankId}|${a}|${q}`, read.then((all) => all.get(`${a}|${q}`) ?? new Map()));
+        for (const q of b.quarters)
+          this.memo.set(
+            `${bankId}|${a}|${q}`,
+            read.then((all) => all.get(`${a}|${q}`) ?? new Map()),
+          );
       }
     }
     await Promise.all([...this.memo.values()]);

@@ -34,8 +34,17 @@ const listQuery = z.object({
 type ListQuery = z.infer<typeof listQuery>;
 
 const FORM_FIELDS = {
-  kind: 'kind', itemKey: 'itemKey', visitId: 'visitId', 'scope.region': 'region', 'scope.branchCode': 'branchCode', scope: 'scopeType',
-  action: 'action', owner: 'owner', dueDate: 'dueDate', bankId: 'itemKey', quarter: 'itemKey',
+  kind: 'kind',
+  itemKey: 'itemKey',
+  visitId: 'visitId',
+  'scope.region': 'region',
+  'scope.branchCode': 'branchCode',
+  scope: 'scopeType',
+  action: 'action',
+  owner: 'owner',
+  dueDate: 'dueDate',
+  bankId: 'itemKey',
+  quarter: 'itemKey',
 };
 const rate = (r: QuarterRate) => (r.failureRate === null ? '–' : `${formatScore(r.failureRate * 100)}%`);
 const pick = (t: { zh: string; en: string }, ctx: PageContext) => (ctx.locale === 'en' ? t.en : t.zh);
@@ -48,31 +57,72 @@ async function context(ctx: PageContext, q: ListQuery): Promise<{ bankId?: strin
 
 async function show(ctx: PageContext, q: ListQuery, form: FormState, status = 200): Promise<void> {
   const { bankId, quarter } = await context(ctx, q);
-  const banks = ctx.user.role === 'admin' ? (await listBanks(ctx.user)).map((b) => ({ ...b, selected: b.id === bankId })) : [];
+  const banks =
+    ctx.user.role === 'admin' ? (await listBanks(ctx.user)).map((b) => ({ ...b, selected: b.id === bankId })) : [];
   const canWrite = plans.PLAN_WRITERS.includes(ctx.user.role);
   const rows = bankId ? await plans.listPlans(ctx.user, { bankId, quarter, status: q.status }) : [];
   const results = bankId && canWrite ? await quarterResults(ctx.user, { bankId, quarter }, new Set()) : null;
-  render(ctx.req, ctx.res, 'pages/actions/list', {
-    title: ctx.t('actions.title'),
-    banks, bankId, quarter, next: shiftQuarter(quarter, 1), canWrite, chooseBank: !bankId,
-    statuses: PLAN_STATUSES.map((s) => ({ value: s, label: ctx.t(`actions.status.${s}`), selected: s === q.status })),
-    plans: rows.map((p) => ({
-      ...p, itemLabel: pick(p.itemText, ctx), statusLabel: ctx.t(`actions.status.${p.status}`), done: p.status === 'done',
-      scopeLabel: p.scope.type === 'bank' ? ctx.t('actions.scope.bank') : p.scope.type === 'region' ? `${ctx.t('actions.scope.region')} ${p.scope.region}` : `${ctx.t('actions.scope.branch')} ${p.scope.branchCode}`,
-      outcomeLabel: ctx.t(`actions.outcome.${p.outcome.status}`), before: rate(p.outcome.before), after: rate(p.outcome.after),
-    })),
-    keyProblems: (results?.keyProblems ?? []).slice(0, 10).map((k) => ({ ...k, label: pick(k.text, ctx), rate: `${formatScore(k.failureRate * 100)}%` })),
-    violations: (results?.violations ?? []).map((v) => ({ ...v, label: pick(v.text, ctx) })),
-    focus: results?.focus,
-    form,
-    kinds: ['key_problem', 'violation'].map((k) => ({ value: k, label: ctx.t(`actions.kind.${k}`), selected: (form.values.kind ?? 'key_problem') === k })),
-    scopeTypes: ['bank', 'region', 'branch'].map((s) => ({ value: s, label: ctx.t(`actions.scope.${s}`), selected: form.values.scopeType === s })),
-  }, status);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/actions/list',
+    {
+      title: ctx.t('actions.title'),
+      banks,
+      bankId,
+      quarter,
+      next: shiftQuarter(quarter, 1),
+      canWrite,
+      chooseBank: !bankId,
+      statuses: PLAN_STATUSES.map((s) => ({ value: s, label: ctx.t(`actions.status.${s}`), selected: s === q.status })),
+      plans: rows.map((p) => ({
+        ...p,
+        itemLabel: pick(p.itemText, ctx),
+        statusLabel: ctx.t(`actions.status.${p.status}`),
+        done: p.status === 'done',
+        scopeLabel:
+          p.scope.type === 'bank'
+            ? ctx.t('actions.scope.bank')
+            : p.scope.type === 'region'
+              ? `${ctx.t('actions.scope.region')} ${p.scope.region}`
+              : `${ctx.t('actions.scope.branch')} ${p.scope.branchCode}`,
+        outcomeLabel: ctx.t(`actions.outcome.${p.outcome.status}`),
+        before: rate(p.outcome.before),
+        after: rate(p.outcome.after),
+      })),
+      keyProblems: (results?.keyProblems ?? [])
+        .slice(0, 10)
+        .map((k) => ({ ...k, label: pick(k.text, ctx), rate: `${formatScore(k.failureRate * 100)}%` })),
+      violations: (results?.violations ?? []).map((v) => ({ ...v, label: pick(v.text, ctx) })),
+      focus: results?.focus,
+      form,
+      kinds: ['key_problem', 'violation'].map((k) => ({
+        value: k,
+        label: ctx.t(`actions.kind.${k}`),
+        selected: (form.values.kind ?? 'key_problem') === k,
+      })),
+      scopeTypes: ['bank', 'region', 'branch'].map((s) => ({
+        value: s,
+        label: ctx.t(`actions.scope.${s}`),
+        selected: form.values.scopeType === s,
+      })),
+    },
+    status,
+  );
 }
 
 const listPage = page(plans.PLAN_READERS, async (ctx) => {
   const q = parseQuery(listQuery, ctx.req.query);
-  await show(ctx, q, emptyForm({ kind: q.kind ?? 'key_problem', itemKey: q.itemKey ?? '', visitId: q.visitId ?? '', scopeType: defaultScope(ctx) }));
+  await show(
+    ctx,
+    q,
+    emptyForm({
+      kind: q.kind ?? 'key_problem',
+      itemKey: q.itemKey ?? '',
+      visitId: q.visitId ?? '',
+      scopeType: defaultScope(ctx),
+    }),
+  );
 });
 
 /** The widest area the manager may plan for. */
@@ -83,9 +133,15 @@ function defaultScope(ctx: PageContext): string {
 
 function planInput(ctx: PageContext, quarter: string, f: FormBody): Record<string, unknown> {
   const content = { action: f.action ?? '', owner: f.owner ?? '', dueDate: f.dueDate ?? '' };
-  if (f.kind === 'violation') return { kind: 'violation', visitId: f.visitId ?? '', itemKey: f.itemKey ?? '', ...content };
+  if (f.kind === 'violation')
+    return { kind: 'violation', visitId: f.visitId ?? '', itemKey: f.itemKey ?? '', ...content };
   const region = f.region || (ctx.user.scope?.type === 'region' ? ctx.user.scope.region : '');
-  const scope = f.scopeType === 'region' ? { type: 'region', region } : f.scopeType === 'branch' ? { type: 'branch', branchCode: f.branchCode ?? '' } : { type: 'bank' };
+  const scope =
+    f.scopeType === 'region'
+      ? { type: 'region', region }
+      : f.scopeType === 'branch'
+        ? { type: 'branch', branchCode: f.branchCode ?? '' }
+        : { type: 'bank' };
   return { kind: 'key_problem', bankId: ctx.user.bankId ?? '', quarter, itemKey: f.itemKey ?? '', scope, ...content };
 }
 
@@ -94,16 +150,29 @@ const createAction = page(plans.PLAN_WRITERS, async (ctx) => {
   const { quarter } = await context(ctx, q);
   const f = formBody(ctx.req);
   const input = planInput(ctx, quarter, f);
-  await runForm(ctx, { fields: FORM_FIELDS, input, values: f, notFoundIsFixable: true }, async () => {
-    const p = await plans.createPlan(ctx.user, parseBody(createPlanBody, input));
-    flash(ctx.req, 'ok', ctx.t('actions.flash.created', { item: p.itemKey }));
-    ctx.res.redirect(303, `/actions?quarter=${p.quarter}`);
-  }, (state, status) => show(ctx, { ...q, quarter }, state, status));
+  await runForm(
+    ctx,
+    { fields: FORM_FIELDS, input, values: f, notFoundIsFixable: true },
+    async () => {
+      const p = await plans.createPlan(ctx.user, parseBody(createPlanBody, input));
+      flash(ctx.req, 'ok', ctx.t('actions.flash.created', { item: p.itemKey }));
+      ctx.res.redirect(303, `/actions?quarter=${p.quarter}`);
+    },
+    (state, status) => show(ctx, { ...q, quarter }, state, status),
+  );
 });
 
 const statusAction = page(plans.PLAN_WRITERS, async (ctx) => {
   const f = formBody(ctx.req);
-  const p = await plans.updatePlan(ctx.user, param(ctx.req, 'planId'), parseBody(updatePlanBody, { status: f.status ?? '' }));
-  flash(ctx.req, 'ok', ctx.t(p.status === 'done' ? 'actions.flash.done' : 'actions.flash.reopened', { item: p.itemKey }));
+  const p = await plans.updatePlan(
+    ctx.user,
+    param(ctx.req, 'planId'),
+    parseBody(updatePlanBody, { status: f.status ?? '' }),
+  );
+  flash(
+    ctx.req,
+    'ok',
+    ctx.t(p.status === 'done' ? 'actions.flash.done' : 'actions.flash.reopened', { item: p.itemKey }),
+  );
   ctx.res.redirect(303, `/actions?quarter=${p.quarter}`);
 });

@@ -27,7 +27,16 @@ export type PlanScopeInput = z.infer<typeof planScope>;
 
 /** A key problem names its bank, quarter and area; a violation is pinned down by its visit. */
 export const createPlanBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('key_problem'), bankId: fields.objectId, quarter: fields.quarter, itemKey, scope: planScope, ...content }).strict(),
+  z
+    .object({
+      kind: z.literal('key_problem'),
+      bankId: fields.objectId,
+      quarter: fields.quarter,
+      itemKey,
+      scope: planScope,
+      ...content,
+    })
+    .strict(),
   z.object({ kind: z.literal('violation'), visitId: fields.objectId, itemKey, ...content }).strict(),
 ]);
 export type CreatePlanInput = z.infer<typeof createPlanBody>;
@@ -36,7 +45,9 @@ export const updatePlanBody = z
   .object({ status: z.enum(PLAN_STATUSES), ...content, rev: z.number().int().min(0) })
   .partial()
   .strict()
-  .refine((b) => b.status !== undefined || b.action !== undefined || b.owner !== undefined || b.dueDate !== undefined, { message: 'give status, action, owner or dueDate' });
+  .refine((b) => b.status !== undefined || b.action !== undefined || b.owner !== undefined || b.dueDate !== undefined, {
+    message: 'give status, action, owner or dueDate',
+  });
 export type UpdatePlanInput = z.infer<typeof updatePlanBody>;
 
 export const listPlansQuery = z
@@ -50,4 +61,3 @@ export const listPlansQuery = z
   })
   .strict();
 export type ListPlansQuery = z.infer<typeof listPlansQuery>;
-

@@ -1,7 +1,16 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { Bank, Branch } from '../banks/model';
-import { assertBankVisible, canSeeBank, canSeeBranch, isBankRole, requireRole, scopeFilter, type Principal, type Role } from '../core/access';
+import {
+  assertBankVisible,
+  canSeeBank,
+  canSeeBranch,
+  isBankRole,
+  requireRole,
+  scopeFilter,
+  type Principal,
+  type Role,
+} from '../core/access';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { QuestionnaireVersion } from '../questionnaires/model';
 import { shiftQuarter } from '../results/aggregate';
@@ -46,18 +55,45 @@ export interface PlanView {
 }
 
 type LeanPlan = {
-  _id: Types.ObjectId; bankId: Types.ObjectId; quarter: string; kind: PlanKind; itemKey: string; sectionKey: string; visitId: string;
-  scopeType: PlanScope; region: string; branchCode: string; action: string; owner: string; dueDate: string; status: PlanStatus;
-  doneAt?: Date | null; createdBy: Types.ObjectId; createdAt: Date; updatedAt: Date; rev: number;
+  _id: Types.ObjectId;
+  bankId: Types.ObjectId;
+  quarter: string;
+  kind: PlanKind;
+  itemKey: string;
+  sectionKey: string;
+  visitId: string;
+  scopeType: PlanScope;
+  region: string;
+  branchCode: string;
+  action: string;
+  owner: string;
+  dueDate: string;
+  status: PlanStatus;
+  doneAt?: Date | null;
+  createdBy: Types.ObjectId;
+  createdAt: Date;
+  updatedAt: Date;
+  rev: number;
   history: { at: Date; by: Types.ObjectId; action: string; changes: unknown[] }[];
 };
 
 // ---- the area a plan is about ----
 
-interface Target { bankId: Types.ObjectId; quarter: string; sectionKey: string; visitId: string; scopeType: PlanScope; region: string; branchCode: string }
+interface Target {
+  bankId: Types.ObjectId;
+  quarter: string;
+  sectionKey: string;
+  visitId: string;
+  scopeType: PlanScope;
+  region: string;
+  branchCode: string;
+}
 
 /** Whether the caller's scope covers a whole area (a region manager cannot plan for the bank). */
-function coversArea(p: Principal, a: { bankId: string; scopeType: PlanScope; region: string; branchCode: string }): boolean {
+function coversArea(
+  p: Principal,
+  a: { bankId: string; scopeType: PlanScope; region: string; branchCode: string },
+): boolean {
   if (!canSeeBank(p, a.bankId)) return false;
   if (p.role === 'admin') return true;
   if (a.scopeType === 'branch') return canSeeBranch(p, { bankId: a.bankId, code: a.branchCode, region: a.region });
@@ -66,16 +102,23 @@ function coversArea(p: Principal, a: { bankId: string; scopeType: PlanScope; reg
 }
 
 /** Every item any questionnaire version of the bank has had, with its section and latest wording. */
-async function bankItems(bankId: string): Promise<Map<string, { sectionKey: string; text: { zh: string; en: string } }>> {
+async function bankItems(
+  bankId: string,
+): Promise<Map<string, { sectionKey: string; text: { zh: string; en: string } }>> {
   const versions = await QuestionnaireVersion.find({ bankId }, { version: 1, sections: 1 }).sort({ version: 1 }).lean();
   const out = new Map<string, { sectionKey: string; text: { zh: string; en: string } }>();
   for (const v of versions) {
-    for (const s of v.sections) for (const i of s.items) out.set(i.key, { sectionKey: s.key, text: { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key } });
+    for (const s of v.sections)
+      for (const i of s.items)
+        out.set(i.key, { sectionKey: s.key, text: { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key } });
   }
   return out;
 }
 
-async function areaOf(bankId: string, scope: PlanScopeInput): Promise<Pick<Target, 'scopeType' | 'region' | 'branchCode'>> {
+async function areaOf(
+  bankId: string,
+  scope: PlanScopeInput,
+): Promise<Pick<Target, 'scopeType' | 'region' | 'branchCode'>> {
   if (scope.type === 'branch') {
     const b = await Branch.findOne({ bankId, code: scope.branchCode }, { code: 1, region: 1 }).lean();
     if (!b) throw new NotFoundError('Branch');
@@ -92,15 +135,36 @@ async function targetOf(p: Principal, input: CreatePlanInput): Promise<Target> {
   if (input.kind === 'violation') {
     const v = await loadVisibleVisit(p, input.visitId);
     const hit = v.violations.find((x) => x.itemKey === input.itemKey);
-    if (!hit) throw new ValidationError([{ field: 'itemKey', message: `"${input.itemKey}" is not a compliance violation of this visit` }]);
-    return { bankId: v.bankId, quarter: v.quarter, sectionKey: hit.sectionKey, visitId: String(v._id), scopeType: 'branch', region: v.region, branchCode: v.branchCode };
+    if (!hit)
+      throw new ValidationError([
+        { field: 'itemKey', message: `"${input.itemKey}" is not a compliance violation of this visit` },
+      ]);
+    return {
+      bankId: v.bankId,
+      quarter: v.quarter,
+      sectionKey: hit.sectionKey,
+      visitId: String(v._id),
+      scopeType: 'branch',
+      region: v.region,
+      branchCode: v.branchCode,
+    };
   }
   assertBankVisible(p, input.bankId);
   const area = await areaOf(input.bankId, input.scope);
-  if (!coversArea(p, { bankId: input.bankId, ...area })) throw new NotFoundError(input.scope.type === 'bank' ? 'Bank' : input.scope.type === 'region' ? 'Region' : 'Branch');
+  if (!coversArea(p, { bankId: input.bankId, ...area }))
+    throw new NotFoundError(input.scope.type === 'bank' ? 'Bank' : input.scope.type === 'region' ? 'Region' : 'Branch');
   const item = (await bankItems(input.bankId)).get(input.itemKey);
-  if (!item) throw new ValidationError([{ field: 'itemKey', message: `no questionnaire of this bank has an item "${input.itemKey}"` }]);
-  return { bankId: new Types.ObjectId(input.bankId), quarter: input.quarter, sectionKey: item.sectionKey, visitId: '', ...area };
+  if (!item)
+    throw new ValidationError([
+      { field: 'itemKey', message: `no questionnaire of this bank has an item "${input.itemKey}"` },
+    ]);
+  return {
+    bankId: new Types.ObjectId(input.bankId),
+    quarter: input.quarter,
+    sectionKey: item.sectionKey,
+    visitId: '',
+    ...area,
+  };
 }
 
 // ---- writing ----
@@ -109,8 +173,15 @@ export async function createPlan(p: Principal, input: CreatePlanInput): Promise<
   requireRole(p, PLAN_WRITERS);
   const target = await targetOf(p, input);
   const doc = await ActionPlan.create({
-    ...target, kind: input.kind, itemKey: input.itemKey, action: input.action, owner: input.owner, dueDate: input.dueDate,
-    status: 'open', createdBy: new Types.ObjectId(p.id), rev: 0,
+    ...target,
+    kind: input.kind,
+    itemKey: input.itemKey,
+    action: input.action,
+    owner: input.owner,
+    dueDate: input.dueDate,
+    status: 'open',
+    createdBy: new Types.ObjectId(p.id),
+    rev: 0,
     history: [{ at: new Date(), by: new Types.ObjectId(p.id), action: 'created', changes: [] }],
   });
   return (await toViews([doc.toObject() as unknown as LeanPlan]))[0];
@@ -140,8 +211,17 @@ export async function updatePlan(p: Principal, id: string, input: UpdatePlanInpu
   const claim = await tryClaim(`plan:${id}:${plan.rev + 1}`);
   if (!claim) throw lostRace();
   try {
-    const entry = { at: new Date(), by: new Types.ObjectId(p.id), action: set.status === 'done' ? 'done' : set.status === 'open' ? 'reopened' : 'updated', changes };
-    const updated = await ActionPlan.findOneAndUpdate({ _id: plan._id, rev: plan.rev }, { $set: set, $inc: { rev: 1 }, $push: { history: entry } }, { new: true }).lean<LeanPlan>();
+    const entry = {
+      at: new Date(),
+      by: new Types.ObjectId(p.id),
+      action: set.status === 'done' ? 'done' : set.status === 'open' ? 'reopened' : 'updated',
+      changes,
+    };
+    const updated = await ActionPlan.findOneAndUpdate(
+      { _id: plan._id, rev: plan.rev },
+      { $set: set, $inc: { rev: 1 }, $push: { history: entry } },
+      { new: true },
+    ).lean<LeanPlan>();
     if (!updated) throw lostRace();
     return (await toViews([updated]))[0];
   } finally {
@@ -171,7 +251,10 @@ export async function listPlans(p: Principal, q: ListPlansQuery = {}): Promise<P
   if (q.bankId) assertBankVisible(p, q.bankId, 'Bank');
   const wanted: Record<string, unknown> = {};
   for (const k of ['bankId', 'quarter', 'status', 'kind', 'region', 'branchCode'] as const) if (q[k]) wanted[k] = q[k];
-  const rows = await ActionPlan.find({ $and: [scopeFilter(p), wanted] }).sort({ quarter: -1, createdAt: -1, _id: -1 }).limit(1000).lean<LeanPlan[]>();
+  const rows = await ActionPlan.find({ $and: [scopeFilter(p), wanted] })
+    .sort({ quarter: -1, createdAt: -1, _id: -1 })
+    .limit(1000)
+    .lean<LeanPlan[]>();
   return toViews(rows);
 }
 
@@ -180,11 +263,18 @@ export async function listPlans(p: Principal, q: ListPlansQuery = {}): Promise<P
  * of the previous quarter that cover the branch (bank-wide, its region, the branch itself), each
  * with its outcome — measured in the plan's own area, so the report matches the plans page.
  */
-export async function actionPlansForReport(input: { bankId: string; quarter: string; region?: string; branchCode?: string }): Promise<PlanView[]> {
+export async function actionPlansForReport(input: {
+  bankId: string;
+  quarter: string;
+  region?: string;
+  branchCode?: string;
+}): Promise<PlanView[]> {
   const area: Record<string, unknown>[] = [{ scopeType: 'bank' }];
   if (input.region) area.push({ scopeType: 'region', region: input.region });
   if (input.branchCode) area.push({ scopeType: 'branch', branchCode: input.branchCode });
-  const rows = await ActionPlan.find({ bankId: input.bankId, quarter: shiftQuarter(input.quarter, -1), $or: area }).sort({ createdAt: 1, _id: 1 }).lean<LeanPlan[]>();
+  const rows = await ActionPlan.find({ bankId: input.bankId, quarter: shiftQuarter(input.quarter, -1), $or: area })
+    .sort({ createdAt: 1, _id: 1 })
+    .lean<LeanPlan[]>();
   return toViews(rows);
 }
 
@@ -211,7 +301,10 @@ export async function actionPlansForResults(p: Principal, r: ResultsFocus): Prom
   const area: Record<string, unknown>[] = [{ scopeType: 'bank' }];
   if (regions.length) area.push({ scopeType: 'region', region: { $in: regions } });
   if (branchCodes.length) area.push({ scopeType: 'branch', branchCode: { $in: branchCodes } });
-  const rows = await ActionPlan.find({ bankId: r.bankId, quarter: shiftQuarter(r.quarter, -1), $or: area }).sort({ createdAt: 1, _id: 1 }).limit(1000).lean<LeanPlan[]>();
+  const rows = await ActionPlan.find({ bankId: r.bankId, quarter: shiftQuarter(r.quarter, -1), $or: area })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(1000)
+    .lean<LeanPlan[]>();
   return (await toViews(rows)).map((v) => ({ ...v, outcome: figuresShown(p, r, v) ? v.outcome : null }));
 }
 
@@ -227,9 +320,19 @@ async function viewAreas(r: ResultsFocus): Promise<{ regions: string[]; branchCo
 }
 
 function figuresShown(p: Principal, r: ResultsFocus, v: PlanView): boolean {
-  const area = { bankId: v.bankId, scopeType: v.scope.type, region: v.scope.region ?? '', branchCode: v.scope.branchCode ?? '' };
+  const area = {
+    bankId: v.bankId,
+    scopeType: v.scope.type,
+    region: v.scope.region ?? '',
+    branchCode: v.scope.branchCode ?? '',
+  };
   if (coversArea(p, area)) return true;
-  const row = v.scope.type === 'bank' ? r.bank : v.scope.type === 'region' ? r.regions.find((x) => x.key === v.scope.region) : undefined;
+  const row =
+    v.scope.type === 'bank'
+      ? r.bank
+      : v.scope.type === 'region'
+        ? r.regions.find((x) => x.key === v.scope.region)
+        : undefined;
   return Boolean(row && row.previous);
 }
 
@@ -237,22 +340,53 @@ async function toViews(rows: LeanPlan[]): Promise<PlanView[]> {
   const book = new OutcomeBook();
   const bankIds = [...new Set(rows.map((r) => String(r.bankId)))];
   const items = new Map(await Promise.all(bankIds.map(async (b) => [b, await bankItems(b)] as const)));
-  const zones = new Map((await Bank.find({ _id: { $in: bankIds } }, { timezone: 1 }).lean()).map((b) => [String(b._id), b.timezone]));
-  await book.prepare(rows.map((r) => ({ area: { bankId: String(r.bankId), scopeType: r.scopeType, region: r.region, branchCode: r.branchCode }, quarter: r.quarter })));
+  const zones = new Map(
+    (await Bank.find({ _id: { $in: bankIds } }, { timezone: 1 }).lean()).map((b) => [String(b._id), b.timezone]),
+  );
+  await book.prepare(
+    rows.map((r) => ({
+      area: { bankId: String(r.bankId), scopeType: r.scopeType, region: r.region, branchCode: r.branchCode },
+      quarter: r.quarter,
+    })),
+  );
   const out: PlanView[] = [];
   for (const r of rows) {
     const bankId = String(r.bankId);
     const area: PlanArea = { bankId, scopeType: r.scopeType, region: r.region, branchCode: r.branchCode };
-    const today = DateTime.now().setZone(zones.get(bankId) ?? 'Asia/Shanghai').toISODate() ?? '';
+    const today =
+      DateTime.now()
+        .setZone(zones.get(bankId) ?? 'Asia/Shanghai')
+        .toISODate() ?? '';
     out.push({
-      id: String(r._id), bankId, quarter: r.quarter, kind: r.kind, itemKey: r.itemKey, sectionKey: r.sectionKey,
+      id: String(r._id),
+      bankId,
+      quarter: r.quarter,
+      kind: r.kind,
+      itemKey: r.itemKey,
+      sectionKey: r.sectionKey,
       itemText: items.get(bankId)?.get(r.itemKey)?.text ?? { zh: r.itemKey, en: r.itemKey },
       visitId: r.visitId || null,
-      scope: { type: r.scopeType, ...(r.region ? { region: r.region } : {}), ...(r.branchCode ? { branchCode: r.branchCode } : {}) },
-      action: r.action, owner: r.owner, dueDate: r.dueDate, status: r.status, overdue: r.status === 'open' && r.dueDate < today,
-      doneAt: r.doneAt ? new Date(r.doneAt).toISOString() : null, createdBy: String(r.createdBy),
-      createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString(), rev: r.rev,
-      history: r.history.map((h) => ({ at: new Date(h.at).toISOString(), by: String(h.by), action: h.action, changes: h.changes ?? [] })),
+      scope: {
+        type: r.scopeType,
+        ...(r.region ? { region: r.region } : {}),
+        ...(r.branchCode ? { branchCode: r.branchCode } : {}),
+      },
+      action: r.action,
+      owner: r.owner,
+      dueDate: r.dueDate,
+      status: r.status,
+      overdue: r.status === 'open' && r.dueDate < today,
+      doneAt: r.doneAt ? new Date(r.doneAt).toISOString() : null,
+      createdBy: String(r.createdBy),
+      createdAt: new Date(r.createdAt).toISOString(),
+      updatedAt: new Date(r.updatedAt).toISOString(),
+      rev: r.rev,
+      history: r.history.map((h) => ({
+        at: new Date(h.at).toISOString(),
+        by: String(h.by),
+        action: h.action,
+        changes: h.changes ?? [],
+      })),
       outcome: await book.outcome(area, r.itemKey, r.quarter),
     });
   }

@@ -8,9 +8,24 @@ import { listQuestionnaires } from '../questionnaires/service';
 import { quarterOf } from '../results/service';
 import { listUsers } from '../users/service';
 import { localInputToIso, showTime } from '../visits/pages';
-import { attempt, emptyForm, formBody, formFailure, localizeMessage, runUpload, type FormBody, type FormState } from '../web/forms';
+import {
+  attempt,
+  emptyForm,
+  formBody,
+  formFailure,
+  localizeMessage,
+  runUpload,
+  type FormBody,
+  type FormState,
+} from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
-import { adminAssignmentsQuery, ASSIGNMENT_STATES, createAssignmentBody, importAssignmentsQuery, type AssignmentState } from './schema';
+import {
+  adminAssignmentsQuery,
+  ASSIGNMENT_STATES,
+  createAssignmentBody,
+  importAssignmentsQuery,
+  type AssignmentState,
+} from './schema';
 import { createAssignment, importAssignments, listRecentAssignments } from './service';
 
 /**
@@ -24,8 +39,14 @@ const ADMIN = ['admin'] as const;
 export const LIST_LIMIT = 200;
 
 const FIELDS = {
-  bankId: 'bankId', branchCode: 'branchCode', auditorId: 'auditorId', questionnaireId: 'questionnaireId',
-  quarter: 'quarter', windowStart: 'windowStart', windowEnd: 'windowEnd', scenario: 'scenario',
+  bankId: 'bankId',
+  branchCode: 'branchCode',
+  auditorId: 'auditorId',
+  questionnaireId: 'questionnaireId',
+  quarter: 'quarter',
+  windowStart: 'windowStart',
+  windowEnd: 'windowEnd',
+  scenario: 'scenario',
 };
 
 export function registerAssignmentAdminPages(r: Router): void {
@@ -60,16 +81,24 @@ async function localized<T>(ctx: PageContext, action: () => Promise<T>): Promise
   } catch (e) {
     const err = toAppError(e);
     if (err.status >= 500 || err.details.length === 0) throw e;
-    throw new AppError(err.status, err.code, err.message, err.details.map((d) => ({ ...d, message: ownMessage(ctx, d.message) })));
+    throw new AppError(
+      err.status,
+      err.code,
+      err.message,
+      err.details.map((d) => ({ ...d, message: ownMessage(ctx, d.message) })),
+    );
   }
 }
 
 /** An import row's message is "field: problem; field: problem" (see core/bulk-import). */
 const rowMessage = (ctx: PageContext, message: string): string =>
-  message.split('; ').map((part) => {
-    const m = /^([\w.]+): (.*)$/.exec(part);
-    return m ? `${m[1]}: ${ownMessage(ctx, m[2])}` : ownMessage(ctx, part);
-  }).join('; ');
+  message
+    .split('; ')
+    .map((part) => {
+      const m = /^([\w.]+): (.*)$/.exec(part);
+      return m ? `${m[1]}: ${ownMessage(ctx, m[2])}` : ownMessage(ctx, part);
+    })
+    .join('; ');
 
 // ---- the page
 
@@ -78,19 +107,32 @@ interface ImportState extends FormState {
   rejected: boolean;
 }
 
-interface Forms { create?: FormState; upload?: ImportState }
+interface Forms {
+  create?: FormState;
+  upload?: ImportState;
+}
 
 function filterOf(ctx: PageContext): { bankId?: string; state?: AssignmentState } {
-  const given = Object.fromEntries(Object.entries(ctx.req.query).filter(([k, v]) => (k === 'bankId' || k === 'state') && v !== ''));
+  const given = Object.fromEntries(
+    Object.entries(ctx.req.query).filter(([k, v]) => (k === 'bankId' || k === 'state') && v !== ''),
+  );
   return parseQuery(adminAssignmentsQuery, given);
 }
 
 const label = (id: string, names: Map<string, string>) => names.get(id) ?? id;
 
-async function showPage(ctx: PageContext, filter: { bankId?: string; state?: AssignmentState }, forms: Forms = {}, status = 200): Promise<void> {
+async function showPage(
+  ctx: PageContext,
+  filter: { bankId?: string; state?: AssignmentState },
+  forms: Forms = {},
+  status = 200,
+): Promise<void> {
   const bank = filter.bankId ? await getBank(ctx.user, filter.bankId) : undefined;
   const [banks, auditors, questionnaires, list, branches] = await Promise.all([
-    listBanks(ctx.user), listUsers({ role: 'auditor' }), listQuestionnaires(ctx.user), listRecentAssignments(ctx.user, filter, LIST_LIMIT),
+    listBanks(ctx.user),
+    listUsers({ role: 'auditor' }),
+    listQuestionnaires(ctx.user),
+    listRecentAssignments(ctx.user, filter, LIST_LIMIT),
     bank ? allBranches(ctx.user, bank.id) : Promise.resolve([]),
   ]);
   const bankOf = new Map(banks.map((b) => [b.id, b]));
@@ -111,21 +153,30 @@ async function showPage(ctx: PageContext, filter: { bankId?: string; state?: Ass
       statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
     };
   });
-  render(ctx.req, ctx.res, 'pages/admin/assignments', {
-    title: ctx.t('assignments.admin.title'),
-    filter,
-    banks,
-    states: ASSIGNMENT_STATES.map((s) => ({ value: s, label: s === 'not_started' ? ctx.t('visits.assign.not_started') : ctx.t(`visits.status.${s}`) })),
-    rows,
-    more: list.more,
-    limit: LIST_LIMIT,
-    bank,
-    branches,
-    auditors: auditors.filter((u) => u.active),
-    questionnaires: bank ? questionnaires.filter((q) => q.bankId === bank.id) : [],
-    create: forms.create ?? (bank ? emptyForm({ quarter: quarterOf(new Date(), bank.timezone) }) : undefined),
-    upload: forms.upload,
-  }, status);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/admin/assignments',
+    {
+      title: ctx.t('assignments.admin.title'),
+      filter,
+      banks,
+      states: ASSIGNMENT_STATES.map((s) => ({
+        value: s,
+        label: s === 'not_started' ? ctx.t('visits.assign.not_started') : ctx.t(`visits.status.${s}`),
+      })),
+      rows,
+      more: list.more,
+      limit: LIST_LIMIT,
+      bank,
+      branches,
+      auditors: auditors.filter((u) => u.active),
+      questionnaires: bank ? questionnaires.filter((q) => q.bankId === bank.id) : [],
+      create: forms.create ?? (bank ? emptyForm({ quarter: quarterOf(new Date(), bank.timezone) }) : undefined),
+      upload: forms.upload,
+    },
+    status,
+  );
 }
 
 const assignmentsPage = page(ADMIN, (ctx) => showPage(ctx, filterOf(ctx)));
@@ -137,8 +188,14 @@ const toIso = (v: string | undefined, bank: BankView): string => {
 };
 
 const createInput = (f: FormBody, bank: BankView) => ({
-  bankId: bank.id, branchCode: f.branchCode ?? '', auditorId: f.auditorId ?? '', questionnaireId: f.questionnaireId ?? '',
-  quarter: (f.quarter ?? '').trim(), windowStart: toIso(f.windowStart, bank), windowEnd: toIso(f.windowEnd, bank), scenario: f.scenario ?? '',
+  bankId: bank.id,
+  branchCode: f.branchCode ?? '',
+  auditorId: f.auditorId ?? '',
+  questionnaireId: f.questionnaireId ?? '',
+  quarter: (f.quarter ?? '').trim(),
+  windowStart: toIso(f.windowStart, bank),
+  windowEnd: toIso(f.windowEnd, bank),
+  scenario: f.scenario ?? '',
 });
 
 /** The bank is the page's (a hidden field); an unknown one is a 404, like any other page of a bank. */
@@ -146,12 +203,17 @@ const createPage = page(ADMIN, async (ctx) => {
   const f = formBody(ctx.req);
   const bank = await getBank(ctx.user, f.bankId ?? '');
   const input = createInput(f, bank);
-  await attempt(ctx.locale, { fields: FIELDS, input, values: f }, async () => {
-    const a = await localized(ctx, () => createAssignment(ctx.user, parseBody(createAssignmentBody, input)));
-    const window = `${showTime(a.windowStart, bank.timezone)} – ${showTime(a.windowEnd, bank.timezone)}`;
-    flash(ctx.req, 'ok', ctx.t('assignments.admin.created', { branch: `${a.branchCode} ${a.branchName}`, window }));
-    ctx.res.redirect(303, `/admin/assignments?bankId=${bank.id}`);
-  }, (create, status) => showPage(ctx, { bankId: bank.id }, { create }, status));
+  await attempt(
+    ctx.locale,
+    { fields: FIELDS, input, values: f },
+    async () => {
+      const a = await localized(ctx, () => createAssignment(ctx.user, parseBody(createAssignmentBody, input)));
+      const window = `${showTime(a.windowStart, bank.timezone)} – ${showTime(a.windowEnd, bank.timezone)}`;
+      flash(ctx.req, 'ok', ctx.t('assignments.admin.created', { branch: `${a.branchCode} ${a.branchName}`, window }));
+      ctx.res.redirect(303, `/admin/assignments?bankId=${bank.id}`);
+    },
+    (create, status) => showPage(ctx, { bankId: bank.id }, { create }, status),
+  );
 });
 
 /**
@@ -166,7 +228,9 @@ const importPage = page(ADMIN, async (ctx) => {
     await runUpload(tabularUpload(), ctx.req, ctx.res);
     values = formBody(ctx.req);
     const target = { bankId: bank.id, questionnaireId: values.questionnaireId || queryOf('questionnaireId') };
-    const result = await localized(ctx, () => importAssignments(ctx.user, parseBody(importAssignmentsQuery, target), requireFile(ctx.req).buffer));
+    const result = await localized(ctx, () =>
+      importAssignments(ctx.user, parseBody(importAssignmentsQuery, target), requireFile(ctx.req).buffer),
+    );
     if (result.rejected) {
       const rows = result.errors.map((r) => ({ row: r.row, message: rowMessage(ctx, r.message) }));
       return await showPage(ctx, { bankId: bank.id }, { upload: { ...emptyForm(values), rows, rejected: true } }, 422);
@@ -176,6 +240,11 @@ const importPage = page(ADMIN, async (ctx) => {
   } catch (e) {
     const failed = formFailure(e, ctx.locale, { questionnaireId: 'questionnaireId' });
     if (!failed) throw e;
-    await showPage(ctx, { bankId: bank.id }, { upload: { values, errors: failed.errors, general: failed.general, rows: [], rejected: false } }, failed.status);
+    await showPage(
+      ctx,
+      { bankId: bank.id },
+      { upload: { values, errors: failed.errors, general: failed.general, rows: [], rejected: false } },
+      failed.status,
+    );
   }
 });

@@ -24,6 +24,14 @@ export const Assignment = model('Assignment', assignmentSchema);
 
 /** An assignment as stored (a lean read). */
 export interface AssignmentLean {
-  _id: Types.ObjectId; bankId: Types.ObjectId; branchCode: string; region: string; auditorId: Types.ObjectId; questionnaireId: Types.ObjectId;
-  quarter: string; windowStart: Date; windowEnd: Date; scenario: string;
+  _id: Types.ObjectId;
+  bankId: Types.ObjectId;
+  branchCode: string;
+  region: string;
+  auditorId: Types.ObjectId;
+  questionnaireId: Types.ObjectId;
+  quarter: string;
+  windowStart: Date;
+  windowEnd: Date;
+  scenario: string;
 }

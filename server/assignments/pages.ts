@@ -19,10 +19,18 @@ export function registerAssignmentPages(r: Router): void {
   r.post('/assignments/:assignmentId/start', startVisitPage);
 }
 
-interface StartForm { assignmentId: string; values: Record<string, string>; errors: Record<string, string>; general: string[] }
+interface StartForm {
+  assignmentId: string;
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  general: string[];
+}
 
 async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
-  const [{ rows }, banks] = await Promise.all([listAssignmentsFor(ctx.user, { limit: MAX_LIMIT }), listBanks(ctx.user)]);
+  const [{ rows }, banks] = await Promise.all([
+    listAssignmentsFor(ctx.user, { limit: MAX_LIMIT }),
+    listBanks(ctx.user),
+  ]);
   const zones = new Map(banks.map((b) => [b.id, b.timezone]));
   const assignments = rows.map((a) => {
     const tz = zones.get(a.bankId) ?? 'Asia/Shanghai';
@@ -48,7 +56,13 @@ const startVisitPage = page(AUDITOR, async (ctx) => {
   const { timezone } = await getBank(ctx.user, assignment.bankId);
   const f = formBody(ctx.req);
   const at = (f.visitedAt ?? '').trim();
-  const input = { assignmentId: assignment.id, visitedAt: localInputToIso(at, timezone) ?? at, durationMinutes: minutesOrRaw(f.durationMinutes), staff: [], answers: [] };
+  const input = {
+    assignmentId: assignment.id,
+    visitedAt: localInputToIso(at, timezone) ?? at,
+    durationMinutes: minutesOrRaw(f.durationMinutes),
+    staff: [],
+    answers: [],
+  };
   try {
     const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
     flash(ctx.req, 'ok', ctx.t('visits.assign.started'));
@@ -56,7 +70,9 @@ const startVisitPage = page(AUDITOR, async (ctx) => {
   } catch (e) {
     const err = toAppError(e);
     if (err.code === 'visit_exists') {
-      const existing = err.details.find((d) => typeof d.visitId === 'string')?.visitId ?? (await getAssignment(ctx.user, assignment.id)).visitId;
+      const existing =
+        err.details.find((d) => typeof d.visitId === 'string')?.visitId ??
+        (await getAssignment(ctx.user, assignment.id)).visitId;
       if (existing) return ctx.res.redirect(303, `/visits/${String(existing)}/edit`);
     }
     const failed = formFailure(e, ctx.locale, { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes' }, input);
@@ -64,6 +80,10 @@ const startVisitPage = page(AUDITOR, async (ctx) => {
     if (failed.errors.visitedAt) failed.errors.visitedAt = ctx.t('visits.edit.bad_time');
     if (failed.errors.durationMinutes) failed.errors.durationMinutes = ctx.t('visits.edit.bad_duration');
     const values = { visitedAt: f.visitedAt ?? '', durationMinutes: f.durationMinutes ?? '' };
-    await showAssignments(ctx, { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general }, failed.status);
+    await showAssignments(
+      ctx,
+      { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general },
+      failed.status,
+    );
   }
 });

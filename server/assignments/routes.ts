@@ -9,8 +9,40 @@ const SEES_ASSIGNMENTS = ['admin', 'auditor'] as const;
 
 export function registerAssignmentApi(api: ApiRouter): void {
   api
-    .add({ method: 'get', path: '/assignments', summary: 'List assignments (auditor: own; admin: all, filtered), earliest window first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: SEES_ASSIGNMENTS, query: listAssignmentsQuery, handler: async ({ user, query, req, res }) => sendPage(req, res, await assignments.listAssignmentsFor(user, query)) })
-    .add({ method: 'post', path: '/assignments', summary: 'Create an assignment', access: ADMIN, body: createAssignmentBody, status: 201, handler: ({ user, body }) => assignments.createAssignment(user, body) })
-    .add({ method: 'post', path: '/assignments/import', summary: 'Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario); all rows or none', access: ADMIN, query: importAssignmentsQuery, upload: tabularUpload(), handler: ({ user, query, req }) => assignments.importAssignments(user, query, requireFile(req).buffer) })
-    .add({ method: 'get', path: '/assignments/:assignmentId', summary: 'Get an assignment (owner or admin)', access: SEES_ASSIGNMENTS, handler: ({ user, params }) => assignments.getAssignment(user, params.assignmentId) });
+    .add({
+      method: 'get',
+      path: '/assignments',
+      summary:
+        'List assignments (auditor: own; admin: all, filtered), earliest window first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
+      access: SEES_ASSIGNMENTS,
+      query: listAssignmentsQuery,
+      handler: async ({ user, query, req, res }) =>
+        sendPage(req, res, await assignments.listAssignmentsFor(user, query)),
+    })
+    .add({
+      method: 'post',
+      path: '/assignments',
+      summary: 'Create an assignment',
+      access: ADMIN,
+      body: createAssignmentBody,
+      status: 201,
+      handler: ({ user, body }) => assignments.createAssignment(user, body),
+    })
+    .add({
+      method: 'post',
+      path: '/assignments/import',
+      summary:
+        'Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario); all rows or none',
+      access: ADMIN,
+      query: importAssignmentsQuery,
+      upload: tabularUpload(),
+      handler: ({ user, query, req }) => assignments.importAssignments(user, query, requireFile(req).buffer),
+    })
+    .add({
+      method: 'get',
+      path: '/assignments/:assignmentId',
+      summary: 'Get an assignment (owner or admin)',
+      access: SEES_ASSIGNMENTS,
+      handler: ({ user, params }) => assignments.getAssignment(user, params.assignmentId),
+    });
 }

@@ -22,19 +22,32 @@ function windowRule(v: { windowStart: string; windowEnd: string }, ctx: z.Refine
 }
 
 export const createAssignmentBody = z
-  .object({ bankId: fields.objectId, auditorId: fields.objectId, questionnaireId: fields.objectId, ...assignmentFields })
+  .object({
+    bankId: fields.objectId,
+    auditorId: fields.objectId,
+    questionnaireId: fields.objectId,
+    ...assignmentFields,
+  })
   .strict()
   .superRefine(windowRule);
 export type CreateAssignmentInput = z.infer<typeof createAssignmentBody>;
 
 export const assignmentRow = z.object({ auditorEmail: fields.email, ...assignmentFields }).superRefine(windowRule);
 export type AssignmentRow = z.infer<typeof assignmentRow>;
-export const ASSIGNMENT_COLUMNS = { required: ['branchCode', 'auditorEmail', 'quarter', 'windowStart', 'windowEnd', 'scenario'], optional: [] as string[] };
+export const ASSIGNMENT_COLUMNS = {
+  required: ['branchCode', 'auditorEmail', 'quarter', 'windowStart', 'windowEnd', 'scenario'],
+  optional: [] as string[],
+};
 
 export const importAssignmentsQuery = z.object({ bankId: fields.objectId, questionnaireId: fields.objectId }).strict();
 
 export const listAssignmentsQuery = z
-  .object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional(), auditorId: fields.objectId.optional(), ...pageParams })
+  .object({
+    bankId: fields.objectId.optional(),
+    quarter: fields.quarter.optional(),
+    auditorId: fields.objectId.optional(),
+    ...pageParams,
+  })
   .strict();
 export type ListAssignmentsQuery = z.infer<typeof listAssignmentsQuery>;
 
@@ -43,4 +56,6 @@ export const ASSIGNMENT_STATES = ['not_started', ...VISIT_STATUSES] as const;
 export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
 
 /** The admin page's filters (empty boxes are dropped before parsing). */
-export const adminAssignmentsQuery = z.object({ bankId: fields.objectId.optional(), state: z.enum(ASSIGNMENT_STATES).optional() }).strict();
+export const adminAssignmentsQuery = z
+  .object({ bankId: fields.objectId.optional(), state: z.enum(ASSIGNMENT_STATES).optional() })
+  .strict();

@@ -11,7 +11,13 @@ import { User } from '../users/model';
 import { Visit } from '../visits/model';
 import { findBankQuestionnaire } from '../questionnaires/service';
 import { Assignment, type AssignmentLean } from './model';
-import { ASSIGNMENT_COLUMNS, assignmentRow, type AssignmentState, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
+import {
+  ASSIGNMENT_COLUMNS,
+  assignmentRow,
+  type AssignmentState,
+  type CreateAssignmentInput,
+  type ListAssignmentsQuery,
+} from './schema';
 
 export interface AssignmentView {
   id: string;
@@ -31,9 +37,17 @@ export interface AssignmentView {
 
 function view(a: AssignmentLean, branchName: string, visit?: { id: string; status: string }): AssignmentView {
   return {
-    id: String(a._id), bankId: String(a.bankId), branchCode: a.branchCode, branchName, region: a.region,
-    auditorId: String(a.auditorId), questionnaireId: String(a.questionnaireId), quarter: a.quarter,
-    windowStart: a.windowStart.toISOString(), windowEnd: a.windowEnd.toISOString(), scenario: a.scenario,
+    id: String(a._id),
+    bankId: String(a.bankId),
+    branchCode: a.branchCode,
+    branchName,
+    region: a.region,
+    auditorId: String(a.auditorId),
+    questionnaireId: String(a.questionnaireId),
+    quarter: a.quarter,
+    windowStart: a.windowStart.toISOString(),
+    windowEnd: a.windowEnd.toISOString(),
+    scenario: a.scenario,
     ...(visit ? { visitId: visit.id, visitStatus: visit.status } : {}),
   };
 }
@@ -43,9 +57,14 @@ async function views(rows: AssignmentLean[]): Promise<AssignmentView[]> {
   if (rows.length === 0) return [];
   const names = await branchNames(rows.map((r) => ({ bankId: String(r.bankId), code: r.branchCode })));
   // The visit itself is the truth about "started" (one visit per assignment, by a unique index).
-  const visits = await Visit.find({ assignmentId: { $in: rows.map((r) => r._id) } }, { assignmentId: 1, status: 1 }).lean();
+  const visits = await Visit.find(
+    { assignmentId: { $in: rows.map((r) => r._id) } },
+    { assignmentId: 1, status: 1 },
+  ).lean();
   const byAssignment = new Map(visits.map((v) => [String(v.assignmentId), { id: String(v._id), status: v.status }]));
-  return rows.map((r) => view(r, names.get(`${String(r.bankId)}|${r.branchCode}`) ?? r.branchCode, byAssignment.get(String(r._id))));
+  return rows.map((r) =>
+    view(r, names.get(`${String(r.bankId)}|${r.branchCode}`) ?? r.branchCode, byAssignment.get(String(r._id))),
+  );
 }
 
 /** Checks every reference of a new assignment, reporting all broken ones at once. */
@@ -67,7 +86,11 @@ async function resolveRefs(input: CreateAssignmentInput): Promise<{ region: stri
 export async function createAssignment(actor: Principal, input: CreateAssignmentInput): Promise<AssignmentView> {
   const { region, branchName } = await resolveRefs(input);
   const doc = await Assignment.create({
-    ...input, region, windowStart: new Date(input.windowStart), windowEnd: new Date(input.windowEnd), createdBy: actor.id,
+    ...input,
+    region,
+    windowStart: new Date(input.windowStart),
+    windowEnd: new Date(input.windowEnd),
+    createdBy: actor.id,
   });
   // A new assignment has no visit yet, so the batch lookup of visits (a full scan on FerretDB) is skipped.
   return view(doc.toObject(), branchName);
@@ -75,14 +98,19 @@ export async function createAssignment(actor: Principal, input: CreateAssignment
 
 /** Auditors see their own assignments only; admins see all, filtered. */
 /** Earliest window first, one page at a time (see core/paging). */
-export async function listAssignmentsFor(p: Principal, query: ListAssignmentsQuery = {}): Promise<Page<AssignmentView>> {
+export async function listAssignmentsFor(
+  p: Principal,
+  query: ListAssignmentsQuery = {},
+): Promise<Page<AssignmentView>> {
   const filter: Record<string, unknown> = {};
   if (query.bankId) filter.bankId = query.bankId;
   if (query.quarter) filter.quarter = query.quarter;
   if (p.role === 'auditor') filter.auditorId = p.id;
   else if (query.auditorId) filter.auditorId = query.auditorId;
   const rows = await Assignment.find({ $and: [filter, afterCursor('windowStart', 1, query.cursor)] })
-    .sort({ windowStart: 1, _id: 1 }).limit(pageLimit(query.limit)).lean();
+    .sort({ windowStart: 1, _id: 1 })
+    .limit(pageLimit(query.limit))
+    .lean();
   return toPage(rows, query.limit, (a) => timeCursor(a.windowStart, a._id), views);
 }
 
@@ -97,7 +125,9 @@ export const STATE_ID_LIST_MAX = 1000;
  * streamed newest first and picked against the set until the page is full.
  */
 export async function listRecentAssignments(
-  p: Principal, query: { bankId?: string; state?: AssignmentState }, limit: number,
+  p: Principal,
+  query: { bankId?: string; state?: AssignmentState },
+  limit: number,
 ): Promise<{ rows: AssignmentView[]; more: boolean }> {
   requireRole(p, ['admin']);
   const filter: Record<string, unknown> = {};
@@ -141,36 +171,64 @@ export async function getAssignment(p: Principal, id: string): Promise<Assignmen
  * Bulk creation from CSV/XLSX: bankId and questionnaireId come as query parameters (one file is one
  * bank's round on one questionnaire); each row names branchCode and auditorEmail. All rows or none.
  */
-export async function importAssignments(actor: Principal, target: { bankId: string; questionnaireId: string }, file: Buffer): Promise<ImportResult> {
+export async function importAssignments(
+  actor: Principal,
+  target: { bankId: string; questionnaireId: string },
+  file: Buffer,
+): Promise<ImportResult> {
   await assertImportTarget(target);
   const rows = await readTabular(file, ASSIGNMENT_COLUMNS, config().IMPORT_MAX_ROWS);
-  const { valid, errors } = validateRows(rows, assignmentRow, (r) => `${r.branchCode}|${r.auditorEmail}|${r.windowStart}|${r.windowEnd}`);
-  const branches = new Map((await Branch.find({ bankId: target.bankId }, { code: 1, region: 1 }).lean()).map((b) => [b.code, b.region]));
+  const { valid, errors } = validateRows(
+    rows,
+    assignmentRow,
+    (r) => `${r.branchCode}|${r.auditorEmail}|${r.windowStart}|${r.windowEnd}`,
+  );
+  const branches = new Map(
+    (await Branch.find({ bankId: target.bankId }, { code: 1, region: 1 }).lean()).map((b) => [b.code, b.region]),
+  );
   const auditors = new Map(
-    (await User.find({ email: { $in: valid.map((v) => v.value.auditorEmail) }, role: 'auditor', active: true }, { email: 1 }).lean()).map((u) => [u.email, String(u._id)]),
+    (
+      await User.find(
+        { email: { $in: valid.map((v) => v.value.auditorEmail) }, role: 'auditor', active: true },
+        { email: 1 },
+      ).lean()
+    ).map((u) => [u.email, String(u._id)]),
   );
   const rowErrors: RowError[] = [...errors];
   for (const { row, value } of valid) {
-    if (!branches.has(value.branchCode)) rowErrors.push({ row, message: `branchCode: no branch "${value.branchCode}" in this bank` });
-    if (!auditors.has(value.auditorEmail)) rowErrors.push({ row, message: `auditorEmail: no active auditor "${value.auditorEmail}"` });
+    if (!branches.has(value.branchCode))
+      rowErrors.push({ row, message: `branchCode: no branch "${value.branchCode}" in this bank` });
+    if (!auditors.has(value.auditorEmail))
+      rowErrors.push({ row, message: `auditorEmail: no active auditor "${value.auditorEmail}"` });
   }
-  if (rowErrors.length) return { created: 0, updated: 0, errors: rowErrors.sort((a, b) => a.row - b.row), rejected: true };
+  if (rowErrors.length)
+    return { created: 0, updated: 0, errors: rowErrors.sort((a, b) => a.row - b.row), rejected: true };
   const bankOid = new Types.ObjectId(target.bankId);
-  const result = await upsertAllOrNothing(Assignment, valid.map(({ value }) => ({
-    // Fresh ids make every upsert an insert, so the shared all-or-nothing rollback applies unchanged.
-    filter: { _id: new Types.ObjectId() },
-    set: {
-      bankId: bankOid, branchCode: value.branchCode, region: branches.get(value.branchCode) as string,
-      auditorId: new Types.ObjectId(auditors.get(value.auditorEmail)), questionnaireId: new Types.ObjectId(target.questionnaireId),
-      quarter: value.quarter, windowStart: new Date(value.windowStart), windowEnd: new Date(value.windowEnd), scenario: value.scenario,
-      createdBy: new Types.ObjectId(actor.id),
-    },
-  })));
+  const result = await upsertAllOrNothing(
+    Assignment,
+    valid.map(({ value }) => ({
+      // Fresh ids make every upsert an insert, so the shared all-or-nothing rollback applies unchanged.
+      filter: { _id: new Types.ObjectId() },
+      set: {
+        bankId: bankOid,
+        branchCode: value.branchCode,
+        region: branches.get(value.branchCode) as string,
+        auditorId: new Types.ObjectId(auditors.get(value.auditorEmail)),
+        questionnaireId: new Types.ObjectId(target.questionnaireId),
+        quarter: value.quarter,
+        windowStart: new Date(value.windowStart),
+        windowEnd: new Date(value.windowEnd),
+        scenario: value.scenario,
+        createdBy: new Types.ObjectId(actor.id),
+      },
+    })),
+  );
   return { ...result, errors: [], rejected: false };
 }
 
 async function assertImportTarget(target: { bankId: string; questionnaireId: string }): Promise<void> {
-  if (!(await Bank.exists({ _id: target.bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+  if (!(await Bank.exists({ _id: target.bankId })))
+    throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   if (!(await findBankQuestionnaire(target.bankId, target.questionnaireId))) {
     throw new ValidationError([{ field: 'questionnaireId', message: 'no questionnaire of this bank' }]);
   }

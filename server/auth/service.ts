@@ -55,7 +55,13 @@ export async function issueToken(email: string, password: string): Promise<Issue
   return {
     token,
     expiresAt,
-    user: { id: String(user._id), email: user.email, name: user.name, role: user.role, bankId: user.bankId ? String(user.bankId) : null },
+    user: {
+      id: String(user._id),
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      bankId: user.bankId ? String(user.bankId) : null,
+    },
   };
 }
 
@@ -95,7 +101,8 @@ function remember(hash: string, principal: Principal, expiresAt: Date): void {
 /** A user's tokens are checked afresh from now on (after a revocation, deactivation or any edit). */
 export function forgetTokensOf(match: { userId?: string; tokenId?: string }): void {
   for (const [hash, e] of recentTokens) {
-    if (e.userId === match.userId || (match.tokenId && e.principal.tokenId === match.tokenId)) recentTokens.delete(hash);
+    if (e.userId === match.userId || (match.tokenId && e.principal.tokenId === match.tokenId))
+      recentTokens.delete(hash);
   }
 }
 

@@ -27,7 +27,10 @@ export async function branchNames(pairs: { bankId: string; code: string }[]): Pr
   if (missing.size === 0) return out;
   const wanted = [...missing.values()];
   const rows = await Branch.find(
-    { bankId: { $in: [...new Set(wanted.map((w) => w.bankId))] }, code: { $in: [...new Set(wanted.map((w) => w.code))] } },
+    {
+      bankId: { $in: [...new Set(wanted.map((w) => w.bankId))] },
+      code: { $in: [...new Set(wanted.map((w) => w.code))] },
+    },
     { bankId: 1, code: 1, name: 1 },
   ).lean();
   const at = Date.now();
@@ -78,7 +81,11 @@ export function forgetBankTimezone(bankId: string): void {
  */
 const staffByBranch = new Map<string, { names: Map<string, string>; at: number }>();
 
-export async function branchStaff(bankId: string, branchCode: string, employeeIds: string[]): Promise<Map<string, string>> {
+export async function branchStaff(
+  bankId: string,
+  branchCode: string,
+  employeeIds: string[],
+): Promise<Map<string, string>> {
   const key = keyOf(bankId, branchCode);
   const hit = staffByBranch.get(key);
   if (hit && hit.at > Date.now() - TTL_MS && employeeIds.every((id) => hit.names.has(id))) return hit.names;

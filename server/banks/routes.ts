@@ -9,14 +9,89 @@ const SEES_BANKS = ['admin', 'reviewer', 'bank_manager', 'hr'] as const;
 
 export function registerBankApi(api: ApiRouter): void {
   api
-    .add({ method: 'get', path: '/banks', summary: 'List banks the caller may see', access: SEES_BANKS, handler: ({ user }) => banks.listBanks(user) })
-    .add({ method: 'post', path: '/banks', summary: 'Create a bank', access: ADMIN, body: createBankBody, status: 201, handler: ({ body }) => banks.createBank(body) })
-    .add({ method: 'get', path: '/banks/:bankId', summary: 'Get a bank', access: SEES_BANKS, handler: ({ user, params }) => banks.getBank(user, params.bankId) })
-    .add({ method: 'patch', path: '/banks/:bankId', summary: 'Update a bank', access: ADMIN, body: updateBankBody, handler: ({ user, params, body }) => banks.updateBank(user, params.bankId, body) })
-    .add({ method: 'get', path: '/banks/:bankId/branches', summary: 'List branches in scope; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: SEES_BANKS, query: listQuery, handler: async ({ user, params, query, req, res }) => sendPage(req, res, await banks.listBranches(user, params.bankId, query)) })
-    .add({ method: 'post', path: '/banks/:bankId/branches', summary: 'Create a branch', access: ADMIN, body: createBranchBody, status: 201, handler: ({ user, params, body }) => banks.createBranch(user, params.bankId, body) })
-    .add({ method: 'post', path: '/banks/:bankId/branches/import', summary: 'Import branches from CSV or XLSX', access: ADMIN, upload: tabularUpload(), handler: ({ user, params, req }) => banks.importBranches(user, params.bankId, requireFile(req).buffer) })
-    .add({ method: 'get', path: '/banks/:bankId/staff', summary: 'List staff in scope; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: SEES_BANKS, query: listQuery, handler: async ({ user, params, query, req, res }) => sendPage(req, res, await banks.listStaff(user, params.bankId, query)) })
-    .add({ method: 'post', path: '/banks/:bankId/staff', summary: 'Create a staff member', access: ADMIN, body: createStaffBody, status: 201, handler: ({ user, params, body }) => banks.createStaff(user, params.bankId, body) })
-    .add({ method: 'post', path: '/banks/:bankId/staff/import', summary: 'Import staff from CSV or XLSX', access: ADMIN, upload: tabularUpload(), handler: ({ user, params, req }) => banks.importStaff(user, params.bankId, requireFile(req).buffer) });
+    .add({
+      method: 'get',
+      path: '/banks',
+      summary: 'List banks the caller may see',
+      access: SEES_BANKS,
+      handler: ({ user }) => banks.listBanks(user),
+    })
+    .add({
+      method: 'post',
+      path: '/banks',
+      summary: 'Create a bank',
+      access: ADMIN,
+      body: createBankBody,
+      status: 201,
+      handler: ({ body }) => banks.createBank(body),
+    })
+    .add({
+      method: 'get',
+      path: '/banks/:bankId',
+      summary: 'Get a bank',
+      access: SEES_BANKS,
+      handler: ({ user, params }) => banks.getBank(user, params.bankId),
+    })
+    .add({
+      method: 'patch',
+      path: '/banks/:bankId',
+      summary: 'Update a bank',
+      access: ADMIN,
+      body: updateBankBody,
+      handler: ({ user, params, body }) => banks.updateBank(user, params.bankId, body),
+    })
+    .add({
+      method: 'get',
+      path: '/banks/:bankId/branches',
+      summary:
+        'List branches in scope; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
+      access: SEES_BANKS,
+      query: listQuery,
+      handler: async ({ user, params, query, req, res }) =>
+        sendPage(req, res, await banks.listBranches(user, params.bankId, query)),
+    })
+    .add({
+      method: 'post',
+      path: '/banks/:bankId/branches',
+      summary: 'Create a branch',
+      access: ADMIN,
+      body: createBranchBody,
+      status: 201,
+      handler: ({ user, params, body }) => banks.createBranch(user, params.bankId, body),
+    })
+    .add({
+      method: 'post',
+      path: '/banks/:bankId/branches/import',
+      summary: 'Import branches from CSV or XLSX',
+      access: ADMIN,
+      upload: tabularUpload(),
+      handler: ({ user, params, req }) => banks.importBranches(user, params.bankId, requireFile(req).buffer),
+    })
+    .add({
+      method: 'get',
+      path: '/banks/:bankId/staff',
+      summary:
+        'List staff in scope; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
+      access: SEES_BANKS,
+      query: listQuery,
+      handler: async ({ user, params, query, req, res }) =>
+        sendPage(req, res, await banks.listStaff(user, params.bankId, query)),
+    })
+    .add({
+      method: 'post',
+      path: '/banks/:bankId/staff',
+      summary: 'Create a staff member',
+      access: ADMIN,
+      body: createStaffBody,
+      status: 201,
+      handler: ({ user, params, body }) => banks.createStaff(user, params.bankId, body),
+    })
+    .add({
+      method: 'post',
+      path: '/banks/:bankId/staff/import',
+      summary: 'Import staff from CSV or XLSX',
+      access: ADMIN,
+      upload: tabularUpload(),
+      handler: ({ user, params, req }) => banks.importStaff(user, params.bankId, requireFile(req).buffer),
+    });
 }

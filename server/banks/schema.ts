@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { pageParams } from '../core/paging';
 import { fields } from '../core/validation';
 
-export const createBankBody = z.object({
-  code: fields.code,
-  name: fields.name,
-  timezone: fields.timezone.default('Asia/Shanghai'),
-  language: z.enum(['zh', 'en']).default('zh'),
-  reportRecipients: z.array(fields.email).max(100).default([]),
-}).strict();
+export const createBankBody = z
+  .object({
+    code: fields.code,
+    name: fields.name,
+    timezone: fields.timezone.default('Asia/Shanghai'),
+    language: z.enum(['zh', 'en']).default('zh'),
+    reportRecipients: z.array(fields.email).max(100).default([]),
+  })
+  .strict();
 export type CreateBankInput = z.infer<typeof createBankBody>;
 
 export const updateBankBody = createBankBody.omit({ code: true }).partial().strict();
@@ -32,8 +34,10 @@ export const staffRow = z.object({
 export const createStaffBody = staffRow.strict();
 export type StaffInput = z.infer<typeof staffRow>;
 
-export const listQuery = z.object({
-  region: z.string().max(100).optional(),
-  branchCode: z.string().max(40).optional(),
-  ...pageParams,
-}).strict();
+export const listQuery = z
+  .object({
+    region: z.string().max(100).optional(),
+    branchCode: z.string().max(40).optional(),
+    ...pageParams,
+  })
+  .strict();

@@ -7,16 +7,71 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { readTabular } from '../core/tabular';
 import { Bank, Branch, Staff } from './model';
 import { forgetBankTimezone, forgetBranchNames, forgetBranchStaff } from './lookups';
-import { branchRow, staffRow, type BranchInput, type CreateBankInput, type StaffInput, type UpdateBankInput } from './schema';
+import {
+  branchRow,
+  staffRow,
+  type BranchInput,
+  type CreateBankInput,
+  type StaffInput,
+  type UpdateBankInput,
+} from './schema';
 
-export interface BankView { id: string; code: string; name: string; timezone: string; language: string; reportRecipients: string[] }
-export interface BranchView { id: string; bankId: string; code: string; name: string; region: string; city?: string | null; active: boolean }
-export interface StaffView { id: string; bankId: string; employeeId: string; name: string; branchCode: string; region: string; position?: string | null; active: boolean }
+export interface BankView {
+  id: string;
+  code: string;
+  name: string;
+  timezone: string;
+  language: string;
+  reportRecipients: string[];
+}
+export interface BranchView {
+  id: string;
+  bankId: string;
+  code: string;
+  name: string;
+  region: string;
+  city?: string | null;
+  active: boolean;
+}
+export interface StaffView {
+  id: string;
+  bankId: string;
+  employeeId: string;
+  name: string;
+  branchCode: string;
+  region: string;
+  position?: string | null;
+  active: boolean;
+}
 
 type WithId = { _id: unknown };
-const bankView = (b: WithId & Omit<BankView, 'id'>): BankView => ({ id: String(b._id), code: b.code, name: b.name, timezone: b.timezone, language: b.language, reportRecipients: b.reportRecipients });
-const branchView = (b: WithId & { bankId: unknown } & Omit<BranchView, 'id' | 'bankId'>): BranchView => ({ id: String(b._id), bankId: String(b.bankId), code: b.code, name: b.name, region: b.region, city: b.city ?? undefined, active: b.active });
-const staffView = (s: WithId & { bankId: unknown } & Omit<StaffView, 'id' | 'bankId'>): StaffView => ({ id: String(s._id), bankId: String(s.bankId), employeeId: s.employeeId, name: s.name, branchCode: s.branchCode, region: s.region, position: s.position ?? undefined, active: s.active });
+const bankView = (b: WithId & Omit<BankView, 'id'>): BankView => ({
+  id: String(b._id),
+  code: b.code,
+  name: b.name,
+  timezone: b.timezone,
+  language: b.language,
+  reportRecipients: b.reportRecipients,
+});
+const branchView = (b: WithId & { bankId: unknown } & Omit<BranchView, 'id' | 'bankId'>): BranchView => ({
+  id: String(b._id),
+  bankId: String(b.bankId),
+  code: b.code,
+  name: b.name,
+  region: b.region,
+  city: b.city ?? undefined,
+  active: b.active,
+});
+const staffView = (s: WithId & { bankId: unknown } & Omit<StaffView, 'id' | 'bankId'>): StaffView => ({
+  id: String(s._id),
+  bankId: String(s.bankId),
+  employeeId: s.employeeId,
+  name: s.name,
+  branchCode: s.branchCode,
+  region: s.region,
+  position: s.position ?? undefined,
+  active: s.active,
+});
 
 function duplicate(field: string, value: string): ConflictError {
   return new ConflictError(`${field} "${value}" already exists`, 'duplicate', [{ field, message: 'already exists' }]);
@@ -75,18 +130,34 @@ const BRANCH_ORDER = ['region', 'code'] as const; // code is unique in a bank
 const STAFF_ORDER = ['branchCode', 'employeeId'] as const; // employeeId is unique in a bank
 
 /** Every branch in scope, by region and code — for the pages' region lists and pickers. */
-export async function allBranches(p: Principal, bankId: string, filter: { region?: string } = {}): Promise<BranchView[]> {
+export async function allBranches(
+  p: Principal,
+  bankId: string,
+  filter: { region?: string } = {},
+): Promise<BranchView[]> {
   await getBank(p, bankId);
   const q = within({ bankId, ...scopeFilter(p, 'code') }, { region: filter.region });
   return (await Branch.find(q).sort({ region: 1, code: 1 }).lean()).map(branchView);
 }
 
 /** Branches in scope, one page at a time (see core/paging). */
-export async function listBranches(p: Principal, bankId: string, query: { region?: string } & PageQuery = {}): Promise<Page<BranchView>> {
+export async function listBranches(
+  p: Principal,
+  bankId: string,
+  query: { region?: string } & PageQuery = {},
+): Promise<Page<BranchView>> {
   await getBank(p, bankId);
   const q = within({ bankId, ...scopeFilter(p, 'code') }, { region: query.region });
-  const rows = await Branch.find({ $and: [q, afterKeys(BRANCH_ORDER, query.cursor)] }).sort({ region: 1, code: 1 }).limit(pageLimit(query.limit)).lean();
-  return toPage(rows, query.limit, (b) => keyCursor(b.region, b.code), (kept) => kept.map(branchView));
+  const rows = await Branch.find({ $and: [q, afterKeys(BRANCH_ORDER, query.cursor)] })
+    .sort({ region: 1, code: 1 })
+    .limit(pageLimit(query.limit))
+    .lean();
+  return toPage(
+    rows,
+    query.limit,
+    (b) => keyCursor(b.region, b.code),
+    (kept) => kept.map(branchView),
+  );
 }
 
 export async function getBranch(p: Principal, bankId: string, code: string): Promise<BranchView> {
@@ -109,7 +180,8 @@ async function branchRegions(bankId: string): Promise<Map<string, string>> {
 export async function createStaff(p: Principal, bankId: string, input: StaffInput): Promise<StaffView> {
   await getBank(p, bankId);
   const branch = await Branch.findOne({ bankId, code: input.branchCode }).lean();
-  if (!branch) throw new ValidationError([{ field: 'branchCode', message: `no branch "${input.branchCode}" in this bank` }]);
+  if (!branch)
+    throw new ValidationError([{ field: 'branchCode', message: `no branch "${input.branchCode}" in this bank` }]);
   if (await Staff.exists({ bankId, employeeId: input.employeeId })) throw duplicate('employeeId', input.employeeId);
   try {
     const created = await Staff.create({ ...input, bankId, region: branch.region });
@@ -122,11 +194,23 @@ export async function createStaff(p: Principal, bankId: string, input: StaffInpu
 }
 
 /** Staff in scope, by branch and employee id, one page at a time (see core/paging). */
-export async function listStaff(p: Principal, bankId: string, query: { branchCode?: string; region?: string } & PageQuery = {}): Promise<Page<StaffView>> {
+export async function listStaff(
+  p: Principal,
+  bankId: string,
+  query: { branchCode?: string; region?: string } & PageQuery = {},
+): Promise<Page<StaffView>> {
   await getBank(p, bankId);
   const q = within({ bankId, ...scopeFilter(p) }, { branchCode: query.branchCode, region: query.region });
-  const rows = await Staff.find({ $and: [q, afterKeys(STAFF_ORDER, query.cursor)] }).sort({ branchCode: 1, employeeId: 1 }).limit(pageLimit(query.limit)).lean();
-  return toPage(rows, query.limit, (s) => keyCursor(s.branchCode, s.employeeId), (kept) => kept.map(staffView));
+  const rows = await Staff.find({ $and: [q, afterKeys(STAFF_ORDER, query.cursor)] })
+    .sort({ branchCode: 1, employeeId: 1 })
+    .limit(pageLimit(query.limit))
+    .lean();
+  return toPage(
+    rows,
+    query.limit,
+    (s) => keyCursor(s.branchCode, s.employeeId),
+    (kept) => kept.map(staffView),
+  );
 }
 
 const rejected = (errors: ImportResult['errors']): ImportResult => ({ created: 0, updated: 0, errors, rejected: true });
@@ -134,14 +218,28 @@ const rejected = (errors: ImportResult['errors']): ImportResult => ({ created: 0
 /** Branch import: every row is checked first; a file with any bad row writes nothing. */
 export async function importBranches(p: Principal, bankId: string, file: Buffer): Promise<ImportResult> {
   await getBank(p, bankId);
-  const rows = await readTabular(file, { required: ['code', 'name', 'region'], optional: ['city'] }, config().IMPORT_MAX_ROWS);
+  const rows = await readTabular(
+    file,
+    { required: ['code', 'name', 'region'], optional: ['city'] },
+    config().IMPORT_MAX_ROWS,
+  );
   const { valid, errors } = validateRows(rows, branchRow, (b) => b.code);
   if (errors.length) return rejected(errors);
   const bankOid = new Types.ObjectId(bankId);
-  const result = await upsertAllOrNothing(Branch, valid.map(({ value }) => ({
-    filter: { bankId: bankOid, code: value.code },
-    set: { bankId: bankOid, code: value.code, name: value.name, region: value.region, ...(value.city ? { city: value.city } : {}), active: true },
-  })));
+  const result = await upsertAllOrNothing(
+    Branch,
+    valid.map(({ value }) => ({
+      filter: { bankId: bankOid, code: value.code },
+      set: {
+        bankId: bankOid,
+        code: value.code,
+        name: value.name,
+        region: value.region,
+        ...(value.city ? { city: value.city } : {}),
+        active: true,
+      },
+    })),
+  );
   forgetBranchNames(bankId);
   await syncStaffRegions(bankId);
   return { ...result, errors: [], rejected: false };
@@ -160,18 +258,34 @@ async function syncStaffRegions(bankId: string): Promise<void> {
 
 export async function importStaff(p: Principal, bankId: string, file: Buffer): Promise<ImportResult> {
   await getBank(p, bankId);
-  const rows = await readTabular(file, { required: ['employeeId', 'name', 'branchCode'], optional: ['position'] }, config().IMPORT_MAX_ROWS);
+  const rows = await readTabular(
+    file,
+    { required: ['employeeId', 'name', 'branchCode'], optional: ['position'] },
+    config().IMPORT_MAX_ROWS,
+  );
   const { valid, errors } = validateRows(rows, staffRow, (s) => s.employeeId);
   const regions = await branchRegions(bankId);
   for (const v of valid) {
-    if (!regions.has(v.value.branchCode)) errors.push({ row: v.row, message: `branchCode: no branch "${v.value.branchCode}" in this bank` });
+    if (!regions.has(v.value.branchCode))
+      errors.push({ row: v.row, message: `branchCode: no branch "${v.value.branchCode}" in this bank` });
   }
   if (errors.length) return rejected(errors.sort((a, b) => a.row - b.row));
   const bankOid = new Types.ObjectId(bankId);
-  const result = await upsertAllOrNothing(Staff, valid.map(({ value }) => ({
-    filter: { bankId: bankOid, employeeId: value.employeeId },
-    set: { bankId: bankOid, employeeId: value.employeeId, name: value.name, branchCode: value.branchCode, region: regions.get(value.branchCode) as string, ...(value.position ? { position: value.position } : {}), active: true },
-  })));
+  const result = await upsertAllOrNothing(
+    Staff,
+    valid.map(({ value }) => ({
+      filter: { bankId: bankOid, employeeId: value.employeeId },
+      set: {
+        bankId: bankOid,
+        employeeId: value.employeeId,
+        name: value.name,
+        branchCode: value.branchCode,
+        region: regions.get(value.branchCode) as string,
+        ...(value.position ? { position: value.position } : {}),
+        active: true,
+      },
+    })),
+  );
   forgetBranchStaff(bankId);
   return { ...result, errors: [], rejected: false };
 }

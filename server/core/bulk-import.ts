@@ -17,14 +17,21 @@ export interface ImportResult {
 }
 
 /** Validates every row with the same schema as the single-record route; collects every error by row number. */
-export function validateRows<S extends ZodTypeAny>(rows: TabularRow[], schema: S, keyOf: (v: z.output<S>) => string): { valid: { row: number; value: z.output<S> }[]; errors: RowError[] } {
+export function validateRows<S extends ZodTypeAny>(
+  rows: TabularRow[],
+  schema: S,
+  keyOf: (v: z.output<S>) => string,
+): { valid: { row: number; value: z.output<S> }[]; errors: RowError[] } {
   const errors: RowError[] = [];
   const valid: { row: number; value: z.output<S> }[] = [];
   const seen = new Map<string, number>();
   for (const r of rows) {
     const parsed = schema.safeParse(r.values);
     if (!parsed.success) {
-      errors.push({ row: r.row, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      errors.push({
+        row: r.row,
+        message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
       continue;
     }
     const key = keyOf(parsed.data);
@@ -43,11 +50,18 @@ export function validateRows<S extends ZodTypeAny>(rows: TabularRow[], schema: S
  * Upserts all documents or none. Without multi-document transactions (FerretDB), a failure half-way
  * is undone by deleting what was inserted and restoring what was replaced.
  */
-export async function upsertAllOrNothing<D extends Record<string, unknown>>(model: Model<any>, docs: { filter: Record<string, unknown>; set: D }[]): Promise<{ created: number; updated: number }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any collection's model
+export async function upsertAllOrNothing<D extends Record<string, unknown>>(
+  model: Model<any>,
+  docs: { filter: Record<string, unknown>; set: D }[],
+): Promise<{ created: number; updated: number }> {
   if (docs.length === 0) return { created: 0, updated: 0 };
   const before = await Promise.all(docs.map((d) => model.findOne(d.filter).lean<Record<string, unknown>>()));
   try {
-    await model.bulkWrite(docs.map((d) => ({ updateOne: { filter: d.filter, update: { $set: d.set }, upsert: true } })), { ordered: true });
+    await model.bulkWrite(
+      docs.map((d) => ({ updateOne: { filter: d.filter, update: { $set: d.set }, upsert: true } })),
+      { ordered: true },
+    );
   } catch (err) {
     await rollback(model, docs, before);
     throw err;
@@ -56,7 +70,12 @@ export async function upsertAllOrNothing<D extends Record<string, unknown>>(mode
   return { created, updated: docs.length - created };
 }
 
-async function rollback(model: Model<any>, docs: { filter: Record<string, unknown> }[], before: (Record<string, unknown> | null)[]): Promise<void> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+async function rollback(
+  model: Model<any>,
+  docs: { filter: Record<string, unknown> }[],
+  before: (Record<string, unknown> | null)[],
+): Promise<void> {
   for (let i = 0; i < docs.length; i++) {
     try {
       const prev = before[i];

@@ -14,13 +14,19 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     PUBLIC_URL: z.string().url().optional(),
     MONGODB_URI: z.string().startsWith('mongodb').optional(),
-    DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('mystery_shopper'),
+    DB_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,60}$/)
+      .default('mystery_shopper'),
     DATA_DIR: z.string().default(path.join(projectRoot, 'data')),
     FERRETDB_BIN: z.string().default(path.join(projectRoot, '.tools', 'bin', 'ferretdb')),
     FERRETDB_PORT: z.coerce.number().int().min(0).max(65535).default(27027),
     SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
-    TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+    TOKEN_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .default(24 * 7),
     // How long an app instance trusts a token it has just checked (0: check on every request).
     AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
     // Read by server/reports/render-pool.ts (per close, so tests can vary them); checked here so a bad value stops the start.
@@ -30,16 +36,31 @@ const envSchema = z
     ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
-    LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+    LOGIN_RATE_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(15 * 60),
     JSON_BODY_LIMIT: z.string().default('256kb'),
-    IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
     IMPORT_MAX_ROWS: z.coerce.number().int().positive().default(20000),
-    UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(20 * 1024 * 1024),
     UPLOAD_MAX_FILES: z.coerce.number().int().positive().default(20),
     TRUST_PROXY: bool.default('false'),
     SECURE_COOKIES: bool.optional(),
     // Report e-mails go to this SMTP server (credentials in the URL); without it, to .eml files in OUTBOX_DIR (default DATA_DIR/outbox).
-    SMTP_URL: z.string().regex(/^smtps?:\/\/./, 'must start with smtp:// or smtps://').optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/./, 'must start with smtp:// or smtps://')
+      .optional(),
     MAIL_FROM: z.string().min(3).default('Mystery Shopper Reports <reports@localhost>'),
     OUTBOX_DIR: z.string().optional(),
     // Close each bank's quarter automatically this many days after it ends (unset: only by hand).
@@ -51,7 +72,11 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_LOG_N < 15) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PASSWORD_HASH_LOG_N'], message: 'must be at least 15 in production' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['PASSWORD_HASH_LOG_N'],
+        message: 'must be at least 15 in production',
+      });
     }
     if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SESSION_SECRET'], message: 'required in production' });

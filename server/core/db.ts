@@ -22,7 +22,12 @@ export async function connectDb(): Promise<{ uri: string; embedded: boolean }> {
   const cfg = config();
   let uri = cfg.MONGODB_URI;
   if (!uri) {
-    embedded = await startEmbeddedDb({ binary: cfg.FERRETDB_BIN, dataDir: cfg.DATA_DIR, port: cfg.FERRETDB_PORT, dbName: cfg.DB_NAME });
+    embedded = await startEmbeddedDb({
+      binary: cfg.FERRETDB_BIN,
+      dataDir: cfg.DATA_DIR,
+      port: cfg.FERRETDB_PORT,
+      dbName: cfg.DB_NAME,
+    });
     uri = embedded.uri;
     logger.info({ port: embedded.port, owned: embedded.owned }, 'embedded FerretDB ready');
   }
@@ -64,7 +69,8 @@ export function overrideDbFeatures(change: Partial<DbFeatures>): () => void {
 async function detectFeatures(): Promise<DbFeatures> {
   const info = await mongoose.connection.db?.admin().command({ buildInfo: 1 });
   const ferretDb = typeof info?.ferretdbVersion === 'string';
-  const patched = (info?.ferretdbFeatures as { atomicReadModifyWrite?: unknown } | undefined)?.atomicReadModifyWrite === true;
+  const patched =
+    (info?.ferretdbFeatures as { atomicReadModifyWrite?: unknown } | undefined)?.atomicReadModifyWrite === true;
   return { ferretDb, atomicConditionalUpdates: !ferretDb || patched };
 }
 
@@ -83,7 +89,11 @@ export async function ensureIndexes(): Promise<void> {
       continue;
     }
     for (const [fields, options] of model.schema.indexes()) {
-      if (options?.unique) await model.collection.createIndex(fields as Record<string, 1 | -1>, options as mongoose.mongo.CreateIndexesOptions);
+      if (options?.unique)
+        await model.collection.createIndex(
+          fields as Record<string, 1 | -1>,
+          options as mongoose.mongo.CreateIndexesOptions,
+        );
     }
     const existing = await model.collection.indexes();
     for (const index of existing) {

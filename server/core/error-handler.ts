@@ -1,7 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import mongoose from 'mongoose';
 import multer from 'multer';
-import { AppError, BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from './errors';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  ValidationError,
+} from './errors';
 import { pickLocale, translate } from './i18n';
 import { logger } from './logger';
 
@@ -9,11 +17,18 @@ import { logger } from './logger';
  * The multipart parser's own errors reach us as plain Errors; these messages mean the client sent a
  * broken upload (truncated, no boundary, bad part header), not that the server failed.
  */
-const BROKEN_UPLOAD = /^(Unexpected end of (form|file)|Malformed part header|Malformed content type|Missing Content-Type|Unsupported content type|Multipart: Boundary not found|Malformed urlencoded form|Request (aborted|closed))\b/;
+const BROKEN_UPLOAD =
+  /^(Unexpected end of (form|file)|Malformed part header|Malformed content type|Missing Content-Type|Unsupported content type|Multipart: Boundary not found|Malformed urlencoded form|Request (aborted|closed))\b/;
 
 const DB_DOWN = new Set([
-  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError', 'MongoNetworkTimeoutError', 'MongoTopologyClosedError',
-  'MongooseServerSelectionError', 'MongoWaitQueueTimeoutError', 'MongoOperationTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNotConnectedError',
+  'MongoNetworkTimeoutError',
+  'MongoTopologyClosedError',
+  'MongooseServerSelectionError',
+  'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
 ]);
 
 /**
@@ -23,36 +38,60 @@ const DB_DOWN = new Set([
  */
 function databaseDown(err: unknown): boolean {
   const name = (err as { name?: string }).name;
-  return err instanceof mongoose.mongo.MongoNetworkError || err instanceof mongoose.mongo.MongoServerSelectionError || Boolean(name && DB_DOWN.has(name));
+  return (
+    err instanceof mongoose.mongo.MongoNetworkError ||
+    err instanceof mongoose.mongo.MongoServerSelectionError ||
+    Boolean(name && DB_DOWN.has(name))
+  );
 }
 
 /** Maps anything thrown to the API's error model; unknown errors are logged and become a bare 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { type?: string; name?: string; code?: number | string; status?: number; keyValue?: Record<string, unknown>; message?: string };
-  if (e.type === 'entity.parse.failed') return new BadRequestError('The request body is not valid JSON', [], 'malformed_json');
+  const e = err as {
+    type?: string;
+    name?: string;
+    code?: number | string;
+    status?: number;
+    keyValue?: Record<string, unknown>;
+    message?: string;
+  };
+  if (e.type === 'entity.parse.failed')
+    return new BadRequestError('The request body is not valid JSON', [], 'malformed_json');
   if (e.type === 'entity.too.large') return new PayloadTooLargeError('The request body is too large');
-  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new BadRequestError('Unsupported body encoding');
+  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported')
+    return new BadRequestError('Unsupported body encoding');
   if (err instanceof multer.MulterError) return fromMulter(err);
   if (err instanceof Error && err.constructor === Error && BROKEN_UPLOAD.test(err.message)) {
-    return new BadRequestError('The multipart upload could not be read', [{ field: 'file', message: err.message }], 'bad_upload');
+    return new BadRequestError(
+      'The multipart upload could not be read',
+      [{ field: 'file', message: err.message }],
+      'bad_upload',
+    );
   }
   // A malformed id reaches the driver as a cast failure: the resource simply does not exist.
-  if (err instanceof mongoose.Error.CastError || (e.name === 'BSONError' && /24 character hex/.test(e.message ?? ''))) return new NotFoundError();
+  if (err instanceof mongoose.Error.CastError || (e.name === 'BSONError' && /24 character hex/.test(e.message ?? '')))
+    return new NotFoundError();
   if (err instanceof mongoose.Error.ValidationError) {
     return new ValidationError(Object.entries(err.errors).map(([field, v]) => ({ field, message: v.message })));
   }
   if (e.code === 11000) {
     const fields = Object.keys(e.keyValue ?? {});
-    return new ConflictError('A record with the same key already exists', 'duplicate', fields.map((f) => ({ field: f, message: 'already exists' })));
+    return new ConflictError(
+      'A record with the same key already exists',
+      'duplicate',
+      fields.map((f) => ({ field: f, message: 'already exists' })),
+    );
   }
-  if (databaseDown(err)) return new ServiceUnavailableError('The database is not reachable; try again shortly', 'database_unavailable');
+  if (databaseDown(err))
+    return new ServiceUnavailableError('The database is not reachable; try again shortly', 'database_unavailable');
   // The embedded database (FerretDB on SQLite) refuses a write while another holds the file lock:
   // a retryable condition for the client, not an internal error.
   if (typeof e.message === 'string' && /SQLITE_BUSY|database is locked/i.test(e.message)) {
     return new ServiceUnavailableError('The database is busy; retry shortly', 'database_busy');
   }
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new AppError(e.status, 'bad_request', e.message ?? 'Bad request');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return new AppError(e.status, 'bad_request', e.message ?? 'Bad request');
   return new AppError(500, 'internal_error', 'Internal error');
 }
 
@@ -65,7 +104,11 @@ function fromMulter(err: multer.MulterError): AppError {
     case 'LIMIT_FIELD_COUNT':
       return new PayloadTooLargeError('The form is too large');
     default:
-      return new BadRequestError(`Upload rejected: ${err.message}`, [{ field: err.field ?? 'file', message: err.message }], 'bad_upload');
+      return new BadRequestError(
+        `Upload rejected: ${err.message}`,
+        [{ field: err.field ?? 'file', message: err.message }],
+        'bad_upload',
+      );
   }
 }
 
@@ -87,7 +130,14 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
     return;
   }
   const locale = pickLocale(req);
-  const messageKey = appErr.code === 'csrf_failed' ? 'error.csrf' : appErr.status === 404 ? 'error.404' : appErr.status === 403 ? 'error.403' : undefined;
+  const messageKey =
+    appErr.code === 'csrf_failed'
+      ? 'error.csrf'
+      : appErr.status === 404
+        ? 'error.404'
+        : appErr.status === 403
+          ? 'error.403'
+          : undefined;
   res.status(appErr.status).render('pages/error', {
     title: translate(locale, 'error.title'),
     status: appErr.status,

@@ -86,10 +86,18 @@ export async function startEmbeddedDb(opts: StartOptions): Promise<EmbeddedDb> {
   const sqliteDir = path.join(opts.dataDir, 'ferretdb');
   fs.mkdirSync(sqliteDir, { recursive: true });
   const args = [
-    '-c', GUARD, 'ferretdb-guard', opts.binary,
-    '--handler=sqlite', `--sqlite-url=file:${sqliteDir}/`, `--state-dir=${sqliteDir}`,
-    `--listen-addr=127.0.0.1:${opts.port}`, '--debug-addr=-', '--telemetry=disable',
-    '--log-level=warn', '--log-format=json',
+    '-c',
+    GUARD,
+    'ferretdb-guard',
+    opts.binary,
+    '--handler=sqlite',
+    `--sqlite-url=file:${sqliteDir}/`,
+    `--state-dir=${sqliteDir}`,
+    `--listen-addr=127.0.0.1:${opts.port}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+    '--log-format=json',
   ];
   // Its own process group: a terminal's Ctrl-C reaches only Node, which closes the HTTP server before
   // the database, and the last-resort SIGKILL below can take the guard and FerretDB down together.
@@ -113,7 +121,9 @@ async function waitUntilUp(child: ChildProcess, port: number, timeoutMs: number,
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new EmbeddedDbUnavailableError(`FerretDB exited during start-up (code ${child.exitCode}): ${stderr.join('').slice(-2000)}`);
+      throw new EmbeddedDbUnavailableError(
+        `FerretDB exited during start-up (code ${child.exitCode}): ${stderr.join('').slice(-2000)}`,
+      );
     }
     if (await portAnswers(port)) return;
     await new Promise((r) => setTimeout(r, 100));

@@ -29,7 +29,12 @@ export interface RouteDef<BS extends ZodTypeAny | undefined, QS extends ZodTypeA
   status?: number;
   /** Content types served besides JSON, for the OpenAPI document. */
   produces?: string[];
-  handler: (ctx: RouteContext<BS extends ZodTypeAny ? z.output<BS> : undefined, QS extends ZodTypeAny ? z.output<QS> : undefined>) => Promise<unknown>;
+  handler: (
+    ctx: RouteContext<
+      BS extends ZodTypeAny ? z.output<BS> : undefined,
+      QS extends ZodTypeAny ? z.output<QS> : undefined
+    >,
+  ) => Promise<unknown>;
 }
 
 export interface RegisteredRoute {
@@ -44,7 +49,6 @@ export interface RegisteredRoute {
   produces?: string[];
 }
 
-
 type Wrapped = (req: Request, res: Response, next: NextFunction) => void;
 
 function wrap(def: RouteDef<ZodTypeAny | undefined, ZodTypeAny | undefined>): Wrapped {
@@ -57,7 +61,14 @@ function wrap(def: RouteDef<ZodTypeAny | undefined, ZodTypeAny | undefined>): Wr
       }
       const body = def.body ? parseBody(def.body, req.body) : undefined;
       const query = def.query ? parseQuery(def.query, req.query) : undefined;
-      const result = await def.handler({ req, res, user: user as Principal, body, query, params: req.params as Record<string, string> });
+      const result = await def.handler({
+        req,
+        res,
+        user: user as Principal,
+        body,
+        query,
+        params: req.params as Record<string, string>,
+      });
       if (result !== undefined && !res.headersSent) res.status(def.status ?? 200).json(result);
     })().catch(next);
   };
@@ -70,15 +81,24 @@ export class ApiRouter {
   readonly routes: RegisteredRoute[] = [];
   constructor(private readonly prefix: string) {}
 
-  add<BS extends ZodTypeAny | undefined = undefined, QS extends ZodTypeAny | undefined = undefined>(def: RouteDef<BS, QS>): this {
+  add<BS extends ZodTypeAny | undefined = undefined, QS extends ZodTypeAny | undefined = undefined>(
+    def: RouteDef<BS, QS>,
+  ): this {
     const d = def as unknown as RouteDef<ZodTypeAny | undefined, ZodTypeAny | undefined>;
     const chain: RequestHandler[] = [...(d.before ?? [])];
     if (d.upload) chain.push(authGate(d.access), d.upload);
     chain.push(wrap(d) as RequestHandler);
     this.router[d.method](d.path, ...chain);
     this.routes.push({
-      method: d.method.toUpperCase(), path: this.prefix + d.path, summary: d.summary, access: d.access,
-      body: d.body, query: d.query, upload: Boolean(d.upload), status: d.status ?? 200, produces: d.produces,
+      method: d.method.toUpperCase(),
+      path: this.prefix + d.path,
+      summary: d.summary,
+      access: d.access,
+      body: d.body,
+      query: d.query,
+      upload: Boolean(d.upload),
+      status: d.status ?? 200,
+      produces: d.produces,
     });
     return this;
   }

@@ -60,7 +60,15 @@ export async function idempotency(req: Request, res: Response, next: NextFunctio
 async function claimOrReplay(userId: string, key: string, path: string, res: Response): Promise<boolean> {
   const id = idempotencyRecordId(userId, key);
   try {
-    await IdempotencyRecord.create({ _id: id, userId, key, method: 'POST', path, state: 'pending', claimedAt: new Date() });
+    await IdempotencyRecord.create({
+      _id: id,
+      userId,
+      key,
+      method: 'POST',
+      path,
+      state: 'pending',
+      claimedAt: new Date(),
+    });
     return false;
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
@@ -68,16 +76,25 @@ async function claimOrReplay(userId: string, key: string, path: string, res: Res
   // A record written before records were keyed by "<userId>:<key>" has another _id (and is found by a scan).
   const rec = (await IdempotencyRecord.findById(id)) ?? (await IdempotencyRecord.findOne({ userId, key }));
   if (!rec) return claimOrReplay(userId, key, path, res);
-  if (rec.path !== path) throw new ConflictError('This Idempotency-Key was used for another request', 'idempotency_key_reused');
+  if (rec.path !== path)
+    throw new ConflictError('This Idempotency-Key was used for another request', 'idempotency_key_reused');
   if (rec.state === 'done') {
-    res.status(rec.responseStatus ?? 200).set('Idempotent-Replayed', 'true').type('application/json').send(rec.responseBody ?? 'null');
+    res
+      .status(rec.responseStatus ?? 200)
+      .set('Idempotent-Replayed', 'true')
+      .type('application/json')
+      .send(rec.responseBody ?? 'null');
     return true;
   }
   if (Date.now() - rec.claimedAt.getTime() < claimLease.staleMs) {
     throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
   }
-  const taken = await IdempotencyRecord.updateOne({ _id: rec._id, state: 'pending', claimedAt: rec.claimedAt }, { $set: { claimedAt: new Date() } });
-  if (taken.modifiedCount !== 1) throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
+  const taken = await IdempotencyRecord.updateOne(
+    { _id: rec._id, state: 'pending', claimedAt: rec.claimedAt },
+    { $set: { claimedAt: new Date() } },
+  );
+  if (taken.modifiedCount !== 1)
+    throw new ConflictError('A request with this Idempotency-Key is still being processed', 'idempotency_in_progress');
   return false;
 }
 
@@ -90,7 +107,10 @@ function captureResult(id: string, res: Response, stopRenewal: () => void): void
     const status = res.statusCode;
     const store =
       status >= 200 && status < 300
-        ? IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', responseStatus: status, responseBody: JSON.stringify(body) } })
+        ? IdempotencyRecord.updateOne(
+            { _id: id },
+            { $set: { state: 'done', responseStatus: status, responseBody: JSON.stringify(body) } },
+          )
         : IdempotencyRecord.deleteOne({ _id: id }); // still this request's pending claim; failures may be corrected and retried
     store.then(
       () => originalJson(body),

@@ -20,7 +20,10 @@ export const pageParams = {
 export const pageQuery = z.object(pageParams).strict();
 export type PageQuery = z.infer<typeof pageQuery>;
 
-export interface Page<T> { rows: T[]; next?: string }
+export interface Page<T> {
+  rows: T[];
+  next?: string;
+}
 
 function encode(values: string[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -30,7 +33,8 @@ function encode(values: string[]): string {
 function decode(cursor: string, valid: (values: string[]) => boolean): string[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === 2 && values.every((v) => typeof v === 'string') && valid(values)) return values;
+    if (Array.isArray(values) && values.length === 2 && values.every((v) => typeof v === 'string') && valid(values))
+      return values;
   } catch {
     /* not JSON: reported below */
   }
@@ -70,7 +74,12 @@ export function pageLimit(limit: number | undefined): number {
 }
 
 /** Cuts the extra row off and names the cursor of the next page (`cursorOf` its last row). */
-export function toPage<R, T>(rows: R[], limit: number | undefined, cursorOf: (row: R) => string, view: (rows: R[]) => T[] | Promise<T[]>): Promise<Page<T>> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number | undefined,
+  cursorOf: (row: R) => string,
+  view: (rows: R[]) => T[] | Promise<T[]>,
+): Promise<Page<T>> {
   const size = limit ?? DEFAULT_LIMIT;
   const kept = rows.slice(0, size);
   const last = kept[kept.length - 1];

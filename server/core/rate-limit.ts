@@ -13,7 +13,11 @@ import { RateLimitedError } from './errors';
  * Keys hold an address and an e-mail, so only their hash is stored; housekeeping purges old windows.
  */
 const rateCounterSchema = new Schema(
-  { _id: { type: String, required: true }, hits: { type: Number, required: true }, resetAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    hits: { type: Number, required: true },
+    resetAt: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 export const RateCounter = model('RateCounter', rateCounterSchema, 'rate_counters');
@@ -36,7 +40,11 @@ export class DatabaseStore implements Store {
 
   async increment(key: string): Promise<IncrementResponse> {
     const { _id, resetAt } = this.window(key);
-    const doc = await RateCounter.findOneAndUpdate({ _id }, { $inc: { hits: 1 }, $setOnInsert: { resetAt } }, { upsert: true, new: true }).lean();
+    const doc = await RateCounter.findOneAndUpdate(
+      { _id },
+      { $inc: { hits: 1 }, $setOnInsert: { resetAt } },
+      { upsert: true, new: true },
+    ).lean();
     return { totalHits: doc?.hits ?? 1, resetTime: resetAt };
   }
 

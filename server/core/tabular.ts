@@ -25,7 +25,11 @@ export function sniffTabular(buf: Buffer): TabularKind {
   return 'csv';
 }
 
-export async function readTabular(buf: Buffer, columns: { required: string[]; optional: string[] }, maxRows: number): Promise<TabularRow[]> {
+export async function readTabular(
+  buf: Buffer,
+  columns: { required: string[]; optional: string[] },
+  maxRows: number,
+): Promise<TabularRow[]> {
   const kind = sniffTabular(buf);
   const table = kind === 'csv' ? readCsv(buf) : await readXlsx(buf);
   const [header, ...body] = table;
@@ -36,11 +40,15 @@ export async function readTabular(buf: Buffer, columns: { required: string[]; op
   // With a column given twice, one of the two would silently win.
   const repeated = [...new Set(names.filter((n, i) => n && names.indexOf(n) !== i))];
   if (missing.length || unknown.length || repeated.length) {
-    throw new ValidationError([
-      ...missing.map((c) => ({ field: c, row: 1, message: 'required column is missing' })),
-      ...unknown.map((c) => ({ field: c, row: 1, message: 'unknown column' })),
-      ...repeated.map((c) => ({ field: c, row: 1, message: 'column appears more than once' })),
-    ], 'The header row does not match the expected columns', 'bad_columns');
+    throw new ValidationError(
+      [
+        ...missing.map((c) => ({ field: c, row: 1, message: 'required column is missing' })),
+        ...unknown.map((c) => ({ field: c, row: 1, message: 'unknown column' })),
+        ...repeated.map((c) => ({ field: c, row: 1, message: 'column appears more than once' })),
+      ],
+      'The header row does not match the expected columns',
+      'bad_columns',
+    );
   }
   const rows: TabularRow[] = [];
   body.forEach((cells, i) => {
@@ -52,7 +60,8 @@ export async function readTabular(buf: Buffer, columns: { required: string[]; op
     });
     rows.push({ row: i + 2, values });
   });
-  if (rows.length > maxRows) throw new ValidationError([{ message: `at most ${maxRows} rows per file` }], 'Too many rows', 'too_many_rows');
+  if (rows.length > maxRows)
+    throw new ValidationError([{ message: `at most ${maxRows} rows per file` }], 'Too many rows', 'too_many_rows');
   return rows;
 }
 
@@ -61,7 +70,11 @@ function readCsv(buf: Buffer): string[][] {
     return parse(buf, { bom: true, relax_column_count: true, skip_empty_lines: false, trim: false }) as string[][];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new ValidationError([{ row: line, message: (e as Error).message }], 'The CSV file could not be parsed', 'bad_csv');
+    throw new ValidationError(
+      [{ row: line, message: (e as Error).message }],
+      'The CSV file could not be parsed',
+      'bad_csv',
+    );
   }
 }
 

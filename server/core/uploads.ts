@@ -12,6 +12,11 @@ export function tabularUpload(): RequestHandler {
 }
 
 export function requireFile(req: Request): Express.Multer.File {
-  if (!req.file) throw new BadRequestError('A file is required in the multipart field "file"', [{ field: 'file', message: 'required' }], 'file_required');
+  if (!req.file)
+    throw new BadRequestError(
+      'A file is required in the multipart field "file"',
+      [{ field: 'file', message: 'required' }],
+      'file_required',
+    );
   return req.file;
 }

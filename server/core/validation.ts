@@ -31,27 +31,38 @@ const LATEST = Date.UTC(2100, 0, 1);
  * are nonsense here that would also break the four-digit year of a quarter (YYYY-Qn).
  */
 function isoTime(message: string) {
-  return z.string().datetime({ offset: true, message }).refine((s) => {
-    if (!isoDatetime.safeParse(s).success) return true; // already reported above
-    const t = Date.parse(s);
-    return Number.isFinite(t) && t >= EARLIEST && t < LATEST;
-  }, 'must be a real time between the years 2000 and 2099 (offset at most ±23:59)');
+  return z
+    .string()
+    .datetime({ offset: true, message })
+    .refine((s) => {
+      if (!isoDatetime.safeParse(s).success) return true; // already reported above
+      const t = Date.parse(s);
+      return Number.isFinite(t) && t >= EARLIEST && t < LATEST;
+    }, 'must be a real time between the years 2000 and 2099 (offset at most ±23:59)');
 }
 
 /** Shared field rules, so that one rule lives in one place. */
 export const fields = {
   isoTime,
   objectId: z.string().regex(/^[a-f0-9]{24}$/i, 'must be a 24-character hex id'),
-  code: z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only'),
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only'),
   name: z.string().trim().min(1).max(200),
   email: z.string().trim().toLowerCase().email().max(254),
   quarter: z.string().regex(/^\d{4}-Q[1-4]$/, 'must look like 2026-Q3'),
-  timezone: z.string().max(64).refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone such as Asia/Shanghai'),
+  timezone: z
+    .string()
+    .max(64)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
 };

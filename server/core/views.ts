@@ -32,13 +32,16 @@ export const helpers = {
 
 export function setupViews(app: Express): void {
   const viewsDir = path.join(config().projectRoot, 'views');
-  app.engine('hbs', engine({
-    extname: '.hbs',
-    defaultLayout: 'main',
-    layoutsDir: path.join(viewsDir, 'layouts'),
-    partialsDir: path.join(viewsDir, 'partials'),
-    helpers,
-  }));
+  app.engine(
+    'hbs',
+    engine({
+      extname: '.hbs',
+      defaultLayout: 'main',
+      layoutsDir: path.join(viewsDir, 'layouts'),
+      partialsDir: path.join(viewsDir, 'partials'),
+      helpers,
+    }),
+  );
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
   if (config().NODE_ENV === 'production') app.enable('view cache');

@@ -16,7 +16,10 @@ const claimSchema = new Schema(
 claimSchema.index({ key: 1 }, { unique: true });
 export const FeedbackClaim = model('FeedbackClaim', claimSchema, 'feedback_claims');
 
-export interface HeldClaim { id: Types.ObjectId; key: string }
+export interface HeldClaim {
+  id: Types.ObjectId;
+  key: string;
+}
 
 const isDuplicate = (e: unknown) => (e as { code?: number }).code === 11000;
 

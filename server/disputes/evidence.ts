@@ -15,24 +15,45 @@ import { requireRole } from '../core/access';
  * Evidence a bank manager adds to an open dispute: the same checks and storage as visit evidence
  * (type by content, size limit, SHA-256, GridFS), one attachment document per file.
  */
-export interface DisputeAttachmentResult { id: string; filename: string; contentType: string; size: number; sha256: string }
+export interface DisputeAttachmentResult {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
 
 async function assertCanAttach(p: Principal, disputeId: string): Promise<void> {
   requireRole(p, OPENER);
   const d = await loadVisibleDispute(p, disputeId);
-  if (d.status !== 'open') throw new ConflictError(`A dispute that is ${d.status} takes no more evidence`, 'invalid_state');
+  if (d.status !== 'open')
+    throw new ConflictError(`A dispute that is ${d.status} takes no more evidence`, 'invalid_state');
   const max = config().UPLOAD_MAX_FILES;
   if ((await DisputeAttachment.countDocuments({ disputeId: d._id })) >= max) {
-    throw new ValidationError([{ field: 'file', message: `a dispute may have at most ${max} attachments` }], 'Too many attachments', 'too_many_attachments');
+    throw new ValidationError(
+      [{ field: 'file', message: `a dispute may have at most ${max} attachments` }],
+      'Too many attachments',
+      'too_many_attachments',
+    );
   }
 }
 
-export async function addDisputeAttachment(p: Principal, disputeId: string, file: StoredFile): Promise<DisputeAttachmentResult> {
+export async function addDisputeAttachment(
+  p: Principal,
+  disputeId: string,
+  file: StoredFile,
+): Promise<DisputeAttachmentResult> {
   try {
     await assertCanAttach(p, disputeId); // again: the dispute may have been resolved while the file streamed in
     const a = await DisputeAttachment.create({
-      disputeId: new Types.ObjectId(disputeId), fileId: file.fileId, filename: file.filename, contentType: file.contentType,
-      size: file.size, sha256: file.sha256, uploadedBy: new Types.ObjectId(p.id), uploadedAt: new Date(),
+      disputeId: new Types.ObjectId(disputeId),
+      fileId: file.fileId,
+      filename: file.filename,
+      contentType: file.contentType,
+      size: file.size,
+      sha256: file.sha256,
+      uploadedBy: new Types.ObjectId(p.id),
+      uploadedAt: new Date(),
     });
     await settleUpload(file.fileId);
     return { id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256 };
@@ -42,13 +63,29 @@ export async function addDisputeAttachment(p: Principal, disputeId: string, file
   }
 }
 
-export interface OpenedDisputeFile { stream: Readable; filename: string; contentType: string; size: number }
+export interface OpenedDisputeFile {
+  stream: Readable;
+  filename: string;
+  contentType: string;
+  size: number;
+}
 
-export async function openDisputeAttachment(p: Principal, disputeId: string, attachmentId: string): Promise<OpenedDisputeFile> {
+export async function openDisputeAttachment(
+  p: Principal,
+  disputeId: string,
+  attachmentId: string,
+): Promise<OpenedDisputeFile> {
   const d = await loadVisibleDispute(p, disputeId);
-  const a = Types.ObjectId.isValid(attachmentId) ? await DisputeAttachment.findOne({ _id: attachmentId, disputeId: d._id }).lean() : null;
+  const a = Types.ObjectId.isValid(attachmentId)
+    ? await DisputeAttachment.findOne({ _id: attachmentId, disputeId: d._id }).lean()
+    : null;
   if (!a) throw new NotFoundError('Attachment');
-  return { stream: bucket().openDownloadStream(a.fileId), filename: a.filename, contentType: a.contentType, size: a.size };
+  return {
+    stream: bucket().openDownloadStream(a.fileId),
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+  };
 }
 
 export type DisputeUpload = Express.Multer.File & { evidence: StoredFile };
@@ -56,7 +93,11 @@ export type DisputeUpload = Express.Multer.File & { evidence: StoredFile };
 /** Multipart field `file`; role, scope, state and count are checked before any byte is read. */
 export function disputeEvidenceUpload(): RequestHandler {
   const parse = multer({
-    storage: new EvidenceStorageEngine((req) => ({ kind: 'dispute', id: String(req.params.disputeId), metadata: { disputeId: req.params.disputeId, uploadedBy: req.principal?.id } })),
+    storage: new EvidenceStorageEngine((req) => ({
+      kind: 'dispute',
+      id: String(req.params.disputeId),
+      metadata: { disputeId: req.params.disputeId, uploadedBy: req.principal?.id },
+    })),
     limits: { fileSize: config().UPLOAD_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
     defParamCharset: 'utf8',
   }).single('file');
@@ -66,7 +107,10 @@ export function disputeEvidenceUpload(): RequestHandler {
       () => parse(req, res, next),
       (err) => {
         if (req.readableEnded || req.destroyed) return next(err);
-        req.once('end', () => next(err)).once('error', () => next(err)).resume();
+        req
+          .once('end', () => next(err))
+          .once('error', () => next(err))
+          .resume();
       },
     );
   };

@@ -9,7 +9,12 @@ import type { PageContext } from '../web/render';
  */
 export async function runForm(
   ctx: PageContext,
-  form: { fields: Record<string, string>; input: unknown; values: Record<string, unknown>; notFoundIsFixable?: boolean },
+  form: {
+    fields: Record<string, string>;
+    input: unknown;
+    values: Record<string, unknown>;
+    notFoundIsFixable?: boolean;
+  },
   action: () => Promise<void>,
   reshow: (state: FormState, status: number) => Promise<void>,
 ): Promise<void> {
@@ -18,7 +23,10 @@ export async function runForm(
   } catch (e) {
     const err = toAppError(e);
     if (err.status === 404 && form.notFoundIsFixable) {
-      await reshow({ values: form.values, errors: {}, general: [ctx.t('feedback.err.not_found_in_scope', { what: err.message })] }, 404);
+      await reshow(
+        { values: form.values, errors: {}, general: [ctx.t('feedback.err.not_found_in_scope', { what: err.message })] },
+        404,
+      );
       return;
     }
     const failed = formFailure(e, ctx.locale, form.fields, form.input);

@@ -19,8 +19,18 @@ export const resolveDisputeBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.decision === 'overturned' && b.value === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['value'], message: 'the corrected answer is required when overturning' });
-    if (b.decision === 'upheld' && b.value !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['value'], message: 'an upheld dispute leaves the answer unchanged; give no value' });
+    if (b.decision === 'overturned' && b.value === undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['value'],
+        message: 'the corrected answer is required when overturning',
+      });
+    if (b.decision === 'upheld' && b.value !== undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['value'],
+        message: 'an upheld dispute leaves the answer unchanged; give no value',
+      });
   });
 export type ResolveDisputeInput = z.infer<typeof resolveDisputeBody>;
 

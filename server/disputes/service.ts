@@ -5,7 +5,15 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
 import { answerErrors, scoreVisit, type AnswerValue, type ScoringSection } from '../scoring/score';
 import { loadVisibleVisit } from '../visits/service';
-import { assertStatus, commit, historyEntry, loadVisit, type Change, type StoredAnswer, type VisitLean } from '../visits/store';
+import {
+  assertStatus,
+  commit,
+  historyEntry,
+  loadVisit,
+  type Change,
+  type StoredAnswer,
+  type VisitLean,
+} from '../visits/store';
 import type { VisitStatus } from '../visits/model';
 import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from './claims';
 import { Dispute, DisputeAttachment, closedKeyOf, openKeyOf, type Decision, type DisputeStatus } from './model';
@@ -32,7 +40,14 @@ const COMMIT_ATTEMPTS = 8;
 /** A resolution claim older than this belongs to a writer that died mid-way. */
 const RESOLVE_LEASE_MS = 60_000;
 
-export interface DisputeAttachmentView { id: string; filename: string; contentType: string; size: number; sha256: string; uploadedAt: string }
+export interface DisputeAttachmentView {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  uploadedAt: string;
+}
 export interface DisputeView {
   id: string;
   visitId: string;
@@ -51,17 +66,43 @@ export interface DisputeView {
   openedBy: string;
   openedAt: string;
   resolution: null | {
-    decision: Decision; value: AnswerValue | null; note: string; resolvedBy: string; resolvedAt: string;
-    before: unknown; after: unknown;
+    decision: Decision;
+    value: AnswerValue | null;
+    note: string;
+    resolvedBy: string;
+    resolvedAt: string;
+    before: unknown;
+    after: unknown;
   };
   attachments: DisputeAttachmentView[];
 }
 
 type LeanDispute = {
-  _id: Types.ObjectId; visitId: Types.ObjectId; bankId: Types.ObjectId; branchCode: string; region: string; quarter: string;
-  questionnaireId: Types.ObjectId; questionnaireVersion: number; itemKey: string; sectionKey: string; reason: string;
-  status: DisputeStatus; valueAtOpening?: AnswerValue | null; openedBy: Types.ObjectId; openedAt: Date; openKey: string;
-  resolution?: { decision: Decision; value?: AnswerValue | null; note: string; by: Types.ObjectId; at: Date; before?: unknown; after?: unknown } | null;
+  _id: Types.ObjectId;
+  visitId: Types.ObjectId;
+  bankId: Types.ObjectId;
+  branchCode: string;
+  region: string;
+  quarter: string;
+  questionnaireId: Types.ObjectId;
+  questionnaireVersion: number;
+  itemKey: string;
+  sectionKey: string;
+  reason: string;
+  status: DisputeStatus;
+  valueAtOpening?: AnswerValue | null;
+  openedBy: Types.ObjectId;
+  openedAt: Date;
+  openKey: string;
+  resolution?: {
+    decision: Decision;
+    value?: AnswerValue | null;
+    note: string;
+    by: Types.ObjectId;
+    at: Date;
+    before?: unknown;
+    after?: unknown;
+  } | null;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +132,13 @@ function assertWindowOpen(v: VisitLean, now = new Date()): void {
   if (now.getTime() <= closes.getTime()) return;
   const days = config().DISPUTE_WINDOW_DAYS;
   throw new ValidationError(
-    [{ field: 'visitId', message: `disputes are accepted for ${days} days after approval; this visit was approved on ${new Date(approvedAt).toISOString()} and the window closed on ${closes.toISOString()}`, closedAt: closes.toISOString() }],
+    [
+      {
+        field: 'visitId',
+        message: `disputes are accepted for ${days} days after approval; this visit was approved on ${new Date(approvedAt).toISOString()} and the window closed on ${closes.toISOString()}`,
+        closedAt: closes.toISOString(),
+      },
+    ],
     `The dispute window of this visit closed on ${closes.toISOString()} (${days} days after approval)`,
     'dispute_window_closed',
   );
@@ -115,20 +162,37 @@ export async function openDispute(p: Principal, visitId: string, input: OpenDisp
   assertWindowOpen(v);
   const version = await versionOf(String(v.questionnaireId), v.questionnaireVersion);
   const found = itemOf(version.sections, input.itemKey);
-  if (!found) throw new ValidationError([{ field: 'itemKey', message: `unknown item "${input.itemKey}" in the questionnaire this visit was filled on` }]);
+  if (!found)
+    throw new ValidationError([
+      { field: 'itemKey', message: `unknown item "${input.itemKey}" in the questionnaire this visit was filled on` },
+    ]);
   const now = new Date();
   let dispute;
   try {
     dispute = await Dispute.create({
-      visitId: v._id, bankId: v.bankId, branchCode: v.branchCode, region: v.region, quarter: v.quarter,
-      questionnaireId: v.questionnaireId, questionnaireVersion: v.questionnaireVersion,
-      itemKey: input.itemKey, sectionKey: found.sectionKey, reason: input.reason, status: 'open',
+      visitId: v._id,
+      bankId: v.bankId,
+      branchCode: v.branchCode,
+      region: v.region,
+      quarter: v.quarter,
+      questionnaireId: v.questionnaireId,
+      questionnaireVersion: v.questionnaireVersion,
+      itemKey: input.itemKey,
+      sectionKey: found.sectionKey,
+      reason: input.reason,
+      status: 'open',
       valueAtOpening: v.answers.find((a) => a.itemKey === input.itemKey)?.value ?? null,
-      openedBy: new Types.ObjectId(p.id), openedAt: now, openKey: openKeyOf(String(v._id), input.itemKey),
+      openedBy: new Types.ObjectId(p.id),
+      openedAt: now,
+      openKey: openKeyOf(String(v._id), input.itemKey),
     });
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
-    throw new ConflictError(`Item "${input.itemKey}" of this visit already has an undecided dispute`, 'already_disputed', [{ field: 'itemKey', message: 'already disputed' }]);
+    throw new ConflictError(
+      `Item "${input.itemKey}" of this visit already has an undecided dispute`,
+      'already_disputed',
+      [{ field: 'itemKey', message: 'already disputed' }],
+    );
   }
   try {
     await withRetry(() => markDisputed(p, v._id, String(dispute._id), input));
@@ -141,13 +205,24 @@ export async function openDispute(p: Principal, visitId: string, input: OpenDisp
   return toView(dispute.toObject() as unknown as LeanDispute, [], version.texts);
 }
 
-async function markDisputed(p: Principal, visitId: Types.ObjectId, disputeId: string, input: OpenDisputeInput): Promise<void> {
+async function markDisputed(
+  p: Principal,
+  visitId: Types.ObjectId,
+  disputeId: string,
+  input: OpenDisputeInput,
+): Promise<void> {
   const v = await loadVisit(String(visitId));
   if (!v) throw new NotFoundError('Visit');
   assertStatus(v, DISPUTABLE, 'disputed');
-  const changes: Change[] = [{ field: `disputes.${disputeId}`, before: null, after: { itemKey: input.itemKey, status: 'open' } }];
+  const changes: Change[] = [
+    { field: `disputes.${disputeId}`, before: null, after: { itemKey: input.itemKey, status: 'open' } },
+  ];
   if (v.status !== 'disputed') changes.push({ field: 'status', before: v.status, after: 'disputed' });
-  await commit(v, { statuses: DISPUTABLE, set: { status: 'disputed' }, entry: historyEntry(p, 'dispute_opened', changes, input.reason) });
+  await commit(v, {
+    statuses: DISPUTABLE,
+    set: { status: 'disputed' },
+    entry: historyEntry(p, 'dispute_opened', changes, input.reason),
+  });
 }
 
 /**
@@ -160,8 +235,14 @@ async function syncVisitStatus(visitId: Types.ObjectId): Promise<void> {
     if (!v || !DISPUTABLE.includes(v.status)) return;
     const status: VisitStatus = (await Dispute.exists({ visitId, status: 'open' })) ? 'disputed' : 'approved';
     if (status === v.status) return;
-    await commit(v, { statuses: DISPUTABLE, set: { status }, entry: historyEntry(null, 'dispute_status_synced', [{ field: 'status', before: v.status, after: status }]) });
-  }).catch((e) => logger.error({ err: e, visitId: String(visitId) }, 'could not bring a visit status in line with its disputes'));
+    await commit(v, {
+      statuses: DISPUTABLE,
+      set: { status },
+      entry: historyEntry(null, 'dispute_status_synced', [{ field: 'status', before: v.status, after: status }]),
+    });
+  }).catch((e) =>
+    logger.error({ err: e, visitId: String(visitId) }, 'could not bring a visit status in line with its disputes'),
+  );
 }
 
 // ---- resolving ----
@@ -169,11 +250,17 @@ async function syncVisitStatus(visitId: Types.ObjectId): Promise<void> {
 const resolveKey = (disputeId: string) => `dispute-resolve:${disputeId}`;
 const isDecided = (s: DisputeStatus) => s === 'upheld' || s === 'overturned';
 const alreadyResolved = () => new ConflictError('This dispute is already resolved', 'dispute_resolved');
-const busy = () => new ConflictError('This dispute is being resolved by someone else; reload it in a moment', 'dispute_busy');
+const busy = () =>
+  new ConflictError('This dispute is being resolved by someone else; reload it in a moment', 'dispute_busy');
 
 /** The visit's history entry that applied this dispute's decision, if any. */
 function appliedEntry(v: VisitLean | null, disputeId: string) {
-  return v?.history.find((h) => h.action.startsWith('dispute_') && h.action !== 'dispute_opened' && h.changes.some((c) => c.field === `disputes.${disputeId}`));
+  return v?.history.find(
+    (h) =>
+      h.action.startsWith('dispute_') &&
+      h.action !== 'dispute_opened' &&
+      h.changes.some((c) => c.field === `disputes.${disputeId}`),
+  );
 }
 
 /**
@@ -201,13 +288,30 @@ async function finish(id: Types.ObjectId, decision: Decision, set: Record<string
 }
 
 function checkCorrection(sections: ScoringSection[], d: LeanDispute, v: VisitLean, value: AnswerValue): void {
-  const errors = answerErrors(sections, [{ itemKey: d.itemKey, value }]).map((e) => ({ field: 'value', message: e.message }));
+  const errors = answerErrors(sections, [{ itemKey: d.itemKey, value }]).map((e) => ({
+    field: 'value',
+    message: e.message,
+  }));
   if (errors.length) throw new ValidationError(errors);
   const current = v.answers.find((a) => a.itemKey === d.itemKey)?.value ?? null;
-  if (current === value) throw new ValidationError([{ field: 'value', message: `the answer already is ${String(value)}; an overturn must change it (or uphold the dispute)` }], 'Validation failed', 'value_unchanged');
+  if (current === value)
+    throw new ValidationError(
+      [
+        {
+          field: 'value',
+          message: `the answer already is ${String(value)}; an overturn must change it (or uphold the dispute)`,
+        },
+      ],
+      'Validation failed',
+      'value_unchanged',
+    );
 }
 
-export interface VisitFigures { value: AnswerValue | null; scores: VisitLean['scores']; violations: string[] }
+export interface VisitFigures {
+  value: AnswerValue | null;
+  scores: VisitLean['scores'];
+  violations: string[];
+}
 const figures = (v: Pick<VisitLean, 'answers' | 'scores' | 'violations'>, itemKey: string): VisitFigures => ({
   value: v.answers.find((a) => a.itemKey === itemKey)?.value ?? null,
   scores: { sections: { ...v.scores.sections }, total: v.scores.total ?? null },
@@ -221,13 +325,20 @@ function scoreChanges(before: VisitFigures, after: VisitFigures, itemKey: string
     const a = after.scores.sections[k as keyof typeof after.scores.sections];
     if (a !== b) out.push({ field: `scores.sections.${k}`, before: b, after: a });
   }
-  if (before.scores.total !== after.scores.total) out.push({ field: 'scores.total', before: before.scores.total, after: after.scores.total });
-  if (before.violations.join(',') !== after.violations.join(',')) out.push({ field: 'violations', before: before.violations, after: after.violations });
+  if (before.scores.total !== after.scores.total)
+    out.push({ field: 'scores.total', before: before.scores.total, after: after.scores.total });
+  if (before.violations.join(',') !== after.violations.join(','))
+    out.push({ field: 'violations', before: before.violations, after: after.violations });
   return out;
 }
 
 /** One attempt at applying the decision to the visit (retried on a lost race). */
-async function applyDecision(p: Principal, d: LeanDispute, input: ResolveDisputeInput, sections: ScoringSection[]): Promise<{ before: VisitFigures; after: VisitFigures }> {
+async function applyDecision(
+  p: Principal,
+  d: LeanDispute,
+  input: ResolveDisputeInput,
+  sections: ScoringSection[],
+): Promise<{ before: VisitFigures; after: VisitFigures }> {
   const v = await loadVisit(String(d.visitId));
   if (!v) throw new NotFoundError('Visit');
   assertStatus(v, DISPUTABLE, 'changed by a dispute decision');
@@ -243,13 +354,20 @@ async function applyDecision(p: Principal, d: LeanDispute, input: ResolveDispute
     const answers: StoredAnswer[] = v.answers.some((a) => a.itemKey === d.itemKey)
       ? v.answers.map((a) => (a.itemKey === d.itemKey ? { ...a, value } : a))
       : [...v.answers, { itemKey: d.itemKey, value }];
-    const s = scoreVisit(sections, answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
+    const s = scoreVisit(
+      sections,
+      answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
+    );
     Object.assign(set, { answers, scores: { sections: s.sections, total: s.total }, violations: s.violations });
     after = figures({ answers, scores: { sections: s.sections, total: s.total }, violations: s.violations }, d.itemKey);
     changes.push(...scoreChanges(before, after, d.itemKey));
   }
   if (status !== v.status) changes.push({ field: 'status', before: v.status, after: status });
-  await commit(v, { statuses: DISPUTABLE, set, entry: historyEntry(p, `dispute_${input.decision}`, changes, input.note) });
+  await commit(v, {
+    statuses: DISPUTABLE,
+    set,
+    entry: historyEntry(p, `dispute_${input.decision}`, changes, input.note),
+  });
   return { before, after };
 }
 
@@ -266,7 +384,13 @@ export async function resolveDispute(p: Principal, id: string, input: ResolveDis
   const version = await versionOf(String(d.questionnaireId), d.questionnaireVersion);
   if (input.decision === 'overturned') checkCorrection(version.sections, d, v, input.value as AnswerValue);
   const claim = await claimResolution(d);
-  const resolution = { decision: input.decision, value: input.value ?? null, note: input.note, by: new Types.ObjectId(p.id), at: new Date() };
+  const resolution = {
+    decision: input.decision,
+    value: input.value ?? null,
+    note: input.note,
+    by: new Types.ObjectId(p.id),
+    at: new Date(),
+  };
   let applied;
   try {
     const fresh = await loadDispute(id);
@@ -297,7 +421,8 @@ async function loadDispute(id: string): Promise<LeanDispute> {
 
 function canSeeDispute(p: Principal, d: Pick<LeanDispute, 'bankId' | 'branchCode' | 'region'>): boolean {
   if (p.role === 'admin' || p.role === 'reviewer') return true;
-  if (p.role === 'bank_manager') return canSeeBranch(p, { bankId: String(d.bankId), code: d.branchCode, region: d.region });
+  if (p.role === 'bank_manager')
+    return canSeeBranch(p, { bankId: String(d.bankId), code: d.branchCode, region: d.region });
   return false;
 }
 
@@ -318,7 +443,10 @@ export async function listDisputes(p: Principal, q: ListDisputesQuery = {}): Pro
   if (q.bankId) assertBankVisible(p, q.bankId, 'Bank');
   const wanted: Record<string, unknown> = {};
   for (const k of ['bankId', 'quarter', 'status', 'branchCode', 'visitId'] as const) if (q[k]) wanted[k] = q[k];
-  const rows = await Dispute.find({ $and: [scopeFilter(p), wanted] }).sort({ openedAt: -1, _id: -1 }).limit(2000).lean<LeanDispute[]>();
+  const rows = await Dispute.find({ $and: [scopeFilter(p), wanted] })
+    .sort({ openedAt: -1, _id: -1 })
+    .limit(2000)
+    .lean<LeanDispute[]>();
   return toViews(rows);
 }
 
@@ -334,20 +462,35 @@ export async function visitDisputes(p: Principal, visitId: string): Promise<Disp
 export async function openDisputeCounts(visitIds: Types.ObjectId[] | string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (visitIds.length === 0) return out;
-  const rows = await Dispute.find({ visitId: { $in: visitIds }, status: { $in: ['open', 'resolving'] } }, { visitId: 1 }).lean();
+  const rows = await Dispute.find(
+    { visitId: { $in: visitIds }, status: { $in: ['open', 'resolving'] } },
+    { visitId: 1 },
+  ).lean();
   for (const r of rows) out.set(String(r.visitId), (out.get(String(r.visitId)) ?? 0) + 1);
   return out;
 }
 
 async function toViews(rows: LeanDispute[]): Promise<DisputeView[]> {
   if (rows.length === 0) return [];
-  const files = await DisputeAttachment.find({ disputeId: { $in: rows.map((r) => r._id) } }).sort({ uploadedAt: 1, _id: 1 }).lean();
+  const files = await DisputeAttachment.find({ disputeId: { $in: rows.map((r) => r._id) } })
+    .sort({ uploadedAt: 1, _id: 1 })
+    .lean();
   const texts = new Map<string, Map<string, { zh: string; en: string }>>();
   for (const r of rows) {
     const key = `${String(r.questionnaireId)}@${r.questionnaireVersion}`;
-    if (!texts.has(key)) texts.set(key, (await versionOf(String(r.questionnaireId), r.questionnaireVersion).catch(() => null))?.texts ?? new Map());
+    if (!texts.has(key))
+      texts.set(
+        key,
+        (await versionOf(String(r.questionnaireId), r.questionnaireVersion).catch(() => null))?.texts ?? new Map(),
+      );
   }
-  return rows.map((r) => toView(r, files.filter((f) => String(f.disputeId) === String(r._id)), texts.get(`${String(r.questionnaireId)}@${r.questionnaireVersion}`) ?? new Map()));
+  return rows.map((r) =>
+    toView(
+      r,
+      files.filter((f) => String(f.disputeId) === String(r._id)),
+      texts.get(`${String(r.questionnaireId)}@${r.questionnaireVersion}`) ?? new Map(),
+    ),
+  );
 }
 
 type LeanFile = { _id: unknown; filename: string; contentType: string; size: number; sha256: string; uploadedAt: Date };
@@ -355,14 +498,41 @@ type LeanFile = { _id: unknown; filename: string; contentType: string; size: num
 function toView(d: LeanDispute, files: LeanFile[], texts: Map<string, { zh: string; en: string }>): DisputeView {
   const r = d.resolution;
   return {
-    id: String(d._id), visitId: String(d.visitId), bankId: String(d.bankId), branchCode: d.branchCode, region: d.region, quarter: d.quarter,
-    questionnaireId: String(d.questionnaireId), questionnaireVersion: d.questionnaireVersion,
-    itemKey: d.itemKey, sectionKey: d.sectionKey, itemText: texts.get(d.itemKey) ?? { zh: d.itemKey, en: d.itemKey },
-    reason: d.reason, status: d.status, valueAtOpening: d.valueAtOpening ?? null,
-    openedBy: String(d.openedBy), openedAt: new Date(d.openedAt).toISOString(),
-    resolution: r && isDecided(d.status)
-      ? { decision: r.decision, value: r.value ?? null, note: r.note, resolvedBy: String(r.by), resolvedAt: new Date(r.at).toISOString(), before: r.before ?? null, after: r.after ?? null }
-      : null,
-    attachments: files.map((f) => ({ id: String(f._id), filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, uploadedAt: new Date(f.uploadedAt).toISOString() })),
+    id: String(d._id),
+    visitId: String(d.visitId),
+    bankId: String(d.bankId),
+    branchCode: d.branchCode,
+    region: d.region,
+    quarter: d.quarter,
+    questionnaireId: String(d.questionnaireId),
+    questionnaireVersion: d.questionnaireVersion,
+    itemKey: d.itemKey,
+    sectionKey: d.sectionKey,
+    itemText: texts.get(d.itemKey) ?? { zh: d.itemKey, en: d.itemKey },
+    reason: d.reason,
+    status: d.status,
+    valueAtOpening: d.valueAtOpening ?? null,
+    openedBy: String(d.openedBy),
+    openedAt: new Date(d.openedAt).toISOString(),
+    resolution:
+      r && isDecided(d.status)
+        ? {
+            decision: r.decision,
+            value: r.value ?? null,
+            note: r.note,
+            resolvedBy: String(r.by),
+            resolvedAt: new Date(r.at).toISOString(),
+            before: r.before ?? null,
+            after: r.after ?? null,
+          }
+        : null,
+    attachments: files.map((f) => ({
+      id: String(f._id),
+      filename: f.filename,
+      contentType: f.contentType,
+      size: f.size,
+      sha256: f.sha256,
+      uploadedAt: new Date(f.uploadedAt).toISOString(),
+    })),
   };
 }

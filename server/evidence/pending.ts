@@ -26,15 +26,25 @@ export const PendingUpload = model('PendingUpload', pendingUploadSchema, 'eviden
 /** An upload request cannot outlive Node's request timeout (5 min); an hour-old note is a dead one's. */
 export const ABANDONED_AFTER_MS = 3600_000;
 
-export interface UploadHolder { kind: 'visit' | 'dispute'; id: string }
+export interface UploadHolder {
+  kind: 'visit' | 'dispute';
+  id: string;
+}
 
 export async function noteUpload(fileId: Types.ObjectId, holder: UploadHolder): Promise<void> {
-  await PendingUpload.create({ _id: fileId, holder: holder.kind, holderId: new Types.ObjectId(holder.id), startedAt: new Date() });
+  await PendingUpload.create({
+    _id: fileId,
+    holder: holder.kind,
+    holderId: new Types.ObjectId(holder.id),
+    startedAt: new Date(),
+  });
 }
 
 /** The file is attached, or nothing of it is stored any more. A note left behind only costs a check later. */
 export async function settleUpload(fileId: Types.ObjectId): Promise<void> {
-  await PendingUpload.deleteOne({ _id: fileId }).catch((err) => logger.warn({ err, fileId: String(fileId) }, 'could not remove an upload note'));
+  await PendingUpload.deleteOne({ _id: fileId }).catch((err) =>
+    logger.warn({ err, fileId: String(fileId) }, 'could not remove an upload note'),
+  );
 }
 
 /** Chunks first: a file document without chunks is still found (and removed) by its note. */
@@ -49,15 +59,17 @@ export async function purgeAbandonedUploads(now = new Date()): Promise<number> {
   const stale = await PendingUpload.find({ startedAt: { $lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }).lean();
   let removed = 0;
   for (const note of stale) {
-    const held = note.holder === 'visit'
-      ? await Visit.exists({ _id: note.holderId, 'attachments.fileId': note._id })
-      : await DisputeAttachment.exists({ fileId: note._id, disputeId: note.holderId });
+    const held =
+      note.holder === 'visit'
+        ? await Visit.exists({ _id: note.holderId, 'attachments.fileId': note._id })
+        : await DisputeAttachment.exists({ fileId: note._id, disputeId: note.holderId });
     if (!held) {
       await removeStoredFile(note._id);
       removed++;
     }
     await PendingUpload.deleteOne({ _id: note._id });
   }
-  if (stale.length) logger.info({ notes: stale.length, filesRemoved: removed }, 'abandoned evidence uploads cleaned up');
+  if (stale.length)
+    logger.info({ notes: stale.length, filesRemoved: removed }, 'abandoned evidence uploads cleaned up');
   return removed;
 }

@@ -6,7 +6,19 @@ import { config } from '../core/config';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { FLAG } from '../visits/flags';
 import { loadVisibleVisit } from '../visits/service';
-import { assertStatus, commit, derive, EDITABLE, historyEntry, loadOwnVisit, refreshFlags, retryPause, sectionsOf, type StoredAttachment, type VisitLean } from '../visits/store';
+import {
+  assertStatus,
+  commit,
+  derive,
+  EDITABLE,
+  historyEntry,
+  loadOwnVisit,
+  refreshFlags,
+  retryPause,
+  sectionsOf,
+  type StoredAttachment,
+  type VisitLean,
+} from '../visits/store';
 import { toVisitViews, type VisitView } from '../visits/view';
 import { settleUpload } from './pending';
 import { bucket, discardStoredFile, type StoredFile } from './storage';
@@ -15,14 +27,24 @@ import { bucket, discardStoredFile, type StoredFile } from './storage';
  * Evidence attached to visits. Attachments are never deleted: removal only marks `removedAt`, and
  * the file stays stored. A file identical (same SHA-256) to one on another visit flags both visits.
  */
-export interface AttachmentResult { id: string; filename: string; contentType: string; size: number; sha256: string }
+export interface AttachmentResult {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
 
 const active = (v: VisitLean) => v.attachments.filter((a) => !a.removedAt);
 
 function assertRoom(v: VisitLean): void {
   const max = config().UPLOAD_MAX_FILES;
   if (active(v).length >= max) {
-    throw new ValidationError([{ field: 'file', message: `a visit may have at most ${max} attachments` }], 'Too many attachments', 'too_many_attachments');
+    throw new ValidationError(
+      [{ field: 'file', message: `a visit may have at most ${max} attachments` }],
+      'Too many attachments',
+      'too_many_attachments',
+    );
   }
 }
 
@@ -48,13 +70,31 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
       assertStatus(v, EDITABLE, 'given attachments');
       assertRoom(v);
       attachment = {
-        _id: new Types.ObjectId(), fileId: file.fileId, filename: file.filename, contentType: file.contentType,
-        size: file.size, sha256: file.sha256, uploadedAt: now(), uploadedBy: new Types.ObjectId(p.id),
+        _id: new Types.ObjectId(),
+        fileId: file.fileId,
+        filename: file.filename,
+        contentType: file.contentType,
+        size: file.size,
+        sha256: file.sha256,
+        uploadedAt: now(),
+        uploadedBy: new Types.ObjectId(p.id),
       };
       const { flags } = await derive({ ...v, attachments: [...v.attachments, attachment] }, await sectionsOf(v));
-      const change = { field: 'attachments', before: null, after: { id: String(attachment._id), filename: file.filename, sha256: file.sha256, size: file.size } };
-      attached = await commit(v, { statuses: EDITABLE, ownerId: p.id, set: { flags }, push: { attachments: attachment }, entry: historyEntry(p, 'attachment_added', [change]) })
-        .catch((e) => { if (e instanceof ConflictError && e.code === 'conflict') return undefined; throw e; });
+      const change = {
+        field: 'attachments',
+        before: null,
+        after: { id: String(attachment._id), filename: file.filename, sha256: file.sha256, size: file.size },
+      };
+      attached = await commit(v, {
+        statuses: EDITABLE,
+        ownerId: p.id,
+        set: { flags },
+        push: { attachments: attachment },
+        entry: historyEntry(p, 'attachment_added', [change]),
+      }).catch((e) => {
+        if (e instanceof ConflictError && e.code === 'conflict') return undefined;
+        throw e;
+      });
     }
     if (!attached || !attachment) throw new ConflictError('The visit kept changing; try the upload again', 'conflict');
   } catch (e) {
@@ -63,14 +103,23 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
   }
   await settleUpload(file.fileId);
   await flagOtherHolders(attached);
-  return { id: String(attachment._id), filename: file.filename, contentType: file.contentType, size: file.size, sha256: file.sha256 };
+  return {
+    id: String(attachment._id),
+    filename: file.filename,
+    contentType: file.contentType,
+    size: file.size,
+    sha256: file.sha256,
+  };
 }
 
 /** The other visits holding the same file get the duplicate flag too. */
 async function flagOtherHolders(v: VisitLean): Promise<void> {
   const dup = v.flags.find((f) => f.code === FLAG.duplicateEvidence);
   for (const other of dup?.visitIds ?? []) {
-    await refreshFlags(new Types.ObjectId(other), 'a file identical to one of this visit was attached to another visit');
+    await refreshFlags(
+      new Types.ObjectId(other),
+      'a file identical to one of this visit was attached to another visit',
+    );
   }
 }
 
@@ -84,16 +133,31 @@ export async function removeAttachment(p: Principal, visitId: string, attachment
   const at = now();
   const attachments = v.attachments.map((a) => (a === target ? { ...a, removedAt: at } : a));
   const change = { field: `attachments.${attachmentId}.removedAt`, before: null, after: at.toISOString() };
-  const updated = await commit(v, { statuses: EDITABLE, ownerId: p.id, set: { attachments }, entry: historyEntry(p, 'attachment_removed', [change]) });
+  const updated = await commit(v, {
+    statuses: EDITABLE,
+    ownerId: p.id,
+    set: { attachments },
+    entry: historyEntry(p, 'attachment_removed', [change]),
+  });
   return (await toVisitViews([updated], p))[0];
 }
 
-export interface OpenedAttachment { stream: Readable; filename: string; contentType: string; size: number }
+export interface OpenedAttachment {
+  stream: Readable;
+  filename: string;
+  contentType: string;
+  size: number;
+}
 
 /** Anyone who may see the visit may download its evidence; bank users only files still attached. */
 export async function openAttachment(p: Principal, visitId: string, attachmentId: string): Promise<OpenedAttachment> {
   const v = await loadVisibleVisit(p, visitId);
   const a = v.attachments.find((x) => String(x._id) === attachmentId);
   if (!a || (a.removedAt && isBankRole(p.role))) throw new NotFoundError('Attachment');
-  return { stream: bucket().openDownloadStream(a.fileId), filename: a.filename, contentType: a.contentType, size: a.size };
+  return {
+    stream: bucket().openDownloadStream(a.fileId),
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+  };
 }

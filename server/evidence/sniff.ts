@@ -2,7 +2,10 @@
  * File type from content only (magic numbers), never from the name or the declared type.
  * Evidence is photos, receipts/brochures (PDF) and audio notes; everything else is refused.
  */
-export interface DetectedType { contentType: string; ext: string }
+export interface DetectedType {
+  contentType: string;
+  ext: string;
+}
 
 /** Enough leading bytes for every signature below, including the EBML doc type of WebM. */
 export const SNIFF_BYTES = 64;
@@ -53,10 +56,12 @@ function mpegAudio(buf: Buffer): DetectedType | null {
 
 export function sniffType(buf: Buffer): DetectedType | null {
   if (startsWith(buf, [0xff, 0xd8, 0xff])) return { contentType: 'image/jpeg', ext: 'jpg' };
-  if (startsWith(buf, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { contentType: 'image/png', ext: 'png' };
+  if (startsWith(buf, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+    return { contentType: 'image/png', ext: 'png' };
   if (ascii(buf, 0, 5) === '%PDF-') return { contentType: 'application/pdf', ext: 'pdf' };
   if (ascii(buf, 0, 4) === 'OggS') return { contentType: 'audio/ogg', ext: 'ogg' };
   // EBML header; Matroska shares it, so the doc type must say webm.
-  if (startsWith(buf, [0x1a, 0x45, 0xdf, 0xa3]) && buf.subarray(0, SNIFF_BYTES).includes('webm', 0, 'latin1')) return { contentType: 'video/webm', ext: 'webm' };
+  if (startsWith(buf, [0x1a, 0x45, 0xdf, 0xa3]) && buf.subarray(0, SNIFF_BYTES).includes('webm', 0, 'latin1'))
+    return { contentType: 'video/webm', ext: 'webm' };
   return riff(buf) ?? isoBmff(buf) ?? mpegAudio(buf);
 }

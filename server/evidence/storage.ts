@@ -50,7 +50,12 @@ export function safeFilename(name: string | undefined, ext: string): string {
  * Streams one file into the bucket under `fileId`. On failure the partial file is removed and the
  * upload's note settled; if that removal fails the note stays, for housekeeping (pending.ts).
  */
-export function storeEvidence(stream: Readable, originalName: string | undefined, metadata: Record<string, unknown>, fileId: Types.ObjectId): Promise<StoredFile> {
+export function storeEvidence(
+  stream: Readable,
+  originalName: string | undefined,
+  metadata: Record<string, unknown>,
+  fileId: Types.ObjectId,
+): Promise<StoredFile> {
   const max = config().UPLOAD_MAX_BYTES;
   const hash = crypto.createHash('sha256');
   let size = 0;
@@ -69,7 +74,10 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
       stream.resume(); // let the rest of the request drain; the partial upload is removed below
       const partial = upload;
       (partial ? partial.abort() : Promise.resolve())
-        .then(() => settleUpload(fileId), (e) => logger.error({ err: e }, 'aborting a partial evidence upload failed; housekeeping will remove it'))
+        .then(
+          () => settleUpload(fileId),
+          (e) => logger.error({ err: e }, 'aborting a partial evidence upload failed; housekeeping will remove it'),
+        )
         .finally(() => reject(err));
     };
 
@@ -78,14 +86,20 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
       const first = Buffer.concat(head);
       const found = first.length === 0 ? null : sniffType(first);
       if (!found) {
-        fail(first.length === 0
-          ? new UnsupportedMediaTypeError('The file is empty', 'empty_file')
-          : new UnsupportedMediaTypeError('Only JPEG, PNG, WebP, HEIC/HEIF, PDF, MP3, M4A/AAC, WAV, OGG and WebM files are accepted (checked by content)'));
+        fail(
+          first.length === 0
+            ? new UnsupportedMediaTypeError('The file is empty', 'empty_file')
+            : new UnsupportedMediaTypeError(
+                'Only JPEG, PNG, WebP, HEIC/HEIF, PDF, MP3, M4A/AAC, WAV, OGG and WebM files are accepted (checked by content)',
+              ),
+        );
         return false;
       }
       type = found;
       filename = safeFilename(originalName, found.ext);
-      upload = bucket().openUploadStreamWithId(fileId, filename, { metadata: { ...metadata, contentType: found.contentType } });
+      upload = bucket().openUploadStreamWithId(fileId, filename, {
+        metadata: { ...metadata, contentType: found.contentType },
+      });
       upload.on('error', fail);
       head = [];
       return write(first);
@@ -120,7 +134,13 @@ export function storeEvidence(stream: Readable, originalName: string | undefined
       up.end(() => {
         if (settled) return;
         settled = true;
-        resolve({ fileId: up.id as Types.ObjectId, filename, size, sha256: hash.digest('hex'), ...(type as DetectedType) });
+        resolve({
+          fileId: up.id as Types.ObjectId,
+          filename,
+          size,
+          sha256: hash.digest('hex'),
+          ...(type as DetectedType),
+        });
       });
     });
   });
@@ -132,7 +152,10 @@ export async function discardStoredFile(fileId: Types.ObjectId): Promise<void> {
     await removeStoredFile(fileId);
     await settleUpload(fileId);
   } catch (e) {
-    logger.error({ err: e, fileId: String(fileId) }, 'could not discard an unattached evidence file; housekeeping will remove it');
+    logger.error(
+      { err: e, fileId: String(fileId) },
+      'could not discard an unattached evidence file; housekeeping will remove it',
+    );
   }
 }
 
@@ -145,18 +168,27 @@ export type EvidenceUpload = Express.Multer.File & { evidence: StoredFile };
 export class EvidenceStorageEngine implements multer.StorageEngine {
   constructor(private readonly holderOf: (req: Request) => UploadHolder & { metadata: Record<string, unknown> }) {}
 
-  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+  _handleFile(
+    req: Request,
+    file: Express.Multer.File,
+    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+  ): void {
     const holder = this.holderOf(req);
     const fileId = new Types.ObjectId();
-    noteUpload(fileId, holder).then(() => storeEvidence(file.stream, file.originalname, holder.metadata, fileId)).then(
-      (evidence) => cb(null, { evidence, size: evidence.size } as Partial<Express.Multer.File>),
-      (err) => cb(err),
-    );
+    noteUpload(fileId, holder)
+      .then(() => storeEvidence(file.stream, file.originalname, holder.metadata, fileId))
+      .then(
+        (evidence) => cb(null, { evidence, size: evidence.size } as Partial<Express.Multer.File>),
+        (err) => cb(err),
+      );
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
     const stored = (file as Partial<EvidenceUpload>).evidence;
     if (!stored) return cb(null);
-    discardStoredFile(stored.fileId).then(() => cb(null), (e: Error) => cb(e));
+    discardStoredFile(stored.fileId).then(
+      () => cb(null),
+      (e: Error) => cb(e),
+    );
   }
 }

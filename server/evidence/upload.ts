@@ -10,7 +10,11 @@ import { EvidenceStorageEngine } from './storage';
  */
 export function evidenceUpload(): RequestHandler {
   const parse = multer({
-    storage: new EvidenceStorageEngine((req) => ({ kind: 'visit', id: String(req.params.visitId), metadata: { visitId: req.params.visitId, uploadedBy: req.principal?.id } })),
+    storage: new EvidenceStorageEngine((req) => ({
+      kind: 'visit',
+      id: String(req.params.visitId),
+      metadata: { visitId: req.params.visitId, uploadedBy: req.principal?.id },
+    })),
     limits: { fileSize: config().UPLOAD_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
     // Browsers send UTF-8 file names without declaring a charset.
     defParamCharset: 'utf8',
@@ -22,7 +26,10 @@ export function evidenceUpload(): RequestHandler {
       // Refused before reading: drain the body first so the client gets the answer, not a reset connection.
       (err) => {
         if (req.readableEnded || req.destroyed) return next(err);
-        req.once('end', () => next(err)).once('error', () => next(err)).resume();
+        req
+          .once('end', () => next(err))
+          .once('error', () => next(err))
+          .resume();
       },
     );
   };

@@ -7,15 +7,35 @@ import type { Scorecards, ScorecardRow } from './service';
  * scores with one decimal as everywhere they are shown. CSV is UTF-8 with a BOM so that Excel
  * shows Chinese names correctly; lines end in CRLF (RFC 4180).
  */
-export const COLUMNS = ['quarter', 'employeeId', 'name', 'branchCode', 'n', ...SECTION_KEYS, 'total', 'previousTotal', 'change', 'disputed'] as const;
+export const COLUMNS = [
+  'quarter',
+  'employeeId',
+  'name',
+  'branchCode',
+  'n',
+  ...SECTION_KEYS,
+  'total',
+  'previousTotal',
+  'change',
+  'disputed',
+] as const;
 
 type Cell = string | number | null;
-const score = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? roundScore(v) : null);
+const score = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? roundScore(v) : null;
 
 function cells(quarter: string, r: ScorecardRow): Cell[] {
   return [
-    quarter, r.employeeId, r.name, r.branchCode, r.n, ...SECTION_KEYS.map((k) => score(r.sections[k])),
-    score(r.total), score(r.previous?.total), score(r.change), r.disputed,
+    quarter,
+    r.employeeId,
+    r.name,
+    r.branchCode,
+    r.n,
+    ...SECTION_KEYS.map((k) => score(r.sections[k])),
+    score(r.total),
+    score(r.previous?.total),
+    score(r.change),
+    r.disputed,
   ];
 }
 

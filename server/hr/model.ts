@@ -6,7 +6,9 @@ import { SECTION_KEYS } from '../scoring/score';
  * the numbers as they were when the link was made and is never recomputed: a later overturned
  * dispute changes the scorecard, not what the review was based on.
  */
-const sectionsSchema = new Schema(Object.fromEntries(SECTION_KEYS.map((k) => [k, { type: Number, default: null }])), { _id: false });
+const sectionsSchema = new Schema(Object.fromEntries(SECTION_KEYS.map((k) => [k, { type: Number, default: null }])), {
+  _id: false,
+});
 
 const staffReviewSchema = new Schema(
   {

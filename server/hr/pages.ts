@@ -46,22 +46,35 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
   const banks = admin ? (await listBanks(ctx.user)).map((b) => ({ ...b, selected: b.id === bankId })) : [];
   const cards = bankId ? await hr.staffScorecards(ctx.user, { bankId, quarter }) : null;
   const reviews = bankId ? await hr.quarterReviews(ctx.user, bankId, quarter) : [];
-  render(ctx.req, ctx.res, 'pages/hr/scorecards', {
-    title: ctx.t('hr.title'),
-    banks, bankId, quarter, chooseBank: !bankId, canLink: hr.HR_WRITERS.includes(ctx.user.role),
-    previousQuarter: cards?.previousQuarter,
-    csvHref: link('/hr/scorecards.csv', bankId, quarter, admin),
-    xlsxHref: link('/hr/scorecards.xlsx', bankId, quarter, admin),
-    sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
-    rows: (cards?.rows ?? []).map((r) => ({
-      ...r, cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])), totalText: formatScore(r.total),
-      previousText: r.previous ? formatScore(r.previous.total) : '–', changeText: signed(r.change),
-      changeClass: r.change === null ? '' : r.change > 0.05 ? 'up' : r.change < -0.05 ? 'down' : 'flat',
-      selected: form.values.employeeId === r.employeeId,
-    })),
-    reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
-    form,
-  }, status);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/hr/scorecards',
+    {
+      title: ctx.t('hr.title'),
+      banks,
+      bankId,
+      quarter,
+      chooseBank: !bankId,
+      canLink: hr.HR_WRITERS.includes(ctx.user.role),
+      previousQuarter: cards?.previousQuarter,
+      csvHref: link('/hr/scorecards.csv', bankId, quarter, admin),
+      xlsxHref: link('/hr/scorecards.xlsx', bankId, quarter, admin),
+      sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
+      rows: (cards?.rows ?? []).map((r) => ({
+        ...r,
+        cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])),
+        totalText: formatScore(r.total),
+        previousText: r.previous ? formatScore(r.previous.total) : '–',
+        changeText: signed(r.change),
+        changeClass: r.change === null ? '' : r.change > 0.05 ? 'up' : r.change < -0.05 ? 'down' : 'flat',
+        selected: form.values.employeeId === r.employeeId,
+      })),
+      reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
+      form,
+    },
+    status,
+  );
 }
 
 const scorecardsPage = page(hr.HR_READERS, async (ctx) => {
@@ -72,13 +85,21 @@ function download(kind: 'csv' | 'xlsx') {
   return page(hr.HR_READERS, async (ctx) => {
     const { bankId, quarter } = await where(ctx, parseQuery(pageQuery, ctx.req.query));
     const s = await hr.staffScorecards(ctx.user, { bankId, quarter });
-    send(ctx.res, kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      exportName(s, kind), kind === 'csv' ? scorecardsCsv(s) : await scorecardsXlsx(s));
+    send(
+      ctx.res,
+      kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      exportName(s, kind),
+      kind === 'csv' ? scorecardsCsv(s) : await scorecardsXlsx(s),
+    );
   });
 }
 
 function send(res: Response, type: string, name: string, body: Buffer): void {
-  res.status(200).attachment(name).set({ 'Content-Type': type, 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' }).send(body);
+  res
+    .status(200)
+    .attachment(name)
+    .set({ 'Content-Type': type, 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' })
+    .send(body);
 }
 
 const csvDownload = download('csv');
@@ -87,10 +108,29 @@ const xlsxDownload = download('xlsx');
 const linkAction = page(hr.HR_WRITERS, async (ctx) => {
   const f = formBody(ctx.req);
   const quarter = f.quarter ?? '';
-  const input = { bankId: ctx.user.bankId ?? '', quarter, reviewRef: f.reviewRef ?? '', note: blankToUndefined(f.note) };
-  await runForm(ctx, { fields: { reviewRef: 'reviewRef', note: 'note', quarter: 'employeeId' }, input, values: f, notFoundIsFixable: true }, async () => {
-    const r = await hr.linkReview(ctx.user, f.employeeId ?? '', parseBody(linkReviewBody, input));
-    flash(ctx.req, 'ok', ctx.t('hr.flash.linked', { name: r.name, ref: r.reviewRef, total: formatScore(r.snapshot.total) }));
-    ctx.res.redirect(303, `/hr/scorecards?quarter=${encodeURIComponent(r.quarter)}`);
-  }, (state, status) => show(ctx, { quarter: /^\d{4}-Q[1-4]$/.test(quarter) ? quarter : undefined }, state, status));
+  const input = {
+    bankId: ctx.user.bankId ?? '',
+    quarter,
+    reviewRef: f.reviewRef ?? '',
+    note: blankToUndefined(f.note),
+  };
+  await runForm(
+    ctx,
+    {
+      fields: { reviewRef: 'reviewRef', note: 'note', quarter: 'employeeId' },
+      input,
+      values: f,
+      notFoundIsFixable: true,
+    },
+    async () => {
+      const r = await hr.linkReview(ctx.user, f.employeeId ?? '', parseBody(linkReviewBody, input));
+      flash(
+        ctx.req,
+        'ok',
+        ctx.t('hr.flash.linked', { name: r.name, ref: r.reviewRef, total: formatScore(r.snapshot.total) }),
+      );
+      ctx.res.redirect(303, `/hr/scorecards?quarter=${encodeURIComponent(r.quarter)}`);
+    },
+    (state, status) => show(ctx, { quarter: /^\d{4}-Q[1-4]$/.test(quarter) ? quarter : undefined }, state, status),
+  );
 });

@@ -8,25 +8,70 @@ const CSV = 'text/csv; charset=utf-8';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 function sendFile(res: Response, type: string, name: string, body: Buffer): undefined {
-  res.status(200).attachment(name).set({ 'Content-Type': type, 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' }).send(body);
+  res
+    .status(200)
+    .attachment(name)
+    .set({ 'Content-Type': type, 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' })
+    .send(body);
   return undefined;
 }
 
 export function registerHrApi(api: ApiRouter): void {
   api
-    .add({ method: 'get', path: '/staff/scorecards', summary: 'Staff scorecards of a bank\'s quarter with trend and dispute state (approved visits only); Accept: text/csv gives CSV', access: hr.HR_READERS, query: scorecardQuery, produces: ['text/csv'], handler: async ({ user, query, req, res }) => {
-      const s = await hr.staffScorecards(user, query);
-      if (req.accepts(['application/json', 'text/csv']) === 'text/csv') return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
-      return s.rows;
-    } })
-    .add({ method: 'get', path: '/staff/scorecards.csv', summary: 'Staff scorecards as CSV (UTF-8 with BOM)', access: hr.HR_READERS, query: scorecardQuery, produces: ['text/csv'], handler: async ({ user, query, res }) => {
-      const s = await hr.staffScorecards(user, query);
-      return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
-    } })
-    .add({ method: 'get', path: '/staff/scorecards.xlsx', summary: 'Staff scorecards as XLSX', access: hr.HR_READERS, query: scorecardQuery, produces: [XLSX], handler: async ({ user, query, res }) => {
-      const s = await hr.staffScorecards(user, query);
-      return sendFile(res, XLSX, exportName(s, 'xlsx'), await scorecardsXlsx(s));
-    } })
-    .add({ method: 'post', path: '/staff/:employeeId/reviews', summary: 'Link a quarter\'s scorecard to an HR review; the numbers are frozen in a snapshot', access: hr.HR_WRITERS, body: linkReviewBody, status: 201, handler: ({ user, params, body }) => hr.linkReview(user, params.employeeId, body) })
-    .add({ method: 'get', path: '/staff/:employeeId/reviews', summary: 'The review links of a staff member, newest first', access: hr.HR_READERS, query: reviewsQuery, handler: ({ user, params, query }) => hr.staffReviews(user, params.employeeId, query) });
+    .add({
+      method: 'get',
+      path: '/staff/scorecards',
+      summary:
+        "Staff scorecards of a bank's quarter with trend and dispute state (approved visits only); Accept: text/csv gives CSV",
+      access: hr.HR_READERS,
+      query: scorecardQuery,
+      produces: ['text/csv'],
+      handler: async ({ user, query, req, res }) => {
+        const s = await hr.staffScorecards(user, query);
+        if (req.accepts(['application/json', 'text/csv']) === 'text/csv')
+          return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
+        return s.rows;
+      },
+    })
+    .add({
+      method: 'get',
+      path: '/staff/scorecards.csv',
+      summary: 'Staff scorecards as CSV (UTF-8 with BOM)',
+      access: hr.HR_READERS,
+      query: scorecardQuery,
+      produces: ['text/csv'],
+      handler: async ({ user, query, res }) => {
+        const s = await hr.staffScorecards(user, query);
+        return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
+      },
+    })
+    .add({
+      method: 'get',
+      path: '/staff/scorecards.xlsx',
+      summary: 'Staff scorecards as XLSX',
+      access: hr.HR_READERS,
+      query: scorecardQuery,
+      produces: [XLSX],
+      handler: async ({ user, query, res }) => {
+        const s = await hr.staffScorecards(user, query);
+        return sendFile(res, XLSX, exportName(s, 'xlsx'), await scorecardsXlsx(s));
+      },
+    })
+    .add({
+      method: 'post',
+      path: '/staff/:employeeId/reviews',
+      summary: "Link a quarter's scorecard to an HR review; the numbers are frozen in a snapshot",
+      access: hr.HR_WRITERS,
+      body: linkReviewBody,
+      status: 201,
+      handler: ({ user, params, body }) => hr.linkReview(user, params.employeeId, body),
+    })
+    .add({
+      method: 'get',
+      path: '/staff/:employeeId/reviews',
+      summary: 'The review links of a staff member, newest first',
+      access: hr.HR_READERS,
+      query: reviewsQuery,
+      handler: ({ user, params, query }) => hr.staffReviews(user, params.employeeId, query),
+    });
 }

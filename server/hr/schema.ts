@@ -15,5 +15,7 @@ export const linkReviewBody = z
   .strict();
 export type LinkReviewInput = z.infer<typeof linkReviewBody>;
 
-export const reviewsQuery = z.object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional() }).strict();
+export const reviewsQuery = z
+  .object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional() })
+  .strict();
 export type ReviewsQuery = z.infer<typeof reviewsQuery>;

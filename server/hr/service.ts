@@ -1,6 +1,14 @@
 import { Types } from 'mongoose';
 import { Staff } from '../banks/model';
-import { assertBankVisible, canSeeBranch, isBankRole, requireRole, scopeFilter, type Principal, type Role } from '../core/access';
+import {
+  assertBankVisible,
+  canSeeBranch,
+  isBankRole,
+  requireRole,
+  scopeFilter,
+  type Principal,
+  type Role,
+} from '../core/access';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { Dispute } from '../disputes/model';
 import { quarterResults } from '../results/service';
@@ -43,14 +51,18 @@ export interface Scorecards {
 
 function bankOf(p: Principal, bankId: string | undefined): string {
   const id = bankId ?? (isBankRole(p.role) ? p.bankId : undefined);
-  if (!id) throw new BadRequestError('Invalid query parameters', [{ field: 'bankId', message: 'required' }], 'invalid_query');
+  if (!id)
+    throw new BadRequestError('Invalid query parameters', [{ field: 'bankId', message: 'required' }], 'invalid_query');
   assertBankVisible(p, id);
   return id;
 }
 
 /** Undecided disputes per staff member, over the visits of the quarter the caller may see. */
 async function disputedByStaff(p: Principal, bankId: string, quarter: string): Promise<Map<string, number>> {
-  const open = await Dispute.find({ $and: [scopeFilter(p), { bankId, quarter, status: { $in: ['open', 'resolving'] } }] }, { visitId: 1 }).lean();
+  const open = await Dispute.find(
+    { $and: [scopeFilter(p), { bankId, quarter, status: { $in: ['open', 'resolving'] } }] },
+    { visitId: 1 },
+  ).lean();
   const visitIds = [...new Set(open.map((d) => String(d.visitId)))];
   const out = new Map<string, number>();
   if (visitIds.length === 0) return out;
@@ -65,9 +77,18 @@ export async function staffScorecards(p: Principal, q: ScorecardQuery): Promise<
   const r = await quarterResults(p, { bankId, quarter: q.quarter }, new Set(['staff']));
   const disputed = await disputedByStaff(p, bankId, q.quarter);
   return {
-    bankId, bankCode: r.bankCode, bankName: r.bankName, quarter: r.quarter, previousQuarter: r.previousQuarter,
+    bankId,
+    bankCode: r.bankCode,
+    bankName: r.bankName,
+    quarter: r.quarter,
+    previousQuarter: r.previousQuarter,
     rows: r.staff.map((s) => ({
-      employeeId: s.key, name: s.name, branchCode: s.branchCode ?? '', n: s.n, sections: { ...s.sections }, total: s.total,
+      employeeId: s.key,
+      name: s.name,
+      branchCode: s.branchCode ?? '',
+      n: s.n,
+      sections: { ...s.sections },
+      total: s.total,
       previous: s.previous ? { sections: { ...s.previous.sections }, total: s.previous.total } : null,
       change: s.total !== null && typeof s.previous?.total === 'number' ? s.total - s.previous.total : null,
       disputed: disputed.get(s.key) ?? 0,
@@ -86,28 +107,62 @@ export interface ReviewView {
   quarter: string;
   reviewRef: string;
   note: string | null;
-  snapshot: { n: number; sections: SectionScores; total: number | null; previousTotal: number | null; disputed: number };
+  snapshot: {
+    n: number;
+    sections: SectionScores;
+    total: number | null;
+    previousTotal: number | null;
+    disputed: number;
+  };
   createdBy: string;
   createdAt: string;
 }
 
 type LeanReview = {
-  _id: Types.ObjectId; bankId: Types.ObjectId; employeeId: string; staffName: string; branchCode: string; quarter: string;
-  reviewRef: string; note?: string | null; createdBy: Types.ObjectId; createdAt: Date;
-  snapshot: { n: number; sections: SectionScores; total?: number | null; previousTotal?: number | null; disputed: number };
+  _id: Types.ObjectId;
+  bankId: Types.ObjectId;
+  employeeId: string;
+  staffName: string;
+  branchCode: string;
+  quarter: string;
+  reviewRef: string;
+  note?: string | null;
+  createdBy: Types.ObjectId;
+  createdAt: Date;
+  snapshot: {
+    n: number;
+    sections: SectionScores;
+    total?: number | null;
+    previousTotal?: number | null;
+    disputed: number;
+  };
 };
 
 function reviewView(r: LeanReview): ReviewView {
   const s = r.snapshot;
   return {
-    id: String(r._id), bankId: String(r.bankId), employeeId: r.employeeId, name: r.staffName, branchCode: r.branchCode, quarter: r.quarter,
-    reviewRef: r.reviewRef, note: r.note ?? null,
+    id: String(r._id),
+    bankId: String(r.bankId),
+    employeeId: r.employeeId,
+    name: r.staffName,
+    branchCode: r.branchCode,
+    quarter: r.quarter,
+    reviewRef: r.reviewRef,
+    note: r.note ?? null,
     snapshot: {
       n: s.n,
-      sections: { greeting: s.sections.greeting ?? null, product_knowledge: s.sections.product_knowledge ?? null, sales_compliance: s.sections.sales_compliance ?? null, follow_up: s.sections.follow_up ?? null },
-      total: s.total ?? null, previousTotal: s.previousTotal ?? null, disputed: s.disputed,
+      sections: {
+        greeting: s.sections.greeting ?? null,
+        product_knowledge: s.sections.product_knowledge ?? null,
+        sales_compliance: s.sections.sales_compliance ?? null,
+        follow_up: s.sections.follow_up ?? null,
+      },
+      total: s.total ?? null,
+      previousTotal: s.previousTotal ?? null,
+      disputed: s.disputed,
     },
-    createdBy: String(r.createdBy), createdAt: new Date(r.createdAt).toISOString(),
+    createdBy: String(r.createdBy),
+    createdAt: new Date(r.createdAt).toISOString(),
   };
 }
 
@@ -123,21 +178,49 @@ export async function linkReview(p: Principal, employeeId: string, input: LinkRe
   requireRole(p, HR_WRITERS);
   assertBankVisible(p, input.bankId);
   const staff = await visibleStaff(p, input.bankId, employeeId);
-  const card = (await staffScorecards(p, { bankId: input.bankId, quarter: input.quarter })).rows.find((r) => r.employeeId === employeeId);
+  const card = (await staffScorecards(p, { bankId: input.bankId, quarter: input.quarter })).rows.find(
+    (r) => r.employeeId === employeeId,
+  );
   if (!card) {
-    throw new ValidationError([{ field: 'quarter', message: `no approved visit in ${input.quarter} identified ${employeeId}; there is no scorecard to link` }], 'No scorecard for this staff member in this quarter', 'no_scorecard');
+    throw new ValidationError(
+      [
+        {
+          field: 'quarter',
+          message: `no approved visit in ${input.quarter} identified ${employeeId}; there is no scorecard to link`,
+        },
+      ],
+      'No scorecard for this staff member in this quarter',
+      'no_scorecard',
+    );
   }
   try {
     const doc = await StaffReview.create({
-      bankId: input.bankId, employeeId, staffName: staff.name, branchCode: staff.branchCode, region: staff.region, quarter: input.quarter,
-      reviewRef: input.reviewRef, note: input.note ?? null, createdBy: new Types.ObjectId(p.id),
-      snapshot: { n: card.n, sections: card.sections, total: card.total, previousTotal: card.previous?.total ?? null, disputed: card.disputed },
+      bankId: input.bankId,
+      employeeId,
+      staffName: staff.name,
+      branchCode: staff.branchCode,
+      region: staff.region,
+      quarter: input.quarter,
+      reviewRef: input.reviewRef,
+      note: input.note ?? null,
+      createdBy: new Types.ObjectId(p.id),
+      snapshot: {
+        n: card.n,
+        sections: card.sections,
+        total: card.total,
+        previousTotal: card.previous?.total ?? null,
+        disputed: card.disputed,
+      },
       linkKey: `${input.bankId}|${employeeId}|${input.quarter}|${input.reviewRef}`,
     });
     return reviewView(doc.toObject() as unknown as LeanReview);
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
-    throw new ConflictError(`Review "${input.reviewRef}" is already linked to ${employeeId}'s ${input.quarter} scorecard`, 'review_already_linked', [{ field: 'reviewRef', message: 'already linked' }]);
+    throw new ConflictError(
+      `Review "${input.reviewRef}" is already linked to ${employeeId}'s ${input.quarter} scorecard`,
+      'review_already_linked',
+      [{ field: 'reviewRef', message: 'already linked' }],
+    );
   }
 }
 
@@ -145,7 +228,9 @@ export async function staffReviews(p: Principal, employeeId: string, q: ReviewsQ
   requireRole(p, HR_READERS);
   const bankId = bankOf(p, q.bankId);
   await visibleStaff(p, bankId, employeeId);
-  const rows = await StaffReview.find({ bankId, employeeId, ...(q.quarter ? { quarter: q.quarter } : {}) }).sort({ createdAt: -1, _id: -1 }).lean<LeanReview[]>();
+  const rows = await StaffReview.find({ bankId, employeeId, ...(q.quarter ? { quarter: q.quarter } : {}) })
+    .sort({ createdAt: -1, _id: -1 })
+    .lean<LeanReview[]>();
   return rows.map(reviewView);
 }
 
@@ -153,6 +238,9 @@ export async function staffReviews(p: Principal, employeeId: string, q: ReviewsQ
 export async function quarterReviews(p: Principal, bankId: string, quarter: string): Promise<ReviewView[]> {
   requireRole(p, HR_READERS);
   assertBankVisible(p, bankId);
-  const rows = await StaffReview.find({ $and: [scopeFilter(p), { bankId, quarter }] }).sort({ createdAt: -1, _id: -1 }).limit(500).lean<LeanReview[]>();
+  const rows = await StaffReview.find({ $and: [scopeFilter(p), { bankId, quarter }] })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(500)
+    .lean<LeanReview[]>();
   return rows.map(reviewView);
 }

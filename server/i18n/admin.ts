@@ -32,7 +32,8 @@ export const en: Record<string, string> = {
   'admin.staff.first_page': 'Back to the first page of staff',
   'admin.staff.new': 'Add a staff member',
   'admin.staff.import': 'Import staff',
-  'admin.staff.import_hint': 'CSV (UTF-8) or XLSX with the columns employeeId, name, branchCode and optionally position.',
+  'admin.staff.import_hint':
+    'CSV (UTF-8) or XLSX with the columns employeeId, name, branchCode and optionally position.',
   'admin.staff.employee_id': 'Employee ID',
   'admin.staff.name': 'Name',
   'admin.staff.branch': 'Branch code',

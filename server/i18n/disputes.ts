@@ -57,7 +57,8 @@ export const en: Record<string, string> = {
   'actions.show': 'Show',
   'actions.choose_bank': 'Choose a bank to see its action plans.',
   'actions.plans': 'Plans for the problems of {quarter}',
-  'actions.outcome_note': 'Outcome: the item\'s failure rate in the plan\'s area, {quarter} against {next} (approved visits).',
+  'actions.outcome_note':
+    "Outcome: the item's failure rate in the plan's area, {quarter} against {next} (approved visits).",
   'actions.item': 'Item',
   'actions.item_key': 'Item key',
   'actions.area': 'Area',

@@ -5,8 +5,10 @@ export const en: Record<string, string> = {
   'questionnaires.new': 'New questionnaire',
   'questionnaires.new_title': 'New questionnaire',
   'questionnaires.edit_title': 'Questionnaire: {name}',
-  'questionnaires.edit_note': 'Saving creates version {next}. Earlier versions are never changed: visits keep being scored on the version they were filled on.',
-  'questionnaires.editor_help': 'Each section needs a weight (empty = 25) and its items. Item weight: empty = 1. Type "yes/no" scores yes 1, no 0; "scale 1–5" scores (value − 1) / 4. Critical: answering no (or 1) sets the section to 0 and is listed as a violation. To add an item fill an empty row; to remove one clear its key and both texts. Item keys must be unique in the questionnaire (letters, digits, _ . -). Save to get more empty rows.',
+  'questionnaires.edit_note':
+    'Saving creates version {next}. Earlier versions are never changed: visits keep being scored on the version they were filled on.',
+  'questionnaires.editor_help':
+    'Each section needs a weight (empty = 25) and its items. Item weight: empty = 1. Type "yes/no" scores yes 1, no 0; "scale 1–5" scores (value − 1) / 4. Critical: answering no (or 1) sets the section to 0 and is listed as a violation. To add an item fill an empty row; to remove one clear its key and both texts. Item keys must be unique in the questionnaire (letters, digits, _ . -). Save to get more empty rows.',
   'questionnaires.bank': 'Bank',
   'questionnaires.all_banks': 'All banks',
   'questionnaires.pick_bank': 'Choose a bank…',
@@ -43,7 +45,8 @@ export const en: Record<string, string> = {
   'questionnaires.is_latest': 'This is the current version.',
   'questionnaires.is_old': 'An earlier version (current: v{latest}); read only.',
   'questionnaires.flash.created': 'Questionnaire created (version {version}).',
-  'questionnaires.flash.saved': 'Saved as version {version}. Version {previous} and older stay unchanged for the visits filled on them.',
+  'questionnaires.flash.saved':
+    'Saved as version {version}. Version {previous} and older stay unchanged for the visits filled on them.',
   'questionnaires.msg.positive': 'must be greater than 0',
   'questionnaires.msg.number': 'must be a number',
   'questionnaires.msg.key_chars': 'letters, digits, _ . - only, starting with a letter or digit',
@@ -59,7 +62,8 @@ export const zh: Record<string, string> = {
   'questionnaires.new_title': '新建问卷',
   'questionnaires.edit_title': '问卷：{name}',
   'questionnaires.edit_note': '保存将生成第 {next} 版。已有版本不会被修改：暗访记录始终按填写时的版本计分。',
-  'questionnaires.editor_help': '每个维度需填写权重（留空＝25）及其题目。题目权重留空＝1。“是/否”题：是得 1 分，否得 0 分；“1–5 分”题得分＝(分值 − 1) / 4。关键项：回答“否”（或 1 分）时该维度得 0 分，并列为违规。新增题目请填写空行；删除题目请清空其编号和中英文内容。题目编号在整份问卷中不得重复（字母、数字、_ . -）。保存后会出现更多空行。',
+  'questionnaires.editor_help':
+    '每个维度需填写权重（留空＝25）及其题目。题目权重留空＝1。“是/否”题：是得 1 分，否得 0 分；“1–5 分”题得分＝(分值 − 1) / 4。关键项：回答“否”（或 1 分）时该维度得 0 分，并列为违规。新增题目请填写空行；删除题目请清空其编号和中英文内容。题目编号在整份问卷中不得重复（字母、数字、_ . -）。保存后会出现更多空行。',
   'questionnaires.bank': '银行',
   'questionnaires.all_banks': '全部银行',
   'questionnaires.pick_bank': '请选择银行…',
@@ -96,7 +100,8 @@ export const zh: Record<string, string> = {
   'questionnaires.is_latest': '这是当前版本。',
   'questionnaires.is_old': '历史版本（当前为 v{latest}），只读。',
   'questionnaires.flash.created': '问卷已创建（第 {version} 版）。',
-  'questionnaires.flash.saved': '已保存为第 {version} 版。第 {previous} 版及更早版本保持不变，按其填写的暗访记录不受影响。',
+  'questionnaires.flash.saved':
+    '已保存为第 {version} 版。第 {previous} 版及更早版本保持不变，按其填写的暗访记录不受影响。',
   'questionnaires.msg.positive': '必须大于 0',
   'questionnaires.msg.number': '必须是数字',
   'questionnaires.msg.key_chars': '只能包含字母、数字、_ . -，并以字母或数字开头',

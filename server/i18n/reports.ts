@@ -11,7 +11,7 @@ export const en: Record<string, string> = {
   'reports.pdf.cover.generated': 'Generated at',
   'reports.pdf.cover.scope': 'Scope',
   'reports.pdf.cover.prepared': 'Prepared by the independent audit firm from approved mystery-shopper visits.',
-  'reports.pdf.cover.confidential': 'Confidential — for the bank\'s internal use only.',
+  'reports.pdf.cover.confidential': "Confidential — for the bank's internal use only.",
   'reports.pdf.scope.bank': 'Whole bank',
   'reports.pdf.scope.region': 'Region {name}',
   'reports.pdf.scope.branch': 'Branch {code} {name}',
@@ -75,40 +75,56 @@ export const en: Record<string, string> = {
   'reports.pdf.chart.legend_total': 'Total',
 
   'reports.pdf.visit.heading': 'Visit {i} of {count} · {date}',
-  'reports.pdf.visit.meta': 'Duration {minutes} min · questionnaire "{questionnaire}" version {version} · visit total {total}',
+  'reports.pdf.visit.meta':
+    'Duration {minutes} min · questionnaire "{questionnaire}" version {version} · visit total {total}',
   'reports.pdf.visit.staff': 'Staff seen: {staff}',
-  'reports.pdf.visit.summary': 'Shopper\'s summary: {summary}',
+  'reports.pdf.visit.summary': "Shopper's summary: {summary}",
   'reports.pdf.visit.violations': 'Violations in this visit: {items}',
 
-  'reports.pdf.summary.scope': '{visits} approved visits in {branches} of {branchesTotal} branches were scored for {quarter}.',
+  'reports.pdf.summary.scope':
+    '{visits} approved visits in {branches} of {branchesTotal} branches were scored for {quarter}.',
   'reports.pdf.summary.total': 'The total score is {total}{change}.',
   'reports.pdf.summary.change': ', {delta} against {previous}',
   'reports.pdf.summary.best_worst': 'Strongest dimension: {best} ({bestScore}); weakest: {worst} ({worstScore}).',
   'reports.pdf.summary.spread': 'Branch totals range from {min} to {max} (standard deviation {stdev}).',
   'reports.pdf.summary.violations': '{count} compliance violations were recorded in {branches} branches.',
   'reports.pdf.summary.no_violations': 'No compliance violation was recorded.',
-  'reports.pdf.summary.problem': 'The most frequent problem: "{item}" failed in {rate} of applicable answers ({failed} of {applicable}).',
-  'reports.pdf.summary.region_rank': 'Among {count} regions, the best is {best} ({bestScore}) and the weakest {worst} ({worstScore}).',
+  'reports.pdf.summary.problem':
+    'The most frequent problem: "{item}" failed in {rate} of applicable answers ({failed} of {applicable}).',
+  'reports.pdf.summary.region_rank':
+    'Among {count} regions, the best is {best} ({bestScore}) and the weakest {worst} ({worstScore}).',
   'reports.pdf.summary.branch_scope': '{visits} approved visits were scored for {quarter}.',
   'reports.pdf.summary.branch_violations': 'Compliance violations in this branch: {count}.',
-  'reports.pdf.method.sample_branch': 'Sample: {visits} approved visits of this branch; the region and bank figures are the means of their visited branches.',
-  'reports.pdf.summary.branch_vs': 'This branch scored {total} against {region} for its region and {bank} for the bank.',
+  'reports.pdf.method.sample_branch':
+    'Sample: {visits} approved visits of this branch; the region and bank figures are the means of their visited branches.',
+  'reports.pdf.summary.branch_vs':
+    'This branch scored {total} against {region} for its region and {bank} for the bank.',
 
-  'reports.pdf.method.sample': 'Sample: {visits} approved visits in {branches} visited branches of {branchesTotal}; the region table lists n and branches per region.',
-  'reports.pdf.method.counted': 'Only approved visits count (a visit under dispute keeps counting until the dispute is resolved); a visit belongs to the quarter of its visit time in the bank\'s time zone ({timezone}).',
-  'reports.pdf.method.items': 'Item scores: yes = 1, no = 0; a 1–5 scale scores (value − 1) / 4; "not applicable" answers are left out of every sum, weights included.',
-  'reports.pdf.method.section': 'Dimension score = 100 × Σ(weight × score) / Σ(weight) over the answered, applicable items. Failing a critical item sets its dimension to 0 and is listed as a compliance violation.',
-  'reports.pdf.method.total': 'Visit total = weighted mean of the dimension scores that exist (section weights: {weights}).',
-  'reports.pdf.method.rollup': 'Branch score = mean over its visits; region and bank scores = mean of the branch scores (each visited branch weighs the same). Spread = minimum, maximum and standard deviation of branch totals.',
-  'reports.pdf.method.problems': 'Key problems rank the items by failure rate: the share of applicable answers that scored 0.',
-  'reports.pdf.method.rounding': 'Scores are computed unrounded and shown with one decimal, rounded half away from zero.',
+  'reports.pdf.method.sample':
+    'Sample: {visits} approved visits in {branches} visited branches of {branchesTotal}; the region table lists n and branches per region.',
+  'reports.pdf.method.counted':
+    "Only approved visits count (a visit under dispute keeps counting until the dispute is resolved); a visit belongs to the quarter of its visit time in the bank's time zone ({timezone}).",
+  'reports.pdf.method.items':
+    'Item scores: yes = 1, no = 0; a 1–5 scale scores (value − 1) / 4; "not applicable" answers are left out of every sum, weights included.',
+  'reports.pdf.method.section':
+    'Dimension score = 100 × Σ(weight × score) / Σ(weight) over the answered, applicable items. Failing a critical item sets its dimension to 0 and is listed as a compliance violation.',
+  'reports.pdf.method.total':
+    'Visit total = weighted mean of the dimension scores that exist (section weights: {weights}).',
+  'reports.pdf.method.rollup':
+    'Branch score = mean over its visits; region and bank scores = mean of the branch scores (each visited branch weighs the same). Spread = minimum, maximum and standard deviation of branch totals.',
+  'reports.pdf.method.problems':
+    'Key problems rank the items by failure rate: the share of applicable answers that scored 0.',
+  'reports.pdf.method.rounding':
+    'Scores are computed unrounded and shown with one decimal, rounded half away from zero.',
   'reports.pdf.method.questionnaires': 'Questionnaires used: {list}.',
-  'reports.pdf.method.snapshot': 'This report is an immutable snapshot (version {version}); a correction after publication is issued as a new version.',
+  'reports.pdf.method.snapshot':
+    'This report is an immutable snapshot (version {version}); a correction after publication is issued as a new version.',
 
   'reports.mail.subject': '{bank}: mystery shopper report {quarter} (version {version})',
   'reports.mail.greeting': 'Dear recipient,',
   'reports.mail.body': 'The mystery shopper report of {bank} for {quarter} (version {version}) is ready.',
-  'reports.mail.attached': 'The bank report is attached as a PDF. Branch and region reports are available on the platform.',
+  'reports.mail.attached':
+    'The bank report is attached as a PDF. Branch and region reports are available on the platform.',
   'reports.mail.link': 'The report is too large to attach. Download it here (sign-in required): {url}',
   'reports.mail.supersedes': 'This version replaces version {previous}.',
   'reports.mail.signoff': 'Your audit team',
@@ -117,7 +133,8 @@ export const en: Record<string, string> = {
   'reports.page.title': 'Reports',
   'reports.page.admin_title': 'Quarterly reports',
   'reports.page.close_title': 'Close a quarter',
-  'reports.page.close_hint': 'Snapshots the approved results, renders the bank, region and branch PDFs and e-mails the bank\'s report recipients. Closing again later issues a new version.',
+  'reports.page.close_hint':
+    "Snapshots the approved results, renders the bank, region and branch PDFs and e-mails the bank's report recipients. Closing again later issues a new version.",
   'reports.page.bank': 'Bank',
   'reports.page.quarter': 'Quarter',
   'reports.page.close': 'Close quarter',
@@ -147,7 +164,8 @@ export const en: Record<string, string> = {
   'reports.page.back': 'Back to reports',
   'reports.page.none': 'No reports yet.',
   'reports.page.filter': 'Show',
-  'reports.page.mine_hint': 'Reports of your bank within your scope. Older versions stay available and are marked as superseded.',
+  'reports.page.mine_hint':
+    'Reports of your bank within your scope. Older versions stay available and are marked as superseded.',
   'reports.page.auto_refresh': 'This page refreshes itself while a close is running.',
   'reports.flash.queued': 'Closing {quarter} was started (report {reportId}).',
   'reports.flash.resent': 'Re-sending was queued for {count} recipients.',
@@ -251,26 +269,35 @@ export const zh: Record<string, string> = {
   'reports.pdf.visit.summary': '暗访员总结：{summary}',
   'reports.pdf.visit.violations': '本次违规项：{items}',
 
-  'reports.pdf.summary.scope': '{quarter} 共有 {visits} 次审核通过的暗访，覆盖 {branchesTotal} 个网点中的 {branches} 个。',
+  'reports.pdf.summary.scope':
+    '{quarter} 共有 {visits} 次审核通过的暗访，覆盖 {branchesTotal} 个网点中的 {branches} 个。',
   'reports.pdf.summary.total': '总分为 {total}{change}。',
   'reports.pdf.summary.change': '，较 {previous} 变化 {delta}',
   'reports.pdf.summary.best_worst': '表现最好的维度：{best}（{bestScore}）；最弱：{worst}（{worstScore}）。',
   'reports.pdf.summary.spread': '网点总分介于 {min} 与 {max} 之间（标准差 {stdev}）。',
   'reports.pdf.summary.violations': '共记录 {count} 项合规违规，涉及 {branches} 个网点。',
   'reports.pdf.summary.no_violations': '未记录合规违规。',
-  'reports.pdf.summary.problem': '最突出的问题：“{item}”在适用回答中失败率为 {rate}（{applicable} 次中失败 {failed} 次）。',
-  'reports.pdf.summary.region_rank': '{count} 个区域中，最好的是 {best}（{bestScore}），最弱的是 {worst}（{worstScore}）。',
+  'reports.pdf.summary.problem':
+    '最突出的问题：“{item}”在适用回答中失败率为 {rate}（{applicable} 次中失败 {failed} 次）。',
+  'reports.pdf.summary.region_rank':
+    '{count} 个区域中，最好的是 {best}（{bestScore}），最弱的是 {worst}（{worstScore}）。',
   'reports.pdf.summary.branch_scope': '{quarter} 共有 {visits} 次审核通过的暗访。',
   'reports.pdf.summary.branch_violations': '本网点合规违规 {count} 项。',
-  'reports.pdf.method.sample_branch': '样本：本网点 {visits} 次审核通过的暗访；区域与全行得分为其被暗访网点得分的平均。',
+  'reports.pdf.method.sample_branch':
+    '样本：本网点 {visits} 次审核通过的暗访；区域与全行得分为其被暗访网点得分的平均。',
   'reports.pdf.summary.branch_vs': '本网点总分 {total}，所在区域 {region}，全行 {bank}。',
 
-  'reports.pdf.method.sample': '样本：{branchesTotal} 个网点中有 {branches} 个网点被暗访，共 {visits} 次审核通过的暗访；区域表列出各区域的暗访次数与网点数。',
-  'reports.pdf.method.counted': '只统计审核通过的暗访（申诉中的暗访在申诉处理完毕前继续计入）；暗访按银行时区（{timezone}）的暗访时间归入季度。',
-  'reports.pdf.method.items': '检查项得分：是 = 1，否 = 0；1–5 分制按 (分值 − 1) / 4 计分；“不适用”的回答不计入任何求和，权重也不计入。',
-  'reports.pdf.method.section': '维度得分 = 100 × Σ(权重 × 得分) / Σ(权重)，只计已回答且适用的检查项。关键项失败时该维度记 0 分，并单独列为合规违规。',
+  'reports.pdf.method.sample':
+    '样本：{branchesTotal} 个网点中有 {branches} 个网点被暗访，共 {visits} 次审核通过的暗访；区域表列出各区域的暗访次数与网点数。',
+  'reports.pdf.method.counted':
+    '只统计审核通过的暗访（申诉中的暗访在申诉处理完毕前继续计入）；暗访按银行时区（{timezone}）的暗访时间归入季度。',
+  'reports.pdf.method.items':
+    '检查项得分：是 = 1，否 = 0；1–5 分制按 (分值 − 1) / 4 计分；“不适用”的回答不计入任何求和，权重也不计入。',
+  'reports.pdf.method.section':
+    '维度得分 = 100 × Σ(权重 × 得分) / Σ(权重)，只计已回答且适用的检查项。关键项失败时该维度记 0 分，并单独列为合规违规。',
   'reports.pdf.method.total': '单次暗访总分 = 有得分的各维度的加权平均（维度权重：{weights}）。',
-  'reports.pdf.method.rollup': '网点得分 = 该网点各次暗访的平均；区域与全行得分 = 各网点得分的平均（每个被暗访网点权重相同）。差异 = 网点总分的最低、最高与标准差。',
+  'reports.pdf.method.rollup':
+    '网点得分 = 该网点各次暗访的平均；区域与全行得分 = 各网点得分的平均（每个被暗访网点权重相同）。差异 = 网点总分的最低、最高与标准差。',
   'reports.pdf.method.problems': '主要问题按失败率排序：适用回答中得 0 分的比例。',
   'reports.pdf.method.rounding': '得分以未取整的数值计算，显示时保留一位小数，四舍五入（远离零）。',
   'reports.pdf.method.questionnaires': '使用的问卷：{list}。',
@@ -288,7 +315,8 @@ export const zh: Record<string, string> = {
   'reports.page.title': '报告',
   'reports.page.admin_title': '季度报告',
   'reports.page.close_title': '季度结算',
-  'reports.page.close_hint': '对审核通过的结果生成快照，渲染全行、区域和网点 PDF 报告，并发送给银行的报告收件人。之后再次结算会生成新版本。',
+  'reports.page.close_hint':
+    '对审核通过的结果生成快照，渲染全行、区域和网点 PDF 报告，并发送给银行的报告收件人。之后再次结算会生成新版本。',
   'reports.page.bank': '银行',
   'reports.page.quarter': '季度',
   'reports.page.close': '结算季度',

@@ -21,8 +21,10 @@ export const en: Record<string, string> = {
   'resultsPlans.outcome.unchanged': 'Unchanged',
   'resultsPlans.outcome.no_data': 'Not yet measurable',
   'resultsPlans.withheld': 'Not shown',
-  'resultsPlans.withheld_title': 'The figures of an area wider than your scope are shown only when enough of its other branches were visited.',
-  'resultsPlans.note': 'Outcome: the item\'s failure rate in the plan\'s area (bank, region or branch), {previous} against {quarter}, approved visits only, compared as shown (percent, one decimal).',
+  'resultsPlans.withheld_title':
+    'The figures of an area wider than your scope are shown only when enough of its other branches were visited.',
+  'resultsPlans.note':
+    "Outcome: the item's failure rate in the plan's area (bank, region or branch), {previous} against {quarter}, approved visits only, compared as shown (percent, one decimal).",
 };
 
 export const zh: Record<string, string> = {
@@ -48,5 +50,6 @@ export const zh: Record<string, string> = {
   'resultsPlans.outcome.no_data': '尚无法衡量',
   'resultsPlans.withheld': '不予显示',
   'resultsPlans.withheld_title': '超出您权限范围的区域，只有在其他网点的暗访足够多时才显示其数据。',
-  'resultsPlans.note': '整改效果：该检查项在措施所属范围（全行、区域或网点）内 {previous} 与 {quarter} 的失败率对比（仅统计已审核通过的暗访），按保留一位小数的百分比比较。',
+  'resultsPlans.note':
+    '整改效果：该检查项在措施所属范围（全行、区域或网点）内 {previous} 与 {quarter} 的失败率对比（仅统计已审核通过的暗访），按保留一位小数的百分比比较。',
 };

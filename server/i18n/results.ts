@@ -35,7 +35,8 @@ export const en: Record<string, string> = {
   'results.spread.stdev': 'Std. dev.',
   'results.benchmark': 'Bank benchmark',
   'results.benchmark_note': 'The whole bank, for comparison only (its branches outside your scope are not shown).',
-  'results.benchmark_withheld': 'The bank figure is withheld: too few branches outside your scope to keep them anonymous.',
+  'results.benchmark_withheld':
+    'The bank figure is withheld: too few branches outside your scope to keep them anonymous.',
   'results.benchmark_label': 'benchmark',
   'results.regions': 'Regions',
   'results.region': 'Region',
@@ -60,7 +61,8 @@ export const en: Record<string, string> = {
   'results.violations_none': 'No compliance violation in this quarter.',
   'results.status.approved': 'Approved',
   'results.status.disputed': 'Disputed',
-  'results.method_note': 'Only approved visits count (disputed visits, approved and under dispute, included). Branch = mean of its visits; region and bank = mean of their branches, each branch weighing the same. Spread: population standard deviation of branch totals.',
+  'results.method_note':
+    'Only approved visits count (disputed visits, approved and under dispute, included). Branch = mean of its visits; region and bank = mean of their branches, each branch weighing the same. Spread: population standard deviation of branch totals.',
   'results.overview.title': 'Overview across banks',
   'results.overview.visits': 'Visits by state',
   'results.overview.coverage': 'Coverage',
@@ -138,7 +140,8 @@ export const zh: Record<string, string> = {
   'results.violations_none': '本季度没有合规违规。',
   'results.status.approved': '已审核',
   'results.status.disputed': '申诉中',
-  'results.method_note': '只统计已审核的暗访（含已审核后申诉中的暗访）。网点得分 = 其暗访的平均分；区域和全行得分 = 所辖网点得分的平均值，每个网点权重相同。离散度：网点总分的总体标准差。',
+  'results.method_note':
+    '只统计已审核的暗访（含已审核后申诉中的暗访）。网点得分 = 其暗访的平均分；区域和全行得分 = 所辖网点得分的平均值，每个网点权重相同。离散度：网点总分的总体标准差。',
   'results.overview.title': '各银行总览',
   'results.overview.visits': '各状态暗访数',
   'results.overview.coverage': '覆盖率',

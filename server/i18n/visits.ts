@@ -33,12 +33,14 @@ export const en: Record<string, string> = {
   'visits.answer.none': 'not answered',
 
   'visits.edit.title': 'Visit form',
-  'visits.edit.intro': 'Answer every item marked *. The form is saved on the server as you go; you can close it and come back.',
+  'visits.edit.intro':
+    'Answer every item marked *. The form is saved on the server as you go; you can close it and come back.',
   'visits.edit.visited_at': 'Visit time',
   'visits.edit.visited_at_help': 'Local time of the branch ({timezone})',
   'visits.edit.duration': 'Duration (minutes)',
   'visits.edit.staff': 'Staff you dealt with',
-  'visits.edit.staff_help': 'Pick a person from the branch staff list or, if you do not know who it was, describe them.',
+  'visits.edit.staff_help':
+    'Pick a person from the branch staff list or, if you do not know who it was, describe them.',
   'visits.edit.staff_person': 'Person {n}',
   'visits.edit.staff_pick': 'From the staff list',
   'visits.edit.staff_unknown': '— not in the list / unknown —',
@@ -57,7 +59,8 @@ export const en: Record<string, string> = {
   'visits.edit.missing_intro': 'The visit was saved but not submitted.',
   'visits.edit.returned_note': 'Returned by the reviewer — please correct:',
   'visits.edit.not_editable': 'This visit is {status} and can no longer be changed.',
-  'visits.edit.conflict': 'The visit was changed elsewhere (another tab or device) meanwhile. Your entries are shown; save again to keep them.',
+  'visits.edit.conflict':
+    'The visit was changed elsewhere (another tab or device) meanwhile. Your entries are shown; save again to keep them.',
   'visits.edit.submitted': 'Visit submitted for review.',
   'visits.edit.bad_time': 'Enter a valid date and time.',
   'visits.edit.bad_duration': 'Enter the duration in whole minutes (0–1440).',

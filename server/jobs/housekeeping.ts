@@ -18,7 +18,14 @@ import { VisitWriteClaim } from '../visits/model';
  */
 export const KEEP = { tokensAfterExpiryDays: 7, idempotencyDays: 30, writeClaimsDays: 1 } as const;
 
-export interface Purged { sessions: number; tokens: number; idempotency: number; writeClaims: number; rateCounters: number; abandonedUploads: number }
+export interface Purged {
+  sessions: number;
+  tokens: number;
+  idempotency: number;
+  writeClaims: number;
+  rateCounters: number;
+  abandonedUploads: number;
+}
 
 const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 86400_000);
 
@@ -31,7 +38,14 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
     RateCounter.deleteMany({ resetAt: { $lt: now } }),
   ]);
   const abandonedUploads = await purgeAbandonedUploads(now);
-  const purged = { sessions: sessions.deletedCount, tokens: tokens.deletedCount, idempotency: idempotency.deletedCount, writeClaims: writeClaims.deletedCount, rateCounters: rateCounters.deletedCount, abandonedUploads };
+  const purged = {
+    sessions: sessions.deletedCount,
+    tokens: tokens.deletedCount,
+    idempotency: idempotency.deletedCount,
+    writeClaims: writeClaims.deletedCount,
+    rateCounters: rateCounters.deletedCount,
+    abandonedUploads,
+  };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');
   return purged;
 }

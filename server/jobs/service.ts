@@ -30,8 +30,14 @@ export interface EnqueueInput {
 export async function enqueue(input: EnqueueInput): Promise<{ job: JobDoc; created: boolean }> {
   try {
     const job = await Job.create({
-      _id: input.id ?? new Types.ObjectId(), type: input.type, key: input.key, payload: input.payload,
-      status: 'queued', runAfter: new Date(), createdBy: input.createdBy, maxAttempts: input.maxAttempts ?? 3,
+      _id: input.id ?? new Types.ObjectId(),
+      type: input.type,
+      key: input.key,
+      payload: input.payload,
+      status: 'queued',
+      runAfter: new Date(),
+      createdBy: input.createdBy,
+      maxAttempts: input.maxAttempts ?? 3,
     });
     return { job: job.toObject() as JobDoc, created: true };
   } catch (e) {
@@ -53,15 +59,29 @@ export async function claimJob(workerId: string, leaseMs: number, types: readonl
       runAfter: { $lte: now },
       $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
     },
-    { $set: { status: 'running', lockedBy: workerId, lockedUntil: new Date(now.getTime() + leaseMs), startedAt: now }, $inc: { attempts: 1 } },
+    {
+      $set: { status: 'running', lockedBy: workerId, lockedUntil: new Date(now.getTime() + leaseMs), startedAt: now },
+      $inc: { attempts: 1 },
+    },
     { sort: { runAfter: 1 }, new: true },
   ).lean<JobDoc>();
 }
 
 /** Extends the lease (and records progress); false when another worker holds the job now. */
-export async function heartbeat(jobId: Types.ObjectId, workerId: string, leaseMs: number, progress?: { phase: string; done: number; total: number }): Promise<boolean> {
+export async function heartbeat(
+  jobId: Types.ObjectId,
+  workerId: string,
+  leaseMs: number,
+  progress?: { phase: string; done: number; total: number },
+): Promise<boolean> {
   const set: Record<string, unknown> = { lockedUntil: new Date(Date.now() + leaseMs) };
-  if (progress) Object.assign(set, { 'progress.phase': progress.phase, 'progress.done': progress.done, 'progress.total': progress.total, 'progress.updatedAt': new Date() });
+  if (progress)
+    Object.assign(set, {
+      'progress.phase': progress.phase,
+      'progress.done': progress.done,
+      'progress.total': progress.total,
+      'progress.updatedAt': new Date(),
+    });
   const r = await Job.updateOne({ _id: jobId, lockedBy: workerId, status: 'running' }, { $set: set });
   return r.matchedCount === 1;
 }
@@ -69,18 +89,45 @@ export async function heartbeat(jobId: Types.ObjectId, workerId: string, leaseMs
 export async function completeJob(job: JobDoc, workerId: string): Promise<boolean> {
   const r = await Job.updateOne(
     { _id: job._id, lockedBy: workerId, status: 'running' },
-    { $set: { status: 'done', key: `${job.key}#${String(job._id)}`, finishedAt: new Date(), lockedBy: null, lockedUntil: null, 'progress.phase': 'done' } },
+    {
+      $set: {
+        status: 'done',
+        key: `${job.key}#${String(job._id)}`,
+        finishedAt: new Date(),
+        lockedBy: null,
+        lockedUntil: null,
+        'progress.phase': 'done',
+      },
+    },
   );
   return r.matchedCount === 1;
 }
 
 /** A failed run is retried later with backoff until `maxAttempts`; then the job fails and frees its key. */
-export async function failJob(job: JobDoc, workerId: string, err: unknown, retryDelayMs: number): Promise<'retry' | 'failed' | 'lost'> {
+export async function failJob(
+  job: JobDoc,
+  workerId: string,
+  err: unknown,
+  retryDelayMs: number,
+): Promise<'retry' | 'failed' | 'lost'> {
   const message = err instanceof Error ? err.message : String(err);
   const final = job.attempts >= job.maxAttempts;
   const set = final
-    ? { status: 'failed', key: `${job.key}#${String(job._id)}`, finishedAt: new Date(), lastError: message, lockedBy: null, lockedUntil: null }
-    : { status: 'queued', runAfter: new Date(Date.now() + retryDelayMs * 2 ** (job.attempts - 1)), lastError: message, lockedBy: null, lockedUntil: null };
+    ? {
+        status: 'failed',
+        key: `${job.key}#${String(job._id)}`,
+        finishedAt: new Date(),
+        lastError: message,
+        lockedBy: null,
+        lockedUntil: null,
+      }
+    : {
+        status: 'queued',
+        runAfter: new Date(Date.now() + retryDelayMs * 2 ** (job.attempts - 1)),
+        lastError: message,
+        lockedBy: null,
+        lockedUntil: null,
+      };
   const r = await Job.updateOne({ _id: job._id, lockedBy: workerId, status: 'running' }, { $set: set });
   if (r.matchedCount !== 1) return 'lost';
   logger.warn({ jobId: String(job._id), type: job.type, attempt: job.attempts, final, err: message }, 'job run failed');
@@ -89,7 +136,10 @@ export async function failJob(job: JobDoc, workerId: string, err: unknown, retry
 
 /** Gives the job back without counting the run (graceful shutdown): another instance may take it at once. */
 export async function releaseJob(job: JobDoc, workerId: string): Promise<void> {
-  await Job.updateOne({ _id: job._id, lockedBy: workerId, status: 'running' }, { $set: { lockedBy: null, lockedUntil: null }, $inc: { attempts: -1 } });
+  await Job.updateOne(
+    { _id: job._id, lockedBy: workerId, status: 'running' },
+    { $set: { lockedBy: null, lockedUntil: null }, $inc: { attempts: -1 } },
+  );
 }
 
 export async function findJob(id: Types.ObjectId | string): Promise<JobDoc | null> {

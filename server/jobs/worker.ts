@@ -5,7 +5,16 @@ import { processNextDelivery, type MailOptions } from '../mail/service';
 import { CLOSE_JOB, markCloseFailed, runCloseJob } from '../reports/close';
 import { closeDueQuarters } from '../reports/schedule';
 import { setCloseListener } from '../reports/service';
-import { claimJob, completeJob, failJob, heartbeat, LeaseLostError, newWorkerId, releaseJob, type JobDoc } from './service';
+import {
+  claimJob,
+  completeJob,
+  failJob,
+  heartbeat,
+  LeaseLostError,
+  newWorkerId,
+  releaseJob,
+  type JobDoc,
+} from './service';
 
 /**
  * The in-process workers: one loop runs jobs (quarter closes), another sends report e-mails. Every
@@ -51,22 +60,29 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { pollMs: 2000, jobLeaseMs: 5 * 60_000, jobRetryMs: 30_000, scheduleEveryMs: 60_000, housekeepingEveryMs: 3600_000 };
+const DEFAULTS = {
+  pollMs: 2000,
+  jobLeaseMs: 5 * 60_000,
+  jobRetryMs: 30_000,
+  scheduleEveryMs: 60_000,
+  housekeepingEveryMs: 3600_000,
+};
 
 export function startWorkers(options: WorkerOptions = {}): Workers {
   const opts = { ...DEFAULTS, ...options };
   const id = opts.workerId ?? newWorkerId();
   let stopped = false;
   const wakers = new Set<() => void>();
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      wakers.delete(done);
-      resolve();
-    }
-    wakers.add(done);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      }
+      wakers.add(done);
+    });
   const loop = async (name: string, step: () => Promise<boolean>) => {
     while (!stopped) {
       let worked = false;
@@ -94,11 +110,14 @@ export function startWorkers(options: WorkerOptions = {}): Workers {
     // A failed purge must not hold up the jobs; it is tried again next interval.
     await purgeExpired().catch((e) => logger.error({ err: e, worker: id }, 'purging expired records failed'));
   };
-  if (opts.jobs !== false) runs.push(loop('jobs', async () => {
-    await scheduled();
-    await housekeeping();
-    return runOneJob(id, opts, () => stopped);
-  }));
+  if (opts.jobs !== false)
+    runs.push(
+      loop('jobs', async () => {
+        await scheduled();
+        await housekeeping();
+        return runOneJob(id, opts, () => stopped);
+      }),
+    );
   if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(id, opts)));
   logger.info({ worker: id }, 'background workers started');
   const kick = () => [...wakers].forEach((w) => w());
@@ -130,7 +149,8 @@ async function runOneJob(workerId: string, opts: typeof DEFAULTS, stopping: () =
       if (phase === lastPhase && done < total && now - lastBeat < Math.min(2000, opts.jobLeaseMs / 6)) return;
       lastBeat = now;
       lastPhase = phase;
-      if (!(await heartbeat(job._id, workerId, opts.jobLeaseMs, { phase, done, total }))) throw new LeaseLostError(String(job._id));
+      if (!(await heartbeat(job._id, workerId, opts.jobLeaseMs, { phase, done, total })))
+        throw new LeaseLostError(String(job._id));
     },
   };
   log.info('job started');
@@ -151,4 +171,3 @@ async function runOneJob(workerId: string, opts: typeof DEFAULTS, stopping: () =
   }
   return true;
 }
-

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import { config } from '../core/config';
 import { ConflictError, NotFoundError } from '../core/errors';
 import { logger } from '../core/logger';
@@ -23,11 +23,20 @@ const DEFAULTS = { sendLeaseMs: 5 * 60_000, mailRetryMs: 60_000, mailMaxTries: 8
 type DeliveryDoc = DeliveryAttrs & { _id: Types.ObjectId };
 
 /** One delivery per recipient and report; queueing again changes nothing (a close resumed after a crash). */
-export async function queueDeliveries(report: { reportId: Types.ObjectId; bankId: unknown }, recipients: string[]): Promise<void> {
+export async function queueDeliveries(
+  report: { reportId: Types.ObjectId; bankId: unknown },
+  recipients: string[],
+): Promise<void> {
   const now = new Date();
   for (const recipient of [...new Set(recipients.map((r) => r.trim().toLowerCase()))].filter(Boolean)) {
     try {
-      await Delivery.create({ reportId: report.reportId, bankId: report.bankId, recipient, status: 'pending', nextAttemptAt: now });
+      await Delivery.create({
+        reportId: report.reportId,
+        bankId: report.bankId,
+        recipient,
+        status: 'pending',
+        nextAttemptAt: now,
+      });
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }
@@ -44,7 +53,8 @@ export function messageIdOf(d: { _id: unknown; reportId: unknown; seq: number })
   return `<report-${String(d.reportId)}.delivery-${String(d._id)}.${d.seq}@${mailDomain()}>`;
 }
 
-const INTERRUPTED = 'interrupted: the previous attempt did not finish (it may have been delivered; a retry carries the same Message-ID)';
+const INTERRUPTED =
+  'interrupted: the previous attempt did not finish (it may have been delivered; a retry carries the same Message-ID)';
 
 /** Sends the next due delivery, if any; true when there was one. */
 export async function processNextDelivery(workerId: string, options: MailOptions = {}): Promise<boolean> {
@@ -52,7 +62,12 @@ export async function processNextDelivery(workerId: string, options: MailOptions
   const now = new Date();
   // The previous state tells whether this takes over a send that a crashed worker left behind.
   const prev = await Delivery.findOneAndUpdate(
-    { $or: [{ status: 'pending', nextAttemptAt: { $lte: now } }, { status: 'sending', lockedUntil: { $lte: now } }] },
+    {
+      $or: [
+        { status: 'pending', nextAttemptAt: { $lte: now } },
+        { status: 'sending', lockedUntil: { $lte: now } },
+      ],
+    },
     { $set: { status: 'sending', lockedBy: workerId, lockedUntil: new Date(now.getTime() + opts.sendLeaseMs) } },
     { sort: { nextAttemptAt: 1 }, new: false },
   ).lean<DeliveryDoc>();
@@ -62,7 +77,13 @@ export async function processNextDelivery(workerId: string, options: MailOptions
   let tries = prev.tries;
   if (prev.status === 'sending') {
     tries += 1;
-    await Delivery.updateOne({ _id: prev._id, lockedBy: workerId }, { $push: { attempts: { at: prev.lockedUntil ?? now, kind, ok: false, error: INTERRUPTED, messageId } }, $set: { tries } });
+    await Delivery.updateOne(
+      { _id: prev._id, lockedBy: workerId },
+      {
+        $push: { attempts: { at: prev.lockedUntil ?? now, kind, ok: false, error: INTERRUPTED, messageId } },
+        $set: { tries },
+      },
+    );
   }
   const log = logger.child({ deliveryId: String(prev._id), reportId: String(prev.reportId), messageId });
   try {
@@ -76,7 +97,14 @@ export async function processNextDelivery(workerId: string, options: MailOptions
     await Delivery.updateOne(
       { _id: prev._id, lockedBy: workerId, status: 'sending' },
       {
-        $set: { status: final ? 'failed' : 'pending', tries, nextAttemptAt: new Date(Date.now() + wait), lockedBy: null, lockedUntil: null, lastError: error },
+        $set: {
+          status: final ? 'failed' : 'pending',
+          tries,
+          nextAttemptAt: new Date(Date.now() + wait),
+          lockedBy: null,
+          lockedUntil: null,
+          lastError: error,
+        },
         $push: { attempts: { at: new Date(), kind, ok: false, error, messageId, by: prev.requestedBy } },
       },
     );
@@ -86,7 +114,16 @@ export async function processNextDelivery(workerId: string, options: MailOptions
   const marked = await Delivery.updateOne(
     { _id: prev._id, lockedBy: workerId, status: 'sending' },
     {
-      $set: { status: 'sent', sentAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null, messageId, nextKind: 'auto', tries: tries + 1 },
+      $set: {
+        status: 'sent',
+        sentAt: new Date(),
+        lockedBy: null,
+        lockedUntil: null,
+        lastError: null,
+        messageId,
+        nextKind: 'auto',
+        tries: tries + 1,
+      },
       $push: { attempts: { at: new Date(), kind, ok: true, messageId, by: prev.requestedBy } },
     },
   );
@@ -116,7 +153,14 @@ export function deliveryView(d: DeliveryDoc): DeliveryView {
     ...(d.lastError ? { lastError: d.lastError } : {}),
     ...(d.sentAt ? { sentAt: d.sentAt } : {}),
     messageId: d.messageId ?? messageIdOf(d),
-    history: (d.attempts ?? []).map((a) => ({ at: a.at, kind: a.kind, ok: a.ok, ...(a.error ? { error: a.error } : {}), messageId: a.messageId, ...(a.by ? { by: a.by } : {}) })),
+    history: (d.attempts ?? []).map((a) => ({
+      at: a.at,
+      kind: a.kind,
+      ok: a.ok,
+      ...(a.error ? { error: a.error } : {}),
+      messageId: a.messageId,
+      ...(a.by ? { by: a.by } : {}),
+    })),
   };
 }
 
@@ -129,7 +173,13 @@ export async function listDeliveries(reportId: Types.ObjectId | string): Promise
  * An admin's explicit re-send: the delivery is queued again as a new message (new Message-ID),
  * whatever happened before. A delivery being sent right now is left alone (409 when asked for alone).
  */
-export async function resend(reportId: Types.ObjectId, bankId: unknown, by: string, recipient: string | undefined, allowedNew: string[]): Promise<DeliveryView[]> {
+export async function resend(
+  reportId: Types.ObjectId,
+  bankId: unknown,
+  by: string,
+  recipient: string | undefined,
+  allowedNew: string[],
+): Promise<DeliveryView[]> {
   const now = new Date();
   if (recipient && !(await Delivery.exists({ reportId, recipient }))) {
     if (!allowedNew.includes(recipient)) throw new NotFoundError('Delivery');
@@ -137,11 +187,23 @@ export async function resend(reportId: Types.ObjectId, bankId: unknown, by: stri
   }
   const filter: Record<string, unknown> = { reportId, ...(recipient ? { recipient } : {}) };
   const targets = await Delivery.find(filter, { _id: 1, status: 1 }).lean();
-  if (recipient && targets.every((t) => t.status === 'sending')) throw new ConflictError('This e-mail is being sent right now', 'delivery_in_progress');
+  if (recipient && targets.every((t) => t.status === 'sending'))
+    throw new ConflictError('This e-mail is being sent right now', 'delivery_in_progress');
   for (const t of targets) {
     await Delivery.updateOne(
       { _id: t._id, status: { $in: ['pending', 'sent', 'failed'] } },
-      { $set: { status: 'pending', nextKind: 'resend', requestedBy: by, tries: 0, nextAttemptAt: now, lockedBy: null, lockedUntil: null }, $inc: { seq: 1 } },
+      {
+        $set: {
+          status: 'pending',
+          nextKind: 'resend',
+          requestedBy: by,
+          tries: 0,
+          nextAttemptAt: now,
+          lockedBy: null,
+          lockedUntil: null,
+        },
+        $inc: { seq: 1 },
+      },
     );
   }
   return listDeliveries(reportId);

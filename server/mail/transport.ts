@@ -19,7 +19,14 @@ let smtp: { url: string; transport: Transporter } | undefined;
 function smtpTransport(url: string): Transporter {
   if (smtp?.url !== url) {
     // Short timeouts: a dead server must fail the attempt well inside the delivery's lease.
-    smtp = { url, transport: nodemailer.createTransport(url, { connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 60_000 } as object) };
+    smtp = {
+      url,
+      transport: nodemailer.createTransport(url, {
+        connectionTimeout: 20_000,
+        greetingTimeout: 20_000,
+        socketTimeout: 60_000,
+      } as object),
+    };
   }
   return smtp.transport;
 }
@@ -33,10 +40,13 @@ export async function sendMail(message: Mail.Options & { messageId: string }): P
   const cfg = config();
   if (cfg.SMTP_URL) {
     const info = await smtpTransport(cfg.SMTP_URL).sendMail(message);
-    if (Array.isArray(info.rejected) && info.rejected.length) throw new Error(`rejected by the SMTP server: ${info.rejected.join(', ')}`);
+    if (Array.isArray(info.rejected) && info.rejected.length)
+      throw new Error(`rejected by the SMTP server: ${info.rejected.join(', ')}`);
     return { messageId: message.messageId };
   }
-  const built = await nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }).sendMail(message);
+  const built = await nodemailer
+    .createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+    .sendMail(message);
   const dir = cfg.OUTBOX_DIR ?? path.join(cfg.DATA_DIR, 'outbox');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, outboxName(message.messageId));

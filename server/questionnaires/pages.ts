@@ -19,23 +19,59 @@ import * as service from './service';
 const ADMIN = ['admin'] as const;
 const EMPTY_ROWS = 3;
 const NEW_ROWS = 4;
-const ITEM_FIELDS = ['key', 'zh', 'en', 'type', 'weight', 'critical', 'na', 'required'] as const;
-type ItemField = (typeof ITEM_FIELDS)[number];
+type ItemField = 'key' | 'zh' | 'en' | 'type' | 'weight' | 'critical' | 'na' | 'required';
 
 interface Row {
   n: number;
-  key: string; zh: string; en: string; type: string; weight: string;
-  critical: boolean; na: boolean; required: boolean;
+  key: string;
+  zh: string;
+  en: string;
+  type: string;
+  weight: string;
+  critical: boolean;
+  na: boolean;
+  required: boolean;
   errors: string[];
   bad: Partial<Record<ItemField, boolean>>;
 }
-interface SectionForm { key: SectionKey; weight: string; weightError?: string; rows: Row[] }
-interface EditorState { name: string; bankId: string; sections: SectionForm[]; general: string[]; nameError?: string; bankError?: string }
+interface SectionForm {
+  key: SectionKey;
+  weight: string;
+  weightError?: string;
+  rows: Row[];
+}
+interface EditorState {
+  name: string;
+  bankId: string;
+  sections: SectionForm[];
+  general: string[];
+  nameError?: string;
+  bankError?: string;
+}
 
-const blankRow = (n: number): Row => ({ n, key: '', zh: '', en: '', type: 'yes_no', weight: '', critical: false, na: false, required: true, errors: [], bad: {} });
-const withBlankRows = (rows: Row[], count: number): Row[] => [...rows, ...Array.from({ length: count }, (_, i) => blankRow(rows.length + i))];
+const blankRow = (n: number): Row => ({
+  n,
+  key: '',
+  zh: '',
+  en: '',
+  type: 'yes_no',
+  weight: '',
+  critical: false,
+  na: false,
+  required: true,
+  errors: [],
+  bad: {},
+});
+const withBlankRows = (rows: Row[], count: number): Row[] => [
+  ...rows,
+  ...Array.from({ length: count }, (_, i) => blankRow(rows.length + i)),
+];
 
-function stateFrom(v: Pick<service.QuestionnaireVersionView, 'name' | 'bankId' | 'sections'> | undefined, bankId = '', extra = EMPTY_ROWS): EditorState {
+function stateFrom(
+  v: Pick<service.QuestionnaireVersionView, 'name' | 'bankId' | 'sections'> | undefined,
+  bankId = '',
+  extra = EMPTY_ROWS,
+): EditorState {
   return {
     name: v?.name ?? '',
     bankId: v?.bankId ?? bankId,
@@ -43,8 +79,17 @@ function stateFrom(v: Pick<service.QuestionnaireVersionView, 'name' | 'bankId' |
     sections: SECTION_KEYS.map((key) => {
       const s = v?.sections.find((x) => x.key === key);
       const rows = (s?.items ?? []).map((i, n): Row => ({
-        n, key: i.key, zh: i.text.zh, en: i.text.en, type: i.type, weight: String(i.weight),
-        critical: i.critical, na: i.allowNA, required: i.required, errors: [], bad: {},
+        n,
+        key: i.key,
+        zh: i.text.zh,
+        en: i.text.en,
+        type: i.type,
+        weight: String(i.weight),
+        critical: i.critical,
+        na: i.allowNA,
+        required: i.required,
+        errors: [],
+        bad: {},
       }));
       return { key, weight: s ? String(s.weight) : '', rows: withBlankRows(rows, extra) };
     }),
@@ -57,14 +102,29 @@ function stateFrom(v: Pick<service.QuestionnaireVersionView, 'name' | 'bankId' |
 function postedState(f: FormBody): EditorState {
   const sections = SECTION_KEYS.map((key): SectionForm => {
     const prefix = `i.${key}.`;
-    const ns = [...new Set(Object.keys(f).filter((k) => k.startsWith(prefix)).map((k) => Number(k.slice(prefix.length).split('.')[0])))]
+    const ns = [
+      ...new Set(
+        Object.keys(f)
+          .filter((k) => k.startsWith(prefix))
+          .map((k) => Number(k.slice(prefix.length).split('.')[0])),
+      ),
+    ]
       .filter((n) => Number.isInteger(n) && n >= 0)
       .sort((a, b) => a - b);
     const rows = ns.map((n): Row => {
       const v = (field: ItemField) => f[`${prefix}${n}.${field}`];
       return {
-        n, key: (v('key') ?? '').trim(), zh: v('zh') ?? '', en: v('en') ?? '', type: v('type') ?? 'yes_no', weight: v('weight') ?? '',
-        critical: v('critical') !== undefined, na: v('na') !== undefined, required: v('required') !== undefined, errors: [], bad: {},
+        n,
+        key: (v('key') ?? '').trim(),
+        zh: v('zh') ?? '',
+        en: v('en') ?? '',
+        type: v('type') ?? 'yes_no',
+        weight: v('weight') ?? '',
+        critical: v('critical') !== undefined,
+        na: v('na') !== undefined,
+        required: v('required') !== undefined,
+        errors: [],
+        bad: {},
       };
     });
     return { key, weight: f[`w.${key}`] ?? '', rows };
@@ -74,17 +134,31 @@ function postedState(f: FormBody): EditorState {
 
 const isBlank = (r: Row): boolean => !r.key && !r.zh.trim() && !r.en.trim();
 /** An empty box means "use the default"; anything else goes to the schema as typed, so "abc" is reported, not dropped. */
-const numberOrRaw = (s: string): number | string | undefined => (s.trim() === '' ? undefined : Number.isFinite(Number(s)) ? Number(s) : s);
+const numberOrRaw = (s: string): number | string | undefined =>
+  s.trim() === '' ? undefined : Number.isFinite(Number(s)) ? Number(s) : s;
 
-interface Built { sections: unknown[]; rowAt: Map<string, Row> }
+interface Built {
+  sections: unknown[];
+  rowAt: Map<string, Row>;
+}
 
 function toSections(state: EditorState): Built {
   const rowAt = new Map<string, Row>();
   const sections = state.sections.map((s, si) => {
-    const items = s.rows.filter((r) => !isBlank(r)).map((r, ii) => {
-      rowAt.set(`sections.${si}.items.${ii}`, r);
-      return { key: r.key, text: { zh: r.zh, en: r.en }, type: r.type, weight: numberOrRaw(r.weight), critical: r.critical, allowNA: r.na, required: r.required };
-    });
+    const items = s.rows
+      .filter((r) => !isBlank(r))
+      .map((r, ii) => {
+        rowAt.set(`sections.${si}.items.${ii}`, r);
+        return {
+          key: r.key,
+          text: { zh: r.zh, en: r.en },
+          type: r.type,
+          weight: numberOrRaw(r.weight),
+          critical: r.critical,
+          allowNA: r.na,
+          required: r.required,
+        };
+      });
     return { key: s.key, weight: numberOrRaw(s.weight), items };
   });
   return { sections, rowAt };
@@ -92,7 +166,17 @@ function toSections(state: EditorState): Built {
 
 // ---- API errors → messages next to the rows
 
-const FIELD_OF: Record<string, ItemField> = { key: 'key', text: 'zh', 'text.zh': 'zh', 'text.en': 'en', type: 'type', weight: 'weight', critical: 'critical', allowNA: 'na', required: 'required' };
+const FIELD_OF: Record<string, ItemField> = {
+  key: 'key',
+  text: 'zh',
+  'text.zh': 'zh',
+  'text.en': 'en',
+  type: 'type',
+  weight: 'weight',
+  critical: 'critical',
+  allowNA: 'na',
+  required: 'required',
+};
 
 function placeError(state: EditorState, built: Built, d: ErrorDetail, text: string, t: PageContext['t']): void {
   const path = d.field ?? '';
@@ -129,7 +213,12 @@ function message(locale: Locale, t: PageContext['t'], d: ErrorDetail): string {
 }
 
 /** Saves the form; a fixable error shows the form again with each message at its row. */
-async function save(ctx: PageContext, state: EditorState, action: (built: Built) => Promise<void>, reshow: (s: EditorState, status: number) => Promise<void>): Promise<void> {
+async function save(
+  ctx: PageContext,
+  state: EditorState,
+  action: (built: Built) => Promise<void>,
+  reshow: (s: EditorState, status: number) => Promise<void>,
+): Promise<void> {
   const built = toSections(state);
   try {
     await action(built);
@@ -145,7 +234,8 @@ async function save(ctx: PageContext, state: EditorState, action: (built: Built)
 // ---- pages
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/i.test(v);
-const sectionLabels = (t: PageContext['t']) => Object.fromEntries(SECTION_KEYS.map((k) => [k, t(`questionnaires.section.${k}`)]));
+const sectionLabels = (t: PageContext['t']) =>
+  Object.fromEntries(SECTION_KEYS.map((k) => [k, t(`questionnaires.section.${k}`)]));
 
 export const listPage = page(ADMIN, async (ctx) => {
   const bankId = isObjectId(ctx.req.query.bankId) ? ctx.req.query.bankId : undefined;
@@ -153,22 +243,47 @@ export const listPage = page(ADMIN, async (ctx) => {
   const groups = banks
     .filter((b) => !bankId || b.id === bankId)
     .map((bank) => ({ bank, questionnaires: all.filter((q) => q.bankId === bank.id) }));
-  render(ctx.req, ctx.res, 'pages/questionnaires/list', { title: ctx.t('questionnaires.title'), banks, bankId, groups });
+  render(ctx.req, ctx.res, 'pages/questionnaires/list', {
+    title: ctx.t('questionnaires.title'),
+    banks,
+    bankId,
+    groups,
+  });
 });
 
-async function showEditor(ctx: PageContext, state: EditorState, opts: { id?: string; latest?: number; status?: number }): Promise<void> {
+async function showEditor(
+  ctx: PageContext,
+  state: EditorState,
+  opts: { id?: string; latest?: number; status?: number },
+): Promise<void> {
   const banks = await listBanks(ctx.user);
   const history = opts.id ? await service.listVersions(ctx.user, opts.id) : [];
   const bank = banks.find((b) => b.id === state.bankId);
   const title = opts.id ? ctx.t('questionnaires.edit_title', { name: state.name }) : ctx.t('questionnaires.new_title');
-  render(ctx.req, ctx.res, 'pages/questionnaires/edit', {
-    title, state, banks, bank, id: opts.id, latest: opts.latest, next: (opts.latest ?? 0) + 1,
-    history, labels: sectionLabels(ctx.t), action: opts.id ? `/admin/questionnaires/${opts.id}` : '/admin/questionnaires',
-  }, opts.status ?? 200);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/questionnaires/edit',
+    {
+      title,
+      state,
+      banks,
+      bank,
+      id: opts.id,
+      latest: opts.latest,
+      next: (opts.latest ?? 0) + 1,
+      history,
+      labels: sectionLabels(ctx.t),
+      action: opts.id ? `/admin/questionnaires/${opts.id}` : '/admin/questionnaires',
+    },
+    opts.status ?? 200,
+  );
 }
 
 export const newPage = page(ADMIN, async (ctx) => {
-  const from = isObjectId(ctx.req.query.from) ? await service.getQuestionnaire(ctx.user, ctx.req.query.from) : undefined;
+  const from = isObjectId(ctx.req.query.from)
+    ? await service.getQuestionnaire(ctx.user, ctx.req.query.from)
+    : undefined;
   const bankId = isObjectId(ctx.req.query.bankId) ? ctx.req.query.bankId : '';
   const state = stateFrom(from, bankId, from ? EMPTY_ROWS : NEW_ROWS);
   if (from) state.bankId = bankId;
@@ -177,11 +292,19 @@ export const newPage = page(ADMIN, async (ctx) => {
 
 export const createPage = page(ADMIN, async (ctx) => {
   const state = postedState(formBody(ctx.req));
-  await save(ctx, state, async ({ sections }) => {
-    const created = await service.createQuestionnaire(ctx.user, parseBody(createQuestionnaireBody, { bankId: state.bankId, name: state.name, sections }));
-    flash(ctx.req, 'ok', ctx.t('questionnaires.flash.created', { version: created.version }));
-    ctx.res.redirect(303, `/admin/questionnaires/${created.id}`);
-  }, (s, status) => showEditor(ctx, s, { status }));
+  await save(
+    ctx,
+    state,
+    async ({ sections }) => {
+      const created = await service.createQuestionnaire(
+        ctx.user,
+        parseBody(createQuestionnaireBody, { bankId: state.bankId, name: state.name, sections }),
+      );
+      flash(ctx.req, 'ok', ctx.t('questionnaires.flash.created', { version: created.version }));
+      ctx.res.redirect(303, `/admin/questionnaires/${created.id}`);
+    },
+    (s, status) => showEditor(ctx, s, { status }),
+  );
 });
 
 export const editPage = page(ADMIN, async (ctx) => {
@@ -192,18 +315,33 @@ export const editPage = page(ADMIN, async (ctx) => {
 export const updatePage = page(ADMIN, async (ctx) => {
   const current = await service.getQuestionnaire(ctx.user, param(ctx.req, 'id'));
   const state = { ...postedState(formBody(ctx.req)), bankId: current.bankId };
-  await save(ctx, state, async ({ sections }) => {
-    const saved = await service.updateQuestionnaire(ctx.user, current.id, parseBody(updateQuestionnaireBody, { name: state.name, sections }));
-    flash(ctx.req, 'ok', ctx.t('questionnaires.flash.saved', { version: saved.version, previous: saved.version - 1 }));
-    ctx.res.redirect(303, `/admin/questionnaires/${current.id}`);
-  }, (s, status) => showEditor(ctx, s, { id: current.id, latest: current.version, status }));
+  await save(
+    ctx,
+    state,
+    async ({ sections }) => {
+      const saved = await service.updateQuestionnaire(
+        ctx.user,
+        current.id,
+        parseBody(updateQuestionnaireBody, { name: state.name, sections }),
+      );
+      flash(
+        ctx.req,
+        'ok',
+        ctx.t('questionnaires.flash.saved', { version: saved.version, previous: saved.version - 1 }),
+      );
+      ctx.res.redirect(303, `/admin/questionnaires/${current.id}`);
+    },
+    (s, status) => showEditor(ctx, s, { id: current.id, latest: current.version, status }),
+  );
 });
 
 export const versionPage = page(ADMIN, async (ctx) => {
   const v = await service.getQuestionnaireVersion(ctx.user, param(ctx.req, 'id'), param(ctx.req, 'version'));
   const labels = sectionLabels(ctx.t);
   render(ctx.req, ctx.res, 'pages/questionnaires/version', {
-    title: `${v.name} · v${v.version}`, q: v, isLatest: v.version === v.latestVersion,
+    title: `${v.name} · v${v.version}`,
+    q: v,
+    isLatest: v.version === v.latestVersion,
     sections: v.sections.map((s) => ({ ...s, label: labels[s.key] })),
   });
 });

@@ -8,10 +8,50 @@ const READERS = ['admin', 'reviewer', 'auditor', 'bank_manager', 'hr'] as const;
 
 export function registerQuestionnaireApi(api: ApiRouter): void {
   api
-    .add({ method: 'get', path: '/questionnaires', summary: 'List questionnaires the caller may see', access: READERS, query: listQuestionnairesQuery, handler: ({ user, query }) => questionnaires.listQuestionnaires(user, query) })
-    .add({ method: 'post', path: '/questionnaires', summary: 'Create a questionnaire (version 1)', access: ADMIN, body: createQuestionnaireBody, status: 201, handler: ({ user, body }) => questionnaires.createQuestionnaire(user, body) })
-    .add({ method: 'get', path: '/questionnaires/:id', summary: 'Get the latest version of a questionnaire', access: READERS, handler: ({ user, params }) => questionnaires.getQuestionnaire(user, params.id) })
-    .add({ method: 'put', path: '/questionnaires/:id', summary: 'Edit a questionnaire (saves a new version)', access: ADMIN, body: updateQuestionnaireBody, handler: ({ user, params, body }) => questionnaires.updateQuestionnaire(user, params.id, body) })
-    .add({ method: 'get', path: '/questionnaires/:id/versions', summary: 'List the versions of a questionnaire', access: READERS, handler: ({ user, params }) => questionnaires.listVersions(user, params.id) })
-    .add({ method: 'get', path: '/questionnaires/:id/versions/:version', summary: 'Get one version of a questionnaire', access: READERS, handler: ({ user, params }) => questionnaires.getQuestionnaireVersion(user, params.id, params.version) });
+    .add({
+      method: 'get',
+      path: '/questionnaires',
+      summary: 'List questionnaires the caller may see',
+      access: READERS,
+      query: listQuestionnairesQuery,
+      handler: ({ user, query }) => questionnaires.listQuestionnaires(user, query),
+    })
+    .add({
+      method: 'post',
+      path: '/questionnaires',
+      summary: 'Create a questionnaire (version 1)',
+      access: ADMIN,
+      body: createQuestionnaireBody,
+      status: 201,
+      handler: ({ user, body }) => questionnaires.createQuestionnaire(user, body),
+    })
+    .add({
+      method: 'get',
+      path: '/questionnaires/:id',
+      summary: 'Get the latest version of a questionnaire',
+      access: READERS,
+      handler: ({ user, params }) => questionnaires.getQuestionnaire(user, params.id),
+    })
+    .add({
+      method: 'put',
+      path: '/questionnaires/:id',
+      summary: 'Edit a questionnaire (saves a new version)',
+      access: ADMIN,
+      body: updateQuestionnaireBody,
+      handler: ({ user, params, body }) => questionnaires.updateQuestionnaire(user, params.id, body),
+    })
+    .add({
+      method: 'get',
+      path: '/questionnaires/:id/versions',
+      summary: 'List the versions of a questionnaire',
+      access: READERS,
+      handler: ({ user, params }) => questionnaires.listVersions(user, params.id),
+    })
+    .add({
+      method: 'get',
+      path: '/questionnaires/:id/versions/:version',
+      summary: 'Get one version of a questionnaire',
+      access: READERS,
+      handler: ({ user, params }) => questionnaires.getQuestionnaireVersion(user, params.id, params.version),
+    });
 }

@@ -6,29 +6,39 @@ import { SECTION_KEYS } from '../scoring/score';
  * Item keys end up in answers, reports and failure-rate tables; they are never used as document
  * keys, but keeping them to a plain alphabet (no `$`, no spaces) keeps every later use safe.
  */
-export const itemKey = z.string().trim().min(1).max(60).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only, starting with a letter or digit');
+export const itemKey = z
+  .string()
+  .trim()
+  .min(1)
+  .max(60)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only, starting with a letter or digit');
 
 const text = z.string().trim().min(1).max(1000);
 const weight = z.number().finite().positive('must be greater than 0').max(1000);
 
-export const itemSchema = z.object({
-  key: itemKey,
-  text: z.object({ zh: text, en: text }).strict(),
-  type: z.enum(['yes_no', 'scale']),
-  weight: weight.default(1),
-  critical: z.boolean().default(false),
-  allowNA: z.boolean().default(false),
-  required: z.boolean().default(true),
-}).strict();
+export const itemSchema = z
+  .object({
+    key: itemKey,
+    text: z.object({ zh: text, en: text }).strict(),
+    type: z.enum(['yes_no', 'scale']),
+    weight: weight.default(1),
+    critical: z.boolean().default(false),
+    allowNA: z.boolean().default(false),
+    required: z.boolean().default(true),
+  })
+  .strict();
 
-export const sectionSchema = z.object({
-  key: z.enum(SECTION_KEYS),
-  weight: weight.default(25),
-  items: z.array(itemSchema).max(200),
-}).strict();
+export const sectionSchema = z
+  .object({
+    key: z.enum(SECTION_KEYS),
+    weight: weight.default(25),
+    items: z.array(itemSchema).max(200),
+  })
+  .strict();
 
 type SectionOut = z.output<typeof sectionSchema>;
-const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * The questionnaire-wide rules: each of the four sections exactly once, item keys unique, at least
@@ -37,7 +47,8 @@ const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'obje
  */
 function checkSections(raw: unknown, ctx: z.RefinementCtx): unknown {
   if (!Array.isArray(raw)) return raw;
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
   const seenSection = new Set<unknown>();
   const seenItem = new Map<string, string>();
   raw.forEach((section, si) => {
@@ -53,7 +64,10 @@ function checkSections(raw: unknown, ctx: z.RefinementCtx): unknown {
     });
   });
   for (const key of SECTION_KEYS) if (!seenSection.has(key)) issue([], `section "${key}" is missing`);
-  const items = raw.reduce<number>((n, section) => n + (Array.isArray(record(section).items) ? (record(section).items as unknown[]).length : 0), 0);
+  const items = raw.reduce<number>(
+    (n, section) => n + (Array.isArray(record(section).items) ? (record(section).items as unknown[]).length : 0),
+    0,
+  );
   if (items === 0 && raw.length > 0) issue([], 'a questionnaire needs at least one item');
   return raw;
 }
@@ -61,7 +75,10 @@ function checkSections(raw: unknown, ctx: z.RefinementCtx): unknown {
 /** Sections come back in the canonical order, whatever order they were sent in. */
 const sections = z.preprocess(
   checkSections,
-  z.array(sectionSchema).max(SECTION_KEYS.length * 2).transform((list): SectionOut[] => SECTION_KEYS.flatMap((k) => list.filter((s) => s.key === k))),
+  z
+    .array(sectionSchema)
+    .max(SECTION_KEYS.length * 2)
+    .transform((list): SectionOut[] => SECTION_KEYS.flatMap((k) => list.filter((s) => s.key === k))),
 );
 
 export const createQuestionnaireBody = z.object({ bankId: fields.objectId, name: fields.name, sections }).strict();

@@ -16,7 +16,11 @@ export interface QuestionnaireItem {
   allowNA: boolean;
   required: boolean;
 }
-export interface QuestionnaireSection { key: SectionKey; weight: number; items: QuestionnaireItem[] }
+export interface QuestionnaireSection {
+  key: SectionKey;
+  weight: number;
+  items: QuestionnaireItem[];
+}
 
 /** One immutable version with its full content; `id` is the questionnaire's id. */
 export interface QuestionnaireVersionView {
@@ -28,12 +32,31 @@ export interface QuestionnaireVersionView {
   createdAt: string;
   sections: QuestionnaireSection[];
 }
-export interface QuestionnaireSummary { id: string; bankId: string; name: string; latestVersion: number; createdAt: string; updatedAt: string }
-export interface VersionSummary { version: number; name: string; items: number; createdAt: string; createdBy?: string }
-export interface IndexedItem { sectionKey: SectionKey; item: QuestionnaireItem; text: { zh: string; en: string } }
+export interface QuestionnaireSummary {
+  id: string;
+  bankId: string;
+  name: string;
+  latestVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface VersionSummary {
+  version: number;
+  name: string;
+  items: number;
+  createdAt: string;
+  createdBy?: string;
+}
+export interface IndexedItem {
+  sectionKey: SectionKey;
+  item: QuestionnaireItem;
+  text: { zh: string; en: string };
+}
 
 type Stored = { key?: string | null; weight?: number | null; items?: unknown[] | null };
-type StoredItem = Partial<Omit<QuestionnaireItem, 'text'>> & { text?: { zh?: string | null; en?: string | null } | null };
+type StoredItem = Partial<Omit<QuestionnaireItem, 'text'>> & {
+  text?: { zh?: string | null; en?: string | null } | null;
+};
 
 const iso = (d: unknown): string => (d instanceof Date ? d.toISOString() : new Date(String(d)).toISOString());
 const isId = (id: string): boolean => /^[a-f0-9]{24}$/i.test(id);
@@ -52,15 +75,30 @@ function itemView(i: StoredItem): QuestionnaireItem {
 }
 
 function sectionView(s: Stored): QuestionnaireSection {
-  return { key: s.key as SectionKey, weight: s.weight ?? 25, items: (s.items ?? []).map((i) => itemView(i as StoredItem)) };
+  return {
+    key: s.key as SectionKey,
+    weight: s.weight ?? 25,
+    items: (s.items ?? []).map((i) => itemView(i as StoredItem)),
+  };
 }
 
-type VersionDoc = { questionnaireId: unknown; bankId: unknown; name: string; version: number; createdAt?: unknown; sections: Stored[] };
+type VersionDoc = {
+  questionnaireId: unknown;
+  bankId: unknown;
+  name: string;
+  version: number;
+  createdAt?: unknown;
+  sections: Stored[];
+};
 function versionView(v: VersionDoc, latestVersion?: number): QuestionnaireVersionView {
   return {
-    id: String(v.questionnaireId), bankId: String(v.bankId), name: v.name, version: v.version,
+    id: String(v.questionnaireId),
+    bankId: String(v.bankId),
+    name: v.name,
+    version: v.version,
     ...(latestVersion === undefined ? {} : { latestVersion }),
-    createdAt: iso(v.createdAt ?? new Date()), sections: v.sections.map(sectionView),
+    createdAt: iso(v.createdAt ?? new Date()),
+    sections: v.sections.map(sectionView),
   };
 }
 
@@ -113,7 +151,10 @@ export async function getLatest(questionnaireId: string): Promise<QuestionnaireV
 }
 
 /** The questionnaire of a bank that new assignments may use (null if unknown, archived, or another bank's). */
-export async function findBankQuestionnaire(bankId: string, questionnaireId: string): Promise<{ id: string; latestVersion: number } | null> {
+export async function findBankQuestionnaire(
+  bankId: string,
+  questionnaireId: string,
+): Promise<{ id: string; latestVersion: number } | null> {
   if (!isId(questionnaireId) || !isId(bankId)) return null;
   const q = await Questionnaire.findOne({ _id: questionnaireId, bankId, archived: { $ne: true } }).lean();
   return q ? { id: String(q._id), latestVersion: q.latestVersion } : null;
@@ -123,12 +164,21 @@ export function toScoringSections(v: Pick<QuestionnaireVersionView, 'sections'>)
   return v.sections.map((s) => ({
     key: s.key,
     weight: s.weight,
-    items: s.items.map(({ key, type, weight, critical, allowNA, required }) => ({ key, type, weight, critical, allowNA, required })),
+    items: s.items.map(({ key, type, weight, critical, allowNA, required }) => ({
+      key,
+      type,
+      weight,
+      critical,
+      allowNA,
+      required,
+    })),
   }));
 }
 
 export function itemIndex(v: Pick<QuestionnaireVersionView, 'sections'>): Map<string, IndexedItem> {
-  return new Map(v.sections.flatMap((s) => s.items.map((item) => [item.key, { sectionKey: s.key, item, text: item.text }] as const)));
+  return new Map(
+    v.sections.flatMap((s) => s.items.map((item) => [item.key, { sectionKey: s.key, item, text: item.text }] as const)),
+  );
 }
 
 // ---- access
@@ -145,20 +195,31 @@ async function visibleQuestionnaire(p: Principal, id: string) {
   const q = await Questionnaire.findById(id).lean();
   if (!q) throw new NotFoundError('Questionnaire');
   assertBankVisible(p, String(q.bankId), 'Questionnaire');
-  if (p.role === 'auditor' && !(await auditorQuestionnaireIds(p)).includes(id)) throw new NotFoundError('Questionnaire');
+  if (p.role === 'auditor' && !(await auditorQuestionnaireIds(p)).includes(id))
+    throw new NotFoundError('Questionnaire');
   return q;
 }
 
 // ---- API/page operations
 
-export async function listQuestionnaires(p: Principal, query: ListQuestionnairesQuery = {}): Promise<QuestionnaireSummary[]> {
+export async function listQuestionnaires(
+  p: Principal,
+  query: ListQuestionnairesQuery = {},
+): Promise<QuestionnaireSummary[]> {
   if (query.bankId) assertBankVisible(p, query.bankId, 'Bank');
   const filter: Record<string, unknown> = {};
   if (query.bankId) filter.bankId = query.bankId;
   if (isBankRole(p.role)) filter.bankId = p.bankId;
   if (p.role === 'auditor') filter._id = { $in: await auditorQuestionnaireIds(p) };
   const rows = await Questionnaire.find(filter).sort({ bankId: 1, name: 1 }).lean();
-  return rows.map((q) => ({ id: String(q._id), bankId: String(q.bankId), name: q.name, latestVersion: q.latestVersion, createdAt: iso(q.createdAt), updatedAt: iso(q.updatedAt) }));
+  return rows.map((q) => ({
+    id: String(q._id),
+    bankId: String(q.bankId),
+    name: q.name,
+    latestVersion: q.latestVersion,
+    createdAt: iso(q.createdAt),
+    updatedAt: iso(q.updatedAt),
+  }));
 }
 
 export async function getQuestionnaire(p: Principal, id: string): Promise<QuestionnaireVersionView> {
@@ -166,7 +227,11 @@ export async function getQuestionnaire(p: Principal, id: string): Promise<Questi
   return { ...(await getVersion(id, q.latestVersion)), latestVersion: q.latestVersion };
 }
 
-export async function getQuestionnaireVersion(p: Principal, id: string, version: string | number): Promise<QuestionnaireVersionView> {
+export async function getQuestionnaireVersion(
+  p: Principal,
+  id: string,
+  version: string | number,
+): Promise<QuestionnaireVersionView> {
   const q = await visibleQuestionnaire(p, id);
   const v = Number(version);
   if (!Number.isInteger(v) || v < 1) throw new NotFoundError('Questionnaire version');
@@ -175,9 +240,16 @@ export async function getQuestionnaireVersion(p: Principal, id: string, version:
 
 export async function listVersions(p: Principal, id: string): Promise<VersionSummary[]> {
   await visibleQuestionnaire(p, id);
-  const rows = await QuestionnaireVersion.find({ questionnaireId: id }, { version: 1, name: 1, sections: 1, createdAt: 1, createdBy: 1 }).sort({ version: -1 }).lean();
+  const rows = await QuestionnaireVersion.find(
+    { questionnaireId: id },
+    { version: 1, name: 1, sections: 1, createdAt: 1, createdBy: 1 },
+  )
+    .sort({ version: -1 })
+    .lean();
   return rows.map((v) => ({
-    version: v.version, name: v.name, createdAt: iso(v.createdAt),
+    version: v.version,
+    name: v.name,
+    createdAt: iso(v.createdAt),
     items: v.sections.reduce((n, s) => n + s.items.length, 0),
     ...(v.createdBy ? { createdBy: String(v.createdBy) } : {}),
   }));
@@ -191,10 +263,21 @@ function createdBy(p: Principal): Types.ObjectId | undefined {
  * Version 1 is written before the questionnaire that points at it: if the second insert fails the
  * orphan version is unreachable (every read starts from the questionnaire) and is removed.
  */
-export async function createQuestionnaire(p: Principal, input: CreateQuestionnaireInput): Promise<{ id: string; version: number }> {
-  if (!(await Bank.exists({ _id: input.bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+export async function createQuestionnaire(
+  p: Principal,
+  input: CreateQuestionnaireInput,
+): Promise<{ id: string; version: number }> {
+  if (!(await Bank.exists({ _id: input.bankId })))
+    throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   const id = new Types.ObjectId();
-  await QuestionnaireVersion.create({ questionnaireId: id, bankId: input.bankId, version: 1, name: input.name, sections: input.sections, createdBy: createdBy(p) });
+  await QuestionnaireVersion.create({
+    questionnaireId: id,
+    bankId: input.bankId,
+    version: 1,
+    name: input.name,
+    sections: input.sections,
+    createdBy: createdBy(p),
+  });
   try {
     await Questionnaire.create({ _id: id, bankId: input.bankId, name: input.name, latestVersion: 1 });
   } catch (e) {
@@ -211,18 +294,34 @@ const MAX_ATTEMPTS = 12;
  * index makes concurrent edits take distinct numbers (the loser of a race retries with the next
  * one); `latestVersion` only ever moves forward, so a slow writer cannot move it back.
  */
-export async function updateQuestionnaire(p: Principal, id: string, input: UpdateQuestionnaireInput): Promise<{ id: string; version: number }> {
+export async function updateQuestionnaire(
+  p: Principal,
+  id: string,
+  input: UpdateQuestionnaireInput,
+): Promise<{ id: string; version: number }> {
   const q = await visibleQuestionnaire(p, id);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const top = await QuestionnaireVersion.findOne({ questionnaireId: id }, { version: 1 }).sort({ version: -1 }).lean();
+    const top = await QuestionnaireVersion.findOne({ questionnaireId: id }, { version: 1 })
+      .sort({ version: -1 })
+      .lean();
     const version = Math.max(top?.version ?? 0, q.latestVersion) + 1;
     try {
-      await QuestionnaireVersion.create({ questionnaireId: id, bankId: q.bankId, version, name: input.name, sections: input.sections, createdBy: createdBy(p) });
+      await QuestionnaireVersion.create({
+        questionnaireId: id,
+        bankId: q.bankId,
+        version,
+        name: input.name,
+        sections: input.sections,
+        createdBy: createdBy(p),
+      });
     } catch (e) {
       if ((e as { code?: number }).code === 11000) continue;
       throw e;
     }
-    await Questionnaire.updateOne({ _id: id, latestVersion: { $lt: version } }, { $set: { latestVersion: version, name: input.name } });
+    await Questionnaire.updateOne(
+      { _id: id, latestVersion: { $lt: version } },
+      { $set: { latestVersion: version, name: input.name } },
+    );
     latestCache.delete(id);
     return { id, version };
   }

@@ -49,7 +49,11 @@ async function followJob(jobId: string, io: Out): Promise<void> {
 /** Waits until the report's e-mails are no longer on their way (sent or given up), within a limit. */
 async function followDeliveries(reportId: string, io: Out, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline && (await Delivery.exists({ reportId, status: { $in: ['pending', 'sending'] }, tries: 0 }))) await sleep(250);
+  while (
+    Date.now() < deadline &&
+    (await Delivery.exists({ reportId, status: { $in: ['pending', 'sending'] }, tries: 0 }))
+  )
+    await sleep(250);
   const list = await Delivery.find({ reportId }).sort({ recipient: 1 }).lean();
   for (const d of list) io.out(`  ${d.recipient.padEnd(36)} ${d.status}${d.lastError ? ` (${d.lastError})` : ''}\n`);
 }
@@ -63,7 +67,11 @@ async function withWorkers<T>(fn: (w: Workers) => Promise<T>): Promise<T> {
   }
 }
 
-export async function closeQuarterCommand(bankCode: string | undefined, quarter: string | undefined, io: Out): Promise<number> {
+export async function closeQuarterCommand(
+  bankCode: string | undefined,
+  quarter: string | undefined,
+  io: Out,
+): Promise<number> {
   if (!bankCode || !quarter) {
     io.err('Usage: close-quarter <bankCode> <quarter>   e.g. close-quarter JNCB 2026-Q3\n');
     return 2;
@@ -79,7 +87,9 @@ export async function closeQuarterCommand(bankCode: string | undefined, quarter:
     await followJob(queued.jobId, io);
     const report = await Report.findById(queued.reportId).lean();
     if (report?.status !== 'ready') {
-      io.err(`The close failed: ${report?.error ?? (await Job.findById(queued.jobId).lean())?.lastError ?? 'unknown error'}\n`);
+      io.err(
+        `The close failed: ${report?.error ?? (await Job.findById(queued.jobId).lean())?.lastError ?? 'unknown error'}\n`,
+      );
       return 1;
     }
     io.out(`Report ${queued.reportId}: version ${report.version}, ${report.fileCount} PDF files.\nE-mails:\n`);

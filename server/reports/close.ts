@@ -39,9 +39,19 @@ export async function ensureReport(job: Pick<JobDoc, '_id' | 'payload' | 'create
   for (let i = 0; i < 5; i++) {
     const existing = await loadReport(p.reportId);
     if (existing) return existing;
-    const last = await Report.findOne({ bankId: p.bankId, quarter: p.quarter }, { version: 1 }).sort({ version: -1 }).lean();
+    const last = await Report.findOne({ bankId: p.bankId, quarter: p.quarter }, { version: 1 })
+      .sort({ version: -1 })
+      .lean();
     try {
-      await Report.create({ _id: new Types.ObjectId(p.reportId), bankId: p.bankId, quarter: p.quarter, version: (last?.version ?? 0) + 1, status: 'pending', jobId: job._id, requestedBy: job.createdBy });
+      await Report.create({
+        _id: new Types.ObjectId(p.reportId),
+        bankId: p.bankId,
+        quarter: p.quarter,
+        version: (last?.version ?? 0) + 1,
+        status: 'pending',
+        jobId: job._id,
+        requestedBy: job.createdBy,
+      });
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }
@@ -67,11 +77,16 @@ type Taken = { snapshot: ReportSnapshot; visits?: VisitSpill<LeanVisit> };
 
 /** The report's snapshot: the stored one when a run already took it, else taken now (with the quarter's visits spilled for rendering). */
 async function snapshotOf(ctx: JobContext, report: ReportDoc): Promise<Taken> {
-  if (report.snapshot) return { snapshot: JSON.parse((await readBlob(report.snapshot.fileId)).toString('utf8')) as ReportSnapshot };
+  if (report.snapshot)
+    return { snapshot: JSON.parse((await readBlob(report.snapshot.fileId)).toString('utf8')) as ReportSnapshot };
   await ctx.progress('snapshot', 0, 1);
   const p = ctx.job.payload as ClosePayload;
   const generatedAt = new Date();
-  const taken = await keepingLease(ctx, () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }, true), async (t) => t.visits?.dispose());
+  const taken = await keepingLease(
+    ctx,
+    () => buildSnapshot(p.bankId, p.quarter, { version: report.version, generatedAt }, true),
+    async (t) => t.visits?.dispose(),
+  );
   try {
     return await recordSnapshot(ctx, report, taken, generatedAt);
   } catch (e) {
@@ -84,15 +99,33 @@ async function recordSnapshot(ctx: JobContext, report: ReportDoc, taken: Taken, 
   const { snapshot } = taken;
   const p = ctx.job.payload as ClosePayload;
   await ctx.progress('snapshot', 1, 1);
-  const blob = await storeBlob(Buffer.from(JSON.stringify(snapshot)), `snapshot-${p.reportId}.json`, { reportId: p.reportId, scope: 'snapshot', contentType: 'application/json' });
+  const blob = await storeBlob(Buffer.from(JSON.stringify(snapshot)), `snapshot-${p.reportId}.json`, {
+    reportId: p.reportId,
+    scope: 'snapshot',
+    contentType: 'application/json',
+  });
   const f = snapshot.bankFigures;
   const set = await Report.updateOne(
     { _id: report._id, snapshot: null },
-    { $set: { snapshot: { fileId: blob.fileId, size: blob.size, sha256: blob.sha256, generatedAt, n: f.n, branches: f.branches, total: f.total } } },
+    {
+      $set: {
+        snapshot: {
+          fileId: blob.fileId,
+          size: blob.size,
+          sha256: blob.sha256,
+          generatedAt,
+          n: f.n,
+          branches: f.branches,
+          total: f.total,
+        },
+      },
+    },
   );
   if (set.modifiedCount === 1) return taken;
   // Another run recorded its snapshot first: use that one (and not our visits), so all files agree.
-  await bucket().delete(blob.fileId).catch(() => undefined);
+  await bucket()
+    .delete(blob.fileId)
+    .catch(() => undefined);
   await taken.visits?.dispose();
   const again = await loadReport(p.reportId);
   if (!again?.snapshot) throw new Error('the report snapshot disappeared');
@@ -103,7 +136,12 @@ async function recordSnapshot(ctx: JobContext, report: ReportDoc, taken: Taken, 
  * Renews the lease while a long step without progress of its own runs (a large bank's snapshot takes
  * minutes); a lost lease or a stopping worker ends the step at its end.
  */
-export async function keepingLease<T>(ctx: JobContext, step: () => Promise<T>, discard: (result: T) => Promise<void> = async () => undefined, everyMs = 15_000): Promise<T> {
+export async function keepingLease<T>(
+  ctx: JobContext,
+  step: () => Promise<T>,
+  discard: (result: T) => Promise<void> = async () => undefined,
+  everyMs = 15_000,
+): Promise<T> {
   let failure: unknown;
   const timer = setInterval(() => {
     ctx.progress('snapshot', 0, 1).catch((e: unknown) => {
@@ -130,12 +168,20 @@ interface Target {
   branchCode?: string;
 }
 
-async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot, visits?: VisitSpill<LeanVisit>): Promise<void> {
+async function renderAll(
+  ctx: JobContext,
+  report: ReportDoc,
+  s: ReportSnapshot,
+  visits?: VisitSpill<LeanVisit>,
+): Promise<void> {
   const reportId = String(report._id);
   const existing = await ReportFile.find({ reportId }, { scope: 1, fileId: 1 }).lean();
   const done = new Set(existing.map((f) => f.scope));
   // Files of a crashed run that never got their ReportFile record are removed before going on.
-  const keep = new Set([...existing.map((f) => String(f.fileId)), ...(report.snapshot ? [String(report.snapshot.fileId)] : [])]);
+  const keep = new Set([
+    ...existing.map((f) => String(f.fileId)),
+    ...(report.snapshot ? [String(report.snapshot.fileId)] : []),
+  ]);
   const fresh = await loadReport(reportId);
   if (fresh?.snapshot) keep.add(String(fresh.snapshot.fileId));
   const orphans = await removeOrphans(reportId, keep, new Date(Date.now() - 1000));
@@ -155,9 +201,12 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot, 
     const items = batch;
     batch = [];
     batchBytes = 0;
-    if (items.length) await storing.add(() => storeFiles(report, s, items).then(() => {
-      count += items.length;
-    }));
+    if (items.length)
+      await storing.add(() =>
+        storeFiles(report, s, items).then(() => {
+          count += items.length;
+        }),
+      );
   };
   const put = async (t: Target, pdf: Buffer) => {
     batch.push({ t, pdf });
@@ -181,15 +230,25 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot, 
     if (!done.has('bank')) await submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
     for (const g of s.regions) {
       const scope = `region:${g.key}`;
-      if (!done.has(scope)) await submit({ scope, kind: 'region', name: g.name, region: g.key }, { kind: 'region', region: g.key });
+      if (!done.has(scope))
+        await submit({ scope, kind: 'region', name: g.name, region: g.key }, { kind: 'region', region: g.key });
     }
     const catalogue = await loadCatalogue(s.bank.id);
     const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
     const byCode = new Map(s.branches.map((b) => [b.code, b]));
-    await forEachBranchDetail(s, catalogue, skip, async (d) => {
-      const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
-      await submit({ scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code }, { kind: 'branch', detail: d });
-    }, visits);
+    await forEachBranchDetail(
+      s,
+      catalogue,
+      skip,
+      async (d) => {
+        const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
+        await submit(
+          { scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code },
+          { kind: 'branch', detail: d },
+        );
+      },
+      visits,
+    );
     await tasks.drain();
   } catch (e) {
     // Nothing of this run may still be writing when the job is handed on.
@@ -210,7 +269,12 @@ async function renderAll(ctx: JobContext, report: ReportDoc, s: ReportSnapshot, 
  * Runs at most `limit` tasks at once; `run` waits for a free place. The first failure is thrown by
  * the next `run` (so no more work starts) and by `drain`.
  */
-function limiter(limit: number): { run(task: () => Promise<void>): Promise<void>; drain(): Promise<void>; settle(): Promise<void>; fail(e: unknown): void } {
+function limiter(limit: number): {
+  run(task: () => Promise<void>): Promise<void>;
+  drain(): Promise<void>;
+  settle(): Promise<void>;
+  fail(e: unknown): void;
+} {
   const running = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const settle = async () => {
@@ -220,9 +284,11 @@ function limiter(limit: number): { run(task: () => Promise<void>): Promise<void>
     async run(task) {
       while (running.size >= limit && !failure) await Promise.race(running);
       if (failure) throw failure.error;
-      const p: Promise<void> = task().catch((e: unknown) => {
-        failure ??= { error: e };
-      }).finally(() => running.delete(p));
+      const p: Promise<void> = task()
+        .catch((e: unknown) => {
+          failure ??= { error: e };
+        })
+        .finally(() => running.delete(p));
       running.add(p);
     },
     async drain() {
@@ -255,16 +321,34 @@ function pipeline(): { add(task: () => Promise<void>): Promise<void>; flush(): P
 /** Stores the PDFs, then records them; a file another run recorded first is dropped again. */
 async function storeFiles(report: ReportDoc, s: ReportSnapshot, items: { t: Target; pdf: Buffer }[]): Promise<void> {
   const reportId = String(report._id);
-  const blobs = await storeBlobs(items.map(({ t, pdf }) => ({
-    buf: pdf, filename: fileName(s.bank, { quarter: s.quarter, version: s.version }, t).utf8, metadata: { reportId, scope: t.scope, contentType: 'application/pdf' },
-  })));
-  const records = items.map(({ t }, i) => ({ reportId: report._id, bankId: report.bankId, scope: t.scope, kind: t.kind, region: t.region, branchCode: t.branchCode, name: t.name, ...blobs[i] }));
+  const blobs = await storeBlobs(
+    items.map(({ t, pdf }) => ({
+      buf: pdf,
+      filename: fileName(s.bank, { quarter: s.quarter, version: s.version }, t).utf8,
+      metadata: { reportId, scope: t.scope, contentType: 'application/pdf' },
+    })),
+  );
+  const records = items.map(({ t }, i) => ({
+    reportId: report._id,
+    bankId: report.bankId,
+    scope: t.scope,
+    kind: t.kind,
+    region: t.region,
+    branchCode: t.branchCode,
+    name: t.name,
+    ...blobs[i],
+  }));
   try {
     await ReportFile.insertMany(records, { ordered: false });
   } catch (e) {
-    const writeErrors = (e as { writeErrors?: { err?: { code?: number; index?: number }; code?: number; index?: number }[] }).writeErrors;
+    const writeErrors = (
+      e as { writeErrors?: { err?: { code?: number; index?: number }; code?: number; index?: number }[] }
+    ).writeErrors;
     if (!writeErrors || writeErrors.some((w) => (w.err?.code ?? w.code) !== 11000)) throw e;
-    for (const w of writeErrors) await bucket().delete(blobs[w.err?.index ?? w.index ?? -1].fileId).catch(() => undefined);
+    for (const w of writeErrors)
+      await bucket()
+        .delete(blobs[w.err?.index ?? w.index ?? -1].fileId)
+        .catch(() => undefined);
   }
 }
 
@@ -274,7 +358,10 @@ async function publish(ctx: JobContext, report: ReportDoc): Promise<void> {
   const bank = await Bank.findById(report.bankId, { reportRecipients: 1 }).lean();
   await queueDeliveries({ reportId: report._id, bankId: report.bankId }, bank?.reportRecipients ?? []);
   const now = new Date();
-  await Report.updateOne({ _id: report._id, status: 'pending' }, { $set: { status: 'ready', readyAt: now, fileCount: total } });
+  await Report.updateOne(
+    { _id: report._id, status: 'pending' },
+    { $set: { status: 'ready', readyAt: now, fileCount: total } },
+  );
   await Report.updateMany(
     { bankId: report.bankId, quarter: report.quarter, version: { $lt: report.version }, supersededBy: null },
     { $set: { supersededBy: report._id, supersededAt: now } },
@@ -285,5 +372,8 @@ async function publish(ctx: JobContext, report: ReportDoc): Promise<void> {
 /** The job gave up: its report says so (and why), and the bank+quarter can be closed again. */
 export async function markCloseFailed(job: JobDoc, err: unknown): Promise<void> {
   const p = job.payload as ClosePayload;
-  await Report.updateOne({ _id: p.reportId, status: 'pending' }, { $set: { status: 'failed', failedAt: new Date(), error: err instanceof Error ? err.message : String(err) } });
+  await Report.updateOne(
+    { _id: p.reportId, status: 'pending' },
+    { $set: { status: 'failed', failedAt: new Date(), error: err instanceof Error ? err.message : String(err) } },
+  );
 }

@@ -50,8 +50,16 @@ export async function noteOverturn(d: OverturnedDispute): Promise<void> {
   if (!reported) return;
   try {
     await ReportCorrection.create({
-      bankId: d.bankId, quarter: d.quarter, disputeId: d._id, visitId: d.visitId, branchCode: d.branchCode, region: d.region,
-      itemKey: d.itemKey, at: new Date(), clearedAt: null, clearedBy: null,
+      bankId: d.bankId,
+      quarter: d.quarter,
+      disputeId: d._id,
+      visitId: d.visitId,
+      branchCode: d.branchCode,
+      region: d.region,
+      itemKey: d.itemKey,
+      at: new Date(),
+      clearedAt: null,
+      clearedBy: null,
     });
   } catch (e) {
     if ((e as { code?: number }).code !== 11000) throw e;
@@ -64,7 +72,11 @@ export async function noteOverturn(d: OverturnedDispute): Promise<void> {
  */
 export async function noteOverturnSafely(d: OverturnedDispute): Promise<void> {
   await noteOverturn(d).catch((e: unknown) =>
-    logger.error({ err: e, disputeId: String(d._id), bankId: String(d.bankId), quarter: d.quarter }, 'could not record a pending report correction'));
+    logger.error(
+      { err: e, disputeId: String(d._id), bankId: String(d.bankId), quarter: d.quarter },
+      'could not record a pending report correction',
+    ),
+  );
 }
 
 /** At publication: the corrections the report's snapshot already contains are cleared by it. */
@@ -92,7 +104,10 @@ export const correctionKey = (bankId: string, quarter: string) => `${bankId}|${q
  * The uncleared corrections per bank+quarter, cut to the caller's scope (a bank user learns of a
  * correction only when the corrected visit is one they may see). `keys` narrows the search.
  */
-export async function pendingCorrections(p: Principal, keys?: { bankId: string; quarter: string }[]): Promise<Map<string, PendingCorrection>> {
+export async function pendingCorrections(
+  p: Principal,
+  keys?: { bankId: string; quarter: string }[],
+): Promise<Map<string, PendingCorrection>> {
   const out = new Map<string, PendingCorrection>();
   if (keys && keys.length === 0) return out;
   const wanted: Record<string, unknown> = { clearedAt: null };
@@ -100,10 +115,22 @@ export async function pendingCorrections(p: Principal, keys?: { bankId: string; 
     wanted.bankId = { $in: [...new Set(keys.map((k) => k.bankId))].map((id) => new Types.ObjectId(id)) };
     wanted.quarter = { $in: [...new Set(keys.map((k) => k.quarter))] };
   }
-  const rows = await ReportCorrection.find({ $and: [scopeFilter(p), wanted] }, { bankId: 1, quarter: 1, branchCode: 1, at: 1 }).sort({ at: 1, _id: 1 }).limit(5000).lean();
+  const rows = await ReportCorrection.find(
+    { $and: [scopeFilter(p), wanted] },
+    { bankId: 1, quarter: 1, branchCode: 1, at: 1 },
+  )
+    .sort({ at: 1, _id: 1 })
+    .limit(5000)
+    .lean();
   for (const r of rows) {
     const key = correctionKey(String(r.bankId), r.quarter);
-    const entry = out.get(key) ?? { bankId: String(r.bankId), quarter: r.quarter, count: 0, since: r.at, branchCodes: [] };
+    const entry = out.get(key) ?? {
+      bankId: String(r.bankId),
+      quarter: r.quarter,
+      count: 0,
+      since: r.at,
+      branchCodes: [],
+    };
     entry.count += 1;
     if (!entry.branchCodes.includes(r.branchCode)) entry.branchCodes.push(r.branchCode);
     out.set(key, entry);

@@ -1,5 +1,17 @@
 import { DateTime } from 'luxon';
-import type { AnswerValue, BranchDetail, BranchFeedback, DisputeMark, DisputeState, PlanOutcomeRow, PlanRate, ReportSnapshot, SectionKey, SnapshotFeedback, Violation } from '../../reports/types';
+import type {
+  AnswerValue,
+  BranchDetail,
+  BranchFeedback,
+  DisputeMark,
+  DisputeState,
+  PlanOutcomeRow,
+  PlanRate,
+  ReportSnapshot,
+  SectionKey,
+  SnapshotFeedback,
+  Violation,
+} from '../../reports/types';
 import { ActionPlan, type PlanKind, type PlanScope, type PlanStatus } from '../actions/model';
 import { compare } from '../actions/outcome';
 import { Dispute, type DisputeStatus } from '../disputes/model';
@@ -16,13 +28,29 @@ import type { Catalogue, LeanVisit } from './snapshot';
  */
 
 type LeanDispute = {
-  _id: unknown; visitId: unknown; branchCode: string; region: string; itemKey: string; status: DisputeStatus;
-  valueAtOpening?: unknown; openedAt: Date; resolution?: { decision?: string; value?: unknown } | null;
+  _id: unknown;
+  visitId: unknown;
+  branchCode: string;
+  region: string;
+  itemKey: string;
+  status: DisputeStatus;
+  valueAtOpening?: unknown;
+  openedAt: Date;
+  resolution?: { decision?: string; value?: unknown } | null;
 };
 
 type LeanPlan = {
-  _id: unknown; kind: PlanKind; itemKey: string; sectionKey: string; scopeType: PlanScope; region: string; branchCode: string;
-  action: string; owner: string; dueDate: string; status: PlanStatus;
+  _id: unknown;
+  kind: PlanKind;
+  itemKey: string;
+  sectionKey: string;
+  scopeType: PlanScope;
+  region: string;
+  branchCode: string;
+  action: string;
+  owner: string;
+  dueDate: string;
+  status: PlanStatus;
 };
 
 const SECTION_KEYS: readonly string[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
@@ -36,7 +64,12 @@ const stateOf = (s: DisputeStatus): DisputeState => (s === 'upheld' || s === 'ov
 function markOf(d: LeanDispute): DisputeMark {
   const state = stateOf(d.status);
   return {
-    id: String(d._id), visitId: String(d.visitId), branchCode: d.branchCode, region: d.region, itemKey: d.itemKey, state,
+    id: String(d._id),
+    visitId: String(d.visitId),
+    branchCode: d.branchCode,
+    region: d.region,
+    itemKey: d.itemKey,
+    state,
     before: (d.valueAtOpening ?? null) as AnswerValue | null,
     after: state === 'overturned' ? ((d.resolution?.value ?? null) as AnswerValue | null) : null,
     openedAt: new Date(d.openedAt).toISOString(),
@@ -72,12 +105,36 @@ export class FeedbackCollector {
     }
   }
 
-  static async load(bankId: string, quarter: string, timezone: string, catalogue: Catalogue): Promise<FeedbackCollector> {
+  static async load(
+    bankId: string,
+    quarter: string,
+    timezone: string,
+    catalogue: Catalogue,
+  ): Promise<FeedbackCollector> {
     const [disputes, plans] = await Promise.all([
-      Dispute.find({ bankId, quarter }, { visitId: 1, branchCode: 1, region: 1, itemKey: 1, status: 1, valueAtOpening: 1, openedAt: 1, resolution: 1 })
-        .sort({ openedAt: 1, _id: 1 }).lean<LeanDispute[]>(),
-      ActionPlan.find({ bankId, quarter: shiftQuarter(quarter, -1) }, { kind: 1, itemKey: 1, sectionKey: 1, scopeType: 1, region: 1, branchCode: 1, action: 1, owner: 1, dueDate: 1, status: 1 })
-        .sort({ createdAt: 1, _id: 1 }).lean<LeanPlan[]>(),
+      Dispute.find(
+        { bankId, quarter },
+        { visitId: 1, branchCode: 1, region: 1, itemKey: 1, status: 1, valueAtOpening: 1, openedAt: 1, resolution: 1 },
+      )
+        .sort({ openedAt: 1, _id: 1 })
+        .lean<LeanDispute[]>(),
+      ActionPlan.find(
+        { bankId, quarter: shiftQuarter(quarter, -1) },
+        {
+          kind: 1,
+          itemKey: 1,
+          sectionKey: 1,
+          scopeType: 1,
+          region: 1,
+          branchCode: 1,
+          action: 1,
+          owner: 1,
+          dueDate: 1,
+          status: 1,
+        },
+      )
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<LeanPlan[]>(),
     ]);
     return new FeedbackCollector(quarter, timezone, catalogue, disputes, plans);
   }
@@ -116,17 +173,23 @@ export class FeedbackCollector {
     const counted = new Set(s.branches.flatMap((b) => b.visitIds ?? []));
     const disputes = this.disputes.map(markOf).filter((d) => counted.has(d.visitId));
     markViolations(s.violations, disputes);
-    const today = DateTime.fromJSDate(generatedAt).setZone(this.timezone).toISODate() ?? generatedAt.toISOString().slice(0, 10);
+    const today =
+      DateTime.fromJSDate(generatedAt).setZone(this.timezone).toISODate() ?? generatedAt.toISOString().slice(0, 10);
     const plans = this.plans.map((p): PlanOutcomeRow => {
       const area = areaKey(p.scopeType, p.region, p.branchCode);
       const before = this.rate(area, this.plansQuarter, p.itemKey);
       const after = this.rate(area, this.quarter, p.itemKey);
       return {
-        id: String(p._id), kind: p.kind, itemKey: p.itemKey,
+        id: String(p._id),
+        kind: p.kind,
+        itemKey: p.itemKey,
         sectionKey: SECTION_KEYS.includes(p.sectionKey) ? (p.sectionKey as SectionKey) : null,
         text: this.catalogue.text(p.itemKey),
         scope: { type: p.scopeType, region: p.region ?? '', branchCode: p.branchCode ?? '' },
-        action: p.action, owner: p.owner, dueDate: p.dueDate, status: p.status,
+        action: p.action,
+        owner: p.owner,
+        dueDate: p.dueDate,
+        status: p.status,
         overdue: p.status === 'open' && p.dueDate < today,
         // The same comparison as the action-plans page (server/actions/outcome.ts).
         outcome: { status: compare(before, after), before, after },

@@ -7,7 +7,12 @@ import { Report, ReportFile } from './model';
 import { readBlob } from './storage';
 
 /** The report e-mail, in the bank's language, with the bank PDF attached (or linked when large). */
-export async function composeReportMail(reportId: string, recipient: string, messageId: string, attachMaxBytes: number): Promise<Mail.Options & { messageId: string }> {
+export async function composeReportMail(
+  reportId: string,
+  recipient: string,
+  messageId: string,
+  attachMaxBytes: number,
+): Promise<Mail.Options & { messageId: string }> {
   const report = await Report.findById(reportId).lean();
   if (!report) throw new Error(`report ${reportId} not found`);
   const bank = await Bank.findById(report.bankId).lean();
@@ -37,10 +42,15 @@ export async function composeReportMail(reportId: string, recipient: string, mes
     html: lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'),
     messageId,
     headers: { 'X-Report-Id': reportId, 'X-Report-Version': String(report.version) },
-    attachments: attach ? [{ filename: name.utf8, content: await readBlob(file.fileId), contentType: 'application/pdf' }] : [],
+    attachments: attach
+      ? [{ filename: name.utf8, content: await readBlob(file.fileId), contentType: 'application/pdf' }]
+      : [],
   };
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }

@@ -17,16 +17,19 @@ const reportSchema = new Schema(
     jobId: { type: Schema.Types.ObjectId, ref: 'Job' },
     requestedBy: { type: String },
     snapshot: {
-      type: new Schema({
-        fileId: { type: Schema.Types.ObjectId, required: true },
-        size: { type: Number, required: true },
-        sha256: { type: String, required: true },
-        generatedAt: { type: Date, required: true },
-        // The headline figures, so lists need not open the snapshot file.
-        n: { type: Number, required: true },
-        branches: { type: Number, required: true },
-        total: { type: Number, default: null },
-      }, { _id: false }),
+      type: new Schema(
+        {
+          fileId: { type: Schema.Types.ObjectId, required: true },
+          size: { type: Number, required: true },
+          sha256: { type: String, required: true },
+          generatedAt: { type: Date, required: true },
+          // The headline figures, so lists need not open the snapshot file.
+          n: { type: Number, required: true },
+          branches: { type: Number, required: true },
+          total: { type: Number, default: null },
+        },
+        { _id: false },
+      ),
       default: null,
     },
     fileCount: { type: Number, default: 0 },

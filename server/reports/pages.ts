@@ -23,8 +23,14 @@ function closeError(t: (k: string, v?: Record<string, unknown>) => string, e: un
 }
 
 const adminPage = page(ADMIN, async ({ req, res, user, t }) => {
-  const bankId = typeof req.query.bankId === 'string' && /^[a-f0-9]{24}$/i.test(req.query.bankId) ? req.query.bankId : undefined;
-  const [banks, jobs, list, corrections] = await Promise.all([listBanks(user), reports.recentCloses(user), reports.reportSummaries(user, { bankId }), pendingCorrections(user)]);
+  const bankId =
+    typeof req.query.bankId === 'string' && /^[a-f0-9]{24}$/i.test(req.query.bankId) ? req.query.bankId : undefined;
+  const [banks, jobs, list, corrections] = await Promise.all([
+    listBanks(user),
+    reports.recentCloses(user),
+    reports.reportSummaries(user, { bankId }),
+    pendingCorrections(user),
+  ]);
   const bankName = new Map(banks.map((b) => [b.id, `${b.name} (${b.code})`]));
   const versions = new Map(list.map((r) => [r.id, r.version]));
   const active = jobs.some((j) => j.active);
@@ -34,11 +40,22 @@ const adminPage = page(ADMIN, async ({ req, res, user, t }) => {
     banks: banks.map((b) => ({ ...b, selected: b.id === bankId })),
     quarter: shiftQuarter(quarterOf(new Date()), -1),
     active,
-    jobs: jobs.map((j) => ({ ...j, bankName: bankName.get(j.bankId) ?? j.bankId, statusLabel: t(`reports.status.${j.status}`), phaseLabel: t(`reports.phase.${j.phase}`) })),
-    corrections: [...corrections.values()].map((c) => ({ ...c, bankName: bankName.get(c.bankId) ?? c.bankId, branches: c.branchCodes.join(', ') })),
+    jobs: jobs.map((j) => ({
+      ...j,
+      bankName: bankName.get(j.bankId) ?? j.bankId,
+      statusLabel: t(`reports.status.${j.status}`),
+      phaseLabel: t(`reports.phase.${j.phase}`),
+    })),
+    corrections: [...corrections.values()].map((c) => ({
+      ...c,
+      bankName: bankName.get(c.bankId) ?? c.bankId,
+      branches: c.branchCodes.join(', '),
+    })),
     reports: list.map((r) => ({
-      ...r, bankName: bankName.get(r.bankId) ?? r.bankId, statusLabel: t(`reports.status.${r.status}`),
-      supersededVersion: r.supersededBy ? versions.get(r.supersededBy) ?? '?' : null,
+      ...r,
+      bankName: bankName.get(r.bankId) ?? r.bankId,
+      statusLabel: t(`reports.status.${r.status}`),
+      supersededVersion: r.supersededBy ? (versions.get(r.supersededBy) ?? '?') : null,
     })),
   });
 });
@@ -64,7 +81,11 @@ const reportPage = page(ADMIN, async ({ req, res, user, t }) => {
     title: `${bank?.name ?? ''} ${report.quarter} v${report.version}`,
     report: { ...report, statusLabel: t(`reports.status.${report.status}`) },
     bank,
-    files: report.files.map((f) => ({ ...f, href: `/reports/${report.id}/files/${encodeURIComponent(f.scope)}`, label: scopeLabel(t, f) })),
+    files: report.files.map((f) => ({
+      ...f,
+      href: `/reports/${report.id}/files/${encodeURIComponent(f.scope)}`,
+      label: scopeLabel(t, f),
+    })),
     deliveries: deliveries.map((d) => ({ ...d, statusLabel: t(`reports.status.${d.status}`) })),
   });
 });
@@ -77,7 +98,10 @@ const resendAction = page(ADMIN, async ({ req, res, user, t }) => {
   res.redirect(303, `/admin/reports/${id}`);
 });
 
-function scopeLabel(t: (k: string, v?: Record<string, unknown>) => string, f: { kind: string; name: string; scope: string }): string {
+function scopeLabel(
+  t: (k: string, v?: Record<string, unknown>) => string,
+  f: { kind: string; name: string; scope: string },
+): string {
   if (f.kind === 'bank') return t('reports.scope.bank');
   if (f.kind === 'region') return t('reports.scope.region', { name: f.name });
   return t('reports.scope.branch', { name: `${f.scope.slice('branch:'.length)} ${f.name}` });
@@ -91,8 +115,12 @@ const myReportsPage = page(READERS, async ({ req, res, user, t }) => {
     reports: list.map((r) => ({
       ...r,
       statusLabel: t(`reports.status.${r.status}`),
-      supersededVersion: r.supersededBy ? versions.get(r.supersededBy) ?? '?' : null,
-      files: r.files.map((f) => ({ ...f, href: `/reports/${r.id}/files/${encodeURIComponent(f.scope)}`, label: scopeLabel(t, f) })),
+      supersededVersion: r.supersededBy ? (versions.get(r.supersededBy) ?? '?') : null,
+      files: r.files.map((f) => ({
+        ...f,
+        href: `/reports/${r.id}/files/${encodeURIComponent(f.scope)}`,
+        label: scopeLabel(t, f),
+      })),
     })),
   });
 });

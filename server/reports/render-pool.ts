@@ -112,34 +112,40 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
     await Promise.all(pool.map((t) => t.worker.terminate()));
   };
 
-  const start = (): Promise<void> => new Promise((resolve, reject) => {
-    // Not the main thread's options: its TypeScript hook (the thread registers its own) would load the compiler again.
-    const worker = new Worker(code, { eval: true, execArgv: [], resourceLimits: heapLimit(), workerData: { ...data, snapshot: s } });
-    const t: Thread = { worker, busy: null };
-    pool.push(t);
-    let ready = false;
-    worker.on('message', (m: ReplyMessage) => {
-      if ('ready' in m) {
-        ready = true;
-        resolve();
-        return;
-      }
-      const job = t.busy;
-      if (!job || job.id !== m.id) return;
-      t.busy = null;
-      if ('error' in m) job.reject(new Error(m.error));
-      else job.resolve(Buffer.from(m.pdf.buffer, m.pdf.byteOffset, m.pdf.byteLength));
-      dispatch();
+  const start = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      // Not the main thread's options: its TypeScript hook (the thread registers its own) would load the compiler again.
+      const worker = new Worker(code, {
+        eval: true,
+        execArgv: [],
+        resourceLimits: heapLimit(),
+        workerData: { ...data, snapshot: s },
+      });
+      const t: Thread = { worker, busy: null };
+      pool.push(t);
+      let ready = false;
+      worker.on('message', (m: ReplyMessage) => {
+        if ('ready' in m) {
+          ready = true;
+          resolve();
+          return;
+        }
+        const job = t.busy;
+        if (!job || job.id !== m.id) return;
+        t.busy = null;
+        if ('error' in m) job.reject(new Error(m.error));
+        else job.resolve(Buffer.from(m.pdf.buffer, m.pdf.byteOffset, m.pdf.byteLength));
+        dispatch();
+      });
+      worker.on('error', (e) => {
+        if (!ready) reject(e);
+        fail(e);
+      });
+      worker.on('exit', (exitCode) => {
+        if (!ready) reject(new Error(`a render thread exited with code ${exitCode} while starting`));
+        if (!closed) fail(new Error(`a render thread exited with code ${exitCode}`));
+      });
     });
-    worker.on('error', (e) => {
-      if (!ready) reject(e);
-      fail(e);
-    });
-    worker.on('exit', (exitCode) => {
-      if (!ready) reject(new Error(`a render thread exited with code ${exitCode} while starting`));
-      if (!closed) fail(new Error(`a render thread exited with code ${exitCode}`));
-    });
-  });
 
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -158,14 +164,15 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
 
   return {
     threads,
-    render: (task) => new Promise<Buffer>((resolve, reject) => {
-      if (broken) {
-        reject(broken);
-        return;
-      }
-      queue.push({ id: nextId++, task, resolve, reject });
-      dispatch();
-    }),
+    render: (task) =>
+      new Promise<Buffer>((resolve, reject) => {
+        if (broken) {
+          reject(broken);
+          return;
+        }
+        queue.push({ id: nextId++, task, resolve, reject });
+        dispatch();
+      }),
     close,
   };
 }

@@ -6,7 +6,8 @@ import type { BranchDetail, ReportSnapshot } from '../../reports/types';
  * a task carries only what differs (a branch's details are plain data, so whatever the snapshot
  * code puts in them is cloned along).
  */
-export type RenderTask = { kind: 'bank' } | { kind: 'region'; region: string } | { kind: 'branch'; detail: BranchDetail };
+export type RenderTask =
+  { kind: 'bank' } | { kind: 'region'; region: string } | { kind: 'branch'; detail: BranchDetail };
 
 /** The same function renders in a worker thread and in process, so both give the same PDF. */
 export function renderTask(s: ReportSnapshot, task: RenderTask): Promise<Buffer> {

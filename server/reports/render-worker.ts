@@ -22,11 +22,13 @@ if (port) {
     renderTask(snapshot, m.task).then(
       (pdf) => {
         // Small Buffers share a pooled ArrayBuffer, which must not be handed away.
-        const whole = pdf.buffer instanceof ArrayBuffer && pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength;
+        const whole =
+          pdf.buffer instanceof ArrayBuffer && pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength;
         const bytes = whole ? pdf.buffer : new Uint8Array(pdf).buffer;
         port.postMessage({ id: m.id, pdf: new Uint8Array(bytes) } satisfies ReplyMessage, [bytes]);
       },
-      (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies ReplyMessage),
+      (e: unknown) =>
+        port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies ReplyMessage),
     );
   });
   port.postMessage({ ready: true } satisfies ReplyMessage);

@@ -34,7 +34,8 @@ export async function closeDueQuarters(now: Date, days: number): Promise<string[
     const markId = `autoclose:${bankId}:${quarter}`;
     const mark = await ScheduleMark.findById(markId).lean();
     if (mark) {
-      const lost = now.getTime() - mark.createdAt.getTime() > STALE_MARK_MS && !(await Report.exists({ bankId, quarter }));
+      const lost =
+        now.getTime() - mark.createdAt.getTime() > STALE_MARK_MS && !(await Report.exists({ bankId, quarter }));
       if (!lost) continue;
     } else {
       const closedByHand = await Report.exists({ bankId, quarter });

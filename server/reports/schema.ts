@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { fields } from '../core/validation';
 
-export const listReportsQuery = z.object({
-  bankId: fields.objectId.optional(),
-  quarter: fields.quarter.optional(),
-}).strict();
+export const listReportsQuery = z
+  .object({
+    bankId: fields.objectId.optional(),
+    quarter: fields.quarter.optional(),
+  })
+  .strict();
 export type ListReportsQuery = z.infer<typeof listReportsQuery>;
 
 export const closeParams = z.object({ bankId: fields.objectId, quarter: fields.quarter });

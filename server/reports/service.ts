@@ -36,7 +36,14 @@ export interface ReportView {
   supersededBy: string | null;
   /** The current version shows figures a later overturned dispute changed (in the caller's scope): re-issue it. */
   correctionPending: boolean;
-  snapshot: { sha256: string; size: number; generatedAt: Date; n: number; branches: number; total: number | null } | null;
+  snapshot: {
+    sha256: string;
+    size: number;
+    generatedAt: Date;
+    n: number;
+    branches: number;
+    total: number | null;
+  } | null;
   progress?: { phase: string; done: number; total: number };
   error?: string;
   files: ReportFileView[];
@@ -52,7 +59,11 @@ export function setCloseListener(fn: (() => void) | undefined): void {
  * Queues the close of a quarter. While one is queued or running for the bank and quarter, asking
  * again returns that one (never two at once); after it finished, a new close issues version N+1.
  */
-export async function closeQuarter(p: Principal, bankId: string, quarter: string): Promise<{ reportId: string; status: ReportStatus; jobId: string }> {
+export async function closeQuarter(
+  p: Principal,
+  bankId: string,
+  quarter: string,
+): Promise<{ reportId: string; status: ReportStatus; jobId: string }> {
   requireRole(p, CLOSE_ROLES);
   const parsed = closeParams.safeParse({ bankId, quarter });
   if (!parsed.success) {
@@ -61,7 +72,12 @@ export async function closeQuarter(p: Principal, bankId: string, quarter: string
   }
   if (!(await Bank.exists({ _id: bankId }))) throw new NotFoundError('Bank');
   const reportId = new Types.ObjectId();
-  const { job, created } = await enqueue({ type: CLOSE_JOB, key: closeKey(bankId, quarter), payload: { bankId, quarter, reportId: String(reportId) }, createdBy: p.id });
+  const { job, created } = await enqueue({
+    type: CLOSE_JOB,
+    key: closeKey(bankId, quarter),
+    payload: { bankId, quarter, reportId: String(reportId) },
+    createdBy: p.id,
+  });
   const report = await ensureReport(job);
   if (created) onQueued?.();
   return { reportId: String(report._id), status: report.status as ReportStatus, jobId: String(job._id) };
@@ -88,32 +104,71 @@ const fileUrl = (reportId: string, scope: string) => `/api/v1/reports/${reportId
 async function views(p: Principal, reports: LeanReport[], withFiles = true): Promise<ReportView[]> {
   if (reports.length === 0) return [];
   const files = withFiles
-    ? await ReportFile.find(fileFilter(p, reports.map((r) => r._id)), { reportId: 1, scope: 1, kind: 1, name: 1, size: 1, sha256: 1 }).sort({ kind: 1, scope: 1 }).lean()
+    ? await ReportFile.find(
+        fileFilter(
+          p,
+          reports.map((r) => r._id),
+        ),
+        { reportId: 1, scope: 1, kind: 1, name: 1, size: 1, sha256: 1 },
+      )
+        .sort({ kind: 1, scope: 1 })
+        .lean()
     : [];
   const byReport = new Map<string, ReportFileView[]>();
   for (const f of files) {
     const id = String(f.reportId);
     const list = byReport.get(id) ?? [];
-    list.push({ scope: f.scope, url: fileUrl(id, f.scope), kind: f.kind, name: f.name, size: f.size, sha256: f.sha256 });
+    list.push({
+      scope: f.scope,
+      url: fileUrl(id, f.scope),
+      kind: f.kind,
+      name: f.name,
+      size: f.size,
+      sha256: f.sha256,
+    });
     byReport.set(id, list);
   }
   const admin = !isBankRole(p.role);
-  const jobs = admin ? await Job.find({ _id: { $in: reports.map((r) => r.jobId).filter(Boolean) } }, { progress: 1 }).lean() : [];
+  const jobs = admin
+    ? await Job.find({ _id: { $in: reports.map((r) => r.jobId).filter(Boolean) } }, { progress: 1 }).lean()
+    : [];
   const progress = new Map(jobs.map((j) => [String(j._id), j.progress]));
-  const corrections = await pendingCorrections(p, reports.map((r) => ({ bankId: String(r.bankId), quarter: r.quarter })));
+  const corrections = await pendingCorrections(
+    p,
+    reports.map((r) => ({ bankId: String(r.bankId), quarter: r.quarter })),
+  );
   const order = { bank: 0, region: 1, branch: 2 } as Record<string, number>;
   return reports.map((r) => {
     const id = String(r._id);
     const pr = r.jobId ? progress.get(String(r.jobId)) : undefined;
     return {
-      id, bankId: String(r.bankId), quarter: r.quarter, version: r.version, status: r.status as ReportStatus,
-      createdAt: r.createdAt, ...(r.readyAt ? { readyAt: r.readyAt } : {}),
+      id,
+      bankId: String(r.bankId),
+      quarter: r.quarter,
+      version: r.version,
+      status: r.status as ReportStatus,
+      createdAt: r.createdAt,
+      ...(r.readyAt ? { readyAt: r.readyAt } : {}),
       supersededBy: r.supersededBy ? String(r.supersededBy) : null,
-      correctionPending: !r.supersededBy && r.status === 'ready' && corrections.has(correctionKey(String(r.bankId), r.quarter)),
-      snapshot: r.snapshot ? { sha256: r.snapshot.sha256, size: r.snapshot.size, generatedAt: r.snapshot.generatedAt, n: r.snapshot.n, branches: r.snapshot.branches, total: r.snapshot.total ?? null } : null,
-      ...(admin && pr && r.status === 'pending' ? { progress: { phase: pr.phase ?? 'queued', done: pr.done ?? 0, total: pr.total ?? 0 } } : {}),
+      correctionPending:
+        !r.supersededBy && r.status === 'ready' && corrections.has(correctionKey(String(r.bankId), r.quarter)),
+      snapshot: r.snapshot
+        ? {
+            sha256: r.snapshot.sha256,
+            size: r.snapshot.size,
+            generatedAt: r.snapshot.generatedAt,
+            n: r.snapshot.n,
+            branches: r.snapshot.branches,
+            total: r.snapshot.total ?? null,
+          }
+        : null,
+      ...(admin && pr && r.status === 'pending'
+        ? { progress: { phase: pr.phase ?? 'queued', done: pr.done ?? 0, total: pr.total ?? 0 } }
+        : {}),
       ...(admin && r.error ? { error: r.error } : {}),
-      files: (byReport.get(id) ?? []).sort((a, b) => (order[a.kind] ?? 3) - (order[b.kind] ?? 3) || (a.scope < b.scope ? -1 : 1)),
+      files: (byReport.get(id) ?? []).sort(
+        (a, b) => (order[a.kind] ?? 3) - (order[b.kind] ?? 3) || (a.scope < b.scope ? -1 : 1),
+      ),
     };
   });
 }
@@ -132,7 +187,10 @@ export async function listReports(p: Principal, q: ListReportsQuery): Promise<Re
 }
 
 /** Reports without their file lists (a large bank's report has one file per branch), for the admin overview. */
-export async function reportSummaries(p: Principal, q: ListReportsQuery): Promise<(ReportView & { fileCount: number })[]> {
+export async function reportSummaries(
+  p: Principal,
+  q: ListReportsQuery,
+): Promise<(ReportView & { fileCount: number })[]> {
   requireRole(p, CLOSE_ROLES);
   const filter: Record<string, unknown> = {};
   if (q.bankId) filter.bankId = q.bankId;
@@ -167,9 +225,19 @@ export async function recentCloses(p: Principal, limit = 15): Promise<CloseJobVi
     const done = j.progress?.done ?? 0;
     const total = j.progress?.total ?? 0;
     return {
-      id: String(j._id), bankId: payload.bankId, quarter: payload.quarter, reportId: payload.reportId, status: j.status,
-      phase: j.progress?.phase ?? 'queued', done, total, percent: total ? Math.floor((100 * done) / total) : 0, attempts: j.attempts,
-      ...(j.lastError ? { lastError: j.lastError } : {}), createdAt: j.createdAt, active: j.status === 'queued' || j.status === 'running',
+      id: String(j._id),
+      bankId: payload.bankId,
+      quarter: payload.quarter,
+      reportId: payload.reportId,
+      status: j.status,
+      phase: j.progress?.phase ?? 'queued',
+      done,
+      total,
+      percent: total ? Math.floor((100 * done) / total) : 0,
+      attempts: j.attempts,
+      ...(j.lastError ? { lastError: j.lastError } : {}),
+      createdAt: j.createdAt,
+      active: j.status === 'queued' || j.status === 'running',
     };
   });
 }
@@ -210,7 +278,12 @@ export async function reportDeliveries(p: Principal, id: string): Promise<Delive
 export async function resendReport(p: Principal, id: string, input: ResendInput): Promise<DeliveryView[]> {
   requireRole(p, CLOSE_ROLES);
   const report = await loadVisibleReport(p, id);
-  if (report.status !== 'ready') throw new ValidationError([{ field: 'reportId', message: 'the report is not ready yet' }], 'The report is not ready', 'report_not_ready');
+  if (report.status !== 'ready')
+    throw new ValidationError(
+      [{ field: 'reportId', message: 'the report is not ready yet' }],
+      'The report is not ready',
+      'report_not_ready',
+    );
   const bank = await Bank.findById(report.bankId, { reportRecipients: 1 }).lean();
   const list = await resend(report._id, report.bankId, p.id, input.recipient, bank?.reportRecipients ?? []);
   onQueued?.();

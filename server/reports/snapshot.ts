@@ -1,11 +1,39 @@
 import { Types } from 'mongoose';
-import type { AnswerDetail, AreaFigures, BranchDetail, BranchFigures, KeyProblem, QuestionnaireNote, RegionFigures, ReportSnapshot, Scores, SectionKey, TrendPoint, Violation, VisitDetail } from '../../reports/types';
+import type {
+  AnswerDetail,
+  AreaFigures,
+  BranchDetail,
+  BranchFigures,
+  KeyProblem,
+  QuestionnaireNote,
+  RegionFigures,
+  ReportSnapshot,
+  Scores,
+  SectionKey,
+  TrendPoint,
+  Violation,
+  VisitDetail,
+} from '../../reports/types';
 import { Bank, Branch } from '../banks/model';
 import type { Principal } from '../core/access';
 import { NotFoundError } from '../core/errors';
 import { Questionnaire, QuestionnaireVersion } from '../questionnaires/model';
-import { ResultsAccumulator, rollUp, shiftQuarter, trendQuarters, type ItemInfo, type ItemLookup } from '../results/aggregate';
-import { COUNTED_STATUSES, MIN_HIDDEN_BRANCHES, quarterResults, type ResultRow, type ResultsReport, type VisitTap } from '../results/service';
+import {
+  ResultsAccumulator,
+  rollUp,
+  shiftQuarter,
+  trendQuarters,
+  type ItemInfo,
+  type ItemLookup,
+} from '../results/aggregate';
+import {
+  COUNTED_STATUSES,
+  MIN_HIDDEN_BRANCHES,
+  quarterResults,
+  type ResultRow,
+  type ResultsReport,
+  type VisitTap,
+} from '../results/service';
 import { itemScore, type AnswerValue } from '../scoring/score';
 import { Visit } from '../visits/model';
 import { FeedbackCollector, withBranchFeedback } from './feedback';
@@ -16,17 +44,34 @@ import { VisitSpill } from './spill';
  * `quarterResults`, so a report shows exactly what the dashboards showed at closing time. Only the
  * branch details (answers and comments) are read here, one batch of branches at a time.
  */
-const SYSTEM_ADMIN: Principal = { id: '000000000000000000000000', email: 'reports@system', name: 'quarter close', role: 'admin' };
+const SYSTEM_ADMIN: Principal = {
+  id: '000000000000000000000000',
+  email: 'reports@system',
+  name: 'quarter close',
+  role: 'admin',
+};
 
 const scoresOf = (r: { sections: Scores['sections']; total: number | null } | null | undefined): Scores | null =>
   r ? { sections: { ...r.sections }, total: r.total } : null;
 
 function area(r: ResultsReport, row: ResultRow, branchesTotal: number): AreaFigures {
   return {
-    key: row.key, name: row.name, n: row.n, branches: row.branches ?? r.branches.length, branchesTotal,
-    sections: { ...row.sections }, total: row.total,
-    previous: scoresOf(row.previous), spread: row.spread ?? null,
-    trend: r.trend.map((p) => ({ quarter: p.quarter, n: p.n, branches: p.branches, sections: { ...p.sections }, total: p.total })),
+    key: row.key,
+    name: row.name,
+    n: row.n,
+    branches: row.branches ?? r.branches.length,
+    branchesTotal,
+    sections: { ...row.sections },
+    total: row.total,
+    previous: scoresOf(row.previous),
+    spread: row.spread ?? null,
+    trend: r.trend.map((p) => ({
+      quarter: p.quarter,
+      n: p.n,
+      branches: p.branches,
+      sections: { ...p.sections },
+      total: p.total,
+    })),
     branchTotals: r.branches.map((b) => b.total).filter((t): t is number => typeof t === 'number'),
   };
 }
@@ -48,7 +93,9 @@ export interface Catalogue {
 }
 
 export async function loadCatalogue(bankId: string): Promise<Catalogue> {
-  const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, name: 1, sections: 1 }).sort({ version: 1 }).lean();
+  const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, name: 1, sections: 1 })
+    .sort({ version: 1 })
+    .lean();
   const names = new Map((await Questionnaire.find({ bankId }, { name: 1 }).lean()).map((q) => [String(q._id), q.name]));
   const byVersion = new Map<string, Map<string, CatalogueItem>>();
   const texts = new Map<string, { zh: string; en: string }>();
@@ -59,12 +106,21 @@ export async function loadCatalogue(bankId: string): Promise<Catalogue> {
     for (const s of v.sections) {
       for (const i of s.items) {
         const text = { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key };
-        items.set(i.key, { type: i.type === 'scale' ? 'scale' : 'yes_no', sectionKey: s.key as SectionKey, text, critical: Boolean(i.critical) });
+        items.set(i.key, {
+          type: i.type === 'scale' ? 'scale' : 'yes_no',
+          sectionKey: s.key as SectionKey,
+          text,
+          critical: Boolean(i.critical),
+        });
         texts.set(i.key, text);
       }
     }
     byVersion.set(key, items);
-    weights.set(key, { name: v.name, version: v.version, sectionWeights: v.sections.map((s) => ({ key: s.key as SectionKey, weight: s.weight })) });
+    weights.set(key, {
+      name: v.name,
+      version: v.version,
+      sectionWeights: v.sections.map((s) => ({ key: s.key as SectionKey, weight: s.weight })),
+    });
   }
   return {
     lookup: (qid, version) => byVersion.get(`${qid}:${version}`),
@@ -89,13 +145,24 @@ type ViolationIn = ResultsReport['violations'][number];
 
 function violationOf(v: ViolationIn, names: Map<string, string>, times: Map<string, string>): Violation {
   return {
-    visitId: v.visitId, branchCode: v.branchCode, branchName: names.get(v.branchCode) ?? v.branchCode, region: v.region,
-    itemKey: v.itemKey, sectionKey: (v.sectionKey as SectionKey | null) ?? null, text: v.text, visitedAt: times.get(v.visitId) ?? null,
+    visitId: v.visitId,
+    branchCode: v.branchCode,
+    branchName: names.get(v.branchCode) ?? v.branchCode,
+    region: v.region,
+    itemKey: v.itemKey,
+    sectionKey: (v.sectionKey as SectionKey | null) ?? null,
+    text: v.text,
+    visitedAt: times.get(v.visitId) ?? null,
   };
 }
 
 const problemOf = (k: ResultsReport['keyProblems'][number]): KeyProblem => ({
-  itemKey: k.itemKey, sectionKey: k.sectionKey, text: k.text, failureRate: k.failureRate, failed: k.failed, applicable: k.applicable,
+  itemKey: k.itemKey,
+  sectionKey: k.sectionKey,
+  text: k.text,
+  failureRate: k.failureRate,
+  failed: k.failed,
+  applicable: k.applicable,
 });
 
 export interface SnapshotMeta {
@@ -112,7 +179,6 @@ interface QuarterPass {
   questionnaires: Set<string>;
 }
 
-
 /**
  * What the reports need of the bank's counted visits besides the results service's figures, taken
  * from the results service's own pass over them (a VisitTap: on FerretDB every filtered query reads
@@ -121,13 +187,34 @@ interface QuarterPass {
  * per quarter); the quarter's visit ids and times; and, with a spill, the quarter's visits for the
  * branch reports.
  */
-function quarterTap(quarter: string, quarters: string[], catalogue: Catalogue, spill: VisitSpill<LeanVisit> | undefined, onVisit?: (v: LeanVisit) => void): { tap: VisitTap; finish(): QuarterPass } {
+function quarterTap(
+  quarter: string,
+  quarters: string[],
+  catalogue: Catalogue,
+  spill: VisitSpill<LeanVisit> | undefined,
+  onVisit?: (v: LeanVisit) => void,
+): { tap: VisitTap; finish(): QuarterPass } {
   const accs = new Map<string, ResultsAccumulator>();
-  const out: QuarterPass = { regionProblems: new Map(), regionTrend: new Map(), visitIds: new Map(), visitedAt: new Map(), questionnaires: new Set() };
+  const out: QuarterPass = {
+    regionProblems: new Map(),
+    regionTrend: new Map(),
+    visitIds: new Map(),
+    visitedAt: new Map(),
+    questionnaires: new Set(),
+  };
   const visit = async (raw: unknown) => {
     const v = raw as LeanVisit;
     let acc = accs.get(v.region);
-    if (!acc) accs.set(v.region, (acc = new ResultsAccumulator({ quarter, previousQuarter: shiftQuarter(quarter, -1), inFocus: () => true, items: catalogue.lookup })));
+    if (!acc)
+      accs.set(
+        v.region,
+        (acc = new ResultsAccumulator({
+          quarter,
+          previousQuarter: shiftQuarter(quarter, -1),
+          inFocus: () => true,
+          items: catalogue.lookup,
+        })),
+      );
     acc.add(visitInput(v));
     onVisit?.(v);
     if (v.quarter !== quarter) return;
@@ -142,11 +229,17 @@ function quarterTap(quarter: string, quarters: string[], catalogue: Catalogue, s
   const finish = () => {
     for (const [region, acc] of accs) {
       const f = acc.finish();
-      out.regionProblems.set(region, f.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })));
-      out.regionTrend.set(region, quarters.map((q) => {
-        const r = rollUp(f.branchesByQuarter.get(q) ?? []);
-        return { quarter: q, n: r.n, branches: r.branches, sections: { ...r.sections }, total: r.total };
-      }));
+      out.regionProblems.set(
+        region,
+        f.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
+      );
+      out.regionTrend.set(
+        region,
+        quarters.map((q) => {
+          const r = rollUp(f.branchesByQuarter.get(q) ?? []);
+          return { quarter: q, n: r.n, branches: r.branches, sections: { ...r.sections }, total: r.total };
+        }),
+      );
     }
     return out;
   };
@@ -160,20 +253,33 @@ function quarterTap(quarter: string, quarters: string[], catalogue: Catalogue, s
  * branch reports (saving the render step its own read of the whole collection); the caller disposes
  * of the spill.
  */
-export async function buildSnapshot(bankId: string, quarter: string, meta: SnapshotMeta = { version: 1, generatedAt: new Date() }, withVisits = false): Promise<{ snapshot: ReportSnapshot; visits?: VisitSpill<LeanVisit> }> {
+export async function buildSnapshot(
+  bankId: string,
+  quarter: string,
+  meta: SnapshotMeta = { version: 1, generatedAt: new Date() },
+  withVisits = false,
+): Promise<{ snapshot: ReportSnapshot; visits?: VisitSpill<LeanVisit> }> {
   const bank = await Bank.findById(bankId).lean();
   if (!bank) throw new NotFoundError('Bank');
   const quarters = trendQuarters(quarter);
   const perRegion = await branchesPerRegion(bankId);
   const catalogue = await loadCatalogue(bankId);
   const feedback = await FeedbackCollector.load(bankId, quarter, bank.timezone, catalogue);
-  const visits = withVisits ? await VisitSpill.create<LeanVisit>([...perRegion.values()].reduce((sum, n) => sum + n, 0)) : undefined;
+  const visits = withVisits
+    ? await VisitSpill.create<LeanVisit>([...perRegion.values()].reduce((sum, n) => sum + n, 0))
+    : undefined;
   let all: ResultsReport;
   let pass: QuarterPass;
   try {
     const reader = quarterTap(quarter, quarters, catalogue, visits, (v) => feedback.visit(v));
-    all = await quarterResults(SYSTEM_ADMIN, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const), reader.tap);
-    if (all.trend.map((p) => p.quarter).join() !== quarters.join()) throw new Error('the results service and the snapshot disagree on the trend quarters');
+    all = await quarterResults(
+      SYSTEM_ADMIN,
+      { bankId, quarter },
+      new Set(['bank', 'region', 'branch'] as const),
+      reader.tap,
+    );
+    if (all.trend.map((p) => p.quarter).join() !== quarters.join())
+      throw new Error('the results service and the snapshot disagree on the trend quarters');
     pass = reader.finish();
   } catch (e) {
     await visits?.dispose();
@@ -187,8 +293,15 @@ export async function buildSnapshot(bankId: string, quarter: string, meta: Snaps
   const regions: RegionFigures[] = all.regions.map((row) => {
     const mine = all.branches.filter((b) => b.region === row.key);
     return {
-      key: row.key, name: row.name, n: row.n, branches: row.branches ?? mine.length, branchesTotal: perRegion.get(row.key) ?? mine.length,
-      sections: { ...row.sections }, total: row.total, previous: scoresOf(row.previous), spread: row.spread ?? null,
+      key: row.key,
+      name: row.name,
+      n: row.n,
+      branches: row.branches ?? mine.length,
+      branchesTotal: perRegion.get(row.key) ?? mine.length,
+      sections: { ...row.sections },
+      total: row.total,
+      previous: scoresOf(row.previous),
+      spread: row.spread ?? null,
       trend: pass.regionTrend.get(row.key) ?? [],
       branchTotals: mine.map((b) => b.total).filter((t): t is number => typeof t === 'number'),
       keyProblems: pass.regionProblems.get(row.key) ?? [],
@@ -198,16 +311,32 @@ export async function buildSnapshot(bankId: string, quarter: string, meta: Snaps
     };
   });
   const branches: BranchFigures[] = all.branches.map((b) => ({
-    code: b.key, name: b.name, region: b.region ?? '', n: b.n, sections: { ...b.sections }, total: b.total, previous: scoresOf(b.previous),
+    code: b.key,
+    name: b.name,
+    region: b.region ?? '',
+    n: b.n,
+    sections: { ...b.sections },
+    total: b.total,
+    previous: scoresOf(b.previous),
     visitIds: pass.visitIds.get(b.key) ?? [],
   }));
   const snapshot: ReportSnapshot = {
     format: 1,
-    bank: { id: String(bank._id), code: bank.code, name: bank.name, language: bank.language === 'en' ? 'en' : 'zh', timezone: bank.timezone },
+    bank: {
+      id: String(bank._id),
+      code: bank.code,
+      name: bank.name,
+      language: bank.language === 'en' ? 'en' : 'zh',
+      timezone: bank.timezone,
+    },
     quarter,
     version: meta.version,
     generatedAt: meta.generatedAt.toISOString(),
-    bankFigures: area(all, bankRow, [...perRegion.values()].reduce((sum, n) => sum + n, 0)),
+    bankFigures: area(
+      all,
+      bankRow,
+      [...perRegion.values()].reduce((sum, n) => sum + n, 0),
+    ),
     regions,
     branches,
     keyProblems: all.keyProblems.map(problemOf),
@@ -222,8 +351,15 @@ export async function buildSnapshot(bankId: string, quarter: string, meta: Snaps
 // ---- branch details, a batch of branches at a time ----
 
 export type LeanVisit = {
-  _id: unknown; branchCode: string; region: string; quarter: string; visitedAt: Date; durationMinutes: number;
-  questionnaireId: unknown; questionnaireVersion: number; summary?: string | null;
+  _id: unknown;
+  branchCode: string;
+  region: string;
+  quarter: string;
+  visitedAt: Date;
+  durationMinutes: number;
+  questionnaireId: unknown;
+  questionnaireVersion: number;
+  summary?: string | null;
   staff?: { employeeId?: string | null; name?: string | null; description?: string | null }[] | null;
   staffIds?: string[] | null;
   answers?: { itemKey: string; value: unknown; comment?: string | null }[] | null;
@@ -233,8 +369,16 @@ export type LeanVisit = {
 
 function visitInput(v: LeanVisit) {
   return {
-    id: String(v._id), branchCode: v.branchCode, region: v.region, quarter: v.quarter, staffIds: v.staffIds, answers: v.answers,
-    questionnaireId: String(v.questionnaireId), questionnaireVersion: v.questionnaireVersion, scores: v.scores, violations: v.violations,
+    id: String(v._id),
+    branchCode: v.branchCode,
+    region: v.region,
+    quarter: v.quarter,
+    staffIds: v.staffIds,
+    answers: v.answers,
+    questionnaireId: String(v.questionnaireId),
+    questionnaireVersion: v.questionnaireVersion,
+    scores: v.scores,
+    violations: v.violations,
   };
 }
 
@@ -242,22 +386,36 @@ const SECTION_ORDER: SectionKey[] = ['greeting', 'product_knowledge', 'sales_com
 
 function visitDetail(v: LeanVisit, catalogue: Catalogue): VisitDetail {
   const qid = String(v.questionnaireId);
-  const answers: AnswerDetail[] = (v.answers ?? []).map((a) => {
-    const item = catalogue.item(qid, v.questionnaireVersion, a.itemKey);
-    const value = a.value as AnswerValue;
-    const s = item ? itemScore(item, value as Parameters<typeof itemScore>[1]) : null;
-    return {
-      itemKey: a.itemKey, sectionKey: item?.sectionKey ?? 'greeting', text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
-      critical: item?.critical ?? false, value, score: s === null ? null : 100 * s, comment: a.comment ?? null,
-    };
-  }).sort((a, b) => SECTION_ORDER.indexOf(a.sectionKey) - SECTION_ORDER.indexOf(b.sectionKey));
+  const answers: AnswerDetail[] = (v.answers ?? [])
+    .map((a) => {
+      const item = catalogue.item(qid, v.questionnaireVersion, a.itemKey);
+      const value = a.value as AnswerValue;
+      const s = item ? itemScore(item, value as Parameters<typeof itemScore>[1]) : null;
+      return {
+        itemKey: a.itemKey,
+        sectionKey: item?.sectionKey ?? 'greeting',
+        text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
+        critical: item?.critical ?? false,
+        value,
+        score: s === null ? null : 100 * s,
+        comment: a.comment ?? null,
+      };
+    })
+    .sort((a, b) => SECTION_ORDER.indexOf(a.sectionKey) - SECTION_ORDER.indexOf(b.sectionKey));
   const sections = v.scores?.sections ?? {};
   return {
-    id: String(v._id), visitedAt: v.visitedAt.toISOString(), durationMinutes: v.durationMinutes,
-    questionnaireName: catalogue.name(qid), questionnaireVersion: v.questionnaireVersion,
-    scores: { sections: Object.fromEntries(SECTION_ORDER.map((k) => [k, sections[k] ?? null])) as Scores['sections'], total: v.scores?.total ?? null },
+    id: String(v._id),
+    visitedAt: v.visitedAt.toISOString(),
+    durationMinutes: v.durationMinutes,
+    questionnaireName: catalogue.name(qid),
+    questionnaireVersion: v.questionnaireVersion,
+    scores: {
+      sections: Object.fromEntries(SECTION_ORDER.map((k) => [k, sections[k] ?? null])) as Scores['sections'],
+      total: v.scores?.total ?? null,
+    },
     staff: (v.staff ?? []).map((s) => s.name || s.employeeId || s.description || '').filter(Boolean),
-    summary: v.summary ?? null, answers,
+    summary: v.summary ?? null,
+    answers,
     violations: (v.violations ?? []).map((x) => x.itemKey).filter((k): k is string => Boolean(k)),
   };
 }
@@ -268,18 +426,42 @@ function visitDetail(v: LeanVisit, catalogue: Catalogue): VisitDetail {
  */
 function benchmark(figures: Scores & { branches: number }, own: number): Scores | null {
   const hidden = figures.branches - own;
-  return hidden > 0 && hidden < MIN_HIDDEN_BRANCHES ? null : { sections: { ...figures.sections }, total: figures.total };
+  return hidden > 0 && hidden < MIN_HIDDEN_BRANCHES
+    ? null
+    : { sections: { ...figures.sections }, total: figures.total };
 }
 
 const VISIT_FIELDS = {
-  branchCode: 1, region: 1, quarter: 1, visitedAt: 1, durationMinutes: 1, questionnaireId: 1, questionnaireVersion: 1,
-  summary: 1, staff: 1, staffIds: 1, answers: 1, scores: 1, violations: 1,
+  branchCode: 1,
+  region: 1,
+  quarter: 1,
+  visitedAt: 1,
+  durationMinutes: 1,
+  questionnaireId: 1,
+  questionnaireVersion: 1,
+  summary: 1,
+  staff: 1,
+  staffIds: 1,
+  answers: 1,
+  scores: 1,
+  violations: 1,
 } as const;
 
 /** A branch's answers, comments, violations and key problems (key problems by the results accumulator). */
-function detailOf(s: ReportSnapshot, branch: BranchFigures, visits: LeanVisit[], catalogue: Catalogue, regions: Map<string, RegionFigures>): BranchDetail {
+function detailOf(
+  s: ReportSnapshot,
+  branch: BranchFigures,
+  visits: LeanVisit[],
+  catalogue: Catalogue,
+  regions: Map<string, RegionFigures>,
+): BranchDetail {
   const list = [...visits].sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime());
-  const acc = new ResultsAccumulator({ quarter: s.quarter, previousQuarter: shiftQuarter(s.quarter, -1), inFocus: () => true, items: catalogue.lookup });
+  const acc = new ResultsAccumulator({
+    quarter: s.quarter,
+    previousQuarter: shiftQuarter(s.quarter, -1),
+    inFocus: () => true,
+    items: catalogue.lookup,
+  });
   for (const v of list) acc.add(visitInput(v));
   const found = acc.finish();
   const regionFigures = regions.get(branch.region);
@@ -289,8 +471,13 @@ function detailOf(s: ReportSnapshot, branch: BranchFigures, visits: LeanVisit[],
     visits: list.map((v) => visitDetail(v, catalogue)),
     keyProblems: found.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
     violations: found.violations.map((x) => ({
-      visitId: x.visitId, branchCode: branch.code, branchName: branch.name, region: x.region, itemKey: x.itemKey,
-      sectionKey: (x.sectionKey as SectionKey | null) ?? null, text: catalogue.text(x.itemKey),
+      visitId: x.visitId,
+      branchCode: branch.code,
+      branchName: branch.name,
+      region: x.region,
+      itemKey: x.itemKey,
+      sectionKey: (x.sectionKey as SectionKey | null) ?? null,
+      text: catalogue.text(x.itemKey),
       visitedAt: list.find((v) => String(v._id) === x.visitId)?.visitedAt.toISOString() ?? null,
     })),
   };
@@ -302,7 +489,13 @@ function detailOf(s: ReportSnapshot, branch: BranchFigures, visits: LeanVisit[],
  * resumed by another run) the quarter's visits are read and spilled here, in one unsorted pass.
  * Only the visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
  */
-export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogue, skip: ReadonlySet<string>, each: (d: BranchDetail) => Promise<void>, visits?: VisitSpill<LeanVisit>): Promise<void> {
+export async function forEachBranchDetail(
+  s: ReportSnapshot,
+  catalogue: Catalogue,
+  skip: ReadonlySet<string>,
+  each: (d: BranchDetail) => Promise<void>,
+  visits?: VisitSpill<LeanVisit>,
+): Promise<void> {
   const todo = s.branches.filter((b) => !skip.has(b.code));
   if (todo.length === 0) return;
   const regions = new Map(s.regions.map((g) => [g.key, g]));
@@ -313,7 +506,8 @@ export async function forEachBranchDetail(s: ReportSnapshot, catalogue: Catalogu
     for (let i = 0; i < spill.buckets; i++) {
       const byBranch = await spill.read(i);
       // Every branch of this file, visited or not (a branch whose visits are no longer counted still gets its report).
-      for (const b of inBucket[i]) await each(withBranchFeedback(s, detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions)));
+      for (const b of inBucket[i])
+        await each(withBranchFeedback(s, detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions)));
     }
   } finally {
     await spill.dispose();
@@ -325,7 +519,12 @@ async function spillQuarter(s: ReportSnapshot, todo: BranchFigures[]): Promise<V
   const counted = new Map(todo.filter((b) => b.visitIds).map((b) => [b.code, new Set(b.visitIds)]));
   const spill = await VisitSpill.create<LeanVisit>(s.branches.length);
   try {
-    const cursor = Visit.find({ bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } }, VISIT_FIELDS).lean().cursor({ batchSize: 500 });
+    const cursor = Visit.find(
+      { bankId: s.bank.id, quarter: s.quarter, status: { $in: COUNTED_STATUSES } },
+      VISIT_FIELDS,
+    )
+      .lean()
+      .cursor({ batchSize: 500 });
     for await (const raw of cursor) {
       const v = raw as unknown as LeanVisit;
       if (!wanted.has(v.branchCode)) continue; // not in the snapshot, or already rendered

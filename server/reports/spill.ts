@@ -21,7 +21,10 @@ export class VisitSpill<V extends SpilledVisit> {
   private readonly outs: fs.WriteStream[];
   private closed = false;
 
-  private constructor(private readonly dir: string, readonly buckets: number) {
+  private constructor(
+    private readonly dir: string,
+    readonly buckets: number,
+  ) {
     this.outs = Array.from({ length: buckets }, (_, i) => fs.createWriteStream(this.file(i)));
   }
 
@@ -49,7 +52,11 @@ export class VisitSpill<V extends SpilledVisit> {
   async finish(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.outs.map((o) => new Promise<void>((resolve, reject) => o.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+    await Promise.all(
+      this.outs.map(
+        (o) => new Promise<void>((resolve, reject) => o.end((e?: Error | null) => (e ? reject(e) : resolve()))),
+      ),
+    );
   }
 
   /** One file's visits by branch (visit times as Dates again); the file is removed once read. */

@@ -15,7 +15,8 @@ let cached: { db: mongoose.mongo.Db; bucket: mongoose.mongo.GridFSBucket } | und
 export function bucket(): mongoose.mongo.GridFSBucket {
   const db = mongoose.connection.db;
   if (!db) throw new Error('database not connected');
-  if (cached?.db !== db) cached = { db, bucket: new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES }) };
+  if (cached?.db !== db)
+    cached = { db, bucket: new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES }) };
   return cached.bucket;
 }
 
@@ -30,11 +31,22 @@ export function sha256(buf: Buffer): string {
   return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
-export function storeBlob(buf: Buffer, filename: string, metadata: { reportId: string; scope: string; contentType: string }): Promise<StoredBlob> {
+export function storeBlob(
+  buf: Buffer,
+  filename: string,
+  metadata: { reportId: string; scope: string; contentType: string },
+): Promise<StoredBlob> {
   return new Promise((resolve, reject) => {
     const up = bucket().openUploadStream(filename, { metadata });
     up.once('error', reject);
-    up.end(buf, () => resolve({ fileId: up.id as Types.ObjectId, size: buf.length, chunks: Math.ceil(buf.length / CHUNK_BYTES), sha256: sha256(buf) }));
+    up.end(buf, () =>
+      resolve({
+        fileId: up.id as Types.ObjectId,
+        size: buf.length,
+        chunks: Math.ceil(buf.length / CHUNK_BYTES),
+        sha256: sha256(buf),
+      }),
+    );
   });
 }
 
@@ -53,10 +65,23 @@ export interface BlobInput {
 export async function storeBlobs(items: BlobInput[]): Promise<StoredBlob[]> {
   const db = mongoose.connection.db as mongoose.mongo.Db;
   const now = new Date();
-  const stored = items.map((it) => ({ fileId: new Types.ObjectId(), size: it.buf.length, chunks: Math.ceil(it.buf.length / CHUNK_BYTES), sha256: sha256(it.buf) }));
-  await db.collection(`${BUCKET}.files`).insertMany(items.map((it, i) => ({
-    _id: stored[i].fileId, length: it.buf.length, chunkSize: CHUNK_BYTES, uploadDate: now, filename: it.filename, metadata: it.metadata,
-  })), { ordered: true });
+  const stored = items.map((it) => ({
+    fileId: new Types.ObjectId(),
+    size: it.buf.length,
+    chunks: Math.ceil(it.buf.length / CHUNK_BYTES),
+    sha256: sha256(it.buf),
+  }));
+  await db.collection(`${BUCKET}.files`).insertMany(
+    items.map((it, i) => ({
+      _id: stored[i].fileId,
+      length: it.buf.length,
+      chunkSize: CHUNK_BYTES,
+      uploadDate: now,
+      filename: it.filename,
+      metadata: it.metadata,
+    })),
+    { ordered: true },
+  );
   let batch: { files_id: Types.ObjectId; n: number; data: Buffer }[] = [];
   let bytes = 0;
   const flush = async () => {
@@ -99,7 +124,9 @@ export function openBlob(fileId: Types.ObjectId | string): mongoose.mongo.GridFS
  * Only files older than `before` are touched, so a file being recorded right now is never taken.
  */
 export async function removeOrphans(reportId: string, keep: ReadonlySet<string>, before: Date): Promise<number> {
-  const files = await bucket().find({ 'metadata.reportId': reportId, uploadDate: { $lt: before } }, { projection: { _id: 1 } }).toArray();
+  const files = await bucket()
+    .find({ 'metadata.reportId': reportId, uploadDate: { $lt: before } }, { projection: { _id: 1 } })
+    .toArray();
   let removed = 0;
   for (const f of files) {
     if (keep.has(String(f._id))) continue;

@@ -5,7 +5,8 @@ import { formatScore } from '../scoring/score';
 
 /** The dashboard's rows for the previous quarter's action plans (figures from the plans' own outcome). */
 export function planSection(ctx: PageContext, quarter: string, previous: string, plans: ResultsPlanView[]) {
-  const rate = (r: QuarterRate | undefined) => (!r || r.failureRate === null ? '–' : `${formatScore(r.failureRate * 100)}% (${r.failed}/${r.applicable})`);
+  const rate = (r: QuarterRate | undefined) =>
+    !r || r.failureRate === null ? '–' : `${formatScore(r.failureRate * 100)}% (${r.failed}/${r.applicable})`;
   return {
     title: ctx.t('resultsPlans.title', { quarter: previous }),
     none: ctx.t('resultsPlans.none', { quarter: previous }),
@@ -16,9 +17,12 @@ export function planSection(ctx: PageContext, quarter: string, previous: string,
       id: p.id,
       itemKey: p.itemKey,
       text: ctx.locale === 'en' ? p.itemText.en : p.itemText.zh,
-      scope: p.scope.type === 'bank' ? ctx.t('resultsPlans.scope.bank')
-        : p.scope.type === 'region' ? ctx.t('resultsPlans.scope.region', { name: p.scope.region })
-        : ctx.t('resultsPlans.scope.branch', { code: p.scope.branchCode }),
+      scope:
+        p.scope.type === 'bank'
+          ? ctx.t('resultsPlans.scope.bank')
+          : p.scope.type === 'region'
+            ? ctx.t('resultsPlans.scope.region', { name: p.scope.region })
+            : ctx.t('resultsPlans.scope.branch', { code: p.scope.branchCode }),
       action: p.action,
       owner: p.owner,
       dueDate: p.dueDate,

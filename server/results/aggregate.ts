@@ -1,4 +1,11 @@
-import { itemScore, SECTION_KEYS, type AnswerValue, type ItemType, type SectionKey, type SectionScores } from '../scoring/score';
+import {
+  itemScore,
+  SECTION_KEYS,
+  type AnswerValue,
+  type ItemType,
+  type SectionKey,
+  type SectionScores,
+} from '../scoring/score';
 
 /**
  * The per-quarter rules of SPEC.md section 3 as a pure, streaming accumulator: visits go in one at
@@ -204,7 +211,15 @@ export class ResultsAccumulator {
     if (!current) return;
     this.addAnswers(v);
     for (const x of v.violations ?? []) {
-      if (x.itemKey) this.violations.push({ visitId: v.id, branchCode: v.branchCode, region: v.region, itemKey: x.itemKey, sectionKey: x.sectionKey ?? null, disputed: v.status === 'disputed' });
+      if (x.itemKey)
+        this.violations.push({
+          visitId: v.id,
+          branchCode: v.branchCode,
+          region: v.region,
+          itemKey: x.itemKey,
+          sectionKey: x.sectionKey ?? null,
+          disputed: v.status === 'disputed',
+        });
     }
   }
 
@@ -249,15 +264,26 @@ export class ResultsAccumulator {
   finish(): Accumulated {
     const branchesByQuarter = new Map<string, BranchScore[]>();
     for (const [q, byCode] of this.branches) {
-      branchesByQuarter.set(q, [...byCode].map(([code, slot]) => ({ code, region: this.regionOfSlot[slot], n: this.pool.n(slot), ...this.pool.result(slot) })));
+      branchesByQuarter.set(
+        q,
+        [...byCode].map(([code, slot]) => ({
+          code,
+          region: this.regionOfSlot[slot],
+          n: this.pool.n(slot),
+          ...this.pool.result(slot),
+        })),
+      );
     }
-    const staffRows = (m: Map<string, number>): StaffScore[] => [...m].map(([employeeId, slot]) => ({ employeeId, n: this.pool.n(slot), ...this.pool.result(slot) }));
+    const staffRows = (m: Map<string, number>): StaffScore[] =>
+      [...m].map(([employeeId, slot]) => ({ employeeId, n: this.pool.n(slot), ...this.pool.result(slot) }));
     return {
       branchesByQuarter,
       staff: staffRows(this.staff),
       previousStaff: staffRows(this.previousStaff),
       keyProblems: rankKeyProblems(this.items),
-      violations: this.violations.sort((a, b) => cmp(a.branchCode, b.branchCode) || cmp(a.visitId, b.visitId) || cmp(a.itemKey, b.itemKey)),
+      violations: this.violations.sort(
+        (a, b) => cmp(a.branchCode, b.branchCode) || cmp(a.visitId, b.visitId) || cmp(a.itemKey, b.itemKey),
+      ),
     };
   }
 }
@@ -272,7 +298,13 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 function rankKeyProblems(items: Map<string, ItemAcc>): KeyProblem[] {
   return [...items]
     .filter(([, a]) => a.failed > 0)
-    .map(([itemKey, a]) => ({ itemKey, sectionKey: a.sectionKey, failureRate: a.failed / a.applicable, failed: a.failed, applicable: a.applicable }))
+    .map(([itemKey, a]) => ({
+      itemKey,
+      sectionKey: a.sectionKey,
+      failureRate: a.failed / a.applicable,
+      failed: a.failed,
+      applicable: a.applicable,
+    }))
     .sort((a, b) => b.failureRate - a.failureRate || b.failed - a.failed || cmp(a.itemKey, b.itemKey));
 }
 

@@ -57,7 +57,10 @@ export async function overview(p: Principal, quarter = quarterOf(new Date())): P
     ]),
     Visit.aggregate<Pair>([{ $match: { quarter, status: { $in: COUNTED_STATUSES } } }, byBankAndBranch]).then(toSets),
     Assignment.aggregate<Pair>([{ $match: { quarter } }, byBankAndBranch]).then(toSets),
-    Branch.aggregate<{ _id: unknown; n: number }>([{ $match: { active: true } }, { $group: { _id: '$bankId', n: { $sum: 1 } } }]),
+    Branch.aggregate<{ _id: unknown; n: number }>([
+      { $match: { active: true } },
+      { $group: { _id: '$bankId', n: { $sum: 1 } } },
+    ]),
   ]);
   const totals = new Map(branchCounts.map((b) => [String(b._id), b.n]));
   return {
@@ -70,7 +73,9 @@ export async function overview(p: Principal, quarter = quarterOf(new Date())): P
       const pl = planned.get(id) ?? new Set<string>();
       const visitedPlanned = [...pl].filter((c) => v.has(c)).length;
       return {
-        bankId: id, code: b.code, name: b.name,
+        bankId: id,
+        code: b.code,
+        name: b.name,
         visits: { ...visits, total: Object.values(visits).reduce((a, n) => a + n, 0) },
         branches: { total: totals.get(id) ?? 0, planned: pl.size, visited: v.size, visitedPlanned },
         coverage: pl.size ? visitedPlanned / pl.size : null,

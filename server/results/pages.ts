@@ -31,7 +31,10 @@ const dashboardQuery = z.object({
   quarter: fields.quarter.optional(),
   region: z.string().trim().min(1).max(100).optional(),
   branchCode: fields.code.optional(),
-  sort: z.string().regex(new RegExp(`^-?(${SORT_COLUMNS.join('|')})$`)).optional(),
+  sort: z
+    .string()
+    .regex(new RegExp(`^-?(${SORT_COLUMNS.join('|')})$`))
+    .optional(),
 });
 type DashboardQuery = z.infer<typeof dashboardQuery>;
 
@@ -95,9 +98,20 @@ function sortRows(rows: ResultRow[], sort: string | undefined): ResultRow[] {
 function tableRow(r: ResultRow, href?: string): TableRow {
   const d = change(r.total, r.previous?.total);
   return {
-    key: r.key, name: r.name, href, region: r.region, n: r.n, branches: r.branches, small: r.n < SMALL_SAMPLE,
-    cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])), total: formatScore(r.total), change: signed(d), changeClass: trendClass(d),
-    spread: r.spread ? { min: formatScore(r.spread.min), max: formatScore(r.spread.max), stdev: formatScore(r.spread.stdev) } : undefined,
+    key: r.key,
+    name: r.name,
+    href,
+    region: r.region,
+    n: r.n,
+    branches: r.branches,
+    small: r.n < SMALL_SAMPLE,
+    cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])),
+    total: formatScore(r.total),
+    change: signed(d),
+    changeClass: trendClass(d),
+    spread: r.spread
+      ? { min: formatScore(r.spread.min), max: formatScore(r.spread.max), stdev: formatScore(r.spread.stdev) }
+      : undefined,
     benchmark: Boolean(r.benchmark),
   };
 }
@@ -119,7 +133,13 @@ function headers(ctx: PageContext, base: Record<string, string | undefined>, cur
     const first = col === 'key' || col === 'name' ? col : `-${col}`;
     const flipped = first.startsWith('-') ? col : `-${col}`;
     const next = current === first ? flipped : first;
-    return { label, href: url({ ...base, sort: next }), active, arrow: !active ? '' : current?.startsWith('-') ? '▼' : '▲', title: ctx.t('results.sort_by', { column: label }) };
+    return {
+      label,
+      href: url({ ...base, sort: next }),
+      active,
+      arrow: !active ? '' : current?.startsWith('-') ? '▼' : '▲',
+      title: ctx.t('results.sort_by', { column: label }),
+    };
   });
 }
 
@@ -128,14 +148,23 @@ function headers(ctx: PageContext, base: Record<string, string | undefined>, cur
 function quarterOptions(current: string, selected: string): { value: string; selected: boolean }[] {
   const list = Array.from({ length: QUARTERS_OFFERED }, (_, i) => shiftQuarter(current, -i));
   if (!list.includes(selected)) list.push(selected);
-  return list.sort().reverse().map((q) => ({ value: q, selected: q === selected }));
+  return list
+    .sort()
+    .reverse()
+    .map((q) => ({ value: q, selected: q === selected }));
 }
 
 function headline(ctx: PageContext, r: ResultsReport) {
   const s = r.summary;
   const card = (label: string, now: number | null, before: number | null | undefined) => {
     const d = change(now, before);
-    return { label, value: formatScore(now), change: signed(d), changeClass: trendClass(d), previous: typeof before === 'number' ? formatScore(before) : null };
+    return {
+      label,
+      value: formatScore(now),
+      change: signed(d),
+      changeClass: trendClass(d),
+      previous: typeof before === 'number' ? formatScore(before) : null,
+    };
   };
   return [
     ...SECTION_KEYS.map((k) => card(ctx.t(`results.section.${k}`), s.sections[k], s.previous?.sections[k])),
@@ -146,16 +175,30 @@ function headline(ctx: PageContext, r: ResultsReport) {
 function charts(ctx: PageContext, r: ResultsReport) {
   const s = r.summary;
   const bars = barChart(
-    [...SECTION_KEYS.map((k) => ({ label: ctx.t(`results.section.${k}`), value: s.sections[k], previous: s.previous?.sections[k] ?? null })),
-      { label: ctx.t('results.total'), value: s.total, previous: s.previous?.total ?? null }],
-    { title: ctx.t('results.chart.dimensions', { quarter: r.quarter, previous: r.previousQuarter }), current: r.quarter, previous: s.previous ? r.previousQuarter : undefined },
+    [
+      ...SECTION_KEYS.map((k) => ({
+        label: ctx.t(`results.section.${k}`),
+        value: s.sections[k],
+        previous: s.previous?.sections[k] ?? null,
+      })),
+      { label: ctx.t('results.total'), value: s.total, previous: s.previous?.total ?? null },
+    ],
+    {
+      title: ctx.t('results.chart.dimensions', { quarter: r.quarter, previous: r.previousQuarter }),
+      current: r.quarter,
+      previous: s.previous ? r.previousQuarter : undefined,
+    },
   );
-  const trend = lineChart(r.trend.map((t) => ({ label: t.quarter, value: t.total })), { title: ctx.t('results.chart.trend'), none: '–' });
+  const trend = lineChart(
+    r.trend.map((t) => ({ label: t.quarter, value: t.total })),
+    { title: ctx.t('results.chart.trend'), none: '–' },
+  );
   return { bars, trend };
 }
 
 /** Bank users look at their own bank unless they name one (another bank then gives 404). */
-const bankOf = (ctx: PageContext, q: DashboardQuery): string | undefined => (isBankRole(ctx.user.role) ? q.bankId ?? ctx.user.bankId : q.bankId);
+const bankOf = (ctx: PageContext, q: DashboardQuery): string | undefined =>
+  isBankRole(ctx.user.role) ? (q.bankId ?? ctx.user.bankId) : q.bankId;
 
 const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
   const q = parseQuery(dashboardQuery, ctx.req.query);
@@ -163,29 +206,50 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
   const banks = ctx.user.role === 'admin' ? await listBanks(ctx.user) : [];
   if (!bankId) {
     const now = quarterOf(new Date());
-    render(ctx.req, ctx.res, 'pages/results/dashboard', { title: ctx.t('results.title'), banks, quarters: quarterOptions(now, now), chooseBank: true });
+    render(ctx.req, ctx.res, 'pages/results/dashboard', {
+      title: ctx.t('results.title'),
+      banks,
+      quarters: quarterOptions(now, now),
+      chooseBank: true,
+    });
     return;
   }
   const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
   const thisQuarter = quarterOf(new Date(), bank?.timezone ?? 'Asia/Shanghai');
   const quarter = q.quarter ?? thisQuarter;
-  const r = await quarterResults(ctx.user, { bankId, quarter, region: q.region, branchCode: q.branchCode }, DASHBOARD_LEVELS);
-  const base = { bankId: ctx.user.role === 'admin' ? bankId : undefined, quarter, region: q.region, branchCode: q.branchCode };
+  const r = await quarterResults(
+    ctx.user,
+    { bankId, quarter, region: q.region, branchCode: q.branchCode },
+    DASHBOARD_LEVELS,
+  );
+  const base = {
+    bankId: ctx.user.role === 'admin' ? bankId : undefined,
+    quarter,
+    region: q.region,
+    branchCode: q.branchCode,
+  };
   const bankBase = { bankId: base.bankId, quarter };
-  const visits = r.focus.type === 'branch' ? await branchVisits(ctx.user, { bankId, quarter, branchCode: r.focus.key }) : [];
+  const visits =
+    r.focus.type === 'branch' ? await branchVisits(ctx.user, { bankId, quarter, branchCode: r.focus.key }) : [];
   const hasData = r.summary.n > 0;
   // HR sees results but not action plans (the plans page is for managers and the firm).
-  const plans = PLAN_READERS.includes(ctx.user.role) ? planSection(ctx, quarter, r.previousQuarter, await actionPlansForResults(ctx.user, r)) : null;
+  const plans = PLAN_READERS.includes(ctx.user.role)
+    ? planSection(ctx, quarter, r.previousQuarter, await actionPlansForResults(ctx.user, r))
+    : null;
   render(ctx.req, ctx.res, 'pages/results/dashboard', {
     title: ctx.t('results.title'),
-    r, base, hasData,
+    r,
+    base,
+    hasData,
     banks: banks.map((b) => ({ ...b, selected: b.id === bankId })),
     quarters: quarterOptions(thisQuarter, quarter),
     scopeLabel: ctx.t(`results.scope.${r.focus.type}`, { name: r.focus.name }),
     crumbs: [
       { label: r.bankName, href: url(bankBase) },
       ...(r.focus.region ? [{ label: r.focus.region, href: url({ ...bankBase, region: r.focus.region }) }] : []),
-      ...(r.focus.type === 'branch' ? [{ label: `${r.focus.key} ${r.focus.name}`, href: url({ ...bankBase, branchCode: r.focus.key }) }] : []),
+      ...(r.focus.type === 'branch'
+        ? [{ label: `${r.focus.key} ${r.focus.name}`, href: url({ ...bankBase, branchCode: r.focus.key }) }]
+        : []),
     ],
     sample: ctx.t('results.sample', { n: r.summary.n, branches: r.summary.branches ?? 0 }),
     smallSample: hasData && r.summary.n < SMALL_SAMPLE,
@@ -195,17 +259,29 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
     spread: r.summary.spread && r.summary.branches && r.summary.branches > 1 ? tableRow(r.summary).spread : null,
     benchmark: r.focus.type === 'bank' ? null : r.bank ? tableRow(r.bank) : null,
     benchmarkWithheld: r.focus.type !== 'bank' && !r.bank && hasData,
-    regions: r.focus.type === 'bank' || r.focus.type === 'branches'
-      ? sortRows(r.regions, q.sort).map((x) => tableRow(x, url({ ...bankBase, region: x.key })))
-      : [],
-    branches: r.focus.type === 'branch' ? [] : sortRows(r.branches, q.sort).map((x) => tableRow(x, url({ ...bankBase, branchCode: x.key }))),
+    regions:
+      r.focus.type === 'bank' || r.focus.type === 'branches'
+        ? sortRows(r.regions, q.sort).map((x) => tableRow(x, url({ ...bankBase, region: x.key })))
+        : [],
+    branches:
+      r.focus.type === 'branch'
+        ? []
+        : sortRows(r.branches, q.sort).map((x) => tableRow(x, url({ ...bankBase, branchCode: x.key }))),
     headers: headers(ctx, base, q.sort),
-    visits: visits.map((v) => ({ ...v, total: formatScore(v.total), statusLabel: ctx.t(`results.status.${v.status}`) })),
+    visits: visits.map((v) => ({
+      ...v,
+      total: formatScore(v.total),
+      statusLabel: ctx.t(`results.status.${v.status}`),
+    })),
     keyProblems: r.keyProblems.map((k) => ({
-      ...k, text: ctx.locale === 'en' ? k.text.en : k.text.zh, section: ctx.t(`results.section.${k.sectionKey}`), rate: `${formatScore(k.failureRate * 100)}%`,
+      ...k,
+      text: ctx.locale === 'en' ? k.text.en : k.text.zh,
+      section: ctx.t(`results.section.${k.sectionKey}`),
+      rate: `${formatScore(k.failureRate * 100)}%`,
     })),
     violations: r.violations.map((x) => ({
-      ...x, section: x.sectionKey ? ctx.t(`results.section.${x.sectionKey}`) : '',
+      ...x,
+      section: x.sectionKey ? ctx.t(`results.section.${x.sectionKey}`) : '',
       text: ctx.locale === 'en' ? x.text.en : x.text.zh,
     })),
     sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
@@ -225,7 +301,10 @@ const overviewPage = page(['admin'], async (ctx) => {
     title: ctx.t('results.overview.title'),
     quarter: o.quarter,
     quarters: quarterOptions(now, o.quarter),
-    states: ['draft', 'submitted', 'returned', 'approved', 'disputed'].map((s) => ({ key: s, label: ctx.t(`results.overview.state.${s}`) })),
+    states: ['draft', 'submitted', 'returned', 'approved', 'disputed'].map((s) => ({
+      key: s,
+      label: ctx.t(`results.overview.state.${s}`),
+    })),
     banks: o.banks.map((b) => ({
       ...b,
       counts: [b.visits.draft, b.visits.submitted, b.visits.returned, b.visits.approved, b.visits.disputed],

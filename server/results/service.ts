@@ -6,8 +6,18 @@ import { QuestionnaireVersion } from '../questionnaires/model';
 import type { SectionKey, SectionScores } from '../scoring/score';
 import { Visit } from '../visits/model';
 import {
-  ResultsAccumulator, rollUp, shiftQuarter, trendQuarters,
-  type Accumulated, type BranchScore, type ItemInfo, type KeyProblem, type Spread, type StaffScore, type ViolationRow, type VisitInput,
+  ResultsAccumulator,
+  rollUp,
+  shiftQuarter,
+  trendQuarters,
+  type Accumulated,
+  type BranchScore,
+  type ItemInfo,
+  type KeyProblem,
+  type Spread,
+  type StaffScore,
+  type ViolationRow,
+  type VisitInput,
 } from './aggregate';
 import { LEVELS, type Level, type ResultsQuery } from './schema';
 
@@ -32,8 +42,17 @@ const TREND_QUARTERS = 4;
 
 /** Only what the accumulator reads (answer comments, history, attachments stay in the database). */
 const VISIT_PROJECTION = {
-  branchCode: 1, region: 1, quarter: 1, staffIds: 1, questionnaireId: 1, questionnaireVersion: 1,
-  scores: 1, violations: 1, status: 1, 'answers.itemKey': 1, 'answers.value': 1,
+  branchCode: 1,
+  region: 1,
+  quarter: 1,
+  staffIds: 1,
+  questionnaireId: 1,
+  questionnaireVersion: 1,
+  scores: 1,
+  violations: 1,
+  status: 1,
+  'answers.itemKey': 1,
+  'answers.value': 1,
 } as const;
 
 export interface ScoresWithChange {
@@ -131,7 +150,9 @@ interface ItemCatalogue {
 
 /** Item types per questionnaire version (failure rates use the version a visit was filled on). */
 async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
-  const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, sections: 1 }).sort({ version: 1 }).lean();
+  const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, sections: 1 })
+    .sort({ version: 1 })
+    .lean();
   const byVersion = new Map<string, Map<string, ItemInfo>>();
   const texts = new Map<string, { zh: string; en: string }>();
   for (const v of versions) {
@@ -152,21 +173,43 @@ async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
 }
 
 type LeanVisit = {
-  _id: unknown; branchCode: string; region: string; quarter: string; staffIds?: string[] | null;
-  questionnaireId: unknown; questionnaireVersion: number; answers?: { itemKey: string; value: unknown }[] | null;
-  scores?: VisitInput['scores']; violations?: VisitInput['violations']; status?: string;
+  _id: unknown;
+  branchCode: string;
+  region: string;
+  quarter: string;
+  staffIds?: string[] | null;
+  questionnaireId: unknown;
+  questionnaireVersion: number;
+  answers?: { itemKey: string; value: unknown }[] | null;
+  scores?: VisitInput['scores'];
+  violations?: VisitInput['violations'];
+  status?: string;
 };
 
 function toInput(v: LeanVisit): VisitInput {
   return {
-    id: String(v._id), branchCode: v.branchCode, region: v.region, quarter: v.quarter, staffIds: v.staffIds,
-    questionnaireId: String(v.questionnaireId), questionnaireVersion: v.questionnaireVersion,
-    answers: v.answers, scores: v.scores, violations: v.violations, status: v.status,
+    id: String(v._id),
+    branchCode: v.branchCode,
+    region: v.region,
+    quarter: v.quarter,
+    staffIds: v.staffIds,
+    questionnaireId: String(v.questionnaireId),
+    questionnaireVersion: v.questionnaireVersion,
+    answers: v.answers,
+    scores: v.scores,
+    violations: v.violations,
+    status: v.status,
   };
 }
 
 /** Streams the bank's counted visits of the trend quarters through the accumulator, one at a time. */
-export async function accumulateBank(bankId: string, quarter: string, inFocus: Predicate, items: ItemCatalogue['lookup'], tap?: VisitTap): Promise<Accumulated> {
+export async function accumulateBank(
+  bankId: string,
+  quarter: string,
+  inFocus: Predicate,
+  items: ItemCatalogue['lookup'],
+  tap?: VisitTap,
+): Promise<Accumulated> {
   const acc = new ResultsAccumulator({ quarter, previousQuarter: shiftQuarter(quarter, -1), inFocus, items });
   for await (const v of countedVisitsCursor(bankId, trendQuarters(quarter, TREND_QUARTERS), tap)) {
     acc.add(toInput(v as unknown as LeanVisit));
@@ -176,21 +219,29 @@ export async function accumulateBank(bankId: string, quarter: string, inFocus: P
 }
 
 /** A huge `$in` list is slower than streaming the bank's records and picking the wanted keys. */
-const byKeys = (bankId: string, field: string, keys: ReadonlySet<string>) => (keys.size <= 500 ? { bankId, [field]: { $in: [...keys] } } : { bankId });
+const byKeys = (bankId: string, field: string, keys: ReadonlySet<string>) =>
+  keys.size <= 500 ? { bankId, [field]: { $in: [...keys] } } : { bankId };
 
 async function branchNames(bankId: string, codes: ReadonlySet<string>): Promise<Map<string, { name: string }>> {
   const out = new Map<string, { name: string }>();
   if (codes.size === 0) return out;
-  for await (const b of Branch.find(byKeys(bankId, 'code', codes), { code: 1, name: 1 }).lean().cursor({ batchSize: 1000 })) {
+  for await (const b of Branch.find(byKeys(bankId, 'code', codes), { code: 1, name: 1 })
+    .lean()
+    .cursor({ batchSize: 1000 })) {
     if (codes.has(b.code)) out.set(b.code, { name: b.name });
   }
   return out;
 }
 
-async function staffNames(bankId: string, ids: ReadonlySet<string>): Promise<Map<string, { name: string; branchCode?: string }>> {
+async function staffNames(
+  bankId: string,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, { name: string; branchCode?: string }>> {
   const out = new Map<string, { name: string; branchCode?: string }>();
   if (ids.size === 0) return out;
-  for await (const s of Staff.find(byKeys(bankId, 'employeeId', ids), { employeeId: 1, name: 1, branchCode: 1 }).lean().cursor({ batchSize: 1000 })) {
+  for await (const s of Staff.find(byKeys(bankId, 'employeeId', ids), { employeeId: 1, name: 1, branchCode: 1 })
+    .lean()
+    .cursor({ batchSize: 1000 })) {
     if (ids.has(s.employeeId)) out.set(s.employeeId, { name: s.name, branchCode: s.branchCode });
   }
   return out;
@@ -206,20 +257,39 @@ interface FocusInfo {
   visible: Predicate;
 }
 
-async function resolveFocus(p: Principal, bank: { id: string; code: string; name: string }, input: ResultsInput): Promise<FocusInfo> {
+async function resolveFocus(
+  p: Principal,
+  bank: { id: string; code: string; name: string },
+  input: ResultsInput,
+): Promise<FocusInfo> {
   const visible: Predicate = (code, region) => canSeeBranch(p, { bankId: bank.id, code, region });
   if (input.branchCode) {
     const b = await Branch.findOne({ bankId: bank.id, code: input.branchCode }, { code: 1, name: 1, region: 1 }).lean();
-    if (!b || !visible(b.code, b.region) || (input.region && input.region !== b.region)) throw new NotFoundError('Branch');
-    return { focus: { type: 'branch', key: b.code, name: b.name, region: b.region }, inFocus: (code) => code === b.code, visible };
+    if (!b || !visible(b.code, b.region) || (input.region && input.region !== b.region))
+      throw new NotFoundError('Branch');
+    return {
+      focus: { type: 'branch', key: b.code, name: b.name, region: b.region },
+      inFocus: (code) => code === b.code,
+      visible,
+    };
   }
   if (input.region) {
     const region = input.region;
-    if (!(await Branch.exists({ $and: [{ bankId: bank.id, region }, scopeFilter(p, 'code')] }))) throw new NotFoundError('Region');
-    return { focus: { type: 'region', key: region, name: region, region }, inFocus: (code, r) => r === region && visible(code, r), visible };
+    if (!(await Branch.exists({ $and: [{ bankId: bank.id, region }, scopeFilter(p, 'code')] })))
+      throw new NotFoundError('Region');
+    return {
+      focus: { type: 'region', key: region, name: region, region },
+      inFocus: (code, r) => r === region && visible(code, r),
+      visible,
+    };
   }
   const scope = p.role === 'admin' ? undefined : p.scope;
-  if (scope?.type === 'region') return { focus: { type: 'region', key: scope.region, name: scope.region, region: scope.region }, inFocus: visible, visible };
+  if (scope?.type === 'region')
+    return {
+      focus: { type: 'region', key: scope.region, name: scope.region, region: scope.region },
+      inFocus: visible,
+      visible,
+    };
   if (scope?.type === 'branches') {
     const key = scope.branchCodes.join(',');
     return { focus: { type: 'branches', key, name: key }, inFocus: visible, visible };
@@ -232,14 +302,21 @@ async function resolveFocus(p: Principal, bank: { id: string; code: string; name
 const scoresOf = (s: ScoresWithChange): ScoresWithChange => ({ sections: { ...s.sections }, total: s.total });
 
 /** An area row: full when the caller sees all of it; a benchmark (no spread) or withheld otherwise. */
-function areaRow(key: string, name: string, current: BranchScore[], previous: BranchScore[], visible: Predicate): ResultRow | null {
+function areaRow(
+  key: string,
+  name: string,
+  current: BranchScore[],
+  previous: BranchScore[],
+  visible: Predicate,
+): ResultRow | null {
   const hidden = (bs: BranchScore[]) => bs.filter((b) => !visible(b.code, b.region)).length;
   const hiddenNow = hidden(current);
   if (hiddenNow > 0 && hiddenNow < MIN_HIDDEN_BRANCHES) return null;
   const now = rollUp(current);
   const row: ResultRow = { key, name, n: now.n, branches: now.branches, ...scoresOf(now) };
   const hiddenBefore = hidden(previous);
-  if (previous.length && !(hiddenBefore > 0 && hiddenBefore < MIN_HIDDEN_BRANCHES)) row.previous = scoresOf(rollUp(previous));
+  if (previous.length && !(hiddenBefore > 0 && hiddenBefore < MIN_HIDDEN_BRANCHES))
+    row.previous = scoresOf(rollUp(previous));
   if (hiddenNow > 0) row.benchmark = true;
   else if (now.spread) row.spread = now.spread;
   return row;
@@ -258,31 +335,54 @@ function groupByRegion(bs: BranchScore[]): Map<string, BranchScore[]> {
 function summaryRow(focus: ResultsReport['focus'], current: BranchScore[], previous: BranchScore[]): ResultRow {
   const now = rollUp(current);
   return {
-    key: focus.key, name: focus.name, n: now.n, branches: now.branches, ...scoresOf(now),
+    key: focus.key,
+    name: focus.name,
+    n: now.n,
+    branches: now.branches,
+    ...scoresOf(now),
     ...(previous.length ? { previous: scoresOf(rollUp(previous)) } : {}),
     ...(now.spread ? { spread: now.spread } : {}),
   };
 }
 
-function branchRows(current: BranchScore[], previous: BranchScore[], names: Map<string, { name: string }>): ResultRow[] {
+function branchRows(
+  current: BranchScore[],
+  previous: BranchScore[],
+  names: Map<string, { name: string }>,
+): ResultRow[] {
   const before = new Map(previous.map((b) => [b.code, b]));
   return current
     .map((b): ResultRow => {
       const prev = before.get(b.code);
-      return { key: b.code, name: names.get(b.code)?.name ?? b.code, region: b.region, n: b.n, ...scoresOf(b), ...(prev ? { previous: scoresOf(prev) } : {}) };
+      return {
+        key: b.code,
+        name: names.get(b.code)?.name ?? b.code,
+        region: b.region,
+        n: b.n,
+        ...scoresOf(b),
+        ...(prev ? { previous: scoresOf(prev) } : {}),
+      };
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-function staffRows(current: StaffScore[], previous: StaffScore[], names: Map<string, { name: string; branchCode?: string }>): ResultRow[] {
+function staffRows(
+  current: StaffScore[],
+  previous: StaffScore[],
+  names: Map<string, { name: string; branchCode?: string }>,
+): ResultRow[] {
   const before = new Map(previous.map((s) => [s.employeeId, s]));
   return current
     .map((s): ResultRow => {
       const prev = before.get(s.employeeId);
       const who = names.get(s.employeeId);
       return {
-        key: s.employeeId, name: who?.name ?? s.employeeId, ...(who?.branchCode ? { branchCode: who.branchCode } : {}),
-        n: s.n, ...scoresOf(s), ...(prev ? { previous: scoresOf(prev) } : {}),
+        key: s.employeeId,
+        name: who?.name ?? s.employeeId,
+        ...(who?.branchCode ? { branchCode: who.branchCode } : {}),
+        n: s.n,
+        ...scoresOf(s),
+        ...(prev ? { previous: scoresOf(prev) } : {}),
       };
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -294,7 +394,12 @@ const ALL_LEVELS: ReadonlySet<Level> = new Set(LEVELS);
  * The whole quarter for the caller's scope (narrowed by `region`/`branchCode`). `want` skips the
  * name look-ups of levels the caller does not need.
  */
-export async function quarterResults(p: Principal, input: ResultsInput, want: ReadonlySet<Level> = ALL_LEVELS, tap?: VisitTap): Promise<ResultsReport> {
+export async function quarterResults(
+  p: Principal,
+  input: ResultsInput,
+  want: ReadonlySet<Level> = ALL_LEVELS,
+  tap?: VisitTap,
+): Promise<ResultsReport> {
   requireRole(p, RESULTS_ROLES);
   assertBankVisible(p, input.bankId);
   const bankDoc = await Bank.findById(input.bankId, { code: 1, name: 1 }).lean();
@@ -317,11 +422,20 @@ export async function quarterResults(p: Principal, input: ResultsInput, want: Re
     .map((r) => areaRow(r, r, regionsNow.get(r) ?? [], regionsBefore.get(r) ?? [], visible))
     .filter((r): r is ResultRow => r !== null);
 
-  const bNames = want.has('branch') ? await branchNames(bank.id, new Set(current.map((b) => b.code))) : new Map<string, { name: string }>();
-  const sNames = want.has('staff') ? await staffNames(bank.id, new Set(acc.staff.map((s) => s.employeeId))) : new Map<string, { name: string }>();
+  const bNames = want.has('branch')
+    ? await branchNames(bank.id, new Set(current.map((b) => b.code)))
+    : new Map<string, { name: string }>();
+  const sNames = want.has('staff')
+    ? await staffNames(bank.id, new Set(acc.staff.map((s) => s.employeeId)))
+    : new Map<string, { name: string }>();
 
   return {
-    bankId: bank.id, bankCode: bank.code, bankName: bank.name, quarter: input.quarter, previousQuarter, focus,
+    bankId: bank.id,
+    bankCode: bank.code,
+    bankName: bank.name,
+    quarter: input.quarter,
+    previousQuarter,
+    focus,
     summary: summaryRow(focus, current, previous),
     trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => {
       const r = rollUp(focused(q));
@@ -351,8 +465,27 @@ export interface ResultsResponse {
 /** GET /api/v1/results: the rows of one level, plus the scope's key problems and violations. */
 export async function getResults(p: Principal, q: ResultsQuery): Promise<ResultsResponse> {
   const r = await quarterResults(p, q, new Set([q.level]));
-  const rows = q.level === 'bank' ? (r.bank ? [r.bank] : []) : q.level === 'region' ? r.regions : q.level === 'branch' ? r.branches : r.staff;
-  return { quarter: r.quarter, level: q.level, bankId: r.bankId, focus: r.focus, rows, summary: r.summary, trend: r.trend, keyProblems: r.keyProblems, violations: r.violations };
+  const rows =
+    q.level === 'bank'
+      ? r.bank
+        ? [r.bank]
+        : []
+      : q.level === 'region'
+        ? r.regions
+        : q.level === 'branch'
+          ? r.branches
+          : r.staff;
+  return {
+    quarter: r.quarter,
+    level: q.level,
+    bankId: r.bankId,
+    focus: r.focus,
+    rows,
+    summary: r.summary,
+    trend: r.trend,
+    keyProblems: r.keyProblems,
+    violations: r.violations,
+  };
 }
 
 export interface BranchVisitRow {
@@ -364,16 +497,28 @@ export interface BranchVisitRow {
 }
 
 /** The counted visits behind one branch's figure (the last step of the drill-down). */
-export async function branchVisits(p: Principal, input: ResultsInput & { branchCode: string }): Promise<BranchVisitRow[]> {
+export async function branchVisits(
+  p: Principal,
+  input: ResultsInput & { branchCode: string },
+): Promise<BranchVisitRow[]> {
   requireRole(p, RESULTS_ROLES);
   assertBankVisible(p, input.bankId);
   const b = await Branch.findOne({ bankId: input.bankId, code: input.branchCode }, { code: 1, region: 1 }).lean();
-  if (!b || !canSeeBranch(p, { bankId: input.bankId, code: b.code, region: b.region })) throw new NotFoundError('Branch');
+  if (!b || !canSeeBranch(p, { bankId: input.bankId, code: b.code, region: b.region }))
+    throw new NotFoundError('Branch');
   const visits = await Visit.find(
     { bankId: input.bankId, quarter: input.quarter, branchCode: input.branchCode, status: { $in: COUNTED_STATUSES } },
     { visitedAt: 1, status: 1, 'scores.total': 1, violations: 1 },
-  ).sort({ visitedAt: 1 }).lean();
-  return visits.map((v) => ({ id: String(v._id), visitedAt: v.visitedAt, status: v.status, total: v.scores?.total ?? null, violations: v.violations?.length ?? 0 }));
+  )
+    .sort({ visitedAt: 1 })
+    .lean();
+  return visits.map((v) => ({
+    id: String(v._id),
+    visitedAt: v.visitedAt,
+    status: v.status,
+    total: v.scores?.total ?? null,
+    violations: v.violations?.length ?? 0,
+  }));
 }
 
 /** The quarter a moment falls in, in the given time zone. */

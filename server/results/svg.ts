@@ -6,7 +6,8 @@ import { formatScore } from '../scoring/score';
  * charts shrink to a phone's width; every figure is also printed as text next to its mark.
  */
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const num = (v: number) => (Math.round(v * 10) / 10).toString();
 
 const W = 360;
@@ -53,11 +54,18 @@ export function barChart(data: BarDatum[], text: ChartText): string {
     parts.push(`<text x="${left}" y="${y + 12}" font-size="12" fill="${INK}">${esc(d.label)}</text>`);
     const w = d.value === null ? 0 : (span * clamp(d.value)) / 100;
     parts.push(`<rect x="${left}" y="${y + 17}" width="${num(span)}" height="14" fill="${GRID}"/>`);
-    if (d.value !== null) parts.push(`<rect class="bar" x="${left}" y="${y + 17}" width="${num(w)}" height="14" fill="${CURRENT}"/>`);
-    parts.push(`<text x="${left + span + 6}" y="${y + 29}" font-size="12" font-weight="600" fill="${INK}">${esc(d.value === null ? (text.none ?? '–') : formatScore(d.value))}</text>`);
+    if (d.value !== null)
+      parts.push(`<rect class="bar" x="${left}" y="${y + 17}" width="${num(w)}" height="14" fill="${CURRENT}"/>`);
+    parts.push(
+      `<text x="${left + span + 6}" y="${y + 29}" font-size="12" font-weight="600" fill="${INK}">${esc(d.value === null ? (text.none ?? '–') : formatScore(d.value))}</text>`,
+    );
     if (typeof d.previous === 'number') {
-      parts.push(`<rect class="bar-prev" x="${left}" y="${y + 34}" width="${num((span * clamp(d.previous)) / 100)}" height="5" fill="${PREVIOUS}"/>`);
-      parts.push(`<text x="${left + span + 6}" y="${y + 41}" font-size="10" fill="${PREVIOUS}">${esc(formatScore(d.previous))}</text>`);
+      parts.push(
+        `<rect class="bar-prev" x="${left}" y="${y + 34}" width="${num((span * clamp(d.previous)) / 100)}" height="5" fill="${PREVIOUS}"/>`,
+      );
+      parts.push(
+        `<text x="${left + span + 6}" y="${y + 41}" font-size="10" fill="${PREVIOUS}">${esc(formatScore(d.previous))}</text>`,
+      );
     }
   });
   parts.push('</svg>');
@@ -79,12 +87,17 @@ export function lineChart(points: LinePoint[], text: ChartText): string {
   const y = (v: number) => pad.top + plotH - (plotH * clamp(v)) / 100;
   const parts = [open(height, text, 'chart chart-line')];
   for (const g of [0, 25, 50, 75, 100]) {
-    parts.push(`<line x1="${pad.left}" x2="${W - pad.right}" y1="${num(y(g))}" y2="${num(y(g))}" stroke="${GRID}" stroke-width="1"/>`);
-    parts.push(`<text x="${pad.left - 4}" y="${num(y(g) + 4)}" font-size="10" text-anchor="end" fill="${PREVIOUS}">${g}</text>`);
+    parts.push(
+      `<line x1="${pad.left}" x2="${W - pad.right}" y1="${num(y(g))}" y2="${num(y(g))}" stroke="${GRID}" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<text x="${pad.left - 4}" y="${num(y(g) + 4)}" font-size="10" text-anchor="end" fill="${PREVIOUS}">${g}</text>`,
+    );
   }
   let run: string[] = [];
   const flush = () => {
-    if (run.length > 1) parts.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${CURRENT}" stroke-width="2.5"/>`);
+    if (run.length > 1)
+      parts.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${CURRENT}" stroke-width="2.5"/>`);
     run = [];
   };
   points.forEach((p, i) => {
@@ -94,13 +107,19 @@ export function lineChart(points: LinePoint[], text: ChartText): string {
   flush();
   points.forEach((p, i) => {
     const anchor = i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
-    parts.push(`<text x="${num(x(i))}" y="${height - 8}" font-size="11" text-anchor="${anchor}" fill="${INK}">${esc(p.label)}</text>`);
+    parts.push(
+      `<text x="${num(x(i))}" y="${height - 8}" font-size="11" text-anchor="${anchor}" fill="${INK}">${esc(p.label)}</text>`,
+    );
     if (p.value === null) {
-      parts.push(`<text x="${num(x(i))}" y="${num(y(50))}" font-size="11" text-anchor="${anchor}" fill="${PREVIOUS}">${esc(text.none ?? '–')}</text>`);
+      parts.push(
+        `<text x="${num(x(i))}" y="${num(y(50))}" font-size="11" text-anchor="${anchor}" fill="${PREVIOUS}">${esc(text.none ?? '–')}</text>`,
+      );
       return;
     }
     parts.push(`<circle class="point" cx="${num(x(i))}" cy="${num(y(p.value))}" r="4" fill="${CURRENT}"/>`);
-    parts.push(`<text x="${num(x(i))}" y="${num(y(p.value) - 8)}" font-size="11" font-weight="600" text-anchor="${anchor}" fill="${INK}">${esc(formatScore(p.value))}</text>`);
+    parts.push(
+      `<text x="${num(x(i))}" y="${num(y(p.value) - 8)}" font-size="11" font-weight="600" text-anchor="${anchor}" fill="${INK}">${esc(formatScore(p.value))}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');

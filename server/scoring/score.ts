@@ -44,7 +44,9 @@ export interface VisitScores {
 export function itemScore(item: Pick<ScoringItem, 'type'>, value: AnswerValue): number | null {
   if (value === 'na') return null;
   if (item.type === 'yes_no') return value === 'yes' ? 1 : value === 'no' ? 0 : null;
-  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 5 ? ((value as number) - 1) / 4 : null;
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 5
+    ? ((value as number) - 1) / 4
+    : null;
 }
 
 /** A critical item answered `no` (or scale 1) is a compliance violation and zeroes its section. */
@@ -85,13 +87,21 @@ export function scoreVisit(sections: ScoringSection[], answers: Answer[]): Visit
 }
 
 /** Required items without an answer, in questionnaire order; a visit cannot be submitted until this is empty. */
-export function missingRequired(sections: ScoringSection[], answers: Answer[]): { itemKey: string; sectionKey: SectionKey }[] {
+export function missingRequired(
+  sections: ScoringSection[],
+  answers: Answer[],
+): { itemKey: string; sectionKey: SectionKey }[] {
   const answered = new Set(answers.map((a) => a.itemKey));
-  return sections.flatMap((s) => s.items.filter((i) => i.required && !answered.has(i.key)).map((i) => ({ itemKey: i.key, sectionKey: s.key })));
+  return sections.flatMap((s) =>
+    s.items.filter((i) => i.required && !answered.has(i.key)).map((i) => ({ itemKey: i.key, sectionKey: s.key })),
+  );
 }
 
 /** Checks each answer against its item: known key, right kind of value, `na` only where allowed. */
-export function answerErrors(sections: ScoringSection[], answers: { itemKey: string; value: unknown }[]): { field: string; message: string }[] {
+export function answerErrors(
+  sections: ScoringSection[],
+  answers: { itemKey: string; value: unknown }[],
+): { field: string; message: string }[] {
   const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)));
   const errors: { field: string; message: string }[] = [];
   const seen = new Set<string>();
@@ -99,13 +109,15 @@ export function answerErrors(sections: ScoringSection[], answers: { itemKey: str
     const field = `answers.${idx}.value`;
     const item = items.get(a.itemKey);
     if (!item) return errors.push({ field: `answers.${idx}.itemKey`, message: `unknown item "${a.itemKey}"` });
-    if (seen.has(a.itemKey)) return errors.push({ field: `answers.${idx}.itemKey`, message: `"${a.itemKey}" is answered twice` });
+    if (seen.has(a.itemKey))
+      return errors.push({ field: `answers.${idx}.itemKey`, message: `"${a.itemKey}" is answered twice` });
     seen.add(a.itemKey);
     if (a.value === 'na') {
       if (!item.allowNA) errors.push({ field, message: `"${a.itemKey}" does not allow N/A` });
       return;
     }
-    if (item.type === 'yes_no' && a.value !== 'yes' && a.value !== 'no') errors.push({ field, message: `"${a.itemKey}" takes yes or no` });
+    if (item.type === 'yes_no' && a.value !== 'yes' && a.value !== 'no')
+      errors.push({ field, message: `"${a.itemKey}" takes yes or no` });
     if (item.type === 'scale' && !(Number.isInteger(a.value) && (a.value as number) >= 1 && (a.value as number) <= 5)) {
       errors.push({ field, message: `"${a.itemKey}" takes a whole number from 1 to 5` });
     }

@@ -1,7 +1,16 @@
 import { ROLES, type Scope } from '../core/access';
 import { parseBody, parseQuery } from '../core/validation';
 import * as banks from '../banks/service';
-import { attempt, blankToUndefined, emptyForm, formBody, param, splitList, type FormBody, type FormState } from '../web/forms';
+import {
+  attempt,
+  blankToUndefined,
+  emptyForm,
+  formBody,
+  param,
+  splitList,
+  type FormBody,
+  type FormState,
+} from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { createUserBody, listUsersQuery, updateUserBody } from './schema';
 import * as users from './service';
@@ -10,7 +19,15 @@ import * as users from './service';
 const ADMIN = ['admin'] as const;
 
 const SCOPE_FIELDS = { scope: 'scopeType', 'scope.region': 'scopeRegion', 'scope.branchCodes': 'scopeBranchCodes' };
-const USER_FIELDS = { email: 'email', password: 'password', name: 'name', role: 'role', bankId: 'bankId', locale: 'locale', ...SCOPE_FIELDS };
+const USER_FIELDS = {
+  email: 'email',
+  password: 'password',
+  name: 'name',
+  role: 'role',
+  bankId: 'bankId',
+  locale: 'locale',
+  ...SCOPE_FIELDS,
+};
 const EDIT_FIELDS = { name: 'name', active: 'active', ...SCOPE_FIELDS };
 const RESET_FIELDS = { password: 'password' };
 
@@ -38,8 +55,13 @@ const scopeValues = (scope: Scope | null) => ({
 function createInput(f: FormBody) {
   const bankId = blankToUndefined(f.bankId);
   return {
-    email: f.email ?? '', password: f.password ?? '', name: f.name ?? '', role: f.role ?? '',
-    bankId, scope: bankId ? scopeInput(f) : undefined, locale: blankToUndefined(f.locale),
+    email: f.email ?? '',
+    password: f.password ?? '',
+    name: f.name ?? '',
+    role: f.role ?? '',
+    bankId,
+    scope: bankId ? scopeInput(f) : undefined,
+    locale: blankToUndefined(f.locale),
   };
 }
 
@@ -55,19 +77,31 @@ const roleOptions = (ctx: PageContext) => ROLES.map((r) => ({ value: r, label: c
 // ---- user list ----
 
 async function showUsers(ctx: PageContext, create: FormState, status = 200): Promise<void> {
-  const filter = parseQuery(listUsersQuery, Object.fromEntries(Object.entries(ctx.req.query).filter(([, v]) => v !== '')));
+  const filter = parseQuery(
+    listUsersQuery,
+    Object.fromEntries(Object.entries(ctx.req.query).filter(([, v]) => v !== '')),
+  );
   const [list, bankList] = await Promise.all([users.listUsers(filter), banks.listBanks(ctx.user)]);
   const bankCode = new Map(bankList.map((b) => [b.id, b.code]));
-  render(ctx.req, ctx.res, 'pages/admin/users', {
-    title: ctx.t('admin.users.title'),
-    users: list.map((u) => ({
-      ...u, roleLabel: ctx.t(`role.${u.role}`), bankCode: u.bankId ? bankCode.get(u.bankId) ?? '' : '', scopeText: describeScope(ctx, u.scope),
-    })),
-    filter,
-    banks: bankList,
-    roles: roleOptions(ctx),
-    create,
-  }, status);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/admin/users',
+    {
+      title: ctx.t('admin.users.title'),
+      users: list.map((u) => ({
+        ...u,
+        roleLabel: ctx.t(`role.${u.role}`),
+        bankCode: u.bankId ? (bankCode.get(u.bankId) ?? '') : '',
+        scopeText: describeScope(ctx, u.scope),
+      })),
+      filter,
+      banks: bankList,
+      roles: roleOptions(ctx),
+      create,
+    },
+    status,
+  );
 }
 
 export const usersPage = page(ADMIN, (ctx) => showUsers(ctx, emptyForm({ role: 'bank_manager', scopeType: 'bank' })));
@@ -77,25 +111,40 @@ export const createUser = page(ADMIN, async (ctx) => {
   const input = createInput(f);
   // The password is never echoed back into the page.
   const values = { ...f, password: '' };
-  await attempt(ctx.locale, { fields: USER_FIELDS, input, values }, async () => {
-    const user = await users.createUser(parseBody(createUserBody, input));
-    flash(ctx.req, 'ok', ctx.t('admin.flash.user_created', { email: user.email }));
-    ctx.res.redirect(303, '/admin/users');
-  }, (create, status) => showUsers(ctx, create, status));
+  await attempt(
+    ctx.locale,
+    { fields: USER_FIELDS, input, values },
+    async () => {
+      const user = await users.createUser(parseBody(createUserBody, input));
+      flash(ctx.req, 'ok', ctx.t('admin.flash.user_created', { email: user.email }));
+      ctx.res.redirect(303, '/admin/users');
+    },
+    (create, status) => showUsers(ctx, create, status),
+  );
 });
 
 // ---- one user ----
 
-async function showUser(ctx: PageContext, forms: { edit?: FormState; reset?: FormState } = {}, status = 200): Promise<void> {
+async function showUser(
+  ctx: PageContext,
+  forms: { edit?: FormState; reset?: FormState } = {},
+  status = 200,
+): Promise<void> {
   const user = await users.getUser(param(ctx.req, 'userId'));
   const bank = user.bankId ? await banks.getBank(ctx.user, user.bankId) : undefined;
-  render(ctx.req, ctx.res, 'pages/admin/user', {
-    title: ctx.t('admin.user.edit'),
-    target: { ...user, roleLabel: ctx.t(`role.${user.role}`), scopeText: describeScope(ctx, user.scope) },
-    bank,
-    edit: forms.edit ?? emptyForm({ name: user.name, active: user.active, ...scopeValues(user.scope) }),
-    reset: forms.reset ?? emptyForm(),
-  }, status);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/admin/user',
+    {
+      title: ctx.t('admin.user.edit'),
+      target: { ...user, roleLabel: ctx.t(`role.${user.role}`), scopeText: describeScope(ctx, user.scope) },
+      bank,
+      edit: forms.edit ?? emptyForm({ name: user.name, active: user.active, ...scopeValues(user.scope) }),
+      reset: forms.reset ?? emptyForm(),
+    },
+    status,
+  );
 }
 
 export const userPage = page(ADMIN, (ctx) => showUser(ctx));
@@ -106,20 +155,30 @@ export const updateUser = page(ADMIN, async (ctx) => {
   const f = formBody(ctx.req);
   // An unticked checkbox is not posted at all, so its absence means "inactive".
   const input = { name: f.name ?? '', active: f.active === '1', ...(current.bankId ? { scope: scopeInput(f) } : {}) };
-  await attempt(ctx.locale, { fields: EDIT_FIELDS, input, values: { ...f, active: input.active } }, async () => {
-    const user = await users.updateUser(ctx.user, userId, parseBody(updateUserBody, input));
-    flash(ctx.req, 'ok', ctx.t('admin.flash.user_updated', { email: user.email }));
-    ctx.res.redirect(303, `/admin/users/${userId}`);
-  }, (edit, status) => showUser(ctx, { edit }, status));
+  await attempt(
+    ctx.locale,
+    { fields: EDIT_FIELDS, input, values: { ...f, active: input.active } },
+    async () => {
+      const user = await users.updateUser(ctx.user, userId, parseBody(updateUserBody, input));
+      flash(ctx.req, 'ok', ctx.t('admin.flash.user_updated', { email: user.email }));
+      ctx.res.redirect(303, `/admin/users/${userId}`);
+    },
+    (edit, status) => showUser(ctx, { edit }, status),
+  );
 });
 
 export const resetPassword = page(ADMIN, async (ctx) => {
   const userId = param(ctx.req, 'userId');
   await users.getUser(userId);
   const input = { password: formBody(ctx.req).password ?? '' };
-  await attempt(ctx.locale, { fields: RESET_FIELDS, input, values: {} }, async () => {
-    const user = await users.updateUser(ctx.user, userId, parseBody(updateUserBody, input));
-    flash(ctx.req, 'ok', ctx.t('admin.flash.password_reset', { email: user.email }));
-    ctx.res.redirect(303, `/admin/users/${userId}`);
-  }, (reset, status) => showUser(ctx, { reset }, status));
+  await attempt(
+    ctx.locale,
+    { fields: RESET_FIELDS, input, values: {} },
+    async () => {
+      const user = await users.updateUser(ctx.user, userId, parseBody(updateUserBody, input));
+      flash(ctx.req, 'ok', ctx.t('admin.flash.password_reset', { email: user.email }));
+      ctx.res.redirect(303, `/admin/users/${userId}`);
+    },
+    (reset, status) => showUser(ctx, { reset }, status),
+  );
 });

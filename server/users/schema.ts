@@ -23,10 +23,22 @@ export const createUserBody = z
   .strict()
   .superRefine((u, ctx) => {
     const bankRole = u.role === 'bank_manager' || u.role === 'hr';
-    if (bankRole && !u.bankId) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['bankId'], message: `required for role ${u.role}` });
-    if (u.role === 'bank_manager' && !u.scope) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['scope'], message: 'required for role bank_manager' });
-    if (!bankRole && u.bankId) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['bankId'], message: `not allowed for audit-firm role ${u.role}` });
-    if (!bankRole && u.scope) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['scope'], message: `not allowed for audit-firm role ${u.role}` });
+    if (bankRole && !u.bankId)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['bankId'], message: `required for role ${u.role}` });
+    if (u.role === 'bank_manager' && !u.scope)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['scope'], message: 'required for role bank_manager' });
+    if (!bankRole && u.bankId)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['bankId'],
+        message: `not allowed for audit-firm role ${u.role}`,
+      });
+    if (!bankRole && u.scope)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['scope'],
+        message: `not allowed for audit-firm role ${u.role}`,
+      });
   });
 export type CreateUserInput = z.infer<typeof createUserBody>;
 

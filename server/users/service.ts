@@ -21,13 +21,29 @@ export interface UserView {
   active: boolean;
 }
 
-type UserLike = { _id: unknown; email: string; name: string; role: string; bankId?: unknown; scope?: unknown; auditorCode?: string | null; locale?: string | null; active: boolean };
+type UserLike = {
+  _id: unknown;
+  email: string;
+  name: string;
+  role: string;
+  bankId?: unknown;
+  scope?: unknown;
+  auditorCode?: string | null;
+  locale?: string | null;
+  active: boolean;
+};
 
 export function userView(u: UserLike): UserView {
   return {
-    id: String(u._id), email: u.email, name: u.name, role: u.role as Role,
-    bankId: u.bankId ? String(u.bankId) : null, scope: (u.scope as Scope | undefined) ?? null,
-    ...(u.auditorCode ? { auditorCode: u.auditorCode } : {}), ...(u.locale ? { locale: u.locale } : {}), active: u.active,
+    id: String(u._id),
+    email: u.email,
+    name: u.name,
+    role: u.role as Role,
+    bankId: u.bankId ? String(u.bankId) : null,
+    scope: (u.scope as Scope | undefined) ?? null,
+    ...(u.auditorCode ? { auditorCode: u.auditorCode } : {}),
+    ...(u.locale ? { locale: u.locale } : {}),
+    active: u.active,
   };
 }
 
@@ -36,12 +52,20 @@ async function checkScope(bankId: string, scope: Scope | undefined): Promise<voi
   if (!(await Bank.exists({ _id: bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   if (!scope || scope.type === 'bank') return;
   if (scope.type === 'region') {
-    if (!(await Branch.exists({ bankId, region: scope.region }))) throw new ValidationError([{ field: 'scope.region', message: `no branch of this bank is in region "${scope.region}"` }]);
+    if (!(await Branch.exists({ bankId, region: scope.region })))
+      throw new ValidationError([
+        { field: 'scope.region', message: `no branch of this bank is in region "${scope.region}"` },
+      ]);
     return;
   }
-  const found = new Set((await Branch.find({ bankId, code: { $in: scope.branchCodes } }, { code: 1 }).lean()).map((b) => b.code));
+  const found = new Set(
+    (await Branch.find({ bankId, code: { $in: scope.branchCodes } }, { code: 1 }).lean()).map((b) => b.code),
+  );
   const missing = scope.branchCodes.filter((c) => !found.has(c));
-  if (missing.length) throw new ValidationError(missing.map((c) => ({ field: 'scope.branchCodes', message: `no branch "${c}" in this bank` })));
+  if (missing.length)
+    throw new ValidationError(
+      missing.map((c) => ({ field: 'scope.branchCodes', message: `no branch "${c}" in this bank` })),
+    );
 }
 
 async function newAuditorCode(): Promise<string> {
@@ -55,10 +79,18 @@ export async function createUser(input: CreateUserInput): Promise<UserView> {
   const bankRole = input.role === 'bank_manager' || input.role === 'hr';
   const scope: Scope | undefined = bankRole ? (input.scope ?? { type: 'bank' }) : undefined;
   if (bankRole) await checkScope(input.bankId as string, scope);
-  if (await User.exists({ email: input.email })) throw new ConflictError('A user with this e-mail already exists', 'duplicate', [{ field: 'email', message: 'already exists' }]);
+  if (await User.exists({ email: input.email }))
+    throw new ConflictError('A user with this e-mail already exists', 'duplicate', [
+      { field: 'email', message: 'already exists' },
+    ]);
   const doc = await User.create({
-    email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password),
-    bankId: bankRole ? new Types.ObjectId(input.bankId) : undefined, scope, locale: input.locale,
+    email: input.email,
+    name: input.name,
+    role: input.role,
+    passwordHash: await hashPassword(input.password),
+    bankId: bankRole ? new Types.ObjectId(input.bankId) : undefined,
+    scope,
+    locale: input.locale,
     auditorCode: input.role === 'auditor' ? await newAuditorCode() : undefined,
   });
   return userView(doc.toObject());
@@ -86,7 +118,8 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
     if (!current.bankId) throw new ValidationError([{ field: 'scope', message: 'audit-firm users have no scope' }]);
     await checkScope(String(current.bankId), input.scope);
   }
-  if (input.active === false && String(current._id) === actor.id) throw new ConflictError('You cannot deactivate yourself', 'self_deactivation');
+  if (input.active === false && String(current._id) === actor.id)
+    throw new ConflictError('You cannot deactivate yourself', 'self_deactivation');
   const set: Record<string, unknown> = {};
   if (input.name) set.name = input.name;
   if (input.scope) set.scope = input.scope;
@@ -94,7 +127,11 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
   if (input.active !== undefined) set.active = input.active;
   if (input.password) set.passwordHash = await hashPassword(input.password);
   const signOutEverywhere = input.active === false || Boolean(input.password);
-  const u = await User.findByIdAndUpdate(id, { $set: set, ...(signOutEverywhere ? { $inc: { authEpoch: 1 } } : {}) }, { new: true }).lean();
+  const u = await User.findByIdAndUpdate(
+    id,
+    { $set: set, ...(signOutEverywhere ? { $inc: { authEpoch: 1 } } : {}) },
+    { new: true },
+  ).lean();
   if (!u) throw new NotFoundError('User');
   forgetTokensOf({ userId: id });
   if (signOutEverywhere) {
@@ -105,16 +142,24 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
 }
 
 /** First start: with no admin at all, one is created from ADMIN_EMAIL / ADMIN_PASSWORD. */
-export async function ensureFirstAdmin(email: string | undefined, password: string | undefined): Promise<UserView | undefined> {
+export async function ensureFirstAdmin(
+  email: string | undefined,
+  password: string | undefined,
+): Promise<UserView | undefined> {
   if (await User.exists({ role: 'admin' })) return undefined;
   if (!email || !password) return undefined;
   const holder = await User.findOne({ email: email.toLowerCase() }, { role: 1 }).lean();
-  if (holder) throw new ConflictError(`ADMIN_EMAIL ${email} already belongs to a ${holder.role} user; choose another e-mail for the first admin`, 'admin_email_taken');
+  if (holder)
+    throw new ConflictError(
+      `ADMIN_EMAIL ${email} already belongs to a ${holder.role} user; choose another e-mail for the first admin`,
+      'admin_email_taken',
+    );
   try {
     return await createUser({ email: email.toLowerCase(), password, name: 'Administrator', role: 'admin' });
   } catch (e) {
     // Another instance starting at the same moment created it first: that is the outcome we wanted.
-    if (e instanceof ConflictError && (await User.exists({ role: 'admin', email: email.toLowerCase() }))) return undefined;
+    if (e instanceof ConflictError && (await User.exists({ role: 'admin', email: email.toLowerCase() })))
+      return undefined;
     throw e;
   }
 }

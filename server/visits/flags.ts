@@ -38,18 +38,29 @@ export function computeFlags(f: FlagFacts): Flag[] {
   const flags: Flag[] = [];
   const at = f.visitedAt.getTime();
   if (at < f.windowStart.getTime() || at > f.windowEnd.getTime()) {
-    flags.push({ code: FLAG.outsideWindow, message: `The visit time is outside the assignment window (${f.windowStart.toISOString()} – ${f.windowEnd.toISOString()})` });
+    flags.push({
+      code: FLAG.outsideWindow,
+      message: `The visit time is outside the assignment window (${f.windowStart.toISOString()} – ${f.windowEnd.toISOString()})`,
+    });
   }
-  if (at > f.now.getTime() + CLOCK_SKEW_MS) flags.push({ code: FLAG.future, message: 'The visit time is in the future' });
+  if (at > f.now.getTime() + CLOCK_SKEW_MS)
+    flags.push({ code: FLAG.future, message: 'The visit time is in the future' });
   if (f.durationMinutes < MIN_MINUTES || f.durationMinutes > MAX_MINUTES) {
-    flags.push({ code: FLAG.duration, message: `A duration of ${f.durationMinutes} minutes is implausible (expected ${MIN_MINUTES}–${MAX_MINUTES})` });
+    flags.push({
+      code: FLAG.duration,
+      message: `A duration of ${f.durationMinutes} minutes is implausible (expected ${MIN_MINUTES}–${MAX_MINUTES})`,
+    });
   }
   if (f.firstSubmittedAt && f.firstSubmittedAt.getTime() - at > LATE_AFTER_HOURS * 3600_000) {
     flags.push({ code: FLAG.late, message: `Submitted more than ${LATE_AFTER_HOURS} hours after the visit` });
   }
   if (f.duplicateVisitIds.length) {
     const n = f.duplicateVisitIds.length;
-    flags.push({ code: FLAG.duplicateEvidence, message: `An attached file is identical to evidence of ${n} other visit${n === 1 ? '' : 's'}`, visitIds: [...f.duplicateVisitIds].sort() });
+    flags.push({
+      code: FLAG.duplicateEvidence,
+      message: `An attached file is identical to evidence of ${n} other visit${n === 1 ? '' : 's'}`,
+      visitIds: [...f.duplicateVisitIds].sort(),
+    });
   }
   return flags;
 }

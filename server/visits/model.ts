@@ -57,7 +57,10 @@ const historySchema = new Schema(
   { _id: false },
 );
 
-const sectionScoresSchema = new Schema(Object.fromEntries(SECTION_KEYS.map((k) => [k, { type: Number, default: null }])), { _id: false });
+const sectionScoresSchema = new Schema(
+  Object.fromEntries(SECTION_KEYS.map((k) => [k, { type: Number, default: null }])),
+  { _id: false },
+);
 
 const visitSchema = new Schema(
   {
@@ -83,7 +86,10 @@ const visitSchema = new Schema(
     },
     violations: { type: [{ itemKey: String, sectionKey: String, _id: false }], default: [] },
     // visitIds: the other visits involved (duplicate evidence); shown to audit-firm staff only.
-    flags: { type: [{ code: String, message: String, visitIds: { type: [String], default: undefined }, _id: false }], default: [] },
+    flags: {
+      type: [{ code: String, message: String, visitIds: { type: [String], default: undefined }, _id: false }],
+      default: [],
+    },
     attachments: { type: [attachmentSchema], default: [] },
     history: { type: [historySchema], default: [] },
     reviewNote: { type: String },
@@ -95,7 +101,13 @@ const visitSchema = new Schema(
     // The creating request's Idempotency-Key, or `auto:<visit id>` when none was sent. Always set,
     // because FerretDB 1.24 rejects partialFilterExpression and treats missing fields in unique
     // indexes differently from MongoDB; an always-present value behaves the same on both.
-    idempotencyKey: { type: String, required: true, default: function (this: { _id: unknown }) { return `auto:${String(this._id)}`; } },
+    idempotencyKey: {
+      type: String,
+      required: true,
+      default: function (this: { _id: unknown }) {
+        return `auto:${String(this._id)}`;
+      },
+    },
   },
   { timestamps: { currentTime: now } },
 );

@@ -8,7 +8,7 @@ import { getAssignment } from '../assignments/service';
 import { requireRole, type Principal, type Role } from '../core/access';
 import { config } from '../core/config';
 import { toAppError } from '../core/error-handler';
-import { AppError, UnauthorizedError, type ErrorDetail } from '../core/errors';
+import { type AppError, UnauthorizedError, type ErrorDetail } from '../core/errors';
 import { pickLocale, translate, type Locale } from '../core/i18n';
 import { requireFile } from '../core/uploads';
 import { parseBody } from '../core/validation';
@@ -90,8 +90,10 @@ function answerLabel(t: PageContext['t'], v: string | number | undefined): strin
   if (v === undefined) return t('visits.answer.none');
   return typeof v === 'number' ? `${v} / 5` : t(`visits.answer.${v}`);
 }
-const flagLabel = (t: PageContext['t'], f: { code: string; message: string }) => labelOr(t, `visits.flag.${f.code}`, f.message);
-const itemText = (locale: Locale, text: { zh: string; en: string }) => (locale === 'en' ? text.en || text.zh : text.zh || text.en);
+const flagLabel = (t: PageContext['t'], f: { code: string; message: string }) =>
+  labelOr(t, `visits.flag.${f.code}`, f.message);
+const itemText = (locale: Locale, text: { zh: string; en: string }) =>
+  locale === 'en' ? text.en || text.zh : text.zh || text.en;
 
 // ---- the form: stored visit or posted fields → what the template shows ----
 
@@ -119,12 +121,20 @@ function valuesFromVisit(v: VisitView, timezone: string): FormValues {
 
 /** Staff rows as posted, in row order; rows left empty are dropped. */
 function postedStaffRows(f: FormBody): { n: number; employeeId: string; description: string }[] {
-  const ns = [...new Set(Object.keys(f).flatMap((k) => {
-    const m = /^staff\.(\d{1,3})\.(employeeId|description)$/.exec(k);
-    return m ? [Number(m[1])] : [];
-  }))].sort((a, b) => a - b);
+  const ns = [
+    ...new Set(
+      Object.keys(f).flatMap((k) => {
+        const m = /^staff\.(\d{1,3})\.(employeeId|description)$/.exec(k);
+        return m ? [Number(m[1])] : [];
+      }),
+    ),
+  ].sort((a, b) => a - b);
   return ns
-    .map((n) => ({ n, employeeId: (f[`staff.${n}.employeeId`] ?? '').trim(), description: (f[`staff.${n}.description`] ?? '').trim() }))
+    .map((n) => ({
+      n,
+      employeeId: (f[`staff.${n}.employeeId`] ?? '').trim(),
+      description: (f[`staff.${n}.description`] ?? '').trim(),
+    }))
     .filter((r) => r.employeeId || r.description);
 }
 
@@ -141,7 +151,10 @@ function valuesFromPost(f: FormBody, version: QuestionnaireVersionView): FormVal
   };
 }
 
-interface PatchBody { input: Record<string, unknown>; fields: Record<string, string> }
+interface PatchBody {
+  input: Record<string, unknown>;
+  fields: Record<string, string>;
+}
 
 const answerValue = (v: string): string | number => (/^\d+$/.test(v) ? Number(v) : v);
 
@@ -151,7 +164,12 @@ const answerValue = (v: string): string | number => (/^\d+$/.test(v) ? Number(v)
  */
 function patchFromForm(f: FormBody, version: QuestionnaireVersionView, stored: VisitView, timezone: string): PatchBody {
   const input: Record<string, unknown> = {};
-  const fields: Record<string, string> = { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes', summary: 'summary', rev: 'rev' };
+  const fields: Record<string, string> = {
+    visitedAt: 'visitedAt',
+    durationMinutes: 'durationMinutes',
+    summary: 'summary',
+    rev: 'rev',
+  };
   const at = blankToUndefined(f.visitedAt);
   if (at !== undefined) input.visitedAt = localInputToIso(at, timezone) ?? at;
   const minutes = minutesOrRaw(f.durationMinutes);
@@ -168,8 +186,13 @@ function patchFromForm(f: FormBody, version: QuestionnaireVersionView, stored: V
   input.answers = answers;
   const staff = postedStaffRows(f);
   // Rows are shown again in this order (empty ones dropped), so the i-th row sent is the i-th row shown.
-  staff.forEach((_row, i) => { fields[`staff.${i}`] = `staff.${i}`; });
-  input.staff = staff.map((r) => ({ ...(r.employeeId ? { employeeId: r.employeeId } : {}), ...(r.description ? { description: r.description } : {}) }));
+  staff.forEach((_row, i) => {
+    fields[`staff.${i}`] = `staff.${i}`;
+  });
+  input.staff = staff.map((r) => ({
+    ...(r.employeeId ? { employeeId: r.employeeId } : {}),
+    ...(r.description ? { description: r.description } : {}),
+  }));
   const summary = (f.summary ?? '').trim();
   // Leaving an empty summary empty is no change; clearing a written one is.
   if (summary || stored.summary) input.summary = summary;
@@ -183,27 +206,43 @@ const FIELD_HINTS: [RegExp, string][] = [
   [/^a\./, 'visits.edit.bad_answer'],
 ];
 
-interface FormErrors { fields: Record<string, string>; general: string[] }
+interface FormErrors {
+  fields: Record<string, string>;
+  general: string[];
+}
 
-function localizedFailure(err: unknown, locale: Locale, patch: PatchBody): { status: number; errors: FormErrors } | undefined {
+function localizedFailure(
+  err: unknown,
+  locale: Locale,
+  patch: PatchBody,
+): { status: number; errors: FormErrors } | undefined {
   const failed = formFailure(err, locale, patch.fields, patch.input);
   if (!failed) return undefined;
   const e = toAppError(err);
-  const fields = Object.fromEntries(Object.entries(failed.errors).map(([name, msg]) => {
-    const hint = FIELD_HINTS.find(([re]) => re.test(name));
-    return [name, hint ? translate(locale, hint[1]) : msg];
-  }));
+  const fields = Object.fromEntries(
+    Object.entries(failed.errors).map(([name, msg]) => {
+      const hint = FIELD_HINTS.find(([re]) => re.test(name));
+      return [name, hint ? translate(locale, hint[1]) : msg];
+    }),
+  );
   const general = e.code === 'conflict' ? [translate(locale, 'visits.edit.conflict')] : failed.general;
   return { status: failed.status, errors: { fields, general } };
 }
 
 // ---- loading what the form and the read view need ----
 
-interface Loaded { visit: VisitView; version: QuestionnaireVersionView; bank: BankView }
+interface Loaded {
+  visit: VisitView;
+  version: QuestionnaireVersionView;
+  bank: BankView;
+}
 
 async function loadForPage(p: Principal, id: string): Promise<Loaded> {
   const visit = await getVisit(p, id);
-  const [version, bank] = await Promise.all([getVersion(visit.questionnaireId, visit.questionnaireVersion), getBank(p, visit.bankId)]);
+  const [version, bank] = await Promise.all([
+    getVersion(visit.questionnaireId, visit.questionnaireVersion),
+    getBank(p, visit.bankId),
+  ]);
   return { visit, version, bank };
 }
 
@@ -219,10 +258,17 @@ async function scenarioOf(p: Principal, v: VisitView): Promise<string | undefine
 
 // ---- the edit page ----
 
-interface EditState { values?: FormValues; errors?: FormErrors; missing?: { itemKey: string; sectionKey: string }[] }
+interface EditState {
+  values?: FormValues;
+  errors?: FormErrors;
+  missing?: { itemKey: string; sectionKey: string }[];
+}
 
 function staffRows(values: FormValues, staff: StaffView[], t: PageContext['t'], errors: Record<string, string>) {
-  const rows = [...values.staff, ...Array.from({ length: BLANK_STAFF_ROWS }, () => ({ employeeId: '', description: '' }))];
+  const rows = [
+    ...values.staff,
+    ...Array.from({ length: BLANK_STAFF_ROWS }, () => ({ employeeId: '', description: '' })),
+  ];
   return rows.map((row, n) => ({
     n,
     label: t('visits.edit.staff_person', { n: n + 1 }),
@@ -230,14 +276,28 @@ function staffRows(values: FormValues, staff: StaffView[], t: PageContext['t'], 
     error: errors[`staff.${n}`],
     options: staff
       .filter((s) => s.active || s.employeeId === row.employeeId)
-      .map((s) => ({ employeeId: s.employeeId, name: s.name, position: s.position ?? '', selected: s.employeeId === row.employeeId })),
+      .map((s) => ({
+        employeeId: s.employeeId,
+        name: s.name,
+        position: s.position ?? '',
+        selected: s.employeeId === row.employeeId,
+      })),
   }));
 }
 
-function choiceOptions(item: QuestionnaireVersionView['sections'][number]['items'][number], t: PageContext['t'], chosen: string | undefined) {
+function choiceOptions(
+  item: QuestionnaireVersionView['sections'][number]['items'][number],
+  t: PageContext['t'],
+  chosen: string | undefined,
+) {
   const values: string[] = item.type === 'scale' ? ['1', '2', '3', '4', '5'] : ['yes', 'no'];
   if (item.allowNA) values.push('na');
-  const options = values.map((v) => ({ value: v, label: /^\d$/.test(v) ? v : t(`visits.answer.${v}`), checked: chosen === v, tone: v }));
+  const options = values.map((v) => ({
+    value: v,
+    label: /^\d$/.test(v) ? v : t(`visits.answer.${v}`),
+    checked: chosen === v,
+    tone: v,
+  }));
   // An optional item can be cleared again; a required one only changed.
   if (!item.required) options.push({ value: '', label: '–', checked: chosen === undefined, tone: 'clear' });
   return options;
@@ -258,40 +318,68 @@ function editSections(version: QuestionnaireVersionView, values: FormValues, sta
       missing: missing.has(item.key),
       error: state.errors?.fields[`a.${item.key}`],
     }));
-    return { key, label: sectionLabel(ctx.t, key), items, answered: items.filter((i) => values.answers.has(i.key)).length, total: items.length };
+    return {
+      key,
+      label: sectionLabel(ctx.t, key),
+      items,
+      answered: items.filter((i) => values.answers.has(i.key)).length,
+      total: items.length,
+    };
   }).filter((s) => s.total > 0);
 }
 
 async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
   const { visit, version, bank } = loaded;
   const values = state.values ?? valuesFromVisit(visit, bank.timezone);
-  const [staff, scenario] = await Promise.all([listStaff(ctx.user, visit.bankId, { branchCode: visit.branchCode, limit: MAX_LIMIT }).then((page) => page.rows), scenarioOf(ctx.user, visit)]);
-  const texts = new Map(version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)));
-  render(ctx.req, ctx.res, 'pages/visits/edit', {
-    title: `${ctx.t('visits.edit.title')} · ${visit.branchName}`,
-    visit,
-    scenario,
-    timezone: bank.timezone,
-    statusLabel: statusLabel(ctx.t, visit.status),
-    returned: visit.status === 'returned' && visit.reviewNote,
-    values,
-    errors: state.errors?.fields ?? {},
-    general: state.errors?.general ?? [],
-    missing: (state.missing ?? []).map((m) => ({ key: m.itemKey, section: sectionLabel(ctx.t, m.sectionKey), text: texts.get(m.itemKey) ?? m.itemKey })),
-    sections: editSections(version, values, state, ctx),
-    staffRows: staffRows(values, staff, ctx.t, state.errors?.fields ?? {}),
-    attachments: attachmentsView(visit),
-    maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
-    jsText: JSON.stringify(scriptTexts(ctx.t)),
-  }, status);
+  const [staff, scenario] = await Promise.all([
+    listStaff(ctx.user, visit.bankId, { branchCode: visit.branchCode, limit: MAX_LIMIT }).then((page) => page.rows),
+    scenarioOf(ctx.user, visit),
+  ]);
+  const texts = new Map(
+    version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
+  );
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/visits/edit',
+    {
+      title: `${ctx.t('visits.edit.title')} · ${visit.branchName}`,
+      visit,
+      scenario,
+      timezone: bank.timezone,
+      statusLabel: statusLabel(ctx.t, visit.status),
+      returned: visit.status === 'returned' && visit.reviewNote,
+      values,
+      errors: state.errors?.fields ?? {},
+      general: state.errors?.general ?? [],
+      missing: (state.missing ?? []).map((m) => ({
+        key: m.itemKey,
+        section: sectionLabel(ctx.t, m.sectionKey),
+        text: texts.get(m.itemKey) ?? m.itemKey,
+      })),
+      sections: editSections(version, values, state, ctx),
+      staffRows: staffRows(values, staff, ctx.t, state.errors?.fields ?? {}),
+      attachments: attachmentsView(visit),
+      maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
+      jsText: JSON.stringify(scriptTexts(ctx.t)),
+    },
+    status,
+  );
 }
 
 /** What public/visit-form.js shows itself, in the page's language ({placeholders} are filled by the script). */
 function scriptTexts(t: PageContext['t']): Record<string, string> {
   return {
-    saving: t('visits.save.saving'), saved: t('visits.save.saved'), failed: t('visits.save.failed'), offline: t('visits.save.offline'),
-    conflict: t('visits.save.conflict'), upload_uploading: t('visits.evidence.uploading'), upload_done: t('visits.evidence.done'),
-    upload_failed: t('visits.evidence.failed'), remove: t('visits.evidence.remove'), answered: t('visits.edit.answered'),
+    saving: t('visits.save.saving'),
+    saved: t('visits.save.saved'),
+    failed: t('visits.save.failed'),
+    offline: t('visits.save.offline'),
+    conflict: t('visits.save.conflict'),
+    upload_uploading: t('visits.evidence.uploading'),
+    upload_done: t('visits.evidence.done'),
+    upload_failed: t('visits.evidence.failed'),
+    remove: t('visits.evidence.remove'),
+    answered: t('visits.edit.answered'),
   };
 }
 
@@ -332,7 +420,12 @@ const saveFormPage = page(AUDITOR, async (ctx) => {
     if (!failed) throw e;
     // Shown with the current revision, so that saving again keeps what this person typed.
     const fresh = code === 'conflict' ? await loadForPage(ctx.user, loaded.visit.id) : loaded;
-    return showEdit(ctx, fresh, { values: { ...valuesFromPost(f, loaded.version), rev: String(fresh.visit.rev) }, errors: failed.errors }, failed.status);
+    return showEdit(
+      ctx,
+      fresh,
+      { values: { ...valuesFromPost(f, loaded.version), rev: String(fresh.visit.rev) }, errors: failed.errors },
+      failed.status,
+    );
   }
   if (f.action !== 'submit') {
     flash(ctx.req, 'ok', ctx.t('visits.edit.saved'));
@@ -347,7 +440,10 @@ async function submitFromForm(ctx: PageContext, loaded: Loaded): Promise<void> {
   } catch (e) {
     const err = toAppError(e);
     if (err.code === 'required_items_missing') {
-      const missing = err.details.map((d: ErrorDetail) => ({ itemKey: String(d.itemKey), sectionKey: String(d.sectionKey) }));
+      const missing = err.details.map((d: ErrorDetail) => ({
+        itemKey: String(d.itemKey),
+        sectionKey: String(d.sectionKey),
+      }));
       return showEdit(ctx, loaded, { missing, errors: { fields: {}, general: [] } }, 422);
     }
     if (err.status === 409) return redirectStale(ctx, loaded.visit.id);
@@ -364,7 +460,12 @@ function redirectStale(ctx: PageContext, id: string): void {
 
 // ---- JSON routes for the script (same session, CSRF header) ----
 
-interface JsonContext { req: Request; res: Response; user: Principal; locale: Locale }
+interface JsonContext {
+  req: Request;
+  res: Response;
+  user: Principal;
+  locale: Locale;
+}
 
 /** Like page(), but errors are answered as the API's JSON error, since a script reads them. */
 function jsonRoute(roles: readonly Role[], handler: (ctx: JsonContext) => Promise<void>): RequestHandler {
@@ -421,7 +522,12 @@ async function attachUploaded(ctx: { req: Request; res: Response; user: Principa
   const id = param(ctx.req, 'visitId');
   await runUpload(evidenceUpload(), ctx.req, ctx.res);
   const a = await addAttachment(ctx.user, id, (requireFile(ctx.req) as EvidenceUpload).evidence);
-  return { ...a, url: `/visits/${id}/attachments/${a.id}`, image: INLINE_IMAGES.has(a.contentType), kb: Math.max(1, Math.round(a.size / 1024)) };
+  return {
+    ...a,
+    url: `/visits/${id}/attachments/${a.id}`,
+    image: INLINE_IMAGES.has(a.contentType),
+    kb: Math.max(1, Math.round(a.size / 1024)),
+  };
 }
 
 const uploadJson = jsonRoute(AUDITOR, async (ctx) => {
@@ -439,7 +545,11 @@ const uploadForm = page(AUDITOR, async (ctx) => {
   } catch (e) {
     const err = toAppError(e);
     if (err.status >= 500 || err.status === 404 || err.status === 403) throw e;
-    flash(ctx.req, 'error', ctx.t('visits.evidence.failed', { message: labelOr(ctx.t, `visits.err.${err.code}`, err.message) }));
+    flash(
+      ctx.req,
+      'error',
+      ctx.t('visits.evidence.failed', { message: labelOr(ctx.t, `visits.err.${err.code}`, err.message) }),
+    );
   }
   ctx.res.redirect(303, `/visits/${id}/edit#evidence`);
 });
@@ -455,8 +565,14 @@ const removeAttachmentPage = page(AUDITOR, async (ctx) => {
 const attachmentFile = page('authenticated', async (ctx) => {
   const file = await openAttachment(ctx.user, param(ctx.req, 'visitId'), param(ctx.req, 'attachmentId'));
   ctx.res.attachment(file.filename);
-  if (INLINE_IMAGES.has(file.contentType)) ctx.res.set('Content-Disposition', String(ctx.res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
-  ctx.res.set({ 'Content-Type': file.contentType, 'Content-Length': String(file.size), 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-store' });
+  if (INLINE_IMAGES.has(file.contentType))
+    ctx.res.set('Content-Disposition', String(ctx.res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
+  ctx.res.set({
+    'Content-Type': file.contentType,
+    'Content-Length': String(file.size),
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'private, no-store',
+  });
   await pipeline(file.stream, ctx.res);
 });
 
@@ -478,7 +594,14 @@ function formatValue(v: unknown, timezone: string, field: string): string {
 async function historyNames(p: Principal, v: VisitView): Promise<Map<string, string>> {
   if (p.role !== 'admin' && p.role !== 'reviewer') return new Map();
   const ids = [...new Set(v.history.flatMap((h) => (h.by ? [h.by] : [])))];
-  const users = await Promise.all(ids.map((id) => getUser(id).then((u) => [id, u.name] as const, () => [id, id] as const)));
+  const users = await Promise.all(
+    ids.map((id) =>
+      getUser(id).then(
+        (u) => [id, u.name] as const,
+        () => [id, id] as const,
+      ),
+    ),
+  );
   return new Map(users);
 }
 
@@ -489,9 +612,14 @@ function labelOr(t: PageContext['t'], key: string, fallback: string): string {
 }
 
 /** The role, and the person's name for firm staff; bank users see the auditor's pseudonym at most. */
-function historyWho(t: PageContext['t'], h: VisitView['history'][number], v: VisitView, names: Map<string, string>): string {
+function historyWho(
+  t: PageContext['t'],
+  h: VisitView['history'][number],
+  v: VisitView,
+  names: Map<string, string>,
+): string {
   if (h.role === 'system') return t('visits.view.history_system');
-  const person = h.by ? names.get(h.by) ?? (h.role === 'auditor' ? v.auditorCode : undefined) : undefined;
+  const person = h.by ? (names.get(h.by) ?? (h.role === 'auditor' ? v.auditorCode : undefined)) : undefined;
   return [t(`role.${h.role}`), person].filter(Boolean).join(' · ');
 }
 
@@ -501,7 +629,11 @@ function historyView(ctx: PageContext, v: VisitView, timezone: string, names: Ma
     who: historyWho(ctx.t, h, v, names),
     action: labelOr(ctx.t, `visits.action.${h.action}`, h.action),
     note: h.note,
-    changes: h.changes.map((c) => ({ field: c.field, before: formatValue(c.before, timezone, c.field), after: formatValue(c.after, timezone, c.field) })),
+    changes: h.changes.map((c) => ({
+      field: c.field,
+      before: formatValue(c.before, timezone, c.field),
+      after: formatValue(c.after, timezone, c.field),
+    })),
   }));
 }
 
@@ -511,44 +643,81 @@ function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: 
   return SECTION_KEYS.flatMap((key) => {
     const s = version.sections.find((x) => x.key === key);
     if (!s || s.items.length === 0) return [];
-    return [{
-      // Not `score`: that name is a template helper.
-      key, label: sectionLabel(ctx.t, key), sectionScore: formatScore(v.scores.sections[key]),
-      items: s.items.map((i) => ({
-        key: i.key, text: itemText(ctx.locale, i.text), critical: i.critical, violated: violated.has(i.key),
-        answer: answerLabel(ctx.t, answers.get(i.key)?.value), unanswered: !answers.has(i.key), comment: answers.get(i.key)?.comment,
-      })),
-    }];
+    return [
+      {
+        // Not `score`: that name is a template helper.
+        key,
+        label: sectionLabel(ctx.t, key),
+        sectionScore: formatScore(v.scores.sections[key]),
+        items: s.items.map((i) => ({
+          key: i.key,
+          text: itemText(ctx.locale, i.text),
+          critical: i.critical,
+          violated: violated.has(i.key),
+          answer: answerLabel(ctx.t, answers.get(i.key)?.value),
+          unanswered: !answers.has(i.key),
+          comment: answers.get(i.key)?.comment,
+        })),
+      },
+    ];
   });
 }
 
-interface ReviewState { errors: Record<string, string>; general: string[]; note: string }
+interface ReviewState {
+  errors: Record<string, string>;
+  general: string[];
+  note: string;
+}
 
 async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState, status = 200): Promise<void> {
   const { visit: v, version, bank } = loaded;
   const firm = ctx.user.role === 'admin' || ctx.user.role === 'reviewer';
   const [scenario, names] = await Promise.all([scenarioOf(ctx.user, v), historyNames(ctx.user, v)]);
-  const texts = new Map(version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)));
-  const auditorName = firm && v.auditorId ? names.get(v.auditorId) ?? (await getUser(v.auditorId).then((u) => u.name, () => undefined)) : undefined;
-  render(ctx.req, ctx.res, 'pages/visits/show', {
-    title: `${ctx.t('visits.view.title')} · ${v.branchName}`,
-    v, bank, scenario,
-    auditor: [auditorName, v.auditorCode].filter(Boolean).join(' · '),
-    statusLabel: statusLabel(ctx.t, v.status),
-    visitedAt: showTime(v.visitedAt, bank.timezone),
-    submittedAt: showTime(v.submittedAt, bank.timezone),
-    approvedAt: showTime(v.approvedAt, bank.timezone),
-    canEdit: ctx.user.role === 'auditor' && EDITABLE.has(v.status),
-    canReview: ctx.user.role === 'reviewer' && v.status === 'submitted',
-    showNote: Boolean(v.reviewNote) && (v.status === 'returned' || firm),
-    scores: [...SECTION_KEYS.map((k) => ({ label: sectionLabel(ctx.t, k), value: formatScore(v.scores.sections[k]) })), { label: ctx.t('visits.view.total'), value: formatScore(v.scores.total), total: true }],
-    violations: v.violations.map((x) => ({ key: x.itemKey, section: sectionLabel(ctx.t, x.sectionKey), text: texts.get(x.itemKey) ?? x.itemKey })),
-    flags: v.flags.map((f) => ({ label: flagLabel(ctx.t, f), visitIds: f.visitIds ?? [] })),
-    sections: answerSections(ctx, version, v),
-    attachments: attachmentsView(v),
-    history: historyView(ctx, v, bank.timezone, names),
-    review: review ?? { errors: {}, general: [], note: '' },
-  }, status);
+  const texts = new Map(
+    version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
+  );
+  const auditorName =
+    firm && v.auditorId
+      ? (names.get(v.auditorId) ??
+        (await getUser(v.auditorId).then(
+          (u) => u.name,
+          () => undefined,
+        )))
+      : undefined;
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/visits/show',
+    {
+      title: `${ctx.t('visits.view.title')} · ${v.branchName}`,
+      v,
+      bank,
+      scenario,
+      auditor: [auditorName, v.auditorCode].filter(Boolean).join(' · '),
+      statusLabel: statusLabel(ctx.t, v.status),
+      visitedAt: showTime(v.visitedAt, bank.timezone),
+      submittedAt: showTime(v.submittedAt, bank.timezone),
+      approvedAt: showTime(v.approvedAt, bank.timezone),
+      canEdit: ctx.user.role === 'auditor' && EDITABLE.has(v.status),
+      canReview: ctx.user.role === 'reviewer' && v.status === 'submitted',
+      showNote: Boolean(v.reviewNote) && (v.status === 'returned' || firm),
+      scores: [
+        ...SECTION_KEYS.map((k) => ({ label: sectionLabel(ctx.t, k), value: formatScore(v.scores.sections[k]) })),
+        { label: ctx.t('visits.view.total'), value: formatScore(v.scores.total), total: true },
+      ],
+      violations: v.violations.map((x) => ({
+        key: x.itemKey,
+        section: sectionLabel(ctx.t, x.sectionKey),
+        text: texts.get(x.itemKey) ?? x.itemKey,
+      })),
+      flags: v.flags.map((f) => ({ label: flagLabel(ctx.t, f), visitIds: f.visitIds ?? [] })),
+      sections: answerSections(ctx, version, v),
+      attachments: attachmentsView(v),
+      history: historyView(ctx, v, bank.timezone, names),
+      review: review ?? { errors: {}, general: [], note: '' },
+    },
+    status,
+  );
 }
 
 const visitPage = page('authenticated', async (ctx) => {
@@ -569,7 +738,12 @@ const reviewPage = page(REVIEWER, async (ctx) => {
     const failed = formFailure(e, ctx.locale, { note: 'note', decision: 'decision' }, input);
     if (!failed) throw e;
     if (failed.errors.note) failed.errors.note = ctx.t('visits.review.note_required');
-    await showVisit(ctx, await loadForPage(ctx.user, id), { errors: failed.errors, general: failed.general, note: f.note ?? '' }, failed.status);
+    await showVisit(
+      ctx,
+      await loadForPage(ctx.user, id),
+      { errors: failed.errors, general: failed.general, note: f.note ?? '' },
+      failed.status,
+    );
   }
 });
 
@@ -585,8 +759,12 @@ const queuePage = page(QUEUE, async (ctx) => {
       const bank = byId.get(r.bankId);
       const tz = bank?.timezone ?? 'Asia/Shanghai';
       return {
-        ...r, bankCode: bank?.code ?? '', submitted: showTime(r.submittedAt, tz), visited: showTime(r.visitedAt, tz),
-        total: formatScore(r.total), flags: r.flags.map((f) => flagLabel(ctx.t, f)),
+        ...r,
+        bankCode: bank?.code ?? '',
+        submitted: showTime(r.submittedAt, tz),
+        visited: showTime(r.visitedAt, tz),
+        total: formatScore(r.total),
+        flags: r.flags.map((f) => flagLabel(ctx.t, f)),
       };
     }),
   });

@@ -10,11 +10,61 @@ const ANY_ROLE = 'authenticated' as const;
 
 export function registerVisitApi(api: ApiRouter): void {
   api
-    .add({ method: 'get', path: '/visits', summary: 'List visits the caller may see (auditor: own; reviewer, admin: all; bank users: approved/disputed in scope), newest first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: ANY_ROLE, query: listVisitsQuery, handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.listVisits(user, query)) })
-    .add({ method: 'post', path: '/visits', summary: 'Start the visit of an own assignment (draft); Idempotency-Key makes retries safe', access: AUDITOR, body: createVisitBody, status: 201, handler: ({ user, body, req }) => visits.createVisit(user, body, req.get('idempotency-key') || undefined) })
-    .add({ method: 'get', path: '/visits/:visitId', summary: 'Get a visit', access: ANY_ROLE, handler: ({ user, params }) => visits.getVisit(user, params.visitId) })
-    .add({ method: 'patch', path: '/visits/:visitId', summary: 'Edit an own draft or returned visit (arrays replace; optional rev guards against stale edits)', access: AUDITOR, body: updateVisitBody, handler: ({ user, params, body }) => visits.updateVisit(user, params.visitId, body) })
-    .add({ method: 'post', path: '/visits/:visitId/submit', summary: 'Submit an own visit for review', access: AUDITOR, handler: ({ user, params }) => visits.submitVisit(user, params.visitId) })
-    .add({ method: 'post', path: '/visits/:visitId/review', summary: 'Approve or return a submitted visit', access: REVIEWER, body: reviewVisitBody, handler: ({ user, params, body }) => visits.reviewVisit(user, params.visitId, body) })
-    .add({ method: 'get', path: '/review/queue', summary: 'Submitted visits, oldest first, with flags and attachment counts; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link', access: QUEUE, query: pageQuery, handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.reviewQueue(user, query)) });
+    .add({
+      method: 'get',
+      path: '/visits',
+      summary:
+        'List visits the caller may see (auditor: own; reviewer, admin: all; bank users: approved/disputed in scope), newest first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
+      access: ANY_ROLE,
+      query: listVisitsQuery,
+      handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.listVisits(user, query)),
+    })
+    .add({
+      method: 'post',
+      path: '/visits',
+      summary: 'Start the visit of an own assignment (draft); Idempotency-Key makes retries safe',
+      access: AUDITOR,
+      body: createVisitBody,
+      status: 201,
+      handler: ({ user, body, req }) => visits.createVisit(user, body, req.get('idempotency-key') || undefined),
+    })
+    .add({
+      method: 'get',
+      path: '/visits/:visitId',
+      summary: 'Get a visit',
+      access: ANY_ROLE,
+      handler: ({ user, params }) => visits.getVisit(user, params.visitId),
+    })
+    .add({
+      method: 'patch',
+      path: '/visits/:visitId',
+      summary: 'Edit an own draft or returned visit (arrays replace; optional rev guards against stale edits)',
+      access: AUDITOR,
+      body: updateVisitBody,
+      handler: ({ user, params, body }) => visits.updateVisit(user, params.visitId, body),
+    })
+    .add({
+      method: 'post',
+      path: '/visits/:visitId/submit',
+      summary: 'Submit an own visit for review',
+      access: AUDITOR,
+      handler: ({ user, params }) => visits.submitVisit(user, params.visitId),
+    })
+    .add({
+      method: 'post',
+      path: '/visits/:visitId/review',
+      summary: 'Approve or return a submitted visit',
+      access: REVIEWER,
+      body: reviewVisitBody,
+      handler: ({ user, params, body }) => visits.reviewVisit(user, params.visitId, body),
+    })
+    .add({
+      method: 'get',
+      path: '/review/queue',
+      summary:
+        'Submitted visits, oldest first, with flags and attachment counts; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
+      access: QUEUE,
+      query: pageQuery,
+      handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.reviewQueue(user, query)),
+    });
 }

@@ -20,12 +20,18 @@ const staffSeen = z
     description: z.string().trim().min(1).max(500).optional(),
   })
   .strict()
-  .refine((s) => s.employeeId !== undefined || s.description !== undefined, { message: 'give employeeId or a description' });
+  .refine((s) => s.employeeId !== undefined || s.description !== undefined, {
+    message: 'give employeeId or a description',
+  });
 
 const editable = {
   visitedAt: isoWithOffset,
   // Implausible durations are flagged, not refused; the bounds only reject nonsense.
-  durationMinutes: z.number().int().min(0).max(24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
   staff: z.array(staffSeen).max(50),
   answers: z.array(answer).max(500),
   summary: z.string().trim().max(5000),
@@ -54,7 +60,12 @@ export const reviewVisitBody = z
   .object({ decision: z.enum(['approve', 'return']), note: z.string().trim().max(2000).optional() })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.decision === 'return' && !b.note) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['note'], message: 'a note is required when returning a visit' });
+    if (b.decision === 'return' && !b.note)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['note'],
+        message: 'a note is required when returning a visit',
+      });
   });
 export type ReviewVisitInput = z.infer<typeof reviewVisitBody>;
 

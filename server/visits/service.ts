@@ -2,7 +2,6 @@ import { Types } from 'mongoose';
 import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/access';
 import { now } from '../core/clock';
 import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
-import { logger } from '../core/logger';
 import { afterCursor, pageLimit, timeCursor, toPage, type Page, type PageQuery } from '../core/paging';
 import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
@@ -11,8 +10,22 @@ import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } 
 import { Visit, type VisitStatus } from './model';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
-  assertStatus, commit, derive, EDITABLE, historyEntry, insertVisit, loadVisit, quarterOf, rememberVisit, sectionsOf, unconfirmed, withOwnVisit,
-  type Change, type StoredAnswer, type StoredStaff, type VisitLean,
+  assertStatus,
+  commit,
+  derive,
+  EDITABLE,
+  historyEntry,
+  insertVisit,
+  loadVisit,
+  quarterOf,
+  rememberVisit,
+  sectionsOf,
+  unconfirmed,
+  withOwnVisit,
+  type Change,
+  type StoredAnswer,
+  type StoredStaff,
+  type VisitLean,
 } from './store';
 import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
 
@@ -24,7 +37,10 @@ type StaffInput = { employeeId?: string; description?: string };
 
 /** Answers against the visit's questionnaire version and staff against the branch's staff list; every error at once. */
 async function checkContent(
-  sections: ScoringSection[], where: { bankId: string; branchCode: string }, answers: AnswerInput[] | undefined, staff: StaffInput[] | undefined,
+  sections: ScoringSection[],
+  where: { bankId: string; branchCode: string },
+  answers: AnswerInput[] | undefined,
+  staff: StaffInput[] | undefined,
 ): Promise<{ answers?: StoredAnswer[]; staff?: StoredStaff[] }> {
   const details: ErrorDetail[] = answers ? answerErrors(sections, answers) : [];
   let resolved: StoredStaff[] | undefined;
@@ -32,39 +48,61 @@ async function checkContent(
     const ids = staff.flatMap((s) => (s.employeeId ? [s.employeeId] : []));
     const known = ids.length ? await branchStaff(where.bankId, where.branchCode, ids) : new Map<string, string>();
     staff.forEach((s, i) => {
-      if (s.employeeId && !known.has(s.employeeId)) details.push({ field: `staff.${i}.employeeId`, message: `no staff member "${s.employeeId}" at branch ${where.branchCode}` });
+      if (s.employeeId && !known.has(s.employeeId))
+        details.push({
+          field: `staff.${i}.employeeId`,
+          message: `no staff member "${s.employeeId}" at branch ${where.branchCode}`,
+        });
     });
     resolved = staff.map((s) => ({
-      ...(s.employeeId ? { employeeId: s.employeeId, name: known.get(s.employeeId) } : {}), ...(s.description ? { description: s.description } : {}),
+      ...(s.employeeId ? { employeeId: s.employeeId, name: known.get(s.employeeId) } : {}),
+      ...(s.description ? { description: s.description } : {}),
     }));
   }
   if (details.length) throw new ValidationError(details);
   return {
-    answers: answers?.map((a) => ({ itemKey: a.itemKey, value: a.value as AnswerValue, ...(a.comment ? { comment: a.comment } : {}) })),
+    answers: answers?.map((a) => ({
+      itemKey: a.itemKey,
+      value: a.value as AnswerValue,
+      ...(a.comment ? { comment: a.comment } : {}),
+    })),
     staff: resolved,
   };
 }
 
-interface Editable { visitedAt: Date | null; durationMinutes: number | null; staff: StoredStaff[]; answers: StoredAnswer[]; summary: string | null }
+interface Editable {
+  visitedAt: Date | null;
+  durationMinutes: number | null;
+  staff: StoredStaff[];
+  answers: StoredAnswer[];
+  summary: string | null;
+}
 const EMPTY: Editable = { visitedAt: null, durationMinutes: null, staff: [], answers: [], summary: null };
 
 /** What changed, field by field; answers per item so the history reads "g1: no → yes". */
 function diff(before: Editable, after: Editable): Change[] {
   const out: Change[] = [];
   const t = (d: Date | null) => (d ? d.toISOString() : null);
-  if (t(before.visitedAt) !== t(after.visitedAt)) out.push({ field: 'visitedAt', before: t(before.visitedAt), after: t(after.visitedAt) });
-  if (before.durationMinutes !== after.durationMinutes) out.push({ field: 'durationMinutes', before: before.durationMinutes, after: after.durationMinutes });
-  const staffJson = (s: StoredStaff[]) => JSON.stringify(s.map((x) => ({ employeeId: x.employeeId ?? null, description: x.description ?? null })));
-  if (staffJson(before.staff) !== staffJson(after.staff)) out.push({ field: 'staff', before: before.staff, after: after.staff });
+  if (t(before.visitedAt) !== t(after.visitedAt))
+    out.push({ field: 'visitedAt', before: t(before.visitedAt), after: t(after.visitedAt) });
+  if (before.durationMinutes !== after.durationMinutes)
+    out.push({ field: 'durationMinutes', before: before.durationMinutes, after: after.durationMinutes });
+  const staffJson = (s: StoredStaff[]) =>
+    JSON.stringify(s.map((x) => ({ employeeId: x.employeeId ?? null, description: x.description ?? null })));
+  if (staffJson(before.staff) !== staffJson(after.staff))
+    out.push({ field: 'staff', before: before.staff, after: after.staff });
   const prev = new Map(before.answers.map((a) => [a.itemKey, a]));
   const next = new Map(after.answers.map((a) => [a.itemKey, a]));
   for (const key of new Set([...next.keys(), ...prev.keys()])) {
     const b = prev.get(key);
     const a = next.get(key);
-    if ((b?.value ?? null) !== (a?.value ?? null)) out.push({ field: `answers.${key}`, before: b?.value ?? null, after: a?.value ?? null });
-    if ((b?.comment ?? null) !== (a?.comment ?? null)) out.push({ field: `answers.${key}.comment`, before: b?.comment ?? null, after: a?.comment ?? null });
+    if ((b?.value ?? null) !== (a?.value ?? null))
+      out.push({ field: `answers.${key}`, before: b?.value ?? null, after: a?.value ?? null });
+    if ((b?.comment ?? null) !== (a?.comment ?? null))
+      out.push({ field: `answers.${key}.comment`, before: b?.comment ?? null, after: a?.comment ?? null });
   }
-  if ((before.summary ?? null) !== (after.summary ?? null)) out.push({ field: 'summary', before: before.summary, after: after.summary });
+  if ((before.summary ?? null) !== (after.summary ?? null))
+    out.push({ field: 'summary', before: before.summary, after: after.summary });
   return out;
 }
 
@@ -81,26 +119,49 @@ async function viewOne(v: VisitLean, p: Principal): Promise<VisitView> {
  */
 export async function createVisit(p: Principal, input: CreateVisitInput, idempotencyKey?: string): Promise<VisitView> {
   // Looked up by _id alone and checked here: FerretDB scans the whole collection for any other filter.
-  const assignment = await Assignment.collection.findOne<AssignmentLean>({ _id: new Types.ObjectId(input.assignmentId) });
+  const assignment = await Assignment.collection.findOne<AssignmentLean>({
+    _id: new Types.ObjectId(input.assignmentId),
+  });
   if (!assignment || String(assignment.auditorId) !== p.id) throw new NotFoundError('Assignment');
   const version = await latestVersionOf(String(assignment.questionnaireId));
   const bankId = String(assignment.bankId);
-  const content = await checkContent(version.sections, { bankId, branchCode: assignment.branchCode }, input.answers, input.staff);
+  const content = await checkContent(
+    version.sections,
+    { bankId, branchCode: assignment.branchCode },
+    input.answers,
+    input.staff,
+  );
   const _id = new Types.ObjectId();
   const facts = {
-    _id, assignmentId: assignment._id, visitedAt: new Date(input.visitedAt), durationMinutes: input.durationMinutes,
-    answers: content.answers ?? [], attachments: [], staff: content.staff ?? [], summary: input.summary ?? null,
+    _id,
+    assignmentId: assignment._id,
+    visitedAt: new Date(input.visitedAt),
+    durationMinutes: input.durationMinutes,
+    answers: content.answers ?? [],
+    attachments: [],
+    staff: content.staff ?? [],
+    summary: input.summary ?? null,
   };
   const changes = [{ field: 'status', before: null, after: 'draft' }, ...diff(EMPTY, facts)];
   const at = now();
   try {
     const visit = await insertVisit({
-      ...facts, ...(await derive(facts, version.sections, at, assignment)),
-      bankId: assignment.bankId, branchCode: assignment.branchCode, region: assignment.region, auditorId: assignment.auditorId,
-      questionnaireId: assignment.questionnaireId, questionnaireVersion: version.version, quarter: await quarterOf(facts.visitedAt, bankId),
+      ...facts,
+      ...(await derive(facts, version.sections, at, assignment)),
+      bankId: assignment.bankId,
+      branchCode: assignment.branchCode,
+      region: assignment.region,
+      auditorId: assignment.auditorId,
+      questionnaireId: assignment.questionnaireId,
+      questionnaireVersion: version.version,
+      quarter: await quarterOf(facts.visitedAt, bankId),
       staffIds: facts.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])),
-      status: 'draft', rev: 0, idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
-      history: [historyEntry(p, 'created', changes)], createdAt: at, updatedAt: at,
+      status: 'draft',
+      rev: 0,
+      idempotencyKey: idempotencyKey ?? `auto:${String(_id)}`,
+      history: [historyEntry(p, 'created', changes)],
+      createdAt: at,
+      updatedAt: at,
     });
     return viewOne(rememberVisit(visit), p);
   } catch (e) {
@@ -120,18 +181,23 @@ async function latestVersionOf(questionnaireId: string): Promise<{ version: numb
     return { version: latest.version, sections: toScoringSections(latest) };
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
-    throw new ValidationError([{ field: 'assignmentId', message: 'the questionnaire of this assignment has no version' }]);
+    throw new ValidationError([
+      { field: 'assignmentId', message: 'the questionnaire of this assignment has no version' },
+    ]);
   }
 }
 
 function visitExists(visitId?: string): ConflictError {
-  return new ConflictError('This assignment already has a visit', 'visit_exists', [{ field: 'assignmentId', message: 'already has a visit', ...(visitId ? { visitId } : {}) }]);
+  return new ConflictError('This assignment already has a visit', 'visit_exists', [
+    { field: 'assignmentId', message: 'already has a visit', ...(visitId ? { visitId } : {}) },
+  ]);
 }
 
 async function replay(p: Principal, assignmentId: string, key: string): Promise<VisitView | undefined> {
   const v = await Visit.findOne({ auditorId: p.id, idempotencyKey: key }).lean<VisitLean>();
   if (!v) return undefined;
-  if (String(v.assignmentId) !== assignmentId) throw new ConflictError('This Idempotency-Key was used for another visit', 'idempotency_key_reused');
+  if (String(v.assignmentId) !== assignmentId)
+    throw new ConflictError('This Idempotency-Key was used for another visit', 'idempotency_key_reused');
   return viewOne(v, p);
 }
 
@@ -142,10 +208,22 @@ export async function updateVisit(p: Principal, id: string, input: UpdateVisitIn
 
 async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput, kept: boolean): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'edited');
-  if (input.rev !== undefined && input.rev !== v.rev) throw new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
+  if (input.rev !== undefined && input.rev !== v.rev)
+    throw new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
   const sections = await sectionsOf(v);
-  const content = await checkContent(sections, { bankId: String(v.bankId), branchCode: v.branchCode }, input.answers, input.staff);
-  const before: Editable = { visitedAt: v.visitedAt, durationMinutes: v.durationMinutes, staff: v.staff, answers: v.answers, summary: v.summary ?? null };
+  const content = await checkContent(
+    sections,
+    { bankId: String(v.bankId), branchCode: v.branchCode },
+    input.answers,
+    input.staff,
+  );
+  const before: Editable = {
+    visitedAt: v.visitedAt,
+    durationMinutes: v.durationMinutes,
+    staff: v.staff,
+    answers: v.answers,
+    summary: v.summary ?? null,
+  };
   const after: Editable = {
     visitedAt: input.visitedAt ? new Date(input.visitedAt) : v.visitedAt,
     durationMinutes: input.durationMinutes ?? v.durationMinutes,
@@ -161,12 +239,25 @@ async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput, 
   }
   const quarter = await quarterOf(after.visitedAt as Date, String(v.bankId));
   if (quarter !== v.quarter) changes.push({ field: 'quarter', before: v.quarter, after: quarter });
-  const facts = { ...v, visitedAt: after.visitedAt as Date, durationMinutes: after.durationMinutes as number, answers: after.answers };
+  const facts = {
+    ...v,
+    visitedAt: after.visitedAt as Date,
+    durationMinutes: after.durationMinutes as number,
+    answers: after.answers,
+  };
   const updated = await commit(v, {
-    statuses: EDITABLE, ownerId: p.id, entry: historyEntry(p, 'updated', changes),
+    statuses: EDITABLE,
+    ownerId: p.id,
+    entry: historyEntry(p, 'updated', changes),
     set: {
-      visitedAt: facts.visitedAt, durationMinutes: facts.durationMinutes, staff: after.staff, answers: after.answers, summary: after.summary,
-      quarter, staffIds: after.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])), ...(await derive(facts, sections)),
+      visitedAt: facts.visitedAt,
+      durationMinutes: facts.durationMinutes,
+      staff: after.staff,
+      answers: after.answers,
+      summary: after.summary,
+      quarter,
+      staffIds: after.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])),
+      ...(await derive(facts, sections)),
     },
   });
   return viewOne(updated, p);
@@ -180,19 +271,34 @@ export async function submitVisit(p: Principal, id: string): Promise<VisitView> 
 async function applySubmit(p: Principal, v: VisitLean): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'submitted');
   const sections = await sectionsOf(v);
-  const missing = missingRequired(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
+  const missing = missingRequired(
+    sections,
+    v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
+  );
   if (missing.length) {
     throw new ValidationError(
-      missing.map((m) => ({ field: 'answers', itemKey: m.itemKey, sectionKey: m.sectionKey, message: `required item "${m.itemKey}" is not answered` })),
-      'Every required item must be answered before submitting', 'required_items_missing',
+      missing.map((m) => ({
+        field: 'answers',
+        itemKey: m.itemKey,
+        sectionKey: m.sectionKey,
+        message: `required item "${m.itemKey}" is not answered`,
+      })),
+      'Every required item must be answered before submitting',
+      'required_items_missing',
     );
   }
   const at = now();
   const firstSubmittedAt = v.firstSubmittedAt ?? at;
   const updated = await commit(v, {
-    statuses: EDITABLE, ownerId: p.id,
+    statuses: EDITABLE,
+    ownerId: p.id,
     entry: historyEntry(p, 'submitted', [{ field: 'status', before: v.status, after: 'submitted' }]),
-    set: { status: 'submitted', submittedAt: at, firstSubmittedAt, ...(await derive({ ...v, firstSubmittedAt }, sections, at)) },
+    set: {
+      status: 'submitted',
+      submittedAt: at,
+      firstSubmittedAt,
+      ...(await derive({ ...v, firstSubmittedAt }, sections, at)),
+    },
   });
   return viewOne(updated, p);
 }
@@ -205,10 +311,17 @@ export async function reviewVisit(p: Principal, id: string, input: ReviewVisitIn
   const approve = input.decision === 'approve';
   const status: VisitStatus = approve ? 'approved' : 'returned';
   const changes: Change[] = [{ field: 'status', before: v.status, after: status }];
-  if ((v.reviewNote ?? null) !== (input.note ?? null)) changes.push({ field: 'reviewNote', before: v.reviewNote ?? null, after: input.note ?? null });
+  if ((v.reviewNote ?? null) !== (input.note ?? null))
+    changes.push({ field: 'reviewNote', before: v.reviewNote ?? null, after: input.note ?? null });
   const updated = await commit(v, {
-    statuses: ['submitted'], entry: historyEntry(p, approve ? 'approved' : 'returned', changes, input.note),
-    set: { status, reviewNote: input.note ?? null, reviewedBy: new Types.ObjectId(p.id), ...(approve ? { approvedAt: now() } : {}) },
+    statuses: ['submitted'],
+    entry: historyEntry(p, approve ? 'approved' : 'returned', changes, input.note),
+    set: {
+      status,
+      reviewNote: input.note ?? null,
+      reviewedBy: new Types.ObjectId(p.id),
+      ...(approve ? { approvedAt: now() } : {}),
+    },
   });
   return viewOne(updated, p);
 }
@@ -218,7 +331,10 @@ export function canSeeVisit(p: Principal, v: VisitLean): boolean {
   if (p.role === 'admin' || p.role === 'reviewer') return true;
   if (p.role === 'auditor') return String(v.auditorId) === p.id;
   if (isBankRole(p.role)) {
-    return BANK_VISIBLE.includes(v.status) && canSeeBranch(p, { bankId: String(v.bankId), code: v.branchCode, region: v.region });
+    return (
+      BANK_VISIBLE.includes(v.status) &&
+      canSeeBranch(p, { bankId: String(v.bankId), code: v.branchCode, region: v.region })
+    );
   }
   return false;
 }
@@ -249,29 +365,64 @@ export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Pro
   if (query.status) wanted.status = query.status;
   if (query.branchCode) wanted.branchCode = query.branchCode;
   const rows = await Visit.find({ $and: [visibleFilter(p), wanted, afterCursor('visitedAt', -1, query.cursor)] })
-    .sort({ visitedAt: -1, _id: -1 }).limit(pageLimit(query.limit)).lean<VisitLean[]>();
-  return toPage(rows, query.limit, (v) => timeCursor(v.visitedAt, v._id), (kept) => toVisitViews(kept, p));
+    .sort({ visitedAt: -1, _id: -1 })
+    .limit(pageLimit(query.limit))
+    .lean<VisitLean[]>();
+  return toPage(
+    rows,
+    query.limit,
+    (v) => timeCursor(v.visitedAt, v._id),
+    (kept) => toVisitViews(kept, p),
+  );
 }
 
 export interface QueueRow {
-  id: string; bankId: string; branchCode: string; branchName: string; region: string; auditorId: string; auditorCode: string | null;
-  quarter: string; visitedAt: string; submittedAt: string | null; resubmitted: boolean; total: number | null;
-  flags: VisitView['flags']; attachmentCount: number;
+  id: string;
+  bankId: string;
+  branchCode: string;
+  branchName: string;
+  region: string;
+  auditorId: string;
+  auditorCode: string | null;
+  quarter: string;
+  visitedAt: string;
+  submittedAt: string | null;
+  resubmitted: boolean;
+  total: number | null;
+  flags: VisitView['flags'];
+  attachmentCount: number;
 }
 
 /** Submitted visits, oldest submission first, with what a reviewer triages on; one page at a time. */
 export async function reviewQueue(p: Principal, query: PageQuery = {}): Promise<Page<QueueRow>> {
   const rows = await Visit.find({ $and: [{ status: 'submitted' }, afterCursor('submittedAt', 1, query.cursor)] })
-    .sort({ submittedAt: 1, _id: 1 }).limit(pageLimit(query.limit)).lean<VisitLean[]>();
-  return toPage(rows, query.limit, (v) => timeCursor(v.submittedAt as Date, v._id), (kept) => queueRows(p, kept));
+    .sort({ submittedAt: 1, _id: 1 })
+    .limit(pageLimit(query.limit))
+    .lean<VisitLean[]>();
+  return toPage(
+    rows,
+    query.limit,
+    (v) => timeCursor(v.submittedAt as Date, v._id),
+    (kept) => queueRows(p, kept),
+  );
 }
 
 async function queueRows(p: Principal, rows: VisitLean[]): Promise<QueueRow[]> {
   const views = await toVisitViews(rows, p);
   return views.map((v, i) => ({
-    id: v.id, bankId: v.bankId, branchCode: v.branchCode, branchName: v.branchName, region: v.region,
-    auditorId: v.auditorId as string, auditorCode: v.auditorCode, quarter: v.quarter, visitedAt: v.visitedAt, submittedAt: v.submittedAt,
-    resubmitted: rows[i].history.some((h) => h.action === 'returned'), total: v.scores.total, flags: v.flags,
+    id: v.id,
+    bankId: v.bankId,
+    branchCode: v.branchCode,
+    branchName: v.branchName,
+    region: v.region,
+    auditorId: v.auditorId as string,
+    auditorCode: v.auditorCode,
+    quarter: v.quarter,
+    visitedAt: v.visitedAt,
+    submittedAt: v.submittedAt,
+    resubmitted: rows[i].history.some((h) => h.action === 'returned'),
+    total: v.scores.total,
+    flags: v.flags,
     attachmentCount: v.attachments.filter((a) => !a.removedAt).length,
   }));
 }

@@ -7,7 +7,13 @@ import { logger } from '../core/logger';
 import { dbFeatures } from '../core/db';
 import { Assignment } from '../assignments/model';
 import { bankTimezone } from '../banks/lookups';
-import { scoreVisit, type AnswerValue, type ScoringSection, type SectionKey, type SectionScores } from '../scoring/score';
+import {
+  scoreVisit,
+  type AnswerValue,
+  type ScoringSection,
+  type SectionKey,
+  type SectionScores,
+} from '../scoring/score';
 import { computeFlags, type Flag } from './flags';
 import { Visit, VisitWriteClaim, writeClaimId, type VisitStatus } from './model';
 
@@ -17,13 +23,39 @@ import { Visit, VisitWriteClaim, writeClaimId, type VisitStatus } from './model'
  * scores and flags, and its history entry together — so a change is never recorded without its
  * history, and a concurrent change is refused rather than overwritten.
  */
-export interface Change { field: string; before: unknown; after: unknown }
-export interface HistoryEntry { at: Date; by: Types.ObjectId | null; role: string; action: string; changes: Change[]; note?: string }
-export interface StoredAnswer { itemKey: string; value: AnswerValue; comment?: string | null }
-export interface StoredStaff { employeeId?: string | null; name?: string | null; description?: string | null }
+export interface Change {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+export interface HistoryEntry {
+  at: Date;
+  by: Types.ObjectId | null;
+  role: string;
+  action: string;
+  changes: Change[];
+  note?: string;
+}
+export interface StoredAnswer {
+  itemKey: string;
+  value: AnswerValue;
+  comment?: string | null;
+}
+export interface StoredStaff {
+  employeeId?: string | null;
+  name?: string | null;
+  description?: string | null;
+}
 export interface StoredAttachment {
-  _id: Types.ObjectId; fileId: Types.ObjectId; filename: string; contentType: string; size: number; sha256: string;
-  uploadedAt: Date; uploadedBy: Types.ObjectId; removedAt?: Date | null;
+  _id: Types.ObjectId;
+  fileId: Types.ObjectId;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  uploadedAt: Date;
+  uploadedBy: Types.ObjectId;
+  removedAt?: Date | null;
 }
 
 export interface VisitLean {
@@ -103,7 +135,11 @@ export function forgetLastCopies(): void {
  * answer), it is run once more on a fresh read, whose verdict stands. A write that finds nothing to
  * change on the kept copy must say so with `unconfirmed()`: only the database can confirm that.
  */
-export async function withOwnVisit<T>(auditorId: string, id: string, write: (v: VisitLean, kept: boolean) => Promise<T>): Promise<T> {
+export async function withOwnVisit<T>(
+  auditorId: string,
+  id: string,
+  write: (v: VisitLean, kept: boolean) => Promise<T>,
+): Promise<T> {
   const kept = dbFeatures().atomicConditionalUpdates ? lastCopies.get(id) : undefined;
   if (kept && String(kept.auditorId) === auditorId) {
     try {
@@ -123,7 +159,9 @@ export function unconfirmed(): AppError {
 
 export function assertStatus(v: VisitLean, allowed: readonly VisitStatus[], action: string): void {
   if (!allowed.includes(v.status)) {
-    throw new ConflictError(`A ${v.status} visit cannot be ${action}`, 'invalid_state', [{ field: 'status', message: `is ${v.status}; allowed: ${allowed.join(', ')}` }]);
+    throw new ConflictError(`A ${v.status} visit cannot be ${action}`, 'invalid_state', [
+      { field: 'status', message: `is ${v.status}; allowed: ${allowed.join(', ')}` },
+    ]);
   }
 }
 
@@ -147,12 +185,17 @@ async function versionSections(questionnaireId: string, version: number): Promis
   return sections;
 }
 
-export async function sectionsOf(v: Pick<VisitLean, 'questionnaireId' | 'questionnaireVersion'>): Promise<ScoringSection[]> {
+export async function sectionsOf(
+  v: Pick<VisitLean, 'questionnaireId' | 'questionnaireVersion'>,
+): Promise<ScoringSection[]> {
   try {
     return await versionSections(String(v.questionnaireId), v.questionnaireVersion);
   } catch (e) {
     // A stored visit whose version is gone is broken data, not a client's "not found".
-    if (e instanceof NotFoundError) throw new Error(`questionnaire version ${String(v.questionnaireId)}@${v.questionnaireVersion} is missing`);
+    if (e instanceof NotFoundError)
+      throw new Error(`questionnaire version ${String(v.questionnaireId)}@${v.questionnaireVersion} is missing`, {
+        cause: e,
+      });
     throw e;
   }
 }
@@ -174,7 +217,10 @@ export interface DerivedInput {
   firstSubmittedAt?: Date | null;
 }
 
-export interface AssignmentWindow { windowStart: Date; windowEnd: Date }
+export interface AssignmentWindow {
+  windowStart: Date;
+  windowEnd: Date;
+}
 
 /** Assignments are never edited, so the window of a visit's assignment is read once per process. */
 const windows = new Map<string, AssignmentWindow>();
@@ -196,20 +242,43 @@ function rememberWindow(assignmentId: Types.ObjectId, a: AssignmentWindow): Assi
 }
 
 /** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
-export async function derive(v: DerivedInput, sections: ScoringSection[], at = now(), window?: AssignmentWindow | null) {
-  const s = scoreVisit(sections, v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })));
+export async function derive(
+  v: DerivedInput,
+  sections: ScoringSection[],
+  at = now(),
+  window?: AssignmentWindow | null,
+) {
+  const s = scoreVisit(
+    sections,
+    v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
+  );
   const a = window ? rememberWindow(v.assignmentId, window) : await assignmentWindow(v.assignmentId);
   const flags = computeFlags({
-    visitedAt: v.visitedAt, durationMinutes: v.durationMinutes,
-    windowStart: a?.windowStart ?? v.visitedAt, windowEnd: a?.windowEnd ?? v.visitedAt,
-    firstSubmittedAt: v.firstSubmittedAt, now: at,
+    visitedAt: v.visitedAt,
+    durationMinutes: v.durationMinutes,
+    windowStart: a?.windowStart ?? v.visitedAt,
+    windowEnd: a?.windowEnd ?? v.visitedAt,
+    firstSubmittedAt: v.firstSubmittedAt,
+    now: at,
     duplicateVisitIds: await duplicateVisitIds(v._id, [...new Set(v.attachments.map((x) => x.sha256))]),
   });
   return { scores: { sections: s.sections, total: s.total }, violations: s.violations, flags };
 }
 
-export function historyEntry(by: { id: string; role: string } | null, action: string, changes: Change[], note?: string): HistoryEntry {
-  return { at: now(), by: by ? new Types.ObjectId(by.id) : null, role: by?.role ?? 'system', action, changes, ...(note ? { note } : {}) };
+export function historyEntry(
+  by: { id: string; role: string } | null,
+  action: string,
+  changes: Change[],
+  note?: string,
+): HistoryEntry {
+  return {
+    at: now(),
+    by: by ? new Types.ObjectId(by.id) : null,
+    role: by?.role ?? 'system',
+    action,
+    changes,
+    ...(note ? { note } : {}),
+  };
 }
 
 /** Typed as stored: these writes go to the driver without Mongoose's casting (see insertVisit). */
@@ -230,7 +299,10 @@ const lostRace = () => new ConflictError('The visit was changed meanwhile; reloa
 /** A claim older than this belongs to a writer that died between claiming and writing. */
 const CLAIM_LEASE_MS = 60_000;
 
-interface Claim { id: string; retaken: boolean }
+interface Claim {
+  id: string;
+  retaken: boolean;
+}
 
 async function claimRevision(visitId: Types.ObjectId, rev: number, retakeStale = true): Promise<Claim> {
   const _id = writeClaimId(visitId, rev);
@@ -286,7 +358,11 @@ function changeOf(o: CommitOptions, at: Date): mongo.UpdateFilter<StoredVisit> {
 function afterChange(v: VisitLean, o: CommitOptions, at: Date): VisitLean {
   const set = Object.fromEntries(Object.entries(o.set).filter(([, value]) => value !== undefined));
   return {
-    ...v, ...set, updatedAt: at, rev: v.rev + 1, history: [...v.history, o.entry],
+    ...v,
+    ...set,
+    updatedAt: at,
+    rev: v.rev + 1,
+    history: [...v.history, o.entry],
     ...(o.push ? { attachments: [...v.attachments, o.push.attachments] } : {}),
   };
 }
@@ -308,7 +384,12 @@ export async function insertVisit(v: VisitLean): Promise<VisitLean> {
 }
 
 async function commitConditional(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
-  const current = { _id: v._id, rev: v.rev, status: { $in: [...o.statuses] }, ...(o.ownerId ? { auditorId: new Types.ObjectId(o.ownerId) } : {}) };
+  const current = {
+    _id: v._id,
+    rev: v.rev,
+    status: { $in: [...o.statuses] },
+    ...(o.ownerId ? { auditorId: new Types.ObjectId(o.ownerId) } : {}),
+  };
   const at = now();
   const r = await visits().updateOne(current, changeOf(o, at), { ignoreUndefined: true });
   if (r.matchedCount !== 1) {
@@ -334,24 +415,40 @@ async function commitClaimed(v: VisitLean, o: CommitOptions): Promise<VisitLean>
     if (claim.retaken) {
       const fresh = await Visit.findById(v._id, { rev: 1, status: 1, auditorId: 1 }).lean();
       written = Boolean(fresh && fresh.rev > v.rev);
-      if (!fresh || fresh.rev !== v.rev || !o.statuses.includes(fresh.status) || (o.ownerId && String(fresh.auditorId) !== o.ownerId)) throw lostRace();
+      if (
+        !fresh ||
+        fresh.rev !== v.rev ||
+        !o.statuses.includes(fresh.status) ||
+        (o.ownerId && String(fresh.auditorId) !== o.ownerId)
+      )
+        throw lostRace();
     }
-    const updated = await visits().findOneAndUpdate({ _id: v._id }, changeOf(o, now()), { returnDocument: 'after', ignoreUndefined: true });
+    const updated = await visits().findOneAndUpdate({ _id: v._id }, changeOf(o, now()), {
+      returnDocument: 'after',
+      ignoreUndefined: true,
+    });
     if (!updated) throw lostRace();
     // Only a writer that stalled past the claim's lease can get here; its change is in the history either way.
-    if (updated.rev !== v.rev + 1) logger.error({ visitId: String(v._id), expectedRev: v.rev + 1, rev: updated.rev }, 'a visit write overlapped another after a claim lease ran out');
+    if (updated.rev !== v.rev + 1)
+      logger.error(
+        { visitId: String(v._id), expectedRev: v.rev + 1, rev: updated.rev },
+        'a visit write overlapped another after a claim lease ran out',
+      );
     return updated;
   } catch (e) {
     // A write that may have happened keeps its claim (released by the lease); any other failure frees it.
     if (!written && !outcomeUnknown(e)) {
-      await VisitWriteClaim.deleteOne({ _id: claim.id }).catch((err) => logger.error({ err, visitId: String(v._id) }, 'could not release a visit write claim'));
+      await VisitWriteClaim.deleteOne({ _id: claim.id }).catch((err) =>
+        logger.error({ err, visitId: String(v._id) }, 'could not release a visit write claim'),
+      );
     }
     throw e;
   }
 }
 
 function sameFlags(a: Flag[], b: Flag[]): boolean {
-  const norm = (f: Flag[]) => JSON.stringify(f.map((x) => ({ code: x.code, message: x.message, visitIds: x.visitIds ?? null })));
+  const norm = (f: Flag[]) =>
+    JSON.stringify(f.map((x) => ({ code: x.code, message: x.message, visitIds: x.visitIds ?? null })));
   return norm(a) === norm(b);
 }
 
@@ -367,7 +464,16 @@ export async function refreshFlags(visitId: Types.ObjectId, reason: string): Pro
     const { flags } = await derive(v, await sectionsOf(v));
     if (sameFlags(v.flags, flags)) return;
     try {
-      await commit(v, { statuses: [v.status], set: { flags }, entry: historyEntry(null, 'flags_updated', [{ field: 'flags', before: v.flags.map((f) => f.code), after: flags.map((f) => f.code) }], reason) });
+      await commit(v, {
+        statuses: [v.status],
+        set: { flags },
+        entry: historyEntry(
+          null,
+          'flags_updated',
+          [{ field: 'flags', before: v.flags.map((f) => f.code), after: flags.map((f) => f.code) }],
+          reason,
+        ),
+      });
       return;
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;

@@ -5,8 +5,23 @@ import type { Flag } from './flags';
 import type { Change, VisitLean } from './store';
 
 /** The visit JSON of API.md. Bank users get `auditorCode` (a pseudonym) instead of any auditor id. */
-export interface AttachmentView { id: string; filename: string; contentType: string; size: number; sha256: string; uploadedAt: string; removedAt?: string }
-export interface HistoryView { at: string; by: string | null; role: string; action: string; changes: Change[]; note?: string }
+export interface AttachmentView {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  uploadedAt: string;
+  removedAt?: string;
+}
+export interface HistoryView {
+  at: string;
+  by: string | null;
+  role: string;
+  action: string;
+  changes: Change[];
+  note?: string;
+}
 export interface VisitView {
   id: string;
   assignmentId: string;
@@ -38,7 +53,10 @@ export interface VisitView {
   updatedAt: string;
 }
 
-export interface ViewContext { auditorCodes: Map<string, string>; branchNames: Map<string, string> }
+export interface ViewContext {
+  auditorCodes: Map<string, string>;
+  branchNames: Map<string, string>;
+}
 
 const iso = (d?: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -50,10 +68,16 @@ export async function viewContext(visits: VisitLean[], viewer?: Principal): Prom
   const auditorIds = [...new Set(visits.map((v) => String(v.auditorId)))];
   const known = viewer?.auditorCode !== undefined && auditorIds.length === 1 && auditorIds[0] === viewer.id;
   // One auditor by _id: FerretDB uses its index only for exactly {_id}.
-  const users = known ? [{ _id: viewer.id, auditorCode: viewer.auditorCode }]
-    : auditorIds.length === 1 ? [await User.findById(auditorIds[0], { auditorCode: 1 }).lean()].filter((u) => u !== null)
-      : auditorIds.length ? await User.find({ _id: { $in: auditorIds } }, { auditorCode: 1 }).lean() : [];
-  const pairs = new Map(visits.map((v) => [`${String(v.bankId)}|${v.branchCode}`, { bankId: String(v.bankId), code: v.branchCode }]));
+  const users = known
+    ? [{ _id: viewer.id, auditorCode: viewer.auditorCode }]
+    : auditorIds.length === 1
+      ? [await User.findById(auditorIds[0], { auditorCode: 1 }).lean()].filter((u) => u !== null)
+      : auditorIds.length
+        ? await User.find({ _id: { $in: auditorIds } }, { auditorCode: 1 }).lean()
+        : [];
+  const pairs = new Map(
+    visits.map((v) => [`${String(v.bankId)}|${v.branchCode}`, { bankId: String(v.bankId), code: v.branchCode }]),
+  );
   return {
     auditorCodes: new Map(users.map((u) => [String(u._id), u.auditorCode ?? ''])),
     branchNames: await branchNames([...pairs.values()]),
@@ -80,26 +104,44 @@ export function toVisitView(v: VisitLean, viewer: Principal, ctx: ViewContext): 
     visitedAt: new Date(v.visitedAt).toISOString(),
     durationMinutes: v.durationMinutes,
     staff: v.staff.map((s) => ({
-      ...(s.employeeId ? { employeeId: s.employeeId } : {}), ...(s.name ? { name: s.name } : {}), ...(s.description ? { description: s.description } : {}),
+      ...(s.employeeId ? { employeeId: s.employeeId } : {}),
+      ...(s.name ? { name: s.name } : {}),
+      ...(s.description ? { description: s.description } : {}),
     })),
-    answers: v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value, ...(a.comment ? { comment: a.comment } : {}) })),
+    answers: v.answers.map((a) => ({
+      itemKey: a.itemKey,
+      value: a.value,
+      ...(a.comment ? { comment: a.comment } : {}),
+    })),
     summary: v.summary ?? null,
     status: v.status,
     scores: { sections: { ...v.scores.sections }, total: v.scores.total ?? null },
     violations: v.violations.map((x) => ({ itemKey: x.itemKey, sectionKey: x.sectionKey })),
     // Which other visits share a file is for the audit firm's quality control only.
-    flags: v.flags.map((f) => ({ code: f.code, message: f.message, ...(firmStaff && f.visitIds?.length ? { visitIds: f.visitIds } : {}) })),
+    flags: v.flags.map((f) => ({
+      code: f.code,
+      message: f.message,
+      ...(firmStaff && f.visitIds?.length ? { visitIds: f.visitIds } : {}),
+    })),
     attachments: v.attachments
       .filter((a) => !(bankUser && a.removedAt))
       .map((a) => ({
-        id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256,
-        uploadedAt: new Date(a.uploadedAt).toISOString(), ...(a.removedAt ? { removedAt: new Date(a.removedAt).toISOString() } : {}),
+        id: String(a._id),
+        filename: a.filename,
+        contentType: a.contentType,
+        size: a.size,
+        sha256: a.sha256,
+        uploadedAt: new Date(a.uploadedAt).toISOString(),
+        ...(a.removedAt ? { removedAt: new Date(a.removedAt).toISOString() } : {}),
       })),
     history: v.history.map((h) => ({
       at: new Date(h.at).toISOString(),
       // The auditor's own entries would reveal the auditor: bank users see the pseudonym instead.
       by: h.by ? (bankUser && String(h.by) === auditorId ? auditorCode : String(h.by)) : null,
-      role: h.role, action: h.action, changes: h.changes ?? [], ...(h.note ? { note: h.note } : {}),
+      role: h.role,
+      action: h.action,
+      changes: h.changes ?? [],
+      ...(h.note ? { note: h.note } : {}),
     })),
     reviewNote: v.reviewNote ?? null,
     submittedAt: iso(v.submittedAt),

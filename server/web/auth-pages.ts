@@ -29,7 +29,13 @@ export async function doLogin(req: Request, res: Response, next: NextFunction): 
     });
   } catch (e) {
     if (e instanceof AppError && e.status === 401) {
-      return render(req, res, 'pages/login', { next: target, email, error: translate(pickLocale(req), 'login.failed'), layoutBare: true }, 401);
+      return render(
+        req,
+        res,
+        'pages/login',
+        { next: target, email, error: translate(pickLocale(req), 'login.failed'), layoutBare: true },
+        401,
+      );
     }
     next(e);
   }
@@ -37,7 +43,13 @@ export async function doLogin(req: Request, res: Response, next: NextFunction): 
 
 export function loginRateLimited(err: unknown, req: Request, res: Response, next: NextFunction): void {
   if (err instanceof AppError && err.status === 429) {
-    return render(req, res, 'pages/login', { error: translate(pickLocale(req), 'login.rate_limited'), layoutBare: true }, 429);
+    return render(
+      req,
+      res,
+      'pages/login',
+      { error: translate(pickLocale(req), 'login.rate_limited'), layoutBare: true },
+      429,
+    );
   }
   next(err);
 }

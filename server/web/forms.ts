@@ -20,7 +20,8 @@ export function formBody(req: Request): FormBody {
 }
 
 /** An empty input means "not given", so schema defaults and optional fields apply. */
-export const blankToUndefined = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+export const blankToUndefined = (v: string | undefined): string | undefined =>
+  v === undefined || v.trim() === '' ? undefined : v;
 
 /** Lists typed by people: commas, semicolons (also full-width) or white space between the items. */
 export const splitList = (v: string | undefined): string[] => (v ?? '').split(/[\s,;，；、]+/).filter(Boolean);
@@ -88,7 +89,9 @@ export function localizeRowMessage(locale: Locale, message: string): string {
 }
 
 function valueAt(input: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
+  return path
+    .split('.')
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
 }
 
 /**
@@ -96,7 +99,12 @@ function valueAt(input: unknown, path: string): unknown {
  * `fields` maps a detail's field path (or its prefix) to the form field that shows it; an item of a
  * list (`reportRecipients.2`) is shown with its value so the person sees which entry is wrong.
  */
-export function formFailure(err: unknown, locale: Locale, fields: Record<string, string>, input?: unknown): FormFailure | undefined {
+export function formFailure(
+  err: unknown,
+  locale: Locale,
+  fields: Record<string, string>,
+  input?: unknown,
+): FormFailure | undefined {
   const e = toAppError(err);
   if (!FIXABLE.has(e.status)) return undefined;
   const errors: Record<string, string> = {};
@@ -104,7 +112,9 @@ export function formFailure(err: unknown, locale: Locale, fields: Record<string,
   for (const d of e.details as ErrorDetail[]) {
     const text = localizeMessage(locale, d.message, typeof d.code === 'string' ? d.code : undefined);
     const path = typeof d.field === 'string' ? d.field : '';
-    const prefix = Object.keys(fields).filter((k) => path === k || path.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0];
+    const prefix = Object.keys(fields)
+      .filter((k) => path === k || path.startsWith(`${k}.`))
+      .sort((a, b) => b.length - a.length)[0];
     if (prefix === undefined) {
       general.push(path && path !== '(root)' ? `${path}: ${text}` : text);
       continue;
@@ -146,5 +156,5 @@ export function runUpload(upload: RequestHandler, req: Request, res: Response): 
 /** A named route parameter as one string (Express 5 types wildcard parameters as arrays). */
 export function param(req: Request, name: string): string {
   const v = (req.params as Record<string, string | string[] | undefined>)[name];
-  return Array.isArray(v) ? v.join('/') : v ?? '';
+  return Array.isArray(v) ? v.join('/') : (v ?? '');
 }

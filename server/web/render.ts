@@ -12,11 +12,24 @@ export interface PageContext {
 }
 
 /** Renders a page inside the layout with what every page needs: the user, the locale, the CSRF token, a flash. */
-export function render(req: Request, res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
+export function render(
+  req: Request,
+  res: Response,
+  view: string,
+  data: Record<string, unknown> = {},
+  status = 200,
+): void {
   const locale = pickLocale(req);
   const flash = req.session?.flash;
   if (req.session) delete req.session.flash;
-  res.status(status).render(view, { ...data, locale, user: req.principal, csrfToken: res.locals.csrfToken, flash, currentPath: req.path });
+  res.status(status).render(view, {
+    ...data,
+    locale,
+    user: req.principal,
+    csrfToken: res.locals.csrfToken,
+    flash,
+    currentPath: req.path,
+  });
 }
 
 export function flash(req: Request, type: 'ok' | 'error', text: string): void {
@@ -24,7 +37,10 @@ export function flash(req: Request, type: 'ok' | 'error', text: string): void {
 }
 
 /** A web page handler: signed-in users of the given roles only (others get the 403 page; anonymous go to sign-in). */
-export function page(roles: readonly Role[] | 'authenticated', handler: (ctx: PageContext) => Promise<void> | void): RequestHandler {
+export function page(
+  roles: readonly Role[] | 'authenticated',
+  handler: (ctx: PageContext) => Promise<void> | void,
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     (async () => {
       const user = req.principal;

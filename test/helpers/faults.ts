@@ -15,7 +15,12 @@ import { freePort, startEmbeddedDb, type EmbeddedDb } from '../../server/core/fe
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FAULT_ADMIN = { email: 'admin@faults.local', password: 'Admin-faults-pass-1' };
 
-export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000, everyMs = 50): Promise<void> {
+export async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -47,7 +52,8 @@ export async function startFaultDb(opts: { copyFrom?: string } = {}): Promise<Fa
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-faults-db-'));
   if (opts.copyFrom) fs.cpSync(opts.copyFrom, dataDir, { recursive: true });
   const port = await freePort();
-  const binary = process.env.TEST_FERRETDB_BIN ?? process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
+  const binary =
+    process.env.TEST_FERRETDB_BIN ?? process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
   const launch = () => startEmbeddedDb({ binary, dataDir, port, dbName: 'faults' });
   let db: EmbeddedDb | undefined = await launch();
   const pid = () => ferretPid(port);
@@ -113,7 +119,8 @@ function isZombie(pid: string): boolean {
  * test script compiles first); otherwise the sources through SWC, so a stale build is never tested.
  */
 export function appCommand(): { args: string[]; via: 'dist' | 'sources' } {
-  if (process.env.FAULTS_APP === 'dist' || (process.env.FAULTS_APP !== 'sources' && distIsFresh())) return { args: [path.join(ROOT, 'dist', 'server', 'main.js')], via: 'dist' };
+  if (process.env.FAULTS_APP === 'dist' || (process.env.FAULTS_APP !== 'sources' && distIsFresh()))
+    return { args: [path.join(ROOT, 'dist', 'server', 'main.js')], via: 'dist' };
   return { args: ['-r', '@swc-node/register', path.join(ROOT, 'server', 'main.ts')], via: 'sources' };
 }
 
@@ -187,10 +194,12 @@ export async function spawnApp(opts: SpawnOptions): Promise<AppProcess> {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    resolve({ code, signal });
-  }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      resolve({ code, signal });
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const app: AppProcess = {
     url,
@@ -218,10 +227,15 @@ export async function spawnApp(opts: SpawnOptions): Promise<AppProcess> {
     gone = true;
   });
   try {
-    await until('the app to answer /healthz', async () => {
-      if (gone) throw new Error(`the app exited during start-up:\n${app.output()}`);
-      return (await call(url, 'GET', '/healthz', { timeoutMs: 1000 })).status === 200;
-    }, opts.readyTimeoutMs ?? 45_000, 100);
+    await until(
+      'the app to answer /healthz',
+      async () => {
+        if (gone) throw new Error(`the app exited during start-up:\n${app.output()}`);
+        return (await call(url, 'GET', '/healthz', { timeoutMs: 1000 })).status === 200;
+      },
+      opts.readyTimeoutMs ?? 45_000,
+      100,
+    );
   } catch (e) {
     await app.kill('SIGKILL');
     throw e;
@@ -231,7 +245,8 @@ export async function spawnApp(opts: SpawnOptions): Promise<AppProcess> {
 
 // ---------------------------------------------------------------- HTTP that tells "no answer" apart
 
-export type Answer = { status: number; body: unknown; headers: Headers; ms: number } | { status: 0; error: string; ms: number };
+export type Answer =
+  { status: number; body: unknown; headers: Headers; ms: number } | { status: 0; error: string; ms: number };
 
 export interface CallOptions {
   body?: unknown;
@@ -265,13 +280,17 @@ export async function call(base: string, method: string, urlPath: string, opts: 
 
 export async function tokenOf(base: string, email: string, password: string): Promise<string> {
   const res = await call(base, 'POST', '/api/v1/auth/token', { body: { email, password } });
-  if (res.status !== 200) throw new Error(`sign-in of ${email} failed: ${res.status} ${JSON.stringify('body' in res ? res.body : res.error)}`);
+  if (res.status !== 200)
+    throw new Error(
+      `sign-in of ${email} failed: ${res.status} ${JSON.stringify('body' in res ? res.body : res.error)}`,
+    );
   return (res.body as { token: string }).token;
 }
 
 export async function created(base: string, token: string, urlPath: string, body: unknown): Promise<{ id: string }> {
   const res = await call(base, 'POST', urlPath, { body, headers: { Authorization: `Bearer ${token}` } });
-  if (res.status !== 201) throw new Error(`POST ${urlPath}: ${res.status} ${JSON.stringify('body' in res ? res.body : res.error)}`);
+  if (res.status !== 201)
+    throw new Error(`POST ${urlPath}: ${res.status} ${JSON.stringify('body' in res ? res.body : res.error)}`);
   return res.body as { id: string };
 }
 
@@ -279,19 +298,35 @@ export async function created(base: string, token: string, urlPath: string, body
 
 /** Every field given, so these are exactly the scoring sections the app derives (no defaults involved). */
 export const FAULT_SECTIONS = [
-  { key: 'greeting', weight: 25, items: [
-    { key: 'g1', type: 'yes_no', weight: 2, critical: false, allowNA: false, required: true },
-    { key: 'g2', type: 'scale', weight: 1, critical: false, allowNA: false, required: true },
-  ] },
-  { key: 'product_knowledge', weight: 25, items: [
-    { key: 'p1', type: 'yes_no', weight: 1, critical: false, allowNA: true, required: true },
-    { key: 'p2', type: 'scale', weight: 1, critical: false, allowNA: false, required: false },
-  ] },
-  { key: 'sales_compliance', weight: 30, items: [
-    { key: 'c1', type: 'yes_no', weight: 1, critical: true, allowNA: false, required: true },
-    { key: 'c2', type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true },
-  ] },
-  { key: 'follow_up', weight: 20, items: [{ key: 'f1', type: 'yes_no', weight: 1, critical: false, allowNA: true, required: true }] },
+  {
+    key: 'greeting',
+    weight: 25,
+    items: [
+      { key: 'g1', type: 'yes_no', weight: 2, critical: false, allowNA: false, required: true },
+      { key: 'g2', type: 'scale', weight: 1, critical: false, allowNA: false, required: true },
+    ],
+  },
+  {
+    key: 'product_knowledge',
+    weight: 25,
+    items: [
+      { key: 'p1', type: 'yes_no', weight: 1, critical: false, allowNA: true, required: true },
+      { key: 'p2', type: 'scale', weight: 1, critical: false, allowNA: false, required: false },
+    ],
+  },
+  {
+    key: 'sales_compliance',
+    weight: 30,
+    items: [
+      { key: 'c1', type: 'yes_no', weight: 1, critical: true, allowNA: false, required: true },
+      { key: 'c2', type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true },
+    ],
+  },
+  {
+    key: 'follow_up',
+    weight: 20,
+    items: [{ key: 'f1', type: 'yes_no', weight: 1, critical: false, allowNA: true, required: true }],
+  },
 ] as const;
 
 type Value = 'yes' | 'no' | 'na' | 1 | 2 | 3 | 4 | 5;
@@ -300,14 +335,32 @@ type Value = 'yes' | 'no' | 'na' | 1 | 2 | 3 | 4 | 5;
 export function answersFor(n: number): { itemKey: string; value: Value; comment?: string }[] {
   const yn = (bit: number): Value => ((n >> bit) & 1 ? 'no' : 'yes');
   return [
-    { itemKey: 'g1', value: yn(0) }, { itemKey: 'g2', value: ((n % 5) + 1) as Value }, { itemKey: 'p1', value: n % 3 === 0 ? 'na' : yn(1) },
-    { itemKey: 'p2', value: (((n >> 2) % 5) + 1) as Value }, { itemKey: 'c1', value: n % 7 === 0 ? 'no' : 'yes' }, { itemKey: 'c2', value: yn(2) },
-    { itemKey: 'f1', value: n % 4 === 0 ? 'na' : yn(3), ...(n % 5 === 0 ? { comment: `第 ${n} 次暗访：员工未主动留下联系方式` } : {}) },
+    { itemKey: 'g1', value: yn(0) },
+    { itemKey: 'g2', value: ((n % 5) + 1) as Value },
+    { itemKey: 'p1', value: n % 3 === 0 ? 'na' : yn(1) },
+    { itemKey: 'p2', value: (((n >> 2) % 5) + 1) as Value },
+    { itemKey: 'c1', value: n % 7 === 0 ? 'no' : 'yes' },
+    { itemKey: 'c2', value: yn(2) },
+    {
+      itemKey: 'f1',
+      value: n % 4 === 0 ? 'na' : yn(3),
+      ...(n % 5 === 0 ? { comment: `第 ${n} 次暗访：员工未主动留下联系方式` } : {}),
+    },
   ];
 }
 
-export interface Auditor { id: string; email: string; token: string; assignments: string[] }
-export interface VisitWorldIds { bankId: string; questionnaireId: string; adminToken: string; auditors: Auditor[] }
+export interface Auditor {
+  id: string;
+  email: string;
+  token: string;
+  assignments: string[];
+}
+export interface VisitWorldIds {
+  bankId: string;
+  questionnaireId: string;
+  adminToken: string;
+  auditors: Auditor[];
+}
 
 export function currentQuarter(zone = 8): string {
   const d = new Date(Date.now() + zone * 3600_000);
@@ -315,24 +368,64 @@ export function currentQuarter(zone = 8): string {
 }
 
 /** A bank, three branches, the questionnaire, `auditors` auditors with `perAuditor` assignments each — all through the API. */
-export async function buildVisitWorld(base: string, auditors: number, perAuditor: number, code = 'FLT'): Promise<VisitWorldIds> {
+export async function buildVisitWorld(
+  base: string,
+  auditors: number,
+  perAuditor: number,
+  code = 'FLT',
+): Promise<VisitWorldIds> {
   const adminToken = await tokenOf(base, FAULT_ADMIN.email, FAULT_ADMIN.password);
-  const bankId = (await created(base, adminToken, '/api/v1/banks', { code, name: `故障测试银行 ${code}`, timezone: 'Asia/Shanghai', reportRecipients: [] })).id;
+  const bankId = (
+    await created(base, adminToken, '/api/v1/banks', {
+      code,
+      name: `故障测试银行 ${code}`,
+      timezone: 'Asia/Shanghai',
+      reportRecipients: [],
+    })
+  ).id;
   const branches = ['01', '02', '03'].map((n) => `${code}-${n}`);
-  for (const [i, b] of branches.entries()) await created(base, adminToken, `/api/v1/banks/${bankId}/branches`, { code: b, name: `支行 ${b}`, region: i < 2 ? '华东区' : '华南区' });
-  const sections = FAULT_SECTIONS.map((s) => ({ ...s, items: s.items.map((it) => ({ ...it, text: { zh: `题目 ${it.key}`, en: `Item ${it.key}` } })) }));
-  const questionnaireId = (await created(base, adminToken, '/api/v1/questionnaires', { bankId, name: '故障测试问卷', sections })).id;
-  const window = { windowStart: new Date(Date.now() - 20 * 86400_000).toISOString(), windowEnd: new Date(Date.now() + 20 * 86400_000).toISOString() };
+  for (const [i, b] of branches.entries())
+    await created(base, adminToken, `/api/v1/banks/${bankId}/branches`, {
+      code: b,
+      name: `支行 ${b}`,
+      region: i < 2 ? '华东区' : '华南区',
+    });
+  const sections = FAULT_SECTIONS.map((s) => ({
+    ...s,
+    items: s.items.map((it) => ({ ...it, text: { zh: `题目 ${it.key}`, en: `Item ${it.key}` } })),
+  }));
+  const questionnaireId = (
+    await created(base, adminToken, '/api/v1/questionnaires', { bankId, name: '故障测试问卷', sections })
+  ).id;
+  const window = {
+    windowStart: new Date(Date.now() - 20 * 86400_000).toISOString(),
+    windowEnd: new Date(Date.now() + 20 * 86400_000).toISOString(),
+  };
   const list: Auditor[] = [];
   for (let a = 0; a < auditors; a++) {
     const email = `shopper${a + 1}@${code.toLowerCase()}.faults`;
-    const id = (await created(base, adminToken, '/api/v1/users', { email, password: FAULT_ADMIN.password, name: `暗访员 ${a + 1}`, role: 'auditor' })).id;
+    const id = (
+      await created(base, adminToken, '/api/v1/users', {
+        email,
+        password: FAULT_ADMIN.password,
+        name: `暗访员 ${a + 1}`,
+        role: 'auditor',
+      })
+    ).id;
     list.push({ id, email, token: await tokenOf(base, email, FAULT_ADMIN.password), assignments: [] });
   }
   // A few at a time: the set-up should not take longer than the fault it prepares.
   const jobs = list.flatMap((au) => Array.from({ length: perAuditor }, (_, i) => ({ au, i })));
   await runPool(jobs, 4, async ({ au, i }) => {
-    const body = { bankId, branchCode: branches[i % branches.length], auditorId: au.id, questionnaireId, quarter: currentQuarter(), scenario: '理财产品咨询', ...window };
+    const body = {
+      bankId,
+      branchCode: branches[i % branches.length],
+      auditorId: au.id,
+      questionnaireId,
+      quarter: currentQuarter(),
+      scenario: '理财产品咨询',
+      ...window,
+    };
     au.assignments.push((await created(base, adminToken, '/api/v1/assignments', body)).id);
   });
   return { bankId, questionnaireId, adminToken, auditors: list };
@@ -340,15 +433,21 @@ export async function buildVisitWorld(base: string, auditors: number, perAuditor
 
 export async function runPool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 export function visitBody(assignmentId: string, n: number): Record<string, unknown> {
   return {
-    assignmentId, visitedAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 20 + (n % 30),
-    staff: [{ description: `大堂经理，第 ${n} 号` }], answers: answersFor(n), summary: `故障测试暗访 ${n}`,
+    assignmentId,
+    visitedAt: new Date(Date.now() - 3600_000).toISOString(),
+    durationMinutes: 20 + (n % 30),
+    staff: [{ description: `大堂经理，第 ${n} 号` }],
+    answers: answersFor(n),
+    summary: `故障测试暗访 ${n}`,
   };
 }
 
@@ -372,13 +471,21 @@ export interface WorkerProcess {
 }
 
 /** test/helpers/faults-worker.ts in its own process; resolves once its loops run. */
-export async function spawnWorker(env: Record<string, string>, options: Record<string, unknown>): Promise<WorkerProcess> {
+export async function spawnWorker(
+  env: Record<string, string>,
+  options: Record<string, unknown>,
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'faults-worker.ts')], {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'test', LOG_LEVEL: 'warn',
-      SESSION_SECRET: 'faults-session-secret-that-is-long-enough-0', PASSWORD_HASH_LOG_N: '12',
-      FAULT_WORKER_OPTIONS: JSON.stringify(options), ...env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? os.tmpdir(),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      SESSION_SECRET: 'faults-session-secret-that-is-long-enough-0',
+      PASSWORD_HASH_LOG_N: '12',
+      FAULT_WORKER_OPTIONS: JSON.stringify(options),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -404,16 +511,24 @@ export async function spawnWorker(env: Record<string, string>, options: Record<s
     },
     signal: (signal) => child.kill(signal),
   };
-  await until('the worker to start', () => {
-    if (child.exitCode !== null) throw new Error(`the worker exited during start-up:\n${w.output()}`);
-    return ready;
-  }, 45_000);
+  await until(
+    'the worker to start',
+    () => {
+      if (child.exitCode !== null) throw new Error(`the worker exited during start-up:\n${w.output()}`);
+      return ready;
+    },
+    45_000,
+  );
   return w;
 }
 
 // ---------------------------------------------------------------- a real SMTP server that can misbehave
 
-export interface Received { to: string[]; messageId: string; mail: ParsedMail }
+export interface Received {
+  to: string[];
+  messageId: string;
+  mail: ParsedMail;
+}
 
 /** What the server does with a complete message: accept it (250), refuse it for now (451), or never answer. */
 export type Verdict = 'accept' | 'reject' | 'hold';
@@ -431,46 +546,52 @@ export interface TestSmtp {
  * smtp-server on loopback. `decide` is asked for every message once its data is complete, before the
  * server answers; a message counts as received only when it was accepted.
  */
-export async function testSmtp(decide: (mail: ParsedMail, to: string[]) => Promise<Verdict> | Verdict): Promise<TestSmtp> {
+export async function testSmtp(
+  decide: (mail: ParsedMail, to: string[]) => Promise<Verdict> | Verdict,
+): Promise<TestSmtp> {
   const port = await freePort();
   const received: Received[] = [];
   let server: SMTPServer | undefined;
-  const make = () => new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const to = session.envelope.rcptTo.map((r) => r.address);
-        simpleParser(Buffer.concat(chunks))
-          .then(async (mail) => {
-            const verdict = await decide(mail, to);
-            if (verdict === 'hold') return;
-            if (verdict === 'reject') return callback(Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 }));
-            received.push({ to, messageId: mail.messageId ?? '', mail });
-            callback();
-          })
-          .catch((e: Error) => callback(e));
-      });
-    },
-  });
+  const make = () =>
+    new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      authOptional: true,
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          simpleParser(Buffer.concat(chunks))
+            .then(async (mail) => {
+              const verdict = await decide(mail, to);
+              if (verdict === 'hold') return;
+              if (verdict === 'reject')
+                return callback(Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 }));
+              received.push({ to, messageId: mail.messageId ?? '', mail });
+              callback();
+            })
+            .catch((e: Error) => callback(e));
+        });
+      },
+    });
   return {
     port,
     received,
     listening: () => Boolean(server),
-    listen: () => new Promise<void>((resolve, reject) => {
-      server = make();
-      server.on('error', () => undefined); // a client killed mid-session is expected here
-      server.server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    }),
-    close: () => new Promise<void>((resolve) => {
-      if (!server) return resolve();
-      const s = server;
-      server = undefined;
-      s.close(() => resolve());
-    }),
+    listen: () =>
+      new Promise<void>((resolve, reject) => {
+        server = make();
+        server.on('error', () => undefined); // a client killed mid-session is expected here
+        server.server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        const s = server;
+        server = undefined;
+        s.close(() => resolve());
+      }),
   };
 }

@@ -47,7 +47,12 @@ export async function feedbackWorld(app: Express, prefix: string): Promise<Feedb
   const w = await VisitWorld.create(app);
   const bankId = await w.bank(`${prefix}1`);
   const otherBankId = await w.bank(`${prefix}2`);
-  for (const [code, region] of [['N1', 'North'], ['N2', 'North'], ['S1', 'South']]) await w.branch(bankId, code, region);
+  for (const [code, region] of [
+    ['N1', 'North'],
+    ['N2', 'North'],
+    ['S1', 'South'],
+  ])
+    await w.branch(bankId, code, region);
   await w.branch(otherBankId, 'Z1', 'Zed');
   await w.staff(bankId, 'E1', 'N1');
   await w.staff(bankId, 'E2', 'N1');
@@ -57,7 +62,12 @@ export async function feedbackWorld(app: Express, prefix: string): Promise<Feedb
   const otherQuestionnaireId = await insertQuestionnaire(otherBankId);
   const p = prefix.toLowerCase();
   return {
-    w, app, bankId, otherBankId, questionnaireId, otherQuestionnaireId,
+    w,
+    app,
+    bankId,
+    otherBankId,
+    questionnaireId,
+    otherQuestionnaireId,
     auditor: await w.user(`${p}-aud@firm.test`, 'auditor'),
     reviewer: await w.user(`${p}-rev@firm.test`, 'reviewer'),
     reviewer2: await w.user(`${p}-rev2@firm.test`, 'reviewer'),
@@ -65,7 +75,10 @@ export async function feedbackWorld(app: Express, prefix: string): Promise<Feedb
     manager: await w.user(`${p}-mgr@bank.test`, 'bank_manager', { bankId, scope: { type: 'bank' } }),
     north: await w.user(`${p}-north@bank.test`, 'bank_manager', { bankId, scope: { type: 'region', region: 'North' } }),
     s1: await w.user(`${p}-s1@bank.test`, 'bank_manager', { bankId, scope: { type: 'branches', branchCodes: ['S1'] } }),
-    otherManager: await w.user(`${p}-other@bank.test`, 'bank_manager', { bankId: otherBankId, scope: { type: 'bank' } }),
+    otherManager: await w.user(`${p}-other@bank.test`, 'bank_manager', {
+      bankId: otherBankId,
+      scope: { type: 'bank' },
+    }),
     hr: await w.user(`${p}-hr@bank.test`, 'hr', { bankId }),
     otherHr: await w.user(`${p}-hr2@bank.test`, 'hr', { bankId: otherBankId }),
   };
@@ -86,23 +99,40 @@ export async function approvedVisit(f: FeedbackWorld, spec: VisitSpec = {}): Pro
   const other = spec.bank === 'other';
   const branchCode = spec.branchCode ?? (other ? 'Z1' : 'N1');
   const window = spec.visitedAt
-    ? { windowStart: new Date(new Date(spec.visitedAt).getTime() - 86400_000).toISOString(), windowEnd: new Date(new Date(spec.visitedAt).getTime() + 86400_000).toISOString() }
+    ? {
+        windowStart: new Date(new Date(spec.visitedAt).getTime() - 86400_000).toISOString(),
+        windowEnd: new Date(new Date(spec.visitedAt).getTime() + 86400_000).toISOString(),
+      }
     : windowAroundNow();
   const visitedAt = spec.visitedAt ?? new Date(Date.now() - 2 * 3600_000).toISOString();
   const assignmentId = await f.w.assignment({
-    bankId: other ? f.otherBankId : f.bankId, branchCode, auditorId: f.auditor.id, questionnaireId: other ? f.otherQuestionnaireId : f.questionnaireId,
-    quarter: '2026-Q3', ...window, scenario: '理财咨询',
+    bankId: other ? f.otherBankId : f.bankId,
+    branchCode,
+    auditorId: f.auditor.id,
+    questionnaireId: other ? f.otherQuestionnaireId : f.questionnaireId,
+    quarter: '2026-Q3',
+    ...window,
+    scenario: '理财咨询',
   });
-  const res = await request(f.app).post('/api/v1/visits').set(bearer(f.auditor.token)).send({
-    assignmentId, visitedAt, durationMinutes: 25, answers: spec.answers ?? ANSWERS,
-    staff: (spec.staff ?? []).map((employeeId) => ({ employeeId })),
-  });
+  const res = await request(f.app)
+    .post('/api/v1/visits')
+    .set(bearer(f.auditor.token))
+    .send({
+      assignmentId,
+      visitedAt,
+      durationMinutes: 25,
+      answers: spec.answers ?? ANSWERS,
+      staff: (spec.staff ?? []).map((employeeId) => ({ employeeId })),
+    });
   if (res.status !== 201) throw new Error(`visit: ${res.status} ${JSON.stringify(res.body)}`);
   const id = res.body.id as string;
   const sub = await request(f.app).post(`/api/v1/visits/${id}/submit`).set(bearer(f.auditor.token));
   if (sub.status !== 200) throw new Error(`submit: ${sub.status} ${JSON.stringify(sub.body)}`);
   if (spec.submitOnly) return sub.body;
-  const rev = await request(f.app).post(`/api/v1/visits/${id}/review`).set(bearer(f.reviewer.token)).send({ decision: 'approve' });
+  const rev = await request(f.app)
+    .post(`/api/v1/visits/${id}/review`)
+    .set(bearer(f.reviewer.token))
+    .send({ decision: 'approve' });
   if (rev.status !== 200) throw new Error(`review: ${rev.status} ${JSON.stringify(rev.body)}`);
   return rev.body;
 }
@@ -114,20 +144,32 @@ export async function backdateApproval(visitId: string, daysAgo: number): Promis
   const at = new Date(Date.now() - daysAgo * 86400_000);
   const system: Principal | null = null;
   await commit(v, {
-    statuses: [v.status], set: { approvedAt: at },
-    entry: historyEntry(system, 'test_backdated', [{ field: 'approvedAt', before: v.approvedAt ?? null, after: at.toISOString() }]),
+    statuses: [v.status],
+    set: { approvedAt: at },
+    entry: historyEntry(system, 'test_backdated', [
+      { field: 'approvedAt', before: v.approvedAt ?? null, after: at.toISOString() },
+    ]),
   });
 }
 
 export const api = (f: FeedbackWorld) => ({
-  get: (who: Actor | null, path: string) => (who ? request(f.app).get(`/api/v1${path}`).set(bearer(who.token)) : request(f.app).get(`/api/v1${path}`)),
+  get: (who: Actor | null, path: string) =>
+    who ? request(f.app).get(`/api/v1${path}`).set(bearer(who.token)) : request(f.app).get(`/api/v1${path}`),
   post: (who: Actor | null, path: string, body: object = {}) =>
-    (who ? request(f.app).post(`/api/v1${path}`).set(bearer(who.token)) : request(f.app).post(`/api/v1${path}`)).send(body),
-  patch: (who: Actor, path: string, body: object) => request(f.app).patch(`/api/v1${path}`).set(bearer(who.token)).send(body),
+    (who ? request(f.app).post(`/api/v1${path}`).set(bearer(who.token)) : request(f.app).post(`/api/v1${path}`)).send(
+      body,
+    ),
+  patch: (who: Actor, path: string, body: object) =>
+    request(f.app).patch(`/api/v1${path}`).set(bearer(who.token)).send(body),
 });
 
-export const dispute = (f: FeedbackWorld, who: Actor, visitId: string, itemKey: string, reason = '神秘顾客的记录与录像不符') =>
-  api(f).post(who, `/visits/${visitId}/disputes`, { itemKey, reason });
+export const dispute = (
+  f: FeedbackWorld,
+  who: Actor,
+  visitId: string,
+  itemKey: string,
+  reason = '神秘顾客的记录与录像不符',
+) => api(f).post(who, `/visits/${visitId}/disputes`, { itemKey, reason });
 
 export const resolve = (f: FeedbackWorld, who: Actor, disputeId: string, body: Record<string, unknown>) =>
   api(f).post(who, `/disputes/${disputeId}/resolve`, body);

@@ -10,15 +10,17 @@ const testPath = expect.getState().testPath ?? 'unknown';
 const dbName = `t_${path.basename(testPath).replace(/\W/g, '_').slice(0, 30)}_${crypto.createHash('sha1').update(testPath).digest('hex').slice(0, 8)}`;
 
 process.env.NODE_ENV = 'test';
-setConfig(loadConfig({
-  ...process.env,
-  NODE_ENV: 'test',
-  MONGODB_URI: process.env.TEST_DB_URI,
-  DB_NAME: dbName,
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  SESSION_SECRET: 'test-session-secret-that-is-long-enough-000',
-  // The hash stays scrypt; a lower cost keeps the many fixture users fast (production refuses < 15).
-  PASSWORD_HASH_LOG_N: process.env.TEST_PASSWORD_HASH_LOG_N ?? '12',
-  ADMIN_EMAIL: 'admin@test.local',
-  ADMIN_PASSWORD: 'Admin-test-pass-1',
-}));
+setConfig(
+  loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    MONGODB_URI: process.env.TEST_DB_URI,
+    DB_NAME: dbName,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SESSION_SECRET: 'test-session-secret-that-is-long-enough-000',
+    // The hash stays scrypt; a lower cost keeps the many fixture users fast (production refuses < 15).
+    PASSWORD_HASH_LOG_N: process.env.TEST_PASSWORD_HASH_LOG_N ?? '12',
+    ADMIN_EMAIL: 'admin@test.local',
+    ADMIN_PASSWORD: 'Admin-test-pass-1',
+  }),
+);

@@ -10,16 +10,57 @@ import { fixtureSnapshot, withBranchDetail } from './reports';
 export const FB_BRANCH = 'JN-002';
 export const FB_OTHER = 'JN-005';
 
-const mark = (id: string, visitId: string, branchCode: string, region: string, itemKey: string, state: DisputeMark['state'], before: DisputeMark['before'] = null, after: DisputeMark['after'] = null): DisputeMark =>
-  ({ id, visitId, branchCode, region, itemKey, state, before, after, openedAt: '2026-09-20T02:00:00.000Z' });
+const mark = (
+  id: string,
+  visitId: string,
+  branchCode: string,
+  region: string,
+  itemKey: string,
+  state: DisputeMark['state'],
+  before: DisputeMark['before'] = null,
+  after: DisputeMark['after'] = null,
+): DisputeMark => ({
+  id,
+  visitId,
+  branchCode,
+  region,
+  itemKey,
+  state,
+  before,
+  after,
+  openedAt: '2026-09-20T02:00:00.000Z',
+});
 
-const rate = (quarter: string, failed: number, applicable: number) => ({ quarter, failed, applicable, failureRate: applicable ? failed / applicable : null });
+const rate = (quarter: string, failed: number, applicable: number) => ({
+  quarter,
+  failed,
+  applicable,
+  failureRate: applicable ? failed / applicable : null,
+});
 
-function plan(id: string, scope: PlanOutcomeRow['scope'], action: string, status: PlanOutcomeRow['outcome']['status'], before: [number, number], after: [number, number], extra: Partial<PlanOutcomeRow> = {}): PlanOutcomeRow {
+function plan(
+  id: string,
+  scope: PlanOutcomeRow['scope'],
+  action: string,
+  status: PlanOutcomeRow['outcome']['status'],
+  before: [number, number],
+  after: [number, number],
+  extra: Partial<PlanOutcomeRow> = {},
+): PlanOutcomeRow {
   return {
-    id, kind: 'key_problem', itemKey: 'c_risk_disclosure', sectionKey: 'sales_compliance', text: { zh: '风险揭示', en: 'Risk disclosure' },
-    scope, action, owner: '王经理', dueDate: '2026-06-30', status: 'done', overdue: false,
-    outcome: { status, before: rate('2026-Q2', ...before), after: rate('2026-Q3', ...after) }, ...extra,
+    id,
+    kind: 'key_problem',
+    itemKey: 'c_risk_disclosure',
+    sectionKey: 'sales_compliance',
+    text: { zh: '风险揭示', en: 'Risk disclosure' },
+    scope,
+    action,
+    owner: '王经理',
+    dueDate: '2026-06-30',
+    status: 'done',
+    overdue: false,
+    outcome: { status, before: rate('2026-Q2', ...before), after: rate('2026-Q3', ...after) },
+    ...extra,
   };
 }
 
@@ -33,13 +74,32 @@ export function feedbackSnapshot(lang: 'zh' | 'en' = 'zh'): ReportSnapshot {
       mark('d1', 'visit-0', FB_BRANCH, region, 'c_risk_disclosure', 'open', 'no'),
       mark('d2', 'visit-1', FB_BRANCH, region, 'g_wait_time', 'overturned', 2, 4),
       mark('d3', 'visit-1', FB_BRANCH, region, 'g_greet_30s', 'upheld', 'yes'),
-      mark('d4', 'v2', 'JN-003', s.branches.find((b) => b.code === 'JN-003')?.region ?? '', 'c_risk_disclosure', 'overturned', 'no', 'yes'),
+      mark(
+        'd4',
+        'v2',
+        'JN-003',
+        s.branches.find((b) => b.code === 'JN-003')?.region ?? '',
+        'c_risk_disclosure',
+        'overturned',
+        'no',
+        'yes',
+      ),
     ],
     plans: [
       plan('p1', { type: 'branch', region, branchCode: FB_BRANCH }, '晨会讲解风险', 'improved', [2, 2], [0, 2]),
-      plan('p2', { type: 'region', region, branchCode: '' }, '区域专项检查', 'worse', [1, 4], [2, 4], { status: 'open', overdue: true }),
+      plan('p2', { type: 'region', region, branchCode: '' }, '区域专项检查', 'worse', [1, 4], [2, 4], {
+        status: 'open',
+        overdue: true,
+      }),
       plan('p3', { type: 'bank', region: '', branchCode: '' }, '全员合规培训', 'no_data', [0, 0], [1, 3]),
-      plan('p4', { type: 'branch', region: otherRegion, branchCode: FB_OTHER }, '别的网点措施', 'unchanged', [1, 2], [1, 2]),
+      plan(
+        'p4',
+        { type: 'branch', region: otherRegion, branchCode: FB_OTHER },
+        '别的网点措施',
+        'unchanged',
+        [1, 2],
+        [1, 2],
+      ),
     ],
   };
   // As the snapshot marks them: the violation of JN-002's visit v1 has an open dispute.

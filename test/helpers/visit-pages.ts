@@ -33,12 +33,22 @@ export async function pagesWorld(app: Express, prefix: string): Promise<PagesWor
   await w.branch(otherBankId, 'Z1', 'Zed');
   await w.staff(bankId, 'E1', 'N1');
   await w.staff(bankId, 'E2', 'N1');
-  const res = await request(app).post('/api/v1/questionnaires').set(bearer(w.adminToken)).send(demoQuestionnaireBody(bankId));
+  const res = await request(app)
+    .post('/api/v1/questionnaires')
+    .set(bearer(w.adminToken))
+    .send(demoQuestionnaireBody(bankId));
   if (res.status !== 201) throw new Error(`seed questionnaire: ${res.status} ${JSON.stringify(res.body)}`);
   const smallQuestionnaireId = await insertQuestionnaire(bankId, [SECTIONS], '小问卷');
-  const user = async (email: string, role: string, extra: Record<string, unknown> = {}) => ({ ...(await w.user(email, role, extra)), email });
+  const user = async (email: string, role: string, extra: Record<string, unknown> = {}) => ({
+    ...(await w.user(email, role, extra)),
+    email,
+  });
   return {
-    w, bankId, otherBankId, seedQuestionnaireId: res.body.id as string, smallQuestionnaireId,
+    w,
+    bankId,
+    otherBankId,
+    seedQuestionnaireId: res.body.id as string,
+    smallQuestionnaireId,
     auditor: await user(`aud@${prefix}.test`, 'auditor'),
     auditor2: await user(`aud2@${prefix}.test`, 'auditor'),
     reviewer: await user(`rev@${prefix}.test`, 'reviewer'),
@@ -47,8 +57,22 @@ export async function pagesWorld(app: Express, prefix: string): Promise<PagesWor
   };
 }
 
-export async function assign(pw: PagesWorld, who: Actor, branchCode: string, questionnaireId: string, scenario: string): Promise<string> {
-  return pw.w.assignment({ bankId: pw.bankId, branchCode, auditorId: who.id, questionnaireId, quarter: '2026-Q3', ...windowAroundNow(), scenario });
+export async function assign(
+  pw: PagesWorld,
+  who: Actor,
+  branchCode: string,
+  questionnaireId: string,
+  scenario: string,
+): Promise<string> {
+  return pw.w.assignment({
+    bankId: pw.bankId,
+    branchCode,
+    auditorId: who.id,
+    questionnaireId,
+    quarter: '2026-Q3',
+    ...windowAroundNow(),
+    scenario,
+  });
 }
 
 /** A time some hours ago as a `datetime-local` value in Shanghai, and the same instant as UTC ISO. */
@@ -68,9 +92,15 @@ export function pngImage(width = 48, height = 32, seed = 0): Buffer {
   const rows: Buffer[] = [];
   for (let y = 0; y < height; y++) {
     const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set([(x * 5 + seed) & 0xff, (y * 7) & 0xff, (120 + seed * 3) & 0xff], 1 + x * 3);
+    for (let x = 0; x < width; x++)
+      row.set([(x * 5 + seed) & 0xff, (y * 7) & 0xff, (120 + seed * 3) & 0xff], 1 + x * 3);
     rows.push(row);
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }

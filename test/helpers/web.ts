@@ -41,13 +41,24 @@ export async function signIn(app: Express, email: string, password: string, lang
 /** Posts a urlencoded form with the CSRF token of the page it is on. */
 export async function postForm(agent: Agent, pagePath: string, action: string, fields: Record<string, string>) {
   const token = await csrfOf(agent, pagePath);
-  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: token, ...fields });
 }
 
 // ---- fixtures through the JSON API, as another system would create them ----
 
-export async function apiPost<T = Record<string, unknown>>(app: Express, token: string, path: string, body: unknown): Promise<T> {
-  const res = await request(app).post(`/api/v1${path}`).set(bearer(token)).send(body as object);
+export async function apiPost<T = Record<string, unknown>>(
+  app: Express,
+  token: string,
+  path: string,
+  body: unknown,
+): Promise<T> {
+  const res = await request(app)
+    .post(`/api/v1${path}`)
+    .set(bearer(token))
+    .send(body as object);
   if (res.status !== 201) throw new Error(`POST ${path} gave ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as T;
 }
@@ -59,10 +70,24 @@ export async function apiGet<T = unknown>(app: Express, token: string, path: str
 }
 
 export const makeBank = (app: Express, token: string, code: string, name = `${code} 银行`) =>
-  apiPost<{ id: string; code: string }>(app, token, '/banks', { code, name, reportRecipients: [`report@${code.toLowerCase()}.example.cn`] });
+  apiPost<{ id: string; code: string }>(app, token, '/banks', {
+    code,
+    name,
+    reportRecipients: [`report@${code.toLowerCase()}.example.cn`],
+  });
 
-export const makeBranch = (app: Express, token: string, bankId: string, code: string, region: string, name = `${code} 支行`) =>
-  apiPost<{ id: string; code: string }>(app, token, `/banks/${bankId}/branches`, { code, name, region });
+export const makeBranch = (
+  app: Express,
+  token: string,
+  bankId: string,
+  code: string,
+  region: string,
+  name = `${code} 支行`,
+) => apiPost<{ id: string; code: string }>(app, token, `/banks/${bankId}/branches`, { code, name, region });
 
 export const makeUser = (app: Express, token: string, body: Record<string, unknown>) =>
-  apiPost<{ id: string; email: string }>(app, token, '/users', { password: 'Passw0rd-long-enough', name: 'Test User', ...body });
+  apiPost<{ id: string; email: string }>(app, token, '/users', {
+    password: 'Passw0rd-long-enough',
+    name: 'Test User',
+    ...body,
+  });

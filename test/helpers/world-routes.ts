@@ -5,8 +5,18 @@ import { registerApi } from '../../server/routes';
 import { ADMIN, bearer, tokenFor } from './app';
 import { SECTIONS } from './visits';
 import {
-  PASSWORD, place, PLACES, PRINCIPALS, uniquePng, seesBank, seesBranch, seesVisit,
-  type Place, type PlaceKey, type Who, type World,
+  PASSWORD,
+  place,
+  PLACES,
+  PRINCIPALS,
+  uniquePng,
+  seesBank,
+  seesBranch,
+  seesVisit,
+  type Place,
+  type PlaceKey,
+  type Who,
+  type World,
 } from './world';
 
 /**
@@ -56,19 +66,30 @@ export interface Spec {
 let counter = 0;
 // Digits only after the prefix: letters could spell a branch or staff code the leak check looks for
 // (a time-based "…WB…" once made the matrix report a leak that was the test's own value).
-const uniq = (prefix: string) => `${prefix.toUpperCase()}${String(counter++).padStart(4, '0')}${Date.now() % 1_000_000}`;
+const uniq = (prefix: string) =>
+  `${prefix.toUpperCase()}${String(counter++).padStart(4, '0')}${Date.now() % 1_000_000}`;
 
 const T2: Target[] = ['own', 'other'];
 const T3: Target[] = ['own', 'other', 'out'];
-const csv = (lines: string[]) => ({ content: Buffer.from(`\ufeff${lines.join('\r\n')}\r\n`, 'utf8'), filename: 'import.csv' });
+const csv = (lines: string[]) => ({
+  content: Buffer.from(`\ufeff${lines.join('\r\n')}\r\n`, 'utf8'),
+  filename: 'import.csv',
+});
 const png = (name = 'evidence.png') => ({ content: uniquePng(), filename: name });
 
 /** The owning auditor of a place's assignments and visits. */
 const owns = (who: Who, p: Place) => who.role !== 'auditor' || who.key === p.owner;
 /** An auditor sees a questionnaire only through an own assignment: auditor has them in both banks, auditor2 only in A. */
-const seesQuestionnaire = (who: Who, p: Place) => (who.role === 'auditor' ? who.key === 'auditor' || p.bank === 'A' : seesBank(who, p));
-const sections = SECTIONS.map((s) => ({ ...s, items: s.items.map((i) => ({ ...i, text: { zh: `题目 ${i.key}`, en: `Item ${i.key}` } })) }));
-const window = () => ({ windowStart: new Date(Date.now() - 86400_000).toISOString(), windowEnd: new Date(Date.now() + 86400_000).toISOString() });
+const seesQuestionnaire = (who: Who, p: Place) =>
+  who.role === 'auditor' ? who.key === 'auditor' || p.bank === 'A' : seesBank(who, p);
+const sections = SECTIONS.map((s) => ({
+  ...s,
+  items: s.items.map((i) => ({ ...i, text: { zh: `题目 ${i.key}`, en: `Item ${i.key}` } })),
+}));
+const window = () => ({
+  windowStart: new Date(Date.now() - 86400_000).toISOString(),
+  windowEnd: new Date(Date.now() + 86400_000).toISOString(),
+});
 
 const bankParams = ({ w, p }: Ctx) => ({ bankId: w.bankId[p.bank] });
 const reportOf = ({ w, p }: Ctx) => {
@@ -87,37 +108,100 @@ export const SPECS: Record<string, Spec> = {
   'GET /banks': { req: () => ({}) },
   'POST /banks': { req: () => ({ body: { code: uniq('NB'), name: '新银行', reportRecipients: [] } }) },
   'GET /banks/:bankId': { targets: T2, sees: seesBank, req: (c) => ({ params: bankParams(c) }) },
-  'PATCH /banks/:bankId': { targets: T2, req: (c) => ({ params: bankParams(c), body: { name: `世界银行 ${c.p.bank}` } }) },
+  'PATCH /banks/:bankId': {
+    targets: T2,
+    req: (c) => ({ params: bankParams(c), body: { name: `世界银行 ${c.p.bank}` } }),
+  },
   'GET /banks/:bankId/branches': { targets: T2, sees: seesBank, req: (c) => ({ params: bankParams(c) }) },
-  'POST /banks/:bankId/branches': { targets: T2, req: (c) => ({ params: bankParams(c), body: { code: uniq('BR'), name: '新支行', region: c.p.region } }) },
-  'POST /banks/:bankId/branches/import': { targets: T2, req: (c) => ({ params: bankParams(c), file: csv(['code,name,region', `${c.p.branch},支行 ${c.p.branch},${c.p.region}`]) }) },
+  'POST /banks/:bankId/branches': {
+    targets: T2,
+    req: (c) => ({ params: bankParams(c), body: { code: uniq('BR'), name: '新支行', region: c.p.region } }),
+  },
+  'POST /banks/:bankId/branches/import': {
+    targets: T2,
+    req: (c) => ({
+      params: bankParams(c),
+      file: csv(['code,name,region', `${c.p.branch},支行 ${c.p.branch},${c.p.region}`]),
+    }),
+  },
   'GET /banks/:bankId/staff': { targets: T2, sees: seesBank, req: (c) => ({ params: bankParams(c) }) },
-  'POST /banks/:bankId/staff': { targets: T2, req: (c) => ({ params: bankParams(c), body: { employeeId: uniq('ES'), name: '新员工', branchCode: c.p.branch } }) },
-  'POST /banks/:bankId/staff/import': { targets: T2, req: (c) => ({ params: bankParams(c), file: csv(['employeeId,name,branchCode', `${c.p.staff},员工 ${c.p.staff},${c.p.branch}`]) }) },
+  'POST /banks/:bankId/staff': {
+    targets: T2,
+    req: (c) => ({ params: bankParams(c), body: { employeeId: uniq('ES'), name: '新员工', branchCode: c.p.branch } }),
+  },
+  'POST /banks/:bankId/staff/import': {
+    targets: T2,
+    req: (c) => ({
+      params: bankParams(c),
+      file: csv(['employeeId,name,branchCode', `${c.p.staff},员工 ${c.p.staff},${c.p.branch}`]),
+    }),
+  },
 
   // ---- users
   'GET /users': { req: () => ({}) },
-  'POST /users': { req: () => ({ body: { email: `${uniq('u')}@new.test`.toLowerCase(), password: PASSWORD, name: '新用户', role: 'reviewer' } }) },
+  'POST /users': {
+    req: () => ({
+      body: { email: `${uniq('u')}@new.test`.toLowerCase(), password: PASSWORD, name: '新用户', role: 'reviewer' },
+    }),
+  },
   'GET /users/:userId': { targets: T2, req: (c) => ({ params: { userId: userOf(c) } }) },
-  'PATCH /users/:userId': { targets: T2, req: (c) => ({ params: { userId: userOf(c) }, body: { name: c.p.bank === 'A' ? '用户 managerA' : '用户 managerB' } }) },
+  'PATCH /users/:userId': {
+    targets: T2,
+    req: (c) => ({
+      params: { userId: userOf(c) },
+      body: { name: c.p.bank === 'A' ? '用户 managerA' : '用户 managerB' },
+    }),
+  },
 
   // ---- questionnaires
   'GET /questionnaires': { targets: T2, sees: seesBank, req: (c) => ({ query: bankParams(c) }) },
-  'POST /questionnaires': { targets: T2, req: (c) => ({ body: { bankId: c.w.bankId[c.p.bank], name: '新问卷', sections } }) },
-  'GET /questionnaires/:id': { targets: T2, sees: seesQuestionnaire, req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank] } }) },
-  'PUT /questionnaires/:id': { targets: T2, req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank] }, body: { name: `问卷 ${c.p.bank}`, sections } }) },
-  'GET /questionnaires/:id/versions': { targets: T2, sees: seesQuestionnaire, req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank] } }) },
-  'GET /questionnaires/:id/versions/:version': { targets: T2, sees: seesQuestionnaire, req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank], version: '1' } }) },
+  'POST /questionnaires': {
+    targets: T2,
+    req: (c) => ({ body: { bankId: c.w.bankId[c.p.bank], name: '新问卷', sections } }),
+  },
+  'GET /questionnaires/:id': {
+    targets: T2,
+    sees: seesQuestionnaire,
+    req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank] } }),
+  },
+  'PUT /questionnaires/:id': {
+    targets: T2,
+    req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank] }, body: { name: `问卷 ${c.p.bank}`, sections } }),
+  },
+  'GET /questionnaires/:id/versions': {
+    targets: T2,
+    sees: seesQuestionnaire,
+    req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank] } }),
+  },
+  'GET /questionnaires/:id/versions/:version': {
+    targets: T2,
+    sees: seesQuestionnaire,
+    req: (c) => ({ params: { id: c.w.questionnaireId[c.p.bank], version: '1' } }),
+  },
 
   // ---- results
-  'GET /results': { targets: T3, sees: seesBranch, req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter, level: 'branch', branchCode: c.p.branch } }) },
+  'GET /results': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter, level: 'branch', branchCode: c.p.branch } }),
+  },
   'GET /overview': { req: (c) => ({ query: { quarter: c.w.quarter } }) },
 
   // ---- assignments
   'GET /assignments': { req: () => ({}) },
   'POST /assignments': {
     targets: T2,
-    req: (c) => ({ body: { bankId: c.w.bankId[c.p.bank], branchCode: c.p.branch, auditorId: c.w.who[c.p.owner].id, questionnaireId: c.w.questionnaireId[c.p.bank], quarter: c.w.quarter, ...window(), scenario: '开户' } }),
+    req: (c) => ({
+      body: {
+        bankId: c.w.bankId[c.p.bank],
+        branchCode: c.p.branch,
+        auditorId: c.w.who[c.p.owner].id,
+        questionnaireId: c.w.questionnaireId[c.p.bank],
+        quarter: c.w.quarter,
+        ...window(),
+        scenario: '开户',
+      },
+    }),
   },
   'POST /assignments/import': {
     targets: T2,
@@ -125,11 +209,18 @@ export const SPECS: Record<string, Spec> = {
       const { windowStart, windowEnd } = window();
       return {
         query: { bankId: c.w.bankId[c.p.bank], questionnaireId: c.w.questionnaireId[c.p.bank] },
-        file: csv(['branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario', `${c.p.branch},${c.w.who[c.p.owner].email},${c.w.quarter},${windowStart},${windowEnd},开户`]),
+        file: csv([
+          'branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario',
+          `${c.p.branch},${c.w.who[c.p.owner].email},${c.w.quarter},${windowStart},${windowEnd},开户`,
+        ]),
       };
     },
   },
-  'GET /assignments/:assignmentId': { targets: T3, sees: owns, req: (c) => ({ params: { assignmentId: c.w.draft[c.p.key].assignmentId } }) },
+  'GET /assignments/:assignmentId': {
+    targets: T3,
+    sees: owns,
+    req: (c) => ({ params: { assignmentId: c.w.draft[c.p.key].assignmentId } }),
+  },
 
   // ---- visits
   // A filter for another bank is not refused: it finds nothing (the answer is checked for leaks).
@@ -140,7 +231,9 @@ export const SPECS: Record<string, Spec> = {
     req: async (c) => ({
       body: {
         assignmentId: c.succeeds ? await c.w.fresh.assignment(c.p.key) : c.w.draft[c.p.key].assignmentId,
-        visitedAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 20, answers: [{ itemKey: 'g1', value: 'yes' }],
+        visitedAt: new Date(Date.now() - 3600_000).toISOString(),
+        durationMinutes: 20,
+        answers: [{ itemKey: 'g1', value: 'yes' }],
       },
     }),
   },
@@ -149,35 +242,64 @@ export const SPECS: Record<string, Spec> = {
     sees: (who, p, t) => seesVisit(who, p, t === 'own-draft' ? 'draft' : 'approved'),
     req: (c) => ({ params: { visitId: c.t === 'own-draft' ? c.w.draft.own.id : c.w.approved[c.p.key].id } }),
   },
-  'PATCH /visits/:visitId': { targets: T3, sees: owns, req: (c) => ({ params: { visitId: c.w.draft[c.p.key].id }, body: { summary: '补充说明' } }) },
-  'POST /visits/:visitId/submit': { targets: T3, sees: owns, req: async (c) => ({ params: { visitId: c.succeeds ? (await c.w.fresh.draft(c.p.key)).id : c.w.draft[c.p.key].id } }) },
+  'PATCH /visits/:visitId': {
+    targets: T3,
+    sees: owns,
+    req: (c) => ({ params: { visitId: c.w.draft[c.p.key].id }, body: { summary: '补充说明' } }),
+  },
+  'POST /visits/:visitId/submit': {
+    targets: T3,
+    sees: owns,
+    req: async (c) => ({
+      params: { visitId: c.succeeds ? (await c.w.fresh.draft(c.p.key)).id : c.w.draft[c.p.key].id },
+    }),
+  },
   'POST /visits/:visitId/review': {
     targets: T3,
-    req: async (c) => ({ params: { visitId: c.succeeds ? (await c.w.fresh.submitted(c.p.key)).id : c.w.submitted[c.p.key].id }, body: { decision: 'approve' } }),
+    req: async (c) => ({
+      params: { visitId: c.succeeds ? (await c.w.fresh.submitted(c.p.key)).id : c.w.submitted[c.p.key].id },
+      body: { decision: 'approve' },
+    }),
   },
   'GET /review/queue': { req: () => ({}) },
 
   // ---- evidence
-  'POST /visits/:visitId/attachments': { targets: T3, sees: owns, req: (c) => ({ params: { visitId: c.w.draft[c.p.key].id }, file: png() }) },
+  'POST /visits/:visitId/attachments': {
+    targets: T3,
+    sees: owns,
+    req: (c) => ({ params: { visitId: c.w.draft[c.p.key].id }, file: png() }),
+  },
   'GET /visits/:visitId/attachments/:attachmentId': {
     targets: T3,
     sees: (who, p) => seesVisit(who, p),
-    req: (c) => ({ params: { visitId: c.w.approved[c.p.key].id, attachmentId: c.w.approved[c.p.key].attachmentId as string } }),
+    req: (c) => ({
+      params: { visitId: c.w.approved[c.p.key].id, attachmentId: c.w.approved[c.p.key].attachmentId as string },
+    }),
   },
   'DELETE /visits/:visitId/attachments/:attachmentId': {
     targets: T3,
     sees: owns,
     req: async (c) => {
-      if (!c.succeeds) return { params: { visitId: c.w.draft[c.p.key].id, attachmentId: c.w.approved[c.p.key].attachmentId as string } };
+      if (!c.succeeds)
+        return {
+          params: { visitId: c.w.draft[c.p.key].id, attachmentId: c.w.approved[c.p.key].attachmentId as string },
+        };
       return { params: await c.w.fresh.attachment(c.p.key) };
     },
   },
 
   // ---- reports
-  'POST /banks/:bankId/quarters/:quarter/close': { targets: T2, req: (c) => ({ params: { ...bankParams(c), quarter: c.w.quarter } }) },
+  'POST /banks/:bankId/quarters/:quarter/close': {
+    targets: T2,
+    req: (c) => ({ params: { ...bankParams(c), quarter: c.w.quarter } }),
+  },
   'GET /reports': { targets: T2, sees: seesBank, req: (c) => ({ query: bankParams(c) }) },
   'GET /reports/:id': { targets: T2, sees: seesBank, req: (c) => ({ params: { id: reportOf(c) } }) },
-  'GET /reports/:id/files/:scope': { targets: T3, sees: seesBranch, req: (c) => ({ params: { id: reportOf(c), scope: `branch:${c.p.branch}` } }) },
+  'GET /reports/:id/files/:scope': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { id: reportOf(c), scope: `branch:${c.p.branch}` } }),
+  },
   'GET /reports/:id/deliveries': { targets: T2, req: (c) => ({ params: { id: reportOf(c) } }) },
   'POST /reports/:id/deliveries/resend': { targets: T2, req: (c) => ({ params: { id: reportOf(c) }, body: {} }) },
 
@@ -187,17 +309,35 @@ export const SPECS: Record<string, Spec> = {
     sees: seesBranch,
     req: (c) => {
       const visitId = c.w.approved[c.p.key].id;
-      return { params: { visitId }, body: { itemKey: c.succeeds ? c.w.nextItem(visitId) : 'g1', reason: '录像显示已问候' } };
+      return {
+        params: { visitId },
+        body: { itemKey: c.succeeds ? c.w.nextItem(visitId) : 'g1', reason: '录像显示已问候' },
+      };
     },
   },
-  'GET /visits/:visitId/disputes': { targets: T3, sees: (who, p) => seesVisit(who, p), req: (c) => ({ params: { visitId: c.w.approved[c.p.key].id } }) },
+  'GET /visits/:visitId/disputes': {
+    targets: T3,
+    sees: (who, p) => seesVisit(who, p),
+    req: (c) => ({ params: { visitId: c.w.approved[c.p.key].id } }),
+  },
   'GET /disputes': { targets: T2, sees: seesBank, req: (c) => ({ query: bankParams(c) }) },
-  'GET /disputes/:disputeId': { targets: T3, sees: seesBranch, req: (c) => ({ params: { disputeId: c.w.dispute[c.p.key].id } }) },
+  'GET /disputes/:disputeId': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { disputeId: c.w.dispute[c.p.key].id } }),
+  },
   'POST /disputes/:disputeId/resolve': {
     targets: T3,
-    req: async (c) => ({ params: { disputeId: c.succeeds ? await c.w.fresh.dispute(c.p.key) : c.w.dispute[c.p.key].id }, body: { decision: 'upheld', note: '维持原判' } }),
+    req: async (c) => ({
+      params: { disputeId: c.succeeds ? await c.w.fresh.dispute(c.p.key) : c.w.dispute[c.p.key].id },
+      body: { decision: 'upheld', note: '维持原判' },
+    }),
   },
-  'POST /disputes/:disputeId/attachments': { targets: T3, sees: seesBranch, req: (c) => ({ params: { disputeId: c.w.dispute[c.p.key].id }, file: png('proof.png') }) },
+  'POST /disputes/:disputeId/attachments': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { disputeId: c.w.dispute[c.p.key].id }, file: png('proof.png') }),
+  },
   'GET /disputes/:disputeId/attachments/:attachmentId': {
     targets: T3,
     sees: seesBranch,
@@ -210,25 +350,58 @@ export const SPECS: Record<string, Spec> = {
     sees: seesBranch,
     req: (c) => ({
       body: {
-        kind: 'key_problem', bankId: c.w.bankId[c.p.bank], quarter: c.w.quarter, itemKey: 'g2', scope: { type: 'branch', branchCode: c.p.branch },
-        action: '晨会演练', owner: '大堂经理', dueDate: '2027-01-31',
+        kind: 'key_problem',
+        bankId: c.w.bankId[c.p.bank],
+        quarter: c.w.quarter,
+        itemKey: 'g2',
+        scope: { type: 'branch', branchCode: c.p.branch },
+        action: '晨会演练',
+        owner: '大堂经理',
+        dueDate: '2027-01-31',
       },
     }),
   },
   'GET /action-plans': { targets: T2, sees: seesBank, req: (c) => ({ query: bankParams(c) }) },
-  'GET /action-plans/:planId': { targets: T3, sees: seesBranch, req: (c) => ({ params: { planId: c.w.plan[c.p.key] } }) },
-  'PATCH /action-plans/:planId': { targets: T3, sees: seesBranch, req: (c) => ({ params: { planId: c.w.plan[c.p.key] }, body: { owner: uniq('负责人') } }) },
+  'GET /action-plans/:planId': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { planId: c.w.plan[c.p.key] } }),
+  },
+  'PATCH /action-plans/:planId': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { planId: c.w.plan[c.p.key] }, body: { owner: uniq('负责人') } }),
+  },
 
   // ---- HR
-  'GET /staff/scorecards': { targets: T2, sees: seesBank, req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter } }) },
-  'GET /staff/scorecards.csv': { targets: T2, sees: seesBank, req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter } }) },
-  'GET /staff/scorecards.xlsx': { targets: T2, sees: seesBank, req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter } }) },
+  'GET /staff/scorecards': {
+    targets: T2,
+    sees: seesBank,
+    req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter } }),
+  },
+  'GET /staff/scorecards.csv': {
+    targets: T2,
+    sees: seesBank,
+    req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter } }),
+  },
+  'GET /staff/scorecards.xlsx': {
+    targets: T2,
+    sees: seesBank,
+    req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter } }),
+  },
   'POST /staff/:employeeId/reviews': {
     targets: T3,
     sees: seesBranch,
-    req: (c) => ({ params: { employeeId: c.p.staff }, body: { bankId: c.w.bankId[c.p.bank], quarter: c.w.quarter, reviewRef: uniq('HR') } }),
+    req: (c) => ({
+      params: { employeeId: c.p.staff },
+      body: { bankId: c.w.bankId[c.p.bank], quarter: c.w.quarter, reviewRef: uniq('HR') },
+    }),
   },
-  'GET /staff/:employeeId/reviews': { targets: T3, sees: seesBranch, req: (c) => ({ params: { employeeId: c.p.staff }, query: bankParams(c) }) },
+  'GET /staff/:employeeId/reviews': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { employeeId: c.p.staff }, query: bankParams(c) }),
+  },
 };
 
 // ---- expectations and requests
@@ -258,12 +431,20 @@ export function fillPath(route: RegisteredRoute, params: Record<string, string> 
 }
 
 /** Sends a prepared request with the caller's token (or a fresh one), binary answers buffered. */
-export async function send(app: Express, route: RegisteredRoute, req: Req, who: Who | null, path = fillPath(route, req.params)): Promise<request.Response> {
+export async function send(
+  app: Express,
+  route: RegisteredRoute,
+  req: Req,
+  who: Who | null,
+  path = fillPath(route, req.params),
+): Promise<request.Response> {
   const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'put' | 'delete';
   let r = request(app)[method](path);
   if (req.query) r = r.query(req.query);
   if (who) {
-    const token = req.freshToken ? await tokenFor(app, who.email, who.key === 'admin' ? ADMIN.password : PASSWORD) : who.token;
+    const token = req.freshToken
+      ? await tokenFor(app, who.email, who.key === 'admin' ? ADMIN.password : PASSWORD)
+      : who.token;
     r = r.set(bearer(token));
   }
   if (req.file) return r.attach('file', req.file.content, req.file.filename);

@@ -28,10 +28,23 @@ export const QUARTER_OF = (d: Date, tz = 'Asia/Shanghai'): string => {
 
 export type BankKey = 'A' | 'B';
 export type PlaceKey = 'own' | 'other' | 'out';
-export type PrincipalKey = 'admin' | 'auditor' | 'auditor2' | 'reviewer' | 'managerA' | 'regionA' | 'branchesA' | 'hrA' | 'managerB' | 'hrB';
-export const PRINCIPALS: readonly PrincipalKey[] = ['admin', 'auditor', 'auditor2', 'reviewer', 'managerA', 'regionA', 'branchesA', 'hrA', 'managerB', 'hrB'];
+export type PrincipalKey =
+  'admin' | 'auditor' | 'auditor2' | 'reviewer' | 'managerA' | 'regionA' | 'branchesA' | 'hrA' | 'managerB' | 'hrB';
+export const PRINCIPALS: readonly PrincipalKey[] = [
+  'admin',
+  'auditor',
+  'auditor2',
+  'reviewer',
+  'managerA',
+  'regionA',
+  'branchesA',
+  'hrA',
+  'managerB',
+  'hrB',
+];
 
-export type ScopeModel = { type: 'bank' } | { type: 'region'; region: string } | { type: 'branches'; branchCodes: string[] };
+export type ScopeModel =
+  { type: 'bank' } | { type: 'region'; region: string } | { type: 'branches'; branchCodes: string[] };
 
 /** A caller, with what the authorization rules need to know about them. */
 export interface Who {
@@ -61,14 +74,34 @@ export const PLACES: Record<PlaceKey, Omit<Place, 'key'>> = {
 };
 export const place = (k: PlaceKey): Place => ({ key: k, ...PLACES[k] });
 
-interface BankSpec { code: string; regions: Record<string, string[]>; staff: [employeeId: string, branchCode: string][] }
+interface BankSpec {
+  code: string;
+  regions: Record<string, string[]>;
+  staff: [employeeId: string, branchCode: string][];
+}
 export const BANKS: Record<BankKey, BankSpec> = {
-  A: { code: 'WA', regions: { North: ['WAN1', 'WAN2'], South: ['WAS1', 'WAS2'] }, staff: [['EAN1', 'WAN1'], ['EAN2', 'WAN2'], ['EAS1', 'WAS1']] },
+  A: {
+    code: 'WA',
+    regions: { North: ['WAN1', 'WAN2'], South: ['WAS1', 'WAS2'] },
+    staff: [
+      ['EAN1', 'WAN1'],
+      ['EAN2', 'WAN2'],
+      ['EAS1', 'WAS1'],
+    ],
+  },
   B: { code: 'WB', regions: { East: ['WBE1'], West: ['WBW1'] }, staff: [['EBE1', 'WBE1']] },
 };
 
-export interface VisitRef { id: string; assignmentId: string; attachmentId?: string }
-export interface DisputeRef { id: string; visitId: string; attachmentId: string }
+export interface VisitRef {
+  id: string;
+  assignmentId: string;
+  attachmentId?: string;
+}
+export interface DisputeRef {
+  id: string;
+  visitId: string;
+  attachmentId: string;
+}
 
 export interface World {
   app: Express;
@@ -130,23 +163,47 @@ export interface WorldOptions {
 export async function buildWorld(app: Express, options: WorldOptions = {}): Promise<World> {
   const adminToken = await tokenFor(app, ADMIN.email, ADMIN.password);
   const call = (token: string) => ({
-    post: async (path: string, body: object, what = `POST ${path}`) => expect2xx(await request(app).post(`/api/v1${path}`).set(bearer(token)).send(body), what),
+    post: async (path: string, body: object, what = `POST ${path}`) =>
+      expect2xx(await request(app).post(`/api/v1${path}`).set(bearer(token)).send(body), what),
     get: async (path: string) => expect2xx(await request(app).get(`/api/v1${path}`).set(bearer(token)), `GET ${path}`),
-    upload: async (path: string, file: Buffer, filename: string) => expect2xx(await request(app).post(`/api/v1${path}`).set(bearer(token)).attach('file', file, filename), `upload ${path}`),
+    upload: async (path: string, file: Buffer, filename: string) =>
+      expect2xx(
+        await request(app).post(`/api/v1${path}`).set(bearer(token)).attach('file', file, filename),
+        `upload ${path}`,
+      ),
   });
   const admin = call(adminToken);
 
   // ---- banks, branches, staff, questionnaires (the two banks in parallel)
   const bankId = {} as Record<BankKey, string>;
   const questionnaireId = {} as Record<BankKey, string>;
-  await Promise.all((['A', 'B'] as const).map(async (k) => {
-    const b = BANKS[k];
-    bankId[k] = (await admin.post('/banks', { code: b.code, name: `世界银行 ${k}`, reportRecipients: [`head@${b.code.toLowerCase()}.example.cn`] })).id;
-    await Promise.all(Object.entries(b.regions).flatMap(([region, codes]) => codes.map((code) => admin.post(`/banks/${bankId[k]}/branches`, { code, name: `支行 ${code}`, region }))));
-    await Promise.all(b.staff.map(([employeeId, branchCode]) => admin.post(`/banks/${bankId[k]}/staff`, { employeeId, name: `员工 ${employeeId}`, branchCode })));
-    const sections = SECTIONS.map((s) => ({ ...s, items: s.items.map((i) => ({ ...i, text: { zh: `题目 ${i.key}`, en: `Item ${i.key}` } })) }));
-    questionnaireId[k] = (await admin.post('/questionnaires', { bankId: bankId[k], name: `问卷 ${k}`, sections })).id;
-  }));
+  await Promise.all(
+    (['A', 'B'] as const).map(async (k) => {
+      const b = BANKS[k];
+      bankId[k] = (
+        await admin.post('/banks', {
+          code: b.code,
+          name: `世界银行 ${k}`,
+          reportRecipients: [`head@${b.code.toLowerCase()}.example.cn`],
+        })
+      ).id;
+      await Promise.all(
+        Object.entries(b.regions).flatMap(([region, codes]) =>
+          codes.map((code) => admin.post(`/banks/${bankId[k]}/branches`, { code, name: `支行 ${code}`, region })),
+        ),
+      );
+      await Promise.all(
+        b.staff.map(([employeeId, branchCode]) =>
+          admin.post(`/banks/${bankId[k]}/staff`, { employeeId, name: `员工 ${employeeId}`, branchCode }),
+        ),
+      );
+      const sections = SECTIONS.map((s) => ({
+        ...s,
+        items: s.items.map((i) => ({ ...i, text: { zh: `题目 ${i.key}`, en: `Item ${i.key}` } })),
+      }));
+      questionnaireId[k] = (await admin.post('/questionnaires', { bankId: bankId[k], name: `问卷 ${k}`, sections })).id;
+    }),
+  );
 
   // ---- users of every role and scope (password hashing dominates; run them together)
   const specs: Record<PrincipalKey | 'spare', { role: Role; bank?: BankKey; scope?: ScopeModel }> = {
@@ -163,14 +220,23 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
     spare: { role: 'auditor' },
   };
   const me = await admin.get('/me');
-  const entries = await Promise.all(Object.entries(specs).map(async ([key, s]) => {
-    if (key === 'admin') return [key, { key, role: 'admin', id: me.id, email: ADMIN.email, token: adminToken } as Who] as const;
-    const email = `${key.toLowerCase()}@world.test`;
-    const body = { email, password: PASSWORD, name: `用户 ${key}`, role: s.role, ...(s.bank ? { bankId: bankId[s.bank], scope: s.scope } : {}) };
-    const id = (await admin.post('/users', body)).id as string;
-    const token = key === 'spare' ? '' : await tokenFor(app, email, PASSWORD);
-    return [key, { key, role: s.role, id, email, token, bank: s.bank, scope: s.scope } as Who] as const;
-  }));
+  const entries = await Promise.all(
+    Object.entries(specs).map(async ([key, s]) => {
+      if (key === 'admin')
+        return [key, { key, role: 'admin', id: me.id, email: ADMIN.email, token: adminToken } as Who] as const;
+      const email = `${key.toLowerCase()}@world.test`;
+      const body = {
+        email,
+        password: PASSWORD,
+        name: `用户 ${key}`,
+        role: s.role,
+        ...(s.bank ? { bankId: bankId[s.bank], scope: s.scope } : {}),
+      };
+      const id = (await admin.post('/users', body)).id as string;
+      const token = key === 'spare' ? '' : await tokenFor(app, email, PASSWORD);
+      return [key, { key, role: s.role, id, email, token, bank: s.bank, scope: s.scope } as Who] as const;
+    }),
+  );
   const all = Object.fromEntries(entries) as Record<PrincipalKey | 'spare', Who>;
   const { spare, ...who } = all;
   const at = (k: PlaceKey) => place(k);
@@ -185,17 +251,33 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
 
   const newAssignment = async (k: PlaceKey): Promise<string> => {
     const p = at(k);
-    return (await admin.post('/assignments', {
-      bankId: bankId[p.bank], branchCode: p.branch, auditorId: ownerOf(k).id, questionnaireId: questionnaireId[p.bank],
-      quarter, windowStart, windowEnd, scenario: '理财咨询',
-    })).id;
+    return (
+      await admin.post('/assignments', {
+        bankId: bankId[p.bank],
+        branchCode: p.branch,
+        auditorId: ownerOf(k).id,
+        questionnaireId: questionnaireId[p.bank],
+        quarter,
+        windowStart,
+        windowEnd,
+        scenario: '理财咨询',
+      })
+    ).id;
   };
   const newDraft = async (k: PlaceKey, attach = false): Promise<VisitRef> => {
     const assignmentId = await newAssignment(k);
     const owner = call(ownerOf(k).token);
-    const v = await owner.post('/visits', { assignmentId, visitedAt, durationMinutes: 25, answers: ANSWERS, staff: [{ employeeId: at(k).staff }], summary: '世界' });
+    const v = await owner.post('/visits', {
+      assignmentId,
+      visitedAt,
+      durationMinutes: 25,
+      answers: ANSWERS,
+      staff: [{ employeeId: at(k).staff }],
+      summary: '世界',
+    });
     const ref: VisitRef = { id: v.id, assignmentId };
-    if (attach) ref.attachmentId = (await owner.upload(`/visits/${v.id}/attachments`, uniquePng(), `photo-${k}.png`)).id;
+    if (attach)
+      ref.attachmentId = (await owner.upload(`/visits/${v.id}/attachments`, uniquePng(), `photo-${k}.png`)).id;
     return ref;
   };
   const submit = async (k: PlaceKey, ref: VisitRef): Promise<VisitRef> => {
@@ -211,11 +293,13 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
   const submitted = {} as Record<PlaceKey, VisitRef>;
   const approved = {} as Record<PlaceKey, VisitRef>;
   const keys: PlaceKey[] = ['own', 'other', 'out'];
-  await Promise.all(keys.map(async (k) => {
-    draft[k] = await newDraft(k);
-    submitted[k] = await submit(k, await newDraft(k));
-    approved[k] = await approve(await submit(k, await newDraft(k, true)));
-  }));
+  await Promise.all(
+    keys.map(async (k) => {
+      draft[k] = await newDraft(k);
+      submitted[k] = await submit(k, await newDraft(k));
+      approved[k] = await approve(await submit(k, await newDraft(k, true)));
+    }),
+  );
 
   const used = new Map<string, Set<string>>();
   const nextItem = (visitId: string): string => {
@@ -229,34 +313,55 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
   const managerOf = (k: PlaceKey) => (PLACES[k].bank === 'A' ? who.managerA : who.managerB);
   const newDispute = async (k: PlaceKey): Promise<string> => {
     const v = approved[k].id;
-    return (await call(managerOf(k).token).post(`/visits/${v}/disputes`, { itemKey: nextItem(v), reason: '与录像不符' })).id;
+    return (
+      await call(managerOf(k).token).post(`/visits/${v}/disputes`, { itemKey: nextItem(v), reason: '与录像不符' })
+    ).id;
   };
 
   // ---- disputes with evidence, action plans, HR links (per place in parallel)
   const dispute = {} as Record<PlaceKey, DisputeRef>;
   const plan = {} as Record<PlaceKey, string>;
-  await Promise.all(keys.map(async (k) => {
-    const id = await newDispute(k);
-    const file = await call(managerOf(k).token).upload(`/disputes/${id}/attachments`, uniquePng(), `dispute-${k}.png`);
-    dispute[k] = { id, visitId: approved[k].id, attachmentId: file.id };
-    const p = at(k);
-    plan[k] = (await call(managerOf(k).token).post('/action-plans', {
-      kind: 'key_problem', bankId: bankId[p.bank], quarter, itemKey: 'g1', scope: { type: 'branch', branchCode: p.branch },
-      action: '培训迎宾流程', owner: '网点主任', dueDate: '2027-03-31',
-    })).id;
-  }));
+  await Promise.all(
+    keys.map(async (k) => {
+      const id = await newDispute(k);
+      const file = await call(managerOf(k).token).upload(
+        `/disputes/${id}/attachments`,
+        uniquePng(),
+        `dispute-${k}.png`,
+      );
+      dispute[k] = { id, visitId: approved[k].id, attachmentId: file.id };
+      const p = at(k);
+      plan[k] = (
+        await call(managerOf(k).token).post('/action-plans', {
+          kind: 'key_problem',
+          bankId: bankId[p.bank],
+          quarter,
+          itemKey: 'g1',
+          scope: { type: 'branch', branchCode: p.branch },
+          action: '培训迎宾流程',
+          owner: '网点主任',
+          dueDate: '2027-03-31',
+        })
+      ).id;
+    }),
+  );
   const hrReview = {} as Record<BankKey, string>;
-  await Promise.all((['A', 'B'] as const).map(async (b) => {
-    const hr = b === 'A' ? who.hrA : who.hrB;
-    const staff = b === 'A' ? PLACES.own.staff : PLACES.other.staff;
-    hrReview[b] = (await call(hr.token).post(`/staff/${staff}/reviews`, { bankId: bankId[b], quarter, reviewRef: `HR-${b}-1` })).id;
-  }));
+  await Promise.all(
+    (['A', 'B'] as const).map(async (b) => {
+      const hr = b === 'A' ? who.hrA : who.hrB;
+      const staff = b === 'A' ? PLACES.own.staff : PLACES.other.staff;
+      hrReview[b] = (
+        await call(hr.token).post(`/staff/${staff}/reviews`, { bankId: bankId[b], quarter, reviewRef: `HR-${b}-1` })
+      ).id;
+    }),
+  );
 
   // ---- a closed quarter per bank (rendered by an in-process worker that is stopped again)
   let report: Record<BankKey, string> | null = null;
   if (options.reports) {
     const ids = {} as Record<BankKey, string>;
-    for (const b of ['A', 'B'] as const) ids[b] = (await admin.post(`/banks/${bankId[b]}/quarters/${quarter}/close`, {})).reportId;
+    for (const b of ['A', 'B'] as const)
+      ids[b] = (await admin.post(`/banks/${bankId[b]}/quarters/${quarter}/close`, {})).reportId;
     const workers = startWorkers({ pollMs: 50, mail: false });
     try {
       const deadline = Date.now() + 120_000;
@@ -288,8 +393,21 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
   };
 
   return {
-    app, quarter, bankId, questionnaireId, who, spare: { id: spare.id, email: spare.email, password: PASSWORD },
-    draft, submitted, approved, dispute, plan, hrReview, report, fresh, nextItem,
+    app,
+    quarter,
+    bankId,
+    questionnaireId,
+    who,
+    spare: { id: spare.id, email: spare.email, password: PASSWORD },
+    draft,
+    submitted,
+    approved,
+    dispute,
+    plan,
+    hrReview,
+    report,
+    fresh,
+    nextItem,
   };
 }
 
@@ -331,7 +449,8 @@ export function hiddenFrom(w: Who, world: World): string[] {
     }
     for (const [employeeId, branch] of BANKS[b].staff) {
       const region = Object.entries(BANKS[b].regions).find(([, codes]) => codes.includes(branch))?.[0] ?? '';
-      if (!seesBranch(w, { key: 'own', bank: b, region, branch, staff: employeeId, owner: 'auditor' })) out.push(employeeId);
+      if (!seesBranch(w, { key: 'own', bank: b, region, branch, staff: employeeId, owner: 'auditor' }))
+        out.push(employeeId);
     }
   }
   // Bank users see auditors only by pseudonym.
