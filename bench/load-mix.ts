@@ -93,7 +93,7 @@ function quarterLabel(d: Date, offset = 0): string {
 
 /** The demo seed, plus auditor accounts and open assignments for the auditors to work through. */
 async function seed(uri: string, assignments: number): Promise<LoadWorld> {
-  const { loadConfig, setConfig } = await import('../server/core/config');
+  const { loadConfig, setConfig } = await import('../server/platform/config');
   const { FAULT_ADMIN } = await import('../test/helpers/faults');
   setConfig(
     loadConfig({

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
-import { loadConfig, setConfig } from '../server/core/config';
-import { freePort, startEmbeddedDb } from '../server/core/ferretdb';
+import { loadConfig, setConfig } from '../server/platform/config';
+import { freePort, startEmbeddedDb } from '../server/platform/db/embedded';
 
 /**
  * The whole close of a large bank: the bank of the results benchmark (25,000 branches in 50 regions,
@@ -150,7 +150,7 @@ async function generate(): Promise<Gen> {
 
 async function generateQuarter(g: Gen, quarter: string, r: () => number): Promise<void> {
   const { Visit } = await import('../server/visits/model');
-  const { scoreVisit } = await import('../server/scoring/score');
+  const { scoreVisit } = await import('../server/rules/scoring');
   const scoring = SECTIONS.map((s) => ({ key: s.key, weight: s.weight, items: s.items.map((i) => ({ ...i })) }));
   const items = SECTIONS.flatMap((s) => s.items);
   const [y, q] = quarter.split('-Q').map(Number);
@@ -298,18 +298,18 @@ async function main(): Promise<void> {
   try {
     await import('../server/models');
     await mongoose.connect(db.uri, { dbName: 'bench_close' });
-    const { ensureIndexes } = await import('../server/core/db');
+    const { ensureIndexes } = await import('../server/platform/db/connection');
     await ensureIndexes();
     log(`generating ${BRANCHES} branches, ${VISITS} visits in each of ${PREVIOUS} and ${QUARTER}`);
     const t0 = Date.now();
     const g = await generate();
     log(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
-    const { closeQuarter } = await import('../server/reports/service');
-    const { startWorkers } = await import('../server/jobs/worker');
-    const { Job } = await import('../server/jobs/model');
-    const { Report, ReportFile } = await import('../server/reports/model');
-    const { threadsFor } = await import('../server/reports/render-pool');
+    const { closeQuarter } = await import('../server/publishing/service');
+    const { startWorkers } = await import('../server/platform/jobs/worker');
+    const { Job } = await import('../server/platform/jobs/model');
+    const { Report, ReportFile } = await import('../server/publishing/model');
+    const { threadsFor } = await import('../server/publishing/render-pool');
     let peakNode = 0;
     let peakFerret = 0;
     const phases = new Map<string, number>();

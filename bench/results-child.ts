@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import type { Principal } from '../server/core/access';
+import type { Principal } from '../server/platform/access';
 import { trendQuarters } from '../server/results/aggregate';
 import type { Level } from '../server/results/schema';
 import { countedVisitsCursor, quarterResults } from '../server/results/service';

@@ -133,7 +133,7 @@ async function serveFloor(): Promise<void> {
   const { Visit } = await import('../server/visits/model');
   await mongoose.connect(String(process.env.MONGODB_URI), { dbName: process.env.DB_NAME });
   // The same indexes as the app's visits collection (on FerretDB: the unique ones only, see ensureIndexes).
-  const { ensureIndexes } = await import('../server/core/db');
+  const { ensureIndexes } = await import('../server/platform/db/connection');
   await ensureIndexes();
   const ctx = JSON.parse(String(process.env.BENCH_FLOOR_CONTEXT)) as { bankId: string; questionnaireId: string };
   const app = express();
@@ -206,7 +206,7 @@ interface Child {
 }
 
 async function startChild(mode: 'app' | 'floor', extraEnv: Record<string, string>): Promise<Child> {
-  const port = await (await import('../server/core/ferretdb')).freePort();
+  const port = await (await import('../server/platform/db/embedded')).freePort();
   // Both servers load the sources through a bare SWC hook: @swc-node/register would also install
   // source-map-support, whose stack rewriting costs every Error made (Mongoose makes one per save),
   // which the deployed app (compiled JavaScript, `npm start`) does not pay.
@@ -261,7 +261,7 @@ interface AppWorld {
 
 /** A bank, one branch with staff, the demo questionnaire, one auditor per client with a token, assignments. */
 async function prepareApp(uri: string, dbName: string): Promise<AppWorld> {
-  const { loadConfig, setConfig } = await import('../server/core/config');
+  const { loadConfig, setConfig } = await import('../server/platform/config');
   setConfig(
     loadConfig({
       ...process.env,
@@ -576,7 +576,7 @@ function writeSection(body: string): void {
 // ---------------------------------------------------------------- orchestration
 
 async function main(): Promise<void> {
-  const { freePort, startEmbeddedDb } = await import('../server/core/ferretdb');
+  const { freePort, startEmbeddedDb } = await import('../server/platform/db/embedded');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-bench-visits-'));
   const port = await freePort();
   const binary = process.env.FERRETDB_BIN ?? path.join(ROOT, '.tools', 'bin', 'ferretdb');
@@ -730,7 +730,7 @@ function report(
   const pacedP95 = m(pacedApp, 'p95');
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; 1-minute load average at the start ${load.toFixed(2)}.`,
-    `Embedded FerretDB 1.24 (SQLite, as built by scripts/build-ferretdb.sh) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback, each submitting back to back (closed loop); per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target, then the same ${CLIENTS} clients paced to ${PACED_RATE} submissions/s in all (${WARMUP_S} s + ${PACED_S} s), then ${SOLO_S} s with a single client; ${RUNS} runs, medians; app and floor in the same run, order alternating. Both servers run the TypeScript sources through a bare SWC hook (no source-map-support), as compiled JavaScript would run.`,
+    `Embedded FerretDB 1.24 (SQLite, as built by tools/ferretdb/build.sh) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback, each submitting back to back (closed loop); per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target, then the same ${CLIENTS} clients paced to ${PACED_RATE} submissions/s in all (${WARMUP_S} s + ${PACED_S} s), then ${SOLO_S} s with a single client; ${RUNS} runs, medians; app and floor in the same run, order alternating. Both servers run the TypeScript sources through a bare SWC hook (no source-map-support), as compiled JavaScript would run.`,
     'A submission: app = `POST /api/v1/visits` (30 answers, staff, summary) + `POST /api/v1/visits/:id/submit`; floor = one `POST` to a bare Express + Mongoose endpoint inserting the same submitted visit document (another database on the same server).',
     `The app's database holds ${CLIENTS * PER_CLIENT + Math.max(PER_CLIENT, 120 * (WARMUP_S + SOLO_S))} open assignments at the start of each run (${PER_CLIENT} per auditor, more for the lone client; BENCH_ASSIGNMENTS).`,
     '',

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import { translate } from '../server/core/i18n';
-import { formatScore } from '../server/scoring/score';
+import { translate } from '../server/platform/i18n';
+import { formatScore } from '../server/rules/scoring';
 import type { AnswerValue, Lang, SectionKey, Text } from './types';
 
 /** Number and label formatting shared by the report builders; every score goes through formatScore. */

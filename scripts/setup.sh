@@ -22,7 +22,7 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
 fi
 
 if [[ -z "${MONGODB_URI:-}" ]]; then
-  bash scripts/build-ferretdb.sh
+  bash tools/ferretdb/build.sh
 fi
 
 echo "Compiling..."

@@ -1,7 +1,7 @@
-import type { Principal } from '../server/core/access';
-import { config } from '../server/core/config';
+import type { Principal } from '../server/platform/access';
+import { config } from '../server/platform/config';
 import { Bank } from '../server/banks/model';
-import { ScheduleMark } from '../server/jobs/model';
+import { ScheduleMark } from '../server/platform/jobs/model';
 import { createBank, createBranch, createStaff } from '../server/banks/service';
 import { User } from '../server/users/model';
 import { createUser } from '../server/users/service';

@@ -1,4 +1,4 @@
-import type { Principal } from '../server/core/access';
+import type { Principal } from '../server/platform/access';
 import { createQuestionnaireBody, type QuestionnaireRequest } from '../server/questionnaires/schema';
 import { createQuestionnaire } from '../server/questionnaires/service';
 

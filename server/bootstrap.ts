@@ -1,6 +1,6 @@
-import { config } from './core/config';
-import { connectDb, disconnectDb } from './core/db';
-import { logger } from './core/logger';
+import { config } from './platform/config';
+import { connectDb, disconnectDb } from './platform/db/connection';
+import { logger } from './platform/logger';
 import { ensureFirstAdmin } from './users/service';
 
 // Every model must be registered before indexes are ensured.

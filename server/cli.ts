@@ -1,4 +1,4 @@
-import { config } from './core/config';
+import { config } from './platform/config';
 
 const USAGE = `Usage: node dist/server/cli.js <command>
 
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     case 'resend-report': {
       await startServices();
       try {
-        const r = await import('./reports/cli');
+        const r = await import('./publishing/cli');
         const io = {
           out: (s: string) => process.stdout.write(s),
           err: (s: string) => process.stderr.write(s),

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import { ConfigError, config } from './core/config';
-import { AppError } from './core/errors';
-import { EmbeddedDbUnavailableError } from './core/ferretdb';
+import { ConfigError, config } from './platform/config';
+import { AppError } from './platform/errors';
+import { EmbeddedDbUnavailableError } from './platform/db/embedded';
 
 async function main(): Promise<void> {
   try {
@@ -13,10 +13,10 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const { logger } = await import('./core/logger');
+  const { logger } = await import('./platform/logger');
   const { startServices, stopServices } = await import('./bootstrap');
   const { createApp } = await import('./app');
-  const { startWorkers } = await import('./jobs/worker');
+  const { startWorkers } = await import('./platform/jobs/worker');
   try {
     await startServices();
   } catch (e) {

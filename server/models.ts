@@ -1,17 +1,18 @@
 /** Loads every Mongoose model so that start-up creates all collections and indexes. */
 import './auth/model';
 import './banks/model';
-import './core/idempotency';
-import './core/session-store';
+import './platform/db/idempotency';
+import './platform/db/session-store';
 import './users/model';
 import './questionnaires/model';
 import './assignments/model';
 import './visits/model';
-import './reports/model';
-import './reports/corrections';
-import './jobs/model';
-import './mail/model';
+import './publishing/model';
+import './publishing/corrections';
+import './platform/jobs/model';
+import './platform/mail/model';
 import './disputes/model';
 import './disputes/claims';
+import './platform/db/write-claims';
 import './actions/model';
 import './hr/model';

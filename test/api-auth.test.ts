@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import { RateCounter } from '../server/core/rate-limit';
+import { RateCounter } from '../server/platform/http/rate-limit';
 import { createApp } from '../server/app';
 import { ApiToken } from '../server/auth/model';
 import { verifyPassword } from '../server/auth/password';
 import { startServices, stopServices } from '../server/bootstrap';
-import { config, setConfig } from '../server/core/config';
+import { config, setConfig } from '../server/platform/config';
 import { User } from '../server/users/model';
 import { ensureFirstAdmin } from '../server/users/service';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';

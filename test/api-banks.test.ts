@@ -2,8 +2,8 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { Bank, Branch, Staff } from '../server/banks/model';
 import { getBranch } from '../server/banks/service';
-import { canSeeBranch, scopeFilter, type Principal, type Scope } from '../server/core/access';
-import { NotFoundError } from '../server/core/errors';
+import { canSeeBranch, scopeFilter, type Principal, type Scope } from '../server/platform/access';
+import { NotFoundError } from '../server/platform/errors';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeBank, makeBranch, makeStaff, makeUser, type Fixture } from './helpers/foundation';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { config, setConfig } from '../server/core/config';
+import { config, setConfig } from '../server/platform/config';
 import { Readable } from 'node:stream';
 import { DisputeAttachment } from '../server/disputes/model';
 import { PendingUpload, purgeAbandonedUploads } from '../server/evidence/pending';

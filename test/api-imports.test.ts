@@ -4,8 +4,8 @@ import { Types } from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../server/app';
 import { Branch, Staff } from '../server/banks/model';
-import { upsertAllOrNothing } from '../server/core/bulk-import';
-import { config, setConfig } from '../server/core/config';
+import { upsertAllOrNothing } from '../server/platform/db/bulk-import';
+import { config, setConfig } from '../server/platform/config';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csv, makeBank, makeBranch, makeUser, type Fixture } from './helpers/foundation';
 

@@ -1,14 +1,14 @@
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { IdempotencyRecord } from '../server/core/idempotency';
+import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { Staff } from '../server/banks/model';
 import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
 import { commit, forgetLastCopies, historyEntry, type VisitLean } from '../server/visits/store';
 import { reviewQueue } from '../server/visits/service';
-import type { Principal } from '../server/core/access';
-import { dbFeatures, overrideDbFeatures } from '../server/core/db';
-import { ConflictError } from '../server/core/errors';
+import type { Principal } from '../server/platform/access';
+import { dbFeatures, overrideDbFeatures } from '../server/platform/db/connection';
+import { ConflictError } from '../server/platform/errors';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import {
   ANSWERS,

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { Types } from 'mongoose';
 import { Assignment } from '../server/assignments/model';
 import { listRecentAssignments, STATE_ID_LIST_MAX } from '../server/assignments/service';
-import type { Principal } from '../server/core/access';
+import type { Principal } from '../server/platform/access';
 import { Visit } from '../server/visits/model';
 import { startTestApp, stopTestApp } from './helpers/app';
 import { insertQuestionnaire, VisitWorld } from './helpers/visits';

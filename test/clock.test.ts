@@ -1,4 +1,4 @@
-import { now, setClock, withClock } from '../server/core/clock';
+import { now, setClock, withClock } from '../server/platform/clock';
 
 describe('business clock', () => {
   afterEach(() => setClock(null));

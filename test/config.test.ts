@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../server/core/config';
+import { ConfigError, loadConfig } from '../server/platform/config';
 
 describe('configuration is parsed once and fails fast', () => {
   test('production refuses to start without SESSION_SECRET or with a weak password hash cost', () => {
@@ -34,7 +34,7 @@ describe('configuration is parsed once and fails fast', () => {
 
 describe('error mapping', () => {
   test('a locked embedded database is a retryable 503, not a 500', async () => {
-    const { toAppError } = await import('../server/core/error-handler');
+    const { toAppError } = await import('../server/platform/http/error-handler');
     const err = Object.assign(new Error('sqlite: step: database is locked (5) (SQLITE_BUSY)'), {
       name: 'MongoServerError',
       code: 1,

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EmbeddedDbUnavailableError, freePort, startEmbeddedDb } from '../server/core/ferretdb';
+import { EmbeddedDbUnavailableError, freePort, startEmbeddedDb } from '../server/platform/db/embedded';
 
 /**
  * The process level: the compiled app started as an operator would, without MONGODB_URI, so it runs

@@ -1,5 +1,5 @@
 import mongoose, { Types, type Connection } from 'mongoose';
-import { scoreVisit, type Answer, type ScoringSection } from '../server/scoring/score';
+import { scoreVisit, type Answer, type ScoringSection } from '../server/rules/scoring';
 import {
   answersFor,
   buildVisitWorld,

@@ -2,10 +2,10 @@ import type { Express } from 'express';
 import type { ParsedMail } from 'mailparser';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { config } from '../server/core/config';
-import { Job } from '../server/jobs/model';
-import { Delivery } from '../server/mail/model';
-import { Report, ReportFile } from '../server/reports/model';
+import { config } from '../server/platform/config';
+import { Job } from '../server/platform/jobs/model';
+import { Delivery } from '../server/platform/mail/model';
+import { Report, ReportFile } from '../server/publishing/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import {
   report,

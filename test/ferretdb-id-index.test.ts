@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
-import { config } from '../server/core/config';
+import { config } from '../server/platform/config';
 
 /**
- * The embedded FerretDB is built with fixes (scripts/build-ferretdb.sh, scripts/ferretdb/): its SQLite
+ * The embedded FerretDB is built with fixes (tools/ferretdb/build.sh, tools/ferretdb/patches/): its SQLite
  * backend must look documents up by `_id` through the unique _id index, also when the filter has other
  * conditions besides the _id (unpatched, it scans and parses the whole collection), and it must apply a
  * conditional update atomically, as MongoDB does (unpatched, two writers filtering on the same revision
@@ -55,7 +55,7 @@ ferretIt(
     await startTestApp();
     try {
       await Visit.collection.createIndex({ status: 1 }); // as an older version of the app left it
-      const { ensureIndexes } = await import('../server/core/db');
+      const { ensureIndexes } = await import('../server/platform/db/connection');
       await ensureIndexes();
       const indexes = await Visit.collection.indexes();
       expect(indexes.map((i) => i.name).sort()).toEqual(['_id_', 'assignmentId_1', 'auditorId_1_idempotencyKey_1']);

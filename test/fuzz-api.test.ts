@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import fc from 'fast-check';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import type { RegisteredRoute } from '../server/core/http';
+import type { RegisteredRoute } from '../server/platform/http/api-router';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { buildWorld, type Who, type World } from './helpers/world';
 import {

@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import fc from 'fast-check';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { config, setConfig } from '../server/core/config';
+import { config, setConfig } from '../server/platform/config';
 import { sniffType } from '../server/evidence/sniff';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { buildWorld, PNG, type Who, type World } from './helpers/world';

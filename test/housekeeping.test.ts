@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import { ApiToken } from '../server/auth/model';
-import { IdempotencyRecord } from '../server/core/idempotency';
-import { RateCounter } from '../server/core/rate-limit';
-import { SessionRecord } from '../server/core/session-store';
-import { purgeExpired } from '../server/jobs/housekeeping';
-import { startWorkers } from '../server/jobs/worker';
+import { IdempotencyRecord } from '../server/platform/db/idempotency';
+import { RateCounter } from '../server/platform/http/rate-limit';
+import { SessionRecord } from '../server/platform/db/session-store';
+import { purgeExpired } from '../server/housekeeping';
+import { startWorkers } from '../server/platform/jobs/worker';
 import { VisitWriteClaim, writeClaimId } from '../server/visits/model';
 import { startTestApp, stopTestApp } from './helpers/app';
 

@@ -1,8 +1,8 @@
 import express from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { errorHandler } from '../server/core/error-handler';
-import { claimLease, IdempotencyRecord, idempotency, idempotencyRecordId } from '../server/core/idempotency';
+import { errorHandler } from '../server/platform/http/error-handler';
+import { claimLease, IdempotencyRecord, idempotency, idempotencyRecordId } from '../server/platform/db/idempotency';
 import { startTestApp, stopTestApp } from './helpers/app';
 
 /**

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
-import { config, setConfig } from '../server/core/config';
-import { formatScore } from '../server/scoring/score';
-import { Job } from '../server/jobs/model';
-import { startWorkers, type Workers } from '../server/jobs/worker';
-import { Delivery } from '../server/mail/model';
-import { Report, ReportFile } from '../server/reports/model';
-import { bucket, readBlob, storeBlobs } from '../server/reports/storage';
+import { config, setConfig } from '../server/platform/config';
+import { formatScore } from '../server/rules/scoring';
+import { Job } from '../server/platform/jobs/model';
+import { startWorkers, type Workers } from '../server/platform/jobs/worker';
+import { Delivery } from '../server/platform/mail/model';
+import { Report, ReportFile } from '../server/publishing/model';
+import { bucket, readBlob, storeBlobs } from '../server/publishing/storage';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, type Fixture } from './helpers/foundation';
@@ -329,7 +329,7 @@ describe('failure', () => {
     expect(report.body).toMatchObject({ status: 'failed', files: [] });
     expect(report.body.error).toContain('Bank not found');
     // The guard was released: the same bank and quarter can be queued again.
-    const { enqueue } = await import('../server/jobs/service');
+    const { enqueue } = await import('../server/platform/jobs/queue');
     const again = await enqueue({
       type: 'close-quarter',
       key: `close:${bank.body.id}:${CLOSE_Q}`,
@@ -364,7 +364,7 @@ describe('storage', () => {
 
 describe('long steps', () => {
   test('the lease is renewed while a step runs, and a lost lease fails the step', async () => {
-    const { keepingLease } = await import('../server/reports/close');
+    const { keepingLease } = await import('../server/publishing/close');
     let beats = 0;
     const ctx = {
       job: {} as never,

@@ -1,10 +1,10 @@
 import type { Express } from 'express';
 import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
-import { config, setConfig } from '../server/core/config';
-import { startWorkers, type Workers } from '../server/jobs/worker';
-import { Delivery } from '../server/mail/model';
-import { Report } from '../server/reports/model';
+import { config, setConfig } from '../server/platform/config';
+import { startWorkers, type Workers } from '../server/platform/jobs/worker';
+import { Delivery } from '../server/platform/mail/model';
+import { Report } from '../server/publishing/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { testSmtp, until, type TestSmtp } from './helpers/faults';
 import { CLOSE_Q, reportWorld, type ReportWorld } from './helpers/reports';

@@ -1,5 +1,5 @@
 import { renderBankReport, renderBranchReport, renderRegionReport } from '../reports';
-import { fileName, contentDisposition } from '../server/reports/files';
+import { fileName, contentDisposition } from '../server/publishing/files';
 import { fixtureSnapshot, pdfPageCount, pdfText, withBranchDetail } from './helpers/reports';
 
 /** The PDF builders on fixture snapshots, read back with poppler's pdftotext. */

@@ -4,18 +4,18 @@ import { renderBankReport } from '../reports';
 import { twoPasses, type Paging } from '../reports/doc';
 import { pagingFor, TWO_PASS_ROWS } from '../reports/common';
 import type { ReportSnapshot } from '../reports/types';
-import { startWorkers } from '../server/jobs/worker';
-import { Report, ReportFile } from '../server/reports/model';
-import { logger } from '../server/core/logger';
+import { startWorkers } from '../server/platform/jobs/worker';
+import { Report, ReportFile } from '../server/publishing/model';
+import { logger } from '../server/platform/logger';
 import {
   inProcessRenderer,
   MIN_FILES_FOR_THREADS,
   openRenderer,
   threadRenderer,
   threadsFor,
-} from '../server/reports/render-pool';
-import type { RenderTask } from '../server/reports/render-task';
-import { readBlob } from '../server/reports/storage';
+} from '../server/publishing/render-pool';
+import type { RenderTask } from '../server/publishing/render-task';
+import { readBlob } from '../server/publishing/storage';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import {

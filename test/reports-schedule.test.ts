@@ -1,10 +1,10 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { config, setConfig } from '../server/core/config';
-import { Job, ScheduleMark } from '../server/jobs/model';
-import { startWorkers } from '../server/jobs/worker';
-import { Report } from '../server/reports/model';
-import { closeDueQuarters, endOfPreviousQuarter } from '../server/reports/schedule';
+import { config, setConfig } from '../server/platform/config';
+import { Job, ScheduleMark } from '../server/platform/jobs/model';
+import { startWorkers } from '../server/platform/jobs/worker';
+import { Report } from '../server/publishing/model';
+import { closeDueQuarters, endOfPreviousQuarter } from '../server/publishing/schedule';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 
 /** The optional schedule: a quarter is closed automatically N days after it ends, once, across instances. */

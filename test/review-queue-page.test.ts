@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { Types } from 'mongoose';
-import { DEFAULT_LIMIT } from '../server/core/paging';
+import { DEFAULT_LIMIT } from '../server/platform/http/paging';
 import { Visit } from '../server/visits/model';
 import { startTestApp, stopTestApp } from './helpers/app';
 import { insertQuestionnaire, PASSWORD, VisitWorld } from './helpers/visits';

@@ -12,7 +12,7 @@ import {
   type ScoringItem,
   type ScoringSection,
   type SectionKey,
-} from '../server/scoring/score';
+} from '../server/rules/scoring';
 
 /** Pure tests of SPEC.md section 3. Every expected number is worked out by hand in the comment beside it. */
 

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { SessionRecord } from '../server/core/session-store';
+import { SessionRecord } from '../server/platform/db/session-store';
 import { ensureFirstAdmin } from '../server/users/service';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, signIn } from './helpers/web';

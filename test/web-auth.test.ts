@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { config } from '../server/core/config';
+import { config } from '../server/platform/config';
 import { ADMIN, restartTestApp, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csrfFrom, csrfOf, makeUser, sessionCookieOf, signIn } from './helpers/web';
 

@@ -1,6 +1,6 @@
 import { shiftQuarter } from '../results/aggregate';
 import { COUNTED_STATUSES } from '../results/service';
-import { itemScore, roundScore, type AnswerValue } from '../scoring/score';
+import { itemScore, roundScore, type AnswerValue } from '../rules/scoring';
 import { Visit } from '../visits/model';
 import { versionOf } from '../disputes/versions';
 import type { PlanScope } from './model';

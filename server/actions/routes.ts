@@ -1,4 +1,4 @@
-import type { ApiRouter } from '../core/http';
+import type { ApiRouter } from '../platform/http/api-router';
 import { createPlanBody, listPlansQuery, updatePlanBody } from './schema';
 import * as plans from './service';
 

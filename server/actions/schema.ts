@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fields } from '../core/validation';
+import { fields } from '../platform/http/validation';
 import { PLAN_KINDS, PLAN_STATUSES } from './model';
 
 const dueDate = z

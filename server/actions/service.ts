@@ -10,8 +10,8 @@ import {
   scopeFilter,
   type Principal,
   type Role,
-} from '../core/access';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+} from '../platform/access';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { QuestionnaireVersion } from '../questionnaires/model';
 import { shiftQuarter } from '../results/aggregate';
 import type { ResultsReport } from '../results/service';

@@ -1,9 +1,9 @@
 import type { Router } from 'express';
 import { allBranches, getBank, listBanks, type BankView } from '../banks/service';
-import { toAppError } from '../core/error-handler';
-import { AppError } from '../core/errors';
-import { requireFile, tabularUpload } from '../core/uploads';
-import { parseBody, parseQuery } from '../core/validation';
+import { toAppError } from '../platform/http/error-handler';
+import { AppError } from '../platform/errors';
+import { requireFile, tabularUpload } from '../platform/http/uploads';
+import { parseBody, parseQuery } from '../platform/http/validation';
 import { listQuestionnaires } from '../questionnaires/service';
 import { quarterOf } from '../results/service';
 import { listUsers } from '../users/service';
@@ -90,7 +90,7 @@ async function localized<T>(ctx: PageContext, action: () => Promise<T>): Promise
   }
 }
 
-/** An import row's message is "field: problem; field: problem" (see core/bulk-import). */
+/** An import row's message is "field: problem; field: problem" (see platform/db/bulk-import). */
 const rowMessage = (ctx: PageContext, message: string): string =>
   message
     .split('; ')

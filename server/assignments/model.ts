@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
-import { now } from '../core/clock';
+import { now } from '../platform/clock';
 
 /** An auditor is sent to one branch, within a time window, with a scenario, on one questionnaire. */
 const assignmentSchema = new Schema(

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { getBank, listBanks } from '../banks/service';
-import { toAppError } from '../core/error-handler';
-import { parseBody } from '../core/validation';
-import { MAX_LIMIT } from '../core/paging';
+import { toAppError } from '../platform/http/error-handler';
+import { parseBody } from '../platform/http/validation';
+import { MAX_LIMIT } from '../platform/http/paging';
 import { createVisitBody } from '../visits/schema';
 import { createVisit } from '../visits/service';
 import { localInputToIso, minutesOrRaw, nowLocalInput, showTime } from '../visits/pages';

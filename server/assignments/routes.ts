@@ -1,6 +1,6 @@
-import { sendPage } from '../core/paging';
-import type { ApiRouter } from '../core/http';
-import { requireFile, tabularUpload } from '../core/uploads';
+import { sendPage } from '../platform/http/paging';
+import type { ApiRouter } from '../platform/http/api-router';
+import { requireFile, tabularUpload } from '../platform/http/uploads';
 import { createAssignmentBody, importAssignmentsQuery, listAssignmentsQuery } from './schema';
 import * as assignments from './service';
 

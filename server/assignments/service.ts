@@ -1,11 +1,11 @@
 import { branchNames } from '../banks/lookups';
 import { Types } from 'mongoose';
-import { requireRole, type Principal } from '../core/access';
-import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } from '../core/bulk-import';
-import { config } from '../core/config';
-import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
-import { readTabular } from '../core/tabular';
-import { afterCursor, pageLimit, timeCursor, toPage, type Page } from '../core/paging';
+import { requireRole, type Principal } from '../platform/access';
+import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } from '../platform/db/bulk-import';
+import { config } from '../platform/config';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors';
+import { readTabular } from '../platform/tabular';
+import { afterCursor, pageLimit, timeCursor, toPage, type Page } from '../platform/http/paging';
 import { Bank, Branch } from '../banks/model';
 import { User } from '../users/model';
 import { Visit } from '../visits/model';
@@ -97,7 +97,7 @@ export async function createAssignment(actor: Principal, input: CreateAssignment
 }
 
 /** Auditors see their own assignments only; admins see all, filtered. */
-/** Earliest window first, one page at a time (see core/paging). */
+/** Earliest window first, one page at a time (see platform/http/paging). */
 export async function listAssignmentsFor(
   p: Principal,
   query: ListAssignmentsQuery = {},

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { UnauthorizedError } from '../core/errors';
+import { UnauthorizedError } from '../platform/errors';
 import { principalFromToken, principalFromUserId } from './service';
 
 /**

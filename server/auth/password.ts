@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import { config } from '../core/config';
+import { config } from '../platform/config';
 
 const scrypt = promisify(crypto.scrypt) as (
   pw: string,

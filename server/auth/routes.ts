@@ -1,5 +1,5 @@
-import type { ApiRouter } from '../core/http';
-import { signInRateLimit } from '../core/rate-limit';
+import type { ApiRouter } from '../platform/http/api-router';
+import { signInRateLimit } from '../platform/http/rate-limit';
 import { getUser } from '../users/service';
 import { tokenBody } from './schema';
 import { issueToken, revokeToken } from './service';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { Types } from 'mongoose';
-import type { Principal, Role, Scope } from '../core/access';
-import { config } from '../core/config';
-import { UnauthorizedError } from '../core/errors';
+import type { Principal, Role, Scope } from '../platform/access';
+import { config } from '../platform/config';
+import { UnauthorizedError } from '../platform/errors';
 import { User, type UserDoc } from '../users/model';
 import { ApiToken } from './model';
 import { dummyPasswordHash, verifyPassword } from './password';

@@ -1,6 +1,6 @@
-import type { RowError } from '../core/bulk-import';
-import { requireFile, tabularUpload } from '../core/uploads';
-import { parseBody } from '../core/validation';
+import type { RowError } from '../platform/db/bulk-import';
+import { requireFile, tabularUpload } from '../platform/http/uploads';
+import { parseBody } from '../platform/http/validation';
 import {
   attempt,
   blankToUndefined,

@@ -1,6 +1,6 @@
-import { requireFile, tabularUpload } from '../core/uploads';
-import type { ApiRouter } from '../core/http';
-import { sendPage } from '../core/paging';
+import { requireFile, tabularUpload } from '../platform/http/uploads';
+import type { ApiRouter } from '../platform/http/api-router';
+import { sendPage } from '../platform/http/paging';
 import { createBankBody, createBranchBody, createStaffBody, listQuery, updateBankBody } from './schema';
 import * as banks from './service';
 

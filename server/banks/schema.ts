@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pageParams } from '../core/paging';
-import { fields } from '../core/validation';
+import { pageParams } from '../platform/http/paging';
+import { fields } from '../platform/http/validation';
 
 export const createBankBody = z
   .object({

@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
-import { assertBankVisible, isBankRole, scopeFilter, type Principal } from '../core/access';
-import { upsertAllOrNothing, validateRows, type ImportResult } from '../core/bulk-import';
-import { config } from '../core/config';
-import { afterKeys, keyCursor, pageLimit, toPage, type Page, type PageQuery } from '../core/paging';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
-import { readTabular } from '../core/tabular';
+import { assertBankVisible, isBankRole, scopeFilter, type Principal } from '../platform/access';
+import { upsertAllOrNothing, validateRows, type ImportResult } from '../platform/db/bulk-import';
+import { config } from '../platform/config';
+import { afterKeys, keyCursor, pageLimit, toPage, type Page, type PageQuery } from '../platform/http/paging';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import { readTabular } from '../platform/tabular';
 import { Bank, Branch, Staff } from './model';
 import { forgetBankTimezone, forgetBranchNames, forgetBranchStaff } from './lookups';
 import {
@@ -140,7 +140,7 @@ export async function allBranches(
   return (await Branch.find(q).sort({ region: 1, code: 1 }).lean()).map(branchView);
 }
 
-/** Branches in scope, one page at a time (see core/paging). */
+/** Branches in scope, one page at a time (see platform/http/paging). */
 export async function listBranches(
   p: Principal,
   bankId: string,
@@ -193,7 +193,7 @@ export async function createStaff(p: Principal, bankId: string, input: StaffInpu
   }
 }
 
-/** Staff in scope, by branch and employee id, one page at a time (see core/paging). */
+/** Staff in scope, by branch and employee id, one page at a time (see platform/http/paging). */
 export async function listStaff(
   p: Principal,
   bankId: string,

@@ -2,14 +2,14 @@ import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Types } from 'mongoose';
 import multer from 'multer';
-import type { Principal } from '../core/access';
-import { config } from '../core/config';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import type { Principal } from '../platform/access';
+import { config } from '../platform/config';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { settleUpload } from '../evidence/pending';
 import { bucket, discardStoredFile, EvidenceStorageEngine, type StoredFile } from '../evidence/storage';
 import { DisputeAttachment } from './model';
 import { loadVisibleDispute, OPENER } from './service';
-import { requireRole } from '../core/access';
+import { requireRole } from '../platform/access';
 
 /**
  * Evidence a bank manager adds to an open dispute: the same checks and storage as visit evidence

@@ -1,4 +1,4 @@
-import { toAppError } from '../core/error-handler';
+import { toAppError } from '../platform/http/error-handler';
 import { formFailure, type FormState } from '../web/forms';
 import type { PageContext } from '../web/render';
 

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { requireFile } from '../core/uploads';
-import { fields, parseBody, parseQuery } from '../core/validation';
-import { formatScore } from '../scoring/score';
+import { requireFile } from '../platform/http/uploads';
+import { fields, parseBody, parseQuery } from '../platform/http/validation';
+import { formatScore } from '../rules/scoring';
 import { getVisit } from '../visits/service';
 import { emptyForm, formBody, param, runUpload, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
-import type { ApiRouter } from '../core/http';
-import { requireFile } from '../core/uploads';
+import type { ApiRouter } from '../platform/http/api-router';
+import { requireFile } from '../platform/http/uploads';
 import { addDisputeAttachment, disputeEvidenceUpload, openDisputeAttachment, type DisputeUpload } from './evidence';
 import { listDisputesQuery, openDisputeBody, resolveDisputeBody } from './schema';
 import * as disputes from './service';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fields } from '../core/validation';
+import { fields } from '../platform/http/validation';
 import { DECISIONS, DISPUTE_STATUSES } from './model';
 
 export const openDisputeBody = z

@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
-import { assertBankVisible, canSeeBranch, requireRole, scopeFilter, type Principal, type Role } from '../core/access';
-import { config } from '../core/config';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
-import { logger } from '../core/logger';
-import { answerErrors, scoreVisit, type AnswerValue, type ScoringSection } from '../scoring/score';
+import { assertBankVisible, canSeeBranch, requireRole, scopeFilter, type Principal, type Role } from '../platform/access';
+import { config } from '../platform/config';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import { logger } from '../platform/logger';
+import { answerErrors, scoreVisit, type AnswerValue, type ScoringSection } from '../rules/scoring';
 import { loadVisibleVisit } from '../visits/service';
 import {
   assertStatus,
@@ -19,7 +19,7 @@ import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from './c
 import { Dispute, DisputeAttachment, closedKeyOf, openKeyOf, type Decision, type DisputeStatus } from './model';
 import type { ListDisputesQuery, OpenDisputeInput, ResolveDisputeInput } from './schema';
 import { versionOf } from './versions';
-import { noteOverturnSafely } from '../reports/corrections';
+import { noteOverturnSafely } from '../publishing/corrections';
 
 /**
  * Disputes (SPEC section 4: approved → disputed → approved). A dispute and its visit are two

@@ -1,5 +1,5 @@
 import { getVersion, itemIndex, toScoringSections } from '../questionnaires/service';
-import type { ScoringItem, ScoringSection } from '../scoring/score';
+import type { ScoringItem, ScoringSection } from '../rules/scoring';
 
 /**
  * A visit's questionnaire version as the feedback loop needs it: the scoring sections (to recompute

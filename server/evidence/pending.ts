@@ -1,5 +1,5 @@
 import { Schema, Types, model } from 'mongoose';
-import { logger } from '../core/logger';
+import { logger } from '../platform/logger';
 import { DisputeAttachment } from '../disputes/model';
 import { Visit } from '../visits/model';
 import { BUCKET } from './storage';

@@ -3,9 +3,9 @@ import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import mongoose, { Types } from 'mongoose';
 import type multer from 'multer';
-import { config } from '../core/config';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors';
-import { logger } from '../core/logger';
+import { config } from '../platform/config';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../platform/errors';
+import { logger } from '../platform/logger';
 import { noteUpload, removeStoredFile, settleUpload, type UploadHolder } from './pending';
 import { SNIFF_BYTES, sniffType, type DetectedType } from './sniff';
 

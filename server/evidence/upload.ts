@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import multer from 'multer';
-import { config } from '../core/config';
-import { assertCanAttach } from './service';
+import { config } from '../platform/config';
+import { assertCanAttach } from '../visits/attachments';
 import { EvidenceStorageEngine } from './storage';
 
 /**

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { roundScore, SECTION_KEYS } from '../scoring/score';
+import { roundScore, SECTION_KEYS } from '../rules/scoring';
 import type { Scorecards, ScorecardRow } from './service';
 
 /**

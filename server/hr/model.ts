@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
-import { SECTION_KEYS } from '../scoring/score';
+import { SECTION_KEYS } from '../rules/scoring';
 
 /**
  * A link from a quarter's staff scorecard to a review in the bank's HR system. The snapshot holds

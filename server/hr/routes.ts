@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { ApiRouter } from '../core/http';
+import type { ApiRouter } from '../platform/http/api-router';
 import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
 import { linkReviewBody, reviewsQuery, scorecardQuery } from './schema';
 import * as hr from './service';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fields } from '../core/validation';
+import { fields } from '../platform/http/validation';
 
 /** `bankId` may be left out by HR users (their own bank); the firm's admin must name one. */
 export const scorecardQuery = z.object({ bankId: fields.objectId.optional(), quarter: fields.quarter }).strict();

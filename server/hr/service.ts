@@ -8,11 +8,11 @@ import {
   scopeFilter,
   type Principal,
   type Role,
-} from '../core/access';
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../core/errors';
+} from '../platform/access';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { Dispute } from '../disputes/model';
 import { quarterResults } from '../results/service';
-import type { SectionScores } from '../scoring/score';
+import type { SectionScores } from '../rules/scoring';
 import { Visit } from '../visits/model';
 import { StaffReview } from './model';
 import type { LinkReviewInput, ReviewsQuery, ScorecardQuery } from './schema';

@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
-import { SECTION_KEYS } from '../scoring/score';
+import { SECTION_KEYS } from '../rules/scoring';
 
 /**
  * A questionnaire is a name per bank; its content lives in immutable versions. An edit inserts

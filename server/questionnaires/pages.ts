@@ -1,10 +1,10 @@
 import type { Router } from 'express';
 import { listBanks } from '../banks/service';
-import { toAppError } from '../core/error-handler';
-import type { ErrorDetail } from '../core/errors';
-import type { Locale } from '../core/i18n';
-import { parseBody } from '../core/validation';
-import { SECTION_KEYS, type SectionKey } from '../scoring/score';
+import { toAppError } from '../platform/http/error-handler';
+import type { ErrorDetail } from '../platform/errors';
+import type { Locale } from '../platform/i18n';
+import { parseBody } from '../platform/http/validation';
+import { SECTION_KEYS, type SectionKey } from '../rules/scoring';
 import { formBody, localizeMessage, param, type FormBody } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { createQuestionnaireBody, updateQuestionnaireBody } from './schema';

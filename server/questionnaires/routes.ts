@@ -1,4 +1,4 @@
-import type { ApiRouter } from '../core/http';
+import type { ApiRouter } from '../platform/http/api-router';
 import { createQuestionnaireBody, listQuestionnairesQuery, updateQuestionnaireBody } from './schema';
 import * as questionnaires from './service';
 

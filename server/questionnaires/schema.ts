@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { fields } from '../core/validation';
-import { SECTION_KEYS } from '../scoring/score';
+import { fields } from '../platform/http/validation';
+import { SECTION_KEYS } from '../rules/scoring';
 
 /**
  * Item keys end up in answers, reports and failure-rate tables; they are never used as document

@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
 import { Assignment } from '../assignments/model';
 import { Bank } from '../banks/model';
-import { assertBankVisible, isBankRole, type Principal } from '../core/access';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
-import type { ItemType, ScoringSection, SectionKey } from '../scoring/score';
+import { assertBankVisible, isBankRole, type Principal } from '../platform/access';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import type { ItemType, ScoringSection, SectionKey } from '../rules/scoring';
 import { Questionnaire, QuestionnaireVersion } from './model';
 import type { CreateQuestionnaireInput, ListQuestionnairesQuery, UpdateQuestionnaireInput } from './schema';
 

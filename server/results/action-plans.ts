@@ -1,7 +1,7 @@
 import type { PageContext } from '../web/render';
 import type { QuarterRate } from '../actions/outcome';
 import type { ResultsPlanView } from '../actions/service';
-import { formatScore } from '../scoring/score';
+import { formatScore } from '../rules/scoring';
 
 /** The dashboard's rows for the previous quarter's action plans (figures from the plans' own outcome). */
 export function planSection(ctx: PageContext, quarter: string, previous: string, plans: ResultsPlanView[]) {

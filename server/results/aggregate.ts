@@ -5,7 +5,7 @@ import {
   type ItemType,
   type SectionKey,
   type SectionScores,
-} from '../scoring/score';
+} from '../rules/scoring';
 
 /**
  * The per-quarter rules of SPEC.md section 3 as a pure, streaming accumulator: visits go in one at

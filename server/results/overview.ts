@@ -1,6 +1,6 @@
 import { Assignment } from '../assignments/model';
 import { Bank, Branch } from '../banks/model';
-import { requireRole, type Principal } from '../core/access';
+import { requireRole, type Principal } from '../platform/access';
 import { VISIT_STATUSES, Visit, type VisitStatus } from '../visits/model';
 import { COUNTED_STATUSES, quarterOf } from './service';
 

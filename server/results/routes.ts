@@ -1,4 +1,4 @@
-import type { ApiRouter } from '../core/http';
+import type { ApiRouter } from '../platform/http/api-router';
 import { overview } from './overview';
 import { overviewQuery, resultsQuery } from './schema';
 import { getResults, RESULTS_ROLES } from './service';

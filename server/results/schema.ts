@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fields } from '../core/validation';
+import { fields } from '../platform/http/validation';
 
 export const LEVELS = ['bank', 'region', 'branch', 'staff'] as const;
 export type Level = (typeof LEVELS)[number];

@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { Bank, Branch, Staff } from '../banks/model';
-import { assertBankVisible, canSeeBranch, requireRole, scopeFilter, type Principal } from '../core/access';
-import { NotFoundError } from '../core/errors';
+import { assertBankVisible, canSeeBranch, requireRole, scopeFilter, type Principal } from '../platform/access';
+import { NotFoundError } from '../platform/errors';
 import { QuestionnaireVersion } from '../questionnaires/model';
-import type { SectionKey, SectionScores } from '../scoring/score';
+import type { SectionKey, SectionScores } from '../rules/scoring';
 import { Visit } from '../visits/model';
 import {
   ResultsAccumulator,

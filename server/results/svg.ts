@@ -1,4 +1,4 @@
-import { formatScore } from '../scoring/score';
+import { formatScore } from '../rules/scoring';
 
 /**
  * Tiny server-rendered SVG charts: no script, no CDN, nothing to load on a closed network. Colours

@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
-import { ROLES } from '../core/access';
+import { ROLES } from '../platform/access';
 
 export const LOCALES = ['zh', 'en'] as const;
 

@@ -1,5 +1,5 @@
-import { ROLES, type Scope } from '../core/access';
-import { parseBody, parseQuery } from '../core/validation';
+import { ROLES, type Scope } from '../platform/access';
+import { parseBody, parseQuery } from '../platform/http/validation';
 import * as banks from '../banks/service';
 import {
   attempt,

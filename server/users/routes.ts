@@ -1,4 +1,4 @@
-import type { ApiRouter } from '../core/http';
+import type { ApiRouter } from '../platform/http/api-router';
 import { createUserBody, listUsersQuery, updateUserBody } from './schema';
 import * as users from './service';
 

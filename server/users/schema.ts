@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ROLES } from '../core/access';
-import { fields } from '../core/validation';
+import { ROLES } from '../platform/access';
+import { fields } from '../platform/http/validation';
 
 export const scopeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bank') }).strict(),

@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
-import { now } from '../core/clock';
-import { SECTION_KEYS } from '../scoring/score';
+import { now } from '../platform/clock';
+import { SECTION_KEYS } from '../rules/scoring';
 
 export const VISIT_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'disputed'] as const;
 export type VisitStatus = (typeof VISIT_STATUSES)[number];

@@ -1,5 +1,5 @@
-import type { ApiRouter } from '../core/http';
-import { pageQuery, sendPage } from '../core/paging';
+import type { ApiRouter } from '../platform/http/api-router';
+import { pageQuery, sendPage } from '../platform/http/paging';
 import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
 

@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
-import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../core/access';
-import { now } from '../core/clock';
-import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../core/errors';
-import { afterCursor, pageLimit, timeCursor, toPage, type Page, type PageQuery } from '../core/paging';
+import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../platform/access';
+import { now } from '../platform/clock';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors';
+import { afterCursor, pageLimit, timeCursor, toPage, type Page, type PageQuery } from '../platform/http/paging';
 import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
-import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../scoring/score';
+import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../rules/scoring';
 import { Visit, type VisitStatus } from './model';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
@@ -357,7 +357,7 @@ function visibleFilter(p: Principal): Record<string, unknown> {
   return { _id: { $in: [] } };
 }
 
-/** Newest visit first, one page at a time (see core/paging). */
+/** Newest visit first, one page at a time (see platform/http/paging). */
 export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Promise<Page<VisitView>> {
   const wanted: Record<string, unknown> = {};
   if (query.bankId) wanted.bankId = query.bankId;

@@ -1,10 +1,10 @@
 import { mongo, Types } from 'mongoose';
 import { DateTime } from 'luxon';
-import { now } from '../core/clock';
-import { AppError, ConflictError, NotFoundError } from '../core/errors';
+import { now } from '../platform/clock';
+import { AppError, ConflictError, NotFoundError } from '../platform/errors';
 import { getVersion, toScoringSections } from '../questionnaires/service';
-import { logger } from '../core/logger';
-import { dbFeatures } from '../core/db';
+import { logger } from '../platform/logger';
+import { dbFeatures } from '../platform/db/connection';
 import { Assignment } from '../assignments/model';
 import { bankTimezone } from '../banks/lookups';
 import {
@@ -13,7 +13,7 @@ import {
   type ScoringSection,
   type SectionKey,
   type SectionScores,
-} from '../scoring/score';
+} from '../rules/scoring';
 import { computeFlags, type Flag } from './flags';
 import { Visit, VisitWriteClaim, writeClaimId, type VisitStatus } from './model';
 

@@ -1,4 +1,4 @@
-import { isBankRole, type Principal } from '../core/access';
+import { isBankRole, type Principal } from '../platform/access';
 import { branchNames } from '../banks/lookups';
 import { User } from '../users/model';
 import type { Flag } from './flags';

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { toAppError } from '../core/error-handler';
-import type { ErrorDetail } from '../core/errors';
-import { translate, type Locale } from '../core/i18n';
+import { toAppError } from '../platform/http/error-handler';
+import type { ErrorDetail } from '../platform/errors';
+import { translate, type Locale } from '../platform/i18n';
 
 /**
  * Helpers for server-rendered forms: turning a urlencoded body into the input a zod schema expects,
@@ -77,7 +77,7 @@ export function localizeMessage(locale: Locale, message: string, code?: string):
   return message;
 }
 
-/** An import row's message is "field: problem; field: problem" (see core/bulk-import); each problem is localized. */
+/** An import row's message is "field: problem; field: problem" (see platform/db/bulk-import); each problem is localized. */
 export function localizeRowMessage(locale: Locale, message: string): string {
   return message
     .split('; ')

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { requireRole, type Principal, type Role } from '../core/access';
-import { UnauthorizedError } from '../core/errors';
-import { pickLocale, translate, type Locale } from '../core/i18n';
+import { requireRole, type Principal, type Role } from '../platform/access';
+import { UnauthorizedError } from '../platform/errors';
+import { pickLocale, translate, type Locale } from '../platform/i18n';
 
 export interface PageContext {
   req: Request;

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../server/app';
 import { startServices, stopServices } from '../../server/bootstrap';
-import { config } from '../../server/core/config';
+import { config } from '../../server/platform/config';
 
 export const ADMIN = { email: 'admin@test.local', password: 'Admin-test-pass-1' };
 

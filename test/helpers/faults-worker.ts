@@ -5,10 +5,10 @@
  * instead of the production minutes. Prints READY once it polls.
  */
 async function main(): Promise<void> {
-  const { connectDb } = await import('../../server/core/db');
+  const { connectDb } = await import('../../server/platform/db/connection');
   await import('../../server/models');
   await connectDb();
-  const { startWorkers } = await import('../../server/jobs/worker');
+  const { startWorkers } = await import('../../server/platform/jobs/worker');
   startWorkers(JSON.parse(process.env.FAULT_WORKER_OPTIONS ?? '{}'));
   process.stdout.write('READY\n');
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { freePort, startEmbeddedDb, type EmbeddedDb } from '../../server/core/ferretdb';
+import { freePort, startEmbeddedDb, type EmbeddedDb } from '../../server/platform/db/embedded';
 
 /**
  * Fault injection for the fault suite and the load test: a FerretDB this process owns (so it can be

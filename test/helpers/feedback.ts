@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import type { Principal } from '../../server/core/access';
+import type { Principal } from '../../server/platform/access';
 import { commit, historyEntry, loadVisit } from '../../server/visits/store';
 import { bearer } from './app';
 import { ANSWERS, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './visits';

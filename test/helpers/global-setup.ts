@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startEmbeddedDb } from '../../server/core/ferretdb';
+import { freePort, startEmbeddedDb } from '../../server/platform/db/embedded';
 
 /**
  * One real FerretDB for the whole run, on a free port with a throwaway data folder; every test file

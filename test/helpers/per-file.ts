@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { loadConfig, setConfig } from '../../server/core/config';
+import { loadConfig, setConfig } from '../../server/platform/config';
 
 /**
  * Runs before each test file: points the configuration at this file's own database, so test files

@@ -1,5 +1,5 @@
 import type { DisputeMark, PlanOutcomeRow, ReportSnapshot } from '../../reports/types';
-import { withBranchFeedback } from '../../server/reports/feedback';
+import { withBranchFeedback } from '../../server/publishing/feedback';
 import { fixtureSnapshot, withBranchDetail } from './reports';
 
 /**

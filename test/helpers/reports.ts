@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { Assignment } from '../../server/assignments/model';
 import { Questionnaire, QuestionnaireVersion } from '../../server/questionnaires/model';
-import { scoreVisit, type ScoringSection } from '../../server/scoring/score';
+import { scoreVisit, type ScoringSection } from '../../server/rules/scoring';
 import { User } from '../../server/users/model';
 import { Visit } from '../../server/visits/model';
 import { bearer } from './app';

@@ -1,7 +1,7 @@
 import { Assignment } from '../../server/assignments/model';
 import { Bank, Branch, Staff } from '../../server/banks/model';
 import { Questionnaire, QuestionnaireVersion } from '../../server/questionnaires/model';
-import { scoreVisit, type Answer, type AnswerValue, type ScoringSection } from '../../server/scoring/score';
+import { scoreVisit, type Answer, type AnswerValue, type ScoringSection } from '../../server/rules/scoring';
 import { User } from '../../server/users/model';
 import { Visit, type VisitStatus } from '../../server/visits/model';
 

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { ApiRouter, type RegisteredRoute } from '../../server/core/http';
-import { registerApi } from '../../server/routes';
+import { ApiRouter, type RegisteredRoute } from '../../server/platform/http/api-router';
+import { registerApi } from '../../server/api';
 import { ADMIN, bearer, tokenFor } from './app';
 import { SECTIONS } from './visits';
 import {

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import type { Role } from '../../server/core/access';
-import { startWorkers } from '../../server/jobs/worker';
-import { Report } from '../../server/reports/model';
+import type { Role } from '../../server/platform/access';
+import { startWorkers } from '../../server/platform/jobs/worker';
+import { Report } from '../../server/publishing/model';
 import { ADMIN, bearer, tokenFor } from './app';
 import { ANSWERS, SECTIONS } from './visits';
 

@@ -1,0 +1,5 @@
+import { page, render } from '../web/render';
+
+export const homePage = page('authenticated', ({ req, res, user, t }) => {
+  render(req, res, 'pages/home', { title: t('nav.home'), roleLabel: t(`role.${user.role}`) });
+});

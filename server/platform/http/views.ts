@@ -1,0 +1,48 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import { engine } from 'express-handlebars';
+import type { HelperOptions } from 'handlebars';
+import { formatScore } from '../../rules/scoring';
+import { config } from '../config';
+import { translate, type Locale } from '../i18n';
+
+function localeOf(options: HelperOptions): Locale {
+  const root = (options.data as { root?: { locale?: Locale } } | undefined)?.root;
+  return root?.locale === 'en' ? 'en' : 'zh';
+}
+
+export const helpers = {
+  /** {{t "key" name=value}} translates in the page's locale. */
+  t(key: string, options: HelperOptions) {
+    return translate(localeOf(options), key, options.hash as Record<string, unknown>);
+  },
+  eq: (a: unknown, b: unknown) => a === b,
+  ne: (a: unknown, b: unknown) => a !== b,
+  includes: (list: unknown, v: unknown) => Array.isArray(list) && list.includes(v),
+  json: (v: unknown) => JSON.stringify(v),
+  join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''),
+  /** One decimal, half away from zero (SPEC section 3). */
+  score: (v: unknown) => formatScore(typeof v === 'number' ? v : null),
+  date(v: unknown) {
+    if (!v) return '';
+    const d = v instanceof Date ? v : new Date(String(v));
+    return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 16).replace('T', ' ');
+  },
+};
+
+export function setupViews(app: Express): void {
+  const viewsDir = path.join(config().projectRoot, 'views');
+  app.engine(
+    'hbs',
+    engine({
+      extname: '.hbs',
+      defaultLayout: 'main',
+      layoutsDir: path.join(viewsDir, 'layouts'),
+      partialsDir: path.join(viewsDir, 'partials'),
+      helpers,
+    }),
+  );
+  app.set('view engine', 'hbs');
+  app.set('views', viewsDir);
+  if (config().NODE_ENV === 'production') app.enable('view cache');
+}

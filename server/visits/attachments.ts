@@ -1,0 +1,163 @@
+import type { Readable } from 'node:stream';
+import { Types } from 'mongoose';
+import { isBankRole, type Principal } from '../platform/access';
+import { now } from '../platform/clock';
+import { config } from '../platform/config';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import { FLAG } from './flags';
+import { loadVisibleVisit } from './service';
+import {
+  assertStatus,
+  commit,
+  derive,
+  EDITABLE,
+  historyEntry,
+  loadOwnVisit,
+  refreshFlags,
+  retryPause,
+  sectionsOf,
+  type StoredAttachment,
+  type VisitLean,
+} from './store';
+import { toVisitViews, type VisitView } from './view';
+import { settleUpload } from '../evidence/pending';
+import { bucket, discardStoredFile, type StoredFile } from '../evidence/storage';
+
+/**
+ * Evidence attached to visits. Attachments are never deleted: removal only marks `removedAt`, and
+ * the file stays stored. A file identical (same SHA-256) to one on another visit flags both visits.
+ */
+export interface AttachmentResult {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+const active = (v: VisitLean) => v.attachments.filter((a) => !a.removedAt);
+
+function assertRoom(v: VisitLean): void {
+  const max = config().UPLOAD_MAX_FILES;
+  if (active(v).length >= max) {
+    throw new ValidationError(
+      [{ field: 'file', message: `a visit may have at most ${max} attachments` }],
+      'Too many attachments',
+      'too_many_attachments',
+    );
+  }
+}
+
+/** Checked before any byte is read, so that a refused upload is not streamed and stored first. */
+export async function assertCanAttach(p: Principal, visitId: string): Promise<void> {
+  const v = await loadOwnVisit(p.id, visitId);
+  assertStatus(v, EDITABLE, 'given attachments');
+  assertRoom(v);
+}
+
+/**
+ * Records a stored file on the visit. Attaching is commutative, so a race with another change of
+ * the same visit (parallel uploads from a phone) is retried on fresh data instead of refused.
+ * If the file cannot be attached it is discarded — it never was evidence of anything.
+ */
+export async function addAttachment(p: Principal, visitId: string, file: StoredFile): Promise<AttachmentResult> {
+  let attached: VisitLean | undefined;
+  let attachment: StoredAttachment | undefined;
+  try {
+    for (let attempt = 0; attempt < 5 && !attached; attempt++) {
+      if (attempt) await retryPause(attempt);
+      const v = await loadOwnVisit(p.id, visitId);
+      assertStatus(v, EDITABLE, 'given attachments');
+      assertRoom(v);
+      attachment = {
+        _id: new Types.ObjectId(),
+        fileId: file.fileId,
+        filename: file.filename,
+        contentType: file.contentType,
+        size: file.size,
+        sha256: file.sha256,
+        uploadedAt: now(),
+        uploadedBy: new Types.ObjectId(p.id),
+      };
+      const { flags } = await derive({ ...v, attachments: [...v.attachments, attachment] }, await sectionsOf(v));
+      const change = {
+        field: 'attachments',
+        before: null,
+        after: { id: String(attachment._id), filename: file.filename, sha256: file.sha256, size: file.size },
+      };
+      attached = await commit(v, {
+        statuses: EDITABLE,
+        ownerId: p.id,
+        set: { flags },
+        push: { attachments: attachment },
+        entry: historyEntry(p, 'attachment_added', [change]),
+      }).catch((e) => {
+        if (e instanceof ConflictError && e.code === 'conflict') return undefined;
+        throw e;
+      });
+    }
+    if (!attached || !attachment) throw new ConflictError('The visit kept changing; try the upload again', 'conflict');
+  } catch (e) {
+    await discardStoredFile(file.fileId);
+    throw e;
+  }
+  await settleUpload(file.fileId);
+  await flagOtherHolders(attached);
+  return {
+    id: String(attachment._id),
+    filename: file.filename,
+    contentType: file.contentType,
+    size: file.size,
+    sha256: file.sha256,
+  };
+}
+
+/** The other visits holding the same file get the duplicate flag too. */
+async function flagOtherHolders(v: VisitLean): Promise<void> {
+  const dup = v.flags.find((f) => f.code === FLAG.duplicateEvidence);
+  for (const other of dup?.visitIds ?? []) {
+    await refreshFlags(
+      new Types.ObjectId(other),
+      'a file identical to one of this visit was attached to another visit',
+    );
+  }
+}
+
+/** Marks an attachment removed (the file is kept); the whole array is rewritten because FerretDB lacks positional updates. */
+export async function removeAttachment(p: Principal, visitId: string, attachmentId: string): Promise<VisitView> {
+  const v = await loadOwnVisit(p.id, visitId);
+  const target = v.attachments.find((a) => String(a._id) === attachmentId);
+  if (!target) throw new NotFoundError('Attachment');
+  assertStatus(v, EDITABLE, 'changed');
+  if (target.removedAt) throw new ConflictError('The attachment is already removed', 'already_removed');
+  const at = now();
+  const attachments = v.attachments.map((a) => (a === target ? { ...a, removedAt: at } : a));
+  const change = { field: `attachments.${attachmentId}.removedAt`, before: null, after: at.toISOString() };
+  const updated = await commit(v, {
+    statuses: EDITABLE,
+    ownerId: p.id,
+    set: { attachments },
+    entry: historyEntry(p, 'attachment_removed', [change]),
+  });
+  return (await toVisitViews([updated], p))[0];
+}
+
+export interface OpenedAttachment {
+  stream: Readable;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+/** Anyone who may see the visit may download its evidence; bank users only files still attached. */
+export async function openAttachment(p: Principal, visitId: string, attachmentId: string): Promise<OpenedAttachment> {
+  const v = await loadVisibleVisit(p, visitId);
+  const a = v.attachments.find((x) => String(x._id) === attachmentId);
+  if (!a || (a.removedAt && isBankRole(p.role))) throw new NotFoundError('Attachment');
+  return {
+    stream: bucket().openDownloadStream(a.fileId),
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+  };
+}

@@ -1,5 +1,0 @@
-import { page, render } from './render';
-
-export const homePage = page('authenticated', ({ req, res, user, t }) => {
-  render(req, res, 'pages/home', { title: t('nav.home'), roleLabel: t(`role.${user.role}`) });
-});
