@@ -7,7 +7,7 @@ import { transformSync } from '@swc/core';
 import mongoose, { Types } from 'mongoose';
 import { freePort, startEmbeddedDb } from '../server/platform/db/embedded';
 import { ensureIndexes } from '../server/platform/db/connection';
-import { shiftQuarter } from '../server/results/aggregate';
+import { shiftQuarter } from '../server/rules/quarters';
 import { scoreVisit, type Answer, type AnswerValue, type ScoringSection } from '../server/rules/scoring';
 import { Bank, Branch, Staff } from '../server/banks/model';
 import { QuestionnaireVersion } from '../server/questionnaires/model';

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { Principal } from '../server/platform/access';
-import { trendQuarters } from '../server/results/aggregate';
+import { trendQuarters } from '../server/rules/quarters';
 import type { Level } from '../server/results/schema';
 import { countedVisitsCursor, quarterResults } from '../server/results/service';
 

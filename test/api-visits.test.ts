@@ -4,7 +4,8 @@ import request from 'supertest';
 import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { Staff } from '../server/banks/model';
 import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
-import { commit, forgetLastCopies, historyEntry, type VisitLean } from '../server/visits/store';
+import { commit, forgetLastCopies, historyEntry } from '../server/visits/store';
+import { type StoredVisit } from '../server/visits/service';
 import { reviewQueue } from '../server/visits/service';
 import type { Principal } from '../server/platform/access';
 import { dbFeatures, overrideDbFeatures } from '../server/platform/db/connection';
@@ -487,11 +488,11 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
   test('a stale copy is refused by the update itself (409), nothing is overwritten, and no claim is written', async () => {
     const v = await newVisit();
     expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(200);
-    const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
+    const stale = { ...(await Visit.findById(v.id).lean<StoredVisit>())!, rev: 0 };
     await expect(
       commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) }),
     ).rejects.toThrow(ConflictError);
-    const wrongStatus = { ...(await Visit.findById(v.id).lean<VisitLean>())! };
+    const wrongStatus = { ...(await Visit.findById(v.id).lean<StoredVisit>())! };
     await expect(
       commit(wrongStatus, {
         statuses: ['submitted'],
@@ -507,7 +508,7 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
 
   test('twenty writers holding the same copy: exactly one wins', async () => {
     const v = await newVisit();
-    const copy = (await Visit.findById(v.id).lean<VisitLean>())!;
+    const copy = (await Visit.findById(v.id).lean<StoredVisit>())!;
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
         commit(copy, {
@@ -622,7 +623,7 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
     expect(claims).toHaveLength(1);
     expect(Date.now() - claims[0]!.at.getTime()).toBeLessThan(60_000);
     // A writer still holding the revision-0 copy is refused by the kept claim, and writes nothing.
-    const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
+    const stale = { ...(await Visit.findById(v.id).lean<StoredVisit>())!, rev: 0 };
     await expect(
       commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) }),
     ).rejects.toThrow(ConflictError);
@@ -637,7 +638,7 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
       { _id: writeClaimId(v.id, 1) },
       { $set: { at: new Date(Date.now() - 5 * 60_000) } },
     ); // as if its writer died
-    const stale = { ...(await Visit.findById(v.id).lean<VisitLean>())!, rev: 0 };
+    const stale = { ...(await Visit.findById(v.id).lean<StoredVisit>())!, rev: 0 };
     const change = (minutes: number) => ({
       statuses: ['draft'] as const,
       set: { durationMinutes: minutes },
@@ -655,7 +656,7 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
 
   test('a write refused for a reason of its own releases its claim at once', async () => {
     const v = await newVisit();
-    const current = (await Visit.findById(v.id).lean<VisitLean>())!;
+    const current = (await Visit.findById(v.id).lean<StoredVisit>())!;
     // The driver cannot encode a cyclic value, so nothing is sent and nothing written: revision 1 is free again.
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

@@ -1,12 +1,5 @@
-import {
-  ResultsAccumulator,
-  rollUp,
-  shiftQuarter,
-  spreadOf,
-  trendQuarters,
-  type ItemInfo,
-  type VisitInput,
-} from '../server/results/aggregate';
+import { ResultsAccumulator, rollUp, spreadOf, type ItemInfo, type VisitInput } from '../server/results/aggregate';
+import { shiftQuarter, trendQuarters } from '../server/rules/quarters';
 import { barChart, lineChart } from '../server/results/svg';
 
 /** The pure accumulator and helpers, on plain objects (no database). */

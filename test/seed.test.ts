@@ -9,7 +9,7 @@ import { ScheduleMark } from '../server/platform/jobs/model';
 import { getVersion, toScoringSections } from '../server/questionnaires/service';
 import { scoreVisit } from '../server/rules/scoring';
 import { Visit } from '../server/visits/model';
-import type { VisitLean } from '../server/visits/store';
+import type { StoredVisit } from '../server/visits/service';
 import { seedDemo } from '../seed/demo';
 import { bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 
@@ -23,14 +23,14 @@ const CJK = /[\u4e00-\u9fff]/;
 
 let app: Express;
 let summary: string;
-let visits: VisitLean[];
+let visits: StoredVisit[];
 let banks: Map<string, string>;
 
 beforeAll(async () => {
   app = await startTestApp();
   setClock(TODAY);
   summary = await seedDemo({ ifEmpty: true });
-  visits = await Visit.find({}).lean<VisitLean[]>();
+  visits = await Visit.find({}).lean<StoredVisit[]>();
   banks = new Map((await Bank.find({}, { code: 1 }).lean()).map((b) => [String(b._id), b.code]));
 }, 900_000);
 
@@ -39,8 +39,8 @@ afterAll(async () => {
   await stopTestApp();
 });
 
-const count = (filter: (v: VisitLean) => boolean) => visits.filter(filter).length;
-const bankOf = (v: VisitLean) => banks.get(String(v.bankId));
+const count = (filter: (v: StoredVisit) => boolean) => visits.filter(filter).length;
+const bankOf = (v: StoredVisit) => banks.get(String(v.bankId));
 
 describe('visits per quarter and state', () => {
   test('four quarters; the past ones approved only, with several visits at most JNCB branches', () => {

@@ -1,5 +1,5 @@
-import { shiftQuarter } from '../results/aggregate';
-import { COUNTED_STATUSES } from '../results/service';
+import { shiftQuarter } from '../rules/quarters';
+import { COUNTED_STATUSES } from '../visits/service';
 import { itemScore, roundScore, type AnswerValue } from '../rules/scoring';
 import { Visit } from '../visits/model';
 import { versionOf } from '../disputes/versions';

@@ -13,7 +13,7 @@ import {
 } from '../platform/access';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { QuestionnaireVersion } from '../questionnaires/model';
-import { shiftQuarter } from '../results/aggregate';
+import { shiftQuarter } from '../rules/quarters';
 import type { ResultsReport } from '../results/service';
 import { loadVisibleVisit } from '../visits/service';
 import { release, tryClaim } from '../disputes/claims';

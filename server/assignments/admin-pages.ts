@@ -5,7 +5,7 @@ import { AppError } from '../platform/errors';
 import { requireFile, tabularUpload } from '../platform/http/uploads';
 import { parseBody, parseQuery } from '../platform/http/validation';
 import { listQuestionnaires } from '../questionnaires/service';
-import { quarterOf } from '../results/service';
+import { quarterOf } from '../rules/quarters';
 import { listUsers } from '../users/service';
 import { localInputToIso, showTime } from '../visits/pages';
 import {

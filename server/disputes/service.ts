@@ -1,20 +1,20 @@
 import { Types } from 'mongoose';
-import { assertBankVisible, canSeeBranch, requireRole, scopeFilter, type Principal, type Role } from '../platform/access';
+import {
+  assertBankVisible,
+  canSeeBranch,
+  requireRole,
+  scopeFilter,
+  type Principal,
+  type Role,
+} from '../platform/access';
 import { config } from '../platform/config';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { logger } from '../platform/logger';
 import { answerErrors, scoreVisit, type AnswerValue, type ScoringSection } from '../rules/scoring';
 import { loadVisibleVisit } from '../visits/service';
-import {
-  assertStatus,
-  commit,
-  historyEntry,
-  loadVisit,
-  type Change,
-  type StoredAnswer,
-  type VisitLean,
-} from '../visits/store';
-import type { VisitStatus } from '../visits/model';
+import { assertStatus, commit, historyEntry, loadVisit } from '../visits/store';
+import { type Change, type StoredAnswer, type StoredVisit } from '../visits/service';
+import type { VisitStatus } from '../visits/service';
 import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from './claims';
 import { Dispute, DisputeAttachment, closedKeyOf, openKeyOf, type Decision, type DisputeStatus } from './model';
 import type { ListDisputesQuery, OpenDisputeInput, ResolveDisputeInput } from './schema';
@@ -126,7 +126,7 @@ export function windowClosesAt(approvedAt: Date, days = config().DISPUTE_WINDOW_
   return new Date(approvedAt.getTime() + days * 86400_000);
 }
 
-function assertWindowOpen(v: VisitLean, now = new Date()): void {
+function assertWindowOpen(v: StoredVisit, now = new Date()): void {
   const approvedAt = v.approvedAt ?? v.updatedAt;
   const closes = windowClosesAt(new Date(approvedAt));
   if (now.getTime() <= closes.getTime()) return;
@@ -254,7 +254,7 @@ const busy = () =>
   new ConflictError('This dispute is being resolved by someone else; reload it in a moment', 'dispute_busy');
 
 /** The visit's history entry that applied this dispute's decision, if any. */
-function appliedEntry(v: VisitLean | null, disputeId: string) {
+function appliedEntry(v: StoredVisit | null, disputeId: string) {
   return v?.history.find(
     (h) =>
       h.action.startsWith('dispute_') &&
@@ -287,7 +287,7 @@ async function finish(id: Types.ObjectId, decision: Decision, set: Record<string
   await Dispute.updateOne({ _id: id }, { $set: { ...set, status: decision, openKey: closedKeyOf(String(id)) } });
 }
 
-function checkCorrection(sections: ScoringSection[], d: LeanDispute, v: VisitLean, value: AnswerValue): void {
+function checkCorrection(sections: ScoringSection[], d: LeanDispute, v: StoredVisit, value: AnswerValue): void {
   const errors = answerErrors(sections, [{ itemKey: d.itemKey, value }]).map((e) => ({
     field: 'value',
     message: e.message,
@@ -309,10 +309,10 @@ function checkCorrection(sections: ScoringSection[], d: LeanDispute, v: VisitLea
 
 export interface VisitFigures {
   value: AnswerValue | null;
-  scores: VisitLean['scores'];
+  scores: StoredVisit['scores'];
   violations: string[];
 }
-const figures = (v: Pick<VisitLean, 'answers' | 'scores' | 'violations'>, itemKey: string): VisitFigures => ({
+const figures = (v: Pick<StoredVisit, 'answers' | 'scores' | 'violations'>, itemKey: string): VisitFigures => ({
   value: v.answers.find((a) => a.itemKey === itemKey)?.value ?? null,
   scores: { sections: { ...v.scores.sections }, total: v.scores.total ?? null },
   violations: v.violations.map((x) => x.itemKey),

@@ -5,7 +5,7 @@ import { listBanks } from '../banks/service';
 import { isBankRole } from '../platform/access';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
 import { runForm } from '../disputes/form';
-import { quarterOf } from '../results/service';
+import { quarterOf } from '../rules/quarters';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
 import { blankToUndefined, emptyForm, formBody, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';

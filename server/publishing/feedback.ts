@@ -15,7 +15,7 @@ import type {
 import { ActionPlan, type PlanKind, type PlanScope, type PlanStatus } from '../actions/model';
 import { compare } from '../actions/outcome';
 import { Dispute, type DisputeStatus } from '../disputes/model';
-import { shiftQuarter } from '../results/aggregate';
+import { shiftQuarter } from '../rules/quarters';
 import { itemScore, type AnswerValue as ScoredValue } from '../rules/scoring';
 import type { Catalogue, LeanVisit } from './snapshot';
 

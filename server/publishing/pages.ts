@@ -1,8 +1,7 @@
 import type { Router } from 'express';
 import { listBanks } from '../banks/service';
 import { AppError } from '../platform/errors';
-import { quarterOf } from '../results/service';
-import { shiftQuarter } from '../results/aggregate';
+import { quarterOf, shiftQuarter } from '../rules/quarters';
 import { formBody, param } from '../web/forms';
 import { flash, page, render } from '../web/render';
 import { pendingCorrections } from './corrections';

@@ -3,8 +3,7 @@ import { Bank } from '../banks/model';
 import type { Principal } from '../platform/access';
 import { logger } from '../platform/logger';
 import { ScheduleMark } from '../platform/jobs/model';
-import { shiftQuarter } from '../results/aggregate';
-import { quarterOf } from '../results/service';
+import { shiftQuarter, quarterOf } from '../rules/quarters';
 import { Report } from './model';
 import { closeQuarter } from './service';
 

@@ -18,22 +18,16 @@ import { Bank, Branch } from '../banks/model';
 import type { Principal } from '../platform/access';
 import { NotFoundError } from '../platform/errors';
 import { Questionnaire, QuestionnaireVersion } from '../questionnaires/model';
+import { ResultsAccumulator, rollUp, type ItemInfo, type ItemLookup } from '../results/aggregate';
+import { shiftQuarter, trendQuarters } from '../rules/quarters';
 import {
-  ResultsAccumulator,
-  rollUp,
-  shiftQuarter,
-  trendQuarters,
-  type ItemInfo,
-  type ItemLookup,
-} from '../results/aggregate';
-import {
-  COUNTED_STATUSES,
   MIN_HIDDEN_BRANCHES,
   quarterResults,
   type ResultRow,
   type ResultsReport,
   type VisitTap,
 } from '../results/service';
+import { COUNTED_STATUSES } from '../visits/service';
 import { itemScore, type AnswerValue } from '../rules/scoring';
 import { Visit } from '../visits/model';
 import { FeedbackCollector, withBranchFeedback } from './feedback';

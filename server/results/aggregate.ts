@@ -342,16 +342,3 @@ export function spreadOf(totals: readonly (number | null)[]): Spread | null {
   for (const x of xs) sq += (x - mean) ** 2;
   return { min, max, stdev: Math.sqrt(sq / xs.length) };
 }
-
-/** `2026-Q1` shifted by -1 is `2025-Q4`. */
-export function shiftQuarter(quarter: string, by: number): string {
-  const m = /^(\d{4})-Q([1-4])$/.exec(quarter);
-  if (!m) throw new Error(`not a quarter: ${quarter}`);
-  const idx = Number(m[1]) * 4 + (Number(m[2]) - 1) + by;
-  return `${Math.floor(idx / 4)}-Q${(idx % 4) + 1}`;
-}
-
-/** The last `count` quarters up to and including `quarter`, oldest first. */
-export function trendQuarters(quarter: string, count = 4): string[] {
-  return Array.from({ length: count }, (_, i) => shiftQuarter(quarter, i - count + 1));
-}

@@ -1,8 +1,10 @@
 import { Assignment } from '../assignments/model';
 import { Bank, Branch } from '../banks/model';
 import { requireRole, type Principal } from '../platform/access';
-import { VISIT_STATUSES, Visit, type VisitStatus } from '../visits/model';
-import { COUNTED_STATUSES, quarterOf } from './service';
+import { Visit } from '../visits/model';
+import { VISIT_STATUSES, type VisitStatus } from '../visits/service';
+import { COUNTED_STATUSES } from '../visits/service';
+import { quarterOf } from '../rules/quarters';
 
 /**
  * The audit firm's view across banks for one quarter: how far each bank's round has got (visits per

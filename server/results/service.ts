@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { Bank, Branch, Staff } from '../banks/model';
 import { assertBankVisible, canSeeBranch, requireRole, scopeFilter, type Principal } from '../platform/access';
 import { NotFoundError } from '../platform/errors';
@@ -8,8 +7,6 @@ import { Visit } from '../visits/model';
 import {
   ResultsAccumulator,
   rollUp,
-  shiftQuarter,
-  trendQuarters,
   type Accumulated,
   type BranchScore,
   type ItemInfo,
@@ -19,6 +16,8 @@ import {
   type ViolationRow,
   type VisitInput,
 } from './aggregate';
+import { shiftQuarter, trendQuarters } from '../rules/quarters';
+import { COUNTED_STATUSES } from '../visits/service';
 import { LEVELS, type Level, type ResultsQuery } from './schema';
 
 /**
@@ -32,7 +31,6 @@ export const RESULTS_ROLES = ['admin', 'bank_manager', 'hr'] as const;
  * `disputed` visits count: they were approved, and stay published until the reviewer resolves the
  * dispute (an overturn then recomputes the visit's stored scores, which the next read picks up).
  */
-export const COUNTED_STATUSES = ['approved', 'disputed'] as const;
 
 /** A benchmark (an area wider than the caller's scope) is shown only when at least this many of its
  * visited branches lie outside the scope, so no single hidden branch's score can be subtracted out. */
@@ -519,10 +517,4 @@ export async function branchVisits(
     total: v.scores?.total ?? null,
     violations: v.violations?.length ?? 0,
   }));
-}
-
-/** The quarter a moment falls in, in the given time zone. */
-export function quarterOf(at: Date, timezone = 'Asia/Shanghai'): string {
-  const d = DateTime.fromJSDate(at).setZone(timezone);
-  return `${d.year}-Q${Math.ceil(d.month / 3)}`;
 }

@@ -10,15 +10,13 @@ import {
   assertStatus,
   commit,
   derive,
-  EDITABLE,
   historyEntry,
   loadOwnVisit,
   refreshFlags,
   retryPause,
   sectionsOf,
-  type StoredAttachment,
-  type VisitLean,
 } from './store';
+import { EDITABLE, type StoredAttachment, type StoredVisit } from './types';
 import { toVisitViews, type VisitView } from './view';
 import { settleUpload } from '../evidence/pending';
 import { bucket, discardStoredFile, type StoredFile } from '../evidence/storage';
@@ -35,9 +33,9 @@ export interface AttachmentResult {
   sha256: string;
 }
 
-const active = (v: VisitLean) => v.attachments.filter((a) => !a.removedAt);
+const active = (v: StoredVisit) => v.attachments.filter((a) => !a.removedAt);
 
-function assertRoom(v: VisitLean): void {
+function assertRoom(v: StoredVisit): void {
   const max = config().UPLOAD_MAX_FILES;
   if (active(v).length >= max) {
     throw new ValidationError(
@@ -61,7 +59,7 @@ export async function assertCanAttach(p: Principal, visitId: string): Promise<vo
  * If the file cannot be attached it is discarded — it never was evidence of anything.
  */
 export async function addAttachment(p: Principal, visitId: string, file: StoredFile): Promise<AttachmentResult> {
-  let attached: VisitLean | undefined;
+  let attached: StoredVisit | undefined;
   let attachment: StoredAttachment | undefined;
   try {
     for (let attempt = 0; attempt < 5 && !attached; attempt++) {
@@ -113,7 +111,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
 }
 
 /** The other visits holding the same file get the duplicate flag too. */
-async function flagOtherHolders(v: VisitLean): Promise<void> {
+async function flagOtherHolders(v: StoredVisit): Promise<void> {
   const dup = v.flags.find((f) => f.code === FLAG.duplicateEvidence);
   for (const other of dup?.visitIds ?? []) {
     await refreshFlags(

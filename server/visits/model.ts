@@ -1,9 +1,7 @@
+import { VISIT_STATUSES } from './types';
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { now } from '../platform/clock';
 import { SECTION_KEYS } from '../rules/scoring';
-
-export const VISIT_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'disputed'] as const;
-export type VisitStatus = (typeof VISIT_STATUSES)[number];
 
 /**
  * One visit is one document: answers, scores, attachments and history change together in single

@@ -1,7 +1,7 @@
 import { pageParams } from '../platform/http/paging';
 import { z } from 'zod';
 import { fields } from '../platform/http/validation';
-import { VISIT_STATUSES } from './model';
+import { VISIT_STATUSES } from './types';
 
 const isoWithOffset = fields.isoTime('must be an ISO-8601 time with offset, e.g. 2026-07-01T10:30:00+08:00');
 

@@ -7,13 +7,13 @@ import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
 import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../rules/scoring';
-import { Visit, type VisitStatus } from './model';
+import { Visit } from './model';
+import { type VisitStatus } from './types';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
   assertStatus,
   commit,
   derive,
-  EDITABLE,
   historyEntry,
   insertVisit,
   loadVisit,
@@ -22,11 +22,8 @@ import {
   sectionsOf,
   unconfirmed,
   withOwnVisit,
-  type Change,
-  type StoredAnswer,
-  type StoredStaff,
-  type VisitLean,
 } from './store';
+import { EDITABLE, type Change, type StoredAnswer, type StoredStaff, type StoredVisit } from './types';
 import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
 
 /** Bank users see results only once the audit firm has approved them. */
@@ -106,7 +103,7 @@ function diff(before: Editable, after: Editable): Change[] {
   return out;
 }
 
-async function viewOne(v: VisitLean, p: Principal): Promise<VisitView> {
+async function viewOne(v: StoredVisit, p: Principal): Promise<VisitView> {
   return toVisitView(v, p, await viewContext([v], p));
 }
 
@@ -194,7 +191,7 @@ function visitExists(visitId?: string): ConflictError {
 }
 
 async function replay(p: Principal, assignmentId: string, key: string): Promise<VisitView | undefined> {
-  const v = await Visit.findOne({ auditorId: p.id, idempotencyKey: key }).lean<VisitLean>();
+  const v = await Visit.findOne({ auditorId: p.id, idempotencyKey: key }).lean<StoredVisit>();
   if (!v) return undefined;
   if (String(v.assignmentId) !== assignmentId)
     throw new ConflictError('This Idempotency-Key was used for another visit', 'idempotency_key_reused');
@@ -206,7 +203,7 @@ export async function updateVisit(p: Principal, id: string, input: UpdateVisitIn
   return withOwnVisit(p.id, id, (v, kept) => applyUpdate(p, v, input, kept));
 }
 
-async function applyUpdate(p: Principal, v: VisitLean, input: UpdateVisitInput, kept: boolean): Promise<VisitView> {
+async function applyUpdate(p: Principal, v: StoredVisit, input: UpdateVisitInput, kept: boolean): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'edited');
   if (input.rev !== undefined && input.rev !== v.rev)
     throw new ConflictError('The visit was changed meanwhile; reload it and try again', 'conflict');
@@ -268,7 +265,7 @@ export async function submitVisit(p: Principal, id: string): Promise<VisitView> 
   return withOwnVisit(p.id, id, (v) => applySubmit(p, v));
 }
 
-async function applySubmit(p: Principal, v: VisitLean): Promise<VisitView> {
+async function applySubmit(p: Principal, v: StoredVisit): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'submitted');
   const sections = await sectionsOf(v);
   const missing = missingRequired(
@@ -327,7 +324,7 @@ export async function reviewVisit(p: Principal, id: string, input: ReviewVisitIn
 }
 
 /** Whether the caller may see this visit at all (owner, firm staff, bank users in scope once approved). */
-export function canSeeVisit(p: Principal, v: VisitLean): boolean {
+export function canSeeVisit(p: Principal, v: StoredVisit): boolean {
   if (p.role === 'admin' || p.role === 'reviewer') return true;
   if (p.role === 'auditor') return String(v.auditorId) === p.id;
   if (isBankRole(p.role)) {
@@ -339,7 +336,7 @@ export function canSeeVisit(p: Principal, v: VisitLean): boolean {
   return false;
 }
 
-export async function loadVisibleVisit(p: Principal, id: string): Promise<VisitLean> {
+export async function loadVisibleVisit(p: Principal, id: string): Promise<StoredVisit> {
   const v = await loadVisit(id);
   if (!v || !canSeeVisit(p, v)) throw new NotFoundError('Visit');
   return v;
@@ -367,7 +364,7 @@ export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Pro
   const rows = await Visit.find({ $and: [visibleFilter(p), wanted, afterCursor('visitedAt', -1, query.cursor)] })
     .sort({ visitedAt: -1, _id: -1 })
     .limit(pageLimit(query.limit))
-    .lean<VisitLean[]>();
+    .lean<StoredVisit[]>();
   return toPage(
     rows,
     query.limit,
@@ -398,7 +395,7 @@ export async function reviewQueue(p: Principal, query: PageQuery = {}): Promise<
   const rows = await Visit.find({ $and: [{ status: 'submitted' }, afterCursor('submittedAt', 1, query.cursor)] })
     .sort({ submittedAt: 1, _id: 1 })
     .limit(pageLimit(query.limit))
-    .lean<VisitLean[]>();
+    .lean<StoredVisit[]>();
   return toPage(
     rows,
     query.limit,
@@ -407,7 +404,7 @@ export async function reviewQueue(p: Principal, query: PageQuery = {}): Promise<
   );
 }
 
-async function queueRows(p: Principal, rows: VisitLean[]): Promise<QueueRow[]> {
+async function queueRows(p: Principal, rows: StoredVisit[]): Promise<QueueRow[]> {
   const views = await toVisitViews(rows, p);
   return views.map((v, i) => ({
     id: v.id,
@@ -426,3 +423,17 @@ async function queueRows(p: Principal, rows: VisitLean[]): Promise<QueueRow[]> {
     attachmentCount: v.attachments.filter((a) => !a.removedAt).length,
   }));
 }
+
+// ---- the stored shape of a visit and its statuses, for other features
+export {
+  COUNTED_STATUSES,
+  EDITABLE,
+  VISIT_STATUSES,
+  type Change,
+  type HistoryEntry,
+  type StoredAnswer,
+  type StoredAttachment,
+  type StoredStaff,
+  type StoredVisit,
+  type VisitStatus,
+} from './types';

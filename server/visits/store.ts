@@ -7,15 +7,11 @@ import { logger } from '../platform/logger';
 import { dbFeatures } from '../platform/db/connection';
 import { Assignment } from '../assignments/model';
 import { bankTimezone } from '../banks/lookups';
-import {
-  scoreVisit,
-  type AnswerValue,
-  type ScoringSection,
-  type SectionKey,
-  type SectionScores,
-} from '../rules/scoring';
+import { scoreVisit, type ScoringSection } from '../rules/scoring';
 import { computeFlags, type Flag } from './flags';
-import { Visit, VisitWriteClaim, writeClaimId, type VisitStatus } from './model';
+import { Visit, VisitWriteClaim, writeClaimId } from './model';
+import type { Change, HistoryEntry, StoredAnswer, StoredAttachment, StoredVisit } from './types';
+import { type VisitStatus } from './types';
 
 /**
  * The one place that reads and writes visit documents. Every write is a single findOneAndUpdate on
@@ -23,83 +19,14 @@ import { Visit, VisitWriteClaim, writeClaimId, type VisitStatus } from './model'
  * scores and flags, and its history entry together — so a change is never recorded without its
  * history, and a concurrent change is refused rather than overwritten.
  */
-export interface Change {
-  field: string;
-  before: unknown;
-  after: unknown;
-}
-export interface HistoryEntry {
-  at: Date;
-  by: Types.ObjectId | null;
-  role: string;
-  action: string;
-  changes: Change[];
-  note?: string;
-}
-export interface StoredAnswer {
-  itemKey: string;
-  value: AnswerValue;
-  comment?: string | null;
-}
-export interface StoredStaff {
-  employeeId?: string | null;
-  name?: string | null;
-  description?: string | null;
-}
-export interface StoredAttachment {
-  _id: Types.ObjectId;
-  fileId: Types.ObjectId;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  uploadedAt: Date;
-  uploadedBy: Types.ObjectId;
-  removedAt?: Date | null;
-}
 
-export interface VisitLean {
-  _id: Types.ObjectId;
-  assignmentId: Types.ObjectId;
-  bankId: Types.ObjectId;
-  branchCode: string;
-  region: string;
-  auditorId: Types.ObjectId;
-  questionnaireId: Types.ObjectId;
-  questionnaireVersion: number;
-  quarter: string;
-  visitedAt: Date;
-  durationMinutes: number;
-  staff: StoredStaff[];
-  staffIds: string[];
-  answers: StoredAnswer[];
-  summary?: string | null;
-  status: VisitStatus;
-  scores: { sections: SectionScores; total: number | null };
-  violations: { itemKey: string; sectionKey: SectionKey }[];
-  flags: Flag[];
-  attachments: StoredAttachment[];
-  history: HistoryEntry[];
-  reviewNote?: string | null;
-  submittedAt?: Date | null;
-  firstSubmittedAt?: Date | null;
-  approvedAt?: Date | null;
-  reviewedBy?: Types.ObjectId | null;
-  rev: number;
-  idempotencyKey: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const EDITABLE: readonly VisitStatus[] = ['draft', 'returned'];
-
-export async function loadVisit(id: string): Promise<VisitLean | null> {
+export async function loadVisit(id: string): Promise<StoredVisit | null> {
   if (!Types.ObjectId.isValid(id)) return null;
-  return Visit.findById(id).lean<VisitLean>();
+  return Visit.findById(id).lean<StoredVisit>();
 }
 
 /** The caller's own visit, or 404 — a visit of someone else is indistinguishable from no visit. */
-export async function loadOwnVisit(auditorId: string, id: string): Promise<VisitLean> {
+export async function loadOwnVisit(auditorId: string, id: string): Promise<StoredVisit> {
   const v = await loadVisit(id);
   if (!v || String(v.auditorId) !== auditorId) throw new NotFoundError('Visit');
   return rememberVisit(v);
@@ -112,10 +39,10 @@ export async function loadOwnVisit(auditorId: string, id: string): Promise<Visit
  * made stale by another instance is refused by the database, and the write is redone on a fresh read.
  * Used only where conditional updates are atomic. Entries are never modified; bounded, oldest out first.
  */
-const lastCopies = new Map<string, VisitLean>();
+const lastCopies = new Map<string, StoredVisit>();
 const LAST_COPIES_LIMIT = 500;
 
-export function rememberVisit(v: VisitLean): VisitLean {
+export function rememberVisit(v: StoredVisit): StoredVisit {
   const key = String(v._id);
   lastCopies.delete(key);
   if (lastCopies.size >= LAST_COPIES_LIMIT) lastCopies.delete(lastCopies.keys().next().value as string);
@@ -138,7 +65,7 @@ export function forgetLastCopies(): void {
 export async function withOwnVisit<T>(
   auditorId: string,
   id: string,
-  write: (v: VisitLean, kept: boolean) => Promise<T>,
+  write: (v: StoredVisit, kept: boolean) => Promise<T>,
 ): Promise<T> {
   const kept = dbFeatures().atomicConditionalUpdates ? lastCopies.get(id) : undefined;
   if (kept && String(kept.auditorId) === auditorId) {
@@ -157,7 +84,7 @@ export function unconfirmed(): AppError {
   return new ConflictError('The kept copy of the visit needs confirming', 'unconfirmed_copy');
 }
 
-export function assertStatus(v: VisitLean, allowed: readonly VisitStatus[], action: string): void {
+export function assertStatus(v: StoredVisit, allowed: readonly VisitStatus[], action: string): void {
   if (!allowed.includes(v.status)) {
     throw new ConflictError(`A ${v.status} visit cannot be ${action}`, 'invalid_state', [
       { field: 'status', message: `is ${v.status}; allowed: ${allowed.join(', ')}` },
@@ -186,7 +113,7 @@ async function versionSections(questionnaireId: string, version: number): Promis
 }
 
 export async function sectionsOf(
-  v: Pick<VisitLean, 'questionnaireId' | 'questionnaireVersion'>,
+  v: Pick<StoredVisit, 'questionnaireId' | 'questionnaireVersion'>,
 ): Promise<ScoringSection[]> {
   try {
     return await versionSections(String(v.questionnaireId), v.questionnaireVersion);
@@ -285,7 +212,7 @@ export function historyEntry(
 export interface CommitOptions {
   statuses: readonly VisitStatus[];
   ownerId?: string;
-  set: Partial<Omit<VisitLean, '_id' | 'rev' | 'history' | 'createdAt' | 'updatedAt'>>;
+  set: Partial<Omit<StoredVisit, '_id' | 'rev' | 'history' | 'createdAt' | 'updatedAt'>>;
   push?: { attachments: StoredAttachment };
   entry: HistoryEntry;
 }
@@ -336,7 +263,7 @@ function outcomeUnknown(e: unknown): boolean {
  * read. A stock FerretDB 1.24 reads and writes back in separate steps, so there a revision claim
  * decides instead (commitClaimed).
  */
-export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
+export async function commit(v: StoredVisit, o: CommitOptions): Promise<StoredVisit> {
   return dbFeatures().atomicConditionalUpdates ? commitConditional(v, o) : commitClaimed(v, o);
 }
 
@@ -345,7 +272,7 @@ export async function commit(v: VisitLean, o: CommitOptions): Promise<VisitLean>
  * Mongoose's casting of the whole change (every answer, flag and score) would only repeat it.
  * `updatedAt` is set here as Mongoose's timestamps would.
  */
-function changeOf(o: CommitOptions, at: Date): mongo.UpdateFilter<StoredVisit> {
+function changeOf(o: CommitOptions, at: Date): mongo.UpdateFilter<VisitDocument> {
   return { $set: { ...o.set, updatedAt: at }, $inc: { rev: 1 }, $push: { ...(o.push ?? {}), history: o.entry } };
 }
 
@@ -355,7 +282,7 @@ function changeOf(o: CommitOptions, at: Date): mongo.UpdateFilter<StoredVisit> {
  * this module and bumps `rev`), so returning the document would only cost FerretDB an encoding and
  * the app a decoding of the whole visit.
  */
-function afterChange(v: VisitLean, o: CommitOptions, at: Date): VisitLean {
+function afterChange(v: StoredVisit, o: CommitOptions, at: Date): StoredVisit {
   const set = Object.fromEntries(Object.entries(o.set).filter(([, value]) => value !== undefined));
   return {
     ...v,
@@ -367,23 +294,23 @@ function afterChange(v: VisitLean, o: CommitOptions, at: Date): VisitLean {
   };
 }
 
-type StoredVisit = VisitLean & { __v: number };
+type VisitDocument = StoredVisit & { __v: number };
 /** The visits collection as the driver sees it, typed as stored, so that updates are checked by the compiler. */
-const visits = () => Visit.collection as unknown as mongo.Collection<StoredVisit>;
+const visits = () => Visit.collection as unknown as mongo.Collection<VisitDocument>;
 
 /**
  * A new visit, inserted with the driver. Mongoose would build, cast and validate a document of some
  * thirty answer subdocuments on every insert — about a third of the create request's CPU — for a
- * document the service has built with the stored types (VisitLean). test/visit-documents.test.ts
+ * document the service has built with the stored types (StoredVisit). test/visit-documents.test.ts
  * checks that every visit the API writes is exactly what Mongoose would have stored and passes its
  * schema's validation.
  */
-export async function insertVisit(v: VisitLean): Promise<VisitLean> {
+export async function insertVisit(v: StoredVisit): Promise<StoredVisit> {
   await visits().insertOne({ ...v, __v: 0 }, { ignoreUndefined: true });
   return v;
 }
 
-async function commitConditional(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
+async function commitConditional(v: StoredVisit, o: CommitOptions): Promise<StoredVisit> {
   const current = {
     _id: v._id,
     rev: v.rev,
@@ -408,7 +335,7 @@ async function commitConditional(v: VisitLean, o: CommitOptions): Promise<VisitL
  * fresh read. The update is keyed by _id alone because stock FerretDB pushes a filter down to SQL only
  * when it is exactly {_id}.
  */
-async function commitClaimed(v: VisitLean, o: CommitOptions): Promise<VisitLean> {
+async function commitClaimed(v: StoredVisit, o: CommitOptions): Promise<StoredVisit> {
   const claim = await claimRevision(v._id, v.rev + 1);
   let written = false; // the claimed revision exists already: its claim must stay
   try {
@@ -459,7 +386,7 @@ function sameFlags(a: Flag[], b: Flag[]): boolean {
 export async function refreshFlags(visitId: Types.ObjectId, reason: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     if (attempt) await retryPause(attempt);
-    const v = await Visit.findById(visitId).lean<VisitLean>();
+    const v = await Visit.findById(visitId).lean<StoredVisit>();
     if (!v) return;
     const { flags } = await derive(v, await sectionsOf(v));
     if (sameFlags(v.flags, flags)) return;

@@ -2,7 +2,7 @@ import { isBankRole, type Principal } from '../platform/access';
 import { branchNames } from '../banks/lookups';
 import { User } from '../users/model';
 import type { Flag } from './flags';
-import type { Change, VisitLean } from './store';
+import type { Change, StoredVisit } from './types';
 
 /** The visit JSON of API.md. Bank users get `auditorCode` (a pseudonym) instead of any auditor id. */
 export interface AttachmentView {
@@ -64,7 +64,7 @@ const iso = (d?: Date | null) => (d ? new Date(d).toISOString() : null);
  * Names and pseudonyms for a batch of visits. The viewer's own pseudonym comes with the principal, and
  * branch names from a short-lived cache, so an auditor's single-visit response costs no extra query.
  */
-export async function viewContext(visits: VisitLean[], viewer?: Principal): Promise<ViewContext> {
+export async function viewContext(visits: StoredVisit[], viewer?: Principal): Promise<ViewContext> {
   const auditorIds = [...new Set(visits.map((v) => String(v.auditorId)))];
   const known = viewer?.auditorCode !== undefined && auditorIds.length === 1 && auditorIds[0] === viewer.id;
   // One auditor by _id: FerretDB uses its index only for exactly {_id}.
@@ -84,7 +84,7 @@ export async function viewContext(visits: VisitLean[], viewer?: Principal): Prom
   };
 }
 
-export function toVisitView(v: VisitLean, viewer: Principal, ctx: ViewContext): VisitView {
+export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext): VisitView {
   const bankUser = isBankRole(viewer.role);
   const firmStaff = viewer.role === 'admin' || viewer.role === 'reviewer';
   const auditorId = String(v.auditorId);
@@ -152,7 +152,7 @@ export function toVisitView(v: VisitLean, viewer: Principal, ctx: ViewContext): 
   };
 }
 
-export async function toVisitViews(visits: VisitLean[], viewer: Principal): Promise<VisitView[]> {
+export async function toVisitViews(visits: StoredVisit[], viewer: Principal): Promise<VisitView[]> {
   const ctx = await viewContext(visits, viewer);
   return visits.map((v) => toVisitView(v, viewer, ctx));
 }

@@ -3,7 +3,8 @@ import { Bank, Branch, Staff } from '../../server/banks/model';
 import { Questionnaire, QuestionnaireVersion } from '../../server/questionnaires/model';
 import { scoreVisit, type Answer, type AnswerValue, type ScoringSection } from '../../server/rules/scoring';
 import { User } from '../../server/users/model';
-import { Visit, type VisitStatus } from '../../server/visits/model';
+import { Visit } from '../../server/visits/model';
+import { type VisitStatus } from '../../server/visits/service';
 
 /**
  * Fixtures for the results tests, written straight through the models (the visit API is another

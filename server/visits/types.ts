@@ -1,0 +1,82 @@
+import type { Types } from 'mongoose';
+import type { AnswerValue, SectionKey, SectionScores } from '../rules/scoring';
+import type { Flag } from './flags';
+
+/**
+ * A visit's life (SPEC §4): draft → submitted → approved, submitted → returned → submitted, and
+ * approved → disputed → approved. Only approved visits count in results; a disputed one stays
+ * counted until the dispute is resolved (an overturn rescores it).
+ */
+export const VISIT_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'disputed'] as const;
+export type VisitStatus = (typeof VISIT_STATUSES)[number];
+export const COUNTED_STATUSES = ['approved', 'disputed'] as const satisfies readonly VisitStatus[];
+export const EDITABLE: readonly VisitStatus[] = ['draft', 'returned'];
+
+export interface Change {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+export interface HistoryEntry {
+  at: Date;
+  by: Types.ObjectId | null;
+  role: string;
+  action: string;
+  changes: Change[];
+  note?: string;
+}
+export interface StoredAnswer {
+  itemKey: string;
+  value: AnswerValue;
+  comment?: string | null;
+}
+export interface StoredStaff {
+  employeeId?: string | null;
+  name?: string | null;
+  description?: string | null;
+}
+export interface StoredAttachment {
+  _id: Types.ObjectId;
+  fileId: Types.ObjectId;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  uploadedAt: Date;
+  uploadedBy: Types.ObjectId;
+  removedAt?: Date | null;
+}
+
+/** A visit as stored: the one shape every reader and writer of visits uses (reports take a Pick of it). */
+export interface StoredVisit {
+  _id: Types.ObjectId;
+  assignmentId: Types.ObjectId;
+  bankId: Types.ObjectId;
+  branchCode: string;
+  region: string;
+  auditorId: Types.ObjectId;
+  questionnaireId: Types.ObjectId;
+  questionnaireVersion: number;
+  quarter: string;
+  visitedAt: Date;
+  durationMinutes: number;
+  staff: StoredStaff[];
+  staffIds: string[];
+  answers: StoredAnswer[];
+  summary?: string | null;
+  status: VisitStatus;
+  scores: { sections: SectionScores; total: number | null };
+  violations: { itemKey: string; sectionKey: SectionKey }[];
+  flags: Flag[];
+  attachments: StoredAttachment[];
+  history: HistoryEntry[];
+  reviewNote?: string | null;
+  submittedAt?: Date | null;
+  firstSubmittedAt?: Date | null;
+  approvedAt?: Date | null;
+  reviewedBy?: Types.ObjectId | null;
+  rev: number;
+  idempotencyKey: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
