@@ -1,12 +1,11 @@
 import type { Principal } from '../server/platform/access';
 import { config } from '../server/platform/config';
-import { Bank } from '../server/banks/model';
 import { ScheduleMark } from '../server/platform/jobs/model';
-import { createBank, createBranch, createStaff } from '../server/banks/service';
-import { User } from '../server/users/model';
-import { createUser } from '../server/users/service';
+import { anyBankExists, createBank, createBranch, createStaff } from '../server/banks/service';
+import { unlessDuplicate } from '../server/platform/db/duplicate-key';
+import { createUser, firstAdmin } from '../server/users/service';
 import type { CreateUserInput } from '../server/users/schema';
-import { Visit } from '../server/visits/model';
+import { countVisitsByQuarterAndStatus } from '../server/visits/service';
 import { harbourBranches, harbourStaff, jiangnanBranches, jiangnanStaff, type SeedBranch, type SeedStaff } from './org';
 import { demoQuestionnaireBody, seedQuestionnaire } from './questionnaire';
 import { seedVisits, type BankRound } from './visits';
@@ -142,8 +141,8 @@ function principal(org: SeededOrg, email: string): Principal {
 
 /** The audit firm's admin (created at start-up from ADMIN_EMAIL), who plans the rounds. */
 async function firmAdmin(): Promise<Principal> {
-  const admin = await User.findOne({ role: 'admin' }).sort({ _id: 1 }).lean();
-  return admin ? { id: String(admin._id), email: admin.email, name: admin.name, role: 'admin' } : SYSTEM;
+  const admin = await firstAdmin();
+  return admin ? { id: admin.id, email: admin.email, name: admin.name, role: 'admin' } : SYSTEM;
 }
 
 /** Two rounds a quarter: JNCB's 40 branches in Chinese (two shoppers by region), Harbour Bank's six in English. */
@@ -187,19 +186,14 @@ async function seedRounds(org: SeededOrg): Promise<string> {
 
 /** Counted from the database, so the summary says what is really there. */
 async function visitSummary(assignments: number, attachments: number): Promise<string> {
-  const rows = await Visit.find({}, { quarter: 1, status: 1 }).lean();
-  const byQuarter = new Map<string, Map<string, number>>();
-  for (const v of rows) {
-    const q = byQuarter.get(v.quarter) ?? new Map<string, number>();
-    q.set(v.status, (q.get(v.status) ?? 0) + 1);
-    byQuarter.set(v.quarter, q);
-  }
+  const byQuarter = await countVisitsByQuarterAndStatus();
+  const total = [...byQuarter.values()].reduce((n, q) => n + [...q.values()].reduce((a, b) => a + b, 0), 0);
   const lines = [...byQuarter.keys()].sort().map((q) => {
     const counts = [...(byQuarter.get(q) as Map<string, number>)].sort().map(([status, n]) => `${n} ${status}`);
     return `  ${q}: ${counts.join(', ')}`;
   });
   return [
-    `Visits: ${rows.length} on ${assignments} assignments (${assignments - rows.length} still open), ${attachments} evidence photos:`,
+    `Visits: ${total} on ${assignments} assignments (${assignments - total} still open), ${attachments} evidence photos:`,
     ...lines,
   ].join('\n');
 }
@@ -208,7 +202,7 @@ async function visitSummary(assignments: number, attachments: number): Promise<s
 const SEED_DONE = 'seed:demo-complete';
 
 export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
-  if (opts.ifEmpty && (await Bank.exists({}))) {
+  if (opts.ifEmpty && (await anyBankExists())) {
     if (await ScheduleMark.exists({ _id: SEED_DONE })) return 'Demo data already present; nothing seeded.';
     // Never wiped automatically: the database may hold real work. The operator decides.
     return [
@@ -218,9 +212,10 @@ export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
   }
   const org = await seedOrganisation();
   const visits = await seedRounds(org);
-  await ScheduleMark.create({ _id: SEED_DONE }).catch((e: { code?: number }) => {
-    if (e.code !== 11000) throw e;
-  });
+  await unlessDuplicate(
+    () => ScheduleMark.create({ _id: SEED_DONE }),
+    () => undefined,
+  );
   const lines = [
     'Demo data loaded: 江南商业银行 (JNCB, 3 regions, 40 branches, 200 staff) and Harbour Bank (HBK, 6 branches, 30 staff),',
     'one questionnaire per bank, and four quarters of mystery-shopping visits (past quarters approved; the current one in every state).',

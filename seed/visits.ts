@@ -1,314 +1,30 @@
-import { Readable } from 'node:stream';
-import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
+import { Readable } from 'node:stream';
 import { createAssignment } from '../server/assignments/service';
-import { Staff } from '../server/banks/model';
+import { staffOfBanks } from '../server/banks/service';
+import { storeEvidence } from '../server/evidence/storage';
 import type { Principal } from '../server/platform/access';
 import { now, withClock } from '../server/platform/clock';
-import { addAttachment } from '../server/visits/attachments';
-import { storeEvidence } from '../server/evidence/storage';
-import type { AnswerValue } from '../server/rules/scoring';
-import { createVisit, reviewVisit, submitVisit, updateVisit } from '../server/visits/service';
+import { addAttachment, createVisit, reviewVisit, submitVisit, updateVisit } from '../server/visits/service';
 import { lobbyPhoto } from './evidence-image';
-import type { QuestionnaireBody } from './questionnaire';
-import { pick, rng } from './rng';
+import { pick } from './rng';
 import {
-  APPROVE_NOTES,
-  FAILURE_COMMENTS,
-  FIX_SUMMARY_SUFFIX,
-  NA_COMMENTS,
-  OUTSIDE_WINDOW_NOTE,
-  PHOTO_NAMES,
-  PRAISE_COMMENTS,
-  RETURN_NOTES,
-  SCENARIOS,
-  SUMMARIES,
-  UNNAMED_STAFF,
-  type Lang,
-} from './visit-texts';
-
-/**
- * Demo visits over the current quarter and the three before it, played through the real services
- * (assignments, visits, evidence) with the business clock set to when each step would have happened,
- * so that history, scores and plausibility flags are exactly what real use would have produced.
- * Past quarters are approved; the current quarter holds every state of the review cycle.
- */
-export type SeedStatus = 'draft' | 'submitted' | 'returned' | 'approved';
-
-export interface BankRound {
-  bankId: string;
-  lang: Lang;
-  timezone: string;
-  questionnaireId: string;
-  sections: QuestionnaireBody['sections'];
-  branches: { code: string; region: string }[];
-  auditorFor: (branch: { code: string; region: string }) => Principal;
-  /** Share of branches visited in a quarter, and visits per visited branch. */
-  coverage: number;
-  visitsPerBranch: [number, number];
-  seed: number;
-}
-
-interface Plan {
-  round: BankRound;
-  branch: { code: string; region: string };
-  quarter: string;
-  windowStart: Date;
-  windowEnd: Date;
-  scenario: string;
-  auditor: Principal;
-  /** Null: the assignment is still open (planned after today). */
-  visitedAt: Date | null;
-  durationMinutes: number;
-  current: boolean;
-  state: SeedStatus;
-  quality: number;
-  returnedFirst: boolean;
-  late: boolean;
-  outsideWindow: boolean;
-  partial: boolean;
-  photos: { seed: number; name: string }[];
-  r: () => number;
-}
-
-export interface VisitSeedResult {
-  assignments: number;
-  attachments: number;
-}
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const QUARTERS_BACK = 3;
-/** Items harder to get right than the shopper's overall impression of the branch. */
-const DIFFICULTY: Record<string, number> = {
-  p_fees: 0.15,
-  p_compare: 0.2,
-  f_callback_on_time: 0.25,
-  f_callback_agreed: 0.1,
-  g_queue_ticket: 0.1,
-  c_cooling_off: 0.1,
-};
-/** Which critical item a compliance failure hits, most often the ones regulators see most. */
-const CRITICAL_FAILURES = [
-  'c_no_guarantee',
-  'c_no_guarantee',
-  'c_risk_disclosure',
-  'c_risk_disclosure',
-  'c_suitability',
-  'c_dual_recording',
-  'c_id_check',
-];
-const NA_CHANCE: Record<string, number> = {
-  g_lobby_guide: 0.08,
-  p_compare: 0.12,
-  c_dual_recording: 0.3,
-  c_cooling_off: 0.2,
-  f_callback_on_time: 0.1,
-  f_after_sale: 0.5,
-};
-
-const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
-const between = (r: () => number, a: number, b: number) => a + (b - a) * r();
-
-function quarterBounds(zone: string, offset: number, today: Date): { label: string; start: DateTime; end: DateTime } {
-  const start = DateTime.fromJSDate(today, { zone }).startOf('quarter').plus({ quarters: offset });
-  return { label: `${start.year}-Q${start.quarter}`, start, end: start.plus({ quarters: 1 }) };
-}
-
-/** A time during opening hours (09:00–16:30 local) on the day of `day`. */
-function duringOpeningHours(day: Date, zone: string, r: () => number): Date {
-  const d = DateTime.fromJSDate(day, { zone }).startOf('day');
-  return d.plus({ minutes: 9 * 60 + Math.floor(r() * 450) }).toJSDate();
-}
-
-/** Branch quality: most branches good, a weak sixth that improves a little each quarter. */
-function branchQuality(round: BankRound): Map<string, { base: number; weak: boolean }> {
-  const r = rng(round.seed + 1);
-  return new Map(
-    round.branches.map((b) => {
-      const weak = r() < 0.16;
-      return [b.code, { base: weak ? between(r, 0.5, 0.66) : between(r, 0.78, 0.95), weak }];
-    }),
-  );
-}
-
-function planBank(round: BankRound, today: Date): Plan[] {
-  const r = rng(round.seed);
-  const quality = branchQuality(round);
-  const plans: Plan[] = [];
-  for (let offset = -QUARTERS_BACK; offset <= 0; offset++) {
-    const q = quarterBounds(round.timezone, offset, today);
-    const windowStart = q.start.plus({ days: 1 }).toJSDate();
-    const windowEnd = q.end.minus({ days: 1 }).toJSDate();
-    const quarterPlans: Plan[] = [];
-    for (const branch of round.branches) {
-      if (r() > round.coverage) continue;
-      const bq = quality.get(branch.code) as { base: number; weak: boolean };
-      const drift = bq.weak ? 0.03 * (offset + QUARTERS_BACK) : between(r, -0.03, 0.03);
-      const [lo, hi] = round.visitsPerBranch;
-      for (let n = lo + Math.floor(r() * (hi - lo + 1)); n > 0; n--) {
-        const visitR = rng(Math.floor(r() * 2 ** 31));
-        quarterPlans.push({
-          round,
-          branch,
-          quarter: q.label,
-          windowStart,
-          windowEnd,
-          scenario: pick(r, SCENARIOS[round.lang]),
-          auditor: round.auditorFor(branch),
-          visitedAt: duringOpeningHours(
-            new Date(
-              windowStart.getTime() + between(r, 1, (windowEnd.getTime() - windowStart.getTime()) / DAY - 3) * DAY,
-            ),
-            round.timezone,
-            r,
-          ),
-          durationMinutes: 15 + Math.floor(r() * 50),
-          current: offset === 0,
-          state: 'approved',
-          quality: clamp(bq.base + drift + between(r, -0.08, 0.08), 0.3, 0.99),
-          returnedFirst: r() < 0.08,
-          late: false,
-          outsideWindow: false,
-          partial: false,
-          photos: [],
-          r: visitR,
-        });
-      }
-    }
-    if (offset === 0) scheduleCurrentQuarter(quarterPlans, windowStart, today, round.timezone, r);
-    plans.push(...quarterPlans);
-  }
-  return plans;
-}
-
-/**
- * The current quarter is under way: about two thirds of its visits have happened (spread from the
- * window's start to a few hours ago), the rest are open assignments. The most recent visits are
- * still drafts, then waiting for review, a few returned, the older ones approved.
- */
-function scheduleCurrentQuarter(plans: Plan[], windowStart: Date, today: Date, zone: string, r: () => number): void {
-  const order = plans
-    .map((p) => ({ p, k: r() }))
-    .sort((a, b) => a.k - b.k)
-    .map((x) => x.p);
-  const visited = order.slice(0, Math.ceil(order.length * 0.68));
-  for (const p of order.slice(visited.length)) p.visitedAt = null;
-  const from = windowStart.getTime() + 2 * HOUR;
-  const to = Math.max(from + HOUR, today.getTime() - 8 * HOUR);
-  const times = visited
-    .map(() => {
-      const t = duringOpeningHours(new Date(from + r() * (to - from)), zone, r).getTime();
-      return t > to ? t - DAY : t;
-    })
-    .sort((a, b) => a - b);
-  visited.forEach((p, i) => {
-    p.visitedAt = new Date(times[i]);
-  });
-  const n = visited.length;
-  const drafts = Math.max(1, Math.round(n * 0.12));
-  const submitted = Math.max(1, Math.round(n * 0.18));
-  const returned = Math.max(1, Math.round(n * 0.08));
-  visited.forEach((p, i) => {
-    const fromEnd = n - 1 - i;
-    p.state =
-      fromEnd < drafts
-        ? 'draft'
-        : fromEnd < drafts + submitted
-          ? 'submitted'
-          : fromEnd < drafts + submitted + returned
-            ? 'returned'
-            : 'approved';
-    if (p.state !== 'approved') p.returnedFirst = false;
-    p.partial = p.state === 'draft' && r() < 0.5;
-  });
-}
-
-type AnswerIn = { itemKey: string; value: AnswerValue; comment?: string };
-
-function commentFrom(
-  pool: Record<string, Record<Lang, string[]>>,
-  key: string,
-  lang: Lang,
-  r: () => number,
-  chance: number,
-): string | undefined {
-  const texts = pool[key]?.[lang];
-  return texts && r() < chance ? pick(r, texts) : undefined;
-}
-
-/** Answers as a shopper at a branch of this quality would give them, with comments where it matters. */
-function answersFor(p: Plan): AnswerIn[] {
-  const { r, quality: q, round } = p;
-  const weak = q < 0.7;
-  const critical = r() < (weak ? 0.12 : 0.015) ? pick(r, CRITICAL_FAILURES) : null;
-  const out: AnswerIn[] = [];
-  for (const item of round.sections.flatMap((s) => s.items)) {
-    let value: AnswerValue;
-    const agreed = out.find((a) => a.itemKey === 'f_callback_agreed')?.value;
-    if (item.allowNA && (r() < (NA_CHANCE[item.key] ?? 0) || (item.key === 'f_callback_on_time' && agreed === 'no')))
-      value = 'na';
-    else if (item.critical) value = critical === item.key ? 'no' : 'yes';
-    else if (item.type === 'scale')
-      value = clamp(Math.round(1 + 4 * clamp(q + between(r, -0.18, 0.18), 0, 1)), 1, 5) as AnswerValue;
-    else value = r() < clamp(q - (DIFFICULTY[item.key] ?? 0), 0.05, 0.99) ? 'yes' : 'no';
-    const failed = value === 'no' || (typeof value === 'number' && value <= 2);
-    const comment =
-      value === 'na'
-        ? commentFrom(NA_COMMENTS, item.key, round.lang, r, 0.7)
-        : failed
-          ? commentFrom(FAILURE_COMMENTS, item.key, round.lang, r, 0.85)
-          : commentFrom(PRAISE_COMMENTS, item.key, round.lang, r, 0.1);
-    out.push({ itemKey: item.key, value, ...(comment ? { comment } : {}) });
-  }
-  return out;
-}
-
-type StaffRow = { employeeId: string; position?: string | null };
-const ADVISER = /理财|客户经理|Relationship|Adviser/;
-
-/** The adviser who sold, often the lobby manager or teller too; now and then someone without a badge. */
-function staffFor(p: Plan, staff: StaffRow[]): { employeeId?: string; description?: string }[] {
-  const { r } = p;
-  const advisers = staff.filter((s) => ADVISER.test(s.position ?? ''));
-  const others = staff.filter((s) => !ADVISER.test(s.position ?? ''));
-  const out: { employeeId?: string; description?: string }[] = [];
-  const first = advisers.length ? pick(r, advisers) : staff.length ? pick(r, staff) : undefined;
-  if (first) out.push({ employeeId: first.employeeId });
-  if (r() < 0.12) out.push({ description: pick(r, UNNAMED_STAFF[p.round.lang]) });
-  else if (others.length && r() < 0.6) out.push({ employeeId: pick(r, others).employeeId });
-  return out.length ? out : [{ description: pick(r, UNNAMED_STAFF[p.round.lang]) }];
-}
-
-function summaryFor(p: Plan): string {
-  const band = p.quality >= 0.8 ? 'good' : p.quality >= 0.65 ? 'fair' : 'poor';
-  return pick(p.r, SUMMARIES[band][p.round.lang]);
-}
-
-/** Event times of one visit, in order, never after "today". */
-class Timeline {
-  private last: number;
-  constructor(
-    start: Date,
-    private readonly limit: number,
-  ) {
-    this.last = start.getTime();
-  }
-
-  at(ideal: number): Date {
-    this.last = Math.max(this.last + MINUTE, Math.min(ideal, this.limit));
-    return new Date(this.last);
-  }
-
-  /** `ms` after the previous event. */
-  after(ms: number): Date {
-    return this.at(this.last + ms);
-  }
-}
-
-const isoIn = (d: Date, zone: string) =>
-  DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true }) as string;
+  DAY,
+  HOUR,
+  MINUTE,
+  Timeline,
+  answersFor,
+  decorate,
+  isoIn,
+  planBank,
+  staffFor,
+  summaryFor,
+  type BankRound,
+  type Plan,
+  type StaffRow,
+  type VisitSeedResult,
+} from './visit-plans';
+import { APPROVE_NOTES, FIX_SUMMARY_SUFFIX, OUTSIDE_WINDOW_NOTE, RETURN_NOTES } from './visit-texts';
 
 async function attachPhoto(auditor: Principal, visitId: string, photo: { seed: number; name: string }): Promise<void> {
   const stored = await storeEvidence(
@@ -400,48 +116,12 @@ async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<voi
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/**
- * The exceptions a reviewer should see: a few visits carry photos; two submitted visits of one auditor
- * share the same photo (a reused picture, which the duplicate-evidence check must catch); one visit
- * waiting for review was submitted days late; one past visit was made outside its window.
- */
-function decorate(plans: Plan[]): { plans: Plan[]; shared: Plan[] } {
-  const r = rng(4242);
-  const visited = plans.filter((p) => p.visitedAt && !p.partial);
-  visited
-    .filter((_, i) => i % 37 === 5)
-    .forEach((p, i) => p.photos.push({ seed: 1000 + i, name: pick(r, PHOTO_NAMES[p.round.lang]) }));
-  const past = visited.find((p) => !p.current && !p.returnedFirst);
-  if (past) past.outsideWindow = true;
-  const late = visited.find((p) => p.state === 'submitted');
-  if (late) late.late = true;
-  // The copy is attached at least a day after the original visit, so the story (and the history of the
-  // first visit, which gets flagged when the copy arrives) runs forward in time.
-  const queue = visited
-    .filter((p) => p.state === 'submitted' && !p.late && p.photos.length === 0)
-    .sort((x, y) => (x.visitedAt as Date).getTime() - (y.visitedAt as Date).getTime());
-  const first = queue[0];
-  const copy = queue.find(
-    (p) =>
-      first &&
-      p.auditor.id === first.auditor.id &&
-      p.round === first.round &&
-      (p.visitedAt as Date).getTime() - (first.visitedAt as Date).getTime() > DAY,
-  );
-  const pair = first && copy ? [first, copy] : [];
-  for (const p of pair) p.photos.push({ seed: 777, name: PHOTO_NAMES[p.round.lang][0] });
-  return { plans, shared: pair };
-}
-
 export async function seedVisits(rounds: BankRound[], admin: Principal, reviewer: Principal): Promise<VisitSeedResult> {
   const today = now();
-  const staffRows = await Staff.find(
-    { bankId: { $in: rounds.map((b) => b.bankId) } },
-    { bankId: 1, branchCode: 1, employeeId: 1, position: 1 },
-  ).lean();
+  const staffRows = await staffOfBanks(rounds.map((b) => b.bankId));
   const staff = new Map<string, StaffRow[]>();
   for (const s of staffRows) {
-    const key = `${String(s.bankId)}|${s.branchCode}`;
+    const key = `${s.bankId}|${s.branchCode}`;
     staff.set(key, [...(staff.get(key) ?? []), s]);
   }
   const { plans, shared } = decorate(rounds.flatMap((round) => planBank(round, today)));
@@ -455,3 +135,5 @@ export async function seedVisits(rounds: BankRound[], admin: Principal, reviewer
   for (const p of shared) await play(p, ctx);
   return { assignments: plans.length, attachments: plans.reduce((n, p) => n + (p.visitedAt ? p.photos.length : 0), 0) };
 }
+
+export type { BankRound, VisitSeedResult } from './visit-plans';

@@ -1,10 +1,15 @@
 import { config } from './platform/config';
 import { connectDb, disconnectDb } from './platform/db/connection';
 import { logger } from './platform/logger';
+import { questionnaireIdsAssignedTo } from './assignments/service';
+import { answerAuditorQuestionnairesWith } from './questionnaires/service';
 import { ensureFirstAdmin } from './users/service';
 
 // Every model must be registered before indexes are ensured.
 import './models';
+
+/** How lower features ask higher ones, set before anything runs (see docs/architecture.md). */
+answerAuditorQuestionnairesWith(questionnaireIdsAssignedTo);
 
 /** Connects the database (starting the embedded one when needed) and creates the first admin. */
 export async function startServices(): Promise<void> {

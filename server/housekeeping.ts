@@ -1,4 +1,4 @@
-import { ApiToken } from './auth/model';
+import { purgeExpiredTokens } from './users/service';
 import { purgeAbandonedUploads } from './evidence/pending';
 import { IdempotencyRecord } from './platform/db/idempotency';
 import { RateCounter } from './platform/http/rate-limit';
@@ -32,7 +32,7 @@ const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 
 export async function purgeExpired(now = new Date()): Promise<Purged> {
   const [sessions, tokens, idempotency, writeClaims, rateCounters] = await Promise.all([
     SessionRecord.deleteMany({ expiresAt: { $lt: now } }),
-    ApiToken.deleteMany({ expiresAt: { $lt: daysBefore(now, KEEP.tokensAfterExpiryDays) } }),
+    purgeExpiredTokens(now, KEEP.tokensAfterExpiryDays),
     IdempotencyRecord.deleteMany({ createdAt: { $lt: daysBefore(now, KEEP.idempotencyDays) } }),
     VisitWriteClaim.deleteMany({ at: { $lt: daysBefore(now, KEEP.writeClaimsDays) } }),
     RateCounter.deleteMany({ resetAt: { $lt: now } }),
@@ -40,7 +40,7 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
   const abandonedUploads = await purgeAbandonedUploads(now);
   const purged = {
     sessions: sessions.deletedCount,
-    tokens: tokens.deletedCount,
+    tokens,
     idempotency: idempotency.deletedCount,
     writeClaims: writeClaims.deletedCount,
     rateCounters: rateCounters.deletedCount,

@@ -1,5 +1,5 @@
 /** Loads every Mongoose model so that start-up creates all collections and indexes. */
-import './auth/model';
+
 import './banks/model';
 import './platform/db/idempotency';
 import './platform/db/session-store';

@@ -1,27 +1,25 @@
 import express, { type Router } from 'express';
-import { signInRateLimit } from './platform/http/rate-limit';
-import { doLogin, doLogout, loginRateLimited, showLogin, switchLanguage } from './auth/pages';
-import { homePage } from './home/pages';
-import { registerAdminPages } from './web/admin-pages';
+import { registerActionPlanPages } from './actions/pages';
+import { registerAssignmentAdminPages } from './assignments/admin-pages';
+import { registerAssignmentPages } from './assignments/pages';
+import { registerAuthPages } from './auth/pages';
+import { registerBankPages } from './banks/pages';
+import { registerDisputePages } from './disputes/pages';
+import { registerHomePages } from './home/pages';
+import { registerHrPages } from './hr/pages';
+import { registerReportPages } from './publishing/pages';
 import { registerQuestionnairePages } from './questionnaires/pages';
 import { registerResultsPages } from './results/pages';
-import { registerReportPages } from './publishing/pages';
+import { registerUserPages } from './users/pages';
 import { registerVisitPages } from './visits/pages';
-import { registerAssignmentPages } from './assignments/pages';
-import { registerAssignmentAdminPages } from './assignments/admin-pages';
-import { registerDisputePages } from './disputes/pages';
-import { registerActionPlanPages } from './actions/pages';
-import { registerHrPages } from './hr/pages';
 
-/** The server-rendered pages; each feature's pages are listed here. */
+/** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
   const r = express.Router();
-  r.get('/login', showLogin);
-  r.post('/login', signInRateLimit(), doLogin, loginRateLimited);
-  r.post('/logout', doLogout);
-  r.get('/lang/:locale', switchLanguage);
-  r.get('/', homePage);
-  registerAdminPages(r);
+  registerAuthPages(r);
+  registerHomePages(r);
+  registerBankPages(r);
+  registerUserPages(r);
   registerQuestionnairePages(r);
   registerResultsPages(r);
   registerReportPages(r);

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { ApiToken } from '../server/auth/model';
+import { ApiToken } from '../server/users/model';
 import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { RateCounter } from '../server/platform/http/rate-limit';
 import { SessionRecord } from '../server/platform/db/session-store';

@@ -233,3 +233,10 @@ async function assertImportTarget(target: { bankId: string; questionnaireId: str
     throw new ValidationError([{ field: 'questionnaireId', message: 'no questionnaire of this bank' }]);
   }
 }
+
+// ---- for questionnaires
+/** The questionnaires an auditor's own assignments use (what an auditor may read of them). */
+export async function questionnaireIdsAssignedTo(auditorId: string): Promise<string[]> {
+  const ids = await Assignment.distinct('questionnaireId', { auditorId });
+  return ids.map(String);
+}

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { UnauthorizedError } from '../platform/errors';
-import { principalFromToken, principalFromUserId } from './service';
+import { principalFromToken, principalFromUserId } from '../users/service';
 
 /**
  * Resolves the caller: a bearer token for the API, the database-backed session for web pages.

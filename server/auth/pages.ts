@@ -1,3 +1,5 @@
+import { signInRateLimit } from '../platform/http/rate-limit';
+import type { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { checkCredentials } from './service';
 import { AppError } from '../platform/errors';
@@ -67,4 +69,12 @@ export function switchLanguage(req: Request, res: Response): void {
   if (isLocale(lang)) res.cookie(LOCALE_COOKIE, lang, { maxAge: 365 * 24 * 3600_000, sameSite: 'lax', httpOnly: true });
   const back = safeNext(req.query.next);
   res.redirect(303, back);
+}
+
+/** Signing in and out, and the language switch. */
+export function registerAuthPages(r: Router): void {
+  r.get('/login', showLogin);
+  r.post('/login', signInRateLimit(), doLogin, loginRateLimited);
+  r.post('/logout', doLogout);
+  r.get('/lang/:locale', switchLanguage);
 }

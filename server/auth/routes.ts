@@ -2,7 +2,8 @@ import type { ApiRouter } from '../platform/http/api-router';
 import { signInRateLimit } from '../platform/http/rate-limit';
 import { getUser } from '../users/service';
 import { tokenBody } from './schema';
-import { issueToken, revokeToken } from './service';
+import { revokeToken } from '../users/service';
+import { issueToken } from './service';
 
 export function registerAuthApi(api: ApiRouter): void {
   api

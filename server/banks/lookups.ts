@@ -1,3 +1,4 @@
+import { BoundedCache } from '../platform/cache';
 import { Bank, Branch, Staff } from './model';
 
 /**
@@ -9,7 +10,7 @@ import { Bank, Branch, Staff } from './model';
  */
 const TTL_MS = 60_000;
 const LIMIT = 20_000;
-const cache = new Map<string, { name: string; at: number }>();
+const names = new BoundedCache<string, string>({ limit: LIMIT, ttlMs: TTL_MS });
 
 const keyOf = (bankId: string, code: string) => `${bankId}|${code}`;
 
@@ -17,11 +18,10 @@ const keyOf = (bankId: string, code: string) => `${bankId}|${code}`;
 export async function branchNames(pairs: { bankId: string; code: string }[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const missing = new Map<string, { bankId: string; code: string }>();
-  const fresh = Date.now() - TTL_MS;
   for (const p of pairs) {
     const key = keyOf(p.bankId, p.code);
-    const hit = cache.get(key);
-    if (hit && hit.at > fresh) out.set(key, hit.name);
+    const hit = names.get(key);
+    if (hit !== undefined) out.set(key, hit);
     else missing.set(key, p);
   }
   if (missing.size === 0) return out;
@@ -33,39 +33,33 @@ export async function branchNames(pairs: { bankId: string; code: string }[]): Pr
     },
     { bankId: 1, code: 1, name: 1 },
   ).lean();
-  const at = Date.now();
   for (const b of rows) {
     const key = keyOf(String(b.bankId), b.code);
     if (!missing.has(key)) continue;
     out.set(key, b.name);
-    if (cache.size >= LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(key, { name: b.name, at });
+    names.set(key, b.name);
   }
   return out;
 }
 
 /** After branches of a bank were created or renamed in this process. */
 export function forgetBranchNames(bankId?: string): void {
-  if (!bankId) return cache.clear();
-  for (const key of cache.keys()) if (key.startsWith(`${bankId}|`)) cache.delete(key);
+  if (!bankId) return names.clear();
+  names.deleteWhere((key) => key.startsWith(`${bankId}|`));
 }
 
 /**
  * Bank time zones (they decide a visit's quarter), read on every visit write. Kept for TTL_MS like the
  * names; changing a bank's zone is a set-up step, and the instance that makes it forgets at once.
  */
-const zones = new Map<string, { timezone: string | null; at: number }>();
+const zones = new BoundedCache<string, string>({ limit: LIMIT, ttlMs: TTL_MS });
 
 export async function bankTimezone(bankId: string): Promise<string | null> {
-  const hit = zones.get(bankId);
-  if (hit && hit.at > Date.now() - TTL_MS) return hit.timezone;
-  const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
-  const timezone = bank?.timezone ?? null;
-  if (bank) {
-    if (zones.size >= LIMIT) zones.delete(zones.keys().next().value as string);
-    zones.set(bankId, { timezone, at: Date.now() });
-  }
-  return timezone;
+  const zone = await zones.getOrLoad(
+    bankId,
+    async () => (await Bank.findById(bankId, { timezone: 1 }).lean())?.timezone,
+  );
+  return zone ?? null;
 }
 
 export function forgetBankTimezone(bankId: string): void {
@@ -79,7 +73,7 @@ export function forgetBankTimezone(bankId: string): void {
  * again before it is refused, so staff added elsewhere are accepted at once; someone moved away is
  * still accepted for at most TTL_MS (at once refused in the process that imported the change).
  */
-const staffByBranch = new Map<string, { names: Map<string, string>; at: number }>();
+const staffByBranch = new BoundedCache<string, Map<string, string>>({ limit: LIMIT, ttlMs: TTL_MS });
 
 export async function branchStaff(
   bankId: string,
@@ -88,16 +82,14 @@ export async function branchStaff(
 ): Promise<Map<string, string>> {
   const key = keyOf(bankId, branchCode);
   const hit = staffByBranch.get(key);
-  if (hit && hit.at > Date.now() - TTL_MS && employeeIds.every((id) => hit.names.has(id))) return hit.names;
+  if (hit && employeeIds.every((id) => hit.has(id))) return hit;
   const rows = await Staff.find({ bankId, branchCode }, { employeeId: 1, name: 1 }).lean();
-  const names = new Map(rows.map((r) => [r.employeeId, r.name]));
-  staffByBranch.delete(key);
-  if (staffByBranch.size >= LIMIT) staffByBranch.delete(staffByBranch.keys().next().value as string);
-  staffByBranch.set(key, { names, at: Date.now() });
-  return names;
+  const staff = new Map(rows.map((r) => [r.employeeId, r.name]));
+  staffByBranch.set(key, staff);
+  return staff;
 }
 
 /** After staff of a bank were created, imported or moved in this process. */
 export function forgetBranchStaff(bankId: string): void {
-  for (const key of staffByBranch.keys()) if (key.startsWith(`${bankId}|`)) staffByBranch.delete(key);
+  staffByBranch.deleteWhere((key) => key.startsWith(`${bankId}|`));
 }

@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import type { RowError } from '../platform/db/bulk-import';
 import { requireFile, tabularUpload } from '../platform/http/uploads';
 import { parseBody } from '../platform/http/validation';
@@ -245,3 +246,16 @@ function importPage(kind: 'branches' | 'staff') {
 
 export const importBranches = importPage('branches');
 export const importStaff = importPage('staff');
+
+/** Admin pages for banks, branches and staff. */
+export function registerBankPages(r: Router): void {
+  r.get('/admin', (_req, res) => res.redirect(303, '/admin/banks'));
+  r.get('/admin/banks', banksPage);
+  r.post('/admin/banks', createBank);
+  r.get('/admin/banks/:bankId', bankPage);
+  r.post('/admin/banks/:bankId', updateBank);
+  r.post('/admin/banks/:bankId/branches', createBranch);
+  r.post('/admin/banks/:bankId/branches/import', importBranches);
+  r.post('/admin/banks/:bankId/staff', createStaff);
+  r.post('/admin/banks/:bankId/staff/import', importStaff);
+}

@@ -1,3 +1,4 @@
+import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
 import { Types } from 'mongoose';
 import { assertBankVisible, isBankRole, scopeFilter, type Principal } from '../platform/access';
 import { upsertAllOrNothing, validateRows, type ImportResult } from '../platform/db/bulk-import';
@@ -93,12 +94,12 @@ export async function listBanks(p: Principal): Promise<BankView[]> {
 
 export async function createBank(input: CreateBankInput): Promise<BankView> {
   if (await Bank.exists({ code: input.code })) throw duplicate('code', input.code);
-  try {
-    return bankView((await Bank.create(input)).toObject());
-  } catch (e) {
-    if ((e as { code?: number }).code === 11000) throw duplicate('code', input.code);
-    throw e;
-  }
+  return unlessDuplicate(
+    async () => bankView((await Bank.create(input)).toObject()),
+    () => {
+      throw duplicate('code', input.code);
+    },
+  );
 }
 
 export async function updateBank(p: Principal, bankId: string, input: UpdateBankInput): Promise<BankView> {
@@ -112,12 +113,12 @@ export async function updateBank(p: Principal, bankId: string, input: UpdateBank
 export async function createBranch(p: Principal, bankId: string, input: BranchInput): Promise<BranchView> {
   await getBank(p, bankId);
   if (await Branch.exists({ bankId, code: input.code })) throw duplicate('code', input.code);
-  try {
-    return branchView((await Branch.create({ ...input, bankId })).toObject());
-  } catch (e) {
-    if ((e as { code?: number }).code === 11000) throw duplicate('code', input.code);
-    throw e;
-  }
+  return unlessDuplicate(
+    async () => branchView((await Branch.create({ ...input, bankId })).toObject()),
+    () => {
+      throw duplicate('code', input.code);
+    },
+  );
 }
 
 /** A caller's filter narrows the scope filter and never replaces it: `?region=` must not widen a region scope. */
@@ -177,6 +178,43 @@ async function branchRegions(bankId: string): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.code, r.region]));
 }
 
+/** Any bank at all (the demo seed only fills an empty database). */
+export async function anyBankExists(): Promise<boolean> {
+  return Boolean(await Bank.exists({}));
+}
+
+/** Staff of some banks with their branch (the demo seed picks who served each visit). */
+export async function staffOfBanks(
+  bankIds: readonly string[],
+): Promise<{ bankId: string; branchCode: string; employeeId: string; position?: string | null }[]> {
+  const rows = await Staff.find(
+    { bankId: { $in: [...bankIds] } },
+    { bankId: 1, branchCode: 1, employeeId: 1, position: 1 },
+  ).lean();
+  return rows.map((s) => ({
+    bankId: String(s.bankId),
+    branchCode: s.branchCode,
+    employeeId: s.employeeId,
+    position: s.position,
+  }));
+}
+
+// ---- facts other features check (no principal: the caller has checked access)
+
+export async function bankExists(bankId: string): Promise<boolean> {
+  return Types.ObjectId.isValid(bankId) && Boolean(await Bank.exists({ _id: bankId }));
+}
+
+export async function regionExists(bankId: string, region: string): Promise<boolean> {
+  return Boolean(await Branch.exists({ bankId, region }));
+}
+
+/** Which of these branch codes exist in the bank. */
+export async function existingBranchCodes(bankId: string, codes: readonly string[]): Promise<Set<string>> {
+  const rows = await Branch.find({ bankId, code: { $in: [...codes] } }, { code: 1 }).lean();
+  return new Set(rows.map((b) => b.code));
+}
+
 export async function createStaff(p: Principal, bankId: string, input: StaffInput): Promise<StaffView> {
   await getBank(p, bankId);
   const branch = await Branch.findOne({ bankId, code: input.branchCode }).lean();
@@ -188,7 +226,7 @@ export async function createStaff(p: Principal, bankId: string, input: StaffInpu
     forgetBranchStaff(bankId);
     return staffView(created.toObject());
   } catch (e) {
-    if ((e as { code?: number }).code === 11000) throw duplicate('employeeId', input.employeeId);
+    if (isDuplicateKey(e)) throw duplicate('employeeId', input.employeeId);
     throw e;
   }
 }

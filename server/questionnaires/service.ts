@@ -1,6 +1,7 @@
+import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { Types } from 'mongoose';
-import { Assignment } from '../assignments/model';
-import { Bank } from '../banks/model';
+import { bankExists } from '../banks/service';
+import { BoundedCache } from '../platform/cache';
 import { assertBankVisible, isBankRole, type Principal } from '../platform/access';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import type { ItemType, ScoringSection, SectionKey } from '../rules/scoring';
@@ -106,11 +107,11 @@ function versionView(v: VersionDoc, latestVersion?: number): QuestionnaireVersio
 
 /** The exact content a visit was filled on; throws 404 when it does not exist. */
 /**
- * Versions never change once written (an edit makes a new one), so they are kept in memory: every new
- * visit reads its version, and FerretDB answers a {questionnaireId, version} filter with a scan.
+ * Versions never change once written (an edit makes a new one), so they are kept in memory: every
+ * visit write reads its version.
  */
-const versionCache = new Map<string, Readonly<QuestionnaireVersionView>>();
 const VERSION_CACHE_LIMIT = 500;
+const versionCache = new BoundedCache<string, Readonly<QuestionnaireVersionView>>({ limit: VERSION_CACHE_LIMIT });
 
 export async function getVersion(questionnaireId: string, version: number): Promise<QuestionnaireVersionView> {
   if (!isId(questionnaireId) || !Number.isInteger(version)) throw new NotFoundError('Questionnaire version');
@@ -120,7 +121,6 @@ export async function getVersion(questionnaireId: string, version: number): Prom
   const v = await QuestionnaireVersion.findOne({ questionnaireId, version }).lean();
   if (!v) throw new NotFoundError('Questionnaire version');
   const view = Object.freeze(versionView(v));
-  if (versionCache.size >= VERSION_CACHE_LIMIT) versionCache.delete(versionCache.keys().next().value as string);
   versionCache.set(key, view);
   return view;
 }
@@ -131,15 +131,14 @@ export async function getVersion(questionnaireId: string, version: number): Prom
  * consistently, as any visit keeps its version); the instance that made the edit forgets at once.
  */
 const LATEST_TTL_MS = 5_000;
-const latestCache = new Map<string, { version: number; at: number }>();
+const latestCache = new BoundedCache<string, number>({ limit: VERSION_CACHE_LIMIT, ttlMs: LATEST_TTL_MS });
 
 async function latestVersionNumber(questionnaireId: string): Promise<number> {
   const hit = latestCache.get(questionnaireId);
-  if (hit && hit.at > Date.now() - LATEST_TTL_MS) return hit.version;
+  if (hit !== undefined) return hit;
   const q = await Questionnaire.findById(questionnaireId, { latestVersion: 1 }).lean();
   if (!q) throw new NotFoundError('Questionnaire');
-  if (latestCache.size >= VERSION_CACHE_LIMIT) latestCache.delete(latestCache.keys().next().value as string);
-  latestCache.set(questionnaireId, { version: q.latestVersion, at: Date.now() });
+  latestCache.set(questionnaireId, q.latestVersion);
   return q.latestVersion;
 }
 
@@ -183,10 +182,22 @@ export function itemIndex(v: Pick<QuestionnaireVersionView, 'sections'>): Map<st
 
 // ---- access
 
-/** An auditor sees only the questionnaires their own assignments use. */
-async function auditorQuestionnaireIds(p: Principal): Promise<string[]> {
-  const ids = await Assignment.distinct('questionnaireId', { auditorId: p.id });
-  return ids.map(String);
+/**
+ * An auditor sees only the questionnaires their own assignments use. Assignments are a feature above
+ * this one (an assignment names its questionnaire), so the top floor tells this feature how to ask
+ * them at start-up (server/bootstrap.ts) rather than this feature reading their collection.
+ */
+export type AuditorQuestionnaireIds = (auditorId: string) => Promise<string[]>;
+let assignedQuestionnaireIds: AuditorQuestionnaireIds = () => {
+  throw new Error("auditors' questionnaire access is not configured (server/bootstrap.ts)");
+};
+
+export function answerAuditorQuestionnairesWith(ids: AuditorQuestionnaireIds): void {
+  assignedQuestionnaireIds = ids;
+}
+
+function auditorQuestionnaireIds(p: Principal): Promise<string[]> {
+  return assignedQuestionnaireIds(p.id);
 }
 
 /** Loads a questionnaire the caller may see, else 404 (existence is never revealed). */
@@ -267,8 +278,7 @@ export async function createQuestionnaire(
   p: Principal,
   input: CreateQuestionnaireInput,
 ): Promise<{ id: string; version: number }> {
-  if (!(await Bank.exists({ _id: input.bankId })))
-    throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+  if (!(await bankExists(input.bankId))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   const id = new Types.ObjectId();
   await QuestionnaireVersion.create({
     questionnaireId: id,
@@ -315,7 +325,7 @@ export async function updateQuestionnaire(
         createdBy: createdBy(p),
       });
     } catch (e) {
-      if ((e as { code?: number }).code === 11000) continue;
+      if (isDuplicateKey(e)) continue;
       throw e;
     }
     await Questionnaire.updateOne(

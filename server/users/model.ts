@@ -35,3 +35,21 @@ userSchema.index({ bankId: 1, role: 1 });
 export type UserAttrs = InferSchemaType<typeof userSchema>;
 export type UserDoc = HydratedDocument<UserAttrs>;
 export const User = model('User', userSchema);
+
+/** API bearer tokens; only the SHA-256 of a token is stored, so a database leak yields no usable token. */
+const apiTokenSchema = new Schema(
+  {
+    tokenHash: { type: String, required: true },
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    expiresAt: { type: Date, required: true },
+    revokedAt: { type: Date },
+    lastUsedAt: { type: Date },
+    label: { type: String },
+  },
+  { timestamps: true },
+);
+apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
+apiTokenSchema.index({ userId: 1 });
+
+export type ApiTokenAttrs = InferSchemaType<typeof apiTokenSchema>;
+export const ApiToken = model('ApiToken', apiTokenSchema);

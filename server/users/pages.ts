@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import { ROLES, type Scope } from '../platform/access';
 import { parseBody, parseQuery } from '../platform/http/validation';
 import * as banks from '../banks/service';
@@ -182,3 +183,12 @@ export const resetPassword = page(ADMIN, async (ctx) => {
     (reset, status) => showUser(ctx, { reset }, status),
   );
 });
+
+/** Admin pages for users. */
+export function registerUserPages(r: Router): void {
+  r.get('/admin/users', usersPage);
+  r.post('/admin/users', createUser);
+  r.get('/admin/users/:userId', userPage);
+  r.post('/admin/users/:userId', updateUser);
+  r.post('/admin/users/:userId/password', resetPassword);
+}

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import { Types } from 'mongoose';
-import { hashPassword } from '../auth/password';
-import { forgetTokensOf, revokeAllTokensOf } from '../auth/service';
+import { hashPassword } from './password';
+import { forgetTokensOf, revokeAllTokensOf } from './tokens';
 import type { Principal, Role, Scope } from '../platform/access';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { destroySessionsOfUser } from '../platform/db/session-store';
-import { Bank, Branch } from '../banks/model';
-import { User } from './model';
+import { bankExists, existingBranchCodes, regionExists } from '../banks/service';
+import { ApiToken, User, type UserDoc } from './model';
 import type { CreateUserInput, UpdateUserInput } from './schema';
 
 export interface UserView {
@@ -49,18 +49,16 @@ export function userView(u: UserLike): UserView {
 
 /** A bank user's scope must name a region or branches that exist in that bank. */
 async function checkScope(bankId: string, scope: Scope | undefined): Promise<void> {
-  if (!(await Bank.exists({ _id: bankId }))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+  if (!(await bankExists(bankId))) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   if (!scope || scope.type === 'bank') return;
   if (scope.type === 'region') {
-    if (!(await Branch.exists({ bankId, region: scope.region })))
+    if (!(await regionExists(bankId, scope.region)))
       throw new ValidationError([
         { field: 'scope.region', message: `no branch of this bank is in region "${scope.region}"` },
       ]);
     return;
   }
-  const found = new Set(
-    (await Branch.find({ bankId, code: { $in: scope.branchCodes } }, { code: 1 }).lean()).map((b) => b.code),
-  );
+  const found = await existingBranchCodes(bankId, scope.branchCodes);
   const missing = scope.branchCodes.filter((c) => !found.has(c));
   if (missing.length)
     throw new ValidationError(
@@ -163,3 +161,33 @@ export async function ensureFirstAdmin(
     throw e;
   }
 }
+
+/** The first admin ever created (the audit firm's operations account). */
+export async function firstAdmin(): Promise<UserView | null> {
+  const u = await User.findOne({ role: 'admin' }).sort({ _id: 1 }).lean();
+  return u ? userView(u) : null;
+}
+
+/** The user an e-mail signs in as (any state: the caller checks `active` and the password). */
+export async function findUserForSignIn(email: string): Promise<UserDoc | null> {
+  return User.findOne({ email: email.trim().toLowerCase() });
+}
+
+/** Tokens past their expiry by more than `keepDays` (kept a while so "why was I signed out" can be answered). */
+export async function purgeExpiredTokens(now: Date, keepDays: number): Promise<number> {
+  const r = await ApiToken.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - keepDays * 86400_000) } });
+  return r.deletedCount;
+}
+
+export { dummyPasswordHash, hashPassword, verifyPassword } from './password';
+export {
+  createToken,
+  forgetTokensOf,
+  principalFromToken,
+  principalFromUserId,
+  revokeAllTokensOf,
+  revokeToken,
+  sha256,
+  toPrincipal,
+} from './tokens';
+export type { UserDoc } from './model';

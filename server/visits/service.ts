@@ -437,3 +437,16 @@ export {
   type StoredVisit,
   type VisitStatus,
 } from './types';
+
+// ---- for the demo seed
+export { addAttachment } from './attachments';
+/** How many visits there are per quarter and status (the seed's summary). */
+export async function countVisitsByQuarterAndStatus(): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const v of await Visit.find({}, { quarter: 1, status: 1 }).lean()) {
+    const q = out.get(v.quarter) ?? new Map<string, number>();
+    q.set(v.status, (q.get(v.status) ?? 0) + 1);
+    out.set(v.quarter, q);
+  }
+  return out;
+}

@@ -50,8 +50,8 @@ export function validateRows<S extends ZodTypeAny>(
  * Upserts all documents or none. Without multi-document transactions (FerretDB), a failure half-way
  * is undone by deleting what was inserted and restoring what was replaced.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any collection's model
 export async function upsertAllOrNothing<D extends Record<string, unknown>>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any collection's model
   model: Model<any>,
   docs: { filter: Record<string, unknown>; set: D }[],
 ): Promise<{ created: number; updated: number }> {
@@ -70,8 +70,8 @@ export async function upsertAllOrNothing<D extends Record<string, unknown>>(
   return { created, updated: docs.length - created };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
 async function rollback(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   model: Model<any>,
   docs: { filter: Record<string, unknown> }[],
   before: (Record<string, unknown> | null)[],

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from './duplicate-key';
 import type { NextFunction, Request, Response } from 'express';
 import { Schema, model } from 'mongoose';
 import { ConflictError, ValidationError } from '../errors';
@@ -71,7 +72,7 @@ async function claimOrReplay(userId: string, key: string, path: string, res: Res
     });
     return false;
   } catch (e) {
-    if ((e as { code?: number }).code !== 11000) throw e;
+    if (!isDuplicateKey(e)) throw e;
   }
   // A record written before records were keyed by "<userId>:<key>" has another _id (and is found by a scan).
   const rec = (await IdempotencyRecord.findById(id)) ?? (await IdempotencyRecord.findOne({ userId, key }));

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/duplicate-key';
 import type { NextFunction, Request, Response } from 'express';
 import mongoose from 'mongoose';
 import multer from 'multer';
@@ -75,7 +76,7 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof mongoose.Error.ValidationError) {
     return new ValidationError(Object.entries(err.errors).map(([field, v]) => ({ field, message: v.message })));
   }
-  if (e.code === 11000) {
+  if (isDuplicateKey(err)) {
     const fields = Object.keys(e.keyValue ?? {});
     return new ConflictError(
       'A record with the same key already exists',
