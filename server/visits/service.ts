@@ -450,3 +450,15 @@ export async function countVisitsByQuarterAndStatus(): Promise<Map<string, Map<s
   }
   return out;
 }
+
+// ---- for stats
+const STATS_FIELDS = {
+  rev: 1, status: 1, bankId: 1, quarter: 1, branchCode: 1, region: 1, auditorId: 1, staffIds: 1,
+  answers: 1, scores: 1, violations: 1, questionnaireId: 1, questionnaireVersion: 1,
+} as const;
+export type VisitForStats = Pick<StoredVisit, '_id' | keyof typeof STATS_FIELDS>;
+
+/** What the statistics need of one visit, as it is now. */
+export async function visitForStats(id: string): Promise<VisitForStats | null> {
+  return Visit.findById(id, STATS_FIELDS).lean<VisitForStats>();
+}

@@ -1,0 +1,139 @@
+import { Types } from 'mongoose';
+import { getVersion, toScoringSections } from '../questionnaires/service';
+import { BoundedCache } from '../platform/cache';
+import { COUNTED_STATUSES, visitForStats, type VisitForStats } from '../visits/service';
+import { contributionOf, type Contribution, type ItemInfo } from './contribution';
+import { StatsBank, StatsBranch, StatsRegion } from './model';
+import { bankQuarterId, branchId, regionId, updatePacked, type Packed } from './store';
+import { summarizeArea, summarizeBranch, type AreaSummary, type BranchSummary, type ViolationEntry } from './summaries';
+
+/**
+ * Bringing the kept statistics in line with one visit (SPEC §15). Always from the visit's CURRENT
+ * state, never from an event's payload, in three steps that each replace a value by a function of
+ * the current values below it:
+ *   visit → its entry in the branch record (tied to the visit's revision: an older revision never
+ *           overwrites a newer one; a visit that stopped counting leaves a tombstone with its revision)
+ *   branch → its summary in the region record (tied to the branch record's seq)
+ *   region → its summary in the bank record (tied to the region record's seq)
+ * A replayed, retried or concurrent sync therefore changes nothing twice, and one that died half-way
+ * is completed by the next sync of the same visit (the pending-change note stays until then).
+ */
+export type Entry = Contribution | { rev: number; removed: true };
+export type BranchEntries = Record<string, Entry>;
+export type RegionBranches = Record<string, BranchSummary>;
+export interface BankRegion {
+  summary: AreaSummary;
+  violations: (ViolationEntry & { branchCode: string })[];
+}
+export type BankRegions = Record<string, BankRegion>;
+
+const isCounted = (status: string) => (COUNTED_STATUSES as readonly string[]).includes(status);
+
+/** Item types of a questionnaire version (versions never change, so they are kept). */
+const versionItems = new BoundedCache<string, ReadonlyMap<string, ItemInfo>>({ limit: 500 });
+
+export async function itemsOfVersion(questionnaireId: string, version: number): Promise<ReadonlyMap<string, ItemInfo>> {
+  const key = `${questionnaireId}@${version}`;
+  const hit = versionItems.get(key);
+  if (hit) return hit;
+  const sections = toScoringSections(await getVersion(questionnaireId, version));
+  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, { type: i.type, sectionKey: s.key }] as const)));
+  versionItems.set(key, items);
+  return items;
+}
+
+export async function entryOf(v: VisitForStats): Promise<Entry> {
+  if (!isCounted(v.status)) return { rev: v.rev, removed: true };
+  return contributionOf(v, await itemsOfVersion(String(v.questionnaireId), v.questionnaireVersion));
+}
+
+/** The contributions of a branch record, tombstones left out. */
+export function countedEntries(entries: BranchEntries): Record<string, Contribution> {
+  return Object.fromEntries(Object.entries(entries).filter((e): e is [string, Contribution] => !('removed' in e[1])));
+}
+
+/** Fault points for the tests that kill the sync between its steps. */
+export const syncSteps = { afterBranch: async () => {}, afterRegion: async () => {} };
+
+export async function syncVisit(visitId: string): Promise<void> {
+  const v = await visitForStats(visitId);
+  if (!v) return;
+  const entry = await entryOf(v);
+  const bankId = String(v.bankId);
+  const branch = await putEntry(bankId, v.quarter, v.branchCode, v.region, visitId, entry);
+  if (!branch) return; // never counted, nothing recorded
+  await syncSteps.afterBranch();
+  await rollBranch(bankId, v.quarter, v.branchCode, v.region, branch);
+}
+
+async function putEntry(
+  bankId: string,
+  quarter: string,
+  code: string,
+  region: string,
+  visitId: string,
+  entry: Entry,
+): Promise<Packed<BranchEntries> | null> {
+  const fields = { bankId: toObjectId(bankId), quarter, branchCode: code };
+  return updatePacked<BranchEntries>(
+    StatsBranch,
+    branchId(bankId, quarter, code),
+    fields,
+    (entries) => {
+      const known = entries?.[visitId];
+      if (known && known.rev >= entry.rev) return null;
+      if (!entries && 'removed' in entry) return null;
+      return { ...(entries ?? {}), [visitId]: entry };
+    },
+    () => ({ region }),
+  );
+}
+
+/** The branch's summary into its region's record, then the region's into the bank's. */
+export async function rollBranch(
+  bankId: string,
+  quarter: string,
+  code: string,
+  region: string,
+  branch: Packed<BranchEntries>,
+): Promise<void> {
+  const summary = summarizeBranch(countedEntries(branch.value), branch.seq);
+  const regionDoc = await updatePacked<RegionBranches>(
+    StatsRegion,
+    regionId(bankId, quarter, region),
+    { bankId: toObjectId(bankId), quarter, region },
+    (branches) => {
+      const known = branches?.[code];
+      if (known && known.seq >= summary.seq) return null;
+      return { ...(branches ?? {}), [code]: summary };
+    },
+  );
+  if (!regionDoc) return;
+  await syncSteps.afterRegion();
+  await rollRegion(bankId, quarter, region, regionDoc);
+}
+
+export async function rollRegion(
+  bankId: string,
+  quarter: string,
+  region: string,
+  regionDoc: Packed<RegionBranches>,
+): Promise<void> {
+  const summary = summarizeArea(Object.values(regionDoc.value), regionDoc.seq);
+  const violations = Object.entries(regionDoc.value)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([branchCode, b]) => b.violations.map((x) => ({ ...x, branchCode })));
+  await updatePacked<BankRegions>(
+    StatsBank,
+    bankQuarterId(bankId, quarter),
+    { bankId: toObjectId(bankId), quarter },
+    (regions) => {
+      const known = regions?.[region];
+      if (known && known.summary.seq >= summary.seq) return null;
+      return { ...(regions ?? {}), [region]: { summary, violations } };
+    },
+  );
+}
+
+/** Stored as an ObjectId like every other bankId, so that filters by bank match. */
+const toObjectId = (id: string) => new Types.ObjectId(id);

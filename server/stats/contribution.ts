@@ -1,0 +1,75 @@
+import { itemScore, SECTION_KEYS, type AnswerValue, type ItemType, type SectionKey } from '../rules/scoring';
+
+/**
+ * What one counted visit adds to the statistics of its bank, quarter and branch (SPEC §3, §15):
+ * its section scores and total, each applicable answer (failed or not) for the key problems, its
+ * violations, the staff it names and its auditor. Worked out from the visit's stored scores and raw
+ * answers, with the item types of the questionnaire version it was filled on. Pure.
+ */
+export const SCORE_SLOTS = [...SECTION_KEYS, 'total'] as const;
+export type ScoreSlot = (typeof SCORE_SLOTS)[number];
+export const TOTAL = 4;
+
+export interface ItemInfo {
+  type: ItemType;
+  sectionKey: SectionKey;
+}
+
+export interface ItemResult {
+  key: string;
+  section: SectionKey;
+  failed: boolean;
+}
+
+export interface Contribution {
+  /** The visit's revision this contribution was worked out from. */
+  rev: number;
+  auditorId: string;
+  /** Each staff member once, however often the visit names them. */
+  staffIds: string[];
+  /** Section scores in SECTION_KEYS order, then the total; null where the visit has none. */
+  scores: (number | null)[];
+  items: ItemResult[];
+  violations: { itemKey: string; sectionKey: SectionKey | null }[];
+  /** A bank manager's dispute on the visit is open: its figures may still change. */
+  disputed: boolean;
+}
+
+export interface CountedVisit {
+  rev: number;
+  auditorId: unknown;
+  status: string;
+  staffIds?: readonly string[] | null;
+  answers?: readonly { itemKey: string; value: unknown }[] | null;
+  scores?: { sections?: Partial<Record<SectionKey, number | null>> | null; total?: number | null } | null;
+  violations?: readonly { itemKey?: string | null; sectionKey?: string | null }[] | null;
+}
+
+const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function isAnswerValue(v: unknown): v is AnswerValue {
+  return v === 'yes' || v === 'no' || v === 'na' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5);
+}
+
+/** `items`: the version's items by key; undefined when the version is unknown (no answers then count). */
+export function contributionOf(v: CountedVisit, items: ReadonlyMap<string, ItemInfo> | undefined): Contribution {
+  const scores = [...SECTION_KEYS.map((k) => finiteOrNull(v.scores?.sections?.[k])), finiteOrNull(v.scores?.total)];
+  const results: ItemResult[] = [];
+  for (const a of v.answers ?? []) {
+    const info = items?.get(a.itemKey);
+    if (!info || !isAnswerValue(a.value)) continue;
+    const s = itemScore(info, a.value);
+    if (s !== null) results.push({ key: a.itemKey, section: info.sectionKey, failed: s === 0 });
+  }
+  return {
+    rev: v.rev,
+    auditorId: String(v.auditorId),
+    staffIds: [...new Set(v.staffIds ?? [])],
+    scores,
+    items: results,
+    violations: (v.violations ?? [])
+      .filter((x): x is { itemKey: string; sectionKey?: string | null } => Boolean(x.itemKey))
+      .map((x) => ({ itemKey: x.itemKey, sectionKey: (x.sectionKey as SectionKey | null | undefined) ?? null })),
+    disputed: v.status === 'disputed',
+  };
+}

@@ -1,0 +1,59 @@
+import { Schema, model } from 'mongoose';
+
+/**
+ * The kept statistics (SPEC §15), one document per bank × quarter × branch, per region, per bank.
+ * Each is written as a whole with a compare-and-set on `seq` (single-document atomic updates only),
+ * and each says which version of its parts it was computed from, so a replayed or late update is
+ * recognised and changes nothing.
+ *
+ * The bulky parts are stored as one JSON text (`packed`): a region's summary of its 500 branches is
+ * read and rewritten whole on every change anyway, and as a single value the database neither walks
+ * nor re-encodes its inner structure (on the embedded FerretDB that is what costs; see
+ * docs/architecture.md). Only this feature reads them, through ./store.ts.
+ */
+const branchSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${bankId}:${quarter}:${branchCode}`
+    bankId: { type: Schema.Types.ObjectId, required: true },
+    quarter: { type: String, required: true },
+    branchCode: { type: String, required: true },
+    /** The region the branch was last summed into (its current region then). */
+    region: { type: String, default: null },
+    seq: { type: Number, required: true },
+    /** JSON: visit id → its contribution (or a tombstone `{rev, removed: true}`). */
+    packed: { type: String, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: false, updatedAt: true } },
+);
+branchSchema.index({ bankId: 1, quarter: 1 });
+branchSchema.index({ bankId: 1, branchCode: 1 });
+export const StatsBranch = model('StatsBranch', branchSchema, 'stats_branches');
+
+const regionSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${bankId}:${quarter}:${region}`
+    bankId: { type: Schema.Types.ObjectId, required: true },
+    quarter: { type: String, required: true },
+    region: { type: String, required: true },
+    seq: { type: Number, required: true },
+    /** JSON: branch code → BranchSummary. */
+    packed: { type: String, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: false, updatedAt: true } },
+);
+regionSchema.index({ bankId: 1, quarter: 1 });
+export const StatsRegion = model('StatsRegion', regionSchema, 'stats_regions');
+
+const bankSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${bankId}:${quarter}`
+    bankId: { type: Schema.Types.ObjectId, required: true },
+    quarter: { type: String, required: true },
+    seq: { type: Number, required: true },
+    /** JSON: region → its AreaSummary and its violations (each with its branch). */
+    packed: { type: String, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: false, updatedAt: true } },
+);
+bankSchema.index({ bankId: 1, quarter: 1 });
+export const StatsBank = model('StatsBank', bankSchema, 'stats_banks');

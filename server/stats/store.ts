@@ -1,0 +1,81 @@
+import type { mongo } from 'mongoose';
+import { isDuplicateKey } from '../platform/db/duplicate-key';
+import { StatsBank, StatsBranch, StatsRegion } from './model';
+
+/**
+ * Reading and writing the kept statistics. Every write replaces one document's packed value with a
+ * compare-and-set on its `seq` (insert when new): a concurrent writer makes the CAS fail, and the
+ * change is worked out again on the fresh value. `change` returns null when there is nothing to do
+ * (the update was applied already), so replays write nothing.
+ */
+export interface Packed<T> {
+  seq: number;
+  value: T;
+}
+
+type PackedModel = typeof StatsBranch | typeof StatsRegion | typeof StatsBank;
+interface PackedDoc {
+  _id: string;
+  seq: number;
+  packed: string;
+  [field: string]: unknown;
+}
+const collectionOf = (m: PackedModel) => m.collection as unknown as mongo.Collection<PackedDoc>;
+
+export async function readPacked<T>(m: PackedModel, id: string): Promise<Packed<T> | null> {
+  const doc = await collectionOf(m).findOne({ _id: id }, { projection: { seq: 1, packed: 1 } });
+  return doc ? { seq: doc.seq, value: JSON.parse(doc.packed) as T } : null;
+}
+
+/** Reads many by id, one at a time (a read by id is what every server does fastest). */
+export async function readManyPacked<T>(m: PackedModel, ids: readonly string[]): Promise<Map<string, Packed<T>>> {
+  const out = new Map<string, Packed<T>>();
+  for (const id of ids) {
+    const p = await readPacked<T>(m, id);
+    if (p) out.set(id, p);
+  }
+  return out;
+}
+
+const MAX_ATTEMPTS = 50;
+
+/**
+ * Applies `change` to the document's value and writes it if the document has not changed meanwhile.
+ * `fields` are the document's identifying fields (written on insert). Returns the value as stored
+ * after the call (changed or not), or null when the document does not exist and nothing was written.
+ */
+export async function updatePacked<T>(
+  m: PackedModel,
+  id: string,
+  fields: Record<string, unknown>,
+  change: (current: T | null) => T | null,
+  extra: (value: T) => Record<string, unknown> = () => ({}),
+): Promise<Packed<T> | null> {
+  const coll = collectionOf(m);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await readPacked<T>(m, id);
+    const next = change(current?.value ?? null);
+    if (next === null) return current;
+    const packed = JSON.stringify(next);
+    const now = new Date();
+    if (!current) {
+      try {
+        await coll.insertOne({ _id: id, ...fields, ...extra(next), seq: 1, packed, updatedAt: now });
+        return { seq: 1, value: next };
+      } catch (e) {
+        if (isDuplicateKey(e)) continue; // created meanwhile: work it out again on that value
+        throw e;
+      }
+    }
+    const r = await coll.updateOne(
+      { _id: id, seq: current.seq },
+      { $set: { ...extra(next), packed, seq: current.seq + 1, updatedAt: now } },
+    );
+    if (r.matchedCount === 1) return { seq: current.seq + 1, value: next };
+  }
+  throw new Error(`statistics record ${id} kept changing under ${MAX_ATTEMPTS} attempts to update it`);
+}
+
+export const branchId = (bankId: string, quarter: string, code: string) => `${bankId}:${quarter}:${code}`;
+export const regionId = (bankId: string, quarter: string, region: string) => `${bankId}:${quarter}:${region}`;
+export const bankQuarterId = (bankId: string, quarter: string) => `${bankId}:${quarter}`;
