@@ -233,3 +233,14 @@ async function assertImportTarget(target: { bankId: string; questionnaireId: str
     throw new ValidationError([{ field: 'questionnaireId', message: 'no questionnaire of this bank' }]);
   }
 }
+
+// ---- for results
+
+/** The branches (per bank) that have an assignment in a quarter. */
+export async function plannedBranches(quarter: string): Promise<{ bankId: string; branchCode: string }[]> {
+  const rows = await Assignment.aggregate<{ _id: { bankId: unknown; branchCode: string } }>([
+    { $match: { quarter } },
+    { $group: { _id: { bankId: '$bankId', branchCode: '$branchCode' } } },
+  ]);
+  return rows.map((r) => ({ bankId: String(r._id.bankId), branchCode: r._id.branchCode }));
+}
