@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { FeedbackClaim } from '../server/disputes/claims';
 import { Dispute, DisputeAttachment } from '../server/disputes/model';
+import { WriteClaim } from '../server/platform/db/write-claims';
 import { Visit } from '../server/visits/model';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import {
@@ -450,10 +450,7 @@ describe('concurrency', () => {
     expect((await resolve(f, f.reviewer, d.id, { decision: 'upheld', note: 'n' })).status).toBe(200);
     // Simulate the crash after the visit commit: the dispute record still says `resolving` and the claim is stale.
     await Dispute.updateOne({ _id: d.id }, { $set: { status: 'resolving', openKey: `${v.id}:g1` } });
-    await FeedbackClaim.updateOne(
-      { key: `dispute-resolve:${d.id}` },
-      { $set: { at: new Date(Date.now() - 3600_000) } },
-    );
+    await WriteClaim.updateOne({ _id: `dispute-resolve:${d.id}` }, { $set: { at: new Date(Date.now() - 3600_000) } });
     const retry = await resolve(f, f.reviewer2, d.id, { decision: 'upheld', note: 'again' });
     expect(retry.status).toBe(409);
     expect(retry.body.error.code).toBe('dispute_resolved');
