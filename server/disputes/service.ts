@@ -1,6 +1,3 @@
-import { scopeFilter, type Principal } from '../platform/access';
-import { Dispute } from './model';
-
 /**
  * Disputes (SPEC section 4: approved → disputed → approved), the door of this feature. A dispute
  * and its visit are two documents, written without a multi-document transaction, so each step is
@@ -20,19 +17,9 @@ export {
   loadVisibleDispute,
   openDisputeCounts,
   READERS,
+  undecidedDisputeVisitIds,
   visitDisputes,
   type DisputeAttachmentView,
   type DisputeView,
 } from './views';
 export { DECISIONS, DISPUTE_STATUSES, type Decision, type DisputeStatus } from './model';
-
-// ---- for hr
-
-/** The visits of a bank's quarter that have an undecided dispute, among those the caller may see. */
-export async function undecidedDisputeVisitIds(p: Principal, bankId: string, quarter: string): Promise<string[]> {
-  const open = await Dispute.find(
-    { $and: [scopeFilter(p), { bankId, quarter, status: { $in: ['open', 'resolving'] } }] },
-    { visitId: 1 },
-  ).lean();
-  return [...new Set(open.map((d) => String(d.visitId)))];
-}

@@ -142,6 +142,15 @@ export async function openDisputeCounts(visitIds: Types.ObjectId[] | string[]): 
   return out;
 }
 
+/** The visits of a bank's quarter that have an undecided dispute, among those the caller may see (HR's scorecards). */
+export async function undecidedDisputeVisitIds(p: Principal, bankId: string, quarter: string): Promise<string[]> {
+  const open = await Dispute.find(
+    { $and: [scopeFilter(p), { bankId, quarter, status: { $in: ['open', 'resolving'] } }] },
+    { visitId: 1 },
+  ).lean();
+  return [...new Set(open.map((d) => String(d.visitId)))];
+}
+
 async function toViews(rows: LeanDispute[]): Promise<DisputeView[]> {
   if (rows.length === 0) return [];
   const files = await DisputeAttachment.find({ disputeId: { $in: rows.map((r) => r._id) } })

@@ -9,9 +9,9 @@ import {
   type Principal,
   type Role,
 } from '../platform/access';
+import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { undecidedDisputeVisitIds } from '../disputes/service';
-import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { quarterResults } from '../results/service';
 import type { SectionScores } from '../rules/scoring';
 import { staffIdsOfVisits } from '../visits/service';
