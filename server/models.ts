@@ -12,7 +12,6 @@ import './publishing/corrections';
 import './platform/jobs/model';
 import './platform/mail/model';
 import './disputes/model';
-import './disputes/claims';
 import './platform/db/write-claims';
 import './actions/model';
 import './hr/model';

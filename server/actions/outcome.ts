@@ -1,8 +1,7 @@
+import { getVersion, itemIndex } from '../questionnaires/service';
 import { shiftQuarter } from '../rules/quarters';
-import { COUNTED_STATUSES } from '../visits/service';
-import { itemScore, roundScore, type AnswerValue } from '../rules/scoring';
-import { Visit } from '../visits/model';
-import { versionOf } from '../disputes/versions';
+import { itemScore, roundScore, type AnswerValue, type ItemType } from '../rules/scoring';
+import { countedVisitsOf } from '../visits/service';
 import type { PlanScope } from './model';
 
 /**
@@ -41,10 +40,25 @@ export async function itemCounts(area: PlanArea, quarter: string): Promise<Count
 const areaKey = (a: Pick<PlanArea, 'scopeType' | 'region' | 'branchCode'>) =>
   a.scopeType === 'bank' ? 'bank' : a.scopeType === 'region' ? `region:${a.region}` : `branch:${a.branchCode}`;
 
+/** Item types per questionnaire version ("<id>@<version>"), null for a version that cannot be read. */
+type ItemTypes = Map<string, Promise<Map<string, { type: ItemType }> | null>>;
+
+function itemTypesOf(known: ItemTypes, questionnaireId: string, version: number) {
+  const key = `${questionnaireId}@${version}`;
+  let hit = known.get(key);
+  if (!hit) {
+    hit = getVersion(questionnaireId, version)
+      .then((v) => new Map([...itemIndex(v)].map(([k, i]) => [k, { type: i.item.type }])))
+      .catch(() => null);
+    known.set(key, hit);
+  }
+  return hit;
+}
+
 /**
- * Item counts for several areas and quarters of one bank in ONE read of its visits: on FerretDB 1.24
- * each query decodes the whole visits collection, so one query per area and quarter (a page with
- * bank, region and branch plans made six) multiplied the cost. Keys are "<area>|<quarter>".
+ * Item counts for several areas and quarters of one bank in ONE read of its visits, rather than
+ * one read per area and quarter (a page with bank, region and branch plans would make six).
+ * Keys are "<area>|<quarter>".
  */
 async function areaCounts(bankId: string, quarters: string[], wanted: Set<string>): Promise<Map<string, Counts>> {
   const out = new Map<string, Counts>();
@@ -56,29 +70,25 @@ async function areaCounts(bankId: string, quarters: string[], wanted: Set<string
     if (failed) c.failed += 1;
     counts.set(itemKey, c);
   };
-  const cursor = Visit.find(
-    { bankId, quarter: quarters.length === 1 ? quarters[0] : { $in: quarters }, status: { $in: COUNTED_STATUSES } },
-    {
-      quarter: 1,
-      region: 1,
-      branchCode: 1,
-      questionnaireId: 1,
-      questionnaireVersion: 1,
-      'answers.itemKey': 1,
-      'answers.value': 1,
-    },
-  )
-    .lean()
-    .cursor({ batchSize: 500 });
-  for await (const v of cursor) {
+  const projection = {
+    quarter: 1,
+    region: 1,
+    branchCode: 1,
+    questionnaireId: 1,
+    questionnaireVersion: 1,
+    'answers.itemKey': 1,
+    'answers.value': 1,
+  } as const;
+  const types: ItemTypes = new Map();
+  for await (const v of countedVisitsOf(bankId, quarters, projection, 500)) {
     const keys = ['bank', `region:${v.region}`, `branch:${v.branchCode}`]
       .filter((k) => wanted.has(k))
       .map((k) => `${k}|${v.quarter}`);
     if (keys.length === 0) continue;
-    const version = await versionOf(String(v.questionnaireId), v.questionnaireVersion).catch(() => null);
-    if (!version) continue;
+    const items = await itemTypesOf(types, String(v.questionnaireId), v.questionnaireVersion);
+    if (!items) continue;
     for (const a of (v.answers ?? []) as { itemKey: string; value: AnswerValue }[]) {
-      const item = version.items.get(a.itemKey);
+      const item = items.get(a.itemKey);
       const s = item ? itemScore(item, a.value) : null;
       if (s === null) continue;
       for (const key of keys) add(key, a.itemKey, s === 0);

@@ -1,14 +1,12 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { Bank } from '../banks/model';
-import { listBanks } from '../banks/service';
+import { bankTimezone, listBanks } from '../banks/service';
 import { isBankRole } from '../platform/access';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
-import { runForm } from '../disputes/form';
 import { shiftQuarter, quarterOf } from '../rules/quarters';
 import { quarterResults } from '../results/service';
 import { formatScore } from '../rules/scoring';
-import { emptyForm, formBody, param, type FormBody, type FormState } from '../web/forms';
+import { attempt, emptyForm, formBody, param, type FormBody, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { PLAN_STATUSES } from './model';
 import type { QuarterRate } from './outcome';
@@ -51,8 +49,8 @@ const pick = (t: { zh: string; en: string }, ctx: PageContext) => (ctx.locale ==
 
 async function context(ctx: PageContext, q: ListQuery): Promise<{ bankId?: string; quarter: string }> {
   const bankId = isBankRole(ctx.user.role) ? ctx.user.bankId : q.bankId;
-  const bank = bankId ? await Bank.findById(bankId, { timezone: 1 }).lean() : null;
-  return { bankId, quarter: q.quarter ?? shiftQuarter(quarterOf(new Date(), bank?.timezone ?? 'Asia/Shanghai'), -1) };
+  const timezone = (bankId ? await bankTimezone(bankId) : null) ?? 'Asia/Shanghai';
+  return { bankId, quarter: q.quarter ?? shiftQuarter(quarterOf(new Date(), timezone), -1) };
 }
 
 async function show(ctx: PageContext, q: ListQuery, form: FormState, status = 200): Promise<void> {
@@ -150,9 +148,9 @@ const createAction = page(plans.PLAN_WRITERS, async (ctx) => {
   const { quarter } = await context(ctx, q);
   const f = formBody(ctx.req);
   const input = planInput(ctx, quarter, f);
-  await runForm(
-    ctx,
-    { fields: FORM_FIELDS, input, values: f, notFoundIsFixable: true },
+  await attempt(
+    ctx.locale,
+    { fields: FORM_FIELDS, input, values: f, messages: 'feedback.err', notFoundIsFixable: true },
     async () => {
       const p = await plans.createPlan(ctx.user, parseBody(createPlanBody, input));
       flash(ctx.req, 'ok', ctx.t('actions.flash.created', { item: p.itemKey }));

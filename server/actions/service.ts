@@ -1,25 +1,15 @@
-import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { Bank, Branch } from '../banks/model';
-import {
-  assertBankVisible,
-  canSeeBank,
-  canSeeBranch,
-  isBankRole,
-  requireRole,
-  scopeFilter,
-  type Principal,
-  type Role,
-} from '../platform/access';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import { QuestionnaireVersion } from '../questionnaires/model';
+import { regionsOfBranches } from '../banks/service';
+import { assertBankVisible, isBankRole, requireRole, scopeFilter, type Principal, type Role } from '../platform/access';
+import { release, tryClaim } from '../platform/db/write-claims';
+import { ConflictError, NotFoundError } from '../platform/errors';
 import { shiftQuarter } from '../rules/quarters';
 import type { ResultsReport } from '../results/service';
-import { loadVisibleVisit } from '../visits/service';
-import { release, tryClaim } from '../disputes/claims';
-import { ActionPlan, type PlanKind, type PlanScope, type PlanStatus } from './model';
-import { OutcomeBook, type PlanArea, type PlanOutcome } from './outcome';
-import type { CreatePlanInput, ListPlansQuery, PlanScopeInput, UpdatePlanInput } from './schema';
+import { coversArea, targetOf } from './area';
+import { ActionPlan } from './model';
+import type { PlanOutcome } from './outcome';
+import type { CreatePlanInput, ListPlansQuery, UpdatePlanInput } from './schema';
+import { toViews, type LeanPlan, type PlanView } from './views';
 
 /**
  * Action plans: the bank's side of the feedback loop. A bank manager records, for a key problem or
@@ -29,143 +19,9 @@ import type { CreatePlanInput, ListPlansQuery, PlanScopeInput, UpdatePlanInput }
 export const PLAN_WRITERS: readonly Role[] = ['bank_manager'];
 export const PLAN_READERS: readonly Role[] = ['bank_manager', 'admin'];
 
-export interface PlanView {
-  id: string;
-  bankId: string;
-  quarter: string;
-  kind: PlanKind;
-  itemKey: string;
-  sectionKey: string;
-  itemText: { zh: string; en: string };
-  visitId: string | null;
-  scope: { type: PlanScope; region?: string; branchCode?: string };
-  action: string;
-  owner: string;
-  dueDate: string;
-  status: PlanStatus;
-  overdue: boolean;
-  doneAt: string | null;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  rev: number;
-  history: { at: string; by: string; action: string; changes: unknown[] }[];
-  /** Failure rate of the item in the plan's quarter and the next, in the plan's area. */
-  outcome: PlanOutcome;
-}
-
-type LeanPlan = {
-  _id: Types.ObjectId;
-  bankId: Types.ObjectId;
-  quarter: string;
-  kind: PlanKind;
-  itemKey: string;
-  sectionKey: string;
-  visitId: string;
-  scopeType: PlanScope;
-  region: string;
-  branchCode: string;
-  action: string;
-  owner: string;
-  dueDate: string;
-  status: PlanStatus;
-  doneAt?: Date | null;
-  createdBy: Types.ObjectId;
-  createdAt: Date;
-  updatedAt: Date;
-  rev: number;
-  history: { at: Date; by: Types.ObjectId; action: string; changes: unknown[] }[];
-};
-
-// ---- the area a plan is about ----
-
-interface Target {
-  bankId: Types.ObjectId;
-  quarter: string;
-  sectionKey: string;
-  visitId: string;
-  scopeType: PlanScope;
-  region: string;
-  branchCode: string;
-}
-
-/** Whether the caller's scope covers a whole area (a region manager cannot plan for the bank). */
-function coversArea(
-  p: Principal,
-  a: { bankId: string; scopeType: PlanScope; region: string; branchCode: string },
-): boolean {
-  if (!canSeeBank(p, a.bankId)) return false;
-  if (p.role === 'admin') return true;
-  if (a.scopeType === 'branch') return canSeeBranch(p, { bankId: a.bankId, code: a.branchCode, region: a.region });
-  if (p.scope?.type === 'bank') return true;
-  return a.scopeType === 'region' && p.scope?.type === 'region' && p.scope.region === a.region;
-}
-
-/** Every item any questionnaire version of the bank has had, with its section and latest wording. */
-async function bankItems(
-  bankId: string,
-): Promise<Map<string, { sectionKey: string; text: { zh: string; en: string } }>> {
-  const versions = await QuestionnaireVersion.find({ bankId }, { version: 1, sections: 1 }).sort({ version: 1 }).lean();
-  const out = new Map<string, { sectionKey: string; text: { zh: string; en: string } }>();
-  for (const v of versions) {
-    for (const s of v.sections)
-      for (const i of s.items)
-        out.set(i.key, { sectionKey: s.key, text: { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key } });
-  }
-  return out;
-}
-
-async function areaOf(
-  bankId: string,
-  scope: PlanScopeInput,
-): Promise<Pick<Target, 'scopeType' | 'region' | 'branchCode'>> {
-  if (scope.type === 'branch') {
-    const b = await Branch.findOne({ bankId, code: scope.branchCode }, { code: 1, region: 1 }).lean();
-    if (!b) throw new NotFoundError('Branch');
-    return { scopeType: 'branch', region: b.region, branchCode: b.code };
-  }
-  if (scope.type === 'region') {
-    if (!(await Branch.exists({ bankId, region: scope.region }))) throw new NotFoundError('Region');
-    return { scopeType: 'region', region: scope.region, branchCode: '' };
-  }
-  return { scopeType: 'bank', region: '', branchCode: '' };
-}
-
-async function targetOf(p: Principal, input: CreatePlanInput): Promise<Target> {
-  if (input.kind === 'violation') {
-    const v = await loadVisibleVisit(p, input.visitId);
-    const hit = v.violations.find((x) => x.itemKey === input.itemKey);
-    if (!hit)
-      throw new ValidationError([
-        { field: 'itemKey', message: `"${input.itemKey}" is not a compliance violation of this visit` },
-      ]);
-    return {
-      bankId: v.bankId,
-      quarter: v.quarter,
-      sectionKey: hit.sectionKey,
-      visitId: String(v._id),
-      scopeType: 'branch',
-      region: v.region,
-      branchCode: v.branchCode,
-    };
-  }
-  assertBankVisible(p, input.bankId);
-  const area = await areaOf(input.bankId, input.scope);
-  if (!coversArea(p, { bankId: input.bankId, ...area }))
-    throw new NotFoundError(input.scope.type === 'bank' ? 'Bank' : input.scope.type === 'region' ? 'Region' : 'Branch');
-  const item = (await bankItems(input.bankId)).get(input.itemKey);
-  if (!item)
-    throw new ValidationError([
-      { field: 'itemKey', message: `no questionnaire of this bank has an item "${input.itemKey}"` },
-    ]);
-  return {
-    bankId: new Types.ObjectId(input.bankId),
-    quarter: input.quarter,
-    sectionKey: item.sectionKey,
-    visitId: '',
-    ...area,
-  };
-}
+export type { PlanView } from './views';
+export { compare, type OutcomeStatus, type PlanOutcome, type QuarterRate } from './outcome';
+export { PLAN_KINDS, PLAN_SCOPES, PLAN_STATUSES, type PlanKind, type PlanScope, type PlanStatus } from './model';
 
 // ---- writing ----
 
@@ -189,9 +45,12 @@ export async function createPlan(p: Principal, input: CreatePlanInput): Promise<
 
 const lostRace = () => new ConflictError('The action plan was changed meanwhile; reload it and try again', 'conflict');
 
+/** A plan's write claim is released at once; one its writer could not release lapses after a day. */
+const PLAN_CLAIM_MS = 86_400_000;
+
 /**
- * Changes a plan (typically: marks it done). The write is guarded by a claim on (plan, rev+1), since
- * a conditional update alone is not atomic on FerretDB; a concurrent change is refused, not overwritten.
+ * Changes a plan (typically: marks it done). The write is guarded by a write claim on (plan, rev+1)
+ * (see platform/db/write-claims), so a concurrent change is refused, not overwritten.
  */
 export async function updatePlan(p: Principal, id: string, input: UpdatePlanInput): Promise<PlanView> {
   requireRole(p, PLAN_WRITERS);
@@ -208,7 +67,7 @@ export async function updatePlan(p: Principal, id: string, input: UpdatePlanInpu
   if (changes.length === 0) return (await toViews([plan]))[0];
   if (set.status === 'done') Object.assign(set, { doneAt: new Date(), doneBy: new Types.ObjectId(p.id) });
   if (set.status === 'open') Object.assign(set, { doneAt: null, doneBy: null });
-  const claim = await tryClaim(`plan:${id}:${plan.rev + 1}`);
+  const claim = await tryClaim(`plan:${id}:${plan.rev + 1}`, { expiresAt: new Date(Date.now() + PLAN_CLAIM_MS) });
   if (!claim) throw lostRace();
   try {
     const entry = {
@@ -315,8 +174,7 @@ async function viewAreas(r: ResultsFocus): Promise<{ regions: string[]; branchCo
   if (f.type === 'region') return { regions: [f.key], branchCodes: [] };
   if (f.type === 'branch') return { regions: f.region ? [f.region] : [], branchCodes: [f.key] };
   const codes = f.key.split(',').filter(Boolean);
-  const branches = await Branch.find({ bankId: r.bankId, code: { $in: codes } }, { region: 1 }).lean();
-  return { regions: [...new Set(branches.map((b) => b.region))], branchCodes: codes };
+  return { regions: await regionsOfBranches(r.bankId, codes), branchCodes: codes };
 }
 
 function figuresShown(p: Principal, r: ResultsFocus, v: PlanView): boolean {
@@ -334,61 +192,4 @@ function figuresShown(p: Principal, r: ResultsFocus, v: PlanView): boolean {
         ? r.regions.find((x) => x.key === v.scope.region)
         : undefined;
   return Boolean(row && row.previous);
-}
-
-async function toViews(rows: LeanPlan[]): Promise<PlanView[]> {
-  const book = new OutcomeBook();
-  const bankIds = [...new Set(rows.map((r) => String(r.bankId)))];
-  const items = new Map(await Promise.all(bankIds.map(async (b) => [b, await bankItems(b)] as const)));
-  const zones = new Map(
-    (await Bank.find({ _id: { $in: bankIds } }, { timezone: 1 }).lean()).map((b) => [String(b._id), b.timezone]),
-  );
-  await book.prepare(
-    rows.map((r) => ({
-      area: { bankId: String(r.bankId), scopeType: r.scopeType, region: r.region, branchCode: r.branchCode },
-      quarter: r.quarter,
-    })),
-  );
-  const out: PlanView[] = [];
-  for (const r of rows) {
-    const bankId = String(r.bankId);
-    const area: PlanArea = { bankId, scopeType: r.scopeType, region: r.region, branchCode: r.branchCode };
-    const today =
-      DateTime.now()
-        .setZone(zones.get(bankId) ?? 'Asia/Shanghai')
-        .toISODate() ?? '';
-    out.push({
-      id: String(r._id),
-      bankId,
-      quarter: r.quarter,
-      kind: r.kind,
-      itemKey: r.itemKey,
-      sectionKey: r.sectionKey,
-      itemText: items.get(bankId)?.get(r.itemKey)?.text ?? { zh: r.itemKey, en: r.itemKey },
-      visitId: r.visitId || null,
-      scope: {
-        type: r.scopeType,
-        ...(r.region ? { region: r.region } : {}),
-        ...(r.branchCode ? { branchCode: r.branchCode } : {}),
-      },
-      action: r.action,
-      owner: r.owner,
-      dueDate: r.dueDate,
-      status: r.status,
-      overdue: r.status === 'open' && r.dueDate < today,
-      doneAt: r.doneAt ? new Date(r.doneAt).toISOString() : null,
-      createdBy: String(r.createdBy),
-      createdAt: new Date(r.createdAt).toISOString(),
-      updatedAt: new Date(r.updatedAt).toISOString(),
-      rev: r.rev,
-      history: r.history.map((h) => ({
-        at: new Date(h.at).toISOString(),
-        by: String(h.by),
-        action: h.action,
-        changes: h.changes ?? [],
-      })),
-      outcome: await book.outcome(area, r.itemKey, r.quarter),
-    });
-  }
-  return out;
 }

@@ -240,3 +240,14 @@ export async function questionnaireIdsAssignedTo(auditorId: string): Promise<str
   const ids = await Assignment.distinct('questionnaireId', { auditorId });
   return ids.map(String);
 }
+
+// ---- for results
+
+/** The branches (per bank) that have an assignment in a quarter. */
+export async function plannedBranches(quarter: string): Promise<{ bankId: string; branchCode: string }[]> {
+  const rows = await Assignment.aggregate<{ _id: { bankId: unknown; branchCode: string } }>([
+    { $match: { quarter } },
+    { $group: { _id: { bankId: '$bankId', branchCode: '$branchCode' } } },
+  ]);
+  return rows.map((r) => ({ bankId: String(r._id.bankId), branchCode: r._id.branchCode }));
+}

@@ -44,8 +44,8 @@ const disputeSchema = new Schema(
     openedAt: { type: Date, required: true },
     /**
      * `<visitId>:<itemKey>` while the dispute is undecided, `closed:<disputeId>` after: the unique
-     * index makes "one undecided dispute per item" an atomic insert. Always set, because FerretDB
-     * treats documents missing the field as not conflicting and rejects partial indexes.
+     * index makes "one undecided dispute per item" an atomic insert. Always set (a decided dispute
+     * gets a key of its own), so a plain unique index covers every dispute without a partial filter.
      */
     openKey: { type: String, required: true },
     resolution: { type: resolutionSchema, default: null },

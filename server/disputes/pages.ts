@@ -4,10 +4,9 @@ import { requireFile } from '../platform/http/uploads';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
 import { formatScore } from '../rules/scoring';
 import { getVisit } from '../visits/service';
-import { emptyForm, formBody, param, runUpload, type FormState } from '../web/forms';
+import { attempt, emptyForm, formBody, param, runUpload, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { addDisputeAttachment, disputeEvidenceUpload, type DisputeUpload } from './evidence';
-import { answerValue, runForm } from './form';
 import { DISPUTE_STATUSES } from './model';
 import { openDisputeBody, resolveDisputeBody } from './schema';
 import * as disputes from './service';
@@ -94,9 +93,14 @@ const createAction = page(disputes.OPENER, async (ctx) => {
   const { visitId } = parseQuery(newQuery, ctx.req.query);
   const f = formBody(ctx.req);
   const input = { itemKey: f.itemKey ?? '', reason: f.reason ?? '' };
-  await runForm(
-    ctx,
-    { fields: { itemKey: 'itemKey', reason: 'reason', visitId: 'itemKey' }, input, values: f },
+  await attempt(
+    ctx.locale,
+    {
+      fields: { itemKey: 'itemKey', reason: 'reason', visitId: 'itemKey' },
+      input,
+      values: f,
+      messages: 'feedback.err',
+    },
     async () => {
       const d = await disputes.openDispute(ctx.user, visitId, parseBody(openDisputeBody, input));
       flash(ctx.req, 'ok', ctx.t('disputes.flash.opened', { item: d.itemKey }));
@@ -165,6 +169,13 @@ function valueOptions(ctx: PageContext, item: ItemFacts, selected: unknown) {
   }));
 }
 
+/** A posted answer value: digits are a scale value, anything else a yes/no/na word; empty is "not given". */
+function answerValue(raw: string | undefined): string | number | undefined {
+  const v = (raw ?? '').trim();
+  if (v === '') return undefined;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
 const showPage = page(disputes.READERS, (ctx) => showDispute(ctx, emptyForm()));
 
 const resolveAction = page(disputes.RESOLVER, async (ctx) => {
@@ -175,9 +186,9 @@ const resolveAction = page(disputes.RESOLVER, async (ctx) => {
     note: f.note ?? '',
     ...(answerValue(f.value) === undefined ? {} : { value: answerValue(f.value) }),
   };
-  await runForm(
-    ctx,
-    { fields: { decision: 'decision', value: 'value', note: 'note' }, input, values: f },
+  await attempt(
+    ctx.locale,
+    { fields: { decision: 'decision', value: 'value', note: 'note' }, input, values: f, messages: 'feedback.err' },
     async () => {
       const d = await disputes.resolveDispute(ctx.user, id, parseBody(resolveDisputeBody, input));
       flash(ctx.req, 'ok', ctx.t('disputes.flash.resolved', { decision: ctx.t(`disputes.status.${d.status}`) }));
@@ -189,9 +200,9 @@ const resolveAction = page(disputes.RESOLVER, async (ctx) => {
 
 const uploadAction = page(disputes.OPENER, async (ctx) => {
   const id = param(ctx.req, 'disputeId');
-  await runForm(
-    ctx,
-    { fields: {}, input: {}, values: {} },
+  await attempt(
+    ctx.locale,
+    { fields: {}, input: {}, values: {}, messages: 'feedback.err' },
     async () => {
       await runUpload(disputeEvidenceUpload(), ctx.req, ctx.res);
       const file = await addDisputeAttachment(ctx.user, id, (requireFile(ctx.req) as DisputeUpload).evidence);

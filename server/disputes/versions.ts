@@ -1,3 +1,4 @@
+import { BoundedCache } from '../platform/cache';
 import { getVersion, itemIndex, toScoringSections } from '../questionnaires/service';
 import type { ScoringItem, ScoringSection } from '../rules/scoring';
 
@@ -12,8 +13,7 @@ export interface VersionInfo {
   texts: Map<string, { zh: string; en: string }>;
 }
 
-const cache = new Map<string, VersionInfo>();
-const CACHE_LIMIT = 200;
+const cache = new BoundedCache<string, VersionInfo>({ limit: 200 });
 
 export async function versionOf(questionnaireId: string, version: number): Promise<VersionInfo> {
   const key = `${questionnaireId}@${version}`;
@@ -23,7 +23,6 @@ export async function versionOf(questionnaireId: string, version: number): Promi
   const sections = toScoringSections(v);
   const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, { ...i, sectionKey: s.key }] as const)));
   const info: VersionInfo = { sections, items, texts: new Map([...itemIndex(v)].map(([k, i]) => [k, i.text])) };
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, info);
   return info;
 }

@@ -1,13 +1,11 @@
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import { Bank } from '../banks/model';
-import { listBanks } from '../banks/service';
+import { bankTimezone, listBanks } from '../banks/service';
 import { isBankRole } from '../platform/access';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
-import { runForm } from '../disputes/form';
 import { quarterOf } from '../rules/quarters';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
-import { blankToUndefined, emptyForm, formBody, type FormState } from '../web/forms';
+import { attempt, blankToUndefined, emptyForm, formBody, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
 import { linkReviewBody } from './schema';
@@ -33,8 +31,8 @@ function signed(v: number | null): string {
 /** HR looks at its own bank; the admin picks one. The quarter defaults to the current one in the bank's time zone. */
 async function where(ctx: PageContext, q: PageQuery): Promise<{ bankId?: string; quarter: string }> {
   const bankId = isBankRole(ctx.user.role) ? ctx.user.bankId : q.bankId;
-  const bank = bankId ? await Bank.findById(bankId, { timezone: 1 }).lean() : null;
-  return { bankId, quarter: q.quarter ?? quarterOf(new Date(), bank?.timezone ?? 'Asia/Shanghai') };
+  const timezone = (bankId ? await bankTimezone(bankId) : null) ?? 'Asia/Shanghai';
+  return { bankId, quarter: q.quarter ?? quarterOf(new Date(), timezone) };
 }
 
 const link = (path: string, bankId: string | undefined, quarter: string, admin: boolean) =>
@@ -114,12 +112,13 @@ const linkAction = page(hr.HR_WRITERS, async (ctx) => {
     reviewRef: f.reviewRef ?? '',
     note: blankToUndefined(f.note),
   };
-  await runForm(
-    ctx,
+  await attempt(
+    ctx.locale,
     {
       fields: { reviewRef: 'reviewRef', note: 'note', quarter: 'employeeId' },
       input,
       values: f,
+      messages: 'feedback.err',
       notFoundIsFixable: true,
     },
     async () => {

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { Staff } from '../banks/model';
+import { findStaff } from '../banks/service';
 import {
   assertBankVisible,
   canSeeBranch,
@@ -9,11 +9,12 @@ import {
   type Principal,
   type Role,
 } from '../platform/access';
+import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import { Dispute } from '../disputes/model';
+import { undecidedDisputeVisitIds } from '../disputes/service';
 import { quarterResults } from '../results/service';
 import type { SectionScores } from '../rules/scoring';
-import { Visit } from '../visits/model';
+import { staffIdsOfVisits } from '../visits/service';
 import { StaffReview } from './model';
 import type { LinkReviewInput, ReviewsQuery, ScorecardQuery } from './schema';
 
@@ -59,15 +60,10 @@ function bankOf(p: Principal, bankId: string | undefined): string {
 
 /** Undecided disputes per staff member, over the visits of the quarter the caller may see. */
 async function disputedByStaff(p: Principal, bankId: string, quarter: string): Promise<Map<string, number>> {
-  const open = await Dispute.find(
-    { $and: [scopeFilter(p), { bankId, quarter, status: { $in: ['open', 'resolving'] } }] },
-    { visitId: 1 },
-  ).lean();
-  const visitIds = [...new Set(open.map((d) => String(d.visitId)))];
+  const visitIds = await undecidedDisputeVisitIds(p, bankId, quarter);
   const out = new Map<string, number>();
-  if (visitIds.length === 0) return out;
-  const visits = await Visit.find({ _id: { $in: visitIds } }, { staffIds: 1 }).lean();
-  for (const v of visits) for (const id of new Set(v.staffIds ?? [])) out.set(id, (out.get(id) ?? 0) + 1);
+  for (const staffIds of await staffIdsOfVisits(visitIds))
+    for (const id of new Set(staffIds)) out.set(id, (out.get(id) ?? 0) + 1);
   return out;
 }
 
@@ -168,7 +164,7 @@ function reviewView(r: LeanReview): ReviewView {
 
 /** A staff member of the bank that the caller's scope covers, else 404. */
 async function visibleStaff(p: Principal, bankId: string, employeeId: string) {
-  const s = await Staff.findOne({ bankId, employeeId }, { employeeId: 1, name: 1, branchCode: 1, region: 1 }).lean();
+  const s = await findStaff(bankId, employeeId);
   if (!s || !canSeeBranch(p, { bankId, code: s.branchCode, region: s.region })) throw new NotFoundError('Staff member');
   return s;
 }
@@ -193,35 +189,37 @@ export async function linkReview(p: Principal, employeeId: string, input: LinkRe
       'no_scorecard',
     );
   }
-  try {
-    const doc = await StaffReview.create({
-      bankId: input.bankId,
-      employeeId,
-      staffName: staff.name,
-      branchCode: staff.branchCode,
-      region: staff.region,
-      quarter: input.quarter,
-      reviewRef: input.reviewRef,
-      note: input.note ?? null,
-      createdBy: new Types.ObjectId(p.id),
-      snapshot: {
-        n: card.n,
-        sections: card.sections,
-        total: card.total,
-        previousTotal: card.previous?.total ?? null,
-        disputed: card.disputed,
-      },
-      linkKey: `${input.bankId}|${employeeId}|${input.quarter}|${input.reviewRef}`,
-    });
-    return reviewView(doc.toObject() as unknown as LeanReview);
-  } catch (e) {
-    if ((e as { code?: number }).code !== 11000) throw e;
-    throw new ConflictError(
-      `Review "${input.reviewRef}" is already linked to ${employeeId}'s ${input.quarter} scorecard`,
-      'review_already_linked',
-      [{ field: 'reviewRef', message: 'already linked' }],
-    );
-  }
+  // The unique `linkKey` refuses linking the same review to the same scorecard twice.
+  const doc = await unlessDuplicate(
+    () =>
+      StaffReview.create({
+        bankId: input.bankId,
+        employeeId,
+        staffName: staff.name,
+        branchCode: staff.branchCode,
+        region: staff.region,
+        quarter: input.quarter,
+        reviewRef: input.reviewRef,
+        note: input.note ?? null,
+        createdBy: new Types.ObjectId(p.id),
+        snapshot: {
+          n: card.n,
+          sections: card.sections,
+          total: card.total,
+          previousTotal: card.previous?.total ?? null,
+          disputed: card.disputed,
+        },
+        linkKey: `${input.bankId}|${employeeId}|${input.quarter}|${input.reviewRef}`,
+      }),
+    () => {
+      throw new ConflictError(
+        `Review "${input.reviewRef}" is already linked to ${employeeId}'s ${input.quarter} scorecard`,
+        'review_already_linked',
+        [{ field: 'reviewRef', message: 'already linked' }],
+      );
+    },
+  );
+  return reviewView(doc.toObject() as unknown as LeanReview);
 }
 
 export async function staffReviews(p: Principal, employeeId: string, q: ReviewsQuery = {}): Promise<ReviewView[]> {

@@ -337,3 +337,33 @@ export async function updateQuestionnaire(
   }
   throw new ConflictError('The questionnaire is being edited by someone else; try again', 'concurrent_edit');
 }
+
+// ---- for results (also used by actions)
+
+export interface VersionItems {
+  questionnaireId: string;
+  version: number;
+  sections: { key: SectionKey; items: { key: string; type: ItemType; text: { zh: string; en: string } }[] }[];
+}
+
+/**
+ * Every questionnaire version of a bank, oldest version number first, with its items' types and
+ * wording (a missing wording shows the item key).
+ */
+export async function bankVersionItems(bankId: string): Promise<VersionItems[]> {
+  const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, sections: 1 })
+    .sort({ version: 1 })
+    .lean();
+  return versions.map((v) => ({
+    questionnaireId: String(v.questionnaireId),
+    version: v.version,
+    sections: v.sections.map((s) => ({
+      key: s.key as SectionKey,
+      items: s.items.map((i) => ({
+        key: i.key,
+        type: i.type === 'scale' ? 'scale' : 'yes_no',
+        text: { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key },
+      })),
+    })),
+  }));
+}

@@ -1,6 +1,5 @@
 import type { PageContext } from '../web/render';
-import type { QuarterRate } from '../actions/outcome';
-import type { ResultsPlanView } from '../actions/service';
+import type { QuarterRate, ResultsPlanView } from '../actions/service';
 import { formatScore } from '../rules/scoring';
 
 /** The dashboard's rows for the previous quarter's action plans (figures from the plans' own outcome). */

@@ -1,7 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { Bank } from '../banks/model';
-import { listBanks } from '../banks/service';
+import { bankTimezone, listBanks } from '../banks/service';
 import { isBankRole } from '../platform/access';
 import { fields, parseQuery } from '../platform/http/validation';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
@@ -214,8 +213,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
     });
     return;
   }
-  const bank = await Bank.findById(bankId, { timezone: 1 }).lean();
-  const thisQuarter = quarterOf(new Date(), bank?.timezone ?? 'Asia/Shanghai');
+  const thisQuarter = quarterOf(new Date(), (await bankTimezone(bankId)) ?? 'Asia/Shanghai');
   const quarter = q.quarter ?? thisQuarter;
   const r = await quarterResults(
     ctx.user,

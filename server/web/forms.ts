@@ -128,18 +128,50 @@ export function formFailure(
   return { status: e.status, errors, general };
 }
 
-/** Runs a form action; a fixable error re-shows the form with its messages, anything else goes to the error page. */
+export interface FormRun {
+  /** Error detail path (or its prefix) → the form field that shows it (see formFailure). */
+  fields: Record<string, string>;
+  /** What the action validates, to show which entry of a list is wrong. */
+  input: unknown;
+  /** What the person typed, shown again. */
+  values: Record<string, unknown>;
+  /** A feature's dictionary prefix: the message of one of its own error codes is `<messages>.<code>`. */
+  messages?: string;
+  /**
+   * A 404 is the form's to show (a mistyped branch code), not a page the person may not see; the
+   * message is `<messages>.not_found_in_scope`.
+   */
+  notFoundIsFixable?: boolean;
+}
+
+/**
+ * Runs a form action. A fixable error (400/409/413/415/422, and a 404 when `notFoundIsFixable`)
+ * re-shows the form with its messages; anything else goes to the error page.
+ */
 export async function attempt(
   locale: Locale,
-  form: { fields: Record<string, string>; input: unknown; values: Record<string, unknown> },
+  form: FormRun,
   action: () => Promise<void>,
   reshow: (state: FormState, status: number) => Promise<void>,
 ): Promise<void> {
   try {
     await action();
   } catch (e) {
+    const err = toAppError(e);
+    if (err.status === 404 && form.notFoundIsFixable) {
+      const text = form.messages
+        ? translate(locale, `${form.messages}.not_found_in_scope`, { what: err.message })
+        : localizeMessage(locale, err.message, err.code);
+      await reshow({ values: form.values, errors: {}, general: [text] }, 404);
+      return;
+    }
     const failed = formFailure(e, locale, form.fields, form.input);
     if (!failed) throw e;
+    if (form.messages) {
+      const own = `${form.messages}.${err.code}`;
+      const text = translate(locale, own);
+      if (text !== own) failed.general[0] = text;
+    }
     await reshow({ values: form.values, errors: failed.errors, general: failed.general }, failed.status);
   }
 }

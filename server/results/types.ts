@@ -1,0 +1,68 @@
+import type { SectionScores } from '../rules/scoring';
+import type { KeyProblem, Spread, ViolationRow } from './aggregate';
+
+/** Who may read results: the audit firm's admin and, within their scope, bank managers and HR. */
+export const RESULTS_ROLES = ['admin', 'bank_manager', 'hr'] as const;
+
+export interface ScoresWithChange {
+  sections: SectionScores;
+  total: number | null;
+}
+
+export interface ResultRow extends ScoresWithChange {
+  key: string;
+  name: string;
+  n: number;
+  branches?: number;
+  previous?: ScoresWithChange;
+  spread?: Spread;
+  /** An area wider than the caller's scope, shown for comparison only. */
+  benchmark?: true;
+  region?: string;
+  branchCode?: string;
+}
+
+export interface TrendPoint extends ScoresWithChange {
+  quarter: string;
+  n: number;
+  branches: number;
+}
+
+export interface KeyProblemRow extends KeyProblem {
+  text: { zh: string; en: string };
+}
+
+export interface ViolationView extends ViolationRow {
+  text: { zh: string; en: string };
+}
+
+export type FocusType = 'bank' | 'region' | 'branches' | 'branch';
+
+export interface ResultsReport {
+  bankId: string;
+  bankCode: string;
+  bankName: string;
+  quarter: string;
+  previousQuarter: string;
+  focus: { type: FocusType; key: string; name: string; region?: string };
+  /** The focus itself: mean of its branch scores, with spread and the previous quarter. */
+  summary: ResultRow;
+  trend: TrendPoint[];
+  /** The bank figure; `benchmark` when the caller's scope is narrower; null when withheld. */
+  bank: ResultRow | null;
+  regions: ResultRow[];
+  branches: ResultRow[];
+  staff: ResultRow[];
+  keyProblems: KeyProblemRow[];
+  violations: ViolationView[];
+}
+
+export interface ResultsInput {
+  bankId: string;
+  quarter: string;
+  region?: string;
+  branchCode?: string;
+}
+
+/** Whether a branch (by code and region) belongs to a set: the focus, or what the caller may see. */
+export type Predicate = (code: string, region: string) => boolean;
