@@ -142,3 +142,14 @@ export async function revokeAllTokensOf(userId: string): Promise<number> {
   forgetTokensOf({ userId });
   return r.modifiedCount;
 }
+
+// ---- for publishing (the job registry's housekeeping)
+
+/** Expired API tokens are kept a week past expiry, so "why was I signed out" can still be answered. */
+export const TOKENS_KEPT_AFTER_EXPIRY_DAYS = 7;
+
+export async function purgeExpiredTokens(now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - TOKENS_KEPT_AFTER_EXPIRY_DAYS * 86400_000);
+  const r = await ApiToken.deleteMany({ expiresAt: { $lt: before } });
+  return r.deletedCount;
+}

@@ -1,18 +1,20 @@
 import { Types } from 'mongoose';
 import type { ReportSnapshot } from '../../reports/types';
-import { Bank } from '../banks/model';
+import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
 import { logger } from '../platform/logger';
 import type { JobDoc } from '../platform/jobs/queue';
 import type { JobContext } from '../platform/jobs/worker';
 import { queueDeliveries } from '../platform/mail/outbox';
 import { clearCorrections } from './corrections';
 import { fileName } from './files';
+import { REPORT_MAIL } from './mail-content';
 import { Report, ReportFile, type FileKind } from './model';
 import { openRenderer, threadsFor } from './render-pool';
 import type { RenderTask } from './render-task';
 import { buildSnapshot, forEachBranchDetail, loadCatalogue, type LeanVisit } from './snapshot';
 import type { VisitSpill } from './spill';
 import { bucket, ensureBucketIndexes, readBlob, removeOrphans, storeBlob, storeBlobs } from './storage';
+import { bankOrNull } from './system';
 
 /**
  * The close of a bank's quarter as a resumable job: (1) snapshot the numbers once, (2) render and
@@ -42,8 +44,9 @@ export async function ensureReport(job: Pick<JobDoc, '_id' | 'payload' | 'create
     const last = await Report.findOne({ bankId: p.bankId, quarter: p.quarter }, { version: 1 })
       .sort({ version: -1 })
       .lean();
-    try {
-      await Report.create({
+    // A duplicate is another run's (or the request's) report, or this version taken by another close: read again.
+    const create = () =>
+      Report.create({
         _id: new Types.ObjectId(p.reportId),
         bankId: p.bankId,
         quarter: p.quarter,
@@ -52,9 +55,7 @@ export async function ensureReport(job: Pick<JobDoc, '_id' | 'payload' | 'create
         jobId: job._id,
         requestedBy: job.createdBy,
       });
-    } catch (e) {
-      if ((e as { code?: number }).code !== 11000) throw e;
-    }
+    await unlessDuplicate(create, () => undefined);
   }
   throw new Error(`could not create report ${p.reportId}`);
 }
@@ -341,10 +342,9 @@ async function storeFiles(report: ReportDoc, s: ReportSnapshot, items: { t: Targ
   try {
     await ReportFile.insertMany(records, { ordered: false });
   } catch (e) {
-    const writeErrors = (
-      e as { writeErrors?: { err?: { code?: number; index?: number }; code?: number; index?: number }[] }
-    ).writeErrors;
-    if (!writeErrors || writeErrors.some((w) => (w.err?.code ?? w.code) !== 11000)) throw e;
+    // Only a batch whose every failure is a duplicate (files another run recorded first) is settled here.
+    const writeErrors = (e as { writeErrors?: { err?: { index?: number }; index?: number }[] }).writeErrors;
+    if (!writeErrors || !isDuplicateKey({ writeErrors })) throw e;
     for (const w of writeErrors)
       await bucket()
         .delete(blobs[w.err?.index ?? w.index ?? -1].fileId)
@@ -355,8 +355,9 @@ async function storeFiles(report: ReportDoc, s: ReportSnapshot, items: { t: Targ
 async function publish(ctx: JobContext, report: ReportDoc): Promise<void> {
   const total = await ReportFile.countDocuments({ reportId: report._id });
   await ctx.progress('publish', total, total);
-  const bank = await Bank.findById(report.bankId, { reportRecipients: 1 }).lean();
-  await queueDeliveries({ reportId: report._id, bankId: report.bankId }, bank?.reportRecipients ?? []);
+  const bank = await bankOrNull(String(report.bankId));
+  const subject = { kind: REPORT_MAIL, id: report._id, bankId: report.bankId };
+  await queueDeliveries(subject, bank?.reportRecipients ?? []);
   const now = new Date();
   await Report.updateOne(
     { _id: report._id, status: 'pending' },

@@ -7,7 +7,7 @@ import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
 import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../rules/scoring';
-import { Visit } from './model';
+import { Visit, VisitWriteClaim } from './model';
 import { type VisitStatus } from './types';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
@@ -437,3 +437,11 @@ export {
   type StoredVisit,
   type VisitStatus,
 } from './types';
+
+// ---- for publishing (the job registry's housekeeping)
+
+/** A visit write claim only guards its own revision during one request (see VisitWriteClaim): kept a day. */
+export async function purgeOldWriteClaims(now = new Date()): Promise<number> {
+  const r = await VisitWriteClaim.deleteMany({ at: { $lt: new Date(now.getTime() - 86400_000) } });
+  return r.deletedCount;
+}
