@@ -289,3 +289,14 @@ export async function importStaff(p: Principal, bankId: string, file: Buffer): P
   forgetBranchStaff(bankId);
   return { ...result, errors: [], rejected: false };
 }
+
+// ---- for publishing
+
+/** How many branches each region of the bank has (visited or not), for the reports' coverage figures. */
+export async function regionSizes(bankId: string): Promise<Map<string, number>> {
+  const rows = await Branch.aggregate<{ _id: string; n: number }>([
+    { $match: { bankId: new Types.ObjectId(bankId) } },
+    { $group: { _id: '$region', n: { $sum: 1 } } },
+  ]);
+  return new Map(rows.map((r) => [r._id, r.n]));
+}

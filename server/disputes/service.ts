@@ -536,3 +536,28 @@ function toView(d: LeanDispute, files: LeanFile[], texts: Map<string, { zh: stri
     })),
   };
 }
+
+// ---- for publishing (no principal: the quarter close has its own rights)
+
+/** A dispute as the quarter's reports show it. */
+export type DisputeForReport = Pick<
+  LeanDispute,
+  '_id' | 'visitId' | 'branchCode' | 'region' | 'itemKey' | 'status' | 'valueAtOpening' | 'openedAt' | 'resolution'
+>;
+
+/** The bank's disputes of the quarter, oldest first. */
+export async function disputesOfQuarter(bankId: string, quarter: string): Promise<DisputeForReport[]> {
+  const fields = {
+    visitId: 1,
+    branchCode: 1,
+    region: 1,
+    itemKey: 1,
+    status: 1,
+    valueAtOpening: 1,
+    openedAt: 1,
+    resolution: 1,
+  };
+  return Dispute.find({ bankId, quarter }, fields).sort({ openedAt: 1, _id: 1 }).lean<DisputeForReport[]>();
+}
+
+export type { DisputeStatus };

@@ -23,7 +23,14 @@ import {
   unconfirmed,
   withOwnVisit,
 } from './store';
-import { EDITABLE, type Change, type StoredAnswer, type StoredStaff, type StoredVisit } from './types';
+import {
+  COUNTED_STATUSES,
+  EDITABLE,
+  type Change,
+  type StoredAnswer,
+  type StoredStaff,
+  type StoredVisit,
+} from './types';
 import { toVisitView, toVisitViews, viewContext, type VisitView } from './view';
 
 /** Bank users see results only once the audit firm has approved them. */
@@ -444,4 +451,18 @@ export {
 export async function purgeOldWriteClaims(now = new Date()): Promise<number> {
   const r = await VisitWriteClaim.deleteMany({ at: { $lt: new Date(now.getTime() - 86400_000) } });
   return r.deletedCount;
+}
+
+/**
+ * The counted visits of a bank's quarter with the given fields, streamed (a large bank's quarter has
+ * 100,000 visits); no principal: the quarter close has its own rights.
+ */
+export function countedVisitsOfQuarter<K extends keyof StoredVisit>(
+  bankId: string,
+  quarter: string,
+  fields: Readonly<Record<K, 1>>,
+): AsyncIterable<Pick<StoredVisit, K | '_id'>> {
+  return Visit.find({ bankId, quarter, status: { $in: COUNTED_STATUSES } }, fields)
+    .lean<Pick<StoredVisit, K | '_id'>[]>()
+    .cursor({ batchSize: 500 }) as AsyncIterable<Pick<StoredVisit, K | '_id'>>;
 }
