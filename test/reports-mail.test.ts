@@ -6,7 +6,8 @@ import { startAppWorkers, type Workers } from '../server/jobs';
 import { Delivery } from '../server/platform/mail/model';
 import { Report } from '../server/publishing/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import { testSmtp, until, type TestSmtp } from './helpers/faults';
+import { until } from './helpers/faults';
+import { testSmtp, type TestSmtp } from './helpers/faults-smtp';
 import { CLOSE_Q, reportWorld, type ReportWorld } from './helpers/reports';
 
 /**
