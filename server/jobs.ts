@@ -1,10 +1,10 @@
-import { purgeFinishedRateWindows } from './platform/http/rate-limit';
 import { purgeExpiredTokens } from './auth/service';
 import { purgeAbandonedUploads } from './evidence/pending';
 import { config } from './platform/config';
 import { purgeOldIdempotencyRecords } from './platform/db/idempotency';
 import { purgeExpiredSessions } from './platform/db/session-store';
 import { purgeExpiredClaims } from './platform/db/write-claims';
+import { purgeFinishedRateWindows } from './platform/http/rate-limit';
 import { logger } from './platform/logger';
 import {
   startWorkers,
