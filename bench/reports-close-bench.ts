@@ -306,7 +306,7 @@ async function main(): Promise<void> {
     log(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
     const { closeQuarter } = await import('../server/publishing/service');
-    const { startWorkers } = await import('../server/platform/jobs/worker');
+    const { startAppWorkers } = await import('../server/jobs');
     const { Job } = await import('../server/platform/jobs/model');
     const { Report, ReportFile } = await import('../server/publishing/model');
     const { threadsFor } = await import('../server/publishing/render-pool');
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
     const cpu0 = { app: cpuSeconds(process.pid), db: cpuSeconds(fpid) };
     const load: number[] = [];
     const queued = await closeQuarter(admin, String(g.bankId), QUARTER);
-    const workers = startWorkers({ pollMs: 100, mail: false });
+    const workers = startAppWorkers({ pollMs: 100, mail: false });
     let lastLog = 0;
     for (;;) {
       peakNode = Math.max(peakNode, process.memoryUsage().rss / 2 ** 20);

@@ -7,7 +7,6 @@ import {
   figureValues,
   leagueTable,
   methodNotes,
-  open,
   previousQuarterOf,
   problemsTable,
   scoresSection,
@@ -17,6 +16,7 @@ import {
   withPaging,
   type PagingChoice,
 } from './common';
+import { open } from './context';
 import type { Column, Paging } from './doc';
 import { areaFeedbackLines, feedbackNotes } from './feedback';
 import { change, score } from './format';

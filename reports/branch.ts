@@ -4,12 +4,11 @@ import {
   figureLabels,
   figureValues,
   methodNotes,
-  open,
   previousQuarterOf,
   problemsTable,
   violationsTable,
-  type Ctx,
 } from './common';
+import { open, type Ctx } from './context';
 import { COLORS, type Column } from './doc';
 import {
   branchDisputeLine,

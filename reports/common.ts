@@ -1,29 +1,9 @@
 import { groupedBars, histogram, lineChart, type Series } from './charts';
-import { COLORS, ReportDoc, twoPasses, type Column, type Paging, type Row } from './doc';
-import {
-  change,
-  date,
-  dateTime,
-  percent,
-  score,
-  sectionLabel,
-  SECTIONS,
-  textOf,
-  translator,
-  type Translate,
-} from './format';
+import type { Ctx, ReportKind } from './context';
+import { COLORS, twoPasses, type Column, type Paging, type Row } from './doc';
+import { change, date, dateTime, percent, score, sectionLabel, SECTIONS, textOf, type Translate } from './format';
 import { disputeTag } from './feedback';
-import type { AreaFigures, BranchFigures, KeyProblem, Lang, ReportSnapshot, Scores, Violation } from './types';
-
-/** The parts the bank, region and branch reports share. */
-export interface Ctx {
-  s: ReportSnapshot;
-  lang: Lang;
-  t: Translate;
-  r: ReportDoc;
-}
-
-export type ReportKind = 'bank' | 'region' | 'branch';
+import type { AreaFigures, BranchFigures, KeyProblem, Scores, Violation } from './types';
 
 /** Above this many table rows a report renders in two passes (see Paging), so its memory stays flat. */
 export const TWO_PASS_ROWS = 1000;
@@ -39,26 +19,6 @@ export function withPaging(
   render: (paging: Paging) => Promise<Buffer>,
 ): Promise<Buffer> {
   return pagingFor(choice, rows) === 'two-pass' ? twoPasses(render) : render({ mode: 'buffer' });
-}
-
-export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string, paging?: Paging): Ctx {
-  const lang = s.bank.language;
-  const t = translator(lang);
-  const generated = dateTime(s.generatedAt, s.bank.timezone);
-  const title = t(`title.${kind}`);
-  const r = new ReportDoc(
-    {
-      headerLeft: t('header', { bank: s.bank.name, quarter: s.quarter, version: s.version }),
-      headerRight: kind === 'bank' ? title : scopeLine,
-      footerLeft: t('generated', { at: generated }),
-      pageLabel: (x, y) => t('page', { x, y }),
-      title: `${s.bank.name} ${s.quarter} ${title} — ${scopeLine}`,
-      author: s.bank.name,
-      createdAt: new Date(s.generatedAt),
-    },
-    paging,
-  );
-  return { s, lang, t, r };
 }
 
 export function cover(c: Ctx, kind: ReportKind, scopeLine: string): void {

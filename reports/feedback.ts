@@ -1,4 +1,4 @@
-import type { Ctx } from './common';
+import type { Ctx } from './context';
 import { COLORS, type Column, type Row } from './doc';
 import { answerLabel, percent, textOf, type Translate } from './format';
 import type {

@@ -6,7 +6,6 @@ import {
   figureValues,
   leagueTable,
   methodNotes,
-  open,
   previousQuarterOf,
   problemsTable,
   scoresSection,
@@ -16,6 +15,7 @@ import {
   withPaging,
   type PagingChoice,
 } from './common';
+import { open } from './context';
 import { groupedBars } from './charts';
 import { COLORS, type Column, type Paging } from './doc';
 import { areaFeedbackLines, feedbackNotes } from './feedback';

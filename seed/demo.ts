@@ -2,7 +2,7 @@ import type { Principal } from '../server/platform/access';
 import { config } from '../server/platform/config';
 import { ScheduleMark } from '../server/platform/jobs/model';
 import { anyBankExists, createBank, createBranch, createStaff } from '../server/banks/service';
-import { unlessDuplicate } from '../server/platform/db/duplicate-key';
+import { claimedAt, tryClaim } from '../server/platform/db/write-claims';
 import { createUser, firstAdmin } from '../server/users/service';
 import type { CreateUserInput } from '../server/users/schema';
 import { countVisitsByQuarterAndStatus } from '../server/visits/service';
@@ -203,7 +203,8 @@ const SEED_DONE = 'seed:demo-complete';
 
 export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
   if (opts.ifEmpty && (await anyBankExists())) {
-    if (await ScheduleMark.exists({ _id: SEED_DONE })) return 'Demo data already present; nothing seeded.';
+    if ((await claimedAt(SEED_DONE)) || (await ScheduleMark.exists({ _id: SEED_DONE })))
+      return 'Demo data already present; nothing seeded.';
     // Never wiped automatically: the database may hold real work. The operator decides.
     return [
       'Data already present, but no record that a demo seed finished: if an earlier seed was interrupted,',
@@ -212,10 +213,8 @@ export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
   }
   const org = await seedOrganisation();
   const visits = await seedRounds(org);
-  await unlessDuplicate(
-    () => ScheduleMark.create({ _id: SEED_DONE }),
-    () => undefined,
-  );
+  // A permanent claim: the record that the demo seed finished.
+  await tryClaim(SEED_DONE);
   const lines = [
     'Demo data loaded: 江南商业银行 (JNCB, 3 regions, 40 branches, 200 staff) and Harbour Bank (HBK, 6 branches, 30 staff),',
     'one questionnaire per bank, and four quarters of mystery-shopping visits (past quarters approved; the current one in every state).',

@@ -29,14 +29,16 @@ async function main(argv: string[]): Promise<number> {
       await startServices();
       try {
         const r = await import('./publishing/cli');
+        const { startAppWorkers } = await import('./jobs');
+        const workers = () => startAppWorkers({ pollMs: 250 });
         const io = {
           out: (s: string) => process.stdout.write(s),
           err: (s: string) => process.stderr.write(s),
           tty: Boolean(process.stderr.isTTY),
         };
         return command === 'close-quarter'
-          ? await r.closeQuarterCommand(rest[0], rest[1], io)
-          : await r.resendReportCommand(rest[0], io);
+          ? await r.closeQuarterCommand(rest[0], rest[1], io, workers)
+          : await r.resendReportCommand(rest[0], io, workers);
       } finally {
         await stopServices();
       }

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const { logger } = await import('./platform/logger');
   const { startServices, stopServices } = await import('./bootstrap');
   const { createApp } = await import('./app');
-  const { startWorkers } = await import('./platform/jobs/worker');
+  const { startAppWorkers } = await import('./jobs');
   try {
     await startServices();
   } catch (e) {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const workers = startWorkers();
+  const workers = startAppWorkers();
   const cfg = config();
   const server: Server = createApp().listen(cfg.PORT, cfg.HOST, () => {
     logger.info({ url: cfg.publicUrl }, `listening on http://${cfg.HOST}:${cfg.PORT}`);

@@ -1,17 +1,7 @@
 import { Types } from 'mongoose';
 import mongoose from 'mongoose';
-import {
-  buildVisitWorld,
-  call,
-  report,
-  spawnApp,
-  startFaultDb,
-  visitBody,
-  type Answer,
-  type AppProcess,
-  type FaultDb,
-  type VisitWorldIds,
-} from './helpers/faults';
+import { call, spawnApp, startFaultDb, type Answer, type AppProcess, type FaultDb } from './helpers/faults';
+import { buildVisitWorld, report, visitBody, type VisitWorldIds } from './helpers/faults-world';
 
 /**
  * Fault: the database goes away under traffic and comes back. The real app runs as its own process

@@ -1,20 +1,15 @@
 import mongoose, { Types, type Connection } from 'mongoose';
 import { scoreVisit, type Answer, type ScoringSection } from '../server/rules/scoring';
+import { call, spawnApp, startFaultDb, until, type AppProcess, type FaultDb } from './helpers/faults';
 import {
   answersFor,
   buildVisitWorld,
-  call,
   FAULT_SECTIONS,
   report,
-  spawnApp,
-  startFaultDb,
-  until,
   visitBody,
-  type AppProcess,
   type Auditor,
-  type FaultDb,
   type VisitWorldIds,
-} from './helpers/faults';
+} from './helpers/faults-world';
 
 /**
  * Fault: kill -9 of the app in the middle of a stream of visit submissions. The real app runs as its

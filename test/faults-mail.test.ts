@@ -7,20 +7,14 @@ import { Job } from '../server/platform/jobs/model';
 import { Delivery } from '../server/platform/mail/model';
 import { Report, ReportFile } from '../server/publishing/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import {
-  report,
-  spawnWorker,
-  testSmtp,
-  until,
-  type TestSmtp,
-  type Verdict,
-  type WorkerProcess,
-} from './helpers/faults';
+import { spawnWorker, until, type WorkerProcess } from './helpers/faults';
+import { report } from './helpers/faults-world';
+import { testSmtp, type TestSmtp, type Verdict } from './helpers/faults-smtp';
 import { CLOSE_Q, reportWorld, WORLD_BRANCHES } from './helpers/reports';
 
 /**
  * Fault: the mail server is down during a quarter close, and the workers die mid-way. The close runs
- * in background-worker processes (the app's own startWorkers, with leases of seconds instead of
+ * in background-worker processes (the app's own startAppWorkers, with leases of seconds instead of
  * minutes) against a real SMTP server (smtp-server) that is first not listening, then refuses (451),
  * then accepts. Worker A is killed with -9 in the middle of rendering; B takes the job over, finishes
  * the report and fails to send; B is killed while the SMTP server holds a message unanswered; C is

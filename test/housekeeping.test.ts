@@ -3,8 +3,7 @@ import { ApiToken } from '../server/users/model';
 import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { RateCounter } from '../server/platform/http/rate-limit';
 import { SessionRecord } from '../server/platform/db/session-store';
-import { purgeExpired } from '../server/housekeeping';
-import { startWorkers } from '../server/platform/jobs/worker';
+import { purgeExpired, startAppWorkers } from '../server/jobs';
 import { VisitWriteClaim, writeClaimId } from '../server/visits/model';
 import { startTestApp, stopTestApp } from './helpers/app';
 
@@ -85,7 +84,7 @@ test('purges what has run out and keeps the rest', async () => {
 test('the background worker purges on its interval', async () => {
   const visitId = new Types.ObjectId();
   await VisitWriteClaim.create({ _id: writeClaimId(visitId, 1), visitId, rev: 1, at: ago(3 * DAY) });
-  const workers = startWorkers({ mail: false, pollMs: 50, housekeepingEveryMs: 100 });
+  const workers = startAppWorkers({ mail: false, pollMs: 50, housekeepingEveryMs: 100 });
   try {
     const deadline = Date.now() + 10_000;
     while ((await VisitWriteClaim.countDocuments({ visitId })) > 0 && Date.now() < deadline)

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { config, setConfig } from '../server/platform/config';
 import { formatScore } from '../server/rules/scoring';
 import { Job } from '../server/platform/jobs/model';
-import { startWorkers, type Workers } from '../server/platform/jobs/worker';
+import { startAppWorkers, type Workers } from '../server/jobs';
 import { Delivery } from '../server/platform/mail/model';
 import { Report, ReportFile } from '../server/publishing/model';
 import { bucket, readBlob, storeBlobs } from '../server/publishing/storage';
@@ -98,7 +98,7 @@ describe('closing a quarter', () => {
     expect(again.body.reportId).toBe(v1);
     expect(await Job.countDocuments({})).toBe(1);
 
-    workers = startWorkers({ pollMs: 50, mail: false });
+    workers = startAppWorkers({ pollMs: 50, mail: false });
     await waitForReport(v1);
     const report = await api().get(`/api/v1/reports/${v1}`).set(bearer(admin));
     expect(report.status).toBe(200);
@@ -221,7 +221,7 @@ describe('closing a quarter', () => {
     expect(res.status).toBe(202);
     const v2 = res.body.reportId;
     expect(v2).not.toBe(v1);
-    workers = startWorkers({ pollMs: 50, mail: false });
+    workers = startAppWorkers({ pollMs: 50, mail: false });
     await waitForReport(v2);
     const list = await api().get(`/api/v1/reports?bankId=${world.bankId}&quarter=${CLOSE_Q}`).set(bearer(admin));
     expect(list.body.map((r: { version: number }) => r.version)).toEqual([2, 1]);
@@ -237,7 +237,7 @@ describe('closing a quarter', () => {
     expect((await close('0123456789abcdef01234567')).status).toBe(404);
     expect((await close(world.bankId, '2026-Q5')).status).toBe(422);
     const reports = await Report.find({ bankId: world.bankId }).lean();
-    workers = startWorkers({ pollMs: 50, jobs: false });
+    workers = startAppWorkers({ pollMs: 50, jobs: false });
     const deadline = Date.now() + 20_000;
     while ((await Delivery.countDocuments({ status: 'sent' })) < 4 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
@@ -255,7 +255,7 @@ describe('two app instances and a crash', () => {
     const res = await close(world.bankId);
     const reportId = res.body.reportId;
     // A first instance renders part of it, then dies: simulated by a worker that stops after a few files.
-    const first = startWorkers({ pollMs: 20, mail: false, workerId: 'instance-a', jobLeaseMs: 1500 });
+    const first = startAppWorkers({ pollMs: 20, mail: false, workerId: 'instance-a', jobLeaseMs: 1500 });
     const deadline = Date.now() + 30_000;
     while ((await ReportFile.countDocuments({ reportId })) < 2 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
@@ -274,8 +274,8 @@ describe('two app instances and a crash', () => {
     await new Promise((r) => setTimeout(r, 1200));
 
     // Two live instances race for the expired lease; exactly one takes it.
-    const b = startWorkers({ pollMs: 20, mail: false, workerId: 'instance-b', jobLeaseMs: 5000 });
-    const c = startWorkers({ pollMs: 20, mail: false, workerId: 'instance-c', jobLeaseMs: 5000 });
+    const b = startAppWorkers({ pollMs: 20, mail: false, workerId: 'instance-b', jobLeaseMs: 5000 });
+    const c = startAppWorkers({ pollMs: 20, mail: false, workerId: 'instance-c', jobLeaseMs: 5000 });
     try {
       await waitForReport(reportId);
     } finally {
@@ -293,14 +293,14 @@ describe('two app instances and a crash', () => {
   test('a stopping instance hands its close back at once; the next instance finishes it', async () => {
     const res = await close(world.bankId);
     const reportId = res.body.reportId;
-    const a = startWorkers({ pollMs: 20, mail: false, workerId: 'stopping-a' });
+    const a = startAppWorkers({ pollMs: 20, mail: false, workerId: 'stopping-a' });
     const deadline = Date.now() + 30_000;
     while ((await ReportFile.countDocuments({ reportId })) < 1 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     await a.stop();
     const handedBack = await Job.findOne({ 'payload.reportId': reportId }).lean();
     expect(handedBack).toMatchObject({ status: 'running', lockedBy: null, lockedUntil: null, attempts: 0 });
-    const b = startWorkers({ pollMs: 20, mail: false, workerId: 'next-b' });
+    const b = startAppWorkers({ pollMs: 20, mail: false, workerId: 'next-b' });
     try {
       await waitForReport(reportId);
     } finally {
@@ -320,7 +320,7 @@ describe('failure', () => {
     expect(res.status).toBe(202);
     // The bank disappears before the worker gets to it: every run fails.
     await (await import('../server/banks/model')).Bank.deleteOne({ _id: bank.body.id });
-    workers = startWorkers({ pollMs: 20, mail: false, jobRetryMs: 50 });
+    workers = startAppWorkers({ pollMs: 20, mail: false, jobRetryMs: 50 });
     await waitForReport(res.body.reportId, 'failed', 30_000);
     const job = await Job.findOne({ 'payload.reportId': res.body.reportId }).lean();
     expect(job).toMatchObject({ status: 'failed', attempts: 3 });

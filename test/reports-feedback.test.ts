@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { config, setConfig } from '../server/platform/config';
-import { startWorkers, type Workers } from '../server/platform/jobs/worker';
+import { startAppWorkers, type Workers } from '../server/jobs';
 import { ReportCorrection } from '../server/publishing/corrections';
 import { Report } from '../server/publishing/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
@@ -84,7 +84,7 @@ async function closeAndWait(): Promise<string> {
 }
 
 async function runUntilReady(reportId: string): Promise<void> {
-  workers = startWorkers({ pollMs: 50, mail: false });
+  workers = startAppWorkers({ pollMs: 50, mail: false });
   try {
     const deadline = Date.now() + 90_000;
     for (;;) {

@@ -2,11 +2,12 @@ import type { Express } from 'express';
 import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { config, setConfig } from '../server/platform/config';
-import { startWorkers, type Workers } from '../server/platform/jobs/worker';
+import { startAppWorkers, type Workers } from '../server/jobs';
 import { Delivery } from '../server/platform/mail/model';
 import { Report } from '../server/publishing/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import { testSmtp, until, type TestSmtp } from './helpers/faults';
+import { until } from './helpers/faults';
+import { testSmtp, type TestSmtp } from './helpers/faults-smtp';
 import { CLOSE_Q, reportWorld, type ReportWorld } from './helpers/reports';
 
 /**
@@ -34,8 +35,8 @@ const deliveriesOf = async () =>
     messageId: string;
     history: { kind: string; ok: boolean; error?: string; messageId: string }[];
   }[];
-const mailWorker = (extra: Parameters<typeof startWorkers>[0] = {}) =>
-  startWorkers({ pollMs: 30, jobs: false, mailRetryMs: 150, ...extra });
+const mailWorker = (extra: Parameters<typeof startAppWorkers>[0] = {}) =>
+  startAppWorkers({ pollMs: 30, jobs: false, mailRetryMs: 150, ...extra });
 
 beforeAll(async () => {
   // The shared test SMTP server: refuses every message for now (451) while `mode` says so.
@@ -51,7 +52,7 @@ beforeAll(async () => {
   world = await reportWorld(app, admin);
   const res = await request(app).post(`/api/v1/banks/${world.bankId}/quarters/${CLOSE_Q}/close`).set(bearer(admin));
   reportId = res.body.reportId;
-  const jobs = startWorkers({ pollMs: 30, mail: false });
+  const jobs = startAppWorkers({ pollMs: 30, mail: false });
   await until('the report', async () => (await Report.findById(reportId).lean())?.status === 'ready', 60_000);
   await jobs.stop();
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { config, setConfig } from '../server/platform/config';
-import { startWorkers } from '../server/platform/jobs/worker';
+import { startAppWorkers } from '../server/jobs';
 import { Report } from '../server/publishing/model';
 import { closeQuarterCommand, progressBar, resendReportCommand } from '../server/publishing/cli';
 import { ADMIN, startTestApp, stopTestApp, tokenFor } from './helpers/app';
@@ -77,7 +77,7 @@ describe('admin reports page', () => {
     const report = await Report.findOne({ bankId: world.bankId, quarter: CLOSE_Q }).lean();
     reportId = String(report?._id);
 
-    const workers = startWorkers({ pollMs: 50 });
+    const workers = startAppWorkers({ pollMs: 50 });
     try {
       await until(async () => (await Report.findById(reportId).lean())?.status === 'ready');
     } finally {
@@ -117,6 +117,8 @@ describe('admin reports page', () => {
 });
 
 describe('command line', () => {
+  /** The workers the commands run while they wait, as server/cli.ts starts them. */
+  const cliWorkers = () => startAppWorkers({ pollMs: 250 });
   const capture = () => {
     const io = {
       stdout: '',
@@ -139,21 +141,21 @@ describe('command line', () => {
 
   test('close-quarter waits for the job with a progress bar and reports the e-mails', async () => {
     const io = capture();
-    expect(await closeQuarterCommand('JN', '2026-Q2', io)).toBe(0);
+    expect(await closeQuarterCommand('JN', '2026-Q2', io, cliWorkers)).toBe(0);
     expect(io.stderr).toMatch(/\[#+\] 100% (render|publish|done)/);
     expect(io.stdout).toMatch(/Report [a-f0-9]{24}: version 1, 5 PDF files\./);
     expect(io.stdout).toMatch(/head@jn\.example\.cn\s+sent/);
     const unknown = capture();
-    expect(await closeQuarterCommand('NOPE', '2026-Q2', unknown)).toBe(2);
+    expect(await closeQuarterCommand('NOPE', '2026-Q2', unknown, cliWorkers)).toBe(2);
     expect(unknown.stderr).toContain('No bank with code "NOPE"');
-    expect(await closeQuarterCommand(undefined, undefined, capture())).toBe(2);
+    expect(await closeQuarterCommand(undefined, undefined, capture(), cliWorkers)).toBe(2);
   });
 
   test('resend-report sends every recipient again', async () => {
     const report = await Report.findOne({ quarter: '2026-Q2' }).lean();
     const before = fs.readdirSync(outbox).length;
     const io = capture();
-    expect(await resendReportCommand(String(report?._id), io)).toBe(0);
+    expect(await resendReportCommand(String(report?._id), io, cliWorkers)).toBe(0);
     expect(io.stdout).toMatch(/audit@jn\.example\.cn\s+sent/);
     // A re-send is a new message (new Message-ID), so it is a new .eml file.
     expect(fs.readdirSync(outbox).length).toBe(before + 2);

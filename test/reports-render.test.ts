@@ -4,7 +4,7 @@ import { renderBankReport } from '../reports';
 import { twoPasses, type Paging } from '../reports/doc';
 import { pagingFor, TWO_PASS_ROWS } from '../reports/common';
 import type { ReportSnapshot } from '../reports/types';
-import { startWorkers } from '../server/platform/jobs/worker';
+import { startAppWorkers } from '../server/jobs';
 import { Report, ReportFile } from '../server/publishing/model';
 import { logger } from '../server/platform/logger';
 import {
@@ -202,7 +202,7 @@ describe('a close rendered on threads', () => {
     const finds = jest.spyOn(Visit, 'find');
     const res = await request(app).post(`/api/v1/banks/${bankId}/quarters/${CLOSE_Q}/close`).set(bearer(admin));
     expect(res.status).toBe(202);
-    const workers = startWorkers({ pollMs: 50, mail: false });
+    const workers = startAppWorkers({ pollMs: 50, mail: false });
     let report = await Report.findById(res.body.reportId).lean();
     try {
       const deadline = Date.now() + 60_000;

@@ -1,8 +1,9 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { config, setConfig } from '../server/platform/config';
-import { Job, ScheduleMark } from '../server/platform/jobs/model';
-import { startWorkers } from '../server/platform/jobs/worker';
+import { WriteClaim } from '../server/platform/db/write-claims';
+import { Job } from '../server/platform/jobs/model';
+import { startAppWorkers } from '../server/jobs';
 import { Report } from '../server/publishing/model';
 import { closeDueQuarters, endOfPreviousQuarter } from '../server/publishing/schedule';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
@@ -62,15 +63,15 @@ test('due banks are closed once, however often and by however many instances it 
 test('the worker runs the schedule only when AUTO_CLOSE_DAYS is set', async () => {
   await Job.deleteMany({});
   await Report.deleteMany({});
-  await ScheduleMark.deleteMany({});
-  const off = startWorkers({ pollMs: 20, mail: false, jobLeaseMs: 60_000 });
+  await WriteClaim.deleteMany({ _id: /^autoclose:/ }); // the schedule's marks
+  const off = startAppWorkers({ pollMs: 20, mail: false, jobLeaseMs: 60_000 });
   await new Promise((r) => setTimeout(r, 200));
   await off.stop();
   expect(await Report.countDocuments({})).toBe(0);
   const before = config();
   setConfig({ ...before, AUTO_CLOSE_DAYS: 0 });
   try {
-    const on = startWorkers({ pollMs: 20, mail: false, jobs: true });
+    const on = startAppWorkers({ pollMs: 20, mail: false, jobs: true });
     await new Promise((r) => setTimeout(r, 300));
     await on.stop();
   } finally {

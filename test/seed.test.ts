@@ -5,7 +5,7 @@ import { Assignment } from '../server/assignments/model';
 import { Bank, Staff } from '../server/banks/model';
 import { setClock } from '../server/platform/clock';
 import { config } from '../server/platform/config';
-import { ScheduleMark } from '../server/platform/jobs/model';
+import { WriteClaim } from '../server/platform/db/write-claims';
 import { getVersion, toScoringSections } from '../server/questionnaires/service';
 import { scoreVisit } from '../server/rules/scoring';
 import { Visit } from '../server/visits/model';
@@ -225,7 +225,7 @@ describe('sign-in and re-runs', () => {
   });
 
   test('data without the record of a finished seed (an interrupted one) is left alone, with a way out', async () => {
-    await ScheduleMark.deleteOne({ _id: 'seed:demo-complete' });
+    await WriteClaim.deleteOne({ _id: 'seed:demo-complete' });
     const before = [await Bank.countDocuments(), await Assignment.countDocuments(), await Visit.countDocuments()];
     const out = await seedDemo({ ifEmpty: true });
     expect(out).toMatch(/no record that a demo seed finished/);

@@ -193,3 +193,41 @@ function figuresShown(p: Principal, r: ResultsFocus, v: PlanView): boolean {
         : undefined;
   return Boolean(row && row.previous);
 }
+
+// ---- for publishing (no principal: the quarter close has its own rights)
+
+/** A plan as the quarter's reports list it. */
+export type PlanForReport = Pick<
+  LeanPlan,
+  | '_id'
+  | 'kind'
+  | 'itemKey'
+  | 'sectionKey'
+  | 'scopeType'
+  | 'region'
+  | 'branchCode'
+  | 'action'
+  | 'owner'
+  | 'dueDate'
+  | 'status'
+>;
+
+/** Every plan the bank made in `quarter`, in the order they were made. */
+export async function plansOfQuarter(bankId: string, quarter: string): Promise<PlanForReport[]> {
+  const fields = {
+    kind: 1,
+    itemKey: 1,
+    sectionKey: 1,
+    scopeType: 1,
+    region: 1,
+    branchCode: 1,
+    action: 1,
+    owner: 1,
+    dueDate: 1,
+    status: 1,
+  };
+  return ActionPlan.find({ bankId, quarter }, fields).sort({ createdAt: 1, _id: 1 }).lean<PlanForReport[]>();
+}
+
+/** How a plan's item fared from one quarter to the next (the plans page's comparison). */
+export { compare as compareOutcome } from './outcome';

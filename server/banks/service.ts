@@ -404,3 +404,14 @@ export async function activeBranchCounts(): Promise<Map<string, number>> {
   ]);
   return new Map(rows.map((b) => [String(b._id), b.n]));
 }
+
+// ---- for publishing
+
+/** How many branches each region of the bank has (visited or not), for the reports' coverage figures. */
+export async function regionSizes(bankId: string): Promise<Map<string, number>> {
+  const rows = await Branch.aggregate<{ _id: string; n: number }>([
+    { $match: { bankId: new Types.ObjectId(bankId) } },
+    { $group: { _id: '$region', n: { $sum: 1 } } },
+  ]);
+  return new Map(rows.map((r) => [r._id, r.n]));
+}

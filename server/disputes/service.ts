@@ -23,3 +23,29 @@ export {
   type DisputeView,
 } from './views';
 export { DECISIONS, DISPUTE_STATUSES, type Decision, type DisputeStatus } from './model';
+import { Dispute } from './model';
+import type { LeanDispute } from './views';
+
+// ---- for publishing (no principal: the quarter close has its own rights)
+
+/** A dispute as the quarter's reports show it. */
+export type DisputeForReport = Pick<
+  LeanDispute,
+  '_id' | 'visitId' | 'branchCode' | 'region' | 'itemKey' | 'status' | 'valueAtOpening' | 'openedAt' | 'resolution'
+>;
+
+/** The bank's disputes of the quarter, oldest first. */
+export async function disputesOfQuarter(bankId: string, quarter: string): Promise<DisputeForReport[]> {
+  const fields = {
+    visitId: 1,
+    branchCode: 1,
+    region: 1,
+    itemKey: 1,
+    status: 1,
+    valueAtOpening: 1,
+    openedAt: 1,
+    resolution: 1,
+  };
+  return Dispute.find({ bankId, quarter }, fields).sort({ openedAt: 1, _id: 1 }).lean<DisputeForReport[]>();
+}
+

@@ -1,5 +1,6 @@
 import { Schema, Types, model } from 'mongoose';
 import { scopeFilter, type Principal } from '../platform/access';
+import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { logger } from '../platform/logger';
 import { Report } from './model';
 
@@ -48,8 +49,8 @@ export interface OverturnedDispute {
 export async function noteOverturn(d: OverturnedDispute): Promise<void> {
   const reported = await Report.exists({ bankId: d.bankId, quarter: d.quarter, status: { $in: ['ready', 'pending'] } });
   if (!reported) return;
-  try {
-    await ReportCorrection.create({
+  const record = () =>
+    ReportCorrection.create({
       bankId: d.bankId,
       quarter: d.quarter,
       disputeId: d._id,
@@ -61,9 +62,7 @@ export async function noteOverturn(d: OverturnedDispute): Promise<void> {
       clearedAt: null,
       clearedBy: null,
     });
-  } catch (e) {
-    if ((e as { code?: number }).code !== 11000) throw e;
-  }
+  await unlessDuplicate(record, () => undefined); // recorded already
 }
 
 /**

@@ -12,12 +12,12 @@ import type {
   SnapshotFeedback,
   Violation,
 } from '../../reports/types';
-import { ActionPlan, type PlanKind, type PlanScope, type PlanStatus } from '../actions/model';
-import { compare } from '../actions/outcome';
-import { Dispute, type DisputeStatus } from '../disputes/model';
+import { compareOutcome, plansOfQuarter, type PlanForReport, type PlanScope } from '../actions/service';
+import { disputesOfQuarter, type DisputeForReport, type DisputeStatus } from '../disputes/service';
 import { shiftQuarter } from '../rules/quarters';
 import { itemScore, type AnswerValue as ScoredValue } from '../rules/scoring';
-import type { Catalogue, LeanVisit } from './snapshot';
+import type { Catalogue } from './catalogue';
+import type { ReportVisit } from './report-visit';
 
 /**
  * The feedback loop in the quarter's reports: the dispute state of every disputed item and the
@@ -27,31 +27,8 @@ import type { Catalogue, LeanVisit } from './snapshot';
  * the snapshot is plain data.
  */
 
-type LeanDispute = {
-  _id: unknown;
-  visitId: unknown;
-  branchCode: string;
-  region: string;
-  itemKey: string;
-  status: DisputeStatus;
-  valueAtOpening?: unknown;
-  openedAt: Date;
-  resolution?: { decision?: string; value?: unknown } | null;
-};
-
-type LeanPlan = {
-  _id: unknown;
-  kind: PlanKind;
-  itemKey: string;
-  sectionKey: string;
-  scopeType: PlanScope;
-  region: string;
-  branchCode: string;
-  action: string;
-  owner: string;
-  dueDate: string;
-  status: PlanStatus;
-};
+type LeanDispute = DisputeForReport;
+type LeanPlan = PlanForReport;
 
 const SECTION_KEYS: readonly string[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
 const BANK_AREA = 'bank';
@@ -112,35 +89,14 @@ export class FeedbackCollector {
     catalogue: Catalogue,
   ): Promise<FeedbackCollector> {
     const [disputes, plans] = await Promise.all([
-      Dispute.find(
-        { bankId, quarter },
-        { visitId: 1, branchCode: 1, region: 1, itemKey: 1, status: 1, valueAtOpening: 1, openedAt: 1, resolution: 1 },
-      )
-        .sort({ openedAt: 1, _id: 1 })
-        .lean<LeanDispute[]>(),
-      ActionPlan.find(
-        { bankId, quarter: shiftQuarter(quarter, -1) },
-        {
-          kind: 1,
-          itemKey: 1,
-          sectionKey: 1,
-          scopeType: 1,
-          region: 1,
-          branchCode: 1,
-          action: 1,
-          owner: 1,
-          dueDate: 1,
-          status: 1,
-        },
-      )
-        .sort({ createdAt: 1, _id: 1 })
-        .lean<LeanPlan[]>(),
+      disputesOfQuarter(bankId, quarter),
+      plansOfQuarter(bankId, shiftQuarter(quarter, -1)),
     ]);
     return new FeedbackCollector(quarter, timezone, catalogue, disputes, plans);
   }
 
   /** One counted visit of any streamed quarter: tallies the plan items of the areas it lies in. */
-  visit(v: LeanVisit): void {
+  visit(v: ReportVisit): void {
     if (this.wanted.size === 0 || (v.quarter !== this.quarter && v.quarter !== this.plansQuarter)) return;
     const qid = String(v.questionnaireId);
     for (const area of [BANK_AREA, areaKey('region', v.region, ''), areaKey('branch', '', v.branchCode)]) {
@@ -192,7 +148,7 @@ export class FeedbackCollector {
         status: p.status,
         overdue: p.status === 'open' && p.dueDate < today,
         // The same comparison as the action-plans page (server/actions/outcome.ts).
-        outcome: { status: compare(before, after), before, after },
+        outcome: { status: compareOutcome(before, after), before, after },
       };
     });
     return { plansQuarter: this.plansQuarter, disputes, plans };

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
-import { Bank } from '../banks/model';
+import { listBanks } from '../banks/service';
 import type { Principal } from '../platform/access';
+import { claimedAt, tryClaim } from '../platform/db/write-claims';
 import { logger } from '../platform/logger';
-import { ScheduleMark } from '../platform/jobs/model';
 import { shiftQuarter, quarterOf } from '../rules/quarters';
 import { Report } from './model';
 import { closeQuarter } from './service';
@@ -10,11 +10,14 @@ import { closeQuarter } from './service';
 /**
  * The optional schedule (AUTO_CLOSE_DAYS): a bank's quarter is closed automatically that many days
  * after it ended in the bank's time zone, unless it was closed by hand already. A mark per bank and
- * quarter, inserted before the close is queued, makes it happen once across all instances; a mark
- * whose close never got queued (the instance died in between) is retried after a while.
+ * quarter (a write claim that never expires), taken before the close is queued, makes it happen once
+ * across all instances; a mark whose close never got queued (the instance died in between) is
+ * retried after a while.
  */
 const SCHEDULER: Principal = { id: 'scheduler', email: 'scheduler@localhost', name: 'automatic close', role: 'admin' };
 const STALE_MARK_MS = 10 * 60_000;
+
+export const autoCloseMark = (bankId: string, quarter: string) => `autoclose:${bankId}:${quarter}`;
 
 /** The moment the quarter before `now`'s quarter ended, in the bank's time zone. */
 export function endOfPreviousQuarter(now: Date, timezone: string): { quarter: string; end: Date } {
@@ -26,24 +29,18 @@ export function endOfPreviousQuarter(now: Date, timezone: string): { quarter: st
 
 export async function closeDueQuarters(now: Date, days: number): Promise<string[]> {
   const queued: string[] = [];
-  for (const bank of await Bank.find({}, { timezone: 1 }).lean()) {
-    const bankId = String(bank._id);
+  for (const bank of await listBanks(SCHEDULER)) {
+    const bankId = bank.id;
     const { quarter, end } = endOfPreviousQuarter(now, bank.timezone);
     if (now.getTime() < end.getTime() + days * 86400_000) continue;
-    const markId = `autoclose:${bankId}:${quarter}`;
-    const mark = await ScheduleMark.findById(markId).lean();
-    if (mark) {
-      const lost =
-        now.getTime() - mark.createdAt.getTime() > STALE_MARK_MS && !(await Report.exists({ bankId, quarter }));
+    const markId = autoCloseMark(bankId, quarter);
+    const markedAt = await claimedAt(markId);
+    if (markedAt) {
+      const lost = now.getTime() - markedAt.getTime() > STALE_MARK_MS && !(await Report.exists({ bankId, quarter }));
       if (!lost) continue;
     } else {
       const closedByHand = await Report.exists({ bankId, quarter });
-      try {
-        await ScheduleMark.create({ _id: markId, createdAt: now });
-      } catch (e) {
-        if ((e as { code?: number }).code === 11000) continue; // another instance took it
-        throw e;
-      }
+      if (!(await tryClaim(markId))) continue; // another instance took it
       if (closedByHand) continue;
     }
     const r = await closeQuarter(SCHEDULER, bankId, quarter);

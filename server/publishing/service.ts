@@ -1,16 +1,17 @@
 import { Types } from 'mongoose';
-import { Bank } from '../banks/model';
+import { getBank } from '../banks/service';
 import { assertBankVisible, isBankRole, requireRole, scopeFilter, type Principal } from '../platform/access';
 import { NotFoundError, ValidationError } from '../platform/errors';
-import { Job } from '../platform/jobs/model';
-import { enqueue } from '../platform/jobs/queue';
+import { enqueue, progressOf, recentJobs } from '../platform/jobs/queue';
 import { listDeliveries, resend, type DeliveryView } from '../platform/mail/outbox';
 import { CLOSE_JOB, closeKey, ensureReport } from './close';
 import { correctionKey, pendingCorrections } from './corrections';
 import { contentDisposition, fileName } from './files';
+import { REPORT_MAIL } from './mail-content';
 import { Report, ReportFile, type ReportStatus } from './model';
 import { closeParams, SCOPE_PATTERN, type ListReportsQuery, type ResendInput } from './schema';
 import { openBlob } from './storage';
+import { bankOrNull, SYSTEM } from './system';
 
 /** Closing quarters and reading reports. Files are cut to the caller's scope with scopeFilter. */
 export const CLOSE_ROLES = ['admin'] as const;
@@ -49,15 +50,10 @@ export interface ReportView {
   files: ReportFileView[];
 }
 
-/** Hook for the in-process worker, so a close starts at once instead of at the next poll. */
-let onQueued: (() => void) | undefined;
-export function setCloseListener(fn: (() => void) | undefined): void {
-  onQueued = fn;
-}
-
 /**
  * Queues the close of a quarter. While one is queued or running for the bank and quarter, asking
  * again returns that one (never two at once); after it finished, a new close issues version N+1.
+ * A new close wakes this process's worker at once (the queue does), so it need not wait for a poll.
  */
 export async function closeQuarter(
   p: Principal,
@@ -70,16 +66,15 @@ export async function closeQuarter(
     if (!Types.ObjectId.isValid(bankId)) throw new NotFoundError('Bank');
     throw new ValidationError([{ field: 'quarter', message: 'must look like 2026-Q3' }]);
   }
-  if (!(await Bank.exists({ _id: bankId }))) throw new NotFoundError('Bank');
+  await getBank(SYSTEM, bankId); // 404 when there is no such bank
   const reportId = new Types.ObjectId();
-  const { job, created } = await enqueue({
+  const { job } = await enqueue({
     type: CLOSE_JOB,
     key: closeKey(bankId, quarter),
     payload: { bankId, quarter, reportId: String(reportId) },
     createdBy: p.id,
   });
   const report = await ensureReport(job);
-  if (created) onQueued?.();
   return { reportId: String(report._id), status: report.status as ReportStatus, jobId: String(job._id) };
 }
 
@@ -129,10 +124,7 @@ async function views(p: Principal, reports: LeanReport[], withFiles = true): Pro
     byReport.set(id, list);
   }
   const admin = !isBankRole(p.role);
-  const jobs = admin
-    ? await Job.find({ _id: { $in: reports.map((r) => r.jobId).filter(Boolean) } }, { progress: 1 }).lean()
-    : [];
-  const progress = new Map(jobs.map((j) => [String(j._id), j.progress]));
+  const progress = admin ? await progressOf(reports.map((r) => r.jobId).filter(Boolean)) : new Map();
   const corrections = await pendingCorrections(
     p,
     reports.map((r) => ({ bankId: String(r.bankId), quarter: r.quarter })),
@@ -219,7 +211,7 @@ export interface CloseJobView {
 /** The latest closes with their progress, for the admin page. */
 export async function recentCloses(p: Principal, limit = 15): Promise<CloseJobView[]> {
   requireRole(p, CLOSE_ROLES);
-  const jobs = await Job.find({ type: CLOSE_JOB }).sort({ createdAt: -1 }).limit(limit).lean();
+  const jobs = await recentJobs(CLOSE_JOB, limit);
   return jobs.map((j) => {
     const payload = j.payload as { bankId: string; quarter: string; reportId: string };
     const done = j.progress?.done ?? 0;
@@ -260,7 +252,7 @@ export async function reportFile(p: Principal, id: string, scope: string): Promi
   if (!SCOPE_PATTERN.test(scope)) throw new NotFoundError('Report file');
   const file = await ReportFile.findOne({ ...fileFilter(p, [report._id]), scope }).lean();
   if (!file) throw new NotFoundError('Report file');
-  const bank = await Bank.findById(report.bankId, { code: 1, name: 1, language: 1 }).lean();
+  const bank = await bankOrNull(String(report.bankId));
   return {
     etag: `"${file.sha256}"`,
     disposition: contentDisposition(fileName(bank ?? { code: 'bank', name: 'bank' }, report, file)),
@@ -284,8 +276,7 @@ export async function resendReport(p: Principal, id: string, input: ResendInput)
       'The report is not ready',
       'report_not_ready',
     );
-  const bank = await Bank.findById(report.bankId, { reportRecipients: 1 }).lean();
-  const list = await resend(report._id, report.bankId, p.id, input.recipient, bank?.reportRecipients ?? []);
-  onQueued?.();
-  return list;
+  const bank = await bankOrNull(String(report.bankId));
+  const subject = { kind: REPORT_MAIL, id: report._id, bankId: report.bankId };
+  return resend(subject, p.id, input.recipient, bank?.reportRecipients ?? []);
 }

@@ -367,3 +367,18 @@ export async function bankVersionItems(bankId: string): Promise<VersionItems[]> 
     })),
   }));
 }
+
+// ---- for publishing (no principal: the quarter close has its own rights)
+
+/** Every version of every questionnaire of the bank, oldest version first (the reports' item catalogue). */
+export async function bankVersions(bankId: string): Promise<QuestionnaireVersionView[]> {
+  const fields = { questionnaireId: 1, bankId: 1, version: 1, name: 1, sections: 1, createdAt: 1 };
+  const versions = await QuestionnaireVersion.find({ bankId }, fields).sort({ version: 1 }).lean();
+  return versions.map((v) => versionView(v));
+}
+
+/** The current name of each of the bank's questionnaires, by id. */
+export async function questionnaireNames(bankId: string): Promise<Map<string, string>> {
+  const rows = await Questionnaire.find({ bankId }, { name: 1 }).lean();
+  return new Map(rows.map((q) => [String(q._id), q.name]));
+}

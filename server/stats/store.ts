@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
-import { StatsBank, StatsBranch, StatsRegion } from './model';
+import { type StatsBank, type StatsBranch, type StatsRegion } from './model';
 
 /**
  * Reading and writing the kept statistics. Every write replaces one document's packed value with a

@@ -173,8 +173,10 @@ export async function findUserForSignIn(email: string): Promise<UserDoc | null> 
   return User.findOne({ email: email.trim().toLowerCase() });
 }
 
-/** Tokens past their expiry by more than `keepDays` (kept a while so "why was I signed out" can be answered). */
-export async function purgeExpiredTokens(now: Date, keepDays: number): Promise<number> {
+/** API tokens are kept a week past expiry, so "why was I signed out" can still be answered. */
+export const TOKENS_KEPT_AFTER_EXPIRY_DAYS = 7;
+
+export async function purgeExpiredTokens(now: Date, keepDays = TOKENS_KEPT_AFTER_EXPIRY_DAYS): Promise<number> {
   const r = await ApiToken.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - keepDays * 86400_000) } });
   return r.deletedCount;
 }

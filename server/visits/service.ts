@@ -7,7 +7,7 @@ import { Assignment, type AssignmentLean } from '../assignments/model';
 import { branchStaff } from '../banks/lookups';
 import { getLatest, toScoringSections } from '../questionnaires/service';
 import { answerErrors, missingRequired, type AnswerValue, type ScoringSection } from '../rules/scoring';
-import { Visit } from './model';
+import { Visit, VisitWriteClaim } from './model';
 import { type VisitStatus } from './types';
 import type { CreateVisitInput, ListVisitsQuery, ReviewVisitInput, UpdateVisitInput } from './schema';
 import {
@@ -543,3 +543,25 @@ export async function staffIdsOfVisits(visitIds: readonly string[]): Promise<str
 // ---- for disputes: a dispute's decision is committed to its visit like any other visit change
 
 export { assertStatus, commit, historyEntry, loadVisit } from './store';
+
+// ---- for publishing (the job registry's housekeeping)
+
+/** A visit write claim only guards its own revision during one request (see VisitWriteClaim): kept a day. */
+export async function purgeOldWriteClaims(now = new Date()): Promise<number> {
+  const r = await VisitWriteClaim.deleteMany({ at: { $lt: new Date(now.getTime() - 86400_000) } });
+  return r.deletedCount;
+}
+
+/**
+ * The counted visits of a bank's quarter with the given fields, streamed (a large bank's quarter has
+ * 100,000 visits); no principal: the quarter close has its own rights.
+ */
+export function countedVisitsOfQuarter<K extends keyof StoredVisit>(
+  bankId: string,
+  quarter: string,
+  fields: Readonly<Record<K, 1>>,
+): AsyncIterable<Pick<StoredVisit, K | '_id'>> {
+  return Visit.find({ bankId, quarter, status: { $in: COUNTED_STATUSES } }, fields)
+    .lean<Pick<StoredVisit, K | '_id'>[]>()
+    .cursor({ batchSize: 500 }) as AsyncIterable<Pick<StoredVisit, K | '_id'>>;
+}

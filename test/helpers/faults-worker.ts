@@ -8,8 +8,8 @@ async function main(): Promise<void> {
   const { connectDb } = await import('../../server/platform/db/connection');
   await import('../../server/models');
   await connectDb();
-  const { startWorkers } = await import('../../server/platform/jobs/worker');
-  startWorkers(JSON.parse(process.env.FAULT_WORKER_OPTIONS ?? '{}'));
+  const { startAppWorkers } = await import('../../server/jobs');
+  startAppWorkers(JSON.parse(process.env.FAULT_WORKER_OPTIONS ?? '{}'));
   process.stdout.write('READY\n');
 }
 

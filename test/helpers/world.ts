@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../server/platform/access';
-import { startWorkers } from '../../server/platform/jobs/worker';
+import { startAppWorkers } from '../../server/jobs';
 import { Report } from '../../server/publishing/model';
 import { ADMIN, bearer, tokenFor } from './app';
 import { ANSWERS, SECTIONS } from './visits';
@@ -362,7 +362,7 @@ export async function buildWorld(app: Express, options: WorldOptions = {}): Prom
     const ids = {} as Record<BankKey, string>;
     for (const b of ['A', 'B'] as const)
       ids[b] = (await admin.post(`/banks/${bankId[b]}/quarters/${quarter}/close`, {})).reportId;
-    const workers = startWorkers({ pollMs: 50, mail: false });
+    const workers = startAppWorkers({ pollMs: 50, mail: false });
     try {
       const deadline = Date.now() + 120_000;
       for (const b of ['A', 'B'] as const) {

@@ -131,3 +131,12 @@ function captureResult(id: string, res: Response, stopRenewal: () => void): void
     return res;
   }) as Response['end'];
 }
+
+/** Housekeeping: a retry of a POST is honoured for 30 days (a phone that was offline for days). */
+export const IDEMPOTENCY_KEEP_DAYS = 30;
+
+export async function purgeOldIdempotencyRecords(now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - IDEMPOTENCY_KEEP_DAYS * 86400_000);
+  const r = await IdempotencyRecord.deleteMany({ createdAt: { $lt: before } });
+  return r.deletedCount;
+}

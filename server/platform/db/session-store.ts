@@ -64,8 +64,9 @@ export class MongooseSessionStore extends session.Store {
   }
 }
 
-export async function purgeExpiredSessions(): Promise<number> {
-  const r = await SessionRecord.deleteMany({ expiresAt: { $lte: new Date() } });
+/** Housekeeping: an expired session can never be used again. */
+export async function purgeExpiredSessions(now = new Date()): Promise<number> {
+  const r = await SessionRecord.deleteMany({ expiresAt: { $lt: now } });
   return r.deletedCount;
 }
 

@@ -78,3 +78,9 @@ export function signInRateLimit(): RequestHandler {
     handler: (_req, _res, next) => next(new RateLimitedError()),
   });
 }
+
+/** Housekeeping: a counter whose window is over counts nothing any more. */
+export async function purgeFinishedRateWindows(now = new Date()): Promise<number> {
+  const r = await RateCounter.deleteMany({ resetAt: { $lt: now } });
+  return r.deletedCount;
+}

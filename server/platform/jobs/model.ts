@@ -44,8 +44,8 @@ export type JobAttrs = InferSchemaType<typeof jobSchema>;
 export const Job = model('Job', jobSchema);
 
 /**
- * "This automatic action was taken": one document per action, whose _id makes it happen once
- * across every app instance (the first insert wins).
+ * Marks of actions taken once, from before write claims (platform/db/write-claims.ts) took their
+ * place: only read, so that a data folder seeded by an earlier version is still known as demo data.
  */
 const scheduleMarkSchema = new Schema(
   {

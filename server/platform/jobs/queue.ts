@@ -1,8 +1,10 @@
 import os from 'node:os';
 import crypto from 'node:crypto';
 import { Types } from 'mongoose';
+import { unlessDuplicate } from '../db/duplicate-key';
 import { logger } from '../logger';
-import { Job, type JobAttrs } from './model';
+import { Job, type JobAttrs, type JobStatus } from './model';
+import { workQueued } from './wakeup';
 
 /** The lease protocol of the jobs collection: enqueue once per key, claim, heartbeat, finish. */
 export type JobDoc = JobAttrs & { _id: Types.ObjectId };
@@ -26,22 +28,30 @@ export interface EnqueueInput {
   id?: Types.ObjectId;
 }
 
-/** Queues a job unless one with the same key is still queued or running; then that one is returned. */
+/**
+ * Queues a job unless one with the same key is still queued or running; then that one is returned.
+ * A new job wakes this process's workers at once.
+ */
 export async function enqueue(input: EnqueueInput): Promise<{ job: JobDoc; created: boolean }> {
-  try {
-    const job = await Job.create({
-      _id: input.id ?? new Types.ObjectId(),
-      type: input.type,
-      key: input.key,
-      payload: input.payload,
-      status: 'queued',
-      runAfter: new Date(),
-      createdBy: input.createdBy,
-      maxAttempts: input.maxAttempts ?? 3,
-    });
-    return { job: job.toObject() as JobDoc, created: true };
-  } catch (e) {
-    if ((e as { code?: number }).code !== 11000) throw e;
+  const created = await unlessDuplicate(
+    async () =>
+      (
+        await Job.create({
+          _id: input.id ?? new Types.ObjectId(),
+          type: input.type,
+          key: input.key,
+          payload: input.payload,
+          status: 'queued',
+          runAfter: new Date(),
+          createdBy: input.createdBy,
+          maxAttempts: input.maxAttempts ?? 3,
+        })
+      ).toObject() as JobDoc,
+    () => null,
+  );
+  if (created) {
+    workQueued();
+    return { job: created, created: true };
   }
   const existing = await Job.findOne({ key: input.key }).lean<JobDoc>();
   // Finished between our insert and this read: the key is free again, so try once more.
@@ -145,3 +155,17 @@ export async function releaseJob(job: JobDoc, workerId: string): Promise<void> {
 export async function findJob(id: Types.ObjectId | string): Promise<JobDoc | null> {
   return Job.findById(id).lean<JobDoc>();
 }
+
+/** The latest jobs of a type, newest first (lists of recent work with their progress). */
+export async function recentJobs(type: string, limit: number): Promise<JobDoc[]> {
+  return Job.find({ type }).sort({ createdAt: -1 }).limit(limit).lean<JobDoc[]>();
+}
+
+/** The progress of some jobs, by id (for lists of what they are working on). */
+export async function progressOf(ids: readonly unknown[]): Promise<Map<string, JobDoc['progress']>> {
+  if (ids.length === 0) return new Map();
+  const jobs = await Job.find({ _id: { $in: ids } }, { progress: 1 }).lean<Pick<JobDoc, '_id' | 'progress'>[]>();
+  return new Map(jobs.map((j) => [String(j._id), j.progress]));
+}
+
+export type { JobStatus };

@@ -1,10 +1,5 @@
-import { purgeExpired } from '../../housekeeping';
-import { config } from '../config';
 import { logger } from '../logger';
-import { processNextDelivery, type MailOptions } from '../mail/outbox';
-import { CLOSE_JOB, markCloseFailed, runCloseJob } from '../../publishing/close';
-import { closeDueQuarters } from '../../publishing/schedule';
-import { setCloseListener } from '../../publishing/service';
+import { processNextDelivery, type MailComposers, type MailOptions } from '../mail/outbox';
 import {
   claimJob,
   completeJob,
@@ -15,11 +10,14 @@ import {
   releaseJob,
   type JobDoc,
 } from './queue';
+import { onWorkQueued } from './wakeup';
 
 /**
- * The in-process workers: one loop runs jobs (quarter closes), another sends report e-mails. Every
- * app instance runs them; the leases in the database decide who does what. `stop()` lets the
- * current step finish (a close in progress gives its job back at the next progress report).
+ * The in-process workers: one loop runs jobs and the periodic tasks, another sends the outbox's
+ * e-mails. Every app instance runs them; the leases in the database decide who does what. The worker
+ * knows no feature: the job types, periodic tasks and mail composers are handed to it by the top
+ * floor (server/jobs.ts). `stop()` lets the current step finish (a job in progress gives itself back
+ * at its next progress report).
  */
 export interface JobContext {
   job: JobDoc;
@@ -33,7 +31,23 @@ export interface JobHandler {
   failed(job: JobDoc, err: unknown): Promise<void>;
 }
 
-const HANDLERS: Record<string, JobHandler> = { [CLOSE_JOB]: { run: runCloseJob, failed: markCloseFailed } };
+/** Work done now and then by the jobs loop, between jobs (every instance may do it). */
+export interface PeriodicTask {
+  name: string;
+  everyMs: number;
+  /** The first run waits this long after start-up (default: runs at once). */
+  firstAfterMs?: number;
+  /** Asked before each due run; a task switched off is asked again at the next step. */
+  enabled?: () => boolean;
+  run(now: Date): Promise<unknown>;
+}
+
+/** What the workers run: each job type's handler, the periodic tasks, each mail kind's composer. */
+export interface WorkerRegistry {
+  jobs: Readonly<Record<string, JobHandler>>;
+  periodic: readonly PeriodicTask[];
+  mail: MailComposers;
+}
 
 export class WorkerStoppingError extends Error {}
 
@@ -44,10 +58,6 @@ export interface WorkerOptions extends MailOptions {
   jobLeaseMs?: number;
   /** First retry delay of a failed job; doubles per attempt. */
   jobRetryMs?: number;
-  /** How often the optional schedule (AUTO_CLOSE_DAYS) looks for quarters due to close. */
-  scheduleEveryMs?: number;
-  /** How often expired sessions, tokens, idempotency records and write claims are purged. */
-  housekeepingEveryMs?: number;
   /** Which loops to run (tests run one at a time). */
   jobs?: boolean;
   mail?: boolean;
@@ -60,17 +70,12 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = {
-  pollMs: 2000,
-  jobLeaseMs: 5 * 60_000,
-  jobRetryMs: 30_000,
-  scheduleEveryMs: 60_000,
-  housekeepingEveryMs: 3600_000,
-};
+const DEFAULTS = { pollMs: 2000, jobLeaseMs: 5 * 60_000, jobRetryMs: 30_000 };
 
-export function startWorkers(options: WorkerOptions = {}): Workers {
-  const opts = { ...DEFAULTS, ...options };
-  const id = opts.workerId ?? newWorkerId();
+type Settings = typeof DEFAULTS & WorkerOptions & { id: string };
+
+export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = {}): Workers {
+  const opts: Settings = { ...DEFAULTS, ...options, id: options.workerId ?? newWorkerId() };
   let stopped = false;
   const wakers = new Set<() => void>();
   const sleep = (ms: number) =>
@@ -89,58 +94,80 @@ export function startWorkers(options: WorkerOptions = {}): Workers {
       try {
         worked = await step();
       } catch (e) {
-        logger.error({ err: e, worker: id, loop: name }, 'worker step failed');
+        logger.error({ err: e, worker: opts.id, loop: name }, 'worker step failed');
       }
       if (!worked && !stopped) await sleep(opts.pollMs);
     }
   };
   const runs: Promise<void>[] = [];
-  let nextSchedule = 0;
-  const scheduled = async () => {
-    const days = config().AUTO_CLOSE_DAYS;
-    if (days === undefined || Date.now() < nextSchedule) return;
-    nextSchedule = Date.now() + opts.scheduleEveryMs;
-    await closeDueQuarters(new Date(), days);
-  };
-  // The first purge waits one interval: start-up is busy enough, and tests start many short-lived workers.
-  let nextPurge = Date.now() + opts.housekeepingEveryMs;
-  const housekeeping = async () => {
-    if (Date.now() < nextPurge) return;
-    nextPurge = Date.now() + opts.housekeepingEveryMs;
-    // A failed purge must not hold up the jobs; it is tried again next interval.
-    await purgeExpired().catch((e) => logger.error({ err: e, worker: id }, 'purging expired records failed'));
-  };
+  const periodic = periodicRunner(registry.periodic, opts.id);
   if (opts.jobs !== false)
     runs.push(
       loop('jobs', async () => {
-        await scheduled();
-        await housekeeping();
-        return runOneJob(id, opts, () => stopped);
+        await periodic();
+        return runOneJob(registry.jobs, opts, () => stopped);
       }),
     );
-  if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(id, opts)));
-  logger.info({ worker: id }, 'background workers started');
+  if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(opts.id, registry.mail, opts)));
+  logger.info({ worker: opts.id }, 'background workers started');
   const kick = () => [...wakers].forEach((w) => w());
-  setCloseListener(kick);
+  const stopListening = onWorkQueued(kick);
   return {
-    id,
+    id: opts.id,
     kick,
     stop: async () => {
       stopped = true;
-      setCloseListener(undefined);
+      stopListening();
       kick();
       await Promise.all(runs);
     },
   };
 }
 
-async function runOneJob(workerId: string, opts: typeof DEFAULTS, stopping: () => boolean): Promise<boolean> {
-  const job = await claimJob(workerId, opts.jobLeaseMs, Object.keys(HANDLERS));
+/** Runs each periodic task that is due; a failed run is logged and tried again next interval. */
+function periodicRunner(tasks: readonly PeriodicTask[], workerId: string): () => Promise<void> {
+  const started = Date.now();
+  const next = new Map(tasks.map((t) => [t, started + (t.firstAfterMs ?? 0)]));
+  return async () => {
+    for (const task of tasks) {
+      if (Date.now() < (next.get(task) ?? 0) || (task.enabled && !task.enabled())) continue;
+      next.set(task, Date.now() + task.everyMs);
+      // A failed task must not hold up the jobs.
+      await task
+        .run(new Date())
+        .catch((e: unknown) => logger.error({ err: e, worker: workerId, task: task.name }, 'periodic task failed'));
+    }
+  };
+}
+
+async function runOneJob(handlers: WorkerRegistry['jobs'], opts: Settings, stopping: () => boolean): Promise<boolean> {
+  const job = await claimJob(opts.id, opts.jobLeaseMs, Object.keys(handlers));
   if (!job) return false;
-  const log = logger.child({ jobId: String(job._id), type: job.type, worker: workerId, attempt: job.attempts });
+  const handler = handlers[job.type];
+  const log = logger.child({ jobId: String(job._id), type: job.type, worker: opts.id, attempt: job.attempts });
+  log.info('job started');
+  try {
+    await handler.run(jobContext(job, opts, stopping));
+    if (await completeJob(job, opts.id)) log.info('job done');
+    else log.warn('job finished but its lease had been taken over');
+  } catch (e) {
+    if (e instanceof LeaseLostError) log.warn('job abandoned: its lease was taken over by another worker');
+    else if (e instanceof WorkerStoppingError) {
+      await releaseJob(job, opts.id);
+      log.info('job handed back (worker stopping)');
+    } else {
+      const outcome = await failJob(job, opts.id, e, opts.jobRetryMs);
+      log.error({ err: e, outcome }, 'job failed');
+      if (outcome === 'failed') await handler.failed(job, e);
+    }
+  }
+  return true;
+}
+
+function jobContext(job: JobDoc, opts: Settings, stopping: () => boolean): JobContext {
   let lastBeat = 0;
   let lastPhase = '';
-  const ctx: JobContext = {
+  return {
     job,
     async progress(phase, done, total) {
       if (stopping()) throw new WorkerStoppingError();
@@ -149,25 +176,8 @@ async function runOneJob(workerId: string, opts: typeof DEFAULTS, stopping: () =
       if (phase === lastPhase && done < total && now - lastBeat < Math.min(2000, opts.jobLeaseMs / 6)) return;
       lastBeat = now;
       lastPhase = phase;
-      if (!(await heartbeat(job._id, workerId, opts.jobLeaseMs, { phase, done, total })))
+      if (!(await heartbeat(job._id, opts.id, opts.jobLeaseMs, { phase, done, total })))
         throw new LeaseLostError(String(job._id));
     },
   };
-  log.info('job started');
-  try {
-    await HANDLERS[job.type].run(ctx);
-    if (await completeJob(job, workerId)) log.info('job done');
-    else log.warn('job finished but its lease had been taken over');
-  } catch (e) {
-    if (e instanceof LeaseLostError) log.warn('job abandoned: its lease was taken over by another worker');
-    else if (e instanceof WorkerStoppingError) {
-      await releaseJob(job, workerId);
-      log.info('job handed back (worker stopping)');
-    } else {
-      const outcome = await failJob(job, workerId, e, opts.jobRetryMs);
-      log.error({ err: e, outcome }, 'job failed');
-      if (outcome === 'failed') await HANDLERS[job.type].failed(job, e);
-    }
-  }
-  return true;
 }

@@ -4,7 +4,9 @@ export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'failed'] as con
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
- * One report e-mail to one recipient, with every attempt. `sending` is a lease taken before the
+ * One e-mail to one recipient, with every attempt. `kind` says what sort of e-mail it is (the
+ * composer that writes it, see outbox.ts) and `reportId` what it is about: the report, for the
+ * report e-mails (the field keeps its first name so stored deliveries stay as they are). `sending` is a lease taken before the
  * message goes out and turned into `sent` after, in single-document updates: a delivery marked
  * `sent` is never sent again by the worker, and a send interrupted by a crash is retried with the
  * same Message-ID (so a duplicate, if the first copy did leave, is recognisable as one).
@@ -24,6 +26,7 @@ const attemptSchema = new Schema(
 
 const deliverySchema = new Schema(
   {
+    kind: { type: String, default: 'report' },
     reportId: { type: Schema.Types.ObjectId, ref: 'Report', required: true },
     bankId: { type: Schema.Types.ObjectId, ref: 'Bank', required: true },
     recipient: { type: String, required: true },

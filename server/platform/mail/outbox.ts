@@ -1,12 +1,35 @@
 import type { Types } from 'mongoose';
+import type Mail from 'nodemailer/lib/mailer';
 import { config } from '../config';
+import { unlessDuplicate } from '../db/duplicate-key';
 import { ConflictError, NotFoundError } from '../errors';
+import { workQueued } from '../jobs/wakeup';
 import { logger } from '../logger';
-import { composeReportMail } from '../../publishing/mail-content';
 import { Delivery, type DeliveryAttrs } from './model';
 import { sendMail } from './transport';
 
-/** Report e-mail deliveries: queued per recipient, sent by the worker under a lease, retried with backoff. */
+/**
+ * E-mail deliveries: queued per recipient, sent by the worker under a lease, retried with backoff.
+ * The outbox knows no feature: each delivery has a kind (a report e-mail, …) and the id of what it is
+ * about, and the message is composed at sending time by the composer the top floor registered for
+ * that kind (server/jobs.ts), so a retry always sends what is current.
+ */
+export type MailMessage = Mail.Options & { messageId: string };
+
+export interface DeliveryToCompose {
+  kind: string;
+  /** What the e-mail is about (a report, for kind 'report'). */
+  subjectId: string;
+  recipient: string;
+  messageId: string;
+}
+
+export type MailComposer = (d: DeliveryToCompose, opts: { attachMaxBytes: number }) => Promise<MailMessage>;
+export type MailComposers = Readonly<Record<string, MailComposer>>;
+
+/** Deliveries stored before kinds existed are report e-mails. */
+const DEFAULT_KIND = 'report';
+
 export interface MailOptions {
   /** How long a worker may hold a delivery while sending it. */
   sendLeaseMs?: number;
@@ -22,24 +45,26 @@ const DEFAULTS = { sendLeaseMs: 5 * 60_000, mailRetryMs: 60_000, mailMaxTries: 8
 
 type DeliveryDoc = DeliveryAttrs & { _id: Types.ObjectId };
 
-/** One delivery per recipient and report; queueing again changes nothing (a close resumed after a crash). */
-export async function queueDeliveries(
-  report: { reportId: Types.ObjectId; bankId: unknown },
-  recipients: string[],
-): Promise<void> {
+export interface MailSubject {
+  kind: string;
+  id: Types.ObjectId;
+  bankId: unknown;
+}
+
+/** One delivery per recipient and subject; queueing again changes nothing (a close resumed after a crash). */
+export async function queueDeliveries(subject: MailSubject, recipients: string[]): Promise<void> {
   const now = new Date();
   for (const recipient of [...new Set(recipients.map((r) => r.trim().toLowerCase()))].filter(Boolean)) {
-    try {
-      await Delivery.create({
-        reportId: report.reportId,
-        bankId: report.bankId,
+    const create = () =>
+      Delivery.create({
+        kind: subject.kind,
+        reportId: subject.id,
+        bankId: subject.bankId,
         recipient,
         status: 'pending',
         nextAttemptAt: now,
       });
-    } catch (e) {
-      if ((e as { code?: number }).code !== 11000) throw e;
-    }
+    await unlessDuplicate(create, () => undefined);
   }
 }
 
@@ -49,15 +74,19 @@ function mailDomain(): string {
 }
 
 /** Stable per delivery and re-send: a retry of the same message carries the same Message-ID. */
-export function messageIdOf(d: { _id: unknown; reportId: unknown; seq: number }): string {
-  return `<report-${String(d.reportId)}.delivery-${String(d._id)}.${d.seq}@${mailDomain()}>`;
+export function messageIdOf(d: { _id: unknown; kind?: string | null; reportId: unknown; seq: number }): string {
+  return `<${d.kind ?? DEFAULT_KIND}-${String(d.reportId)}.delivery-${String(d._id)}.${d.seq}@${mailDomain()}>`;
 }
 
 const INTERRUPTED =
   'interrupted: the previous attempt did not finish (it may have been delivered; a retry carries the same Message-ID)';
 
-/** Sends the next due delivery, if any; true when there was one. */
-export async function processNextDelivery(workerId: string, options: MailOptions = {}): Promise<boolean> {
+/** Sends the next due delivery, if any, composed by its kind's composer; true when there was one. */
+export async function processNextDelivery(
+  workerId: string,
+  composers: MailComposers,
+  options: MailOptions = {},
+): Promise<boolean> {
   const opts = { ...DEFAULTS, ...options };
   const now = new Date();
   // The previous state tells whether this takes over a send that a crashed worker left behind.
@@ -87,8 +116,11 @@ export async function processNextDelivery(workerId: string, options: MailOptions
   }
   const log = logger.child({ deliveryId: String(prev._id), reportId: String(prev.reportId), messageId });
   try {
-    const message = await composeReportMail(String(prev.reportId), prev.recipient, messageId, opts.attachMaxBytes);
-    await sendMail(message);
+    const mailKind = prev.kind ?? DEFAULT_KIND;
+    const compose = composers[mailKind];
+    if (!compose) throw new Error(`no composer for e-mails of kind "${mailKind}"`);
+    const toCompose = { kind: mailKind, subjectId: String(prev.reportId), recipient: prev.recipient, messageId };
+    await sendMail(await compose(toCompose, { attachMaxBytes: opts.attachMaxBytes }));
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     tries += 1;
@@ -164,26 +196,39 @@ export function deliveryView(d: DeliveryDoc): DeliveryView {
   };
 }
 
-export async function listDeliveries(reportId: Types.ObjectId | string): Promise<DeliveryView[]> {
-  const list = await Delivery.find({ reportId }).sort({ recipient: 1 }).lean<DeliveryDoc[]>();
+/** The deliveries of one subject (a report's e-mails), by recipient. */
+export async function listDeliveries(subjectId: Types.ObjectId | string): Promise<DeliveryView[]> {
+  const list = await Delivery.find({ reportId: subjectId }).sort({ recipient: 1 }).lean<DeliveryDoc[]>();
   return list.map(deliveryView);
+}
+
+/** Whether any of the subject's deliveries has the status (and, with `tries`, that many automatic tries). */
+export async function hasDeliveries(
+  subjectId: Types.ObjectId | string,
+  status: { in?: readonly string[]; not?: string },
+  tries?: number,
+): Promise<boolean> {
+  const statusFilter = status.in ? { $in: status.in } : { $ne: status.not };
+  const filter = { reportId: subjectId, status: statusFilter, ...(tries === undefined ? {} : { tries }) };
+  return Boolean(await Delivery.exists(filter));
 }
 
 /**
  * An admin's explicit re-send: the delivery is queued again as a new message (new Message-ID),
  * whatever happened before. A delivery being sent right now is left alone (409 when asked for alone).
+ * This process's mail worker is woken at once.
  */
 export async function resend(
-  reportId: Types.ObjectId,
-  bankId: unknown,
+  subject: MailSubject,
   by: string,
   recipient: string | undefined,
   allowedNew: string[],
 ): Promise<DeliveryView[]> {
   const now = new Date();
+  const reportId = subject.id;
   if (recipient && !(await Delivery.exists({ reportId, recipient }))) {
     if (!allowedNew.includes(recipient)) throw new NotFoundError('Delivery');
-    await queueDeliveries({ reportId, bankId }, [recipient]);
+    await queueDeliveries(subject, [recipient]);
   }
   const filter: Record<string, unknown> = { reportId, ...(recipient ? { recipient } : {}) };
   const targets = await Delivery.find(filter, { _id: 1, status: 1 }).lean();
@@ -206,5 +251,6 @@ export async function resend(
       },
     );
   }
+  workQueued();
   return listDeliveries(reportId);
 }

@@ -1,0 +1,120 @@
+import { purgeAbandonedUploads } from './evidence/pending';
+import { config } from './platform/config';
+import { purgeOldIdempotencyRecords } from './platform/db/idempotency';
+import { purgeExpiredSessions } from './platform/db/session-store';
+import { purgeExpiredClaims } from './platform/db/write-claims';
+import { purgeFinishedRateWindows } from './platform/http/rate-limit';
+import { logger } from './platform/logger';
+import {
+  startWorkers,
+  type JobHandler,
+  type PeriodicTask,
+  type WorkerOptions,
+  type WorkerRegistry,
+  type Workers,
+} from './platform/jobs/worker';
+import type { MailComposers } from './platform/mail/outbox';
+import {
+  CLOSE_JOB,
+  closeDueQuarters,
+  composeReportMail,
+  markCloseFailed,
+  REPORT_MAIL,
+  runCloseJob,
+} from './publishing/jobs';
+import { purgeExpiredTokens } from './users/service';
+import { purgeOldWriteClaims } from './visits/service';
+
+/**
+ * The job registry (as Ghost keeps its jobs): every job type with its handler, every kind of e-mail
+ * with its composer, and the periodic tasks. The generic worker (platform/jobs/worker.ts) runs what
+ * this file hands it; the app, the command line, the tests and the benchmarks all start their
+ * workers here, so they run the same work.
+ */
+const JOBS: Record<string, JobHandler> = {
+  [CLOSE_JOB]: { run: runCloseJob, failed: markCloseFailed },
+};
+
+const MAIL: MailComposers = {
+  [REPORT_MAIL]: composeReportMail,
+};
+
+export interface AppWorkerOptions extends WorkerOptions {
+  /** How often the optional schedule (AUTO_CLOSE_DAYS) looks for quarters due to close. */
+  scheduleEveryMs?: number;
+  /** How often expired sessions, tokens, idempotency records and write claims are purged. */
+  housekeepingEveryMs?: number;
+}
+
+function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
+  const housekeepingEveryMs = opts.housekeepingEveryMs ?? 3600_000;
+  return [
+    {
+      name: 'automatic quarter close',
+      everyMs: opts.scheduleEveryMs ?? 60_000,
+      enabled: () => config().AUTO_CLOSE_DAYS !== undefined,
+      run: (now) => closeDueQuarters(now, config().AUTO_CLOSE_DAYS ?? 0),
+    },
+    {
+      name: 'housekeeping',
+      everyMs: housekeepingEveryMs,
+      // The first purge waits one interval: start-up is busy enough, and tests start many short-lived workers.
+      firstAfterMs: housekeepingEveryMs,
+      run: (now) => purgeExpired(now),
+    },
+  ];
+}
+
+export function appWorkers(opts: AppWorkerOptions = {}): WorkerRegistry {
+  return { jobs: JOBS, periodic: periodicTasks(opts), mail: MAIL };
+}
+
+export type { Workers };
+
+/** The background workers as the app runs them (options shorten the intervals in tests). */
+export function startAppWorkers(options: AppWorkerOptions = {}): Workers {
+  return startWorkers(appWorkers(options), options);
+}
+
+// ---- housekeeping
+
+/**
+ * Records that only matter for a while, deleted on a timer by each owner's purge (every instance
+ * may run it; the deletes are idempotent). How long each is kept is its owner's rule:
+ * - sessions: once expired they can never be used again;
+ * - API tokens: kept a week past expiry, so "why was I signed out" can still be answered;
+ * - idempotency records: a retry of a POST is honoured for 30 days (a phone that was offline for days);
+ * - write claims: each only guards its own change for a while (visit revisions, expiring claims);
+ * - sign-in rate counters, once their window is over;
+ * - evidence uploads a dead process left half-stored (see PendingUpload).
+ */
+export interface Purged {
+  sessions: number;
+  tokens: number;
+  idempotency: number;
+  writeClaims: number;
+  rateCounters: number;
+  abandonedUploads: number;
+}
+
+export async function purgeExpired(now = new Date()): Promise<Purged> {
+  const [sessions, tokens, idempotency, visitClaims, claims, rateCounters] = await Promise.all([
+    purgeExpiredSessions(now),
+    purgeExpiredTokens(now),
+    purgeOldIdempotencyRecords(now),
+    purgeOldWriteClaims(now),
+    purgeExpiredClaims(now),
+    purgeFinishedRateWindows(now),
+  ]);
+  const abandonedUploads = await purgeAbandonedUploads(now);
+  const purged = {
+    sessions,
+    tokens,
+    idempotency,
+    writeClaims: visitClaims + claims,
+    rateCounters,
+    abandonedUploads,
+  };
+  if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');
+  return purged;
+}

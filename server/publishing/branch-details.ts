@@ -1,0 +1,158 @@
+import type {
+  AnswerDetail,
+  BranchDetail,
+  BranchFigures,
+  RegionFigures,
+  ReportSnapshot,
+  Scores,
+  SectionKey,
+  VisitDetail,
+} from '../../reports/types';
+import { ResultsAccumulator } from '../results/aggregate';
+import { MIN_HIDDEN_BRANCHES } from '../results/service';
+import { shiftQuarter } from '../rules/quarters';
+import { itemScore, type AnswerValue } from '../rules/scoring';
+import { countedVisitsOfQuarter } from '../visits/service';
+import type { Catalogue } from './catalogue';
+import { withBranchFeedback } from './feedback';
+import { VISIT_FIELDS, visitInput, type ReportVisit } from './report-visit';
+import { VisitSpill } from './spill';
+
+/**
+ * The branch reports' details (every visit with its answers and comments, the branch's violations
+ * and key problems), built a spill file of branches at a time so that memory stays bounded however
+ * many visits the quarter has.
+ */
+const SECTION_ORDER: SectionKey[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
+
+function visitDetail(v: ReportVisit, catalogue: Catalogue): VisitDetail {
+  const qid = String(v.questionnaireId);
+  const answers: AnswerDetail[] = (v.answers ?? [])
+    .map((a) => {
+      const item = catalogue.item(qid, v.questionnaireVersion, a.itemKey);
+      const value = a.value as AnswerValue;
+      const s = item ? itemScore(item, value as Parameters<typeof itemScore>[1]) : null;
+      return {
+        itemKey: a.itemKey,
+        sectionKey: item?.sectionKey ?? 'greeting',
+        text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
+        critical: item?.critical ?? false,
+        value,
+        score: s === null ? null : 100 * s,
+        comment: a.comment ?? null,
+      };
+    })
+    .sort((a, b) => SECTION_ORDER.indexOf(a.sectionKey) - SECTION_ORDER.indexOf(b.sectionKey));
+  const sections = v.scores?.sections ?? {};
+  return {
+    id: String(v._id),
+    visitedAt: v.visitedAt.toISOString(),
+    durationMinutes: v.durationMinutes,
+    questionnaireName: catalogue.name(qid),
+    questionnaireVersion: v.questionnaireVersion,
+    scores: {
+      sections: Object.fromEntries(SECTION_ORDER.map((k) => [k, sections[k] ?? null])) as Scores['sections'],
+      total: v.scores?.total ?? null,
+    },
+    staff: (v.staff ?? []).map((s) => s.name || s.employeeId || s.description || '').filter(Boolean),
+    summary: v.summary ?? null,
+    answers,
+    violations: (v.violations ?? []).map((x) => x.itemKey).filter((k): k is string => Boolean(k)),
+  };
+}
+
+/**
+ * A benchmark is shown to a branch's readers only when the area's other visited branches are none
+ * or at least MIN_HIDDEN_BRANCHES (the results service's rule), so no single branch can be subtracted out.
+ */
+export function benchmark(figures: Scores & { branches: number }, own: number): Scores | null {
+  const hidden = figures.branches - own;
+  return hidden > 0 && hidden < MIN_HIDDEN_BRANCHES
+    ? null
+    : { sections: { ...figures.sections }, total: figures.total };
+}
+
+/** A branch's answers, comments, violations and key problems (key problems by the results accumulator). */
+function detailOf(
+  s: ReportSnapshot,
+  branch: BranchFigures,
+  visits: ReportVisit[],
+  catalogue: Catalogue,
+  regions: Map<string, RegionFigures>,
+): BranchDetail {
+  const list = [...visits].sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime());
+  const acc = new ResultsAccumulator({
+    quarter: s.quarter,
+    previousQuarter: shiftQuarter(s.quarter, -1),
+    inFocus: () => true,
+    items: catalogue.lookup,
+  });
+  for (const v of list) acc.add(visitInput(v));
+  const found = acc.finish();
+  const regionFigures = regions.get(branch.region);
+  return {
+    code: branch.code,
+    benchmarks: { region: regionFigures ? benchmark(regionFigures, 1) : null, bank: benchmark(s.bankFigures, 1) },
+    visits: list.map((v) => visitDetail(v, catalogue)),
+    keyProblems: found.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
+    violations: found.violations.map((x) => ({
+      visitId: x.visitId,
+      branchCode: branch.code,
+      branchName: branch.name,
+      region: x.region,
+      itemKey: x.itemKey,
+      sectionKey: (x.sectionKey as SectionKey | null) ?? null,
+      text: catalogue.text(x.itemKey),
+      visitedAt: list.find((v) => String(v._id) === x.visitId)?.visitedAt.toISOString() ?? null,
+    })),
+  };
+}
+
+/**
+ * Hands each branch of the snapshot to `each` with its details, one spill file at a time (see
+ * VisitSpill). `visits` is the spill the snapshot pass wrote in this run; without it (a close
+ * resumed by another run) the quarter's visits are read and spilled here, in one unsorted pass.
+ * Only the visits the snapshot counted are listed; branches in `skip` (already rendered) are passed over.
+ */
+export async function forEachBranchDetail(
+  s: ReportSnapshot,
+  catalogue: Catalogue,
+  skip: ReadonlySet<string>,
+  each: (d: BranchDetail) => Promise<void>,
+  visits?: VisitSpill<ReportVisit>,
+): Promise<void> {
+  const todo = s.branches.filter((b) => !skip.has(b.code));
+  if (todo.length === 0) return;
+  const regions = new Map(s.regions.map((g) => [g.key, g]));
+  const spill = visits ?? (await spillQuarter(s, todo));
+  try {
+    const inBucket: BranchFigures[][] = Array.from({ length: spill.buckets }, () => []);
+    for (const b of todo) inBucket[spill.bucketOf(b.code)].push(b);
+    for (let i = 0; i < spill.buckets; i++) {
+      const byBranch = await spill.read(i);
+      // Every branch of this file, visited or not (a branch whose visits are no longer counted still gets its report).
+      for (const b of inBucket[i])
+        await each(withBranchFeedback(s, detailOf(s, b, byBranch.get(b.code) ?? [], catalogue, regions)));
+    }
+  } finally {
+    await spill.dispose();
+  }
+}
+
+async function spillQuarter(s: ReportSnapshot, todo: BranchFigures[]): Promise<VisitSpill<ReportVisit>> {
+  const wanted = new Set(todo.map((b) => b.code));
+  const counted = new Map(todo.filter((b) => b.visitIds).map((b) => [b.code, new Set(b.visitIds)]));
+  const spill = await VisitSpill.create<ReportVisit>(s.branches.length);
+  try {
+    for await (const v of countedVisitsOfQuarter(s.bank.id, s.quarter, VISIT_FIELDS)) {
+      if (!wanted.has(v.branchCode)) continue; // not in the snapshot, or already rendered
+      if (counted.get(v.branchCode)?.has(String(v._id)) === false) continue; // approved after the snapshot
+      await spill.write(v);
+    }
+    await spill.finish();
+    return spill;
+  } catch (e) {
+    await spill.dispose();
+    throw e;
+  }
+}

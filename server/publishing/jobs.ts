@@ -1,0 +1,7 @@
+/**
+ * What the quarter close gives the job registry (server/jobs.ts): the close job and its handler, the
+ * optional automatic close, and the composer of the report e-mail.
+ */
+export { CLOSE_JOB, markCloseFailed, runCloseJob } from './close';
+export { REPORT_MAIL, composeReportMail } from './mail-content';
+export { closeDueQuarters } from './schedule';

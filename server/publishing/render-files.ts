@@ -1,0 +1,212 @@
+import type { ReportSnapshot } from '../../reports/types';
+import { isDuplicateKey } from '../platform/db/duplicate-key';
+import type { JobContext } from '../platform/jobs/worker';
+import { logger } from '../platform/logger';
+import { forEachBranchDetail } from './branch-details';
+import { loadCatalogue } from './catalogue';
+import { fileName } from './files';
+import { Report, ReportFile, type FileKind } from './model';
+import { openRenderer, threadsFor } from './render-pool';
+import type { RenderTask } from './render-task';
+import type { ReportVisit } from './report-visit';
+import type { VisitSpill } from './spill';
+import { bucket, ensureBucketIndexes, removeOrphans, storeBlobs } from './storage';
+
+/**
+ * The close's second step: every PDF of the report that is not stored yet is rendered and stored,
+ * against the report's snapshot. What a crashed run left half-recorded is removed first, so the
+ * step simply continues from what the database says is done.
+ */
+export type ReportDoc = NonNullable<Awaited<ReturnType<typeof loadReport>>>;
+export const loadReport = (id: string) => Report.findById(id).lean();
+
+interface Target {
+  scope: string;
+  kind: FileKind;
+  name: string;
+  region?: string;
+  branchCode?: string;
+}
+
+export async function renderAll(
+  ctx: JobContext,
+  report: ReportDoc,
+  s: ReportSnapshot,
+  visits?: VisitSpill<ReportVisit>,
+): Promise<void> {
+  const reportId = String(report._id);
+  const existing = await ReportFile.find({ reportId }, { scope: 1, fileId: 1 }).lean();
+  const done = new Set(existing.map((f) => f.scope));
+  // Files of a crashed run that never got their ReportFile record are removed before going on.
+  const keep = new Set([
+    ...existing.map((f) => String(f.fileId)),
+    ...(report.snapshot ? [String(report.snapshot.fileId)] : []),
+  ]);
+  const fresh = await loadReport(reportId);
+  if (fresh?.snapshot) keep.add(String(fresh.snapshot.fileId));
+  const orphans = await removeOrphans(reportId, keep, new Date(Date.now() - 1000));
+  if (orphans) logger.info({ reportId, orphans }, 'removed files of an interrupted close');
+
+  const total = 1 + s.regions.length + s.branches.length;
+  let count = done.size;
+  await ensureBucketIndexes();
+  // Files are stored in batches, and a batch is written while the next files render (the database
+  // server works in its own process, so the two overlap on a two-core machine).
+  const storing = pipeline();
+  let batch: { t: Target; pdf: Buffer }[] = [];
+  let batchBytes = 0;
+  // Small closes store file by file; large ones in batches of up to STORE_BATCH (about 5% of the work at most).
+  const batchSize = Math.min(STORE_BATCH, Math.max(1, Math.floor(total / 20)));
+  const write = async () => {
+    const items = batch;
+    batch = [];
+    batchBytes = 0;
+    if (items.length)
+      await storing.add(() =>
+        storeFiles(report, s, items).then(() => {
+          count += items.length;
+        }),
+      );
+  };
+  const put = async (t: Target, pdf: Buffer) => {
+    batch.push({ t, pdf });
+    batchBytes += pdf.length;
+    if (batch.length >= batchSize || batchBytes >= 4 * 1024 * 1024) await write();
+    await ctx.progress('render', count, total);
+  };
+  await ctx.progress('render', count, total);
+  // PDFs render on worker threads while this thread builds the branch details and stores what is
+  // done; a few tasks are queued ahead so that no thread waits, and no more, so memory stays bounded.
+  const renderer = await openRenderer(s, threadsFor(total - done.size));
+  logger.info({ reportId, files: total - done.size, threads: renderer.threads }, 'rendering the close');
+  const tasks = limiter(Math.max(1, 2 * renderer.threads));
+  const submit = (t: Target, task: RenderTask) => tasks.run(async () => put(t, await renderer.render(task)));
+  // A long report (a large bank's) may render for minutes without a file done: the lease is renewed meanwhile.
+  const beat = setInterval(() => {
+    ctx.progress('render', count, total).catch((e: unknown) => tasks.fail(e));
+  }, 15_000);
+  try {
+    // The bank report first: the longest, it renders while the branch reports go through the other threads.
+    if (!done.has('bank')) await submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
+    for (const g of s.regions) {
+      const scope = `region:${g.key}`;
+      if (!done.has(scope))
+        await submit({ scope, kind: 'region', name: g.name, region: g.key }, { kind: 'region', region: g.key });
+    }
+    const catalogue = await loadCatalogue(s.bank.id);
+    const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
+    const byCode = new Map(s.branches.map((b) => [b.code, b]));
+    await forEachBranchDetail(
+      s,
+      catalogue,
+      skip,
+      async (d) => {
+        const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
+        await submit(
+          { scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code },
+          { kind: 'branch', detail: d },
+        );
+      },
+      visits,
+    );
+    await tasks.drain();
+  } catch (e) {
+    // Nothing of this run may still be writing when the job is handed on.
+    await renderer.close();
+    await tasks.settle();
+    await storing.flush().catch(() => undefined);
+    throw e;
+  } finally {
+    clearInterval(beat);
+  }
+  await renderer.close();
+  await write();
+  await storing.flush();
+  await ctx.progress('render', count, total);
+}
+
+/**
+ * Runs at most `limit` tasks at once; `run` waits for a free place. The first failure is thrown by
+ * the next `run` (so no more work starts) and by `drain`.
+ */
+function limiter(limit: number): {
+  run(task: () => Promise<void>): Promise<void>;
+  drain(): Promise<void>;
+  settle(): Promise<void>;
+  fail(e: unknown): void;
+} {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const settle = async () => {
+    while (running.size) await Promise.race(running);
+  };
+  return {
+    async run(task) {
+      while (running.size >= limit && !failure) await Promise.race(running);
+      if (failure) throw failure.error;
+      const p: Promise<void> = task()
+        .catch((e: unknown) => {
+          failure ??= { error: e };
+        })
+        .finally(() => running.delete(p));
+      running.add(p);
+    },
+    async drain() {
+      await settle();
+      if (failure) throw failure.error;
+    },
+    settle,
+    fail(e) {
+      failure ??= { error: e };
+    },
+  };
+}
+
+/** Most files stored per batch: few enough that an interrupted close loses little work. */
+const STORE_BATCH = 25;
+
+/** At most one store in flight; a failed store fails the next `add` or the final `flush`. */
+function pipeline(): { add(task: () => Promise<void>): Promise<void>; flush(): Promise<void> } {
+  let inflight: Promise<void> = Promise.resolve();
+  return {
+    async add(task) {
+      await inflight;
+      inflight = task();
+      inflight.catch(() => undefined); // observed by the next add or flush
+    },
+    flush: () => inflight,
+  };
+}
+
+/** Stores the PDFs, then records them; a file another run recorded first is dropped again. */
+async function storeFiles(report: ReportDoc, s: ReportSnapshot, items: { t: Target; pdf: Buffer }[]): Promise<void> {
+  const reportId = String(report._id);
+  const blobs = await storeBlobs(
+    items.map(({ t, pdf }) => ({
+      buf: pdf,
+      filename: fileName(s.bank, { quarter: s.quarter, version: s.version }, t).utf8,
+      metadata: { reportId, scope: t.scope, contentType: 'application/pdf' },
+    })),
+  );
+  const records = items.map(({ t }, i) => ({
+    reportId: report._id,
+    bankId: report.bankId,
+    scope: t.scope,
+    kind: t.kind,
+    region: t.region,
+    branchCode: t.branchCode,
+    name: t.name,
+    ...blobs[i],
+  }));
+  try {
+    await ReportFile.insertMany(records, { ordered: false });
+  } catch (e) {
+    // Only a batch whose every failure is a duplicate (files another run recorded first) is settled here.
+    const writeErrors = (e as { writeErrors?: { err?: { index?: number }; index?: number }[] }).writeErrors;
+    if (!writeErrors || !isDuplicateKey({ writeErrors })) throw e;
+    for (const w of writeErrors)
+      await bucket()
+        .delete(blobs[w.err?.index ?? w.index ?? -1].fileId)
+        .catch(() => undefined);
+  }
+}
