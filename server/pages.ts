@@ -8,7 +8,6 @@ import { registerResultsPages } from './results/pages';
 import { registerReportPages } from './publishing/pages';
 import { registerVisitPages } from './visits/pages';
 import { registerAssignmentPages } from './assignments/pages';
-import { registerAssignmentAdminPages } from './assignments/admin-pages';
 import { registerDisputePages } from './disputes/pages';
 import { registerActionPlanPages } from './actions/pages';
 import { registerHrPages } from './hr/pages';
@@ -27,7 +26,6 @@ export function webRouter(): Router {
   registerReportPages(r);
   registerVisitPages(r);
   registerAssignmentPages(r);
-  registerAssignmentAdminPages(r);
   registerDisputePages(r);
   registerActionPlanPages(r);
   registerHrPages(r);

@@ -289,3 +289,6 @@ export async function importStaff(p: Principal, bankId: string, file: Buffer): P
   forgetBranchStaff(bankId);
   return { ...result, errors: [], rejected: false };
 }
+
+// ---- for visits (and assignments): the lookups read on every visit write or view, kept briefly in memory
+export { bankTimezone, branchNames, branchStaff } from './lookups';

@@ -536,3 +536,9 @@ function toView(d: LeanDispute, files: LeanFile[], texts: Map<string, { zh: stri
     })),
   };
 }
+
+// ---- for evidence
+/** Whether the dispute holds this evidence file (housekeeping keeps the files of abandoned upload notes it holds). */
+export async function holdsEvidenceFile(disputeId: string, fileId: Types.ObjectId): Promise<boolean> {
+  return Boolean(await DisputeAttachment.exists({ fileId, disputeId }));
+}
