@@ -9,10 +9,10 @@ import { Visit } from './model';
 import type { HistoryEntry, StoredAttachment, StoredVisit, VisitStatus } from './types';
 
 /**
- * The one place that reads and writes visit documents. Every write is a single update of one
- * document, conditional on `rev` (and the allowed statuses), that applies the change, its derived
- * scores and flags, and its history entry together — so a change is never recorded without its
- * history, and a concurrent change is refused rather than overwritten.
+ * The one place that writes visit documents (and loads one to change it). Every write is a single
+ * update of one document, conditional on `rev` (and the allowed statuses), that applies the change,
+ * its derived scores and flags, and its history entry together — so a change is never recorded
+ * without its history, and a concurrent change is refused rather than overwritten.
  */
 
 export async function loadVisit(id: string): Promise<StoredVisit | null> {

@@ -1,5 +1,4 @@
-import type { StaffView } from '../../banks/service';
-import { listStaff } from '../../banks/service';
+import { listStaff, type StaffView } from '../../banks/service';
 import { config } from '../../platform/config';
 import { toAppError } from '../../platform/http/error-handler';
 import type { ErrorDetail } from '../../platform/errors';
