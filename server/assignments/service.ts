@@ -231,16 +231,6 @@ async function assertImportTarget(
 
 // ---- for visits: the assignment a visit is made on
 
-/**
- * An assignment as stored, for the visit made on it (whose owner the visits feature checks).
- * Read by _id alone, the one filter every server answers from an index.
- */
-export async function assignmentForVisit(id: string): Promise<AssignmentLean | null> {
-  const a = await Assignment.collection.findOne<AssignmentLean>({ _id: new Types.ObjectId(id) });
-  if (a) windows.set(String(a._id), windowOf(a));
-  return a;
-}
-
 export interface AssignmentWindow {
   windowStart: Date;
   windowEnd: Date;
@@ -250,6 +240,16 @@ const windowOf = (a: AssignmentWindow): AssignmentWindow => ({ windowStart: a.wi
 
 /** Assignments are never edited, so the window of a visit's assignment is read once per process. */
 const windows = new BoundedCache<string, AssignmentWindow>({ limit: 20_000 });
+
+/**
+ * An assignment as stored, for the visit made on it (whose owner the visits feature checks).
+ * Read by _id alone, the one filter every server answers from an index.
+ */
+export async function assignmentForVisit(id: string): Promise<AssignmentLean | null> {
+  const a = await Assignment.collection.findOne<AssignmentLean>({ _id: new Types.ObjectId(id) });
+  if (a) windows.set(String(a._id), windowOf(a));
+  return a;
+}
 
 /** The window a visit is judged against (SPEC §4 flags); read on every visit write, so kept. */
 export async function assignmentWindow(id: Types.ObjectId | string): Promise<AssignmentWindow | null> {
