@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json --noEmit
+# ESLint (zero warnings, incl. "no feature imports another feature's model") and Prettier.
+npm run lint --silent
 npx jest --ci "$@"
 # The fault suite (kill -9 of the app, database and mail server outages) runs after the main suite,
 # on a full run only (no arguments): npm run test:faults.

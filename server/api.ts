@@ -6,7 +6,6 @@ import { registerResultsApi } from './results/routes';
 import { registerQuestionnaireApi } from './questionnaires/routes';
 import { registerAssignmentApi } from './assignments/routes';
 import { registerVisitApi } from './visits/routes';
-import { registerEvidenceApi } from './visits/attachment-routes';
 import { registerReportApi } from './publishing/routes';
 import { registerDisputeApi } from './disputes/routes';
 import { registerActionPlanApi } from './actions/routes';
@@ -21,7 +20,6 @@ export function registerApi(api: ApiRouter): void {
   registerResultsApi(api);
   registerAssignmentApi(api);
   registerVisitApi(api);
-  registerEvidenceApi(api);
   registerReportApi(api);
   registerDisputeApi(api);
   registerActionPlanApi(api);

@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import { purgeAbandonedUploads } from './evidence/pending';
 import { config } from './platform/config';
 import { purgeOldIdempotencyRecords } from './platform/db/idempotency';
@@ -23,7 +24,9 @@ import {
   runCloseJob,
 } from './publishing/jobs';
 import { purgeExpiredTokens } from './users/service';
-import { purgeOldWriteClaims } from './visits/service';
+import * as disputes from './disputes/service';
+import type { UploadHolder } from './evidence/pending';
+import * as visits from './visits/service';
 
 /**
  * The job registry (as Ghost keeps its jobs): every job type with its handler, every kind of e-mail
@@ -98,23 +101,29 @@ export interface Purged {
 }
 
 export async function purgeExpired(now = new Date()): Promise<Purged> {
-  const [sessions, tokens, idempotency, visitClaims, claims, rateCounters] = await Promise.all([
+  const [sessions, tokens, idempotency, writeClaims, rateCounters] = await Promise.all([
     purgeExpiredSessions(now),
     purgeExpiredTokens(now),
     purgeOldIdempotencyRecords(now),
-    purgeOldWriteClaims(now),
     purgeExpiredClaims(now),
     purgeFinishedRateWindows(now),
   ]);
-  const abandonedUploads = await purgeAbandonedUploads(now);
+  const abandonedUploads = await purgeAbandonedUploads(now, evidenceHeld);
   const purged = {
     sessions,
     tokens,
     idempotency,
-    writeClaims: visitClaims + claims,
+    writeClaims,
     rateCounters,
     abandonedUploads,
   };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');
   return purged;
+}
+
+/** Whether the visit or dispute an abandoned upload was meant for holds the file after all. */
+function evidenceHeld(holder: UploadHolder, fileId: Types.ObjectId): Promise<boolean> {
+  return holder.kind === 'visit'
+    ? visits.holdsEvidenceFile(holder.id, fileId)
+    : disputes.holdsEvidenceFile(holder.id, fileId);
 }

@@ -1,6 +1,5 @@
 import express, { type Router } from 'express';
 import { registerActionPlanPages } from './actions/pages';
-import { registerAssignmentAdminPages } from './assignments/admin-pages';
 import { registerAssignmentPages } from './assignments/pages';
 import { registerAuthPages } from './auth/pages';
 import { registerBankPages } from './banks/pages';
@@ -25,7 +24,6 @@ export function webRouter(): Router {
   registerReportPages(r);
   registerVisitPages(r);
   registerAssignmentPages(r);
-  registerAssignmentAdminPages(r);
   registerDisputePages(r);
   registerActionPlanPages(r);
   registerHrPages(r);

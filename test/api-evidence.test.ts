@@ -5,7 +5,9 @@ import request from 'supertest';
 import { config, setConfig } from '../server/platform/config';
 import { Readable } from 'node:stream';
 import { DisputeAttachment } from '../server/disputes/model';
-import { PendingUpload, purgeAbandonedUploads } from '../server/evidence/pending';
+import { PendingUpload, purgeAbandonedUploads, type HoldsFile } from '../server/evidence/pending';
+import { holdsEvidenceFile as disputeHoldsFile } from '../server/disputes/service';
+import { holdsEvidenceFile as visitHoldsFile } from '../server/visits/service';
 import { safeFilename, storeEvidence } from '../server/evidence/storage';
 import { Visit } from '../server/visits/model';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
@@ -399,6 +401,9 @@ describe('download and removal', () => {
 });
 
 describe('uploads a dead process left half-stored', () => {
+  // As housekeeping asks: the evidence storage knows neither visits nor disputes.
+  const heldByVisitOrDispute: HoldsFile = (holder, fileId) =>
+    holder.kind === 'visit' ? visitHoldsFile(holder.id, fileId) : disputeHoldsFile(holder.id, fileId);
   const HOUR = 3600_000;
   const oldNote = (fileId: mongoose.Types.ObjectId, holder: 'visit' | 'dispute', holderId: string) =>
     PendingUpload.create({ _id: fileId, holder, holderId, startedAt: new Date(Date.now() - 2 * HOUR) });
@@ -446,7 +451,7 @@ describe('uploads a dead process left half-stored', () => {
     const live = new mongoose.Types.ObjectId();
     await PendingUpload.create({ _id: live, holder: 'visit', holderId: visitId, startedAt: new Date() });
 
-    expect(await purgeAbandonedUploads()).toBe(2);
+    expect(await purgeAbandonedUploads(new Date(), heldByVisitOrDispute)).toBe(2);
     expect(await chunksOf(cut)).toBe(0);
     expect(await chunksOf(stray)).toBe(0);
     expect(await fileDoc(stray)).toBeNull();
@@ -476,7 +481,7 @@ describe('uploads a dead process left half-stored', () => {
     });
     await oldNote(disputeFile, 'dispute', String(disputeId));
 
-    expect(await purgeAbandonedUploads()).toBe(0);
+    expect(await purgeAbandonedUploads(new Date(), heldByVisitOrDispute)).toBe(0);
     expect(await PendingUpload.countDocuments({ _id: { $in: [fileId, disputeFile] } })).toBe(0);
     const back = await download(auditor, visitId, up.body.id);
     expect(back.status).toBe(200);

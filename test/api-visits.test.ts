@@ -3,8 +3,9 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { Staff } from '../server/banks/model';
-import { Visit, VisitWriteClaim, writeClaimId } from '../server/visits/model';
-import { commit, forgetLastCopies, historyEntry } from '../server/visits/store';
+import { Visit } from '../server/visits/model';
+import { WriteClaim } from '../server/platform/db/write-claims';
+import { commit, forgetLastCopies, historyEntry, visitClaimKey } from '../server/visits/store';
 import { type StoredVisit } from '../server/visits/service';
 import { reviewQueue } from '../server/visits/service';
 import type { Principal } from '../server/platform/access';
@@ -122,6 +123,9 @@ async function approved(who: Actor = auditor, branchCode = 'N1'): Promise<Record
 }
 
 /** Six edits of one visit at once: each is applied or refused (409), and every applied one is in the history. */
+/** The revision claims of one visit (keys "visit:<id>:<rev>"). */
+const claimsOf = (visitId: string) => ({ _id: { $regex: `^visit:${visitId}:` } });
+
 async function concurrentEdits(): Promise<{ visitId: string; wins: number }> {
   const v = await newVisit();
   const results = await Promise.all([30, 31, 32, 33, 34, 35].map((d) => patch(auditor, v.id, { durationMinutes: d })));
@@ -503,7 +507,7 @@ describe('writes on a server with atomic conditional updates (MongoDB, the embed
     const stored = await Visit.findById(v.id).lean();
     expect(stored?.durationMinutes).toBe(41);
     expect(stored?.rev).toBe(1);
-    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
+    expect(await WriteClaim.countDocuments(claimsOf(v.id))).toBe(0);
   });
 
   test('twenty writers holding the same copy: exactly one wins', async () => {
@@ -607,19 +611,19 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
 
   test('concurrent edits: exactly one wins per revision, the other is told (409), history has no lost entry', async () => {
     const { visitId, wins } = await concurrentEdits();
-    expect(await VisitWriteClaim.countDocuments({ visitId })).toBe(wins);
+    expect(await WriteClaim.countDocuments(claimsOf(visitId))).toBe(wins);
   });
 
   test('a write claim left by a crashed writer blocks only until its lease runs out', async () => {
     const v = await newVisit();
-    const claim = await VisitWriteClaim.create({ _id: writeClaimId(v.id, 1), visitId: v.id, rev: 1, at: new Date() });
+    const claim = await WriteClaim.create({ _id: visitClaimKey(v.id, 1), at: new Date() });
     expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(409);
-    await VisitWriteClaim.updateOne({ _id: claim._id }, { $set: { at: new Date(Date.now() - 5 * 60_000) } });
+    await WriteClaim.updateOne({ _id: claim._id }, { $set: { at: new Date(Date.now() - 5 * 60_000) } });
     const res = await patch(auditor, v.id, { durationMinutes: 41 });
     expect(res.status).toBe(200);
     expect(res.body.rev).toBe(1);
     // The stale claim was replaced by the winner's own, which stays as the record of revision 1.
-    const claims = await VisitWriteClaim.find({ visitId: v.id }).lean();
+    const claims = await WriteClaim.find(claimsOf(v.id)).lean();
     expect(claims).toHaveLength(1);
     expect(Date.now() - claims[0]!.at.getTime()).toBeLessThan(60_000);
     // A writer still holding the revision-0 copy is refused by the kept claim, and writes nothing.
@@ -628,16 +632,13 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
       commit(stale, { statuses: ['draft'], set: { durationMinutes: 42 }, entry: historyEntry(null, 'updated', []) }),
     ).rejects.toThrow(ConflictError);
     expect((await Visit.findById(v.id).lean())?.durationMinutes).toBe(41);
-    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(1);
+    expect(await WriteClaim.countDocuments(claimsOf(v.id))).toBe(1);
   });
 
   test('a claim taken over from a writer that died after writing stays, so no stale copy can write over that revision', async () => {
     const v = await newVisit();
     expect((await patch(auditor, v.id, { durationMinutes: 41 })).status).toBe(200); // revision 1, its claim kept
-    await VisitWriteClaim.updateOne(
-      { _id: writeClaimId(v.id, 1) },
-      { $set: { at: new Date(Date.now() - 5 * 60_000) } },
-    ); // as if its writer died
+    await WriteClaim.updateOne({ _id: visitClaimKey(v.id, 1) }, { $set: { at: new Date(Date.now() - 5 * 60_000) } }); // as if its writer died
     const stale = { ...(await Visit.findById(v.id).lean<StoredVisit>())!, rev: 0 };
     const change = (minutes: number) => ({
       statuses: ['draft'] as const,
@@ -646,7 +647,7 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
     });
     // Taking the stale claim over shows (fresh read) that revision 1 was written: refused, and the claim stays.
     await expect(commit(stale, change(42))).rejects.toThrow(ConflictError);
-    expect(await VisitWriteClaim.countDocuments({ _id: writeClaimId(v.id, 1) })).toBe(1);
+    expect(await WriteClaim.countDocuments({ _id: visitClaimKey(v.id, 1) })).toBe(1);
     // So a second stale writer is refused too, by the claim alone.
     await expect(commit(stale, change(43))).rejects.toThrow(ConflictError);
     const stored = await Visit.findById(v.id).lean();
@@ -667,7 +668,7 @@ describe('writes on a server without atomic conditional updates (stock FerretDB 
         entry: historyEntry(null, 'updated', []),
       }),
     ).rejects.toThrow();
-    expect(await VisitWriteClaim.countDocuments({ visitId: v.id })).toBe(0);
+    expect(await WriteClaim.countDocuments(claimsOf(v.id))).toBe(0);
     expect((await patch(auditor, v.id, { durationMinutes: 44 })).status).toBe(200);
   });
 });

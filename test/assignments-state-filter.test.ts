@@ -1,7 +1,8 @@
 import type { Express } from 'express';
 import { Types } from 'mongoose';
 import { Assignment } from '../server/assignments/model';
-import { listRecentAssignments, STATE_ID_LIST_MAX } from '../server/assignments/service';
+import { STATE_ID_LIST_MAX } from '../server/assignments/service';
+import { listRecentAssignments } from '../server/visits/service';
 import type { Principal } from '../server/platform/access';
 import { Visit } from '../server/visits/model';
 import { startTestApp, stopTestApp } from './helpers/app';

@@ -4,7 +4,8 @@ import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { RateCounter } from '../server/platform/http/rate-limit';
 import { SessionRecord } from '../server/platform/db/session-store';
 import { purgeExpired, startAppWorkers } from '../server/jobs';
-import { VisitWriteClaim, writeClaimId } from '../server/visits/model';
+import { WriteClaim } from '../server/platform/db/write-claims';
+import { visitClaimKey } from '../server/visits/store';
 import { startTestApp, stopTestApp } from './helpers/app';
 
 beforeAll(async () => {
@@ -46,9 +47,10 @@ async function seedRecords(): Promise<void> {
     claimedAt: ago(DAY),
   });
   const visitId = new Types.ObjectId();
-  await VisitWriteClaim.create([
-    { _id: writeClaimId(visitId, 1), visitId, rev: 1, at: ago(2 * DAY) },
-    { _id: writeClaimId(visitId, 2), visitId, rev: 2, at: ago(1000) },
+  // A visit's revision claim is kept a day.
+  await WriteClaim.create([
+    { _id: visitClaimKey(visitId, 1), at: ago(2 * DAY), expiresAt: ago(DAY) },
+    { _id: visitClaimKey(visitId, 2), at: ago(1000), expiresAt: new Date(Date.now() + DAY - 1000) },
   ]);
   await RateCounter.create([
     { _id: 'k@1', hits: 4, resetAt: ago(1000) },
@@ -69,7 +71,7 @@ test('purges what has run out and keeps the rest', async () => {
   expect((await SessionRecord.find().lean()).map((s) => s._id)).toEqual(['s-live']);
   expect((await ApiToken.find().lean()).map((t) => t.tokenHash[0]).sort()).toEqual(['b', 'c']);
   expect((await IdempotencyRecord.find().lean()).map((r) => r.key)).toEqual(['recent']);
-  expect((await VisitWriteClaim.find().lean()).map((c) => c.rev)).toEqual([2]);
+  expect((await WriteClaim.find().lean()).map((c) => c._id.split(':')[2])).toEqual(['2']);
   expect((await RateCounter.find().lean()).map((c) => c._id)).toEqual(['k@2']);
   expect(await purgeExpired()).toEqual({
     sessions: 0,
@@ -83,13 +85,14 @@ test('purges what has run out and keeps the rest', async () => {
 
 test('the background worker purges on its interval', async () => {
   const visitId = new Types.ObjectId();
-  await VisitWriteClaim.create({ _id: writeClaimId(visitId, 1), visitId, rev: 1, at: ago(3 * DAY) });
+  const key = visitClaimKey(visitId, 1);
+  await WriteClaim.create({ _id: key, at: ago(3 * DAY), expiresAt: ago(2 * DAY) });
   const workers = startAppWorkers({ mail: false, pollMs: 50, housekeepingEveryMs: 100 });
   try {
     const deadline = Date.now() + 10_000;
-    while ((await VisitWriteClaim.countDocuments({ visitId })) > 0 && Date.now() < deadline)
+    while ((await WriteClaim.countDocuments({ _id: key })) > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    expect(await VisitWriteClaim.countDocuments({ visitId })).toBe(0);
+    expect(await WriteClaim.countDocuments({ _id: key })).toBe(0);
   } finally {
     await workers.stop();
   }

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { LIST_LIMIT } from '../server/assignments/admin-pages';
+import { LIST_LIMIT } from '../server/assignments/pages';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csv } from './helpers/foundation';
 import { createQuestionnaire, USER_PASSWORD, userWithToken } from './helpers/questionnaires';

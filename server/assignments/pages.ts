@@ -1,88 +1,251 @@
 import type { Router } from 'express';
-import { getBank, listBanks } from '../banks/service';
+import { z } from 'zod';
+import { allBranches, getBank, listBanks, type BankView } from '../banks/service';
 import { toAppError } from '../platform/http/error-handler';
-import { parseBody } from '../platform/http/validation';
-import { MAX_LIMIT } from '../platform/http/paging';
-import { createVisitBody } from '../visits/schema';
-import { createVisit } from '../visits/service';
-import { localInputToIso, minutesOrRaw, nowLocalInput, showTime } from '../visits/pages';
-import { formBody, formFailure, param } from '../web/forms';
+import { AppError } from '../platform/errors';
+import { requireFile, tabularUpload } from '../platform/http/uploads';
+import { fields, parseBody, parseQuery } from '../platform/http/validation';
+import { listQuestionnaires } from '../questionnaires/service';
+import { DEFAULT_TIMEZONE, quarterOf } from '../rules/quarters';
+import { listUsers } from '../users/service';
+import { ASSIGNMENT_STATES, listRecentAssignments, type AssignmentState } from '../visits/service';
+import { localInputToIso, showTime } from '../web/local-time';
+import {
+  attempt,
+  emptyForm,
+  formBody,
+  formFailure,
+  localizeMessage,
+  runUpload,
+  type FormBody,
+  type FormState,
+} from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
-import { getAssignment, listAssignmentsFor } from './service';
+import { createAssignmentBody, importAssignmentsQuery } from './schema';
+import { createAssignment, importAssignments } from './service';
 
-/** The auditor's assignments, and starting the visit of one (visit time and duration first, then the form). */
-const AUDITOR = ['auditor'] as const;
-const EDITABLE = new Set(['draft', 'returned']);
+/**
+ * The admin's assignment page: the newest assignments (filtered by bank and visit status), and, once
+ * a bank is chosen, a form to create one and a CSV/XLSX import. Times are typed in the bank's own
+ * time zone, as on the visit pages. Everything goes through the assignment service (no cancel: the
+ * service and API.md have none), except the list, which shows each assignment with its visit's state
+ * and so comes from the visits' door (visits build on assignments).
+ */
+const ADMIN = ['admin'] as const;
+/** The list is bounded; filters narrow it down. */
+export const LIST_LIMIT = 200;
+
+const FIELDS = {
+  bankId: 'bankId',
+  branchCode: 'branchCode',
+  auditorId: 'auditorId',
+  questionnaireId: 'questionnaireId',
+  quarter: 'quarter',
+  windowStart: 'windowStart',
+  windowEnd: 'windowEnd',
+  scenario: 'scenario',
+};
 
 export function registerAssignmentPages(r: Router): void {
-  r.get('/assignments', assignmentsPage);
-  r.post('/assignments/:assignmentId/start', startVisitPage);
+  r.get('/admin/assignments', assignmentsPage);
+  r.post('/admin/assignments', createPage);
+  r.post('/admin/assignments/import', importPage);
 }
 
-interface StartForm {
-  assignmentId: string;
-  values: Record<string, string>;
-  errors: Record<string, string>;
-  general: string[];
+// ---- messages of the assignment schema and service, in the page's language
+
+const OWN_MESSAGES: [RegExp, string][] = [
+  [/^must be an ISO-8601 time|^must be a real time/, 'assignments.admin.bad_time'],
+  [/^must be after windowStart$/, 'assignments.admin.end_before_start'],
+  [/^must look like 2026-Q3$/, 'assignments.admin.bad_quarter'],
+  [/^no active user with role auditor$/, 'assignments.admin.no_auditor'],
+  [/^no active auditor "(?<email>.*)"$/, 'assignments.admin.no_auditor_email'],
+  [/^no questionnaire of this bank$/, 'assignments.admin.no_questionnaire'],
+];
+
+function ownMessage(ctx: PageContext, message: string): string {
+  for (const [re, key] of OWN_MESSAGES) {
+    const m = re.exec(message);
+    if (m) return ctx.t(key, m.groups ?? {});
+  }
+  return localizeMessage(ctx.locale, message);
 }
 
-async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
-  const [{ rows }, banks] = await Promise.all([
-    listAssignmentsFor(ctx.user, { limit: MAX_LIMIT }),
-    listBanks(ctx.user),
-  ]);
-  const zones = new Map(banks.map((b) => [b.id, b.timezone]));
-  const assignments = rows.map((a) => {
-    const tz = zones.get(a.bankId) ?? 'Asia/Shanghai';
-    const failed = start?.assignmentId === a.id ? start : undefined;
-    return {
-      ...a,
-      timezone: tz,
-      window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
-      statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
-      editable: a.visitStatus ? EDITABLE.has(a.visitStatus) : false,
-      start: failed ?? { values: { visitedAt: nowLocalInput(tz), durationMinutes: '' }, errors: {}, general: [] },
-      open: Boolean(failed),
-    };
-  });
-  render(ctx.req, ctx.res, 'pages/visits/assignments', { title: ctx.t('visits.assign.title'), assignments }, status);
-}
-
-const assignmentsPage = page(AUDITOR, (ctx) => showAssignments(ctx));
-
-/** Creates the draft through the visits service; a second tap on "start" opens the visit the first one made. */
-const startVisitPage = page(AUDITOR, async (ctx) => {
-  const assignment = await getAssignment(ctx.user, param(ctx.req, 'assignmentId'));
-  const { timezone } = await getBank(ctx.user, assignment.bankId);
-  const f = formBody(ctx.req);
-  const at = (f.visitedAt ?? '').trim();
-  const input = {
-    assignmentId: assignment.id,
-    visitedAt: localInputToIso(at, timezone) ?? at,
-    durationMinutes: minutesOrRaw(f.durationMinutes),
-    staff: [],
-    answers: [],
-  };
+/** The same error with each detail in the page's language, so formFailure shows it next to its field. */
+async function localized<T>(ctx: PageContext, action: () => Promise<T>): Promise<T> {
   try {
-    const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
-    flash(ctx.req, 'ok', ctx.t('visits.assign.started'));
-    ctx.res.redirect(303, `/visits/${visit.id}/edit`);
+    return await action();
   } catch (e) {
     const err = toAppError(e);
-    if (err.code === 'visit_exists') {
-      const existing =
-        err.details.find((d) => typeof d.visitId === 'string')?.visitId ??
-        (await getAssignment(ctx.user, assignment.id)).visitId;
-      if (existing) return ctx.res.redirect(303, `/visits/${String(existing)}/edit`);
+    if (err.status >= 500 || err.details.length === 0) throw e;
+    throw new AppError(
+      err.status,
+      err.code,
+      err.message,
+      err.details.map((d) => ({ ...d, message: ownMessage(ctx, d.message) })),
+    );
+  }
+}
+
+/** An import row's message is "field: problem; field: problem" (see platform/db/bulk-import). */
+const rowMessage = (ctx: PageContext, message: string): string =>
+  message
+    .split('; ')
+    .map((part) => {
+      const m = /^([\w.]+): (.*)$/.exec(part);
+      return m ? `${m[1]}: ${ownMessage(ctx, m[2])}` : ownMessage(ctx, part);
+    })
+    .join('; ');
+
+// ---- the page
+
+interface ImportState extends FormState {
+  rows: { row: number; message: string }[];
+  rejected: boolean;
+}
+
+interface Forms {
+  create?: FormState;
+  upload?: ImportState;
+}
+
+/** The page's filters (empty boxes are dropped before parsing); the states are the visits'. */
+const adminAssignmentsQuery = z
+  .object({ bankId: fields.objectId.optional(), state: z.enum(ASSIGNMENT_STATES).optional() })
+  .strict();
+
+function filterOf(ctx: PageContext): { bankId?: string; state?: AssignmentState } {
+  const given = Object.fromEntries(
+    Object.entries(ctx.req.query).filter(([k, v]) => (k === 'bankId' || k === 'state') && v !== ''),
+  );
+  return parseQuery(adminAssignmentsQuery, given);
+}
+
+const label = (id: string, names: Map<string, string>) => names.get(id) ?? id;
+
+async function showPage(
+  ctx: PageContext,
+  filter: { bankId?: string; state?: AssignmentState },
+  forms: Forms = {},
+  status = 200,
+): Promise<void> {
+  const bank = filter.bankId ? await getBank(ctx.user, filter.bankId) : undefined;
+  const [banks, auditors, questionnaires, list, branches] = await Promise.all([
+    listBanks(ctx.user),
+    listUsers({ role: 'auditor' }),
+    listQuestionnaires(ctx.user),
+    listRecentAssignments(ctx.user, filter, LIST_LIMIT),
+    bank ? allBranches(ctx.user, bank.id) : Promise.resolve([]),
+  ]);
+  const bankOf = new Map(banks.map((b) => [b.id, b]));
+  const auditorNames = new Map(auditors.map((u) => [u.id, `${u.name} (${u.auditorCode ?? u.email})`]));
+  const questionnaireNames = new Map(questionnaires.map((q) => [q.id, q.name]));
+  const rows = list.rows.map((a) => {
+    const b = bankOf.get(a.bankId);
+    const tz = b?.timezone ?? DEFAULT_TIMEZONE;
+    return {
+      ...a,
+      bankCode: b?.code ?? a.bankId,
+      auditor: label(a.auditorId, auditorNames),
+      questionnaire: label(a.questionnaireId, questionnaireNames),
+      window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
+      windowFrom: showTime(a.windowStart, tz),
+      windowTo: showTime(a.windowEnd, tz),
+      timezone: tz,
+      statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
+    };
+  });
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/admin/assignments',
+    {
+      title: ctx.t('assignments.admin.title'),
+      filter,
+      banks,
+      states: ASSIGNMENT_STATES.map((s) => ({
+        value: s,
+        label: s === 'not_started' ? ctx.t('visits.assign.not_started') : ctx.t(`visits.status.${s}`),
+      })),
+      rows,
+      more: list.more,
+      limit: LIST_LIMIT,
+      bank,
+      branches,
+      auditors: auditors.filter((u) => u.active),
+      questionnaires: bank ? questionnaires.filter((q) => q.bankId === bank.id) : [],
+      create: forms.create ?? (bank ? emptyForm({ quarter: quarterOf(new Date(), bank.timezone) }) : undefined),
+      upload: forms.upload,
+    },
+    status,
+  );
+}
+
+const assignmentsPage = page(ADMIN, (ctx) => showPage(ctx, filterOf(ctx)));
+
+/** A datetime-local value read in the bank's zone; anything else goes on as typed, so the schema reports it. */
+const toIso = (v: string | undefined, bank: BankView): string => {
+  const s = (v ?? '').trim();
+  return (s && localInputToIso(s, bank.timezone)) || s;
+};
+
+const createInput = (f: FormBody, bank: BankView) => ({
+  bankId: bank.id,
+  branchCode: f.branchCode ?? '',
+  auditorId: f.auditorId ?? '',
+  questionnaireId: f.questionnaireId ?? '',
+  quarter: (f.quarter ?? '').trim(),
+  windowStart: toIso(f.windowStart, bank),
+  windowEnd: toIso(f.windowEnd, bank),
+  scenario: f.scenario ?? '',
+});
+
+/** The bank is the page's (a hidden field); an unknown one is a 404, like any other page of a bank. */
+const createPage = page(ADMIN, async (ctx) => {
+  const f = formBody(ctx.req);
+  const bank = await getBank(ctx.user, f.bankId ?? '');
+  const input = createInput(f, bank);
+  await attempt(
+    ctx.locale,
+    { fields: FIELDS, input, values: f },
+    async () => {
+      const a = await localized(ctx, () => createAssignment(ctx.user, parseBody(createAssignmentBody, input)));
+      const window = `${showTime(a.windowStart, bank.timezone)} – ${showTime(a.windowEnd, bank.timezone)}`;
+      flash(ctx.req, 'ok', ctx.t('assignments.admin.created', { branch: `${a.branchCode} ${a.branchName}`, window }));
+      ctx.res.redirect(303, `/admin/assignments?bankId=${bank.id}`);
+    },
+    (create, status) => showPage(ctx, { bankId: bank.id }, { create }, status),
+  );
+});
+
+/**
+ * The bank comes in the query string (read before any file, so an unknown bank is a 404), the
+ * questionnaire from the form or, like the API's import, the query string. All rows or none.
+ */
+const importPage = page(ADMIN, async (ctx) => {
+  const queryOf = (k: string) => (typeof ctx.req.query[k] === 'string' ? (ctx.req.query[k] as string) : '');
+  const bank = await getBank(ctx.user, queryOf('bankId'));
+  let values: FormBody = {};
+  try {
+    await runUpload(tabularUpload(), ctx.req, ctx.res);
+    values = formBody(ctx.req);
+    const target = { bankId: bank.id, questionnaireId: values.questionnaireId || queryOf('questionnaireId') };
+    const result = await localized(ctx, () =>
+      importAssignments(ctx.user, parseBody(importAssignmentsQuery, target), requireFile(ctx.req).buffer),
+    );
+    if (result.rejected) {
+      const rows = result.errors.map((r) => ({ row: r.row, message: rowMessage(ctx, r.message) }));
+      return await showPage(ctx, { bankId: bank.id }, { upload: { ...emptyForm(values), rows, rejected: true } }, 422);
     }
-    const failed = formFailure(e, ctx.locale, { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes' }, input);
+    flash(ctx.req, 'ok', ctx.t('assignments.admin.imported', { created: result.created }));
+    ctx.res.redirect(303, `/admin/assignments?bankId=${bank.id}`);
+  } catch (e) {
+    const failed = formFailure(e, ctx.locale, { questionnaireId: 'questionnaireId' });
     if (!failed) throw e;
-    if (failed.errors.visitedAt) failed.errors.visitedAt = ctx.t('visits.edit.bad_time');
-    if (failed.errors.durationMinutes) failed.errors.durationMinutes = ctx.t('visits.edit.bad_duration');
-    const values = { visitedAt: f.visitedAt ?? '', durationMinutes: f.durationMinutes ?? '' };
-    await showAssignments(
+    await showPage(
       ctx,
-      { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general },
+      { bankId: bank.id },
+      { upload: { values, errors: failed.errors, general: failed.general, rows: [], rejected: false } },
       failed.status,
     );
   }

@@ -3,6 +3,8 @@ import type { ApiRouter } from '../platform/http/api-router';
 import { requireFile, tabularUpload } from '../platform/http/uploads';
 import { createAssignmentBody, importAssignmentsQuery, listAssignmentsQuery } from './schema';
 import * as assignments from './service';
+// An assignment is shown with its visit (visitId, visitStatus): visits build on assignments, so that view is theirs.
+import { getAssignmentWithVisit, listAssignmentsWithVisits } from '../visits/service';
 
 const ADMIN = ['admin'] as const;
 const SEES_ASSIGNMENTS = ['admin', 'auditor'] as const;
@@ -16,8 +18,7 @@ export function registerAssignmentApi(api: ApiRouter): void {
         'List assignments (auditor: own; admin: all, filtered), earliest window first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
       access: SEES_ASSIGNMENTS,
       query: listAssignmentsQuery,
-      handler: async ({ user, query, req, res }) =>
-        sendPage(req, res, await assignments.listAssignmentsFor(user, query)),
+      handler: async ({ user, query, req, res }) => sendPage(req, res, await listAssignmentsWithVisits(user, query)),
     })
     .add({
       method: 'post',
@@ -43,6 +44,6 @@ export function registerAssignmentApi(api: ApiRouter): void {
       path: '/assignments/:assignmentId',
       summary: 'Get an assignment (owner or admin)',
       access: SEES_ASSIGNMENTS,
-      handler: ({ user, params }) => assignments.getAssignment(user, params.assignmentId),
+      handler: ({ user, params }) => getAssignmentWithVisit(user, params.assignmentId),
     });
 }

@@ -1,7 +1,6 @@
 import { pageParams } from '../platform/http/paging';
 import { z } from 'zod';
 import { fields } from '../platform/http/validation';
-import { VISIT_STATUSES } from '../visits/service';
 
 const isoWithOffset = fields.isoTime('must be an ISO-8601 time with offset, e.g. 2026-07-01T09:00:00+08:00');
 
@@ -50,12 +49,3 @@ export const listAssignmentsQuery = z
   })
   .strict();
 export type ListAssignmentsQuery = z.infer<typeof listAssignmentsQuery>;
-
-/** "Not started" or a visit status: what the admin's assignment page filters by. */
-export const ASSIGNMENT_STATES = ['not_started', ...VISIT_STATUSES] as const;
-export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
-
-/** The admin page's filters (empty boxes are dropped before parsing). */
-export const adminAssignmentsQuery = z
-  .object({ bankId: fields.objectId.optional(), state: z.enum(ASSIGNMENT_STATES).optional() })
-  .strict();

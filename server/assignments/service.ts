@@ -1,24 +1,22 @@
-import { branchNames } from '../banks/lookups';
 import { Types } from 'mongoose';
+import { allBranches, branchNames, getBank, getBranch } from '../banks/service';
 import { requireRole, type Principal } from '../platform/access';
+import { BoundedCache } from '../platform/cache';
 import { upsertAllOrNothing, validateRows, type ImportResult, type RowError } from '../platform/db/bulk-import';
 import { config } from '../platform/config';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../platform/errors';
 import { readTabular } from '../platform/tabular';
 import { afterCursor, pageLimit, timeCursor, toPage, type Page } from '../platform/http/paging';
-import { Bank, Branch } from '../banks/model';
-import { User } from '../users/model';
-import { Visit } from '../visits/model';
+import { activeAuditorIdsByEmail, getUser } from '../users/service';
 import { findBankQuestionnaire } from '../questionnaires/service';
 import { Assignment, type AssignmentLean } from './model';
-import {
-  ASSIGNMENT_COLUMNS,
-  assignmentRow,
-  type AssignmentState,
-  type CreateAssignmentInput,
-  type ListAssignmentsQuery,
-} from './schema';
+import { ASSIGNMENT_COLUMNS, assignmentRow, type CreateAssignmentInput, type ListAssignmentsQuery } from './schema';
 
+/**
+ * Assignments: an auditor sent to one branch, within a window, with a scenario. They know nothing
+ * of visits — the visits feature builds on them, and shows each assignment with its visit
+ * (visitId, visitStatus) where a caller needs that.
+ */
 export interface AssignmentView {
   id: string;
   bankId: string;
@@ -35,7 +33,7 @@ export interface AssignmentView {
   visitStatus?: string;
 }
 
-function view(a: AssignmentLean, branchName: string, visit?: { id: string; status: string }): AssignmentView {
+function view(a: AssignmentLean, branchName: string): AssignmentView {
   return {
     id: String(a._id),
     bankId: String(a.bankId),
@@ -48,34 +46,35 @@ function view(a: AssignmentLean, branchName: string, visit?: { id: string; statu
     windowStart: a.windowStart.toISOString(),
     windowEnd: a.windowEnd.toISOString(),
     scenario: a.scenario,
-    ...(visit ? { visitId: visit.id, visitStatus: visit.status } : {}),
   };
 }
 
-/** Branch names (cached briefly) and visits are looked up in batches (no $lookup on FerretDB). */
+/** Branch names (cached briefly by the banks) are looked up in one batch. */
 async function views(rows: AssignmentLean[]): Promise<AssignmentView[]> {
   if (rows.length === 0) return [];
   const names = await branchNames(rows.map((r) => ({ bankId: String(r.bankId), code: r.branchCode })));
-  // The visit itself is the truth about "started" (one visit per assignment, by a unique index).
-  const visits = await Visit.find(
-    { assignmentId: { $in: rows.map((r) => r._id) } },
-    { assignmentId: 1, status: 1 },
-  ).lean();
-  const byAssignment = new Map(visits.map((v) => [String(v.assignmentId), { id: String(v._id), status: v.status }]));
-  return rows.map((r) =>
-    view(r, names.get(`${String(r.bankId)}|${r.branchCode}`) ?? r.branchCode, byAssignment.get(String(r._id))),
-  );
+  return rows.map((r) => view(r, names.get(`${String(r.bankId)}|${r.branchCode}`) ?? r.branchCode));
 }
 
+/** Null where the referenced thing is not found. */
+const orNull = (e: unknown): null => {
+  if (e instanceof NotFoundError) return null;
+  throw e;
+};
+
 /** Checks every reference of a new assignment, reporting all broken ones at once. */
-async function resolveRefs(input: CreateAssignmentInput): Promise<{ region: string; branchName: string }> {
+async function resolveRefs(
+  actor: Principal,
+  input: CreateAssignmentInput,
+): Promise<{ region: string; branchName: string }> {
   const details: ErrorDetail[] = [];
-  const bank = await Bank.exists({ _id: input.bankId });
+  const bank = await getBank(actor, input.bankId).catch(orNull);
   if (!bank) details.push({ field: 'bankId', message: 'no such bank' });
-  const branch = bank ? await Branch.findOne({ bankId: input.bankId, code: input.branchCode }).lean() : null;
+  const branch = bank ? await getBranch(actor, input.bankId, input.branchCode).catch(orNull) : null;
   if (bank && !branch) details.push({ field: 'branchCode', message: `no branch "${input.branchCode}" in this bank` });
-  const auditor = await User.exists({ _id: input.auditorId, role: 'auditor', active: true });
-  if (!auditor) details.push({ field: 'auditorId', message: 'no active user with role auditor' });
+  const auditor = await getUser(input.auditorId).catch(orNull);
+  if (!auditor || auditor.role !== 'auditor' || !auditor.active)
+    details.push({ field: 'auditorId', message: 'no active user with role auditor' });
   if (bank && !(await findBankQuestionnaire(input.bankId, input.questionnaireId))) {
     details.push({ field: 'questionnaireId', message: 'no questionnaire of this bank' });
   }
@@ -84,7 +83,7 @@ async function resolveRefs(input: CreateAssignmentInput): Promise<{ region: stri
 }
 
 export async function createAssignment(actor: Principal, input: CreateAssignmentInput): Promise<AssignmentView> {
-  const { region, branchName } = await resolveRefs(input);
+  const { region, branchName } = await resolveRefs(actor, input);
   const doc = await Assignment.create({
     ...input,
     region,
@@ -92,7 +91,6 @@ export async function createAssignment(actor: Principal, input: CreateAssignment
     windowEnd: new Date(input.windowEnd),
     createdBy: actor.id,
   });
-  // A new assignment has no visit yet, so the batch lookup of visits (a full scan on FerretDB) is skipped.
   return view(doc.toObject(), branchName);
 }
 
@@ -114,35 +112,38 @@ export async function listAssignmentsFor(
   return toPage(rows, query.limit, (a) => timeCursor(a.windowStart, a._id), views);
 }
 
-/** Up to this many visit-derived ids go into the query itself; beyond, the assignments are streamed and picked. */
+/** Up to this many ids go into the query itself; beyond, the assignments are streamed and picked. */
 export const STATE_ID_LIST_MAX = 1000;
+
+/** Assignments kept by id: those among `ids` (`among: true`) or those not among them. */
+export interface AssignmentIdFilter {
+  ids: Types.ObjectId[];
+  among: boolean;
+}
 
 /**
  * The admin's list: newest window first, at most `limit` rows (`more` says whether rows were left
- * off). The visit is the truth about the state, so a state filter first asks the visits which
- * assignments are in it (FerretDB has no $lookup). A short list of those ids goes into the query; a
- * long one (a bank with 100,000 visits) would make a query of megabytes, so then the assignments are
- * streamed newest first and picked against the set until the page is full.
+ * off), optionally only the assignments among (or not among) some ids — the admin's state filter,
+ * whose ids the visits feature finds. A short list of ids goes into the query; a long one (a bank
+ * with 100,000 visits) would make a query of megabytes, so then the assignments are streamed newest
+ * first and picked against the set until the page is full.
  */
-export async function listRecentAssignments(
+export async function recentAssignments(
   p: Principal,
-  query: { bankId?: string; state?: AssignmentState },
+  query: { bankId?: string; only?: AssignmentIdFilter },
   limit: number,
 ): Promise<{ rows: AssignmentView[]; more: boolean }> {
   requireRole(p, ['admin']);
   const filter: Record<string, unknown> = {};
   if (query.bankId) filter.bankId = query.bankId;
   let keep: ((a: AssignmentLean) => boolean) | undefined;
-  if (query.state) {
-    const visitFilter: Record<string, unknown> = query.bankId ? { bankId: query.bankId } : {};
-    if (query.state !== 'not_started') visitFilter.status = query.state;
-    const ids = (await Visit.find(visitFilter, { assignmentId: 1 }).lean()).map((v) => v.assignmentId);
-    const started = query.state !== 'not_started';
+  if (query.only) {
+    const { ids, among } = query.only;
     if (ids.length <= STATE_ID_LIST_MAX) {
-      filter._id = started ? { $in: ids } : { $nin: ids };
+      filter._id = among ? { $in: ids } : { $nin: ids };
     } else {
       const set = new Set(ids.map(String));
-      keep = (a) => set.has(String(a._id)) === started;
+      keep = (a) => set.has(String(a._id)) === among;
     }
   }
   const rows: AssignmentLean[] = [];
@@ -176,24 +177,15 @@ export async function importAssignments(
   target: { bankId: string; questionnaireId: string },
   file: Buffer,
 ): Promise<ImportResult> {
-  await assertImportTarget(target);
+  await assertImportTarget(actor, target);
   const rows = await readTabular(file, ASSIGNMENT_COLUMNS, config().IMPORT_MAX_ROWS);
   const { valid, errors } = validateRows(
     rows,
     assignmentRow,
     (r) => `${r.branchCode}|${r.auditorEmail}|${r.windowStart}|${r.windowEnd}`,
   );
-  const branches = new Map(
-    (await Branch.find({ bankId: target.bankId }, { code: 1, region: 1 }).lean()).map((b) => [b.code, b.region]),
-  );
-  const auditors = new Map(
-    (
-      await User.find(
-        { email: { $in: valid.map((v) => v.value.auditorEmail) }, role: 'auditor', active: true },
-        { email: 1 },
-      ).lean()
-    ).map((u) => [u.email, String(u._id)]),
-  );
+  const branches = new Map((await allBranches(actor, target.bankId)).map((b) => [b.code, b.region]));
+  const auditors = await activeAuditorIdsByEmail(valid.map((v) => v.value.auditorEmail));
   const rowErrors: RowError[] = [...errors];
   for (const { row, value } of valid) {
     if (!branches.has(value.branchCode))
@@ -226,8 +218,11 @@ export async function importAssignments(
   return { ...result, errors: [], rejected: false };
 }
 
-async function assertImportTarget(target: { bankId: string; questionnaireId: string }): Promise<void> {
-  if (!(await Bank.exists({ _id: target.bankId })))
+async function assertImportTarget(
+  actor: Principal,
+  target: { bankId: string; questionnaireId: string },
+): Promise<void> {
+  if (!(await getBank(actor, target.bankId).catch(orNull)))
     throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   if (!(await findBankQuestionnaire(target.bankId, target.questionnaireId))) {
     throw new ValidationError([{ field: 'questionnaireId', message: 'no questionnaire of this bank' }]);
@@ -251,3 +246,37 @@ export async function plannedBranches(quarter: string): Promise<{ bankId: string
   ]);
   return rows.map((r) => ({ bankId: String(r._id.bankId), branchCode: r._id.branchCode }));
 }
+
+// ---- for visits: the assignment a visit is made on
+
+export interface AssignmentWindow {
+  windowStart: Date;
+  windowEnd: Date;
+}
+
+const windowOf = (a: AssignmentWindow): AssignmentWindow => ({ windowStart: a.windowStart, windowEnd: a.windowEnd });
+
+/** Assignments are never edited, so the window of a visit's assignment is read once per process. */
+const windows = new BoundedCache<string, AssignmentWindow>({ limit: 20_000 });
+
+/**
+ * An assignment as stored, for the visit made on it (whose owner the visits feature checks).
+ * Read by _id alone, the one filter every server answers from an index.
+ */
+export async function assignmentForVisit(id: string): Promise<AssignmentLean | null> {
+  const a = await Assignment.collection.findOne<AssignmentLean>({ _id: new Types.ObjectId(id) });
+  if (a) windows.set(String(a._id), windowOf(a));
+  return a;
+}
+
+/** The window a visit is judged against (SPEC §4 flags); read on every visit write, so kept. */
+export async function assignmentWindow(id: Types.ObjectId | string): Promise<AssignmentWindow | null> {
+  const found = await windows.getOrLoad(String(id), async () => {
+    const a = await Assignment.findById(id, { windowStart: 1, windowEnd: 1 }).lean();
+    return a ? windowOf(a) : undefined;
+  });
+  return found ?? null;
+}
+
+export type { AssignmentLean } from './model';
+export type { ListAssignmentsQuery } from './schema';

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Types } from 'mongoose';
-import multer from 'multer';
 import type { Principal } from '../platform/access';
 import { config } from '../platform/config';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import { bucket } from '../evidence/bucket';
 import { settleUpload } from '../evidence/pending';
-import { bucket, discardStoredFile, EvidenceStorageEngine, type StoredFile } from '../evidence/storage';
+import { discardStoredFile, type StoredFile } from '../evidence/storage';
+import { evidenceUpload, type EvidenceUpload } from '../evidence/upload';
 import { DisputeAttachment } from './model';
 import { loadVisibleDispute, OPENER } from './service';
 import { requireRole } from '../platform/access';
@@ -88,30 +89,9 @@ export async function openDisputeAttachment(
   };
 }
 
-export type DisputeUpload = Express.Multer.File & { evidence: StoredFile };
+export type DisputeUpload = EvidenceUpload;
 
 /** Multipart field `file`; role, scope, state and count are checked before any byte is read. */
 export function disputeEvidenceUpload(): RequestHandler {
-  const parse = multer({
-    storage: new EvidenceStorageEngine((req) => ({
-      kind: 'dispute',
-      id: String(req.params.disputeId),
-      metadata: { disputeId: req.params.disputeId, uploadedBy: req.principal?.id },
-    })),
-    limits: { fileSize: config().UPLOAD_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
-    defParamCharset: 'utf8',
-  }).single('file');
-  return (req, res, next) => {
-    if (!req.principal) return next();
-    assertCanAttach(req.principal, String(req.params.disputeId)).then(
-      () => parse(req, res, next),
-      (err) => {
-        if (req.readableEnded || req.destroyed) return next(err);
-        req
-          .once('end', () => next(err))
-          .once('error', () => next(err))
-          .resume();
-      },
-    );
-  };
+  return evidenceUpload({ kind: 'dispute', param: 'disputeId', assertCanAttach });
 }

@@ -23,7 +23,8 @@ export {
   type DisputeView,
 } from './views';
 export { DECISIONS, DISPUTE_STATUSES, type Decision, type DisputeStatus } from './model';
-import { Dispute } from './model';
+import type { Types } from 'mongoose';
+import { Dispute, DisputeAttachment } from './model';
 import type { LeanDispute } from './views';
 
 // ---- for publishing (no principal: the quarter close has its own rights)
@@ -49,3 +50,8 @@ export async function disputesOfQuarter(bankId: string, quarter: string): Promis
   return Dispute.find({ bankId, quarter }, fields).sort({ openedAt: 1, _id: 1 }).lean<DisputeForReport[]>();
 }
 
+// ---- for evidence
+/** Whether the dispute holds this evidence file (housekeeping keeps the files of abandoned upload notes it holds). */
+export async function holdsEvidenceFile(disputeId: string, fileId: Types.ObjectId): Promise<boolean> {
+  return Boolean(await DisputeAttachment.exists({ fileId, disputeId }));
+}

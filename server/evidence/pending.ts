@@ -1,21 +1,20 @@
 import { Schema, Types, model } from 'mongoose';
 import { logger } from '../platform/logger';
-import { DisputeAttachment } from '../disputes/model';
-import { Visit } from '../visits/model';
-import { BUCKET } from './storage';
+import { removeStoredFile } from './bucket';
 
 /**
- * Uploads in flight. A file is streamed into GridFS chunk by chunk and recorded on its visit only at
- * the end, so a process that dies in between leaves chunks (or a whole file) nothing refers to. Each
- * upload is noted here before its first byte is stored, under the file's id, and the note goes once
- * the file is attached or discarded. Housekeeping removes what a stale note points to — unless its
- * visit or dispute holds the file (the process died after attaching it, before removing the note).
+ * Uploads in flight. A file is streamed into GridFS chunk by chunk and recorded by its holder (the
+ * visit or dispute it is for) only at the end, so a process that dies in between leaves chunks (or a
+ * whole file) nothing refers to. Each upload is noted here before its first byte is stored, under the
+ * file's id, and the note goes once the file is attached or discarded. Housekeeping removes what a
+ * stale note points to — unless its holder holds the file (the process died after attaching it,
+ * before removing the note); whether it does is the holder's feature's answer, asked by the caller.
  */
 const pendingUploadSchema = new Schema(
   {
     _id: { type: Schema.Types.ObjectId, required: true }, // the GridFS file id
-    // What the file is for: a visit (attachments[].fileId) or a dispute (a DisputeAttachment).
-    holder: { type: String, enum: ['visit', 'dispute'], required: true },
+    // What the file is for: the kind of holder ('visit', 'dispute') and its id.
+    holder: { type: String, required: true },
     holderId: { type: Schema.Types.ObjectId, required: true },
     startedAt: { type: Date, required: true },
   },
@@ -26,10 +25,14 @@ export const PendingUpload = model('PendingUpload', pendingUploadSchema, 'eviden
 /** An upload request cannot outlive Node's request timeout (5 min); an hour-old note is a dead one's. */
 export const ABANDONED_AFTER_MS = 3600_000;
 
+/** What an upload is for: a kind of holder and its id (e.g. a visit, a dispute). */
 export interface UploadHolder {
-  kind: 'visit' | 'dispute';
+  kind: string;
   id: string;
 }
+
+/** Whether the holder has recorded the file as its own (then the file stays when its note is stale). */
+export type HoldsFile = (holder: UploadHolder, fileId: Types.ObjectId) => Promise<boolean>;
 
 export async function noteUpload(fileId: Types.ObjectId, holder: UploadHolder): Promise<void> {
   await PendingUpload.create({
@@ -47,23 +50,12 @@ export async function settleUpload(fileId: Types.ObjectId): Promise<void> {
   );
 }
 
-/** Chunks first: a file document without chunks is still found (and removed) by its note. */
-export async function removeStoredFile(fileId: Types.ObjectId): Promise<void> {
-  const db = Visit.db.db;
-  if (!db) throw new Error('database not connected');
-  await db.collection(`${BUCKET}.chunks`).deleteMany({ files_id: fileId });
-  await db.collection(`${BUCKET}.files`).deleteOne({ _id: fileId });
-}
-
-export async function purgeAbandonedUploads(now = new Date()): Promise<number> {
+/** Removes the files of stale notes that no holder holds, and the stale notes; the number of files removed. */
+export async function purgeAbandonedUploads(now: Date, holdsFile: HoldsFile): Promise<number> {
   const stale = await PendingUpload.find({ startedAt: { $lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }).lean();
   let removed = 0;
   for (const note of stale) {
-    const held =
-      note.holder === 'visit'
-        ? await Visit.exists({ _id: note.holderId, 'attachments.fileId': note._id })
-        : await DisputeAttachment.exists({ fileId: note._id, disputeId: note.holderId });
-    if (!held) {
+    if (!(await holdsFile({ kind: note.holder, id: String(note.holderId) }, note._id))) {
       await removeStoredFile(note._id);
       removed++;
     }

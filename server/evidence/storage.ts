@@ -1,29 +1,20 @@
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Request } from 'express';
-import mongoose, { Types } from 'mongoose';
-import type multer from 'multer';
+import type mongoose from 'mongoose';
+import type { Types } from 'mongoose';
 import { config } from '../platform/config';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../platform/errors';
 import { logger } from '../platform/logger';
-import { noteUpload, removeStoredFile, settleUpload, type UploadHolder } from './pending';
+import { bucket, removeStoredFile } from './bucket';
+import { settleUpload } from './pending';
 import { SNIFF_BYTES, sniffType, type DetectedType } from './sniff';
 
 /**
- * Evidence files live in GridFS (bucket `evidence`, 255 KB chunks; verified to work on FerretDB 1.24,
- * including abort). A file is streamed straight into the bucket while its SHA-256 and size are
- * computed on the way; only the first bytes are held back until the type is known, so a refused
- * type stores nothing and no file is ever buffered whole.
+ * Evidence files live in GridFS (bucket.ts; aborting a partial upload included). A file is streamed
+ * straight into the bucket while its SHA-256 and size are computed on the way; only the first bytes
+ * are held back until the type is known, so a refused type stores nothing and no file is ever
+ * buffered whole.
  */
-export const BUCKET = 'evidence';
-const CHUNK_BYTES = 255 * 1024;
-
-export function bucket(): mongoose.mongo.GridFSBucket {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('database not connected');
-  return new mongoose.mongo.GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: CHUNK_BYTES });
-}
-
 export interface StoredFile extends DetectedType {
   fileId: Types.ObjectId;
   filename: string;
@@ -155,40 +146,6 @@ export async function discardStoredFile(fileId: Types.ObjectId): Promise<void> {
     logger.error(
       { err: e, fileId: String(fileId) },
       'could not discard an unattached evidence file; housekeeping will remove it',
-    );
-  }
-}
-
-export type EvidenceUpload = Express.Multer.File & { evidence: StoredFile };
-
-/**
- * A Multer storage engine that hands each file to storeEvidence (never to memory or disk), after
- * noting the upload for the visit or dispute it is for (see pending.ts).
- */
-export class EvidenceStorageEngine implements multer.StorageEngine {
-  constructor(private readonly holderOf: (req: Request) => UploadHolder & { metadata: Record<string, unknown> }) {}
-
-  _handleFile(
-    req: Request,
-    file: Express.Multer.File,
-    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
-  ): void {
-    const holder = this.holderOf(req);
-    const fileId = new Types.ObjectId();
-    noteUpload(fileId, holder)
-      .then(() => storeEvidence(file.stream, file.originalname, holder.metadata, fileId))
-      .then(
-        (evidence) => cb(null, { evidence, size: evidence.size } as Partial<Express.Multer.File>),
-        (err) => cb(err),
-      );
-  }
-
-  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
-    const stored = (file as Partial<EvidenceUpload>).evidence;
-    if (!stored) return cb(null);
-    discardStoredFile(stored.fileId).then(
-      () => cb(null),
-      (e: Error) => cb(e),
     );
   }
 }

@@ -86,7 +86,8 @@ export function summarizeBranch(visits: Readonly<Record<string, Contribution>>, 
     const c = visits[id];
     out.visits += 1;
     c.scores.forEach((s, i) => addObservation(out.scores[i], s));
-    for (const r of c.items) addItems(out.items, r.key, { section: r.section, applicable: 1, failed: r.failed ? 1 : 0 });
+    for (const r of c.items)
+      addItems(out.items, r.key, { section: r.section, applicable: 1, failed: r.failed ? 1 : 0 });
     for (const v of c.violations) out.violations.push({ visitId: id, ...v, disputed: c.disputed });
     if (c.disputed) out.disputed += 1;
     for (const s of c.staffIds) addPerson(out.staff, s, c.scores);

@@ -193,3 +193,22 @@ export {
   toPrincipal,
 } from './tokens';
 export type { UserDoc } from './model';
+
+// ---- for visits and assignments
+
+/** Auditor pseudonyms by user id ('' for a user without one); a single user is read by _id alone. */
+export async function auditorCodesOf(ids: string[]): Promise<Map<string, string>> {
+  const users =
+    ids.length === 1
+      ? [await User.findById(ids[0], { auditorCode: 1 }).lean()].filter((u) => u !== null)
+      : ids.length
+        ? await User.find({ _id: { $in: ids } }, { auditorCode: 1 }).lean()
+        : [];
+  return new Map(users.map((u) => [String(u._id), u.auditorCode ?? '']));
+}
+
+/** Active auditors among these e-mail addresses: e-mail → user id (an assignment import names auditors so). */
+export async function activeAuditorIdsByEmail(emails: string[]): Promise<Map<string, string>> {
+  const users = await User.find({ email: { $in: emails }, role: 'auditor', active: true }, { email: 1 }).lean();
+  return new Map(users.map((u) => [u.email, String(u._id)]));
+}

@@ -1,25 +1,21 @@
 import type { Readable } from 'node:stream';
+import type { RequestHandler } from 'express';
 import { Types } from 'mongoose';
+import { bucket } from '../evidence/bucket';
+import { settleUpload } from '../evidence/pending';
+import { discardStoredFile, type StoredFile } from '../evidence/storage';
+import { evidenceUpload } from '../evidence/upload';
 import { isBankRole, type Principal } from '../platform/access';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import { FLAG } from './flags';
-import { loadVisibleVisit } from './service';
-import {
-  assertStatus,
-  commit,
-  derive,
-  historyEntry,
-  loadOwnVisit,
-  refreshFlags,
-  retryPause,
-  sectionsOf,
-} from './store';
+import { logger } from '../platform/logger';
+import { FLAG, type Flag } from './flags';
+import { loadVisibleVisit } from './queries';
+import { assertStatus, derive, historyEntry, sectionsOf } from './rules';
+import { commit, loadOwnVisit, loadVisit, retryPause } from './store';
 import { EDITABLE, type StoredAttachment, type StoredVisit } from './types';
 import { toVisitViews, type VisitView } from './view';
-import { settleUpload } from '../evidence/pending';
-import { bucket, discardStoredFile, type StoredFile } from '../evidence/storage';
 
 /**
  * Evidence attached to visits. Attachments are never deleted: removal only marks `removedAt`, and
@@ -47,10 +43,15 @@ function assertRoom(v: StoredVisit): void {
 }
 
 /** Checked before any byte is read, so that a refused upload is not streamed and stored first. */
-export async function assertCanAttach(p: Principal, visitId: string): Promise<void> {
+async function assertCanAttach(p: Principal, visitId: string): Promise<void> {
   const v = await loadOwnVisit(p.id, visitId);
   assertStatus(v, EDITABLE, 'given attachments');
   assertRoom(v);
+}
+
+/** Multipart field `file`: one evidence file for the visit of the route, streamed into storage. */
+export function visitEvidenceUpload(): RequestHandler {
+  return evidenceUpload({ kind: 'visit', param: 'visitId', assertCanAttach });
 }
 
 /**
@@ -121,7 +122,43 @@ async function flagOtherHolders(v: StoredVisit): Promise<void> {
   }
 }
 
-/** Marks an attachment removed (the file is kept); the whole array is rewritten because FerretDB lacks positional updates. */
+function sameFlags(a: Flag[], b: Flag[]): boolean {
+  const norm = (f: Flag[]) =>
+    JSON.stringify(f.map((x) => ({ code: x.code, message: x.message, visitIds: x.visitIds ?? null })));
+  return norm(a) === norm(b);
+}
+
+/**
+ * Re-derives another visit's flags after something outside it changed (a file identical to one of
+ * its own was attached elsewhere). Recorded in its history as a system change; retried on a race.
+ */
+async function refreshFlags(visitId: Types.ObjectId, reason: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt) await retryPause(attempt);
+    const v = await loadVisit(String(visitId));
+    if (!v) return;
+    const { flags } = await derive(v, await sectionsOf(v));
+    if (sameFlags(v.flags, flags)) return;
+    try {
+      await commit(v, {
+        statuses: [v.status],
+        set: { flags },
+        entry: historyEntry(
+          null,
+          'flags_updated',
+          [{ field: 'flags', before: v.flags.map((f) => f.code), after: flags.map((f) => f.code) }],
+          reason,
+        ),
+      });
+      return;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+    }
+  }
+  logger.warn({ visitId: String(visitId) }, 'could not refresh visit flags after 5 attempts');
+}
+
+/** Marks an attachment removed (the file is kept); the whole array is rewritten, with no positional update. */
 export async function removeAttachment(p: Principal, visitId: string, attachmentId: string): Promise<VisitView> {
   const v = await loadOwnVisit(p.id, visitId);
   const target = v.attachments.find((a) => String(a._id) === attachmentId);

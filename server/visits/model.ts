@@ -5,7 +5,7 @@ import { SECTION_KEYS } from '../rules/scoring';
 
 /**
  * One visit is one document: answers, scores, attachments and history change together in single
- * atomic updates (FerretDB has no multi-document transactions). Every update is conditional on
+ * atomic updates, with no multi-document transaction. Every update is conditional on
  * `rev` (optimistic concurrency), so concurrent edits never silently overwrite each other.
  * `bankId`, `region` and `branchCode` are copied from the assignment so scope filters need no join.
  */
@@ -97,8 +97,7 @@ const visitSchema = new Schema(
     approvedAt: { type: Date },
     rev: { type: Number, required: true, default: 0 },
     // The creating request's Idempotency-Key, or `auto:<visit id>` when none was sent. Always set,
-    // because FerretDB 1.24 rejects partialFilterExpression and treats missing fields in unique
-    // indexes differently from MongoDB; an always-present value behaves the same on both.
+    // so that the unique index needs no partial filter and never compares missing fields.
     idempotencyKey: {
       type: String,
       required: true,
@@ -118,30 +117,3 @@ visitSchema.index({ auditorId: 1, idempotencyKey: 1 }, { unique: true });
 visitSchema.index({ 'attachments.sha256': 1 });
 export type VisitAttrs = InferSchemaType<typeof visitSchema>;
 export const Visit = model('Visit', visitSchema);
-
-/**
- * Write claims for visits, used only on a server without atomic conditional updates (dbFeatures):
- * a stock FerretDB 1.24 (SQLite) — the embedded one as this project builds it applies them atomically,
- * as MongoDB does. On stock FerretDB several concurrent findOneAndUpdate calls filtered on the same
- * `rev` can all "match" and the last one wins (verified). An insert under a unique key is atomic there, so a writer first claims
- * revision rev+1 of the visit; only one writer per revision gets it. The claim's _id is
- * "<visitId>:<rev>", so both the claim and its lookup go through the _id index. A successful write
- * keeps its claim (a later writer always claims a higher revision, and skipping the delete saves a
- * write under SQLite's single write lock); housekeeping purges old ones. A failed writer releases its
- * claim; one left behind by a crashed process is taken over after a lease.
- */
-const writeClaimSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    visitId: { type: Schema.Types.ObjectId, required: true },
-    rev: { type: Number, required: true },
-    at: { type: Date, required: true },
-  },
-  { versionKey: false },
-);
-writeClaimSchema.index({ visitId: 1, rev: 1 }, { unique: true });
-writeClaimSchema.index({ at: 1 });
-export function writeClaimId(visitId: unknown, rev: number): string {
-  return `${String(visitId)}:${rev}`;
-}
-export const VisitWriteClaim = model('VisitWriteClaim', writeClaimSchema, 'visit_write_claims');

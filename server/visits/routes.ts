@@ -1,5 +1,10 @@
+import { pipeline } from 'node:stream/promises';
+import type { Response } from 'express';
+import type { EvidenceUpload } from '../evidence/upload';
 import type { ApiRouter } from '../platform/http/api-router';
 import { pageQuery, sendPage } from '../platform/http/paging';
+import { requireFile } from '../platform/http/uploads';
+import type { OpenedAttachment } from './attachments';
 import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
 
@@ -66,5 +71,44 @@ export function registerVisitApi(api: ApiRouter): void {
       access: QUEUE,
       query: pageQuery,
       handler: async ({ user, query, req, res }) => sendPage(req, res, await visits.reviewQueue(user, query)),
+    })
+    .add({
+      method: 'post',
+      path: '/visits/:visitId/attachments',
+      summary: 'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content',
+      access: AUDITOR,
+      upload: visits.visitEvidenceUpload(),
+      status: 201,
+      handler: ({ user, params, req }) =>
+        visits.addAttachment(user, params.visitId, (requireFile(req) as EvidenceUpload).evidence),
+    })
+    .add({
+      method: 'get',
+      path: '/visits/:visitId/attachments/:attachmentId',
+      summary: 'Download evidence (anyone who may see the visit)',
+      access: ANY_ROLE,
+      produces: ['application/octet-stream'],
+      handler: async ({ user, params, res }) =>
+        sendFile(res, await visits.openAttachment(user, params.visitId, params.attachmentId)),
+    })
+    .add({
+      method: 'delete',
+      path: '/visits/:visitId/attachments/:attachmentId',
+      summary: 'Mark evidence removed (owner, draft/returned); the file is kept and the removal recorded',
+      access: AUDITOR,
+      handler: ({ user, params }) => visits.removeAttachment(user, params.visitId, params.attachmentId),
     });
+}
+
+/** An evidence file as a download, never shown inline nor sniffed by the browser. */
+async function sendFile(res: Response, file: OpenedAttachment): Promise<undefined> {
+  res.attachment(file.filename);
+  res.set({
+    'Content-Type': file.contentType,
+    'Content-Length': String(file.size),
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'private, no-store',
+  });
+  await pipeline(file.stream, res);
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { isBankRole, type Principal } from '../platform/access';
-import { branchNames } from '../banks/lookups';
-import { User } from '../users/model';
+import { branchNames } from '../banks/service';
+import { auditorCodesOf } from '../users/service';
 import type { Flag } from './flags';
 import type { Change, StoredVisit } from './types';
 
@@ -67,19 +67,12 @@ const iso = (d?: Date | null) => (d ? new Date(d).toISOString() : null);
 export async function viewContext(visits: StoredVisit[], viewer?: Principal): Promise<ViewContext> {
   const auditorIds = [...new Set(visits.map((v) => String(v.auditorId)))];
   const known = viewer?.auditorCode !== undefined && auditorIds.length === 1 && auditorIds[0] === viewer.id;
-  // One auditor by _id: FerretDB uses its index only for exactly {_id}.
-  const users = known
-    ? [{ _id: viewer.id, auditorCode: viewer.auditorCode }]
-    : auditorIds.length === 1
-      ? [await User.findById(auditorIds[0], { auditorCode: 1 }).lean()].filter((u) => u !== null)
-      : auditorIds.length
-        ? await User.find({ _id: { $in: auditorIds } }, { auditorCode: 1 }).lean()
-        : [];
+  const auditorCodes = known ? new Map([[viewer.id, viewer.auditorCode ?? '']]) : await auditorCodesOf(auditorIds);
   const pairs = new Map(
     visits.map((v) => [`${String(v.bankId)}|${v.branchCode}`, { bankId: String(v.bankId), code: v.branchCode }]),
   );
   return {
-    auditorCodes: new Map(users.map((u) => [String(u._id), u.auditorCode ?? ''])),
+    auditorCodes,
     branchNames: await branchNames([...pairs.values()]),
   };
 }
@@ -150,6 +143,11 @@ export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext)
     createdAt: iso(v.createdAt) as string,
     updatedAt: iso(v.updatedAt) as string,
   };
+}
+
+/** One visit as the viewer may see it. */
+export async function viewOf(v: StoredVisit, viewer: Principal): Promise<VisitView> {
+  return toVisitView(v, viewer, await viewContext([v], viewer));
 }
 
 export async function toVisitViews(visits: StoredVisit[], viewer: Principal): Promise<VisitView[]> {

@@ -1,0 +1,226 @@
+import { listStaff, type StaffView } from '../../banks/service';
+import { config } from '../../platform/config';
+import { toAppError } from '../../platform/http/error-handler';
+import type { ErrorDetail } from '../../platform/errors';
+import { MAX_LIMIT } from '../../platform/http/paging';
+import type { QuestionnaireVersionView } from '../../questionnaires/service';
+import { SECTION_KEYS } from '../../rules/scoring';
+import { formBody, param } from '../../web/forms';
+import { flash, page, render, type PageContext } from '../../web/render';
+import { submitVisit } from '../service';
+import type { VisitView } from '../view';
+import {
+  localizedFailure,
+  patchOf,
+  saveFields,
+  valuesFromPost,
+  valuesFromVisit,
+  type FormErrors,
+  type FormValues,
+} from './form';
+import {
+  attachmentsView,
+  AUDITOR,
+  EDITABLE_STATUS,
+  itemText,
+  loadForPage,
+  redirectStale,
+  scenarioOf,
+  sectionLabel,
+  statusLabel,
+  type Loaded,
+} from './shared';
+
+/**
+ * The auditor's form: a plain HTML form that public/visit-form.js enhances with autosave and upload
+ * progress. Save keeps the draft; Save with action=submit also submits it.
+ */
+const BLANK_STAFF_ROWS = 2;
+
+interface EditState {
+  values?: FormValues;
+  errors?: FormErrors;
+  missing?: { itemKey: string; sectionKey: string }[];
+}
+
+function staffRows(values: FormValues, staff: StaffView[], t: PageContext['t'], errors: Record<string, string>) {
+  const rows = [
+    ...values.staff,
+    ...Array.from({ length: BLANK_STAFF_ROWS }, () => ({ employeeId: '', description: '' })),
+  ];
+  return rows.map((row, n) => ({
+    n,
+    label: t('visits.edit.staff_person', { n: n + 1 }),
+    description: row.description,
+    error: errors[`staff.${n}`],
+    options: staff
+      .filter((s) => s.active || s.employeeId === row.employeeId)
+      .map((s) => ({
+        employeeId: s.employeeId,
+        name: s.name,
+        position: s.position ?? '',
+        selected: s.employeeId === row.employeeId,
+      })),
+  }));
+}
+
+function choiceOptions(
+  item: QuestionnaireVersionView['sections'][number]['items'][number],
+  t: PageContext['t'],
+  chosen: string | undefined,
+) {
+  const values: string[] = item.type === 'scale' ? ['1', '2', '3', '4', '5'] : ['yes', 'no'];
+  if (item.allowNA) values.push('na');
+  const options = values.map((v) => ({
+    value: v,
+    label: /^\d$/.test(v) ? v : t(`visits.answer.${v}`),
+    checked: chosen === v,
+    tone: v,
+  }));
+  // An optional item can be cleared again; a required one only changed.
+  if (!item.required) options.push({ value: '', label: '–', checked: chosen === undefined, tone: 'clear' });
+  return options;
+}
+
+function editSections(version: QuestionnaireVersionView, values: FormValues, state: EditState, ctx: PageContext) {
+  const missing = new Set((state.missing ?? []).map((m) => m.itemKey));
+  return SECTION_KEYS.map((key) => {
+    const s = version.sections.find((x) => x.key === key);
+    const items = (s?.items ?? []).map((item) => ({
+      key: item.key,
+      text: itemText(ctx.locale, item.text),
+      type: item.type,
+      required: item.required,
+      critical: item.critical,
+      options: choiceOptions(item, ctx.t, values.answers.get(item.key)),
+      comment: values.comments.get(item.key) ?? '',
+      missing: missing.has(item.key),
+      error: state.errors?.fields[`a.${item.key}`],
+    }));
+    return {
+      key,
+      label: sectionLabel(ctx.t, key),
+      items,
+      answered: items.filter((i) => values.answers.has(i.key)).length,
+      total: items.length,
+    };
+  }).filter((s) => s.total > 0);
+}
+
+async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
+  const { visit, version, bank } = loaded;
+  const values = state.values ?? valuesFromVisit(visit, bank.timezone);
+  const [staff, scenario] = await Promise.all([
+    listStaff(ctx.user, visit.bankId, { branchCode: visit.branchCode, limit: MAX_LIMIT }).then((page) => page.rows),
+    scenarioOf(ctx.user, visit),
+  ]);
+  const texts = new Map(
+    version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
+  );
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/visits/edit',
+    {
+      title: `${ctx.t('visits.edit.title')} · ${visit.branchName}`,
+      visit,
+      scenario,
+      timezone: bank.timezone,
+      statusLabel: statusLabel(ctx.t, visit.status),
+      returned: visit.status === 'returned' && visit.reviewNote,
+      values,
+      errors: state.errors?.fields ?? {},
+      general: state.errors?.general ?? [],
+      missing: (state.missing ?? []).map((m) => ({
+        key: m.itemKey,
+        section: sectionLabel(ctx.t, m.sectionKey),
+        text: texts.get(m.itemKey) ?? m.itemKey,
+      })),
+      sections: editSections(version, values, state, ctx),
+      staffRows: staffRows(values, staff, ctx.t, state.errors?.fields ?? {}),
+      attachments: attachmentsView(visit),
+      maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
+      jsText: JSON.stringify(scriptTexts(ctx.t)),
+    },
+    status,
+  );
+}
+
+/** What public/visit-form.js shows itself, in the page's language ({placeholders} are filled by the script). */
+function scriptTexts(t: PageContext['t']): Record<string, string> {
+  return {
+    saving: t('visits.save.saving'),
+    saved: t('visits.save.saved'),
+    failed: t('visits.save.failed'),
+    offline: t('visits.save.offline'),
+    conflict: t('visits.save.conflict'),
+    upload_uploading: t('visits.evidence.uploading'),
+    upload_done: t('visits.evidence.done'),
+    upload_failed: t('visits.evidence.failed'),
+    remove: t('visits.evidence.remove'),
+    answered: t('visits.edit.answered'),
+  };
+}
+
+/** The owner's visit for editing; a visit that is no longer editable is shown read-only instead. */
+async function editableOrRedirect(ctx: PageContext): Promise<Loaded | undefined> {
+  const loaded = await loadForPage(ctx.user, param(ctx.req, 'visitId'));
+  if (EDITABLE_STATUS.has(loaded.visit.status)) return loaded;
+  flash(ctx.req, 'error', ctx.t('visits.edit.not_editable', { status: statusLabel(ctx.t, loaded.visit.status) }));
+  ctx.res.redirect(303, `/visits/${loaded.visit.id}`);
+  return undefined;
+}
+
+export const editPage = page(AUDITOR, async (ctx) => {
+  const loaded = await editableOrRedirect(ctx);
+  if (loaded) await showEdit(ctx, loaded);
+});
+
+/** Save (and, with action=submit, submit). Missing required items are listed; the saved draft stays. */
+export const saveFormPage = page(AUDITOR, async (ctx) => {
+  const loaded = await editableOrRedirect(ctx);
+  if (!loaded) return;
+  const f = formBody(ctx.req);
+  const patch = patchOf(f, loaded);
+  let visit: VisitView;
+  try {
+    visit = await saveFields(ctx.user, loaded, patch);
+  } catch (e) {
+    const code = toAppError(e).code;
+    if (code === 'invalid_state') return redirectStale(ctx, loaded.visit.id);
+    const failed = localizedFailure(e, ctx.locale, patch);
+    if (!failed) throw e;
+    // Shown with the current revision, so that saving again keeps what this person typed.
+    const fresh = code === 'conflict' ? await loadForPage(ctx.user, loaded.visit.id) : loaded;
+    return showEdit(
+      ctx,
+      fresh,
+      { values: { ...valuesFromPost(f, loaded.version), rev: String(fresh.visit.rev) }, errors: failed.errors },
+      failed.status,
+    );
+  }
+  if (f.action !== 'submit') {
+    flash(ctx.req, 'ok', ctx.t('visits.edit.saved'));
+    return ctx.res.redirect(303, `/visits/${visit.id}/edit`);
+  }
+  await submitFromForm(ctx, { ...loaded, visit });
+});
+
+async function submitFromForm(ctx: PageContext, loaded: Loaded): Promise<void> {
+  try {
+    await submitVisit(ctx.user, loaded.visit.id);
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.code === 'required_items_missing') {
+      const missing = err.details.map((d: ErrorDetail) => ({
+        itemKey: String(d.itemKey),
+        sectionKey: String(d.sectionKey),
+      }));
+      return showEdit(ctx, loaded, { missing, errors: { fields: {}, general: [] } }, 422);
+    }
+    if (err.status === 409) return redirectStale(ctx, loaded.visit.id);
+    throw e;
+  }
+  flash(ctx.req, 'ok', ctx.t('visits.edit.submitted'));
+  ctx.res.redirect(303, `/visits/${loaded.visit.id}`);
+}

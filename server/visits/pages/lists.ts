@@ -1,0 +1,113 @@
+import { getBank, listBanks } from '../../banks/service';
+import { getAssignment } from '../../assignments/service';
+import { toAppError } from '../../platform/http/error-handler';
+import { MAX_LIMIT } from '../../platform/http/paging';
+import { parseBody } from '../../platform/http/validation';
+import { DEFAULT_TIMEZONE } from '../../rules/quarters';
+import { formatScore } from '../../rules/scoring';
+import { formBody, formFailure, param } from '../../web/forms';
+import { localInputToIso, nowLocalInput, showTime } from '../../web/local-time';
+import { flash, page, render, type PageContext } from '../../web/render';
+import { createVisitBody } from '../schema';
+import { createVisit, getAssignmentWithVisit, listAssignmentsWithVisits, reviewQueue } from '../service';
+import { minutesOrRaw } from './form';
+import { AUDITOR, EDITABLE_STATUS, flagLabel, QUEUE } from './shared';
+
+/**
+ * The two lists visits start from: the auditor's assignments (starting the visit of one: visit time and
+ * duration first, then the form) and the reviewer's queue of submitted visits.
+ */
+
+// ---- the auditor's assignments
+
+interface StartForm {
+  assignmentId: string;
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  general: string[];
+}
+
+async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
+  const [{ rows }, banks] = await Promise.all([
+    listAssignmentsWithVisits(ctx.user, { limit: MAX_LIMIT }),
+    listBanks(ctx.user),
+  ]);
+  const zones = new Map(banks.map((b) => [b.id, b.timezone]));
+  const assignments = rows.map((a) => {
+    const tz = zones.get(a.bankId) ?? DEFAULT_TIMEZONE;
+    const failed = start?.assignmentId === a.id ? start : undefined;
+    return {
+      ...a,
+      timezone: tz,
+      window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
+      statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
+      editable: a.visitStatus ? EDITABLE_STATUS.has(a.visitStatus) : false,
+      start: failed ?? { values: { visitedAt: nowLocalInput(tz), durationMinutes: '' }, errors: {}, general: [] },
+      open: Boolean(failed),
+    };
+  });
+  render(ctx.req, ctx.res, 'pages/visits/assignments', { title: ctx.t('visits.assign.title'), assignments }, status);
+}
+
+export const assignmentsPage = page(AUDITOR, (ctx) => showAssignments(ctx));
+
+/** Creates the draft through the visits service; a second tap on "start" opens the visit the first one made. */
+export const startVisitPage = page(AUDITOR, async (ctx) => {
+  const assignment = await getAssignment(ctx.user, param(ctx.req, 'assignmentId'));
+  const { timezone } = await getBank(ctx.user, assignment.bankId);
+  const f = formBody(ctx.req);
+  const at = (f.visitedAt ?? '').trim();
+  const input = {
+    assignmentId: assignment.id,
+    visitedAt: localInputToIso(at, timezone) ?? at,
+    durationMinutes: minutesOrRaw(f.durationMinutes),
+    staff: [],
+    answers: [],
+  };
+  try {
+    const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
+    flash(ctx.req, 'ok', ctx.t('visits.assign.started'));
+    ctx.res.redirect(303, `/visits/${visit.id}/edit`);
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.code === 'visit_exists') {
+      const existing =
+        err.details.find((d) => typeof d.visitId === 'string')?.visitId ??
+        (await getAssignmentWithVisit(ctx.user, assignment.id)).visitId;
+      if (existing) return ctx.res.redirect(303, `/visits/${String(existing)}/edit`);
+    }
+    const failed = formFailure(e, ctx.locale, { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes' }, input);
+    if (!failed) throw e;
+    if (failed.errors.visitedAt) failed.errors.visitedAt = ctx.t('visits.edit.bad_time');
+    if (failed.errors.durationMinutes) failed.errors.durationMinutes = ctx.t('visits.edit.bad_duration');
+    const values = { visitedAt: f.visitedAt ?? '', durationMinutes: f.durationMinutes ?? '' };
+    await showAssignments(
+      ctx,
+      { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general },
+      failed.status,
+    );
+  }
+});
+
+// ---- the reviewer's queue
+
+export const queuePage = page(QUEUE, async (ctx) => {
+  const [{ rows, next }, banks] = await Promise.all([reviewQueue(ctx.user), listBanks(ctx.user)]);
+  const byId = new Map(banks.map((b) => [b.id, b]));
+  render(ctx.req, ctx.res, 'pages/review/queue', {
+    title: ctx.t('visits.queue.title'),
+    more: next ? ctx.t('visits.queue.more', { n: rows.length }) : null,
+    rows: rows.map((r) => {
+      const bank = byId.get(r.bankId);
+      const tz = bank?.timezone ?? DEFAULT_TIMEZONE;
+      return {
+        ...r,
+        bankCode: bank?.code ?? '',
+        submitted: showTime(r.submittedAt, tz),
+        visited: showTime(r.visitedAt, tz),
+        total: formatScore(r.total),
+        flags: r.flags.map((f) => flagLabel(ctx.t, f)),
+      };
+    }),
+  });
+});

@@ -1,0 +1,84 @@
+import type { Principal } from '../../platform/access';
+import { getAssignment } from '../../assignments/service';
+import { getBank, type BankView } from '../../banks/service';
+import type { Locale } from '../../platform/i18n';
+import { getVersion, type QuestionnaireVersionView } from '../../questionnaires/service';
+import { flash, type PageContext } from '../../web/render';
+import { getVisit } from '../service';
+import { EDITABLE } from '../types';
+import type { VisitView } from '../view';
+
+/** What the visit pages share: who may use them, loading a visit with its questionnaire and bank, labels. */
+export const AUDITOR = ['auditor'] as const;
+export const REVIEWER = ['reviewer'] as const;
+export const QUEUE = ['reviewer', 'admin'] as const;
+/** The statuses in which the auditor may still change the visit. */
+export const EDITABLE_STATUS = new Set<string>(EDITABLE);
+/** Shown inline; other types (HEIC, PDF, audio) are links, since browsers cannot be relied on to show them. */
+export const INLINE_IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+
+// ---- labels
+
+export const statusLabel = (t: PageContext['t'], status: string) => t(`visits.status.${status}`);
+export const sectionLabel = (t: PageContext['t'], key: string) => t(`visits.section.${key}`);
+export function answerLabel(t: PageContext['t'], v: string | number | undefined): string {
+  if (v === undefined) return t('visits.answer.none');
+  return typeof v === 'number' ? `${v} / 5` : t(`visits.answer.${v}`);
+}
+export const flagLabel = (t: PageContext['t'], f: { code: string; message: string }) =>
+  labelOr(t, `visits.flag.${f.code}`, f.message);
+export const itemText = (locale: Locale, text: { zh: string; en: string }) =>
+  locale === 'en' ? text.en || text.zh : text.zh || text.en;
+
+/** A translation, or the fallback when the key is unknown (a new action or flag code still shows). */
+export function labelOr(t: PageContext['t'], key: string, fallback: string): string {
+  const text = t(key);
+  return text === key ? fallback : text;
+}
+
+// ---- loading what the form and the read view need
+
+export interface Loaded {
+  visit: VisitView;
+  version: QuestionnaireVersionView;
+  bank: BankView;
+}
+
+export async function loadForPage(p: Principal, id: string): Promise<Loaded> {
+  const visit = await getVisit(p, id);
+  const [version, bank] = await Promise.all([
+    getVersion(visit.questionnaireId, visit.questionnaireVersion),
+    getBank(p, visit.bankId),
+  ]);
+  return { visit, version, bank };
+}
+
+/** The scenario is the assignment's; only its owner and admins may read assignments. */
+export async function scenarioOf(p: Principal, v: VisitView): Promise<string | undefined> {
+  if (p.role !== 'auditor' && p.role !== 'admin') return undefined;
+  try {
+    return (await getAssignment(p, v.assignmentId)).scenario;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Evidence as the pages list it: a link to the file, inline when it is an image. */
+export function attachmentLink<A extends { id: string; contentType: string; size: number }>(visitId: string, a: A) {
+  return {
+    ...a,
+    url: `/visits/${visitId}/attachments/${a.id}`,
+    image: INLINE_IMAGES.has(a.contentType),
+    kb: Math.max(1, Math.round(a.size / 1024)),
+  };
+}
+
+export function attachmentsView(v: VisitView) {
+  return v.attachments.map((a) => attachmentLink(v.id, a));
+}
+
+/** The visit changed state meanwhile (submitted elsewhere, reviewed): its read view says what it is now. */
+export function redirectStale(ctx: PageContext, id: string): void {
+  flash(ctx.req, 'error', ctx.t('visits.err.invalid_state'));
+  ctx.res.redirect(303, `/visits/${id}`);
+}

@@ -1,0 +1,111 @@
+import { Types } from 'mongoose';
+import { assignmentWindow } from '../assignments/service';
+import { bankTimezone } from '../banks/service';
+import { BoundedCache } from '../platform/cache';
+import { now } from '../platform/clock';
+import { ConflictError, NotFoundError } from '../platform/errors';
+import { getVersion, toScoringSections } from '../questionnaires/service';
+import { DEFAULT_TIMEZONE, quarterOf } from '../rules/quarters';
+import { scoreVisit, type ScoringSection } from '../rules/scoring';
+import { computeFlags } from './flags';
+import { Visit } from './model';
+import type { Change, HistoryEntry, StoredAnswer, StoredAttachment, StoredVisit, VisitStatus } from './types';
+
+/**
+ * The rules every change of a visit follows, whoever makes it: which statuses allow it, how it is
+ * recorded in the history, and what it derives — scores and violations (SPEC §3, from the visit's own
+ * questionnaire version) and plausibility flags (SPEC §4) — always recomputed from the raw facts.
+ */
+
+export function assertStatus(v: StoredVisit, allowed: readonly VisitStatus[], action: string): void {
+  if (!allowed.includes(v.status)) {
+    throw new ConflictError(`A ${v.status} visit cannot be ${action}`, 'invalid_state', [
+      { field: 'status', message: `is ${v.status}; allowed: ${allowed.join(', ')}` },
+    ]);
+  }
+}
+
+export function historyEntry(
+  by: { id: string; role: string } | null,
+  action: string,
+  changes: Change[],
+  note?: string,
+): HistoryEntry {
+  return {
+    at: now(),
+    by: by ? new Types.ObjectId(by.id) : null,
+    role: by?.role ?? 'system',
+    action,
+    changes,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** A visit belongs to the quarter of its visit time in its bank's time zone. */
+export async function quarterOfVisit(visitedAt: Date, bankId: string): Promise<string> {
+  return quarterOf(visitedAt, (await bankTimezone(bankId)) ?? DEFAULT_TIMEZONE);
+}
+
+/** Versions are immutable, so their scoring sections can be kept; bounded, oldest dropped first. */
+const sectionCache = new BoundedCache<string, ScoringSection[]>({ limit: 200 });
+
+/** The scoring sections of a questionnaire version, defaults applied by the questionnaire service. */
+async function versionSections(questionnaireId: string, version: number): Promise<ScoringSection[]> {
+  const key = `${questionnaireId}@${version}`;
+  const hit = sectionCache.get(key);
+  if (hit) return hit;
+  const sections = toScoringSections(await getVersion(questionnaireId, version));
+  sectionCache.set(key, sections);
+  return sections;
+}
+
+export async function sectionsOf(
+  v: Pick<StoredVisit, 'questionnaireId' | 'questionnaireVersion'>,
+): Promise<ScoringSection[]> {
+  try {
+    return await versionSections(String(v.questionnaireId), v.questionnaireVersion);
+  } catch (e) {
+    // A stored visit whose version is gone is broken data, not a client's "not found".
+    if (e instanceof NotFoundError)
+      throw new Error(`questionnaire version ${String(v.questionnaireId)}@${v.questionnaireVersion} is missing`, {
+        cause: e,
+      });
+    throw e;
+  }
+}
+
+/** Other visits that hold a file with one of these hashes (removed files count: evidence is never forgotten). */
+export async function duplicateVisitIds(visitId: Types.ObjectId, hashes: string[]): Promise<string[]> {
+  if (hashes.length === 0) return [];
+  const others = await Visit.find({ _id: { $ne: visitId }, 'attachments.sha256': { $in: hashes } }, { _id: 1 }).lean();
+  return others.map((o) => String(o._id));
+}
+
+export interface DerivedInput {
+  _id: Types.ObjectId;
+  assignmentId: Types.ObjectId;
+  visitedAt: Date;
+  durationMinutes: number;
+  answers: StoredAnswer[];
+  attachments: Pick<StoredAttachment, 'sha256'>[];
+  firstSubmittedAt?: Date | null;
+}
+
+/** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
+export async function derive(v: DerivedInput, sections: ScoringSection[], at = now()) {
+  const s = scoreVisit(
+    sections,
+    v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
+  );
+  const a = await assignmentWindow(v.assignmentId);
+  const flags = computeFlags({
+    visitedAt: v.visitedAt,
+    durationMinutes: v.durationMinutes,
+    windowStart: a?.windowStart ?? v.visitedAt,
+    windowEnd: a?.windowEnd ?? v.visitedAt,
+    firstSubmittedAt: v.firstSubmittedAt,
+    now: at,
+    duplicateVisitIds: await duplicateVisitIds(v._id, [...new Set(v.attachments.map((x) => x.sha256))]),
+  });
+  return { scores: { sections: s.sections, total: s.total }, violations: s.violations, flags };
+}
