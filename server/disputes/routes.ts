@@ -1,5 +1,5 @@
-import { pipeline } from 'node:stream/promises';
 import type { ApiRouter } from '../platform/http/api-router';
+import { sendDownload } from '../platform/http/download';
 import { requireFile } from '../platform/http/uploads';
 import { addDisputeAttachment, disputeEvidenceUpload, openDisputeAttachment, type DisputeUpload } from './evidence';
 import { listDisputesQuery, openDisputeBody, resolveDisputeBody } from './schema';
@@ -65,17 +65,7 @@ export function registerDisputeApi(api: ApiRouter): void {
       summary: "Download a dispute's evidence file",
       access: disputes.READERS,
       produces: ['application/octet-stream'],
-      handler: async ({ user, params, res }) => {
-        const file = await openDisputeAttachment(user, params.disputeId, params.attachmentId);
-        res.attachment(file.filename);
-        res.set({
-          'Content-Type': file.contentType,
-          'Content-Length': String(file.size),
-          'X-Content-Type-Options': 'nosniff',
-          'Cache-Control': 'private, no-store',
-        });
-        await pipeline(file.stream, res);
-        return undefined;
-      },
+      handler: async ({ user, params, res }) =>
+        sendDownload(res, await openDisputeAttachment(user, params.disputeId, params.attachmentId)),
     });
 }

@@ -1,10 +1,8 @@
-import { pipeline } from 'node:stream/promises';
-import type { Response } from 'express';
 import type { EvidenceUpload } from '../evidence/upload';
 import type { ApiRouter } from '../platform/http/api-router';
+import { sendDownload } from '../platform/http/download';
 import { pageQuery, sendPage } from '../platform/http/paging';
 import { requireFile } from '../platform/http/uploads';
-import type { OpenedAttachment } from './attachments';
 import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
 
@@ -89,7 +87,7 @@ export function registerVisitApi(api: ApiRouter): void {
       access: ANY_ROLE,
       produces: ['application/octet-stream'],
       handler: async ({ user, params, res }) =>
-        sendFile(res, await visits.openAttachment(user, params.visitId, params.attachmentId)),
+        sendDownload(res, await visits.openAttachment(user, params.visitId, params.attachmentId)),
     })
     .add({
       method: 'delete',
@@ -98,17 +96,4 @@ export function registerVisitApi(api: ApiRouter): void {
       access: AUDITOR,
       handler: ({ user, params }) => visits.removeAttachment(user, params.visitId, params.attachmentId),
     });
-}
-
-/** An evidence file as a download, never shown inline nor sniffed by the browser. */
-async function sendFile(res: Response, file: OpenedAttachment): Promise<undefined> {
-  res.attachment(file.filename);
-  res.set({
-    'Content-Type': file.contentType,
-    'Content-Length': String(file.size),
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'private, no-store',
-  });
-  await pipeline(file.stream, res);
-  return undefined;
 }
