@@ -26,6 +26,7 @@ import {
 import { purgeExpiredTokens } from './users/service';
 import * as disputes from './disputes/service';
 import type { UploadHolder } from './evidence/pending';
+import * as stats from './stats/service';
 import * as visits from './visits/service';
 
 /**
@@ -47,6 +48,9 @@ export interface AppWorkerOptions extends WorkerOptions {
   scheduleEveryMs?: number;
   /** How often expired sessions, tokens, idempotency records and write claims are purged. */
   housekeepingEveryMs?: number;
+  /** How often the statistics catch up with noted visit changes, and check a sample of them. */
+  statsEveryMs?: number;
+  statsCheckEveryMs?: number;
 }
 
 function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
@@ -57,6 +61,18 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       everyMs: opts.scheduleEveryMs ?? 60_000,
       enabled: () => config().AUTO_CLOSE_DAYS !== undefined,
       run: (now) => closeDueQuarters(now, config().AUTO_CLOSE_DAYS ?? 0),
+    },
+    {
+      // Readers catch up for their own bank anyway; this keeps the statistics current for everyone.
+      name: 'statistics catch-up',
+      everyMs: opts.statsEveryMs ?? 1000,
+      run: () => stats.catchUp(),
+    },
+    {
+      name: 'statistics check',
+      everyMs: opts.statsCheckEveryMs ?? 10 * 60_000,
+      firstAfterMs: opts.statsCheckEveryMs ?? 10 * 60_000,
+      run: () => stats.checkRecent(),
     },
     {
       name: 'housekeeping',

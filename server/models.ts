@@ -7,6 +7,8 @@ import './users/model';
 import './questionnaires/model';
 import './assignments/model';
 import './visits/model';
+import './visits/changes';
+import './stats/model';
 import './publishing/model';
 import './publishing/corrections';
 import './platform/jobs/model';

@@ -225,7 +225,9 @@ describe('GET and PATCH /api/v1/action-plans', () => {
     expect((await api(f).get(f.north, `/action-plans/${northPlan}`)).status).toBe(200);
   });
 
-  test('the outcomes of plans in several areas of a bank come from one read of its visits', async () => {
+  test('the outcomes of plans in several areas of a bank come from the kept statistics, not its visits', async () => {
+    // Brings the statistics in line with the visits approved above (a read does that first).
+    await api(f).get(f.manager, `/action-plans?bankId=${f.bankId}`);
     const reads: string[] = [];
     mongoose.set('debug', (collection: string, method: string) => {
       if (collection === Visit.collection.collectionName) reads.push(method);
@@ -237,7 +239,7 @@ describe('GET and PATCH /api/v1/action-plans', () => {
       mongoose.set('debug', false);
     }
     expect(listed.filter((p) => [bankPlan, northPlan, s1Plan].includes(p.id)).every((p) => p.outcome)).toBe(true);
-    expect(reads).toEqual(['find']);
+    expect(reads).toEqual([]);
   });
 
   test('filters by quarter, status, kind and branch', async () => {

@@ -10,6 +10,7 @@ import { startAppWorkers, type Workers } from '../server/jobs';
 import { Delivery } from '../server/platform/mail/model';
 import { Report, ReportFile } from '../server/publishing/model';
 import { bucket, readBlob, storeBlobs } from '../server/publishing/storage';
+import { noteChange } from '../server/visits/changes';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, type Fixture } from './helpers/foundation';
@@ -215,8 +216,12 @@ describe('closing a quarter', () => {
     // An overturned dispute corrects E02's fees answer: its scores change.
     await Visit.updateOne(
       { _id: world.visitIds.e02 },
-      { $set: { 'answers.2.value': 'yes', 'scores.sections.product_knowledge': 100, 'scores.total': 100 } },
+      {
+        $set: { 'answers.2.value': 'yes', 'scores.sections.product_knowledge': 100, 'scores.total': 100 },
+        $inc: { rev: 1 },
+      },
     );
+    await noteChange({ _id: world.visitIds.e02, bankId: world.bankId });
     const res = await close(world.bankId);
     expect(res.status).toBe(202);
     const v2 = res.body.reportId;

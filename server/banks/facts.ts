@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
-import { scopeFilter, type Principal } from '../platform/access';
+import { canSeeBranch, type Principal } from '../platform/access';
+import { branchDirectory, staffDirectory, type BranchEntry, type StaffEntry } from './directory';
 import { Bank, Branch, Staff } from './model';
 
 /**
@@ -45,42 +46,33 @@ export async function existingBranchCodes(bankId: string, codes: readonly string
 
 // ---- for results (also used by hr and actions)
 
-export interface BranchFacts {
-  code: string;
-  name: string;
-  region: string;
-}
+export type BranchFacts = BranchEntry;
 
 /** One branch of a bank, without a scope check (the caller checks what it shows), or null. */
 export async function findBranch(bankId: string, code: string): Promise<BranchFacts | null> {
-  const b = await Branch.findOne({ bankId, code }, { code: 1, name: 1, region: 1 }).lean();
-  return b ? { code: b.code, name: b.name, region: b.region } : null;
+  return (await branchDirectory(bankId)).get(code) ?? null;
 }
 
 /** Whether the bank has a branch in `region` (one that `visibleTo` may see, when given). */
 export async function hasBranchInRegion(bankId: string, region: string, visibleTo?: Principal): Promise<boolean> {
-  const filter = visibleTo ? { $and: [{ bankId, region }, scopeFilter(visibleTo, 'code')] } : { bankId, region };
-  return Boolean(await Branch.exists(filter));
+  for (const b of (await branchDirectory(bankId)).values())
+    if (b.region === region && (!visibleTo || canSeeBranch(visibleTo, { bankId, code: b.code, region }))) return true;
+  return false;
 }
 
 /** The distinct regions of some branches of a bank. */
 export async function regionsOfBranches(bankId: string, codes: readonly string[]): Promise<string[]> {
-  const rows = await Branch.find({ bankId, code: { $in: codes } }, { region: 1 }).lean();
-  return [...new Set(rows.map((b) => b.region))];
+  const dir = await branchDirectory(bankId);
+  return [...new Set(codes.map((c) => dir.get(c)?.region).filter((r): r is string => r !== undefined))];
 }
-
-/** A huge `$in` list is slower than streaming the bank's records and picking the wanted keys. */
-const byKeys = (bankId: string, field: string, keys: ReadonlySet<string>) =>
-  keys.size <= 500 ? { bankId, [field]: { $in: [...keys] } } : { bankId };
 
 /** Names of some branches of a bank, by code (a code without a branch is absent). */
 export async function branchNamesIn(bankId: string, codes: ReadonlySet<string>): Promise<Map<string, string>> {
+  const dir = await branchDirectory(bankId);
   const out = new Map<string, string>();
-  if (codes.size === 0) return out;
-  for await (const b of Branch.find(byKeys(bankId, 'code', codes), { code: 1, name: 1 })
-    .lean()
-    .cursor({ batchSize: 1000 })) {
-    if (codes.has(b.code)) out.set(b.code, b.name);
+  for (const c of codes) {
+    const b = dir.get(c);
+    if (b) out.set(c, b.name);
   }
   return out;
 }
@@ -90,23 +82,25 @@ export async function staffNamesIn(
   bankId: string,
   ids: ReadonlySet<string>,
 ): Promise<Map<string, { name: string; branchCode: string }>> {
+  const dir = await staffDirectory(bankId);
   const out = new Map<string, { name: string; branchCode: string }>();
-  if (ids.size === 0) return out;
-  for await (const s of Staff.find(byKeys(bankId, 'employeeId', ids), { employeeId: 1, name: 1, branchCode: 1 })
-    .lean()
-    .cursor({ batchSize: 1000 })) {
-    if (ids.has(s.employeeId)) out.set(s.employeeId, { name: s.name, branchCode: s.branchCode });
+  for (const id of ids) {
+    const s = dir.get(id);
+    if (s) out.set(id, { name: s.name, branchCode: s.branchCode });
   }
   return out;
 }
 
 /** One staff member of a bank, without a scope check (the caller checks what it shows), or null. */
-export async function findStaff(
-  bankId: string,
-  employeeId: string,
-): Promise<{ employeeId: string; name: string; branchCode: string; region: string } | null> {
-  const s = await Staff.findOne({ bankId, employeeId }, { employeeId: 1, name: 1, branchCode: 1, region: 1 }).lean();
-  return s ? { employeeId: s.employeeId, name: s.name, branchCode: s.branchCode, region: s.region } : null;
+export async function findStaff(bankId: string, employeeId: string): Promise<StaffEntry | null> {
+  return (await staffDirectory(bankId)).get(employeeId) ?? null;
+}
+
+/** Every region of the bank with how many branches it has (visited or not). */
+export async function regionSizes(bankId: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const b of (await branchDirectory(bankId)).values()) out.set(b.region, (out.get(b.region) ?? 0) + 1);
+  return out;
 }
 
 /** Active branches per bank id (the admin overview's coverage). */
@@ -116,15 +110,4 @@ export async function activeBranchCounts(): Promise<Map<string, number>> {
     { $group: { _id: '$bankId', n: { $sum: 1 } } },
   ]);
   return new Map(rows.map((b) => [String(b._id), b.n]));
-}
-
-// ---- for publishing
-
-/** How many branches each region of the bank has (visited or not), for the reports' coverage figures. */
-export async function regionSizes(bankId: string): Promise<Map<string, number>> {
-  const rows = await Branch.aggregate<{ _id: string; n: number }>([
-    { $match: { bankId: new Types.ObjectId(bankId) } },
-    { $group: { _id: '$region', n: { $sum: 1 } } },
-  ]);
-  return new Map(rows.map((r) => [r._id, r.n]));
 }

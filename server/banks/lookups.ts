@@ -1,4 +1,5 @@
 import { BoundedCache } from '../platform/cache';
+import { forgetDirectories } from './directory';
 import { Bank, Branch, Staff } from './model';
 
 /**
@@ -44,6 +45,7 @@ export async function branchNames(pairs: { bankId: string; code: string }[]): Pr
 
 /** After branches of a bank were created or renamed in this process. */
 export function forgetBranchNames(bankId?: string): void {
+  forgetDirectories(bankId);
   if (!bankId) return names.clear();
   names.deleteWhere((key) => key.startsWith(`${bankId}|`));
 }
@@ -91,5 +93,6 @@ export async function branchStaff(
 
 /** After staff of a bank were created, imported or moved in this process. */
 export function forgetBranchStaff(bankId: string): void {
+  forgetDirectories(bankId);
   staffByBranch.deleteWhere((key) => key.startsWith(`${bankId}|`));
 }

@@ -113,12 +113,14 @@ export async function updateBank(p: Principal, bankId: string, input: UpdateBank
 export async function createBranch(p: Principal, bankId: string, input: BranchInput): Promise<BranchView> {
   await getBank(p, bankId);
   if (await Branch.exists({ bankId, code: input.code })) throw duplicate('code', input.code);
-  return unlessDuplicate(
+  const created = await unlessDuplicate(
     async () => branchView((await Branch.create({ ...input, bankId })).toObject()),
     () => {
       throw duplicate('code', input.code);
     },
   );
+  forgetBranchNames(bankId);
+  return created;
 }
 
 /** A caller's filter narrows the scope filter and never replaces it: `?region=` must not widen a region scope. */

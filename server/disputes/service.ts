@@ -17,7 +17,7 @@ export {
   loadVisibleDispute,
   openDisputeCounts,
   READERS,
-  undecidedDisputeVisitIds,
+  undecidedDisputeVisits,
   visitDisputes,
   type DisputeAttachmentView,
   type DisputeView,

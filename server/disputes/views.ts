@@ -143,12 +143,17 @@ export async function openDisputeCounts(visitIds: Types.ObjectId[] | string[]): 
 }
 
 /** The visits of a bank's quarter that have an undecided dispute, among those the caller may see (HR's scorecards). */
-export async function undecidedDisputeVisitIds(p: Principal, bankId: string, quarter: string): Promise<string[]> {
+export async function undecidedDisputeVisits(
+  p: Principal,
+  bankId: string,
+  quarter: string,
+): Promise<{ visitId: string; branchCode: string }[]> {
   const open = await Dispute.find(
     { $and: [scopeFilter(p), { bankId, quarter, status: { $in: ['open', 'resolving'] } }] },
-    { visitId: 1 },
+    { visitId: 1, branchCode: 1 },
   ).lean();
-  return [...new Set(open.map((d) => String(d.visitId)))];
+  const byVisit = new Map(open.map((d) => [String(d.visitId), d.branchCode]));
+  return [...byVisit].map(([visitId, branchCode]) => ({ visitId, branchCode }));
 }
 
 async function toViews(rows: LeanDispute[]): Promise<DisputeView[]> {

@@ -11,10 +11,10 @@ import {
 } from '../platform/access';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import { undecidedDisputeVisitIds } from '../disputes/service';
+import { undecidedDisputeVisits } from '../disputes/service';
 import { quarterResults } from '../results/service';
 import type { SectionScores } from '../rules/scoring';
-import { staffIdsOfVisits } from '../visits/service';
+import { staffOfVisits } from '../stats/service';
 import { StaffReview } from './model';
 import type { LinkReviewInput, ReviewsQuery, ScorecardQuery } from './schema';
 
@@ -60,9 +60,9 @@ function bankOf(p: Principal, bankId: string | undefined): string {
 
 /** Undecided disputes per staff member, over the visits of the quarter the caller may see. */
 async function disputedByStaff(p: Principal, bankId: string, quarter: string): Promise<Map<string, number>> {
-  const visitIds = await undecidedDisputeVisitIds(p, bankId, quarter);
+  const visits = await undecidedDisputeVisits(p, bankId, quarter);
   const out = new Map<string, number>();
-  for (const staffIds of await staffIdsOfVisits(visitIds))
+  for (const staffIds of await staffOfVisits(bankId, quarter, visits))
     for (const id of new Set(staffIds)) out.set(id, (out.get(id) ?? 0) + 1);
   return out;
 }

@@ -15,16 +15,14 @@ import type {
 import { compareOutcome, plansOfQuarter, type PlanForReport, type PlanScope } from '../actions/service';
 import { disputesOfQuarter, type DisputeForReport, type DisputeStatus } from '../disputes/service';
 import { shiftQuarter } from '../rules/quarters';
-import { itemScore, type AnswerValue as ScoredValue } from '../rules/scoring';
+import { areaItemCounts, type AreaRef } from '../stats/service';
 import type { Catalogue } from './catalogue';
-import type { ReportVisit } from './report-visit';
 
 /**
  * The feedback loop in the quarter's reports: the dispute state of every disputed item and the
  * previous quarter's action plans with their outcome. Two queries per close (the bank's disputes of
- * the quarter, its plans of the previous quarter), never one per branch; the plans' outcomes are
- * counted from the visits the snapshot streams anyway (see FeedbackCollector.visit). What goes into
- * the snapshot is plain data.
+ * the quarter, its plans of the previous quarter), never one per branch; the plans' outcomes come
+ * from the kept statistics of their areas. What goes into the snapshot is plain data.
  */
 
 type LeanDispute = DisputeForReport;
@@ -56,13 +54,10 @@ function markOf(d: LeanDispute): DisputeMark {
 type Counts = { failed: number; applicable: number };
 
 /**
- * Collects what the reports need of the feedback loop while the snapshot streams the bank's
- * visits: created before the stream (with the disputes and plans loaded), fed every counted visit,
- * finished into the snapshot's `feedback`.
+ * Collects what the reports need of the feedback loop: loaded with the quarter's disputes, the
+ * previous quarter's plans and their items' counts, finished into the snapshot's `feedback`.
  */
 export class FeedbackCollector {
-  /** Items to count per plan area: the only answers looked at. */
-  private readonly wanted = new Map<string, Set<string>>();
   private readonly counts = new Map<string, Counts>();
   private readonly plansQuarter: string;
 
@@ -74,12 +69,6 @@ export class FeedbackCollector {
     private readonly plans: LeanPlan[],
   ) {
     this.plansQuarter = shiftQuarter(quarter, -1);
-    for (const p of plans) {
-      const key = areaKey(p.scopeType, p.region, p.branchCode);
-      const items = this.wanted.get(key) ?? new Set<string>();
-      items.add(p.itemKey);
-      this.wanted.set(key, items);
-    }
   }
 
   static async load(
@@ -92,26 +81,27 @@ export class FeedbackCollector {
       disputesOfQuarter(bankId, quarter),
       plansOfQuarter(bankId, shiftQuarter(quarter, -1)),
     ]);
-    return new FeedbackCollector(quarter, timezone, catalogue, disputes, plans);
+    const collector = new FeedbackCollector(quarter, timezone, catalogue, disputes, plans);
+    await collector.countPlanItems(bankId);
+    return collector;
   }
 
-  /** One counted visit of any streamed quarter: tallies the plan items of the areas it lies in. */
-  visit(v: ReportVisit): void {
-    if (this.wanted.size === 0 || (v.quarter !== this.quarter && v.quarter !== this.plansQuarter)) return;
-    const qid = String(v.questionnaireId);
-    for (const area of [BANK_AREA, areaKey('region', v.region, ''), areaKey('branch', '', v.branchCode)]) {
-      const items = this.wanted.get(area);
-      if (!items) continue;
-      for (const a of v.answers ?? []) {
-        if (!items.has(a.itemKey)) continue;
-        const item = this.catalogue.item(qid, v.questionnaireVersion, a.itemKey);
-        const s = item ? itemScore(item, a.value as ScoredValue) : null;
-        if (s === null) continue;
-        const key = `${area}\u0002${v.quarter}\u0002${a.itemKey}`;
-        const c = this.counts.get(key) ?? { failed: 0, applicable: 0 };
-        c.applicable += 1;
-        if (s === 0) c.failed += 1;
-        this.counts.set(key, c);
+  /** The plans' items in their areas, the plans' quarter and this one, from the kept statistics. */
+  private async countPlanItems(bankId: string): Promise<void> {
+    const read = new Map<string, Promise<Record<string, Counts>>>();
+    for (const p of this.plans) {
+      const area: AreaRef =
+        p.scopeType === 'bank'
+          ? { type: 'bank' }
+          : p.scopeType === 'region'
+            ? { type: 'region', region: p.region ?? '' }
+            : { type: 'branch', region: p.region ?? '', branchCode: p.branchCode ?? '' };
+      const key = areaKey(p.scopeType, p.region ?? '', p.branchCode ?? '');
+      for (const q of [this.plansQuarter, this.quarter]) {
+        let counts = read.get(`${key}\u0002${q}`);
+        if (!counts) read.set(`${key}\u0002${q}`, (counts = areaItemCounts(bankId, q, area)));
+        const c = (await counts)[p.itemKey];
+        if (c) this.counts.set(`${key}\u0002${q}\u0002${p.itemKey}`, { failed: c.failed, applicable: c.applicable });
       }
     }
   }

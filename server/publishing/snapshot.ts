@@ -10,13 +10,15 @@ import type {
   Violation,
 } from '../../reports/types';
 import { regionSizes } from '../banks/service';
-import { ResultsAccumulator, rollUp } from '../results/aggregate';
-import { quarterResults, type ResultRow, type ResultsReport, type VisitTap } from '../results/service';
-import { shiftQuarter, trendQuarters } from '../rules/quarters';
+import { areaScores, keyProblems } from '../results/figures';
+import { quarterResults, type ResultRow, type ResultsReport } from '../results/service';
+import { trendQuarters } from '../rules/quarters';
+import { bankQuarters, combineAreas } from '../stats/service';
+import { countedVisitsOfQuarter } from '../visits/service';
 import { benchmark } from './branch-details';
 import { loadCatalogue, type Catalogue } from './catalogue';
 import { FeedbackCollector } from './feedback';
-import { VISIT_FIELDS, visitInput, type ReportVisit } from './report-visit';
+import { VISIT_FIELDS, type ReportVisit } from './report-visit';
 import { VisitSpill } from './spill';
 import { bankOrNull, SYSTEM } from './system';
 import { NotFoundError } from '../platform/errors';
@@ -81,8 +83,6 @@ export interface SnapshotMeta {
 }
 
 interface QuarterPass {
-  regionProblems: Map<string, KeyProblem[]>;
-  regionTrend: Map<string, TrendPoint[]>;
   /** The counted visits of each branch in the quarter: the branch reports list exactly these. */
   visitIds: Map<string, string[]>;
   visitedAt: Map<string, string>;
@@ -90,44 +90,17 @@ interface QuarterPass {
 }
 
 /**
- * What the reports need of the bank's counted visits besides the results service's figures, taken
- * from the results service's own pass over them (a VisitTap: a large bank's quarters hold hundreds of
- * thousands of visits, so the snapshot reads them exactly once): per region the results
- * service's accumulator (region key problems, and region trends as the rollUp of its branch scores
- * per quarter); the quarter's visit ids and times; and, with a spill, the quarter's visits for the
- * branch reports.
+ * One read of the quarter's counted visits (a large bank has 100,000 in a quarter), for what the
+ * reports need of them besides the figures: their ids and times, the questionnaire versions used, and,
+ * with a spill, the visits themselves for the branch reports.
  */
-function quarterTap(
+async function readQuarter(
+  bankId: string,
   quarter: string,
-  quarters: string[],
-  catalogue: Catalogue,
   spill: VisitSpill<ReportVisit> | undefined,
-  onVisit?: (v: ReportVisit) => void,
-): { tap: VisitTap; finish(): QuarterPass } {
-  const accs = new Map<string, ResultsAccumulator>();
-  const out: QuarterPass = {
-    regionProblems: new Map(),
-    regionTrend: new Map(),
-    visitIds: new Map(),
-    visitedAt: new Map(),
-    questionnaires: new Set(),
-  };
-  const visit = async (raw: unknown) => {
-    const v = raw as ReportVisit;
-    let acc = accs.get(v.region);
-    if (!acc)
-      accs.set(
-        v.region,
-        (acc = new ResultsAccumulator({
-          quarter,
-          previousQuarter: shiftQuarter(quarter, -1),
-          inFocus: () => true,
-          items: catalogue.lookup,
-        })),
-      );
-    acc.add(visitInput(v));
-    onVisit?.(v);
-    if (v.quarter !== quarter) return;
+): Promise<QuarterPass> {
+  const out: QuarterPass = { visitIds: new Map(), visitedAt: new Map(), questionnaires: new Set() };
+  for await (const v of countedVisitsOfQuarter(bankId, quarter, VISIT_FIELDS)) {
     await spill?.write(v);
     const id = String(v._id);
     const ids = out.visitIds.get(v.branchCode);
@@ -135,25 +108,36 @@ function quarterTap(
     else out.visitIds.set(v.branchCode, [id]);
     if (v.violations?.length) out.visitedAt.set(id, v.visitedAt.toISOString());
     out.questionnaires.add(`${String(v.questionnaireId)}:${v.questionnaireVersion}`);
-  };
-  const finish = () => {
-    for (const [region, acc] of accs) {
-      const f = acc.finish();
-      out.regionProblems.set(
-        region,
-        f.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
-      );
-      out.regionTrend.set(
-        region,
-        quarters.map((q) => {
-          const r = rollUp(f.branchesByQuarter.get(q) ?? []);
-          return { quarter: q, n: r.n, branches: r.branches, sections: { ...r.sections }, total: r.total };
-        }),
-      );
-    }
-    return out;
-  };
-  return { tap: { fields: VISIT_FIELDS, visit }, finish };
+  }
+  return out;
+}
+
+/** Per region: its trend over the quarters and its key problems, from the bank's kept statistics. */
+async function regionFigures(bankId: string, quarters: string[], quarter: string, catalogue: Catalogue) {
+  const banks = await bankQuarters(bankId, quarters);
+  const trend = new Map<string, TrendPoint[]>();
+  const problems = new Map<string, KeyProblem[]>();
+  for (const region of Object.keys(banks.get(quarter) ?? {})) {
+    trend.set(
+      region,
+      quarters.map((q) => {
+        const a = combineAreas(
+          [banks.get(q)?.[region]?.summary].filter((x) => x !== undefined),
+          0,
+        );
+        const s = areaScores(a);
+        return { quarter: q, n: a.visits, branches: a.branches, sections: { ...s.sections }, total: s.total };
+      }),
+    );
+    problems.set(
+      region,
+      keyProblems([banks.get(quarter)?.[region]?.summary.items ?? {}]).map((k) => ({
+        ...k,
+        text: catalogue.text(k.itemKey),
+      })),
+    );
+  }
+  return { trend, problems };
 }
 
 /**
@@ -180,12 +164,14 @@ export async function buildSnapshot(
     : undefined;
   let all: ResultsReport;
   let pass: QuarterPass;
+  let perRegionFigures: Awaited<ReturnType<typeof regionFigures>>;
   try {
-    const reader = quarterTap(quarter, quarters, catalogue, visits, (v) => feedback.visit(v));
-    all = await quarterResults(SYSTEM, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const), reader.tap);
+    all = await quarterResults(SYSTEM, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const));
     if (all.trend.map((p) => p.quarter).join() !== quarters.join())
       throw new Error('the results service and the snapshot disagree on the trend quarters');
-    pass = reader.finish();
+    perRegionFigures = await regionFigures(bankId, quarters, quarter, catalogue);
+    pass = await readQuarter(bankId, quarter, visits);
+    await visits?.finish();
   } catch (e) {
     await visits?.dispose();
     throw e;
@@ -207,9 +193,9 @@ export async function buildSnapshot(
       total: row.total,
       previous: scoresOf(row.previous),
       spread: row.spread ?? null,
-      trend: pass.regionTrend.get(row.key) ?? [],
+      trend: perRegionFigures.trend.get(row.key) ?? [],
       branchTotals: mine.map((b) => b.total).filter((t): t is number => typeof t === 'number'),
-      keyProblems: pass.regionProblems.get(row.key) ?? [],
+      keyProblems: perRegionFigures.problems.get(row.key) ?? [],
       violations: violations.filter((v) => v.region === row.key),
       // What the region's readers may see of the bank: withheld like on their dashboard.
       bankBenchmark: benchmark({ ...bankRow, branches: bankBranches }, row.branches ?? mine.length),

@@ -184,7 +184,7 @@ class SumsPool {
   }
 }
 
-interface ItemAcc {
+export interface ItemAcc {
   sectionKey: SectionKey;
   failed: number;
   applicable: number;
@@ -295,7 +295,7 @@ function isAnswerValue(v: unknown): v is AnswerValue {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Only items that failed at least once are problems; worst rate first, then most failures, then key. */
-function rankKeyProblems(items: Map<string, ItemAcc>): KeyProblem[] {
+export function rankKeyProblems(items: ReadonlyMap<string, ItemAcc>): KeyProblem[] {
   return [...items]
     .filter(([, a]) => a.failed > 0)
     .map(([itemKey, a]) => ({

@@ -1,7 +1,7 @@
 import { findBranch } from '../banks/service';
 import { assertBankVisible, canSeeBranch, requireRole, type Principal } from '../platform/access';
 import { NotFoundError } from '../platform/errors';
-import { countedBranchVisits } from '../visits/service';
+import { branchVisitsOf, TOTAL } from '../stats/service';
 import { RESULTS_ROLES, type ResultsInput } from './types';
 
 export interface BranchVisitRow {
@@ -22,12 +22,14 @@ export async function branchVisits(
   const b = await findBranch(input.bankId, input.branchCode);
   if (!b || !canSeeBranch(p, { bankId: input.bankId, code: b.code, region: b.region }))
     throw new NotFoundError('Branch');
-  const visits = await countedBranchVisits(input.bankId, input.quarter, input.branchCode);
-  return visits.map((v) => ({
-    id: String(v._id),
-    visitedAt: v.visitedAt,
-    status: v.status,
-    total: v.scores?.total ?? null,
-    violations: v.violations?.length ?? 0,
-  }));
+  const visits = await branchVisitsOf(input.bankId, input.quarter, input.branchCode);
+  return Object.entries(visits)
+    .map(([id, c]) => ({
+      id,
+      visitedAt: new Date(c.visitedAt),
+      status: c.disputed ? 'disputed' : 'approved',
+      total: c.scores[TOTAL],
+      violations: c.violations.length,
+    }))
+    .sort((a, b) => a.visitedAt.getTime() - b.visitedAt.getTime() || (a.id < b.id ? -1 : 1));
 }

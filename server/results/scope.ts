@@ -1,4 +1,4 @@
-import { findBranch, hasBranchInRegion } from '../banks/service';
+import { findBranch, hasBranchInRegion, regionsOfBranches } from '../banks/service';
 import { canSeeBranch, type Principal } from '../platform/access';
 import { NotFoundError } from '../platform/errors';
 import { rollUp, type BranchScore } from './aggregate';
@@ -16,6 +16,8 @@ export const MIN_HIDDEN_BRANCHES = 2;
 
 export interface FocusInfo {
   focus: ResultsReport['focus'];
+  /** The regions whose branches make up the focus; null for the whole bank. */
+  regions: readonly string[] | null;
   /** Branches whose visits feed the figures of the focus (caller's scope ∩ drill-down). */
   inFocus: Predicate;
   /** Branches the caller may see at all. */
@@ -34,6 +36,7 @@ export async function resolveFocus(
       throw new NotFoundError('Branch');
     return {
       focus: { type: 'branch', key: b.code, name: b.name, region: b.region },
+      regions: [b.region],
       inFocus: (code) => code === b.code,
       visible,
     };
@@ -43,6 +46,7 @@ export async function resolveFocus(
     if (!(await hasBranchInRegion(bank.id, region, p))) throw new NotFoundError('Region');
     return {
       focus: { type: 'region', key: region, name: region, region },
+      regions: [region],
       inFocus: (code, r) => r === region && visible(code, r),
       visible,
     };
@@ -51,14 +55,16 @@ export async function resolveFocus(
   if (scope?.type === 'region')
     return {
       focus: { type: 'region', key: scope.region, name: scope.region, region: scope.region },
+      regions: [scope.region],
       inFocus: visible,
       visible,
     };
   if (scope?.type === 'branches') {
     const key = scope.branchCodes.join(',');
-    return { focus: { type: 'branches', key, name: key }, inFocus: visible, visible };
+    const regions = await regionsOfBranches(bank.id, scope.branchCodes);
+    return { focus: { type: 'branches', key, name: key }, regions, inFocus: visible, visible };
   }
-  return { focus: { type: 'bank', key: bank.code, name: bank.name }, inFocus: visible, visible };
+  return { focus: { type: 'bank', key: bank.code, name: bank.name }, regions: null, inFocus: visible, visible };
 }
 
 /** An area row: full when the caller sees all of it; a benchmark (no spread) or withheld otherwise. */

@@ -1,10 +1,8 @@
-import { getBank, branchNamesIn, staffNamesIn } from '../banks/service';
-import { assertBankVisible, requireRole, type Principal } from '../platform/access';
-import { shiftQuarter, trendQuarters } from '../rules/quarters';
-import { rollUp } from './aggregate';
-import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow } from './rows';
+import { getBank } from '../banks/service';
+import { assertBankVisible, isBankRole, requireRole, type Principal } from '../platform/access';
+import { resultsFromStats } from './quarter';
 import { LEVELS, type Level, type ResultsQuery } from './schema';
-import { areaRow, resolveFocus } from './scope';
+import { resolveFocus } from './scope';
 import {
   RESULTS_ROLES,
   type KeyProblemRow,
@@ -14,12 +12,12 @@ import {
   type TrendPoint,
   type ViolationView,
 } from './types';
-import { accumulateBank, itemCatalogue, TREND_QUARTERS, type VisitTap } from './visit-pass';
+import { itemCatalogue } from './visit-pass';
 
 /**
- * Quarterly results (SPEC.md section 3, per quarter). One streaming pass over the bank's counted
- * visits of the last four quarters feeds the pure accumulator in ./aggregate; everything else is
- * arithmetic on branch means. See docs/results.md for the decisions taken here.
+ * Quarterly results (SPEC.md section 3, per quarter), read from the statistics kept per bank, quarter,
+ * region and branch (server/stats, SPEC §15) and never from the visits at request time: ./quarter.ts
+ * turns them into rows. See docs/results.md for the decisions taken here.
  *
  * `disputed` visits count: they were approved, and stay published until the reviewer resolves the
  * dispute (an overturn then recomputes the visit's stored scores, which the next read picks up).
@@ -35,54 +33,14 @@ export async function quarterResults(
   p: Principal,
   input: ResultsInput,
   want: ReadonlySet<Level> = ALL_LEVELS,
-  tap?: VisitTap,
 ): Promise<ResultsReport> {
   requireRole(p, RESULTS_ROLES);
   assertBankVisible(p, input.bankId);
   const bank = await getBank(p, input.bankId);
-  const { focus, inFocus, visible } = await resolveFocus(p, bank, input);
+  const focus = await resolveFocus(p, bank, input);
+  const seesWholeBank = p.role === 'admin' || (isBankRole(p.role) && p.scope?.type === 'bank');
   const catalogue = await itemCatalogue(bank.id);
-  const acc = await accumulateBank(bank.id, input.quarter, inFocus, catalogue.lookup, tap);
-
-  const previousQuarter = shiftQuarter(input.quarter, -1);
-  const all = (q: string) => acc.branchesByQuarter.get(q) ?? [];
-  const focused = (q: string) => all(q).filter((b) => inFocus(b.code, b.region));
-  const current = focused(input.quarter);
-  const previous = focused(previousQuarter);
-
-  const regionsNow = groupByRegion(all(input.quarter));
-  const regionsBefore = groupByRegion(all(previousQuarter));
-  const focusRegions = [...new Set(current.map((b) => b.region))].sort();
-  const regions = focusRegions
-    .map((r) => areaRow(r, r, regionsNow.get(r) ?? [], regionsBefore.get(r) ?? [], visible))
-    .filter((r): r is ResultRow => r !== null);
-
-  const bNames = want.has('branch')
-    ? await branchNamesIn(bank.id, new Set(current.map((b) => b.code)))
-    : new Map<string, string>();
-  const sNames = want.has('staff')
-    ? await staffNamesIn(bank.id, new Set(acc.staff.map((s) => s.employeeId)))
-    : new Map<string, { name: string }>();
-
-  return {
-    bankId: bank.id,
-    bankCode: bank.code,
-    bankName: bank.name,
-    quarter: input.quarter,
-    previousQuarter,
-    focus,
-    summary: summaryRow(focus, current, previous),
-    trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => {
-      const r = rollUp(focused(q));
-      return { quarter: q, n: r.n, branches: r.branches, ...scoresOf(r) };
-    }),
-    bank: areaRow(bank.code, bank.name, all(input.quarter), all(previousQuarter), visible),
-    regions,
-    branches: branchRows(current, previous, bNames),
-    staff: staffRows(acc.staff, acc.previousStaff, sNames),
-    keyProblems: acc.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
-    violations: acc.violations.map((x) => ({ ...x, text: catalogue.text(x.itemKey) })),
-  };
+  return resultsFromStats({ p, bank, quarter: input.quarter, focus, want, catalogue, seesWholeBank });
 }
 
 export interface ResultsResponse {

@@ -1,11 +1,14 @@
 import { Types } from 'mongoose';
 import { getVersion, toScoringSections } from '../questionnaires/service';
 import { BoundedCache } from '../platform/cache';
+import { claimedAt } from '../platform/db/write-claims';
+import { NotFoundError } from '../platform/errors';
 import { COUNTED_STATUSES, visitForStats, type VisitForStats } from '../visits/service';
 import { contributionOf, type Contribution, type ItemInfo } from './contribution';
 import { StatsBank, StatsBranch, StatsRegion } from './model';
-import { bankQuarterId, branchId, regionId, updatePacked, type Packed } from './store';
+import { bankQuarterId, branchId, rebuildClaimKey, regionId, updatePacked, type Packed } from './store';
 import { summarizeArea, summarizeBranch, type AreaSummary, type BranchSummary, type ViolationEntry } from './summaries';
+import { noteSynced } from './recent';
 
 /**
  * Bringing the kept statistics in line with one visit (SPEC §15). Always from the visit's CURRENT
@@ -32,11 +35,20 @@ const isCounted = (status: string) => (COUNTED_STATUSES as readonly string[]).in
 /** Item types of a questionnaire version (versions never change, so they are kept). */
 const versionItems = new BoundedCache<string, ReadonlyMap<string, ItemInfo>>({ limit: 500 });
 
-export async function itemsOfVersion(questionnaireId: string, version: number): Promise<ReadonlyMap<string, ItemInfo>> {
+/** Undefined for a version that cannot be found: then none of the visit's answers count (as in results). */
+export async function itemsOfVersion(
+  questionnaireId: string,
+  version: number,
+): Promise<ReadonlyMap<string, ItemInfo> | undefined> {
   const key = `${questionnaireId}@${version}`;
   const hit = versionItems.get(key);
   if (hit) return hit;
-  const sections = toScoringSections(await getVersion(questionnaireId, version));
+  const found = await getVersion(questionnaireId, version).catch((e: unknown) => {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  });
+  if (!found) return undefined;
+  const sections = toScoringSections(found);
   const items = new Map(
     sections.flatMap((s) => s.items.map((i) => [i.key, { type: i.type, sectionKey: s.key }] as const)),
   );
@@ -57,15 +69,20 @@ export function countedEntries(entries: BranchEntries): Record<string, Contribut
 /** Fault points for the tests that kill the sync between its steps. */
 export const syncSteps = { afterBranch: async () => {}, afterRegion: async () => {} };
 
+/** The quarter is being rebuilt from the visits: the change waits for the rebuild to finish. */
+export class RebuildInProgress extends Error {}
+
 export async function syncVisit(visitId: string): Promise<void> {
   const v = await visitForStats(visitId);
   if (!v) return;
-  const entry = await entryOf(v);
   const bankId = String(v.bankId);
+  if (await claimedAt(rebuildClaimKey(bankId, v.quarter))) throw new RebuildInProgress(v.quarter);
+  const entry = await entryOf(v);
   const branch = await putEntry(bankId, v.quarter, v.branchCode, v.region, visitId, entry);
   if (!branch) return; // never counted, nothing recorded
   await syncSteps.afterBranch();
   await rollBranch(bankId, v.quarter, v.branchCode, v.region, branch);
+  noteSynced(bankId, v.quarter, v.branchCode, v.region);
 }
 
 async function putEntry(

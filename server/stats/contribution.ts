@@ -33,10 +33,17 @@ export interface Contribution {
   violations: { itemKey: string; sectionKey: SectionKey | null }[];
   /** A bank manager's dispute on the visit is open: its figures may still change. */
   disputed: boolean;
+  /** When the visit took place (ISO), for the visit lists and the reports' violations. */
+  visitedAt: string;
+  /** `<questionnaireId>:<version>` it was filled on (the reports list the versions a quarter used). */
+  questionnaire: string;
 }
 
 export interface CountedVisit {
   rev: number;
+  visitedAt: Date;
+  questionnaireId: unknown;
+  questionnaireVersion: number;
   auditorId: unknown;
   status: string;
   staffIds?: readonly string[] | null;
@@ -71,5 +78,7 @@ export function contributionOf(v: CountedVisit, items: ReadonlyMap<string, ItemI
       .filter((x): x is { itemKey: string; sectionKey?: string | null } => Boolean(x.itemKey))
       .map((x) => ({ itemKey: x.itemKey, sectionKey: (x.sectionKey as SectionKey | null | undefined) ?? null })),
     disputed: v.status === 'disputed',
+    visitedAt: v.visitedAt.toISOString(),
+    questionnaire: `${String(v.questionnaireId)}:${v.questionnaireVersion}`,
   };
 }

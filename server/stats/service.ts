@@ -1,5 +1,8 @@
-import { StatsBank, StatsRegion } from './model';
-import { readManyPacked, readPacked, regionId, bankQuarterId } from './store';
+import { countedEntries, type BranchEntries } from './apply';
+import { catchUp } from './catch-up';
+import type { Contribution } from './contribution';
+import { StatsBank, StatsBranch, StatsRegion } from './model';
+import { bankQuarterId, branchId, readManyPacked, readPacked, regionId } from './store';
 import type { BankRegions, RegionBranches } from './apply';
 
 /**
@@ -13,7 +16,12 @@ export type { Moments } from './moments';
 export { meanOf, sampleSd, populationSd } from './moments';
 export { SCORE_SLOTS, TOTAL } from './contribution';
 export { branchMeans, combineAreas, summarizeArea } from './summaries';
+import { combineAreas, type ItemCount } from './summaries';
 export { syncVisit } from './apply';
+export { catchUp } from './catch-up';
+export { rebuild } from './rebuild';
+export { checkRecent, verifyQuarter, type Difference } from './verify';
+export type { Contribution, ItemInfo } from './contribution';
 
 /** Every region of the bank in the quarter with its summary and violations ({} when nothing counted). */
 export async function bankQuarterStats(bankId: string, quarter: string): Promise<BankRegions> {
@@ -29,4 +37,74 @@ export async function regionQuarterStats(
   const ids = regions.map((r) => regionId(bankId, quarter, r));
   const found = await readManyPacked<RegionBranches>(StatsRegion, ids);
   return new Map(regions.map((r, i) => [r, found.get(ids[i])?.value ?? {}]));
+}
+
+/** The bank's statistics of some quarters (after catching up with noted changes). */
+export async function bankQuarters(bankId: string, quarters: readonly string[]): Promise<Map<string, BankRegions>> {
+  await catchUp(bankId);
+  const out = new Map<string, BankRegions>();
+  for (const q of quarters) out.set(q, await bankQuarterStats(bankId, q));
+  return out;
+}
+
+/** The branches of some regions of the bank, per quarter (after catching up with noted changes). */
+export async function regionQuarters(
+  bankId: string,
+  quarters: readonly string[],
+  regions: readonly string[],
+): Promise<Map<string, Map<string, RegionBranches>>> {
+  await catchUp(bankId);
+  const out = new Map<string, Map<string, RegionBranches>>();
+  for (const q of quarters) out.set(q, await regionQuarterStats(bankId, q, regions));
+  return out;
+}
+
+/** The counted visits of one branch in a quarter, as the statistics hold them (visit id → contribution). */
+export async function branchVisitsOf(
+  bankId: string,
+  quarter: string,
+  branchCode: string,
+): Promise<Record<string, Contribution>> {
+  await catchUp(bankId);
+  const kept = await readPacked<BranchEntries>(StatsBranch, branchId(bankId, quarter, branchCode));
+  return countedEntries(kept?.value ?? {});
+}
+
+/** An area of a bank whose item counts are asked for (a branch names its region, where it is kept). */
+export type AreaRef =
+  { type: 'bank' } | { type: 'region'; region: string } | { type: 'branch'; region: string; branchCode: string };
+
+/** Applicable and failed answers per item in an area and quarter (key problems, action-plan outcomes). */
+export async function areaItemCounts(
+  bankId: string,
+  quarter: string,
+  area: AreaRef,
+): Promise<Record<string, ItemCount>> {
+  if (area.type === 'branch') {
+    const regions = await regionQuarters(bankId, [quarter], [area.region]);
+    return regions.get(quarter)?.get(area.region)?.[area.branchCode]?.items ?? {};
+  }
+  const regions = (await bankQuarters(bankId, [quarter])).get(quarter) ?? {};
+  const parts = area.type === 'bank' ? Object.values(regions) : [regions[area.region]].filter(Boolean);
+  return combineAreas(
+    parts.map((r) => r.summary),
+    0,
+  ).items;
+}
+
+/** The staff named in some counted visits of a quarter (one list per visit found). */
+export async function staffOfVisits(
+  bankId: string,
+  quarter: string,
+  visits: readonly { visitId: string; branchCode: string }[],
+): Promise<string[][]> {
+  const out: string[][] = [];
+  const branches = new Map<string, Record<string, Contribution>>();
+  for (const v of visits) {
+    let entries = branches.get(v.branchCode);
+    if (!entries) branches.set(v.branchCode, (entries = await branchVisitsOf(bankId, quarter, v.branchCode)));
+    const c = entries[v.visitId];
+    if (c) out.push(c.staffIds);
+  }
+  return out;
 }

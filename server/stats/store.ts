@@ -79,3 +79,5 @@ export async function updatePacked<T>(
 export const branchId = (bankId: string, quarter: string, code: string) => `${bankId}:${quarter}:${code}`;
 export const regionId = (bankId: string, quarter: string, region: string) => `${bankId}:${quarter}:${region}`;
 export const bankQuarterId = (bankId: string, quarter: string) => `${bankId}:${quarter}`;
+/** Held while a quarter's statistics are rebuilt from the visits; syncs of that quarter wait. */
+export const rebuildClaimKey = (bankId: string, quarter: string) => `stats-rebuild:${bankId}:${quarter}`;

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { Visit } from './model';
 import { COUNTED_STATUSES, type StoredVisit, type VisitStatus } from './types';
 
@@ -21,23 +22,58 @@ export async function countVisitsByQuarterAndStatus(): Promise<Map<string, Map<s
 const STATS_FIELDS = {
   rev: 1,
   status: 1,
+  visitedAt: 1,
   bankId: 1,
   quarter: 1,
   branchCode: 1,
   region: 1,
   auditorId: 1,
   staffIds: 1,
-  answers: 1,
+  'answers.itemKey': 1,
+  'answers.value': 1,
   scores: 1,
   violations: 1,
   questionnaireId: 1,
   questionnaireVersion: 1,
 } as const;
-export type VisitForStats = Pick<StoredVisit, '_id' | keyof typeof STATS_FIELDS>;
+export type VisitForStats = Pick<
+  StoredVisit,
+  | '_id'
+  | 'rev'
+  | 'status'
+  | 'visitedAt'
+  | 'bankId'
+  | 'quarter'
+  | 'branchCode'
+  | 'region'
+  | 'auditorId'
+  | 'staffIds'
+  | 'answers'
+  | 'scores'
+  | 'violations'
+  | 'questionnaireId'
+  | 'questionnaireVersion'
+>;
 
 /** What the statistics need of one visit, as it is now. */
 export async function visitForStats(id: string): Promise<VisitForStats | null> {
   return Visit.findById(id, STATS_FIELDS).lean<VisitForStats>();
+}
+
+/** Every visit of a bank (in one quarter, when given), whatever its status, as the statistics need it. */
+export function visitsForStats(bankId: string, quarter?: string): AsyncIterable<VisitForStats> {
+  return Visit.find({ bankId, ...(quarter ? { quarter } : {}) }, STATS_FIELDS)
+    .lean<VisitForStats[]>()
+    .cursor({ batchSize: 1000 }) as AsyncIterable<VisitForStats>;
+}
+
+/** The quarters a bank has visits in. */
+export async function visitQuarters(bankId: string): Promise<string[]> {
+  const rows = await Visit.aggregate<{ _id: string }>([
+    { $match: { bankId: new Types.ObjectId(bankId) } },
+    { $group: { _id: '$quarter' } },
+  ]);
+  return rows.map((r) => r._id).sort();
 }
 
 // ---- for results (also used by hr and actions)

@@ -5,6 +5,7 @@ import { dbFeatures } from '../platform/db/connection';
 import { release, takeOverStale, tryClaim, type HeldClaim } from '../platform/db/write-claims';
 import { AppError, ConflictError, NotFoundError } from '../platform/errors';
 import { logger } from '../platform/logger';
+import { mayChangeCounting, noteChange } from './changes';
 import { Visit } from './model';
 import type { HistoryEntry, StoredAttachment, StoredVisit, VisitStatus } from './types';
 
@@ -113,13 +114,15 @@ const lostRace = () => new ConflictError('The visit was changed meanwhile; reloa
 
 /**
  * Applies one change atomically: one update of the visit that also carries its history entry and
- * bumps `rev`, refused (409) if someone else wrote since the caller's copy was read.
+ * bumps `rev`, refused (409) if someone else wrote since the caller's copy was read. A write that may
+ * change what the visit counts for is noted first (./changes.ts), for those who follow such changes.
  *
  * Where the database applies a conditional update atomically (dbFeatures) the update itself is the
  * arbiter: it matches only the revision, status and owner the caller read. Where it does not, a
  * revision claim decides instead (commitClaimed).
  */
 export async function commit(v: StoredVisit, o: CommitOptions): Promise<StoredVisit> {
+  if (mayChangeCounting(o.statuses, o.set.status)) await noteChange(v);
   return dbFeatures().atomicConditionalUpdates ? commitConditional(v, o) : commitClaimed(v, o);
 }
 

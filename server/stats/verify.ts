@@ -1,0 +1,132 @@
+import type { BankRegions, BranchEntries, RegionBranches } from './apply';
+import { logger } from '../platform/logger';
+import { visitForStats } from '../visits/service';
+import { countedEntries, entryOf } from './apply';
+import { takeRecent } from './recent';
+import { StatsBank, StatsBranch, StatsRegion } from './model';
+import { recompute } from './rebuild';
+import { bankQuarterId, branchId, readPacked, regionId } from './store';
+import { summarizeArea, summarizeBranch } from './summaries';
+
+/**
+ * `stats verify`: the kept statistics of a quarter against a recomputation from the visits, field by
+ * field. Counts must be equal; sums may differ by rounding only (1e-9, relative to their size).
+ */
+export interface Difference {
+  record: string;
+  field: string;
+  kept: unknown;
+  recomputed: unknown;
+}
+
+const SUM_TOLERANCE = 1e-9;
+
+/** Field-by-field differences between two values (numbers with the tolerance; `seq` fields ignored). */
+export function differences(record: string, kept: unknown, recomputed: unknown, path = ''): Difference[] {
+  if (typeof kept === 'number' && typeof recomputed === 'number') {
+    const scale = Math.max(1, Math.abs(kept), Math.abs(recomputed));
+    return Math.abs(kept - recomputed) <= SUM_TOLERANCE * scale ? [] : [{ record, field: path, kept, recomputed }];
+  }
+  if (kept && recomputed && typeof kept === 'object' && typeof recomputed === 'object') {
+    const keys = new Set([...Object.keys(kept), ...Object.keys(recomputed)]);
+    return [...keys]
+      .filter((k) => k !== 'seq')
+      .flatMap((k) =>
+        differences(
+          record,
+          (kept as Record<string, unknown>)[k],
+          (recomputed as Record<string, unknown>)[k],
+          path ? `${path}.${k}` : k,
+        ),
+      );
+  }
+  return kept === recomputed ? [] : [{ record, field: path, kept: kept ?? null, recomputed: recomputed ?? null }];
+}
+
+export async function verifyQuarter(bankId: string, quarter: string): Promise<Difference[]> {
+  const f = await recompute(bankId, quarter);
+  const out: Difference[] = [];
+  const regions = new Map<string, RegionBranches>();
+  for (const [code, b] of f.branches) {
+    const id = branchId(bankId, quarter, code);
+    const kept = await readPacked<BranchEntries>(StatsBranch, id);
+    out.push(...differences(id, countedEntries(kept?.value ?? {}), countedEntries(b.entries)));
+    const summary = summarizeBranch(countedEntries(b.entries), 0);
+    regions.set(b.region, { ...(regions.get(b.region) ?? {}), [code]: summary });
+  }
+  const keptBank = (await readPacked<BankRegions>(StatsBank, bankQuarterId(bankId, quarter)))?.value ?? {};
+  for (const [region, branches] of regions) {
+    const id = regionId(bankId, quarter, region);
+    const kept = (await readPacked<RegionBranches>(StatsRegion, id))?.value ?? {};
+    const keptCounted = Object.fromEntries(Object.entries(kept).filter(([, s]) => s.visits > 0));
+    const wanted = Object.fromEntries(Object.entries(branches).filter(([, s]) => s.visits > 0));
+    out.push(...differences(id, keptCounted, wanted));
+    out.push(
+      ...differences(
+        `${bankQuarterId(bankId, quarter)}/${region}`,
+        keptBank[region]?.summary ?? null,
+        summarizeArea(Object.values(branches), 0),
+      ),
+    );
+  }
+  for (const region of Object.keys(keptBank))
+    if (!regions.has(region) && keptBank[region].summary.visits > 0)
+      out.push({
+        record: bankQuarterId(bankId, quarter),
+        field: region,
+        kept: keptBank[region].summary,
+        recomputed: null,
+      });
+  return out;
+}
+
+// ---- the background check: a sample of what changed lately
+
+/**
+ * Checks the branches changed since the last check: each entry against its visit as it is now (when
+ * the visit has not changed since), the region's copy of the branch's summary, and the bank's copy of
+ * the region's. Any difference is logged loudly; the count is returned (0 when all is well).
+ */
+export async function checkRecent(sample = 20): Promise<Difference[]> {
+  const picked = takeRecent(sample);
+  const found: Difference[] = [];
+  for (const key of picked) {
+    const [bankId, quarter, code, region] = JSON.parse(key) as string[];
+    found.push(...(await checkBranch(bankId, quarter, code, region)));
+  }
+  if (found.length) logger.error({ differences: found.slice(0, 20), count: found.length }, 'statistics drift found');
+  return found;
+}
+
+async function checkBranch(bankId: string, quarter: string, code: string, region: string): Promise<Difference[]> {
+  const out: Difference[] = [];
+  const id = branchId(bankId, quarter, code);
+  const branch = await readPacked<BranchEntries>(StatsBranch, id);
+  if (!branch) return out;
+  for (const [visitId, kept] of Object.entries(branch.value)) {
+    const v = await visitForStats(visitId);
+    if (!v || v.rev !== kept.rev) continue; // changed since: its own sync will follow
+    out.push(...differences(`${id}/${visitId}`, kept, await entryOf(v)));
+  }
+  const regionDoc = await readPacked<RegionBranches>(StatsRegion, regionId(bankId, quarter, region));
+  const summary = regionDoc?.value[code];
+  if (summary && summary.seq === branch.seq)
+    out.push(
+      ...differences(
+        `${regionId(bankId, quarter, region)}/${code}`,
+        summary,
+        summarizeBranch(countedEntries(branch.value), branch.seq),
+      ),
+    );
+  const bank = await readPacked<BankRegions>(StatsBank, bankQuarterId(bankId, quarter));
+  const area = bank?.value[region]?.summary;
+  if (regionDoc && area && area.seq === regionDoc.seq)
+    out.push(
+      ...differences(
+        `${bankQuarterId(bankId, quarter)}/${region}`,
+        area,
+        summarizeArea(Object.values(regionDoc.value), regionDoc.seq),
+      ),
+    );
+  return out;
+}

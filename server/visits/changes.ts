@@ -1,0 +1,63 @@
+import { Schema, Types, model } from 'mongoose';
+import { COUNTED_STATUSES, type VisitStatus } from './types';
+
+/**
+ * Changes to visits that other features follow (the kept statistics, SPEC §15). Before a visit write
+ * that may change what counts — a status going into or out of approved/disputed, or a counted visit
+ * rescored — a note naming the visit is written, one per visit (a later change renews it). Each
+ * follower reads the notes waiting for it, brings itself in line with the visit's CURRENT state and
+ * settles its part of the note. The note is written before the visit's own update: a crash between
+ * the two leaves a note for a change that may not have happened (harmless: the follower finds the
+ * visit as it is), never a change without a note.
+ */
+export const FOLLOWERS = ['stats'] as const;
+export type Follower = (typeof FOLLOWERS)[number];
+
+const noteSchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, required: true }, // the visit
+    bankId: { type: Schema.Types.ObjectId, required: true },
+    /** When the latest change was noted: a follower settles only the note it has seen. */
+    at: { type: Date, required: true },
+    /** Followers that have not yet caught up with the latest change. */
+    pending: { type: [String], required: true },
+  },
+  { versionKey: false },
+);
+noteSchema.index({ pending: 1, bankId: 1 });
+export const VisitChange = model('VisitChange', noteSchema, 'visit_changes');
+
+export interface VisitChangeNote {
+  visitId: string;
+  bankId: string;
+  at: Date;
+}
+
+const counts = (s: VisitStatus | undefined) => s !== undefined && (COUNTED_STATUSES as readonly string[]).includes(s);
+
+/** Whether a write from one of `before` to `after` may change what the visit counts for. */
+export function mayChangeCounting(before: readonly VisitStatus[], after: VisitStatus | undefined): boolean {
+  return before.some(counts) || counts(after);
+}
+
+export async function noteChange(v: { _id: unknown; bankId: unknown }): Promise<void> {
+  await VisitChange.collection.updateOne(
+    { _id: new Types.ObjectId(String(v._id)) },
+    { $set: { bankId: new Types.ObjectId(String(v.bankId)), at: new Date(), pending: [...FOLLOWERS] } },
+    { upsert: true },
+  );
+}
+
+/** The notes a follower has not caught up with, oldest first (of one bank, when given). */
+export async function pendingChanges(follower: Follower, bankId?: string, limit = 500): Promise<VisitChangeNote[]> {
+  const filter = { pending: follower, ...(bankId ? { bankId: new Types.ObjectId(bankId) } : {}) };
+  const rows = await VisitChange.find(filter, { bankId: 1, at: 1 }).sort({ at: 1 }).limit(limit).lean();
+  return rows.map((r) => ({ visitId: String(r._id), bankId: String(r.bankId), at: r.at }));
+}
+
+/** The follower has caught up with the change noted at `at` (a newer note stays pending). */
+export async function settleChange(follower: Follower, note: VisitChangeNote): Promise<void> {
+  const _id = new Types.ObjectId(note.visitId);
+  await VisitChange.updateOne({ _id, at: note.at }, { $pull: { pending: follower } });
+  await VisitChange.deleteOne({ _id, at: note.at, pending: { $size: 0 } });
+}
