@@ -6,6 +6,8 @@ Commands:
   seed [--if-empty]   load the demo data (with --if-empty: only into an empty database)
   close-quarter <bankCode> <quarter>   close a quarter: render the PDF reports and e-mail them (waits, progress on stderr)
   resend-report <reportId>             send a report's e-mails again to all its recipients
+  stats rebuild [bankCode] [quarter]   recompute the kept statistics from the visits
+  stats verify [bankCode] [quarter]    compare the kept statistics with the visits, field by field (exit 1 on a difference)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +41,15 @@ async function main(argv: string[]): Promise<number> {
         return command === 'close-quarter'
           ? await r.closeQuarterCommand(rest[0], rest[1], io, workers)
           : await r.resendReportCommand(rest[0], io, workers);
+      } finally {
+        await stopServices();
+      }
+    }
+    case 'stats': {
+      await startServices();
+      try {
+        const { statsCommand } = await import('./stats/service');
+        return await statsCommand(rest, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
       } finally {
         await stopServices();
       }

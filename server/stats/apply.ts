@@ -74,7 +74,15 @@ export class RebuildInProgress extends Error {}
 
 export async function syncVisit(visitId: string): Promise<void> {
   const v = await visitForStats(visitId);
-  if (!v) return;
+  if (v) await syncFrom(v);
+}
+
+/**
+ * The sync from a visit as read (a slow sync may hold an older state than another that finished
+ * first: the revision checks make the older one change nothing).
+ */
+export async function syncFrom(v: VisitForStats): Promise<void> {
+  const visitId = String(v._id);
   const bankId = String(v.bankId);
   if (await claimedAt(rebuildClaimKey(bankId, v.quarter))) throw new RebuildInProgress(v.quarter);
   const entry = await entryOf(v);

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Schema, Types, model } from 'mongoose';
 import { COUNTED_STATUSES, type VisitStatus } from './types';
 
@@ -17,8 +18,10 @@ const noteSchema = new Schema(
   {
     _id: { type: Schema.Types.ObjectId, required: true }, // the visit
     bankId: { type: Schema.Types.ObjectId, required: true },
-    /** When the latest change was noted: a follower settles only the note it has seen. */
+    /** When the latest change was noted. */
     at: { type: Date, required: true },
+    /** New for every change noted: a follower settles only the note it has read (two may share a millisecond). */
+    token: { type: String, required: true },
     /** Followers that have not yet caught up with the latest change. */
     pending: { type: [String], required: true },
   },
@@ -31,6 +34,7 @@ export interface VisitChangeNote {
   visitId: string;
   bankId: string;
   at: Date;
+  token: string;
 }
 
 const counts = (s: VisitStatus | undefined) => s !== undefined && (COUNTED_STATUSES as readonly string[]).includes(s);
@@ -43,7 +47,14 @@ export function mayChangeCounting(before: readonly VisitStatus[], after: VisitSt
 export async function noteChange(v: { _id: unknown; bankId: unknown }): Promise<void> {
   await VisitChange.collection.updateOne(
     { _id: new Types.ObjectId(String(v._id)) },
-    { $set: { bankId: new Types.ObjectId(String(v.bankId)), at: new Date(), pending: [...FOLLOWERS] } },
+    {
+      $set: {
+        bankId: new Types.ObjectId(String(v.bankId)),
+        at: new Date(),
+        token: crypto.randomUUID(),
+        pending: [...FOLLOWERS],
+      },
+    },
     { upsert: true },
   );
 }
@@ -51,13 +62,13 @@ export async function noteChange(v: { _id: unknown; bankId: unknown }): Promise<
 /** The notes a follower has not caught up with, oldest first (of one bank, when given). */
 export async function pendingChanges(follower: Follower, bankId?: string, limit = 500): Promise<VisitChangeNote[]> {
   const filter = { pending: follower, ...(bankId ? { bankId: new Types.ObjectId(bankId) } : {}) };
-  const rows = await VisitChange.find(filter, { bankId: 1, at: 1 }).sort({ at: 1 }).limit(limit).lean();
-  return rows.map((r) => ({ visitId: String(r._id), bankId: String(r.bankId), at: r.at }));
+  const rows = await VisitChange.find(filter, { bankId: 1, at: 1, token: 1 }).sort({ at: 1 }).limit(limit).lean();
+  return rows.map((r) => ({ visitId: String(r._id), bankId: String(r.bankId), at: r.at, token: r.token }));
 }
 
-/** The follower has caught up with the change noted at `at` (a newer note stays pending). */
+/** The follower has caught up with the change it read (a change noted since stays pending). */
 export async function settleChange(follower: Follower, note: VisitChangeNote): Promise<void> {
   const _id = new Types.ObjectId(note.visitId);
-  await VisitChange.updateOne({ _id, at: note.at }, { $pull: { pending: follower } });
-  await VisitChange.deleteOne({ _id, at: note.at, pending: { $size: 0 } });
+  await VisitChange.updateOne({ _id, token: note.token }, { $pull: { pending: follower } });
+  await VisitChange.deleteOne({ _id, token: note.token, pending: { $size: 0 } });
 }
