@@ -24,6 +24,7 @@ import {
   runCloseJob,
 } from './publishing/jobs';
 import { purgeExpiredTokens } from './users/service';
+import { applyMoves } from './banks/service';
 import * as disputes from './disputes/service';
 import type { UploadHolder } from './evidence/pending';
 import * as stats from './stats/service';
@@ -67,6 +68,12 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       name: 'statistics catch-up',
       everyMs: opts.statsEveryMs ?? 1000,
       run: () => stats.catchUp(),
+    },
+    {
+      // An import moves branches at once; a move interrupted half-way is finished here.
+      name: 'branch moves',
+      everyMs: 60_000,
+      run: () => applyMoves(),
     },
     {
       name: 'statistics check',

@@ -1,7 +1,9 @@
 import type { Express } from 'express';
-import { ADMIN, startTestApp, stopTestApp, tokenFor } from './helpers/app';
+import request from 'supertest';
+import { config, setConfig } from '../server/platform/config';
+import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, PASSWORD, type Fixture } from './helpers/foundation';
-import { Q, resultsScenario, type BankFixture } from './helpers/results-fixtures';
+import { addVisit, ALL_GOOD, makeResultsBank, Q, resultsScenario, type BankFixture } from './helpers/results-fixtures';
 import { signIn, type Agent } from './helpers/web';
 
 /** The dashboards render the service's figures (rounded to one decimal) and cut them to the viewer's scope. */
@@ -139,5 +141,50 @@ describe('admin overview page', () => {
     // 5 of 6 planned branches visited → 83.3%
     expect(row).toContain('83.3%');
     expect(row).toContain('<strong>12</strong>');
+  });
+});
+
+describe("a bank of many branches: the dashboard's branch table one region at a time", () => {
+  let big: BankFixture;
+  beforeAll(async () => {
+    const branches = Array.from({ length: 600 }, (_, i) => ({
+      code: `M${String(i).padStart(3, '0')}`,
+      region: ['Alpha', 'Beta', 'Gamma'][i % 3],
+    }));
+    big = await makeResultsBank('BIG', branches, [], b1.auditorId);
+    for (const code of ['M000', 'M003', 'M001', 'M004', 'M002'])
+      await addVisit(big, {
+        branchCode: code,
+        region: branches[Number(code.slice(1))].region,
+        quarter: Q,
+        answers: ALL_GOOD,
+      });
+  });
+
+  test('the first region comes first, the others by a link each; the API still answers every branch', async () => {
+    setConfig({ ...config(), RESULTS_BRANCHES_ON_ONE_PAGE: 3 });
+    const res = await agents.admin.get(`/results?bankId=${big.bankId}&quarter=${Q}`);
+    expect(res.status).toBe(200);
+    const html = res.text;
+    expect(html).toContain('class="res-pages"');
+    const table = section(html, 'branches');
+    expect(table).toContain('>M000</a>');
+    expect(table).toContain('>M003</a>');
+    expect(table).not.toContain('>M001</a>'); // Beta's, on its own page
+    expect(html).toMatch(/href="[^"]*branchesOf(=|&#x3D;)Beta[^"]*#branches"/);
+    const beta = await agents.admin.get(`/results?bankId=${big.bankId}&quarter=${Q}&branchesOf=Beta`);
+    expect(section(beta.text, 'branches')).toContain('>M001</a>');
+    expect(section(beta.text, 'branches')).not.toContain('>M000</a>');
+    const token = await tokenFor(app, ADMIN.email, ADMIN.password);
+    const api = await request(app)
+      .get(`/api/v1/results?bankId=${big.bankId}&quarter=${Q}&level=branch`)
+      .set(bearer(token));
+    expect(api.body.rows.map((r: { key: string }) => r.key)).toEqual(['M000', 'M001', 'M002', 'M003', 'M004']);
+  });
+
+  test('a bank within the limit keeps its whole table on one page', async () => {
+    setConfig({ ...config(), RESULTS_BRANCHES_ON_ONE_PAGE: 500 });
+    const res = await agents.admin.get(`/results?bankId=${big.bankId}&quarter=${Q}`);
+    expect(res.text).not.toContain('class="res-pages"');
   });
 });

@@ -231,3 +231,11 @@ export async function plansOfQuarter(bankId: string, quarter: string): Promise<P
 
 /** How a plan's item fared from one quarter to the next (the plans page's comparison). */
 export { compare as compareOutcome } from './outcome';
+
+// ---- a branch moved to another region: plans for the branch follow it (a region's plans stay its own)
+export async function retagRegion(bankId: string, branchCode: string, region: string): Promise<void> {
+  await ActionPlan.updateMany(
+    { bankId, scopeType: 'branch', branchCode, region: { $ne: region } },
+    { $set: { region } },
+  );
+}

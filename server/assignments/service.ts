@@ -280,3 +280,8 @@ export async function assignmentWindow(id: Types.ObjectId | string): Promise<Ass
 
 export type { AssignmentLean } from './model';
 export type { ListAssignmentsQuery } from './schema';
+
+// ---- a branch moved to another region: its assignments carry the new region (a copy, for scope filters)
+export async function retagRegion(bankId: string, branchCode: string, region: string): Promise<void> {
+  await Assignment.updateMany({ bankId, branchCode, region: { $ne: region } }, { $set: { region } });
+}

@@ -48,3 +48,20 @@ staffSchema.index({ bankId: 1, employeeId: 1 }, { unique: true });
 staffSchema.index({ bankId: 1, branchCode: 1 });
 export type StaffAttrs = InferSchemaType<typeof staffSchema>;
 export const Staff = model('Staff', staffSchema);
+
+/**
+ * A branch moved to another region (by an import), until everything that carries the branch's region
+ * (visits, assignments, disputes, plans, the kept statistics) has followed it. Written before the
+ * move, settled after, so a move interrupted half-way is finished by the next round.
+ */
+const branchMoveSchema = new Schema(
+  {
+    bankId: { type: Schema.Types.ObjectId, required: true },
+    branchCode: { type: String, required: true },
+    to: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+branchMoveSchema.index({ bankId: 1, branchCode: 1 });
+export const BranchMove = model('BranchMove', branchMoveSchema, 'branch_moves');

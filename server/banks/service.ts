@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { afterKeys, keyCursor, pageLimit, toPage, type Page, type PageQuery } from '../platform/http/paging';
 import { readTabular } from '../platform/tabular';
 import { forgetBankTimezone, forgetBranchNames, forgetBranchStaff } from './lookups';
+import { applyMoves, noteMoves } from './moves';
 import { Bank, Branch, Staff } from './model';
 import {
   branchRow,
@@ -229,6 +230,11 @@ export async function importBranches(p: Principal, bankId: string, file: Buffer)
   const { valid, errors } = validateRows(rows, branchRow, (b) => b.code);
   if (errors.length) return rejected(errors);
   const bankOid = new Types.ObjectId(bankId);
+  const before = await branchRegions(bankId);
+  const moves = valid
+    .filter(({ value }) => before.has(value.code) && before.get(value.code) !== value.region)
+    .map(({ value }) => ({ branchCode: value.code, to: value.region }));
+  await noteMoves(bankId, moves);
   const result = await upsertAllOrNothing(
     Branch,
     valid.map(({ value }) => ({
@@ -245,6 +251,7 @@ export async function importBranches(p: Principal, bankId: string, file: Buffer)
   );
   forgetBranchNames(bankId);
   await syncStaffRegions(bankId);
+  if (moves.length) await applyMoves(bankId);
   return { ...result, errors: [], rejected: false };
 }
 
@@ -292,6 +299,9 @@ export async function importStaff(p: Principal, bankId: string, file: Buffer): P
   forgetBranchStaff(bankId);
   return { ...result, errors: [], rejected: false };
 }
+
+// ---- branches that moved region, followed by the features that copy a branch's region
+export { applyMoves, onBranchMoved, type BranchMoved } from './moves';
 
 // ---- facts other features read, and the lookups read on every visit write or view (kept briefly)
 export * from './facts';

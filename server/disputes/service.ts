@@ -55,3 +55,8 @@ export async function disputesOfQuarter(bankId: string, quarter: string): Promis
 export async function holdsEvidenceFile(disputeId: string, fileId: Types.ObjectId): Promise<boolean> {
   return Boolean(await DisputeAttachment.exists({ fileId, disputeId }));
 }
+
+// ---- a branch moved to another region: its disputes carry the new region (a copy, for scope filters)
+export async function retagRegion(bankId: string, branchCode: string, region: string): Promise<void> {
+  await Dispute.updateMany({ bankId, branchCode, region: { $ne: region } }, { $set: { region } });
+}

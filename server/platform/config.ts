@@ -69,6 +69,8 @@ const envSchema = z
     // scrypt cost as log2(N); 15 (32 MiB, ~100 ms) and up in production, lower only to speed up tests.
     PASSWORD_HASH_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
     DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
+    /** Above this many visited branches, the whole bank's dashboard lists its branches one region at a time. */
+    RESULTS_BRANCHES_ON_ONE_PAGE: z.coerce.number().int().min(1).max(100_000).default(500),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_LOG_N < 15) {

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { bankTimezone, listBanks } from '../banks/service';
 import { isBankRole } from '../platform/access';
+import { config } from '../platform/config';
 import { fields, parseQuery } from '../platform/http/validation';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
 import { page, render, type PageContext } from '../web/render';
@@ -29,6 +30,8 @@ const dashboardQuery = z.object({
   bankId: fields.objectId.optional(),
   quarter: fields.quarter.optional(),
   region: z.string().trim().min(1).max(100).optional(),
+  /** The whole bank's branch table, one region at a time. */
+  branchesOf: z.string().trim().min(1).max(100).optional(),
   branchCode: fields.code.optional(),
   sort: z
     .string()
@@ -217,7 +220,13 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
   const quarter = q.quarter ?? thisQuarter;
   const r = await quarterResults(
     ctx.user,
-    { bankId, quarter, region: q.region, branchCode: q.branchCode },
+    {
+      bankId,
+      quarter,
+      region: q.region,
+      branchCode: q.branchCode,
+      branchesOf: await branchPage(ctx, bankId, quarter, q),
+    },
     DASHBOARD_LEVELS,
   );
   const base = {
@@ -225,7 +234,9 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
     quarter,
     region: q.region,
     branchCode: q.branchCode,
+    branchesOf: q.branchesOf,
   };
+  const pagedBy = r.focus.type === 'bank' && r.regions.length > 1 ? pageOfRegions(r, q, base) : null;
   const bankBase = { bankId: base.bankId, quarter };
   const visits =
     r.focus.type === 'branch' ? await branchVisits(ctx.user, { bankId, quarter, branchCode: r.focus.key }) : [];
@@ -266,6 +277,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
         ? []
         : sortRows(r.branches, q.sort).map((x) => tableRow(x, url({ ...bankBase, branchCode: x.key }))),
     headers: headers(ctx, base, q.sort),
+    branchPages: pagedBy,
     visits: visits.map((v) => ({
       ...v,
       total: formatScore(v.total),
@@ -286,6 +298,30 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
     plans,
   });
 });
+
+/**
+ * The whole bank's branch table comes one region at a time: a bank of 25,000 branches would
+ * otherwise send them all at once. Up to RESULTS_BRANCHES_ON_ONE_PAGE visited branches show at once.
+ */
+async function branchPage(ctx: PageContext, bankId: string, quarter: string, q: DashboardQuery) {
+  if (q.region || q.branchCode) return undefined;
+  if (q.branchesOf) return q.branchesOf;
+  const whole = await quarterResults(ctx.user, { bankId, quarter }, new Set(['region'] as const));
+  if ((whole.summary.branches ?? 0) <= config().RESULTS_BRANCHES_ON_ONE_PAGE) return undefined;
+  return whole.regions[0]?.key;
+}
+
+function pageOfRegions(r: ResultsReport, q: DashboardQuery, base: Record<string, string | undefined>) {
+  const shown =
+    q.branchesOf ??
+    (r.branches.length && r.branches.length < (r.summary.branches ?? 0) ? r.branches[0].region : undefined);
+  if (!shown) return null;
+  return r.regions.map((x) => ({
+    label: x.key,
+    href: `${url({ ...base, branchesOf: x.key, sort: q.sort })}#branches`,
+    current: x.key === shown,
+  }));
+}
 
 // ---- the admin overview ----
 

@@ -20,6 +20,8 @@ const NO_REGIONS: ReadonlyMap<string, RegionBranches> = new Map();
 
 export interface QuarterContext {
   p: Principal;
+  /** With the whole bank in focus: read the branches of this region only. */
+  branchesOf?: string;
   bank: BankView;
   quarter: string;
   focus: FocusInfo;
@@ -89,7 +91,8 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
     )
     .filter((r): r is ResultRow => r !== null && r.n > 0);
   const needBranches = c.want.has('branch') || c.want.has('staff');
-  const docs = needBranches ? await regionQuarters(c.bank.id, [c.quarter, h.previousQuarter], regionNames) : null;
+  const read = c.branchesOf ? regionNames.filter((r) => r === c.branchesOf) : regionNames;
+  const docs = needBranches ? await regionQuarters(c.bank.id, [c.quarter, h.previousQuarter], read) : null;
   const { branches, staff } = docs ? await detailRows(c, docs, () => true) : { branches: [], staff: [] };
   return {
     ...h,

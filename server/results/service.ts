@@ -40,7 +40,8 @@ export async function quarterResults(
   const focus = await resolveFocus(p, bank, input);
   const seesWholeBank = p.role === 'admin' || (isBankRole(p.role) && p.scope?.type === 'bank');
   const catalogue = await itemCatalogue(bank.id);
-  return resultsFromStats({ p, bank, quarter: input.quarter, focus, want, catalogue, seesWholeBank });
+  const branchesOf = focus.regions === null ? input.branchesOf : undefined;
+  return resultsFromStats({ p, bank, quarter: input.quarter, focus, want, catalogue, seesWholeBank, branchesOf });
 }
 
 export interface ResultsResponse {

@@ -62,6 +62,11 @@ export interface ResultsInput {
   quarter: string;
   region?: string;
   branchCode?: string;
+  /**
+   * With the whole bank in focus: the branch and staff rows of this region only (a page of the
+   * bank's branch table, for a bank of thousands of branches).
+   */
+  branchesOf?: string;
 }
 
 /** Whether a branch (by code and region) belongs to a set: the focus, or what the caller may see. */

@@ -20,6 +20,7 @@ import { combineAreas, type ItemCount } from './summaries';
 export { syncVisit } from './apply';
 export { catchUp } from './catch-up';
 export { rebuild } from './rebuild';
+export { branchMoved } from './moves';
 export { statsCommand } from './cli';
 export { checkRecent, verifyQuarter, type Difference } from './verify';
 export type { Contribution, ItemInfo } from './contribution';

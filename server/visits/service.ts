@@ -54,4 +54,4 @@ export { pendingChanges, settleChange, type Follower, type VisitChangeNote } fro
 
 // ---- for disputes: a dispute's decision is committed to its visit like any other visit change
 export { assertStatus, historyEntry } from './rules';
-export { commit, loadVisit } from './store';
+export { commit, loadVisit, retagRegion } from './store';

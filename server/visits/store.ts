@@ -250,3 +250,16 @@ async function commitClaimed(v: StoredVisit, o: CommitOptions): Promise<StoredVi
 
 // ---- kept for disputes/service.ts and test/helpers/feedback.ts, which import these from here
 export { assertStatus, historyEntry } from './rules';
+
+/**
+ * A branch moved to another region: its visits carry the new region (a copy of the branch's, for
+ * scope filters). Not a change of the visit's content, so no revision or history entry; the kept
+ * statistics move the branch's figures themselves (stats.branchMoved).
+ */
+export async function retagRegion(bankId: string, branchCode: string, region: string): Promise<void> {
+  await visits().updateMany(
+    { bankId: new Types.ObjectId(bankId), branchCode, region: { $ne: region } },
+    { $set: { region } },
+  );
+  lastCopies.deleteWhere((_id, v) => String(v.bankId) === bankId && v.branchCode === branchCode);
+}

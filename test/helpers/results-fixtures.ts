@@ -190,7 +190,7 @@ export async function planBranch(f: BankFixture, branchCode: string, region: str
 
 export const Q = '2026-Q2';
 export const PREV = '2026-Q1';
-const ALL_GOOD = { g1: 'yes', g2: 5, g3: 'yes', p1: 'yes', p2: 5, s1: 'yes', s2: 'yes', f1: 'yes' } as const;
+export const ALL_GOOD = { g1: 'yes', g2: 5, g3: 'yes', p1: 'yes', p2: 5, s1: 'yes', s2: 'yes', f1: 'yes' } as const;
 const ALL_BAD = { g1: 'no', g2: 1, g3: 'no', p1: 'no', p2: 1, s1: 'yes', s2: 'no', f1: 'no' } as const;
 
 /**

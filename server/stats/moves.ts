@@ -1,0 +1,39 @@
+import { Types } from 'mongoose';
+import { rollBranch, rollRegion, type BranchEntries, type RegionBranches } from './apply';
+import { StatsBranch, StatsRegion } from './model';
+import { readPacked, regionId, updatePacked } from './store';
+import { summarizeBranch } from './summaries';
+
+/**
+ * A branch moved to another region (banks' import): its figures of every quarter leave the old
+ * region's record (a summary with no visits stays there, so a late sync cannot bring them back) and
+ * join the new one's; both regions are summed up into the bank again. Past quarters follow the branch
+ * (docs/results.md). Runs after the visits were re-tagged, so later syncs carry the new region.
+ */
+export async function branchMoved(bankId: string, branchCode: string, to: string): Promise<void> {
+  const docs = await StatsBranch.find(
+    { bankId: new Types.ObjectId(bankId), branchCode },
+    { quarter: 1, region: 1 },
+  ).lean();
+  for (const d of docs) {
+    const id = String(d._id);
+    const from = d.region;
+    await StatsBranch.updateOne({ _id: id }, { $set: { region: to }, $inc: { seq: 1 } });
+    const branch = await readPacked<BranchEntries>(StatsBranch, id);
+    if (!branch) continue;
+    if (from && from !== to) {
+      const gone = { ...summarizeBranch({}, branch.seq) };
+      const old = await updatePacked<RegionBranches>(
+        StatsRegion,
+        regionId(bankId, d.quarter, from),
+        { bankId: new Types.ObjectId(bankId), quarter: d.quarter, region: from },
+        (branches) =>
+          branches?.[branchCode] && branches[branchCode].seq >= branch.seq
+            ? null
+            : { ...(branches ?? {}), [branchCode]: gone },
+      );
+      if (old) await rollRegion(bankId, d.quarter, from, old);
+    }
+    await rollBranch(bankId, d.quarter, branchCode, to, branch);
+  }
+}
