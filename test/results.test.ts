@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { quarterResults } from '../server/results/service';
+import { resultsFromVisits } from '../server/results/visit-pass';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, type Fixture } from './helpers/foundation';
 import { Q, resultsScenario, type BankFixture } from './helpers/results-fixtures';
@@ -346,5 +347,32 @@ describe('admin overview', () => {
     expect(other.visits.approved).toBe(1);
     expect((await request(app).get('/api/v1/overview').set(bearer(tokens.head))).status).toBe(403);
     expect((await request(app).get('/api/v1/overview').query({ quarter: 'Q2' }).set(bearer(admin))).status).toBe(400);
+  });
+});
+
+describe('the kept statistics against the streaming reference path', () => {
+  const bankWide = { id: 'p-head', email: 'h@b', name: 'h', role: 'bank_manager' as const };
+  /** Numbers equal within 1e-9 (sums of squares in another order), everything else exactly. */
+  const close = (a: unknown, b: unknown): void => {
+    if (typeof a === 'number' && typeof b === 'number') {
+      expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9);
+    } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+      for (const k of Object.keys(a)) close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+    } else expect(a).toEqual(b);
+  };
+
+  test.each([
+    ['the whole bank', { type: 'bank' }, {}],
+    ['one region', { type: 'region', region: 'East' }, {}],
+    ['some branches', { type: 'branches', branchCodes: ['E2', 'W1'] }, {}],
+    ['the whole bank narrowed to a branch', { type: 'bank' }, { branchCode: 'E3' }],
+  ])('%s: every figure of every level equals the recomputation from the visits', async (_n, scope, extra) => {
+    const p = { ...bankWide, bankId: b1.bankId, scope } as Parameters<typeof quarterResults>[0];
+    const input = { bankId: b1.bankId, quarter: Q, ...extra };
+    const kept = await quarterResults(p, input);
+    const streamed = await resultsFromVisits(p, input);
+    expect(kept.branches.length).toBeGreaterThan(0);
+    close(kept, streamed);
   });
 });

@@ -1,8 +1,13 @@
 import { shiftQuarter, trendQuarters } from '../rules/quarters';
 import { bankVersionItems } from '../questionnaires/service';
 import { countedVisitsOf } from '../visits/service';
-import { ResultsAccumulator, type Accumulated, type ItemInfo, type VisitInput } from './aggregate';
-import type { Predicate } from './types';
+import { getBank, branchNamesIn, staffNamesIn } from '../banks/service';
+import { assertBankVisible, requireRole, type Principal } from '../platform/access';
+import { ResultsAccumulator, rollUp, type Accumulated, type ItemInfo, type VisitInput } from './aggregate';
+import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow } from './rows';
+import { LEVELS, type Level } from './schema';
+import { areaRow, resolveFocus } from './scope';
+import { RESULTS_ROLES, type Predicate, type ResultRow, type ResultsInput, type ResultsReport } from './types';
 
 /**
  * The results' one streaming pass over a bank's counted visits of the trend quarters: each visit
@@ -117,4 +122,58 @@ export async function accumulateBank(
     if (tap) await tap.visit(v);
   }
   return acc.finish();
+}
+
+/**
+ * The reference path: a quarter's results computed by streaming the bank's counted visits of the
+ * four trend quarters (what every reader did before the kept statistics). Nothing serves requests
+ * from it; the benchmark times it beside the statistics and tests compare the two.
+ */
+export async function resultsFromVisits(
+  p: Principal,
+  input: ResultsInput,
+  want: ReadonlySet<Level> = new Set(LEVELS),
+): Promise<ResultsReport> {
+  requireRole(p, RESULTS_ROLES);
+  assertBankVisible(p, input.bankId);
+  const bank = await getBank(p, input.bankId);
+  const { focus, inFocus, visible } = await resolveFocus(p, bank, input);
+  const catalogue = await itemCatalogue(bank.id);
+  const acc = await accumulateBank(bank.id, input.quarter, inFocus, catalogue.lookup);
+
+  const previousQuarter = shiftQuarter(input.quarter, -1);
+  const all = (q: string) => acc.branchesByQuarter.get(q) ?? [];
+  const focused = (q: string) => all(q).filter((b) => inFocus(b.code, b.region));
+  const current = focused(input.quarter);
+  const regionsNow = groupByRegion(all(input.quarter));
+  const regionsBefore = groupByRegion(all(previousQuarter));
+  const regions = [...new Set(current.map((b) => b.region))]
+    .sort()
+    .map((r) => areaRow(r, r, regionsNow.get(r) ?? [], regionsBefore.get(r) ?? [], visible))
+    .filter((r): r is ResultRow => r !== null);
+  const bNames = want.has('branch')
+    ? await branchNamesIn(bank.id, new Set(current.map((b) => b.code)))
+    : new Map<string, string>();
+  const sNames = want.has('staff')
+    ? await staffNamesIn(bank.id, new Set(acc.staff.map((s) => s.employeeId)))
+    : new Map<string, { name: string }>();
+  return {
+    bankId: bank.id,
+    bankCode: bank.code,
+    bankName: bank.name,
+    quarter: input.quarter,
+    previousQuarter,
+    focus,
+    summary: summaryRow(focus, current, focused(previousQuarter)),
+    trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => {
+      const r = rollUp(focused(q));
+      return { quarter: q, n: r.n, branches: r.branches, ...scoresOf(r) };
+    }),
+    bank: areaRow(bank.code, bank.name, all(input.quarter), all(previousQuarter), visible),
+    regions,
+    branches: branchRows(current, focused(previousQuarter), bNames),
+    staff: staffRows(acc.staff, acc.previousStaff, sNames),
+    keyProblems: acc.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
+    violations: acc.violations.map((x) => ({ ...x, text: catalogue.text(x.itemKey) })),
+  };
 }
