@@ -4,12 +4,16 @@ import { logger } from './platform/logger';
 import { questionnaireIdsAssignedTo } from './assignments/service';
 import { answerAuditorQuestionnairesWith } from './questionnaires/service';
 import { ensureFirstAdmin } from './users/service';
+import { onOverturn } from './disputes/service';
+import { noteOverturns } from './publishing/jobs';
 
 // Every model must be registered before indexes are ensured.
 import './models';
 
 /** How lower features ask higher ones, set before anything runs (see docs/architecture.md). */
 answerAuditorQuestionnairesWith(questionnaireIdsAssignedTo);
+// Publishing hears of an overturn at once (the periodic task in jobs.ts catches up on what failed).
+onOverturn(noteOverturns);
 
 /** Connects the database (starting the embedded one when needed) and creates the first admin. */
 export async function startServices(): Promise<void> {
