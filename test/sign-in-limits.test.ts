@@ -195,4 +195,18 @@ describe('password hashing takes turns', () => {
     }
     expect((await signIn(app, ADMIN)).status).toBe(200);
   });
+
+  test('a sign-in turned away because hashing was busy does not count as a failed attempt', async () => {
+    const limited = appWith({ LOGIN_RATE_LIMIT: 2, PASSWORD_HASH_CONCURRENCY: 1, PASSWORD_HASH_QUEUE: 0 });
+    setConfig({ ...saved, PASSWORD_HASH_CONCURRENCY: 1, PASSWORD_HASH_QUEUE: 0 });
+    let release = () => undefined as void;
+    const holding = passwordHashGate.run(() => new Promise<void>((r) => (release = r)));
+    try {
+      for (let i = 0; i < 4; i++) expect((await signIn(limited, ADMIN)).status).toBe(503);
+    } finally {
+      release();
+      await holding;
+    }
+    expect((await signIn(limited, ADMIN)).status).toBe(200);
+  });
 });

@@ -87,6 +87,8 @@ export function signInRateLimit(): RequestHandler {
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       skipSuccessfulRequests: true,
+      // A sign-in turned away before any password was checked (503: hashing busy) is no attempt.
+      requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 503,
       store: new DatabaseStore(prefix),
       keyGenerator: key,
       handler: (_req, _res, next) => next(new RateLimitedError()),
