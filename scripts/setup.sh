@@ -16,9 +16,13 @@ if (( ${#need_apt[@]} )); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+# The compiler and the type packages are devDependencies, needed to build also in production, where
+# npm would leave them out (NODE_ENV=production means --omit=dev): --include=dev. They are build tools
+# only; the app never loads them. An earlier install without them (tsc missing) is redone.
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]] \
+  || [[ ! -x node_modules/.bin/tsc ]]; then
   echo "Installing npm packages..."
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --include=dev --no-audit --no-fund --loglevel=error
 fi
 
 if [[ -z "${MONGODB_URI:-}" ]]; then
@@ -26,4 +30,10 @@ if [[ -z "${MONGODB_URI:-}" ]]; then
 fi
 
 echo "Compiling..."
-npx tsc -p tsconfig.json
+# Never through npx: without the local compiler npx would fetch an unrelated package named "tsc".
+if [[ ! -x node_modules/.bin/tsc ]]; then
+  echo "The TypeScript compiler is missing from node_modules (npm packages installed without devDependencies?)." >&2
+  echo "Run: npm ci --include=dev" >&2
+  exit 5
+fi
+node_modules/.bin/tsc -p tsconfig.json

@@ -1,5 +1,6 @@
 import type { Principal } from '../server/platform/access';
 import { config } from '../server/platform/config';
+import { ConflictError } from '../server/platform/errors';
 import { ScheduleMark } from '../server/platform/jobs/model';
 import { anyBankExists, createBank, createBranch, createStaff } from '../server/banks/service';
 import { claimedAt, tryClaim } from '../server/platform/db/write-claims';
@@ -201,7 +202,23 @@ async function visitSummary(assignments: number, attachments: number): Promise<s
 /** Written when a demo seed has finished, so that an interrupted one is not mistaken for demo data. */
 const SEED_DONE = 'seed:demo-complete';
 
-export async function seedDemo(opts: { ifEmpty: boolean }): Promise<string> {
+/**
+ * The demo accounts' passwords are published (README, the seed's own output): in production they
+ * would let anyone in. So a production database gets them only when the operator asks for it in so
+ * many words (`seed --allow-production`, `scripts/up.sh --demo`), e.g. for a demonstration system.
+ */
+export function demoSeedRefusal(env: { NODE_ENV: string }, allowProduction: boolean): string | undefined {
+  if (env.NODE_ENV !== 'production' || allowProduction) return undefined;
+  return [
+    'Not loading the demo data: NODE_ENV=production, and the demo accounts have published passwords.',
+    'The first admin of a production system comes from ADMIN_EMAIL and ADMIN_PASSWORD.',
+    'To load the demo data into this database anyway (a demonstration system), run: node dist/server/cli.js seed --allow-production',
+  ].join('\n');
+}
+
+export async function seedDemo(opts: { ifEmpty: boolean; allowProduction?: boolean }): Promise<string> {
+  const refusal = demoSeedRefusal(config(), opts.allowProduction ?? false);
+  if (refusal) throw new ConflictError(refusal, 'demo_seed_refused');
   if (opts.ifEmpty && (await anyBankExists())) {
     if ((await claimedAt(SEED_DONE)) || (await ScheduleMark.exists({ _id: SEED_DONE })))
       return 'Demo data already present; nothing seeded.';

@@ -12,7 +12,7 @@ import { errorHandler } from './platform/http/error-handler';
 import { NotFoundError } from './platform/errors';
 import { ApiRouter } from './platform/http/api-router';
 import { idempotency } from './platform/db/idempotency';
-import { logger } from './platform/logger';
+import { loggableRequest, logger } from './platform/logger';
 import { MongooseSessionStore } from './platform/db/session-store';
 import { setupViews } from './platform/http/views';
 import { pingDb } from './platform/db/connection';
@@ -40,6 +40,7 @@ export function createApp(): Express {
       logger,
       genReqId: (req) => (req as express.Request).requestId ?? crypto.randomUUID(),
       autoLogging: cfg.LOG_LEVEL !== 'silent',
+      serializers: { req: loggableRequest },
     }),
   );
   app.use(

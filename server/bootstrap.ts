@@ -10,6 +10,7 @@ import * as stats from './stats/service';
 import * as visits from './visits/service';
 import { answerAuditorQuestionnairesWith } from './questionnaires/service';
 import { ensureFirstAdmin } from './users/service';
+import { noteOverturns } from './publishing/jobs';
 
 // Every model must be registered before indexes are ensured.
 import './models';
@@ -22,6 +23,8 @@ onBranchMoved((m) => assignments.retagRegion(m.bankId, m.branchCode, m.to));
 onBranchMoved((m) => disputes.retagRegion(m.bankId, m.branchCode, m.to));
 onBranchMoved((m) => actions.retagRegion(m.bankId, m.branchCode, m.to));
 onBranchMoved((m) => stats.branchMoved(m.bankId, m.branchCode, m.to));
+// Publishing hears of an overturn at once (the periodic task in jobs.ts catches up on what failed).
+disputes.onOverturn(noteOverturns);
 
 /** Connects the database (starting the embedded one when needed) and creates the first admin. */
 export async function startServices(): Promise<void> {

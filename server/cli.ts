@@ -3,7 +3,9 @@ import { config } from './platform/config';
 const USAGE = `Usage: node dist/server/cli.js <command>
 
 Commands:
-  seed [--if-empty]   load the demo data (with --if-empty: only into an empty database)
+  seed [--if-empty] [--allow-production]
+                      load the demo data (with --if-empty: only into an empty database); refused when
+                      NODE_ENV=production (the demo passwords are published) unless --allow-production
   close-quarter <bankCode> <quarter>   close a quarter: render the PDF reports and e-mail them (waits, progress on stderr)
   resend-report <reportId>             send a report's e-mails again to all its recipients
   stats rebuild [bankCode] [quarter]   recompute the kept statistics from the visits
@@ -19,8 +21,15 @@ async function main(argv: string[]): Promise<number> {
       await startServices();
       try {
         const { seedDemo } = await import('../seed/demo');
-        const out = await seedDemo({ ifEmpty: rest.includes('--if-empty') });
+        const out = await seedDemo({
+          ifEmpty: rest.includes('--if-empty'),
+          allowProduction: rest.includes('--allow-production'),
+        });
         process.stdout.write(`${out}\n`);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'demo_seed_refused') throw e;
+        process.stderr.write(`${(e as Error).message}\n`);
+        return 2;
       } finally {
         await stopServices();
       }

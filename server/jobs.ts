@@ -20,6 +20,7 @@ import {
   closeDueQuarters,
   composeReportMail,
   markCloseFailed,
+  noteOverturns,
   REPORT_MAIL,
   runCloseJob,
 } from './publishing/jobs';
@@ -52,7 +53,12 @@ export interface AppWorkerOptions extends WorkerOptions {
   /** How often the statistics catch up with noted visit changes, and check a sample of them. */
   statsEveryMs?: number;
   statsCheckEveryMs?: number;
+  /** How often interrupted dispute resolutions are recovered and overturns noted for the reports. */
+  overturnsEveryMs?: number;
 }
+
+/** The name of the periodic task that carries dispute decisions over to the reports. */
+export const OVERTURNS_TASK = 'dispute decisions to reports';
 
 function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
   const housekeepingEveryMs = opts.housekeepingEveryMs ?? 3600_000;
@@ -80,6 +86,17 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       everyMs: opts.statsCheckEveryMs ?? 10 * 60_000,
       firstAfterMs: opts.statsCheckEveryMs ?? 10 * 60_000,
       run: () => stats.checkRecent(),
+    },
+    {
+      // Runs at start-up too: what a crash left (a resolution half-way, an overturn not yet noted)
+      // is picked up. Each overturn is normally noted at once; this retries what failed.
+      name: OVERTURNS_TASK,
+      everyMs: opts.overturnsEveryMs ?? 60_000,
+      run: async (now) => {
+        const recovered = await disputes.recoverInterruptedResolutions(now);
+        if (recovered) logger.warn({ recovered }, 'dispute resolutions left half-way were completed or undone');
+        return noteOverturns();
+      },
     },
     {
       name: 'housekeeping',

@@ -602,7 +602,7 @@ describe('cookies', () => {
 
   test('with SECURE_COOKIES the session cookie is Secure, sent only over HTTPS, and pages carry HSTS', async () => {
     const saved: Config = config();
-    setConfig({ ...saved, SECURE_COOKIES: true, TRUST_PROXY: true });
+    setConfig({ ...saved, SECURE_COOKIES: true, TRUST_PROXY: 1 }); // one TLS proxy in front
     try {
       const secure = createApp();
       const https = await request(secure).get('/login').set('X-Forwarded-Proto', 'https');

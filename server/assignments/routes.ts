@@ -33,7 +33,7 @@ export function registerAssignmentApi(api: ApiRouter): void {
       method: 'post',
       path: '/assignments/import',
       summary:
-        'Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario); all rows or none',
+        'Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario; XLSX date cells are read in the bank time zone); all rows or none',
       access: ADMIN,
       query: importAssignmentsQuery,
       upload: tabularUpload(),

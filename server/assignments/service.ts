@@ -177,8 +177,9 @@ export async function importAssignments(
   target: { bankId: string; questionnaireId: string },
   file: Buffer,
 ): Promise<ImportResult> {
-  await assertImportTarget(actor, target);
-  const rows = await readTabular(file, ASSIGNMENT_COLUMNS, config().IMPORT_MAX_ROWS);
+  const bank = await assertImportTarget(actor, target);
+  // Date cells of an XLSX file are wall times without a zone: they are meant in the bank's.
+  const rows = await readTabular(file, ASSIGNMENT_COLUMNS, config().IMPORT_MAX_ROWS, { timeZone: bank.timezone });
   const { valid, errors } = validateRows(
     rows,
     assignmentRow,
@@ -221,12 +222,13 @@ export async function importAssignments(
 async function assertImportTarget(
   actor: Principal,
   target: { bankId: string; questionnaireId: string },
-): Promise<void> {
-  if (!(await getBank(actor, target.bankId).catch(orNull)))
-    throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
+): Promise<{ timezone: string }> {
+  const bank = await getBank(actor, target.bankId).catch(orNull);
+  if (!bank) throw new ValidationError([{ field: 'bankId', message: 'no such bank' }]);
   if (!(await findBankQuestionnaire(target.bankId, target.questionnaireId))) {
     throw new ValidationError([{ field: 'questionnaireId', message: 'no questionnaire of this bank' }]);
   }
+  return bank;
 }
 
 // ---- for questionnaires

@@ -43,15 +43,12 @@ export async function doLogin(req: Request, res: Response, next: NextFunction): 
   }
 }
 
+/** Too many attempts (429), or too many sign-ins at once for the password hashing (503): the form again, saying so. */
 export function loginRateLimited(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (err instanceof AppError && err.status === 429) {
-    return render(
-      req,
-      res,
-      'pages/login',
-      { error: translate(pickLocale(req), 'login.rate_limited'), layoutBare: true },
-      429,
-    );
+  if (err instanceof AppError && (err.status === 429 || err.code === 'sign_in_busy')) {
+    const key = err.status === 429 ? 'login.rate_limited' : 'login.busy';
+    if (err.status === 503) res.set('Retry-After', '5');
+    return render(req, res, 'pages/login', { error: translate(pickLocale(req), key), layoutBare: true }, err.status);
   }
   next(err);
 }

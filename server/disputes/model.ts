@@ -49,12 +49,21 @@ const disputeSchema = new Schema(
      */
     openKey: { type: String, required: true },
     resolution: { type: resolutionSchema, default: null },
+    /** When an overturn was applied (written with the decision). */
+    overturnedAt: { type: Date },
+    /**
+     * `false` from an overturn's decision until publishing has taken note of it (a published report
+     * of the quarter may now show numbers that changed). Written in the same single-document update
+     * as the decision, so no crash or failed write can separate the two; see overturns.ts.
+     */
+    overturnNoted: { type: Boolean },
   },
   { timestamps: true },
 );
 disputeSchema.index({ openKey: 1 }, { unique: true });
 disputeSchema.index({ visitId: 1, status: 1 });
 disputeSchema.index({ bankId: 1, quarter: 1, status: 1 });
+disputeSchema.index({ status: 1, overturnNoted: 1 });
 export type DisputeAttrs = InferSchemaType<typeof disputeSchema>;
 export const Dispute = model('Dispute', disputeSchema);
 

@@ -2,7 +2,6 @@ import { Types } from 'mongoose';
 import { requireRole, type Principal, type Role } from '../platform/access';
 import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from '../platform/db/write-claims';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import { noteOverturnSafely } from '../publishing/corrections';
 import { answerErrors, scoreVisit, type AnswerValue, type ScoringSection } from '../rules/scoring';
 import {
   assertStatus,
@@ -14,6 +13,7 @@ import {
   type StoredVisit,
 } from '../visits/service';
 import { closedKeyOf, Dispute, type Decision } from './model';
+import { tellOfOverturn } from './overturns';
 import type { ResolveDisputeInput } from './schema';
 import { versionOf } from './versions';
 import { getDispute, isDecided, loadDispute, type DisputeView, type LeanDispute } from './views';
@@ -56,7 +56,6 @@ async function claimResolution(d: LeanDispute): Promise<HeldClaim> {
   if (at && Date.now() - at.getTime() < RESOLVE_LEASE_MS) throw busy();
   if (d.status === 'resolving' && d.resolution && appliedEntry(await loadVisit(String(d.visitId)), String(d._id))) {
     await finish(d._id, d.resolution.decision, {});
-    if (d.resolution.decision === 'overturned') await noteOverturnSafely(d);
     throw alreadyResolved();
   }
   const taken = await takeOverStale(key, RESOLVE_LEASE_MS);
@@ -64,8 +63,43 @@ async function claimResolution(d: LeanDispute): Promise<HeldClaim> {
   return taken;
 }
 
+/**
+ * The decision, in one write. An overturn carries its "not yet noted" mark in that same write, so
+ * the reports of its quarter cannot miss it (overturns.ts); those who act on it are then told.
+ */
 async function finish(id: Types.ObjectId, decision: Decision, set: Record<string, unknown>): Promise<void> {
-  await Dispute.updateOne({ _id: id }, { $set: { ...set, status: decision, openKey: closedKeyOf(String(id)) } });
+  const overturn = decision === 'overturned' ? { overturnedAt: new Date(), overturnNoted: false } : {};
+  await Dispute.updateOne(
+    { _id: id },
+    { $set: { ...set, ...overturn, status: decision, openKey: closedKeyOf(String(id)) } },
+  );
+  if (decision === 'overturned') await tellOfOverturn(id);
+}
+
+/**
+ * Resolutions a dead process left half-way (`resolving`, its claim older than the lease): completed
+ * when the decision had reached the visit, undone otherwise (the dispute open again, the claim given
+ * back, the visit's status in line), so nothing waits for someone to try resolving it again.
+ */
+export async function recoverInterruptedResolutions(now = new Date()): Promise<number> {
+  const stuck = await Dispute.find({ status: 'resolving' }).lean<LeanDispute[]>();
+  let recovered = 0;
+  for (const d of stuck) {
+    const key = resolveKey(String(d._id));
+    const at = await claimedAt(key);
+    if (at && now.getTime() - at.getTime() < RESOLVE_LEASE_MS) continue; // still being resolved
+    if (d.resolution && appliedEntry(await loadVisit(String(d.visitId)), String(d._id))) {
+      await finish(d._id, d.resolution.decision, {});
+    } else {
+      const claim = at ? await takeOverStale(key, RESOLVE_LEASE_MS) : await tryClaim(key);
+      if (!claim) continue;
+      await Dispute.updateOne({ _id: d._id, status: 'resolving' }, { $set: { status: 'open', resolution: null } });
+      await release(claim);
+      await syncVisitStatus(d.visitId);
+    }
+    recovered += 1;
+  }
+  return recovered;
 }
 
 function checkCorrection(sections: ScoringSection[], d: LeanDispute, v: StoredVisit, value: AnswerValue): void {
@@ -190,7 +224,5 @@ export async function resolveDispute(p: Principal, id: string, input: ResolveDis
   }
   // The claim stays: a decided dispute is never decided again.
   await finish(d._id, input.decision, { resolution: { ...resolution, before: applied.before, after: applied.after } });
-  // A published report of the visit's quarter now shows numbers that changed: flag it for re-issue.
-  if (input.decision === 'overturned') await noteOverturnSafely(d);
   return getDispute(p, id);
 }

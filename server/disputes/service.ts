@@ -10,7 +10,8 @@
  * open.ts opens, resolve.ts decides, visit-sync.ts keeps the visit's status in line, views.ts reads.
  */
 export { OPENER, openDispute, windowClosesAt } from './open';
-export { RESOLVER, resolveDispute, type VisitFigures } from './resolve';
+export { RESOLVER, recoverInterruptedResolutions, resolveDispute, type VisitFigures } from './resolve';
+export { markOverturnNoted, onOverturn, overturnsToNote, type OverturnToNote } from './overturns';
 export {
   getDispute,
   listDisputes,

@@ -28,7 +28,7 @@ export const en: Record<string, string> = {
   'assignments.admin.no_questionnaires': 'This bank has no questionnaire yet.',
   'assignments.admin.import': 'Import assignments for {bank}',
   'assignments.admin.import_hint':
-    'CSV (UTF-8) or XLSX with the columns branchCode, auditorEmail, quarter, windowStart, windowEnd, scenario. Times are ISO-8601 with an offset, e.g. 2026-07-01T09:00:00+08:00. All rows are written, or none.',
+    'CSV (UTF-8) or XLSX with the columns branchCode, auditorEmail, quarter, windowStart, windowEnd, scenario. Times are ISO-8601 with an offset, e.g. 2026-07-01T09:00:00+08:00; XLSX date cells are read as the bank’s local time. All rows are written, or none.',
   'assignments.admin.created': 'Assignment created: {branch}, {window}.',
   'assignments.admin.imported': 'Import finished: {created} assignments created.',
   'assignments.admin.bad_time': 'Enter a date and time.',
@@ -67,7 +67,7 @@ export const zh: Record<string, string> = {
   'assignments.admin.no_questionnaires': '该银行还没有问卷。',
   'assignments.admin.import': '为 {bank} 导入任务',
   'assignments.admin.import_hint':
-    'CSV（UTF-8）或 XLSX，列为 branchCode、auditorEmail、quarter、windowStart、windowEnd、scenario。时间用带时区的 ISO-8601 格式，如 2026-07-01T09:00:00+08:00。全部写入或全部不写入。',
+    'CSV（UTF-8）或 XLSX，列为 branchCode、auditorEmail、quarter、windowStart、windowEnd、scenario。时间用带时区的 ISO-8601 格式，如 2026-07-01T09:00:00+08:00；XLSX 的日期单元格按银行当地时间读取。全部写入或全部不写入。',
   'assignments.admin.created': '任务已创建：{branch}，{window}。',
   'assignments.admin.imported': '导入完成：新建 {created} 个任务。',
   'assignments.admin.bad_time': '请输入日期和时间。',

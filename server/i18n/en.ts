@@ -11,6 +11,7 @@ export const en: Record<string, string> = {
   'login.submit': 'Sign in',
   'login.failed': 'Invalid e-mail or password.',
   'login.rate_limited': 'Too many sign-in attempts. Please wait and try again.',
+  'login.busy': 'Too many people are signing in right now. Please try again in a few seconds.',
   'home.welcome': 'Welcome, {name}',
   'home.role': 'Role: {role}',
   'role.admin': 'Administrator',

@@ -11,6 +11,7 @@ export const zh: Record<string, string> = {
   'login.submit': '登录',
   'login.failed': '邮箱或密码错误。',
   'login.rate_limited': '登录尝试过多，请稍后再试。',
+  'login.busy': '此刻登录的人太多，请几秒钟后再试。',
   'home.welcome': '欢迎，{name}',
   'home.role': '角色：{role}',
   'role.admin': '管理员',

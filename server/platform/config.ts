@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const projectRoot = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
@@ -6,6 +8,53 @@ const projectRoot = path.resolve(__dirname, '..', '..', __dirname.includes(`${pa
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Which proxies in front of the app may tell the client's address (X-Forwarded-For): none (`false`),
+ * the number of proxies (`1` for one TLS proxy), or their addresses and subnets. Never "any": the
+ * left-most entries of X-Forwarded-For are written by the client, so trusting every entry would let
+ * anyone choose the address the sign-in limits count against.
+ */
+export type TrustProxy = false | number | string[];
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
+  const v = raw.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message:
+        'must say which proxies to trust: their number (e.g. 1 for one TLS proxy in front of the app) or their addresses/subnets (e.g. 10.0.0.0/8,loopback); "true" would trust addresses written by clients',
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(v)) {
+    if (Number(v) <= 10) return Number(v);
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a number of proxies must be 0 to 10' });
+    return z.NEVER;
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !PROXY_NAMES.has(e) && !isAddressOrSubnet(e));
+  if (bad.length) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `not a number of proxies (0-10) nor addresses/subnets: ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
+function isAddressOrSubnet(entry: string): boolean {
+  // Plain dotted or colon notation only (ipaddr.js would also take "11" or "0x0a" as IPv4).
+  if (!isIP(entry.split('/')[0] ?? '')) return false;
+  try {
+    proxyaddr.compile(entry); // what Express uses for 'trust proxy', so accepted here means understood there
+    return entry !== '';
+  } catch {
+    return false;
+  }
+}
 
 const envSchema = z
   .object({
@@ -35,7 +84,11 @@ const envSchema = z
     ADMIN_EMAIL: z.string().email().optional(),
     ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Failed sign-ins per window: per address and e-mail; per e-mail from any address (guessing from
+    // many addresses); per address whatever the e-mail (trying one password on many accounts).
     LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+    LOGIN_ACCOUNT_RATE_LIMIT: z.coerce.number().int().positive().default(30),
+    LOGIN_ADDRESS_RATE_LIMIT: z.coerce.number().int().positive().default(100),
     LOGIN_RATE_WINDOW_SECONDS: z.coerce
       .number()
       .int()
@@ -54,7 +107,7 @@ const envSchema = z
       .positive()
       .default(20 * 1024 * 1024),
     UPLOAD_MAX_FILES: z.coerce.number().int().positive().default(20),
-    TRUST_PROXY: bool.default('false'),
+    TRUST_PROXY: trustProxy.default('false'),
     SECURE_COOKIES: bool.optional(),
     // Report e-mails go to this SMTP server (credentials in the URL); without it, to .eml files in OUTBOX_DIR (default DATA_DIR/outbox).
     SMTP_URL: z
@@ -68,6 +121,10 @@ const envSchema = z
     // A bank manager may dispute an item of an approved visit for this many days after its approval.
     // scrypt cost as log2(N); 15 (32 MiB, ~100 ms) and up in production, lower only to speed up tests.
     PASSWORD_HASH_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
+    // Password hashes computed at once (each holds a libuv thread ~100 ms), and how many may wait
+    // before sign-ins are turned away with 503: a flood of sign-ins cannot starve the thread pool.
+    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10000).default(50),
     DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
     /** Above this many visited branches, the whole bank's dashboard lists its branches one region at a time. */
     RESULTS_BRANCHES_ON_ONE_PAGE: z.coerce.number().int().min(1).max(100_000).default(500),

@@ -2,6 +2,7 @@ import { Schema, Types, model } from 'mongoose';
 import { scopeFilter, type Principal } from '../platform/access';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { logger } from '../platform/logger';
+import { markOverturnNoted, overturnsToNote, type OverturnToNote } from '../disputes/service';
 import { Report } from './model';
 
 /**
@@ -32,21 +33,38 @@ correctionSchema.index({ disputeId: 1 }, { unique: true });
 correctionSchema.index({ bankId: 1, quarter: 1, clearedAt: 1 });
 export const ReportCorrection = model('ReportCorrection', correctionSchema, 'report_corrections');
 
-export interface OverturnedDispute {
-  _id: unknown;
-  bankId: unknown;
-  quarter: string;
-  visitId: unknown;
-  branchCode: string;
-  region: string;
-  itemKey: string;
+/**
+ * Takes note of the overturns the disputes feature has marked (each in the same write as its
+ * decision): a correction record where the bank+quarter already has a report, then the dispute's
+ * mark cleared. Runs at once after each overturn (bootstrap.ts wires it to disputes.onOverturn) and
+ * in the periodic task (jobs.ts), which retries whatever failed and picks up after a crash; each step
+ * is idempotent. Returns how many were noted; a failure is logged and left for the next run.
+ */
+export async function noteOverturns(): Promise<{ noted: number; failed: number }> {
+  let noted = 0;
+  let failed = 0;
+  for (const d of await overturnsToNote()) {
+    try {
+      await noteOverturn(d);
+      await markOverturnNoted(d._id);
+      noted += 1;
+    } catch (e) {
+      failed += 1;
+      logger.error(
+        { err: e, disputeId: String(d._id), bankId: String(d.bankId), quarter: d.quarter },
+        'could not record a pending report correction yet; it is tried again',
+      );
+    }
+  }
+  return { noted, failed };
 }
 
 /**
- * Called once an overturn has been applied to its visit. Nothing to do when the bank+quarter has no
- * report yet (the first close will include the correction) or only failed ones.
+ * Nothing to record when the bank+quarter has no report yet (the first close will include the
+ * correction) or only failed ones. The record keeps the overturn's own time, so a version whose
+ * snapshot was taken after it (a re-issue that came first) clears it at once.
  */
-export async function noteOverturn(d: OverturnedDispute): Promise<void> {
+async function noteOverturn(d: OverturnToNote): Promise<void> {
   const reported = await Report.exists({ bankId: d.bankId, quarter: d.quarter, status: { $in: ['ready', 'pending'] } });
   if (!reported) return;
   const record = () =>
@@ -58,24 +76,16 @@ export async function noteOverturn(d: OverturnedDispute): Promise<void> {
       branchCode: d.branchCode,
       region: d.region,
       itemKey: d.itemKey,
-      at: new Date(),
+      at: d.overturnedAt,
       clearedAt: null,
       clearedBy: null,
     });
   await unlessDuplicate(record, () => undefined); // recorded already
-}
-
-/**
- * The dispute is decided whatever happens here; a failure to record the correction is logged
- * loudly rather than turned into an error for a resolution that did succeed.
- */
-export async function noteOverturnSafely(d: OverturnedDispute): Promise<void> {
-  await noteOverturn(d).catch((e: unknown) =>
-    logger.error(
-      { err: e, disputeId: String(d._id), bankId: String(d.bankId), quarter: d.quarter },
-      'could not record a pending report correction',
-    ),
-  );
+  const current = await Report.findOne(
+    { bankId: d.bankId, quarter: d.quarter, status: 'ready', supersededBy: null },
+    { _id: 1 },
+  ).lean();
+  if (current) await clearCorrections(current._id);
 }
 
 /** At publication: the corrections the report's snapshot already contains are cleared by it. */

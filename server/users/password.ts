@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { config } from '../platform/config';
+import { ServiceUnavailableError } from '../platform/errors';
+import { Gate } from '../platform/gate';
 
 const scrypt = promisify(crypto.scrypt) as (
   pw: string,
@@ -14,6 +16,20 @@ const scrypt = promisify(crypto.scrypt) as (
 const KEYLEN = 32;
 const MAXMEM = 256 * 1024 * 1024;
 
+/**
+ * Every scrypt call holds one of libuv's few threads (4 by default) for ~100 ms, the threads file
+ * reads and DNS also need: without a bound, a flood of sign-ins (each costs a hash, unknown e-mails
+ * included) would starve the whole process. Hashes take turns here; a sign-in that finds the queue
+ * full is turned away at once with 503 (the client retries), while hashing a new password (an
+ * admin's or the user's own action) waits for its turn.
+ */
+export const passwordHashGate = new Gate(
+  () => config().PASSWORD_HASH_CONCURRENCY,
+  () => config().PASSWORD_HASH_QUEUE,
+);
+const busy = () =>
+  new ServiceUnavailableError('Too many sign-ins at this moment; try again in a few seconds', 'sign_in_busy');
+
 function params() {
   return { N: 1 << config().PASSWORD_HASH_LOG_N, r: 8, p: 1, maxmem: MAXMEM };
 }
@@ -21,7 +37,7 @@ function params() {
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
   const pr = params();
-  const key = await scrypt(password, salt, KEYLEN, pr);
+  const key = await passwordHashGate.run(() => scrypt(password, salt, KEYLEN, pr));
   return `scrypt$${pr.N}$${pr.r}$${pr.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -29,12 +45,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, saltB64, keyB64] = stored.split('$');
   if (scheme !== 'scrypt' || !saltB64 || !keyB64) return false;
   const expected = Buffer.from(keyB64, 'base64');
-  const key = await scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: MAXMEM,
-  });
+  const options = { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM };
+  const key = await passwordHashGate.run(
+    () => scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, options),
+    { refuse: busy },
+  );
   return crypto.timingSafeEqual(key, expected);
 }
 

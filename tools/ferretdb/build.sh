@@ -18,7 +18,9 @@
 # - Read-modify-write commands (update, findAndModify, delete) of one collection run one at a time
 #   (rmw_lock.go), so a conditional update is atomic as on MongoDB; upstream reads the matching document
 #   and writes it back in separate transactions, and two `findAndModify({_id, rev: 3})` could both win.
-#   buildInfo reports it as ferretdbFeatures.atomicReadModifyWrite, which the app checks.
+#   buildInfo reports it as ferretdbFeatures.atomicReadModifyWrite, which the app checks. Each lock is
+#   released by defer (updateLocked, deleteLocked, findAndModify): FerretDB recovers a panic per connection
+#   and serves on, so a lock a panicking command kept would hang every later write of that document.
 # - Leak tracking of internal objects (a stack trace captured per document iterator, ~10 % of the CPU
 #   under load) is left to FerretDB's debug builds, as its stack capture already was; SQL statements are
 #   formatted for the debug log (the whole document, as JSON) only when debug logging is on.
@@ -30,11 +32,12 @@
 #   upstream's and sjson_fast_test.go (which compares both codecs on every case), run after the build.
 # - Write transactions of a database take turns on a Go mutex (write_lock.go, write_lock.patch) instead of
 #   racing for SQLite's write lock, whose busy handler sleeps 1..100 ms per retry however soon the lock
-#   is free: under 50 concurrent writers that made a few writes wait hundreds of milliseconds.
+#   is free: under 50 concurrent writers that made a few writes wait hundreds of milliseconds. The turn is
+#   given back by defer everywhere (execInTurn for deletes), so a panic cannot keep it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSION=v1.24.2
-PATCH_LEVEL="msa-7"
+PATCH_LEVEL="msa-8"
 BIN=.tools/bin/ferretdb
 STAMP=.tools/bin/ferretdb.build
 if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep "version: $VERSION" >/dev/null \

@@ -26,6 +26,10 @@ export function validateRows<S extends ZodTypeAny>(
   const valid: { row: number; value: z.output<S> }[] = [];
   const seen = new Map<string, number>();
   for (const r of rows) {
+    if (r.problems?.length) {
+      errors.push({ row: r.row, message: r.problems.map((p) => `${p.column}: ${p.message}`).join('; ') });
+      continue;
+    }
     const parsed = schema.safeParse(r.values);
     if (!parsed.success) {
       errors.push({

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '../errors';
 import { pickLocale, translate } from '../i18n';
-import { logger } from '../logger';
+import { loggableUrl, logger } from '../logger';
 
 /**
  * The multipart parser's own errors reach us as plain Errors; these messages mean the client sent a
@@ -115,7 +115,8 @@ function fromMulter(err: multer.MulterError): AppError {
 
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const appErr = toAppError(err);
-  if (appErr.status >= 500) logger.error({ err, reqId: req.requestId, url: req.originalUrl }, 'request failed');
+  if (appErr.status >= 500)
+    logger.error({ err, reqId: req.requestId, url: loggableUrl(req.originalUrl) }, 'request failed');
   if (res.headersSent) {
     res.end();
     return;

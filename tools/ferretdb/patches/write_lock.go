@@ -1,6 +1,12 @@
 package sqlite
 
-import "sync"
+import (
+	"context"
+	"database/sql"
+	"sync"
+
+	"github.com/FerretDB/FerretDB/internal/util/fsql"
+)
 
 // Write transactions of one database take turns in this process instead of racing for SQLite's
 // write lock. A writer that finds the lock taken gets SQLITE_BUSY and SQLite's busy handler puts it
@@ -21,4 +27,15 @@ func writeLock(dbName string) *sync.Mutex {
 	l, _ := writeLocks.LoadOrStore(dbName, new(sync.Mutex))
 
 	return l.(*sync.Mutex)
+}
+
+// execInTurn runs one write statement in the database's turn. The turn is given back by defer, so
+// that a panic (FerretDB recovers it per connection) cannot keep every later write of the database
+// waiting; InsertAll and UpdateAll hold it the same way around their transactions.
+func execInTurn(ctx context.Context, dbName string, db *fsql.DB, q string, args ...any) (sql.Result, error) {
+	wl := writeLock(dbName)
+	wl.Lock()
+	defer wl.Unlock()
+
+	return db.ExecContext(ctx, q, args...)
 }
