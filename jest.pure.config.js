@@ -14,6 +14,12 @@ module.exports = {
   rootDir: __dirname,
   roots: ['<rootDir>/test'],
   testMatch: files.map((f) => `<rootDir>/${f}`),
-  setupFiles: ['<rootDir>/test/helpers/pure-setup.ts'],
+  // Property tests draw from a fixed seed, and fewer cases (test/helpers/property-runs.ts).
+  globals: {
+    PURE_PROPERTIES: {
+      seed: Number(process.env.PURE_TEST_SEED ?? 20261201),
+      numRuns: Number(process.env.PURE_TEST_RUNS ?? 40),
+    },
+  },
   testTimeout: 10000,
 };
