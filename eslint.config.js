@@ -18,7 +18,9 @@ const noForeignModels = {
 };
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', '.tools/', 'outbox/', 'coverage/', 'tools/ferretdb/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'data/', '.tools/', 'outbox/', 'coverage/', 'tools/ferretdb/', '.stryker-tmp/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

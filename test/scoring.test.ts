@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from './helpers/property-runs';
 import {
   answerErrors,
   formatScore,
@@ -282,7 +283,7 @@ const scoresOf = (v: ReturnType<typeof scoreVisit>): (number | null)[] => [
 ];
 const close = (a: (number | null)[], b: (number | null)[]) =>
   a.every((x, i) => (x === null ? b[i] === null : b[i] !== null && Math.abs(x - (b[i] as number)) < 1e-9));
-const RUNS = { numRuns: 300 };
+const RUNS = propertyRuns(300);
 
 describe('scoring properties', () => {
   test('every score lies within 0..100', () => {

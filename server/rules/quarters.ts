@@ -14,7 +14,7 @@ export function isQuarter(s: string): boolean {
 
 /** The quarter a moment falls in, in the given time zone. */
 export function quarterOf(at: Date, timezone = DEFAULT_TIMEZONE): string {
-  const d = DateTime.fromJSDate(at).setZone(timezone);
+  const d = valid(DateTime.fromJSDate(at).setZone(timezone));
   return `${d.year}-Q${Math.ceil(d.month / 3)}`;
 }
 
@@ -35,8 +35,13 @@ export function trendQuarters(quarter: string, count = 4): string[] {
 export function quarterStart(quarter: string, timezone = DEFAULT_TIMEZONE): Date {
   const m = QUARTER.exec(quarter);
   if (!m) throw new Error(`not a quarter: ${quarter}`);
-  return DateTime.fromObject(
-    { year: Number(m[1]), month: (Number(m[2]) - 1) * 3 + 1, day: 1 },
-    { zone: timezone },
+  return valid(
+    DateTime.fromObject({ year: Number(m[1]), month: (Number(m[2]) - 1) * 3 + 1, day: 1 }, { zone: timezone }),
   ).toJSDate();
+}
+
+/** An unknown time zone or an invalid date stops here rather than becoming the quarter "NaN-QNaN". */
+function valid(d: DateTime): DateTime {
+  if (!d.isValid) throw new Error(`no quarter: ${d.invalidExplanation ?? d.invalidReason}`);
+  return d;
 }

@@ -36,23 +36,27 @@ export interface VisitScores {
   violations: { itemKey: string; sectionKey: SectionKey }[];
 }
 
-/**
- * 0..1 for an applicable answer, null for `na` (left out of every sum, weights included). A value
- * that does not fit the item (answerErrors rejects those at the edge) is left out too rather than
- * scored 0 or turned into NaN, so a bad stored answer can never corrupt a published number.
- */
-export function itemScore(item: Pick<ScoringItem, 'type'>, value: AnswerValue): number | null {
-  if (value === 'na') return null;
-  if (item.type === 'yes_no') return value === 'yes' ? 1 : value === 'no' ? 0 : null;
-  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 5
-    ? ((value as number) - 1) / 4
-    : null;
+/** A scale answer: a whole number from 1 to 5. The one place this range is written. */
+export function isScaleValue(value: unknown): value is 1 | 2 | 3 | 4 | 5 {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 5;
 }
 
-/** A critical item answered `no` (or scale 1) is a compliance violation and zeroes its section. */
-export function isCriticalFailure(item: Pick<ScoringItem, 'type' | 'critical'>, value: AnswerValue): boolean {
-  if (!item.critical) return false;
-  return item.type === 'yes_no' ? value === 'no' : value === 1;
+/**
+ * 0..1 for an applicable answer, null for `na` (left out of every sum, weights included) and for no
+ * answer. A value that does not fit the item (answerErrors rejects those at the edge) is left out too
+ * rather than scored 0 or turned into NaN, so a bad stored answer can never corrupt a published number.
+ */
+export function itemScore(item: Pick<ScoringItem, 'type'>, value: unknown): number | null {
+  if (item.type === 'yes_no') return value === 'yes' ? 1 : value === 'no' ? 0 : null;
+  return isScaleValue(value) ? (value - 1) / 4 : null;
+}
+
+/**
+ * A critical item that scores 0 (`no`, scale 1) is a compliance violation and zeroes its section.
+ * Written through itemScore so that "fails" means the same here as in every failure rate.
+ */
+export function isCriticalFailure(item: Pick<ScoringItem, 'type' | 'critical'>, value: unknown): boolean {
+  return item.critical && itemScore(item, value) === 0;
 }
 
 export function scoreVisit(sections: ScoringSection[], answers: Answer[]): VisitScores {
@@ -67,7 +71,6 @@ export function scoreVisit(sections: ScoringSection[], answers: Answer[]): Visit
     let failedCritical = false;
     for (const item of section.items) {
       const value = byKey.get(item.key);
-      if (value === undefined) continue;
       const s = itemScore(item, value);
       if (s === null) continue;
       num += item.weight * s;
@@ -118,9 +121,8 @@ export function answerErrors(
     }
     if (item.type === 'yes_no' && a.value !== 'yes' && a.value !== 'no')
       errors.push({ field, message: `"${a.itemKey}" takes yes or no` });
-    if (item.type === 'scale' && !(Number.isInteger(a.value) && (a.value as number) >= 1 && (a.value as number) <= 5)) {
+    if (item.type === 'scale' && !isScaleValue(a.value))
       errors.push({ field, message: `"${a.itemKey}" takes a whole number from 1 to 5` });
-    }
     return undefined;
   });
   return errors;
@@ -135,6 +137,6 @@ export function roundScore(v: number): number {
 }
 
 export function formatScore(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return roundScore(v).toFixed(1);
+  // Number.isFinite is false for null and undefined as well.
+  return Number.isFinite(v) ? roundScore(v as number).toFixed(1) : '–';
 }

@@ -10,8 +10,11 @@ export interface Moments {
 
 export const noMoments = (): Moments => ({ n: 0, sum: 0, sumSq: 0 });
 
+/** Number.isFinite as a type guard: false for null, undefined, NaN and ±Infinity. */
+const isFiniteNumber = (x: unknown): x is number => Number.isFinite(x);
+
 export function addObservation(m: Moments, x: number | null | undefined): void {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return;
+  if (!isFiniteNumber(x)) return;
   m.n += 1;
   m.sum += x;
   m.sumSq += x * x;

@@ -1,0 +1,13 @@
+/**
+ * The pure modules that decide a published number, each with the pure test files that must kill
+ * its mutants (MUTATION.md says how to add one and what the threshold means). One line per module:
+ * stryker.config.js mutates the keys, jest.pure.config.js runs the listed test files without a
+ * database.
+ */
+module.exports = {
+  'server/rules/scoring.ts': ['test/scoring.test.ts', 'test/scoring-boundaries.test.ts'],
+  'server/rules/quarters.ts': ['test/quarters.test.ts'],
+  'server/results/aggregate.ts': ['test/results-aggregate.test.ts', 'test/results-aggregate-boundaries.test.ts'],
+  'server/visits/flags.ts': ['test/visit-flags.test.ts'],
+  'server/stats/moments.ts': ['test/stats-moments.test.ts'],
+};
