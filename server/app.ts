@@ -103,7 +103,7 @@ function apiRouter(): express.Router {
   const api = new ApiRouter('/api/v1');
   registerApi(api);
   router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(api.routes));
+    res.json(openApiDocument(api));
   });
   router.use(api.router);
   return router;
