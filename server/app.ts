@@ -19,6 +19,7 @@ import { pingDb } from './platform/db/connection';
 import { registerApi } from './api';
 import { webRouter } from './pages';
 import { openApiDocument } from './platform/http/openapi';
+import { apiDocsRouter } from './platform/http/api-docs';
 
 export const SESSION_COOKIE = 'msa.sid';
 
@@ -70,6 +71,7 @@ export function createApp(): Express {
   );
 
   app.use('/api/v1', apiRouter());
+  app.use(apiDocsRouter(cfg.NODE_ENV === 'production'));
   app.use('/api', (req, _res, next) => next(new NotFoundError('Route')));
 
   app.use(express.urlencoded({ extended: false, limit: cfg.JSON_BODY_LIMIT, parameterLimit: 500 }));

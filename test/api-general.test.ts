@@ -194,6 +194,7 @@ describe('Idempotency-Key', () => {
   test('a POST answered without a JSON body releases its claim instead of blocking retries', async () => {
     let runs = 0;
     const mini = express();
+    mini.locals.skipApiContract = true; // a test-made route, not the product's API (helpers/api-contract.ts)
     mini.use((req, _res, next) => {
       req.principal = { id: 'idem-mini-user', email: 'm@x.cn', name: 'm', role: 'admin' };
       next();

@@ -16,6 +16,7 @@ export function registerQuestionnaireApi(api: ApiRouter): void {
       path: '/questionnaires',
       operationId: 'listQuestionnaires',
       response: z.array(questionnaireSummary),
+      errors: [404],
       summary: 'List questionnaires the caller may see',
       access: READERS,
       query: listQuestionnairesQuery,

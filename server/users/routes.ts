@@ -44,6 +44,7 @@ export function registerUserApi(api: ApiRouter): void {
       path: '/users/:userId',
       operationId: 'updateUser',
       response: userResponse,
+      errors: [409],
       summary: 'Update, deactivate or reset a user',
       access: ADMIN,
       body: updateUserBody,

@@ -17,8 +17,14 @@ export const ERROR_SCHEMA = component(
         message: z.string(),
         details: z.array(
           z
-            .object({ field: z.string().optional(), row: z.number().int().optional(), message: z.string() })
-            .passthrough(),
+            .object({
+              field: z.string().optional().openapi({ description: 'The field, as a dotted path (`sections.0.key`)' }),
+              row: z.number().int().optional().openapi({ description: 'The row of an imported file' }),
+              message: z.string(),
+              code: z.string().optional(),
+            })
+            .catchall(z.unknown())
+            .openapi({ description: 'One problem; some carry more (e.g. the visit it concerns)' }),
         ),
       }),
     })
