@@ -65,6 +65,8 @@ export function createApp(): Express {
       .then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', db: ok ? 'ok' : 'down' }))
       .catch(next);
   });
+  // Browsers ask for /favicon.ico whatever the page names; the icon is an SVG.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use(
     '/static',
     express.static(path.join(cfg.projectRoot, 'public'), { maxAge: cfg.NODE_ENV === 'production' ? '1d' : 0 }),
