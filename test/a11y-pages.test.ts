@@ -141,6 +141,32 @@ async function axe(page: Page): Promise<AxeViolation[]> {
 }
 
 // The standard rules, and from the recommended ones those about meaning rather than style.
+/**
+ * Text in the other language than the element it sits in says so: no Chinese under an English
+ * `lang`, no Latin words under a Chinese one (the page's own words and the data alike).
+ */
+async function wrongLanguage(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    const skip = new Set(['SCRIPT', 'STYLE', 'TEXTAREA', 'TITLE', 'CODE', 'PRE', 'SELECT', 'OPTION', 'svg']);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('script,style,textarea,title,code,pre,select,svg')) continue;
+      const lang = (el.closest('[lang]')?.getAttribute('lang') ?? '').toLowerCase();
+      const text = n.textContent ?? '';
+      if (lang.startsWith('en') && /[\u3400-\u9fff]/.test(text)) out.push('Chinese under lang=' + lang + ': ' + text.trim().slice(0, 40));
+      if (lang.startsWith('zh') && /[A-Za-z]{2,}/.test(text)) out.push('Latin under lang=' + lang + ': ' + text.trim().slice(0, 40));
+    }
+    for (const o of document.querySelectorAll('option')) {
+      const lang = (o.closest('[lang]')?.getAttribute('lang') ?? '').toLowerCase();
+      if (lang.startsWith('en') && /[\u3400-\u9fff]/.test(o.text)) out.push('Chinese option under lang=en: ' + o.text);
+      if (lang.startsWith('zh') && /[A-Za-z]{2,}/.test(o.text) && !/[\u3400-\u9fff]/.test(o.text)) out.push('Latin option under lang=zh: ' + o.text);
+    }
+    return [...new Set(out)].slice(0, 10);
+  })()`);
+}
+
 const validator = new HtmlValidate({
   extends: ['html-validate:standard'],
   rules: { 'no-implicit-close': 'error', 'unique-landmark': 'error', 'no-implicit-input-type': 'error' },
@@ -169,6 +195,7 @@ describe.each(WHO)('pages of %s', (who) => {
       if (path === '/api/docs') await page.waitForSelector('.opblock-tag', { timeout: 20_000 });
       // What hides behind a disclosure (a visit item's comment box) is checked open.
       await page.evaluate("document.querySelectorAll('details').forEach((d) => d.setAttribute('open', ''))");
+      if (path !== '/api/docs') found.push(...(await wrongLanguage(page)).map((t) => `${path} lang: ${t}`));
       for (const vp of VIEWPORTS) {
         await page.setViewportSize(vp);
         for (const v of await axe(page)) {
@@ -199,4 +226,61 @@ test('html-validate (standard rules) finds nothing on the pages as served', asyn
 
 test('no console error or script error on any page (a favicon is there)', () => {
   expect(problems).toEqual([]);
+});
+
+describe('keyboard', () => {
+  test('the first Tab reaches the skip link, which moves the focus to the content', async () => {
+    const page = await signedInPage('hrA', 'en');
+    await page.goto(`/hr/scorecards?quarter=${w.quarter}`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.className')).toBe('skip-link');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    await page.context().close();
+  });
+
+  test('a table wider than a phone is reached with Tab, named, and scrolled with the arrow keys', async () => {
+    const page = await signedInPage('hrA', 'zh');
+    await page.setViewportSize(VIEWPORTS[0]);
+    await page.goto(`/hr/scorecards?quarter=${w.quarter}`);
+    let region: { name: string | null; scrolls: boolean } | null = null;
+    for (let i = 0; i < 80 && !region; i++) {
+      await page.keyboard.press('Tab');
+      region = await page.evaluate(`(() => {
+        const el = document.activeElement;
+        if (!el || !el.classList.contains('table-wrap')) return null;
+        return { name: el.getAttribute('aria-label'), scrolls: el.scrollWidth > el.clientWidth };
+      })()`);
+    }
+    expect(region).toEqual({ name: expect.stringMatching(/\S/), scrolls: true });
+    const before = await page.evaluate('document.activeElement.scrollLeft');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(`document.activeElement.scrollLeft > ${Number(before)}`);
+    await page.context().close();
+  });
+
+  test('the visit form is filled and saved with the keyboard alone (labels, radios, comment box)', async () => {
+    const page = await signedInPage('auditor', 'en');
+    await page.setViewportSize(VIEWPORTS[0]);
+    await page.goto(`/visits/${w.draft.own.id}/edit`);
+    // The first item's answers are a radio group: Tab reaches it, the arrow keys choose.
+    const firstRadio = page.locator('input[type=radio]').first();
+    await firstRadio.focus();
+    await page.keyboard.press('ArrowRight');
+    const chosen = await page.evaluate('document.activeElement.checked');
+    expect(chosen).toBe(true);
+    // The comment box opens from its summary with Enter and is named after its item.
+    const summary = page.locator('details.v-comment summary').first();
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    const box = await page.evaluate(`(() => {
+      const el = document.activeElement;
+      return { tag: el.tagName, label: el.getAttribute('aria-label') };
+    })()`);
+    expect(box).toEqual({ tag: 'TEXTAREA', label: expect.stringMatching(/^Comment/) });
+    await page.keyboard.type('Seen at the counter');
+    await page.context().close();
+  });
 });
