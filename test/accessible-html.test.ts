@@ -14,10 +14,12 @@ describe('data in the other language is marked', () => {
     expect(out).toContain('<title>标题 Title</title>'); // no markup inside a title
   });
 
-  test('Latin runs in a Chinese page get lang="en"; an entity is never split', () => {
-    const out = accessibleHtml(page('zh-CN', '<td>Harbour Bank &amp; Co · WAN1 · 2026-Q3 · 导出 CSV · 3 家</td>'));
+  test('Latin words in a Chinese page get lang="en"; codes and acronyms do not; an entity is never split', () => {
+    const out = accessibleHtml(
+      page('zh-CN', '<td>Harbour Bank &amp; Cooper · WAN1 · 2026-Q3 · 导出 CSV · mgr@hb.cn · 3 家</td>'),
+    );
     expect(body(out)).toBe(
-      '<td><span lang="en">Harbour Bank</span> &amp; <span lang="en">Co</span> · <span lang="en">WAN1</span> · <span lang="en">2026-Q3</span> · 导出 <span lang="en">CSV</span> · 3 家</td>',
+      '<td><span lang="en">Harbour Bank</span> &amp; <span lang="en">Cooper</span> · WAN1 · 2026-Q3 · 导出 CSV · <span lang="en">mgr@hb.cn</span> · 3 家</td>',
     );
   });
 

@@ -5,8 +5,9 @@ import { Parser } from 'htmlparser2';
  *
  * - Language of data. A page in English shows Chinese branch, staff and bank names, and a page in
  *   Chinese shows English ones; assistive technology reads them with the right voice only when they
- *   are marked. Runs of Chinese text in an English page get `<span lang="zh-CN">`, runs of Latin text
+ *   are marked. Runs of Chinese text in an English page get `<span lang="zh-CN">`, runs of Latin words
  *   in a Chinese page `<span lang="en">` (an `<option>` gets the attribute itself, as it holds no tags).
+ *   Tests that match page HTML literally see these marks: test/helpers/web.ts's `unmarked` removes them.
  * - Tables that scroll sideways (`.table-wrap`) become a named region in the tab order, so a keyboard
  *   user can reach and scroll them; the name is the heading above the table.
  *
@@ -14,8 +15,8 @@ import { Parser } from 'htmlparser2';
  */
 
 const CJK = '\\u3000-\\u303f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff00-\\uffef';
-/** A run of Chinese: CJK characters, with spaces, digits and light punctuation between them. */
-const CHINESE_RUN = new RegExp(`[${CJK}]+(?:[\\s\\d·.,:/()\\-]*[${CJK}]+)*`, 'g');
+/** A run of Chinese: CJK characters, with spaces, digits, quotes and light punctuation between them. */
+const CHINESE_RUN = new RegExp(`[${CJK}]+(?:[\\s\\d·.,:/()“”‘’—…\\-]*[${CJK}]+)*`, 'g');
 /** An entity (kept whole), or a run of Latin words: tokens of letters, digits and . _ @ - ' with a letter in each. */
 const WORD = "(?=[\\w.@'’-]*[A-Za-z])[A-Za-z0-9][\\w.@'’-]*";
 const LATIN_RUN = new RegExp(`&#?\\w+;|${WORD}(?:[ \\t]+${WORD})*`, 'g');
@@ -62,7 +63,10 @@ function foreignRuns(raw: string, page: PageLanguage): [number, number][] {
   if (page === 'en') {
     for (const m of raw.matchAll(CHINESE_RUN)) runs.push([m.index, m.index + m[0].length]);
   } else {
-    for (const m of raw.matchAll(LATIN_RUN)) if (!m[0].startsWith('&')) runs.push([m.index, m.index + m[0].length]);
+    // Words, not codes: a run counts when it holds letters as words are written (two lower-case in a
+    // row). Codes, acronyms and quarters (WAN1, PDF, 2026-Q3) read the same in either voice.
+    for (const m of raw.matchAll(LATIN_RUN))
+      if (!m[0].startsWith('&') && /[a-z]{2}/.test(m[0])) runs.push([m.index, m.index + m[0].length]);
   }
   return runs;
 }
@@ -115,7 +119,7 @@ export function accessibleHtml(html: string): string {
         if (name === 'option' && option) {
           const inherited = option.lang ?? page;
           const text = option.text.trim();
-          const foreign = page === 'en' ? HAS_CJK.test(text) : /[A-Za-z]/.test(text) && !HAS_CJK.test(text);
+          const foreign = page === 'en' ? HAS_CJK.test(text) : /[a-z]{2}/.test(text) && !HAS_CJK.test(text);
           if (page && inherited === page && text && foreign)
             inserts.push({ at: option.tagEnd, text: ` lang="${page === 'en' ? 'zh-CN' : 'en'}"` });
           option = null;
