@@ -106,8 +106,11 @@ function apiRouter(): express.Router {
   router.use(idempotency);
   const api = new ApiRouter('/api/v1');
   registerApi(api);
+  // Built once, on first request: the route table does not change while the process runs.
+  let document: Record<string, unknown> | undefined;
   router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(api));
+    document ??= openApiDocument(api);
+    res.json(document);
   });
   router.use(api.router);
   return router;
