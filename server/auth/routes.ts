@@ -5,7 +5,7 @@ import { tokenBody } from './schema';
 import { revokeToken } from '../users/service';
 import { issueToken } from './service';
 import { tokenResponse } from './responses';
-import { userResponse } from '../users/responses';
+import { userResponse } from '../users/service';
 import { NO_CONTENT } from '../platform/http/api-router';
 
 export function registerAuthApi(api: ApiRouter): void {
