@@ -1,6 +1,7 @@
 import { registerAuthApi } from './auth/routes';
 import { registerBankApi } from './banks/routes';
-import type { ApiRouter } from './platform/http/api-router';
+import { ApiRouter } from './platform/http/api-router';
+import { openApiDocument } from './platform/http/openapi';
 import { registerUserApi } from './users/routes';
 import { registerResultsApi } from './results/routes';
 import { registerQuestionnaireApi } from './questionnaires/routes';
@@ -24,4 +25,11 @@ export function registerApi(api: ApiRouter): void {
   registerDisputeApi(api);
   registerActionPlanApi(api);
   registerHrApi(api);
+}
+
+/** The OpenAPI document of the whole API, built without serving it (scripts/openapi.ts, the tests). */
+export function apiDocument(prefix = '/api/v1'): Record<string, unknown> {
+  const api = new ApiRouter(prefix);
+  registerApi(api);
+  return openApiDocument(api);
 }

@@ -19,6 +19,7 @@ import { pingDb } from './platform/db/connection';
 import { registerApi } from './api';
 import { webRouter } from './pages';
 import { openApiDocument } from './platform/http/openapi';
+import { apiDocsRouter } from './platform/http/api-docs';
 
 export const SESSION_COOKIE = 'msa.sid';
 
@@ -65,12 +66,15 @@ export function createApp(): Express {
       .then((ok) => res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', db: ok ? 'ok' : 'down' }))
       .catch(next);
   });
+  // Browsers ask for /favicon.ico whatever the page names; the icon is an SVG.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use(
     '/static',
     express.static(path.join(cfg.projectRoot, 'public'), { maxAge: cfg.NODE_ENV === 'production' ? '1d' : 0 }),
   );
 
   app.use('/api/v1', apiRouter());
+  app.use(apiDocsRouter(cfg.NODE_ENV === 'production'));
   app.use('/api', (req, _res, next) => next(new NotFoundError('Route')));
 
   app.use(express.urlencoded({ extended: false, limit: cfg.JSON_BODY_LIMIT, parameterLimit: 500 }));
@@ -103,8 +107,11 @@ function apiRouter(): express.Router {
   router.use(idempotency);
   const api = new ApiRouter('/api/v1');
   registerApi(api);
+  // Built once, on first request: the route table does not change while the process runs.
+  let document: Record<string, unknown> | undefined;
   router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(api.routes));
+    document ??= openApiDocument(api);
+    res.json(document);
   });
   router.use(api.router);
   return router;

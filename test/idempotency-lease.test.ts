@@ -17,6 +17,7 @@ let delayMs = 0;
 
 function miniApp(): express.Express {
   const app = express();
+  app.locals.skipApiContract = true; // a test-made route, not the product's API (helpers/api-contract.ts)
   app.use(express.json());
   app.use((req, _res, next) => {
     req.principal = { id: USER, email: 'c@x.cn', name: 'c', role: 'admin' };

@@ -5,7 +5,7 @@ import { ActionPlan } from '../server/actions/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, PASSWORD, type Fixture } from './helpers/foundation';
 import { PREV, Q, resultsScenario, type BankFixture } from './helpers/results-fixtures';
-import { signIn, type Agent } from './helpers/web';
+import { signIn, type Agent, unmarked } from './helpers/web';
 
 /**
  * The results dashboard of a quarter shows the previous quarter's action plans covering the view,
@@ -129,7 +129,7 @@ const rowOf = (html: string, id: string) => {
 async function plansOn(agent: Agent, query: string): Promise<string> {
   const res = await agent.get(`/results?${query}`);
   expect(res.status).toBe(200);
-  return sectionOf(res.text);
+  return sectionOf(unmarked(res.text));
 }
 const shown = (section: string) =>
   Object.entries(plans)

@@ -1,7 +1,18 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { ADMIN, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import { apiGet, csrfFrom, csrfOf, makeBank, makeBranch, makeUser, postForm, signIn, type Agent } from './helpers/web';
+import {
+  apiGet,
+  csrfFrom,
+  csrfOf,
+  makeBank,
+  makeBranch,
+  makeUser,
+  postForm,
+  signIn,
+  type Agent,
+  unmarked,
+} from './helpers/web';
 
 let app: Express;
 let token: string;
@@ -184,7 +195,7 @@ describe("a bank's branches and staff", () => {
       position: 'Teller',
     });
     expect(ok.status).toBe(303);
-    const html = (await admin.get(page())).text;
+    const html = unmarked((await admin.get(page())).text);
     expect(html).toContain('Staff member E100 added.');
     expect(html).toMatch(/<td>E100<\/td><td>王芳<\/td><td>NJ-01<\/td><td>Gulou<\/td><td>Teller<\/td>/);
     const bad = await postForm(admin, page(), `${page()}/staff`, {
@@ -286,7 +297,7 @@ describe('users', () => {
   });
 
   test('the list shows users with role, bank and scope, and filters by role and bank', async () => {
-    const all = (await admin.get('/admin/users')).text;
+    const all = unmarked((await admin.get('/admin/users')).text);
     expect(all).toContain('mgr@hb.cn');
     expect(all).toContain('aud@firm.cn');
     expect(all).toMatch(

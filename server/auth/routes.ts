@@ -4,12 +4,19 @@ import { getUser } from '../users/service';
 import { tokenBody } from './schema';
 import { revokeToken } from '../users/service';
 import { issueToken } from './service';
+import { tokenResponse } from './responses';
+import { userResponse } from '../users/service';
+import { NO_CONTENT } from '../platform/http/api-router';
 
 export function registerAuthApi(api: ApiRouter): void {
   api
+    .tag('Auth', 'Signing in and out with bearer tokens')
     .add({
       method: 'post',
       path: '/auth/token',
+      operationId: 'issueToken',
+      response: tokenResponse,
+      errors: [401, 429],
       summary: 'Exchange e-mail and password for a bearer token',
       access: 'public',
       before: [signInRateLimit()],
@@ -19,6 +26,8 @@ export function registerAuthApi(api: ApiRouter): void {
     .add({
       method: 'delete',
       path: '/auth/token',
+      operationId: 'revokeToken',
+      response: NO_CONTENT,
       summary: 'Revoke the token used for this request',
       access: 'authenticated',
       status: 204,
@@ -30,6 +39,8 @@ export function registerAuthApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/me',
+      operationId: 'getMe',
+      response: userResponse,
       summary: 'The signed-in user',
       access: 'authenticated',
       handler: ({ user }) => getUser(user.id),

@@ -3,15 +3,21 @@ import type { ApiRouter } from '../platform/http/api-router';
 import { sendPage } from '../platform/http/paging';
 import { createBankBody, createBranchBody, createStaffBody, listQuery, updateBankBody } from './schema';
 import * as banks from './service';
+import { bankResponse, branchResponse, staffResponse } from './responses';
+import { importResult } from '../platform/http/api-schema';
+import { z } from 'zod';
 
 const ADMIN = ['admin'] as const;
 const SEES_BANKS = ['admin', 'reviewer', 'bank_manager', 'hr'] as const;
 
 export function registerBankApi(api: ApiRouter): void {
   api
+    .tag('Banks', 'Banks, their branches and staff lists (admin sets them up)')
     .add({
       method: 'get',
       path: '/banks',
+      operationId: 'listBanks',
+      response: z.array(bankResponse),
       summary: 'List banks the caller may see',
       access: SEES_BANKS,
       handler: ({ user }) => banks.listBanks(user),
@@ -19,6 +25,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/banks',
+      operationId: 'createBank',
+      response: bankResponse,
       summary: 'Create a bank',
       access: ADMIN,
       body: createBankBody,
@@ -28,6 +36,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/banks/:bankId',
+      operationId: 'getBank',
+      response: bankResponse,
       summary: 'Get a bank',
       access: SEES_BANKS,
       handler: ({ user, params }) => banks.getBank(user, params.bankId),
@@ -35,6 +45,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'patch',
       path: '/banks/:bankId',
+      operationId: 'updateBank',
+      response: bankResponse,
       summary: 'Update a bank',
       access: ADMIN,
       body: updateBankBody,
@@ -43,6 +55,9 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/banks/:bankId/branches',
+      operationId: 'listBranches',
+      response: z.array(branchResponse),
+      paged: true,
       summary:
         'List branches in scope; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
       access: SEES_BANKS,
@@ -53,6 +68,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/banks/:bankId/branches',
+      operationId: 'createBranch',
+      response: branchResponse,
       summary: 'Create a branch',
       access: ADMIN,
       body: createBranchBody,
@@ -62,6 +79,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/banks/:bankId/branches/import',
+      operationId: 'importBranches',
+      response: importResult,
       summary: 'Import branches from CSV or XLSX',
       access: ADMIN,
       upload: tabularUpload(),
@@ -70,6 +89,9 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/banks/:bankId/staff',
+      operationId: 'listStaff',
+      response: z.array(staffResponse),
+      paged: true,
       summary:
         'List staff in scope; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
       access: SEES_BANKS,
@@ -80,6 +102,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/banks/:bankId/staff',
+      operationId: 'createStaff',
+      response: staffResponse,
       summary: 'Create a staff member',
       access: ADMIN,
       body: createStaffBody,
@@ -89,6 +113,8 @@ export function registerBankApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/banks/:bankId/staff/import',
+      operationId: 'importStaff',
+      response: importResult,
       summary: 'Import staff from CSV or XLSX',
       access: ADMIN,
       upload: tabularUpload(),

@@ -3,6 +3,9 @@ import type { ApiRouter } from '../platform/http/api-router';
 import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
 import { linkReviewBody, reviewsQuery, scorecardQuery } from './schema';
 import * as hr from './service';
+import { reviewResponse, scorecardResponse } from './responses';
+import { files } from '../platform/http/api-router';
+import { z } from 'zod';
 
 const CSV = 'text/csv; charset=utf-8';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -18,9 +21,13 @@ function sendFile(res: Response, type: string, name: string, body: Buffer): unde
 
 export function registerHrApi(api: ApiRouter): void {
   api
+    .tag('HR', 'Staff scorecards, exports and links to staff reviews (SPEC §6)')
     .add({
       method: 'get',
       path: '/staff/scorecards',
+      operationId: 'listStaffScorecards',
+      response: z.array(scorecardResponse),
+      errors: [404],
       summary:
         "Staff scorecards of a bank's quarter with trend and dispute state (approved visits only); Accept: text/csv gives CSV",
       access: hr.HR_READERS,
@@ -36,6 +43,9 @@ export function registerHrApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/staff/scorecards.csv',
+      operationId: 'exportStaffScorecardsCsv',
+      response: files('text/csv'),
+      errors: [404],
       summary: 'Staff scorecards as CSV (UTF-8 with BOM)',
       access: hr.HR_READERS,
       query: scorecardQuery,
@@ -48,6 +58,9 @@ export function registerHrApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/staff/scorecards.xlsx',
+      operationId: 'exportStaffScorecardsXlsx',
+      response: files(XLSX),
+      errors: [404],
       summary: 'Staff scorecards as XLSX',
       access: hr.HR_READERS,
       query: scorecardQuery,
@@ -60,6 +73,8 @@ export function registerHrApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/staff/:employeeId/reviews',
+      operationId: 'linkStaffReview',
+      response: reviewResponse,
       summary: "Link a quarter's scorecard to an HR review; the numbers are frozen in a snapshot",
       access: hr.HR_WRITERS,
       body: linkReviewBody,
@@ -69,6 +84,8 @@ export function registerHrApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/staff/:employeeId/reviews',
+      operationId: 'listStaffReviews',
+      response: z.array(reviewResponse),
       summary: 'The review links of a staff member, newest first',
       access: hr.HR_READERS,
       query: reviewsQuery,

@@ -5,6 +5,8 @@ export const en: Record<string, string> = {
   'nav.users': 'Users',
   'nav.signout': 'Sign out',
   'nav.language': '中文',
+  'nav.main': 'Main',
+  'nav.skip': 'Skip to the content',
   'login.title': 'Sign in',
   'login.email': 'E-mail',
   'login.password': 'Password',

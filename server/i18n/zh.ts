@@ -5,6 +5,8 @@ export const zh: Record<string, string> = {
   'nav.users': '用户',
   'nav.signout': '退出登录',
   'nav.language': 'English',
+  'nav.main': '主导航',
+  'nav.skip': '跳到正文',
   'login.title': '登录',
   'login.email': '电子邮箱',
   'login.password': '密码',

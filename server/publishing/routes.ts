@@ -3,15 +3,21 @@ import type { ApiRouter } from '../platform/http/api-router';
 import type { Principal } from '../platform/access';
 import { listReportsQuery, resendBody } from './schema';
 import * as reports from './service';
+import { closeResponse, deliveryResponse, reportResponse } from './responses';
+import { files } from '../platform/http/api-router';
+import { z } from 'zod';
 
 const ADMIN = reports.CLOSE_ROLES;
 const READERS = reports.REPORT_ROLES;
 
 export function registerReportApi(api: ApiRouter): void {
   api
+    .tag('Reports', 'Closing a quarter, the PDF reports and their e-mail delivery (SPEC §5)')
     .add({
       method: 'post',
       path: '/banks/:bankId/quarters/:quarter/close',
+      operationId: 'closeQuarter',
+      response: closeResponse,
       summary: 'Close a quarter: snapshot, render the PDFs, e-mail the recipients (background job)',
       access: ADMIN,
       status: 202,
@@ -20,6 +26,9 @@ export function registerReportApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/reports',
+      operationId: 'listReports',
+      response: z.array(reportResponse),
+      errors: [404],
       summary: "List reports (files cut to the caller's scope)",
       access: READERS,
       query: listReportsQuery,
@@ -28,6 +37,8 @@ export function registerReportApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/reports/:id',
+      operationId: 'getReport',
+      response: reportResponse,
       summary: 'Get a report',
       access: READERS,
       handler: ({ user, params }) => reports.getReport(user, params.id),
@@ -35,6 +46,9 @@ export function registerReportApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/reports/:id/files/:scope',
+      operationId: 'getReportFile',
+      response: files('application/pdf'),
+      conditional: true,
       summary: 'Download a report PDF (scope: bank, region:<name> or branch:<code>)',
       access: READERS,
       produces: ['application/pdf'],
@@ -43,6 +57,8 @@ export function registerReportApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/reports/:id/deliveries',
+      operationId: 'listReportDeliveries',
+      response: z.array(deliveryResponse),
       summary: 'E-mail deliveries of a report',
       access: ADMIN,
       handler: ({ user, params }) => reports.reportDeliveries(user, params.id),
@@ -50,6 +66,8 @@ export function registerReportApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/reports/:id/deliveries/resend',
+      operationId: 'resendReport',
+      response: z.array(deliveryResponse),
       summary: 'Re-send the report e-mail (to all recipients or one)',
       access: ADMIN,
       body: resendBody,

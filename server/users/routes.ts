@@ -1,14 +1,19 @@
 import type { ApiRouter } from '../platform/http/api-router';
 import { createUserBody, listUsersQuery, updateUserBody } from './schema';
 import * as users from './service';
+import { userResponse } from './responses';
+import { z } from 'zod';
 
 const ADMIN = ['admin'] as const;
 
 export function registerUserApi(api: ApiRouter): void {
   api
+    .tag('Users', 'User accounts, roles and bank scopes (admin)')
     .add({
       method: 'get',
       path: '/users',
+      operationId: 'listUsers',
+      response: z.array(userResponse),
       summary: 'List users',
       access: ADMIN,
       query: listUsersQuery,
@@ -17,6 +22,8 @@ export function registerUserApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/users',
+      operationId: 'createUser',
+      response: userResponse,
       summary: 'Create a user',
       access: ADMIN,
       body: createUserBody,
@@ -26,6 +33,8 @@ export function registerUserApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/users/:userId',
+      operationId: 'getUser',
+      response: userResponse,
       summary: 'Get a user',
       access: ADMIN,
       handler: ({ params }) => users.getUser(params.userId),
@@ -33,6 +42,9 @@ export function registerUserApi(api: ApiRouter): void {
     .add({
       method: 'patch',
       path: '/users/:userId',
+      operationId: 'updateUser',
+      response: userResponse,
+      errors: [409],
       summary: 'Update, deactivate or reset a user',
       access: ADMIN,
       body: updateUserBody,

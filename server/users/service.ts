@@ -212,3 +212,6 @@ export async function activeAuditorIdsByEmail(emails: string[]): Promise<Map<str
   const users = await User.find({ email: { $in: emails }, role: 'auditor', active: true }, { email: 1 }).lean();
   return new Map(users.map((u) => [u.email, String(u._id)]));
 }
+
+/** What the API answers for a user, for other features' routes (`GET /me`). */
+export { userResponse } from './responses';

@@ -5,6 +5,10 @@ import { pageQuery, sendPage } from '../platform/http/paging';
 import { requireFile } from '../platform/http/uploads';
 import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
+import { attachmentResponse, queueRowResponse, visitResponse } from './responses';
+import { files } from '../platform/http/api-router';
+import { EVIDENCE_TYPES } from '../platform/http/api-schema';
+import { z } from 'zod';
 
 const AUDITOR = ['auditor'] as const;
 const REVIEWER = ['reviewer'] as const;
@@ -13,9 +17,13 @@ const ANY_ROLE = 'authenticated' as const;
 
 export function registerVisitApi(api: ApiRouter): void {
   api
+    .tag('Visits', "The auditor's visit form, evidence and the review (SPEC §4)")
     .add({
       method: 'get',
       path: '/visits',
+      operationId: 'listVisits',
+      response: z.array(visitResponse),
+      paged: true,
       summary:
         'List visits the caller may see (auditor: own; reviewer, admin: all; bank users: approved/disputed in scope), newest first; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
       access: ANY_ROLE,
@@ -25,6 +33,9 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/visits',
+      operationId: 'createVisit',
+      response: visitResponse,
+      errors: [404],
       summary: 'Start the visit of an own assignment (draft); Idempotency-Key makes retries safe',
       access: AUDITOR,
       body: createVisitBody,
@@ -34,6 +45,8 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/visits/:visitId',
+      operationId: 'getVisit',
+      response: visitResponse,
       summary: 'Get a visit',
       access: ANY_ROLE,
       handler: ({ user, params }) => visits.getVisit(user, params.visitId),
@@ -41,6 +54,9 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'patch',
       path: '/visits/:visitId',
+      operationId: 'updateVisit',
+      response: visitResponse,
+      errors: [409],
       summary: 'Edit an own draft or returned visit (arrays replace; optional rev guards against stale edits)',
       access: AUDITOR,
       body: updateVisitBody,
@@ -49,6 +65,8 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/visits/:visitId/submit',
+      operationId: 'submitVisit',
+      response: visitResponse,
       summary: 'Submit an own visit for review',
       access: AUDITOR,
       handler: ({ user, params }) => visits.submitVisit(user, params.visitId),
@@ -56,6 +74,8 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/visits/:visitId/review',
+      operationId: 'reviewVisit',
+      response: visitResponse,
       summary: 'Approve or return a submitted visit',
       access: REVIEWER,
       body: reviewVisitBody,
@@ -64,6 +84,9 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/review/queue',
+      operationId: 'reviewQueue',
+      response: z.array(queueRowResponse),
+      paged: true,
       summary:
         'Submitted visits, oldest first, with flags and attachment counts; `limit` (default 500) and `cursor` page it, the next page in X-Next-Cursor and Link',
       access: QUEUE,
@@ -73,6 +96,8 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'post',
       path: '/visits/:visitId/attachments',
+      operationId: 'addVisitAttachment',
+      response: attachmentResponse,
       summary: 'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content',
       access: AUDITOR,
       upload: visits.visitEvidenceUpload(),
@@ -83,6 +108,8 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'get',
       path: '/visits/:visitId/attachments/:attachmentId',
+      operationId: 'getVisitAttachment',
+      response: files(...EVIDENCE_TYPES),
       summary: 'Download evidence (anyone who may see the visit)',
       access: ANY_ROLE,
       produces: ['application/octet-stream'],
@@ -92,6 +119,9 @@ export function registerVisitApi(api: ApiRouter): void {
     .add({
       method: 'delete',
       path: '/visits/:visitId/attachments/:attachmentId',
+      operationId: 'removeVisitAttachment',
+      response: visitResponse,
+      errors: [409],
       summary: 'Mark evidence removed (owner, draft/returned); the file is kept and the removal recorded',
       access: AUDITOR,
       handler: ({ user, params }) => visits.removeAttachment(user, params.visitId, params.attachmentId),

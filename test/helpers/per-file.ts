@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, setConfig } from '../../server/platform/config';
+import { installContractCheck, takeContractViolations } from './api-contract';
 
 /**
  * Runs before each test file: points the configuration at this file's own database, so test files
@@ -24,3 +25,13 @@ setConfig(
     ADMIN_PASSWORD: 'Admin-test-pass-1',
   }),
 );
+
+// Every API response of the file is held to the OpenAPI document (helpers/api-contract.ts).
+installContractCheck();
+const contractFailure = () => {
+  const seen = takeContractViolations();
+  if (seen.length)
+    throw new Error(`API responses that differ from /api/v1/openapi.json:\n- ${[...new Set(seen)].join('\n- ')}`);
+};
+afterEach(contractFailure);
+afterAll(contractFailure);

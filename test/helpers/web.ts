@@ -91,3 +91,12 @@ export const makeUser = (app: Express, token: string, body: Record<string, unkno
     name: 'Test User',
     ...body,
   });
+
+/**
+ * A page's HTML without the language marks that every render adds around text in the other
+ * language (server/platform/http/accessible-html.ts), for tests that match page text literally.
+ */
+export const unmarked = (html: string): string =>
+  html
+    .replace(/<span lang="(?:en|zh-CN)">([^<]*)<\/span>/g, '$1')
+    .replace(/(<option\b[^>]*?) lang="(?:en|zh-CN)"/g, '$1');

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { Express } from 'express';
+import type { Express, Response } from 'express';
+import { accessibleHtml } from './accessible-html';
 import { engine } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { formatScore } from '../../rules/scoring';
@@ -45,4 +46,23 @@ export function setupViews(app: Express): void {
   app.set('view engine', 'hbs');
   app.set('views', viewsDir);
   if (config().NODE_ENV === 'production') app.enable('view cache');
+  app.use((req, res, next) => {
+    res.render = polishedRender(res);
+    next();
+  });
+}
+
+type RenderCallback = (err: Error | null, html: string) => void;
+
+/** res.render as Express has it, with every page sent through accessibleHtml (data languages, table regions). */
+function polishedRender(res: Response): Response['render'] {
+  const render = res.render.bind(res) as (view: string, options: object, cb: RenderCallback) => void;
+  return ((view: string, options?: object | RenderCallback, callback?: RenderCallback) => {
+    if (typeof options === 'function') return render(view, {}, options as RenderCallback);
+    if (callback) return render(view, options ?? {}, callback);
+    render(view, options ?? {}, (err, html) => {
+      if (err) return res.req.next?.(err);
+      res.send(accessibleHtml(html));
+    });
+  }) as Response['render'];
 }

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { component, out } from '../platform/http/api-schema';
+
+/** What the banks API answers (the OpenAPI document and the tests' contract). */
+export const bankResponse = component(
+  'Bank',
+  z.object({
+    id: out.id,
+    code: z.string(),
+    name: z.string(),
+    timezone: z.string().openapi({ example: 'Asia/Shanghai' }),
+    language: z.enum(['zh', 'en']).openapi({ description: 'Language of its reports and e-mails' }),
+    reportRecipients: z.array(z.string()),
+  }),
+);
+
+export const branchResponse = component(
+  'Branch',
+  z.object({
+    id: out.id,
+    bankId: out.id,
+    code: z.string(),
+    name: z.string(),
+    region: z.string(),
+    city: z.string().optional(),
+    active: z.boolean(),
+  }),
+);
+
+export const staffResponse = component(
+  'StaffMember',
+  z.object({
+    id: out.id,
+    bankId: out.id,
+    employeeId: z.string(),
+    name: z.string(),
+    branchCode: z.string(),
+    region: z.string(),
+    position: z.string().optional(),
+    active: z.boolean(),
+  }),
+);

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { component, out, sectionScores } from '../platform/http/api-schema';
+
+export const scorecardResponse = component(
+  'StaffScorecard',
+  z.object({
+    employeeId: z.string(),
+    name: z.string(),
+    branchCode: z.string(),
+    n: z.number().int().openapi({ description: 'Approved visits that identified the staff member' }),
+    sections: sectionScores,
+    total: out.score,
+    previous: z
+      .object({ sections: sectionScores, total: out.score })
+      .nullable()
+      .openapi({ description: 'The previous quarter, null without a counted visit then' }),
+    change: z.number().nullable(),
+    disputed: z.number().int().openapi({ description: 'Visits with a dispute not yet decided' }),
+  }),
+);
+
+export const reviewResponse = component(
+  'StaffReviewLink',
+  z.object({
+    id: out.id,
+    bankId: out.id,
+    employeeId: z.string(),
+    name: z.string(),
+    branchCode: z.string(),
+    quarter: out.quarter,
+    reviewRef: z.string(),
+    note: z.string().nullable(),
+    snapshot: z.object({
+      n: z.number().int(),
+      sections: sectionScores,
+      total: out.score,
+      previousTotal: out.score,
+      disputed: z.number().int(),
+    }),
+    createdBy: out.id,
+    createdAt: out.time,
+  }),
+);
