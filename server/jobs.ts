@@ -23,7 +23,9 @@ import {
   REPORT_MAIL,
   runCloseJob,
 } from './publishing/jobs';
-import { purgeExpiredTokens } from './users/service';
+import { purgeExpiredTokens, purgeOldResetTokens } from './users/service';
+import { composeResetMail, purgeOldSsoAttempts, RESET_MAIL } from './auth/service';
+import { retryWaitingEntries } from './audit/service';
 import * as disputes from './disputes/service';
 import type { UploadHolder } from './evidence/pending';
 import * as visits from './visits/service';
@@ -40,6 +42,7 @@ const JOBS: Record<string, JobHandler> = {
 
 const MAIL: MailComposers = {
   [REPORT_MAIL]: composeReportMail,
+  [RESET_MAIL]: composeResetMail,
 };
 
 export interface AppWorkerOptions extends WorkerOptions {
@@ -47,6 +50,8 @@ export interface AppWorkerOptions extends WorkerOptions {
   scheduleEveryMs?: number;
   /** How often expired sessions, tokens, idempotency records and write claims are purged. */
   housekeepingEveryMs?: number;
+  /** How often audit entries waiting after a failed write are retried. */
+  auditRetryEveryMs?: number;
 }
 
 function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
@@ -57,6 +62,15 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       everyMs: opts.scheduleEveryMs ?? 60_000,
       enabled: () => config().AUTO_CLOSE_DAYS !== undefined,
       run: (now) => closeDueQuarters(now, config().AUTO_CLOSE_DAYS ?? 0),
+    },
+    {
+      // Audit entries a failed write left in the spool (also after a crash: the spool is a file).
+      name: 'audit log retries',
+      everyMs: opts.auditRetryEveryMs ?? 30_000,
+      firstAfterMs: 5_000,
+      run: async () => {
+        await retryWaitingEntries();
+      },
     },
     {
       name: 'housekeeping',
@@ -89,6 +103,7 @@ export function startAppWorkers(options: AppWorkerOptions = {}): Workers {
  * - idempotency records: a retry of a POST is honoured for 30 days (a phone that was offline for days);
  * - write claims: each only guards its own change for a while (visit revisions, expiring claims);
  * - sign-in rate counters, once their window is over;
+ * - password-reset links a day past their hour, and sign-ins sent to a bank's provider that never came back;
  * - evidence uploads a dead process left half-stored (see PendingUpload).
  */
 export interface Purged {
@@ -97,16 +112,20 @@ export interface Purged {
   idempotency: number;
   writeClaims: number;
   rateCounters: number;
+  resetLinks: number;
+  ssoAttempts: number;
   abandonedUploads: number;
 }
 
 export async function purgeExpired(now = new Date()): Promise<Purged> {
-  const [sessions, tokens, idempotency, writeClaims, rateCounters] = await Promise.all([
+  const [sessions, tokens, idempotency, writeClaims, rateCounters, resetLinks, ssoAttempts] = await Promise.all([
     purgeExpiredSessions(now),
     purgeExpiredTokens(now),
     purgeOldIdempotencyRecords(now),
     purgeExpiredClaims(now),
     purgeFinishedRateWindows(now),
+    purgeOldResetTokens(now),
+    purgeOldSsoAttempts(now),
   ]);
   const abandonedUploads = await purgeAbandonedUploads(now, evidenceHeld);
   const purged = {
@@ -115,6 +134,8 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
     idempotency,
     writeClaims,
     rateCounters,
+    resetLinks,
+    ssoAttempts,
     abandonedUploads,
   };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');

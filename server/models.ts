@@ -15,3 +15,5 @@ import './disputes/model';
 import './platform/db/write-claims';
 import './actions/model';
 import './hr/model';
+import './audit/model';
+import './auth/sso/model';
