@@ -6,7 +6,7 @@ import { afterCursor, pageLimit, timeCursor, toPage, type Page } from '../platfo
 import { actionsMatching } from './actions';
 import { AuditEntry, type StoredAuditEntry } from './model';
 import { entryView, type AuditEntryView } from './view';
-import { record } from './recorder';
+import { record, type AuditActor } from './recorder';
 import type { AuditQuery } from './schema';
 
 /**
@@ -14,6 +14,11 @@ import type { AuditQuery } from './schema';
  * never fails silently); admins read every entry, a whole-bank manager the entries of their own bank's
  * users. Nothing here (or anywhere) edits or deletes an entry.
  */
+/** The actor of an entry from a signed-in principal. */
+export function auditActor(p: Principal): AuditActor {
+  return { id: p.id, email: p.email, role: p.role, bankId: p.bankId ?? null };
+}
+
 export { record, auditHealth, retryWaitingEntries, type AuditActor, type AuditEvent } from './recorder';
 export { AUDIT_ACTIONS, AUDIT_FAMILIES, type AuditAction } from './actions';
 

@@ -4,8 +4,8 @@ import { bankTimezone } from '../banks/service';
 import { AppError } from '../platform/errors';
 import { parseBody } from '../platform/http/validation';
 import { DEFAULT_TIMEZONE } from '../rules/quarters';
-import { mfaStatus } from '../users/service';
-import { attempt, emptyForm, formBody, type FormState } from '../web/forms';
+import { getUser, mfaStatus } from '../users/service';
+import { attempt, emptyForm, formBody, param, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { groupedSecret, qrSvg } from './qr';
 import { changePasswordBody } from './schema';
@@ -174,7 +174,16 @@ const endOthers = page(ANYONE, async (ctx) => {
   ctx.res.redirect(303, '/account#sessions');
 });
 
+/** An admin clears a user's second factor (from the user's admin page). */
+const resetUserMfa = page(['admin'], async (ctx) => {
+  const userId = param(ctx.req, 'userId');
+  await auth.resetUserMfa(ctx.user, userId);
+  flash(ctx.req, 'ok', ctx.t('admin.user.mfa_reset_done', { email: (await getUser(userId)).email }));
+  ctx.res.redirect(303, `/admin/users/${userId}`);
+});
+
 export function registerAccountPages(r: Router): void {
+  r.post('/admin/users/:userId/mfa/reset', resetUserMfa);
   r.get('/account', accountPage);
   r.post('/account/password', changePassword);
   r.get('/account/mfa', enrolPage);

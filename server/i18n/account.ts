@@ -145,6 +145,10 @@ export const en: Record<string, string> = {
   'sso.not_configured': 'Not set up: this bank’s users sign in with a password.',
   'sso.link': 'Sign-in (SSO) settings',
   'sso.back': 'Back to the bank',
+  'admin.user.mfa_reset': 'Clear the second factor',
+  'admin.user.mfa_reset_hint':
+    'For a user who lost both the authenticator and the recovery codes: they set up a new one at their next sign-in (required roles) and their API tokens are revoked. Recorded in the audit log.',
+  'admin.user.mfa_reset_done': 'The second factor of {email} was cleared.',
 };
 
 export const zh: Record<string, string> = {
@@ -278,4 +282,8 @@ export const zh: Record<string, string> = {
   'sso.not_configured': '未设置：该行用户使用密码登录。',
   'sso.link': '登录（单点登录）设置',
   'sso.back': '返回银行',
+  'admin.user.mfa_reset': '清除第二重验证',
+  'admin.user.mfa_reset_hint':
+    '适用于同时丢失身份验证器和恢复码的用户：其下次登录时须重新设置（对要求开启的角色），其 API 令牌将被吊销。此操作记入审计日志。',
+  'admin.user.mfa_reset_done': '已清除 {email} 的第二重验证。',
 };
