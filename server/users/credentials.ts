@@ -30,7 +30,7 @@ async function setPassword(userId: string, password: string, keep: KeepSignIn): 
   const u = await User.findByIdAndUpdate(
     userId,
     { $set: { passwordHash: await hashPassword(password), passwordChangedAt: now() }, $inc: { authEpoch: 1 } },
-    { new: true, projection: { authEpoch: 1 } },
+    { new: true },
   ).lean();
   if (!u) throw new NotFoundError('User');
   await revokeAllTokensOf(userId, keep.tokenId);
