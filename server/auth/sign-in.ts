@@ -91,7 +91,7 @@ export class MfaRequiredError extends AppError {
   }
 }
 
-/** Codes per user and window: a six-digit code must not be guessable by trying. */
+/** Wrong codes per user and window: a six-digit code must not be guessable by trying. */
 const MFA_ATTEMPTS = 10;
 const MFA_WINDOW_MS = 15 * 60_000;
 let attempts: DatabaseStore | undefined;
@@ -108,7 +108,7 @@ export interface SecondFactor {
   recoveryCode?: string;
 }
 
-/** Checks the second factor (a TOTP code or a recovery code); at most MFA_ATTEMPTS tries per user in 15 minutes. */
+/** Checks the second factor (a TOTP code or a recovery code); after MFA_ATTEMPTS wrong ones in 15 minutes, none is checked. */
 export async function passSecondFactor(user: UserDoc, given: SecondFactor): Promise<void> {
   const { totalHits } = await attemptCounter().increment(String(user._id));
   if (totalHits > MFA_ATTEMPTS) {
@@ -127,6 +127,8 @@ export async function passSecondFactor(user: UserDoc, given: SecondFactor): Prom
     : given.recoveryCode
       ? await acceptRecoveryCode(String(user._id), given.recoveryCode)
       : false;
+  // Only wrong codes count against the limit (as the sign-in limit skips successful sign-ins).
+  if (ok) await attemptCounter().decrement(String(user._id));
   await audit.record({
     action: ok ? 'auth.mfa_passed' : 'auth.mfa_failed',
     outcome: ok ? 'success' : 'failure',
