@@ -20,6 +20,20 @@ function filterOf(ctx: PageContext) {
   return parseQuery(auditQuery, raw);
 }
 
+/** A fixed note of the platform in the reader's language; a person's own words (a review note) as written. */
+function noteText(ctx: PageContext, note: string | undefined): string {
+  if (!note) return '';
+  const key = `audit.note.${note}`;
+  const text = ctx.t(key);
+  return text === key ? note : text;
+}
+
+function targetText(ctx: PageContext, t: { type: string; id?: string; label?: string }): string {
+  const key = `audit.target.${t.type}`;
+  const type = ctx.t(key);
+  return [type === key ? t.type : type, t.label ?? t.id].filter(Boolean).join(ctx.locale === 'zh' ? '：' : ': ');
+}
+
 function short(v: unknown): string {
   if (v === undefined || v === null) return '';
   const s = JSON.stringify(v);
@@ -49,7 +63,8 @@ const auditPage = page(READERS, async (ctx) => {
       failed: r.outcome === 'failure',
       actor: r.actorEmail ?? r.actorId ?? ctx.t('audit.system'),
       roleLabel: r.actorRole ? ctx.t(`role.${r.actorRole}`) : '',
-      targetText: [r.target.type, r.target.label ?? r.target.id].filter(Boolean).join(': '),
+      targetText: targetText(ctx, r.target),
+      note: noteText(ctx, r.note),
       before: short(r.before),
       after: short(r.after),
     })),
