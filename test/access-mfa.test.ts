@@ -6,6 +6,7 @@ import { config, setConfig } from '../server/platform/config';
 import { SessionRecord } from '../server/platform/db/session-store';
 import { seal } from '../server/platform/secrets';
 import { User } from '../server/users/model';
+import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { acceptTotp } from '../server/users/service';
 import { ADMIN, bearer, startTestApp, stopTestApp } from './helpers/app';
 import { csrfFrom } from './helpers/web';
@@ -149,6 +150,28 @@ describe('the API', () => {
       .send({ code: await codeFor(secret) });
     expect(off.status).toBe(204);
     expect((await signIn({ email: 'auditor.mfa@test.local', password: 'Second-factor-pass-1' })).status).toBe(200);
+  });
+
+  test('recovery codes are never kept for an idempotent replay', async () => {
+    await newUser('auditor.idem@test.local', 'auditor');
+    const token = (await signIn({ email: 'auditor.idem@test.local', password: 'Second-factor-pass-1' })).body.token;
+    const { secret } = (
+      await request(app).post('/api/v1/auth/mfa/enroll').set(bearer(token)).set('Idempotency-Key', 'e1')
+    ).body;
+    tick();
+    const res = await request(app)
+      .post('/api/v1/auth/mfa/verify')
+      .set(bearer(token))
+      .set('Idempotency-Key', 'k1')
+      .send({ code: await codeFor(secret) });
+    expect(res.status).toBe(200);
+    const renewed = await request(app)
+      .post('/api/v1/auth/mfa/recovery-codes')
+      .set(bearer(token))
+      .set('Idempotency-Key', 'k2');
+    expect(renewed.body.recoveryCodes).toHaveLength(10);
+    const kept = await IdempotencyRecord.find({ key: { $in: ['e1', 'k1', 'k2'] } }).lean();
+    expect(kept).toEqual([]);
   });
 
   test('an admin cannot turn the factor off: the role requires it', async () => {
