@@ -202,3 +202,19 @@ describe('the reset link', () => {
     ).toBe(1);
   });
 });
+
+describe('the first admin', () => {
+  test('a common ADMIN_PASSWORD stops the start with a sentence naming it', async () => {
+    const { ensureFirstAdmin } = await import('../server/users/service');
+    const { User } = await import('../server/users/model');
+    await User.updateMany({ role: 'admin' }, { $set: { role: 'reviewer' } });
+    try {
+      await expect(ensureFirstAdmin('second.admin@test.local', 'Password2026!')).rejects.toMatchObject({
+        code: 'admin_password_refused',
+        message: expect.stringMatching(/ADMIN_PASSWORD is refused: is a commonly used password/),
+      });
+    } finally {
+      await User.updateMany({ email: ADMIN.email }, { $set: { role: 'admin' } });
+    }
+  });
+});

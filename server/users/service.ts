@@ -194,6 +194,12 @@ export async function ensureFirstAdmin(
   try {
     return await createUser({ email: email.toLowerCase(), password, name: 'Administrator', role: 'admin' });
   } catch (e) {
+    if (e instanceof ValidationError)
+      throw new ValidationError(
+        e.details,
+        `ADMIN_PASSWORD is refused: ${e.details.map((d) => d.message).join('; ')}`,
+        'admin_password_refused',
+      );
     // Another instance starting at the same moment created it first: that is the outcome we wanted.
     if (e instanceof ConflictError && (await User.exists({ role: 'admin', email: email.toLowerCase() })))
       return undefined;
