@@ -11,6 +11,7 @@ import { registerReportApi } from './publishing/routes';
 import { registerDisputeApi } from './disputes/routes';
 import { registerActionPlanApi } from './actions/routes';
 import { registerHrApi } from './hr/routes';
+import { registerAuditApi } from './audit/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -25,6 +26,7 @@ export function registerApi(api: ApiRouter): void {
   registerDisputeApi(api);
   registerActionPlanApi(api);
   registerHrApi(api);
+  registerAuditApi(api);
 }
 
 /** The OpenAPI document of the whole API, built without serving it (scripts/openapi.ts, the tests). */

@@ -16,6 +16,7 @@ import { loggableRequest, logger } from './platform/logger';
 import { MongooseSessionStore } from './platform/db/session-store';
 import { setupViews } from './platform/http/views';
 import { pingDb } from './platform/db/connection';
+import { requestContext } from './platform/request-context';
 import { registerApi } from './api';
 import { webRouter } from './pages';
 import { openApiDocument } from './platform/http/openapi';
@@ -36,6 +37,8 @@ export function createApp(): Express {
     res.set('X-Request-Id', req.requestId);
     next();
   });
+  // Who asks from where, for the audit log (services read it without taking req).
+  app.use(requestContext);
   app.use(
     pinoHttp({
       logger,

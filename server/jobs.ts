@@ -24,8 +24,10 @@ import {
   REPORT_MAIL,
   runCloseJob,
 } from './publishing/jobs';
-import { purgeExpiredTokens } from './users/service';
+import { purgeExpiredTokens, purgeOldResetTokens } from './users/service';
 import { applyMoves } from './banks/service';
+import { composeResetMail, purgeOldSsoAttempts, RESET_MAIL } from './auth/service';
+import { retryWaitingEntries } from './audit/service';
 import * as disputes from './disputes/service';
 import type { UploadHolder } from './evidence/pending';
 import * as stats from './stats/service';
@@ -43,6 +45,7 @@ const JOBS: Record<string, JobHandler> = {
 
 const MAIL: MailComposers = {
   [REPORT_MAIL]: composeReportMail,
+  [RESET_MAIL]: composeResetMail,
 };
 
 export interface AppWorkerOptions extends WorkerOptions {
@@ -55,6 +58,8 @@ export interface AppWorkerOptions extends WorkerOptions {
   statsCheckEveryMs?: number;
   /** How often interrupted dispute resolutions are recovered and overturns noted for the reports. */
   overturnsEveryMs?: number;
+  /** How often audit entries waiting after a failed write are retried. */
+  auditRetryEveryMs?: number;
 }
 
 /** The name of the periodic task that carries dispute decisions over to the reports. */
@@ -99,6 +104,15 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       },
     },
     {
+      // Audit entries a failed write left in the spool (also after a crash: the spool is a file).
+      name: 'audit log retries',
+      everyMs: opts.auditRetryEveryMs ?? 30_000,
+      firstAfterMs: 5_000,
+      run: async () => {
+        await retryWaitingEntries();
+      },
+    },
+    {
       name: 'housekeeping',
       everyMs: housekeepingEveryMs,
       // The first purge waits one interval: start-up is busy enough, and tests start many short-lived workers.
@@ -129,6 +143,7 @@ export function startAppWorkers(options: AppWorkerOptions = {}): Workers {
  * - idempotency records: a retry of a POST is honoured for 30 days (a phone that was offline for days);
  * - write claims: each only guards its own change for a while (visit revisions, expiring claims);
  * - sign-in rate counters, once their window is over;
+ * - password-reset links a day past their hour, and sign-ins sent to a bank's provider that never came back;
  * - evidence uploads a dead process left half-stored (see PendingUpload).
  */
 export interface Purged {
@@ -137,16 +152,20 @@ export interface Purged {
   idempotency: number;
   writeClaims: number;
   rateCounters: number;
+  resetLinks: number;
+  ssoAttempts: number;
   abandonedUploads: number;
 }
 
 export async function purgeExpired(now = new Date()): Promise<Purged> {
-  const [sessions, tokens, idempotency, writeClaims, rateCounters] = await Promise.all([
+  const [sessions, tokens, idempotency, writeClaims, rateCounters, resetLinks, ssoAttempts] = await Promise.all([
     purgeExpiredSessions(now),
     purgeExpiredTokens(now),
     purgeOldIdempotencyRecords(now),
     purgeExpiredClaims(now),
     purgeFinishedRateWindows(now),
+    purgeOldResetTokens(now),
+    purgeOldSsoAttempts(now),
   ]);
   const abandonedUploads = await purgeAbandonedUploads(now, evidenceHeld);
   const purged = {
@@ -155,6 +174,8 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
     idempotency,
     writeClaims,
     rateCounters,
+    resetLinks,
+    ssoAttempts,
     abandonedUploads,
   };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');

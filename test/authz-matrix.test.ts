@@ -76,9 +76,12 @@ function fakeWho(k: (typeof PRINCIPALS)[number]): Who {
  * JSON and text answers as text (PDF and XLSX files are binary and not searched). A new bearer token
  * is random text, which can spell a short code ("WB") by chance: it is left out of the search.
  */
+/** Fields that hold random text made for the caller (a token, a TOTP secret and its URL, recovery codes). */
+const RANDOM_SECRETS = new Set(['token', 'secret', 'otpauthUrl', 'recoveryCodes']);
+
 function answerText(res: { body: unknown; headers: Record<string, string> }): string | undefined {
   const randomSecret = (key: string, value: unknown) =>
-    key === 'token' && typeof value === 'string' ? '<token>' : value;
+    RANDOM_SECRETS.has(key) && value !== null && value !== undefined ? `<${key}>` : value;
   if (!Buffer.isBuffer(res.body)) return res.body === undefined ? undefined : JSON.stringify(res.body, randomSecret);
   return /^text\//.test(res.headers['content-type'] ?? '') ? res.body.toString('utf8') : undefined;
 }

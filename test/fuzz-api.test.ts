@@ -376,7 +376,7 @@ async function call(b: Base, opts: { path?: string; query?: string; json?: strin
   const q = opts.query ?? (b.req.query ? queryString(Object.entries(b.req.query)) : '');
   let r = request(app)
     [method](`${opts.path ?? b.path}${q ? `?${q}` : ''}`)
-    .set(bearer(b.who.token));
+    .set(bearer(b.req.token ?? b.who.token));
   if (b.req.file) return r.attach('file', b.req.file.content, b.req.file.filename);
   r = r.buffer(true);
   const json = opts.json ?? (b.req.body === undefined ? undefined : JSON.stringify(b.req.body));
@@ -411,9 +411,11 @@ async function counts(): Promise<Record<string, number>> {
   const db = mongoose.connection.db;
   if (!db) throw new Error('not connected');
   const out: Record<string, number> = {};
-  // Sessions and sign-in rate counters are bookkeeping, not data a refused request may not leave.
+  // Sessions and sign-in rate counters are bookkeeping, not data a refused request may not leave; the
+  // audit log records refusals (a failed sign-in, a wrong code) by design.
+  const bookkeeping = new Set(['sessions', 'rate_counters', 'audit_log']);
   for (const c of await db.listCollections().toArray())
-    if (c.name !== 'sessions' && c.name !== 'rate_counters') out[c.name] = await db.collection(c.name).countDocuments();
+    if (!bookkeeping.has(c.name)) out[c.name] = await db.collection(c.name).countDocuments();
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
-import { ApiToken } from '../server/users/model';
+import { ApiToken, PasswordReset } from '../server/users/model';
+import { SsoAttempt } from '../server/auth/sso/model';
 import { IdempotencyRecord } from '../server/platform/db/idempotency';
 import { RateCounter } from '../server/platform/http/rate-limit';
 import { SessionRecord } from '../server/platform/db/session-store';
@@ -56,6 +57,15 @@ async function seedRecords(): Promise<void> {
     { _id: 'k@1', hits: 4, resetAt: ago(1000) },
     { _id: 'k@2', hits: 1, resetAt: new Date(Date.now() + 60_000) },
   ]);
+  // Reset links are kept a day past their hour; an SSO sign-in that never came back, until it expires.
+  await PasswordReset.create([
+    { tokenHash: 'r-old', userId, expiresAt: ago(DAY + 60_000) },
+    { tokenHash: 'r-recent', userId, expiresAt: ago(3600_000) },
+  ]);
+  await SsoAttempt.create([
+    { _id: 'sso-old', bankId: 'b', sealed: 'x', expiresAt: ago(1000) },
+    { _id: 'sso-live', bankId: 'b', sealed: 'x', expiresAt: new Date(Date.now() + 60_000) },
+  ]);
 }
 
 test('purges what has run out and keeps the rest', async () => {
@@ -66,8 +76,12 @@ test('purges what has run out and keeps the rest', async () => {
     idempotency: 1,
     writeClaims: 1,
     rateCounters: 1,
+    resetLinks: 1,
+    ssoAttempts: 1,
     abandonedUploads: 0,
   });
+  expect((await PasswordReset.find().lean()).map((r) => r.tokenHash)).toEqual(['r-recent']);
+  expect((await SsoAttempt.find().lean()).map((a) => a._id)).toEqual(['sso-live']);
   expect((await SessionRecord.find().lean()).map((s) => s._id)).toEqual(['s-live']);
   expect((await ApiToken.find().lean()).map((t) => t.tokenHash[0]).sort()).toEqual(['b', 'c']);
   expect((await IdempotencyRecord.find().lean()).map((r) => r.key)).toEqual(['recent']);
@@ -79,6 +93,8 @@ test('purges what has run out and keeps the rest', async () => {
     idempotency: 0,
     writeClaims: 0,
     rateCounters: 0,
+    resetLinks: 0,
+    ssoAttempts: 0,
     abandonedUploads: 0,
   });
 });

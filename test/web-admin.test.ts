@@ -357,7 +357,7 @@ describe('users', () => {
     });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Not a valid e-mail address.');
-    expect(res.text).toContain('At least 10 characters.');
+    expect(res.text).toContain('At least 12 characters.');
     expect(res.text).toMatch(/name="bankId"[\s\S]*Required for this role\./);
     expect(res.text).not.toContain('value="short"');
     expect(res.text).toContain('value="not-mail"');
@@ -417,7 +417,7 @@ describe('users', () => {
     const path = `/admin/users/${manager.id}`;
     const short = await postForm(admin, path, `${path}/password`, { password: 'short' });
     expect(short.status).toBe(422);
-    expect(short.text).toContain('At least 10 characters.');
+    expect(short.text).toContain('At least 12 characters.');
     const ok = await postForm(admin, path, `${path}/password`, { password: 'Brand-new-pass-77' });
     expect(ok.status).toBe(303);
     expect((await admin.get(path)).text).toContain('The password of mgr@hb.cn was reset');

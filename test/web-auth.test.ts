@@ -62,14 +62,27 @@ describe('sign-in page', () => {
   });
 
   test('signing in issues a new session id; the id from before sign-in stays anonymous (no session fixation)', async () => {
+    // The sign-in page makes no session at all; a session id from before (here: another sign-in in the
+    // same browser) must not survive a sign-in.
     const agent = request.agent(app);
     const page = await agent.get('/login');
-    const before = sessionCookieOf(page);
-    expect(before).toBeDefined();
-    const res = await agent
+    expect(sessionCookieOf(page)).toBeUndefined();
+    const first = await agent
       .post('/login')
       .type('form')
       .send({ _csrf: csrfFrom(page.text), email: ADMIN.email, password: ADMIN.password });
+    const before = sessionCookieOf(first);
+    expect(before).toBeDefined();
+    const again = await agent.get('/login?next=/');
+    expect(again.status).toBe(303);
+    const res = await request(app)
+      .post('/login')
+      .set(
+        'Cookie',
+        `${before as string}; ${(first.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ')}`,
+      )
+      .type('form')
+      .send({ _csrf: csrfFrom((await agent.get('/account')).text), email: ADMIN.email, password: ADMIN.password });
     expect(res.status).toBe(303);
     const after = sessionCookieOf(res);
     expect(after).toBeDefined();
@@ -86,7 +99,12 @@ describe('sign-in page', () => {
   });
 
   test('the session cookie is HttpOnly and SameSite=Lax', async () => {
-    const res = await request(app).get('/login');
+    const page = request.agent(app);
+    const form = await page.get('/login');
+    const res = await page
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), email: ADMIN.email, password: ADMIN.password });
     const raw = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('msa.sid='));
     expect(raw).toMatch(/HttpOnly/i);
     expect(raw).toMatch(/SameSite=Lax/i);

@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { Types } from 'mongoose';
 import { allBranches, branchNames, getBank, getBranch } from '../banks/service';
 import { requireRole, type Principal } from '../platform/access';
@@ -91,7 +92,21 @@ export async function createAssignment(actor: Principal, input: CreateAssignment
     windowEnd: new Date(input.windowEnd),
     createdBy: actor.id,
   });
-  return view(doc.toObject(), branchName);
+  const created = view(doc.toObject(), branchName);
+  await audit.record({
+    action: 'assignment.created',
+    actor: audit.auditActor(actor),
+    target: { type: 'assignment', id: created.id, label: `${input.branchCode} ${input.quarter}` },
+    bankId: input.bankId,
+    after: {
+      branchCode: input.branchCode,
+      auditorId: input.auditorId,
+      quarter: input.quarter,
+      windowStart: input.windowStart,
+      windowEnd: input.windowEnd,
+    },
+  });
+  return created;
 }
 
 /** Auditors see their own assignments only; admins see all, filtered. */
@@ -216,6 +231,13 @@ export async function importAssignments(
       },
     })),
   );
+  await audit.record({
+    action: 'assignment.imported',
+    actor: audit.auditActor(actor),
+    target: { type: 'assignment_import', label: `${valid.length} rows` },
+    bankId: target.bankId,
+    after: { questionnaireId: target.questionnaireId, created: result.created, updated: result.updated },
+  });
   return { ...result, errors: [], rejected: false };
 }
 

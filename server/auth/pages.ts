@@ -1,19 +1,35 @@
-import { signInRateLimit } from '../platform/http/rate-limit';
-import type { Router } from 'express';
-import type { NextFunction, Request, Response } from 'express';
-import { checkCredentials } from './service';
+import type { NextFunction, Request, Response, Router } from 'express';
+import * as audit from '../audit/service';
 import { AppError } from '../platform/errors';
+import { signInRateLimit } from '../platform/http/rate-limit';
 import { isLocale, LOCALE_COOKIE, pickLocale, translate } from '../platform/i18n';
 import { render } from '../web/render';
+import { registerAccountPages } from './pages-account';
+import { registerMfaPages } from './pages-mfa';
+import { registerResetPages } from './pages-reset';
+import { registerSsoPages, SSO_BANK_COOKIE } from './pages-sso';
+import { checkCredentials } from './service';
+import { afterFirstFactor, destroySession } from './web-session';
 
 /** Only same-site relative paths are followed after sign-in, never another host. */
 export function safeNext(v: unknown): string {
   return typeof v === 'string' && /^\/(?!\/|\\)/.test(v) ? v : '/';
 }
 
+function loginPage(req: Request, res: Response, data: Record<string, unknown> = {}, status = 200): void {
+  const ssoBank = (req.cookies as Record<string, string> | undefined)?.[SSO_BANK_COOKIE];
+  render(
+    req,
+    res,
+    'pages/login',
+    { layoutBare: true, ssoBank: ssoBank && /^[\w.-]{1,40}$/.test(ssoBank) ? ssoBank : undefined, ...data },
+    status,
+  );
+}
+
 export function showLogin(req: Request, res: Response): void {
   if (req.principal) return res.redirect(303, safeNext(req.query.next));
-  render(req, res, 'pages/login', { next: safeNext(req.query.next), layoutBare: true });
+  loginPage(req, res, { next: safeNext(req.query.next), expired: req.query.expired === '1' });
 }
 
 export async function doLogin(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -22,22 +38,11 @@ export async function doLogin(req: Request, res: Response, next: NextFunction): 
   try {
     if (typeof email !== 'string' || typeof password !== 'string') throw new AppError(401, 'invalid_credentials', '');
     const user = await checkCredentials(email, password);
-    // A new session id at sign-in defeats session fixation.
-    req.session.regenerate((err) => {
-      if (err) return next(err);
-      req.session.userId = String(user._id);
-      req.session.authEpoch = user.authEpoch ?? 0;
-      req.session.save((err2) => (err2 ? next(err2) : res.redirect(303, target)));
-    });
+    res.redirect(303, await afterFirstFactor(req, user, 'password', target));
   } catch (e) {
     if (e instanceof AppError && e.status === 401) {
-      return render(
-        req,
-        res,
-        'pages/login',
-        { next: target, email, error: translate(pickLocale(req), 'login.failed'), layoutBare: true },
-        401,
-      );
+      const key = e.code === 'sso_required' ? 'login.sso_required' : 'login.failed';
+      return loginPage(req, res, { next: target, email, error: translate(pickLocale(req), key) }, 401);
     }
     next(e);
   }
@@ -48,17 +53,27 @@ export function loginRateLimited(err: unknown, req: Request, res: Response, next
   if (err instanceof AppError && (err.status === 429 || err.code === 'sign_in_busy')) {
     const key = err.status === 429 ? 'login.rate_limited' : 'login.busy';
     if (err.status === 503) res.set('Retry-After', '5');
-    return render(req, res, 'pages/login', { error: translate(pickLocale(req), key), layoutBare: true }, err.status);
+    return loginPage(req, res, { error: translate(pickLocale(req), key) }, err.status);
   }
   next(err);
 }
 
-export function doLogout(req: Request, res: Response, next: NextFunction): void {
-  req.session.destroy((err) => {
-    if (err) return next(err);
+export async function doLogout(req: Request, res: Response, next: NextFunction): Promise<void> {
+  try {
+    const p = req.principal;
+    if (p)
+      await audit.record({
+        action: 'auth.sign_out',
+        actor: { id: p.id, email: p.email, role: p.role, bankId: p.bankId ?? null },
+        target: { type: 'session', label: p.email },
+        bankId: p.bankId ?? null,
+      });
+    await destroySession(req);
     res.clearCookie('msa.sid');
     res.redirect(303, '/login');
-  });
+  } catch (e) {
+    next(e);
+  }
 }
 
 export function switchLanguage(req: Request, res: Response): void {
@@ -68,10 +83,14 @@ export function switchLanguage(req: Request, res: Response): void {
   res.redirect(303, back);
 }
 
-/** Signing in and out, and the language switch. */
+/** Signing in and out (password, second factor, the bank's own provider), one's own account, and the language switch. */
 export function registerAuthPages(r: Router): void {
   r.get('/login', showLogin);
   r.post('/login', signInRateLimit(), doLogin, loginRateLimited);
   r.post('/logout', doLogout);
   r.get('/lang/:locale', switchLanguage);
+  registerMfaPages(r);
+  registerSsoPages(r);
+  registerResetPages(r);
+  registerAccountPages(r);
 }

@@ -1,42 +1,33 @@
-import { UnauthorizedError } from '../platform/errors';
-import { createToken, dummyPasswordHash, findUserForSignIn, verifyPassword, type UserDoc } from '../users/service';
-
 /**
- * Signing in: e-mail and password checked against the user's record (users/), and an API token
- * issued for it. The users feature owns accounts and their credentials; this is the door people use.
+ * Signing in (the door of auth/): e-mail and password or the bank's own provider (SSO), the second
+ * factor, API tokens, passwords as people change and reset them, and one's own sessions. Accounts and
+ * their stored secrets belong to users/; this feature is the protocols people sign in with.
  */
-
-/** Checks e-mail and password; the same error and about the same time for an unknown e-mail as a wrong password. */
-export async function checkCredentials(email: string, password: string): Promise<UserDoc> {
-  const user = await findUserForSignIn(email);
-  if (!user || !user.active) {
-    await verifyPassword(password, await dummyPasswordHash());
-    throw new UnauthorizedError('Invalid e-mail or password', 'invalid_credentials');
-  }
-  if (!(await verifyPassword(password, user.passwordHash))) {
-    throw new UnauthorizedError('Invalid e-mail or password', 'invalid_credentials');
-  }
-  return user;
-}
-
-export interface IssuedToken {
-  token: string;
-  expiresAt: Date;
-  user: { id: string; email: string; name: string; role: string; bankId: string | null };
-}
-
-export async function issueToken(email: string, password: string): Promise<IssuedToken> {
-  const user = await checkCredentials(email, password);
-  const { token, expiresAt } = await createToken(user._id);
-  return {
-    token,
-    expiresAt,
-    user: {
-      id: String(user._id),
-      email: user.email,
-      name: user.name,
-      role: user.role,
-      bankId: user.bankId ? String(user.bankId) : null,
-    },
-  };
-}
+export {
+  checkCredentials,
+  mfaRequiredForRole,
+  MfaRequiredError,
+  passSecondFactor,
+  secondFactorNeed,
+  signedIn,
+  signInFailed,
+  actorOf,
+  type SecondFactor,
+  type SecondFactorNeed,
+  type SignInMethod,
+} from './sign-in';
+export { issueToken, revokeCurrentToken, type IssuedToken } from './tokens';
+export { confirmEnrolment, disableOwnMfa, renewRecoveryCodes, resetUserMfa, startEnrolment } from './mfa';
+export { changePassword, composeResetMail, confirmPasswordReset, requestPasswordReset, RESET_MAIL } from './passwords';
+export { endOwnSignIn, listOwnSignIns, type SignInView } from './sessions';
+export {
+  getSsoSettings,
+  putSsoSettings,
+  removeSsoSettings,
+  ssoRedirectUri,
+  ssoRequiredFor,
+  ssoSettingsBody,
+  type SsoSettingsInput,
+  type SsoSettingsView,
+} from './sso/settings';
+export { finishSsoSignIn, purgeOldSsoAttempts, ssoBankByCode, SsoSignInError, startSsoSignIn } from './sso/flow';

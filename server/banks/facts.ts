@@ -30,6 +30,20 @@ export async function staffOfBanks(
 
 // ---- facts other features check (no principal: the caller has checked access)
 
+/** A bank by its code, as people type it (sign-in with the bank's own provider starts so). */
+export async function bankByCode(code: string): Promise<{ id: string; code: string; name: string } | null> {
+  const typed = code.trim();
+  const b = await Bank.findOne({ code: { $in: [typed, typed.toUpperCase()] } }, { code: 1, name: 1 }).lean();
+  return b ? { id: String(b._id), code: b.code, name: b.name } : null;
+}
+
+/** A bank's code and name by id, or null. */
+export async function bankNameOf(bankId: string): Promise<{ id: string; code: string; name: string } | null> {
+  if (!Types.ObjectId.isValid(bankId)) return null;
+  const b = await Bank.findById(bankId, { code: 1, name: 1 }).lean();
+  return b ? { id: String(b._id), code: b.code, name: b.name } : null;
+}
+
 export async function bankExists(bankId: string): Promise<boolean> {
   return Types.ObjectId.isValid(bankId) && Boolean(await Bank.exists({ _id: bankId }));
 }

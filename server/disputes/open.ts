@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { Types } from 'mongoose';
 import { requireRole, type Principal, type Role } from '../platform/access';
 import { config } from '../platform/config';
@@ -105,6 +106,14 @@ export async function openDispute(p: Principal, visitId: string, input: OpenDisp
     await syncVisitStatus(v._id);
     throw e;
   }
+  await audit.record({
+    action: 'dispute.opened',
+    actor: audit.auditActor(p),
+    target: { type: 'dispute', id: String(dispute._id), label: `${v.branchCode} ${input.itemKey}` },
+    bankId: String(v.bankId),
+    after: { visitId: String(v._id), itemKey: input.itemKey },
+    note: input.reason,
+  });
   return toView(dispute.toObject() as unknown as LeanDispute, [], version.texts);
 }
 

@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { Types } from 'mongoose';
 import { requireRole, type Principal, type Role } from '../platform/access';
 import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from '../platform/db/write-claims';
@@ -224,5 +225,14 @@ export async function resolveDispute(p: Principal, id: string, input: ResolveDis
   }
   // The claim stays: a decided dispute is never decided again.
   await finish(d._id, input.decision, { resolution: { ...resolution, before: applied.before, after: applied.after } });
+  await audit.record({
+    action: 'dispute.resolved',
+    actor: audit.auditActor(p),
+    target: { type: 'dispute', id, label: `${d.branchCode} ${d.itemKey}` },
+    bankId: String(d.bankId),
+    before: { status: d.status, value: applied.before },
+    after: { decision: input.decision, value: applied.after },
+    note: input.note,
+  });
   return getDispute(p, id);
 }

@@ -83,6 +83,7 @@ function download(kind: 'csv' | 'xlsx') {
   return page(hr.HR_READERS, async (ctx) => {
     const { bankId, quarter } = await where(ctx, parseQuery(pageQuery, ctx.req.query));
     const s = await hr.staffScorecards(ctx.user, { bankId, quarter });
+    await hr.noteExport(ctx.user, s, kind);
     send(
       ctx.res,
       kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

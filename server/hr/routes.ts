@@ -35,8 +35,10 @@ export function registerHrApi(api: ApiRouter): void {
       produces: ['text/csv'],
       handler: async ({ user, query, req, res }) => {
         const s = await hr.staffScorecards(user, query);
-        if (req.accepts(['application/json', 'text/csv']) === 'text/csv')
+        if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+          await hr.noteExport(user, s, 'csv');
           return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
+        }
         return s.rows;
       },
     })
@@ -52,6 +54,7 @@ export function registerHrApi(api: ApiRouter): void {
       produces: ['text/csv'],
       handler: async ({ user, query, res }) => {
         const s = await hr.staffScorecards(user, query);
+        await hr.noteExport(user, s, 'csv');
         return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
       },
     })
@@ -67,6 +70,7 @@ export function registerHrApi(api: ApiRouter): void {
       produces: [XLSX],
       handler: async ({ user, query, res }) => {
         const s = await hr.staffScorecards(user, query);
+        await hr.noteExport(user, s, 'xlsx');
         return sendFile(res, XLSX, exportName(s, 'xlsx'), await scorecardsXlsx(s));
       },
     })

@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { Types } from 'mongoose';
 import { findStaff } from '../banks/service';
 import {
@@ -241,4 +242,15 @@ export async function quarterReviews(p: Principal, bankId: string, quarter: stri
     .limit(500)
     .lean<LeanReview[]>();
   return rows.map(reviewView);
+}
+
+/** Every export of HR data (CSV, XLSX) is in the audit log: who took which bank's quarter, how many rows. */
+export function noteExport(p: Principal, s: Scorecards, format: 'csv' | 'xlsx'): Promise<void> {
+  return audit.record({
+    action: 'hr.exported',
+    actor: audit.auditActor(p),
+    target: { type: 'scorecards', id: s.bankId, label: `${s.bankCode} ${s.quarter} ${format}` },
+    bankId: s.bankId,
+    after: { quarter: s.quarter, format, rows: s.rows.length },
+  });
 }

@@ -25,6 +25,8 @@ export interface Principal {
   tokenId?: string;
   /** The auditor's pseudonym (auditors only), shown to bank users instead of who they are. */
   auditorCode?: string;
+  /** A sign-in that may only do one thing: enrol the second factor its role requires (auth/middleware.ts). */
+  restricted?: 'mfa_enrollment';
 }
 
 export function isBankRole(role: Role): boolean {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { ROLES } from './access';
 
 const projectRoot = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
 
@@ -56,6 +57,24 @@ function isAddressOrSubnet(entry: string): boolean {
   }
 }
 
+const mfaRoles = z
+  .string()
+  .transform((v) =>
+    v.trim() === 'none'
+      ? []
+      : v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(ROLES, { message: `roles among ${ROLES.join(', ')}, or "none"` })));
+
+/** 32 bytes, written as 64 hex digits or in base64. */
+const secretsKey = z
+  .string()
+  .transform((v) => (/^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64')))
+  .refine((b) => b.length === 32, 'must be 32 bytes: 64 hex digits or 44 base64 characters');
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -71,7 +90,19 @@ const envSchema = z
     FERRETDB_BIN: z.string().default(path.join(projectRoot, '.tools', 'bin', 'ferretdb')),
     FERRETDB_PORT: z.coerce.number().int().min(0).max(65535).default(27027),
     SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+    // Idle lifetime of a web session (renewed by each request) and the most it lives after sign-in, whatever the activity.
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+    SESSION_ABSOLUTE_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
+    // Roles that must use a second factor (TOTP), comma-separated, or "none".
+    MFA_REQUIRED_ROLES: mfaRoles.default('admin,reviewer'),
+    // The name an authenticator app shows beside the account.
+    MFA_ISSUER: z.string().trim().min(1).max(60).default('Mystery Shopper Audit'),
+    // Key that seals stored secrets (TOTP secrets, banks' OIDC client secrets): 32 bytes as 64 hex or base64.
+    SECRETS_KEY: secretsKey.optional(),
     TOKEN_TTL_HOURS: z.coerce
       .number()
       .positive()
@@ -82,7 +113,7 @@ const envSchema = z
     REPORT_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
     REPORT_RENDER_HEAP_MB: z.coerce.number().int().min(64).optional(),
     ADMIN_EMAIL: z.string().email().optional(),
-    ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Failed sign-ins per window: per address and e-mail; per e-mail from any address (guessing from
     // many addresses); per address whatever the e-mail (trying one password on many accounts).

@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { Types } from 'mongoose';
 import { getBank } from '../banks/service';
 import { assertBankVisible, isBankRole, requireRole, scopeFilter, type Principal } from '../platform/access';
@@ -75,6 +76,14 @@ export async function closeQuarter(
     createdBy: p.id,
   });
   const report = await ensureReport(job);
+  const version = (report as { version?: number }).version ?? 1;
+  await audit.record({
+    action: version > 1 ? 'report.reissued' : 'quarter.closed',
+    actor: audit.auditActor(p),
+    target: { type: 'report', id: String(report._id), label: `${quarter} v${version}` },
+    bankId,
+    after: { quarter, version, jobId: String(job._id) },
+  });
   return { reportId: String(report._id), status: report.status as ReportStatus, jobId: String(job._id) };
 }
 
@@ -253,6 +262,12 @@ export async function reportFile(p: Principal, id: string, scope: string): Promi
   const file = await ReportFile.findOne({ ...fileFilter(p, [report._id]), scope }).lean();
   if (!file) throw new NotFoundError('Report file');
   const bank = await bankOrNull(String(report.bankId));
+  await audit.record({
+    action: 'report.downloaded',
+    actor: audit.auditActor(p),
+    target: { type: 'report_file', id: String(report._id), label: `${report.quarter} v${report.version} ${scope}` },
+    bankId: String(report.bankId),
+  });
   return {
     etag: `"${file.sha256}"`,
     disposition: contentDisposition(fileName(bank ?? { code: 'bank', name: 'bank' }, report, file)),
@@ -278,5 +293,13 @@ export async function resendReport(p: Principal, id: string, input: ResendInput)
     );
   const bank = await bankOrNull(String(report.bankId));
   const subject = { kind: REPORT_MAIL, id: report._id, bankId: report.bankId };
-  return resend(subject, p.id, input.recipient, bank?.reportRecipients ?? []);
+  const sent = await resend(subject, p.id, input.recipient, bank?.reportRecipients ?? []);
+  await audit.record({
+    action: 'report.resent',
+    actor: audit.auditActor(p),
+    target: { type: 'report', id: String(report._id), label: `${report.quarter} v${report.version}` },
+    bankId: String(report.bankId),
+    after: { recipient: input.recipient ?? 'every recipient' },
+  });
+  return sent;
 }

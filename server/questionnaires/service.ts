@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { Types } from 'mongoose';
 import { bankExists } from '../banks/service';
@@ -294,6 +295,13 @@ export async function createQuestionnaire(
     await QuestionnaireVersion.deleteOne({ questionnaireId: id }).catch(() => undefined);
     throw e;
   }
+  await audit.record({
+    action: 'questionnaire.published',
+    actor: audit.auditActor(p),
+    target: { type: 'questionnaire', id: String(id), label: input.name },
+    bankId: input.bankId,
+    after: { version: 1, name: input.name },
+  });
   return { id: String(id), version: 1 };
 }
 
@@ -333,6 +341,14 @@ export async function updateQuestionnaire(
       { $set: { latestVersion: version, name: input.name } },
     );
     latestCache.delete(id);
+    await audit.record({
+      action: 'questionnaire.published',
+      actor: audit.auditActor(p),
+      target: { type: 'questionnaire', id, label: input.name },
+      bankId: String(q.bankId),
+      before: { version: q.latestVersion },
+      after: { version, name: input.name },
+    });
     return { id, version };
   }
   throw new ConflictError('The questionnaire is being edited by someone else; try again', 'concurrent_edit');

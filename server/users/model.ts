@@ -12,6 +12,32 @@ const scopeSchema = new Schema(
   { _id: false },
 );
 
+const mfaSchema = new Schema(
+  {
+    // Set once enrolment is confirmed with a code.
+    secret: { type: String },
+    enabledAt: { type: Date },
+    // The last TOTP time step accepted: a code is never accepted twice.
+    lastStep: { type: Number },
+    // Hashes of the recovery codes not used yet; a used one is pulled out.
+    recoveryCodes: { type: [String], default: undefined },
+    recoveryCodesUsed: { type: Number },
+    // An enrolment started but not yet confirmed.
+    pendingSecret: { type: String },
+    pendingAt: { type: Date },
+  },
+  { _id: false },
+);
+
+const ssoLinkSchema = new Schema(
+  {
+    issuer: { type: String, required: true },
+    subject: { type: String, required: true },
+    linkedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const userSchema = new Schema(
   {
     email: { type: String, required: true, lowercase: true, trim: true },
@@ -26,6 +52,11 @@ const userSchema = new Schema(
     active: { type: Boolean, default: true },
     // Bumped to end every web session of the user (password reset, deactivation).
     authEpoch: { type: Number, default: 0 },
+    passwordChangedAt: { type: Date },
+    // The second factor (users/mfa.ts); secrets sealed (platform/secrets.ts), recovery codes hashed.
+    mfa: { type: mfaSchema, default: undefined },
+    // The bank's identity provider account this user signed in with first (issuer + subject).
+    sso: { type: ssoLinkSchema, default: undefined },
   },
   { timestamps: true },
 );
@@ -45,6 +76,8 @@ const apiTokenSchema = new Schema(
     revokedAt: { type: Date },
     lastUsedAt: { type: Date },
     label: { type: String },
+    // 'mfa_enrollment': a short-lived token that may only enrol a second factor (auth/middleware.ts).
+    purpose: { type: String },
   },
   { timestamps: true },
 );
@@ -53,3 +86,21 @@ apiTokenSchema.index({ userId: 1 });
 
 export type ApiTokenAttrs = InferSchemaType<typeof apiTokenSchema>;
 export const ApiToken = model('ApiToken', apiTokenSchema);
+
+/**
+ * Password-reset links: only the SHA-256 of the link's token is looked up; the token itself is kept
+ * sealed until the e-mail is sent (the outbox composes at sending time), and used once.
+ */
+const passwordResetSchema = new Schema(
+  {
+    tokenHash: { type: String, required: true },
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    sealedToken: { type: String },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date },
+  },
+  { timestamps: true },
+);
+passwordResetSchema.index({ tokenHash: 1 }, { unique: true });
+passwordResetSchema.index({ expiresAt: 1 });
+export const PasswordReset = model('PasswordReset', passwordResetSchema, 'password_resets');

@@ -116,7 +116,7 @@ export const createUser = page(ADMIN, async (ctx) => {
     ctx.locale,
     { fields: USER_FIELDS, input, values },
     async () => {
-      const user = await users.createUser(parseBody(createUserBody, input));
+      const user = await users.createUser(parseBody(createUserBody, input), ctx.user);
       flash(ctx.req, 'ok', ctx.t('admin.flash.user_created', { email: user.email }));
       ctx.res.redirect(303, '/admin/users');
     },
@@ -133,6 +133,7 @@ async function showUser(
 ): Promise<void> {
   const user = await users.getUser(param(ctx.req, 'userId'));
   const bank = user.bankId ? await banks.getBank(ctx.user, user.bankId) : undefined;
+  const mfa = await users.mfaStatus(user.id);
   render(
     ctx.req,
     ctx.res,
@@ -141,6 +142,7 @@ async function showUser(
       title: ctx.t('admin.user.edit'),
       target: { ...user, roleLabel: ctx.t(`role.${user.role}`), scopeText: describeScope(ctx, user.scope) },
       bank,
+      mfa,
       edit: forms.edit ?? emptyForm({ name: user.name, active: user.active, ...scopeValues(user.scope) }),
       reset: forms.reset ?? emptyForm(),
     },

@@ -28,7 +28,7 @@ export function registerUserApi(api: ApiRouter): void {
       access: ADMIN,
       body: createUserBody,
       status: 201,
-      handler: ({ body }) => users.createUser(body),
+      handler: ({ user, body }) => users.createUser(body, user),
     })
     .add({
       method: 'get',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../platform/access';
 import { fields } from '../platform/http/validation';
+import { isCommonPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy';
 
 export const scopeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bank') }).strict(),
@@ -8,7 +9,12 @@ export const scopeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('branches'), branchCodes: z.array(fields.code).min(1).max(500) }).strict(),
 ]);
 
-export const password = z.string().min(10, 'at least 10 characters').max(200);
+/** SPEC §14: at least 12 characters and not a common password (the service also refuses one made of the e-mail name). */
+export const password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH)
+  .refine((p) => !isCommonPassword(p), 'is a commonly used password; choose another');
 
 export const createUserBody = z
   .object({

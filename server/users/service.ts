@@ -6,6 +6,8 @@ import type { Principal, Role, Scope } from '../platform/access';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { destroySessionsOfUser } from '../platform/db/session-store';
 import { bankExists, existingBranchCodes, regionExists } from '../banks/service';
+import * as audit from '../audit/service';
+import { assertPasswordAllowed } from './credentials';
 import { ApiToken, User, type UserDoc } from './model';
 import type { CreateUserInput, UpdateUserInput } from './schema';
 
@@ -73,7 +75,9 @@ async function newAuditorCode(): Promise<string> {
   }
 }
 
-export async function createUser(input: CreateUserInput): Promise<UserView> {
+/** Creates a user; `actor` is who did it (none for the first admin from the environment). */
+export async function createUser(input: CreateUserInput, actor?: Principal): Promise<UserView> {
+  assertPasswordAllowed(input.password, input.email);
   const bankRole = input.role === 'bank_manager' || input.role === 'hr';
   const scope: Scope | undefined = bankRole ? (input.scope ?? { type: 'bank' }) : undefined;
   if (bankRole) await checkScope(input.bankId as string, scope);
@@ -91,7 +95,31 @@ export async function createUser(input: CreateUserInput): Promise<UserView> {
     locale: input.locale,
     auditorCode: input.role === 'auditor' ? await newAuditorCode() : undefined,
   });
-  return userView(doc.toObject());
+  const view = userView(doc.toObject());
+  await audit.record({
+    action: 'user.created',
+    actor: actor ?? null,
+    target: { type: 'user', id: view.id, label: view.email },
+    bankId: view.bankId,
+    after: auditedFields(view),
+    ...(actor
+      ? {}
+      : { note: 'created without a signed-in actor (first admin from the environment, seed or command line)' }),
+  });
+  return view;
+}
+
+/** What the audit log keeps of a user before and after a change (never a secret). */
+function auditedFields(u: UserView) {
+  return {
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    bankId: u.bankId,
+    scope: u.scope,
+    active: u.active,
+    ...(u.locale ? { locale: u.locale } : {}),
+  };
 }
 
 export async function listUsers(filter: { bankId?: string; role?: Role } = {}): Promise<UserView[]> {
@@ -112,6 +140,7 @@ export async function getUser(id: string): Promise<UserView> {
 export async function updateUser(actor: Principal, id: string, input: UpdateUserInput): Promise<UserView> {
   const current = await User.findById(Types.ObjectId.isValid(id) ? id : null);
   if (!current) throw new NotFoundError('User');
+  if (input.password) assertPasswordAllowed(input.password, current.email);
   if (input.scope) {
     if (!current.bankId) throw new ValidationError([{ field: 'scope', message: 'audit-firm users have no scope' }]);
     await checkScope(String(current.bankId), input.scope);
@@ -136,7 +165,17 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
     await revokeAllTokensOf(id);
     await destroySessionsOfUser(id);
   }
-  return userView(u);
+  const after = userView(u);
+  await audit.record({
+    action: 'user.updated',
+    actor,
+    target: { type: 'user', id, label: after.email },
+    bankId: after.bankId,
+    before: auditedFields(userView(current.toObject())),
+    after: auditedFields(after),
+    ...(input.password ? { note: 'password set by an admin; every sign-in of the user ended' } : {}),
+  });
+  return after;
 }
 
 /** First start: with no admin at all, one is created from ADMIN_EMAIL / ADMIN_PASSWORD. */
@@ -155,6 +194,12 @@ export async function ensureFirstAdmin(
   try {
     return await createUser({ email: email.toLowerCase(), password, name: 'Administrator', role: 'admin' });
   } catch (e) {
+    if (e instanceof ValidationError)
+      throw new ValidationError(
+        e.details,
+        `ADMIN_PASSWORD is refused: ${e.details.map((d) => d.message).join('; ')}`,
+        'admin_password_refused',
+      );
     // Another instance starting at the same moment created it first: that is the outcome we wanted.
     if (e instanceof ConflictError && (await User.exists({ role: 'admin', email: email.toLowerCase() })))
       return undefined;
@@ -173,6 +218,11 @@ export async function findUserForSignIn(email: string): Promise<UserDoc | null> 
   return User.findOne({ email: email.trim().toLowerCase() });
 }
 
+/** The user record by id (any state: the caller checks `active` and the auth epoch). */
+export async function findUserById(id: string): Promise<UserDoc | null> {
+  return Types.ObjectId.isValid(id) ? User.findById(id) : null;
+}
+
 /** API tokens are kept a week past expiry, so "why was I signed out" can still be answered. */
 export const TOKENS_KEPT_AFTER_EXPIRY_DAYS = 7;
 
@@ -182,8 +232,34 @@ export async function purgeExpiredTokens(now: Date, keepDays = TOKENS_KEPT_AFTER
 }
 
 export { dummyPasswordHash, hashPassword, verifyPassword } from './password';
+export { isCommonPassword, MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
 export {
+  assertPasswordAllowed,
+  changeOwnPassword,
+  createResetToken,
+  purgeOldResetTokens,
+  resetLinkToSend,
+  resetPasswordWithToken,
+  RESET_VALID_MS,
+  type KeepSignIn,
+} from './credentials';
+export {
+  acceptRecoveryCode,
+  acceptTotp,
+  confirmMfaEnrolment,
+  hasMfa,
+  mfaStatus,
+  RECOVERY_CODE_COUNT,
+  removeMfa,
+  renewRecoveryCodes,
+  startMfaEnrolment,
+  type MfaStatus,
+} from './mfa';
+export {
+  activeTokensOf,
   createToken,
+  revokeOwnToken,
+  type TokenSummary,
   forgetTokensOf,
   principalFromToken,
   principalFromUserId,
@@ -193,6 +269,23 @@ export {
   toPrincipal,
 } from './tokens';
 export type { UserDoc } from './model';
+
+/**
+ * Ties a user to the identity the bank's provider vouched for at the first SSO sign-in; later sign-ins
+ * must come from the same identity (an e-mail address moved to another person at the provider does not
+ * move the account with it). Returns false when the user is tied to another identity.
+ */
+export async function linkSsoIdentity(userId: string, issuer: string, subject: string): Promise<boolean> {
+  const u = await User.findById(userId, { sso: 1 }).lean();
+  if (!u) return false;
+  if (u.sso) return u.sso.issuer === issuer && u.sso.subject === subject;
+  const r = await User.updateOne(
+    { _id: userId, sso: { $exists: false } },
+    { $set: { sso: { issuer, subject, linkedAt: new Date() } } },
+  );
+  if (r.modifiedCount === 1) return true;
+  return linkSsoIdentity(userId, issuer, subject);
+}
 
 // ---- for visits and assignments
 

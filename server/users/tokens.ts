@@ -15,7 +15,7 @@ export function sha256(s: string): string {
   return crypto.createHash('sha256').update(s).digest('hex');
 }
 
-export function toPrincipal(u: UserDoc, tokenId?: string): Principal {
+export function toPrincipal(u: UserDoc, tokenId?: string, restricted?: Principal['restricted']): Principal {
   const raw = u.toObject().scope;
   const scope = raw ? { ...raw } : undefined;
   return {
@@ -27,17 +27,35 @@ export function toPrincipal(u: UserDoc, tokenId?: string): Principal {
     scope: scope as Scope | undefined,
     locale: (u.locale as 'zh' | 'en' | undefined) ?? undefined,
     tokenId,
+    ...(restricted ? { restricted } : {}),
     ...(u.role === 'auditor' ? { auditorCode: u.auditorCode ?? '' } : {}),
   };
 }
 
+export interface TokenOptions {
+  /** 'mfa_enrollment': a token that may only enrol a second factor, for a user who must have one. */
+  purpose?: 'mfa_enrollment';
+  ttlMs?: number;
+  label?: string;
+}
+
 /** A new bearer token for a user whose credentials were checked: "mst_<record id>_<secret>". */
-export async function createToken(userId: Types.ObjectId | string): Promise<{ token: string; expiresAt: Date }> {
+export async function createToken(
+  userId: Types.ObjectId | string,
+  options: TokenOptions = {},
+): Promise<{ token: string; expiresAt: Date; id: string }> {
   const _id = new Types.ObjectId();
   const token = `mst_${_id.toHexString()}_${crypto.randomBytes(32).toString('base64url')}`;
-  const expiresAt = new Date(Date.now() + config().TOKEN_TTL_HOURS * 3600_000);
-  await ApiToken.create({ _id, tokenHash: sha256(token), userId, expiresAt });
-  return { token, expiresAt };
+  const expiresAt = new Date(Date.now() + (options.ttlMs ?? config().TOKEN_TTL_HOURS * 3600_000));
+  await ApiToken.create({
+    _id,
+    tokenHash: sha256(token),
+    userId,
+    expiresAt,
+    purpose: options.purpose,
+    label: options.label,
+  });
+  return { token, expiresAt, id: _id.toHexString() };
 }
 
 /**
@@ -79,7 +97,10 @@ export async function principalFromToken(token: string): Promise<Principal> {
   }
   const user = await User.findById(rec.userId);
   if (!user || !user.active) throw new UnauthorizedError('Invalid, expired or revoked token', 'invalid_token');
-  const principal = toPrincipal(user, String(rec._id));
+  const principal = toPrincipal(user, String(rec._id), rec.purpose === 'mfa_enrollment' ? 'mfa_enrollment' : undefined);
+  // Last use, to the minute: enough for "my sessions", and not a write on every request.
+  if (!rec.lastUsedAt || Date.now() - rec.lastUsedAt.getTime() > 60_000)
+    void ApiToken.updateOne({ _id: rec._id }, { $set: { lastUsedAt: new Date() } }).catch(() => undefined);
   recentTokens.set(hash, { principal, userId: principal.id }, rec.expiresAt.getTime());
   return principal;
 }
@@ -99,8 +120,47 @@ export async function revokeToken(tokenId: string): Promise<void> {
   forgetTokensOf({ tokenId });
 }
 
-export async function revokeAllTokensOf(userId: string): Promise<number> {
-  const r = await ApiToken.updateMany({ userId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+export async function revokeAllTokensOf(userId: string, exceptTokenId?: string): Promise<number> {
+  const r = await ApiToken.updateMany(
+    { userId, revokedAt: { $exists: false }, ...(exceptTokenId ? { _id: { $ne: exceptTokenId } } : {}) },
+    { $set: { revokedAt: new Date() } },
+  );
   forgetTokensOf({ userId });
   return r.modifiedCount;
+}
+
+export interface TokenSummary {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt: Date | null;
+  label: string | null;
+  current: boolean;
+}
+
+/** A user's API tokens that still work (for "my sessions"). */
+export async function activeTokensOf(userId: string, currentTokenId?: string): Promise<TokenSummary[]> {
+  const rows = await ApiToken.find({ userId, revokedAt: { $exists: false }, expiresAt: { $gt: new Date() } }).lean();
+  return rows
+    .filter((t) => t.purpose !== 'mfa_enrollment')
+    .map((t) => ({
+      id: String(t._id),
+      createdAt: (t as { createdAt?: Date }).createdAt ?? t._id.getTimestamp(),
+      expiresAt: t.expiresAt,
+      lastUsedAt: t.lastUsedAt ?? null,
+      label: t.label ?? null,
+      current: String(t._id) === currentTokenId,
+    }))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+/** Revokes one of a user's own tokens; false when the user has no such live token. */
+export async function revokeOwnToken(userId: string, tokenId: string): Promise<boolean> {
+  if (!Types.ObjectId.isValid(tokenId)) return false;
+  const r = await ApiToken.updateOne(
+    { _id: tokenId, userId, revokedAt: { $exists: false } },
+    { $set: { revokedAt: new Date() } },
+  );
+  forgetTokensOf({ tokenId });
+  return r.modifiedCount === 1;
 }

@@ -1,3 +1,4 @@
+import * as audit from '../audit/service';
 import { Types } from 'mongoose';
 import type { Principal } from '../platform/access';
 import { now } from '../platform/clock';
@@ -31,6 +32,15 @@ export async function reviewVisit(p: Principal, id: string, input: ReviewVisitIn
       reviewedBy: new Types.ObjectId(p.id),
       ...(approve ? { approvedAt: now() } : {}),
     },
+  });
+  await audit.record({
+    action: 'visit.reviewed',
+    actor: audit.auditActor(p),
+    target: { type: 'visit', id, label: `${v.branchCode} ${v.quarter}` },
+    bankId: String(v.bankId),
+    before: { status: v.status },
+    after: { status, decision: input.decision },
+    ...(input.note ? { note: input.note } : {}),
   });
   return viewOf(updated, p);
 }

@@ -23,6 +23,8 @@ setConfig(
     PASSWORD_HASH_LOG_N: process.env.TEST_PASSWORD_HASH_LOG_N ?? '12',
     ADMIN_EMAIL: 'admin@test.local',
     ADMIN_PASSWORD: 'Admin-test-pass-1',
+    // The many fixture users sign in with a password alone; the MFA tests turn the requirement on.
+    MFA_REQUIRED_ROLES: process.env.TEST_MFA_REQUIRED_ROLES ?? 'none',
   }),
 );
 

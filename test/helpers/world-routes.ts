@@ -4,6 +4,7 @@ import { ApiRouter, type RegisteredRoute } from '../../server/platform/http/api-
 import { registerApi } from '../../server/api';
 import { ADMIN, bearer, tokenFor } from './app';
 import { SECTIONS } from './visits';
+import { ACCESS_SPECS } from './world-access';
 import {
   PASSWORD,
   place,
@@ -54,6 +55,8 @@ export interface Req {
   file?: { content: Buffer; filename: string };
   /** Sign in anew for this request (a route that revokes the token it is called with). */
   freshToken?: boolean;
+  /** Call as this token instead of the caller's (a throwaway user of the same role: access.ts). */
+  token?: string;
 }
 
 export interface Spec {
@@ -61,6 +64,8 @@ export interface Spec {
   req(c: Ctx): Req | Promise<Req>;
   /** Whether an allowed caller may reach the target; a hidden one is 404. Default: always. */
   sees?(who: Who, p: Place, t: Target): boolean;
+  /** A caller whose role the route admits but who may still not use it (403): a region manager and the audit log. */
+  forbids?(who: Who): boolean;
 }
 
 let counter = 0;
@@ -103,6 +108,7 @@ export const SPECS: Record<string, Spec> = {
   'POST /auth/token': { req: ({ w }) => ({ body: { email: w.spare.email, password: w.spare.password } }) },
   'DELETE /auth/token': { req: () => ({ freshToken: true }) },
   'GET /me': { req: () => ({}) },
+  ...ACCESS_SPECS,
 
   // ---- banks, branches, staff
   'GET /banks': { req: () => ({}) },
@@ -416,6 +422,7 @@ export function mayCall(route: RegisteredRoute, who: Who | null): boolean {
 export function expectedStatus(route: RegisteredRoute, spec: Spec, who: Who | null, t: Target): number {
   if (route.access !== 'public' && !who) return 401;
   if (!mayCall(route, who)) return 403;
+  if (who && spec.forbids?.(who)) return 403;
   if (who && t !== 'none' && spec.sees && !spec.sees(who, placeOf(t), t)) return 404;
   return route.status;
 }
@@ -442,9 +449,9 @@ export async function send(
   let r = request(app)[method](path);
   if (req.query) r = r.query(req.query);
   if (who) {
-    const token = req.freshToken
-      ? await tokenFor(app, who.email, who.key === 'admin' ? ADMIN.password : PASSWORD)
-      : who.token;
+    const token =
+      req.token ??
+      (req.freshToken ? await tokenFor(app, who.email, who.key === 'admin' ? ADMIN.password : PASSWORD) : who.token);
     r = r.set(bearer(token));
   }
   if (req.file) return r.attach('file', req.file.content, req.file.filename);

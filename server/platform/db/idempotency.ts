@@ -37,9 +37,16 @@ export function idempotencyRecordId(userId: string, key: string): string {
  */
 export const claimLease = { staleMs: 10_000, renewMs: 3_000 };
 
+/**
+ * Answers that carry a secret shown only once (recovery codes) are never stored for a replay: a copy of
+ * them would sit in the database for 30 days. These routes take no Idempotency-Key.
+ */
+const SECRET_ANSWERS = /\/api\/v1\/auth\/(mfa\/verify|mfa\/recovery-codes|mfa\/enroll)$/;
+
 export async function idempotency(req: Request, res: Response, next: NextFunction): Promise<void> {
   const key = req.get('idempotency-key');
   if (req.method !== 'POST' || !key || !req.principal) return next();
+  if (SECRET_ANSWERS.test(req.originalUrl.split('?')[0])) return next();
   try {
     if (key.length > 200) throw new ValidationError([{ field: 'Idempotency-Key', message: 'at most 200 characters' }]);
     const userId = req.principal.id;

@@ -28,7 +28,8 @@ const deliverySchema = new Schema(
   {
     kind: { type: String, default: 'report' },
     reportId: { type: Schema.Types.ObjectId, ref: 'Report', required: true },
-    bankId: { type: Schema.Types.ObjectId, ref: 'Bank', required: true },
+    // The bank the e-mail is about; none for an e-mail to an audit-firm user (a password-reset link).
+    bankId: { type: Schema.Types.ObjectId, ref: 'Bank' },
     recipient: { type: String, required: true },
     status: { type: String, enum: DELIVERY_STATUSES, required: true, default: 'pending' },
     seq: { type: Number, required: true, default: 0 },
