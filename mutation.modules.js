@@ -10,4 +10,6 @@ module.exports = {
   'server/results/aggregate.ts': ['test/results-aggregate.test.ts', 'test/results-aggregate-boundaries.test.ts'],
   'server/visits/flags.ts': ['test/visit-flags.test.ts'],
   'server/stats/moments.ts': ['test/stats-moments.test.ts'],
+  'server/rules/dispute-window.ts': ['test/clock-text.test.ts'],
+  'server/rules/clock-text.ts': ['test/clock-text.test.ts'],
 };

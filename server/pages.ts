@@ -3,6 +3,8 @@ import { registerActionPlanPages } from './actions/pages';
 import { registerAssignmentPages } from './assignments/pages';
 import { registerAuthPages } from './auth/pages';
 import { registerBankPages } from './banks/pages';
+import { bankTimezone } from './banks/service';
+import { viewerClock } from './web/clock';
 import { registerDisputePages } from './disputes/pages';
 import { registerHomePages } from './home/pages';
 import { registerHrPages } from './hr/pages';
@@ -16,6 +18,7 @@ import { registerAuditPages } from './audit/pages';
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
   const r = express.Router();
+  r.use(viewerClock(bankTimezone));
   registerAuthPages(r);
   registerHomePages(r);
   registerBankPages(r);

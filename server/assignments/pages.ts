@@ -9,7 +9,7 @@ import { listQuestionnaires } from '../questionnaires/service';
 import { DEFAULT_TIMEZONE, quarterOf } from '../rules/quarters';
 import { listUsers } from '../users/service';
 import { ASSIGNMENT_STATES, listRecentAssignments, type AssignmentState } from '../visits/service';
-import { localInputToIso, showTime } from '../web/local-time';
+import { localInputToIso, showSpan } from '../web/local-time';
 import {
   attempt,
   emptyForm,
@@ -148,9 +148,7 @@ async function showPage(
       bankCode: b?.code ?? a.bankId,
       auditor: label(a.auditorId, auditorNames),
       questionnaire: label(a.questionnaireId, questionnaireNames),
-      window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
-      windowFrom: showTime(a.windowStart, tz),
-      windowTo: showTime(a.windowEnd, tz),
+      window: showSpan(a.windowStart, a.windowEnd, tz),
       timezone: tz,
       statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
     };
@@ -210,7 +208,7 @@ const createPage = page(ADMIN, async (ctx) => {
     { fields: FIELDS, input, values: f },
     async () => {
       const a = await localized(ctx, () => createAssignment(ctx.user, parseBody(createAssignmentBody, input)));
-      const window = `${showTime(a.windowStart, bank.timezone)} – ${showTime(a.windowEnd, bank.timezone)}`;
+      const window = showSpan(a.windowStart, a.windowEnd, bank.timezone);
       flash(ctx.req, 'ok', ctx.t('assignments.admin.created', { branch: `${a.branchCode} ${a.branchName}`, window }));
       ctx.res.redirect(303, `/admin/assignments?bankId=${bank.id}`);
     },

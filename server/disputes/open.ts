@@ -4,6 +4,7 @@ import { requireRole, type Principal, type Role } from '../platform/access';
 import { config } from '../platform/config';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import { disputeWindow, type DisputeWindow } from '../rules/dispute-window';
 import type { ScoringSection } from '../rules/scoring';
 import {
   assertStatus,
@@ -26,13 +27,18 @@ export const OPENER: readonly Role[] = ['bank_manager'];
 // ---- the dispute window ----
 
 export function windowClosesAt(approvedAt: Date, days = config().DISPUTE_WINDOW_DAYS): Date {
-  return new Date(approvedAt.getTime() + days * 86400_000);
+  return disputeWindow(approvedAt, days, approvedAt).closesAt;
+}
+
+/** The window of a visit approved at `approvedAt` (the visit page shows its days left; the form refuses up front). */
+export function windowOfVisit(approvedAt: Date | string, now = new Date()): DisputeWindow {
+  return disputeWindow(new Date(approvedAt), config().DISPUTE_WINDOW_DAYS, now);
 }
 
 function assertWindowOpen(v: StoredVisit, now = new Date()): void {
   const approvedAt = v.approvedAt ?? v.updatedAt;
-  const closes = windowClosesAt(new Date(approvedAt));
-  if (now.getTime() <= closes.getTime()) return;
+  const { open, closesAt: closes } = windowOfVisit(approvedAt, now);
+  if (open) return;
   const days = config().DISPUTE_WINDOW_DAYS;
   throw new ValidationError(
     [

@@ -9,7 +9,8 @@
  *
  * open.ts opens, resolve.ts decides, visit-sync.ts keeps the visit's status in line, views.ts reads.
  */
-export { OPENER, openDispute, windowClosesAt } from './open';
+export { OPENER, openDispute, windowClosesAt, windowOfVisit } from './open';
+export { DISPUTABLE } from './visit-sync';
 export { RESOLVER, recoverInterruptedResolutions, resolveDispute, type VisitFigures } from './resolve';
 export { markOverturnNoted, onOverturn, overturnsToNote, type OverturnToNote } from './overturns';
 export {

@@ -12,6 +12,7 @@ import * as reportFeedback from './report-feedback';
 import * as resultsPlans from './results-plans';
 import * as account from './account';
 import * as audit from './audit';
+import * as roles from './roles';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -32,6 +33,7 @@ const features: { en: Dict; zh: Dict }[] = [
   resultsPlans,
   account,
   audit,
+  roles,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

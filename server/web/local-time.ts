@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { clockSpan, clockText } from '../rules/clock-text';
 
 /**
  * Times as people type and read them on the pages: in the bank's time zone, to the minute. A
@@ -16,8 +17,14 @@ export function isoToLocalInput(iso: string | null | undefined, timezone: string
   return iso ? DateTime.fromISO(iso).setZone(timezone).toFormat(LOCAL_INPUT) : '';
 }
 
+/** A time as every page shows it: to the minute in the zone, the zone named (rules/clock-text). */
 export function showTime(iso: string | null | undefined, timezone: string): string {
-  return iso ? DateTime.fromISO(iso).setZone(timezone).toFormat('yyyy-MM-dd HH:mm') : '';
+  return clockText(iso, timezone);
+}
+
+/** A window of two times, the zone named once. */
+export function showSpan(from: string | null | undefined, to: string | null | undefined, timezone: string): string {
+  return clockSpan(from, to, timezone);
 }
 
 export function nowLocalInput(timezone: string): string {

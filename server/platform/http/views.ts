@@ -3,9 +3,23 @@ import type { Express, Response } from 'express';
 import { accessibleHtml } from './accessible-html';
 import { engine } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
+import { clockDay, clockText } from '../../rules/clock-text';
+import { DEFAULT_TIMEZONE } from '../../rules/quarters';
 import { formatScore } from '../../rules/scoring';
 import { config } from '../config';
 import { translate, type Locale } from '../i18n';
+
+/**
+ * The zone a page's times are shown in: the helper's own `zone=` (a row of another bank), else the
+ * page's `clockZone` (the bank it is about, set by the page or, for bank users, by the viewer clock
+ * of the page router), else the product's default.
+ */
+function zoneOf(options: HelperOptions): string {
+  const own = (options.hash as { zone?: unknown } | undefined)?.zone;
+  if (typeof own === 'string' && own) return own;
+  const root = (options.data as { root?: { clockZone?: unknown } } | undefined)?.root;
+  return typeof root?.clockZone === 'string' && root.clockZone ? root.clockZone : DEFAULT_TIMEZONE;
+}
 
 function localeOf(options: HelperOptions): Locale {
   const root = (options.data as { root?: { locale?: Locale } } | undefined)?.root;
@@ -24,10 +38,13 @@ export const helpers = {
   join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''),
   /** One decimal, half away from zero (SPEC section 3). */
   score: (v: unknown) => formatScore(typeof v === 'number' ? v : null),
-  date(v: unknown) {
-    if (!v) return '';
-    const d = v instanceof Date ? v : new Date(String(v));
-    return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 16).replace('T', ' ');
+  /** {{date at}}: to the minute in the page's zone, the zone named (one clock on every page). */
+  date(v: unknown, options: HelperOptions) {
+    return v instanceof Date || typeof v === 'string' ? clockText(v, zoneOf(options)) : '';
+  },
+  /** {{day at}}: the calendar day in the page's zone. */
+  day(v: unknown, options: HelperOptions) {
+    return v instanceof Date || typeof v === 'string' ? clockDay(v, zoneOf(options)) : '';
   },
 };
 

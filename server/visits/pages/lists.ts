@@ -6,7 +6,7 @@ import { parseBody } from '../../platform/http/validation';
 import { DEFAULT_TIMEZONE } from '../../rules/quarters';
 import { formatScore } from '../../rules/scoring';
 import { formBody, formFailure, param } from '../../web/forms';
-import { localInputToIso, nowLocalInput, showTime } from '../../web/local-time';
+import { localInputToIso, nowLocalInput, showSpan, showTime } from '../../web/local-time';
 import { flash, page, render, type PageContext } from '../../web/render';
 import { createVisitBody } from '../schema';
 import { createVisit, getAssignmentWithVisit, listAssignmentsWithVisits, reviewQueue } from '../service';
@@ -39,7 +39,7 @@ async function showAssignments(ctx: PageContext, start?: StartForm, status = 200
     return {
       ...a,
       timezone: tz,
-      window: `${showTime(a.windowStart, tz)} – ${showTime(a.windowEnd, tz)}`,
+      window: showSpan(a.windowStart, a.windowEnd, tz),
       statusLabel: a.visitStatus ? ctx.t(`visits.status.${a.visitStatus}`) : ctx.t('visits.assign.not_started'),
       editable: a.visitStatus ? EDITABLE_STATUS.has(a.visitStatus) : false,
       start: failed ?? { values: { visitedAt: nowLocalInput(tz), durationMinutes: '' }, errors: {}, general: [] },

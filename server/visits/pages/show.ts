@@ -10,6 +10,7 @@ import { flash, page, render, type PageContext } from '../../web/render';
 import { reviewVisitBody } from '../schema';
 import { reviewVisit } from '../service';
 import type { VisitView } from '../view';
+import { disputePanel, type DisputePanel } from './dispute-links';
 import {
   answerLabel,
   attachmentsView,
@@ -81,7 +82,7 @@ function historyView(ctx: PageContext, v: VisitView, timezone: string, names: Ma
   }));
 }
 
-function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: VisitView) {
+function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: VisitView, panel: DisputePanel) {
   const answers = new Map(v.answers.map((a) => [a.itemKey, a]));
   const violated = new Set(v.violations.map((x) => x.itemKey));
   return SECTION_KEYS.flatMap((key) => {
@@ -101,6 +102,7 @@ function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: 
           answer: answerLabel(ctx.t, answers.get(i.key)?.value),
           unanswered: !answers.has(i.key),
           comment: answers.get(i.key)?.comment,
+          dispute: panel.forItem(i.key, answers.has(i.key)),
         })),
       },
     ];
@@ -120,6 +122,7 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
   const texts = new Map(
     version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
   );
+  const disputing = await disputePanel(ctx, v, bank.timezone, texts);
   const auditorName =
     firm && v.auditorId
       ? (names.get(v.auditorId) ??
@@ -155,7 +158,8 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
         text: texts.get(x.itemKey) ?? x.itemKey,
       })),
       flags: v.flags.map((f) => ({ label: flagLabel(ctx.t, f), visitIds: f.visitIds ?? [] })),
-      sections: answerSections(ctx, version, v),
+      sections: answerSections(ctx, version, v, disputing),
+      disputing,
       attachments: attachmentsView(v),
       history: historyView(ctx, v, bank.timezone, names),
       review: review ?? { errors: {}, general: [], note: '' },
