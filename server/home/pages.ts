@@ -1,8 +1,28 @@
 import type { Router } from 'express';
-import { page, render } from '../web/render';
+import { page, render, type PageContext } from '../web/render';
+import { auditorCards } from './auditor';
+import { hrCards, managerCards } from './bank';
+import type { TodoCard } from './cards';
+import { adminCards, reviewerCards } from './firm';
 
-export const homePage = page('authenticated', ({ req, res, user, t }) => {
-  render(req, res, 'pages/home', { title: t('nav.home'), roleLabel: t(`role.${user.role}`) });
+/** The home page of each role is its to-do list (issue 20): what needs doing first, and where to go when nothing does. */
+const BUILDERS: Record<string, (ctx: PageContext) => Promise<TodoCard[]>> = {
+  auditor: auditorCards,
+  reviewer: reviewerCards,
+  admin: adminCards,
+  bank_manager: managerCards,
+  hr: hrCards,
+};
+
+export const homePage = page('authenticated', async (ctx) => {
+  const build = BUILDERS[ctx.user.role];
+  const cards = build ? await build(ctx) : [];
+  render(ctx.req, ctx.res, 'pages/home', {
+    title: ctx.t('nav.home'),
+    roleLabel: ctx.t(`role.${ctx.user.role}`),
+    cards,
+    nothing: cards.every((c) => c.count === 0),
+  });
 });
 
 export function registerHomePages(r: Router): void {
