@@ -12,6 +12,15 @@ describe('unlabeledTimes', () => {
     expect(unlabeledTimes('<td>2026-12-05 01:51 (America/New_York)</td>')).toEqual([]);
   });
 
+  test('a zone marked word by word as another language still counts', () => {
+    const html = '<td>2026-12-05 14:51 (<span lang="en">Asia</span>/<span lang="en">Shanghai</span>)</td>';
+    expect(unlabeledTimes(html)).toEqual([]);
+  });
+
+  test('cells next to each other stay apart', () => {
+    expect(unlabeledTimes('<td>12</td><td>06:51</td>')).toHaveLength(1);
+  });
+
   test('a window names the zone once for both ends', () => {
     expect(unlabeledTimes('<dd>2026-12-01 09:00 – 2026-12-10 18:00 (Asia/Shanghai)</dd>')).toEqual([]);
   });

@@ -16,7 +16,8 @@ const BUILDERS: Record<string, (ctx: PageContext) => Promise<TodoCard[]>> = {
 
 export const homePage = page('authenticated', async (ctx) => {
   const build = BUILDERS[ctx.user.role];
-  const cards = build ? await build(ctx) : [];
+  // What has something to do comes first; empty cards keep their order below it.
+  const cards = (build ? await build(ctx) : []).sort((a, b) => Number(a.count === 0) - Number(b.count === 0));
   render(ctx.req, ctx.res, 'pages/home', {
     title: ctx.t('nav.home'),
     roleLabel: ctx.t(`role.${ctx.user.role}`),

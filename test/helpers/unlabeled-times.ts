@@ -10,12 +10,16 @@ const REACH = 48;
 
 /** The visible text of an HTML page: no scripts, styles, tags or attribute values. */
 export function visibleText(html: string): string {
-  return html
-    .replace(/<(script|style|template)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+  return (
+    html
+      .replace(/<(script|style|template)[\s\S]*?<\/\1>/gi, ' ')
+      // Inline tags join their text (the page kit marks "Asia/Shanghai" in a Chinese page as English, word by word).
+      .replace(/<\/?(?:span|a|strong|em|small|b|i|code|time|abbr)\b[^>]*>/gi, '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&amp;/g, '&')
+      .replace(/\s+/g, ' ')
+  );
 }
 
 /** Each unlabeled time with the text around it; empty when every time names its zone. */

@@ -11,6 +11,7 @@ import { reviewVisitBody } from '../schema';
 import { reviewVisit } from '../service';
 import type { VisitView } from '../view';
 import { disputePanel, type DisputePanel } from './dispute-links';
+import { changeWords, valueWords } from './history-words';
 import {
   answerLabel,
   attachmentsView,
@@ -68,17 +69,26 @@ function historyWho(
   return [t(`role.${h.role}`), person].filter(Boolean).join(' · ');
 }
 
-function historyView(ctx: PageContext, v: VisitView, timezone: string, names: Map<string, string>) {
+function historyView(
+  ctx: PageContext,
+  v: VisitView,
+  timezone: string,
+  names: Map<string, string>,
+  texts: Map<string, string>,
+) {
   return [...v.history].reverse().map((h) => ({
     at: showTime(h.at, timezone),
     who: historyWho(ctx.t, h, v, names),
     action: labelOr(ctx.t, `visits.action.${h.action}`, h.action),
     note: h.note,
-    changes: h.changes.map((c) => ({
-      field: c.field,
-      before: formatValue(c.before, timezone, c.field),
-      after: formatValue(c.after, timezone, c.field),
-    })),
+    changes: h.changes.map((c) => {
+      const words = changeWords(ctx, c.field, texts);
+      return {
+        field: words.field,
+        before: valueWords(ctx, words.kind, c.before) ?? formatValue(c.before, timezone, c.field),
+        after: valueWords(ctx, words.kind, c.after) ?? formatValue(c.after, timezone, c.field),
+      };
+    }),
   }));
 }
 
@@ -161,7 +171,7 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
       sections: answerSections(ctx, version, v, disputing),
       disputing,
       attachments: attachmentsView(v),
-      history: historyView(ctx, v, bank.timezone, names),
+      history: historyView(ctx, v, bank.timezone, names, texts),
       review: review ?? { errors: {}, general: [], note: '' },
     },
     status,

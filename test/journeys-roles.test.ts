@@ -1,0 +1,228 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestApp, stopTestApp } from './helpers/app';
+import {
+  approvedVisit,
+  backdateApproval,
+  feedbackWorld,
+  SETUP_TIMEOUT_MS,
+  type FeedbackWorld,
+} from './helpers/feedback';
+import { unlabeledTimes } from './helpers/unlabeled-times';
+import { PASSWORD } from './helpers/visits';
+import { ADMIN } from './helpers/app';
+import { solidPng } from './helpers/photo';
+
+/**
+ * Every role's day in a real browser (issue 20), at a phone's 390×844 and a desktop's 1366×768: the
+ * bank manager disputes an answer from the visit page and adds a photo; an expired visit is refused
+ * up front in Chinese; the reviewer reaches the dispute from home, sees the visit and both sides'
+ * evidence, and must choose a decision; the auditor's next due visit is on screen without
+ * scrolling; every role's home is a to-do list; no page shows a time without its zone or a raw
+ * item key. Screenshots go to SHOTS_DIR (default: a temporary folder) for people to look at.
+ */
+jest.setTimeout(600_000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = process.env.SHOTS_DIR ?? fs.mkdtempSync('/tmp/journeys-roles-');
+const SIZES = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1366, height: 768 },
+} as const;
+type Size = keyof typeof SIZES;
+const ITEM_KEY = /^(?:g1|g2|p1|p2|c1|c2|f1)$/;
+/** Stored values where words belong: `answers.c2`, `– → yes`. */
+const RAW = /\banswers\.\w|(?:→\s*(?:yes|no|na)\b)|(?:\b(?:yes|no|na)\s*→)/;
+
+let server: Server;
+let base: string;
+let browser: Browser;
+let f: FeedbackWorld;
+const visit: Record<'desktop' | 'phone' | 'expired', string> = { desktop: '', phone: '', expired: '' };
+
+beforeAll(async () => {
+  const app = await startTestApp();
+  f = await feedbackWorld(app, 'JR');
+  visit.desktop = (await approvedVisit(f, { branchCode: 'N1', staff: ['E1'] })).id;
+  visit.phone = (await approvedVisit(f, { branchCode: 'N2' })).id;
+  visit.expired = (await approvedVisit(f, { branchCode: 'N1' })).id;
+  await backdateApproval(visit.expired, 30);
+  await approvedVisit(f, { branchCode: 'S1', submitOnly: true });
+  // The auditor's list: many missed windows first in time, then the ones that matter today.
+  const day = 86400_000;
+  const at = (d: number) => new Date(Date.now() + d * day).toISOString();
+  const assign = (branchCode: string, start: number, end: number) =>
+    f.w.assignment({
+      bankId: f.bankId,
+      branchCode,
+      auditorId: f.auditor.id,
+      questionnaireId: f.questionnaireId,
+      quarter: '2026-Q4',
+      windowStart: at(start),
+      windowEnd: at(end),
+      scenario: '开立账户',
+    });
+  for (let i = 0; i < 30; i++) await assign('S1', -90 + i, -60 + i);
+  await assign('N2', -1, 2);
+  await assign('S1', 3, 6);
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+}, SETUP_TIMEOUT_MS + 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await stopTestApp();
+});
+
+async function signedIn(email: string, size: Size, lang: 'en' | 'zh' = 'en', password = PASSWORD): Promise<Page> {
+  const context = await browser.newContext({ baseURL: base, viewport: SIZES[size] });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`/lang/${lang}?next=/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** No time without its zone, no item key or stored value where words belong. */
+async function plainPage(page: Page): Promise<void> {
+  const html = await page.content();
+  expect(unlabeledTimes(html)).toEqual([]);
+  expect(await page.locator('main').innerText()).not.toMatch(RAW);
+  for (const code of await page.locator('main code').allInnerTexts()) expect(code.trim()).not.toMatch(ITEM_KEY);
+}
+
+describe.each(['desktop', 'phone'] as const)('the bank manager at %s size', (size) => {
+  const itemKey = size === 'desktop' ? 'c2' : 'g1';
+
+  test('disputes an answer from the visit page, with the days left, and adds a photo', async () => {
+    const page = await signedIn('jr-north@bank.test', size);
+    await page.goto(`/visits/${visit[size]}`);
+    await expect(page.locator('#dispute-window').innerText()).resolves.toMatch(/14 day\(s\) left/);
+    await plainPage(page);
+    await shot(page, `manager-${size}-1-visit`);
+    await page.locator(`#item-${itemKey} .v-dispute-link`).click();
+    await page.waitForURL(/\/disputes\/new/);
+    expect(await page.locator('select[name=itemKey]').inputValue()).toBe(itemKey);
+    await expect(page.locator('#dispute-window').innerText()).resolves.toMatch(/\(Asia\/Shanghai\) — 14 day\(s\) left/);
+    await plainPage(page);
+    await page.fill('textarea[name=reason]', '录像显示已做风险提示');
+    await shot(page, `manager-${size}-2-form`);
+    await Promise.all([page.waitForURL(/\/disputes\/[0-9a-f]{24}$/), page.click('form.form button[type=submit]')]);
+    await page.setInputFiles('#attach input[type=file]', {
+      name: 'counter.png',
+      mimeType: 'image/png',
+      buffer: solidPng(),
+    });
+    await Promise.all([page.waitForURL(/\/disputes\/[0-9a-f]{24}$/), page.click('#attach button[type=submit]')]);
+    const img = page.locator('#bank-evidence img');
+    await expect(img.count()).resolves.toBe(1);
+    expect(await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await plainPage(page);
+    await shot(page, `manager-${size}-3-dispute`);
+    // Back on the visit: the answer now links to its dispute and offers no second one.
+    await page.goto(`/visits/${visit[size]}`);
+    await expect(page.locator(`#item-${itemKey} .v-dispute-link`).count()).resolves.toBe(0);
+    await expect(page.locator(`#item-${itemKey} .v-dispute-state`).count()).resolves.toBe(1);
+    await page.context().close();
+  });
+});
+
+test('an expired visit says so on the visit page and refuses the dispute form up front, in Chinese', async () => {
+  const page = await signedIn('jr-north@bank.test', 'phone', 'zh');
+  await page.goto(`/visits/${visit.expired}`);
+  await expect(page.locator('.v-dispute-closed').innerText()).resolves.toContain('申诉期限已于');
+  await expect(page.locator('.v-dispute-link').count()).resolves.toBe(0);
+  await shot(page, 'manager-phone-4-expired-visit');
+  await page.goto(`/disputes/new?visitId=${visit.expired}`);
+  const refused = await page.locator('#dispute-refused').innerText();
+  expect(refused).toMatch(/本次暗访已不能申诉：申诉期限已于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Asia\/Shanghai\) 截止/);
+  await expect(page.locator('textarea[name=reason]').count()).resolves.toBe(0);
+  await plainPage(page);
+  await shot(page, 'manager-phone-5-expired-refused');
+  await page.context().close();
+});
+
+describe.each(['desktop', 'phone'] as const)('the reviewer at %s size', (size) => {
+  test('reaches a waiting dispute from home, sees the visit and the bank’s photo, and must choose a decision', async () => {
+    const page = await signedIn('jr-rev@firm.test', size);
+    await expect(page.locator('#todo-disputes li').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('#todo-queue li').count()).resolves.toBe(1);
+    await plainPage(page);
+    await shot(page, `reviewer-${size}-1-home`);
+    await page.locator('#todo-disputes li a').first().click();
+    await page.waitForURL(/\/disputes\/[0-9a-f]{24}$/);
+    await expect(page.locator('#bank-evidence img').count()).resolves.toBe(1);
+    await expect(page.locator('#visit-evidence').count()).resolves.toBe(1);
+    await expect(page.locator('input[name=decision]:checked').count()).resolves.toBe(0);
+    await plainPage(page);
+    await shot(page, `reviewer-${size}-2-dispute`);
+    // Submitting without a decision is stopped by the form itself; nothing is decided.
+    await page.fill('textarea[name=note]', '录像证实');
+    await page.click('#resolve button[type=submit]');
+    expect(page.url()).toMatch(/\/disputes\/[0-9a-f]{24}$/);
+    await expect(page.locator('#resolution').count()).resolves.toBe(0);
+    await page.check('input[name=decision][value=upheld]');
+    await Promise.all([page.waitForURL(/\/disputes\/[0-9a-f]{24}$/), page.click('#resolve button[type=submit]')]);
+    await expect(page.locator('#resolution').innerText()).resolves.toContain('Upheld');
+    await shot(page, `reviewer-${size}-3-decided`);
+    await page.locator('a', { hasText: 'Open the visit' }).first().click();
+    await page.waitForURL(/\/visits\/[0-9a-f]{24}/);
+    await expect(page.locator('#visit-disputes').count()).resolves.toBe(1);
+    await page.context().close();
+  });
+});
+
+describe.each(['phone', 'desktop'] as const)('the auditor at %s size', (size) => {
+  test('finds the next due visit on the home page without scrolling', async () => {
+    const page = await signedIn('jr-aud@firm.test', size);
+    const first = page.locator('#todo-open-now li').first();
+    await expect(first.innerText()).resolves.toContain('N2');
+    const box = await first.boundingBox();
+    expect(box).not.toBeNull();
+    expect((box?.y ?? Infinity) + (box?.height ?? 0)).toBeLessThanOrEqual(SIZES[size].height);
+    await expect(page.locator('#todo-missed .todo-count').innerText()).resolves.toBe('30');
+    await plainPage(page);
+    await shot(page, `auditor-${size}-1-home`);
+    await page.context().close();
+  });
+});
+
+describe.each(['desktop', 'phone'] as const)('HR and the admin at %s size', (size) => {
+  test('HR sees the scorecards still to link', async () => {
+    const page = await signedIn('jr-hr@bank.test', size);
+    await expect(page.locator('[id^=todo-unlinked-] li').count()).resolves.toBeGreaterThan(0);
+    await plainPage(page);
+    await shot(page, `hr-${size}-1-home`);
+    await page.context().close();
+  });
+
+  test('the admin sees the quarters to close and the review queue', async () => {
+    const page = await signedIn(ADMIN.email, size, 'zh', ADMIN.password);
+    await expect(page.locator('#todo-to-close li').count()).resolves.toBe(2);
+    await expect(page.locator('#todo-queue li').count()).resolves.toBe(1);
+    await plainPage(page);
+    await shot(page, `admin-${size}-1-home`);
+    await page.context().close();
+  });
+
+  test('the whole-bank manager’s home lists results, violations, disputes and plans', async () => {
+    const page = await signedIn('jr-mgr@bank.test', size, 'zh');
+    for (const id of ['results', 'violations', 'disputes', 'plans'])
+      await expect(page.locator(`#todo-${id}`).count()).resolves.toBe(1);
+    await plainPage(page);
+    await shot(page, `manager-${size}-0-home`);
+    await page.context().close();
+  });
+});
