@@ -41,7 +41,13 @@ let server: Server;
 let base: string;
 let browser: Browser;
 let f: FeedbackWorld;
-const visit: Record<'desktop' | 'phone' | 'expired', string> = { desktop: '', phone: '', expired: '' };
+const visit: Record<'desktop' | 'phone' | 'expired' | 'queued' | 'flagged', string> = {
+  desktop: '',
+  phone: '',
+  expired: '',
+  queued: '',
+  flagged: '',
+};
 
 beforeAll(async () => {
   const app = await startTestApp();
@@ -50,7 +56,15 @@ beforeAll(async () => {
   visit.phone = (await approvedVisit(f, { branchCode: 'N2' })).id;
   visit.expired = (await approvedVisit(f, { branchCode: 'N1' })).id;
   await backdateApproval(visit.expired, 30);
-  await approvedVisit(f, { branchCode: 'S1', submitOnly: true });
+  visit.queued = (await approvedVisit(f, { branchCode: 'S1', submitOnly: true })).id;
+  // Submitted ten days after the visit: flagged as a late submission.
+  visit.flagged = (
+    await approvedVisit(f, {
+      branchCode: 'N2',
+      submitOnly: true,
+      visitedAt: new Date(Date.now() - 10 * 86400_000).toISOString(),
+    })
+  ).id;
   // The auditor's list: many missed windows first in time, then the ones that matter today.
   const day = 86400_000;
   const at = (d: number) => new Date(Date.now() + d * day).toISOString();
@@ -158,7 +172,7 @@ describe.each(['desktop', 'phone'] as const)('the reviewer at %s size', (size) =
   test('reaches a waiting dispute from home, sees the visit and the bank’s photo, and must choose a decision', async () => {
     const page = await signedIn('jr-rev@firm.test', size);
     await expect(page.locator('#todo-disputes li').count()).resolves.toBeGreaterThan(0);
-    await expect(page.locator('#todo-queue li').count()).resolves.toBe(1);
+    await expect(page.locator('#todo-queue li').count()).resolves.toBe(2);
     await plainPage(page);
     await shot(page, `reviewer-${size}-1-home`);
     await page.locator('#todo-disputes li a').first().click();
@@ -211,7 +225,7 @@ describe.each(['desktop', 'phone'] as const)('HR and the admin at %s size', (siz
   test('the admin sees the quarters to close and the review queue', async () => {
     const page = await signedIn(ADMIN.email, size, 'zh', ADMIN.password);
     await expect(page.locator('#todo-to-close li').count()).resolves.toBe(2);
-    await expect(page.locator('#todo-queue li').count()).resolves.toBe(1);
+    await expect(page.locator('#todo-queue li').count()).resolves.toBe(2);
     await plainPage(page);
     await shot(page, `admin-${size}-1-home`);
     await page.context().close();
@@ -223,6 +237,31 @@ describe.each(['desktop', 'phone'] as const)('HR and the admin at %s size', (siz
       await expect(page.locator(`#todo-${id}`).count()).resolves.toBe(1);
     await plainPage(page);
     await shot(page, `manager-${size}-0-home`);
+    await page.context().close();
+  });
+});
+
+describe.each(['desktop', 'phone'] as const)('the reviewer’s split view at %s size', (size) => {
+  test('flags must be ticked before approval; each decision opens the next visit of the queue', async () => {
+    const page = await signedIn('jr-rev@firm.test', size);
+    if (size === 'desktop') {
+      await page.goto(`/visits/${visit.flagged}`);
+      await expect(page.locator('#review-flags input[name=ack]').count()).resolves.toBe(1);
+      await shot(page, `reviewer-${size}-4-split-view`);
+      await page.click('button[value=approve]');
+      await page.waitForSelector('#review-flags .field-error');
+      await plainPage(page);
+      await shot(page, `reviewer-${size}-5-flags-unticked`);
+      await page.check('#review-flags input[name=ack]');
+      await Promise.all([page.waitForURL(new RegExp(`/visits/${visit.queued}$`)), page.click('button[value=approve]')]);
+      await expect(page.locator('.flash-ok').innerText()).resolves.toContain('next visit in the queue');
+    } else {
+      await page.goto(`/visits/${visit.queued}`);
+      await expect(page.locator('#review-flags').count()).resolves.toBe(0);
+      await shot(page, `reviewer-${size}-4-split-view`);
+      await Promise.all([page.waitForURL(/\/review$/), page.click('button[value=approve]')]);
+      await expect(page.locator('.flash-ok').innerText()).resolves.toContain('The queue is done');
+    }
     await page.context().close();
   });
 });

@@ -95,6 +95,14 @@ export const en: Record<string, string> = {
   'visits.history.field.violations': 'Compliance violations',
   'visits.history.field.scores_total': 'Total score',
   'visits.history.field.assignmentId': 'Assignment',
+  'visits.review.ack_required':
+    'Tick each flag once you have checked it before approving; or return the visit to the auditor.',
+  'visits.review.flags_to_check': 'Flags to check before approving',
+  'visits.review.no_flags': 'No flags on this visit.',
+  'visits.review.other_visit': 'visit {n}',
+  'visits.review.next': 'Here is the next visit in the queue.',
+  'visits.review.queue_done': 'The queue is done.',
+  'visits.review.then_next': 'After your decision the next visit in the queue opens.',
 };
 
 export const zh: Record<string, string> = {
@@ -190,4 +198,11 @@ export const zh: Record<string, string> = {
   'visits.history.field.violations': '合规违规',
   'visits.history.field.scores_total': '总分',
   'visits.history.field.assignmentId': '任务',
+  'visits.review.ack_required': '审核通过前，请逐一勾选已核查的提示；或将暗访退回暗访员。',
+  'visits.review.flags_to_check': '审核通过前需核查的提示',
+  'visits.review.no_flags': '本次暗访没有提示。',
+  'visits.review.other_visit': '暗访 {n}',
+  'visits.review.next': '以下是队列中的下一次暗访。',
+  'visits.review.queue_done': '队列已全部审核完毕。',
+  'visits.review.then_next': '做出决定后将自动打开队列中的下一次暗访。',
 };

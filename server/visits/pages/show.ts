@@ -12,6 +12,7 @@ import { reviewVisit } from '../service';
 import type { VisitView } from '../view';
 import { disputePanel, type DisputePanel } from './dispute-links';
 import { changeWords, valueWords } from './history-words';
+import { nextInQueue, otherVisits, reviewPanel, unacknowledgedFlags } from './review-panel';
 import {
   answerLabel,
   attachmentsView,
@@ -123,6 +124,7 @@ interface ReviewState {
   errors: Record<string, string>;
   general: string[];
   note: string;
+  acked?: string[];
 }
 
 async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState, status = 200): Promise<void> {
@@ -167,12 +169,13 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
         section: sectionLabel(ctx.t, x.sectionKey),
         text: texts.get(x.itemKey) ?? x.itemKey,
       })),
-      flags: v.flags.map((f) => ({ label: flagLabel(ctx.t, f), visitIds: f.visitIds ?? [] })),
+      flags: v.flags.map((f) => ({ label: flagLabel(ctx.t, f), others: otherVisits(ctx, f.visitIds) })),
       sections: answerSections(ctx, version, v, disputing),
       disputing,
       attachments: attachmentsView(v),
       history: historyView(ctx, v, bank.timezone, names, texts),
       review: review ?? { errors: {}, general: [], note: '' },
+      panel: reviewPanel(ctx, v, new Set(review?.acked ?? [])),
     },
     status,
   );
@@ -186,10 +189,21 @@ export const reviewPage = page(REVIEWER, async (ctx) => {
   const id = param(ctx.req, 'visitId');
   const f = formBody(ctx.req);
   const input = { decision: f.decision ?? '', note: blankToUndefined(f.note)?.trim() };
+  const ack = (ctx.req.body as { ack?: string | string[] } | undefined)?.ack;
   try {
+    if (input.decision === 'approve') {
+      const loaded = await loadForPage(ctx.user, id);
+      if (unacknowledgedFlags(loaded.visit, ack).length > 0) {
+        const message = ctx.t('visits.review.ack_required');
+        const acked = Array.isArray(ack) ? ack : ack ? [ack] : [];
+        return showVisit(ctx, loaded, { errors: { ack: message }, general: [message], note: f.note ?? '', acked }, 422);
+      }
+    }
     const v = await reviewVisit(ctx.user, id, parseBody(reviewVisitBody, input));
-    flash(ctx.req, 'ok', ctx.t(v.status === 'approved' ? 'visits.review.approved' : 'visits.review.returned'));
-    ctx.res.redirect(303, '/review');
+    const next = await nextInQueue(ctx, id);
+    const done = ctx.t(v.status === 'approved' ? 'visits.review.approved' : 'visits.review.returned');
+    flash(ctx.req, 'ok', `${done} ${ctx.t(next ? 'visits.review.next' : 'visits.review.queue_done')}`);
+    ctx.res.redirect(303, next ? `/visits/${next}` : '/review');
   } catch (e) {
     const err = toAppError(e);
     if (err.status === 409) return redirectStale(ctx, id);
