@@ -461,7 +461,7 @@ describe('review', () => {
     full.text = unmarked(full.text);
     expect(full.text).not.toContain(`action="/visits/${id}/review"`);
     expect(full.text).toContain('<div class="v-history-note">“c2 应为“是”，请核对录音”</div>');
-    expect(full.text).toContain("<li>Item c2: No → Yes</li>");
+    expect(full.text).toContain('<li>Item c2: No → Yes</li>');
     expect(full.text).toContain('aud'); // the firm sees the auditor's name
 
     const bankView = await manager.get(`/visits/${id}`);
