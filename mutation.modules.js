@@ -12,5 +12,5 @@ module.exports = {
   'server/stats/moments.ts': ['test/stats-moments.test.ts'],
   'server/rules/dispute-window.ts': ['test/clock-text.test.ts'],
   'server/rules/clock-text.ts': ['test/clock-text.test.ts'],
-  'server/home/agenda.ts': ['test/home-agenda.test.ts'],
+  'server/rules/agenda.ts': ['test/home-agenda.test.ts'],
 };

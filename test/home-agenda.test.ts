@@ -1,4 +1,4 @@
-import { auditorAgenda, daysUntil } from '../server/home/agenda';
+import { agendaOrder, auditorAgenda, daysUntil } from '../server/rules/agenda';
 
 /** The auditor's to-do list, worked out by hand around one "now". */
 const NOW = new Date('2026-12-05T12:00:00Z');
@@ -67,5 +67,31 @@ describe('daysUntil', () => {
     ['2026-12-03T12:00:00Z', -2],
   ])('%s is %d day(s) away', (iso, days) => {
     expect(daysUntil(iso, NOW)).toBe(days);
+  });
+});
+
+describe('agendaOrder', () => {
+  const rows = [
+    { id: 'missed', windowStart: '2026-11-01T00:00:00Z', windowEnd: '2026-11-02T00:00:00Z' },
+    { id: 'open', windowStart: '2026-12-01T00:00:00Z', windowEnd: '2026-12-08T00:00:00Z' },
+    { id: 'draft', windowStart: '2026-12-01T00:00:00Z', windowEnd: '2026-12-09T00:00:00Z', visitStatus: 'draft' },
+    { id: 'up', windowStart: '2026-12-10T00:00:00Z', windowEnd: '2026-12-11T00:00:00Z' },
+    { id: 'ret', windowStart: '2026-11-01T00:00:00Z', windowEnd: '2026-11-03T00:00:00Z', visitStatus: 'returned' },
+    { id: 'old-done', windowStart: '2026-10-01T00:00:00Z', windowEnd: '2026-10-02T00:00:00Z', visitStatus: 'approved' },
+    {
+      id: 'new-done',
+      windowStart: '2026-11-01T00:00:00Z',
+      windowEnd: '2026-11-05T00:00:00Z',
+      visitStatus: 'submitted',
+    },
+  ];
+  const ids = (list: { id: string }[]) => list.map((r) => r.id);
+
+  test('to do: sent back, drafts, open now, coming, missed — nothing finished', () => {
+    expect(ids(agendaOrder(rows, NOW, 'todo'))).toEqual(['ret', 'draft', 'open', 'up', 'missed']);
+  });
+
+  test('done: finished visits only, the latest window first', () => {
+    expect(ids(agendaOrder(rows, NOW, 'done'))).toEqual(['new-done', 'old-done']);
   });
 });

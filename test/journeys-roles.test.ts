@@ -209,6 +209,21 @@ describe.each(['phone', 'desktop'] as const)('the auditor at %s size', (size) =>
     await expect(page.locator('#todo-missed .todo-count').innerText()).resolves.toBe('30');
     await plainPage(page);
     await shot(page, `auditor-${size}-1-home`);
+    // The list: to do first, the open window on top, in pages, searchable, with the done ones apart.
+    await page.goto('/assignments');
+    const card = page.locator('.v-assignment').first();
+    await expect(card.innerText()).resolves.toContain('N2');
+    const cardBox = await card.boundingBox();
+    expect(cardBox?.y ?? Infinity).toBeLessThan(SIZES[size].height);
+    await expect(page.locator('.v-assignment').count()).resolves.toBe(20);
+    await expect(page.locator('.pager').innerText()).resolves.toMatch(/Page 1 of 2/);
+    await plainPage(page);
+    await shot(page, `auditor-${size}-2-list`);
+    await page.fill('input[name=q]', 'N2');
+    await Promise.all([page.waitForURL(/q=N2/), page.click('form[role=search] button')]);
+    await expect(page.locator('.v-assignment').count()).resolves.toBe(1);
+    await page.goto('/assignments?show=done');
+    await expect(page.locator('.v-assignment').count()).resolves.toBe(5);
     await page.context().close();
   });
 });

@@ -5,7 +5,7 @@ import { clockSpan } from '../rules/clock-text';
 import type { AssignmentView } from '../assignments/service';
 import { listAssignmentsWithVisits } from '../visits/service';
 import type { PageContext } from '../web/render';
-import { auditorAgenda, daysUntil } from './agenda';
+import { auditorAgenda, daysUntil } from '../rules/agenda';
 import { card, type TodoCard, type TodoItem } from './cards';
 
 /** The auditor's home: what was sent back, drafts, windows open now, windows to come, missed ones. */

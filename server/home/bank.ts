@@ -7,7 +7,7 @@ import { getResults } from '../results/service';
 import { clockText } from '../rules/clock-text';
 import { DEFAULT_TIMEZONE, quarterOf, shiftQuarter } from '../rules/quarters';
 import type { PageContext } from '../web/render';
-import { daysUntil } from './agenda';
+import { daysUntil } from '../rules/agenda';
 import { card, type TodoCard, type TodoItem } from './cards';
 
 /** The bank side's homes: the manager's results, violations, disputes and plans; HR's scorecards to link. */

@@ -5,7 +5,7 @@ import { DEFAULT_TIMEZONE, quarterOf, shiftQuarter } from '../rules/quarters';
 import { clockText } from '../rules/clock-text';
 import { reviewQueue, type QueueRow } from '../visits/service';
 import type { PageContext } from '../web/render';
-import { daysUntil } from './agenda';
+import { daysUntil } from '../rules/agenda';
 import { card, type TodoCard, type TodoItem } from './cards';
 
 /** The audit firm's homes: the reviewer's queue, flags and disputes; the admin's closes and failures. */

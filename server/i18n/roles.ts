@@ -103,6 +103,19 @@ export const en: Record<string, string> = {
   'visits.review.next': 'Here is the next visit in the queue.',
   'visits.review.queue_done': 'The queue is done.',
   'visits.review.then_next': 'After your decision the next visit in the queue opens.',
+  'visits.assign.filter': 'Show',
+  'visits.assign.show_todo': 'To do ({n})',
+  'visits.assign.show_done': 'Done ({n})',
+  'visits.assign.search': 'Branch, scenario or quarter',
+  'visits.assign.search_go': 'Search',
+  'visits.assign.page_of': 'Page {page} of {pages}',
+  'visits.assign.pages': 'Pages',
+  'visits.assign.prev': '← Previous',
+  'visits.assign.next': 'Next →',
+  'visits.assign.none_found': 'Nothing matches “{q}”. Clear the search to see every assignment.',
+  'visits.assign.none_todo':
+    'Nothing to do: every assignment has been submitted. New ones appear here when the audit firm assigns them.',
+  'visits.assign.none_done': 'No visit submitted yet. Submitted visits appear here.',
 };
 
 export const zh: Record<string, string> = {
@@ -205,4 +218,16 @@ export const zh: Record<string, string> = {
   'visits.review.next': '以下是队列中的下一次暗访。',
   'visits.review.queue_done': '队列已全部审核完毕。',
   'visits.review.then_next': '做出决定后将自动打开队列中的下一次暗访。',
+  'visits.assign.filter': '显示',
+  'visits.assign.show_todo': '待办（{n}）',
+  'visits.assign.show_done': '已完成（{n}）',
+  'visits.assign.search': '网点、场景或季度',
+  'visits.assign.search_go': '搜索',
+  'visits.assign.page_of': '第 {page} 页，共 {pages} 页',
+  'visits.assign.pages': '分页',
+  'visits.assign.prev': '← 上一页',
+  'visits.assign.next': '下一页 →',
+  'visits.assign.none_found': '没有与“{q}”匹配的任务。清空搜索可查看全部任务。',
+  'visits.assign.none_todo': '没有待办：所有任务均已提交。审计机构分配新任务后会显示在这里。',
+  'visits.assign.none_done': '还没有已提交的暗访。提交后会显示在这里。',
 };

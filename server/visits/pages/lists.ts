@@ -10,6 +10,7 @@ import { localInputToIso, nowLocalInput, showSpan, showTime } from '../../web/lo
 import { flash, page, render, type PageContext } from '../../web/render';
 import { createVisitBody } from '../schema';
 import { createVisit, getAssignmentWithVisit, listAssignmentsWithVisits, reviewQueue } from '../service';
+import { assignmentList, readListQuery } from './assignment-list';
 import { minutesOrRaw } from './form';
 import { AUDITOR, EDITABLE_STATUS, flagLabel, QUEUE } from './shared';
 
@@ -33,7 +34,11 @@ async function showAssignments(ctx: PageContext, start?: StartForm, status = 200
     listBanks(ctx.user),
   ]);
   const zones = new Map(banks.map((b) => [b.id, b.timezone]));
-  const assignments = rows.map((a) => {
+  const listed = assignmentList(ctx, rows, readListQuery(ctx.req.query));
+  // A start that failed is shown first, whatever the filter, so its messages are seen.
+  const failedRow = start ? rows.find((a) => a.id === start.assignmentId) : undefined;
+  const shown = failedRow ? [failedRow, ...listed.rows.filter((a) => a.id !== failedRow.id)] : listed.rows;
+  const assignments = shown.map((a) => {
     const tz = zones.get(a.bankId) ?? DEFAULT_TIMEZONE;
     const failed = start?.assignmentId === a.id ? start : undefined;
     return {
@@ -46,7 +51,19 @@ async function showAssignments(ctx: PageContext, start?: StartForm, status = 200
       open: Boolean(failed),
     };
   });
-  render(ctx.req, ctx.res, 'pages/visits/assignments', { title: ctx.t('visits.assign.title'), assignments }, status);
+  render(
+    ctx.req,
+    ctx.res,
+    'pages/visits/assignments',
+    {
+      title: ctx.t('visits.assign.title'),
+      assignments,
+      filters: listed.filters,
+      paging: listed.paging,
+      empty: rows.length ? listed.empty : ctx.t('visits.assign.none'),
+    },
+    status,
+  );
 }
 
 export const assignmentsPage = page(AUDITOR, (ctx) => showAssignments(ctx));

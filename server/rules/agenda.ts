@@ -47,3 +47,13 @@ export function daysUntil(until: string | Date, now: Date): number {
   const ms = new Date(until).getTime() - now.getTime();
   return ms >= 0 ? Math.ceil(ms / 86_400_000) : -Math.ceil(-ms / 86_400_000);
 }
+
+/** The auditor's list in to-do order (the agenda's groups one after another), or the finished ones, latest window first. */
+export function agendaOrder<A extends AgendaAssignment>(rows: A[], now: Date, show: 'todo' | 'done'): A[] {
+  if (show === 'done')
+    return rows
+      .filter((a) => a.visitStatus && a.visitStatus !== 'draft' && a.visitStatus !== 'returned')
+      .sort((a, b) => at(b.windowEnd) - at(a.windowEnd));
+  const g = auditorAgenda(rows, now);
+  return [...g.returned, ...g.drafts, ...g.openNow, ...g.upcoming, ...g.missed];
+}
