@@ -288,7 +288,7 @@ describe('a correction after publication', () => {
     const res = await agent
       .post('/admin/reports/close')
       .type('form')
-      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
+      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q, confirm: 'yes' });
     expect(res.status).toBe(303);
     const v2 = await Report.findOne({ bankId: world.bankId, quarter: CLOSE_Q, version: 2 }).lean();
     expect(v2).not.toBeNull();

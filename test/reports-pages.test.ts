@@ -49,6 +49,27 @@ afterAll(async () => {
 describe('admin reports page', () => {
   let reportId: string;
 
+  test('the close is a wizard: nothing is queued before the confirmation; the check page lists readiness and the exact recipients', async () => {
+    const agent = await signIn(app, ADMIN.email, ADMIN.password, 'en');
+    const token = await csrfOf(agent, '/admin/reports');
+    const res = await agent
+      .post('/admin/reports/close')
+      .type('form')
+      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/admin/reports/close/check?bankId=${world.bankId}&quarter=${CLOSE_Q}`);
+    expect(await Report.countDocuments({ bankId: world.bankId, quarter: CLOSE_Q })).toBe(0);
+    const check = await agent.get(res.headers.location as string);
+    expect(check.status).toBe(200);
+    expect(check.text).toContain('id="close-readiness"');
+    expect(check.text).toContain('Branches with an approved visit:');
+    expect(check.text).toContain('head@jn.example.cn');
+    expect(check.text).toContain('audit@jn.example.cn');
+    expect(check.text).toContain('The report will be e-mailed to 2 recipient(s)');
+    expect(check.text).toContain('name="confirm" value="yes" required');
+    expect(check.text).toContain('version 1 of the report');
+  });
+
   test('closing from the form queues a job; the page refreshes itself while it runs', async () => {
     const agent = await signIn(app, ADMIN.email, ADMIN.password, 'zh');
     const page = await agent.get('/admin/reports');
@@ -61,15 +82,17 @@ describe('admin reports page', () => {
     const bad = await agent
       .post('/admin/reports/close')
       .type('form')
-      .send({ _csrf: token, bankId: world.bankId, quarter: '2026-Q9' });
+      .send({ _csrf: token, bankId: world.bankId, quarter: '2026-Q9', confirm: 'yes' });
     expect(bad.status).toBe(303);
     expect((await agent.get('/admin/reports')).text).toContain('季度格式应为 2026-Q3');
 
     const res = await agent
       .post('/admin/reports/close')
       .type('form')
-      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q });
+      .send({ _csrf: token, bankId: world.bankId, quarter: CLOSE_Q, confirm: 'yes' });
     expect(res.status).toBe(303);
+    // The page keeps the bank that was closed.
+    expect(res.headers.location).toBe(`/admin/reports?bankId=${world.bankId}`);
     const running = await agent.get('/admin/reports');
     expect(running.headers.refresh).toBe('3');
     expect(running.text).toContain('已开始结算 2026-Q3');

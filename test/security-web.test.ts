@@ -199,7 +199,7 @@ const FORMS: Record<string, Form> = {
   'POST /admin/reports/close': {
     who: 'admin',
     path: () => '/admin/reports/close',
-    fields: (w) => ({ bankId: w.bankId.B, quarter: '2026-Q1' }),
+    fields: (w) => ({ bankId: w.bankId.B, quarter: '2026-Q1', confirm: 'yes' }),
   },
   'POST /admin/reports/:id/resend': {
     who: 'admin',

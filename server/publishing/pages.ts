@@ -4,6 +4,7 @@ import { AppError } from '../platform/errors';
 import { quarterOf, shiftQuarter } from '../rules/quarters';
 import { formBody, param } from '../web/forms';
 import { flash, page, render } from '../web/render';
+import { closeCheckPage } from './close-wizard';
 import { pendingCorrections } from './corrections';
 import { sendReportFile } from './routes';
 import * as reports from './service';
@@ -59,15 +60,26 @@ const adminPage = page(ADMIN, async ({ req, res, user, t }) => {
   });
 });
 
+/** Queues the close only once the admin confirmed it on the wizard's check page; the page keeps the bank. */
 const closeAction = page(ADMIN, async ({ req, res, user, t }) => {
   const f = formBody(req);
+  const bankId = /^[a-f0-9]{24}$/i.test(f.bankId ?? '') ? (f.bankId as string) : '';
+  const quarter = (f.quarter ?? '').trim();
+  const back = bankId ? `/admin/reports?bankId=${bankId}` : '/admin/reports';
+  if (f.confirm !== 'yes') {
+    if (!bankId || !/^\d{4}-Q[1-4]$/.test(quarter)) {
+      flash(req, 'error', t(bankId ? 'reports.msg.bad_quarter' : 'reports.msg.no_bank'));
+      return res.redirect(303, back);
+    }
+    return res.redirect(303, `/admin/reports/close/check?bankId=${bankId}&quarter=${quarter}`);
+  }
   try {
-    const r = await reports.closeQuarter(user, f.bankId ?? '', (f.quarter ?? '').trim());
-    flash(req, 'ok', t('reports.flash.queued', { quarter: f.quarter, reportId: r.reportId }));
+    const r = await reports.closeQuarter(user, bankId, quarter);
+    flash(req, 'ok', t('reports.flash.queued', { quarter, reportId: r.reportId }));
   } catch (e) {
     flash(req, 'error', closeError(t, e));
   }
-  res.redirect(303, '/admin/reports');
+  res.redirect(303, back);
 });
 
 const reportPage = page(ADMIN, async ({ req, res, user, t }) => {
@@ -131,6 +143,7 @@ const download = page(READERS, async ({ req, res, user }) => {
 export function registerReportPages(r: Router): void {
   r.get('/admin/reports', adminPage);
   r.post('/admin/reports/close', closeAction);
+  r.get('/admin/reports/close/check', closeCheckPage);
   r.get('/admin/reports/:id', reportPage);
   r.post('/admin/reports/:id/resend', resendAction);
   r.get('/reports', myReportsPage);

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { canSeeBranch, isBankRole, scopeFilter, type Principal } from '../platform/access';
+import { canSeeBranch, isBankRole, requireRole, scopeFilter, type Principal } from '../platform/access';
 import { NotFoundError } from '../platform/errors';
 import { afterCursor, pageLimit, timeCursor, toPage, type Page } from '../platform/http/paging';
 import { Visit } from './model';
@@ -66,4 +66,21 @@ export async function listVisits(p: Principal, query: ListVisitsQuery = {}): Pro
 /** Whether the visit holds this evidence file (housekeeping keeps the file of a stale upload note then). */
 export async function holdsEvidenceFile(visitId: string, fileId: Types.ObjectId): Promise<boolean> {
   return Boolean(await Visit.exists({ _id: visitId, 'attachments.fileId': fileId }));
+}
+
+/** A bank's quarter as the close wizard checks it: visits per status, and the branches with a counted visit (admin). */
+export async function quarterProgress(
+  p: Principal,
+  bankId: string,
+  quarter: string,
+): Promise<{ byStatus: Record<string, number>; countedBranches: string[] }> {
+  requireRole(p, ['admin']);
+  const rows = await Visit.find({ bankId, quarter }, { status: 1, branchCode: 1 }).lean();
+  const byStatus: Record<string, number> = {};
+  const counted = new Set<string>();
+  for (const v of rows) {
+    byStatus[v.status] = (byStatus[v.status] ?? 0) + 1;
+    if (v.status === 'approved' || v.status === 'disputed') counted.add(v.branchCode);
+  }
+  return { byStatus, countedBranches: [...counted].sort() };
 }

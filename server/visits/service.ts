@@ -7,7 +7,7 @@
  */
 export { createVisit, submitVisit, updateVisit } from './edit';
 export { reviewQueue, reviewVisit, type QueueRow } from './review';
-export { canSeeVisit, getVisit, holdsEvidenceFile, listVisits, loadVisibleVisit } from './queries';
+export { canSeeVisit, getVisit, holdsEvidenceFile, listVisits, loadVisibleVisit, quarterProgress } from './queries';
 export { addAttachment, openAttachment, removeAttachment, visitEvidenceUpload } from './attachments';
 export type { AttachmentResult, OpenedAttachment } from './attachments';
 export {
