@@ -69,6 +69,7 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
         '/admin/assignments',
         '/admin/overview',
         '/admin/reports',
+        `/admin/reports/close/check?bankId=${bankA}&quarter=${w.quarter}`,
         `/admin/reports/${w.report?.A}`,
         `/results?bankId=${bankA}&quarter=${w.quarter}`,
         `/results?bankId=${bankA}&quarter=${w.quarter}&branchCode=WAN1`,
@@ -76,7 +77,13 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
         '/no-such-page',
       ];
     case 'auditor':
-      return ['/', '/assignments', `/visits/${w.draft.own.id}/edit`, `/visits/${w.submitted.own.id}`];
+      return [
+        '/',
+        '/assignments',
+        '/assignments?show=done',
+        `/visits/${w.draft.own.id}/edit`,
+        `/visits/${w.submitted.own.id}`,
+      ];
     case 'reviewer':
       return ['/', '/review', `/visits/${w.submitted.own.id}`, '/disputes', `/disputes/${w.dispute.own.id}`];
     case 'managerA':
