@@ -243,6 +243,19 @@ describe.each(['desktop', 'phone'] as const)('HR and the admin at %s size', (siz
     await expect(page.locator('#todo-queue li').count()).resolves.toBe(2);
     await plainPage(page);
     await shot(page, `admin-${size}-1-home`);
+    // The close wizard: readiness and the exact recipients before anything is sent.
+    await page.locator('#todo-to-close li a').first().click();
+    await page.waitForURL(/\/admin\/reports/);
+    await page.goto(`/admin/reports/close/check?bankId=${f.bankId}&quarter=2026-Q3`);
+    await expect(page.locator('#close-readiness li').count()).resolves.toBe(5);
+    await expect(page.locator('#close-confirm input[name=confirm]').getAttribute('required')).resolves.not.toBeNull();
+    await plainPage(page);
+    await shot(page, `admin-${size}-2-close-check`);
+    // A page that does not exist keeps the navigation, in the person's language.
+    const missing = await page.goto('/no-such-page');
+    expect(missing?.status()).toBe(404);
+    await expect(page.locator('nav a[href="/admin/reports"]').count()).resolves.toBe(1);
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
     await page.context().close();
   });
 

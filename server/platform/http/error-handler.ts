@@ -140,7 +140,12 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
         : appErr.status === 403
           ? 'error.403'
           : undefined;
+  // The error page keeps the signed-in person's navigation and language (issue 20: a 404 is not a dead end).
   res.status(appErr.status).render('pages/error', {
+    locale,
+    user: req.principal,
+    csrfToken: res.locals.csrfToken,
+    currentPath: req.path,
     title: translate(locale, 'error.title'),
     status: appErr.status,
     message: messageKey ? translate(locale, messageKey) : appErr.message,
