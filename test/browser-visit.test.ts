@@ -153,7 +153,8 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
   await r.waitForSelector('.v-evidence-img');
   const note = 'g_attire：请核对照片，员工是否佩戴工牌？';
   await r.fill('textarea[name="note"]', note);
-  await Promise.all([r.waitForURL(`${base}/review`), r.click('button[value="return"]')]);
+  // After a decision the next visit of the queue opens, or the queue when it is done.
+  await Promise.all([r.waitForURL((u) => u.pathname !== `/visits/${visitId}`), r.click('button[value="return"]')]);
 
   // ---- the auditor sees the note, fixes the answer, resubmits
   await a.goto('/assignments');
@@ -165,7 +166,7 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
 
   // ---- the reviewer approves
   await r.goto(`/visits/${visitId}`);
-  await Promise.all([r.waitForURL(`${base}/review`), r.click('button[value="approve"]')]);
+  await Promise.all([r.waitForURL((u) => u.pathname !== `/visits/${visitId}`), r.click('button[value="approve"]')]);
 
   const v = await Visit.findById(visitId).lean().orFail();
   expect(v.status).toBe('approved');
