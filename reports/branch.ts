@@ -128,7 +128,7 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
   if (v.violations.length) {
     const names = v.violations
       .map((k) => v.answers.find((a) => a.itemKey === k))
-      .map((a, j) => (a ? textOf(a.text, lang) : v.violations[j]));
+      .map((a, j) => (a ? textOf(a.failure ?? a.text, lang) : v.violations[j]));
     r.para(t('visit.violations', { items: names.join('; ') }), { size: 9, color: COLORS.bad, gap: 2 });
   }
   const marks = visitMarks(d.feedback, v.id);
@@ -147,8 +147,9 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
         t,
         a.critical ? `${textOf(a.text, lang)} (${t('critical')})` : textOf(a.text, lang),
         marks.get(a.itemKey),
+        lang,
       ),
-      { text: answerLabel(t, a.value), color: a.score === 0 ? COLORS.bad : COLORS.ink },
+      { text: answerLabel(t, a.value, a.words, lang), color: a.score === 0 ? COLORS.bad : COLORS.ink },
       score(a.score),
       a.comment ?? '',
     ]),

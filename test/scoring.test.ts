@@ -1,6 +1,6 @@
 import fc from 'fast-check';
+import { answerErrors } from '../server/rules/answers';
 import {
-  answerErrors,
   formatScore,
   missingRequired,
   roundScore,

@@ -1,6 +1,6 @@
-import { getVersion, itemIndex } from '../questionnaires/service';
+import { getVersion, itemIndex, scoringItem } from '../questionnaires/service';
 import { shiftQuarter } from '../rules/quarters';
-import { itemScore, roundScore, type AnswerValue, type ItemType } from '../rules/scoring';
+import { answerScores, roundScore, type ScoringItem } from '../rules/scoring';
 import { countedVisitsOf } from '../visits/service';
 import type { PlanScope } from './model';
 
@@ -40,15 +40,15 @@ export async function itemCounts(area: PlanArea, quarter: string): Promise<Count
 const areaKey = (a: Pick<PlanArea, 'scopeType' | 'region' | 'branchCode'>) =>
   a.scopeType === 'bank' ? 'bank' : a.scopeType === 'region' ? `region:${a.region}` : `branch:${a.branchCode}`;
 
-/** Item types per questionnaire version ("<id>@<version>"), null for a version that cannot be read. */
-type ItemTypes = Map<string, Promise<Map<string, { type: ItemType }> | null>>;
+/** Items (as scoring reads them) per questionnaire version ("<id>@<version>"), null for a version that cannot be read. */
+type ItemTypes = Map<string, Promise<Map<string, ScoringItem> | null>>;
 
 function itemTypesOf(known: ItemTypes, questionnaireId: string, version: number) {
   const key = `${questionnaireId}@${version}`;
   let hit = known.get(key);
   if (!hit) {
     hit = getVersion(questionnaireId, version)
-      .then((v) => new Map([...itemIndex(v)].map(([k, i]) => [k, { type: i.item.type }])))
+      .then((v) => new Map([...itemIndex(v)].map(([k, i]) => [k, scoringItem(i.item)])))
       .catch(() => null);
     known.set(key, hit);
   }
@@ -87,12 +87,8 @@ async function areaCounts(bankId: string, quarters: string[], wanted: Set<string
     if (keys.length === 0) continue;
     const items = await itemTypesOf(types, String(v.questionnaireId), v.questionnaireVersion);
     if (!items) continue;
-    for (const a of (v.answers ?? []) as { itemKey: string; value: AnswerValue }[]) {
-      const item = items.get(a.itemKey);
-      const s = item ? itemScore(item, a.value) : null;
-      if (s === null) continue;
-      for (const key of keys) add(key, a.itemKey, s === 0);
-    }
+    for (const { item, score } of answerScores(items, (v.answers ?? []) as { itemKey: string; value: unknown }[]))
+      for (const key of keys) add(key, item.key, score === 0);
   }
   return out;
 }

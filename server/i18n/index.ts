@@ -10,6 +10,8 @@ import * as hr from './hr';
 import * as assignments from './assignments';
 import * as reportFeedback from './report-feedback';
 import * as resultsPlans from './results-plans';
+import * as answers from './answers';
+import * as items from './items';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -28,6 +30,8 @@ const features: { en: Dict; zh: Dict }[] = [
   assignments,
   reportFeedback,
   resultsPlans,
+  answers,
+  items,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

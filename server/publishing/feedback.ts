@@ -15,7 +15,8 @@ import type {
 import { compareOutcome, plansOfQuarter, type PlanForReport, type PlanScope } from '../actions/service';
 import { disputesOfQuarter, type DisputeForReport, type DisputeStatus } from '../disputes/service';
 import { shiftQuarter } from '../rules/quarters';
-import { itemScore, type AnswerValue as ScoredValue } from '../rules/scoring';
+import { answerInBoth } from '../rules/answer-words';
+import { answerScores } from '../rules/scoring';
 import type { Catalogue } from './catalogue';
 import type { ReportVisit } from './report-visit';
 
@@ -38,8 +39,11 @@ const areaKey = (scope: PlanScope, region: string, branchCode: string) =>
 /** A dispute still being decided at closing time had not changed the figures yet: it counts as open. */
 const stateOf = (s: DisputeStatus): DisputeState => (s === 'upheld' || s === 'overturned' ? s : 'open');
 
-function markOf(d: LeanDispute): DisputeMark {
+function markOf(d: LeanDispute, catalogue: Catalogue): DisputeMark {
   const state = stateOf(d.status);
+  const item = catalogue.item(String(d.questionnaireId), d.questionnaireVersion, d.itemKey);
+  const before = (d.valueAtOpening ?? null) as AnswerValue | null;
+  const after = state === 'overturned' ? ((d.resolution?.value ?? null) as AnswerValue | null) : null;
   return {
     id: String(d._id),
     visitId: String(d.visitId),
@@ -47,8 +51,10 @@ function markOf(d: LeanDispute): DisputeMark {
     region: d.region,
     itemKey: d.itemKey,
     state,
-    before: (d.valueAtOpening ?? null) as AnswerValue | null,
-    after: state === 'overturned' ? ((d.resolution?.value ?? null) as AnswerValue | null) : null,
+    before,
+    after,
+    beforeWords: before === null ? null : answerInBoth(item, before),
+    afterWords: after === null ? null : answerInBoth(item, after),
     openedAt: new Date(d.openedAt).toISOString(),
   };
 }
@@ -98,19 +104,18 @@ export class FeedbackCollector {
   /** One counted visit of any streamed quarter: tallies the plan items of the areas it lies in. */
   visit(v: ReportVisit): void {
     if (this.wanted.size === 0 || (v.quarter !== this.quarter && v.quarter !== this.plansQuarter)) return;
-    const qid = String(v.questionnaireId);
+    const lookup = this.catalogue.lookup(String(v.questionnaireId), v.questionnaireVersion);
+    // Applicable answers by the rules (conditions included), worked out once per visit for every area.
+    const scored = lookup ? answerScores(lookup, v.answers ?? []) : undefined;
     for (const area of [BANK_AREA, areaKey('region', v.region, ''), areaKey('branch', '', v.branchCode)]) {
       const items = this.wanted.get(area);
       if (!items) continue;
-      for (const a of v.answers ?? []) {
-        if (!items.has(a.itemKey)) continue;
-        const item = this.catalogue.item(qid, v.questionnaireVersion, a.itemKey);
-        const s = item ? itemScore(item, a.value as ScoredValue) : null;
-        if (s === null) continue;
-        const key = `${area}\u0002${v.quarter}\u0002${a.itemKey}`;
+      for (const { item, score } of scored ?? []) {
+        if (!items.has(item.key)) continue;
+        const key = `${area}\u0002${v.quarter}\u0002${item.key}`;
         const c = this.counts.get(key) ?? { failed: 0, applicable: 0 };
         c.applicable += 1;
-        if (s === 0) c.failed += 1;
+        if (score === 0) c.failed += 1;
         this.counts.set(key, c);
       }
     }
@@ -127,7 +132,7 @@ export class FeedbackCollector {
    */
   finish(s: ReportSnapshot, generatedAt: Date): SnapshotFeedback {
     const counted = new Set(s.branches.flatMap((b) => b.visitIds ?? []));
-    const disputes = this.disputes.map(markOf).filter((d) => counted.has(d.visitId));
+    const disputes = this.disputes.map((d) => markOf(d, this.catalogue)).filter((d) => counted.has(d.visitId));
     markViolations(s.violations, disputes);
     const today =
       DateTime.fromJSDate(generatedAt).setZone(this.timezone).toISODate() ?? generatedAt.toISOString().slice(0, 10);

@@ -81,7 +81,11 @@ export async function quarterResults(
     branches: branchRows(current, previous, bNames),
     staff: staffRows(acc.staff, acc.previousStaff, sNames),
     keyProblems: acc.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
-    violations: acc.violations.map((x) => ({ ...x, text: catalogue.text(x.itemKey) })),
+    violations: acc.violations.map((x) => ({
+      ...x,
+      text: catalogue.text(x.itemKey),
+      failure: catalogue.failure(x.itemKey),
+    })),
   };
 }
 

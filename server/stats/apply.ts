@@ -37,9 +37,7 @@ export async function itemsOfVersion(questionnaireId: string, version: number): 
   const hit = versionItems.get(key);
   if (hit) return hit;
   const sections = toScoringSections(await getVersion(questionnaireId, version));
-  const items = new Map(
-    sections.flatMap((s) => s.items.map((i) => [i.key, { type: i.type, sectionKey: s.key }] as const)),
-  );
+  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, { ...i, sectionKey: s.key }] as const)));
   versionItems.set(key, items);
   return items;
 }
