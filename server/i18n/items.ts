@@ -24,6 +24,8 @@ export const en: Record<string, string> = {
   'items.missing_evidence': 'failed: evidence needed',
   'items.evidence_item': 'Evidence for item',
   'items.evidence_item_none': 'Not for one item',
+  'items.bad_number': 'Enter a number {range}.',
+  'items.bad_text': 'Write a few words (at most 2000 characters).',
 };
 
 export const zh: Record<string, string> = {
@@ -48,4 +50,6 @@ export const zh: Record<string, string> = {
   'items.missing_evidence': '不达标：需上传佐证',
   'items.evidence_item': '佐证对应题目',
   'items.evidence_item_none': '不对应具体题目',
+  'items.bad_number': '请输入数字 {range}。',
+  'items.bad_text': '请填写文字（不超过 2000 字）。',
 };

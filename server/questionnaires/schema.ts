@@ -124,7 +124,7 @@ function checkItems(list: SectionOut[], ctx: z.RefinementCtx): void {
 }
 
 /** Sections come back in the canonical order, whatever order they were sent in. */
-const sections = z.preprocess(
+export const sectionsSchema = z.preprocess(
   checkSections,
   z
     .array(sectionSchema)
@@ -133,12 +133,14 @@ const sections = z.preprocess(
     .transform((list): SectionOut[] => SECTION_KEYS.flatMap((k) => list.filter((s) => s.key === k))),
 );
 
-export const createQuestionnaireBody = z.object({ bankId: fields.objectId, name: fields.name, sections }).strict();
+export const createQuestionnaireBody = z
+  .object({ bankId: fields.objectId, name: fields.name, sections: sectionsSchema })
+  .strict();
 export type CreateQuestionnaireInput = z.output<typeof createQuestionnaireBody>;
 /** The request body as sent (defaults not yet applied), e.g. for fixtures and the seed. */
 export type QuestionnaireRequest = { bankId: string; name: string; sections: z.input<typeof sectionSchema>[] };
 
-export const updateQuestionnaireBody = z.object({ name: fields.name, sections }).strict();
+export const updateQuestionnaireBody = z.object({ name: fields.name, sections: sectionsSchema }).strict();
 export type UpdateQuestionnaireInput = z.output<typeof updateQuestionnaireBody>;
 
 export const listQuestionnairesQuery = z.object({ bankId: fields.objectId.optional() }).strict();
