@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { z } from 'zod';
 import { toAppError } from '../platform/http/error-handler';
 import { parseBody } from '../platform/http/validation';
 import { applicableKeys, SECTION_KEYS } from '../rules/scoring';
@@ -15,6 +16,8 @@ import { sectionView, type QuestionnaireSection } from './views';
  * answer start hidden and appear as the admin answers in the preview. Shown only when the whole
  * questionnaire is valid; otherwise the problems, each naming its item.
  */
+const previewBody = z.object({ sections: sectionsSchema });
+
 export interface Preview {
   sections: ReturnType<typeof previewSections>;
   problems: string[];
@@ -39,7 +42,8 @@ function previewSections(ctx: PageContext, sections: QuestionnaireSection[]) {
 export function previewOf(ctx: PageContext, state: EditorState): Preview {
   const built = toSections(state);
   try {
-    const parsed = parseBody(sectionsSchema, built.sections);
+    // As part of a body, so that each problem's path reads "sections.…" as it does when saving.
+    const parsed = parseBody(previewBody, { sections: built.sections }).sections;
     // Read back as a stored version would be, so the preview shows exactly what visits will get.
     const sections = parsed.map((s) => sectionView(s as Parameters<typeof sectionView>[0]));
     return { sections: previewSections(ctx, sections), problems: [] };

@@ -82,12 +82,15 @@ function choiceScore(item: Pick<ScoringItem, 'options'>, value: unknown): number
 function multiScore(item: Pick<ScoringItem, 'options'>, value: unknown): number | null {
   if (!Array.isArray(value)) return null;
   const scores = new Map((item.options ?? []).map((o) => [o.key, o.score ?? 0]));
-  let sum = 0;
+  const chosen: number[] = [];
   for (const key of new Set(value)) {
     const s = scores.get(key as string);
     if (s === undefined) return null;
-    sum += s;
+    chosen.push(s);
   }
+  // Summed in one fixed order, so that neither the order of the options nor that of the ticks can
+  // change the last bit of a floating-point sum.
+  const sum = chosen.sort((a, b) => a - b).reduce((acc, s) => acc + s, 0);
   return Math.min(1, Math.max(0, sum));
 }
 
