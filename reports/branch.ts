@@ -135,11 +135,12 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
   visitDisputeLines(c, marks, v.answers);
   r.table(
     [
-      { header: t('col.section'), width: 1.3 },
-      { header: t('col.item'), width: 4.2 },
-      { header: t('col.answer'), width: 0.9 },
-      { header: t('col.score'), width: 0.8, align: 'right' },
-      { header: t('col.comment'), width: 3.2 },
+      // The answer in words may be an option's sentence or the options chosen, not just 是/否.
+      { header: t('col.section'), width: 1.2 },
+      { header: t('col.item'), width: 3.6 },
+      { header: t('col.answer'), width: 2.0 },
+      { header: t('col.score'), width: 0.7, align: 'right' },
+      { header: t('col.comment'), width: 2.9 },
     ],
     v.answers.map((a) => [
       sectionLabel(t, a.sectionKey),

@@ -236,6 +236,7 @@ export function methodNotes(c: Ctx, sample: string, extra: string[] = []): void 
     sample,
     t('method.counted', { timezone: s.bank.timezone }),
     t('method.items'),
+    ...(s.questionnaires.some((q) => q.rich) ? [t('method.items_rich')] : []),
     t('method.section'),
     t('method.total', { weights }),
     t('method.rollup'),

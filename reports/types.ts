@@ -135,6 +135,8 @@ export interface QuestionnaireNote {
   name: string;
   version: number;
   sectionWeights: { key: SectionKey; weight: number }[];
+  /** The version has number, choice, multiple-choice or text items, or conditions (SPEC §10): the method notes say how they score. */
+  rich?: boolean;
 }
 
 export interface ReportSnapshot {

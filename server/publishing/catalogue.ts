@@ -57,6 +57,7 @@ export async function loadCatalogue(bankId: string): Promise<Catalogue> {
       name: v.name,
       version: v.version,
       sectionWeights: v.sections.map((s) => ({ key: s.key as SectionKey, weight: s.weight })),
+      rich: v.sections.some((s) => s.items.some((i) => i.showIf || !['yes_no', 'scale'].includes(i.type))),
     });
   }
   return {
