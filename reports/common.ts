@@ -212,7 +212,10 @@ export function violationsTable(c: Ctx, violations: Violation[], withBranch = tr
       date(v.visitedAt, s.bank.timezone),
       sectionLabel(t, v.sectionKey),
       {
-        text: v.dispute ? `${textOf(v.text, lang)} ${disputeTag(t, v.dispute)}` : textOf(v.text, lang),
+        // Worded as the failure ("Guaranteed returns were promised"); older snapshots have the item's text only.
+        text: v.dispute
+          ? `${textOf(v.failure ?? v.text, lang)} ${disputeTag(t, v.dispute)}`
+          : textOf(v.failure ?? v.text, lang),
         color: COLORS.bad,
       },
     ]),
@@ -233,6 +236,7 @@ export function methodNotes(c: Ctx, sample: string, extra: string[] = []): void 
     sample,
     t('method.counted', { timezone: s.bank.timezone }),
     t('method.items'),
+    ...(s.questionnaires.some((q) => q.rich) ? [t('method.items_rich')] : []),
     t('method.section'),
     t('method.total', { weights }),
     t('method.rollup'),

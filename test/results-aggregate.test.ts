@@ -5,8 +5,14 @@ import { barChart, lineChart } from '../server/results/svg';
 /** The pure accumulator and helpers, on plain objects (no database). */
 
 const ITEMS = new Map<string, ItemInfo>([
-  ['a', { type: 'yes_no', sectionKey: 'greeting' }],
-  ['b', { type: 'scale', sectionKey: 'greeting' }],
+  [
+    'a',
+    { key: 'a', type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true, sectionKey: 'greeting' },
+  ],
+  [
+    'b',
+    { key: 'b', type: 'scale', weight: 1, critical: false, allowNA: false, required: true, sectionKey: 'greeting' },
+  ],
 ]);
 const S = (g: number | null, p: number | null, s: number | null, f: number | null, total: number | null) => ({
   sections: { greeting: g, product_knowledge: p, sales_compliance: s, follow_up: f },

@@ -168,6 +168,12 @@ const FORMS: Record<string, Form> = {
     path: () => '/admin/questionnaires',
     fields: (w) => ({ name: `CSRF 问卷 ${n()}`, bankId: w.bankId.A, ...item('q1') }),
   },
+  'POST /admin/questionnaires/preview': {
+    who: 'admin',
+    writes: false, // the editor's live check: nothing is stored
+    path: () => '/admin/questionnaires/preview',
+    fields: () => ({ name: `预览 ${n()}`, ...item('q3') }),
+  },
   'POST /admin/questionnaires/:id': {
     who: 'admin',
     path: (w) => `/admin/questionnaires/${w.questionnaireId.B}`,

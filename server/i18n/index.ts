@@ -12,6 +12,8 @@ import * as reportFeedback from './report-feedback';
 import * as resultsPlans from './results-plans';
 import * as account from './account';
 import * as audit from './audit';
+import * as answers from './answers';
+import * as items from './items';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -32,6 +34,8 @@ const features: { en: Dict; zh: Dict }[] = [
   resultsPlans,
   account,
   audit,
+  answers,
+  items,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

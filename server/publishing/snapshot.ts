@@ -64,6 +64,7 @@ function violationOf(v: ViolationIn, names: Map<string, string>, times: Map<stri
     itemKey: v.itemKey,
     sectionKey: (v.sectionKey as SectionKey | null) ?? null,
     text: v.text,
+    failure: v.failure,
     visitedAt: times.get(v.visitId) ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { itemScore, SECTION_KEYS, type ItemType, type SectionKey, type SectionScores } from '../rules/scoring';
+import { answerScores, SECTION_KEYS, type ScoringItem, type SectionKey, type SectionScores } from '../rules/scoring';
 
 /**
  * The per-quarter rules of SPEC.md section 3 as a pure, streaming accumulator: visits go in one at
@@ -32,11 +32,9 @@ export interface ScoresInput {
   total?: number | null;
 }
 
-export interface ItemInfo {
-  type: ItemType;
-  sectionKey: SectionKey;
-}
-/** The items of one questionnaire version; `undefined` when the version is unknown. */
+/** An item as scoring reads it (type, options, bands, condition), with its section. */
+export type ItemInfo = ScoringItem & { sectionKey: SectionKey };
+/** The items of one questionnaire version in questionnaire order; `undefined` when the version is unknown. */
 export type ItemLookup = (questionnaireId: string, version: number) => ReadonlyMap<string, ItemInfo> | undefined;
 
 /** Running mean per section and of the total; null observations are left out of their own mean only. */
@@ -239,22 +237,17 @@ export class ResultsAccumulator {
   }
 
   /**
-   * Failure rate uses the item types of the version the visit was filled on; `na`, an unknown item
-   * and a value that does not fit its item (itemScore gives null) are not applicable.
+   * Failure rate uses the items of the version the visit was filled on; `na`, unscored answers and
+   * answers to items hidden by their condition are not applicable.
    */
   private addAnswers(v: VisitInput): void {
     const items = this.opts.items(v.questionnaireId, v.questionnaireVersion);
     if (!items) return;
-    // Stryker disable next-line ArrayDeclaration: equivalent, a string in place of an answer names no item and is skipped
-    for (const a of v.answers ?? []) {
-      const info = items.get(a.itemKey);
-      if (!info) continue;
-      const s = itemScore(info, a.value);
-      if (s === null) continue;
-      let acc = this.items.get(a.itemKey);
-      if (!acc) this.items.set(a.itemKey, (acc = { sectionKey: info.sectionKey, failed: 0, applicable: 0 }));
+    for (const { item, score } of answerScores(items, v.answers ?? [])) {
+      let acc = this.items.get(item.key);
+      if (!acc) this.items.set(item.key, (acc = { sectionKey: item.sectionKey, failed: 0, applicable: 0 }));
       acc.applicable += 1;
-      if (s === 0) acc.failed += 1;
+      if (score === 0) acc.failed += 1;
     }
   }
 

@@ -5,6 +5,7 @@ import { isBankRole } from '../platform/access';
 import { config } from '../platform/config';
 import { fields, parseQuery } from '../platform/http/validation';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
+import { inLang } from '../rules/answer-words';
 import { page, render, type PageContext } from '../web/render';
 import { overview } from './overview';
 import { shiftQuarter, quarterOf } from '../rules/quarters';
@@ -292,7 +293,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
     violations: r.violations.map((x) => ({
       ...x,
       section: x.sectionKey ? ctx.t(`results.section.${x.sectionKey}`) : '',
-      text: ctx.locale === 'en' ? x.text.en : x.text.zh,
+      text: inLang(x.failure ?? x.text, ctx.locale),
     })),
     sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
     plans,

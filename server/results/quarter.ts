@@ -108,7 +108,7 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
     })),
     violations: violationRows(
       Object.entries(now).flatMap(([region, r]) => r.violations.map((v) => ({ ...v, region }))),
-    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey) })),
+    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey), failure: c.catalogue.failure(v.itemKey) })),
   };
 }
 
@@ -194,6 +194,6 @@ async function narrow(
     })),
     violations: violationRows(
       inFocusSummaries.flatMap(({ code, region, s }) => s.violations.map((v) => ({ ...v, branchCode: code, region }))),
-    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey) })),
+    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey), failure: c.catalogue.failure(v.itemKey) })),
   };
 }

@@ -34,6 +34,8 @@ export interface KeyProblemRow extends KeyProblem {
 
 export interface ViolationView extends ViolationRow {
   text: { zh: string; en: string };
+  /** The item's failure in words ("Guaranteed returns were promised", else "Not met: <item>"). */
+  failure: { zh: string; en: string };
 }
 
 export type FocusType = 'bank' | 'region' | 'branches' | 'branch';

@@ -1,4 +1,5 @@
 import { shiftQuarter, trendQuarters } from '../rules/quarters';
+import { failureInWords } from '../rules/answer-words';
 import { bankVersionItems } from '../questionnaires/service';
 import { countedVisitsOf } from '../visits/service';
 import { getBank, branchNamesIn, staffNamesIn } from '../banks/service';
@@ -55,19 +56,22 @@ export function countedVisitsCursor(bankId: string, quarters: readonly string[],
 export interface ItemCatalogue {
   lookup: (questionnaireId: string, version: number) => ReadonlyMap<string, ItemInfo> | undefined;
   text: (itemKey: string) => { zh: string; en: string };
+  failure: (itemKey: string) => { zh: string; en: string };
 }
 
 /** Item types per questionnaire version (failure rates use the version a visit was filled on). */
 export async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
   const byVersion = new Map<string, Map<string, ItemInfo>>();
   const texts = new Map<string, { zh: string; en: string }>();
+  const failures = new Map<string, { zh: string; en: string }>();
   for (const v of await bankVersionItems(bankId)) {
     const items = new Map<string, ItemInfo>();
     for (const s of v.sections) {
       for (const i of s.items) {
-        items.set(i.key, { type: i.type, sectionKey: s.key });
+        items.set(i.key, { ...i, sectionKey: s.key });
         // Later versions win: the wording most recently used.
         texts.set(i.key, i.text);
+        failures.set(i.key, { zh: failureInWords(i, 'zh'), en: failureInWords(i, 'en') });
       }
     }
     byVersion.set(`${v.questionnaireId}:${v.version}`, items);
@@ -75,6 +79,7 @@ export async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
   return {
     lookup: (qid, version) => byVersion.get(`${qid}:${version}`),
     text: (key) => texts.get(key) ?? { zh: key, en: key },
+    failure: (key) => failures.get(key) ?? texts.get(key) ?? { zh: key, en: key },
   };
 }
 
@@ -174,6 +179,10 @@ export async function resultsFromVisits(
     branches: branchRows(current, focused(previousQuarter), bNames),
     staff: staffRows(acc.staff, acc.previousStaff, sNames),
     keyProblems: acc.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
-    violations: acc.violations.map((x) => ({ ...x, text: catalogue.text(x.itemKey) })),
+    violations: acc.violations.map((x) => ({
+      ...x,
+      text: catalogue.text(x.itemKey),
+      failure: catalogue.failure(x.itemKey),
+    })),
   };
 }
