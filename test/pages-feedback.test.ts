@@ -63,7 +63,7 @@ describe('dispute pages', () => {
     disputeId = (ok.headers.location as string).split('/').pop() as string;
     expect((await Dispute.findById(disputeId).lean())?.status).toBe('open');
     const show = await agents.north.get(`/disputes/${disputeId}`);
-    expect(show.text).toContain('The dispute of item c2 is open');
+    expect(show.text).toContain('The dispute of “Item c2” is open');
     expect(show.text).toContain('录像显示已做风险提示');
     expect(show.text).toContain('id="attach"');
     expect(show.text).not.toContain('id="resolve"');

@@ -44,6 +44,7 @@ const violation = z.object({
   sectionKey: z.string().nullable(),
   disputed: z.boolean().openapi({ description: 'Under dispute: the figure may still change' }),
   text: out.text,
+  failure: out.text.openapi({ description: "The item's failure in words (its own wording, else 'Not met: <item>')" }),
 });
 
 export const resultsResponse = component(
