@@ -10,6 +10,8 @@ import { registerReportApi } from './publishing/routes';
 import { registerDisputeApi } from './disputes/routes';
 import { registerActionPlanApi } from './actions/routes';
 import { registerHrApi } from './hr/routes';
+import { registerAlertApi } from './alerts/routes';
+import { registerWebhookApi } from './webhooks/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -24,4 +26,6 @@ export function registerApi(api: ApiRouter): void {
   registerDisputeApi(api);
   registerActionPlanApi(api);
   registerHrApi(api);
+  registerAlertApi(api);
+  registerWebhookApi(api);
 }

@@ -17,3 +17,5 @@ import './disputes/model';
 import './platform/db/write-claims';
 import './actions/model';
 import './hr/model';
+import './alerts/model';
+import './webhooks/model';

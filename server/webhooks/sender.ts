@@ -1,0 +1,171 @@
+import { Types } from 'mongoose';
+import { BoundedCache } from '../platform/cache';
+import { config } from '../platform/config';
+import { logger } from '../platform/logger';
+import { endpointFailed, endpointSucceeded } from './health';
+import { postJson, type PostResult } from './http-post';
+import { WebhookDelivery, WebhookEndpoint, WebhookEvent, type DeliveryDoc, type EndpointDoc } from './model';
+import { retryDelayMs } from './retry';
+import { openSecret, signedHeaders } from './secrets';
+
+/**
+ * Sending the queued deliveries. Each is taken under a lease (`sending`, in one conditional update)
+ * and then marked delivered or scheduled again, so a process killed mid-send leaves a delivery that
+ * another (or the restarted) worker takes over: at least once, with the same webhook-id. A visit's
+ * deliveries to one endpoint go in order: one waits while an earlier one is still on its way (even
+ * in backoff). Sends run concurrently (a slow target holds only its own deliveries), bounded per
+ * process and per endpoint.
+ */
+const BATCH = 200;
+const MAX_IN_FLIGHT = 64;
+const MAX_PER_ENDPOINT = 8;
+/** How long a step waits for its sends before claiming more (slow targets keep sending meanwhile). */
+const STEP_WAIT_MS = 250;
+
+type Delivery = Pick<
+  DeliveryDoc,
+  '_id' | 'endpointId' | 'eventId' | 'orderKey' | 'position' | 'status' | 'tries' | 'nextKind' | 'lockedUntil'
+>;
+
+const endpointCache = new BoundedCache<string, EndpointDoc>({ limit: 1000, ttlMs: 2000 });
+export function forgetSenderEndpoint(id?: string): void {
+  if (id) endpointCache.delete(id);
+  else endpointCache.clear();
+}
+
+async function enabledEndpoints(): Promise<Map<string, EndpointDoc>> {
+  const rows = await WebhookEndpoint.find({ status: 'enabled', deletedAt: null }).lean<EndpointDoc[]>();
+  return new Map(rows.map((r) => [String(r._id), r]));
+}
+
+const inFlight = new Map<string, Promise<void>>();
+const inFlightPerEndpoint = new Map<string, number>();
+
+/** Due deliveries of enabled endpoints whose visit has no earlier delivery still on its way. */
+async function dueInOrder(endpoints: Map<string, EndpointDoc>, now: Date): Promise<Delivery[]> {
+  const endpointIds = [...endpoints.values()].map((e) => e._id);
+  if (!endpointIds.length) return [];
+  const due = await WebhookDelivery.find(
+    {
+      endpointId: { $in: endpointIds },
+      $or: [
+        { status: 'pending', nextAttemptAt: { $lte: now } },
+        { status: 'sending', lockedUntil: { $lte: now } },
+      ],
+    },
+    { endpointId: 1, eventId: 1, orderKey: 1, position: 1, status: 1, tries: 1, nextKind: 1, lockedUntil: 1 },
+  )
+    .sort({ nextAttemptAt: 1 })
+    .limit(BATCH)
+    .lean<Delivery[]>();
+  if (!due.length) return [];
+  const active = await WebhookDelivery.find(
+    { orderKey: { $in: [...new Set(due.map((d) => d.orderKey))] }, status: { $in: ['pending', 'sending'] } },
+    { endpointId: 1, orderKey: 1, position: 1 },
+  ).lean<Pick<Delivery, '_id' | 'endpointId' | 'orderKey' | 'position'>[]>();
+  const first = new Map<string, number>();
+  for (const a of active) {
+    const k = `${String(a.endpointId)}|${a.orderKey}`;
+    first.set(k, Math.min(first.get(k) ?? Infinity, a.position));
+  }
+  return due.filter((d) => first.get(`${String(d.endpointId)}|${d.orderKey}`) === d.position);
+}
+
+/** One step of the sending loop; true when it found work (the loop then goes on at once). */
+export async function sendDueDeliveries(workerId: string): Promise<boolean> {
+  if (inFlight.size >= MAX_IN_FLIGHT) {
+    await Promise.race([...inFlight.values(), new Promise((r) => setTimeout(r, STEP_WAIT_MS))]);
+    return true;
+  }
+  const now = new Date();
+  const endpoints = await enabledEndpoints();
+  const ready = (await dueInOrder(endpoints, now)).filter((d) => !inFlight.has(String(d._id)));
+  const started: Promise<void>[] = [];
+  for (const d of ready) {
+    const endpointKey = String(d.endpointId);
+    if (inFlight.size >= MAX_IN_FLIGHT || (inFlightPerEndpoint.get(endpointKey) ?? 0) >= MAX_PER_ENDPOINT) continue;
+    const endpoint = endpoints.get(endpointKey);
+    if (!endpoint || !(await claim(d, workerId, now))) continue;
+    const id = String(d._id);
+    inFlightPerEndpoint.set(endpointKey, (inFlightPerEndpoint.get(endpointKey) ?? 0) + 1);
+    const run = attempt(d, endpoint, workerId)
+      .catch((e: unknown) => logger.error({ err: e, deliveryId: id }, 'webhook delivery step failed'))
+      .finally(() => {
+        inFlight.delete(id);
+        inFlightPerEndpoint.set(endpointKey, (inFlightPerEndpoint.get(endpointKey) ?? 1) - 1);
+      });
+    inFlight.set(id, run);
+    started.push(run);
+  }
+  if (!started.length) return inFlight.size > 0 && ready.length > 0;
+  await Promise.race([Promise.all(started), new Promise((r) => setTimeout(r, STEP_WAIT_MS))]);
+  return true;
+}
+
+/** Waits for every send this process has started (tests, shutdown). */
+export async function settleInFlight(): Promise<void> {
+  while (inFlight.size) await Promise.all([...inFlight.values()]);
+}
+
+function leaseMs(): number {
+  return config().WEBHOOK_TIMEOUT_MS + 30_000;
+}
+
+async function claim(d: Delivery, workerId: string, now: Date): Promise<boolean> {
+  const asRead =
+    d.status === 'sending' ? { status: 'sending', lockedUntil: d.lockedUntil } : { status: 'pending', tries: d.tries };
+  const r = await WebhookDelivery.updateOne(
+    { _id: d._id, ...asRead },
+    { $set: { status: 'sending', lockedBy: workerId, lockedUntil: new Date(now.getTime() + leaseMs()) } },
+  );
+  return r.modifiedCount === 1;
+}
+
+async function attempt(d: Delivery, endpoint: EndpointDoc, workerId: string): Promise<void> {
+  const event = await WebhookEvent.findById(d.eventId).lean();
+  let result: PostResult;
+  if (!event) result = { ok: false, error: 'the event is missing', ms: 0 };
+  else {
+    const headers = signedHeaders(openSecret(endpoint.secretSealed), event._id, event.body);
+    result = await postJson(endpoint.url, headers, event.body, config().WEBHOOK_TIMEOUT_MS);
+  }
+  await record(d, endpoint, workerId, result);
+}
+
+async function record(d: Delivery, endpoint: EndpointDoc, workerId: string, r: PostResult): Promise<void> {
+  const at = new Date();
+  const tries = d.tries + 1;
+  const delay = r.ok ? null : retryDelayMs(tries);
+  const status = r.ok ? 'delivered' : delay === null ? 'failed' : 'pending';
+  const entry = {
+    at,
+    kind: d.nextKind ?? 'auto',
+    ok: r.ok,
+    ms: r.ms,
+    ...(r.statusCode ? { statusCode: r.statusCode } : {}),
+    ...(r.error ? { error: r.error.slice(0, 600) } : {}),
+  };
+  const marked = await WebhookDelivery.updateOne(
+    { _id: d._id, status: 'sending', lockedBy: workerId },
+    {
+      $set: {
+        status,
+        tries,
+        nextAttemptAt: new Date(at.getTime() + (delay ?? 0)),
+        lockedBy: null,
+        lockedUntil: null,
+        lastStatusCode: r.statusCode ?? null,
+        lastError: r.ok ? null : (entry.error ?? null),
+        ...(r.ok ? { deliveredAt: at, nextKind: 'auto' } : {}),
+      },
+      $push: { attempts: entry },
+    },
+  );
+  const log = logger.child({ deliveryId: String(d._id), eventId: d.eventId, endpointId: String(endpoint._id) });
+  if (marked.matchedCount !== 1) log.warn('webhook attempt finished after its lease was taken over');
+  if (r.ok) await endpointSucceeded(endpoint._id);
+  else {
+    log.warn({ error: r.error, tries, final: status === 'failed' }, 'webhook delivery failed');
+    await endpointFailed(endpoint as EndpointDoc & { _id: Types.ObjectId }, at);
+  }
+}
