@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { requireRole, scopeFilter, type Principal, type Role } from '../platform/access';
+import { assertBankVisible, requireRole, scopeFilter, type Principal, type Role } from '../platform/access';
 import { Alert, type AlertDoc } from './model';
 import type { ListAlertsQuery } from './schema';
 
@@ -51,7 +51,7 @@ export async function listAlerts(p: Principal, q: ListAlertsQuery = {}): Promise
   requireRole(p, ALERT_READERS);
   const filter: Record<string, unknown> = { ...scopeFilter(p) };
   if (q.bankId) {
-    if (filter.bankId && String(filter.bankId) !== q.bankId) return [];
+    assertBankVisible(p, q.bankId);
     filter.bankId = new Types.ObjectId(q.bankId);
   } else if (filter.bankId) filter.bankId = new Types.ObjectId(String(filter.bankId));
   if (q.quarter) filter.quarter = q.quarter;
