@@ -11,6 +11,8 @@ import { registerQuestionnairePages } from './questionnaires/pages';
 import { registerResultsPages } from './results/pages';
 import { registerUserPages } from './users/pages';
 import { registerVisitPages } from './visits/pages';
+import { registerAlertPages } from './alerts/pages';
+import { registerWebhookPages } from './webhooks/pages';
 
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
@@ -27,5 +29,7 @@ export function webRouter(): Router {
   registerDisputePages(r);
   registerActionPlanPages(r);
   registerHrPages(r);
+  registerAlertPages(r);
+  registerWebhookPages(r);
   return r;
 }

@@ -48,7 +48,9 @@ export interface StaffView {
 }
 
 type WithId = { _id: unknown };
-const bankView = (b: WithId & Omit<BankView, 'id' | 'alertRecipients'> & { alertRecipients?: string[] | null }): BankView => ({
+const bankView = (
+  b: WithId & Omit<BankView, 'id' | 'alertRecipients'> & { alertRecipients?: string[] | null },
+): BankView => ({
   id: String(b._id),
   code: b.code,
   name: b.name,

@@ -59,7 +59,8 @@ export const en: Record<string, string> = {
 
 export const zh: Record<string, string> = {
   'admin.bank.alert_recipients': '合规预警收件人',
-  'admin.bank.alert_recipients_hint': '审核通过的暗访发现合规违规时，一分钟内发送邮件。电子邮箱地址，用逗号或换行分隔。',
+  'admin.bank.alert_recipients_hint':
+    '审核通过的暗访发现合规违规时，一分钟内发送邮件。电子邮箱地址，用逗号或换行分隔。',
   'alerts.mail.subject': '合规预警：{bank} {branch}',
   'alerts.mail.withdrawn_subject': '合规预警撤回：{bank} {branch}',
   'alerts.mail.intro': '一次已审核通过的暗访在 {branch}（{quarter}）发现合规违规。',
@@ -80,7 +81,8 @@ export const zh: Record<string, string> = {
   'alerts.status.withdrawn': '已撤回',
   'alerts.zone': '时间为 {zone} 时区。',
   'webhooks.mail.subject': 'Webhook 端点已停用：{url}',
-  'webhooks.mail.body': '自 {since} 起发往 Webhook 端点 {url} 的投递全部失败，该端点已停用。修复接收方后请重新启用：{link}',
+  'webhooks.mail.body':
+    '自 {since} 起发往 Webhook 端点 {url} 的投递全部失败，该端点已停用。修复接收方后请重新启用：{link}',
   'webhooks.title': 'Webhooks',
   'webhooks.empty': '还没有 Webhook 端点。在下方添加，把事件推送给银行系统或审计公司。',
   'webhooks.url': 'URL',

@@ -67,7 +67,10 @@ export async function noteChange(v: { _id: unknown; bankId: unknown; rev?: numbe
 /** The notes a follower has not caught up with, oldest first (of one bank, when given). */
 export async function pendingChanges(follower: Follower, bankId?: string, limit = 500): Promise<VisitChangeNote[]> {
   const filter = { pending: follower, ...(bankId ? { bankId: new Types.ObjectId(bankId) } : {}) };
-  const rows = await VisitChange.find(filter, { bankId: 1, at: 1, token: 1, rev: 1 }).sort({ at: 1 }).limit(limit).lean();
+  const rows = await VisitChange.find(filter, { bankId: 1, at: 1, token: 1, rev: 1 })
+    .sort({ at: 1 })
+    .limit(limit)
+    .lean();
   return rows.map((r) => ({
     visitId: String(r._id),
     bankId: String(r.bankId),

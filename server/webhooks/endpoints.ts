@@ -135,7 +135,11 @@ export async function updateEndpoint(p: Principal, id: string, input: UpdateEndp
   if (input.enabled === true) Object.assign(set, { status: 'enabled', failingSince: null, disabledReason: null });
   if (input.enabled === false)
     Object.assign(set, { status: 'disabled', disabledAt: new Date(), disabledReason: `disabled by ${p.email}` });
-  const e = await WebhookEndpoint.findOneAndUpdate({ _id: id, deletedAt: null }, { $set: set }, { new: true }).lean<EndpointDoc>();
+  const e = await WebhookEndpoint.findOneAndUpdate(
+    { _id: id, deletedAt: null },
+    { $set: set },
+    { new: true },
+  ).lean<EndpointDoc>();
   if (!e) throw new NotFoundError('Webhook');
   forget(id);
   if (input.enabled === true) workQueued();

@@ -3,13 +3,7 @@ import { bankNotifyFacts, type BankNotifyFacts } from '../banks/service';
 import { BoundedCache } from '../platform/cache';
 import { logger } from '../platform/logger';
 import { auditorCodesOf } from '../users/service';
-import {
-  loadVisit,
-  pendingChanges,
-  settleChange,
-  type StoredVisit,
-  type VisitChangeNote,
-} from '../visits/service';
+import { loadVisit, pendingChanges, settleChange, type StoredVisit, type VisitChangeNote } from '../visits/service';
 import { deriveVisitEvents, type VisitEventPlan } from './derive';
 import type { EventData, EventType } from './events';
 import { VisitEventCursor } from './model';

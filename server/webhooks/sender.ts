@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { type Types } from 'mongoose';
 import { BoundedCache } from '../platform/cache';
 import { config } from '../platform/config';
 import { logger } from '../platform/logger';
