@@ -7,7 +7,8 @@ import { Delivery } from '../server/platform/mail/model';
 import { Report } from '../server/publishing/model';
 import { noteChange } from '../server/visits/changes';
 import { webhookBody, type EventType } from '../server/webhooks/events';
-import { WebhookEndpoint } from '../server/webhooks/model';
+import { WebhookEndpoint, WebhookEvent } from '../server/webhooks/model';
+import { VisitChange } from '../server/visits/changes';
 import { announcePublishedReports, followVisitChanges } from '../server/webhooks/service';
 import { startTestApp, stopTestApp } from './helpers/app';
 import {
@@ -39,6 +40,7 @@ let bankHook: HookReceiver; // bank 1's system
 let otherHook: HookReceiver; // bank 2's system
 let firmHook: HookReceiver; // the audit firm's (every bank)
 const secrets: Record<string, string> = {};
+let smtpMode: 'accept' | 'reject' = 'accept';
 const endpointIds: Record<string, string> = {};
 
 const VIOLATING = ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no' } : a));
@@ -65,7 +67,7 @@ async function addEndpoint(name: string, url: string, bankId?: string, events: E
 }
 
 beforeAll(async () => {
-  smtp = await testSmtp(() => 'accept');
+  smtp = await testSmtp(() => smtpMode);
   await smtp.listen();
   setConfig({
     ...config(),
@@ -252,6 +254,29 @@ describe('every event when the spec says it', () => {
     expect(otherHook.received.some((x) => parsed(x).data.reportId === id)).toBe(false);
     const body = parsed(bankHook.accepted().find((x) => parsed(x).data.reportId === id) as HookRequest);
     expect(webhookBody('report.published').safeParse(body).success).toBe(true);
+  });
+});
+
+describe('nothing lost when the app stops between the change and the send', () => {
+  test('an approval made while no worker runs is followed, alerted and delivered once the workers start', async () => {
+    await workers.stop();
+    const v = await approvedVisit(f, { answers: VIOLATING, branchCode: 'N1' });
+    // The change is in the database with its note; nothing has been derived or sent yet.
+    expect(await WebhookEvent.countDocuments({ orderKey: v.id })).toBe(0);
+    expect(await VisitChange.countDocuments({ _id: v.id, pending: 'events' })).toBe(1);
+    // The mail server refuses the first attempts: the alert e-mail is retried, and still sent once.
+    smtpMode = 'reject';
+    workers = startAppWorkers({ pollMs: 50, mailRetryMs: 100, webhookReportsEveryMs: 200 });
+    await until('delivered after the restart', () => ofVisit(bankHook, v.id).length >= 2);
+    expect(typesOf(ofVisit(bankHook, v.id))).toEqual(['visit.approved', 'alert.violation']);
+    await until('the alert e-mail failed once', async () =>
+      Boolean(await Delivery.exists({ kind: 'alert', recipient: 'risk@wh1.example.cn', 'attempts.ok': false })),
+    );
+    smtpMode = 'accept';
+    await until('alert e-mailed', () => mailsTo('risk@wh1.example.cn').some((m) => m.mail.text?.includes(v.id)));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(mailsTo('risk@wh1.example.cn').filter((m) => m.mail.text?.includes(v.id))).toHaveLength(1);
+    expect(await VisitChange.countDocuments({ _id: v.id, pending: 'events' })).toBe(0);
   });
 });
 
