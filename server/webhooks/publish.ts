@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { BoundedCache } from '../platform/cache';
-import { unlessDuplicate } from '../platform/db/duplicate-key';
+import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
 import { workQueued } from '../platform/jobs/wakeup';
 import type { EventData, EventType } from './events';
 import { WebhookDelivery, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
@@ -67,30 +67,38 @@ export async function publishEvent(e: EventToPublish): Promise<number> {
   const targets = (await enabledEndpoints()).filter(
     (t) => t.events.includes(stored.type) && (t.bankId === null || String(t.bankId) === e.bankId),
   );
-  let queued = 0;
-  for (const t of targets) queued += (await queueDelivery(t._id, stored)) ? 1 : 0;
+  const queued = await queueDeliveries(
+    targets.map((t) => t._id),
+    stored,
+  );
   if (queued) workQueued();
   return queued;
 }
 
-/** One delivery of the event to the endpoint, unless it exists; true when queued now. */
-export async function queueDelivery(endpointId: Types.ObjectId, e: EventDoc): Promise<boolean> {
+/**
+ * One delivery of the event per endpoint, in one insert (unordered: a delivery that exists already,
+ * from an earlier publish of the same event, is refused by the unique index and the others go in).
+ * Returns how many were queued now.
+ */
+export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc): Promise<number> {
+  if (!endpointIds.length) return 0;
   const now = new Date();
-  return unlessDuplicate(
-    async () => {
-      await WebhookDelivery.create({
-        endpointId,
-        eventId: e._id,
-        type: e.type,
-        bankId: e.bankId,
-        orderKey: e.orderKey,
-        position: e.position,
-        status: 'pending',
-        nextAttemptAt: now,
-        eventAt: e.at,
-      });
-      return true;
-    },
-    () => false,
-  );
+  const docs = endpointIds.map((endpointId) => ({
+    endpointId,
+    eventId: e._id,
+    type: e.type,
+    bankId: e.bankId,
+    orderKey: e.orderKey,
+    position: e.position,
+    status: 'pending',
+    nextAttemptAt: now,
+    eventAt: e.at,
+  }));
+  try {
+    return (await WebhookDelivery.insertMany(docs, { ordered: false })).length;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const inserted = (err as { insertedDocs?: unknown[]; result?: { insertedCount?: number } }).insertedDocs;
+    return inserted?.length ?? 0;
+  }
 }

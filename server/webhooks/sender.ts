@@ -41,34 +41,39 @@ async function enabledEndpoints(): Promise<Map<string, EndpointDoc>> {
 const inFlight = new Map<string, Promise<void>>();
 const inFlightPerEndpoint = new Map<string, number>();
 
-/** Due deliveries of enabled endpoints whose visit has no earlier delivery still on its way. */
+/**
+ * Due deliveries of enabled endpoints whose visit has no earlier delivery still on its way. One read
+ * of the deliveries still on their way (pending or sending), ordered and filtered here: on FerretDB
+ * every such filter is a scan of the collection, so one scan per step instead of two.
+ */
 async function dueInOrder(endpoints: Map<string, EndpointDoc>, now: Date): Promise<Delivery[]> {
   const endpointIds = [...endpoints.values()].map((e) => e._id);
   if (!endpointIds.length) return [];
-  const due = await WebhookDelivery.find(
+  const open = await WebhookDelivery.find(
+    { endpointId: { $in: endpointIds }, status: { $in: ['pending', 'sending'] } },
     {
-      endpointId: { $in: endpointIds },
-      $or: [
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { status: 'sending', lockedUntil: { $lte: now } },
-      ],
+      endpointId: 1,
+      eventId: 1,
+      orderKey: 1,
+      position: 1,
+      status: 1,
+      tries: 1,
+      nextKind: 1,
+      lockedUntil: 1,
+      nextAttemptAt: 1,
     },
-    { endpointId: 1, eventId: 1, orderKey: 1, position: 1, status: 1, tries: 1, nextKind: 1, lockedUntil: 1 },
-  )
-    .sort({ nextAttemptAt: 1 })
-    .limit(BATCH)
-    .lean<Delivery[]>();
-  if (!due.length) return [];
-  const active = await WebhookDelivery.find(
-    { orderKey: { $in: [...new Set(due.map((d) => d.orderKey))] }, status: { $in: ['pending', 'sending'] } },
-    { endpointId: 1, orderKey: 1, position: 1 },
-  ).lean<Pick<Delivery, '_id' | 'endpointId' | 'orderKey' | 'position'>[]>();
+  ).lean<(Delivery & { nextAttemptAt: Date })[]>();
   const first = new Map<string, number>();
-  for (const a of active) {
+  for (const a of open) {
     const k = `${String(a.endpointId)}|${a.orderKey}`;
     first.set(k, Math.min(first.get(k) ?? Infinity, a.position));
   }
-  return due.filter((d) => first.get(`${String(d.endpointId)}|${d.orderKey}`) === d.position);
+  const t = now.getTime();
+  return open
+    .filter((d) => (d.status === 'pending' ? d.nextAttemptAt.getTime() <= t : (d.lockedUntil?.getTime() ?? 0) <= t))
+    .filter((d) => first.get(`${String(d.endpointId)}|${d.orderKey}`) === d.position)
+    .sort((x, y) => x.nextAttemptAt.getTime() - y.nextAttemptAt.getTime())
+    .slice(0, BATCH);
 }
 
 /** One step of the sending loop; true when it found work (the loop then goes on at once). */
@@ -163,8 +168,10 @@ async function record(d: Delivery, endpoint: EndpointDoc, workerId: string, r: P
   );
   const log = logger.child({ deliveryId: String(d._id), eventId: d.eventId, endpointId: String(endpoint._id) });
   if (marked.matchedCount !== 1) log.warn('webhook attempt finished after its lease was taken over');
-  if (r.ok) await endpointSucceeded(endpoint._id);
-  else {
+  // Only an endpoint marked failing needs the write that clears the mark.
+  if (r.ok) {
+    if (endpoint.failingSince) await endpointSucceeded(endpoint._id);
+  } else {
     log.warn({ error: r.error, tries, final: status === 'failed' }, 'webhook delivery failed');
     await endpointFailed(endpoint as EndpointDoc & { _id: Types.ObjectId }, at);
   }
