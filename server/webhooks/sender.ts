@@ -18,7 +18,7 @@ import { openSecret, signedHeaders } from './secrets';
  */
 const BATCH = 200;
 const MAX_IN_FLIGHT = 64;
-const MAX_PER_ENDPOINT = 8;
+const MAX_PER_ENDPOINT = 16;
 /** How long a step waits for its sends before claiming more (slow targets keep sending meanwhile). */
 const STEP_WAIT_MS = 250;
 
@@ -90,10 +90,12 @@ export async function sendDueDeliveries(workerId: string): Promise<boolean> {
     const endpointKey = String(d.endpointId);
     if (inFlight.size >= MAX_IN_FLIGHT || (inFlightPerEndpoint.get(endpointKey) ?? 0) >= MAX_PER_ENDPOINT) continue;
     const endpoint = endpoints.get(endpointKey);
-    if (!endpoint || !(await claim(d, workerId, now))) continue;
+    if (!endpoint) continue;
     const id = String(d._id);
     inFlightPerEndpoint.set(endpointKey, (inFlightPerEndpoint.get(endpointKey) ?? 0) + 1);
-    const run = attempt(d, endpoint, workerId)
+    // Claimed and sent concurrently: a delivery another worker claimed first is simply skipped.
+    const run = claim(d, workerId, now)
+      .then((mine) => (mine ? attempt(d, endpoint, workerId) : undefined))
       .catch((e: unknown) => logger.error({ err: e, deliveryId: id }, 'webhook delivery step failed'))
       .finally(() => {
         inFlight.delete(id);
@@ -126,8 +128,19 @@ async function claim(d: Delivery, workerId: string, now: Date): Promise<boolean>
   return r.modifiedCount === 1;
 }
 
+/** Event bodies never change: kept briefly, as the same event usually goes to several endpoints at once. */
+const eventCache = new BoundedCache<string, { _id: string; body: string }>({ limit: 2000, ttlMs: 60_000 });
+
+async function eventOf(id: string): Promise<{ _id: string; body: string } | null> {
+  const hit = eventCache.get(id);
+  if (hit) return hit;
+  const e = await WebhookEvent.findById(id, { body: 1 }).lean();
+  if (e) eventCache.set(id, { _id: e._id, body: e.body });
+  return e ? { _id: e._id, body: e.body } : null;
+}
+
 async function attempt(d: Delivery, endpoint: EndpointDoc, workerId: string): Promise<void> {
-  const event = await WebhookEvent.findById(d.eventId).lean();
+  const event = await eventOf(d.eventId);
   let result: PostResult;
   if (!event) result = { ok: false, error: 'the event is missing', ms: 0 };
   else {
