@@ -117,9 +117,13 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
     },
     {
       // A report becomes ready in one update of its own record: the ready ones are announced from there.
+      // An endpoint disabled by a process that died before e-mailing the admins is finished here too.
       name: 'published reports to webhooks',
       everyMs: opts.webhookReportsEveryMs ?? 5000,
-      run: (now) => webhooks.announcePublishedReports(now),
+      run: async (now) => ({
+        reports: await webhooks.announcePublishedReports(now),
+        disableNotices: await webhooks.finishDisableNotices(),
+      }),
     },
     {
       name: 'housekeeping',

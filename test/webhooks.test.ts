@@ -9,7 +9,8 @@ import { noteChange } from '../server/visits/changes';
 import { webhookBody, type EventType } from '../server/webhooks/events';
 import { WebhookEndpoint, WebhookEvent } from '../server/webhooks/model';
 import { VisitChange } from '../server/visits/changes';
-import { announcePublishedReports, followVisitChanges } from '../server/webhooks/service';
+import { Types } from 'mongoose';
+import { announcePublishedReports, finishDisableNotices, followVisitChanges } from '../server/webhooks/service';
 import { startTestApp, stopTestApp } from './helpers/app';
 import {
   api,
@@ -360,6 +361,14 @@ describe('retries, redelivery, ping, health', () => {
     await until('admin told', () =>
       smtp.received.some((m) => m.to.includes('admin@test.local') && m.mail.subject?.includes('disabled')),
     );
+    // A disabling whose e-mail a dying process never queued is finished by the periodic task.
+    const orphan = new Types.ObjectId();
+    await WebhookEndpoint.updateOne({ _id: endpointIds.down }, { $set: { disabledNoticeId: orphan } });
+    await finishDisableNotices(); // (the workers' periodic task may get there first)
+    await until('the notice queued', async () =>
+      Boolean(await Delivery.exists({ kind: 'webhook-disabled', reportId: orphan })),
+    );
+    expect(await finishDisableNotices()).toBe(0);
     const view = await api(f).get(f.admin, `/webhooks/${endpointIds.down}`);
     expect(view.body).toMatchObject({ status: 'disabled' });
     expect(view.body.disabledReason).toMatch(/failed since/);

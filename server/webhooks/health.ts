@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { logger } from '../platform/logger';
-import { queueDeliveries } from '../platform/mail/outbox';
+import { hasDeliveries, queueDeliveries } from '../platform/mail/outbox';
 import { listUsers } from '../users/service';
 import { WebhookEndpoint, type EndpointDoc } from './model';
 import { forgetEndpoints } from './publish';
@@ -45,4 +45,23 @@ export async function tellAdmins(noticeId: Types.ObjectId, endpoint: Pick<Endpoi
   const admins = (await listUsers({ role: 'admin' })).filter((u) => u.active !== false).map((u) => u.email);
   // The outbox files every e-mail under a bank; a firm endpoint's notice is filed under the endpoint itself.
   await queueDeliveries({ kind: DISABLED_MAIL, id: noticeId, bankId: endpoint.bankId ?? endpoint._id }, admins);
+}
+
+/**
+ * Disablings whose e-mail was never queued (the process died between the two writes): queued now.
+ * Run by the periodic task; a disabling whose e-mail is queued already is left alone.
+ */
+export async function finishDisableNotices(): Promise<number> {
+  const rows = await WebhookEndpoint.find(
+    { status: 'disabled', disabledNoticeId: { $ne: null } },
+    { disabledNoticeId: 1, bankId: 1 },
+  ).lean();
+  let queued = 0;
+  for (const e of rows) {
+    const noticeId = e.disabledNoticeId as Types.ObjectId;
+    if (await hasDeliveries(noticeId, { not: '' })) continue;
+    await tellAdmins(noticeId, e);
+    queued += 1;
+  }
+  return queued;
 }

@@ -20,5 +20,5 @@ export { EVENT_TYPES, eventPayloads, PING, pingBody, webhookBody, type EventType
 export { followVisitChanges } from './follow';
 export { announcePublishedReports } from './reports';
 export { sendDueDeliveries, settleInFlight } from './sender';
-export { DISABLED_MAIL } from './health';
+export { DISABLED_MAIL, finishDisableNotices } from './health';
 export { composeDisabledMail } from './disabled-mail';
