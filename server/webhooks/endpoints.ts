@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { workQueued } from '../platform/jobs/wakeup';
 import { PING } from './events';
 import { postJson, type PostResult } from './http-post';
-import { WebhookDelivery, WebhookEndpoint, type DeliveryDoc, type EndpointDoc } from './model';
+import { WebhookDelivery, WebhookDue, WebhookEndpoint, type DeliveryDoc, type EndpointDoc } from './model';
 import { forgetEndpoints } from './publish';
 import type { CreateEndpointInput, ListDeliveriesQuery, UpdateEndpointInput } from './schema';
 import { newSecret, openSecret, sealSecret, signedHeaders } from './secrets';
@@ -169,14 +169,16 @@ export async function listEndpointDeliveries(p: Principal, id: string, q: ListDe
 export async function redeliver(p: Principal, id: string, deliveryId: string): Promise<{ status: 'queued' }> {
   requireRole(p, WEBHOOK_ADMINS);
   const e = await loadEndpoint(id);
-  if (!Types.ObjectId.isValid(deliveryId)) throw new NotFoundError('Delivery');
-  const d = await WebhookDelivery.findOne({ _id: deliveryId, endpointId: e._id }, { status: 1 }).lean();
-  if (!d) throw new NotFoundError('Delivery');
+  const d = await WebhookDelivery.findById(deliveryId, { status: 1, endpointId: 1, orderKey: 1, position: 1 }).lean();
+  if (!d || String(d.endpointId) !== String(e._id)) throw new NotFoundError('Delivery');
+  const now = new Date();
   const r = await WebhookDelivery.updateOne(
     { _id: d._id, status: { $in: ['pending', 'delivered', 'failed'] } },
-    { $set: { status: 'pending', nextKind: 'redeliver', tries: 0, nextAttemptAt: new Date(), lockedBy: null } },
+    { $set: { status: 'pending', nextKind: 'redeliver', tries: 0, nextAttemptAt: now, lockedBy: null } },
   );
   if (r.matchedCount !== 1) throw new ConflictError('This delivery is being sent right now', 'delivery_in_progress');
+  const due = { endpointId: d.endpointId, orderKey: d.orderKey, position: d.position, nextAttemptAt: now };
+  await WebhookDue.updateOne({ _id: d._id }, { $set: due }, { upsert: true });
   workQueued();
   return { status: 'queued' };
 }

@@ -71,6 +71,8 @@ const attemptSchema = new Schema(
 
 const deliverySchema = new Schema(
   {
+    /** `dlv_<endpointId>_<eventId>`: found again by its exact id when the same event is published again. */
+    _id: { type: String, required: true },
     endpointId: { type: Schema.Types.ObjectId, ref: 'WebhookEndpoint', required: true },
     eventId: { type: String, required: true },
     type: { type: String, required: true },
@@ -96,8 +98,30 @@ const deliverySchema = new Schema(
 deliverySchema.index({ endpointId: 1, eventId: 1 }, { unique: true });
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ endpointId: 1, createdAt: -1 });
-export type DeliveryDoc = InferSchemaType<typeof deliverySchema> & { _id: Types.ObjectId; createdAt: Date };
+export type DeliveryDoc = InferSchemaType<typeof deliverySchema> & { _id: string; createdAt: Date };
 export const WebhookDelivery = model('WebhookDelivery', deliverySchema, 'webhook_deliveries');
+export const deliveryIdOf = (endpointId: unknown, eventId: string) => `dlv_${String(endpointId)}_${eventId}`;
+
+/**
+ * The deliveries still on their way (pending or being sent), one small document each under the
+ * delivery's id: what the sender reads at every step. The delivery itself keeps its state and log; on
+ * FerretDB every filtered read is a scan, so the sender scans only these, not the whole delivery log.
+ * Written after its delivery and removed after the delivery's final state: a stale one (a crash in
+ * between) is removed when the sender finds its delivery finished; a missing one is written again
+ * when the event is published again.
+ */
+const dueSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    endpointId: { type: Schema.Types.ObjectId, required: true },
+    orderKey: { type: String, required: true },
+    position: { type: Number, required: true },
+    nextAttemptAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+export type DueDoc = InferSchemaType<typeof dueSchema> & { _id: string };
+export const WebhookDue = model('WebhookDue', dueSchema, 'webhook_due');
 
 const cursorSchema = new Schema(
   {

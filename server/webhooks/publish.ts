@@ -3,7 +3,7 @@ import { BoundedCache } from '../platform/cache';
 import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
 import { workQueued } from '../platform/jobs/wakeup';
 import type { EventData, EventType } from './events';
-import { WebhookDelivery, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
+import { deliveryIdOf, WebhookDelivery, WebhookDue, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
 
 /**
  * Publishing an event: the event is stored under its id (derived from its cause), then one delivery
@@ -76,14 +76,15 @@ export async function publishEvent(e: EventToPublish): Promise<number> {
 }
 
 /**
- * One delivery of the event per endpoint, in one insert (unordered: a delivery that exists already,
- * from an earlier publish of the same event, is refused by the unique index and the others go in).
- * Returns how many were queued now.
+ * One delivery of the event per endpoint (its id derived from both), then its entry in the sending
+ * queue. Publishing again inserts nothing new for a delivery that exists; a delivery still open whose
+ * queue entry a crash prevented gets it now. Returns how many deliveries were queued now.
  */
 export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc): Promise<number> {
   if (!endpointIds.length) return 0;
   const now = new Date();
   const docs = endpointIds.map((endpointId) => ({
+    _id: deliveryIdOf(endpointId, e._id),
     endpointId,
     eventId: e._id,
     type: e.type,
@@ -94,11 +95,44 @@ export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc
     nextAttemptAt: now,
     eventAt: e.at,
   }));
+  const inserted = await insertIgnoringDuplicates((x) => WebhookDelivery.insertMany(x, { ordered: false }), docs);
+  const open: typeof docs = [];
+  for (const d of docs)
+    if (inserted.has(d._id)) open.push(d);
+    else {
+      const existing = await WebhookDelivery.findById(d._id, { status: 1, nextAttemptAt: 1 }).lean();
+      if (existing && (existing.status === 'pending' || existing.status === 'sending'))
+        open.push({ ...d, nextAttemptAt: existing.nextAttemptAt });
+    }
+  await insertIgnoringDuplicates(
+    (x) => WebhookDue.insertMany(x, { ordered: false }),
+    open.map((d) => ({
+      _id: d._id,
+      endpointId: d.endpointId,
+      orderKey: d.orderKey,
+      position: d.position,
+      nextAttemptAt: d.nextAttemptAt,
+    })),
+  );
+  return inserted.size;
+}
+
+/** Inserts the documents, those whose id exists already left out; returns the ids inserted now. */
+async function insertIgnoringDuplicates<T extends { _id: string }>(
+  insertMany: (docs: T[]) => Promise<unknown>,
+  docs: T[],
+): Promise<Set<string>> {
+  if (!docs.length) return new Set();
   try {
-    return (await WebhookDelivery.insertMany(docs, { ordered: false })).length;
+    await insertMany(docs);
+    return new Set(docs.map((d) => d._id));
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    const inserted = (err as { insertedDocs?: unknown[]; result?: { insertedCount?: number } }).insertedDocs;
-    return inserted?.length ?? 0;
+    const refused = new Set(
+      ((err as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors ?? []).map(
+        (w) => w.index ?? w.err?.index ?? -1,
+      ),
+    );
+    return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
   }
 }

@@ -4,7 +4,15 @@ import { config } from '../platform/config';
 import { logger } from '../platform/logger';
 import { endpointFailed, endpointSucceeded } from './health';
 import { postJson, type PostResult } from './http-post';
-import { WebhookDelivery, WebhookEndpoint, WebhookEvent, type DeliveryDoc, type EndpointDoc } from './model';
+import {
+  WebhookDelivery,
+  WebhookDue,
+  WebhookEndpoint,
+  WebhookEvent,
+  type DeliveryDoc,
+  type DueDoc,
+  type EndpointDoc,
+} from './model';
 import { retryDelayMs } from './retry';
 import { openSecret, signedHeaders } from './secrets';
 
@@ -22,10 +30,7 @@ const MAX_PER_ENDPOINT = 16;
 /** How long a step waits for its sends before claiming more (slow targets keep sending meanwhile). */
 const STEP_WAIT_MS = 250;
 
-type Delivery = Pick<
-  DeliveryDoc,
-  '_id' | 'endpointId' | 'eventId' | 'orderKey' | 'position' | 'status' | 'tries' | 'nextKind' | 'lockedUntil'
->;
+type Delivery = Pick<DeliveryDoc, '_id' | 'endpointId' | 'eventId' | 'status' | 'tries' | 'nextKind'>;
 
 const endpointCache = new BoundedCache<string, EndpointDoc>({ limit: 1000, ttlMs: 2000 });
 export function forgetSenderEndpoint(id?: string): void {
@@ -42,27 +47,11 @@ const inFlight = new Map<string, Promise<void>>();
 const inFlightPerEndpoint = new Map<string, number>();
 
 /**
- * Due deliveries of enabled endpoints whose visit has no earlier delivery still on its way. One read
- * of the deliveries still on their way (pending or sending), ordered and filtered here: on FerretDB
- * every such filter is a scan of the collection, so one scan per step instead of two.
+ * Due deliveries of enabled endpoints whose visit has no earlier delivery still on its way, from the
+ * sending queue (small: only what is on its way), ordered and filtered here in one read.
  */
-async function dueInOrder(endpoints: Map<string, EndpointDoc>, now: Date): Promise<Delivery[]> {
-  const endpointIds = [...endpoints.values()].map((e) => e._id);
-  if (!endpointIds.length) return [];
-  const open = await WebhookDelivery.find(
-    { endpointId: { $in: endpointIds }, status: { $in: ['pending', 'sending'] } },
-    {
-      endpointId: 1,
-      eventId: 1,
-      orderKey: 1,
-      position: 1,
-      status: 1,
-      tries: 1,
-      nextKind: 1,
-      lockedUntil: 1,
-      nextAttemptAt: 1,
-    },
-  ).lean<(Delivery & { nextAttemptAt: Date })[]>();
+async function dueInOrder(endpoints: Map<string, EndpointDoc>, now: Date): Promise<DueDoc[]> {
+  const open = (await WebhookDue.find({}).lean<DueDoc[]>()).filter((d) => endpoints.has(String(d.endpointId)));
   const first = new Map<string, number>();
   for (const a of open) {
     const k = `${String(a.endpointId)}|${a.orderKey}`;
@@ -70,8 +59,7 @@ async function dueInOrder(endpoints: Map<string, EndpointDoc>, now: Date): Promi
   }
   const t = now.getTime();
   return open
-    .filter((d) => (d.status === 'pending' ? d.nextAttemptAt.getTime() <= t : (d.lockedUntil?.getTime() ?? 0) <= t))
-    .filter((d) => first.get(`${String(d.endpointId)}|${d.orderKey}`) === d.position)
+    .filter((d) => d.nextAttemptAt.getTime() <= t && first.get(`${String(d.endpointId)}|${d.orderKey}`) === d.position)
     .sort((x, y) => x.nextAttemptAt.getTime() - y.nextAttemptAt.getTime())
     .slice(0, BATCH);
 }
@@ -95,7 +83,7 @@ export async function sendDueDeliveries(workerId: string): Promise<boolean> {
     inFlightPerEndpoint.set(endpointKey, (inFlightPerEndpoint.get(endpointKey) ?? 0) + 1);
     // Claimed and sent concurrently: a delivery another worker claimed first is simply skipped.
     const run = claim(d, workerId, now)
-      .then((mine) => (mine ? attempt(d, endpoint, workerId) : undefined))
+      .then((mine) => (mine ? attempt(mine, endpoint, workerId) : undefined))
       .catch((e: unknown) => logger.error({ err: e, deliveryId: id }, 'webhook delivery step failed'))
       .finally(() => {
         inFlight.delete(id);
@@ -118,14 +106,29 @@ function leaseMs(): number {
   return config().WEBHOOK_TIMEOUT_MS + 30_000;
 }
 
-async function claim(d: Delivery, workerId: string, now: Date): Promise<boolean> {
-  const asRead =
-    d.status === 'sending' ? { status: 'sending', lockedUntil: d.lockedUntil } : { status: 'pending', tries: d.tries };
-  const r = await WebhookDelivery.updateOne(
-    { _id: d._id, ...asRead },
+/**
+ * Takes the delivery for this worker (pending and due, or left `sending` by a worker whose lease ran
+ * out); null when it is not to be sent now, and then the queue entry is brought in line with it.
+ */
+async function claim(due: DueDoc, workerId: string, now: Date): Promise<Delivery | null> {
+  const prev = await WebhookDelivery.findOneAndUpdate(
+    {
+      _id: due._id,
+      $or: [
+        { status: 'pending', nextAttemptAt: { $lte: now } },
+        { status: 'sending', lockedUntil: { $lte: now } },
+      ],
+    },
     { $set: { status: 'sending', lockedBy: workerId, lockedUntil: new Date(now.getTime() + leaseMs()) } },
-  );
-  return r.modifiedCount === 1;
+    // (no projection: FerretDB's findAndModify has none; the delivery is small)
+    { new: false },
+  ).lean<Delivery>();
+  if (prev) return prev;
+  const d = await WebhookDelivery.findById(due._id, { status: 1, nextAttemptAt: 1 }).lean();
+  if (!d || d.status === 'delivered' || d.status === 'failed') await WebhookDue.deleteOne({ _id: due._id });
+  else if (d.status === 'pending')
+    await WebhookDue.updateOne({ _id: due._id }, { $set: { nextAttemptAt: d.nextAttemptAt } });
+  return null;
 }
 
 /** Event bodies never change: kept briefly, as the same event usually goes to several endpoints at once. */
@@ -181,6 +184,9 @@ async function record(d: Delivery, endpoint: EndpointDoc, workerId: string, r: P
   );
   const log = logger.child({ deliveryId: String(d._id), eventId: d.eventId, endpointId: String(endpoint._id) });
   if (marked.matchedCount !== 1) log.warn('webhook attempt finished after its lease was taken over');
+  else if (status === 'pending')
+    await WebhookDue.updateOne({ _id: d._id }, { $set: { nextAttemptAt: new Date(at.getTime() + (delay ?? 0)) } });
+  else await WebhookDue.deleteOne({ _id: d._id });
   // Only an endpoint marked failing needs the write that clears the mark.
   if (r.ok) {
     if (endpoint.failingSince) await endpointSucceeded(endpoint._id);

@@ -5,7 +5,7 @@ import { registerApi } from '../../server/api';
 import { ADMIN, bearer, tokenFor } from './app';
 import { SECTIONS } from './visits';
 import { Types } from 'mongoose';
-import { WebhookDelivery, WebhookEndpoint } from '../../server/webhooks/model';
+import { deliveryIdOf, WebhookDelivery, WebhookEndpoint } from '../../server/webhooks/model';
 import { newSecret, sealSecret } from '../../server/webhooks/secrets';
 import {
   PASSWORD,
@@ -447,9 +447,11 @@ async function someEndpoint(): Promise<string> {
   return endpointId;
 }
 async function someDelivery(webhookId: string): Promise<string> {
+  const eventId = `evt_matrix_${uniq('EV')}`;
   const d = await WebhookDelivery.create({
+    _id: deliveryIdOf(webhookId, eventId),
     endpointId: webhookId,
-    eventId: `evt_matrix_${uniq('EV')}`,
+    eventId,
     type: 'visit.approved',
     bankId: new Types.ObjectId(),
     orderKey: 'matrix',
