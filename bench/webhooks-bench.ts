@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   const expected = (ids: Iterable<string>) => [...ids].length * ENDPOINTS;
   const arrived = (ids: Iterable<string>) =>
     [...ids].reduce((s, id) => s + receivers.filter((r) => r.arrivals.has(id)).length, 0);
-  const deadline = Date.now() + 300_000;
+  const deadline = Date.now() + num('BENCH_DRAIN_S', 1800) * 1000;
   while (
     Date.now() < deadline &&
     arrived([...published.keys(), ...approvals.keys()]) < expected([...published.keys(), ...approvals.keys()])
