@@ -12,6 +12,7 @@ import {
   type PeriodicTask,
   type WorkerOptions,
   type WorkerRegistry,
+  type WorkLoop,
   type Workers,
 } from './platform/jobs/worker';
 import type { MailComposers } from './platform/mail/outbox';
@@ -32,6 +33,8 @@ import * as disputes from './disputes/service';
 import type { UploadHolder } from './evidence/pending';
 import * as stats from './stats/service';
 import * as visits from './visits/service';
+import * as alerts from './alerts/service';
+import * as webhooks from './webhooks/service';
 
 /**
  * The job registry (as Ghost keeps its jobs): every job type with its handler, every kind of e-mail
@@ -46,7 +49,19 @@ const JOBS: Record<string, JobHandler> = {
 const MAIL: MailComposers = {
   [REPORT_MAIL]: composeReportMail,
   [RESET_MAIL]: composeResetMail,
+  [alerts.ALERT_MAIL]: alerts.composeAlertMail,
+  [alerts.ALERT_WITHDRAWN_MAIL]: alerts.composeAlertMail,
+  [webhooks.DISABLED_MAIL]: webhooks.composeDisabledMail,
 };
+
+/**
+ * Loops of their own, so a long job (a quarter close) never holds them up: the visits' changes
+ * followed for alerts and webhooks (within a second of an approval), and the webhook deliveries.
+ */
+const LOOPS: WorkLoop[] = [
+  { name: 'visit events', step: async () => (await webhooks.followVisitChanges()) > 0 },
+  { name: 'webhook deliveries', step: (workerId) => webhooks.sendDueDeliveries(workerId) },
+];
 
 export interface AppWorkerOptions extends WorkerOptions {
   /** How often the optional schedule (AUTO_CLOSE_DAYS) looks for quarters due to close. */
@@ -60,6 +75,8 @@ export interface AppWorkerOptions extends WorkerOptions {
   overturnsEveryMs?: number;
   /** How often audit entries waiting after a failed write are retried. */
   auditRetryEveryMs?: number;
+  /** How often reports that became ready are announced to the webhooks (report.published). */
+  webhookReportsEveryMs?: number;
 }
 
 /** The name of the periodic task that carries dispute decisions over to the reports. */
@@ -113,6 +130,16 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       },
     },
     {
+      // A report becomes ready in one update of its own record: the ready ones are announced from there.
+      // An endpoint disabled by a process that died before e-mailing the admins is finished here too.
+      name: 'published reports to webhooks',
+      everyMs: opts.webhookReportsEveryMs ?? 5000,
+      run: async (now) => ({
+        reports: await webhooks.announcePublishedReports(now),
+        disableNotices: await webhooks.finishDisableNotices(),
+      }),
+    },
+    {
       name: 'housekeeping',
       everyMs: housekeepingEveryMs,
       // The first purge waits one interval: start-up is busy enough, and tests start many short-lived workers.
@@ -123,7 +150,7 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
 }
 
 export function appWorkers(opts: AppWorkerOptions = {}): WorkerRegistry {
-  return { jobs: JOBS, periodic: periodicTasks(opts), mail: MAIL };
+  return { jobs: JOBS, periodic: periodicTasks(opts), mail: MAIL, loops: LOOPS };
 }
 
 export type { Workers };

@@ -19,3 +19,5 @@ import './actions/model';
 import './hr/model';
 import './audit/model';
 import './auth/sso/model';
+import './alerts/model';
+import './webhooks/model';

@@ -12,6 +12,8 @@ import { registerResultsPages } from './results/pages';
 import { registerUserPages } from './users/pages';
 import { registerVisitPages } from './visits/pages';
 import { registerAuditPages } from './audit/pages';
+import { registerAlertPages } from './alerts/pages';
+import { registerWebhookPages } from './webhooks/pages';
 
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
@@ -29,5 +31,7 @@ export function webRouter(): Router {
   registerActionPlanPages(r);
   registerHrPages(r);
   registerAuditPages(r);
+  registerAlertPages(r);
+  registerWebhookPages(r);
   return r;
 }

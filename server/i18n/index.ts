@@ -14,6 +14,7 @@ import * as account from './account';
 import * as audit from './audit';
 import * as answers from './answers';
 import * as items from './items';
+import * as alerts from './alerts';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -36,6 +37,7 @@ const features: { en: Dict; zh: Dict }[] = [
   audit,
   answers,
   items,
+  alerts,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

@@ -1241,8 +1241,243 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance alerts (approved visits with a violation): admin, all banks; bank manager, in scope
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["listComplianceAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook endpoints (never their secrets)
+         * @description Who: admin.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint of one bank (bankId) or of the audit firm (no bankId); the signing secret (whsec_…) is returned only here
+         * @description Who: admin.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description Who: admin.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an endpoint: nothing more is sent to it; its delivery log is kept
+         * @description Who: admin.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint (URL, events, description) or enable/disable it
+         * @description Who: admin.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of an endpoint, newest first, with every attempt
+         * @description Who: admin.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again (same webhook-id), whatever happened before
+         * @description Who: admin.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event (webhook.ping) now and return how the endpoint answered
+         * @description Who: admin.
+         */
+        post: operations["pingWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "visit.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visit.approved event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["visitApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "visit.disputed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visit.disputed event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["visitDisputed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The dispute.resolved event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["disputeResolved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "report.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The report.published event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["reportPublished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.violation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The alert.violation event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["alertViolation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.withdrawn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The alert.withdrawn event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["alertWithdrawn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description Every error of the API: a stable code, a message, and details per field or row */
@@ -2224,6 +2459,151 @@ export interface components {
             after?: unknown;
             note?: string;
         };
+        /** @description An approved visit with a violation, as told to the bank (SPEC §13); never the auditor */
+        ComplianceAlert: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            visitId: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            branchCode: string;
+            region: string;
+            /** @example 2026-Q3 */
+            quarter: string;
+            /** Format: date-time */
+            visitedAt: string;
+            /** @description The violated items */
+            itemKeys: string[];
+            /** @enum {string} */
+            status: "sent" | "withdrawn";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            withdrawnAt?: string;
+        };
+        CreatedWebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description whsec_…, shown only here */
+            secret: string;
+        };
+        WebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        DeletedWebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description The webhook-id header: the same on every attempt */
+            eventId: string;
+            type: string;
+            attempts: number;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            lastStatusCode?: number;
+            lastError?: string;
+            /** Format: date-time */
+            nextAttemptAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            history: {
+                /** Format: date-time */
+                at: string;
+                kind: string;
+                ok: boolean;
+                statusCode?: number;
+                error?: string;
+                ms: number;
+            }[];
+        };
+        Queued: {
+            /** @enum {string} */
+            status: "queued";
+        };
+        WebhookPing: {
+            ok: boolean;
+            statusCode?: number;
+            error?: string;
+            ms: number;
+            eventId: string;
+        };
     };
     responses: {
         /** @description Malformed request: JSON that does not parse, bad query parameters */
@@ -2877,6 +3257,7 @@ export interface operations {
                     language?: "zh" | "en";
                     /** @default [] */
                     reportRecipients?: string[];
+                    alertRecipients?: string[];
                 };
             };
         };
@@ -2949,6 +3330,7 @@ export interface operations {
                     language?: "zh" | "en";
                     /** @default [] */
                     reportRecipients?: string[];
+                    alertRecipients?: string[];
                 };
             };
         };
@@ -5069,6 +5451,580 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listComplianceAlerts: {
+        parameters: {
+            query?: {
+                bankId?: string;
+                quarter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceAlert"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    bankId?: string;
+                    events: ("visit.approved" | "visit.disputed" | "dispute.resolved" | "report.published" | "alert.violation" | "alert.withdrawn")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    events?: ("visit.approved" | "visit.disputed" | "dispute.resolved" | "report.published" | "alert.violation" | "alert.withdrawn")[];
+                    description?: string;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhookId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    visitApproved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "visit.approved";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    visitDisputed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "visit.disputed";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                        disputeId: string;
+                        itemKey: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    disputeResolved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "dispute.resolved";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                        disputeId: string;
+                        /** @enum {string} */
+                        decision: "upheld" | "overturned";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reportPublished: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "report.published";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        reportId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        quarter: string;
+                        version: number;
+                        /** Format: date-time */
+                        publishedAt: string;
+                        files: {
+                            scope: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    alertViolation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "alert.violation";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        alertId: string;
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        itemKeys: string[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    alertWithdrawn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "alert.withdrawn";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        alertId: string;
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        itemKeys: string[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -5,6 +5,9 @@ import { registerApi } from '../../server/api';
 import { ADMIN, bearer, tokenFor } from './app';
 import { SECTIONS } from './visits';
 import { ACCESS_SPECS } from './world-access';
+import { Types } from 'mongoose';
+import { deliveryIdOf, WebhookDelivery, WebhookEndpoint } from '../../server/webhooks/model';
+import { newSecret, sealSecret } from '../../server/webhooks/secrets';
 import {
   PASSWORD,
   place,
@@ -408,7 +411,63 @@ export const SPECS: Record<string, Spec> = {
     sees: seesBranch,
     req: (c) => ({ params: { employeeId: c.p.staff }, query: bankParams(c) }),
   },
+
+  // ---- compliance alerts and webhooks (SPEC §13)
+  'GET /alerts': { targets: T2, sees: seesBank, req: (c) => ({ query: bankParams(c) }) },
+  'POST /webhooks': {
+    req: (c) => ({ body: { url: HOOK_URL, bankId: c.w.bankId.A, events: ['visit.approved'] } }),
+  },
+  'GET /webhooks': { req: () => ({}) },
+  'GET /webhooks/:webhookId': { req: async () => ({ params: { webhookId: await someEndpoint() } }) },
+  'PATCH /webhooks/:webhookId': {
+    req: async () => ({ params: { webhookId: await someEndpoint() }, body: { description: uniq('WH') } }),
+  },
+  'DELETE /webhooks/:webhookId': {
+    req: async (c) => ({ params: { webhookId: c.succeeds ? await freshEndpoint() : await someEndpoint() } }),
+  },
+  'GET /webhooks/:webhookId/deliveries': { req: async () => ({ params: { webhookId: await someEndpoint() } }) },
+  'POST /webhooks/:webhookId/deliveries/:deliveryId/redeliver': {
+    req: async () => {
+      const webhookId = await someEndpoint();
+      return { params: { webhookId, deliveryId: await someDelivery(webhookId) } };
+    },
+  },
+  'POST /webhooks/:webhookId/ping': { req: async () => ({ params: { webhookId: await someEndpoint() } }) },
 };
+
+// Webhook endpoints for the matrix, made through the model (the routes under test make and delete them too).
+// Port 9 (discard) on loopback: a ping or delivery there is refused at once, which the answer reports.
+const HOOK_URL = 'http://127.0.0.1:9/hook';
+let endpointId: string | undefined;
+async function freshEndpoint(): Promise<string> {
+  const e = await WebhookEndpoint.create({
+    url: HOOK_URL,
+    events: ['visit.approved'],
+    secretSealed: sealSecret(newSecret()),
+    createdBy: new Types.ObjectId(),
+  });
+  return String(e._id);
+}
+async function someEndpoint(): Promise<string> {
+  endpointId ??= await freshEndpoint();
+  return endpointId;
+}
+async function someDelivery(webhookId: string): Promise<string> {
+  const eventId = `evt_matrix_${uniq('EV')}`;
+  const d = await WebhookDelivery.create({
+    _id: deliveryIdOf(webhookId, eventId),
+    endpointId: webhookId,
+    eventId,
+    type: 'visit.approved',
+    bankId: new Types.ObjectId(),
+    orderKey: 'matrix',
+    position: 0,
+    status: 'failed',
+    nextAttemptAt: new Date(Date.now() + 86400_000),
+    eventAt: new Date(),
+  });
+  return String(d._id);
+}
 
 // ---- expectations and requests
 

@@ -42,11 +42,18 @@ export interface PeriodicTask {
   run(now: Date): Promise<unknown>;
 }
 
-/** What the workers run: each job type's handler, the periodic tasks, each mail kind's composer. */
+/** Work that needs its own loop (it must not wait behind a long job): one step at a time, true when it worked. */
+export interface WorkLoop {
+  name: string;
+  step(workerId: string): Promise<boolean>;
+}
+
+/** What the workers run: each job type's handler, the periodic tasks, each mail kind's composer, own loops. */
 export interface WorkerRegistry {
   jobs: Readonly<Record<string, JobHandler>>;
   periodic: readonly PeriodicTask[];
   mail: MailComposers;
+  loops?: readonly WorkLoop[];
 }
 
 export class WorkerStoppingError extends Error {}
@@ -61,6 +68,8 @@ export interface WorkerOptions extends MailOptions {
   /** Which loops to run (tests run one at a time). */
   jobs?: boolean;
   mail?: boolean;
+  /** The registry's own loops (alerts and webhooks). */
+  loops?: boolean;
 }
 
 export interface Workers {
@@ -109,6 +118,7 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       }),
     );
   if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(opts.id, registry.mail, opts)));
+  if (opts.loops !== false) for (const l of registry.loops ?? []) runs.push(loop(l.name, () => l.step(opts.id)));
   logger.info({ worker: opts.id }, 'background workers started');
   const kick = () => [...wakers].forEach((w) => w());
   const stopListening = onWorkQueued(kick);
