@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { component, out, sectionScores, uploadedFile } from '../platform/http/api-schema';
+import { component, out, sectionScores } from '../platform/http/api-schema';
 import { VISIT_STATUSES } from './types';
 
 export const flagResponse = component(
