@@ -6,6 +6,7 @@ import { SECTION_KEYS } from '../server/rules/scoring';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser } from './helpers/foundation';
+import { signIn } from './helpers/web';
 import { addVisit, makeAuditor, makeResultsBank, PREV, Q, type BankFixture } from './helpers/results-fixtures';
 
 /**
@@ -304,5 +305,45 @@ describe('SPEC §11 on the results, recomputed from the raw visits', () => {
     expect(north.ci95).not.toBeNull();
     const branches = (await results(token, 'branch')).rows;
     expect(branches.find((b) => b.key === 'N3')?.belowBank).toBe(true);
+  });
+});
+
+describe('SPEC §11 on the dashboard', () => {
+  const rowOf = (html: string, code: string) => {
+    const at = html.indexOf(`>${code}</a></td>`);
+    return at < 0 ? '' : html.slice(at, html.indexOf('</tr>', at));
+  };
+  const halfWidth = (r: Row) => (r.ci95 ? ((r.ci95[1] - r.ci95[0]) / 2).toFixed(1) : '');
+
+  test('± beside every mean, the change marked significant / not significant / too little data, below-bank tags, whiskers', async () => {
+    const rows = (await results(admin, 'branch')).rows;
+    const agent = await signIn(app, ADMIN.email, ADMIN.password, 'en');
+    const html = (await agent.get(`/results?bankId=${f.bankId}&quarter=${Q}`)).text;
+    const n1 = rowOf(html, 'N1');
+    expect(n1).toContain(`± ${halfWidth(rows[0])}`);
+    expect(n1).toContain('res-verdict sig');
+    expect(n1).toContain('>significant<');
+    expect(rowOf(html, 'N2')).toContain('>not significant<');
+    // N2's change is not significant: its arrow is not coloured.
+    expect(rowOf(html, 'N2')).toMatch(/res-change (up|down|flat) unsure/);
+    expect(rowOf(html, 'S1')).toContain('>too little data<');
+    expect(rowOf(html, 'S1')).not.toContain('±');
+    expect(rowOf(html, 'N3')).toContain('below the bank');
+    expect(rowOf(html, 'N1')).not.toContain('below the bank');
+    expect(html.match(/class="whisker"/g)?.length).toBeGreaterThanOrEqual(5 + 1);
+    expect(html).toContain('How to read these numbers');
+    expect(html).toContain('(Welch');
+  });
+
+  test('a small-sample row at the top or bottom of the league table is called out', async () => {
+    const agent = await signIn(app, ADMIN.email, ADMIN.password, 'zh');
+    const html = (await agent.get(`/results?bankId=${f.bankId}&quarter=${Q}&sort=-n`)).text;
+    // Sorted by n descending, the bottom row is S1 with one visit.
+    expect(html).toContain('请谨慎解读');
+    expect(html).toMatch(/请谨慎解读：本表首行或末行的 S1/);
+    expect(html).toContain('如何解读这些数字');
+    // Sorted by code, the edges are N1 (8 visits) and S3 (5 visits): nothing to call out.
+    const byCode = (await agent.get(`/results?bankId=${f.bankId}&quarter=${Q}&sort=key`)).text;
+    expect(byCode.slice(byCode.indexOf('id="branches"'))).not.toContain('请谨慎解读');
   });
 });

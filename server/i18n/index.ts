@@ -10,6 +10,7 @@ import * as hr from './hr';
 import * as assignments from './assignments';
 import * as reportFeedback from './report-feedback';
 import * as resultsPlans from './results-plans';
+import * as confidence from './confidence';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -28,6 +29,7 @@ const features: { en: Dict; zh: Dict }[] = [
   assignments,
   reportFeedback,
   resultsPlans,
+  confidence,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));
