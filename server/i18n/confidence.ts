@@ -40,4 +40,9 @@ export const zh: Record<string, string> = {
     '与上季度相比的变化标为“显著”，表示不太可能仅由偶然造成（Welch t 检验，p 小于 0.05）；“不显著”表示可能只是偶然；任一季度少于 2 次暗访（或 2 个网点）时标为“数据不足”。',
   'confidence.method.small': '少于 3 次暗访的得分标为小样本：不要仅凭它排名或评价员工。',
   'confidence.method.benchmark': '用于对比的全行数据不显示区间：否则会透露您权限范围以外的网点。',
+  'hr.small_sample_title': '少于 3 次暗访：不能单独作为员工考核依据。',
+  'hr.small_sample_warning':
+    '标 * 的 {count} 份评分卡少于 3 次暗访：多一次或少一次暗访都可能使其大幅变化。关联员工考核前，请先查看其背后的暗访。',
+  'hr.method_note':
+    '“± x”为该员工各次暗访总分的 95% 区间。只有在不太可能由偶然造成时（Welch t 检验，p 小于 0.05），变化才标为“显著”。',
 };
