@@ -10,6 +10,7 @@ import { registerReportApi } from './publishing/routes';
 import { registerDisputeApi } from './disputes/routes';
 import { registerActionPlanApi } from './actions/routes';
 import { registerHrApi } from './hr/routes';
+import { registerCalibrationApi } from './calibration/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -24,4 +25,5 @@ export function registerApi(api: ApiRouter): void {
   registerDisputeApi(api);
   registerActionPlanApi(api);
   registerHrApi(api);
+  registerCalibrationApi(api);
 }

@@ -17,3 +17,4 @@ import './disputes/model';
 import './platform/db/write-claims';
 import './actions/model';
 import './hr/model';
+import './calibration/model';

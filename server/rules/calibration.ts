@@ -126,3 +126,37 @@ export function leniencyOf(visits: readonly FieldVisit[]): Leniency[] {
     })
     .sort((a, b) => (a.auditorId < b.auditorId ? -1 : a.auditorId > b.auditorId ? 1 : 0));
 }
+
+/** One branch's quarter as the statistics keep it: per auditor, the count and sum of their visit totals. */
+export type BranchAuditorSums = Readonly<Record<string, { n: number; sum: number }>>;
+
+/**
+ * The same leniency from per-branch sums (SPEC §15: no visit is read). For auditor a at a branch
+ * with others: Σ over a's visits of (total − mean of the others) = sum_a − n_a · (S − sum_a)/(N − n_a).
+ */
+export function leniencyFromSums(branches: Iterable<BranchAuditorSums>): Leniency[] {
+  const acc = new Map<string, { diff: number; visits: number }>();
+  for (const b of branches) {
+    let n = 0;
+    let sum = 0;
+    for (const x of Object.values(b)) {
+      n += x.n;
+      sum += x.sum;
+    }
+    for (const [auditorId, x] of Object.entries(b)) {
+      const a = acc.get(auditorId) ?? { diff: 0, visits: 0 };
+      acc.set(auditorId, a);
+      const others = n - x.n;
+      if (x.n === 0 || others === 0) continue;
+      a.diff += x.sum - (x.n * (sum - x.sum)) / others;
+      a.visits += x.n;
+    }
+  }
+  return [...acc]
+    .map(([auditorId, a]) => {
+      const leniency = a.visits === 0 ? null : a.diff / a.visits;
+      const flagged = leniency !== null && Math.abs(leniency) > LENIENCY_LIMIT && a.visits >= LENIENCY_MIN_VISITS;
+      return { auditorId, leniency, visits: a.visits, flagged };
+    })
+    .sort((a, b) => (a.auditorId < b.auditorId ? -1 : a.auditorId > b.auditorId ? 1 : 0));
+}

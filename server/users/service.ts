@@ -212,3 +212,10 @@ export async function activeAuditorIdsByEmail(emails: string[]): Promise<Map<str
   const users = await User.find({ email: { $in: emails }, role: 'auditor', active: true }, { email: 1 }).lean();
   return new Map(users.map((u) => [u.email, String(u._id)]));
 }
+
+/** Active auditors among these user ids: id → pseudonym (a calibration round invites them). */
+export async function activeAuditorsAmong(ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const users = await User.find({ _id: { $in: ids }, role: 'auditor', active: true }, { auditorCode: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), u.auditorCode ?? '']));
+}

@@ -1,0 +1,62 @@
+import type { ApiRouter } from '../platform/http/api-router';
+import { answersBody, createRoundBody, leniencyQuery } from './schema';
+import * as cal from './service';
+
+export function registerCalibrationApi(api: ApiRouter): void {
+  api
+    .add({
+      method: 'post',
+      path: '/calibrations',
+      summary: 'Create a calibration round: one written case on a questionnaire version for at least 3 auditors',
+      access: cal.ROUND_MANAGERS,
+      body: createRoundBody,
+      status: 201,
+      handler: ({ user, body }) => cal.createRound(user, body),
+    })
+    .add({
+      method: 'get',
+      path: '/calibrations',
+      summary: 'Calibration rounds (an auditor: the rounds they are invited to)',
+      access: cal.ROUND_VIEWERS,
+      handler: ({ user }) => cal.listRounds(user),
+    })
+    .add({
+      method: 'get',
+      path: '/calibrations/:calibrationId',
+      summary: 'One calibration round with its case (an auditor: only when invited)',
+      access: cal.ROUND_VIEWERS,
+      handler: ({ user, params }) => cal.getRound(user, params.calibrationId),
+    })
+    .add({
+      method: 'post',
+      path: '/calibrations/:calibrationId/answers',
+      summary: "An invited auditor's answers to the case, once (never a visit; a second post is 409)",
+      access: cal.ANSWERERS,
+      body: answersBody,
+      status: 201,
+      handler: ({ user, params, body }) => cal.submitAnswers(user, params.calibrationId, body),
+    })
+    .add({
+      method: 'put',
+      path: '/calibrations/:calibrationId/reference',
+      summary: 'Set the reference answers of a round (reviewer)',
+      access: cal.REFERENCE_SETTERS,
+      body: answersBody,
+      handler: ({ user, params, body }) => cal.setReference(user, params.calibrationId, body),
+    })
+    .add({
+      method: 'get',
+      path: '/calibrations/:calibrationId/results',
+      summary: "Krippendorff's alpha (interval), agreement per item, bias per auditor and agreement with the reference",
+      access: cal.ROUND_READERS,
+      handler: ({ user, params }) => cal.roundResults(user, params.calibrationId),
+    })
+    .add({
+      method: 'get',
+      path: '/auditors/leniency',
+      summary: 'Field leniency per auditor in a quarter, flagged when |leniency| > 10 over at least 5 visits',
+      access: cal.ROUND_READERS,
+      query: leniencyQuery,
+      handler: ({ user, query }) => cal.auditorLeniency(user, query.quarter),
+    });
+}
