@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { alpha as referenceAlpha } from 'krippendorff';
-import { leniencyOf, roundFigures, type CoderSheet, type FieldVisit } from '../server/rules/calibration';
+import {
+  leniencyFromSums,
+  leniencyOf,
+  roundFigures,
+  type BranchAuditorSums,
+  type CoderSheet,
+  type FieldVisit,
+} from '../server/rules/calibration';
 import { intervalAlpha } from '../server/rules/krippendorff';
 
 /**
@@ -181,5 +188,39 @@ describe('field leniency', () => {
     expect(leniencyOf(five).find((l) => l.auditorId === 'h')).toMatchObject({ leniency: -10, flagged: false });
     const fiveAndABit = [1, 2, 3, 4, 5].flatMap((i) => [v('h', `b${i}`, 59.9), v('o', `b${i}`, 70)]);
     expect(leniencyOf(fiveAndABit).find((l) => l.auditorId === 'h')?.flagged).toBe(true);
+  });
+});
+
+describe('leniency from the kept per-branch sums', () => {
+  test('equals the per-visit rule on any visits', () => {
+    const visit = fc.record({
+      auditorId: fc.constantFrom('a', 'b', 'c', 'd'),
+      branchCode: fc.constantFrom('X', 'Y', 'Z'),
+      total: fc.option(fc.integer({ min: 0, max: 100 }), { freq: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.array(visit, { maxLength: 40 }), (visits: FieldVisit[]) => {
+        const sums = new Map<string, Record<string, { n: number; sum: number }>>();
+        for (const v of visits) {
+          const b = sums.get(v.branchCode) ?? {};
+          sums.set(v.branchCode, b);
+          const a = (b[v.auditorId] ??= { n: 0, sum: 0 });
+          if (v.total !== null) {
+            a.n += 1;
+            a.sum += v.total;
+          }
+        }
+        const fromSums = leniencyFromSums([...sums.values()] as BranchAuditorSums[]);
+        const fromVisits = leniencyOf(visits);
+        expect(fromSums.map((l) => [l.auditorId, l.visits, l.flagged])).toEqual(
+          fromVisits.map((l) => [l.auditorId, l.visits, l.flagged]),
+        );
+        fromSums.forEach((l, i) => {
+          const want = fromVisits[i].leniency;
+          if (want === null) expect(l.leniency).toBeNull();
+          else expect(Math.abs((l.leniency as number) - want)).toBeLessThan(1e-9);
+        });
+      }),
+    );
   });
 });
