@@ -11,6 +11,7 @@ import { registerQuestionnairePages } from './questionnaires/pages';
 import { registerResultsPages } from './results/pages';
 import { registerUserPages } from './users/pages';
 import { registerVisitPages } from './visits/pages';
+import { registerCalibrationPages } from './calibration/pages';
 
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
@@ -27,5 +28,6 @@ export function webRouter(): Router {
   registerDisputePages(r);
   registerActionPlanPages(r);
   registerHrPages(r);
+  registerCalibrationPages(r);
   return r;
 }

@@ -21,6 +21,49 @@ export const en: Record<string, string> = {
     'Scores resting on fewer than 3 visits are marked small samples: do not rank or judge people on them alone.',
   'confidence.method.benchmark':
     'The bank figure shown for comparison has no range: it would reveal branches outside your scope.',
+  'calibration.nav': 'Calibration',
+  'calibration.title': 'Auditor calibration',
+  'calibration.intro':
+    'How consistently our auditors score: the same written case scored by several auditors (rounds), and how each auditor scores in the field against colleagues at the same branches.',
+  'calibration.your_rounds': 'Cases to score',
+  'calibration.answered': 'answered',
+  'calibration.to_answer': 'to answer',
+  'calibration.none_auditor': 'No calibration case for you yet. When operations invites you to one, it appears here.',
+  'calibration.rounds': 'Rounds',
+  'calibration.round': 'Round',
+  'calibration.created': 'Created',
+  'calibration.answers': 'Answers',
+  'calibration.alpha_low': 'below 0.667',
+  'calibration.none':
+    'No calibration round yet. An admin creates one (POST /api/v1/calibrations) with a written case and at least three auditors.',
+  'calibration.alpha_note':
+    "α is Krippendorff's alpha over the item scores (interval): 1 = the auditors agree fully, 0 = no better than chance. 0.8 or more is good agreement; below 0.667 the scoring guide needs attention.",
+  'calibration.leniency': 'Field leniency per auditor',
+  'calibration.auditor': 'Auditor',
+  'calibration.flagged': 'flagged',
+  'calibration.leniency_none':
+    'No branch was visited by two different auditors in these quarters, so there is nothing to compare yet.',
+  'calibration.leniency_note':
+    "Leniency: how many points an auditor's approved visit totals lie above (+) or below (−) the other auditors' visits to the same branch in the same quarter, on average; in brackets the visits compared. Flagged above 10 points either way with at least 5 visits.",
+  'calibration.case': 'The case',
+  'calibration.not_a_visit': "Calibration answers are not visits: they never count in any bank's results.",
+  'calibration.results': 'Agreement in this round',
+  'calibration.item': 'Item',
+  'calibration.agreement': 'Same answer',
+  'calibration.bias': 'Bias (points)',
+  'calibration.reference_agreement': 'Matches the reference',
+  'calibration.bias_note':
+    "Bias: the auditor's item scores minus the other auditors' on the same items, on average, in points out of 100 (+ more lenient, − harsher). 'Same answer': the share of auditors who gave the most common answer.",
+  'calibration.submit': 'Send my answers',
+  'calibration.thanks':
+    "Your answers are in. Thank you: they are compared with your colleagues' to keep scoring consistent.",
+  'calibration.reference': 'Reference answers',
+  'calibration.reference_hint':
+    "The answers a careful auditor should give for this case; each auditor's agreement with them is shown above.",
+  'calibration.save_reference': 'Save the reference',
+  'calibration.flash.answered': 'Your answers are saved.',
+  'calibration.flash.reference': 'The reference answers are saved.',
+  'calibration.err.already_answered': 'You have already answered this case.',
 };
 
 export const zh: Record<string, string> = {
@@ -45,4 +88,43 @@ export const zh: Record<string, string> = {
     '标 * 的 {count} 份评分卡少于 3 次暗访：多一次或少一次暗访都可能使其大幅变化。关联员工考核前，请先查看其背后的暗访。',
   'hr.method_note':
     '“± x”为该员工各次暗访总分的 95% 区间。只有在不太可能由偶然造成时（Welch t 检验，p 小于 0.05），变化才标为“显著”。',
+  'calibration.nav': '校准',
+  'calibration.title': '暗访员校准',
+  'calibration.intro':
+    '衡量暗访员评分的一致性：同一书面案例由多名暗访员独立评分（校准轮次），以及每位暗访员在实地暗访中与在同一网点的同事相比的评分宽严。',
+  'calibration.your_rounds': '待评分的案例',
+  'calibration.answered': '已作答',
+  'calibration.to_answer': '待作答',
+  'calibration.none_auditor': '暂无校准案例。运营人员邀请您参加后会显示在这里。',
+  'calibration.rounds': '校准轮次',
+  'calibration.round': '轮次',
+  'calibration.created': '创建时间',
+  'calibration.answers': '作答',
+  'calibration.alpha_low': '低于 0.667',
+  'calibration.none': '暂无校准轮次。管理员可创建一轮（POST /api/v1/calibrations），提供书面案例并邀请至少三名暗访员。',
+  'calibration.alpha_note':
+    'α 为各题得分的 Krippendorff alpha（区间尺度）：1 表示完全一致，0 表示与随机无异。0.8 及以上为一致性良好；低于 0.667 说明评分标准需要加强培训。',
+  'calibration.leniency': '各暗访员实地评分宽严度',
+  'calibration.auditor': '暗访员',
+  'calibration.flagged': '需关注',
+  'calibration.leniency_none': '这几个季度没有网点被两名不同的暗访员访问过，暂无可比数据。',
+  'calibration.leniency_note':
+    '宽严度：暗访员已批准暗访的总分，平均比同季度其他暗访员在同一网点的暗访高（+）或低（−）多少分；括号内为参与比较的暗访次数。偏差超过 10 分且至少 5 次暗访时标为需关注。',
+  'calibration.case': '案例',
+  'calibration.not_a_visit': '校准作答不是暗访：不计入任何银行的结果。',
+  'calibration.results': '本轮一致性',
+  'calibration.item': '题目',
+  'calibration.agreement': '答案相同比例',
+  'calibration.bias': '偏差（分）',
+  'calibration.reference_agreement': '与参考答案一致',
+  'calibration.bias_note':
+    '偏差：该暗访员各题得分减去其他暗访员同题得分的平均值，以百分制计（+ 偏宽，− 偏严）。“答案相同比例”：给出最常见答案的暗访员所占比例。',
+  'calibration.submit': '提交我的答案',
+  'calibration.thanks': '您的答案已提交。谢谢：它将与同事的答案比较，以保持评分一致。',
+  'calibration.reference': '参考答案',
+  'calibration.reference_hint': '认真的暗访员对本案例应给出的答案；每位暗访员与其一致的比例显示在上方。',
+  'calibration.save_reference': '保存参考答案',
+  'calibration.flash.answered': '您的答案已保存。',
+  'calibration.flash.reference': '参考答案已保存。',
+  'calibration.err.already_answered': '您已作答过本案例。',
 };
