@@ -4,7 +4,8 @@ import request from 'supertest';
 import { leniencyOf } from '../server/rules/calibration';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
-import { makeUser } from './helpers/foundation';
+import { makeUser, PASSWORD } from './helpers/foundation';
+import { postForm, signIn } from './helpers/web';
 import { addVisit, ALL_GOOD, makeAuditor, makeResultsBank, Q, type BankFixture } from './helpers/results-fixtures';
 
 /**
@@ -191,5 +192,50 @@ describe('field leniency', () => {
     }
     expect((await api(manager).get('/auditors/leniency', { quarter: Q })).status).toBe(403);
     expect((await api(auditors[0].token).get('/auditors/leniency', { quarter: Q })).status).toBe(403);
+  });
+});
+
+describe('calibration pages', () => {
+  test('an auditor answers on the form (the answer controls of the visit form); the reviewer sees alpha and sets the reference', async () => {
+    const ids = [...auditors.map((a) => a.id)];
+    const id = (await api(admin).post('/calibrations', { ...round(ids), title: '网页校准' })).body.id as string;
+    const web = await signIn(app, 'cal0@test.local', PASSWORD, 'en');
+    const list = await web.get('/calibration');
+    expect(list.text).toContain(`href="/calibration/${id}"`);
+    expect(list.text).toContain('to answer');
+    const form = await web.get(`/calibration/${id}`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('name="a.g2" value="5"');
+    expect(form.text).toContain('class="v-choice v-tone-yes"');
+    expect(form.text).toContain('not visits');
+    const fields = Object.fromEntries(Object.entries(SHEETS[0]).map(([k, v]) => [`a.${k}`, String(v)]));
+    // One item left out: the form comes back with the message, nothing is stored.
+    const { 'a.f1': _left, ...partial } = fields;
+    const missing = await postForm(web, `/calibration/${id}`, `/calibration/${id}/answers`, partial);
+    expect(missing.status).toBe(422);
+    expect(missing.text).toContain('f1');
+    const sent = await postForm(
+      web,
+      `/calibration/${id}/answers`.replace('/answers', ''),
+      `/calibration/${id}/answers`,
+      fields,
+    );
+    expect(sent.status).toBe(303);
+    expect((await web.get(`/calibration/${id}`)).text).toContain('Your answers are in');
+    for (let i = 1; i < 3; i++) await api(auditors[i].token).post(`/calibrations/${id}/answers`, answersOf(SHEETS[i]));
+
+    const rev = await signIn(app, 'cal-rev@test.local', PASSWORD, 'zh');
+    const overview = await rev.get('/calibration');
+    const want = (await api(reviewer).get(`/calibrations/${id}/results`)).body.alpha as number;
+    expect(overview.text).toContain(want.toFixed(3));
+    expect(overview.text).toContain('各暗访员实地评分宽严度');
+    const saved = await postForm(rev, `/calibration/${id}`, `/calibration/${id}/reference`, fields);
+    expect(saved.status).toBe(303);
+    const page = await rev.get(`/calibration/${id}`);
+    expect(page.text).toContain('与参考答案一致');
+    expect(page.text).toContain('100.0%');
+    // Bank users never reach calibration pages.
+    const mgr = await signIn(app, 'cal-mgr@test.local', PASSWORD, 'en');
+    expect((await mgr.get('/calibration')).status).toBe(403);
   });
 });
