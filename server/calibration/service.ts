@@ -184,7 +184,23 @@ export interface RoundResults {
 /** SPEC §12 per round: alpha (interval) over item scores, agreement per item, bias per auditor. */
 export async function roundResults(p: Principal, id: string): Promise<RoundResults> {
   requireRole(p, ROUND_READERS);
-  const r = await visibleRound(p, id);
+  return figuresOf(await visibleRound(p, id));
+}
+
+/**
+ * What a bank may see of the firm's calibration (SPEC §12: at most a round's alpha, in the reports'
+ * method notes): the alpha of the latest round that at least two auditors answered, or null.
+ */
+export async function latestRoundAlpha(): Promise<number | null> {
+  const rounds = (await CalibrationRound.find({}).sort({ createdAt: -1 }).limit(10).lean()) as LeanRound[];
+  for (const r of rounds) {
+    const f = await figuresOf(r);
+    if (f.answered >= 2 && f.alpha !== null) return f.alpha;
+  }
+  return null;
+}
+
+async function figuresOf(r: LeanRound): Promise<RoundResults> {
   const v = await getVersion(String(r.questionnaireId), r.version);
   const items = itemIndex(v);
   const sheets = (await CalibrationSheet.find({ roundId: r._id }).sort({ createdAt: 1 }).lean()).map(

@@ -64,6 +64,22 @@ export const en: Record<string, string> = {
   'calibration.flash.answered': 'Your answers are saved.',
   'calibration.flash.reference': 'The reference answers are saved.',
   'calibration.err.already_answered': 'You have already answered this case.',
+  'reports.pdf.col.ci95': '±95%',
+  'reports.pdf.col.significance': 'Change is',
+  'reports.pdf.verdict.sig': 'significant',
+  'reports.pdf.verdict.nsig': 'not significant',
+  'reports.pdf.verdict.few': 'too little data',
+  'reports.pdf.league.note':
+    '±: half-width of the 95% range of the total. * fewer than 3 visits. Change: † significant (Welch p < 0.05), ~ too little data to judge, unmarked not significant.',
+  'reports.pdf.league.edge': 'Read with care: {rows} at the top or bottom of this table rests on fewer than 3 visits.',
+  'reports.pdf.method.interval':
+    "Each score is an average of a few visits. \"±\" gives its 95% range: with the same branches and staff, a fresh round of visits would give a score within about that range 95 times in 100 (t distribution; a branch's range from its visits, a region's or the bank's from its branch scores).",
+  'reports.pdf.method.change':
+    'A change against the previous quarter is called significant when it is unlikely to be chance alone (Welch\'s t-test, p below 0.05), and "too little data" when either quarter has fewer than 2 visits (or branches).',
+  'reports.pdf.method.small':
+    'Scores resting on fewer than 3 visits (marked *) are small samples: do not rank or judge people on them alone.',
+  'reports.pdf.method.calibration':
+    "Auditor consistency: in the latest calibration round the firm's auditors scored the same case with Krippendorff's alpha = {alpha} (1 = full agreement; 0.8 or more is good).",
 };
 
 export const zh: Record<string, string> = {
@@ -127,4 +143,19 @@ export const zh: Record<string, string> = {
   'calibration.flash.answered': '您的答案已保存。',
   'calibration.flash.reference': '参考答案已保存。',
   'calibration.err.already_answered': '您已作答过本案例。',
+  'reports.pdf.col.ci95': '±95%',
+  'reports.pdf.col.significance': '变化',
+  'reports.pdf.verdict.sig': '显著',
+  'reports.pdf.verdict.nsig': '不显著',
+  'reports.pdf.verdict.few': '数据不足',
+  'reports.pdf.league.note':
+    '±：总分 95% 区间的半宽。* 少于 3 次暗访。变化：† 显著（Welch p < 0.05），~ 数据不足无法判断，无标记为不显著。',
+  'reports.pdf.league.edge': '请谨慎解读：本表首行或末行的 {rows} 少于 3 次暗访。',
+  'reports.pdf.method.interval':
+    '每个得分都是若干次暗访的平均值。“±”为其 95% 区间：在网点和员工不变的情况下重新暗访一轮，100 次中约 95 次得分会落在此范围内（t 分布；网点按其各次暗访计算，区域和全行按其各网点得分计算）。',
+  'reports.pdf.method.change':
+    '与上季度相比的变化，若不太可能仅由偶然造成（Welch t 检验，p 小于 0.05）则标为显著；任一季度少于 2 次暗访（或 2 个网点）时标为数据不足。',
+  'reports.pdf.method.small': '少于 3 次暗访的得分（标 *）为小样本：不要仅凭它排名或评价员工。',
+  'reports.pdf.method.calibration':
+    '暗访员一致性：在最近一轮校准中，本公司暗访员对同一案例评分的 Krippendorff alpha = {alpha}（1 为完全一致；0.8 及以上为良好）。',
 };
