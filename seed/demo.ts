@@ -188,8 +188,7 @@ async function seedRounds(org: SeededOrg): Promise<string> {
       questionnaireId: jnQ.id,
       sections: demoQuestionnaireBody(org.jiangnanId).sections,
       branches: jiangnanBranches(),
-      auditorFor: (b, visit) =>
-        b.region === '华南区' ? liNa : visit === 1 ? zhang : odd(b.code) ? harsh : lenient,
+      auditorFor: (b, visit) => (b.region === '华南区' ? liNa : visit === 1 ? zhang : odd(b.code) ? harsh : lenient),
       leanOf: (id) => LEAN.get(id) ?? 0,
       coverage: 0.8,
       visitsPerBranch: [2, 2],

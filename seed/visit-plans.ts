@@ -53,6 +53,8 @@ export interface Plan {
   current: boolean;
   state: SeedStatus;
   quality: number;
+  /** The auditor's lean (BankRound.leanOf): a lenient one also overlooks what is hard to get right. */
+  lean: number;
   returnedFirst: boolean;
   late: boolean;
   outsideWindow: boolean;
@@ -164,6 +166,7 @@ export function planBank(round: BankRound, today: Date): Plan[] {
           current: offset === 0,
           state: 'approved',
           quality: clamp(bq.base + drift + between(r, -0.08, 0.08) + lean, 0.3, 0.99),
+          lean,
           returnedFirst: r() < 0.08,
           late: false,
           outsideWindow: false,
@@ -254,7 +257,7 @@ export function answersFor(p: Plan): AnswerIn[] {
     else if (item.critical) value = critical === item.key ? 'no' : 'yes';
     else if (item.type === 'scale')
       value = clamp(Math.round(1 + 4 * clamp(q + between(r, -0.18, 0.18), 0, 1)), 1, 5) as AnswerValue;
-    else value = r() < clamp(q - (DIFFICULTY[item.key] ?? 0), 0.05, 0.99) ? 'yes' : 'no';
+    else value = r() < clamp(q - (p.lean > 0 ? 0 : (DIFFICULTY[item.key] ?? 0)), 0.05, 0.99) ? 'yes' : 'no';
     const failed = value === 'no' || (typeof value === 'number' && value <= 2);
     const comment =
       value === 'na'

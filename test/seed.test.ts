@@ -251,10 +251,8 @@ describe('calibration demo data (SPEC §12)', () => {
     const flaggedIn = new Map<string, boolean>();
     for (const q of ['2026-Q1', '2026-Q2', '2026-Q3']) {
       const res = await request(app).get('/api/v1/auditors/leniency').query({ quarter: q }).set(bearer(admin));
-      for (const l of res.body as { auditorId: string; flagged: boolean; leniency: number }[]) {
+      for (const l of res.body as { auditorId: string; flagged: boolean }[])
         flaggedIn.set(l.auditorId, (flaggedIn.get(l.auditorId) ?? false) || l.flagged);
-        console.log(q, l);
-      }
     }
     expect(flaggedIn.get(idOf('auditor3@demo.local'))).toBe(true);
     expect(flaggedIn.get(idOf('auditor4@demo.local'))).toBe(true);

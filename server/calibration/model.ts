@@ -11,6 +11,20 @@ const answerSchema = new Schema(
   { _id: false },
 );
 
+/** Evidence of the case (recordings, photos), stored like visit evidence (GridFS, type by content, SHA-256). */
+const attachmentSchema = new Schema(
+  {
+    fileId: { type: Schema.Types.ObjectId, required: true },
+    filename: { type: String, required: true },
+    contentType: { type: String, required: true },
+    size: { type: Number, required: true },
+    sha256: { type: String, required: true },
+    uploadedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    uploadedAt: { type: Date, required: true },
+  },
+  { _id: true },
+);
+
 const roundSchema = new Schema(
   {
     bankId: { type: Schema.Types.ObjectId, ref: 'Bank', required: true },
@@ -24,6 +38,7 @@ const roundSchema = new Schema(
     reference: { type: [answerSchema], default: null },
     referenceSetBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
     referenceSetAt: { type: Date, default: null },
+    attachments: { type: [attachmentSchema], default: [] },
   },
   { timestamps: true },
 );

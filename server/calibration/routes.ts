@@ -1,4 +1,7 @@
+import type { EvidenceUpload } from '../evidence/upload';
 import type { ApiRouter } from '../platform/http/api-router';
+import { sendDownload } from '../platform/http/download';
+import { requireFile } from '../platform/http/uploads';
 import { answersBody, createRoundBody, leniencyQuery } from './schema';
 import * as cal from './service';
 
@@ -26,6 +29,25 @@ export function registerCalibrationApi(api: ApiRouter): void {
       summary: 'One calibration round with its case (an auditor: only when invited)',
       access: cal.ROUND_VIEWERS,
       handler: ({ user, params }) => cal.getRound(user, params.calibrationId),
+    })
+    .add({
+      method: 'post',
+      path: '/calibrations/:calibrationId/attachments',
+      summary: 'Add evidence of the case (admin): multipart field "file"; type checked by content',
+      access: cal.ROUND_MANAGERS,
+      upload: cal.roundEvidenceUpload(),
+      status: 201,
+      handler: ({ user, params, req }) =>
+        cal.addRoundAttachment(user, params.calibrationId, (requireFile(req) as EvidenceUpload).evidence),
+    })
+    .add({
+      method: 'get',
+      path: '/calibrations/:calibrationId/attachments/:attachmentId',
+      summary: 'Download evidence of the case (whoever may see the round)',
+      access: cal.ROUND_VIEWERS,
+      produces: ['application/octet-stream'],
+      handler: async ({ user, params, res }) =>
+        sendDownload(res, await cal.openRoundAttachment(user, params.calibrationId, params.attachmentId)),
     })
     .add({
       method: 'post',

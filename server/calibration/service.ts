@@ -37,6 +37,8 @@ export interface RoundView {
   reference?: Answer[] | null;
   /** An auditor: whether they have answered. */
   answered?: boolean;
+  /** The case's evidence files. */
+  attachments: { id: string; filename: string; contentType: string; size: number; sha256: string }[];
 }
 
 type LeanRound = {
@@ -48,6 +50,7 @@ type LeanRound = {
   caseText: string;
   auditorIds: Types.ObjectId[];
   reference?: Answer[] | null;
+  attachments?: { _id: Types.ObjectId; filename: string; contentType: string; size: number; sha256: string }[];
   createdAt: Date;
 };
 
@@ -56,7 +59,7 @@ const invited = (r: LeanRound, userId: string) => r.auditorIds.some((a) => Strin
 const sheetKey = (roundId: string, auditorId: string) => `${roundId}|${auditorId}`;
 
 /** The round if the caller may see it: admins and reviewers all, an auditor only when invited; else 404. */
-async function visibleRound(p: Principal, id: string): Promise<LeanRound> {
+export async function visibleRound(p: Principal, id: string): Promise<LeanRound> {
   requireRole(p, ROUND_VIEWERS);
   const r = isId(id) ? ((await CalibrationRound.findById(id).lean()) as LeanRound | null) : null;
   if (!r || (p.role === 'auditor' && !invited(r, p.id))) throw new NotFoundError('Calibration round');
@@ -77,6 +80,13 @@ async function roundView(p: Principal, r: LeanRound): Promise<RoundView> {
     title: r.title,
     caseText: r.caseText,
     createdAt: r.createdAt.toISOString(),
+    attachments: (r.attachments ?? []).map((a) => ({
+      id: String(a._id),
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      sha256: a.sha256,
+    })),
   };
   const done = await answeredBy(String(r._id));
   if (p.role === 'auditor') return { ...base, answered: done.has(p.id) };
@@ -228,3 +238,4 @@ async function figuresOf(r: LeanRound): Promise<RoundResults> {
 }
 
 export { auditorLeniency, type AuditorLeniency } from './leniency';
+export { addRoundAttachment, holdsEvidenceFile, openRoundAttachment, roundEvidenceUpload } from './evidence';
