@@ -134,6 +134,23 @@ async function roundFor(c: Ctx): Promise<string> {
   if (!r) sharedRound.set(c.w, (r = newRound(c.w)));
   return r;
 }
+const roundFile = new WeakMap<World, Promise<{ calibrationId: string; attachmentId: string }>>();
+/** A round with one evidence file, uploaded by the admin. */
+function roundWithFile(w: World) {
+  let f = roundFile.get(w);
+  if (!f) {
+    f = newRound(w).then(async (calibrationId) => {
+      const res = await request(w.app)
+        .post(`${PREFIX}/calibrations/${calibrationId}/attachments`)
+        .set(bearer(w.who.admin.token))
+        .attach('file', uniquePng(), 'case.png');
+      if (res.status !== 201) throw new Error(`calibration attachment: ${res.status}`);
+      return { calibrationId, attachmentId: res.body.id as string };
+    });
+    roundFile.set(w, f);
+  }
+  return f;
+}
 const calibrationAnswers = { answers: ANSWERS.map((a) => ({ itemKey: a.itemKey, value: a.value })) };
 
 export const SPECS: Record<string, Spec> = {
@@ -229,6 +246,12 @@ export const SPECS: Record<string, Spec> = {
   'POST /calibrations': { req: async (c) => ({ body: await roundBody(c.w) }) },
   'GET /calibrations': { req: () => ({}) },
   'GET /calibrations/:calibrationId': { req: async (c) => ({ params: { calibrationId: await roundFor(c) } }) },
+  'POST /calibrations/:calibrationId/attachments': {
+    req: async (c) => ({ params: { calibrationId: await roundFor(c) }, file: png('case.png') }),
+  },
+  'GET /calibrations/:calibrationId/attachments/:attachmentId': {
+    req: async (c) => ({ params: await roundWithFile(c.w) }),
+  },
   'POST /calibrations/:calibrationId/answers': {
     req: async (c) => ({ params: { calibrationId: await roundFor(c) }, body: calibrationAnswers }),
   },
