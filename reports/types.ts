@@ -25,7 +25,18 @@ export interface TrendPoint extends Scores {
 }
 
 /** Bank or region figures: the mean of its visited branches' scores. */
+/** SPEC §11 as a report shows it, per slot (the four sections, then the total). */
+export interface FigureConfidence {
+  /** Half-width of the 95 % interval; null below two values. */
+  halfWidth: (number | null)[];
+  /** The change against the previous quarter: significant, not significant, too little data; null: no previous. */
+  verdict: ('sig' | 'nsig' | 'few' | null)[];
+  smallSample: boolean;
+}
+
 export interface AreaFigures extends Scores {
+  /** Absent in snapshots taken before SPEC §11. */
+  confidence?: FigureConfidence;
   key: string;
   name: string;
   /** Approved visits. */
@@ -43,6 +54,7 @@ export interface AreaFigures extends Scores {
 }
 
 export interface BranchFigures extends Scores {
+  confidence?: FigureConfidence;
   code: string;
   name: string;
   region: string;
@@ -140,6 +152,8 @@ export interface QuestionnaireNote {
 }
 
 export interface ReportSnapshot {
+  /** SPEC §12: the alpha of the audit firm's latest calibration round (all a bank sees of it); absent before. */
+  calibrationAlpha?: number | null;
   format: 1;
   bank: { id: string; code: string; name: string; language: Lang; timezone: string };
   quarter: string;

@@ -36,7 +36,10 @@ export interface BankRound {
   questionnaireId: string;
   sections: QuestionnaireBody['sections'];
   branches: { code: string; region: string }[];
-  auditorFor: (branch: { code: string; region: string }) => Principal;
+  /** Who makes the `visit`-th visit (counting down to 1) of a branch in a quarter. */
+  auditorFor: (branch: { code: string; region: string }, visit: number) => Principal;
+  /** How much an auditor's scoring leans (added to the visit's quality): the demo's harsh and lenient auditors. */
+  leanOf?: (auditorId: string) => number;
   /** Share of branches visited in a quarter, and visits per visited branch. */
   coverage: number;
   visitsPerBranch: [number, number];
@@ -57,6 +60,8 @@ export interface Plan {
   current: boolean;
   state: SeedStatus;
   quality: number;
+  /** The auditor's lean (BankRound.leanOf): a lenient one also overlooks what is hard to get right. */
+  lean: number;
   returnedFirst: boolean;
   late: boolean;
   outsideWindow: boolean;
@@ -149,6 +154,8 @@ export function planBank(round: BankRound, today: Date): Plan[] {
       const [lo, hi] = round.visitsPerBranch;
       for (let n = lo + Math.floor(r() * (hi - lo + 1)); n > 0; n--) {
         const visitR = rng(Math.floor(r() * 2 ** 31));
+        const auditor = round.auditorFor(branch, n);
+        const lean = round.leanOf?.(auditor.id) ?? 0;
         quarterPlans.push({
           round,
           branch,
@@ -156,7 +163,7 @@ export function planBank(round: BankRound, today: Date): Plan[] {
           windowStart,
           windowEnd,
           scenario: pick(r, SCENARIOS[round.lang]),
-          auditor: round.auditorFor(branch),
+          auditor,
           visitedAt: duringOpeningHours(
             new Date(
               windowStart.getTime() + between(r, 1, (windowEnd.getTime() - windowStart.getTime()) / DAY - 3) * DAY,
@@ -167,7 +174,8 @@ export function planBank(round: BankRound, today: Date): Plan[] {
           durationMinutes: 15 + Math.floor(r() * 50),
           current: offset === 0,
           state: 'approved',
-          quality: clamp(bq.base + drift + between(r, -0.08, 0.08), 0.3, 0.99),
+          quality: clamp(bq.base + drift + between(r, -0.08, 0.08) + lean, 0.3, 0.99),
+          lean,
           returnedFirst: r() < 0.08,
           late: false,
           outsideWindow: false,

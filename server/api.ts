@@ -14,6 +14,7 @@ import { registerHrApi } from './hr/routes';
 import { registerAuditApi } from './audit/routes';
 import { registerAlertApi } from './alerts/routes';
 import { registerWebhookApi } from './webhooks/routes';
+import { registerCalibrationApi } from './calibration/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -31,6 +32,7 @@ export function registerApi(api: ApiRouter): void {
   registerAuditApi(api);
   registerAlertApi(api);
   registerWebhookApi(api);
+  registerCalibrationApi(api);
 }
 
 /** The OpenAPI document of the whole API, built without serving it (scripts/openapi.ts, the tests). */

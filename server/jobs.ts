@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { purgeAbandonedUploads } from './evidence/pending';
+import * as calibration from './calibration/service';
 import { config } from './platform/config';
 import { purgeOldIdempotencyRecords } from './platform/db/idempotency';
 import { purgeExpiredSessions } from './platform/db/session-store';
@@ -209,8 +210,9 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
   return purged;
 }
 
-/** Whether the visit or dispute an abandoned upload was meant for holds the file after all. */
+/** Whether the visit, dispute or calibration round an abandoned upload was meant for holds the file after all. */
 function evidenceHeld(holder: UploadHolder, fileId: Types.ObjectId): Promise<boolean> {
+  if (holder.kind === 'calibration') return calibration.holdsEvidenceFile(holder.id, fileId);
   return holder.kind === 'visit'
     ? visits.holdsEvidenceFile(holder.id, fileId)
     : disputes.holdsEvidenceFile(holder.id, fileId);

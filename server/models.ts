@@ -21,3 +21,4 @@ import './audit/model';
 import './auth/sso/model';
 import './alerts/model';
 import './webhooks/model';
+import './calibration/model';

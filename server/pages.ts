@@ -14,6 +14,7 @@ import { registerVisitPages } from './visits/pages';
 import { registerAuditPages } from './audit/pages';
 import { registerAlertPages } from './alerts/pages';
 import { registerWebhookPages } from './webhooks/pages';
+import { registerCalibrationPages } from './calibration/pages';
 
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
@@ -33,5 +34,6 @@ export function webRouter(): Router {
   registerAuditPages(r);
   registerAlertPages(r);
   registerWebhookPages(r);
+  registerCalibrationPages(r);
   return r;
 }

@@ -15,6 +15,7 @@ import * as audit from './audit';
 import * as answers from './answers';
 import * as items from './items';
 import * as alerts from './alerts';
+import * as confidence from './confidence';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -38,6 +39,7 @@ const features: { en: Dict; zh: Dict }[] = [
   answers,
   items,
   alerts,
+  confidence,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

@@ -1,6 +1,7 @@
 import type {
   AreaFigures,
   BranchFigures,
+  FigureConfidence,
   KeyProblem,
   RegionFigures,
   ReportSnapshot,
@@ -13,6 +14,7 @@ import { regionSizes } from '../banks/service';
 import { areaScores, keyProblems } from '../results/figures';
 import { quarterResults, type ResultRow, type ResultsReport } from '../results/service';
 import { trendQuarters } from '../rules/quarters';
+import { SECTION_KEYS } from '../rules/scoring';
 import { bankQuarters, combineAreas } from '../stats/service';
 import { countedVisitsOfQuarter } from '../visits/service';
 import { benchmark } from './branch-details';
@@ -21,6 +23,7 @@ import { FeedbackCollector } from './feedback';
 import { VISIT_FIELDS, type ReportVisit } from './report-visit';
 import { VisitSpill } from './spill';
 import { bankOrNull, SYSTEM } from './system';
+import { latestRoundAlpha } from '../calibration/service';
 import { NotFoundError } from '../platform/errors';
 
 /**
@@ -31,8 +34,23 @@ import { NotFoundError } from '../platform/errors';
 const scoresOf = (r: { sections: Scores['sections']; total: number | null } | null | undefined): Scores | null =>
   r ? { sections: { ...r.sections }, total: r.total } : null;
 
+/** The §11 figures of a results row as the report keeps them (words, not booleans: JSON has no undefined). */
+export function figureConfidence(row: ResultRow): FigureConfidence | undefined {
+  const c = row.confidence;
+  if (!c) return undefined;
+  const slots = [...SECTION_KEYS.map((k) => c.sections[k]), c.total];
+  return {
+    halfWidth: slots.map((x) => (x.ci95 ? (x.ci95[1] - x.ci95[0]) / 2 : null)),
+    verdict: slots.map((x) =>
+      !x.change ? null : x.change.significant === null ? 'few' : x.change.significant ? 'sig' : 'nsig',
+    ),
+    smallSample: row.smallSample ?? row.n < 3,
+  };
+}
+
 function area(r: ResultsReport, row: ResultRow, branchesTotal: number): AreaFigures {
   return {
+    confidence: figureConfidence(row),
     key: row.key,
     name: row.name,
     n: row.n,
@@ -185,6 +203,7 @@ export async function buildSnapshot(
   const regions: RegionFigures[] = all.regions.map((row) => {
     const mine = all.branches.filter((b) => b.region === row.key);
     return {
+      confidence: figureConfidence(row),
       key: row.key,
       name: row.name,
       n: row.n,
@@ -203,6 +222,7 @@ export async function buildSnapshot(
     };
   });
   const branches: BranchFigures[] = all.branches.map((b) => ({
+    confidence: figureConfidence(b),
     code: b.key,
     name: b.name,
     region: b.region ?? '',
@@ -214,6 +234,7 @@ export async function buildSnapshot(
   }));
   const snapshot: ReportSnapshot = {
     format: 1,
+    calibrationAlpha: await latestRoundAlpha(),
     bank: {
       id: bank.id,
       code: bank.code,

@@ -51,16 +51,21 @@ export class MeanOfScores {
   }
 }
 
+/** Count, sum and sum of squares of the visit scores per slot (sections, then total): SPEC §11. */
+export type VisitMoments = { n: number; sum: number; sumSq: number }[];
+
 export interface BranchScore extends Scores {
   code: string;
   region: string;
   /** Approved visits of the branch in the quarter. */
   n: number;
+  moments?: VisitMoments;
 }
 
 export interface StaffScore extends Scores {
   employeeId: string;
   n: number;
+  moments?: VisitMoments;
 }
 
 export interface AreaScore extends Scores {
@@ -117,10 +122,11 @@ export interface Accumulated {
 
 /**
  * Running sums for many accumulators in one growing Float64Array (slot = visits, then a sum and a
- * count per section and for the total): tens of thousands of branches and staff cost a few MB, not
- * one object graph each. Only finite numbers are summed: null, NaN or Infinity never reach a mean.
+ * count per section and for the total, then the sums of squares): tens of thousands of branches and
+ * staff cost a few MB, not one object graph each. Only finite numbers are summed: null, NaN or
+ * Infinity never reach a mean.
  */
-const SLOT = 11;
+const SLOT = 16;
 class SumsPool {
   private data: Float64Array;
   private used = 0;
@@ -148,12 +154,20 @@ class SumsPool {
       if (isFiniteNumber(v)) {
         d[o + 1 + i] += v;
         d[o + 6 + i] += 1;
+        d[o + 11 + i] += v * v;
       }
     });
     if (isFiniteNumber(s.total)) {
       d[o + 5] += s.total;
       d[o + 10] += 1;
+      d[o + 15] += s.total * s.total;
     }
+  }
+
+  moments(slot: number): VisitMoments {
+    const d = this.data;
+    const o = slot * SLOT;
+    return [0, 1, 2, 3, 4].map((i) => ({ n: d[o + 6 + i], sum: d[o + 1 + i], sumSq: d[o + 11 + i] }));
   }
 
   n(slot: number): number {
@@ -261,11 +275,17 @@ export class ResultsAccumulator {
           region: this.regionOfSlot[slot],
           n: this.pool.n(slot),
           ...this.pool.result(slot),
+          moments: this.pool.moments(slot),
         })),
       );
     }
     const staffRows = (m: Map<string, number>): StaffScore[] =>
-      [...m].map(([employeeId, slot]) => ({ employeeId, n: this.pool.n(slot), ...this.pool.result(slot) }));
+      [...m].map(([employeeId, slot]) => ({
+        employeeId,
+        n: this.pool.n(slot),
+        ...this.pool.result(slot),
+        moments: this.pool.moments(slot),
+      }));
     return {
       branchesByQuarter,
       staff: staffRows(this.staff),

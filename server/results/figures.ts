@@ -36,6 +36,7 @@ export const branchScore = (code: string, region: string, s: BranchSummary): Bra
   region,
   n: s.visits,
   ...scoresFrom(s.scores),
+  moments: s.scores.map((m) => ({ ...m })),
 });
 
 /** The branches of some regions that had counted visits, as branch scores. */
@@ -71,7 +72,12 @@ export function staffScores(branches: Iterable<BranchSummary>): StaffScore[] {
       merged.set(id, m);
     }
   }
-  return [...merged].map(([employeeId, p]) => ({ employeeId, n: p.visits, ...scoresFrom(p.scores) }));
+  return [...merged].map(([employeeId, p]) => ({
+    employeeId,
+    n: p.visits,
+    ...scoresFrom(p.scores),
+    moments: p.scores,
+  }));
 }
 
 /** Key problems (SPEC §3) from item counts added up over some branches or areas. */

@@ -4,8 +4,8 @@ import { bankVersionItems } from '../questionnaires/service';
 import { countedVisitsOf } from '../visits/service';
 import { getBank, branchNamesIn, staffNamesIn } from '../banks/service';
 import { assertBankVisible, requireRole, type Principal } from '../platform/access';
-import { ResultsAccumulator, rollUp, type Accumulated, type ItemInfo, type VisitInput } from './aggregate';
-import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow } from './rows';
+import { ResultsAccumulator, type Accumulated, type ItemInfo, type VisitInput } from './aggregate';
+import { branchRows, groupByRegion, staffRows, summaryRow, trendPoint } from './rows';
 import { LEVELS, type Level } from './schema';
 import { areaRow, resolveFocus } from './scope';
 import { RESULTS_ROLES, type Predicate, type ResultRow, type ResultsInput, type ResultsReport } from './types';
@@ -162,6 +162,7 @@ export async function resultsFromVisits(
   const sNames = want.has('staff')
     ? await staffNamesIn(bank.id, new Set(acc.staff.map((s) => s.employeeId)))
     : new Map<string, { name: string }>();
+  const bankRow = areaRow(bank.code, bank.name, all(input.quarter), all(previousQuarter), visible);
   return {
     bankId: bank.id,
     bankCode: bank.code,
@@ -170,13 +171,10 @@ export async function resultsFromVisits(
     previousQuarter,
     focus,
     summary: summaryRow(focus, current, focused(previousQuarter)),
-    trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => {
-      const r = rollUp(focused(q));
-      return { quarter: q, n: r.n, branches: r.branches, ...scoresOf(r) };
-    }),
-    bank: areaRow(bank.code, bank.name, all(input.quarter), all(previousQuarter), visible),
+    trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => trendPoint(q, focus, focused(q))),
+    bank: bankRow,
     regions,
-    branches: branchRows(current, focused(previousQuarter), bNames),
+    branches: branchRows(current, focused(previousQuarter), bNames, bankRow?.total ?? null),
     staff: staffRows(acc.staff, acc.previousStaff, sNames),
     keyProblems: acc.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
     violations: acc.violations.map((x) => ({

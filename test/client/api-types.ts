@@ -1373,6 +1373,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calibration rounds (an auditor: the rounds they are invited to)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["listCalibrationRounds"];
+        put?: never;
+        /**
+         * Create a calibration round: one written case on a questionnaire version for at least 3 auditors
+         * @description Who: admin.
+         */
+        post: operations["createCalibrationRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One calibration round with its case (an auditor: only when invited)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["getCalibrationRound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add evidence of the case (admin): multipart field "file"; type checked by content
+         * @description Who: admin.
+         */
+        post: operations["addCalibrationAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download evidence of the case (whoever may see the round)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["downloadCalibrationAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invited auditor's answers to the case, once (never a visit; a second post is 409)
+         * @description Who: auditor.
+         */
+        post: operations["submitCalibrationAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the reference answers of a round (reviewer)
+         * @description Who: reviewer.
+         */
+        put: operations["setCalibrationReference"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Krippendorff's alpha (interval), agreement per item, bias per auditor and agreement with the reference
+         * @description Who: admin, reviewer.
+         */
+        get: operations["getCalibrationResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auditors/leniency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Field leniency per auditor in a quarter, flagged when |leniency| > 10 over at least 5 visits
+         * @description Who: admin, reviewer.
+         */
+        get: operations["listAuditorLeniency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "visit.approved": {
@@ -2603,6 +2767,97 @@ export interface components {
             error?: string;
             ms: number;
             eventId: string;
+        };
+        CreatedCalibrationRound: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+        };
+        /** @description A calibration case (SPEC §12): never a visit, never counted in results */
+        CalibrationRound: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            questionnaireId: string;
+            version: number;
+            title: string;
+            caseText: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Admins and reviewers only: who was invited (pseudonyms) and who has answered */
+            auditors?: {
+                /**
+                 * @description A 24-character hex id
+                 * @example 66f0c2a4e1b2c3d4e5f60718
+                 */
+                auditorId: string;
+                auditorCode: string;
+                answered: boolean;
+            }[];
+            reference?: {
+                itemKey: string;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[];
+            }[] | null;
+            /** @description An auditor: whether they have answered */
+            answered?: boolean;
+            attachments: components["schemas"]["UploadedFile"][];
+        };
+        SubmittedCalibrationAnswers: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+        };
+        CalibrationResults: {
+            /** @description Krippendorff's alpha, interval metric, over item scores */
+            alpha: number | null;
+            items: {
+                itemKey: string;
+                agreement: number | null;
+                answers: number;
+                text: {
+                    zh: string;
+                    en: string;
+                };
+            }[];
+            auditors: {
+                /**
+                 * @description A 24-character hex id
+                 * @example 66f0c2a4e1b2c3d4e5f60718
+                 */
+                auditorId: string;
+                auditorCode: string;
+                bias: number | null;
+                referenceAgreement?: number | null;
+            }[];
+            answered: number;
+            invited: number;
+        };
+        AuditorLeniency: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            auditorId: string;
+            auditorCode: string;
+            leniency: number | null;
+            visits: number;
+            flagged: boolean;
         };
     };
     responses: {
@@ -5731,6 +5986,303 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCalibrationRounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCalibrationRound: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    questionnaireId: string;
+                    version: number;
+                    title: string;
+                    caseText: string;
+                    auditorIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedCalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalibrationRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addCalibrationAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadCalibrationAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                    "audio/*": string;
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitCalibrationAnswers: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answers: {
+                        itemKey: string;
+                        value: string | number | string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmittedCalibrationAnswers"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setCalibrationReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answers: {
+                        itemKey: string;
+                        value: string | number | string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalibrationResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditorLeniency: {
+        parameters: {
+            query: {
+                quarter: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditorLeniency"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
