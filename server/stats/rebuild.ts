@@ -46,8 +46,12 @@ async function rebuildQuarter(bankId: string, quarter: string): Promise<number> 
   });
   if (!claim) throw new ConflictError(`The statistics of ${quarter} are being rebuilt already`, 'rebuild_running');
   try {
-    const figures = await recompute(bankId, quarter);
-    await writeQuarter(bankId, quarter, figures, Date.now());
+    // The stored branch records are read while the visits stream (two reads at once, not one after the other).
+    const [figures, stored] = await Promise.all([
+      recompute(bankId, quarter),
+      storedRecords(StatsBranch, new Types.ObjectId(bankId), quarter),
+    ]);
+    await writeQuarter(bankId, quarter, figures, Date.now(), stored);
     return figures.branches.size;
   } finally {
     await release(claim);
@@ -170,10 +174,19 @@ async function writeChanged(
  * higher than any it had (a time in ms; the syncs count up from there), so a summary taken before is
  * recognised as older; a record already equal to what the visits give keeps its seq and is not
  * written (the summaries above it, taken at that seq, are equal too); records the visits no longer
- * justify are removed. The stored records are read after the visits, so a sync that was under way
- * when the rebuild began (older than what the rebuild read) can change none of those it leaves.
+ * justify are removed. A sync under way when the rebuild began read its visit before the rebuild's
+ * claim, so before the rebuild's own read: a record it changes after `stored` was read differs from
+ * what the rebuild worked out in that visit's revision (entries carry it) and is rewritten, and one
+ * found equal to it holds that visit's newest revision already, which the sync's older one cannot
+ * replace.
  */
-async function writeQuarter(bankId: string, quarter: string, f: QuarterFigures, seq: number): Promise<void> {
+async function writeQuarter(
+  bankId: string,
+  quarter: string,
+  f: QuarterFigures,
+  seq: number,
+  storedBranches: Map<string, StoredRecord>,
+): Promise<void> {
   const bank = new Types.ObjectId(bankId);
   const now = new Date();
   const branchDocs: Replacement[] = [...f.branches].map(([code, b]) => ({
@@ -186,7 +199,7 @@ async function writeQuarter(bankId: string, quarter: string, f: QuarterFigures, 
     packed: JSON.stringify(b.entries),
     updatedAt: now,
   }));
-  const branchSeqs = await writeChanged(StatsBranch, bank, quarter, branchDocs);
+  const branchSeqs = await writeChanged(StatsBranch, bank, quarter, branchDocs, storedBranches);
   const regions = new Map<string, RegionBranches>();
   for (const [code, b] of f.branches) {
     const branches = regions.get(b.region) ?? {};
