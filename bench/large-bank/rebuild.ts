@@ -35,9 +35,10 @@ export async function measureRebuild(
   bankId: string,
   quarters: readonly string[],
   rounds: number,
+  firstRound = 0,
 ): Promise<RebuildTimes[]> {
   const out: RebuildTimes[] = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = firstRound; round < firstRound + rounds; round++) {
     for (const quarter of quarters) {
       const streamFirst = (round + quarters.indexOf(quarter)) % 2 === 0;
       const s1 = streamFirst ? await stream(bankId, quarter) : undefined;
