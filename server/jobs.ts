@@ -60,8 +60,10 @@ const MAIL: MailComposers = {
  * followed for alerts and webhooks (within a second of an approval), and the webhook deliveries.
  */
 const LOOPS: WorkLoop[] = [
-  { name: 'visit events', step: async () => (await webhooks.followVisitChanges()) > 0 },
-  { name: 'webhook deliveries', step: (workerId) => webhooks.sendDueDeliveries(workerId) },
+  // Woken at once by every noted change and queued delivery of this process; the idle poll (for other
+  // instances' work, and retries coming due) need not be as eager as the tests' pollMs.
+  { name: 'visit events', step: async () => (await webhooks.followVisitChanges()) > 0, idleMs: 500 },
+  { name: 'webhook deliveries', step: (workerId) => webhooks.sendDueDeliveries(workerId), idleMs: 250 },
 ];
 
 export interface AppWorkerOptions extends WorkerOptions {

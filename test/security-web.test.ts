@@ -8,6 +8,7 @@ import { translate } from '../server/platform/i18n';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csrfFrom, sessionCookieOf, SESSION_COOKIE, type Agent } from './helpers/web';
 import { buildWorld, PASSWORD, uniquePng, type PrincipalKey, type World } from './helpers/world';
+import { someDelivery, someEndpoint } from './helpers/world-routes';
 
 /**
  * The web side under attack: CSRF on every state-changing form (enumerated from the Express router
@@ -365,6 +366,29 @@ const FORMS: Record<string, Form> = {
     fields: () => ({ id: 'token:000000000000000000000000' }),
   },
   'POST /account/sessions/end-others': { who: 'hrB', path: () => '/account/sessions/end-others' },
+  'POST /admin/webhooks': {
+    who: 'admin',
+    path: () => '/admin/webhooks',
+    fields: () => ({ url: 'http://127.0.0.1:9/hooks', events: 'visit.approved', description: `CSRF ${n()}` }),
+  },
+  // The test ping goes out and comes back; it stores nothing.
+  'POST /admin/webhooks/:webhookId/ping': {
+    who: 'admin',
+    writes: false,
+    path: async () => `/admin/webhooks/${await someEndpoint()}/ping`,
+  },
+  'POST /admin/webhooks/:webhookId/enabled': {
+    who: 'admin',
+    path: async () => `/admin/webhooks/${await someEndpoint()}/enabled`,
+    fields: () => ({ enabled: 'false' }),
+  },
+  'POST /admin/webhooks/:webhookId/deliveries/:deliveryId/redeliver': {
+    who: 'admin',
+    path: async () => {
+      const id = await someEndpoint();
+      return `/admin/webhooks/${id}/deliveries/${await someDelivery(id)}/redeliver`;
+    },
+  },
 };
 
 async function browserOf(who: PrincipalKey | null): Promise<{ agent: Agent; token: string }> {

@@ -7,7 +7,7 @@ import { Delivery } from '../server/platform/mail/model';
 import { Report } from '../server/publishing/model';
 import { noteChange } from '../server/visits/changes';
 import { webhookBody, type EventType } from '../server/webhooks/events';
-import { WebhookEndpoint, WebhookEvent } from '../server/webhooks/model';
+import { WebhookDelivery, WebhookDue, WebhookEndpoint, WebhookEvent } from '../server/webhooks/model';
 import { VisitChange } from '../server/visits/changes';
 import { Types } from 'mongoose';
 import { announcePublishedReports, finishDisableNotices, followVisitChanges } from '../server/webhooks/service';
@@ -303,6 +303,21 @@ describe('retries, redelivery, ping, health', () => {
     expect(bankHook.received.filter((r) => r.body.includes(v.id)).at(-1)?.headers['webhook-id']).toBe(
       tries[0].headers['webhook-id'],
     );
+  });
+
+  test('a queue entry left by a crash after its delivery finished is removed, and nothing is sent again', async () => {
+    const done = await WebhookDelivery.findOne({ status: 'delivered', endpointId: endpointIds.bank }).lean();
+    expect(done).toBeTruthy();
+    const before = bankHook.received.filter((r) => r.headers['webhook-id'] === done?.eventId).length;
+    await WebhookDue.create({
+      _id: done?._id,
+      endpointId: done?.endpointId,
+      orderKey: `stale:${String(done?._id)}`,
+      position: 0,
+      nextAttemptAt: new Date(),
+    });
+    await until('the stale entry removed', async () => !(await WebhookDue.exists({ _id: done?._id })));
+    expect(bankHook.received.filter((r) => r.headers['webhook-id'] === done?.eventId)).toHaveLength(before);
   });
 
   test('a redirect is not followed; it fails like any other non-2xx answer', async () => {

@@ -524,11 +524,11 @@ async function freshEndpoint(): Promise<string> {
   });
   return String(e._id);
 }
-async function someEndpoint(): Promise<string> {
+export async function someEndpoint(): Promise<string> {
   endpointId ??= await freshEndpoint();
   return endpointId;
 }
-async function someDelivery(webhookId: string): Promise<string> {
+export async function someDelivery(webhookId: string): Promise<string> {
   const eventId = `evt_matrix_${uniq('EV')}`;
   const d = await WebhookDelivery.create({
     _id: deliveryIdOf(webhookId, eventId),

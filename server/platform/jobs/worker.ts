@@ -46,6 +46,8 @@ export interface PeriodicTask {
 export interface WorkLoop {
   name: string;
   step(workerId: string): Promise<boolean>;
+  /** Idle wait between polls when the step found nothing (at least pollMs); queued work wakes it anyway. */
+  idleMs?: number;
 }
 
 /** What the workers run: each job type's handler, the periodic tasks, each mail kind's composer, own loops. */
@@ -97,7 +99,7 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       }
       wakers.add(done);
     });
-  const loop = async (name: string, step: () => Promise<boolean>) => {
+  const loop = async (name: string, step: () => Promise<boolean>, idleMs = opts.pollMs) => {
     while (!stopped) {
       let worked = false;
       try {
@@ -105,7 +107,7 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       } catch (e) {
         logger.error({ err: e, worker: opts.id, loop: name }, 'worker step failed');
       }
-      if (!worked && !stopped) await sleep(opts.pollMs);
+      if (!worked && !stopped) await sleep(Math.max(idleMs, opts.pollMs));
     }
   };
   const runs: Promise<void>[] = [];
@@ -118,7 +120,8 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       }),
     );
   if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(opts.id, registry.mail, opts)));
-  if (opts.loops !== false) for (const l of registry.loops ?? []) runs.push(loop(l.name, () => l.step(opts.id)));
+  if (opts.loops !== false)
+    for (const l of registry.loops ?? []) runs.push(loop(l.name, () => l.step(opts.id), l.idleMs));
   logger.info({ worker: opts.id }, 'background workers started');
   const kick = () => [...wakers].forEach((w) => w());
   const stopListening = onWorkQueued(kick);
