@@ -8,6 +8,8 @@ import { translate } from '../server/platform/i18n';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csrfFrom, sessionCookieOf, SESSION_COOKIE, type Agent } from './helpers/web';
 import { buildWorld, PASSWORD, uniquePng, type PrincipalKey, type World } from './helpers/world';
+import { newRound } from './helpers/world-routes';
+import { ANSWERS } from './helpers/visits';
 
 /**
  * The web side under attack: CSRF on every state-changing form (enumerated from the Express router
@@ -272,6 +274,16 @@ const FORMS: Record<string, Form> = {
     who: 'hrA',
     path: () => '/hr/reviews',
     fields: (w) => ({ employeeId: 'EAN1', quarter: w.quarter, reviewRef: `CSRF-${n()}` }),
+  },
+  'POST /calibration/:calibrationId/answers': {
+    who: 'auditor',
+    path: async (w) => `/calibration/${await newRound(w)}/answers`,
+    fields: () => Object.fromEntries(ANSWERS.map((a) => [`a.${a.itemKey}`, String(a.value)])),
+  },
+  'POST /calibration/:calibrationId/reference': {
+    who: 'reviewer',
+    path: async (w) => `/calibration/${await newRound(w)}/reference`,
+    fields: () => Object.fromEntries(ANSWERS.map((a) => [`a.${a.itemKey}`, String(a.value)])),
   },
 };
 
