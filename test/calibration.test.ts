@@ -195,6 +195,57 @@ describe('field leniency', () => {
   });
 });
 
+describe('the case evidence', () => {
+  test('an admin attaches a photo (checked by content); invited auditors download it, others cannot', async () => {
+    const id = (await api(admin).post('/calibrations', { ...round(), title: '证据' })).body.id as string;
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from(
+        '0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f3e8d80000000049454e44ae426082',
+        'hex',
+      ),
+    ]);
+    const up = await request(app)
+      .post(`/api/v1/calibrations/${id}/attachments`)
+      .set(bearer(admin))
+      .attach('file', png, '录音截图.png');
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ contentType: 'image/png', size: png.length });
+    const notImage = await request(app)
+      .post(`/api/v1/calibrations/${id}/attachments`)
+      .set(bearer(admin))
+      .attach('file', Buffer.from('just text, named like a photo'), 'photo.png');
+    expect(notImage.status).toBe(415);
+    expect(
+      (
+        await request(app)
+          .post(`/api/v1/calibrations/${id}/attachments`)
+          .set(bearer(reviewer))
+          .attach('file', png, 'a.png')
+      ).status,
+    ).toBe(403);
+    const path = `/api/v1/calibrations/${id}/attachments/${up.body.id}`;
+    const got = await request(app)
+      .get(path)
+      .set(bearer(auditors[1].token))
+      .buffer(true)
+      .parse((res, cb) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => cb(null, Buffer.concat(parts)));
+      });
+    expect(got.status).toBe(200);
+    expect((got.body as Buffer).equals(png)).toBe(true);
+    expect((await api(outsider.token).get(path)).status).toBe(404);
+    expect((await api(auditors[1].token).get(`/calibrations/${id}`)).body.attachments).toEqual([
+      expect.objectContaining({ id: up.body.id, contentType: 'image/png' }),
+    ]);
+    const web = await signIn(app, 'cal1@test.local', PASSWORD, 'en');
+    expect((await web.get(`/calibration/${id}`)).text).toContain(`/calibration/${id}/attachments/${up.body.id}`);
+    expect((await web.get(`/calibration/${id}/attachments/${up.body.id}`)).status).toBe(200);
+  });
+});
+
 describe('calibration pages', () => {
   test('an auditor answers on the form (the answer controls of the visit form); the reviewer sees alpha and sets the reference', async () => {
     const ids = [...auditors.map((a) => a.id)];

@@ -8,7 +8,8 @@ import { translate } from '../server/platform/i18n';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csrfFrom, sessionCookieOf, SESSION_COOKIE, type Agent } from './helpers/web';
 import { buildWorld, PASSWORD, uniquePng, type PrincipalKey, type World } from './helpers/world';
-import { someDelivery, someEndpoint } from './helpers/world-routes';
+import { newRound, someDelivery, someEndpoint } from './helpers/world-routes';
+import { ANSWERS } from './helpers/visits';
 
 /**
  * The web side under attack: CSRF on every state-changing form (enumerated from the Express router
@@ -388,6 +389,15 @@ const FORMS: Record<string, Form> = {
       const id = await someEndpoint();
       return `/admin/webhooks/${id}/deliveries/${await someDelivery(id)}/redeliver`;
     },
+  'POST /calibration/:calibrationId/answers': {
+    who: 'auditor',
+    path: async (w) => `/calibration/${await newRound(w)}/answers`,
+    fields: () => Object.fromEntries(ANSWERS.map((a) => [`a.${a.itemKey}`, String(a.value)])),
+  },
+  'POST /calibration/:calibrationId/reference': {
+    who: 'reviewer',
+    path: async (w) => `/calibration/${await newRound(w)}/reference`,
+    fields: () => Object.fromEntries(ANSWERS.map((a) => [`a.${a.itemKey}`, String(a.value)])),
   },
 };
 

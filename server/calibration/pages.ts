@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { sendDownload } from '../platform/http/download';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
 import { quarterOf, shiftQuarter } from '../rules/quarters';
 import { formatScore } from '../rules/scoring';
@@ -20,7 +21,13 @@ export function registerCalibrationPages(r: Router): void {
   r.get('/calibration/:calibrationId', roundPage);
   r.post('/calibration/:calibrationId/answers', answerAction);
   r.post('/calibration/:calibrationId/reference', referenceAction);
+  r.get('/calibration/:calibrationId/attachments/:attachmentId', attachmentDownload);
 }
+
+const attachmentDownload = page(cal.ROUND_VIEWERS, async (ctx) => {
+  const file = await cal.openRoundAttachment(ctx.user, param(ctx.req, 'calibrationId'), param(ctx.req, 'attachmentId'));
+  await sendDownload(ctx.res, file);
+});
 
 const QUARTERS_SHOWN = 4;
 const indexQuery = z.object({ quarter: fields.quarter.optional() });

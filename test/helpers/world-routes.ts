@@ -134,7 +134,9 @@ const roundBody = async (w: World) => ({
   caseText: '客户咨询理财产品的录音与照片',
   auditorIds: await calibrationAuditors(w),
 });
-const newRound = async (w: World): Promise<string> => (await adminPost(w, '/calibrations', await roundBody(w))).id;
+/** A new calibration round on bank A's questionnaire for the world's auditors (and one more). */
+export const newRound = async (w: World): Promise<string> =>
+  (await adminPost(w, '/calibrations', await roundBody(w))).id;
 /** A round every world auditor is invited to; a fresh one when the caller will use it up. */
 async function roundFor(c: Ctx): Promise<string> {
   if (c.succeeds) return newRound(c.w);
