@@ -389,6 +389,7 @@ const FORMS: Record<string, Form> = {
       const id = await someEndpoint();
       return `/admin/webhooks/${id}/deliveries/${await someDelivery(id)}/redeliver`;
     },
+  },
   'POST /calibration/:calibrationId/answers': {
     who: 'auditor',
     path: async (w) => `/calibration/${await newRound(w)}/answers`,
