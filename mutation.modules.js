@@ -6,8 +6,8 @@
  */
 module.exports = {
   'server/rules/scoring.ts': ['test/scoring.test.ts', 'test/scoring-boundaries.test.ts', 'test/scoring-rich.test.ts'],
-  'server/rules/conditions.ts': ['test/form-conditions.test.ts'],
-  'server/rules/answers.ts': ['test/scoring-rich.test.ts'],
+  'server/rules/conditions.ts': ['test/conditions.test.ts', 'test/form-conditions.test.ts'],
+  'server/rules/answers.ts': ['test/answers.test.ts', 'test/scoring-rich.test.ts'],
   'server/rules/quarters.ts': ['test/quarters.test.ts'],
   'server/results/aggregate.ts': ['test/results-aggregate.test.ts', 'test/results-aggregate-boundaries.test.ts'],
   'server/visits/flags.ts': ['test/visit-flags.test.ts'],

@@ -176,7 +176,7 @@ describe('violation rows', () => {
     region: `R-${branchCode}`,
     visitId,
     itemKey,
-    sectionKey: itemKey === 'x' ? null : 'sales_compliance',
+    sectionKey: itemKey === 'x' ? null : ('sales_compliance' as const),
     disputed: visitId === 'v2',
     extra: 'not published',
   });
