@@ -5,7 +5,12 @@
  * database.
  */
 module.exports = {
-  'server/rules/scoring.ts': ['test/scoring.test.ts', 'test/scoring-boundaries.test.ts', 'test/scoring-rich.test.ts'],
+  'server/rules/scoring.ts': [
+    'test/scoring-types.test.ts',
+    'test/scoring.test.ts',
+    'test/scoring-boundaries.test.ts',
+    'test/scoring-rich.test.ts',
+  ],
   'server/rules/conditions.ts': ['test/conditions.test.ts', 'test/form-conditions.test.ts'],
   'server/rules/answers.ts': ['test/answers.test.ts', 'test/scoring-rich.test.ts'],
   'server/rules/quarters.ts': ['test/quarters.test.ts'],
