@@ -185,6 +185,12 @@ describe('splitHidden', () => {
       kept: [answers[0], answers[2]],
       hidden: [answers[1], answers[3]],
     });
+    const met = [
+      { itemKey: 'product', value: 'wealth' },
+      { itemKey: 'assessed', value: 'no' },
+      { itemKey: 'match', value: 'no' },
+    ];
+    expect(splitHidden(sections, met)).toEqual({ kept: [met[0], met[1]], hidden: [met[2]] });
     expect(splitHidden(sections, [])).toEqual({ kept: [], hidden: [] });
   });
 });

@@ -16,6 +16,7 @@ describe('conditionMet', () => {
     expect(conditionMet(c, undefined)).toBe(false);
     expect(conditionMet(c, null)).toBe(false);
     expect(conditionMet({ item: 'x', in: [null as unknown as string] }, null)).toBe(false);
+    expect(conditionMet({ item: 'x', in: [undefined as unknown as string] }, undefined)).toBe(false);
   });
 
   test('a multiple choice meets it when any chosen option is listed', () => {

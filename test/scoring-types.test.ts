@@ -1,4 +1,4 @@
-import { isCriticalFailure, itemScore, type ScoringItem } from '../server/rules/scoring';
+import { answerScores, isCriticalFailure, itemScore, type ScoringItem } from '../server/rules/scoring';
 
 /**
  * The item types of SPEC §10 scored by hand on both sides of every bound: a number's bands and
@@ -52,6 +52,9 @@ describe('choice: the chosen option’s score', () => {
       { key: 'skip', score: null },
     ],
   };
+  test('"na" means not applicable, even where an option is keyed na', () => {
+    expect(itemScore({ type: 'choice', options: [{ key: 'na', score: 1 }] }, 'na')).toBeNull();
+  });
   test('scores 1, 0.4, 0; an option without a score, an unknown key or a non-text is not scored', () => {
     expect(itemScore(choice, 'ok')).toBe(1);
     expect(itemScore(choice, 'part')).toBe(0.4);
@@ -88,6 +91,24 @@ describe('multi: min(1, max(0, Σ chosen)), each option once', () => {
     expect(itemScore(multi, 'a')).toBeNull();
     expect(itemScore({ type: 'multi' }, [])).toBe(0);
     expect(itemScore({ type: 'multi' }, ['a'])).toBeNull();
+    expect(itemScore({ type: 'multi' }, [undefined])).toBeNull();
+  });
+  test('summed in one fixed order: the same bits whatever order the options were ticked in', () => {
+    const tenths = {
+      type: 'multi' as const,
+      options: [
+        { key: 'a', score: 0.1 },
+        { key: 'b', score: 0.2 },
+        { key: 'c', score: 0.3 },
+      ],
+    };
+    // Ascending: (0.1 + 0.2) + 0.3 = 0.6000000000000001, while (0.3 + 0.2) + 0.1 = 0.6.
+    for (const ticks of [
+      ['a', 'b', 'c'],
+      ['c', 'b', 'a'],
+      ['b', 'c', 'a'],
+    ])
+      expect(itemScore(tenths, ticks)).toBe(0.1 + 0.2 + 0.3);
   });
 });
 
@@ -100,5 +121,35 @@ describe('isCriticalFailure', () => {
     expect(isCriticalFailure(yn(false), 'no')).toBe(false);
     expect(isCriticalFailure({ ...num(), critical: true }, 10.5)).toBe(true);
     expect(isCriticalFailure({ ...num(), critical: true }, 10)).toBe(false);
+  });
+});
+
+describe('answerScores', () => {
+  test('only applicable answers: an answer stored for an item its condition hides is left out', () => {
+    const items = new Map<string, ScoringItem>([
+      ['gate', { key: 'gate', type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true }],
+      [
+        'dep',
+        {
+          key: 'dep',
+          type: 'yes_no',
+          weight: 1,
+          critical: false,
+          allowNA: false,
+          required: true,
+          showIf: { item: 'gate', in: ['yes'] },
+        },
+      ],
+    ]);
+    const scored = (gate: string) =>
+      answerScores(items, [
+        { itemKey: 'dep', value: 'no' },
+        { itemKey: 'gate', value: gate },
+      ]).map(({ item, score }) => [item.key, score]);
+    expect(scored('no')).toEqual([['gate', 0]]);
+    expect(scored('yes')).toEqual([
+      ['gate', 1],
+      ['dep', 0],
+    ]);
   });
 });

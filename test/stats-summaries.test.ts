@@ -187,10 +187,10 @@ describe('summarizeArea', () => {
       disputed: 1,
     });
     const noTotal = branch([], { visits: 2, scores: [m(0.2), m(), m(), m(), m()] });
-    const a = summarizeArea([idle, noTotal, branch([0.6])], 1);
+    const a = summarizeArea([idle, branch([0.6]), noTotal], 1);
     expect(a.branches).toBe(2);
     expect(a.visits).toBe(3);
-    expect(a.branchScores[0]).toEqual(m(0.2, 0.6));
+    expect(a.branchScores[0]).toEqual(m(0.6, 0.2));
     expect(a.branchScores[4]).toEqual(m(0.6));
     expect([a.minTotal, a.maxTotal]).toEqual([0.6, 0.6]);
     expect(a.items).toEqual({});
