@@ -70,7 +70,7 @@ describe('branch scores', () => {
   });
 
   test('the branches of several regions; a branch without counted visits is left out', () => {
-    const regions = new Map([
+    const regions = new Map<string, Record<string, BranchSummary>>([
       ['North', { B02: summary({ visits: 0, scores: [m(), m(), m(), m(), m(0.9)] }), B01: summary() }],
       ['South', { S01: summary({ visits: 1, scores: [m(), m(), m(), m(), m(0.3)] }) }],
     ]);
