@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from './helpers/property-runs';
 import { conditionMet, shownKeys, type ConditionalItem } from '../server/rules/conditions';
 
 /**
@@ -39,7 +40,7 @@ describe('the phone’s skip logic is the server’s', () => {
         const c = { item: 'x', in: values };
         return browser.conditionMet(c, answer) === conditionMet(c, answer);
       }),
-      { numRuns: 3000 },
+      propertyRuns(3000),
     );
   });
 
@@ -51,7 +52,7 @@ describe('the phone’s skip logic is the server’s', () => {
         const phone = Object.keys(browser.shownKeys(items, answers)).sort();
         return JSON.stringify(server) === JSON.stringify(phone);
       }),
-      { numRuns: 3000 },
+      propertyRuns(3000),
     );
   });
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from './helpers/property-runs';
 import { answerErrors, sameAnswer, splitHidden } from '../server/rules/answers';
 import {
   evidenceMissing,
@@ -348,7 +349,7 @@ describe('properties', () => {
         const s = itemScore(item, value);
         return s === null || (s >= 0 && s <= 1);
       }),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 
@@ -363,7 +364,7 @@ describe('properties', () => {
         const inRange = (v: number | null) => v === null || (v >= 0 && v <= 100 + 1e-9);
         return Object.values(s.sections).every(inRange) && inRange(s.total);
       }),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
   });
 
@@ -391,7 +392,7 @@ describe('properties', () => {
           return JSON.stringify(a) === JSON.stringify(b);
         },
       ),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
   });
 
@@ -404,7 +405,7 @@ describe('properties', () => {
         const reversed = Array.isArray(value) ? [...value].reverse() : value;
         return itemScore(item, value) === itemScore(shuffled, reversed);
       }),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 
@@ -476,7 +477,7 @@ describe('properties', () => {
           );
         },
       ),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
   });
 });

@@ -29,6 +29,7 @@ function multiError(item: ScoringItem, value: unknown, keys: Set<string>): strin
 
 /** Why a value does not fit its item (not counting `na`), or undefined when it does. */
 export function valueError(item: ScoringItem, value: unknown): string | undefined {
+  // Stryker disable next-line ArrayDeclaration: equivalent, a string in place of the options adds only an undefined key, which no valid answer matches and which joins as nothing
   const keys = new Set((item.options ?? []).map((o) => o.key));
   switch (item.type) {
     case 'yes_no':
@@ -38,9 +39,7 @@ export function valueError(item: ScoringItem, value: unknown): string | undefine
     case 'number':
       return numberError(item, value);
     case 'choice':
-      return typeof value === 'string' && keys.has(value)
-        ? undefined
-        : `"${item.key}" takes one of the options ${[...keys].join(', ')}`;
+      return keys.has(value as string) ? undefined : `"${item.key}" takes one of the options ${[...keys].join(', ')}`;
     case 'multi':
       return multiError(item, value, keys);
     case 'text':

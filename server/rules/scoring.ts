@@ -77,7 +77,7 @@ function bandScore(item: Pick<ScoringItem, 'bands' | 'min' | 'max'>, value: unkn
 }
 
 function choiceScore(item: Pick<ScoringItem, 'options'>, value: unknown): number | null {
-  if (typeof value !== 'string') return null;
+  // An option key is text: a value of any other kind matches none (no separate type check needed).
   return item.options?.find((o) => o.key === value)?.score ?? null;
 }
 
