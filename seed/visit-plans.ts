@@ -279,7 +279,8 @@ function valueFor(item: SeedItem, p: Plan, critical: string | null): AnswerValue
   if (item.type === 'text') return r() < 0.25 ? typedValue(item, p, critical) : undefined;
   if (item.type !== 'yes_no') return typedValue(item, p, critical);
   if (item.critical) return critical === item.key ? 'no' : 'yes';
-  return r() < clamp(q - (DIFFICULTY[item.key] ?? 0), 0.05, 0.99) ? 'yes' : 'no';
+  // A lenient auditor also overlooks what is hard to get right (BankRound.leanOf).
+  return r() < clamp(q - (p.lean > 0 ? 0 : (DIFFICULTY[item.key] ?? 0)), 0.05, 0.99) ? 'yes' : 'no';
 }
 
 /**

@@ -66,6 +66,8 @@ describe('branch scores', () => {
       n: 2,
       sections: { greeting: 0.75, product_knowledge: 0.5, sales_compliance: null, follow_up: 0.125 },
       total: 0.625,
+      // SPEC §11: the slots' moments travel with the branch (a copy, for the intervals).
+      moments: summary().scores,
     });
   });
 
@@ -122,7 +124,7 @@ describe('staff scores', () => {
       summary({ staff: { s1: person(1, [0]) } }),
       summary({ staff: {} }),
     ]);
-    expect(rows).toEqual([
+    expect(rows).toMatchObject([
       {
         employeeId: 's1',
         n: 3,

@@ -1791,6 +1791,8 @@ export interface components {
              */
             language: "zh" | "en";
             reportRecipients: string[];
+            /** @description Who gets compliance alerts by e-mail (SPEC §13) */
+            alertRecipients?: string[];
         };
         Branch: {
             /**
@@ -1988,6 +1990,68 @@ export interface components {
             benchmark?: true;
             region?: string;
             branchCode?: string;
+            /** @description Sample standard deviation of the total (n − 1) */
+            sd?: number | null;
+            /** @description 95 % confidence interval */
+            ci95?: [
+                number,
+                number
+            ] | null;
+            /** @description n < 3 */
+            smallSample?: boolean;
+            /** @description Against the previous quarter */
+            change?: {
+                delta: number;
+                /** @description Welch's two-sided p */
+                p: number | null;
+                /** @description p < 0.05; null: too little data */
+                significant: boolean | null;
+            };
+            /** @description The interval's upper end is below the bank score */
+            belowBank?: boolean;
+            /** @description SPEC §11 for every mean the row shows */
+            confidence?: {
+                sections: {
+                    [key: string]: {
+                        /** @description Values averaged: visits, or branch scores for an area */
+                        n: number;
+                        sd: number | null;
+                        /** @description 95 % confidence interval */
+                        ci95: [
+                            number,
+                            number
+                        ] | null;
+                        smallSample: boolean;
+                        /** @description Against the previous quarter */
+                        change?: {
+                            delta: number;
+                            /** @description Welch's two-sided p */
+                            p: number | null;
+                            /** @description p < 0.05; null: too little data */
+                            significant: boolean | null;
+                        };
+                    };
+                };
+                total: {
+                    /** @description Values averaged: visits, or branch scores for an area */
+                    n: number;
+                    sd: number | null;
+                    /** @description 95 % confidence interval */
+                    ci95: [
+                        number,
+                        number
+                    ] | null;
+                    smallSample: boolean;
+                    /** @description Against the previous quarter */
+                    change?: {
+                        delta: number;
+                        /** @description Welch's two-sided p */
+                        p: number | null;
+                        /** @description p < 0.05; null: too little data */
+                        significant: boolean | null;
+                    };
+                };
+            };
         };
         Results: {
             /** @example 2026-Q3 */
@@ -2015,6 +2079,15 @@ export interface components {
                 branches: number;
                 sections: components["schemas"]["SectionScores"];
                 total: number | null;
+                /** @description Sample standard deviation of the total (n − 1) */
+                sd?: number | null;
+                /** @description 95 % confidence interval */
+                ci95?: [
+                    number,
+                    number
+                ] | null;
+                /** @description n < 3 */
+                smallSample?: boolean;
             }[];
             keyProblems: {
                 itemKey: string;
@@ -2556,6 +2629,19 @@ export interface components {
             change: number | null;
             /** @description Visits with a dispute not yet decided */
             disputed: number;
+            /** @description Sample standard deviation of the visit totals (SPEC §11) */
+            sd: number | null;
+            ci95: [
+                number,
+                number
+            ] | null;
+            /** @description Fewer than 3 visits: not a basis for a review on its own */
+            smallSample: boolean;
+            /** @description Welch's test of the change against the previous quarter */
+            changeTest: {
+                p: number | null;
+                significant: boolean | null;
+            } | null;
         };
         StaffReviewLink: {
             /**
