@@ -9,7 +9,7 @@ import { config } from '../platform/config';
 import type { Download } from '../platform/http/download';
 import { NotFoundError, ValidationError } from '../platform/errors';
 import { CalibrationRound } from './model';
-import { ROUND_MANAGERS, visibleRound } from './service';
+import { ROUND_MANAGERS, visibleRound } from './rounds';
 
 /**
  * The case's evidence (SPEC §12: "a written scenario with its evidence: recordings, photos"): added

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { requireRole, type Principal, type Role } from '../platform/access';
+import { requireRole, type Principal } from '../platform/access';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { getVersion, itemIndex, toScoringSections, type QuestionnaireVersionView } from '../questionnaires/service';
@@ -8,7 +8,19 @@ import { answerErrors } from '../rules/answers';
 import { itemScore, missingRequired, type AnswerValue } from '../rules/scoring';
 import { activeAuditorsAmong, auditorCodesOf } from '../users/service';
 import { CalibrationRound, CalibrationSheet } from './model';
+import {
+  ANSWERERS,
+  REFERENCE_SETTERS,
+  ROUND_MANAGERS,
+  ROUND_READERS,
+  ROUND_VIEWERS,
+  sheetKey,
+  visibleRound,
+  type LeanRound,
+} from './rounds';
 import type { AnswersInput, CreateRoundInput } from './schema';
+
+export { ANSWERERS, REFERENCE_SETTERS, ROUND_MANAGERS, ROUND_READERS, ROUND_VIEWERS, visibleRound } from './rounds';
 
 /**
  * Calibration rounds (SPEC §12): an admin gives at least three auditors the same written case on one
@@ -17,11 +29,6 @@ import type { AnswersInput, CreateRoundInput } from './schema';
  * per auditor. Nothing here touches visits or results. Auditors see only rounds they are invited to,
  * and never another auditor's sheet.
  */
-export const ROUND_MANAGERS: readonly Role[] = ['admin'];
-export const ROUND_READERS: readonly Role[] = ['admin', 'reviewer'];
-export const ROUND_VIEWERS: readonly Role[] = ['admin', 'reviewer', 'auditor'];
-export const REFERENCE_SETTERS: readonly Role[] = ['reviewer'];
-export const ANSWERERS: readonly Role[] = ['auditor'];
 
 type Answer = { itemKey: string; value: AnswerValue };
 
@@ -40,31 +47,6 @@ export interface RoundView {
   answered?: boolean;
   /** The case's evidence files. */
   attachments: { id: string; filename: string; contentType: string; size: number; sha256: string }[];
-}
-
-type LeanRound = {
-  _id: Types.ObjectId;
-  bankId: Types.ObjectId;
-  questionnaireId: Types.ObjectId;
-  version: number;
-  title: string;
-  caseText: string;
-  auditorIds: Types.ObjectId[];
-  reference?: Answer[] | null;
-  attachments?: { _id: Types.ObjectId; filename: string; contentType: string; size: number; sha256: string }[];
-  createdAt: Date;
-};
-
-const isId = (s: string) => Types.ObjectId.isValid(s) && String(new Types.ObjectId(s)) === s.toLowerCase();
-const invited = (r: LeanRound, userId: string) => r.auditorIds.some((a) => String(a) === userId);
-const sheetKey = (roundId: string, auditorId: string) => `${roundId}|${auditorId}`;
-
-/** The round if the caller may see it: admins and reviewers all, an auditor only when invited; else 404. */
-export async function visibleRound(p: Principal, id: string): Promise<LeanRound> {
-  requireRole(p, ROUND_VIEWERS);
-  const r = isId(id) ? ((await CalibrationRound.findById(id).lean()) as LeanRound | null) : null;
-  if (!r || (p.role === 'auditor' && !invited(r, p.id))) throw new NotFoundError('Calibration round');
-  return r;
 }
 
 async function answeredBy(roundId: string): Promise<Set<string>> {
