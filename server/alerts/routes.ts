@@ -12,7 +12,7 @@ export function registerAlertApi(api: ApiRouter): void {
       path: '/alerts',
       operationId: 'listComplianceAlerts',
       response: z.array(alertResponse),
-    errors: [404],
+      errors: [404],
       summary: 'Compliance alerts (approved visits with a violation): admin, all banks; bank manager, in scope',
       access: alerts.ALERT_READERS,
       query: listAlertsQuery,
