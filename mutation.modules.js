@@ -5,7 +5,14 @@
  * database.
  */
 module.exports = {
-  'server/rules/scoring.ts': ['test/scoring.test.ts', 'test/scoring-boundaries.test.ts'],
+  'server/rules/scoring.ts': [
+    'test/scoring-types.test.ts',
+    'test/scoring.test.ts',
+    'test/scoring-boundaries.test.ts',
+    'test/scoring-rich.test.ts',
+  ],
+  'server/rules/conditions.ts': ['test/conditions.test.ts', 'test/form-conditions.test.ts'],
+  'server/rules/answers.ts': ['test/answers.test.ts', 'test/scoring-rich.test.ts'],
   'server/rules/quarters.ts': ['test/quarters.test.ts'],
   'server/results/aggregate.ts': ['test/results-aggregate.test.ts', 'test/results-aggregate-boundaries.test.ts'],
   'server/visits/flags.ts': ['test/visit-flags.test.ts'],
@@ -13,4 +20,7 @@ module.exports = {
   'server/rules/dispute-window.ts': ['test/clock-text.test.ts'],
   'server/rules/clock-text.ts': ['test/clock-text.test.ts'],
   'server/rules/agenda.ts': ['test/home-agenda.test.ts'],
+  'server/stats/contribution.ts': ['test/stats-contribution.test.ts', 'test/answer-words.test.ts'],
+  'server/stats/summaries.ts': ['test/stats-summaries.test.ts'],
+  'server/results/figures.ts': ['test/results-figures.test.ts'],
 };

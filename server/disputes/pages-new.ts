@@ -51,7 +51,7 @@ async function showNew(ctx: PageContext, visitId: string, form: FormState, statu
             key: i.key,
             label: itemLabel(ctx.locale, version.texts.get(i.key)),
             section: ctx.t(`results.section.${s.key}`),
-            answer: answerWords(ctx.t, answers.get(i.key)?.value),
+            answer: answerWords(ctx.locale, version.items.get(i.key), answers.get(i.key)?.value),
             comment: answers.get(i.key)?.comment,
             selected: form.values.itemKey === i.key,
           })),

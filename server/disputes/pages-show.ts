@@ -6,6 +6,7 @@ import { param, type FormState } from '../web/forms';
 import { render, type PageContext } from '../web/render';
 import { OPENER, RESOLVER, getDispute, type DisputeView } from './service';
 import { versionOf } from './versions';
+import { valueInput, type Item } from './pages-value';
 import { answerWords, itemLabel } from './words';
 
 /**
@@ -43,19 +44,11 @@ const totalOf = (figures: unknown): number | null => {
   return typeof t === 'number' ? t : null;
 };
 
-type ItemFacts = { type: 'yes_no' | 'scale'; allowNA: boolean };
-
-function valueOptions(ctx: PageContext, item: ItemFacts, selected: unknown) {
-  const values: (string | number)[] = item.type === 'scale' ? [1, 2, 3, 4, 5] : ['yes', 'no'];
-  if (item.allowNA) values.push('na');
-  return values.map((v) => ({ value: v, label: answerWords(ctx.t, v), selected: String(selected) === String(v) }));
-}
-
 async function visitOf(ctx: PageContext, d: DisputeView): Promise<VisitView | null> {
   return getVisit(ctx.user, d.visitId).catch(() => null);
 }
 
-function visitFacts(ctx: PageContext, v: VisitView | null, d: DisputeView) {
+function visitFacts(ctx: PageContext, v: VisitView | null, d: DisputeView, item: Item | undefined) {
   if (!v) return null;
   const answer = v.answers.find((a) => a.itemKey === d.itemKey);
   return {
@@ -63,7 +56,7 @@ function visitFacts(ctx: PageContext, v: VisitView | null, d: DisputeView) {
     branch: `${v.branchName} (${v.branchCode})`,
     visitedAt: v.visitedAt,
     total: formatScore(v.scores.total),
-    answerNow: answerWords(ctx.t, answer?.value),
+    answerNow: answerWords(ctx.locale, item, answer?.value),
     comment: answer?.comment,
     evidence: evidence(v.attachments, (id) => `/visits/${v.id}/attachments/${id}`, d.itemKey),
   };
@@ -90,23 +83,23 @@ export async function showDispute(ctx: PageContext, form: FormState, status = 20
         ...d,
         itemLabel: label,
         statusLabel: ctx.t(`disputes.status.${d.status}`),
-        valueAtOpening: answerWords(ctx.t, d.valueAtOpening),
+        valueAtOpening: answerWords(ctx.locale, item, d.valueAtOpening),
         section: ctx.t(`results.section.${d.sectionKey}`),
       },
-      visit: visitFacts(ctx, visit, d),
+      visit: visitFacts(ctx, visit, d, item),
       bankEvidence: evidence(d.attachments, (id) => `/disputes/${d.id}/attachments/${id}`, d.itemKey),
       resolution: d.resolution
         ? {
             ...d.resolution,
             decisionLabel: ctx.t(`disputes.status.${d.resolution.decision}`),
-            value: answerWords(ctx.t, d.resolution.value),
+            value: answerWords(ctx.locale, item, d.resolution.value),
             totalBefore: formatScore(totalOf(d.resolution.before)),
             totalAfter: formatScore(totalOf(d.resolution.after)),
           }
         : null,
       canResolve: open && RESOLVER.includes(ctx.user.role),
       canAttach: open && OPENER.includes(ctx.user.role),
-      values: item ? valueOptions(ctx, item, form.values.value) : [],
+      input: item ? valueInput(ctx, item, form.values) : null,
       decisions: ['upheld', 'overturned'].map((v) => ({
         value: v,
         label: ctx.t(`disputes.decide.${v}`),

@@ -9,8 +9,10 @@ import { addDisputeAttachment, disputeEvidenceUpload, openDisputeAttachment, typ
 import { DISPUTE_STATUSES } from './model';
 import { createDisputeAction, newDisputePage } from './pages-new';
 import { showDispute } from './pages-show';
+import { answerValue } from './pages-value';
 import { resolveDisputeBody } from './schema';
 import * as disputes from './service';
+import { versionOf } from './versions';
 import { itemLabel } from './words';
 
 /** Dispute pages: the list, opening a dispute on a visit (bank manager), one dispute with the reviewer's decision. */
@@ -52,23 +54,15 @@ const listPage = page(disputes.READERS, async (ctx) => {
   });
 });
 
-/** A posted answer value: digits are a scale value, anything else a yes/no/na word; empty is "not given". */
-function answerValue(raw: string | undefined): string | number | undefined {
-  const v = (raw ?? '').trim();
-  if (v === '') return undefined;
-  return /^\d+$/.test(v) ? Number(v) : v;
-}
-
 const showPage = page(disputes.READERS, (ctx) => showDispute(ctx, emptyForm()));
 
 const resolveAction = page(disputes.RESOLVER, async (ctx) => {
   const id = param(ctx.req, 'disputeId');
   const f = formBody(ctx.req);
-  const input = {
-    decision: f.decision ?? '',
-    note: f.note ?? '',
-    ...(answerValue(f.value) === undefined ? {} : { value: answerValue(f.value) }),
-  };
+  const d = await disputes.getDispute(ctx.user, id);
+  const item = (await versionOf(d.questionnaireId, d.questionnaireVersion)).items.get(d.itemKey);
+  const value = answerValue(item, f);
+  const input = { decision: f.decision ?? '', note: f.note ?? '', ...(value === undefined ? {} : { value }) };
   await attempt(
     ctx.locale,
     { fields: { decision: 'decision', value: 'value', note: 'note' }, input, values: f, messages: 'feedback.err' },

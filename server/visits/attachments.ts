@@ -27,6 +27,19 @@ export interface AttachmentResult {
   contentType: string;
   size: number;
   sha256: string;
+  itemKey?: string;
+}
+
+/** The form field `itemKey` (optional): the item of the visit's questionnaire the file is evidence for. */
+async function checkItemKey(v: StoredVisit, itemKey: unknown): Promise<string | undefined> {
+  if (itemKey === undefined || itemKey === null || itemKey === '') return undefined;
+  const known =
+    typeof itemKey === 'string' && (await sectionsOf(v)).some((s) => s.items.some((i) => i.key === itemKey));
+  if (!known)
+    throw new ValidationError([
+      { field: 'itemKey', message: `no item "${String(itemKey)}" in the visit's questionnaire` },
+    ]);
+  return itemKey as string;
 }
 
 const active = (v: StoredVisit) => v.attachments.filter((a) => !a.removedAt);
@@ -59,7 +72,12 @@ export function visitEvidenceUpload(): RequestHandler {
  * the same visit (parallel uploads from a phone) is retried on fresh data instead of refused.
  * If the file cannot be attached it is discarded — it never was evidence of anything.
  */
-export async function addAttachment(p: Principal, visitId: string, file: StoredFile): Promise<AttachmentResult> {
+export async function addAttachment(
+  p: Principal,
+  visitId: string,
+  file: StoredFile,
+  itemKeyField?: unknown,
+): Promise<AttachmentResult> {
   let attached: StoredVisit | undefined;
   let attachment: StoredAttachment | undefined;
   try {
@@ -68,6 +86,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
       const v = await loadOwnVisit(p.id, visitId);
       assertStatus(v, EDITABLE, 'given attachments');
       assertRoom(v);
+      const itemKey = await checkItemKey(v, itemKeyField);
       attachment = {
         _id: new Types.ObjectId(),
         fileId: file.fileId,
@@ -75,6 +94,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
         contentType: file.contentType,
         size: file.size,
         sha256: file.sha256,
+        ...(itemKey ? { itemKey } : {}),
         uploadedAt: now(),
         uploadedBy: new Types.ObjectId(p.id),
       };
@@ -82,7 +102,13 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
       const change = {
         field: 'attachments',
         before: null,
-        after: { id: String(attachment._id), filename: file.filename, sha256: file.sha256, size: file.size },
+        after: {
+          id: String(attachment._id),
+          filename: file.filename,
+          sha256: file.sha256,
+          size: file.size,
+          ...(itemKey ? { itemKey } : {}),
+        },
       };
       attached = await commit(v, {
         statuses: EDITABLE,
@@ -108,6 +134,7 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
     contentType: file.contentType,
     size: file.size,
     sha256: file.sha256,
+    ...(attachment.itemKey ? { itemKey: attachment.itemKey } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { component, out, sectionScores, uploadedFile } from '../platform/http/api-schema';
+import { component, out, sectionScores } from '../platform/http/api-schema';
 import { VISIT_STATUSES } from './types';
 
 export const flagResponse = component(
@@ -27,6 +27,7 @@ export const visitAttachment = component(
     sha256: z.string(),
     uploadedAt: out.time,
     removedAt: out.time.optional().openapi({ description: 'Marked removed by its auditor (kept, never deleted)' }),
+    itemKey: z.string().optional().openapi({ description: 'The questionnaire item the file is evidence for' }),
   }),
 );
 
@@ -95,4 +96,14 @@ export const queueRowResponse = component(
   }),
 );
 
-export const attachmentResponse = uploadedFile;
+export const attachmentResponse = component(
+  'AddedAttachment',
+  z.object({
+    id: out.id,
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    sha256: z.string(),
+    itemKey: z.string().optional().openapi({ description: 'The questionnaire item the file is evidence for' }),
+  }),
+);

@@ -98,12 +98,18 @@ export function registerVisitApi(api: ApiRouter): void {
       path: '/visits/:visitId/attachments',
       operationId: 'addVisitAttachment',
       response: attachmentResponse,
-      summary: 'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content',
+      summary:
+        'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for',
       access: AUDITOR,
       upload: visits.visitEvidenceUpload(),
       status: 201,
       handler: ({ user, params, req }) =>
-        visits.addAttachment(user, params.visitId, (requireFile(req) as EvidenceUpload).evidence),
+        visits.addAttachment(
+          user,
+          params.visitId,
+          (requireFile(req) as EvidenceUpload).evidence,
+          (req.body as Record<string, unknown> | undefined)?.itemKey,
+        ),
     })
     .add({
       method: 'get',

@@ -42,6 +42,8 @@ export interface StoredAttachment {
   contentType: string;
   size: number;
   sha256: string;
+  /** The questionnaire item the file is evidence for (SPEC §9, §10 evidence on failure). */
+  itemKey?: string | null;
   uploadedAt: Date;
   uploadedBy: Types.ObjectId;
   removedAt?: Date | null;

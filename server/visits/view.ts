@@ -1,6 +1,7 @@
 import { isBankRole, type Principal } from '../platform/access';
 import { branchNames } from '../banks/service';
 import { auditorCodesOf } from '../users/service';
+import type { AnswerValue } from '../rules/scoring';
 import type { Flag } from './flags';
 import type { Change, StoredVisit } from './types';
 
@@ -11,6 +12,7 @@ export interface AttachmentView {
   contentType: string;
   size: number;
   sha256: string;
+  itemKey?: string;
   uploadedAt: string;
   removedAt?: string;
 }
@@ -37,7 +39,7 @@ export interface VisitView {
   visitedAt: string;
   durationMinutes: number;
   staff: { employeeId?: string; name?: string; description?: string }[];
-  answers: { itemKey: string; value: string | number; comment?: string }[];
+  answers: { itemKey: string; value: AnswerValue; comment?: string }[];
   summary: string | null;
   status: string;
   scores: { sections: Record<string, number | null>; total: number | null };
@@ -124,6 +126,7 @@ export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext)
         contentType: a.contentType,
         size: a.size,
         sha256: a.sha256,
+        ...(a.itemKey ? { itemKey: a.itemKey } : {}),
         uploadedAt: new Date(a.uploadedAt).toISOString(),
         ...(a.removedAt ? { removedAt: new Date(a.removedAt).toISOString() } : {}),
       })),

@@ -15,7 +15,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange e-mail and password for a bearer token
+         * Exchange e-mail and password (and totp or recoveryCode where a second factor is needed) for a bearer token; 401 mfa_required without one
          * @description Who: anyone.
          */
         post: operations["issueToken"];
@@ -44,6 +44,254 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller has a second factor, and how many recovery codes are left
+         * @description Who: any signed-in user.
+         */
+        get: operations["getMfaStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling a TOTP authenticator: the secret and its otpauth:// URL (for a QR code)
+         * @description Who: any signed-in user.
+         */
+        post: operations["startMfaEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm enrolment with the first code; answers the 10 single-use recovery codes (shown only here)
+         * @description Who: any signed-in user.
+         */
+        post: operations["confirmMfaEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes (the old ones stop working)
+         * @description Who: any signed-in user.
+         */
+        post: operations["renewRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the own second factor off (with a current code); refused where the role requires one
+         * @description Who: any signed-in user.
+         */
+        post: operations["disableOwnMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Clear a user's second factor (lost authenticator and codes); they enrol again at the next sign-in
+         * @description Who: admin.
+         */
+        delete: operations["resetUserMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the own password (current + new); every other session and token of the user ends
+         * @description Who: any signed-in user.
+         */
+        post: operations["changeOwnPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail a single-use reset link (valid 1 h) to the address if it belongs to someone; always 202
+         * @description Who: anyone.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token of a reset link (used once); every session and token ends
+         * @description Who: anyone.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's web sessions and API tokens that still work
+         * @description Who: any signed-in user.
+         */
+        get: operations["listOwnSignIns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of the own sessions or tokens (id from GET /auth/sessions)
+         * @description Who: any signed-in user.
+         */
+        delete: operations["endOwnSignIn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The bank's OpenID Connect settings (never the client secret) and the redirect URI to register
+         * @description Who: admin.
+         */
+        get: operations["getBankSso"];
+        /**
+         * Set the bank's OpenID Connect provider (issuer, client id and secret) and whether it is required
+         * @description Who: admin.
+         */
+        put: operations["putBankSso"];
+        post?: never;
+        /**
+         * Turn sign-in with the bank's provider off
+         * @description Who: admin.
+         */
+        delete: operations["removeBankSso"];
         options?: never;
         head?: never;
         patch?: never;
@@ -395,7 +643,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario); all rows or none
+         * Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario; XLSX date cells are read in the bank time zone); all rows or none
          * @description Who: admin.
          */
         post: operations["importAssignments"];
@@ -543,7 +791,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Attach evidence (owner, draft/returned): multipart field "file"; type checked by content
+         * Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for
          * @description Who: auditor.
          */
         post: operations["addVisitAttachment"];
@@ -953,8 +1201,447 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first (admins: all; a whole-bank manager: their own bank’s users); paged with limit/cursor, X-Next-Cursor
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as CSV (UTF-8 with BOM), every entry the filter selects; the export is itself recorded
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["exportAuditLogCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance alerts (approved visits with a violation): admin, all banks; bank manager, in scope
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["listComplianceAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook endpoints (never their secrets)
+         * @description Who: admin.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint of one bank (bankId) or of the audit firm (no bankId); the signing secret (whsec_…) is returned only here
+         * @description Who: admin.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description Who: admin.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an endpoint: nothing more is sent to it; its delivery log is kept
+         * @description Who: admin.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint (URL, events, description) or enable/disable it
+         * @description Who: admin.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of an endpoint, newest first, with every attempt
+         * @description Who: admin.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again (same webhook-id), whatever happened before
+         * @description Who: admin.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event (webhook.ping) now and return how the endpoint answered
+         * @description Who: admin.
+         */
+        post: operations["pingWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calibration rounds (an auditor: the rounds they are invited to)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["listCalibrationRounds"];
+        put?: never;
+        /**
+         * Create a calibration round: one written case on a questionnaire version for at least 3 auditors
+         * @description Who: admin.
+         */
+        post: operations["createCalibrationRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One calibration round with its case (an auditor: only when invited)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["getCalibrationRound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add evidence of the case (admin): multipart field "file"; type checked by content
+         * @description Who: admin.
+         */
+        post: operations["addCalibrationAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download evidence of the case (whoever may see the round)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["downloadCalibrationAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invited auditor's answers to the case, once (never a visit; a second post is 409)
+         * @description Who: auditor.
+         */
+        post: operations["submitCalibrationAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the reference answers of a round (reviewer)
+         * @description Who: reviewer.
+         */
+        put: operations["setCalibrationReference"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Krippendorff's alpha (interval), agreement per item, bias per auditor and agreement with the reference
+         * @description Who: admin, reviewer.
+         */
+        get: operations["getCalibrationResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auditors/leniency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Field leniency per auditor in a quarter, flagged when |leniency| > 10 over at least 5 visits
+         * @description Who: admin, reviewer.
+         */
+        get: operations["listAuditorLeniency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "visit.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visit.approved event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["visitApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "visit.disputed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visit.disputed event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["visitDisputed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The dispute.resolved event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["disputeResolved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "report.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The report.published event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["reportPublished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.violation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The alert.violation event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["alertViolation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.withdrawn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The alert.withdrawn event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["alertWithdrawn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description Every error of the API: a stable code, a message, and details per field or row */
@@ -1035,6 +1722,59 @@ export interface components {
             locale?: "zh" | "en";
             active: boolean;
         };
+        MfaStatus: {
+            enabled: boolean;
+            /** Format: date-time */
+            enabledAt?: string;
+            recoveryCodesLeft: number;
+            /** @description Whether the caller's role must have a second factor */
+            required: boolean;
+        };
+        MfaEnrolment: {
+            /** @description The TOTP secret in base32, shown only here */
+            secret: string;
+            /** @description otpauth:// URL for a QR code */
+            otpauthUrl: string;
+        };
+        RecoveryCodes: {
+            /** @description Single-use codes, shown only here */
+            recoveryCodes: string[];
+        };
+        Message: {
+            message: string;
+        };
+        SignIn: {
+            /** @description `web:<session>` or `token:<id>` */
+            id: string;
+            /** @enum {string} */
+            kind: "web" | "token";
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            lastSeenAt: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            ip: string | null;
+            userAgent: string | null;
+            method: string | null;
+            current: boolean;
+        };
+        SsoSettings: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            configured: boolean;
+            issuer: string | null;
+            clientId: string | null;
+            /** @description The secret itself is never answered */
+            hasClientSecret: boolean;
+            required: boolean;
+            redirectUri: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
         Bank: {
             /**
              * @description A 24-character hex id
@@ -1051,6 +1791,8 @@ export interface components {
              */
             language: "zh" | "en";
             reportRecipients: string[];
+            /** @description Who gets compliance alerts by e-mail (SPEC §13) */
+            alertRecipients?: string[];
         };
         Branch: {
             /**
@@ -1152,7 +1894,7 @@ export interface components {
                         en: string;
                     };
                     /** @enum {string} */
-                    type: "yes_no" | "scale";
+                    type: "yes_no" | "scale" | "number" | "choice" | "multi" | "text";
                     /** @default 1 */
                     weight: number;
                     /** @default false */
@@ -1161,6 +1903,42 @@ export interface components {
                     allowNA: boolean;
                     /** @default true */
                     required: boolean;
+                    min?: number;
+                    max?: number;
+                    unit?: string | {
+                        zh: string;
+                        en: string;
+                    };
+                    bands?: {
+                        max: number;
+                        score: number;
+                    }[];
+                    options?: {
+                        key: string;
+                        text: {
+                            zh: string;
+                            en: string;
+                        };
+                        score: number | null;
+                    }[];
+                    showIf?: {
+                        item: string;
+                        in: (string | number)[];
+                    };
+                    /** @default false */
+                    evidenceOnFail: boolean;
+                    guidance?: {
+                        /** @default  */
+                        zh: string;
+                        /** @default  */
+                        en: string;
+                    };
+                    failureText?: {
+                        /** @default  */
+                        zh: string;
+                        /** @default  */
+                        en: string;
+                    };
                 }[];
             }[];
         };
@@ -1212,6 +1990,68 @@ export interface components {
             benchmark?: true;
             region?: string;
             branchCode?: string;
+            /** @description Sample standard deviation of the total (n − 1) */
+            sd?: number | null;
+            /** @description 95 % confidence interval */
+            ci95?: [
+                number,
+                number
+            ] | null;
+            /** @description n < 3 */
+            smallSample?: boolean;
+            /** @description Against the previous quarter */
+            change?: {
+                delta: number;
+                /** @description Welch's two-sided p */
+                p: number | null;
+                /** @description p < 0.05; null: too little data */
+                significant: boolean | null;
+            };
+            /** @description The interval's upper end is below the bank score */
+            belowBank?: boolean;
+            /** @description SPEC §11 for every mean the row shows */
+            confidence?: {
+                sections: {
+                    [key: string]: {
+                        /** @description Values averaged: visits, or branch scores for an area */
+                        n: number;
+                        sd: number | null;
+                        /** @description 95 % confidence interval */
+                        ci95: [
+                            number,
+                            number
+                        ] | null;
+                        smallSample: boolean;
+                        /** @description Against the previous quarter */
+                        change?: {
+                            delta: number;
+                            /** @description Welch's two-sided p */
+                            p: number | null;
+                            /** @description p < 0.05; null: too little data */
+                            significant: boolean | null;
+                        };
+                    };
+                };
+                total: {
+                    /** @description Values averaged: visits, or branch scores for an area */
+                    n: number;
+                    sd: number | null;
+                    /** @description 95 % confidence interval */
+                    ci95: [
+                        number,
+                        number
+                    ] | null;
+                    smallSample: boolean;
+                    /** @description Against the previous quarter */
+                    change?: {
+                        delta: number;
+                        /** @description Welch's two-sided p */
+                        p: number | null;
+                        /** @description p < 0.05; null: too little data */
+                        significant: boolean | null;
+                    };
+                };
+            };
         };
         Results: {
             /** @example 2026-Q3 */
@@ -1239,6 +2079,15 @@ export interface components {
                 branches: number;
                 sections: components["schemas"]["SectionScores"];
                 total: number | null;
+                /** @description Sample standard deviation of the total (n − 1) */
+                sd?: number | null;
+                /** @description 95 % confidence interval */
+                ci95?: [
+                    number,
+                    number
+                ] | null;
+                /** @description n < 3 */
+                smallSample?: boolean;
             }[];
             keyProblems: {
                 itemKey: string;
@@ -1264,6 +2113,11 @@ export interface components {
                 /** @description Under dispute: the figure may still change */
                 disputed: boolean;
                 text: {
+                    zh: string;
+                    en: string;
+                };
+                /** @description The item's failure in words (its own wording, else 'Not met: <item>') */
+                failure: {
                     zh: string;
                     en: string;
                 };
@@ -1360,6 +2214,8 @@ export interface components {
              * @description Marked removed by its auditor (kept, never deleted)
              */
             removedAt?: string;
+            /** @description The questionnaire item the file is evidence for */
+            itemKey?: string;
         };
         Visit: {
             /**
@@ -1405,7 +2261,8 @@ export interface components {
             }[];
             answers: {
                 itemKey: string;
-                value: ("yes" | "no" | "na") | number;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[];
                 comment?: string;
             }[];
             summary: string | null;
@@ -1478,7 +2335,7 @@ export interface components {
             flags: components["schemas"]["VisitFlag"][];
             attachmentCount: number;
         };
-        UploadedFile: {
+        AddedAttachment: {
             /**
              * @description A 24-character hex id
              * @example 66f0c2a4e1b2c3d4e5f60718
@@ -1488,6 +2345,8 @@ export interface components {
             contentType: string;
             size: number;
             sha256: string;
+            /** @description The questionnaire item the file is evidence for */
+            itemKey?: string;
         };
         QuarterClose: {
             /**
@@ -1617,7 +2476,8 @@ export interface components {
             reason: string;
             /** @enum {string} */
             status: "open" | "resolving" | "upheld" | "overturned";
-            valueAtOpening: ("yes" | "no" | "na") | number | null;
+            /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+            valueAtOpening: string | number | string[] | null;
             /**
              * @description A 24-character hex id
              * @example 66f0c2a4e1b2c3d4e5f60718
@@ -1628,7 +2488,8 @@ export interface components {
             resolution: {
                 /** @enum {string} */
                 decision: "upheld" | "overturned";
-                value: ("yes" | "no" | "na") | number | null;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[] | null;
                 note: string;
                 /**
                  * @description A 24-character hex id
@@ -1655,6 +2516,17 @@ export interface components {
                 /** Format: date-time */
                 uploadedAt: string;
             }[];
+        };
+        UploadedFile: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            sha256: string;
         };
         ActionPlan: {
             /**
@@ -1757,6 +2629,19 @@ export interface components {
             change: number | null;
             /** @description Visits with a dispute not yet decided */
             disputed: number;
+            /** @description Sample standard deviation of the visit totals (SPEC §11) */
+            sd: number | null;
+            ci95: [
+                number,
+                number
+            ] | null;
+            /** @description Fewer than 3 visits: not a basis for a review on its own */
+            smallSample: boolean;
+            /** @description Welch's test of the change against the previous quarter */
+            changeTest: {
+                p: number | null;
+                significant: boolean | null;
+            } | null;
         };
         StaffReviewLink: {
             /**
@@ -1790,6 +2675,275 @@ export interface components {
             createdBy: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        /** @description One entry of the append-only audit log */
+        AuditEntry: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            action: string;
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            actorId: string | null;
+            actorEmail?: string;
+            actorRole?: string;
+            target: {
+                type: string;
+                id?: string;
+                label?: string;
+            };
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId?: string;
+            ip: string | null;
+            userAgent?: string;
+            /** @description The state before, as recorded */
+            before?: unknown;
+            /** @description The state after, as recorded */
+            after?: unknown;
+            note?: string;
+        };
+        /** @description An approved visit with a violation, as told to the bank (SPEC §13); never the auditor */
+        ComplianceAlert: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            visitId: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            branchCode: string;
+            region: string;
+            /** @example 2026-Q3 */
+            quarter: string;
+            /** Format: date-time */
+            visitedAt: string;
+            /** @description The violated items */
+            itemKeys: string[];
+            /** @enum {string} */
+            status: "sent" | "withdrawn";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            withdrawnAt?: string;
+        };
+        CreatedWebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description whsec_…, shown only here */
+            secret: string;
+        };
+        WebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        DeletedWebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description The webhook-id header: the same on every attempt */
+            eventId: string;
+            type: string;
+            attempts: number;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            lastStatusCode?: number;
+            lastError?: string;
+            /** Format: date-time */
+            nextAttemptAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            history: {
+                /** Format: date-time */
+                at: string;
+                kind: string;
+                ok: boolean;
+                statusCode?: number;
+                error?: string;
+                ms: number;
+            }[];
+        };
+        Queued: {
+            /** @enum {string} */
+            status: "queued";
+        };
+        WebhookPing: {
+            ok: boolean;
+            statusCode?: number;
+            error?: string;
+            ms: number;
+            eventId: string;
+        };
+        CreatedCalibrationRound: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+        };
+        /** @description A calibration case (SPEC §12): never a visit, never counted in results */
+        CalibrationRound: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            questionnaireId: string;
+            version: number;
+            title: string;
+            caseText: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Admins and reviewers only: who was invited (pseudonyms) and who has answered */
+            auditors?: {
+                /**
+                 * @description A 24-character hex id
+                 * @example 66f0c2a4e1b2c3d4e5f60718
+                 */
+                auditorId: string;
+                auditorCode: string;
+                answered: boolean;
+            }[];
+            reference?: {
+                itemKey: string;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[];
+            }[] | null;
+            /** @description An auditor: whether they have answered */
+            answered?: boolean;
+            attachments: components["schemas"]["UploadedFile"][];
+        };
+        SubmittedCalibrationAnswers: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+        };
+        CalibrationResults: {
+            /** @description Krippendorff's alpha, interval metric, over item scores */
+            alpha: number | null;
+            items: {
+                itemKey: string;
+                agreement: number | null;
+                answers: number;
+                text: {
+                    zh: string;
+                    en: string;
+                };
+            }[];
+            auditors: {
+                /**
+                 * @description A 24-character hex id
+                 * @example 66f0c2a4e1b2c3d4e5f60718
+                 */
+                auditorId: string;
+                auditorCode: string;
+                bias: number | null;
+                referenceAgreement?: number | null;
+            }[];
+            answered: number;
+            invited: number;
+        };
+        AuditorLeniency: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            auditorId: string;
+            auditorCode: string;
+            leniency: number | null;
+            visits: number;
+            flagged: boolean;
         };
     };
     responses: {
@@ -1907,6 +3061,8 @@ export interface operations {
                 "application/json": {
                     email: string;
                     password: string;
+                    totp?: string;
+                    recoveryCode?: string;
                 };
             };
         };
@@ -1975,6 +3131,425 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getMfaStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startMfaEnrolment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrolment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmMfaEnrolment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    renewRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    disableOwnMfa: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOwnSignIns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignIn"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endOwnSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBankSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bankId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putBankSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bankId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    issuer: string;
+                    clientId: string;
+                    clientSecret?: string;
+                    /** @default false */
+                    required?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeBankSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bankId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listBanks: {
         parameters: {
             query?: never;
@@ -2023,6 +3598,7 @@ export interface operations {
                     language?: "zh" | "en";
                     /** @default [] */
                     reportRecipients?: string[];
+                    alertRecipients?: string[];
                 };
             };
         };
@@ -2095,6 +3671,7 @@ export interface operations {
                     language?: "zh" | "en";
                     /** @default [] */
                     reportRecipients?: string[];
+                    alertRecipients?: string[];
                 };
             };
         };
@@ -2570,7 +4147,7 @@ export interface operations {
                                 en: string;
                             };
                             /** @enum {string} */
-                            type: "yes_no" | "scale";
+                            type: "yes_no" | "scale" | "number" | "choice" | "multi" | "text";
                             /** @default 1 */
                             weight?: number;
                             /** @default false */
@@ -2579,6 +4156,42 @@ export interface operations {
                             allowNA?: boolean;
                             /** @default true */
                             required?: boolean;
+                            min?: number;
+                            max?: number;
+                            unit?: string | {
+                                zh: string;
+                                en: string;
+                            };
+                            bands?: {
+                                max: number;
+                                score: number;
+                            }[];
+                            options?: {
+                                key: string;
+                                text: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                score: number | null;
+                            }[];
+                            showIf?: {
+                                item: string;
+                                in: (string | number)[];
+                            };
+                            /** @default false */
+                            evidenceOnFail?: boolean;
+                            guidance?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
+                            failureText?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
                         }[];
                     }[];
                 };
@@ -2656,7 +4269,7 @@ export interface operations {
                                 en: string;
                             };
                             /** @enum {string} */
-                            type: "yes_no" | "scale";
+                            type: "yes_no" | "scale" | "number" | "choice" | "multi" | "text";
                             /** @default 1 */
                             weight?: number;
                             /** @default false */
@@ -2665,6 +4278,42 @@ export interface operations {
                             allowNA?: boolean;
                             /** @default true */
                             required?: boolean;
+                            min?: number;
+                            max?: number;
+                            unit?: string | {
+                                zh: string;
+                                en: string;
+                            };
+                            bands?: {
+                                max: number;
+                                score: number;
+                            }[];
+                            options?: {
+                                key: string;
+                                text: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                score: number | null;
+                            }[];
+                            showIf?: {
+                                item: string;
+                                in: (string | number)[];
+                            };
+                            /** @default false */
+                            evidenceOnFail?: boolean;
+                            guidance?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
+                            failureText?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
                         }[];
                     }[];
                 };
@@ -3013,7 +4662,7 @@ export interface operations {
                     /** @default [] */
                     answers?: {
                         itemKey: string;
-                        value: ("yes" | "no" | "na") | number;
+                        value: string | number | string[];
                         comment?: string;
                     }[];
                     summary?: string;
@@ -3088,7 +4737,7 @@ export interface operations {
                     }[];
                     answers?: {
                         itemKey: string;
-                        value: ("yes" | "no" | "na") | number;
+                        value: string | number | string[];
                         comment?: string;
                     }[];
                     summary?: string;
@@ -3246,7 +4895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UploadedFile"];
+                    "application/json": components["schemas"]["AddedAttachment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3656,7 +5305,7 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     decision: "upheld" | "overturned";
-                    value?: ("yes" | "no" | "na") | number;
+                    value?: string | number | string[];
                     note: string;
                 };
             };
@@ -4075,6 +5724,946 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                actor?: string;
+                action?: "auth.sign_in" | "auth.sign_in_failed" | "auth.mfa_passed" | "auth.mfa_failed" | "auth.sign_out" | "auth.mfa_enrolled" | "auth.mfa_disabled" | "auth.mfa_reset" | "auth.password_changed" | "auth.password_reset_requested" | "auth.password_reset" | "token.issued" | "token.revoked" | "session.ended" | "user.created" | "user.updated" | "bank.sso_changed" | "questionnaire.published" | "assignment.created" | "assignment.imported" | "visit.reviewed" | "dispute.opened" | "dispute.resolved" | "quarter.closed" | "report.reissued" | "report.resent" | "webhook.created" | "webhook.changed" | "webhook.deleted" | "report.downloaded" | "hr.exported" | "audit.exported" | "auth" | "token" | "session" | "user" | "bank" | "questionnaire" | "assignment" | "visit" | "dispute" | "quarter" | "report" | "webhook" | "hr" | "audit";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The cursor of the next page; absent on the last page */
+                    "X-Next-Cursor"?: string;
+                    /** @description The next page as `<url>; rel="next"`; absent on the last page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportAuditLogCsv: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                actor?: string;
+                action?: "auth.sign_in" | "auth.sign_in_failed" | "auth.mfa_passed" | "auth.mfa_failed" | "auth.sign_out" | "auth.mfa_enrolled" | "auth.mfa_disabled" | "auth.mfa_reset" | "auth.password_changed" | "auth.password_reset_requested" | "auth.password_reset" | "token.issued" | "token.revoked" | "session.ended" | "user.created" | "user.updated" | "bank.sso_changed" | "questionnaire.published" | "assignment.created" | "assignment.imported" | "visit.reviewed" | "dispute.opened" | "dispute.resolved" | "quarter.closed" | "report.reissued" | "report.resent" | "webhook.created" | "webhook.changed" | "webhook.deleted" | "report.downloaded" | "hr.exported" | "audit.exported" | "auth" | "token" | "session" | "user" | "bank" | "questionnaire" | "assignment" | "visit" | "dispute" | "quarter" | "report" | "webhook" | "hr" | "audit";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listComplianceAlerts: {
+        parameters: {
+            query?: {
+                bankId?: string;
+                quarter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceAlert"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    bankId?: string;
+                    events: ("visit.approved" | "visit.disputed" | "dispute.resolved" | "report.published" | "alert.violation" | "alert.withdrawn")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    events?: ("visit.approved" | "visit.disputed" | "dispute.resolved" | "report.published" | "alert.violation" | "alert.withdrawn")[];
+                    description?: string;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhookId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCalibrationRounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCalibrationRound: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    questionnaireId: string;
+                    version: number;
+                    title: string;
+                    caseText: string;
+                    auditorIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedCalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalibrationRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addCalibrationAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadCalibrationAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                    "audio/*": string;
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitCalibrationAnswers: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answers: {
+                        itemKey: string;
+                        value: string | number | string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmittedCalibrationAnswers"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setCalibrationReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answers: {
+                        itemKey: string;
+                        value: string | number | string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalibrationResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditorLeniency: {
+        parameters: {
+            query: {
+                quarter: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditorLeniency"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    visitApproved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "visit.approved";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    visitDisputed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "visit.disputed";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                        disputeId: string;
+                        itemKey: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    disputeResolved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "dispute.resolved";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                        disputeId: string;
+                        /** @enum {string} */
+                        decision: "upheld" | "overturned";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reportPublished: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "report.published";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        reportId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        quarter: string;
+                        version: number;
+                        /** Format: date-time */
+                        publishedAt: string;
+                        files: {
+                            scope: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    alertViolation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "alert.violation";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        alertId: string;
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        itemKeys: string[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    alertWithdrawn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "alert.withdrawn";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        alertId: string;
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        itemKeys: string[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }
