@@ -199,7 +199,23 @@ describe('HR scorecards page', () => {
     expect(csv.status).toBe(200);
     const rows = parse(csv.body as Buffer, { bom: true, columns: true }) as Record<string, string>[];
     // E1 this quarter: the one visit, overturned above to total 85.41666… → 85.4; last quarter 55.41666… → 55.4
-    expect(rows).toEqual([expect.objectContaining({ employeeId: 'E1', n: '1', total: '85.4', previousTotal: '55.4' })]);
+    // The download from the page is for people: headers in the page's language, the branch's name and region.
+    expect(rows).toEqual([
+      expect.objectContaining({
+        'Employee ID': 'E1',
+        'Branch code': 'N1',
+        Branch: '支行 N1',
+        Region: 'North',
+        Visits: '1',
+        Total: '85.4',
+        'Previous quarter’s total': '55.4',
+        'Small sample (under 3 visits)': 'Yes',
+      }),
+    ]);
+    const zhCsv = await zh.get('/hr/scorecards.csv?quarter=2026-Q4');
+    expect(String(zhCsv.text).split('\r\n')[0]).toMatch(/^\uFEFF?季度,工号,姓名,网点代码,网点,区域,暗访次数,/);
+    // The HR page shows the branch by its name, not its code alone.
+    expect(unmarked(page.text)).toContain('<td>支行 N1 (N1)</td>');
 
     const res = await postForm(agents.hr, '/hr/scorecards?quarter=2026-Q4', '/hr/reviews', {
       employeeId: 'E1',

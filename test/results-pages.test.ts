@@ -4,7 +4,7 @@ import { config, setConfig } from '../server/platform/config';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, PASSWORD, type Fixture } from './helpers/foundation';
 import { addVisit, ALL_GOOD, makeResultsBank, Q, resultsScenario, type BankFixture } from './helpers/results-fixtures';
-import { signIn, type Agent } from './helpers/web';
+import { signIn, type Agent, unmarked } from './helpers/web';
 
 /** The dashboards render the service's figures (rounded to one decimal) and cut them to the viewer's scope. */
 let app: Express;
@@ -65,6 +65,10 @@ describe('bank dashboard (admin)', () => {
     expect(kp).toContain('40.0%');
     expect(kp).toContain('2 / 5');
     expect(section(html, 'violations')).toContain(`href="/visits/${v.V3}"`);
+    // Words, not ids (issue 20): the visit is named by its branch; no database id is shown as text.
+    const violations = unmarked(section(html, 'violations'));
+    expect(violations).toMatch(/>Visit to 支行 \w+ \(\w+\)<\/a>/);
+    expect(violations).not.toMatch(/>[0-9a-f]{24}</);
   });
 
   test('branch table sorts by plain ?sort= links', async () => {

@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { roundScore, SECTION_KEYS } from '../rules/scoring';
+import type { BranchWords } from './branches';
 import type { Scorecards, ScorecardRow } from './service';
 
 /**
@@ -26,11 +27,33 @@ export const COLUMNS = [
   'changeSignificant',
 ] as const;
 
+/**
+ * The people's edition (the download from the HR page, issue 20): headers in the page's language
+ * and each branch's name and region beside its code. The API's export keeps the stable English
+ * columns above, which HR systems import by name.
+ */
+export interface PeopleEdition {
+  header: (column: string) => string;
+  yes: string;
+  no: string;
+  branches: ReadonlyMap<string, BranchWords>;
+}
+
+const PEOPLE_COLUMNS = [...COLUMNS.slice(0, 4), 'branchName', 'region', ...COLUMNS.slice(4)] as const;
+
 type Cell = string | number | null;
 const score = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? roundScore(v) : null;
 
-function cells(quarter: string, r: ScorecardRow): Cell[] {
+function cells(quarter: string, r: ScorecardRow, people?: PeopleEdition): Cell[] {
+  const plain = machineCells(quarter, r);
+  if (!people) return plain;
+  const b = people.branches.get(r.branchCode);
+  const worded = plain.map((c) => (c === 'yes' ? people.yes : c === 'no' ? people.no : c));
+  return [...worded.slice(0, 4), b?.name ?? '', b?.region ?? '', ...worded.slice(4)];
+}
+
+function machineCells(quarter: string, r: ScorecardRow): Cell[] {
   return [
     quarter,
     r.employeeId,
@@ -69,20 +92,27 @@ function csvField(v: Cell): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function scorecardsCsv(s: Scorecards): Buffer {
-  const lines = [COLUMNS.join(','), ...s.rows.map((r) => cells(s.quarter, r).map(csvField).join(','))];
+const headerRow = (people?: PeopleEdition): string[] =>
+  people ? PEOPLE_COLUMNS.map((c) => people.header(c)) : [...COLUMNS];
+
+export function scorecardsCsv(s: Scorecards, people?: PeopleEdition): Buffer {
+  const lines = [
+    headerRow(people).map(csvField).join(','),
+    ...s.rows.map((r) => cells(s.quarter, r, people).map(csvField).join(',')),
+  ];
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8')]);
 }
 
-export async function scorecardsXlsx(s: Scorecards): Promise<Buffer> {
+export async function scorecardsXlsx(s: Scorecards, people?: PeopleEdition): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.created = new Date();
   const sheet = wb.addWorksheet(`Scorecards ${s.quarter}`);
-  sheet.addRow([...COLUMNS]).font = { bold: true };
-  for (const r of s.rows) sheet.addRow(cells(s.quarter, r).map((c) => (typeof c === 'string' ? safeText(c) : c)));
-  COLUMNS.forEach((c, i) => {
+  sheet.addRow(headerRow(people)).font = { bold: true };
+  for (const r of s.rows)
+    sheet.addRow(cells(s.quarter, r, people).map((c) => (typeof c === 'string' ? safeText(c) : c)));
+  (people ? PEOPLE_COLUMNS : COLUMNS).forEach((c: string, i) => {
     const col = sheet.getColumn(i + 1);
-    col.width = c === 'name' ? 18 : 14;
+    col.width = c === 'name' || c === 'branchName' ? 18 : 14;
     if ([...SECTION_KEYS, 'total', 'previousTotal', 'change', 'ci95Low', 'ci95High'].includes(c)) col.numFmt = '0.0';
   });
   sheet.views = [{ state: 'frozen', ySplit: 1 }];

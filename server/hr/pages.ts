@@ -7,8 +7,9 @@ import { quarterOf } from '../rules/quarters';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
 import { attempt, blankToUndefined, emptyForm, formBody, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
-import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
+import { exportName, scorecardsCsv, scorecardsXlsx, type PeopleEdition } from './export';
 import { plusMinus, verdict } from '../results/service';
+import { branchesOf, branchLabel } from './branches';
 import { linkReviewBody } from './schema';
 import * as hr from './service';
 
@@ -45,6 +46,12 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
   const banks = admin ? (await listBanks(ctx.user)).map((b) => ({ ...b, selected: b.id === bankId })) : [];
   const cards = bankId ? await hr.staffScorecards(ctx.user, { bankId, quarter }) : null;
   const reviews = bankId ? await hr.quarterReviews(ctx.user, bankId, quarter) : [];
+  const branches = bankId
+    ? await branchesOf(
+        bankId,
+        (cards?.rows ?? []).map((r) => r.branchCode),
+      )
+    : new Map();
   render(
     ctx.req,
     ctx.res,
@@ -62,6 +69,7 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
       sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
       rows: (cards?.rows ?? []).map((r) => ({
         ...r,
+        branch: branchLabel(r.branchCode, branches.get(r.branchCode)),
         cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])),
         totalText: formatScore(r.total),
         pm: plusMinus(r),
@@ -88,13 +96,28 @@ function download(kind: 'csv' | 'xlsx') {
     const { bankId, quarter } = await where(ctx, parseQuery(pageQuery, ctx.req.query));
     const s = await hr.staffScorecards(ctx.user, { bankId, quarter });
     await hr.noteExport(ctx.user, s, kind);
+    const people = await peopleEdition(ctx, s);
     send(
       ctx.res,
       kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       exportName(s, kind),
-      kind === 'csv' ? scorecardsCsv(s) : await scorecardsXlsx(s),
+      kind === 'csv' ? scorecardsCsv(s, people) : await scorecardsXlsx(s, people),
     );
   });
+}
+
+/** The download a person makes from the page: headers in their language, branch names and regions. */
+async function peopleEdition(ctx: PageContext, s: hr.Scorecards): Promise<PeopleEdition> {
+  const sections = new Set<string>(SECTION_KEYS);
+  return {
+    header: (c) => (sections.has(c) ? ctx.t(`results.section.${c}`) : ctx.t(`hr.col.${c}`)),
+    yes: ctx.t('hr.col.yes'),
+    no: ctx.t('hr.col.no'),
+    branches: await branchesOf(
+      s.bankId,
+      s.rows.map((r) => r.branchCode),
+    ),
+  };
 }
 
 function send(res: Response, type: string, name: string, body: Buffer): void {

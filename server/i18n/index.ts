@@ -13,6 +13,7 @@ import * as resultsPlans from './results-plans';
 import * as account from './account';
 import * as audit from './audit';
 import * as roles from './roles';
+import * as rolesWords from './roles-words';
 import * as answers from './answers';
 import * as items from './items';
 import * as alerts from './alerts';
@@ -38,6 +39,7 @@ const features: { en: Dict; zh: Dict }[] = [
   account,
   audit,
   roles,
+  rolesWords,
   answers,
   items,
   alerts,

@@ -5,7 +5,6 @@ import { isBankRole } from '../platform/access';
 import { config } from '../platform/config';
 import { fields, parseQuery } from '../platform/http/validation';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
-import { inLang } from '../rules/answer-words';
 import { page, render, type PageContext } from '../web/render';
 import { overview } from './overview';
 import { shiftQuarter, quarterOf } from '../rules/quarters';
@@ -13,6 +12,7 @@ import { branchVisits, quarterResults, RESULTS_ROLES, type ResultRow, type Resul
 import { barChart, lineChart } from './svg';
 import { actionPlansForResults, PLAN_READERS } from '../actions/service';
 import { planSection } from './action-plans';
+import { violationRows } from './violation-rows';
 import { edgeWarning, isSmall, plusMinus, verdict, type Verdict } from './confidence-view';
 
 /** The results dashboards (bank users and admins) and the admin overview across banks. */
@@ -311,11 +311,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
       section: ctx.t(`results.section.${k.sectionKey}`),
       rate: `${formatScore(k.failureRate * 100)}%`,
     })),
-    violations: r.violations.map((x) => ({
-      ...x,
-      section: x.sectionKey ? ctx.t(`results.section.${x.sectionKey}`) : '',
-      text: inLang(x.failure ?? x.text, ctx.locale),
-    })),
+    violations: await violationRows(ctx, bankId, r.violations),
     sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
     plans,
   });
