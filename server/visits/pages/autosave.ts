@@ -17,7 +17,7 @@ export const saveDraftJson = jsonRoute(AUDITOR, async ({ req, res, user, locale 
     const v = await saveFields(user, loaded, patch);
     res.json({ id: v.id, rev: v.rev, status: v.status, updatedAt: v.updatedAt, answered: v.answers.length });
   } catch (e) {
-    const failed = localizedFailure(e, locale, patch);
+    const failed = localizedFailure(e, locale, patch, loaded.bank.timezone);
     if (!failed) throw e;
     sendJsonError(res, toAppError(e), locale, failed.errors.fields);
   }

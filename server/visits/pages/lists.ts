@@ -10,7 +10,7 @@ import { localInputToIso, nowLocalInput, showTime } from '../../web/local-time';
 import { flash, page, render, type PageContext } from '../../web/render';
 import { createVisitBody } from '../schema';
 import { createVisit, getAssignmentWithVisit, listAssignmentsWithVisits, reviewQueue } from '../service';
-import { minutesOrRaw } from './form';
+import { minutesOrRaw, outsideWindowText } from './form';
 import { AUDITOR, EDITABLE_STATUS, flagLabel, QUEUE } from './shared';
 
 /**
@@ -25,6 +25,8 @@ interface StartForm {
   values: Record<string, string>;
   errors: Record<string, string>;
   general: string[];
+  /** The time was refused as outside the window: the form offers to confirm it. */
+  confirm?: boolean;
 }
 
 async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
@@ -63,6 +65,7 @@ export const startVisitPage = page(AUDITOR, async (ctx) => {
     durationMinutes: minutesOrRaw(f.durationMinutes),
     staff: [],
     answers: [],
+    ...(f.confirmOutsideWindow ? { confirmOutsideWindow: true } : {}),
   };
   try {
     const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
@@ -78,12 +81,22 @@ export const startVisitPage = page(AUDITOR, async (ctx) => {
     }
     const failed = formFailure(e, ctx.locale, { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes' }, input);
     if (!failed) throw e;
-    if (failed.errors.visitedAt) failed.errors.visitedAt = ctx.t('visits.edit.bad_time');
+    if (failed.errors.visitedAt)
+      failed.errors.visitedAt =
+        err.code === 'outside_window'
+          ? outsideWindowText(ctx.locale, err.details[0] ?? {}, timezone)
+          : ctx.t('visits.edit.bad_time');
     if (failed.errors.durationMinutes) failed.errors.durationMinutes = ctx.t('visits.edit.bad_duration');
     const values = { visitedAt: f.visitedAt ?? '', durationMinutes: f.durationMinutes ?? '' };
     await showAssignments(
       ctx,
-      { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general },
+      {
+        assignmentId: assignment.id,
+        values,
+        errors: failed.errors,
+        general: failed.general,
+        confirm: err.code === 'outside_window',
+      },
       failed.status,
     );
   }
