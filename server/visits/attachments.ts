@@ -10,12 +10,17 @@ import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { logger } from '../platform/logger';
+import { DateTime } from 'luxon';
+import { metadataFilter, UNSTRIPPABLE_IMAGES } from '../evidence/strip';
+import { bankTimezone } from '../banks/service';
+import { DEFAULT_TIMEZONE } from '../rules/quarters';
 import { FLAG, type Flag } from './flags';
+import { attachmentItemKey } from './schema';
 import { loadVisibleVisit } from './queries';
 import { assertStatus, derive, historyEntry, sectionsOf } from './rules';
 import { commit, loadOwnVisit, loadVisit, retryPause } from './store';
 import { EDITABLE, type StoredAttachment, type StoredVisit } from './types';
-import { toVisitViews, type VisitView } from './view';
+import { neutralName, toVisitViews, type VisitView } from './view';
 
 /**
  * Evidence attached to visits. Attachments are never deleted: removal only marks `removedAt`, and
@@ -27,6 +32,8 @@ export interface AttachmentResult {
   contentType: string;
   size: number;
   sha256: string;
+  itemKey?: string;
+  capturedAt?: string;
 }
 
 const active = (v: StoredVisit) => v.attachments.filter((a) => !a.removedAt);
@@ -59,15 +66,22 @@ export function visitEvidenceUpload(): RequestHandler {
  * the same visit (parallel uploads from a phone) is retried on fresh data instead of refused.
  * If the file cannot be attached it is discarded — it never was evidence of anything.
  */
-export async function addAttachment(p: Principal, visitId: string, file: StoredFile): Promise<AttachmentResult> {
+export async function addAttachment(
+  p: Principal,
+  visitId: string,
+  file: StoredFile,
+  rawItemKey?: unknown,
+): Promise<AttachmentResult> {
   let attached: StoredVisit | undefined;
   let attachment: StoredAttachment | undefined;
   try {
+    const itemKey = parseItemKey(rawItemKey);
     for (let attempt = 0; attempt < 5 && !attached; attempt++) {
       if (attempt) await retryPause(attempt);
       const v = await loadOwnVisit(p.id, visitId);
       assertStatus(v, EDITABLE, 'given attachments');
       assertRoom(v);
+      if (itemKey) await assertItemOf(v, itemKey);
       attachment = {
         _id: new Types.ObjectId(),
         fileId: file.fileId,
@@ -77,6 +91,8 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
         sha256: file.sha256,
         uploadedAt: now(),
         uploadedBy: new Types.ObjectId(p.id),
+        ...(itemKey ? { itemKey } : {}),
+        ...(await captureFacts(file, String(v.bankId))),
       };
       const { flags } = await derive({ ...v, attachments: [...v.attachments, attachment] }, await sectionsOf(v));
       const change = {
@@ -108,6 +124,34 @@ export async function addAttachment(p: Principal, visitId: string, file: StoredF
     contentType: file.contentType,
     size: file.size,
     sha256: file.sha256,
+    ...(attachment.itemKey ? { itemKey: attachment.itemKey } : {}),
+    ...(attachment.capturedAt ? { capturedAt: attachment.capturedAt.toISOString() } : {}),
+  };
+}
+
+function parseItemKey(raw: unknown): string | undefined {
+  const r = attachmentItemKey.safeParse(raw === '' ? undefined : raw);
+  if (r.success) return r.data;
+  throw new ValidationError([{ field: 'itemKey', message: 'must be the key of an item (1–80 characters)' }]);
+}
+
+/** An attachment may name only an item of the visit's own questionnaire version. */
+async function assertItemOf(v: StoredVisit, itemKey: string): Promise<void> {
+  const sections = await sectionsOf(v);
+  if (sections.some((s) => s.items.some((i) => i.key === itemKey))) return;
+  throw new ValidationError([
+    { field: 'itemKey', message: `"${itemKey}" is not an item of this visit's questionnaire` },
+  ]);
+}
+
+/** The photo's EXIF capture time read in its own offset, or else in the bank's zone (SPEC §9); its GPS. */
+async function captureFacts(file: StoredFile, bankId: string): Promise<Partial<StoredAttachment>> {
+  const { capturedLocal, capturedOffset, gps } = file.facts;
+  const zone = capturedOffset ? `UTC${capturedOffset}` : ((await bankTimezone(bankId)) ?? DEFAULT_TIMEZONE);
+  const at = capturedLocal ? DateTime.fromISO(capturedLocal, { zone }) : null;
+  return {
+    ...(at?.isValid ? { capturedAt: at.toJSDate() } : {}),
+    ...(gps ? { gps } : {}),
   };
 }
 
@@ -181,18 +225,32 @@ export interface OpenedAttachment {
   stream: Readable;
   filename: string;
   contentType: string;
-  size: number;
+  /** Unknown (sent chunked) when metadata is removed on the way. */
+  size?: number;
 }
 
-/** Anyone who may see the visit may download its evidence; bank users only files still attached. */
+/**
+ * Anyone who may see the visit may download its evidence; bank users only files still attached.
+ * Reviewers, admins and the auditor get the original byte for byte. Bank users get images without
+ * their metadata (EXIF, XMP, GPS, maker notes: strip.ts, streamed) under a neutral name
+ * ("evidence-3.jpg"); a HEIC photo, whose metadata is not removed here, is not served to them.
+ */
 export async function openAttachment(p: Principal, visitId: string, attachmentId: string): Promise<OpenedAttachment> {
   const v = await loadVisibleVisit(p, visitId);
   const a = v.attachments.find((x) => String(x._id) === attachmentId);
-  if (!a || (a.removedAt && isBankRole(p.role))) throw new NotFoundError('Attachment');
+  const bankUser = isBankRole(p.role);
+  if (!a || (a.removedAt && bankUser)) throw new NotFoundError('Attachment');
+  const original = bucket().openDownloadStream(a.fileId);
+  if (!bankUser) return { stream: original, filename: a.filename, contentType: a.contentType, size: a.size };
+  if (UNSTRIPPABLE_IMAGES.has(a.contentType)) {
+    original.destroy();
+    throw new NotFoundError('Attachment');
+  }
+  const filter = metadataFilter(a.contentType);
   return {
-    stream: bucket().openDownloadStream(a.fileId),
-    filename: a.filename,
+    stream: filter ? original.pipe(filter) : original,
+    filename: neutralName(v, a),
     contentType: a.contentType,
-    size: a.size,
+    ...(filter ? {} : { size: a.size }),
   };
 }

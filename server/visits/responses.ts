@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { component, out, sectionScores, uploadedFile } from '../platform/http/api-schema';
+import { component, out, sectionScores } from '../platform/http/api-schema';
 import { VISIT_STATUSES } from './types';
 
 export const flagResponse = component(
@@ -15,6 +15,10 @@ export const flagResponse = component(
   'A plausibility flag (SPEC §4): it flags a visit for the reviewer, never blocks it',
 );
 
+const gpsPosition = z
+  .object({ lat: z.number(), lng: z.number() })
+  .openapi({ description: "A photo's EXIF GPS position (reviewers and admins only)" });
+
 const change = z.object({ field: z.string(), before: z.unknown(), after: z.unknown() });
 
 export const visitAttachment = component(
@@ -27,6 +31,11 @@ export const visitAttachment = component(
     sha256: z.string(),
     uploadedAt: out.time,
     removedAt: out.time.optional().openapi({ description: 'Marked removed by its auditor (kept, never deleted)' }),
+    itemKey: z.string().optional().openapi({ description: 'The questionnaire item this file supports' }),
+    capturedAt: out.time
+      .optional()
+      .openapi({ description: "A photo's EXIF capture time (not shown to bank users, who get the file without it)" }),
+    gps: gpsPosition.optional(),
   }),
 );
 
@@ -95,4 +104,16 @@ export const queueRowResponse = component(
   }),
 );
 
-export const attachmentResponse = uploadedFile;
+export const attachmentResponse = component(
+  'VisitAttachmentUploaded',
+  z.object({
+    id: out.id,
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    sha256: z.string(),
+    itemKey: z.string().optional(),
+    capturedAt: out.time.optional().openapi({ description: "The photo's EXIF capture time, when it has one" }),
+    gps: gpsPosition.optional(),
+  }),
+);

@@ -98,12 +98,18 @@ export function registerVisitApi(api: ApiRouter): void {
       path: '/visits/:visitId/attachments',
       operationId: 'addVisitAttachment',
       response: attachmentResponse,
-      summary: 'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content',
+      summary:
+        'Attach evidence (owner, draft/returned): multipart field "file", optional field "itemKey" (the item it supports); type checked by content; a photo\'s EXIF capture time and GPS are read and kept',
       access: AUDITOR,
       upload: visits.visitEvidenceUpload(),
       status: 201,
       handler: ({ user, params, req }) =>
-        visits.addAttachment(user, params.visitId, (requireFile(req) as EvidenceUpload).evidence),
+        visits.addAttachment(
+          user,
+          params.visitId,
+          (requireFile(req) as EvidenceUpload).evidence,
+          (req.body as Record<string, unknown> | undefined)?.itemKey,
+        ),
     })
     .add({
       method: 'get',

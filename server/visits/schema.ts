@@ -84,3 +84,6 @@ export const listVisitsQuery = z
   })
   .strict();
 export type ListVisitsQuery = z.infer<typeof listVisitsQuery>;
+
+/** The multipart fields beside the file of an evidence upload. */
+export const attachmentItemKey = z.string().trim().min(1).max(80).optional();
