@@ -15,7 +15,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange e-mail and password for a bearer token
+         * Exchange e-mail and password (and totp or recoveryCode where a second factor is needed) for a bearer token; 401 mfa_required without one
          * @description Who: anyone.
          */
         post: operations["issueToken"];
@@ -44,6 +44,254 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller has a second factor, and how many recovery codes are left
+         * @description Who: any signed-in user.
+         */
+        get: operations["getMfaStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling a TOTP authenticator: the secret and its otpauth:// URL (for a QR code)
+         * @description Who: any signed-in user.
+         */
+        post: operations["startMfaEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm enrolment with the first code; answers the 10 single-use recovery codes (shown only here)
+         * @description Who: any signed-in user.
+         */
+        post: operations["confirmMfaEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes (the old ones stop working)
+         * @description Who: any signed-in user.
+         */
+        post: operations["renewRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the own second factor off (with a current code); refused where the role requires one
+         * @description Who: any signed-in user.
+         */
+        post: operations["disableOwnMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Clear a user's second factor (lost authenticator and codes); they enrol again at the next sign-in
+         * @description Who: admin.
+         */
+        delete: operations["resetUserMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the own password (current + new); every other session and token of the user ends
+         * @description Who: any signed-in user.
+         */
+        post: operations["changeOwnPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail a single-use reset link (valid 1 h) to the address if it belongs to someone; always 202
+         * @description Who: anyone.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token of a reset link (used once); every session and token ends
+         * @description Who: anyone.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's web sessions and API tokens that still work
+         * @description Who: any signed-in user.
+         */
+        get: operations["listOwnSignIns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of the own sessions or tokens (id from GET /auth/sessions)
+         * @description Who: any signed-in user.
+         */
+        delete: operations["endOwnSignIn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/banks/{bankId}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The bank's OpenID Connect settings (never the client secret) and the redirect URI to register
+         * @description Who: admin.
+         */
+        get: operations["getBankSso"];
+        /**
+         * Set the bank's OpenID Connect provider (issuer, client id and secret) and whether it is required
+         * @description Who: admin.
+         */
+        put: operations["putBankSso"];
+        post?: never;
+        /**
+         * Turn sign-in with the bank's provider off
+         * @description Who: admin.
+         */
+        delete: operations["removeBankSso"];
         options?: never;
         head?: never;
         patch?: never;
@@ -395,7 +643,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario); all rows or none
+         * Import assignments from CSV or XLSX (query: bankId, questionnaireId; columns branchCode,auditorEmail,quarter,windowStart,windowEnd,scenario; XLSX date cells are read in the bank time zone); all rows or none
          * @description Who: admin.
          */
         post: operations["importAssignments"];
@@ -543,7 +791,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Attach evidence (owner, draft/returned): multipart field "file"; type checked by content
+         * Attach evidence (owner, draft/returned): multipart field "file", optional field "itemKey" (the item it supports); type checked by content; a photo's EXIF capture time and GPS are read and kept
          * @description Who: auditor.
          */
         post: operations["addVisitAttachment"];
@@ -953,6 +1201,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first (admins: all; a whole-bank manager: their own bank’s users); paged with limit/cursor, X-Next-Cursor
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as CSV (UTF-8 with BOM), every entry the filter selects; the export is itself recorded
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["exportAuditLogCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1034,6 +1322,59 @@ export interface components {
             /** @enum {string} */
             locale?: "zh" | "en";
             active: boolean;
+        };
+        MfaStatus: {
+            enabled: boolean;
+            /** Format: date-time */
+            enabledAt?: string;
+            recoveryCodesLeft: number;
+            /** @description Whether the caller's role must have a second factor */
+            required: boolean;
+        };
+        MfaEnrolment: {
+            /** @description The TOTP secret in base32, shown only here */
+            secret: string;
+            /** @description otpauth:// URL for a QR code */
+            otpauthUrl: string;
+        };
+        RecoveryCodes: {
+            /** @description Single-use codes, shown only here */
+            recoveryCodes: string[];
+        };
+        Message: {
+            message: string;
+        };
+        SignIn: {
+            /** @description `web:<session>` or `token:<id>` */
+            id: string;
+            /** @enum {string} */
+            kind: "web" | "token";
+            /** Format: date-time */
+            createdAt: string | null;
+            /** Format: date-time */
+            lastSeenAt: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            ip: string | null;
+            userAgent: string | null;
+            method: string | null;
+            current: boolean;
+        };
+        SsoSettings: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            configured: boolean;
+            issuer: string | null;
+            clientId: string | null;
+            /** @description The secret itself is never answered */
+            hasClientSecret: boolean;
+            required: boolean;
+            redirectUri: string;
+            /** Format: date-time */
+            updatedAt?: string;
         };
         Bank: {
             /**
@@ -1360,6 +1701,18 @@ export interface components {
              * @description Marked removed by its auditor (kept, never deleted)
              */
             removedAt?: string;
+            /** @description The questionnaire item this file supports */
+            itemKey?: string;
+            /**
+             * Format: date-time
+             * @description A photo's EXIF capture time (not shown to bank users, who get the file without it)
+             */
+            capturedAt?: string;
+            /** @description A photo's EXIF GPS position (reviewers and admins only) */
+            gps?: {
+                lat: number;
+                lng: number;
+            };
         };
         Visit: {
             /**
@@ -1478,7 +1831,7 @@ export interface components {
             flags: components["schemas"]["VisitFlag"][];
             attachmentCount: number;
         };
-        UploadedFile: {
+        VisitAttachmentUploaded: {
             /**
              * @description A 24-character hex id
              * @example 66f0c2a4e1b2c3d4e5f60718
@@ -1488,6 +1841,17 @@ export interface components {
             contentType: string;
             size: number;
             sha256: string;
+            itemKey?: string;
+            /**
+             * Format: date-time
+             * @description The photo's EXIF capture time, when it has one
+             */
+            capturedAt?: string;
+            /** @description A photo's EXIF GPS position (reviewers and admins only) */
+            gps?: {
+                lat: number;
+                lng: number;
+            };
         };
         QuarterClose: {
             /**
@@ -1656,6 +2020,17 @@ export interface components {
                 uploadedAt: string;
             }[];
         };
+        UploadedFile: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            sha256: string;
+        };
         ActionPlan: {
             /**
              * @description A 24-character hex id
@@ -1791,6 +2166,39 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /** @description One entry of the append-only audit log */
+        AuditEntry: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            action: string;
+            /** @enum {string} */
+            outcome: "success" | "failure";
+            actorId: string | null;
+            actorEmail?: string;
+            actorRole?: string;
+            target: {
+                type: string;
+                id?: string;
+                label?: string;
+            };
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId?: string;
+            ip: string | null;
+            userAgent?: string;
+            /** @description The state before, as recorded */
+            before?: unknown;
+            /** @description The state after, as recorded */
+            after?: unknown;
+            note?: string;
+        };
     };
     responses: {
         /** @description Malformed request: JSON that does not parse, bad query parameters */
@@ -1907,6 +2315,8 @@ export interface operations {
                 "application/json": {
                     email: string;
                     password: string;
+                    totp?: string;
+                    recoveryCode?: string;
                 };
             };
         };
@@ -1971,6 +2381,425 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMfaStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startMfaEnrolment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrolment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmMfaEnrolment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    renewRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    disableOwnMfa: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOwnSignIns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignIn"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endOwnSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBankSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bankId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putBankSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bankId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    issuer: string;
+                    clientId: string;
+                    clientSecret?: string;
+                    /** @default false */
+                    required?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeBankSso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bankId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3017,6 +3846,7 @@ export interface operations {
                         comment?: string;
                     }[];
                     summary?: string;
+                    confirmOutsideWindow?: boolean;
                 };
             };
         };
@@ -3093,6 +3923,7 @@ export interface operations {
                     }[];
                     summary?: string;
                     rev?: number;
+                    confirmOutsideWindow?: boolean;
                 };
             };
         };
@@ -3246,7 +4077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UploadedFile"];
+                    "application/json": components["schemas"]["VisitAttachmentUploaded"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4074,6 +4905,74 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                actor?: string;
+                action?: "auth.sign_in" | "auth.sign_in_failed" | "auth.mfa_passed" | "auth.mfa_failed" | "auth.sign_out" | "auth.mfa_enrolled" | "auth.mfa_disabled" | "auth.mfa_reset" | "auth.password_changed" | "auth.password_reset_requested" | "auth.password_reset" | "token.issued" | "token.revoked" | "session.ended" | "user.created" | "user.updated" | "bank.sso_changed" | "questionnaire.published" | "assignment.created" | "assignment.imported" | "visit.reviewed" | "dispute.opened" | "dispute.resolved" | "quarter.closed" | "report.reissued" | "report.resent" | "webhook.created" | "webhook.changed" | "webhook.deleted" | "report.downloaded" | "hr.exported" | "audit.exported" | "auth" | "token" | "session" | "user" | "bank" | "questionnaire" | "assignment" | "visit" | "dispute" | "quarter" | "report" | "webhook" | "hr" | "audit";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The cursor of the next page; absent on the last page */
+                    "X-Next-Cursor"?: string;
+                    /** @description The next page as `<url>; rel="next"`; absent on the last page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportAuditLogCsv: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                actor?: string;
+                action?: "auth.sign_in" | "auth.sign_in_failed" | "auth.mfa_passed" | "auth.mfa_failed" | "auth.sign_out" | "auth.mfa_enrolled" | "auth.mfa_disabled" | "auth.mfa_reset" | "auth.password_changed" | "auth.password_reset_requested" | "auth.password_reset" | "token.issued" | "token.revoked" | "session.ended" | "user.created" | "user.updated" | "bank.sso_changed" | "questionnaire.published" | "assignment.created" | "assignment.imported" | "visit.reviewed" | "dispute.opened" | "dispute.resolved" | "quarter.closed" | "report.reissued" | "report.resent" | "webhook.created" | "webhook.changed" | "webhook.deleted" | "report.downloaded" | "hr.exported" | "audit.exported" | "auth" | "token" | "session" | "user" | "bank" | "questionnaire" | "assignment" | "visit" | "dispute" | "quarter" | "report" | "webhook" | "hr" | "audit";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
