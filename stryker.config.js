@@ -25,6 +25,8 @@ module.exports = {
     '/*',
     '!/server',
     '!/test',
+    // The phone's copy of the skip logic: test/form-conditions.test.ts holds the server's rule to it.
+    '!/public/form-conditions.js',
     '!/package.json',
     '!/tsconfig.json',
     '!/jest.*.js',

@@ -4,7 +4,10 @@
 //   the CSRF header), with a "saved" indicator;
 // - files upload as soon as they are picked, each with a progress bar, and appear in the list;
 // - saves and uploads run one after another, so each carries the revision the previous one produced
-//   (the server refuses a save based on a stale revision: that is how edits in another tab are caught).
+//   (the server refuses a save based on a stale revision: that is how edits in another tab are caught);
+// - items appear and disappear as their conditions change (public/form-items.js), the auditor is told
+//   which answers that cleared, and a failed evidence-on-failure item asks for its photo right there
+//   (which answers fail is the server's answer to each save: the rules decide, this script shows it).
 (function () {
   'use strict';
   var form = document.getElementById('visit-form');
@@ -111,6 +114,7 @@
           if (r.res.ok) {
             setRev(r.body.rev);
             clearMarks();
+            showEvidence(r.body.evidence);
             // Changes made while this save was on its way are not saved yet.
             if (dirty) show(text.saving, 'pending');
             else
@@ -163,26 +167,63 @@
     timer = setTimeout(save, delay);
   }
 
-  // ---- answered counters per section ----
+  // ---- answered counters per section, conditions, evidence on failure ----
 
   function updateCounts() {
-    form.querySelectorAll('.v-section').forEach(function (section) {
-      var counter = section.querySelector('.v-count');
-      if (!counter) return;
-      var names = {};
-      var answered = 0;
-      section.querySelectorAll('input[type="radio"]').forEach(function (r) {
-        names[r.name] = true;
-        if (r.checked && r.value !== '') answered += 1;
-      });
-      counter.textContent = fill(text.answered, { answered: answered, total: Object.keys(names).length });
+    if (!window.FormItems) return;
+    window.FormItems.counts(form).forEach(function (c) {
+      var counter = c.section.querySelector('.v-count');
+      if (counter) counter.textContent = fill(text.answered, { answered: c.answered, total: c.total });
+      c.section.hidden = c.total === 0;
     });
   }
 
+  /** Under the item whose change hid others: which answers were cleared. */
+  function showCleared(texts, target) {
+    var at = target && target.closest ? target.closest('fieldset.v-item') : null;
+    form.querySelectorAll('.v-cleared').forEach(function (el) {
+      el.remove();
+    });
+    if (!at) return;
+    var note = document.createElement('p');
+    note.className = 'v-cleared';
+    note.setAttribute('role', 'status');
+    note.textContent = fill(text.cleared, { items: texts.join('、') });
+    at.appendChild(note);
+  }
+
+  /** The rules' verdict on the saved answers: which evidence-on-failure items fail, which have a file. */
+  function showEvidence(state) {
+    if (!state) return;
+    document.querySelectorAll('.v-evidence-ask[data-evidence-for]').forEach(function (box) {
+      var key = box.getAttribute('data-evidence-for');
+      var failing = state.failing.indexOf(key) !== -1;
+      markEvidence(box, failing, state.attached.indexOf(key) !== -1);
+    });
+  }
+
+  function markEvidence(box, failing, attached) {
+    box.hidden = !failing;
+    box.classList.toggle('v-evidence-asked', failing && !attached);
+    var needed = box.querySelector('.v-ev-needed');
+    var done = box.querySelector('.v-ev-done');
+    if (needed) needed.hidden = attached;
+    if (done) done.hidden = !attached;
+  }
+
+  if (window.FormItems)
+    window.FormItems.enhance(form, {
+      onCleared: showCleared,
+      onChange: updateCounts,
+    });
+  updateCounts();
+
   form.addEventListener('change', function (ev) {
     var t = ev.target;
-    if (t && t.type === 'radio') updateCounts();
-    schedule(t && (t.type === 'radio' || t.tagName === 'SELECT') ? CHOICE_DELAY_MS : TYPING_DELAY_MS);
+    if (t && t.type === 'file') return;
+    schedule(
+      t && (t.type === 'radio' || t.type === 'checkbox' || t.tagName === 'SELECT') ? CHOICE_DELAY_MS : TYPING_DELAY_MS,
+    );
   });
   form.addEventListener('input', function (ev) {
     var t = ev.target;
@@ -219,131 +260,16 @@
     }
   });
 
-  // ---- evidence uploads with progress ----
-
-  var upForm = document.getElementById('evidence-form');
-  var list = document.getElementById('evidence-list');
-  if (!upForm || !list || !window.XMLHttpRequest) return;
-  var fileInput = upForm.querySelector('input[type="file"]');
-  var uploadButton = upForm.querySelector('.v-upload-button');
-  if (uploadButton) uploadButton.hidden = true;
-  fileInput.multiple = true;
-
-  function removeForm(url) {
-    var f = document.createElement('form');
-    f.method = 'post';
-    f.action = url + '/remove';
-    f.className = 'inline';
-    var token = document.createElement('input');
-    token.type = 'hidden';
-    token.name = '_csrf';
-    token.value = csrf;
-    var button = document.createElement('button');
-    button.type = 'submit';
-    button.className = 'link';
-    button.textContent = text.remove || 'Remove';
-    f.appendChild(token);
-    f.appendChild(button);
-    return f;
-  }
-
-  function showUploaded(li, file) {
-    li.className = 'v-file';
-    li.textContent = '';
-    if (file.image) {
-      var a = document.createElement('a');
-      a.href = file.url;
-      a.target = '_blank';
-      a.rel = 'noopener';
-      var img = document.createElement('img');
-      img.className = 'v-thumb';
-      img.src = file.url;
-      img.alt = file.filename;
-      a.appendChild(img);
-      li.appendChild(a);
-    } else {
-      var icon = document.createElement('span');
-      icon.className = 'v-thumb v-thumb-file';
-      icon.textContent = '📄';
-      li.appendChild(icon);
-    }
-    var name = document.createElement('span');
-    name.className = 'v-file-name';
-    var link = document.createElement('a');
-    link.href = file.url;
-    link.textContent = file.filename;
-    var size = document.createElement('small');
-    size.className = 'muted';
-    size.textContent = ' ' + file.kb + ' KB · ' + (text.upload_done || '');
-    name.appendChild(link);
-    name.appendChild(size);
-    li.appendChild(name);
-    li.appendChild(removeForm(file.url));
-  }
-
-  function upload(file) {
-    var li = document.createElement('li');
-    li.className = 'v-file v-uploading';
-    var label = document.createElement('span');
-    label.className = 'v-file-name';
-    label.textContent = fill(text.upload_uploading, { name: file.name });
-    var bar = document.createElement('progress');
-    bar.className = 'v-progress';
-    bar.max = 100;
-    bar.value = 0;
-    li.appendChild(label);
-    li.appendChild(bar);
-    list.appendChild(li);
-    uploading += 1;
-    return exclusive(function () {
-      return new Promise(function (resolve) {
-        var xhr = new XMLHttpRequest();
-        var fail = function (message) {
-          li.className = 'v-file v-upload-failed';
-          label.textContent = fill(text.upload_failed, { message: message });
-          bar.remove();
-          resolve(false);
-        };
-        xhr.open('POST', upForm.action);
-        xhr.setRequestHeader('Accept', 'application/json');
-        xhr.setRequestHeader('X-CSRF-Token', csrf);
-        xhr.upload.addEventListener('progress', function (e) {
-          if (e.lengthComputable) bar.value = Math.round((e.loaded * 100) / e.total);
-        });
-        xhr.addEventListener('load', function () {
-          var body;
-          try {
-            body = JSON.parse(xhr.responseText);
-          } catch (e) {
-            body = {};
-          }
-          if (xhr.status === 201) {
-            setRev(body.rev);
-            showUploaded(li, body);
-            resolve(true);
-          } else {
-            fail((body.error && body.error.message) || xhr.status);
-          }
-        });
-        xhr.addEventListener('error', function () {
-          fail(text.offline || 'network error');
-        });
-        var data = new FormData();
-        data.append('file', file, file.name);
-        xhr.send(data);
-      });
-    }).then(function (ok) {
-      uploading -= 1;
-      return ok;
-    });
-  }
-
-  upForm.addEventListener('submit', function (ev) {
-    ev.preventDefault();
-  });
-  fileInput.addEventListener('change', function () {
-    var files = Array.prototype.slice.call(fileInput.files || []);
-    fileInput.value = '';
-    files.forEach(upload);
-  });
+  // The evidence uploads (public/visit-evidence.js) go through the same queue and revision.
+  window.VisitForm = {
+    exclusive: exclusive,
+    setRev: setRev,
+    markEvidence: markEvidence,
+    fill: fill,
+    text: text,
+    csrf: csrf,
+    uploading: function (delta) {
+      uploading += delta;
+    },
+  };
 })();

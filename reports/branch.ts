@@ -128,18 +128,19 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
   if (v.violations.length) {
     const names = v.violations
       .map((k) => v.answers.find((a) => a.itemKey === k))
-      .map((a, j) => (a ? textOf(a.text, lang) : v.violations[j]));
+      .map((a, j) => (a ? textOf(a.failure ?? a.text, lang) : v.violations[j]));
     r.para(t('visit.violations', { items: names.join('; ') }), { size: 9, color: COLORS.bad, gap: 2 });
   }
   const marks = visitMarks(d.feedback, v.id);
   visitDisputeLines(c, marks, v.answers);
   r.table(
     [
-      { header: t('col.section'), width: 1.3 },
-      { header: t('col.item'), width: 4.2 },
-      { header: t('col.answer'), width: 0.9 },
-      { header: t('col.score'), width: 0.8, align: 'right' },
-      { header: t('col.comment'), width: 3.2 },
+      // The answer in words may be an option's sentence or the options chosen, not just 是/否.
+      { header: t('col.section'), width: 1.2 },
+      { header: t('col.item'), width: 3.6 },
+      { header: t('col.answer'), width: 2.0 },
+      { header: t('col.score'), width: 0.7, align: 'right' },
+      { header: t('col.comment'), width: 2.9 },
     ],
     v.answers.map((a) => [
       sectionLabel(t, a.sectionKey),
@@ -147,8 +148,9 @@ function visitSection(c: Ctx, d: BranchDetail, i: number): void {
         t,
         a.critical ? `${textOf(a.text, lang)} (${t('critical')})` : textOf(a.text, lang),
         marks.get(a.itemKey),
+        lang,
       ),
-      { text: answerLabel(t, a.value), color: a.score === 0 ? COLORS.bad : COLORS.ink },
+      { text: answerLabel(t, a.value, a.words, lang), color: a.score === 0 ? COLORS.bad : COLORS.ink },
       score(a.score),
       a.comment ?? '',
     ]),

@@ -3,7 +3,7 @@ import type { Ctx, ReportKind } from './context';
 import { COLORS, twoPasses, type Column, type Paging, type Row } from './doc';
 import { change, date, dateTime, percent, score, sectionLabel, SECTIONS, textOf, type Translate } from './format';
 import { disputeTag } from './feedback';
-import type { AreaFigures, BranchFigures, KeyProblem, Scores, Violation } from './types';
+import type { AreaFigures, BranchFigures, FigureConfidence, KeyProblem, Scores, Violation } from './types';
 
 /** Above this many table rows a report renders in two passes (see Paging), so its memory stays flat. */
 export const TWO_PASS_ROWS = 1000;
@@ -67,22 +67,36 @@ export function figureLabels(t: Translate): string[] {
 /** This quarter against the previous one, as a table and as bars. */
 export function scoresSection(
   c: Ctx,
-  area: { current: Scores; previous: Scores | null; previousQuarter: string | null },
+  area: {
+    current: Scores & { confidence?: FigureConfidence };
+    previous: Scores | null;
+    previousQuarter: string | null;
+  },
 ): void {
   const { r, t, s } = c;
   r.h2(t('h.scores'), 160);
   const now = figureValues(area.current);
   const before = figureValues(area.previous);
+  const conf = area.current.confidence;
   const cols: Column[] = [
     { header: t('col.section'), width: 3 },
     { header: `${s.quarter}`, width: 1.5, align: 'right' },
+    ...(conf ? [{ header: t('col.ci95'), width: 1.2, align: 'right' } as Column] : []),
     { header: area.previousQuarter ?? t('previous'), width: 1.5, align: 'right' },
     { header: t('col.change'), width: 1.3, align: 'right' },
+    ...(conf ? [{ header: t('col.significance'), width: 1.8 } as Column] : []),
   ];
   const labels = figureLabels(t);
   r.table(
     cols,
-    labels.map((l, i) => [l, score(now[i]), score(before[i]), change(now[i], before[i])]),
+    labels.map((l, i) => [
+      l,
+      score(now[i]),
+      ...(conf ? [plusMinus(conf.halfWidth[i])] : []),
+      score(before[i]),
+      change(now[i], before[i]),
+      ...(conf ? [verdictText(t, conf.verdict[i])] : []),
+    ]),
   );
   const series: Series[] = [];
   if (area.previous)
@@ -154,17 +168,30 @@ export function leagueTable(c: Ctx, branches: BranchFigures[], withRegion: boole
     ...figureLabels(t).map((l): Column => ({ header: l, width: 1.1, align: 'right' })),
     { header: t('col.change'), width: 1, align: 'right' },
   ];
-  const rows = byTotal(branches, (b) => b.code).map((b, i): Row => [
+  const sorted = byTotal(branches, (b) => b.code);
+  const rows = sorted.map((b, i): Row => [
     String(i + 1),
     b.code,
     b.name,
     ...(withRegion ? [b.region] : []),
-    String(b.n),
-    ...figureValues(b).map(score),
-    change(b.total, b.previous?.total),
+    `${b.n}${b.confidence?.smallSample ? '*' : ''}`,
+    ...figureValues(b).map((v, k) =>
+      k === 4 && b.confidence ? `${score(v)} ${plusMinus(b.confidence.halfWidth[4])}` : score(v),
+    ),
+    `${change(b.total, b.previous?.total)}${b.previous && b.confidence ? ` ${verdictMark(b.confidence.verdict[4])}` : ''}`,
   ]);
   r.table(cols, rows, { size: 7.5, emptyText: t('no_data') });
+  if (sorted.some((b) => b.confidence)) r.para(t('league.note'), { size: 8, color: COLORS.muted });
+  const edges = [...new Set([sorted[0], sorted[sorted.length - 1]])].filter((b) => b?.confidence?.smallSample);
+  if (sorted.length > 1 && edges.length)
+    r.para(t('league.edge', { rows: edges.map((b) => `${b.code} ${b.name}`).join(', ') }));
 }
+
+/** "±4.2", or '' without an interval. */
+const plusMinus = (half: number | null | undefined) => (typeof half === 'number' ? `±${score(half)}` : '');
+/** The league table marks a significant change with † and one that rests on too little data with ~. */
+const verdictMark = (v: FigureConfidence['verdict'][number]) => (v === 'sig' ? '†' : v === 'few' ? '~' : '');
+const verdictText = (t: Ctx['t'], v: FigureConfidence['verdict'][number]) => (v ? t(`verdict.${v}`) : '');
 
 export function problemsTable(c: Ctx, problems: KeyProblem[], limit = 20): void {
   const { r, t, lang } = c;
@@ -212,7 +239,10 @@ export function violationsTable(c: Ctx, violations: Violation[], withBranch = tr
       date(v.visitedAt, s.bank.timezone),
       sectionLabel(t, v.sectionKey),
       {
-        text: v.dispute ? `${textOf(v.text, lang)} ${disputeTag(t, v.dispute)}` : textOf(v.text, lang),
+        // Worded as the failure ("Guaranteed returns were promised"); older snapshots have the item's text only.
+        text: v.dispute
+          ? `${textOf(v.failure ?? v.text, lang)} ${disputeTag(t, v.dispute)}`
+          : textOf(v.failure ?? v.text, lang),
         color: COLORS.bad,
       },
     ]),
@@ -233,11 +263,17 @@ export function methodNotes(c: Ctx, sample: string, extra: string[] = []): void 
     sample,
     t('method.counted', { timezone: s.bank.timezone }),
     t('method.items'),
+    ...(s.questionnaires.some((q) => q.rich) ? [t('method.items_rich')] : []),
     t('method.section'),
     t('method.total', { weights }),
     t('method.rollup'),
     t('method.problems'),
     t('method.rounding'),
+    // Snapshots taken before SPEC §11 carry no intervals: their notes stay as they were.
+    ...(s.bankFigures.confidence ? [t('method.interval'), t('method.change'), t('method.small')] : []),
+    ...(typeof s.calibrationAlpha === 'number'
+      ? [t('method.calibration', { alpha: s.calibrationAlpha.toFixed(2) })]
+      : []),
     t('method.questionnaires', { list: s.questionnaires.map((q) => `${q.name} v${q.version}`).join(', ') || '–' }),
     ...extra,
     t('method.snapshot', { version: s.version }),

@@ -5,6 +5,7 @@ import type {
   BranchFeedback,
   DisputeMark,
   DisputeState,
+  Lang,
   PlanOutcomeRow,
   PlanOutcomeStatus,
   SnapshotFeedback,
@@ -41,9 +42,14 @@ export function disputeCounts(marks: readonly DisputeMark[]): DisputeCounts {
 }
 
 /** A short marker after an item's text: "〔申诉中〕", "〔申诉：已改判，原回答 否〕"… */
-export function disputeTag(t: Translate, state: DisputeState, before: DisputeMark['before'] = null): string {
-  if (state === 'overturned' && before !== null)
-    return t('feedback.tag.overturned_was', { before: answerLabel(t, before) });
+export function disputeTag(
+  t: Translate,
+  state: DisputeState,
+  mark: Pick<DisputeMark, 'before' | 'beforeWords'> | null = null,
+  lang: Lang = 'zh',
+): string {
+  if (state === 'overturned' && mark && mark.before !== null)
+    return t('feedback.tag.overturned_was', { before: answerLabel(t, mark.before, mark.beforeWords, lang) });
   return t(`feedback.tag.${state}`);
 }
 
@@ -111,8 +117,8 @@ export function feedbackNotes(c: Ctx, withPlans: boolean): string[] {
 }
 
 /** An item's text with its dispute marker, when the item was disputed. */
-export function withDisputeTag(t: Translate, text: string, mark: DisputeMark | undefined): string {
-  return mark ? `${text} ${disputeTag(t, mark.state, mark.before)}` : text;
+export function withDisputeTag(t: Translate, text: string, mark: DisputeMark | undefined, lang: Lang): string {
+  return mark ? `${text} ${disputeTag(t, mark.state, mark, lang)}` : text;
 }
 
 /** Under a visit's heading: which of its items were disputed and how each dispute stood. */
@@ -126,7 +132,7 @@ export function visitDisputeLines(
     const a = answers.find((x) => x.itemKey === k);
     return a ? textOf(a.text, c.lang) : k;
   };
-  const items = [...marks.values()].map((d) => withDisputeTag(c.t, textOfItem(d.itemKey), d));
+  const items = [...marks.values()].map((d) => withDisputeTag(c.t, textOfItem(d.itemKey), d, c.lang));
   c.r.para(c.t('feedback.visit.disputes', { items: items.join('; ') }), { size: 9, color: COLORS.muted, gap: 2 });
 }
 

@@ -34,9 +34,14 @@ export function sectionLabel(t: Translate, key: SectionKey | null): string {
   return key ? t(`section.${key}`) : '–';
 }
 
-export function answerLabel(t: Translate, v: AnswerValue): string {
+/**
+ * An answer as the report shows it: the words the snapshot carries (option text, 是/否, number with
+ * unit); snapshots taken before answers were worded knew only yes/no/na and 1..5.
+ */
+export function answerLabel(t: Translate, v: AnswerValue, words?: Text | null, lang: Lang = 'zh'): string {
+  if (words) return textOf(words, lang);
   if (v === 'yes' || v === 'no' || v === 'na') return t(`answer.${v}`);
-  return `${v} / 5`;
+  return typeof v === 'number' ? `${v} / 5` : '–';
 }
 
 /** Time-zone formatting is slow and a close formats the same few moments thousands of times. */

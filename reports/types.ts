@@ -25,7 +25,18 @@ export interface TrendPoint extends Scores {
 }
 
 /** Bank or region figures: the mean of its visited branches' scores. */
+/** SPEC §11 as a report shows it, per slot (the four sections, then the total). */
+export interface FigureConfidence {
+  /** Half-width of the 95 % interval; null below two values. */
+  halfWidth: (number | null)[];
+  /** The change against the previous quarter: significant, not significant, too little data; null: no previous. */
+  verdict: ('sig' | 'nsig' | 'few' | null)[];
+  smallSample: boolean;
+}
+
 export interface AreaFigures extends Scores {
+  /** Absent in snapshots taken before SPEC §11. */
+  confidence?: FigureConfidence;
   key: string;
   name: string;
   /** Approved visits. */
@@ -43,6 +54,7 @@ export interface AreaFigures extends Scores {
 }
 
 export interface BranchFigures extends Scores {
+  confidence?: FigureConfidence;
   code: string;
   name: string;
   region: string;
@@ -74,6 +86,8 @@ export interface Violation {
   itemKey: string;
   sectionKey: SectionKey | null;
   text: Text;
+  /** The item's failure in words ("Guaranteed returns were promised"); absent in snapshots taken before it existed. */
+  failure?: Text;
   visitedAt: string | null;
   /** The item's dispute state at closing time, when it was disputed (see feedback below). */
   dispute?: DisputeState;
@@ -86,7 +100,8 @@ export interface RegionFigures extends AreaFigures {
   bankBenchmark: Scores | null;
 }
 
-export type AnswerValue = 'yes' | 'no' | 'na' | number;
+/** yes/no/na, a number, an option key or a text, the option keys of a multiple choice (SPEC §3, §10). */
+export type AnswerValue = string | number | string[];
 
 export interface AnswerDetail {
   itemKey: string;
@@ -94,6 +109,10 @@ export interface AnswerDetail {
   text: Text;
   critical: boolean;
   value: AnswerValue;
+  /** The answer in words (option text, 是/否, number with unit); absent in snapshots taken before it existed. */
+  words?: Text;
+  /** Where the answer failed (scored 0): the failure in words with the answer; used for violations. */
+  failure?: Text;
   /** 0..100 for an applicable answer, null for not applicable. */
   score: number | null;
   comment: string | null;
@@ -128,9 +147,13 @@ export interface QuestionnaireNote {
   name: string;
   version: number;
   sectionWeights: { key: SectionKey; weight: number }[];
+  /** The version has number, choice, multiple-choice or text items, or conditions (SPEC §10): the method notes say how they score. */
+  rich?: boolean;
 }
 
 export interface ReportSnapshot {
+  /** SPEC §12: the alpha of the audit firm's latest calibration round (all a bank sees of it); absent before. */
+  calibrationAlpha?: number | null;
   format: 1;
   bank: { id: string; code: string; name: string; language: Lang; timezone: string };
   quarter: string;
@@ -165,6 +188,9 @@ export interface DisputeMark {
   /** The answer when the dispute was opened, and the corrected one when overturned. */
   before: AnswerValue | null;
   after: AnswerValue | null;
+  /** The same in words (absent in snapshots taken before they existed). */
+  beforeWords?: Text | null;
+  afterWords?: Text | null;
   openedAt: string;
 }
 

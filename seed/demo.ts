@@ -9,6 +9,7 @@ import type { CreateUserInput } from '../server/users/schema';
 import { countVisitsByQuarterAndStatus } from '../server/visits/service';
 import { harbourBranches, harbourStaff, jiangnanBranches, jiangnanStaff, type SeedBranch, type SeedStaff } from './org';
 import { demoQuestionnaireBody, seedQuestionnaire } from './questionnaire';
+import { seedCalibration } from './calibration';
 import { seedVisits, type BankRound } from './visits';
 
 /** Every demo user shares this password; it is printed by the seed and listed in the README. */
@@ -62,6 +63,20 @@ export async function seedOrganisation(): Promise<SeededOrg> {
   const users: (CreateUserInput & { note: string })[] = [
     { email: 'auditor1@demo.local', name: '张晓明', role: 'auditor', password: DEMO_PASSWORD, note: 'mystery shopper' },
     { email: 'auditor2@demo.local', name: 'Li Na', role: 'auditor', password: DEMO_PASSWORD, note: 'mystery shopper' },
+    {
+      email: 'auditor3@demo.local',
+      name: '孙严',
+      role: 'auditor',
+      password: DEMO_PASSWORD,
+      note: 'mystery shopper who scores harshly (flagged on /calibration)',
+    },
+    {
+      email: 'auditor4@demo.local',
+      name: '周宽',
+      role: 'auditor',
+      password: DEMO_PASSWORD,
+      note: 'mystery shopper who scores leniently (flagged on /calibration)',
+    },
     {
       email: 'reviewer@demo.local',
       name: '王审核',
@@ -155,6 +170,16 @@ async function seedRounds(org: SeededOrg): Promise<string> {
   ];
   const zhang = principal(org, 'auditor1@demo.local');
   const liNa = principal(org, 'auditor2@demo.local');
+  const harsh = principal(org, 'auditor3@demo.local');
+  const lenient = principal(org, 'auditor4@demo.local');
+  // Outside 华南区 a branch's second visit of a quarter goes to the harsh or the lenient auditor
+  // (every other branch), so the field leniency of SPEC §12 has colleagues to compare with, and
+  // 张晓明, who meets each of them equally often, comes out fair.
+  const LEAN = new Map([
+    [harsh.id, -0.16],
+    [lenient.id, 0.35],
+  ]);
+  const odd = (code: string) => Number(code.slice(-1)) % 2 === 1;
   const rounds: BankRound[] = [
     {
       bankId: org.jiangnanId,
@@ -163,7 +188,8 @@ async function seedRounds(org: SeededOrg): Promise<string> {
       questionnaireId: jnQ.id,
       sections: demoQuestionnaireBody(org.jiangnanId).sections,
       branches: jiangnanBranches(),
-      auditorFor: (b) => (b.region === '华南区' ? liNa : zhang),
+      auditorFor: (b, visit) => (b.region === '华南区' ? liNa : visit === 1 ? zhang : odd(b.code) ? harsh : lenient),
+      leanOf: (id) => LEAN.get(id) ?? 0,
       coverage: 0.8,
       visitsPerBranch: [2, 2],
       seed: 2026,
@@ -181,8 +207,10 @@ async function seedRounds(org: SeededOrg): Promise<string> {
       seed: 852,
     },
   ];
-  const result = await seedVisits(rounds, admin, principal(org, 'reviewer@demo.local'));
-  return visitSummary(result.assignments, result.attachments);
+  const reviewer = principal(org, 'reviewer@demo.local');
+  const result = await seedVisits(rounds, admin, reviewer);
+  const calibration = await seedCalibration(admin, reviewer, jnQ.id, { fair: zhang, fair2: liNa, harsh, lenient });
+  return `${await visitSummary(result.assignments, result.attachments)}\n${calibration}`;
 }
 
 /** Counted from the database, so the summary says what is really there. */

@@ -1,11 +1,19 @@
 import { DateTime } from 'luxon';
 import type { Principal } from '../server/platform/access';
-import type { AnswerValue } from '../server/rules/scoring';
+import {
+  applicableKeys,
+  itemScore,
+  type AnswerValue,
+  type ScoringItem,
+  type ScoringSection,
+} from '../server/rules/scoring';
 import type { QuestionnaireBody } from './questionnaire';
 import { pick, rng } from './rng';
+import { CRITICAL_FAILURES, DIFFICULTY, NA_CHANCE } from './visit-odds';
 import {
   FAILURE_COMMENTS,
   NA_COMMENTS,
+  NOTES,
   PHOTO_NAMES,
   PRAISE_COMMENTS,
   SCENARIOS,
@@ -29,7 +37,10 @@ export interface BankRound {
   questionnaireId: string;
   sections: QuestionnaireBody['sections'];
   branches: { code: string; region: string }[];
-  auditorFor: (branch: { code: string; region: string }) => Principal;
+  /** Who makes the `visit`-th visit (counting down to 1) of a branch in a quarter. */
+  auditorFor: (branch: { code: string; region: string }, visit: number) => Principal;
+  /** How much an auditor's scoring leans (added to the visit's quality): the demo's harsh and lenient auditors. */
+  leanOf?: (auditorId: string) => number;
   /** Share of branches visited in a quarter, and visits per visited branch. */
   coverage: number;
   visitsPerBranch: [number, number];
@@ -50,6 +61,8 @@ export interface Plan {
   current: boolean;
   state: SeedStatus;
   quality: number;
+  /** The auditor's lean (BankRound.leanOf): a lenient one also overlooks what is hard to get right. */
+  lean: number;
   returnedFirst: boolean;
   late: boolean;
   outsideWindow: boolean;
@@ -67,33 +80,8 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 export const QUARTERS_BACK = 3;
-/** Items harder to get right than the shopper's overall impression of the branch. */
-export const DIFFICULTY: Record<string, number> = {
-  p_fees: 0.15,
-  p_compare: 0.2,
-  f_callback_on_time: 0.25,
-  f_callback_agreed: 0.1,
-  g_queue_ticket: 0.1,
-  c_cooling_off: 0.1,
-};
-/** Which critical item a compliance failure hits, most often the ones regulators see most. */
-export const CRITICAL_FAILURES = [
-  'c_no_guarantee',
-  'c_no_guarantee',
-  'c_risk_disclosure',
-  'c_risk_disclosure',
-  'c_suitability',
-  'c_dual_recording',
-  'c_id_check',
-];
-export const NA_CHANCE: Record<string, number> = {
-  g_lobby_guide: 0.08,
-  p_compare: 0.12,
-  c_dual_recording: 0.3,
-  c_cooling_off: 0.2,
-  f_callback_on_time: 0.1,
-  f_after_sale: 0.5,
-};
+/** What the staff recommended, most often a wealth product (the round's scenario). */
+const PRODUCTS = ['wealth', 'wealth', 'wealth', 'wealth', 'fund', 'fund', 'insurance', 'deposit', 'none'];
 
 export const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
 export const between = (r: () => number, a: number, b: number) => a + (b - a) * r();
@@ -140,6 +128,8 @@ export function planBank(round: BankRound, today: Date): Plan[] {
       const [lo, hi] = round.visitsPerBranch;
       for (let n = lo + Math.floor(r() * (hi - lo + 1)); n > 0; n--) {
         const visitR = rng(Math.floor(r() * 2 ** 31));
+        const auditor = round.auditorFor(branch, n);
+        const lean = round.leanOf?.(auditor.id) ?? 0;
         quarterPlans.push({
           round,
           branch,
@@ -147,7 +137,7 @@ export function planBank(round: BankRound, today: Date): Plan[] {
           windowStart,
           windowEnd,
           scenario: pick(r, SCENARIOS[round.lang]),
-          auditor: round.auditorFor(branch),
+          auditor,
           visitedAt: duringOpeningHours(
             new Date(
               windowStart.getTime() + between(r, 1, (windowEnd.getTime() - windowStart.getTime()) / DAY - 3) * DAY,
@@ -158,7 +148,8 @@ export function planBank(round: BankRound, today: Date): Plan[] {
           durationMinutes: 15 + Math.floor(r() * 50),
           current: offset === 0,
           state: 'approved',
-          quality: clamp(bq.base + drift + between(r, -0.08, 0.08), 0.3, 0.99),
+          quality: clamp(bq.base + drift + between(r, -0.08, 0.08) + lean, 0.3, 0.99),
+          lean,
           returnedFirst: r() < 0.08,
           late: false,
           outsideWindow: false,
@@ -235,22 +226,53 @@ export function commentFrom(
   return texts && r() < chance ? pick(r, texts) : undefined;
 }
 
-/** Answers as a shopper at a branch of this quality would give them, with comments where it matters. */
+type SeedItem = QuestionnaireBody['sections'][number]['items'][number];
+
+/** What a shopper at a branch of quality `q` records for a number, choice or multiple-choice item. */
+function typedValue(item: SeedItem, p: Plan, critical: string | null): AnswerValue {
+  const { r, quality: q } = p;
+  if (item.key === 'g_wait_time') return Math.max(1, Math.round(3 + (1 - q) * 40 * r() + between(r, -2, 4)));
+  if (item.key === 'f_callback_hours') return Math.round(between(r, 2, 30) + (1 - q) * 90 * r());
+  if (item.key === 'p_product') return pick(r, PRODUCTS);
+  if (item.key === 'c_risk_match')
+    return critical === 'c_risk_match' ? 'above' : r() < (q < 0.7 ? 0.25 : 0.06) ? 'above_signed' : 'match';
+  if (item.type === 'multi') {
+    // The better the branch, the more risk points explained; a guarantee hint goes with that failure.
+    const chosen = (item.options ?? [])
+      .filter((o) => o.key !== 'guaranteed' && r() < clamp(q + 0.1, 0.2, 0.97))
+      .map((o) => o.key);
+    return critical === 'c_no_guarantee' ? [...chosen, 'guaranteed'] : chosen;
+  }
+  if (item.type === 'text') return pick(r, NOTES[p.round.lang]);
+  return clamp(Math.round(1 + 4 * clamp(q + between(r, -0.18, 0.18), 0, 1)), 1, 5);
+}
+
+function valueFor(item: SeedItem, p: Plan, critical: string | null): AnswerValue | undefined {
+  const { r, quality: q } = p;
+  if (item.allowNA && r() < (NA_CHANCE[item.key] ?? 0)) return 'na';
+  if (item.type === 'text') return r() < 0.25 ? typedValue(item, p, critical) : undefined;
+  if (item.type !== 'yes_no') return typedValue(item, p, critical);
+  if (item.critical) return critical === item.key ? 'no' : 'yes';
+  // A lenient auditor also overlooks what is hard to get right (BankRound.leanOf).
+  return r() < clamp(q - (p.lean > 0 ? 0 : (DIFFICULTY[item.key] ?? 0)), 0.05, 0.99) ? 'yes' : 'no';
+}
+
+/**
+ * Answers as a shopper at a branch of this quality would give them, with comments where it matters.
+ * Items whose condition the earlier answers leave unmet are not asked (SPEC §10), so they get none.
+ */
 export function answersFor(p: Plan): AnswerIn[] {
-  const { r, quality: q, round } = p;
-  const weak = q < 0.7;
+  const { r, round } = p;
+  const weak = p.quality < 0.7;
   const critical = r() < (weak ? 0.12 : 0.015) ? pick(r, CRITICAL_FAILURES) : null;
   const out: AnswerIn[] = [];
+  const sections = scoringSections(round);
   for (const item of round.sections.flatMap((s) => s.items)) {
-    let value: AnswerValue;
-    const agreed = out.find((a) => a.itemKey === 'f_callback_agreed')?.value;
-    if (item.allowNA && (r() < (NA_CHANCE[item.key] ?? 0) || (item.key === 'f_callback_on_time' && agreed === 'no')))
-      value = 'na';
-    else if (item.critical) value = critical === item.key ? 'no' : 'yes';
-    else if (item.type === 'scale')
-      value = clamp(Math.round(1 + 4 * clamp(q + between(r, -0.18, 0.18), 0, 1)), 1, 5) as AnswerValue;
-    else value = r() < clamp(q - (DIFFICULTY[item.key] ?? 0), 0.05, 0.99) ? 'yes' : 'no';
-    const failed = value === 'no' || (typeof value === 'number' && value <= 2);
+    if (!applicableKeys(sections, out).has(item.key)) continue;
+    const value = valueFor(item, p, critical);
+    if (value === undefined) continue;
+    const failed =
+      itemScore(scoringOf(item), value) === 0 || (typeof value === 'number' && item.type === 'scale' && value <= 2);
     const comment =
       value === 'na'
         ? commentFrom(NA_COMMENTS, item.key, round.lang, r, 0.7)
@@ -260,6 +282,22 @@ export function answersFor(p: Plan): AnswerIn[] {
     out.push({ itemKey: item.key, value, ...(comment ? { comment } : {}) });
   }
   return out;
+}
+
+/** The round's questionnaire as the scoring rules read it. */
+export const scoringSections = (round: BankRound): ScoringSection[] =>
+  round.sections.map((s) => ({ key: s.key, weight: s.weight ?? 25, items: s.items.map(scoringOf) }));
+
+/** The seed's item as the scoring rules read it (defaults as the schema applies them). */
+function scoringOf(item: SeedItem): ScoringItem {
+  return {
+    weight: 1,
+    critical: false,
+    allowNA: false,
+    required: true,
+    ...item,
+    options: item.options?.map((o) => ({ key: o.key, score: o.score })),
+  } as ScoringItem;
 }
 
 export type StaffRow = { employeeId: string; position?: string | null };

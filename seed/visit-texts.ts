@@ -65,6 +65,14 @@ export const FAILURE_COMMENTS: Record<string, Texts> = {
     zh: ['风险揭示书未逐项讲解，直接让我在末页签字。', '理财经理代为勾选风险揭示内容，只让我签名。'],
     en: ['I was asked to sign the last page of the risk disclosure without any explanation.'],
   },
+  c_risk_match: {
+    zh: ['测评结果为C2（稳健型），却推荐了R4级产品，未作任何提示。'],
+    en: ['Assessed as C2 (cautious) yet offered an R4 product with no warning.'],
+  },
+  c_disclosures: {
+    zh: ['只讲了预期收益，未提本金可能亏损。'],
+    en: ['Only the expected return was mentioned, not that the principal can be lost.'],
+  },
   c_suitability: {
     zh: ['未做风险测评即推荐R4产品，测评在购买后补做。', '风险测评由员工代填。'],
     en: ['No risk-tolerance questionnaire before the sale; an R4 product was recommended.'],
@@ -127,12 +135,26 @@ export const NA_COMMENTS: Record<string, Texts> = {
   },
   c_cooling_off: { zh: ['该产品无冷静期安排。'], en: ['The product has no cooling-off period.'] },
   g_lobby_guide: { zh: ['该网点规模小，未设大堂经理岗。'], en: ['Small branch without a lobby manager.'] },
-  f_callback_on_time: { zh: ['未约定回访，不适用。'], en: ['No follow-up was agreed, so not applicable.'] },
   f_after_sale: { zh: ['暗访期间未发生售后咨询。'], en: ['No after-sale question arose during the audit period.'] },
   p_compare: {
     zh: ['顾客指定了产品，无需比较。'],
     en: ['I asked for a specific product, so no comparison was needed.'],
   },
+};
+
+/** Free-text notes (the questionnaire's text item), now and then. */
+export const NOTES: Texts = {
+  zh: [
+    '理财经理同时接待两位客户，讲解时多次被打断。',
+    '营业厅播放的宣传视频仍是上季度产品。',
+    '排队叫号屏故障，由大堂经理口头叫号。',
+    '员工提到本月有销售任务，建议尽快购买。',
+  ],
+  en: [
+    'The adviser was serving two customers at once and kept being interrupted.',
+    "The hall's promotional video still showed last quarter's products.",
+    'The queue display was broken; the lobby manager called numbers out loud.',
+  ],
 };
 
 export const SCENARIOS: Texts = {

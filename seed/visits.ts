@@ -6,6 +6,7 @@ import { storeEvidence } from '../server/evidence/storage';
 import type { Principal } from '../server/platform/access';
 import { now, withClock } from '../server/platform/clock';
 import { addAttachment, createVisit, reviewVisit, submitVisit, updateVisit } from '../server/visits/service';
+import { evidenceMissing } from '../server/rules/scoring';
 import { lobbyPhoto } from './evidence-image';
 import { pick } from './rng';
 import {
@@ -17,23 +18,41 @@ import {
   decorate,
   isoIn,
   planBank,
+  scoringSections,
   staffFor,
   summaryFor,
   type BankRound,
+  type AnswerIn,
   type Plan,
   type StaffRow,
   type VisitSeedResult,
 } from './visit-plans';
 import { APPROVE_NOTES, FIX_SUMMARY_SUFFIX, OUTSIDE_WINDOW_NOTE, RETURN_NOTES } from './visit-texts';
 
-async function attachPhoto(auditor: Principal, visitId: string, photo: { seed: number; name: string }): Promise<void> {
+async function attachPhoto(
+  auditor: Principal,
+  visitId: string,
+  photo: { seed: number; name: string },
+  itemKey?: string,
+): Promise<void> {
   const stored = await storeEvidence(
     Readable.from([lobbyPhoto(photo.seed)]),
     photo.name,
     { visitId, uploadedBy: auditor.id },
     new Types.ObjectId(),
   );
-  await addAttachment(auditor, visitId, stored);
+  await addAttachment(auditor, visitId, stored, itemKey);
+}
+
+/** Photos of the branch, then one for each failed evidence-on-failure item (submission needs it). */
+async function attachEvidence(p: Plan, ctx: Ctx, visitId: string, answers: AnswerIn[], at: () => Date): Promise<void> {
+  for (const photo of p.photos) await withClock(at(), () => attachPhoto(p.auditor, visitId, photo));
+  const failed = evidenceMissing(scoringSections(p.round), answers, new Set());
+  for (const m of failed) {
+    const photo = { seed: Math.floor(p.r() * 1e6), name: `${m.itemKey}.jpg` };
+    await withClock(at(), () => attachPhoto(p.auditor, visitId, photo, m.itemKey));
+  }
+  ctx.attached += p.photos.length + failed.length;
 }
 
 interface Ctx {
@@ -41,6 +60,8 @@ interface Ctx {
   reviewer: Principal;
   staff: Map<string, StaffRow[]>;
   today: Date;
+  /** Files attached, counted as they are. */
+  attached: number;
 }
 
 /** Plays one planned visit: assignment, visit, evidence, submission, review. */
@@ -79,7 +100,7 @@ async function play(p: Plan, ctx: Ctx): Promise<void> {
   const visit = await withClock(t.at(end + (10 + p.r() * 20) * MINUTE), () =>
     createVisit(p.auditor, { ...body, summary: p.state === 'draft' ? undefined : summaryFor(p) }),
   );
-  for (const photo of p.photos) await withClock(t.at(end + 35 * MINUTE), () => attachPhoto(p.auditor, visit.id, photo));
+  await attachEvidence(p, ctx, visit.id, answers, () => t.at(end + 35 * MINUTE));
   if (p.state === 'draft') {
     // A draft saved as the shopper went: the rest of the form later, unless they have not got to it yet.
     if (!p.partial)
@@ -127,7 +148,7 @@ export async function seedVisits(rounds: BankRound[], admin: Principal, reviewer
     staff.set(key, [...(staff.get(key) ?? []), s]);
   }
   const { plans, shared } = decorate(rounds.flatMap((round) => planBank(round, today)));
-  const ctx: Ctx = { admin, reviewer, staff, today };
+  const ctx: Ctx = { admin, reviewer, staff, today, attached: 0 };
   await pool(
     plans.filter((p) => !shared.includes(p)),
     4,
@@ -135,7 +156,7 @@ export async function seedVisits(rounds: BankRound[], admin: Principal, reviewer
   );
   // One after the other: attaching the second copy re-flags the first visit, which must not race its own writes.
   for (const p of shared) await play(p, ctx);
-  return { assignments: plans.length, attachments: plans.reduce((n, p) => n + (p.visitedAt ? p.photos.length : 0), 0) };
+  return { assignments: plans.length, attachments: ctx.attached };
 }
 
 export type { BankRound, VisitSeedResult } from './visit-plans';

@@ -12,6 +12,9 @@ import { registerDisputeApi } from './disputes/routes';
 import { registerActionPlanApi } from './actions/routes';
 import { registerHrApi } from './hr/routes';
 import { registerAuditApi } from './audit/routes';
+import { registerAlertApi } from './alerts/routes';
+import { registerWebhookApi } from './webhooks/routes';
+import { registerCalibrationApi } from './calibration/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -27,6 +30,9 @@ export function registerApi(api: ApiRouter): void {
   registerActionPlanApi(api);
   registerHrApi(api);
   registerAuditApi(api);
+  registerAlertApi(api);
+  registerWebhookApi(api);
+  registerCalibrationApi(api);
 }
 
 /** The OpenAPI document of the whole API, built without serving it (scripts/openapi.ts, the tests). */

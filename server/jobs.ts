@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { purgeAbandonedUploads } from './evidence/pending';
+import * as calibration from './calibration/service';
 import { config } from './platform/config';
 import { purgeOldIdempotencyRecords } from './platform/db/idempotency';
 import { purgeExpiredSessions } from './platform/db/session-store';
@@ -12,6 +13,7 @@ import {
   type PeriodicTask,
   type WorkerOptions,
   type WorkerRegistry,
+  type WorkLoop,
   type Workers,
 } from './platform/jobs/worker';
 import type { MailComposers } from './platform/mail/outbox';
@@ -32,6 +34,8 @@ import * as disputes from './disputes/service';
 import type { UploadHolder } from './evidence/pending';
 import * as stats from './stats/service';
 import * as visits from './visits/service';
+import * as alerts from './alerts/service';
+import * as webhooks from './webhooks/service';
 
 /**
  * The job registry (as Ghost keeps its jobs): every job type with its handler, every kind of e-mail
@@ -46,7 +50,21 @@ const JOBS: Record<string, JobHandler> = {
 const MAIL: MailComposers = {
   [REPORT_MAIL]: composeReportMail,
   [RESET_MAIL]: composeResetMail,
+  [alerts.ALERT_MAIL]: alerts.composeAlertMail,
+  [alerts.ALERT_WITHDRAWN_MAIL]: alerts.composeAlertMail,
+  [webhooks.DISABLED_MAIL]: webhooks.composeDisabledMail,
 };
+
+/**
+ * Loops of their own, so a long job (a quarter close) never holds them up: the visits' changes
+ * followed for alerts and webhooks (within a second of an approval), and the webhook deliveries.
+ */
+const LOOPS: WorkLoop[] = [
+  // Woken at once by every noted change and queued delivery of this process; the idle poll (for other
+  // instances' work, and retries coming due) need not be as eager as the tests' pollMs.
+  { name: 'visit events', step: async () => (await webhooks.followVisitChanges()) > 0, idleMs: 500 },
+  { name: 'webhook deliveries', step: (workerId) => webhooks.sendDueDeliveries(workerId), idleMs: 250 },
+];
 
 export interface AppWorkerOptions extends WorkerOptions {
   /** How often the optional schedule (AUTO_CLOSE_DAYS) looks for quarters due to close. */
@@ -60,6 +78,8 @@ export interface AppWorkerOptions extends WorkerOptions {
   overturnsEveryMs?: number;
   /** How often audit entries waiting after a failed write are retried. */
   auditRetryEveryMs?: number;
+  /** How often reports that became ready are announced to the webhooks (report.published). */
+  webhookReportsEveryMs?: number;
 }
 
 /** The name of the periodic task that carries dispute decisions over to the reports. */
@@ -113,6 +133,16 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       },
     },
     {
+      // A report becomes ready in one update of its own record: the ready ones are announced from there.
+      // An endpoint disabled by a process that died before e-mailing the admins is finished here too.
+      name: 'published reports to webhooks',
+      everyMs: opts.webhookReportsEveryMs ?? 5000,
+      run: async (now) => ({
+        reports: await webhooks.announcePublishedReports(now),
+        disableNotices: await webhooks.finishDisableNotices(),
+      }),
+    },
+    {
       name: 'housekeeping',
       everyMs: housekeepingEveryMs,
       // The first purge waits one interval: start-up is busy enough, and tests start many short-lived workers.
@@ -123,7 +153,7 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
 }
 
 export function appWorkers(opts: AppWorkerOptions = {}): WorkerRegistry {
-  return { jobs: JOBS, periodic: periodicTasks(opts), mail: MAIL };
+  return { jobs: JOBS, periodic: periodicTasks(opts), mail: MAIL, loops: LOOPS };
 }
 
 export type { Workers };
@@ -182,8 +212,9 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
   return purged;
 }
 
-/** Whether the visit or dispute an abandoned upload was meant for holds the file after all. */
+/** Whether the visit, dispute or calibration round an abandoned upload was meant for holds the file after all. */
 function evidenceHeld(holder: UploadHolder, fileId: Types.ObjectId): Promise<boolean> {
+  if (holder.kind === 'calibration') return calibration.holdsEvidenceFile(holder.id, fileId);
   return holder.kind === 'visit'
     ? visits.holdsEvidenceFile(holder.id, fileId)
     : disputes.holdsEvidenceFile(holder.id, fileId);

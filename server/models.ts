@@ -19,3 +19,6 @@ import './actions/model';
 import './hr/model';
 import './audit/model';
 import './auth/sso/model';
+import './alerts/model';
+import './webhooks/model';
+import './calibration/model';

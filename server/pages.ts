@@ -12,6 +12,9 @@ import { registerResultsPages } from './results/pages';
 import { registerUserPages } from './users/pages';
 import { registerVisitPages } from './visits/pages';
 import { registerAuditPages } from './audit/pages';
+import { registerAlertPages } from './alerts/pages';
+import { registerWebhookPages } from './webhooks/pages';
+import { registerCalibrationPages } from './calibration/pages';
 
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
@@ -29,5 +32,8 @@ export function webRouter(): Router {
   registerActionPlanPages(r);
   registerHrPages(r);
   registerAuditPages(r);
+  registerAlertPages(r);
+  registerWebhookPages(r);
+  registerCalibrationPages(r);
   return r;
 }

@@ -80,7 +80,13 @@ describe('GET /api/v1/staff/scorecards', () => {
     expect(e1.total).toBeCloseTo(77.916666667, 8);
     expect(e1.previous.total).toBeCloseTo(55.416666667, 8);
     expect(e1.change).toBeCloseTo(22.5, 8);
+    // SPEC §11: sd of 70.41666… and 85.41666… = 15/√2; interval 77.91666… ± 12.7062047 · 7.5
+    expect(e1.sd).toBeCloseTo(15 / Math.SQRT2, 9);
+    expect(e1.ci95[0]).toBeCloseTo(77.916666667 - 12.7062047362 * 7.5, 6);
+    expect(e1.ci95[1]).toBeCloseTo(77.916666667 + 12.7062047362 * 7.5, 6);
+    expect(e1).toMatchObject({ smallSample: true, changeTest: { p: null, significant: null } });
     expect(rows.E2).toMatchObject({ n: 1, disputed: 1, previous: null, change: null });
+    expect(rows.E2).toMatchObject({ sd: null, ci95: null, smallSample: true, changeTest: null });
     expect(rows.E2.total).toBeCloseTo(85.416666667, 8);
     expect(rows.E3).toMatchObject({ branchCode: 'S1', n: 1, total: 66.25, disputed: 0 });
     expect(rows.E3.sections.greeting).toBe(75);
@@ -140,6 +146,13 @@ describe('GET /api/v1/staff/scorecards', () => {
       previousTotal: '55.4',
       change: '22.5',
       disputed: '1',
+      // SPEC §11: totals 70.41666… and 85.41666…: sd 15/√2, half-width t(0.975, 1) · 7.5 = 12.7062 · 7.5 = 95.2965
+      ci95Low: '-17.4',
+      ci95High: '173.2',
+      smallSample: 'yes',
+      // the previous quarter had one visit: too little data for a test
+      changeP: '',
+      changeSignificant: '',
     });
     // 66.25 → 66.3 (half away from zero); no previous quarter → empty cells
     expect(rows.find((r) => r.employeeId === 'E3')).toMatchObject({
@@ -175,6 +188,11 @@ describe('GET /api/v1/staff/scorecards', () => {
       'previousTotal',
       'change',
       'disputed',
+      'ci95Low',
+      'ci95High',
+      'smallSample',
+      'changeP',
+      'changeSignificant',
     ]);
     const rows: Record<string, unknown>[] = [];
     for (let r = 2; r <= sheet.rowCount; r++) {
@@ -196,6 +214,11 @@ describe('GET /api/v1/staff/scorecards', () => {
       previousTotal: 55.4,
       change: 22.5,
       disputed: 1,
+      ci95Low: -17.4,
+      ci95High: 173.2,
+      smallSample: 'yes',
+      changeP: null,
+      changeSignificant: null,
     });
     expect(sheet.getColumn(10).numFmt).toBe('0.0');
   });

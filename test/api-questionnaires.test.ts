@@ -78,6 +78,7 @@ describe('create', () => {
       critical: false,
       allowNA: false,
       required: true,
+      evidenceOnFail: false,
     });
     expect(q.body.sections[1].items[1].weight).toBe(2);
     expect(q.body.sections[2].items[0].critical).toBe(true);
@@ -85,14 +86,20 @@ describe('create', () => {
     expect(q.body.sections[3].items[1].required).toBe(false);
   });
 
-  test('the seed questionnaire is accepted: 24+ items, both types, N/A items, the critical compliance items', async () => {
+  test('the seed questionnaire is accepted: 24+ items, every type, N/A items, the critical compliance items, a condition chain', async () => {
     const res = await post(demoQuestionnaireBody(bankA));
     expect(res.status).toBe(201);
     const q = (await get(`/${res.body.id}`)).body;
     type I = { key: string; type: string; critical: boolean; allowNA: boolean };
     const items: I[] = q.sections.flatMap((s: { items: I[] }) => s.items);
     expect(items.length).toBeGreaterThanOrEqual(24);
-    expect(new Set(items.map((i) => i.type))).toEqual(new Set(['yes_no', 'scale']));
+    expect(new Set(items.map((i) => i.type))).toEqual(
+      new Set(['yes_no', 'scale', 'number', 'choice', 'multi', 'text']),
+    );
+    // Suitability before recommendation: risk match ← assessment done ← an investment product recommended.
+    const byKey = new Map(items.map((i) => [i.key, i as I & { showIf?: { item: string; in: unknown[] } }]));
+    expect(byKey.get('c_risk_match')?.showIf).toEqual({ item: 'c_suitability', in: ['yes'] });
+    expect(byKey.get('c_suitability')?.showIf).toEqual({ item: 'p_product', in: ['wealth', 'fund', 'insurance'] });
     expect(items.some((i) => i.allowNA)).toBe(true);
     const compliance = q.sections.find((s: { key: string }) => s.key === 'sales_compliance').items as I[];
     expect(compliance.filter((i) => i.critical).map((i) => i.key)).toEqual(

@@ -33,6 +33,7 @@ function startApp(port: number, extraEnv: Record<string, string> = {}): RunningA
       PASSWORD_HASH_LOG_N: '12',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
+      MFA_REQUIRED_ROLES: 'none',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,11 +86,12 @@ test('the request log holds no session cookie, no CSRF token and no credentials'
   const base = `http://127.0.0.1:${port}`;
   try {
     await until('the app to listen', () => /listening on/.test(app.out()), 60_000, 200);
-    // A browser: the sign-in page sets the session cookie, the form carries the CSRF token.
+    // A browser: the sign-in page sets a cookie (the anonymous form's CSRF cookie: no session before
+    // signing in), the form carries the CSRF token.
     const page = await fetch(`${base}/login`);
     const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-    expect(cookie).toMatch(/^msa\.sid=.{20,}/);
+    expect(cookie).toMatch(/^msa\.(sid|csrf)=.{20,}/);
     expect(csrf.length).toBeGreaterThan(20);
     const signedIn = await fetch(`${base}/login`, {
       method: 'POST',
@@ -115,7 +117,7 @@ test('the request log holds no session cookie, no CSRF token and no credentials'
 
     const log = app.out();
     const secrets = {
-      'first session cookie': cookie.slice('msa.sid='.length),
+      'first cookie': cookie.slice(cookie.indexOf('=') + 1),
       'signed-in session cookie': session.slice('msa.sid='.length),
       'csrf token': csrf,
       'csrf token (URL-encoded)': encodeURIComponent(csrf),

@@ -63,7 +63,7 @@ describe('dispute pages', () => {
     disputeId = (ok.headers.location as string).split('/').pop() as string;
     expect((await Dispute.findById(disputeId).lean())?.status).toBe('open');
     const show = await agents.north.get(`/disputes/${disputeId}`);
-    expect(show.text).toContain('The dispute of item c2 is open');
+    expect(show.text).toContain('The dispute of “Item c2” is open');
     expect(show.text).toContain('录像显示已做风险提示');
     expect(show.text).toContain('id="attach"');
     expect(show.text).not.toContain('id="resolve"');
@@ -185,6 +185,9 @@ describe('HR scorecards page', () => {
     expect(page.text).toContain('员工评分卡');
     expect(page.text).toContain('data-employee="E1"');
     expect(page.text).toContain('href="/hr/scorecards.csv?quarter&#x3D;2026-Q4"'); // Handlebars escapes "="
+    // SPEC §11: E1 rests on one visit: marked, and the page warns before anyone links it to a review.
+    expect(page.text).toContain('id="small-sample-warning"');
+    expect(page.text).toContain('标 * 的 1 份评分卡少于 3 次暗访');
     const csv = await agents.hr
       .get('/hr/scorecards.csv?quarter=2026-Q4')
       .buffer(true)

@@ -99,6 +99,7 @@ describe('admin pages', () => {
         critical: false,
         allowNA: false,
         required: true,
+        evidenceOnFail: false,
       },
       {
         key: 'g2',
@@ -108,6 +109,7 @@ describe('admin pages', () => {
         critical: false,
         allowNA: false,
         required: true,
+        evidenceOnFail: false,
       },
     ]);
     expect(q.sections[2].items.map((i: { critical: boolean; allowNA: boolean }) => [i.critical, i.allowNA])).toEqual([

@@ -142,7 +142,7 @@ describe('a visit time outside the assignment window', () => {
 });
 
 describe('the visit form', () => {
-  test('renders the seed questionnaire: sections in order, texts in the page language, N/A only where allowed, 1–5 scales, staff list', async () => {
+  test('renders the seed questionnaire: sections in order, texts in the page language, the control of each type, N/A only where allowed, conditional items hidden, staff list', async () => {
     const agent = await as(pw.auditor);
     const id = await startVisit(agent, await assign(pw, pw.auditor, 'N1', pw.seedQuestionnaireId, 'seed-form'));
     const page = await agent.get(`/visits/${id}/edit`);
@@ -165,12 +165,23 @@ describe('the visit form', () => {
       const at = page.text.indexOf(esc(item.text.en));
       expect(at).toBeGreaterThan(last); // present, and in questionnaire order
       last = at;
-      const na = page.text.includes(`name="a.${item.key}" value="na"`);
+      const na =
+        page.text.includes(`name="a.${item.key}" value="na"`) || page.text.includes(`name="a.${item.key}:_na"`);
       expect(na).toBe(Boolean(item.allowNA));
       if (item.type === 'scale')
         for (const n of [1, 2, 3, 4, 5]) expect(page.text).toContain(`name="a.${item.key}" value="${n}"`);
-      else expect(page.text).toContain(`name="a.${item.key}" value="no"`);
+      else if (item.type === 'yes_no') expect(page.text).toContain(`name="a.${item.key}" value="no"`);
+      else if (item.type === 'number') expect(page.text).toContain(`type="number" name="a.${item.key}"`);
+      else if (item.type === 'choice')
+        for (const o of item.options ?? []) expect(page.text).toContain(`name="a.${item.key}" value="${o.key}"`);
+      else if (item.type === 'multi') {
+        for (const o of item.options ?? []) expect(page.text).toContain(`name="a.${item.key}:${o.key}"`);
+        expect(page.text).toContain(`name="a.${item.key}:_none"`);
+      } else expect(page.text).toContain(`<textarea class="v-text-answer" name="a.${item.key}"`);
       expect(page.text).toContain(`name="c.${item.key}"`);
+      // Nothing is answered yet, so every item with a condition starts hidden, and only those.
+      const fieldset = new RegExp(`<fieldset [^>]*id="item-${item.key}"[^>]*>`).exec(page.text)?.[0] ?? '';
+      expect(fieldset.includes(' hidden')).toBe(Boolean(item.showIf));
     }
     const sectionsAt = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'].map((k) =>
       page.text.indexOf(`id="section-${k}"`),
@@ -290,7 +301,7 @@ describe('the visit form', () => {
     expect(res.text).toContain('Sales compliance · Item c1');
     expect(res.text).not.toContain('href="#item-p2"'); // optional
     expect(res.text).not.toContain('href="#item-g1"');
-    expect(res.text).toMatch(/class="v-item v-missing-item[^"]*" id="item-c1"/);
+    expect(res.text).toMatch(/class="v-item [^"]*v-missing-item[^"]*" id="item-c1"/);
     const v = await stored(id);
     expect(v.status).toBe('draft');
     expect(v.answers).toHaveLength(3);
@@ -496,7 +507,9 @@ describe('review', () => {
     full.text = unmarked(full.text);
     expect(full.text).not.toContain(`action="/visits/${id}/review"`);
     expect(full.text).toContain('<div class="v-history-note">“c2 应为“是”，请核对录音”</div>');
-    expect(full.text).toMatch(/<code>answers\.c2<\/code>: no → yes/);
+    // The history names the item by its text and the answers in words, never a key or a raw value.
+    expect(full.text).toMatch(/<span class="v-change-field">Item c2<\/span>: No → Yes/);
+    expect(full.text).not.toContain('answers.c2');
     expect(full.text).toContain('aud'); // the firm sees the auditor's name
 
     const bankView = await manager.get(`/visits/${id}`);

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { renderBankReport } from '../reports';
+import { renderBankReport, renderBranchReport, renderRegionReport } from '../reports';
 import { twoPasses, type Paging } from '../reports/doc';
 import { pagingFor, TWO_PASS_ROWS } from '../reports/common';
 import type { ReportSnapshot } from '../reports/types';
@@ -14,7 +14,7 @@ import {
   threadRenderer,
   threadsFor,
 } from '../server/publishing/render-pool';
-import type { RenderTask } from '../server/publishing/render-task';
+import { packTask, renderPacked, sharedPart, type RenderTask } from '../server/publishing/render-task';
 import { readBlob } from '../server/publishing/storage';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
@@ -71,6 +71,20 @@ describe('render threads', () => {
     } finally {
       await threads.close();
     }
+  });
+
+  test('a thread holds the shared part only; each task carries its own part; the PDFs equal those of the whole snapshot', async () => {
+    const shared = sharedPart(s);
+    expect([shared.branches.length, shared.regions.length, shared.violations.length]).toEqual([0, 0, 0]);
+    const detail = withBranchDetail(s, 'JN-002', 3).branchDetails[0];
+    const forBranch = packTask(s, { kind: 'branch', detail });
+    expect(forBranch.kind === 'branch' && forBranch.branches.map((b) => b.code)).toEqual(['JN-002']);
+    const whole = await renderBranchReport({ ...s, branchDetails: [detail] }, 'JN-002');
+    expect((await renderPacked(shared, forBranch)).equals(whole)).toBe(true);
+    const forRegion = packTask(s, { kind: 'region', region: '华东区' });
+    const mine = s.branches.filter((b) => b.region === '华东区').map((b) => b.code);
+    expect(forRegion.kind === 'region' && forRegion.branches.map((b) => b.code)).toEqual(mine);
+    expect((await renderPacked(shared, forRegion)).equals(await renderRegionReport(s, '华东区'))).toBe(true);
   });
 
   test('a task that fails rejects alone; the threads render on', async () => {

@@ -23,10 +23,20 @@ const S = (g: number | null, p: number | null, s: number | null, f: number | nul
   sections: { greeting: g, product_knowledge: p, sales_compliance: s, follow_up: f },
   total,
 });
+/** An item as scoring reads it: weight 1, not critical, N/A allowed, required. */
+const item = (key: string, type: 'yes_no' | 'scale', sectionKey: SectionKey): ItemInfo => ({
+  key,
+  type,
+  weight: 1,
+  critical: false,
+  allowNA: true,
+  required: true,
+  sectionKey,
+});
 const NONE = S(null, null, null, null, null);
 const ITEMS = new Map<string, ItemInfo>([
-  ['yn', { type: 'yes_no', sectionKey: 'greeting' }],
-  ['sc', { type: 'scale', sectionKey: 'product_knowledge' }],
+  ['yn', item('yn', 'yes_no', 'greeting')],
+  ['sc', item('sc', 'scale', 'product_knowledge')],
 ]);
 let seq = 0;
 const visit = (over: Partial<VisitInput>): VisitInput => ({
@@ -108,10 +118,10 @@ describe('ResultsAccumulator: edges', () => {
     acc.add(visit({ staffIds: ['s1'], scores: S(null, null, null, null, null) }));
     acc.add(visit({ staffIds: ['s1'], scores: { sections: null, total: Number.NaN } }));
     const out = acc.finish();
-    expect(out.branchesByQuarter.get('2026-Q2')).toEqual([
+    expect(out.branchesByQuarter.get('2026-Q2')).toMatchObject([
       { code: 'A', region: 'R1', n: 3, ...S(90, null, null, null, 90) },
     ]);
-    expect(out.staff).toEqual([{ employeeId: 's1', n: 3, ...S(90, null, null, null, 90) }]);
+    expect(out.staff).toMatchObject([{ employeeId: 's1', n: 3, ...S(90, null, null, null, 90) }]);
   });
 
   test('visits without staff, violations or answers add no staff row, no violation and no problem', () => {
@@ -182,9 +192,7 @@ describe('ResultsAccumulator: edges', () => {
   });
 
   test('key problems: ties on rate and failures are ordered by key, whatever order they came in', () => {
-    const items = new Map<string, ItemInfo>(
-      ['d', 'b', 'c', 'a'].map((k) => [k, { type: 'yes_no', sectionKey: 'follow_up' as SectionKey }]),
-    );
+    const items = new Map<string, ItemInfo>(['d', 'b', 'c', 'a'].map((k) => [k, item(k, 'yes_no', 'follow_up')]));
     const acc = new ResultsAccumulator({
       quarter: '2026-Q2',
       previousQuarter: '2026-Q1',

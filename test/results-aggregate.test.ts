@@ -5,8 +5,14 @@ import { barChart, lineChart } from '../server/results/svg';
 /** The pure accumulator and helpers, on plain objects (no database). */
 
 const ITEMS = new Map<string, ItemInfo>([
-  ['a', { type: 'yes_no', sectionKey: 'greeting' }],
-  ['b', { type: 'scale', sectionKey: 'greeting' }],
+  [
+    'a',
+    { key: 'a', type: 'yes_no', weight: 1, critical: false, allowNA: false, required: true, sectionKey: 'greeting' },
+  ],
+  [
+    'b',
+    { key: 'b', type: 'scale', weight: 1, critical: false, allowNA: false, required: true, sectionKey: 'greeting' },
+  ],
 ]);
 const S = (g: number | null, p: number | null, s: number | null, f: number | null, total: number | null) => ({
   sections: { greeting: g, product_knowledge: p, sales_compliance: s, follow_up: f },
@@ -50,8 +56,21 @@ describe('ResultsAccumulator', () => {
     acc.add(visit({ quarter: '2026-Q1', scores: S(10, 10, 10, 10, 10) }));
     const out = acc.finish();
     // greeting (80+60)/2 = 70; product only the second visit: 50; compliance only the first: 100; total (70+40)/2 = 55
+    // Moments per slot (SPEC §11): n, Σx and Σx² of the scores that were averaged, nulls left out.
     expect(out.branchesByQuarter.get('2026-Q2')).toEqual([
-      { code: 'A', region: 'R1', n: 2, ...S(70, 50, 100, 30, 55) },
+      {
+        code: 'A',
+        region: 'R1',
+        n: 2,
+        ...S(70, 50, 100, 30, 55),
+        moments: [
+          { n: 2, sum: 140, sumSq: 80 * 80 + 60 * 60 },
+          { n: 1, sum: 50, sumSq: 2500 },
+          { n: 1, sum: 100, sumSq: 10000 },
+          { n: 2, sum: 60, sumSq: 1600 + 400 },
+          { n: 2, sum: 110, sumSq: 4900 + 1600 },
+        ],
+      },
     ]);
     expect(out.branchesByQuarter.get('2026-Q1')?.[0].total).toBe(10);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { propertyRuns } from './helpers/property-runs';
+import { answerErrors } from '../server/rules/answers';
 import {
-  answerErrors,
   formatScore,
   missingRequired,
   roundScore,

@@ -8,6 +8,8 @@ import { translate } from '../server/platform/i18n';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csrfFrom, sessionCookieOf, SESSION_COOKIE, type Agent } from './helpers/web';
 import { buildWorld, PASSWORD, uniquePng, type PrincipalKey, type World } from './helpers/world';
+import { newRound, someDelivery, someEndpoint } from './helpers/world-routes';
+import { ANSWERS } from './helpers/visits';
 
 /**
  * The web side under attack: CSRF on every state-changing form (enumerated from the Express router
@@ -167,6 +169,12 @@ const FORMS: Record<string, Form> = {
     who: 'admin',
     path: () => '/admin/questionnaires',
     fields: (w) => ({ name: `CSRF 问卷 ${n()}`, bankId: w.bankId.A, ...item('q1') }),
+  },
+  'POST /admin/questionnaires/preview': {
+    who: 'admin',
+    writes: false, // the editor's live check: nothing is stored
+    path: () => '/admin/questionnaires/preview',
+    fields: () => ({ name: `预览 ${n()}`, ...item('q3') }),
   },
   'POST /admin/questionnaires/:id': {
     who: 'admin',
@@ -359,6 +367,39 @@ const FORMS: Record<string, Form> = {
     fields: () => ({ id: 'token:000000000000000000000000' }),
   },
   'POST /account/sessions/end-others': { who: 'hrB', path: () => '/account/sessions/end-others' },
+  'POST /admin/webhooks': {
+    who: 'admin',
+    path: () => '/admin/webhooks',
+    fields: () => ({ url: 'http://127.0.0.1:9/hooks', events: 'visit.approved', description: `CSRF ${n()}` }),
+  },
+  // The test ping goes out and comes back; it stores nothing.
+  'POST /admin/webhooks/:webhookId/ping': {
+    who: 'admin',
+    writes: false,
+    path: async () => `/admin/webhooks/${await someEndpoint()}/ping`,
+  },
+  'POST /admin/webhooks/:webhookId/enabled': {
+    who: 'admin',
+    path: async () => `/admin/webhooks/${await someEndpoint()}/enabled`,
+    fields: () => ({ enabled: 'false' }),
+  },
+  'POST /admin/webhooks/:webhookId/deliveries/:deliveryId/redeliver': {
+    who: 'admin',
+    path: async () => {
+      const id = await someEndpoint();
+      return `/admin/webhooks/${id}/deliveries/${await someDelivery(id)}/redeliver`;
+    },
+  },
+  'POST /calibration/:calibrationId/answers': {
+    who: 'auditor',
+    path: async (w) => `/calibration/${await newRound(w)}/answers`,
+    fields: () => Object.fromEntries(ANSWERS.map((a) => [`a.${a.itemKey}`, String(a.value)])),
+  },
+  'POST /calibration/:calibrationId/reference': {
+    who: 'reviewer',
+    path: async (w) => `/calibration/${await newRound(w)}/reference`,
+    fields: () => Object.fromEntries(ANSWERS.map((a) => [`a.${a.itemKey}`, String(a.value)])),
+  },
 };
 
 async function browserOf(who: PrincipalKey | null): Promise<{ agent: Agent; token: string }> {

@@ -11,7 +11,7 @@ import { scoreVisit } from '../server/rules/scoring';
 import { Visit } from '../server/visits/model';
 import type { StoredVisit } from '../server/visits/service';
 import { seedDemo } from '../seed/demo';
-import { bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
+import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 
 /**
  * The demo seed, run into this file's own database with the business clock fixed at 2026-11-27
@@ -234,4 +234,29 @@ describe('sign-in and re-runs', () => {
       before,
     );
   });
+});
+
+describe('calibration demo data (SPEC §12)', () => {
+  test('a round scored by four auditors with a reference; the harsh and the lenient auditor are flagged in the field, the fair ones not', async () => {
+    const admin = await tokenFor(app, ADMIN.email, ADMIN.password);
+    const rounds = await request(app).get('/api/v1/calibrations').set(bearer(admin));
+    expect(rounds.body).toHaveLength(1);
+    const results = await request(app).get(`/api/v1/calibrations/${rounds.body[0].id}/results`).set(bearer(admin));
+    expect(results.body).toMatchObject({ answered: 4, invited: 4 });
+    expect(results.body.alpha).toBeGreaterThan(0);
+    expect(results.body.alpha).toBeLessThan(1);
+    const users = await request(app).get('/api/v1/users').set(bearer(admin));
+    const idOf = (email: string) =>
+      (users.body.rows ?? users.body).find((u: { email: string }) => u.email === email)?.id;
+    const flaggedIn = new Map<string, boolean>();
+    for (const q of ['2026-Q1', '2026-Q2', '2026-Q3']) {
+      const res = await request(app).get('/api/v1/auditors/leniency').query({ quarter: q }).set(bearer(admin));
+      for (const l of res.body as { auditorId: string; flagged: boolean }[])
+        flaggedIn.set(l.auditorId, (flaggedIn.get(l.auditorId) ?? false) || l.flagged);
+    }
+    expect(flaggedIn.get(idOf('auditor3@demo.local'))).toBe(true);
+    expect(flaggedIn.get(idOf('auditor4@demo.local'))).toBe(true);
+    expect(flaggedIn.get(idOf('auditor1@demo.local'))).toBe(false);
+    // The first reads after the seed bring the kept statistics up to date with every seeded visit.
+  }, 180_000);
 });

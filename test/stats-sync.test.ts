@@ -7,6 +7,8 @@ import { quarterResults } from '../server/results/service';
 import { accumulateBank, itemCatalogue } from '../server/results/visit-pass';
 import { rollUp } from '../server/results/aggregate';
 import type { Principal } from '../server/platform/access';
+import { StatsBank, StatsBranch, StatsRegion } from '../server/stats/model';
+import { samePacked } from '../server/stats/rebuild';
 import { startTestApp, stopTestApp } from './helpers/app';
 import {
   api,
@@ -225,4 +227,48 @@ test('a visit approved is in the very next results read, on this or any instance
   expect(r.body.rows.map((x: { key: string; n: number }) => [x.key, x.n])).toEqual(
     fresh.branches.filter((b) => b.code === 'S1').map((b) => [b.code, b.n]),
   );
+});
+
+/** Every kept record of a bank's quarter: id, seq and value. */
+async function records(quarter: string) {
+  const out: [string, number, string][] = [];
+  for (const m of [StatsBranch, StatsRegion, StatsBank] as const) {
+    const docs = await (m as typeof StatsBranch).find({ bankId: f.bankId, quarter }, { seq: 1, packed: 1 }).lean();
+    for (const d of docs) out.push([String(d._id), d.seq, d.packed]);
+  }
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+test('a rebuild over right figures writes nothing; over a changed or missing record it rewrites what the visits give', async () => {
+  const v = await approvedVisit(f, { branchCode: 'N1', staff: ['E1'] });
+  await approvedVisit(f, { branchCode: 'S1', staff: ['E3'] });
+  const quarter = v.quarter as string;
+  await catchUp(f.bankId);
+  await rebuild(f.bankId, quarter);
+  const before = await records(quarter);
+  expect(before.length).toBeGreaterThanOrEqual(4); // 2+ branches, 1+ regions, the bank
+  await rebuild(f.bankId, quarter);
+  expect(await records(quarter)).toEqual(before); // same seq, same value: nothing was written
+
+  // Data changed behind the app's back: one branch record emptied, the bank record deleted.
+  const n1 = before.find(([id]) => id.endsWith(':N1')) as [string, number, string];
+  const s1 = before.find(([id]) => id.endsWith(':S1')) as [string, number, string];
+  await StatsBranch.updateOne({ _id: n1[0] }, { $set: { packed: '{}' } });
+  await StatsBank.deleteOne({ bankId: f.bankId, quarter });
+  await rebuild(f.bankId, quarter);
+  expect(await verifyQuarter(f.bankId, quarter)).toEqual([]);
+  const after = await records(quarter);
+  const n1After = after.find(([id]) => id === n1[0]) as [string, number, string];
+  expect(n1After[1]).toBeGreaterThan(n1[1]); // rewritten, with a seq above any it had
+  expect(samePacked(n1After[2], n1[2])).toBe(true);
+  expect(after.find(([id]) => id === s1[0])).toEqual(s1); // untouched
+  expect(after.length).toBe(before.length);
+});
+
+test('samePacked: equal parts in another order are the same value; any other difference is not', () => {
+  const a = JSON.stringify({ x: { rev: 1, s: [1, 2] }, y: { rev: 2 } });
+  expect(samePacked(a, JSON.stringify({ y: { rev: 2 }, x: { rev: 1, s: [1, 2] } }))).toBe(true);
+  expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [1, 2] } }))).toBe(false);
+  expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [2, 1] }, y: { rev: 2 } }))).toBe(false);
+  expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [1, 2] }, z: { rev: 2 } }))).toBe(false);
 });

@@ -125,3 +125,29 @@ export async function activeBranchCounts(): Promise<Map<string, number>> {
   ]);
   return new Map(rows.map((b) => [String(b._id), b.n]));
 }
+
+// ---- for alerts and webhooks (no principal: the caller decides what it sends where)
+
+export interface BankNotifyFacts {
+  id: string;
+  code: string;
+  name: string;
+  timezone: string;
+  language: 'zh' | 'en';
+  alertRecipients: string[];
+}
+
+/** What a compliance alert or a webhook payload says about its bank, or null for an unknown bank. */
+export async function bankNotifyFacts(bankId: string): Promise<BankNotifyFacts | null> {
+  if (!Types.ObjectId.isValid(bankId)) return null;
+  const b = await Bank.findById(bankId, { code: 1, name: 1, timezone: 1, language: 1, alertRecipients: 1 }).lean();
+  if (!b) return null;
+  return {
+    id: String(b._id),
+    code: b.code,
+    name: b.name,
+    timezone: b.timezone,
+    language: b.language === 'en' ? 'en' : 'zh',
+    alertRecipients: b.alertRecipients ?? [],
+  };
+}

@@ -8,6 +8,8 @@ const bankSchema = new Schema(
     // Chooses the language of the bank's reports and e-mails.
     language: { type: String, enum: ['zh', 'en'], default: 'zh' },
     reportRecipients: { type: [String], default: [] },
+    // Compliance alerts (SPEC §13): who is e-mailed when an approved visit has a violation.
+    alertRecipients: { type: [String], default: [] },
   },
   { timestamps: true },
 );

@@ -28,6 +28,7 @@ const BANK_FIELDS = {
   timezone: 'timezone',
   language: 'language',
   reportRecipients: 'reportRecipients',
+  alertRecipients: 'alertRecipients',
 };
 const BRANCH_FIELDS = { code: 'code', name: 'name', region: 'region', city: 'city' };
 const STAFF_FIELDS = { employeeId: 'employeeId', name: 'name', branchCode: 'branchCode', position: 'position' };
@@ -49,6 +50,7 @@ const bankSettingsInput = (f: FormBody) => ({
   timezone: blankToUndefined(f.timezone),
   language: blankToUndefined(f.language),
   reportRecipients: splitList(f.reportRecipients),
+  alertRecipients: splitList(f.alertRecipients),
 });
 const branchInput = (f: FormBody) => ({
   code: f.code ?? '',
@@ -150,6 +152,7 @@ async function showBank(ctx: PageContext, forms: BankForms = {}, status = 200): 
           timezone: bank.timezone,
           language: bank.language,
           reportRecipients: bank.reportRecipients.join('\n'),
+          alertRecipients: bank.alertRecipients.join('\n'),
         }),
       settingsOpen: Boolean(forms.settings),
       branchForm: forms.branch ?? emptyForm(),

@@ -11,6 +11,10 @@ export const bankResponse = component(
     timezone: z.string().openapi({ example: 'Asia/Shanghai' }),
     language: z.enum(['zh', 'en']).openapi({ description: 'Language of its reports and e-mails' }),
     reportRecipients: z.array(z.string()),
+    alertRecipients: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Who gets compliance alerts by e-mail (SPEC §13)' }),
   }),
 );
 

@@ -9,6 +9,7 @@ export const createBankBody = z
     timezone: fields.timezone.default('Asia/Shanghai'),
     language: z.enum(['zh', 'en']).default('zh'),
     reportRecipients: z.array(fields.email).max(100).default([]),
+    alertRecipients: z.array(fields.email).max(100).optional(),
   })
   .strict();
 export type CreateBankInput = z.infer<typeof createBankBody>;

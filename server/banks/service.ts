@@ -25,6 +25,7 @@ export interface BankView {
   timezone: string;
   language: string;
   reportRecipients: string[];
+  alertRecipients: string[];
 }
 export interface BranchView {
   id: string;
@@ -47,13 +48,16 @@ export interface StaffView {
 }
 
 type WithId = { _id: unknown };
-const bankView = (b: WithId & Omit<BankView, 'id'>): BankView => ({
+const bankView = (
+  b: WithId & Omit<BankView, 'id' | 'alertRecipients'> & { alertRecipients?: string[] | null },
+): BankView => ({
   id: String(b._id),
   code: b.code,
   name: b.name,
   timezone: b.timezone,
   language: b.language,
   reportRecipients: b.reportRecipients,
+  alertRecipients: b.alertRecipients ?? [],
 });
 const branchView = (b: WithId & { bankId: unknown } & Omit<BranchView, 'id' | 'bankId'>): BranchView => ({
   id: String(b._id),

@@ -2,7 +2,9 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { requireFile } from '../platform/http/uploads';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
-import { formatScore } from '../rules/scoring';
+import { answerInWords, inLang } from '../rules/answer-words';
+import { formatScore, type AnswerValue } from '../rules/scoring';
+import type { QuestionnaireItem } from '../questionnaires/service';
 import { getVisit } from '../visits/service';
 import { attempt, emptyForm, formBody, param, runUpload, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
@@ -27,8 +29,11 @@ const listQuery = z.object({
   status: z.enum(DISPUTE_STATUSES).optional(),
   bankId: fields.objectId.optional(),
 });
-const text = (ctx: PageContext, t: { zh: string; en: string }) => (ctx.locale === 'en' ? t.en : t.zh) || t.en || t.zh;
-const shown = (v: unknown) => (v === null || v === undefined ? '–' : String(v));
+const text = (ctx: PageContext, t: { zh: string; en: string }) => inLang(t, ctx.locale);
+type Item = QuestionnaireItem & { sectionKey: string };
+/** An answer in words (option text, 是/否, number with unit), never a raw value; "–" where there is none. */
+const shown = (ctx: PageContext, item: Item | undefined, v: unknown) =>
+  v === null || v === undefined ? '–' : answerInWords(item, v, ctx.locale);
 
 const listPage = page(disputes.READERS, async (ctx) => {
   const q = parseQuery(listQuery, ctx.req.query);
@@ -74,7 +79,7 @@ async function showNew(ctx: PageContext, visitId: string, form: FormState, statu
           key: i.key,
           label: text(ctx, version.texts.get(i.key) ?? { zh: i.key, en: i.key }),
           section: ctx.t(`results.section.${s.key}`),
-          answer: shown(answers.get(i.key)),
+          answer: answerInWords(version.items.get(i.key), answers.get(i.key), ctx.locale),
           selected: form.values.itemKey === i.key,
         })),
       ),
@@ -103,7 +108,7 @@ const createAction = page(disputes.OPENER, async (ctx) => {
     },
     async () => {
       const d = await disputes.openDispute(ctx.user, visitId, parseBody(openDisputeBody, input));
-      flash(ctx.req, 'ok', ctx.t('disputes.flash.opened', { item: d.itemKey }));
+      flash(ctx.req, 'ok', ctx.t('disputes.flash.opened', { item: text(ctx, d.itemText) }));
       ctx.res.redirect(303, `/disputes/${d.id}`);
     },
     (state, status) => showNew(ctx, visitId, state, status),
@@ -121,26 +126,26 @@ async function showDispute(ctx: PageContext, form: FormState, status = 200): Pro
     ctx.res,
     'pages/disputes/show',
     {
-      title: ctx.t('disputes.show.title', { item: d.itemKey }),
+      title: ctx.t('disputes.show.title', { item: text(ctx, d.itemText) }),
       d: {
         ...d,
         itemLabel: text(ctx, d.itemText),
         statusLabel: ctx.t(`disputes.status.${d.status}`),
-        valueAtOpening: shown(d.valueAtOpening),
+        valueAtOpening: shown(ctx, item, d.valueAtOpening),
         section: ctx.t(`results.section.${d.sectionKey}`),
       },
       resolution: d.resolution
         ? {
             ...d.resolution,
             decisionLabel: ctx.t(`disputes.status.${d.resolution.decision}`),
-            value: shown(d.resolution.value),
+            value: shown(ctx, item, d.resolution.value),
             totalBefore: formatScore(totalOf(d.resolution.before)),
             totalAfter: formatScore(totalOf(d.resolution.after)),
           }
         : null,
       canResolve: open && disputes.RESOLVER.includes(ctx.user.role),
       canAttach: open && disputes.OPENER.includes(ctx.user.role),
-      values: item ? valueOptions(ctx, item, form.values.value) : [],
+      input: item ? valueInput(ctx, item, form.values) : null,
       decisions: ['upheld', 'overturned'].map((v) => ({
         value: v,
         label: ctx.t(`disputes.status.${v}`),
@@ -157,23 +162,51 @@ const totalOf = (figures: unknown): number | null => {
   return typeof t === 'number' ? t : null;
 };
 
-type ItemFacts = { type: 'yes_no' | 'scale'; allowNA: boolean };
-
-function valueOptions(ctx: PageContext, item: ItemFacts, selected: unknown) {
-  const values: (string | number)[] = item.type === 'scale' ? [1, 2, 3, 4, 5] : ['yes', 'no'];
-  if (item.allowNA) values.push('na');
-  return values.map((v) => ({
-    value: v,
-    label: typeof v === 'number' ? String(v) : ctx.t(`disputes.answer.${v}`),
-    selected: String(selected) === String(v),
-  }));
+/**
+ * The corrected answer's control for the item's type: a list of the answers it can have (yes/no,
+ * 1–5, options), a number box, the options to tick (multiple choice) or a text box.
+ */
+function valueInput(ctx: PageContext, item: Item, posted: Record<string, unknown>) {
+  const na = item.allowNA ? [{ value: 'na', label: answerInWords(item, 'na', ctx.locale) }] : [];
+  const choices =
+    item.type === 'yes_no'
+      ? ['yes', 'no'].map((v) => ({ value: v, label: answerInWords(item, v, ctx.locale) }))
+      : item.type === 'scale'
+        ? [1, 2, 3, 4, 5].map((v) => ({ value: String(v), label: answerInWords(item, v, ctx.locale) }))
+        : item.type === 'choice'
+          ? (item.options ?? []).map((o) => ({ value: o.key, label: inLang(o.text, ctx.locale) }))
+          : [];
+  return {
+    kind:
+      item.type === 'multi' ? 'multi' : item.type === 'number' ? 'number' : item.type === 'text' ? 'text' : 'select',
+    choices: [...choices, ...na].map((c) => ({ ...c, selected: posted.value === c.value })),
+    options: (item.options ?? []).map((o) => ({
+      key: o.key,
+      label: inLang(o.text, ctx.locale),
+      checked: posted[`value:${o.key}`] !== undefined,
+    })),
+    none: posted['value:_none'] !== undefined,
+    value: typeof posted.value === 'string' ? posted.value : '',
+    unit: inLang(item.unit, ctx.locale),
+    min: item.min,
+    max: item.max,
+  };
 }
 
-/** A posted answer value: digits are a scale value, anything else a yes/no/na word; empty is "not given". */
-function answerValue(raw: string | undefined): string | number | undefined {
-  const v = (raw ?? '').trim();
-  if (v === '') return undefined;
-  return /^\d+$/.test(v) ? Number(v) : v;
+/**
+ * The posted corrected answer, read by the item's type: a number, the ticked options of a multiple
+ * choice (`value:<option>`, `value:_none` for none of them), else the text or key as sent.
+ */
+function answerValue(item: Item | undefined, f: Record<string, string>): AnswerValue | undefined {
+  const raw = (f.value ?? '').trim();
+  if (raw === 'na') return 'na';
+  if (item?.type === 'multi') {
+    const chosen = (item.options ?? []).map((o) => o.key).filter((k) => f[`value:${k}`] !== undefined);
+    return chosen.length || f['value:_none'] !== undefined ? chosen : undefined;
+  }
+  if (raw === '') return undefined;
+  if (item?.type === 'scale' || item?.type === 'number') return Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  return raw;
 }
 
 const showPage = page(disputes.READERS, (ctx) => showDispute(ctx, emptyForm()));
@@ -181,11 +214,10 @@ const showPage = page(disputes.READERS, (ctx) => showDispute(ctx, emptyForm()));
 const resolveAction = page(disputes.RESOLVER, async (ctx) => {
   const id = param(ctx.req, 'disputeId');
   const f = formBody(ctx.req);
-  const input = {
-    decision: f.decision ?? '',
-    note: f.note ?? '',
-    ...(answerValue(f.value) === undefined ? {} : { value: answerValue(f.value) }),
-  };
+  const d = await disputes.getDispute(ctx.user, id);
+  const item = (await versionOf(d.questionnaireId, d.questionnaireVersion)).items.get(d.itemKey);
+  const value = answerValue(item, f);
+  const input = { decision: f.decision ?? '', note: f.note ?? '', ...(value === undefined ? {} : { value }) };
   await attempt(
     ctx.locale,
     { fields: { decision: 'decision', value: 'value', note: 'note' }, input, values: f, messages: 'feedback.err' },

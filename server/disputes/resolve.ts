@@ -3,7 +3,8 @@ import { Types } from 'mongoose';
 import { requireRole, type Principal, type Role } from '../platform/access';
 import { claimedAt, release, takeOverStale, tryClaim, type HeldClaim } from '../platform/db/write-claims';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import { answerErrors, scoreVisit, type AnswerValue, type ScoringSection } from '../rules/scoring';
+import { answerErrors, canonicalAnswer, sameAnswer, splitHidden } from '../rules/answers';
+import { scoreVisit, type AnswerValue, type ScoringSection } from '../rules/scoring';
 import {
   assertStatus,
   commit,
@@ -103,14 +104,23 @@ export async function recoverInterruptedResolutions(now = new Date()): Promise<n
   return recovered;
 }
 
+/** The visit's answers with the disputed item's answer replaced (or added). */
+function withCorrection(v: Pick<StoredVisit, 'answers'>, itemKey: string, value: AnswerValue): StoredAnswer[] {
+  return v.answers.some((a) => a.itemKey === itemKey)
+    ? v.answers.map((a) => (a.itemKey === itemKey ? { ...a, value } : a))
+    : [...v.answers, { itemKey, value }];
+}
+
+/** The corrected value must fit the item, in the context of the visit's other answers (conditions). */
 function checkCorrection(sections: ScoringSection[], d: LeanDispute, v: StoredVisit, value: AnswerValue): void {
-  const errors = answerErrors(sections, [{ itemKey: d.itemKey, value }]).map((e) => ({
-    field: 'value',
-    message: e.message,
-  }));
+  const corrected = withCorrection(v, d.itemKey, value);
+  const at = corrected.findIndex((a) => a.itemKey === d.itemKey);
+  const errors = answerErrors(sections, corrected)
+    .filter((e) => e.field.startsWith(`answers.${at}.`))
+    .map((e) => ({ field: 'value', message: e.message }));
   if (errors.length) throw new ValidationError(errors);
   const current = v.answers.find((a) => a.itemKey === d.itemKey)?.value ?? null;
-  if (current === value)
+  if (sameAnswer(current, value))
     throw new ValidationError(
       [
         {
@@ -134,9 +144,10 @@ const figures = (v: Pick<StoredVisit, 'answers' | 'scores' | 'violations'>, item
   violations: v.violations.map((x) => x.itemKey),
 });
 
-/** Field-by-field changes of an overturn: the answer, every score that moved, the violations. */
-function scoreChanges(before: VisitFigures, after: VisitFigures, itemKey: string): Change[] {
+/** Field-by-field changes of an overturn: the answer, answers it made inapplicable, every score that moved, the violations. */
+function scoreChanges(before: VisitFigures, after: VisitFigures, itemKey: string, cleared: StoredAnswer[]): Change[] {
   const out: Change[] = [{ field: `answers.${itemKey}`, before: before.value, after: after.value }];
+  for (const a of cleared) out.push({ field: `answers.${a.itemKey}`, before: a.value, after: null });
   for (const [k, b] of Object.entries(before.scores.sections)) {
     const a = after.scores.sections[k as keyof typeof after.scores.sections];
     if (a !== b) out.push({ field: `scores.sections.${k}`, before: b, after: a });
@@ -148,16 +159,21 @@ function scoreChanges(before: VisitFigures, after: VisitFigures, itemKey: string
   return out;
 }
 
-/** The visit as an overturn leaves it: the corrected answer, rescored. */
+/**
+ * The visit as an overturn leaves it: the corrected answer, answers to items it leaves hidden
+ * (conditions no longer met) cleared, rescored.
+ */
 function overturned(v: StoredVisit, itemKey: string, value: AnswerValue, sections: ScoringSection[]) {
-  const answers: StoredAnswer[] = v.answers.some((a) => a.itemKey === itemKey)
-    ? v.answers.map((a) => (a.itemKey === itemKey ? { ...a, value } : a))
-    : [...v.answers, { itemKey, value }];
+  const item = sections.flatMap((s) => s.items).find((i) => i.key === itemKey);
+  const { kept: answers, hidden: cleared } = splitHidden(
+    sections,
+    withCorrection(v, itemKey, canonicalAnswer(item, value) as AnswerValue),
+  );
   const s = scoreVisit(
     sections,
     answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
   );
-  return { answers, scores: { sections: s.sections, total: s.total }, violations: s.violations };
+  return { answers, scores: { sections: s.sections, total: s.total }, violations: s.violations, cleared };
 }
 
 /** One attempt at applying the decision to the visit (retried on a lost race). */
@@ -177,10 +193,10 @@ async function applyDecision(
   const changes: Change[] = [{ field: `disputes.${String(d._id)}`, before: 'open', after: input.decision }];
   let after = before;
   if (input.decision === 'overturned') {
-    const corrected = overturned(v, d.itemKey, input.value as AnswerValue, sections);
+    const { cleared, ...corrected } = overturned(v, d.itemKey, input.value as AnswerValue, sections);
     Object.assign(set, corrected);
     after = figures(corrected, d.itemKey);
-    changes.push(...scoreChanges(before, after, d.itemKey));
+    changes.push(...scoreChanges(before, after, d.itemKey, cleared));
   }
   if (status !== v.status) changes.push({ field: 'status', before: v.status, after: status });
   await commit(v, {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fields } from '../platform/http/validation';
+import { answerValue } from '../visits/service';
 import { DECISIONS, DISPUTE_STATUSES } from './model';
 
 export const openDisputeBody = z
@@ -14,7 +15,7 @@ export type OpenDisputeInput = z.infer<typeof openDisputeBody>;
 export const resolveDisputeBody = z
   .object({
     decision: z.enum(DECISIONS),
-    value: z.union([z.enum(['yes', 'no', 'na']), z.number()]).optional(),
+    value: answerValue.optional(),
     note: z.string().trim().min(1).max(2000),
   })
   .strict()

@@ -33,7 +33,17 @@ import type { LeanDispute } from './views';
 /** A dispute as the quarter's reports show it. */
 export type DisputeForReport = Pick<
   LeanDispute,
-  '_id' | 'visitId' | 'branchCode' | 'region' | 'itemKey' | 'status' | 'valueAtOpening' | 'openedAt' | 'resolution'
+  | '_id'
+  | 'visitId'
+  | 'branchCode'
+  | 'region'
+  | 'questionnaireId'
+  | 'questionnaireVersion'
+  | 'itemKey'
+  | 'status'
+  | 'valueAtOpening'
+  | 'openedAt'
+  | 'resolution'
 >;
 
 /** The bank's disputes of the quarter, oldest first. */
@@ -42,6 +52,8 @@ export async function disputesOfQuarter(bankId: string, quarter: string): Promis
     visitId: 1,
     branchCode: 1,
     region: 1,
+    questionnaireId: 1,
+    questionnaireVersion: 1,
     itemKey: 1,
     status: 1,
     valueAtOpening: 1,

@@ -1,6 +1,6 @@
 import { BoundedCache } from '../platform/cache';
-import { getVersion, itemIndex, toScoringSections } from '../questionnaires/service';
-import type { ScoringItem, ScoringSection } from '../rules/scoring';
+import { getVersion, itemIndex, toScoringSections, type QuestionnaireItem } from '../questionnaires/service';
+import type { ScoringSection } from '../rules/scoring';
 
 /**
  * A visit's questionnaire version as the feedback loop needs it: the scoring sections (to recompute
@@ -9,7 +9,8 @@ import type { ScoringItem, ScoringSection } from '../rules/scoring';
  */
 export interface VersionInfo {
   sections: ScoringSection[];
-  items: Map<string, ScoringItem & { sectionKey: ScoringSection['key'] }>;
+  /** Each item with its wording (options, unit) as well as what scoring reads. */
+  items: Map<string, QuestionnaireItem & { sectionKey: ScoringSection['key'] }>;
   texts: Map<string, { zh: string; en: string }>;
 }
 
@@ -21,7 +22,7 @@ export async function versionOf(questionnaireId: string, version: number): Promi
   if (hit) return hit;
   const v = await getVersion(questionnaireId, version);
   const sections = toScoringSections(v);
-  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, { ...i, sectionKey: s.key }] as const)));
+  const items = new Map([...itemIndex(v)].map(([k, i]) => [k, { ...i.item, sectionKey: i.sectionKey }] as const));
   const info: VersionInfo = { sections, items, texts: new Map([...itemIndex(v)].map(([k, i]) => [k, i.text])) };
   cache.set(key, info);
   return info;

@@ -33,9 +33,33 @@ function position(lat: unknown, lng: unknown): ImageFacts['gps'] {
   return { lat, lng };
 }
 
+const ISO_BMFF = new Set(['image/heic', 'image/heif']);
+
+/**
+ * True when the top-level boxes of a HEIC/HEIF file lead, within `head`, to its 'meta' box.
+ * exifr walks these boxes by their sizes without checking them: a box of size 0 (or any size
+ * below its own header) makes it loop forever on microtasks, which would freeze the whole server
+ * on one crafted upload. Such a file simply has no capture facts.
+ */
+export function isoBoxesReachMeta(head: Buffer): boolean {
+  let offset = 0;
+  while (offset + 8 <= head.length) {
+    let size = head.readUInt32BE(offset);
+    if (size === 1) {
+      if (offset + 16 > head.length) return false;
+      size = Number(head.readBigUInt64BE(offset + 8));
+      if (size < 16) return false;
+    } else if (size < 8) return false;
+    if (head.toString('latin1', offset + 4, offset + 8) === 'meta') return offset + size <= head.length;
+    offset += size;
+  }
+  return false;
+}
+
 /** Never fails an upload: a photo with broken or no metadata simply has no facts. */
 export async function readImageFacts(contentType: string, head: Buffer): Promise<ImageFacts> {
   if (!IMAGE_TYPES.has(contentType) || head.length === 0) return {};
+  if (ISO_BMFF.has(contentType) && !isoBoxesReachMeta(head)) return {};
   try {
     const tags = (await exifr.parse(head, {
       tiff: true,

@@ -18,6 +18,12 @@ export const COLUMNS = [
   'previousTotal',
   'change',
   'disputed',
+  // SPEC §11: how far the total can be trusted.
+  'ci95Low',
+  'ci95High',
+  'smallSample',
+  'changeP',
+  'changeSignificant',
 ] as const;
 
 type Cell = string | number | null;
@@ -36,6 +42,15 @@ function cells(quarter: string, r: ScorecardRow): Cell[] {
     score(r.previous?.total),
     score(r.change),
     r.disputed,
+    score(r.ci95?.[0]),
+    score(r.ci95?.[1]),
+    r.smallSample ? 'yes' : 'no',
+    r.changeTest?.p === null || r.changeTest?.p === undefined ? null : Number(r.changeTest.p.toFixed(4)),
+    r.changeTest?.significant === null || r.changeTest?.significant === undefined
+      ? null
+      : r.changeTest.significant
+        ? 'yes'
+        : 'no',
   ];
 }
 
@@ -44,9 +59,13 @@ function safeText(v: string): string {
   return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
 }
 
+/** Scores carry one decimal (as shown everywhere); a p value keeps its four. */
+const numberText = (v: number): string =>
+  Number.isInteger(v) ? v.toFixed(0) : roundScore(v) === v ? v.toFixed(1) : String(v);
+
 function csvField(v: Cell): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? v.toFixed(Number.isInteger(v) ? 0 : 1) : safeText(v);
+  const s = typeof v === 'number' ? numberText(v) : safeText(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -64,7 +83,7 @@ export async function scorecardsXlsx(s: Scorecards): Promise<Buffer> {
   COLUMNS.forEach((c, i) => {
     const col = sheet.getColumn(i + 1);
     col.width = c === 'name' ? 18 : 14;
-    if ([...SECTION_KEYS, 'total', 'previousTotal', 'change'].includes(c)) col.numFmt = '0.0';
+    if ([...SECTION_KEYS, 'total', 'previousTotal', 'change', 'ci95Low', 'ci95High'].includes(c)) col.numFmt = '0.0';
   });
   sheet.views = [{ state: 'frozen', ySplit: 1 }];
   return Buffer.from(await wb.xlsx.writeBuffer());

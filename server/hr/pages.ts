@@ -8,6 +8,7 @@ import { formatScore, SECTION_KEYS } from '../rules/scoring';
 import { attempt, blankToUndefined, emptyForm, formBody, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
+import { plusMinus, verdict } from '../results/service';
 import { linkReviewBody } from './schema';
 import * as hr from './service';
 
@@ -63,12 +64,15 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
         ...r,
         cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])),
         totalText: formatScore(r.total),
+        pm: plusMinus(r),
+        verdict: r.changeTest ? verdict(ctx, { delta: r.change ?? 0, ...r.changeTest }) : null,
         previousText: r.previous ? formatScore(r.previous.total) : '–',
         changeText: signed(r.change),
         changeClass: r.change === null ? '' : r.change > 0.05 ? 'up' : r.change < -0.05 ? 'down' : 'flat',
         selected: form.values.employeeId === r.employeeId,
       })),
       reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
+      smallSamples: (cards?.rows ?? []).filter((r) => r.smallSample).length,
       form,
     },
     status,

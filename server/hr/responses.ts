@@ -16,6 +16,13 @@ export const scorecardResponse = component(
       .openapi({ description: 'The previous quarter, null without a counted visit then' }),
     change: z.number().nullable(),
     disputed: z.number().int().openapi({ description: 'Visits with a dispute not yet decided' }),
+    sd: z.number().nullable().openapi({ description: 'Sample standard deviation of the visit totals (SPEC §11)' }),
+    ci95: z.tuple([z.number(), z.number()]).nullable(),
+    smallSample: z.boolean().openapi({ description: 'Fewer than 3 visits: not a basis for a review on its own' }),
+    changeTest: z
+      .object({ p: z.number().nullable(), significant: z.boolean().nullable() })
+      .nullable()
+      .openapi({ description: "Welch's test of the change against the previous quarter" }),
   }),
 );
 

@@ -40,6 +40,13 @@ export interface ScorecardRow {
   change: number | null;
   /** How many of the member's visits in the quarter have a dispute not yet decided. */
   disputed: number;
+  /** SPEC §11 on the total: sample sd and 95 % interval over the member's visits (null below 2). */
+  sd: number | null;
+  ci95: [number, number] | null;
+  /** Fewer than 3 visits: not a basis for a review on its own. */
+  smallSample: boolean;
+  /** Welch's test of the change against the previous quarter (null without a previous quarter). */
+  changeTest: { p: number | null; significant: boolean | null } | null;
 }
 
 export interface Scorecards {
@@ -89,6 +96,10 @@ export async function staffScorecards(p: Principal, q: ScorecardQuery): Promise<
       previous: s.previous ? { sections: { ...s.previous.sections }, total: s.previous.total } : null,
       change: s.total !== null && typeof s.previous?.total === 'number' ? s.total - s.previous.total : null,
       disputed: disputed.get(s.key) ?? 0,
+      sd: s.sd ?? null,
+      ci95: s.ci95 ?? null,
+      smallSample: s.smallSample ?? s.n < 3,
+      changeTest: s.change ? { p: s.change.p, significant: s.change.significant } : null,
     })),
   };
 }

@@ -12,6 +12,10 @@ import * as reportFeedback from './report-feedback';
 import * as resultsPlans from './results-plans';
 import * as account from './account';
 import * as audit from './audit';
+import * as answers from './answers';
+import * as items from './items';
+import * as alerts from './alerts';
+import * as confidence from './confidence';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -32,6 +36,10 @@ const features: { en: Dict; zh: Dict }[] = [
   resultsPlans,
   account,
   audit,
+  answers,
+  items,
+  alerts,
+  confidence,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

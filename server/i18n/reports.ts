@@ -106,6 +106,8 @@ export const en: Record<string, string> = {
     "Only approved visits count (a visit under dispute keeps counting until the dispute is resolved); a visit belongs to the quarter of its visit time in the bank's time zone ({timezone}).",
   'reports.pdf.method.items':
     'Item scores: yes = 1, no = 0; a 1–5 scale scores (value − 1) / 4; "not applicable" answers are left out of every sum, weights included.',
+  'reports.pdf.method.items_rich':
+    'Numbers score by bands (the first band whose upper limit reaches the value; above every band 0); a choice scores its option (an option without a score is not applicable); a multiple choice scores the sum of the options chosen, kept between 0 and 1; texts are not scored. An item asked only after a given earlier answer is not applicable when that answer was not given. Any critical item that scores 0 is a violation.',
   'reports.pdf.method.section':
     'Dimension score = 100 × Σ(weight × score) / Σ(weight) over the answered, applicable items. Failing a critical item sets its dimension to 0 and is listed as a compliance violation.',
   'reports.pdf.method.total':
@@ -293,6 +295,8 @@ export const zh: Record<string, string> = {
     '只统计审核通过的暗访（申诉中的暗访在申诉处理完毕前继续计入）；暗访按银行时区（{timezone}）的暗访时间归入季度。',
   'reports.pdf.method.items':
     '检查项得分：是 = 1，否 = 0；1–5 分制按 (分值 − 1) / 4 计分；“不适用”的回答不计入任何求和，权重也不计入。',
+  'reports.pdf.method.items_rich':
+    '数字题按分档计分（取上限不小于该数值的第一档；高于所有分档得 0 分）；单选题按所选选项计分（未设得分的选项视为不适用）；多选题得分为所选各项得分之和，限制在 0 至 1 之间；文字题不计分。仅在前面某题给出特定回答时才出现的题目，若该回答未出现则视为不适用。任何题型的关键项得 0 分即为违规。',
   'reports.pdf.method.section':
     '维度得分 = 100 × Σ(权重 × 得分) / Σ(权重)，只计已回答且适用的检查项。关键项失败时该维度记 0 分，并单独列为合规违规。',
   'reports.pdf.method.total': '单次暗访总分 = 有得分的各维度的加权平均（维度权重：{weights}）。',

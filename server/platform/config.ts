@@ -159,6 +159,20 @@ const envSchema = z
     DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
     /** Above this many visited branches, the whole bank's dashboard lists its branches one region at a time. */
     RESULTS_BRANCHES_ON_ONE_PAGE: z.coerce.number().int().min(1).max(100_000).default(500),
+    // Webhooks (SPEC §13). Targets that may be private or loopback addresses anyway: host names,
+    // addresses or subnets, comma-separated (e.g. hooks.bank.internal,10.20.0.0/16).
+    WEBHOOK_ALLOWED_TARGETS: z.string().default(''),
+    // Delays in seconds before each retry of a failed delivery (default ≈ 27.6 h in all, growing).
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be seconds separated by commas')
+      .default('5,300,1800,7200,18000,36000,36000'),
+    // An endpoint whose deliveries have failed for this long (none succeeding) is disabled and the admins told.
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(120),
+    // A target that has not answered within this time has failed this attempt.
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(10_000),
+    // Key for the endpoints' signing secrets at rest (AES-256-GCM); defaults to SESSION_SECRET.
+    WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.PASSWORD_HASH_LOG_N < 15) {

@@ -1,5 +1,6 @@
 import type {
   AnswerDetail,
+  AnswerValue,
   BranchDetail,
   BranchFigures,
   RegionFigures,
@@ -11,9 +12,10 @@ import type {
 import { ResultsAccumulator } from '../results/aggregate';
 import { MIN_HIDDEN_BRANCHES } from '../results/service';
 import { shiftQuarter } from '../rules/quarters';
-import { itemScore, type AnswerValue } from '../rules/scoring';
+import { answerInBoth, failureWithAnswer } from '../rules/answer-words';
+import { answerScores } from '../rules/scoring';
 import { countedVisitsOfQuarter } from '../visits/service';
-import type { Catalogue } from './catalogue';
+import type { Catalogue, CatalogueItem } from './catalogue';
 import { withBranchFeedback } from './feedback';
 import { VISIT_FIELDS, visitInput, type ReportVisit } from './report-visit';
 import { VisitSpill } from './spill';
@@ -24,25 +26,36 @@ import { VisitSpill } from './spill';
  * many visits the quarter has.
  */
 const SECTION_ORDER: SectionKey[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
+type ReportAnswer = ReportVisit['answers'][number];
+
+/** An answer as the branch report shows it: in words, scored by the rules, a failure worded as one. */
+function answerDetail(a: ReportAnswer, item: CatalogueItem | undefined, score: number | undefined): AnswerDetail {
+  const value = a.value as AnswerValue;
+  return {
+    itemKey: a.itemKey,
+    sectionKey: item?.sectionKey ?? 'greeting',
+    text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
+    critical: item?.critical ?? false,
+    value,
+    words: answerInBoth(item, value),
+    ...(item && score === 0
+      ? { failure: { zh: failureWithAnswer(item, value, 'zh'), en: failureWithAnswer(item, value, 'en') } }
+      : {}),
+    score: score === undefined ? null : 100 * score,
+    comment: a.comment ?? null,
+  };
+}
 
 function visitDetail(v: ReportVisit, catalogue: Catalogue): VisitDetail {
   const qid = String(v.questionnaireId);
-  const answers: AnswerDetail[] = (v.answers ?? [])
-    .map((a) => {
-      const item = catalogue.item(qid, v.questionnaireVersion, a.itemKey);
-      const value = a.value as AnswerValue;
-      const s = item ? itemScore(item, value as Parameters<typeof itemScore>[1]) : null;
-      return {
-        itemKey: a.itemKey,
-        sectionKey: item?.sectionKey ?? 'greeting',
-        text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
-        critical: item?.critical ?? false,
-        value,
-        score: s === null ? null : 100 * s,
-        comment: a.comment ?? null,
-      };
-    })
-    .sort((a, b) => SECTION_ORDER.indexOf(a.sectionKey) - SECTION_ORDER.indexOf(b.sectionKey));
+  const items = catalogue.lookup(qid, v.questionnaireVersion) ?? new Map();
+  // Scores by the rules (conditions included): `na`, text and hidden items have none.
+  const scores = new Map(answerScores(items, v.answers ?? []).map(({ item, score }) => [item.key, score]));
+  const order = new Map([...items.keys()].map((k, i) => [k, i]));
+  const at = (a: AnswerDetail) => SECTION_ORDER.indexOf(a.sectionKey) * 1e6 + (order.get(a.itemKey) ?? 0);
+  const answers = (v.answers ?? [])
+    .map((a) => answerDetail(a, catalogue.item(qid, v.questionnaireVersion, a.itemKey), scores.get(a.itemKey)))
+    .sort((a, b) => at(a) - at(b));
   const sections = v.scores?.sections ?? {};
   return {
     id: String(v._id),
@@ -103,6 +116,7 @@ function detailOf(
       itemKey: x.itemKey,
       sectionKey: (x.sectionKey as SectionKey | null) ?? null,
       text: catalogue.text(x.itemKey),
+      failure: catalogue.failure(x.itemKey),
       visitedAt: list.find((v) => String(v._id) === x.visitId)?.visitedAt.toISOString() ?? null,
     })),
   };

@@ -15,6 +15,7 @@ import type {
 import { compareOutcome, plansOfQuarter, type PlanForReport, type PlanScope } from '../actions/service';
 import { disputesOfQuarter, type DisputeForReport, type DisputeStatus } from '../disputes/service';
 import { shiftQuarter } from '../rules/quarters';
+import { answerInBoth } from '../rules/answer-words';
 import { areaItemCounts, type AreaRef } from '../stats/service';
 import type { Catalogue } from './catalogue';
 
@@ -36,8 +37,11 @@ const areaKey = (scope: PlanScope, region: string, branchCode: string) =>
 /** A dispute still being decided at closing time had not changed the figures yet: it counts as open. */
 const stateOf = (s: DisputeStatus): DisputeState => (s === 'upheld' || s === 'overturned' ? s : 'open');
 
-function markOf(d: LeanDispute): DisputeMark {
+function markOf(d: LeanDispute, catalogue: Catalogue): DisputeMark {
   const state = stateOf(d.status);
+  const item = catalogue.item(String(d.questionnaireId), d.questionnaireVersion, d.itemKey);
+  const before = (d.valueAtOpening ?? null) as AnswerValue | null;
+  const after = state === 'overturned' ? ((d.resolution?.value ?? null) as AnswerValue | null) : null;
   return {
     id: String(d._id),
     visitId: String(d.visitId),
@@ -45,8 +49,10 @@ function markOf(d: LeanDispute): DisputeMark {
     region: d.region,
     itemKey: d.itemKey,
     state,
-    before: (d.valueAtOpening ?? null) as AnswerValue | null,
-    after: state === 'overturned' ? ((d.resolution?.value ?? null) as AnswerValue | null) : null,
+    before,
+    after,
+    beforeWords: before === null ? null : answerInBoth(item, before),
+    afterWords: after === null ? null : answerInBoth(item, after),
     openedAt: new Date(d.openedAt).toISOString(),
   };
 }
@@ -117,7 +123,7 @@ export class FeedbackCollector {
    */
   finish(s: ReportSnapshot, generatedAt: Date): SnapshotFeedback {
     const counted = new Set(s.branches.flatMap((b) => b.visitIds ?? []));
-    const disputes = this.disputes.map(markOf).filter((d) => counted.has(d.visitId));
+    const disputes = this.disputes.map((d) => markOf(d, this.catalogue)).filter((d) => counted.has(d.visitId));
     markViolations(s.violations, disputes);
     const today =
       DateTime.fromJSDate(generatedAt).setZone(this.timezone).toISODate() ?? generatedAt.toISOString().slice(0, 10);

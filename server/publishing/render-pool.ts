@@ -3,13 +3,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ReportSnapshot } from '../../reports/types';
 import { logger } from '../platform/logger';
-import { renderTask, type RenderTask } from './render-task';
+import { packTask, renderTask, sharedPart, type RenderTask } from './render-task';
 import type { ReplyMessage, TaskMessage } from './render-worker';
 
 /**
  * Renders a close's PDFs on worker threads: rendering is CPU-bound and each PDF independent, while
  * the close's own thread reads the visits, builds the branch details and stores the files. Each
- * thread gets the snapshot once and then one task at a time. Where threads cannot start (or for a
+ * thread gets the snapshot's shared part once and then one task at a time (with its own part). Where threads cannot start (or for a
  * small close, where starting them costs more than it saves) the same function renders in process.
  */
 export interface Renderer {
@@ -95,7 +95,7 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
       if (t.busy || queue.length === 0) continue;
       const job = queue.shift() as Pending;
       t.busy = job;
-      t.worker.postMessage({ id: job.id, task: job.task } satisfies TaskMessage);
+      t.worker.postMessage({ id: job.id, task: packTask(s, job.task) } satisfies TaskMessage);
     }
   };
   const fail = (e: Error) => {
@@ -119,7 +119,7 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
         eval: true,
         execArgv: [],
         resourceLimits: heapLimit(),
-        workerData: { ...data, snapshot: s },
+        workerData: { ...data, snapshot: sharedPart(s) },
       });
       const t: Thread = { worker, busy: null };
       pool.push(t);

@@ -1,15 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { reportFont } from '../../reports/fonts';
 import type { ReportSnapshot } from '../../reports/types';
-import { renderTask, type RenderTask } from './render-task';
+import { renderPacked, type PackedTask } from './render-task';
 
 /**
- * A render thread of the quarter close (see render-pool.ts): gets the snapshot once, then renders
+ * A render thread of the quarter close (see render-pool.ts): gets the snapshot's shared part once
+ * (render-task.ts), then renders
  * one PDF per message and hands the bytes back without copying them.
  */
 export interface TaskMessage {
   id: number;
-  task: RenderTask;
+  task: PackedTask;
 }
 
 export type ReplyMessage = { ready: true } | { id: number; pdf: Uint8Array } | { id: number; error: string };
@@ -19,7 +20,7 @@ if (port) {
   const snapshot = (workerData as { snapshot: ReportSnapshot }).snapshot;
   reportFont(); // parsed before the first task, so that a missing font fails the start, not a report
   port.on('message', (m: TaskMessage) => {
-    renderTask(snapshot, m.task).then(
+    renderPacked(snapshot, m.task).then(
       (pdf) => {
         // Small Buffers share a pooled ArrayBuffer, which must not be handed away.
         const whole =

@@ -303,3 +303,31 @@ export async function resendReport(p: Principal, id: string, input: ResendInput)
   });
   return sent;
 }
+
+// ---- for webhooks (no principal: the caller sends each bank's reports to that bank's endpoints only)
+
+export interface PublishedReport {
+  id: string;
+  bankId: string;
+  quarter: string;
+  version: number;
+  readyAt: Date;
+}
+
+/** Reports that became ready at or after `since`, oldest first (the report.published events). */
+export async function reportsReadySince(since: Date, limit = 200): Promise<PublishedReport[]> {
+  const rows = await Report.find(
+    { status: 'ready', readyAt: { $gte: since } },
+    { bankId: 1, quarter: 1, version: 1, readyAt: 1 },
+  )
+    .sort({ readyAt: 1, _id: 1 })
+    .limit(limit)
+    .lean();
+  return rows.map((r) => ({
+    id: String(r._id),
+    bankId: String(r.bankId),
+    quarter: r.quarter,
+    version: r.version,
+    readyAt: r.readyAt as Date,
+  }));
+}

@@ -1,6 +1,7 @@
 import type {
   AreaFigures,
   BranchFigures,
+  FigureConfidence,
   KeyProblem,
   RegionFigures,
   ReportSnapshot,
@@ -13,6 +14,7 @@ import { regionSizes } from '../banks/service';
 import { areaScores, keyProblems } from '../results/figures';
 import { quarterResults, type ResultRow, type ResultsReport } from '../results/service';
 import { trendQuarters } from '../rules/quarters';
+import { SECTION_KEYS } from '../rules/scoring';
 import { bankQuarters, combineAreas } from '../stats/service';
 import { countedVisitsOfQuarter } from '../visits/service';
 import { benchmark } from './branch-details';
@@ -21,6 +23,7 @@ import { FeedbackCollector } from './feedback';
 import { VISIT_FIELDS, type ReportVisit } from './report-visit';
 import { VisitSpill } from './spill';
 import { bankOrNull, SYSTEM } from './system';
+import { latestRoundAlpha } from '../calibration/service';
 import { NotFoundError } from '../platform/errors';
 
 /**
@@ -31,8 +34,23 @@ import { NotFoundError } from '../platform/errors';
 const scoresOf = (r: { sections: Scores['sections']; total: number | null } | null | undefined): Scores | null =>
   r ? { sections: { ...r.sections }, total: r.total } : null;
 
+/** The §11 figures of a results row as the report keeps them (words, not booleans: JSON has no undefined). */
+export function figureConfidence(row: ResultRow): FigureConfidence | undefined {
+  const c = row.confidence;
+  if (!c) return undefined;
+  const slots = [...SECTION_KEYS.map((k) => c.sections[k]), c.total];
+  return {
+    halfWidth: slots.map((x) => (x.ci95 ? (x.ci95[1] - x.ci95[0]) / 2 : null)),
+    verdict: slots.map((x) =>
+      !x.change ? null : x.change.significant === null ? 'few' : x.change.significant ? 'sig' : 'nsig',
+    ),
+    smallSample: row.smallSample ?? row.n < 3,
+  };
+}
+
 function area(r: ResultsReport, row: ResultRow, branchesTotal: number): AreaFigures {
   return {
+    confidence: figureConfidence(row),
     key: row.key,
     name: row.name,
     n: row.n,
@@ -64,6 +82,7 @@ function violationOf(v: ViolationIn, names: Map<string, string>, times: Map<stri
     itemKey: v.itemKey,
     sectionKey: (v.sectionKey as SectionKey | null) ?? null,
     text: v.text,
+    failure: v.failure,
     visitedAt: times.get(v.visitId) ?? null,
   };
 }
@@ -110,6 +129,21 @@ async function readQuarter(
     out.questionnaires.add(`${String(v.questionnaireId)}:${v.questionnaireVersion}`);
   }
   return out;
+}
+
+/**
+ * The bank's branch rows, read one region at a time (`branchesOf`): the figures are the same as one
+ * read of the whole bank, but only one region's kept summaries are in memory at once (a large bank's
+ * 25,000 branch summaries of two quarters held together took hundreds of MB).
+ */
+async function branchRowsByRegion(bankId: string, quarter: string, regions: ResultRow[]): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  for (const r of regions) {
+    const part = await quarterResults(SYSTEM, { bankId, quarter, branchesOf: r.key }, new Set(['branch'] as const));
+    rows.push(...part.branches);
+  }
+  // The order of one whole-bank read (by branch code).
+  return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Per region: its trend over the quarters and its key problems, from the bank's kept statistics. */
@@ -166,7 +200,8 @@ export async function buildSnapshot(
   let pass: QuarterPass;
   let perRegionFigures: Awaited<ReturnType<typeof regionFigures>>;
   try {
-    all = await quarterResults(SYSTEM, { bankId, quarter }, new Set(['bank', 'region', 'branch'] as const));
+    all = await quarterResults(SYSTEM, { bankId, quarter }, new Set(['bank', 'region'] as const));
+    all.branches = await branchRowsByRegion(bankId, quarter, all.regions);
     if (all.trend.map((p) => p.quarter).join() !== quarters.join())
       throw new Error('the results service and the snapshot disagree on the trend quarters');
     perRegionFigures = await regionFigures(bankId, quarters, quarter, catalogue);
@@ -184,6 +219,7 @@ export async function buildSnapshot(
   const regions: RegionFigures[] = all.regions.map((row) => {
     const mine = all.branches.filter((b) => b.region === row.key);
     return {
+      confidence: figureConfidence(row),
       key: row.key,
       name: row.name,
       n: row.n,
@@ -202,6 +238,7 @@ export async function buildSnapshot(
     };
   });
   const branches: BranchFigures[] = all.branches.map((b) => ({
+    confidence: figureConfidence(b),
     code: b.key,
     name: b.name,
     region: b.region ?? '',
@@ -213,6 +250,7 @@ export async function buildSnapshot(
   }));
   const snapshot: ReportSnapshot = {
     format: 1,
+    calibrationAlpha: await latestRoundAlpha(),
     bank: {
       id: bank.id,
       code: bank.code,

@@ -1,216 +1,26 @@
 import type { Router } from 'express';
 import { listBanks } from '../banks/service';
 import { toAppError } from '../platform/http/error-handler';
-import type { ErrorDetail } from '../platform/errors';
-import type { Locale } from '../platform/i18n';
 import { parseBody } from '../platform/http/validation';
-import { SECTION_KEYS, type SectionKey } from '../rules/scoring';
-import { formBody, localizeMessage, param, type FormBody } from '../web/forms';
+import { answerInWords, failureInWords, inLang } from '../rules/answer-words';
+import { SECTION_KEYS } from '../rules/scoring';
+import { formBody, localizeMessage, param } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
+import { editorMessage, placeError } from './editor-errors';
+import { postedState, stateFrom, toSections, type Built, type EditorState } from './editor-form';
+import { previewOf, renderPreview } from './editor-preview';
 import { createQuestionnaireBody, updateQuestionnaireBody } from './schema';
 import * as service from './service';
 
 /**
- * Admin pages for questionnaires. The editor is a plain form: per section a weight and rows of
- * items named `i.<section>.<row>.<field>`, with a few empty rows to add items (a small script adds
- * more, but nothing needs it). A row whose key and texts are all empty is dropped, which is how an
- * item is removed. The form is turned into the API's body and checked by the same schema.
+ * Admin pages for questionnaires. The editor is a plain form of item cards (editor-form.ts), turned
+ * into the API's body and checked by the same schema; a small script shows each item's type-specific
+ * fields, adds items, options and bands, and keeps a live preview of the phone form beside it
+ * (POST /admin/questionnaires/preview: the same schema's verdict and the phone form's own controls).
  */
 const ADMIN = ['admin'] as const;
-const EMPTY_ROWS = 3;
-const NEW_ROWS = 4;
-type ItemField = 'key' | 'zh' | 'en' | 'type' | 'weight' | 'critical' | 'na' | 'required';
-
-interface Row {
-  n: number;
-  key: string;
-  zh: string;
-  en: string;
-  type: string;
-  weight: string;
-  critical: boolean;
-  na: boolean;
-  required: boolean;
-  errors: string[];
-  bad: Partial<Record<ItemField, boolean>>;
-}
-interface SectionForm {
-  key: SectionKey;
-  weight: string;
-  weightError?: string;
-  rows: Row[];
-}
-interface EditorState {
-  name: string;
-  bankId: string;
-  sections: SectionForm[];
-  general: string[];
-  nameError?: string;
-  bankError?: string;
-}
-
-const blankRow = (n: number): Row => ({
-  n,
-  key: '',
-  zh: '',
-  en: '',
-  type: 'yes_no',
-  weight: '',
-  critical: false,
-  na: false,
-  required: true,
-  errors: [],
-  bad: {},
-});
-const withBlankRows = (rows: Row[], count: number): Row[] => [
-  ...rows,
-  ...Array.from({ length: count }, (_, i) => blankRow(rows.length + i)),
-];
-
-function stateFrom(
-  v: Pick<service.QuestionnaireVersionView, 'name' | 'bankId' | 'sections'> | undefined,
-  bankId = '',
-  extra = EMPTY_ROWS,
-): EditorState {
-  return {
-    name: v?.name ?? '',
-    bankId: v?.bankId ?? bankId,
-    general: [],
-    sections: SECTION_KEYS.map((key) => {
-      const s = v?.sections.find((x) => x.key === key);
-      const rows = (s?.items ?? []).map((i, n): Row => ({
-        n,
-        key: i.key,
-        zh: i.text.zh,
-        en: i.text.en,
-        type: i.type,
-        weight: String(i.weight),
-        critical: i.critical,
-        na: i.allowNA,
-        required: i.required,
-        errors: [],
-        bad: {},
-      }));
-      return { key, weight: s ? String(s.weight) : '', rows: withBlankRows(rows, extra) };
-    }),
-  };
-}
-
-// ---- form → API body
-
-/** Rows as posted (every row, blank ones too, so a form shown again loses nothing). */
-function postedState(f: FormBody): EditorState {
-  const sections = SECTION_KEYS.map((key): SectionForm => {
-    const prefix = `i.${key}.`;
-    const ns = [
-      ...new Set(
-        Object.keys(f)
-          .filter((k) => k.startsWith(prefix))
-          .map((k) => Number(k.slice(prefix.length).split('.')[0])),
-      ),
-    ]
-      .filter((n) => Number.isInteger(n) && n >= 0)
-      .sort((a, b) => a - b);
-    const rows = ns.map((n): Row => {
-      const v = (field: ItemField) => f[`${prefix}${n}.${field}`];
-      return {
-        n,
-        key: (v('key') ?? '').trim(),
-        zh: v('zh') ?? '',
-        en: v('en') ?? '',
-        type: v('type') ?? 'yes_no',
-        weight: v('weight') ?? '',
-        critical: v('critical') !== undefined,
-        na: v('na') !== undefined,
-        required: v('required') !== undefined,
-        errors: [],
-        bad: {},
-      };
-    });
-    return { key, weight: f[`w.${key}`] ?? '', rows };
-  });
-  return { name: f.name ?? '', bankId: f.bankId ?? '', sections, general: [] };
-}
-
-const isBlank = (r: Row): boolean => !r.key && !r.zh.trim() && !r.en.trim();
-/** An empty box means "use the default"; anything else goes to the schema as typed, so "abc" is reported, not dropped. */
-const numberOrRaw = (s: string): number | string | undefined =>
-  s.trim() === '' ? undefined : Number.isFinite(Number(s)) ? Number(s) : s;
-
-interface Built {
-  sections: unknown[];
-  rowAt: Map<string, Row>;
-}
-
-function toSections(state: EditorState): Built {
-  const rowAt = new Map<string, Row>();
-  const sections = state.sections.map((s, si) => {
-    const items = s.rows
-      .filter((r) => !isBlank(r))
-      .map((r, ii) => {
-        rowAt.set(`sections.${si}.items.${ii}`, r);
-        return {
-          key: r.key,
-          text: { zh: r.zh, en: r.en },
-          type: r.type,
-          weight: numberOrRaw(r.weight),
-          critical: r.critical,
-          allowNA: r.na,
-          required: r.required,
-        };
-      });
-    return { key: s.key, weight: numberOrRaw(s.weight), items };
-  });
-  return { sections, rowAt };
-}
-
-// ---- API errors → messages next to the rows
-
-const FIELD_OF: Record<string, ItemField> = {
-  key: 'key',
-  text: 'zh',
-  'text.zh': 'zh',
-  'text.en': 'en',
-  type: 'type',
-  weight: 'weight',
-  critical: 'critical',
-  allowNA: 'na',
-  required: 'required',
-};
-
-function placeError(state: EditorState, built: Built, d: ErrorDetail, text: string, t: PageContext['t']): void {
-  const path = d.field ?? '';
-  const item = /^sections\.(\d+)\.items\.(\d+)(?:\.(.+))?$/.exec(path);
-  const row = item ? built.rowAt.get(`sections.${item[1]}.items.${item[2]}`) : undefined;
-  if (item && row) {
-    const field = FIELD_OF[item[3] ?? 'key'] ?? 'key';
-    row.bad[field] = true;
-    row.errors.push(`${t(`questionnaires.col.${field}`)}: ${text}`);
-    return;
-  }
-  const weight = /^sections\.(\d+)\.weight$/.exec(path);
-  if (weight && state.sections[Number(weight[1])]) {
-    state.sections[Number(weight[1])].weightError = text;
-    return;
-  }
-  if (path === 'name') state.nameError = text;
-  else if (path === 'bankId') state.bankError = text;
-  else state.general.push(text);
-}
-
-const OUR_MESSAGES: [RegExp, string][] = [
-  [/^must be greater than 0/, 'questionnaires.msg.positive'],
-  [/^Expected number/, 'questionnaires.msg.number'],
-  [/^letters, digits/, 'questionnaires.msg.key_chars'],
-  [/^item key ".*" is already used/, 'questionnaires.msg.key_taken'],
-  [/^a questionnaire needs at least one item/, 'questionnaires.msg.no_items'],
-  [/^no such bank/, 'questionnaires.msg.pick_bank'],
-];
-
-function message(locale: Locale, t: PageContext['t'], d: ErrorDetail): string {
-  const ours = OUR_MESSAGES.find(([re]) => re.test(d.message));
-  return ours ? t(ours[1]) : localizeMessage(locale, d.message, typeof d.code === 'string' ? d.code : undefined);
-}
+const EMPTY_ROWS = 1;
+const NEW_ROWS = 2;
 
 /** Saves the form; a fixable error shows the form again with each message at its row. */
 async function save(
@@ -226,7 +36,7 @@ async function save(
     const err = toAppError(e);
     if (err.status !== 422 && err.status !== 409 && err.status !== 400) throw e;
     state.general.push(localizeMessage(ctx.locale, err.message, err.code));
-    for (const d of err.details) placeError(state, built, d, message(ctx.locale, ctx.t, d), ctx.t);
+    for (const d of err.details) placeError(state, built, d, editorMessage(ctx.locale, ctx.t, d), ctx.t);
     await reshow(state, err.status);
   }
 }
@@ -234,6 +44,7 @@ async function save(
 // ---- pages
 
 const isObjectId = (v: unknown): v is string => typeof v === 'string' && /^[a-f0-9]{24}$/i.test(v);
+const ITEM_TYPE_CHOICES = ['yes_no', 'scale', 'number', 'choice', 'multi', 'text'] as const;
 const sectionLabels = (t: PageContext['t']) =>
   Object.fromEntries(SECTION_KEYS.map((k) => [k, t(`questionnaires.section.${k}`)]));
 
@@ -274,6 +85,9 @@ async function showEditor(
       next: (opts.latest ?? 0) + 1,
       history,
       labels: sectionLabels(ctx.t),
+      types: ITEM_TYPE_CHOICES.map((v) => ({ value: v, label: ctx.t(`questionnaires.type.${v}`) })),
+      allKeys: state.sections.flatMap((s) => s.rows.map((r) => r.key).filter(Boolean)),
+      preview: previewOf(ctx, state),
       action: opts.id ? `/admin/questionnaires/${opts.id}` : '/admin/questionnaires',
     },
     opts.status ?? 200,
@@ -309,7 +123,7 @@ export const createPage = page(ADMIN, async (ctx) => {
 
 export const editPage = page(ADMIN, async (ctx) => {
   const q = await service.getQuestionnaire(ctx.user, param(ctx.req, 'id'));
-  await showEditor(ctx, stateFrom(q), { id: q.id, latest: q.version });
+  await showEditor(ctx, stateFrom(q, q.bankId, EMPTY_ROWS), { id: q.id, latest: q.version });
 });
 
 export const updatePage = page(ADMIN, async (ctx) => {
@@ -335,14 +149,48 @@ export const updatePage = page(ADMIN, async (ctx) => {
   );
 });
 
+/** The editor's live check and preview: the posted form, checked by the schema, as the phone form's items. */
+export const previewPage = page(ADMIN, async (ctx) => {
+  const preview = previewOf(ctx, postedState(formBody(ctx.req)));
+  ctx.res.json({ ok: preview.problems.length === 0, html: await renderPreview(ctx.res, ctx.locale, preview) });
+});
+
+/** One item of a stored version as the read-only page lists it: what an auditor sees and how it scores. */
+function versionItem(ctx: PageContext, i: service.QuestionnaireItem, all: Map<string, service.QuestionnaireItem>) {
+  const ref = i.showIf ? all.get(i.showIf.item) : undefined;
+  return {
+    ...i,
+    typeLabel: ctx.t(`questionnaires.type.${i.type}`),
+    textLabel: inLang(i.text, ctx.locale),
+    guidanceLabel: inLang(i.guidance, ctx.locale),
+    failure: failureInWords(i, ctx.locale),
+    unitLabel: inLang(i.unit, ctx.locale),
+    options: (i.options ?? []).map((o) => ({ ...o, label: inLang(o.text, ctx.locale), score: o.score ?? '–' })),
+    condition:
+      i.showIf && ref
+        ? ctx.t('items.depends_on', {
+            item: inLang(ref.text, ctx.locale),
+            values: i.showIf.in
+              .map((v) => answerInWords(ref, ref.type === 'multi' ? [v] : v, ctx.locale))
+              .join(ctx.t('items.values_or')),
+          })
+        : '',
+  };
+}
+
 export const versionPage = page(ADMIN, async (ctx) => {
   const v = await service.getQuestionnaireVersion(ctx.user, param(ctx.req, 'id'), param(ctx.req, 'version'));
   const labels = sectionLabels(ctx.t);
+  const all = new Map(v.sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)));
   render(ctx.req, ctx.res, 'pages/questionnaires/version', {
     title: `${v.name} · v${v.version}`,
     q: v,
     isLatest: v.version === v.latestVersion,
-    sections: v.sections.map((s) => ({ ...s, label: labels[s.key] })),
+    sections: v.sections.map((s) => ({
+      ...s,
+      label: labels[s.key],
+      items: s.items.map((i) => versionItem(ctx, i, all)),
+    })),
   });
 });
 
@@ -350,6 +198,7 @@ export function registerQuestionnairePages(r: Router): void {
   r.get('/admin/questionnaires', listPage);
   r.get('/admin/questionnaires/new', newPage);
   r.post('/admin/questionnaires', createPage);
+  r.post('/admin/questionnaires/preview', previewPage);
   r.get('/admin/questionnaires/:id', editPage);
   r.post('/admin/questionnaires/:id', updatePage);
   r.get('/admin/questionnaires/:id/versions/:version', versionPage);

@@ -5,104 +5,34 @@ import { bankExists } from '../banks/service';
 import { BoundedCache } from '../platform/cache';
 import { assertBankVisible, isBankRole, type Principal } from '../platform/access';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
-import type { ItemType, ScoringSection, SectionKey } from '../rules/scoring';
+import type { ScoringItem, SectionKey } from '../rules/scoring';
 import { Questionnaire, QuestionnaireVersion } from './model';
 import type { CreateQuestionnaireInput, ListQuestionnairesQuery, UpdateQuestionnaireInput } from './schema';
+import {
+  scoringItem,
+  versionView,
+  type QuestionnaireSummary,
+  type QuestionnaireVersionView,
+  type Text,
+  type VersionSummary,
+} from './views';
 
-export interface QuestionnaireItem {
-  key: string;
-  text: { zh: string; en: string };
-  type: ItemType;
-  weight: number;
-  critical: boolean;
-  allowNA: boolean;
-  required: boolean;
-}
-export interface QuestionnaireSection {
-  key: SectionKey;
-  weight: number;
-  items: QuestionnaireItem[];
-}
-
-/** One immutable version with its full content; `id` is the questionnaire's id. */
-export interface QuestionnaireVersionView {
-  id: string;
-  bankId: string;
-  name: string;
-  version: number;
-  latestVersion?: number;
-  createdAt: string;
-  sections: QuestionnaireSection[];
-}
-export interface QuestionnaireSummary {
-  id: string;
-  bankId: string;
-  name: string;
-  latestVersion: number;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface VersionSummary {
-  version: number;
-  name: string;
-  items: number;
-  createdAt: string;
-  createdBy?: string;
-}
-export interface IndexedItem {
-  sectionKey: SectionKey;
-  item: QuestionnaireItem;
-  text: { zh: string; en: string };
-}
-
-type Stored = { key?: string | null; weight?: number | null; items?: unknown[] | null };
-type StoredItem = Partial<Omit<QuestionnaireItem, 'text'>> & {
-  text?: { zh?: string | null; en?: string | null } | null;
-};
+export {
+  itemIndex,
+  scoringItem,
+  toScoringSections,
+  type IndexedItem,
+  type QuestionnaireItem,
+  type QuestionnaireOption,
+  type QuestionnaireSection,
+  type QuestionnaireSummary,
+  type QuestionnaireVersionView,
+  type Text,
+  type VersionSummary,
+} from './views';
 
 const iso = (d: unknown): string => (d instanceof Date ? d.toISOString() : new Date(String(d)).toISOString());
 const isId = (id: string): boolean => /^[a-f0-9]{24}$/i.test(id);
-
-/** Defaults are applied on read too, so a version stored before a default existed still scores the same way. */
-function itemView(i: StoredItem): QuestionnaireItem {
-  return {
-    key: String(i.key),
-    text: { zh: i.text?.zh ?? '', en: i.text?.en ?? '' },
-    type: i.type === 'scale' ? 'scale' : 'yes_no',
-    weight: i.weight ?? 1,
-    critical: i.critical ?? false,
-    allowNA: i.allowNA ?? false,
-    required: i.required ?? true,
-  };
-}
-
-function sectionView(s: Stored): QuestionnaireSection {
-  return {
-    key: s.key as SectionKey,
-    weight: s.weight ?? 25,
-    items: (s.items ?? []).map((i) => itemView(i as StoredItem)),
-  };
-}
-
-type VersionDoc = {
-  questionnaireId: unknown;
-  bankId: unknown;
-  name: string;
-  version: number;
-  createdAt?: unknown;
-  sections: Stored[];
-};
-function versionView(v: VersionDoc, latestVersion?: number): QuestionnaireVersionView {
-  return {
-    id: String(v.questionnaireId),
-    bankId: String(v.bankId),
-    name: v.name,
-    version: v.version,
-    ...(latestVersion === undefined ? {} : { latestVersion }),
-    createdAt: iso(v.createdAt ?? new Date()),
-    sections: v.sections.map(sectionView),
-  };
-}
 
 // ---- for other features (no principal: callers have already checked access to the visit/assignment)
 
@@ -158,27 +88,6 @@ export async function findBankQuestionnaire(
   if (!isId(questionnaireId) || !isId(bankId)) return null;
   const q = await Questionnaire.findOne({ _id: questionnaireId, bankId, archived: { $ne: true } }).lean();
   return q ? { id: String(q._id), latestVersion: q.latestVersion } : null;
-}
-
-export function toScoringSections(v: Pick<QuestionnaireVersionView, 'sections'>): ScoringSection[] {
-  return v.sections.map((s) => ({
-    key: s.key,
-    weight: s.weight,
-    items: s.items.map(({ key, type, weight, critical, allowNA, required }) => ({
-      key,
-      type,
-      weight,
-      critical,
-      allowNA,
-      required,
-    })),
-  }));
-}
-
-export function itemIndex(v: Pick<QuestionnaireVersionView, 'sections'>): Map<string, IndexedItem> {
-  return new Map(
-    v.sections.flatMap((s) => s.items.map((item) => [item.key, { sectionKey: s.key, item, text: item.text }] as const)),
-  );
 }
 
 // ---- access
@@ -359,12 +268,13 @@ export async function updateQuestionnaire(
 export interface VersionItems {
   questionnaireId: string;
   version: number;
-  sections: { key: SectionKey; items: { key: string; type: ItemType; text: { zh: string; en: string } }[] }[];
+  /** Items in questionnaire order, with what scoring needs (types, options, bands, conditions) and their wording. */
+  sections: { key: SectionKey; items: (ScoringItem & { text: Text; failureText?: Text })[] }[];
 }
 
 /**
- * Every questionnaire version of a bank, oldest version number first, with its items' types and
- * wording (a missing wording shows the item key).
+ * Every questionnaire version of a bank, oldest version number first, with its items' scoring
+ * definitions and wording (a missing wording shows the item key).
  */
 export async function bankVersionItems(bankId: string): Promise<VersionItems[]> {
   const versions = await QuestionnaireVersion.find({ bankId }, { questionnaireId: 1, version: 1, sections: 1 })
@@ -373,12 +283,12 @@ export async function bankVersionItems(bankId: string): Promise<VersionItems[]> 
   return versions.map((v) => ({
     questionnaireId: String(v.questionnaireId),
     version: v.version,
-    sections: v.sections.map((s) => ({
-      key: s.key as SectionKey,
+    sections: versionView({ ...v, bankId, name: '' }).sections.map((s) => ({
+      key: s.key,
       items: s.items.map((i) => ({
-        key: i.key,
-        type: i.type === 'scale' ? 'scale' : 'yes_no',
-        text: { zh: i.text?.zh ?? i.key, en: i.text?.en ?? i.key },
+        ...scoringItem(i),
+        text: { zh: i.text.zh || i.key, en: i.text.en || i.key },
+        ...(i.failureText ? { failureText: i.failureText } : {}),
       })),
     })),
   }));

@@ -1,4 +1,4 @@
-import { itemScore, SECTION_KEYS, type ItemType, type SectionKey, type SectionScores } from '../rules/scoring';
+import { answerScores, SECTION_KEYS, type ScoringItem, type SectionKey, type SectionScores } from '../rules/scoring';
 
 /**
  * The per-quarter rules of SPEC.md section 3 as a pure, streaming accumulator: visits go in one at
@@ -32,11 +32,9 @@ export interface ScoresInput {
   total?: number | null;
 }
 
-export interface ItemInfo {
-  type: ItemType;
-  sectionKey: SectionKey;
-}
-/** The items of one questionnaire version; `undefined` when the version is unknown. */
+/** An item as scoring reads it (type, options, bands, condition), with its section. */
+export type ItemInfo = ScoringItem & { sectionKey: SectionKey };
+/** The items of one questionnaire version in questionnaire order; `undefined` when the version is unknown. */
 export type ItemLookup = (questionnaireId: string, version: number) => ReadonlyMap<string, ItemInfo> | undefined;
 
 /** Running mean per section and of the total; null observations are left out of their own mean only. */
@@ -53,16 +51,21 @@ export class MeanOfScores {
   }
 }
 
+/** Count, sum and sum of squares of the visit scores per slot (sections, then total): SPEC §11. */
+export type VisitMoments = { n: number; sum: number; sumSq: number }[];
+
 export interface BranchScore extends Scores {
   code: string;
   region: string;
   /** Approved visits of the branch in the quarter. */
   n: number;
+  moments?: VisitMoments;
 }
 
 export interface StaffScore extends Scores {
   employeeId: string;
   n: number;
+  moments?: VisitMoments;
 }
 
 export interface AreaScore extends Scores {
@@ -119,10 +122,11 @@ export interface Accumulated {
 
 /**
  * Running sums for many accumulators in one growing Float64Array (slot = visits, then a sum and a
- * count per section and for the total): tens of thousands of branches and staff cost a few MB, not
- * one object graph each. Only finite numbers are summed: null, NaN or Infinity never reach a mean.
+ * count per section and for the total, then the sums of squares): tens of thousands of branches and
+ * staff cost a few MB, not one object graph each. Only finite numbers are summed: null, NaN or
+ * Infinity never reach a mean.
  */
-const SLOT = 11;
+const SLOT = 16;
 class SumsPool {
   private data: Float64Array;
   private used = 0;
@@ -150,12 +154,20 @@ class SumsPool {
       if (isFiniteNumber(v)) {
         d[o + 1 + i] += v;
         d[o + 6 + i] += 1;
+        d[o + 11 + i] += v * v;
       }
     });
     if (isFiniteNumber(s.total)) {
       d[o + 5] += s.total;
       d[o + 10] += 1;
+      d[o + 15] += s.total * s.total;
     }
+  }
+
+  moments(slot: number): VisitMoments {
+    const d = this.data;
+    const o = slot * SLOT;
+    return [0, 1, 2, 3, 4].map((i) => ({ n: d[o + 6 + i], sum: d[o + 1 + i], sumSq: d[o + 11 + i] }));
   }
 
   n(slot: number): number {
@@ -239,22 +251,17 @@ export class ResultsAccumulator {
   }
 
   /**
-   * Failure rate uses the item types of the version the visit was filled on; `na`, an unknown item
-   * and a value that does not fit its item (itemScore gives null) are not applicable.
+   * Failure rate uses the items of the version the visit was filled on; `na`, unscored answers and
+   * answers to items hidden by their condition are not applicable.
    */
   private addAnswers(v: VisitInput): void {
     const items = this.opts.items(v.questionnaireId, v.questionnaireVersion);
     if (!items) return;
-    // Stryker disable next-line ArrayDeclaration: equivalent, a string in place of an answer names no item and is skipped
-    for (const a of v.answers ?? []) {
-      const info = items.get(a.itemKey);
-      if (!info) continue;
-      const s = itemScore(info, a.value);
-      if (s === null) continue;
-      let acc = this.items.get(a.itemKey);
-      if (!acc) this.items.set(a.itemKey, (acc = { sectionKey: info.sectionKey, failed: 0, applicable: 0 }));
+    for (const { item, score } of answerScores(items, v.answers ?? [])) {
+      let acc = this.items.get(item.key);
+      if (!acc) this.items.set(item.key, (acc = { sectionKey: item.sectionKey, failed: 0, applicable: 0 }));
       acc.applicable += 1;
-      if (s === 0) acc.failed += 1;
+      if (score === 0) acc.failed += 1;
     }
   }
 
@@ -268,11 +275,17 @@ export class ResultsAccumulator {
           region: this.regionOfSlot[slot],
           n: this.pool.n(slot),
           ...this.pool.result(slot),
+          moments: this.pool.moments(slot),
         })),
       );
     }
     const staffRows = (m: Map<string, number>): StaffScore[] =>
-      [...m].map(([employeeId, slot]) => ({ employeeId, n: this.pool.n(slot), ...this.pool.result(slot) }));
+      [...m].map(([employeeId, slot]) => ({
+        employeeId,
+        n: this.pool.n(slot),
+        ...this.pool.result(slot),
+        moments: this.pool.moments(slot),
+      }));
     return {
       branchesByQuarter,
       staff: staffRows(this.staff),

@@ -1,6 +1,8 @@
 import { SECTION_KEYS } from '../rules/scoring';
 import {
+  addMoments,
   meanOf,
+  noMoments,
   populationSd,
   TOTAL,
   type AreaSummary,
@@ -36,6 +38,7 @@ export const branchScore = (code: string, region: string, s: BranchSummary): Bra
   region,
   n: s.visits,
   ...scoresFrom(s.scores),
+  moments: s.scores.map((m) => ({ ...m })),
 });
 
 /** The branches of some regions that had counted visits, as branch scores. */
@@ -61,17 +64,18 @@ export function staffScores(branches: Iterable<BranchSummary>): StaffScore[] {
   const merged = new Map<string, PersonSummary>();
   for (const b of branches) {
     for (const [id, p] of Object.entries(b.staff)) {
-      const m = merged.get(id) ?? { visits: 0, scores: p.scores.map(() => ({ n: 0, sum: 0, sumSq: 0 })) };
+      const m = merged.get(id) ?? { visits: 0, scores: p.scores.map(() => noMoments()) };
       m.visits += p.visits;
-      p.scores.forEach((x, i) => {
-        m.scores[i].n += x.n;
-        m.scores[i].sum += x.sum;
-        m.scores[i].sumSq += x.sumSq;
-      });
+      p.scores.forEach((x, i) => addMoments(m.scores[i], x));
       merged.set(id, m);
     }
   }
-  return [...merged].map(([employeeId, p]) => ({ employeeId, n: p.visits, ...scoresFrom(p.scores) }));
+  return [...merged].map(([employeeId, p]) => ({
+    employeeId,
+    n: p.visits,
+    ...scoresFrom(p.scores),
+    moments: p.scores,
+  }));
 }
 
 /** Key problems (SPEC §3) from item counts added up over some branches or areas. */

@@ -5,6 +5,7 @@ import { isBankRole } from '../platform/access';
 import { config } from '../platform/config';
 import { fields, parseQuery } from '../platform/http/validation';
 import { formatScore, SECTION_KEYS } from '../rules/scoring';
+import { inLang } from '../rules/answer-words';
 import { page, render, type PageContext } from '../web/render';
 import { overview } from './overview';
 import { shiftQuarter, quarterOf } from '../rules/quarters';
@@ -12,6 +13,7 @@ import { branchVisits, quarterResults, RESULTS_ROLES, type ResultRow, type Resul
 import { barChart, lineChart } from './svg';
 import { actionPlansForResults, PLAN_READERS } from '../actions/service';
 import { planSection } from './action-plans';
+import { edgeWarning, isSmall, plusMinus, verdict, type Verdict } from './confidence-view';
 
 /** The results dashboards (bank users and admins) and the admin overview across banks. */
 export function registerResultsPages(r: Router): void {
@@ -21,7 +23,6 @@ export function registerResultsPages(r: Router): void {
 
 const SORT_COLUMNS = ['key', 'name', 'n', 'total', 'change', ...SECTION_KEYS] as const;
 type SortColumn = (typeof SORT_COLUMNS)[number];
-const SMALL_SAMPLE = 3;
 const QUARTERS_OFFERED = 8;
 /** The dashboard has no staff table, so it skips the staff-name look-up. */
 const DASHBOARD_LEVELS = new Set(['bank', 'region', 'branch'] as const);
@@ -75,6 +76,10 @@ interface TableRow {
   changeClass: string;
   spread?: { min: string; max: string; stdev: string };
   benchmark: boolean;
+  /** "± 4.3" (SPEC §11), and the change's verdict: significant, not significant, too little data. */
+  pm: string;
+  verdict: Verdict | null;
+  belowBank: boolean;
 }
 
 function sortValue(r: ResultRow, col: SortColumn): number | string {
@@ -97,20 +102,28 @@ function sortRows(rows: ResultRow[], sort: string | undefined): ResultRow[] {
   });
 }
 
-function tableRow(r: ResultRow, href?: string): TableRow {
+/** A change is coloured up or down only when it is significant; otherwise it reads in grey. */
+const changeClassOf = (d: number | null, v: Verdict | null) =>
+  `${trendClass(d)}${v && v.kind !== 'sig' ? ' unsure' : ''}`;
+
+function tableRow(ctx: PageContext, r: ResultRow, href?: string): TableRow {
   const d = change(r.total, r.previous?.total);
+  const v = verdict(ctx, r.change);
   return {
+    pm: plusMinus(r),
+    verdict: v,
+    belowBank: r.belowBank === true,
     key: r.key,
     name: r.name,
     href,
     region: r.region,
     n: r.n,
     branches: r.branches,
-    small: r.n < SMALL_SAMPLE,
+    small: isSmall(r),
     cells: SECTION_KEYS.map((k) => formatScore(r.sections[k])),
     total: formatScore(r.total),
     change: signed(d),
-    changeClass: trendClass(d),
+    changeClass: changeClassOf(d, v),
     spread: r.spread
       ? { min: formatScore(r.spread.min), max: formatScore(r.spread.max), stdev: formatScore(r.spread.stdev) }
       : undefined,
@@ -158,18 +171,24 @@ function quarterOptions(current: string, selected: string): { value: string; sel
 
 function headline(ctx: PageContext, r: ResultsReport) {
   const s = r.summary;
-  const card = (label: string, now: number | null, before: number | null | undefined) => {
+  const conf = s.confidence;
+  const card = (label: string, now: number | null, before: number | null | undefined, c = conf?.total) => {
     const d = change(now, before);
+    const v = verdict(ctx, c?.change);
     return {
       label,
       value: formatScore(now),
+      pm: plusMinus(c),
+      verdict: v,
       change: signed(d),
-      changeClass: trendClass(d),
+      changeClass: changeClassOf(d, v),
       previous: typeof before === 'number' ? formatScore(before) : null,
     };
   };
   return [
-    ...SECTION_KEYS.map((k) => card(ctx.t(`results.section.${k}`), s.sections[k], s.previous?.sections[k])),
+    ...SECTION_KEYS.map((k) =>
+      card(ctx.t(`results.section.${k}`), s.sections[k], s.previous?.sections[k], conf?.sections[k]),
+    ),
     card(ctx.t('results.total'), s.total, s.previous?.total),
   ];
 }
@@ -182,8 +201,9 @@ function charts(ctx: PageContext, r: ResultsReport) {
         label: ctx.t(`results.section.${k}`),
         value: s.sections[k],
         previous: s.previous?.sections[k] ?? null,
+        ci95: s.confidence?.sections[k].ci95,
       })),
-      { label: ctx.t('results.total'), value: s.total, previous: s.previous?.total ?? null },
+      { label: ctx.t('results.total'), value: s.total, previous: s.previous?.total ?? null, ci95: s.ci95 },
     ],
     {
       title: ctx.t('results.chart.dimensions', { quarter: r.quarter, previous: r.previousQuarter }),
@@ -192,7 +212,7 @@ function charts(ctx: PageContext, r: ResultsReport) {
     },
   );
   const trend = lineChart(
-    r.trend.map((t) => ({ label: t.quarter, value: t.total })),
+    r.trend.map((t) => ({ label: t.quarter, value: t.total, ci95: t.ci95 })),
     { title: ctx.t('results.chart.trend'), none: '–' },
   );
   return { bars, trend };
@@ -261,21 +281,23 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
         : []),
     ],
     sample: ctx.t('results.sample', { n: r.summary.n, branches: r.summary.branches ?? 0 }),
-    smallSample: hasData && r.summary.n < SMALL_SAMPLE,
+    smallSample: hasData && isSmall(r.summary),
     cards: headline(ctx, r),
     charts: hasData ? charts(ctx, r) : null,
     changeLabel: ctx.t('results.change', { quarter: r.previousQuarter }),
-    spread: r.summary.spread && r.summary.branches && r.summary.branches > 1 ? tableRow(r.summary).spread : null,
-    benchmark: r.focus.type === 'bank' ? null : r.bank ? tableRow(r.bank) : null,
+    spread: r.summary.spread && r.summary.branches && r.summary.branches > 1 ? tableRow(ctx, r.summary).spread : null,
+    benchmark: r.focus.type === 'bank' ? null : r.bank ? tableRow(ctx, r.bank) : null,
     benchmarkWithheld: r.focus.type !== 'bank' && !r.bank && hasData,
     regions:
       r.focus.type === 'bank' || r.focus.type === 'branches'
-        ? sortRows(r.regions, q.sort).map((x) => tableRow(x, url({ ...bankBase, region: x.key })))
+        ? sortRows(r.regions, q.sort).map((x) => tableRow(ctx, x, url({ ...bankBase, region: x.key })))
         : [],
     branches:
       r.focus.type === 'branch'
         ? []
-        : sortRows(r.branches, q.sort).map((x) => tableRow(x, url({ ...bankBase, branchCode: x.key }))),
+        : sortRows(r.branches, q.sort).map((x) => tableRow(ctx, x, url({ ...bankBase, branchCode: x.key }))),
+    regionEdge: edgeWarning(ctx, sortRows(r.regions, q.sort)),
+    branchEdge: r.focus.type === 'branch' ? null : edgeWarning(ctx, sortRows(r.branches, q.sort)),
     headers: headers(ctx, base, q.sort),
     branchPages: pagedBy,
     visits: visits.map((v) => ({
@@ -292,7 +314,7 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
     violations: r.violations.map((x) => ({
       ...x,
       section: x.sectionKey ? ctx.t(`results.section.${x.sectionKey}`) : '',
-      text: ctx.locale === 'en' ? x.text.en : x.text.zh,
+      text: inLang(x.failure ?? x.text, ctx.locale),
     })),
     sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
     plans,

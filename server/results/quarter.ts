@@ -2,9 +2,10 @@ import { branchNamesIn, staffNamesIn, type BankView } from '../banks/service';
 import type { Principal } from '../platform/access';
 import { shiftQuarter, trendQuarters } from '../rules/quarters';
 import { bankQuarters, combineAreas, regionQuarters, type BankRegions, type RegionBranches } from '../stats/service';
-import { rollUp, type BranchScore } from './aggregate';
+import type { BranchScore } from './aggregate';
 import { areaScores, areaSpread, branchScores, keyProblems, staffScores, violationRows } from './figures';
-import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow } from './rows';
+import { confidenceFields, withConfidence } from './confidence';
+import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow, trendPoint } from './rows';
 import { areaRow, MIN_HIDDEN_BRANCHES, type FocusInfo } from './scope';
 import type { Level } from './schema';
 import type { ResultRow, ResultsReport, TrendPoint } from './types';
@@ -39,7 +40,9 @@ const area = (regions: BankRegions | undefined) =>
 
 function areaPoint(quarter: string, regions: BankRegions | undefined): TrendPoint {
   const a = area(regions);
-  return { quarter, n: a.visits, branches: a.branches, ...areaScores(a) };
+  const scores = areaScores(a);
+  const { sd, ci95, smallSample } = confidenceFields({ now: a.branchScores });
+  return { quarter, n: a.visits, branches: a.branches, ...scores, sd, ci95, smallSample };
 }
 
 /** A row for an area from its kept summary; `hidden*` count its visited branches the caller may not see. */
@@ -58,7 +61,7 @@ function summaryAreaRow(
   const spread = areaSpread(now);
   if (hiddenNow > 0) row.benchmark = true;
   else if (spread) row.spread = spread;
-  return row;
+  return withConfidence(row, { now: now.branchScores, before: before?.branchScores, withheld: hiddenNow > 0 });
 }
 
 export async function resultsFromStats(c: QuarterContext): Promise<ResultsReport> {
@@ -93,7 +96,7 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
   const needBranches = c.want.has('branch') || c.want.has('staff');
   const read = c.branchesOf ? regionNames.filter((r) => r === c.branchesOf) : regionNames;
   const docs = needBranches ? await regionQuarters(c.bank.id, [c.quarter, h.previousQuarter], read) : null;
-  const { branches, staff } = docs ? await detailRows(c, docs, () => true) : { branches: [], staff: [] };
+  const { branches, staff } = docs ? await detailRows(c, docs, () => true, bankRow.total) : { branches: [], staff: [] };
   return {
     ...h,
     summary: { ...bankRow, key: c.focus.focus.key, name: c.focus.focus.name },
@@ -108,7 +111,7 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
     })),
     violations: violationRows(
       Object.entries(now).flatMap(([region, r]) => r.violations.map((v) => ({ ...v, region }))),
-    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey) })),
+    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey), failure: c.catalogue.failure(v.itemKey) })),
   };
 }
 
@@ -117,6 +120,7 @@ async function detailRows(
   c: QuarterContext,
   docs: Map<string, Map<string, RegionBranches>>,
   inFocus: (code: string, region: string) => boolean,
+  bankTotal: number | null,
 ): Promise<{ branches: ResultRow[]; staff: ResultRow[] }> {
   const prevQ = shiftQuarter(c.quarter, -1);
   const focused = (q: string) => branchScores(docs.get(q) ?? NO_REGIONS).filter((b) => inFocus(b.code, b.region));
@@ -129,7 +133,7 @@ async function detailRows(
         .map(([, s]) => s),
     );
   const branches = c.want.has('branch')
-    ? branchRows(current, previous, await branchNamesIn(c.bank.id, new Set(current.map((b) => b.code))))
+    ? branchRows(current, previous, await branchNamesIn(c.bank.id, new Set(current.map((b) => b.code))), bankTotal)
     : [];
   const staffNow = c.want.has('staff') ? staffScores(summaries(c.quarter)) : [];
   const staff = c.want.has('staff')
@@ -167,22 +171,20 @@ async function narrow(
       .filter(([code, s]) => s.visits > 0 && inFocus(code, region))
       .map(([code, s]) => ({ code, region, s })),
   );
-  const details = await detailRows(c, docs, inFocus);
+  const bank = summaryAreaRow(
+    c.bank.code,
+    c.bank.name,
+    area(banks.get(c.quarter)),
+    area(banks.get(h.previousQuarter)),
+    hidden(c.quarter),
+    hidden(h.previousQuarter),
+  );
+  const details = await detailRows(c, docs, inFocus, bank?.total ?? null);
   return {
     ...h,
     summary: summaryRow(h.focus, current, previous),
-    trend: quarters.map((q) => {
-      const r = rollUp(focused(q));
-      return { quarter: q, n: r.n, branches: r.branches, ...scoresOf(r) };
-    }),
-    bank: summaryAreaRow(
-      c.bank.code,
-      c.bank.name,
-      area(banks.get(c.quarter)),
-      area(banks.get(h.previousQuarter)),
-      hidden(c.quarter),
-      hidden(h.previousQuarter),
-    ),
+    trend: quarters.map((q) => trendPoint(q, h.focus, focused(q))),
+    bank,
     regions: focusRegions
       .map((r) => areaRow(r, r, regionsNow.get(r) ?? [], regionsBefore.get(r) ?? [], visible))
       .filter((r): r is ResultRow => r !== null),
@@ -194,6 +196,6 @@ async function narrow(
     })),
     violations: violationRows(
       inFocusSummaries.flatMap(({ code, region, s }) => s.violations.map((v) => ({ ...v, branchCode: code, region }))),
-    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey) })),
+    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey), failure: c.catalogue.failure(v.itemKey) })),
   };
 }

@@ -4,6 +4,34 @@ import { LEVELS } from './schema';
 
 const scores = { sections: sectionScores, total: out.score };
 
+/** SPEC §11 on one mean. */
+const interval = z.tuple([z.number(), z.number()]).nullable().openapi({ description: '95 % confidence interval' });
+const change = z
+  .object({
+    delta: z.number(),
+    p: z.number().nullable().openapi({ description: "Welch's two-sided p" }),
+    significant: z.boolean().nullable().openapi({ description: 'p < 0.05; null: too little data' }),
+  })
+  .openapi({ description: 'Against the previous quarter' });
+const scoreConfidence = z.object({
+  n: z.number().int().openapi({ description: 'Values averaged: visits, or branch scores for an area' }),
+  sd: z.number().nullable(),
+  ci95: interval,
+  smallSample: z.boolean(),
+  change: change.optional(),
+});
+const confidenceFields = {
+  sd: z.number().nullable().optional().openapi({ description: 'Sample standard deviation of the total (n − 1)' }),
+  ci95: interval.optional(),
+  smallSample: z.boolean().optional().openapi({ description: 'n < 3' }),
+  change: change.optional(),
+  belowBank: z.boolean().optional().openapi({ description: "The interval's upper end is below the bank score" }),
+  confidence: z
+    .object({ sections: z.record(z.string(), scoreConfidence), total: scoreConfidence })
+    .optional()
+    .openapi({ description: 'SPEC §11 for every mean the row shows' }),
+};
+
 export const resultRow = component(
   'ResultRow',
   z.object({
@@ -23,6 +51,7 @@ export const resultRow = component(
       .openapi({ description: "An area wider than the caller's scope, shown for comparison only" }),
     region: z.string().optional(),
     branchCode: z.string().optional(),
+    ...confidenceFields,
   }),
   'Scores of one bank, region, branch or staff member in a quarter (SPEC §3)',
 );
@@ -44,6 +73,7 @@ const violation = z.object({
   sectionKey: z.string().nullable(),
   disputed: z.boolean().openapi({ description: 'Under dispute: the figure may still change' }),
   text: out.text,
+  failure: out.text.openapi({ description: "The item's failure in words (its own wording, else 'Not met: <item>')" }),
 });
 
 export const resultsResponse = component(
@@ -60,7 +90,17 @@ export const resultsResponse = component(
     }),
     rows: z.array(resultRow),
     summary: resultRow,
-    trend: z.array(z.object({ quarter: out.quarter, n: z.number().int(), branches: z.number().int(), ...scores })),
+    trend: z.array(
+      z.object({
+        quarter: out.quarter,
+        n: z.number().int(),
+        branches: z.number().int(),
+        ...scores,
+        sd: confidenceFields.sd,
+        ci95: confidenceFields.ci95,
+        smallSample: confidenceFields.smallSample,
+      }),
+    ),
     keyProblems: z.array(keyProblem),
     violations: z.array(violation),
   }),

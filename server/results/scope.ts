@@ -2,6 +2,7 @@ import { findBranch, hasBranchInRegion, regionsOfBranches } from '../banks/servi
 import { canSeeBranch, type Principal } from '../platform/access';
 import { NotFoundError } from '../platform/errors';
 import { rollUp, type BranchScore } from './aggregate';
+import { momentsOfMeans, withConfidence } from './confidence';
 import { scoresOf } from './rows';
 import type { Predicate, ResultRow, ResultsInput, ResultsReport } from './types';
 
@@ -85,5 +86,9 @@ export function areaRow(
     row.previous = scoresOf(rollUp(previous));
   if (hiddenNow > 0) row.benchmark = true;
   else if (now.spread) row.spread = now.spread;
-  return row;
+  return withConfidence(row, {
+    now: momentsOfMeans(current),
+    before: momentsOfMeans(previous),
+    withheld: row.benchmark === true,
+  });
 }

@@ -97,3 +97,4 @@ export {
   type VisitInput,
 } from './aggregate';
 export * from './types';
+export { plusMinus, interval, verdict, isSmall, type Verdict } from './confidence-view';

@@ -20,6 +20,20 @@ export interface BarDatum {
   label: string;
   value: number | null;
   previous?: number | null;
+  /** The 95 % interval of the value (SPEC §11), drawn as a whisker across the bar. */
+  ci95?: [number, number] | null;
+}
+
+const WHISKER = '#111827';
+
+/** A horizontal whisker from lo to hi at height y, with end caps (clamped to the 0–100 scale). */
+function whisker(x: (v: number) => number, lo: number, hi: number, y: number, cap: number): string {
+  const a = num(x(clamp(lo)));
+  const b = num(x(clamp(hi)));
+  return (
+    `<g class="whisker" stroke="${WHISKER}" stroke-width="1.5"><line x1="${a}" x2="${b}" y1="${y}" y2="${y}"/>` +
+    `<line x1="${a}" x2="${a}" y1="${y - cap}" y2="${y + cap}"/><line x1="${b}" x2="${b}" y1="${y - cap}" y2="${y + cap}"/></g>`
+  );
 }
 
 export interface ChartText {
@@ -56,6 +70,8 @@ export function barChart(data: BarDatum[], text: ChartText): string {
     parts.push(`<rect x="${left}" y="${y + 17}" width="${num(span)}" height="14" fill="${GRID}"/>`);
     if (d.value !== null)
       parts.push(`<rect class="bar" x="${left}" y="${y + 17}" width="${num(w)}" height="14" fill="${CURRENT}"/>`);
+    if (d.value !== null && d.ci95)
+      parts.push(whisker((v) => left + (span * v) / 100, d.ci95[0], d.ci95[1], y + 24, 5));
     parts.push(
       `<text x="${left + span + 6}" y="${y + 29}" font-size="12" font-weight="600" fill="${INK}">${esc(d.value === null ? (text.none ?? '–') : formatScore(d.value))}</text>`,
     );
@@ -75,6 +91,7 @@ export function barChart(data: BarDatum[], text: ChartText): string {
 export interface LinePoint {
   label: string;
   value: number | null;
+  ci95?: [number, number] | null;
 }
 
 /** The total over the quarters on a 0–100 scale; a quarter without data breaks the line. */
@@ -115,6 +132,14 @@ export function lineChart(points: LinePoint[], text: ChartText): string {
         `<text x="${num(x(i))}" y="${num(y(50))}" font-size="11" text-anchor="${anchor}" fill="${PREVIOUS}">${esc(text.none ?? '–')}</text>`,
       );
       return;
+    }
+    if (p.ci95) {
+      const cx = num(x(i));
+      const [top, bottom] = [num(y(clamp(p.ci95[1]))), num(y(clamp(p.ci95[0])))];
+      parts.push(
+        `<g class="whisker" stroke="${WHISKER}" stroke-width="1.5"><line x1="${cx}" x2="${cx}" y1="${top}" y2="${bottom}"/>` +
+          `<line x1="${num(x(i) - 4)}" x2="${num(x(i) + 4)}" y1="${top}" y2="${top}"/><line x1="${num(x(i) - 4)}" x2="${num(x(i) + 4)}" y1="${bottom}" y2="${bottom}"/></g>`,
+      );
     }
     parts.push(`<circle class="point" cx="${num(x(i))}" cy="${num(y(p.value))}" r="4" fill="${CURRENT}"/>`);
     parts.push(

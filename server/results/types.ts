@@ -1,4 +1,5 @@
-import type { SectionScores } from '../rules/scoring';
+import type { SectionKey, SectionScores } from '../rules/scoring';
+import type { Change } from '../rules/confidence';
 import type { KeyProblem, Spread, ViolationRow } from './aggregate';
 
 /** Who may read results: the audit firm's admin and, within their scope, bank managers and HR. */
@@ -9,7 +10,28 @@ export interface ScoresWithChange {
   total: number | null;
 }
 
-export interface ResultRow extends ScoresWithChange {
+/** SPEC §11 for one mean: n = the values averaged (visits, or branches for an area). */
+export interface ScoreConfidence {
+  n: number;
+  sd: number | null;
+  ci95: [number, number] | null;
+  smallSample: boolean;
+  /** Against the previous quarter, when the row shows one. */
+  change?: Change;
+}
+
+/** What a row carries for SPEC §11: the total's figures at the top, every score's in `confidence`. */
+export interface ConfidenceFields {
+  sd: number | null;
+  ci95: [number, number] | null;
+  smallSample: boolean;
+  change?: Change;
+  /** Branch rows: the upper end of the total's interval is below the bank score. */
+  belowBank?: boolean;
+  confidence: { sections: Record<SectionKey, ScoreConfidence>; total: ScoreConfidence };
+}
+
+export interface ResultRow extends ScoresWithChange, Partial<ConfidenceFields> {
   key: string;
   name: string;
   n: number;
@@ -22,7 +44,7 @@ export interface ResultRow extends ScoresWithChange {
   branchCode?: string;
 }
 
-export interface TrendPoint extends ScoresWithChange {
+export interface TrendPoint extends ScoresWithChange, Partial<Pick<ConfidenceFields, 'sd' | 'ci95' | 'smallSample'>> {
   quarter: string;
   n: number;
   branches: number;
@@ -34,6 +56,8 @@ export interface KeyProblemRow extends KeyProblem {
 
 export interface ViolationView extends ViolationRow {
   text: { zh: string; en: string };
+  /** The item's failure in words ("Guaranteed returns were promised", else "Not met: <item>"). */
+  failure: { zh: string; en: string };
 }
 
 export type FocusType = 'bank' | 'region' | 'branches' | 'branch';

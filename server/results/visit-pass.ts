@@ -1,10 +1,11 @@
 import { shiftQuarter, trendQuarters } from '../rules/quarters';
+import { failureInWords } from '../rules/answer-words';
 import { bankVersionItems } from '../questionnaires/service';
 import { countedVisitsOf } from '../visits/service';
 import { getBank, branchNamesIn, staffNamesIn } from '../banks/service';
 import { assertBankVisible, requireRole, type Principal } from '../platform/access';
-import { ResultsAccumulator, rollUp, type Accumulated, type ItemInfo, type VisitInput } from './aggregate';
-import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow } from './rows';
+import { ResultsAccumulator, type Accumulated, type ItemInfo, type VisitInput } from './aggregate';
+import { branchRows, groupByRegion, staffRows, summaryRow, trendPoint } from './rows';
 import { LEVELS, type Level } from './schema';
 import { areaRow, resolveFocus } from './scope';
 import { RESULTS_ROLES, type Predicate, type ResultRow, type ResultsInput, type ResultsReport } from './types';
@@ -55,19 +56,22 @@ export function countedVisitsCursor(bankId: string, quarters: readonly string[],
 export interface ItemCatalogue {
   lookup: (questionnaireId: string, version: number) => ReadonlyMap<string, ItemInfo> | undefined;
   text: (itemKey: string) => { zh: string; en: string };
+  failure: (itemKey: string) => { zh: string; en: string };
 }
 
 /** Item types per questionnaire version (failure rates use the version a visit was filled on). */
 export async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
   const byVersion = new Map<string, Map<string, ItemInfo>>();
   const texts = new Map<string, { zh: string; en: string }>();
+  const failures = new Map<string, { zh: string; en: string }>();
   for (const v of await bankVersionItems(bankId)) {
     const items = new Map<string, ItemInfo>();
     for (const s of v.sections) {
       for (const i of s.items) {
-        items.set(i.key, { type: i.type, sectionKey: s.key });
+        items.set(i.key, { ...i, sectionKey: s.key });
         // Later versions win: the wording most recently used.
         texts.set(i.key, i.text);
+        failures.set(i.key, { zh: failureInWords(i, 'zh'), en: failureInWords(i, 'en') });
       }
     }
     byVersion.set(`${v.questionnaireId}:${v.version}`, items);
@@ -75,6 +79,7 @@ export async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
   return {
     lookup: (qid, version) => byVersion.get(`${qid}:${version}`),
     text: (key) => texts.get(key) ?? { zh: key, en: key },
+    failure: (key) => failures.get(key) ?? texts.get(key) ?? { zh: key, en: key },
   };
 }
 
@@ -157,6 +162,7 @@ export async function resultsFromVisits(
   const sNames = want.has('staff')
     ? await staffNamesIn(bank.id, new Set(acc.staff.map((s) => s.employeeId)))
     : new Map<string, { name: string }>();
+  const bankRow = areaRow(bank.code, bank.name, all(input.quarter), all(previousQuarter), visible);
   return {
     bankId: bank.id,
     bankCode: bank.code,
@@ -165,15 +171,16 @@ export async function resultsFromVisits(
     previousQuarter,
     focus,
     summary: summaryRow(focus, current, focused(previousQuarter)),
-    trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => {
-      const r = rollUp(focused(q));
-      return { quarter: q, n: r.n, branches: r.branches, ...scoresOf(r) };
-    }),
-    bank: areaRow(bank.code, bank.name, all(input.quarter), all(previousQuarter), visible),
+    trend: trendQuarters(input.quarter, TREND_QUARTERS).map((q) => trendPoint(q, focus, focused(q))),
+    bank: bankRow,
     regions,
-    branches: branchRows(current, focused(previousQuarter), bNames),
+    branches: branchRows(current, focused(previousQuarter), bNames, bankRow?.total ?? null),
     staff: staffRows(acc.staff, acc.previousStaff, sNames),
     keyProblems: acc.keyProblems.map((k) => ({ ...k, text: catalogue.text(k.itemKey) })),
-    violations: acc.violations.map((x) => ({ ...x, text: catalogue.text(x.itemKey) })),
+    violations: acc.violations.map((x) => ({
+      ...x,
+      text: catalogue.text(x.itemKey),
+      failure: catalogue.failure(x.itemKey),
+    })),
   };
 }

@@ -1,12 +1,30 @@
+import { shownKeys, type Condition } from './conditions';
+
 /**
- * The scoring rules of SPEC.md section 3, as pure functions. Everything that shows a score
+ * The scoring rules of SPEC.md sections 3 and 10, as pure functions. Everything that shows a score
  * (visits, results, reports, HR) goes through here, so a published number can always be recomputed.
  */
 export const SECTION_KEYS = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'] as const;
 export type SectionKey = (typeof SECTION_KEYS)[number];
 
-export type ItemType = 'yes_no' | 'scale';
-export type AnswerValue = 'yes' | 'no' | 'na' | 1 | 2 | 3 | 4 | 5;
+export const ITEM_TYPES = ['yes_no', 'scale', 'number', 'choice', 'multi', 'text'] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
+
+/**
+ * `yes`/`no`/`na`; a scale value 1..5 or a number; an option key (`choice`) or free text (`text`);
+ * the option keys chosen (`multi`).
+ */
+export type AnswerValue = string | number | string[];
+
+export interface Band {
+  max: number;
+  score: number;
+}
+export interface ScoringOption {
+  key: string;
+  /** `choice`: 0..1, or null for "not applicable"; `multi`: −1..1. */
+  score: number | null;
+}
 
 export interface ScoringItem {
   key: string;
@@ -15,6 +33,15 @@ export interface ScoringItem {
   critical: boolean;
   allowNA: boolean;
   required: boolean;
+  /** `number`: the accepted range and the score bands, ascending `max`. */
+  min?: number | null;
+  max?: number | null;
+  bands?: readonly Band[] | null;
+  /** `choice` and `multi`. */
+  options?: readonly ScoringOption[] | null;
+  showIf?: Condition | null;
+  /** A failing answer needs an attachment naming the item before the visit can be submitted. */
+  evidenceOnFail?: boolean;
 }
 
 export interface ScoringSection {
@@ -41,26 +68,104 @@ export function isScaleValue(value: unknown): value is 1 | 2 | 3 | 4 | 5 {
   return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 5;
 }
 
-/**
- * 0..1 for an applicable answer, null for `na` (left out of every sum, weights included) and for no
- * answer. A value that does not fit the item (answerErrors rejects those at the edge) is left out too
- * rather than scored 0 or turned into NaN, so a bad stored answer can never corrupt a published number.
- */
-export function itemScore(item: Pick<ScoringItem, 'type'>, value: unknown): number | null {
-  if (item.type === 'yes_no') return value === 'yes' ? 1 : value === 'no' ? 0 : null;
-  return isScaleValue(value) ? (value - 1) / 4 : null;
+/** `number`: the score of the first band whose `max` is at least the value; above every band, 0. */
+function bandScore(item: Pick<ScoringItem, 'bands' | 'min' | 'max'>, value: unknown): number | null {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !item.bands?.length) return null;
+  if ((typeof item.min === 'number' && value < item.min) || (typeof item.max === 'number' && value > item.max))
+    return null;
+  return item.bands.find((b) => b.max >= value)?.score ?? 0;
+}
+
+function choiceScore(item: Pick<ScoringItem, 'options'>, value: unknown): number | null {
+  // An option key is text: a value of any other kind matches none (no separate type check needed).
+  return item.options?.find((o) => o.key === value)?.score ?? null;
+}
+
+/** `multi`: min(1, max(0, Σ scores of the chosen options)); each option counts once, in any order. */
+function multiScore(item: Pick<ScoringItem, 'options'>, value: unknown): number | null {
+  if (!Array.isArray(value)) return null;
+  const scores = new Map((item.options ?? []).map((o) => [o.key, o.score ?? 0]));
+  const chosen: number[] = [];
+  for (const key of new Set(value)) {
+    const s = scores.get(key as string);
+    if (s === undefined) return null;
+    chosen.push(s);
+  }
+  // Summed in one fixed order, so that neither the order of the options nor that of the ticks can
+  // change the last bit of a floating-point sum.
+  const sum = chosen.sort((a, b) => a - b).reduce((acc, s) => acc + s, 0);
+  return Math.min(1, Math.max(0, sum));
 }
 
 /**
- * A critical item that scores 0 (`no`, scale 1) is a compliance violation and zeroes its section.
- * Written through itemScore so that "fails" means the same here as in every failure rate.
+ * 0..1 for an applicable answer, null for `na`, for `text` (never scored), for a `number` item
+ * without bands and for a `choice` option whose score is null. A value that does not fit the item
+ * (answerErrors rejects those at the edge) is left out too rather than scored 0 or turned into NaN,
+ * so a bad stored answer can never corrupt a published number.
  */
-export function isCriticalFailure(item: Pick<ScoringItem, 'type' | 'critical'>, value: unknown): boolean {
+export function itemScore(
+  item: Pick<ScoringItem, 'type'> & Partial<Pick<ScoringItem, 'bands' | 'options' | 'min' | 'max'>>,
+  value: unknown,
+): number | null {
+  if (value === 'na') return null;
+  switch (item.type) {
+    case 'yes_no':
+      return value === 'yes' ? 1 : value === 'no' ? 0 : null;
+    case 'scale':
+      return isScaleValue(value) ? (value - 1) / 4 : null;
+    case 'number':
+      return bandScore(item, value);
+    case 'choice':
+      return choiceScore(item, value);
+    case 'multi':
+      return multiScore(item, value);
+    default:
+      return null;
+  }
+}
+
+/** A critical item that scores 0, whatever its type, is a compliance violation and zeroes its section. */
+export function isCriticalFailure(item: Parameters<typeof itemScore>[0] & { critical: boolean }, value: unknown) {
   return item.critical && itemScore(item, value) === 0;
 }
 
-export function scoreVisit(sections: ScoringSection[], answers: Answer[]): VisitScores {
-  const byKey = new Map(answers.map((a) => [a.itemKey, a.value]));
+const answerMap = (answers: readonly { itemKey: string; value: unknown }[]) =>
+  new Map(answers.map((a) => [a.itemKey, a.value]));
+
+/** The keys of the items a visit's answers leave applicable (conditions met or none). */
+export function applicableKeys(
+  sections: readonly Pick<ScoringSection, 'items'>[],
+  answers: readonly { itemKey: string; value: unknown }[],
+): Set<string> {
+  return shownKeys(
+    sections.flatMap((s) => s.items),
+    answerMap(answers),
+  );
+}
+
+/**
+ * Each applicable answer's score, in questionnaire order: answers to items hidden by their
+ * condition, `na`, text and unscored answers are left out. The failure rates (key problems, action
+ * plan outcomes) count these, so they follow the same rules as the scores. `items` in questionnaire order.
+ */
+export function answerScores<I extends ScoringItem>(
+  items: ReadonlyMap<string, I>,
+  answers: readonly { itemKey: string; value: unknown }[],
+): { item: I; score: number }[] {
+  const values = answerMap(answers);
+  const shown = shownKeys(items.values(), values);
+  const out: { item: I; score: number }[] = [];
+  for (const item of items.values()) {
+    if (!shown.has(item.key) || !values.has(item.key)) continue;
+    const s = itemScore(item, values.get(item.key));
+    if (s !== null) out.push({ item, score: s });
+  }
+  return out;
+}
+
+export function scoreVisit(sections: ScoringSection[], answers: readonly Answer[]): VisitScores {
+  const byKey = answerMap(answers);
+  const shown = applicableKeys(sections, answers);
   const result: SectionScores = { greeting: null, product_knowledge: null, sales_compliance: null, follow_up: null };
   const violations: VisitScores['violations'] = [];
   let weighted = 0;
@@ -70,12 +175,13 @@ export function scoreVisit(sections: ScoringSection[], answers: Answer[]): Visit
     let den = 0;
     let failedCritical = false;
     for (const item of section.items) {
-      const value = byKey.get(item.key);
-      const s = itemScore(item, value);
+      // Not applicable (its condition is not met): left out like `na`.
+      if (!shown.has(item.key)) continue;
+      const s = byKey.has(item.key) ? itemScore(item, byKey.get(item.key)) : null;
       if (s === null) continue;
       num += item.weight * s;
       den += item.weight;
-      if (isCriticalFailure(item, value)) {
+      if (item.critical && s === 0) {
         failedCritical = true;
         violations.push({ itemKey: item.key, sectionKey: section.key });
       }
@@ -89,43 +195,46 @@ export function scoreVisit(sections: ScoringSection[], answers: Answer[]): Visit
   return { sections: result, total: weights === 0 ? null : weighted / weights, violations };
 }
 
-/** Required items without an answer, in questionnaire order; a visit cannot be submitted until this is empty. */
+/**
+ * Required items without an answer, in questionnaire order; a visit cannot be submitted until this
+ * is empty. An item hidden by its condition is never required.
+ */
 export function missingRequired(
   sections: ScoringSection[],
-  answers: Answer[],
+  answers: readonly Answer[],
 ): { itemKey: string; sectionKey: SectionKey }[] {
   const answered = new Set(answers.map((a) => a.itemKey));
+  const shown = applicableKeys(sections, answers);
   return sections.flatMap((s) =>
-    s.items.filter((i) => i.required && !answered.has(i.key)).map((i) => ({ itemKey: i.key, sectionKey: s.key })),
+    s.items
+      .filter((i) => i.required && shown.has(i.key) && !answered.has(i.key))
+      .map((i) => ({ itemKey: i.key, sectionKey: s.key })),
   );
 }
 
-/** Checks each answer against its item: known key, right kind of value, `na` only where allowed. */
-export function answerErrors(
+/**
+ * Items marked `evidenceOnFail` whose applicable answer scores 0 while no attachment names them
+ * (`evidenced`: the item keys the visit's attachments name); a visit cannot be submitted until this is empty.
+ */
+export function evidenceMissing(
   sections: ScoringSection[],
-  answers: { itemKey: string; value: unknown }[],
-): { field: string; message: string }[] {
-  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)));
-  const errors: { field: string; message: string }[] = [];
-  const seen = new Set<string>();
-  answers.forEach((a, idx) => {
-    const field = `answers.${idx}.value`;
-    const item = items.get(a.itemKey);
-    if (!item) return errors.push({ field: `answers.${idx}.itemKey`, message: `unknown item "${a.itemKey}"` });
-    if (seen.has(a.itemKey))
-      return errors.push({ field: `answers.${idx}.itemKey`, message: `"${a.itemKey}" is answered twice` });
-    seen.add(a.itemKey);
-    if (a.value === 'na') {
-      if (!item.allowNA) errors.push({ field, message: `"${a.itemKey}" does not allow N/A` });
-      return;
-    }
-    if (item.type === 'yes_no' && a.value !== 'yes' && a.value !== 'no')
-      errors.push({ field, message: `"${a.itemKey}" takes yes or no` });
-    if (item.type === 'scale' && !isScaleValue(a.value))
-      errors.push({ field, message: `"${a.itemKey}" takes a whole number from 1 to 5` });
-    return undefined;
-  });
-  return errors;
+  answers: readonly Answer[],
+  evidenced: ReadonlySet<string>,
+): { itemKey: string; sectionKey: SectionKey }[] {
+  const values = answerMap(answers);
+  const shown = applicableKeys(sections, answers);
+  return sections.flatMap((s) =>
+    s.items
+      .filter(
+        (i) =>
+          i.evidenceOnFail &&
+          shown.has(i.key) &&
+          !evidenced.has(i.key) &&
+          values.has(i.key) &&
+          itemScore(i, values.get(i.key)) === 0,
+      )
+      .map((i) => ({ itemKey: i.key, sectionKey: s.key })),
+  );
 }
 
 /** Scores are stored unrounded and shown with one decimal, half away from zero. */

@@ -49,9 +49,7 @@ export async function itemsOfVersion(
   });
   if (!found) return undefined;
   const sections = toScoringSections(found);
-  const items = new Map(
-    sections.flatMap((s) => s.items.map((i) => [i.key, { type: i.type, sectionKey: s.key }] as const)),
-  );
+  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, { ...i, sectionKey: s.key }] as const)));
   versionItems.set(key, items);
   return items;
 }

@@ -1,4 +1,4 @@
-import { itemScore, SECTION_KEYS, type AnswerValue, type ItemType, type SectionKey } from '../rules/scoring';
+import { answerScores, SECTION_KEYS, type ScoringItem, type SectionKey } from '../rules/scoring';
 
 /**
  * What one counted visit adds to the statistics of its bank, quarter and branch (SPEC §3, §15):
@@ -10,10 +10,8 @@ export const SCORE_SLOTS = [...SECTION_KEYS, 'total'] as const;
 export type ScoreSlot = (typeof SCORE_SLOTS)[number];
 export const TOTAL = 4;
 
-export interface ItemInfo {
-  type: ItemType;
-  sectionKey: SectionKey;
-}
+/** An item as scoring reads it (type, options, bands, condition), with its section. */
+export type ItemInfo = ScoringItem & { sectionKey: SectionKey };
 
 export interface ItemResult {
   key: string;
@@ -52,28 +50,28 @@ export interface CountedVisit {
   violations?: readonly { itemKey?: string | null; sectionKey?: string | null }[] | null;
 }
 
-const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** Number.isFinite never coerces: false for text, null, NaN and ±Infinity. */
+const finiteOrNull = (v: unknown): number | null => (Number.isFinite(v) ? (v as number) : null);
 
-function isAnswerValue(v: unknown): v is AnswerValue {
-  return v === 'yes' || v === 'no' || v === 'na' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5);
-}
-
-/** `items`: the version's items by key; undefined when the version is unknown (no answers then count). */
+/** `items`: the version's items by key, in questionnaire order; undefined when the version is unknown (no answers then count). */
 export function contributionOf(v: CountedVisit, items: ReadonlyMap<string, ItemInfo> | undefined): Contribution {
   const scores = [...SECTION_KEYS.map((k) => finiteOrNull(v.scores?.sections?.[k])), finiteOrNull(v.scores?.total)];
-  const results: ItemResult[] = [];
-  for (const a of v.answers ?? []) {
-    const info = items?.get(a.itemKey);
-    if (!info || !isAnswerValue(a.value)) continue;
-    const s = itemScore(info, a.value);
-    if (s !== null) results.push({ key: a.itemKey, section: info.sectionKey, failed: s === 0 });
-  }
+  // Applicable answers only: `na`, unscored ones and those to items hidden by their condition are left out.
+  const results: ItemResult[] = items
+    ? // Stryker disable next-line ArrayDeclaration: equivalent, a string in place of an answer names no item and is skipped
+      answerScores(items, v.answers ?? []).map(({ item, score }) => ({
+        key: item.key,
+        section: item.sectionKey,
+        failed: score === 0,
+      }))
+    : [];
   return {
     rev: v.rev,
     auditorId: String(v.auditorId),
     staffIds: [...new Set(v.staffIds ?? [])],
     scores,
     items: results,
+    // Stryker disable next-line ArrayDeclaration: equivalent, a string in place of a violation has no itemKey and is skipped
     violations: (v.violations ?? [])
       .filter((x): x is { itemKey: string; sectionKey?: string | null } => Boolean(x.itemKey))
       .map((x) => ({ itemKey: x.itemKey, sectionKey: (x.sectionKey as SectionKey | null | undefined) ?? null })),

@@ -1,5 +1,6 @@
-import { Types } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import { release, takeOverStale } from '../platform/db/write-claims';
+import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { ConflictError } from '../platform/errors';
 import { visitQuarters, visitsForStats } from '../visits/service';
 import { countedEntries, entryOf, type BankRegions, type BranchEntries, type RegionBranches } from './apply';
@@ -45,8 +46,12 @@ async function rebuildQuarter(bankId: string, quarter: string): Promise<number> 
   });
   if (!claim) throw new ConflictError(`The statistics of ${quarter} are being rebuilt already`, 'rebuild_running');
   try {
-    const figures = await recompute(bankId, quarter);
-    await writeQuarter(bankId, quarter, figures, Date.now());
+    // The stored branch records are read while the visits stream (two reads at once, not one after the other).
+    const [figures, stored] = await Promise.all([
+      recompute(bankId, quarter),
+      storedRecords(StatsBranch, new Types.ObjectId(bankId), quarter),
+    ]);
+    await writeQuarter(bankId, quarter, figures, Date.now(), stored);
     return figures.branches.size;
   } finally {
     await release(claim);
@@ -55,67 +60,173 @@ async function rebuildQuarter(bankId: string, quarter: string): Promise<number> 
 
 const BATCH = 500;
 
+interface StoredRecord {
+  _id: string;
+  seq: number;
+  packed: string;
+  region?: string | null;
+}
+
+/** The records of a bank's quarter as stored (one read), by id. */
+async function storedRecords(
+  m: PackedModel,
+  bankId: Types.ObjectId,
+  quarter: string,
+): Promise<Map<string, StoredRecord>> {
+  const docs = await collectionOf(m)
+    .find<StoredRecord>({ bankId, quarter }, { projection: { seq: 1, packed: 1, region: 1 } })
+    .toArray();
+  return new Map(docs.map((d) => [String(d._id), d]));
+}
+
 /**
- * Writes a recomputed quarter over what is stored. Every record gets the same new `seq`, higher than
- * any it had (a time in ms; the syncs count up from there), so a summary taken before is recognised as
- * older; records the visits no longer justify are removed.
+ * Whether a stored packed value is the one just worked out. Records a rebuild wrote list their parts
+ * in the same order (the text is equal); a sync appends, so the parts are compared one by one.
  */
-async function writeQuarter(bankId: string, quarter: string, f: QuarterFigures, seq: number): Promise<void> {
+export function samePacked(stored: string, fresh: string): boolean {
+  if (stored === fresh) return true;
+  const a = JSON.parse(stored) as Record<string, unknown>;
+  const b = JSON.parse(fresh) as Record<string, unknown>;
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  return keys.every((k) => k in a && JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}
+
+type PackedModel = typeof StatsBranch | typeof StatsRegion | typeof StatsBank;
+type Replacement = { _id: string; seq: number; packed: string } & Record<string, unknown>;
+const collectionOf = (m: PackedModel) => m.collection as unknown as mongo.Collection<Replacement>;
+
+/**
+ * Writes what changed: records that do not exist yet in batches of inserts (one command each), the
+ * others one replacement each. An insert that meets a record created meanwhile becomes a replacement.
+ */
+async function writeRecords(m: PackedModel, inserts: Replacement[], replaces: Replacement[]): Promise<void> {
+  const coll = collectionOf(m);
+  const redo: Replacement[] = [];
+  for (let i = 0; i < inserts.length; i += BATCH) {
+    const part = inserts.slice(i, i + BATCH);
+    try {
+      await coll.insertMany(part, { ordered: false });
+    } catch (e) {
+      const writeErrors = (e as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors;
+      if (!writeErrors || !isDuplicateKey({ writeErrors })) throw e;
+      for (const w of writeErrors) redo.push(part[w.err?.index ?? w.index ?? -1]);
+    }
+  }
+  const all = [...replaces, ...redo];
+  for (let i = 0; i < all.length; i += BATCH) {
+    await coll.bulkWrite(
+      all
+        .slice(i, i + BATCH)
+        .map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+      { ordered: false },
+    );
+  }
+}
+
+/**
+ * Sorts the records worked out into those to insert (new), to replace (changed) and those that stay:
+ * a record whose stored value is the one worked out keeps its `seq` (the summaries above it refer to
+ * it), so a rebuild over figures that are right writes nothing. Returns the seq each record has after.
+ */
+function plan(
+  stored: Map<string, StoredRecord>,
+  records: Replacement[],
+  inserts: Replacement[],
+  replaces: Replacement[],
+): Map<string, number> {
+  const seqs = new Map<string, number>();
+  for (const r of records) {
+    const old = stored.get(r._id);
+    if (
+      old &&
+      (old.region ?? null) === ((r.region as string | undefined) ?? null) &&
+      samePacked(old.packed, r.packed)
+    ) {
+      seqs.set(r._id, old.seq);
+      continue;
+    }
+    (old ? replaces : inserts).push(r);
+    seqs.set(r._id, r.seq);
+  }
+  return seqs;
+}
+
+async function writeChanged(
+  m: PackedModel,
+  bank: Types.ObjectId,
+  quarter: string,
+  records: Replacement[],
+  stored?: Map<string, StoredRecord>,
+): Promise<Map<string, number>> {
+  const before = stored ?? (await storedRecords(m, bank, quarter));
+  const inserts: Replacement[] = [];
+  const replaces: Replacement[] = [];
+  const seqs = plan(before, records, inserts, replaces);
+  await writeRecords(m, inserts, replaces);
+  const gone = [...before.keys()].filter((id) => !seqs.has(id));
+  if (gone.length) await collectionOf(m).deleteMany({ _id: { $in: gone } });
+  return seqs;
+}
+
+/**
+ * Writes a recomputed quarter over what is stored. Every record that changes gets the same new `seq`,
+ * higher than any it had (a time in ms; the syncs count up from there), so a summary taken before is
+ * recognised as older; a record already equal to what the visits give keeps its seq and is not
+ * written (the summaries above it, taken at that seq, are equal too); records the visits no longer
+ * justify are removed. A sync under way when the rebuild began read its visit before the rebuild's
+ * claim, so before the rebuild's own read: a record it changes after `stored` was read differs from
+ * what the rebuild worked out in that visit's revision (entries carry it) and is rewritten, and one
+ * found equal to it holds that visit's newest revision already, which the sync's older one cannot
+ * replace.
+ */
+async function writeQuarter(
+  bankId: string,
+  quarter: string,
+  f: QuarterFigures,
+  seq: number,
+  storedBranches: Map<string, StoredRecord>,
+): Promise<void> {
   const bank = new Types.ObjectId(bankId);
+  const now = new Date();
+  const branchDocs: Replacement[] = [...f.branches].map(([code, b]) => ({
+    _id: branchId(bankId, quarter, code),
+    bankId: bank,
+    quarter,
+    branchCode: code,
+    region: b.region,
+    seq,
+    packed: JSON.stringify(b.entries),
+    updatedAt: now,
+  }));
+  const branchSeqs = await writeChanged(StatsBranch, bank, quarter, branchDocs, storedBranches);
   const regions = new Map<string, RegionBranches>();
-  const ops: Parameters<typeof StatsBranch.bulkWrite>[0] = [];
   for (const [code, b] of f.branches) {
-    const _id = branchId(bankId, quarter, code);
-    const doc = { bankId: bank, quarter, branchCode: code, region: b.region, seq, packed: JSON.stringify(b.entries) };
-    ops.push({ replaceOne: { filter: { _id }, replacement: { _id, ...doc, updatedAt: new Date() }, upsert: true } });
-    if (ops.length >= BATCH) await StatsBranch.bulkWrite(ops.splice(0), { ordered: false });
     const branches = regions.get(b.region) ?? {};
-    branches[code] = summarizeBranch(countedEntries(b.entries), seq);
+    branches[code] = summarizeBranch(countedEntries(b.entries), branchSeqs.get(branchId(bankId, quarter, code)) ?? seq);
     regions.set(b.region, branches);
   }
-  if (ops.length) await StatsBranch.bulkWrite(ops, { ordered: false });
-  await removeOthers(
-    StatsBranch,
-    bank,
+  const regionDocs: Replacement[] = [...regions].map(([region, branches]) => ({
+    _id: regionId(bankId, quarter, region),
+    bankId: bank,
     quarter,
-    new Set([...f.branches.keys()].map((c) => branchId(bankId, quarter, c))),
-  );
+    region,
+    seq,
+    packed: JSON.stringify(branches),
+    updatedAt: now,
+  }));
+  const regionSeqs = await writeChanged(StatsRegion, bank, quarter, regionDocs);
   const bankRegions: BankRegions = {};
   for (const [region, branches] of regions) {
-    const _id = regionId(bankId, quarter, region);
-    const replacement = {
-      _id,
-      bankId: bank,
-      quarter,
-      region,
-      seq,
-      packed: JSON.stringify(branches),
-      updatedAt: new Date(),
-    };
-    await StatsRegion.replaceOne({ _id }, replacement, { upsert: true });
     bankRegions[region] = {
-      summary: summarizeArea(Object.values(branches), seq),
+      summary: summarizeArea(Object.values(branches), regionSeqs.get(regionId(bankId, quarter, region)) ?? seq),
       violations: Object.entries(branches)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .flatMap(([branchCode, s]) => s.violations.map((x) => ({ ...x, branchCode }))),
     };
   }
-  await removeOthers(StatsRegion, bank, quarter, new Set([...regions.keys()].map((r) => regionId(bankId, quarter, r))));
   const _id = bankQuarterId(bankId, quarter);
-  await StatsBank.replaceOne(
-    { _id },
-    { _id, bankId: bank, quarter, seq, packed: JSON.stringify(bankRegions), updatedAt: new Date() },
-    { upsert: true },
-  );
-}
-
-async function removeOthers(
-  m: typeof StatsBranch | typeof StatsRegion,
-  bankId: Types.ObjectId,
-  quarter: string,
-  keep: ReadonlySet<string>,
-): Promise<void> {
-  const stored = await (m as typeof StatsBranch).find({ bankId, quarter }, { _id: 1 }).lean();
-  const gone = stored.map((d) => String(d._id)).filter((id) => !keep.has(id));
-  if (gone.length) await (m as typeof StatsBranch).deleteMany({ _id: { $in: gone } });
+  await writeChanged(StatsBank, bank, quarter, [
+    { _id, bankId: bank, quarter, seq, packed: JSON.stringify(bankRegions), updatedAt: now },
+  ]);
 }

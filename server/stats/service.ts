@@ -13,7 +13,7 @@ import type { BankRegions, RegionBranches } from './apply';
 export type { BankRegion, BankRegions, RegionBranches } from './apply';
 export type { AreaSummary, BranchSummary, ItemCount, PersonSummary, ViolationEntry } from './summaries';
 export type { Moments } from './moments';
-export { meanOf, sampleSd, populationSd } from './moments';
+export { addMoments, meanOf, noMoments, sampleSd, populationSd } from './moments';
 export { SCORE_SLOTS, TOTAL } from './contribution';
 export { branchMeans, combineAreas, summarizeArea } from './summaries';
 import { combineAreas, type ItemCount } from './summaries';

@@ -112,6 +112,7 @@ export function summarizeArea(branches: Iterable<BranchSummary>, seq: number): A
     const total = meanOf(b.scores[TOTAL]);
     if (total !== null) {
       out.minTotal = out.minTotal === null ? total : Math.min(out.minTotal, total);
+      // Stryker disable next-line ConditionalExpression: equivalent, Math.max reads a null maximum as 0 and totals are never negative
       out.maxTotal = out.maxTotal === null ? total : Math.max(out.maxTotal, total);
     }
     for (const [k, c] of Object.entries(b.items)) addItems(out.items, k, c);
@@ -129,6 +130,7 @@ export function combineAreas(parts: Iterable<AreaSummary>, seq: number): AreaSum
     out.visits += a.visits;
     a.branchScores.forEach((m, i) => addMoments(out.branchScores[i], m));
     if (a.minTotal !== null) out.minTotal = out.minTotal === null ? a.minTotal : Math.min(out.minTotal, a.minTotal);
+    // Stryker disable next-line ConditionalExpression: equivalent, Math.max reads a null maximum as 0 and totals are never negative
     if (a.maxTotal !== null) out.maxTotal = out.maxTotal === null ? a.maxTotal : Math.max(out.maxTotal, a.maxTotal);
     for (const [k, c] of Object.entries(a.items)) addItems(out.items, k, c);
     out.violations += a.violations;

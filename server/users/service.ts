@@ -308,3 +308,9 @@ export async function activeAuditorIdsByEmail(emails: string[]): Promise<Map<str
 
 /** What the API answers for a user, for other features' routes (`GET /me`). */
 export { userResponse } from './responses';
+/** Active auditors among these user ids: id → pseudonym (a calibration round invites them). */
+export async function activeAuditorsAmong(ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const users = await User.find({ _id: { $in: ids }, role: 'auditor', active: true }, { auditorCode: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), u.auditorCode ?? '']));
+}

@@ -15,7 +15,6 @@ import { metadataFilter, UNSTRIPPABLE_IMAGES } from '../evidence/strip';
 import { bankTimezone } from '../banks/service';
 import { DEFAULT_TIMEZONE } from '../rules/quarters';
 import { FLAG, type Flag } from './flags';
-import { attachmentItemKey } from './schema';
 import { loadVisibleVisit } from './queries';
 import { assertStatus, derive, historyEntry, sectionsOf } from './rules';
 import { commit, loadOwnVisit, loadVisit, retryPause } from './store';
@@ -34,6 +33,18 @@ export interface AttachmentResult {
   sha256: string;
   itemKey?: string;
   capturedAt?: string;
+}
+
+/** The form field `itemKey` (optional): the item of the visit's questionnaire the file is evidence for. */
+async function checkItemKey(v: StoredVisit, itemKey: unknown): Promise<string | undefined> {
+  if (itemKey === undefined || itemKey === null || itemKey === '') return undefined;
+  const known =
+    typeof itemKey === 'string' && (await sectionsOf(v)).some((s) => s.items.some((i) => i.key === itemKey));
+  if (!known)
+    throw new ValidationError([
+      { field: 'itemKey', message: `no item "${String(itemKey)}" in the visit's questionnaire` },
+    ]);
+  return itemKey as string;
 }
 
 const active = (v: StoredVisit) => v.attachments.filter((a) => !a.removedAt);
@@ -70,18 +81,17 @@ export async function addAttachment(
   p: Principal,
   visitId: string,
   file: StoredFile,
-  rawItemKey?: unknown,
+  itemKeyField?: unknown,
 ): Promise<AttachmentResult> {
   let attached: StoredVisit | undefined;
   let attachment: StoredAttachment | undefined;
   try {
-    const itemKey = parseItemKey(rawItemKey);
     for (let attempt = 0; attempt < 5 && !attached; attempt++) {
       if (attempt) await retryPause(attempt);
       const v = await loadOwnVisit(p.id, visitId);
       assertStatus(v, EDITABLE, 'given attachments');
       assertRoom(v);
-      if (itemKey) await assertItemOf(v, itemKey);
+      const itemKey = await checkItemKey(v, itemKeyField);
       attachment = {
         _id: new Types.ObjectId(),
         fileId: file.fileId,
@@ -89,16 +99,22 @@ export async function addAttachment(
         contentType: file.contentType,
         size: file.size,
         sha256: file.sha256,
+        ...(itemKey ? { itemKey } : {}),
         uploadedAt: now(),
         uploadedBy: new Types.ObjectId(p.id),
-        ...(itemKey ? { itemKey } : {}),
         ...(await captureFacts(file, String(v.bankId))),
       };
       const { flags } = await derive({ ...v, attachments: [...v.attachments, attachment] }, await sectionsOf(v));
       const change = {
         field: 'attachments',
         before: null,
-        after: { id: String(attachment._id), filename: file.filename, sha256: file.sha256, size: file.size },
+        after: {
+          id: String(attachment._id),
+          filename: file.filename,
+          sha256: file.sha256,
+          size: file.size,
+          ...(itemKey ? { itemKey } : {}),
+        },
       };
       attached = await commit(v, {
         statuses: EDITABLE,
@@ -127,21 +143,6 @@ export async function addAttachment(
     ...(attachment.itemKey ? { itemKey: attachment.itemKey } : {}),
     ...(attachment.capturedAt ? { capturedAt: attachment.capturedAt.toISOString() } : {}),
   };
-}
-
-function parseItemKey(raw: unknown): string | undefined {
-  const r = attachmentItemKey.safeParse(raw === '' ? undefined : raw);
-  if (r.success) return r.data;
-  throw new ValidationError([{ field: 'itemKey', message: 'must be the key of an item (1–80 characters)' }]);
-}
-
-/** An attachment may name only an item of the visit's own questionnaire version. */
-async function assertItemOf(v: StoredVisit, itemKey: string): Promise<void> {
-  const sections = await sectionsOf(v);
-  if (sections.some((s) => s.items.some((i) => i.key === itemKey))) return;
-  throw new ValidationError([
-    { field: 'itemKey', message: `"${itemKey}" is not an item of this visit's questionnaire` },
-  ]);
 }
 
 /** The photo's EXIF capture time read in its own offset, or else in the bank's zone (SPEC §9); its GPS. */

@@ -11,7 +11,7 @@ import { COUNTED_STATUSES, type VisitStatus } from './types';
  * the two leaves a note for a change that may not have happened (harmless: the follower finds the
  * visit as it is), never a change without a note.
  */
-export const FOLLOWERS = ['stats'] as const;
+export const FOLLOWERS = ['stats', 'events'] as const;
 export type Follower = (typeof FOLLOWERS)[number];
 
 const noteSchema = new Schema(
@@ -22,6 +22,8 @@ const noteSchema = new Schema(
     at: { type: Date, required: true },
     /** New for every change noted: a follower settles only the note it has read (two may share a millisecond). */
     token: { type: String, required: true },
+    /** The visit's revision before the latest change (the change makes it higher): lets a follower tell a change not yet landed. */
+    rev: { type: Number },
     /** Followers that have not yet caught up with the latest change. */
     pending: { type: [String], required: true },
   },
@@ -35,6 +37,8 @@ export interface VisitChangeNote {
   bankId: string;
   at: Date;
   token: string;
+  /** The visit's revision before the noted change (absent on notes written before it was recorded). */
+  rev?: number;
 }
 
 const counts = (s: VisitStatus | undefined) => s !== undefined && (COUNTED_STATUSES as readonly string[]).includes(s);
@@ -44,7 +48,7 @@ export function mayChangeCounting(before: readonly VisitStatus[], after: VisitSt
   return before.some(counts) || counts(after);
 }
 
-export async function noteChange(v: { _id: unknown; bankId: unknown }): Promise<void> {
+export async function noteChange(v: { _id: unknown; bankId: unknown; rev?: number }): Promise<void> {
   await VisitChange.collection.updateOne(
     { _id: new Types.ObjectId(String(v._id)) },
     {
@@ -52,6 +56,7 @@ export async function noteChange(v: { _id: unknown; bankId: unknown }): Promise<
         bankId: new Types.ObjectId(String(v.bankId)),
         at: new Date(),
         token: crypto.randomUUID(),
+        ...(typeof v.rev === 'number' ? { rev: v.rev } : {}),
         pending: [...FOLLOWERS],
       },
     },
@@ -62,8 +67,17 @@ export async function noteChange(v: { _id: unknown; bankId: unknown }): Promise<
 /** The notes a follower has not caught up with, oldest first (of one bank, when given). */
 export async function pendingChanges(follower: Follower, bankId?: string, limit = 500): Promise<VisitChangeNote[]> {
   const filter = { pending: follower, ...(bankId ? { bankId: new Types.ObjectId(bankId) } : {}) };
-  const rows = await VisitChange.find(filter, { bankId: 1, at: 1, token: 1 }).sort({ at: 1 }).limit(limit).lean();
-  return rows.map((r) => ({ visitId: String(r._id), bankId: String(r.bankId), at: r.at, token: r.token }));
+  const rows = await VisitChange.find(filter, { bankId: 1, at: 1, token: 1, rev: 1 })
+    .sort({ at: 1 })
+    .limit(limit)
+    .lean();
+  return rows.map((r) => ({
+    visitId: String(r._id),
+    bankId: String(r.bankId),
+    at: r.at,
+    token: r.token,
+    ...(typeof r.rev === 'number' ? { rev: r.rev } : {}),
+  }));
 }
 
 /** The follower has caught up with the change it read (a change noted since stays pending). */

@@ -1,13 +1,14 @@
 import { branchStaff } from '../banks/service';
 import { ValidationError, type ErrorDetail } from '../platform/errors';
-import { answerErrors, type AnswerValue, type ScoringSection } from '../rules/scoring';
+import { answerErrors, canonicalAnswer, sameAnswer } from '../rules/answers';
+import type { AnswerValue, ScoringSection } from '../rules/scoring';
 import type { Change, StoredAnswer, StoredStaff } from './types';
 
 /**
  * What an auditor types into a visit: checked against the visit's questionnaire version and the
  * branch's staff list, and compared with what was there, so the history records each change.
  */
-export type AnswerInput = { itemKey: string; value: string | number; comment?: string };
+export type AnswerInput = { itemKey: string; value: AnswerValue; comment?: string };
 export type StaffInput = { employeeId?: string; description?: string };
 
 /** Answers against the visit's questionnaire version and staff against the branch's staff list; every error at once. */
@@ -35,10 +36,11 @@ export async function checkContent(
     }));
   }
   if (details.length) throw new ValidationError(details);
+  const items = new Map(sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)));
   return {
     answers: answers?.map((a) => ({
       itemKey: a.itemKey,
-      value: a.value as AnswerValue,
+      value: canonicalAnswer(items.get(a.itemKey), a.value) as AnswerValue,
       ...(a.comment ? { comment: a.comment } : {}),
     })),
     staff: resolved,
@@ -71,7 +73,7 @@ export function diff(before: Editable, after: Editable): Change[] {
   for (const key of new Set([...next.keys(), ...prev.keys()])) {
     const b = prev.get(key);
     const a = next.get(key);
-    if ((b?.value ?? null) !== (a?.value ?? null))
+    if (!sameAnswer(b?.value ?? null, a?.value ?? null))
       out.push({ field: `answers.${key}`, before: b?.value ?? null, after: a?.value ?? null });
     if ((b?.comment ?? null) !== (a?.comment ?? null))
       out.push({ field: `answers.${key}.comment`, before: b?.comment ?? null, after: a?.comment ?? null });

@@ -5,7 +5,7 @@ import { now } from '../platform/clock';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { getLatest, toScoringSections } from '../questionnaires/service';
-import { missingRequired, type ScoringSection } from '../rules/scoring';
+import { evidenceMissing, missingRequired, type ScoringSection } from '../rules/scoring';
 import { checkContent, diff, EMPTY, type Editable } from './content';
 import { Visit } from './model';
 import { assertInWindow, assertStatus, derive, historyEntry, sectionsOf } from './rules';
@@ -184,7 +184,40 @@ async function applyUpdate(p: Principal, v: StoredVisit, input: UpdateVisitInput
   return viewOf(updated, p);
 }
 
-/** Submission needs every required item answered; the 422 lists each missing one. */
+function assertComplete(sections: ScoringSection[], v: StoredVisit): void {
+  const answers = v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value }));
+  const missing = missingRequired(sections, answers);
+  const evidenced = new Set(v.attachments.flatMap((a) => (!a.removedAt && a.itemKey ? [a.itemKey] : [])));
+  const noEvidence = evidenceMissing(sections, answers, evidenced);
+  if (missing.length === 0 && noEvidence.length === 0) return;
+  throw new ValidationError(
+    [
+      ...missing.map((m) => ({
+        field: 'answers',
+        missing: 'answer',
+        itemKey: m.itemKey,
+        sectionKey: m.sectionKey,
+        message: `required item "${m.itemKey}" is not answered`,
+      })),
+      ...noEvidence.map((m) => ({
+        field: 'attachments',
+        missing: 'evidence',
+        itemKey: m.itemKey,
+        sectionKey: m.sectionKey,
+        message: `item "${m.itemKey}" failed: attach evidence naming it (itemKey) before submitting`,
+      })),
+    ],
+    missing.length
+      ? 'Every required item must be answered (and failed items that need evidence given it) before submitting'
+      : 'Failed items that need evidence must have an attachment naming them before submitting',
+    missing.length ? 'required_items_missing' : 'evidence_missing',
+  );
+}
+
+/**
+ * Submission needs every required (and shown) item answered, and evidence for every failed
+ * evidence-on-failure item; the 422 lists each missing answer and each missing piece of evidence.
+ */
 export async function submitVisit(p: Principal, id: string): Promise<VisitView> {
   return withOwnVisit(p.id, id, (v) => applySubmit(p, v));
 }
@@ -192,22 +225,7 @@ export async function submitVisit(p: Principal, id: string): Promise<VisitView> 
 async function applySubmit(p: Principal, v: StoredVisit): Promise<VisitView> {
   assertStatus(v, EDITABLE, 'submitted');
   const sections = await sectionsOf(v);
-  const missing = missingRequired(
-    sections,
-    v.answers.map((a) => ({ itemKey: a.itemKey, value: a.value })),
-  );
-  if (missing.length) {
-    throw new ValidationError(
-      missing.map((m) => ({
-        field: 'answers',
-        itemKey: m.itemKey,
-        sectionKey: m.sectionKey,
-        message: `required item "${m.itemKey}" is not answered`,
-      })),
-      'Every required item must be answered before submitting',
-      'required_items_missing',
-    );
-  }
+  assertComplete(sections, v);
   const at = now();
   const firstSubmittedAt = v.firstSubmittedAt ?? at;
   const updated = await commit(v, {

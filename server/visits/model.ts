@@ -12,7 +12,8 @@ import { SECTION_KEYS } from '../rules/scoring';
 const answerSchema = new Schema(
   {
     itemKey: { type: String, required: true },
-    value: { type: Schema.Types.Mixed, required: true }, // 'yes' | 'no' | 'na' | 1..5
+    // 'yes' | 'no' | 'na' | a number | an option key or text | option keys (SPEC §3, §10)
+    value: { type: Schema.Types.Mixed, required: true },
     comment: { type: String },
   },
   { _id: false },
@@ -34,10 +35,10 @@ const attachmentSchema = new Schema(
     contentType: { type: String, required: true },
     size: { type: Number, required: true },
     sha256: { type: String, required: true },
+    itemKey: { type: String }, // the questionnaire item it is evidence for
     uploadedAt: { type: Date, required: true },
     uploadedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     removedAt: { type: Date }, // never deleted: removal is recorded, the file is kept
-    itemKey: { type: String },
     capturedAt: { type: Date }, // EXIF capture time
     gps: { type: new Schema({ lat: Number, lng: Number }, { _id: false }), default: undefined },
   },

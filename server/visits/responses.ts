@@ -31,7 +31,7 @@ export const visitAttachment = component(
     sha256: z.string(),
     uploadedAt: out.time,
     removedAt: out.time.optional().openapi({ description: 'Marked removed by its auditor (kept, never deleted)' }),
-    itemKey: z.string().optional().openapi({ description: 'The questionnaire item this file supports' }),
+    itemKey: z.string().optional().openapi({ description: 'The questionnaire item the file is evidence for' }),
     capturedAt: out.time
       .optional()
       .openapi({ description: "A photo's EXIF capture time (not shown to bank users, who get the file without it)" }),
@@ -105,14 +105,14 @@ export const queueRowResponse = component(
 );
 
 export const attachmentResponse = component(
-  'VisitAttachmentUploaded',
+  'AddedAttachment',
   z.object({
     id: out.id,
     filename: z.string(),
     contentType: z.string(),
     size: z.number().int(),
     sha256: z.string(),
-    itemKey: z.string().optional(),
+    itemKey: z.string().optional().openapi({ description: 'The questionnaire item the file is evidence for' }),
     capturedAt: out.time.optional().openapi({ description: "The photo's EXIF capture time, when it has one" }),
     gps: gpsPosition.optional(),
   }),

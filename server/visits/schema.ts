@@ -1,15 +1,26 @@
 import { pageParams } from '../platform/http/paging';
 import { z } from 'zod';
 import { fields } from '../platform/http/validation';
+import { TEXT_ANSWER_MAX } from '../rules/answers';
 import { VISIT_STATUSES } from './types';
 
 const isoWithOffset = fields.isoTime('must be an ISO-8601 time with offset, e.g. 2026-07-01T10:30:00+08:00');
 
-/** Shape only; whether a value fits its item (known key, yes/no vs 1..5, N/A allowed) is scoring's answerErrors. */
+/**
+ * An answer's value by shape only: yes/no/na, a scale value or number, an option key or a text, the
+ * option keys of a multiple choice. Whether it fits its item (type, options, range, N/A, conditions)
+ * is the rules' answerErrors, checked against the visit's questionnaire version.
+ */
+export const answerValue = z.union([
+  z.string().max(TEXT_ANSWER_MAX),
+  z.number().finite(),
+  z.array(z.string().max(60)).max(50),
+]);
+
 const answer = z
   .object({
     itemKey: z.string().trim().min(1).max(80),
-    value: z.union([z.enum(['yes', 'no', 'na']), z.number()]),
+    value: answerValue,
     comment: z.string().trim().max(2000).optional(),
   })
   .strict();
@@ -84,6 +95,3 @@ export const listVisitsQuery = z
   })
   .strict();
 export type ListVisitsQuery = z.infer<typeof listVisitsQuery>;
-
-/** The multipart fields beside the file of an evidence upload. */
-export const attachmentItemKey = z.string().trim().min(1).max(80).optional();

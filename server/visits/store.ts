@@ -6,6 +6,7 @@ import { release, takeOverStale, tryClaim, type HeldClaim } from '../platform/db
 import { AppError, ConflictError, NotFoundError } from '../platform/errors';
 import { logger } from '../platform/logger';
 import { mayChangeCounting, noteChange } from './changes';
+import { workQueued } from '../platform/jobs/wakeup';
 import { Visit } from './model';
 import type { HistoryEntry, StoredAttachment, StoredVisit, VisitStatus } from './types';
 
@@ -122,8 +123,12 @@ const lostRace = () => new ConflictError('The visit was changed meanwhile; reloa
  * revision claim decides instead (commitClaimed).
  */
 export async function commit(v: StoredVisit, o: CommitOptions): Promise<StoredVisit> {
-  if (mayChangeCounting(o.statuses, o.set.status)) await noteChange(v);
-  return dbFeatures().atomicConditionalUpdates ? commitConditional(v, o) : commitClaimed(v, o);
+  const noted = mayChangeCounting(o.statuses, o.set.status);
+  if (noted) await noteChange(v);
+  const after = await (dbFeatures().atomicConditionalUpdates ? commitConditional(v, o) : commitClaimed(v, o));
+  // The followers of this process (alerts, webhooks) start at once instead of at their next poll.
+  if (noted) workQueued();
+  return after;
 }
 
 /**

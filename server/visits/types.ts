@@ -42,11 +42,11 @@ export interface StoredAttachment {
   contentType: string;
   size: number;
   sha256: string;
+  /** The questionnaire item the file is evidence for (SPEC §9, §10 evidence on failure). */
+  itemKey?: string | null;
   uploadedAt: Date;
   uploadedBy: Types.ObjectId;
   removedAt?: Date | null;
-  /** The questionnaire item this file supports (SPEC §9, §10 evidenceOnFail). */
-  itemKey?: string | null;
   /** A photo's EXIF capture time (its offset, or else the bank's zone) and GPS position (SPEC §9). */
   capturedAt?: Date | null;
   gps?: { lat: number; lng: number } | null;

@@ -1,6 +1,7 @@
 import { isBankRole, type Principal } from '../platform/access';
 import { branchNames } from '../banks/service';
 import { auditorCodesOf } from '../users/service';
+import type { AnswerValue } from '../rules/scoring';
 import type { Flag } from './flags';
 import { extensionOf } from '../evidence/sniff';
 import type { Change, StoredAttachment, StoredVisit } from './types';
@@ -12,9 +13,9 @@ export interface AttachmentView {
   contentType: string;
   size: number;
   sha256: string;
+  itemKey?: string;
   uploadedAt: string;
   removedAt?: string;
-  itemKey?: string;
   capturedAt?: string;
   gps?: { lat: number; lng: number };
 }
@@ -41,7 +42,7 @@ export interface VisitView {
   visitedAt: string;
   durationMinutes: number;
   staff: { employeeId?: string; name?: string; description?: string }[];
-  answers: { itemKey: string; value: string | number; comment?: string }[];
+  answers: { itemKey: string; value: AnswerValue; comment?: string }[];
   summary: string | null;
   status: string;
   scores: { sections: Record<string, number | null>; total: number | null };

@@ -791,7 +791,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Attach evidence (owner, draft/returned): multipart field "file", optional field "itemKey" (the item it supports); type checked by content; a photo's EXIF capture time and GPS are read and kept
+         * Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for; a photo's EXIF capture time and GPS are read and kept
          * @description Who: auditor.
          */
         post: operations["addVisitAttachment"];
@@ -1241,8 +1241,407 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance alerts (approved visits with a violation): admin, all banks; bank manager, in scope
+         * @description Who: admin, bank_manager.
+         */
+        get: operations["listComplianceAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook endpoints (never their secrets)
+         * @description Who: admin.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint of one bank (bankId) or of the audit firm (no bankId); the signing secret (whsec_…) is returned only here
+         * @description Who: admin.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description Who: admin.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an endpoint: nothing more is sent to it; its delivery log is kept
+         * @description Who: admin.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint (URL, events, description) or enable/disable it
+         * @description Who: admin.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of an endpoint, newest first, with every attempt
+         * @description Who: admin.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again (same webhook-id), whatever happened before
+         * @description Who: admin.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event (webhook.ping) now and return how the endpoint answered
+         * @description Who: admin.
+         */
+        post: operations["pingWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calibration rounds (an auditor: the rounds they are invited to)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["listCalibrationRounds"];
+        put?: never;
+        /**
+         * Create a calibration round: one written case on a questionnaire version for at least 3 auditors
+         * @description Who: admin.
+         */
+        post: operations["createCalibrationRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One calibration round with its case (an auditor: only when invited)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["getCalibrationRound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add evidence of the case (admin): multipart field "file"; type checked by content
+         * @description Who: admin.
+         */
+        post: operations["addCalibrationAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download evidence of the case (whoever may see the round)
+         * @description Who: admin, reviewer, auditor.
+         */
+        get: operations["downloadCalibrationAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invited auditor's answers to the case, once (never a visit; a second post is 409)
+         * @description Who: auditor.
+         */
+        post: operations["submitCalibrationAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the reference answers of a round (reviewer)
+         * @description Who: reviewer.
+         */
+        put: operations["setCalibrationReference"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibrationId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Krippendorff's alpha (interval), agreement per item, bias per auditor and agreement with the reference
+         * @description Who: admin, reviewer.
+         */
+        get: operations["getCalibrationResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auditors/leniency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Field leniency per auditor in a quarter, flagged when |leniency| > 10 over at least 5 visits
+         * @description Who: admin, reviewer.
+         */
+        get: operations["listAuditorLeniency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "visit.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visit.approved event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["visitApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "visit.disputed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visit.disputed event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["visitDisputed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The dispute.resolved event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["disputeResolved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "report.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The report.published event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["reportPublished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.violation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The alert.violation event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["alertViolation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.withdrawn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The alert.withdrawn event, POSTed with webhook-id, webhook-timestamp and webhook-signature (v1, HMAC-SHA256) */
+        post: operations["alertWithdrawn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description Every error of the API: a stable code, a message, and details per field or row */
@@ -1392,6 +1791,8 @@ export interface components {
              */
             language: "zh" | "en";
             reportRecipients: string[];
+            /** @description Who gets compliance alerts by e-mail (SPEC §13) */
+            alertRecipients?: string[];
         };
         Branch: {
             /**
@@ -1493,7 +1894,7 @@ export interface components {
                         en: string;
                     };
                     /** @enum {string} */
-                    type: "yes_no" | "scale";
+                    type: "yes_no" | "scale" | "number" | "choice" | "multi" | "text";
                     /** @default 1 */
                     weight: number;
                     /** @default false */
@@ -1502,6 +1903,42 @@ export interface components {
                     allowNA: boolean;
                     /** @default true */
                     required: boolean;
+                    min?: number;
+                    max?: number;
+                    unit?: string | {
+                        zh: string;
+                        en: string;
+                    };
+                    bands?: {
+                        max: number;
+                        score: number;
+                    }[];
+                    options?: {
+                        key: string;
+                        text: {
+                            zh: string;
+                            en: string;
+                        };
+                        score: number | null;
+                    }[];
+                    showIf?: {
+                        item: string;
+                        in: (string | number)[];
+                    };
+                    /** @default false */
+                    evidenceOnFail: boolean;
+                    guidance?: {
+                        /** @default  */
+                        zh: string;
+                        /** @default  */
+                        en: string;
+                    };
+                    failureText?: {
+                        /** @default  */
+                        zh: string;
+                        /** @default  */
+                        en: string;
+                    };
                 }[];
             }[];
         };
@@ -1553,6 +1990,68 @@ export interface components {
             benchmark?: true;
             region?: string;
             branchCode?: string;
+            /** @description Sample standard deviation of the total (n − 1) */
+            sd?: number | null;
+            /** @description 95 % confidence interval */
+            ci95?: [
+                number,
+                number
+            ] | null;
+            /** @description n < 3 */
+            smallSample?: boolean;
+            /** @description Against the previous quarter */
+            change?: {
+                delta: number;
+                /** @description Welch's two-sided p */
+                p: number | null;
+                /** @description p < 0.05; null: too little data */
+                significant: boolean | null;
+            };
+            /** @description The interval's upper end is below the bank score */
+            belowBank?: boolean;
+            /** @description SPEC §11 for every mean the row shows */
+            confidence?: {
+                sections: {
+                    [key: string]: {
+                        /** @description Values averaged: visits, or branch scores for an area */
+                        n: number;
+                        sd: number | null;
+                        /** @description 95 % confidence interval */
+                        ci95: [
+                            number,
+                            number
+                        ] | null;
+                        smallSample: boolean;
+                        /** @description Against the previous quarter */
+                        change?: {
+                            delta: number;
+                            /** @description Welch's two-sided p */
+                            p: number | null;
+                            /** @description p < 0.05; null: too little data */
+                            significant: boolean | null;
+                        };
+                    };
+                };
+                total: {
+                    /** @description Values averaged: visits, or branch scores for an area */
+                    n: number;
+                    sd: number | null;
+                    /** @description 95 % confidence interval */
+                    ci95: [
+                        number,
+                        number
+                    ] | null;
+                    smallSample: boolean;
+                    /** @description Against the previous quarter */
+                    change?: {
+                        delta: number;
+                        /** @description Welch's two-sided p */
+                        p: number | null;
+                        /** @description p < 0.05; null: too little data */
+                        significant: boolean | null;
+                    };
+                };
+            };
         };
         Results: {
             /** @example 2026-Q3 */
@@ -1580,6 +2079,15 @@ export interface components {
                 branches: number;
                 sections: components["schemas"]["SectionScores"];
                 total: number | null;
+                /** @description Sample standard deviation of the total (n − 1) */
+                sd?: number | null;
+                /** @description 95 % confidence interval */
+                ci95?: [
+                    number,
+                    number
+                ] | null;
+                /** @description n < 3 */
+                smallSample?: boolean;
             }[];
             keyProblems: {
                 itemKey: string;
@@ -1605,6 +2113,11 @@ export interface components {
                 /** @description Under dispute: the figure may still change */
                 disputed: boolean;
                 text: {
+                    zh: string;
+                    en: string;
+                };
+                /** @description The item's failure in words (its own wording, else 'Not met: <item>') */
+                failure: {
                     zh: string;
                     en: string;
                 };
@@ -1701,7 +2214,7 @@ export interface components {
              * @description Marked removed by its auditor (kept, never deleted)
              */
             removedAt?: string;
-            /** @description The questionnaire item this file supports */
+            /** @description The questionnaire item the file is evidence for */
             itemKey?: string;
             /**
              * Format: date-time
@@ -1758,7 +2271,8 @@ export interface components {
             }[];
             answers: {
                 itemKey: string;
-                value: ("yes" | "no" | "na") | number;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[];
                 comment?: string;
             }[];
             summary: string | null;
@@ -1831,7 +2345,7 @@ export interface components {
             flags: components["schemas"]["VisitFlag"][];
             attachmentCount: number;
         };
-        VisitAttachmentUploaded: {
+        AddedAttachment: {
             /**
              * @description A 24-character hex id
              * @example 66f0c2a4e1b2c3d4e5f60718
@@ -1841,6 +2355,7 @@ export interface components {
             contentType: string;
             size: number;
             sha256: string;
+            /** @description The questionnaire item the file is evidence for */
             itemKey?: string;
             /**
              * Format: date-time
@@ -1981,7 +2496,8 @@ export interface components {
             reason: string;
             /** @enum {string} */
             status: "open" | "resolving" | "upheld" | "overturned";
-            valueAtOpening: ("yes" | "no" | "na") | number | null;
+            /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+            valueAtOpening: string | number | string[] | null;
             /**
              * @description A 24-character hex id
              * @example 66f0c2a4e1b2c3d4e5f60718
@@ -1992,7 +2508,8 @@ export interface components {
             resolution: {
                 /** @enum {string} */
                 decision: "upheld" | "overturned";
-                value: ("yes" | "no" | "na") | number | null;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[] | null;
                 note: string;
                 /**
                  * @description A 24-character hex id
@@ -2132,6 +2649,19 @@ export interface components {
             change: number | null;
             /** @description Visits with a dispute not yet decided */
             disputed: number;
+            /** @description Sample standard deviation of the visit totals (SPEC §11) */
+            sd: number | null;
+            ci95: [
+                number,
+                number
+            ] | null;
+            /** @description Fewer than 3 visits: not a basis for a review on its own */
+            smallSample: boolean;
+            /** @description Welch's test of the change against the previous quarter */
+            changeTest: {
+                p: number | null;
+                significant: boolean | null;
+            } | null;
         };
         StaffReviewLink: {
             /**
@@ -2198,6 +2728,242 @@ export interface components {
             /** @description The state after, as recorded */
             after?: unknown;
             note?: string;
+        };
+        /** @description An approved visit with a violation, as told to the bank (SPEC §13); never the auditor */
+        ComplianceAlert: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            visitId: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            branchCode: string;
+            region: string;
+            /** @example 2026-Q3 */
+            quarter: string;
+            /** Format: date-time */
+            visitedAt: string;
+            /** @description The violated items */
+            itemKeys: string[];
+            /** @enum {string} */
+            status: "sent" | "withdrawn";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            withdrawnAt?: string;
+        };
+        CreatedWebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description whsec_…, shown only here */
+            secret: string;
+        };
+        WebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        DeletedWebhookEndpoint: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            url: string;
+            /**
+             * @description The bank whose events it gets; null: the audit firm's (all banks)
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string | null;
+            events: string[];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** Format: date-time */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        WebhookDelivery: {
+            id: string;
+            /** @description The webhook-id header: the same on every attempt */
+            eventId: string;
+            type: string;
+            attempts: number;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            lastStatusCode?: number;
+            lastError?: string;
+            /** Format: date-time */
+            nextAttemptAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            history: {
+                /** Format: date-time */
+                at: string;
+                kind: string;
+                ok: boolean;
+                statusCode?: number;
+                error?: string;
+                ms: number;
+            }[];
+        };
+        Queued: {
+            /** @enum {string} */
+            status: "queued";
+        };
+        WebhookPing: {
+            ok: boolean;
+            statusCode?: number;
+            error?: string;
+            ms: number;
+            eventId: string;
+        };
+        CreatedCalibrationRound: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+        };
+        /** @description A calibration case (SPEC §12): never a visit, never counted in results */
+        CalibrationRound: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            bankId: string;
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            questionnaireId: string;
+            version: number;
+            title: string;
+            caseText: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Admins and reviewers only: who was invited (pseudonyms) and who has answered */
+            auditors?: {
+                /**
+                 * @description A 24-character hex id
+                 * @example 66f0c2a4e1b2c3d4e5f60718
+                 */
+                auditorId: string;
+                auditorCode: string;
+                answered: boolean;
+            }[];
+            reference?: {
+                itemKey: string;
+                /** @description yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice */
+                value: string | number | string[];
+            }[] | null;
+            /** @description An auditor: whether they have answered */
+            answered?: boolean;
+            attachments: components["schemas"]["UploadedFile"][];
+        };
+        SubmittedCalibrationAnswers: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            id: string;
+        };
+        CalibrationResults: {
+            /** @description Krippendorff's alpha, interval metric, over item scores */
+            alpha: number | null;
+            items: {
+                itemKey: string;
+                agreement: number | null;
+                answers: number;
+                text: {
+                    zh: string;
+                    en: string;
+                };
+            }[];
+            auditors: {
+                /**
+                 * @description A 24-character hex id
+                 * @example 66f0c2a4e1b2c3d4e5f60718
+                 */
+                auditorId: string;
+                auditorCode: string;
+                bias: number | null;
+                referenceAgreement?: number | null;
+            }[];
+            answered: number;
+            invited: number;
+        };
+        AuditorLeniency: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            auditorId: string;
+            auditorCode: string;
+            leniency: number | null;
+            visits: number;
+            flagged: boolean;
         };
     };
     responses: {
@@ -2852,6 +3618,7 @@ export interface operations {
                     language?: "zh" | "en";
                     /** @default [] */
                     reportRecipients?: string[];
+                    alertRecipients?: string[];
                 };
             };
         };
@@ -2924,6 +3691,7 @@ export interface operations {
                     language?: "zh" | "en";
                     /** @default [] */
                     reportRecipients?: string[];
+                    alertRecipients?: string[];
                 };
             };
         };
@@ -3399,7 +4167,7 @@ export interface operations {
                                 en: string;
                             };
                             /** @enum {string} */
-                            type: "yes_no" | "scale";
+                            type: "yes_no" | "scale" | "number" | "choice" | "multi" | "text";
                             /** @default 1 */
                             weight?: number;
                             /** @default false */
@@ -3408,6 +4176,42 @@ export interface operations {
                             allowNA?: boolean;
                             /** @default true */
                             required?: boolean;
+                            min?: number;
+                            max?: number;
+                            unit?: string | {
+                                zh: string;
+                                en: string;
+                            };
+                            bands?: {
+                                max: number;
+                                score: number;
+                            }[];
+                            options?: {
+                                key: string;
+                                text: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                score: number | null;
+                            }[];
+                            showIf?: {
+                                item: string;
+                                in: (string | number)[];
+                            };
+                            /** @default false */
+                            evidenceOnFail?: boolean;
+                            guidance?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
+                            failureText?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
                         }[];
                     }[];
                 };
@@ -3485,7 +4289,7 @@ export interface operations {
                                 en: string;
                             };
                             /** @enum {string} */
-                            type: "yes_no" | "scale";
+                            type: "yes_no" | "scale" | "number" | "choice" | "multi" | "text";
                             /** @default 1 */
                             weight?: number;
                             /** @default false */
@@ -3494,6 +4298,42 @@ export interface operations {
                             allowNA?: boolean;
                             /** @default true */
                             required?: boolean;
+                            min?: number;
+                            max?: number;
+                            unit?: string | {
+                                zh: string;
+                                en: string;
+                            };
+                            bands?: {
+                                max: number;
+                                score: number;
+                            }[];
+                            options?: {
+                                key: string;
+                                text: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                score: number | null;
+                            }[];
+                            showIf?: {
+                                item: string;
+                                in: (string | number)[];
+                            };
+                            /** @default false */
+                            evidenceOnFail?: boolean;
+                            guidance?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
+                            failureText?: {
+                                /** @default  */
+                                zh?: string;
+                                /** @default  */
+                                en?: string;
+                            };
                         }[];
                     }[];
                 };
@@ -3842,7 +4682,7 @@ export interface operations {
                     /** @default [] */
                     answers?: {
                         itemKey: string;
-                        value: ("yes" | "no" | "na") | number;
+                        value: string | number | string[];
                         comment?: string;
                     }[];
                     summary?: string;
@@ -3918,7 +4758,7 @@ export interface operations {
                     }[];
                     answers?: {
                         itemKey: string;
-                        value: ("yes" | "no" | "na") | number;
+                        value: string | number | string[];
                         comment?: string;
                     }[];
                     summary?: string;
@@ -4077,7 +4917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VisitAttachmentUploaded"];
+                    "application/json": components["schemas"]["AddedAttachment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4487,7 +5327,7 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     decision: "upheld" | "overturned";
-                    value?: ("yes" | "no" | "na") | number;
+                    value?: string | number | string[];
                     note: string;
                 };
             };
@@ -4974,6 +5814,878 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listComplianceAlerts: {
+        parameters: {
+            query?: {
+                bankId?: string;
+                quarter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceAlert"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    bankId?: string;
+                    events: ("visit.approved" | "visit.disputed" | "dispute.resolved" | "report.published" | "alert.violation" | "alert.withdrawn")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    events?: ("visit.approved" | "visit.disputed" | "dispute.resolved" | "report.published" | "alert.violation" | "alert.withdrawn")[];
+                    description?: string;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhookId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCalibrationRounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createCalibrationRound: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    questionnaireId: string;
+                    version: number;
+                    title: string;
+                    caseText: string;
+                    auditorIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedCalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalibrationRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addCalibrationAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadCalibrationAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                    "audio/*": string;
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitCalibrationAnswers: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answers: {
+                        itemKey: string;
+                        value: string | number | string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmittedCalibrationAnswers"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setCalibrationReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answers: {
+                        itemKey: string;
+                        value: string | number | string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationRound"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCalibrationResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibrationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAuditorLeniency: {
+        parameters: {
+            query: {
+                quarter: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditorLeniency"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    visitApproved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "visit.approved";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    visitDisputed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "visit.disputed";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                        disputeId: string;
+                        itemKey: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    disputeResolved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "dispute.resolved";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        auditorCode: string | null;
+                        /** @enum {string} */
+                        status: "approved" | "disputed";
+                        scores: {
+                            sections: {
+                                [key: string]: number | null;
+                            };
+                            total: number | null;
+                        };
+                        violations: {
+                            itemKey: string;
+                        }[];
+                        /** Format: date-time */
+                        changedAt: string;
+                        disputeId: string;
+                        /** @enum {string} */
+                        decision: "upheld" | "overturned";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    reportPublished: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "report.published";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        reportId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        quarter: string;
+                        version: number;
+                        /** Format: date-time */
+                        publishedAt: string;
+                        files: {
+                            scope: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    alertViolation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "alert.violation";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        alertId: string;
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        itemKeys: string[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    alertWithdrawn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "alert.withdrawn";
+                    /** Format: date-time */
+                    timestamp: string;
+                    data: {
+                        alertId: string;
+                        visitId: string;
+                        bank: {
+                            id: string;
+                            code: string;
+                            name: string;
+                        };
+                        branchCode: string;
+                        quarter: string;
+                        /** Format: date-time */
+                        visitedAt: string;
+                        itemKeys: string[];
+                        /** Format: date-time */
+                        changedAt: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event; others are retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -3,8 +3,11 @@ import request from 'supertest';
 import { ApiRouter, type RegisteredRoute } from '../../server/platform/http/api-router';
 import { registerApi } from '../../server/api';
 import { ADMIN, bearer, tokenFor } from './app';
-import { SECTIONS } from './visits';
+import { ANSWERS, SECTIONS } from './visits';
 import { ACCESS_SPECS } from './world-access';
+import { Types } from 'mongoose';
+import { deliveryIdOf, WebhookDelivery, WebhookEndpoint } from '../../server/webhooks/model';
+import { newSecret, sealSecret } from '../../server/webhooks/secrets';
 import {
   PASSWORD,
   place,
@@ -103,6 +106,63 @@ const reportOf = ({ w, p }: Ctx) => {
 };
 const userOf = ({ w, p }: Ctx) => (p.bank === 'A' ? w.who.managerA.id : w.who.managerB.id);
 
+/** Calibration rounds (SPEC §12) need three auditors: the world's two and one made here. */
+const thirdAuditor = new WeakMap<World, Promise<string>>();
+const sharedRound = new WeakMap<World, Promise<string>>();
+const adminPost = async (w: World, path: string, body: object) => {
+  const res = await request(w.app).post(`${PREFIX}${path}`).set(bearer(w.who.admin.token)).send(body);
+  if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string };
+};
+async function calibrationAuditors(w: World): Promise<string[]> {
+  let third = thirdAuditor.get(w);
+  if (!third) {
+    third = adminPost(w, '/users', {
+      email: `calibration-${uniq('c').toLowerCase()}@world.test`,
+      password: PASSWORD,
+      name: '校准暗访员',
+      role: 'auditor',
+    }).then((u) => u.id);
+    thirdAuditor.set(w, third);
+  }
+  return [w.who.auditor.id, w.who.auditor2.id, await third];
+}
+const roundBody = async (w: World) => ({
+  questionnaireId: w.questionnaireId.A,
+  version: 1,
+  title: uniq('round'),
+  caseText: '客户咨询理财产品的录音与照片',
+  auditorIds: await calibrationAuditors(w),
+});
+/** A new calibration round on bank A's questionnaire for the world's auditors (and one more). */
+export const newRound = async (w: World): Promise<string> =>
+  (await adminPost(w, '/calibrations', await roundBody(w))).id;
+/** A round every world auditor is invited to; a fresh one when the caller will use it up. */
+async function roundFor(c: Ctx): Promise<string> {
+  if (c.succeeds) return newRound(c.w);
+  let r = sharedRound.get(c.w);
+  if (!r) sharedRound.set(c.w, (r = newRound(c.w)));
+  return r;
+}
+const roundFile = new WeakMap<World, Promise<{ calibrationId: string; attachmentId: string }>>();
+/** A round with one evidence file, uploaded by the admin. */
+function roundWithFile(w: World) {
+  let f = roundFile.get(w);
+  if (!f) {
+    f = newRound(w).then(async (calibrationId) => {
+      const res = await request(w.app)
+        .post(`${PREFIX}/calibrations/${calibrationId}/attachments`)
+        .set(bearer(w.who.admin.token))
+        .attach('file', uniquePng(), 'case.png');
+      if (res.status !== 201) throw new Error(`calibration attachment: ${res.status}`);
+      return { calibrationId, attachmentId: res.body.id as string };
+    });
+    roundFile.set(w, f);
+  }
+  return f;
+}
+const calibrationAnswers = { answers: ANSWERS.map((a) => ({ itemKey: a.itemKey, value: a.value })) };
+
 export const SPECS: Record<string, Spec> = {
   // ---- auth
   'POST /auth/token': { req: ({ w }) => ({ body: { email: w.spare.email, password: w.spare.password } }) },
@@ -192,6 +252,27 @@ export const SPECS: Record<string, Spec> = {
     req: (c) => ({ query: { ...bankParams(c), quarter: c.w.quarter, level: 'branch', branchCode: c.p.branch } }),
   },
   'GET /overview': { req: (c) => ({ query: { quarter: c.w.quarter } }) },
+
+  // ---- calibration (SPEC §12)
+  'POST /calibrations': { req: async (c) => ({ body: await roundBody(c.w) }) },
+  'GET /calibrations': { req: () => ({}) },
+  'GET /calibrations/:calibrationId': { req: async (c) => ({ params: { calibrationId: await roundFor(c) } }) },
+  'POST /calibrations/:calibrationId/attachments': {
+    req: async (c) => ({ params: { calibrationId: await roundFor(c) }, file: png('case.png') }),
+  },
+  'GET /calibrations/:calibrationId/attachments/:attachmentId': {
+    req: async (c) => ({ params: await roundWithFile(c.w) }),
+  },
+  'POST /calibrations/:calibrationId/answers': {
+    req: async (c) => ({ params: { calibrationId: await roundFor(c) }, body: calibrationAnswers }),
+  },
+  'PUT /calibrations/:calibrationId/reference': {
+    req: async (c) => ({ params: { calibrationId: await roundFor(c) }, body: calibrationAnswers }),
+  },
+  'GET /calibrations/:calibrationId/results': {
+    req: async (c) => ({ params: { calibrationId: await roundFor(c) } }),
+  },
+  'GET /auditors/leniency': { req: (c) => ({ query: { quarter: c.w.quarter } }) },
 
   // ---- assignments
   'GET /assignments': { req: () => ({}) },
@@ -408,7 +489,63 @@ export const SPECS: Record<string, Spec> = {
     sees: seesBranch,
     req: (c) => ({ params: { employeeId: c.p.staff }, query: bankParams(c) }),
   },
+
+  // ---- compliance alerts and webhooks (SPEC §13)
+  'GET /alerts': { targets: T2, sees: seesBank, req: (c) => ({ query: bankParams(c) }) },
+  'POST /webhooks': {
+    req: (c) => ({ body: { url: HOOK_URL, bankId: c.w.bankId.A, events: ['visit.approved'] } }),
+  },
+  'GET /webhooks': { req: () => ({}) },
+  'GET /webhooks/:webhookId': { req: async () => ({ params: { webhookId: await someEndpoint() } }) },
+  'PATCH /webhooks/:webhookId': {
+    req: async () => ({ params: { webhookId: await someEndpoint() }, body: { description: uniq('WH') } }),
+  },
+  'DELETE /webhooks/:webhookId': {
+    req: async (c) => ({ params: { webhookId: c.succeeds ? await freshEndpoint() : await someEndpoint() } }),
+  },
+  'GET /webhooks/:webhookId/deliveries': { req: async () => ({ params: { webhookId: await someEndpoint() } }) },
+  'POST /webhooks/:webhookId/deliveries/:deliveryId/redeliver': {
+    req: async () => {
+      const webhookId = await someEndpoint();
+      return { params: { webhookId, deliveryId: await someDelivery(webhookId) } };
+    },
+  },
+  'POST /webhooks/:webhookId/ping': { req: async () => ({ params: { webhookId: await someEndpoint() } }) },
 };
+
+// Webhook endpoints for the matrix, made through the model (the routes under test make and delete them too).
+// Port 9 (discard) on loopback: a ping or delivery there is refused at once, which the answer reports.
+const HOOK_URL = 'http://127.0.0.1:9/hook';
+let endpointId: string | undefined;
+async function freshEndpoint(): Promise<string> {
+  const e = await WebhookEndpoint.create({
+    url: HOOK_URL,
+    events: ['visit.approved'],
+    secretSealed: sealSecret(newSecret()),
+    createdBy: new Types.ObjectId(),
+  });
+  return String(e._id);
+}
+export async function someEndpoint(): Promise<string> {
+  endpointId ??= await freshEndpoint();
+  return endpointId;
+}
+export async function someDelivery(webhookId: string): Promise<string> {
+  const eventId = `evt_matrix_${uniq('EV')}`;
+  const d = await WebhookDelivery.create({
+    _id: deliveryIdOf(webhookId, eventId),
+    endpointId: webhookId,
+    eventId,
+    type: 'visit.approved',
+    bankId: new Types.ObjectId(),
+    orderKey: 'matrix',
+    position: 0,
+    status: 'failed',
+    nextAttemptAt: new Date(Date.now() + 86400_000),
+    eventAt: new Date(),
+  });
+  return String(d._id);
+}
 
 // ---- expectations and requests
 

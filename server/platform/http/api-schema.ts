@@ -21,8 +21,13 @@ export const out = {
   quarter: z.string().openapi({ example: '2026-Q3', pattern: '^\\d{4}-Q[1-4]$' }),
   /** An unrounded score in 0..100, or null where SPEC §3 defines none. */
   score: z.number().nullable(),
-  /** An answer's value as stored: yes/no/na, or a scale value 1..5 (SPEC §3). */
-  answerValue: z.union([z.enum(['yes', 'no', 'na']), z.number()]),
+  /**
+   * An answer's value as stored (SPEC §3, §10): yes/no/na, a scale value 1..5 or a number, an option
+   * key of a choice or a text, the option keys of a multiple choice.
+   */
+  answerValue: z
+    .union([z.string(), z.number(), z.array(z.string())])
+    .openapi({ description: 'yes/no/na; 1..5 or a number; an option key or a text; option keys of a multiple choice' }),
   /** A text in both languages of the product. */
   text: z.object({ zh: z.string(), en: z.string() }),
 };

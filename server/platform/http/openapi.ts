@@ -179,6 +179,8 @@ export function openApiDocument(api: ApiSurface): Record<string, unknown> {
       operationId: w.operationId,
       summary: w.summary,
       tags: [w.tag],
+      // The receiver checks the webhook-signature header (Standard Webhooks), not a security scheme.
+      security: [],
       request: { body: { required: true, content: { 'application/json': { schema: w.body } } } },
       responses: { '200': { description: 'Any 2xx answer acknowledges the event; others are retried' } },
     });

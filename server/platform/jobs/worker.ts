@@ -42,11 +42,20 @@ export interface PeriodicTask {
   run(now: Date): Promise<unknown>;
 }
 
-/** What the workers run: each job type's handler, the periodic tasks, each mail kind's composer. */
+/** Work that needs its own loop (it must not wait behind a long job): one step at a time, true when it worked. */
+export interface WorkLoop {
+  name: string;
+  step(workerId: string): Promise<boolean>;
+  /** Idle wait between polls when the step found nothing (at least pollMs); queued work wakes it anyway. */
+  idleMs?: number;
+}
+
+/** What the workers run: each job type's handler, the periodic tasks, each mail kind's composer, own loops. */
 export interface WorkerRegistry {
   jobs: Readonly<Record<string, JobHandler>>;
   periodic: readonly PeriodicTask[];
   mail: MailComposers;
+  loops?: readonly WorkLoop[];
 }
 
 export class WorkerStoppingError extends Error {}
@@ -61,6 +70,8 @@ export interface WorkerOptions extends MailOptions {
   /** Which loops to run (tests run one at a time). */
   jobs?: boolean;
   mail?: boolean;
+  /** The registry's own loops (alerts and webhooks). */
+  loops?: boolean;
 }
 
 export interface Workers {
@@ -88,7 +99,7 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       }
       wakers.add(done);
     });
-  const loop = async (name: string, step: () => Promise<boolean>) => {
+  const loop = async (name: string, step: () => Promise<boolean>, idleMs = opts.pollMs) => {
     while (!stopped) {
       let worked = false;
       try {
@@ -96,7 +107,7 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       } catch (e) {
         logger.error({ err: e, worker: opts.id, loop: name }, 'worker step failed');
       }
-      if (!worked && !stopped) await sleep(opts.pollMs);
+      if (!worked && !stopped) await sleep(Math.max(idleMs, opts.pollMs));
     }
   };
   const runs: Promise<void>[] = [];
@@ -109,6 +120,8 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       }),
     );
   if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(opts.id, registry.mail, opts)));
+  if (opts.loops !== false)
+    for (const l of registry.loops ?? []) runs.push(loop(l.name, () => l.step(opts.id), l.idleMs));
   logger.info({ worker: opts.id }, 'background workers started');
   const kick = () => [...wakers].forEach((w) => w());
   const stopListening = onWorkQueued(kick);

@@ -3,7 +3,9 @@ import { config } from '../../platform/config';
 import { toAppError } from '../../platform/http/error-handler';
 import type { ErrorDetail } from '../../platform/errors';
 import { MAX_LIMIT } from '../../platform/http/paging';
-import type { QuestionnaireVersionView } from '../../questionnaires/service';
+import { toScoringSections } from '../../questionnaires/service';
+import { applicableKeys, evidenceMissing } from '../../rules/scoring';
+import { controlView } from '../../web/answer-controls';
 import { SECTION_KEYS } from '../../rules/scoring';
 import { formBody, param } from '../../web/forms';
 import { isoToLocalInput, nowLocalInput, showTime } from '../../web/local-time';
@@ -41,7 +43,7 @@ const BLANK_STAFF_ROWS = 2;
 interface EditState {
   values?: FormValues;
   errors?: FormErrors;
-  missing?: { itemKey: string; sectionKey: string }[];
+  missing?: { itemKey: string; sectionKey: string; missing?: string }[];
   /** The save was refused for a time outside the assignment window: the page offers to confirm it. */
   outsideWindow?: boolean;
 }
@@ -67,48 +69,50 @@ function staffRows(values: FormValues, staff: StaffView[], t: PageContext['t'], 
   }));
 }
 
-function choiceOptions(
-  item: QuestionnaireVersionView['sections'][number]['items'][number],
-  t: PageContext['t'],
-  chosen: string | undefined,
-) {
-  const values: string[] = item.type === 'scale' ? ['1', '2', '3', '4', '5'] : ['yes', 'no'];
-  if (item.allowNA) values.push('na');
-  const options = values.map((v) => ({
-    value: v,
-    label: /^\d$/.test(v) ? v : t(`visits.answer.${v}`),
-    checked: chosen === v,
-    tone: v,
-  }));
-  // An optional item can be cleared again; a required one only changed.
-  if (!item.required) options.push({ value: '', label: '–', checked: chosen === undefined, tone: 'clear' });
-  return options;
-}
-
-function editSections(version: QuestionnaireVersionView, values: FormValues, state: EditState, ctx: PageContext) {
+/**
+ * Each section's item controls: hidden where a condition on an earlier answer is not met, and for
+ * evidence-on-failure items whether the answer fails and whether a file names the item (both by the rules).
+ */
+function editSections(loaded: Loaded, values: FormValues, state: EditState, ctx: PageContext) {
+  const { version, visit } = loaded;
   const missing = new Set((state.missing ?? []).map((m) => m.itemKey));
+  const answers = [...values.answers].map(([itemKey, value]) => ({ itemKey, value }));
+  const scoring = toScoringSections(version);
+  const shown = applicableKeys(scoring, answers);
+  const failing = new Set(evidenceMissing(scoring, answers, new Set()).map((m) => m.itemKey));
+  const evidenced = evidencedItems(visit);
+  const items = new Map(version.sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)));
   return SECTION_KEYS.map((key) => {
     const s = version.sections.find((x) => x.key === key);
-    const items = (s?.items ?? []).map((item) => ({
-      key: item.key,
-      text: itemText(ctx.locale, item.text),
-      type: item.type,
-      required: item.required,
-      critical: item.critical,
-      options: choiceOptions(item, ctx.t, values.answers.get(item.key)),
-      comment: values.comments.get(item.key) ?? '',
-      missing: missing.has(item.key),
-      error: state.errors?.fields[`a.${item.key}`],
-    }));
+    const controls = (s?.items ?? []).map((item) =>
+      controlView(
+        item,
+        {
+          value: values.answers.get(item.key),
+          comment: values.comments.get(item.key),
+          shown: shown.has(item.key),
+          missing: missing.has(item.key),
+          error: state.errors?.fields[`a.${item.key}`],
+          failing: failing.has(item.key),
+          evidenced: evidenced.has(item.key),
+        },
+        { locale: ctx.locale, t: ctx.t, items },
+      ),
+    );
+    const asked = controls.filter((c) => !c.hidden);
     return {
       key,
       label: sectionLabel(ctx.t, key),
-      items,
-      answered: items.filter((i) => values.answers.has(i.key)).length,
-      total: items.length,
+      items: controls,
+      answered: asked.filter((c) => values.answers.has(c.key)).length,
+      total: asked.length,
     };
-  }).filter((s) => s.total > 0);
+  }).filter((s) => s.items.length > 0);
 }
+
+/** The items the visit's (not removed) attachments name. */
+const evidencedItems = (v: VisitView) =>
+  new Set(v.attachments.flatMap((a) => (!a.removedAt && a.itemKey ? [a.itemKey] : [])));
 
 async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
   const { visit, version, bank } = loaded;
@@ -141,10 +145,20 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
         key: m.itemKey,
         section: sectionLabel(ctx.t, m.sectionKey),
         text: texts.get(m.itemKey) ?? m.itemKey,
+        why: ctx.t(m.missing === 'evidence' ? 'items.missing_evidence' : 'items.missing_answer'),
       })),
-      sections: editSections(version, values, state, ctx),
+      sections: editSections(loaded, values, state, ctx),
+      // Evidence on failure: one small upload form per such item (its file input sits in the item).
+      evidenceItems: version.sections.flatMap((s) => s.items.filter((i) => i.evidenceOnFail).map((i) => i.key)),
+      itemChoices: version.sections.flatMap((s) =>
+        s.items.map((i) => ({ key: i.key, text: `${sectionLabel(ctx.t, s.key)} · ${itemText(ctx.locale, i.text)}` })),
+      ),
       staffRows: staffRows(values, staff, ctx.t, state.errors?.fields ?? {}),
-      attachments: attachmentsView(visit),
+      attachments: attachmentsView(
+        visit,
+        new Map(version.sections.flatMap((s) => s.items.map((i) => [i.key, i] as const))),
+        ctx.locale,
+      ),
       maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
       jsText: JSON.stringify(scriptTexts(ctx.t)),
     },
@@ -179,6 +193,8 @@ function scriptTexts(t: PageContext['t']): Record<string, string> {
     answered: t('visits.edit.answered'),
     warn_outside_window: t('visits.edit.warn_outside_window'),
     warn_future: t('visits.edit.warn_future'),
+    cleared: t('items.cleared_notice'),
+    evidence_for: t('items.evidence_for'),
   };
 }
 
@@ -196,6 +212,14 @@ export const editPage = page(AUDITOR, async (ctx) => {
   if (loaded) await showEdit(ctx, loaded);
 });
 
+/** "No longer asked, answer cleared: …" for answers the form dropped because their condition is not met. */
+function clearedNotice(ctx: PageContext, loaded: Loaded, keys: string[]): string {
+  const texts = new Map(
+    loaded.version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
+  );
+  return ctx.t('items.hidden_cleared_on_save', { items: keys.map((k) => `“${texts.get(k) ?? k}”`).join('、') });
+}
+
 /** Save (and, with action=submit, submit). Missing required items are listed; the saved draft stays. */
 export const saveFormPage = page(AUDITOR, async (ctx) => {
   const loaded = await editableOrRedirect(ctx);
@@ -208,7 +232,7 @@ export const saveFormPage = page(AUDITOR, async (ctx) => {
   } catch (e) {
     const code = toAppError(e).code;
     if (code === 'invalid_state') return redirectStale(ctx, loaded.visit.id);
-    const failed = localizedFailure(e, ctx.locale, patch, loaded.bank.timezone);
+    const failed = localizedFailure(e, ctx.locale, patch, loaded.version, loaded.bank.timezone);
     if (!failed) throw e;
     // Shown with the current revision, so that saving again keeps what this person typed.
     const fresh = code === 'conflict' ? await loadForPage(ctx.user, loaded.visit.id) : loaded;
@@ -223,8 +247,9 @@ export const saveFormPage = page(AUDITOR, async (ctx) => {
       failed.status,
     );
   }
+  if (patch.cleared.length) flash(ctx.req, 'ok', clearedNotice(ctx, loaded, patch.cleared));
   if (f.action !== 'submit') {
-    flash(ctx.req, 'ok', ctx.t('visits.edit.saved'));
+    if (!patch.cleared.length) flash(ctx.req, 'ok', ctx.t('visits.edit.saved'));
     return ctx.res.redirect(303, `/visits/${visit.id}/edit`);
   }
   await submitFromForm(ctx, { ...loaded, visit });
@@ -235,10 +260,11 @@ async function submitFromForm(ctx: PageContext, loaded: Loaded): Promise<void> {
     await submitVisit(ctx.user, loaded.visit.id);
   } catch (e) {
     const err = toAppError(e);
-    if (err.code === 'required_items_missing') {
+    if (err.code === 'required_items_missing' || err.code === 'evidence_missing') {
       const missing = err.details.map((d: ErrorDetail) => ({
         itemKey: String(d.itemKey),
         sectionKey: String(d.sectionKey),
+        missing: String(d.missing ?? 'answer'),
       }));
       return showEdit(ctx, loaded, { missing, errors: { fields: {}, general: [] } }, 422);
     }

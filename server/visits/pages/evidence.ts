@@ -21,7 +21,8 @@ export const uploadPage: RequestHandler = (req, res, next) => {
 async function attachUploaded(ctx: { req: Request; res: Response; user: Principal }) {
   const id = param(ctx.req, 'visitId');
   await runUpload(visitEvidenceUpload(), ctx.req, ctx.res);
-  const a = await addAttachment(ctx.user, id, (requireFile(ctx.req) as EvidenceUpload).evidence);
+  const itemKey = (ctx.req.body as Record<string, unknown> | undefined)?.itemKey;
+  const a = await addAttachment(ctx.user, id, (requireFile(ctx.req) as EvidenceUpload).evidence, itemKey);
   return attachmentLink(id, a);
 }
 

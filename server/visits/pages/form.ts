@@ -2,7 +2,10 @@ import { toAppError } from '../../platform/http/error-handler';
 import type { Principal } from '../../platform/access';
 import { translate, type Locale } from '../../platform/i18n';
 import { parseBody } from '../../platform/http/validation';
-import type { QuestionnaireVersionView } from '../../questionnaires/service';
+import type { QuestionnaireItem, QuestionnaireVersionView } from '../../questionnaires/service';
+import { splitHidden } from '../../rules/answers';
+import type { AnswerValue } from '../../rules/scoring';
+import { postedAnswer } from '../../web/answer-controls';
 import { isoToLocalInput, localInputToIso, showTime } from '../../web/local-time';
 import { blankToUndefined, formFailure, type FormBody } from '../../web/forms';
 import { updateVisitBody } from '../schema';
@@ -15,7 +18,7 @@ import type { Loaded } from './shared';
  * form's values, and the posted fields as the API's PATCH body, checked by the same schema.
  *
  * Form fields: visitedAt (datetime-local, the bank's time zone), durationMinutes, summary, rev,
- * `a.<itemKey>` (yes | no | na | 1..5), `c.<itemKey>` (comment), `staff.<n>.employeeId|description`.
+ * the answers and comments of server/web/answer-controls.ts, `staff.<n>.employeeId|description`.
  */
 
 /** Whole minutes as a number; anything else goes to the schema as typed so that it is reported. */
@@ -30,7 +33,7 @@ export interface FormValues {
   durationMinutes: string;
   summary: string;
   rev: string;
-  answers: Map<string, string>;
+  answers: Map<string, AnswerValue>;
   comments: Map<string, string>;
   staff: { employeeId: string; description: string }[];
 }
@@ -41,7 +44,7 @@ export function valuesFromVisit(v: VisitView, timezone: string): FormValues {
     durationMinutes: String(v.durationMinutes),
     summary: v.summary ?? '',
     rev: String(v.rev),
-    answers: new Map(v.answers.map((a) => [a.itemKey, String(a.value)])),
+    answers: new Map(v.answers.map((a) => [a.itemKey, a.value])),
     comments: new Map(v.answers.flatMap((a) => (a.comment ? [[a.itemKey, a.comment] as const] : []))),
     staff: v.staff.map((s) => ({ employeeId: s.employeeId ?? '', description: s.description ?? '' })),
   };
@@ -66,6 +69,16 @@ function postedStaffRows(f: FormBody): { n: number; employeeId: string; descript
     .filter((r) => r.employeeId || r.description);
 }
 
+/** The posted answers by item, in questionnaire order (empty controls left out). */
+function postedAnswers(f: FormBody, version: QuestionnaireVersionView): Map<string, AnswerValue> {
+  const out = new Map<string, AnswerValue>();
+  for (const item of version.sections.flatMap((s) => s.items)) {
+    const value = postedAnswer(item, f);
+    if (value !== undefined) out.set(item.key, value);
+  }
+  return out;
+}
+
 export function valuesFromPost(f: FormBody, version: QuestionnaireVersionView): FormValues {
   const keys = version.sections.flatMap((s) => s.items.map((i) => i.key));
   return {
@@ -73,7 +86,7 @@ export function valuesFromPost(f: FormBody, version: QuestionnaireVersionView): 
     durationMinutes: f.durationMinutes ?? '',
     summary: f.summary ?? '',
     rev: f.rev ?? '',
-    answers: new Map(keys.flatMap((k) => (f[`a.${k}`] ? [[k, f[`a.${k}`]] as const] : []))),
+    answers: postedAnswers(f, version),
     comments: new Map(keys.flatMap((k) => (f[`c.${k}`] ? [[k, f[`c.${k}`]] as const] : []))),
     staff: postedStaffRows(f).map(({ employeeId, description }) => ({ employeeId, description })),
   };
@@ -82,9 +95,9 @@ export function valuesFromPost(f: FormBody, version: QuestionnaireVersionView): 
 export interface PatchBody {
   input: Record<string, unknown>;
   fields: Record<string, string>;
+  /** Items whose posted answers were dropped because their condition is not met (the auditor is told). */
+  cleared: string[];
 }
-
-const answerValue = (v: string): string | number => (/^\d+$/.test(v) ? Number(v) : v);
 
 /**
  * The PATCH body of the API from the posted fields, and for each body path the form field that
@@ -110,14 +123,15 @@ export function patchFromForm(
   const minutes = minutesOrRaw(f.durationMinutes);
   if (minutes !== undefined) input.durationMinutes = minutes;
   if (f.rev !== undefined && /^\d+$/.test(f.rev)) input.rev = Number(f.rev);
-  const answers: Record<string, unknown>[] = [];
-  for (const item of version.sections.flatMap((s) => s.items)) {
-    const value = blankToUndefined(f[`a.${item.key}`]);
-    if (value === undefined) continue;
-    const comment = blankToUndefined(f[`c.${item.key}`])?.trim();
-    fields[`answers.${answers.length}`] = `a.${item.key}`;
-    answers.push({ itemKey: item.key, value: answerValue(value), ...(comment ? { comment } : {}) });
-  }
+  // An answer to an item whose condition the other answers leave unmet is not sent: a form
+  // without its script still shows such items until saved, and the rules refuse their answers.
+  const posted = [...postedAnswers(f, version)].map(([itemKey, value]) => ({ itemKey, value }));
+  const { kept, hidden } = splitHidden(version.sections, posted);
+  const answers = kept.map(({ itemKey, value }, i) => {
+    const comment = blankToUndefined(f[`c.${itemKey}`])?.trim();
+    fields[`answers.${i}`] = `a.${itemKey}`;
+    return { itemKey, value, ...(comment ? { comment } : {}) };
+  });
   input.answers = answers;
   const staff = postedStaffRows(f);
   // Rows are shown again in this order (empty ones dropped), so the i-th row sent is the i-th row shown.
@@ -131,15 +145,26 @@ export function patchFromForm(
   const summary = (f.summary ?? '').trim();
   // Leaving an empty summary empty is no change; clearing a written one is.
   if (summary || stored.summary) input.summary = summary;
-  return { input, fields };
+  return { input, fields, cleared: hidden.map((a) => a.itemKey) };
 }
 
 /** Messages for the fields a person types, in the page's language (the schema's own are English). */
 const FIELD_HINTS: [RegExp, string][] = [
   [/^visitedAt$/, 'visits.edit.bad_time'],
   [/^durationMinutes$/, 'visits.edit.bad_duration'],
-  [/^a\./, 'visits.edit.bad_answer'],
 ];
+
+/** An answer's message by the item's type: a number out of its range says the range, a list says to pick. */
+function answerHint(locale: Locale, item: QuestionnaireItem | undefined): string {
+  if (item?.type === 'number') {
+    const range = [item.min, item.max].every((n) => typeof n === 'number')
+      ? translate(locale, 'items.number_range', { min: item.min, max: item.max })
+      : '';
+    return translate(locale, 'items.bad_number', { range });
+  }
+  if (item?.type === 'text') return translate(locale, 'items.bad_text');
+  return translate(locale, 'visits.edit.bad_answer');
+}
 
 export interface FormErrors {
   fields: Record<string, string>;
@@ -150,13 +175,16 @@ export function localizedFailure(
   err: unknown,
   locale: Locale,
   patch: PatchBody,
+  version?: QuestionnaireVersionView,
   timezone = 'UTC',
 ): { status: number; errors: FormErrors } | undefined {
   const failed = formFailure(err, locale, patch.fields, patch.input);
   if (!failed) return undefined;
   const e = toAppError(err);
+  const items = new Map((version?.sections ?? []).flatMap((s) => s.items.map((i) => [i.key, i] as const)));
   const fields = Object.fromEntries(
     Object.entries(failed.errors).map(([name, msg]) => {
+      if (name.startsWith('a.')) return [name, answerHint(locale, items.get(name.slice(2)))];
       const hint = FIELD_HINTS.find(([re]) => re.test(name));
       return [name, hint ? translate(locale, hint[1]) : msg];
     }),

@@ -21,10 +21,6 @@ export const INLINE_IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
 export const statusLabel = (t: PageContext['t'], status: string) => t(`visits.status.${status}`);
 export const sectionLabel = (t: PageContext['t'], key: string) => t(`visits.section.${key}`);
-export function answerLabel(t: PageContext['t'], v: string | number | undefined): string {
-  if (v === undefined) return t('visits.answer.none');
-  return typeof v === 'number' ? `${v} / 5` : t(`visits.answer.${v}`);
-}
 export const flagLabel = (t: PageContext['t'], f: { code: string; message: string }) =>
   labelOr(t, `visits.flag.${f.code}`, f.message);
 export const itemText = (locale: Locale, text: { zh: string; en: string }) =>
@@ -77,8 +73,16 @@ export function attachmentLink<A extends { id: string; contentType: string; size
   };
 }
 
-export function attachmentsView(v: VisitView) {
-  return v.attachments.map((a) => attachmentLink(v.id, a));
+/** The visit's evidence; a file that names an item says which (by the item's text). */
+export function attachmentsView(
+  v: VisitView,
+  items?: ReadonlyMap<string, { text: { zh: string; en: string } }>,
+  locale: Locale = 'zh',
+) {
+  return v.attachments.map((a) => {
+    const item = a.itemKey ? items?.get(a.itemKey) : undefined;
+    return { ...attachmentLink(v.id, a), ...(item ? { itemLabel: itemText(locale, item.text) } : {}) };
+  });
 }
 
 /** The visit changed state meanwhile (submitted elsewhere, reviewed): its read view says what it is now. */

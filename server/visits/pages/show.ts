@@ -2,7 +2,7 @@ import { formatScore, SECTION_KEYS } from '../../rules/scoring';
 import type { Principal } from '../../platform/access';
 import { toAppError } from '../../platform/http/error-handler';
 import { parseBody } from '../../platform/http/validation';
-import type { QuestionnaireVersionView } from '../../questionnaires/service';
+import type { QuestionnaireItem, QuestionnaireVersionView } from '../../questionnaires/service';
 import { getUser } from '../../users/service';
 import { blankToUndefined, formBody, formFailure, param } from '../../web/forms';
 import { showTime } from '../../web/local-time';
@@ -10,8 +10,9 @@ import { flash, page, render, type PageContext } from '../../web/render';
 import { reviewVisitBody } from '../schema';
 import { reviewVisit } from '../service';
 import type { VisitView } from '../view';
+import { answerInWords, failureWithAnswer } from '../../rules/answer-words';
+import { applicableKeys } from '../../rules/scoring';
 import {
-  answerLabel,
   attachmentsView,
   EDITABLE_STATUS,
   flagLabel,
@@ -67,23 +68,37 @@ function historyWho(
   return [t(`role.${h.role}`), person].filter(Boolean).join(' · ');
 }
 
-function historyView(ctx: PageContext, v: VisitView, timezone: string, names: Map<string, string>) {
+type Items = Map<string, QuestionnaireItem>;
+
+/** A change as a person reads it: an answer's item by its text and the answers in words, never keys or codes. */
+function changeView(ctx: PageContext, items: Items, c: VisitView['history'][number]['changes'][number], tz: string) {
+  const answer = /^answers\.(.+?)(\.comment)?$/.exec(c.field);
+  const item = answer ? items.get(answer[1]) : undefined;
+  if (answer && item && !answer[2]) {
+    const words = (x: unknown) => (x === null || x === undefined ? '–' : answerInWords(item, x, ctx.locale));
+    return { field: itemText(ctx.locale, item.text), before: words(c.before), after: words(c.after) };
+  }
+  return {
+    field: item ? `${itemText(ctx.locale, item.text)} · ${ctx.t('visits.edit.comment')}` : c.field,
+    before: formatValue(c.before, tz, c.field),
+    after: formatValue(c.after, tz, c.field),
+  };
+}
+
+function historyView(ctx: PageContext, v: VisitView, timezone: string, names: Map<string, string>, items: Items) {
   return [...v.history].reverse().map((h) => ({
     at: showTime(h.at, timezone),
     who: historyWho(ctx.t, h, v, names),
     action: labelOr(ctx.t, `visits.action.${h.action}`, h.action),
     note: h.note,
-    changes: h.changes.map((c) => ({
-      field: c.field,
-      before: formatValue(c.before, timezone, c.field),
-      after: formatValue(c.after, timezone, c.field),
-    })),
+    changes: h.changes.map((c) => changeView(ctx, items, c, timezone)),
   }));
 }
 
 function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: VisitView) {
   const answers = new Map(v.answers.map((a) => [a.itemKey, a]));
   const violated = new Set(v.violations.map((x) => x.itemKey));
+  const asked = applicableKeys(version.sections, v.answers);
   return SECTION_KEYS.flatMap((key) => {
     const s = version.sections.find((x) => x.key === key);
     if (!s || s.items.length === 0) return [];
@@ -98,7 +113,8 @@ function answerSections(ctx: PageContext, version: QuestionnaireVersionView, v: 
           text: itemText(ctx.locale, i.text),
           critical: i.critical,
           violated: violated.has(i.key),
-          answer: answerLabel(ctx.t, answers.get(i.key)?.value),
+          // Not asked: its condition on an earlier answer is not met (not applicable, like N/A).
+          answer: asked.has(i.key) ? answerInWords(i, answers.get(i.key)?.value, ctx.locale) : ctx.t('items.not_asked'),
           unanswered: !answers.has(i.key),
           comment: answers.get(i.key)?.comment,
         })),
@@ -117,9 +133,8 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
   const { visit: v, version, bank } = loaded;
   const firm = ctx.user.role === 'admin' || ctx.user.role === 'reviewer';
   const [scenario, names] = await Promise.all([scenarioOf(ctx.user, v), historyNames(ctx.user, v)]);
-  const texts = new Map(
-    version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
-  );
+  const items: Items = new Map(version.sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)));
+  const answers = new Map(v.answers.map((a) => [a.itemKey, a.value]));
   const auditorName =
     firm && v.auditorId
       ? (names.get(v.auditorId) ??
@@ -149,15 +164,19 @@ async function showVisit(ctx: PageContext, loaded: Loaded, review?: ReviewState,
         ...SECTION_KEYS.map((k) => ({ label: sectionLabel(ctx.t, k), value: formatScore(v.scores.sections[k]) })),
         { label: ctx.t('visits.view.total'), value: formatScore(v.scores.total), total: true },
       ],
-      violations: v.violations.map((x) => ({
-        key: x.itemKey,
-        section: sectionLabel(ctx.t, x.sectionKey),
-        text: texts.get(x.itemKey) ?? x.itemKey,
-      })),
+      // Worded as the failure, with the answer that made it ("Waiting time: 35 min").
+      violations: v.violations.map((x) => {
+        const item = items.get(x.itemKey);
+        return {
+          key: x.itemKey,
+          section: sectionLabel(ctx.t, x.sectionKey),
+          text: item ? failureWithAnswer(item, answers.get(x.itemKey), ctx.locale) : x.itemKey,
+        };
+      }),
       flags: v.flags.map((f) => ({ label: flagLabel(ctx.t, f), visitIds: f.visitIds ?? [] })),
       sections: answerSections(ctx, version, v),
-      attachments: attachmentsView(v),
-      history: historyView(ctx, v, bank.timezone, names),
+      attachments: attachmentsView(v, items, ctx.locale),
+      history: historyView(ctx, v, bank.timezone, names, items),
       review: review ?? { errors: {}, general: [], note: '' },
     },
     status,

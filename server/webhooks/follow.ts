@@ -1,0 +1,103 @@
+import { recordTransition } from '../alerts/service';
+import { bankNotifyFacts, type BankNotifyFacts } from '../banks/service';
+import { BoundedCache } from '../platform/cache';
+import { logger } from '../platform/logger';
+import { auditorCodesOf } from '../users/service';
+import { loadVisit, pendingChanges, settleChange, type StoredVisit, type VisitChangeNote } from '../visits/service';
+import { deriveVisitEvents, type VisitEventPlan } from './derive';
+import type { EventData, EventType } from './events';
+import { VisitEventCursor } from './model';
+import { publishEvent, type EventToPublish } from './publish';
+
+/**
+ * The visits' change notes, followed for alerts and webhooks (follower "events"). For each noted
+ * visit, the history entries not yet turned into events are (derive.ts): alerts are recorded and
+ * their e-mails queued, events published, then the visit's cursor moves and the note is settled.
+ * A crash anywhere in between leaves the note; the next round derives the same events again (same
+ * ids) and the unique keys make every repeated step a no-op — nothing lost, nothing sent twice.
+ */
+const BATCH = 200;
+/** A noted change that has not reached the visit after this long never will (its writer failed). */
+const LANDING_GRACE_MS = 30_000;
+
+const bankCache = new BoundedCache<string, BankNotifyFacts | null>({ limit: 200, ttlMs: 60_000 });
+async function bankOf(bankId: string): Promise<BankNotifyFacts | null> {
+  if (bankCache.get(bankId) !== undefined) return bankCache.get(bankId) ?? null;
+  const facts = await bankNotifyFacts(bankId);
+  bankCache.set(bankId, facts);
+  return facts;
+}
+
+/** Follows the noted visit changes (of one bank, or all); returns how many notes were settled. */
+export async function followVisitChanges(bankId?: string): Promise<number> {
+  const notes = await pendingChanges('events', bankId, BATCH);
+  let settled = 0;
+  for (const note of notes) {
+    try {
+      if (await followOne(note)) settled += 1;
+    } catch (e) {
+      logger.error({ err: e, visitId: note.visitId }, 'events: a visit change could not be followed; retried later');
+    }
+  }
+  return settled;
+}
+
+async function followOne(note: VisitChangeNote): Promise<boolean> {
+  const v = await loadVisit(note.visitId);
+  if (v && note.rev !== undefined && v.rev <= note.rev && Date.now() - note.at.getTime() < LANDING_GRACE_MS)
+    return false; // noted, but the visit's own update has not landed yet: look again shortly
+  if (v) {
+    const cursor = await VisitEventCursor.findById(v._id).lean();
+    const plans = deriveVisitEvents(v, cursor?.seen ?? 0);
+    if (plans.length) await publishAll(v, plans);
+    await VisitEventCursor.updateOne({ _id: v._id }, { $max: { seen: v.history.length } }, { upsert: true });
+  }
+  await settleChange('events', note);
+  return true;
+}
+
+async function publishAll(v: StoredVisit, plans: VisitEventPlan[]): Promise<void> {
+  const bank = await bankOf(String(v.bankId));
+  const codes = await auditorCodesOf([String(v.auditorId)]);
+  const auditorCode = codes.get(String(v.auditorId)) ?? null;
+  const bankRef = { id: String(v.bankId), code: bank?.code ?? '', name: bank?.name ?? '' };
+  for (const plan of plans) {
+    const common = {
+      visitId: String(v._id),
+      bank: bankRef,
+      branchCode: v.branchCode,
+      quarter: v.quarter,
+      visitedAt: v.visitedAt.toISOString(),
+      changedAt: plan.at.toISOString(),
+    };
+    let data: EventData<EventType>;
+    if (plan.alert) {
+      const alert = await recordTransition(v, plan.alert);
+      data = { ...common, alertId: alert.id, itemKeys: plan.alert.itemKeys };
+    } else {
+      const visit = {
+        ...common,
+        auditorCode,
+        status: plan.state.status === 'disputed' ? 'disputed' : 'approved',
+        scores: { sections: plan.state.sections, total: plan.state.total },
+        violations: plan.state.violations.map((itemKey) => ({ itemKey })),
+      } as const;
+      data =
+        plan.type === 'visit.approved'
+          ? visit
+          : plan.type === 'visit.disputed'
+            ? { ...visit, disputeId: plan.dispute?.disputeId ?? '', itemKey: plan.dispute?.itemKey ?? '' }
+            : { ...visit, disputeId: plan.dispute?.disputeId ?? '', decision: plan.dispute?.decision ?? 'upheld' };
+    }
+    const event: EventToPublish = {
+      id: plan.id,
+      type: plan.type,
+      bankId: String(v.bankId),
+      orderKey: String(v._id),
+      position: plan.position,
+      at: plan.at,
+      data,
+    };
+    await publishEvent(event);
+  }
+}

@@ -1,0 +1,138 @@
+import { Types } from 'mongoose';
+import { BoundedCache } from '../platform/cache';
+import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
+import { workQueued } from '../platform/jobs/wakeup';
+import type { EventData, EventType } from './events';
+import { deliveryIdOf, WebhookDelivery, WebhookDue, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
+
+/**
+ * Publishing an event: the event is stored under its id (derived from its cause), then one delivery
+ * per endpoint that wants it. Both are inserts under unique keys, so publishing the same event again
+ * (a follower replaying after a crash) adds nothing and sends nothing twice. A bank's event goes to
+ * that bank's endpoints and to the audit firm's, never to another bank's.
+ */
+export interface EventToPublish<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  bankId: string;
+  /** Events with the same key are delivered to each endpoint in `position` order (a visit's events). */
+  orderKey: string;
+  position: number;
+  /** When the change happened. */
+  at: Date;
+  data: EventData<T>;
+}
+
+interface EndpointTarget {
+  _id: Types.ObjectId;
+  bankId: Types.ObjectId | null;
+  events: string[];
+}
+/** The enabled endpoints, kept briefly (read for every event; the instance that changes one forgets at once). */
+const endpointsCache = new BoundedCache<'all', EndpointTarget[]>({ limit: 1, ttlMs: 2000 });
+
+export function forgetEndpoints(): void {
+  endpointsCache.clear();
+}
+
+async function enabledEndpoints(): Promise<EndpointTarget[]> {
+  const hit = endpointsCache.get('all');
+  if (hit) return hit;
+  const rows = await WebhookEndpoint.find({ status: 'enabled', deletedAt: null }, { bankId: 1, events: 1 }).lean();
+  const list = rows.map((r) => ({ _id: r._id, bankId: r.bankId ?? null, events: r.events }));
+  endpointsCache.set('all', list);
+  return list;
+}
+
+export const bodyOf = (e: Pick<EventToPublish, 'type' | 'at' | 'data'>) =>
+  JSON.stringify({ type: e.type, timestamp: e.at.toISOString(), data: e.data });
+
+/** Stores the event (once) and queues it for every endpoint that wants it; returns how many were queued. */
+export async function publishEvent(e: EventToPublish): Promise<number> {
+  const bankId = new Types.ObjectId(e.bankId);
+  const doc: EventDoc = {
+    _id: e.id,
+    type: e.type,
+    bankId,
+    orderKey: e.orderKey,
+    position: e.position,
+    body: bodyOf(e),
+    at: e.at,
+  };
+  // The first stored body wins: a replay must not change what an endpoint may already have received.
+  const stored = await unlessDuplicate(
+    async () => (await WebhookEvent.create(doc)).toObject() as EventDoc,
+    async () => (await WebhookEvent.findById(e.id).lean<EventDoc>()) ?? doc,
+  );
+  const targets = (await enabledEndpoints()).filter(
+    (t) => t.events.includes(stored.type) && (t.bankId === null || String(t.bankId) === e.bankId),
+  );
+  const queued = await queueDeliveries(
+    targets.map((t) => t._id),
+    stored,
+  );
+  if (queued) workQueued();
+  return queued;
+}
+
+/**
+ * One delivery of the event per endpoint (its id derived from both), then its entry in the sending
+ * queue. Publishing again inserts nothing new for a delivery that exists; a delivery still open whose
+ * queue entry a crash prevented gets it now. Returns how many deliveries were queued now.
+ */
+export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc): Promise<number> {
+  if (!endpointIds.length) return 0;
+  const now = new Date();
+  const docs = endpointIds.map((endpointId) => ({
+    _id: deliveryIdOf(endpointId, e._id),
+    endpointId,
+    eventId: e._id,
+    type: e.type,
+    bankId: e.bankId,
+    orderKey: e.orderKey,
+    position: e.position,
+    status: 'pending',
+    nextAttemptAt: now,
+    eventAt: e.at,
+  }));
+  const inserted = await insertIgnoringDuplicates((x) => WebhookDelivery.insertMany(x, { ordered: false }), docs);
+  const open: typeof docs = [];
+  for (const d of docs)
+    if (inserted.has(d._id)) open.push(d);
+    else {
+      const existing = await WebhookDelivery.findById(d._id, { status: 1, nextAttemptAt: 1 }).lean();
+      if (existing && (existing.status === 'pending' || existing.status === 'sending'))
+        open.push({ ...d, nextAttemptAt: existing.nextAttemptAt });
+    }
+  await insertIgnoringDuplicates(
+    (x) => WebhookDue.insertMany(x, { ordered: false }),
+    open.map((d) => ({
+      _id: d._id,
+      endpointId: d.endpointId,
+      orderKey: d.orderKey,
+      position: d.position,
+      nextAttemptAt: d.nextAttemptAt,
+    })),
+  );
+  return inserted.size;
+}
+
+/** Inserts the documents, those whose id exists already left out; returns the ids inserted now. */
+async function insertIgnoringDuplicates<T extends { _id: string }>(
+  insertMany: (docs: T[]) => Promise<unknown>,
+  docs: T[],
+): Promise<Set<string>> {
+  if (!docs.length) return new Set();
+  try {
+    await insertMany(docs);
+    return new Set(docs.map((d) => d._id));
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const refused = new Set(
+      ((err as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors ?? []).map(
+        (w) => w.index ?? w.err?.index ?? -1,
+      ),
+    );
+    return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
+  }
+}
