@@ -94,6 +94,8 @@ async function play(p: Plan, ctx: Ctx): Promise<void> {
     durationMinutes: p.durationMinutes,
     staff,
     answers: p.state === 'draft' ? started : answers,
+    // The shopper confirmed the time outside the window (the page asks); the visit is flagged for it.
+    ...(p.outsideWindow ? { confirmOutsideWindow: true } : {}),
   };
   const visit = await withClock(t.at(end + (10 + p.r() * 20) * MINUTE), () =>
     createVisit(p.auditor, { ...body, summary: p.state === 'draft' ? undefined : summaryFor(p) }),

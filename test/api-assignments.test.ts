@@ -211,7 +211,7 @@ describe('GET /api/v1/assignments', () => {
     const visit = await request(app)
       .post('/api/v1/visits')
       .set(bearer(auditor.token))
-      .send({ assignmentId: own, visitedAt: '2026-10-02T10:00:00+08:00', durationMinutes: 30, answers: ANSWERS });
+      .send({ assignmentId: own, visitedAt: '2026-07-02T10:00:00+08:00', durationMinutes: 30, answers: ANSWERS });
     expect(visit.status).toBe(201);
     const res = await request(app).get('/api/v1/assignments').set(bearer(auditor.token));
     const row = res.body.find((r: { id: string }) => r.id === own);

@@ -346,24 +346,56 @@ describe('POST /api/v1/visits', () => {
     expect(second.body).toMatchObject({ questionnaireVersion: 2 });
   });
 
-  test("the quarter is that of the visit time in the bank's time zone", async () => {
-    // 2026-03-31 17:30 UTC is already 1 April in Shanghai.
-    const wide = { windowStart: '2026-01-01T00:00:00+08:00', windowEnd: '2026-12-31T00:00:00+08:00' };
-    const late = await post(
-      auditor,
-      visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T17:30:00Z' }),
-    );
-    expect(late.body.quarter).toBe('2026-Q2');
-    const early = await post(
-      auditor,
-      visitBody(await assign(auditor, 'N1', wide), { visitedAt: '2026-03-31T15:30:00Z' }),
-    );
-    expect(early.body.quarter).toBe('2026-Q1');
-    const moved = await patch(auditor, early.body.id, { visitedAt: '2026-04-01T00:30:00+08:00' });
-    expect(moved.body.quarter).toBe('2026-Q2');
+  test("the quarter is the assignment's: a visit time never moves the visit to another quarter", async () => {
+    // 2026-03-31 17:30 UTC is already 1 April in Shanghai; the assignment is for Q1 and says so.
+    const wide = { windowStart: '2026-01-01T00:00:00+08:00', windowEnd: '2026-04-01T12:00:00+08:00' };
+    const id = await w.assignment({
+      bankId,
+      branchCode: 'N1',
+      auditorId: auditor.id,
+      questionnaireId,
+      quarter: '2026-Q1',
+      ...wide,
+      scenario: '开立账户',
+    });
+    const late = await post(auditor, visitBody(id, { visitedAt: '2026-03-31T17:30:00Z' }));
+    expect(late.body.quarter).toBe('2026-Q1');
+    const moved = await patch(auditor, late.body.id, {
+      visitedAt: '2030-01-01T10:00:00+08:00',
+      confirmOutsideWindow: true,
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.quarter).toBe('2026-Q1');
+    expect(flagCodes(moved.body)).toContain('outside_window');
     expect(moved.body.history.at(-1).changes).toEqual(
-      expect.arrayContaining([{ field: 'quarter', before: '2026-Q1', after: '2026-Q2' }]),
+      expect.arrayContaining([{ field: 'outsideWindowConfirmed', before: null, after: true }]),
     );
+    expect(
+      moved.body.history.flatMap((h: { changes: { field: string }[] }) => h.changes.map((c) => c.field)),
+    ).not.toContain('quarter');
+  });
+
+  test('a visit time outside the window is refused (422 naming visitedAt) unless confirmed', async () => {
+    const window = { windowStart: hoursAgo(48), windowEnd: hoursAgo(24) };
+    const assignmentId = await assign(auditor, 'N1', window);
+    const refused = await post(auditor, visitBody(assignmentId, { visitedAt: '2030-01-01T10:00:00+08:00' }));
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('outside_window');
+    expect(refused.body.error.details).toEqual([
+      expect.objectContaining({ field: 'visitedAt', windowStart: window.windowStart, windowEnd: window.windowEnd }),
+    ]);
+    expect(await Visit.countDocuments({ assignmentId })).toBe(0);
+    const inside = await post(auditor, visitBody(assignmentId, { visitedAt: hoursAgo(30) }));
+    expect(inside.status).toBe(201);
+    expect(flagCodes(inside.body)).not.toContain('outside_window');
+    const typo = await patch(auditor, inside.body.id, { visitedAt: '2025-12-05T10:00:00+08:00' });
+    expect(typo.status).toBe(422);
+    expect(typo.body.error.details[0].field).toBe('visitedAt');
+    // Another edit of a visit whose (confirmed) time is outside the window needs no new confirmation.
+    const kept = await patch(auditor, inside.body.id, { visitedAt: hoursAgo(60), confirmOutsideWindow: true });
+    expect(flagCodes(kept.body)).toContain('outside_window');
+    const minutes = await patch(auditor, inside.body.id, { durationMinutes: 30 });
+    expect(minutes.status).toBe(200);
   });
 
   test('the documented defaults apply to a version stored without weights and flags', async () => {
@@ -963,6 +995,7 @@ describe('plausibility flags', () => {
       visitBody(await assign(auditor, 'N1', window), {
         visitedAt: new Date(Date.now() + 3 * 3600_000).toISOString(),
         durationMinutes: 2,
+        confirmOutsideWindow: true,
       }),
     );
     expect(flagCodes(res.body)).toEqual(['future_visit', 'implausible_duration', 'outside_window']);

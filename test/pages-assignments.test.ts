@@ -269,6 +269,7 @@ describe('the list', () => {
       .send({
         assignmentId: started.id,
         visitedAt: new Date(Date.now() - 3600_000).toISOString(),
+        confirmOutsideWindow: true, // the rounds here are of 2026-Q3
         durationMinutes: 20,
         staff: [],
         answers: [],

@@ -106,6 +106,41 @@ describe('assignments page', () => {
   });
 });
 
+describe('a visit time outside the assignment window', () => {
+  test('is refused in the page language with the window in the bank zone, then kept once confirmed; the quarter stays', async () => {
+    const agent = await as(pw.auditor, 'zh');
+    const assignmentId = await assign(pw, pw.auditor, 'N1', pw.smallQuestionnaireId, 'window-test');
+    const token = await csrfOf(agent, '/assignments');
+    const typo = { _csrf: token, visitedAt: '2030-01-01T10:00', durationMinutes: '25' };
+    const refused = await agent.post(`/assignments/${assignmentId}/start`).type('form').send(typo);
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('该时间不在任务时间窗口内');
+    expect(refused.text).toContain('2026-');
+    expect(refused.text).toContain('name="confirmOutsideWindow"');
+    expect(await Visit.countDocuments({ assignmentId })).toBe(0);
+    const kept = await agent
+      .post(`/assignments/${assignmentId}/start`)
+      .type('form')
+      .send({ ...typo, confirmOutsideWindow: '1' });
+    expect(kept.status).toBe(303);
+    const v = await Visit.findOne({ assignmentId }).lean().orFail();
+    expect(v.quarter).toBe('2026-Q3');
+    expect(v.flags.map((f) => f.code)).toContain('outside_window');
+
+    // The form: the window is shown, the box is there for the flagged visit; a new typo is refused again.
+    const id = String(v._id);
+    const form = await agent.get(`/visits/${id}/edit`);
+    expect(form.text).toContain('任务时间窗口：');
+    expect(form.text).toMatch(/id="confirm-window"\s*>/);
+    const inside = localHoursAgo(2).local;
+    expect((await saveForm(agent, id, { visitedAt: inside, durationMinutes: '25' })).status).toBe(303);
+    const again = await saveForm(agent, id, { visitedAt: '2031-01-01T10:00', durationMinutes: '25' });
+    expect(again.status).toBe(422);
+    expect(again.text).toContain('请核对日期');
+    expect((await stored(id)).visitedAt.toISOString()).toBe(new Date(localHoursAgo(2).iso).toISOString());
+  });
+});
+
 describe('the visit form', () => {
   test('renders the seed questionnaire: sections in order, texts in the page language, the control of each type, N/A only where allowed, conditional items hidden, staff list', async () => {
     const agent = await as(pw.auditor);

@@ -65,3 +65,23 @@ export function sniffType(buf: Buffer): DetectedType | null {
     return { contentType: 'video/webm', ext: 'webm' };
   return riff(buf) ?? isoBmff(buf) ?? mpegAudio(buf);
 }
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'application/pdf': 'pdf',
+  'audio/ogg': 'ogg',
+  'video/webm': 'webm',
+  'audio/wav': 'wav',
+  'audio/mp4': 'm4a',
+  'audio/aac': 'aac',
+  'audio/mpeg': 'mp3',
+};
+
+/** The extension of a detected type, for names that carry nothing of the uploader's own. */
+export function extensionOf(contentType: string): string {
+  return EXTENSIONS[contentType] ?? 'bin';
+}

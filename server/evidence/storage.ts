@@ -7,6 +7,7 @@ import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from
 import { logger } from '../platform/logger';
 import { bucket, removeStoredFile } from './bucket';
 import { settleUpload } from './pending';
+import { METADATA_BYTES, readImageFacts, type ImageFacts } from './metadata';
 import { SNIFF_BYTES, sniffType, type DetectedType } from './sniff';
 
 /**
@@ -20,6 +21,8 @@ export interface StoredFile extends DetectedType {
   filename: string;
   size: number;
   sha256: string;
+  /** EXIF capture time and GPS of a photo (metadata.ts); empty for other files. */
+  facts: ImageFacts;
 }
 
 /**
@@ -55,6 +58,9 @@ export function storeEvidence(
   let upload: mongoose.mongo.GridFSBucketWriteStream | undefined;
   let type: DetectedType | undefined;
   let filename = '';
+  // The file's first bytes, where photos keep their EXIF (metadata.ts); never more than METADATA_BYTES.
+  const prefix: Buffer[] = [];
+  let prefixBytes = 0;
 
   return new Promise<StoredFile>((resolve, reject) => {
     let settled = false;
@@ -108,6 +114,10 @@ export function storeEvidence(
       size += chunk.length;
       if (size > max) return fail(new PayloadTooLargeError(`A file may be at most ${max} bytes`, 'file_too_large'));
       hash.update(chunk);
+      if (prefixBytes < METADATA_BYTES) {
+        prefix.push(chunk.subarray(0, METADATA_BYTES - prefixBytes));
+        prefixBytes += Math.min(chunk.length, METADATA_BYTES - prefixBytes);
+      }
       if (upload) return void write(chunk);
       head.push(chunk);
       headBytes += chunk.length;
@@ -125,13 +135,10 @@ export function storeEvidence(
       up.end(() => {
         if (settled) return;
         settled = true;
-        resolve({
-          fileId: up.id as Types.ObjectId,
-          filename,
-          size,
-          sha256: hash.digest('hex'),
-          ...(type as DetectedType),
-        });
+        const found = type as DetectedType;
+        void readImageFacts(found.contentType, Buffer.concat(prefix)).then((facts) =>
+          resolve({ fileId: up.id as Types.ObjectId, filename, size, sha256: hash.digest('hex'), facts, ...found }),
+        );
       });
     });
   });

@@ -63,6 +63,13 @@ export const en: Record<string, string> = {
     'The visit was changed elsewhere (another tab or device) meanwhile. Your entries are shown; save again to keep them.',
   'visits.edit.submitted': 'Visit submitted for review.',
   'visits.edit.bad_time': 'Enter a valid date and time.',
+  'visits.edit.window_is': 'Assignment window: {start} – {end} ({timezone})',
+  'visits.edit.outside_window':
+    'This time is outside the assignment window ({start} – {end}, {timezone}). Check the date; if it is right, tick the box below and save again.',
+  'visits.edit.confirm_outside_window':
+    'The time is right: the visit really took place outside the window (the reviewer will see a note).',
+  'visits.edit.warn_outside_window': 'Outside the assignment window — check the date and year.',
+  'visits.edit.warn_future': 'This time is in the future.',
   'visits.edit.bad_duration': 'Enter the duration in whole minutes (0–1440).',
   'visits.edit.bad_answer': 'Pick one of the offered answers.',
 
@@ -215,6 +222,12 @@ export const zh: Record<string, string> = {
   'visits.edit.conflict': '该暗访已在别处（其他标签页或设备）被修改。下方显示的是您填写的内容，再次保存即以此为准。',
   'visits.edit.submitted': '暗访已提交审核。',
   'visits.edit.bad_time': '请输入有效的日期和时间。',
+  'visits.edit.window_is': '任务时间窗口：{start} – {end}（{timezone}）',
+  'visits.edit.outside_window':
+    '该时间不在任务时间窗口内（{start} – {end}，{timezone}）。请核对日期；如确实无误，请勾选下方确认框后再保存。',
+  'visits.edit.confirm_outside_window': '时间无误：本次暗访确实在时间窗口之外进行（审核员会看到提示）。',
+  'visits.edit.warn_outside_window': '不在任务时间窗口内——请核对日期和年份。',
+  'visits.edit.warn_future': '该时间晚于现在。',
   'visits.edit.bad_duration': '请输入整数分钟（0–1440）。',
   'visits.edit.bad_answer': '请选择给出的答案之一。',
 

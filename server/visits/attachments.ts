@@ -10,12 +10,16 @@ import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { logger } from '../platform/logger';
+import { DateTime } from 'luxon';
+import { metadataFilter, UNSTRIPPABLE_IMAGES } from '../evidence/strip';
+import { bankTimezone } from '../banks/service';
+import { DEFAULT_TIMEZONE } from '../rules/quarters';
 import { FLAG, type Flag } from './flags';
 import { loadVisibleVisit } from './queries';
 import { assertStatus, derive, historyEntry, sectionsOf } from './rules';
 import { commit, loadOwnVisit, loadVisit, retryPause } from './store';
 import { EDITABLE, type StoredAttachment, type StoredVisit } from './types';
-import { toVisitViews, type VisitView } from './view';
+import { neutralName, toVisitViews, type VisitView } from './view';
 
 /**
  * Evidence attached to visits. Attachments are never deleted: removal only marks `removedAt`, and
@@ -28,6 +32,7 @@ export interface AttachmentResult {
   size: number;
   sha256: string;
   itemKey?: string;
+  capturedAt?: string;
 }
 
 /** The form field `itemKey` (optional): the item of the visit's questionnaire the file is evidence for. */
@@ -97,6 +102,7 @@ export async function addAttachment(
         ...(itemKey ? { itemKey } : {}),
         uploadedAt: now(),
         uploadedBy: new Types.ObjectId(p.id),
+        ...(await captureFacts(file, String(v.bankId))),
       };
       const { flags } = await derive({ ...v, attachments: [...v.attachments, attachment] }, await sectionsOf(v));
       const change = {
@@ -135,6 +141,18 @@ export async function addAttachment(
     size: file.size,
     sha256: file.sha256,
     ...(attachment.itemKey ? { itemKey: attachment.itemKey } : {}),
+    ...(attachment.capturedAt ? { capturedAt: attachment.capturedAt.toISOString() } : {}),
+  };
+}
+
+/** The photo's EXIF capture time read in its own offset, or else in the bank's zone (SPEC §9); its GPS. */
+async function captureFacts(file: StoredFile, bankId: string): Promise<Partial<StoredAttachment>> {
+  const { capturedLocal, capturedOffset, gps } = file.facts;
+  const zone = capturedOffset ? `UTC${capturedOffset}` : ((await bankTimezone(bankId)) ?? DEFAULT_TIMEZONE);
+  const at = capturedLocal ? DateTime.fromISO(capturedLocal, { zone }) : null;
+  return {
+    ...(at?.isValid ? { capturedAt: at.toJSDate() } : {}),
+    ...(gps ? { gps } : {}),
   };
 }
 
@@ -208,18 +226,32 @@ export interface OpenedAttachment {
   stream: Readable;
   filename: string;
   contentType: string;
-  size: number;
+  /** Unknown (sent chunked) when metadata is removed on the way. */
+  size?: number;
 }
 
-/** Anyone who may see the visit may download its evidence; bank users only files still attached. */
+/**
+ * Anyone who may see the visit may download its evidence; bank users only files still attached.
+ * Reviewers, admins and the auditor get the original byte for byte. Bank users get images without
+ * their metadata (EXIF, XMP, GPS, maker notes: strip.ts, streamed) under a neutral name
+ * ("evidence-3.jpg"); a HEIC photo, whose metadata is not removed here, is not served to them.
+ */
 export async function openAttachment(p: Principal, visitId: string, attachmentId: string): Promise<OpenedAttachment> {
   const v = await loadVisibleVisit(p, visitId);
   const a = v.attachments.find((x) => String(x._id) === attachmentId);
-  if (!a || (a.removedAt && isBankRole(p.role))) throw new NotFoundError('Attachment');
+  const bankUser = isBankRole(p.role);
+  if (!a || (a.removedAt && bankUser)) throw new NotFoundError('Attachment');
+  const original = bucket().openDownloadStream(a.fileId);
+  if (!bankUser) return { stream: original, filename: a.filename, contentType: a.contentType, size: a.size };
+  if (UNSTRIPPABLE_IMAGES.has(a.contentType)) {
+    original.destroy();
+    throw new NotFoundError('Attachment');
+  }
+  const filter = metadataFilter(a.contentType);
   return {
-    stream: bucket().openDownloadStream(a.fileId),
-    filename: a.filename,
+    stream: filter ? original.pipe(filter) : original,
+    filename: neutralName(v, a),
     contentType: a.contentType,
-    size: a.size,
+    ...(filter ? {} : { size: a.size }),
   };
 }

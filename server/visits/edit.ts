@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { assignmentForVisit } from '../assignments/service';
+import { assignmentForVisit, assignmentWindow } from '../assignments/service';
 import type { Principal } from '../platform/access';
 import { now } from '../platform/clock';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
@@ -8,8 +8,9 @@ import { getLatest, toScoringSections } from '../questionnaires/service';
 import { evidenceMissing, missingRequired, type ScoringSection } from '../rules/scoring';
 import { checkContent, diff, EMPTY, type Editable } from './content';
 import { Visit } from './model';
-import { assertStatus, derive, historyEntry, quarterOfVisit, sectionsOf } from './rules';
+import { assertInWindow, assertStatus, derive, historyEntry, sectionsOf } from './rules';
 import type { CreateVisitInput, UpdateVisitInput } from './schema';
+import { outsideWindow } from './flags';
 import { commit, insertVisit, rememberVisit, unconfirmed, withOwnVisit } from './store';
 import { EDITABLE, type StoredVisit } from './types';
 import { viewOf, type VisitView } from './view';
@@ -27,6 +28,7 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
   // Looked up by _id alone; the owner is checked here.
   const assignment = await assignmentForVisit(input.assignmentId);
   if (!assignment || String(assignment.auditorId) !== p.id) throw new NotFoundError('Assignment');
+  assertInWindow(new Date(input.visitedAt), assignment, input.confirmOutsideWindow);
   const version = await latestVersionOf(String(assignment.questionnaireId));
   const bankId = String(assignment.bankId);
   const content = await checkContent(
@@ -46,10 +48,14 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
     staff: content.staff ?? [],
     summary: input.summary ?? null,
   };
-  const changes = [{ field: 'status', before: null, after: 'draft' }, ...diff(EMPTY, facts)];
+  const changes = [
+    { field: 'status', before: null, after: 'draft' },
+    ...diff(EMPTY, facts),
+    ...confirmation(facts.visitedAt, assignment),
+  ];
   const at = now();
   const derived = await derive(facts, version.sections, at);
-  const quarter = await quarterOfVisit(facts.visitedAt, bankId);
+  const quarter = assignment.quarter;
   const inserted = await unlessDuplicate(
     () =>
       insertVisit({
@@ -78,6 +84,11 @@ export async function createVisit(p: Principal, input: CreateVisitInput, idempot
   if (again) return again;
   const other = await Visit.findOne({ assignmentId: assignment._id }, { _id: 1 }).lean();
   throw visitExists(other ? String(other._id) : undefined);
+}
+
+/** The auditor's confirmation of a time outside the window, kept in the history beside the time itself. */
+function confirmation(visitedAt: Date, window: { windowStart: Date; windowEnd: Date }) {
+  return outsideWindow(visitedAt, window) ? [{ field: 'outsideWindowConfirmed', before: null, after: true }] : [];
 }
 
 /** The version a new visit is filled on, as the questionnaire service defines it. */
@@ -143,8 +154,13 @@ async function applyUpdate(p: Principal, v: StoredVisit, input: UpdateVisitInput
     if (kept) throw unconfirmed();
     return viewOf(v, p);
   }
-  const quarter = await quarterOfVisit(after.visitedAt as Date, String(v.bankId));
-  if (quarter !== v.quarter) changes.push({ field: 'quarter', before: v.quarter, after: quarter });
+  if (input.visitedAt && (after.visitedAt as Date).getTime() !== v.visitedAt.getTime()) {
+    const window = await assignmentWindow(v.assignmentId);
+    if (window) {
+      assertInWindow(after.visitedAt as Date, window, input.confirmOutsideWindow);
+      changes.push(...confirmation(after.visitedAt as Date, window));
+    }
+  }
   const facts = {
     ...v,
     visitedAt: after.visitedAt as Date,
@@ -161,7 +177,6 @@ async function applyUpdate(p: Principal, v: StoredVisit, input: UpdateVisitInput
       staff: after.staff,
       answers: after.answers,
       summary: after.summary,
-      quarter,
       staffIds: after.staff.flatMap((s) => (s.employeeId ? [s.employeeId] : [])),
       ...(await derive(facts, sections)),
     },

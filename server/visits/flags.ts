@@ -34,10 +34,16 @@ export interface FlagFacts {
   now: Date;
 }
 
+/** The one test of "outside the assignment window", for the flag and for the refusal without confirmation. */
+export function outsideWindow(visitedAt: Date, window: { windowStart: Date; windowEnd: Date }): boolean {
+  const at = visitedAt.getTime();
+  return at < window.windowStart.getTime() || at > window.windowEnd.getTime();
+}
+
 export function computeFlags(f: FlagFacts): Flag[] {
   const flags: Flag[] = [];
   const at = f.visitedAt.getTime();
-  if (at < f.windowStart.getTime() || at > f.windowEnd.getTime()) {
+  if (outsideWindow(f.visitedAt, f)) {
     flags.push({
       code: FLAG.outsideWindow,
       message: `The visit time is outside the assignment window (${f.windowStart.toISOString()} – ${f.windowEnd.toISOString()})`,

@@ -39,6 +39,8 @@ const attachmentSchema = new Schema(
     uploadedAt: { type: Date, required: true },
     uploadedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     removedAt: { type: Date }, // never deleted: removal is recorded, the file is kept
+    capturedAt: { type: Date }, // EXIF capture time
+    gps: { type: new Schema({ lat: Number, lng: Number }, { _id: false }), default: undefined },
   },
   { _id: true },
 );

@@ -15,6 +15,10 @@ export const flagResponse = component(
   'A plausibility flag (SPEC §4): it flags a visit for the reviewer, never blocks it',
 );
 
+const gpsPosition = z
+  .object({ lat: z.number(), lng: z.number() })
+  .openapi({ description: "A photo's EXIF GPS position (reviewers and admins only)" });
+
 const change = z.object({ field: z.string(), before: z.unknown(), after: z.unknown() });
 
 export const visitAttachment = component(
@@ -28,6 +32,10 @@ export const visitAttachment = component(
     uploadedAt: out.time,
     removedAt: out.time.optional().openapi({ description: 'Marked removed by its auditor (kept, never deleted)' }),
     itemKey: z.string().optional().openapi({ description: 'The questionnaire item the file is evidence for' }),
+    capturedAt: out.time
+      .optional()
+      .openapi({ description: "A photo's EXIF capture time (not shown to bank users, who get the file without it)" }),
+    gps: gpsPosition.optional(),
   }),
 );
 
@@ -105,5 +113,7 @@ export const attachmentResponse = component(
     size: z.number().int(),
     sha256: z.string(),
     itemKey: z.string().optional().openapi({ description: 'The questionnaire item the file is evidence for' }),
+    capturedAt: out.time.optional().openapi({ description: "The photo's EXIF capture time, when it has one" }),
+    gps: gpsPosition.optional(),
   }),
 );

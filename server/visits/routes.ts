@@ -99,7 +99,7 @@ export function registerVisitApi(api: ApiRouter): void {
       operationId: 'addVisitAttachment',
       response: attachmentResponse,
       summary:
-        'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for',
+        'Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for; a photo\'s EXIF capture time and GPS are read and kept',
       access: AUDITOR,
       upload: visits.visitEvidenceUpload(),
       status: 201,

@@ -1,13 +1,11 @@
 import { Types } from 'mongoose';
 import { assignmentWindow } from '../assignments/service';
-import { bankTimezone } from '../banks/service';
 import { BoundedCache } from '../platform/cache';
 import { now } from '../platform/clock';
-import { ConflictError, NotFoundError } from '../platform/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { getVersion, toScoringSections } from '../questionnaires/service';
-import { DEFAULT_TIMEZONE, quarterOf } from '../rules/quarters';
 import { scoreVisit, type ScoringSection } from '../rules/scoring';
-import { computeFlags } from './flags';
+import { computeFlags, outsideWindow } from './flags';
 import { Visit } from './model';
 import type { Change, HistoryEntry, StoredAnswer, StoredAttachment, StoredVisit, VisitStatus } from './types';
 
@@ -41,9 +39,31 @@ export function historyEntry(
   };
 }
 
-/** A visit belongs to the quarter of its visit time in its bank's time zone. */
-export async function quarterOfVisit(visitedAt: Date, bankId: string): Promise<string> {
-  return quarterOf(visitedAt, (await bankTimezone(bankId)) ?? DEFAULT_TIMEZONE);
+/**
+ * A visit time outside its assignment's window is refused unless the auditor confirms it (it is then
+ * flagged). The visit's quarter is its assignment's, whatever the time typed: a typo in the year can
+ * never file a visit under another quarter.
+ */
+export function assertInWindow(
+  visitedAt: Date,
+  window: { windowStart: Date; windowEnd: Date },
+  confirmed: boolean | undefined,
+): void {
+  if (confirmed || !outsideWindow(visitedAt, window)) return;
+  const start = window.windowStart.toISOString();
+  const end = window.windowEnd.toISOString();
+  throw new ValidationError(
+    [
+      {
+        field: 'visitedAt',
+        message: `is outside the assignment window (${start} – ${end}); send confirmOutsideWindow: true to keep it`,
+        windowStart: start,
+        windowEnd: end,
+      },
+    ],
+    'The visit time is outside the assignment window',
+    'outside_window',
+  );
 }
 
 /** Versions are immutable, so their scoring sections can be kept; bounded, oldest dropped first. */

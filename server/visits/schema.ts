@@ -35,6 +35,10 @@ const staffSeen = z
     message: 'give employeeId or a description',
   });
 
+/**
+ * `confirmOutsideWindow: true` keeps a visit time outside the assignment window (then flagged);
+ * without it such a time is refused, so that a typo in the year cannot slip through unnoticed.
+ */
 const editable = {
   visitedAt: isoWithOffset,
   // Implausible durations are flagged, not refused; the bounds only reject nonsense.
@@ -56,13 +60,14 @@ export const createVisitBody = z
     staff: editable.staff.default([]),
     answers: editable.answers.default([]),
     summary: editable.summary.optional(),
+    confirmOutsideWindow: z.boolean().optional(),
   })
   .strict();
 export type CreateVisitInput = z.infer<typeof createVisitBody>;
 
 /** Arrays replace the stored ones as a whole (send every answer); `rev` guards against editing a stale copy. */
 export const updateVisitBody = z
-  .object({ ...editable, rev: z.number().int().min(0) })
+  .object({ ...editable, rev: z.number().int().min(0), confirmOutsideWindow: z.boolean() })
   .partial()
   .strict();
 export type UpdateVisitInput = z.infer<typeof updateVisitBody>;

@@ -47,6 +47,9 @@ export interface StoredAttachment {
   uploadedAt: Date;
   uploadedBy: Types.ObjectId;
   removedAt?: Date | null;
+  /** A photo's EXIF capture time (its offset, or else the bank's zone) and GPS position (SPEC §9). */
+  capturedAt?: Date | null;
+  gps?: { lat: number; lng: number } | null;
 }
 
 /** A visit as stored: the one shape every reader and writer of visits uses (reports take a Pick of it). */

@@ -3,7 +3,8 @@ import { branchNames } from '../banks/service';
 import { auditorCodesOf } from '../users/service';
 import type { AnswerValue } from '../rules/scoring';
 import type { Flag } from './flags';
-import type { Change, StoredVisit } from './types';
+import { extensionOf } from '../evidence/sniff';
+import type { Change, StoredAttachment, StoredVisit } from './types';
 
 /** The visit JSON of API.md. Bank users get `auditorCode` (a pseudonym) instead of any auditor id. */
 export interface AttachmentView {
@@ -15,6 +16,8 @@ export interface AttachmentView {
   itemKey?: string;
   uploadedAt: string;
   removedAt?: string;
+  capturedAt?: string;
+  gps?: { lat: number; lng: number };
 }
 export interface HistoryView {
   at: string;
@@ -118,25 +121,14 @@ export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext)
       message: f.message,
       ...(firmStaff && f.visitIds?.length ? { visitIds: f.visitIds } : {}),
     })),
-    attachments: v.attachments
-      .filter((a) => !(bankUser && a.removedAt))
-      .map((a) => ({
-        id: String(a._id),
-        filename: a.filename,
-        contentType: a.contentType,
-        size: a.size,
-        sha256: a.sha256,
-        ...(a.itemKey ? { itemKey: a.itemKey } : {}),
-        uploadedAt: new Date(a.uploadedAt).toISOString(),
-        ...(a.removedAt ? { removedAt: new Date(a.removedAt).toISOString() } : {}),
-      })),
+    attachments: v.attachments.filter((a) => !(bankUser && a.removedAt)).map((a) => attachmentView(v, a, viewer)),
     history: v.history.map((h) => ({
       at: new Date(h.at).toISOString(),
       // The auditor's own entries would reveal the auditor: bank users see the pseudonym instead.
       by: h.by ? (bankUser && String(h.by) === auditorId ? auditorCode : String(h.by)) : null,
       role: h.role,
       action: h.action,
-      changes: h.changes ?? [],
+      changes: bankUser ? (h.changes ?? []).map((c) => neutralChange(v, c)) : (h.changes ?? []),
       ...(h.note ? { note: h.note } : {}),
     })),
     reviewNote: v.reviewNote ?? null,
@@ -146,6 +138,44 @@ export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext)
     createdAt: iso(v.createdAt) as string,
     updatedAt: iso(v.updatedAt) as string,
   };
+}
+
+/**
+ * Bank users get the file without its metadata and under a neutral name (SPEC §9), so they see
+ * neither the capture facts nor the auditor's file name; the GPS is for the audit firm's staff.
+ */
+function attachmentView(v: StoredVisit, a: StoredAttachment, viewer: Principal): AttachmentView {
+  const bankUser = isBankRole(viewer.role);
+  const firmStaff = viewer.role === 'admin' || viewer.role === 'reviewer';
+  return {
+    id: String(a._id),
+    filename: bankUser ? neutralName(v, a) : a.filename,
+    contentType: a.contentType,
+    size: a.size,
+    sha256: a.sha256,
+    uploadedAt: new Date(a.uploadedAt).toISOString(),
+    ...(a.removedAt ? { removedAt: new Date(a.removedAt).toISOString() } : {}),
+    ...(a.itemKey ? { itemKey: a.itemKey } : {}),
+    ...(a.capturedAt && !bankUser ? { capturedAt: new Date(a.capturedAt).toISOString() } : {}),
+    ...(a.gps && firmStaff ? { gps: { lat: a.gps.lat, lng: a.gps.lng } } : {}),
+  };
+}
+
+/** "evidence-3.jpg": the file's place on the visit (attachments are never deleted, so it is stable). */
+export function neutralName(
+  v: Pick<StoredVisit, 'attachments'>,
+  a: Pick<StoredAttachment, '_id' | 'contentType'>,
+): string {
+  const n = v.attachments.findIndex((x) => String(x._id) === String(a._id)) + 1;
+  return `evidence-${n}.${extensionOf(a.contentType)}`;
+}
+
+/** A history entry of an added file names it as the bank user's download does. */
+function neutralChange(v: StoredVisit, c: Change): Change {
+  if (c.field !== 'attachments' || !c.after || typeof c.after !== 'object') return c;
+  const after = c.after as { id?: string; filename?: string };
+  const a = v.attachments.find((x) => String(x._id) === after.id);
+  return { ...c, after: { ...after, filename: a ? neutralName(v, a) : 'evidence' } };
 }
 
 /** One visit as the viewer may see it. */

@@ -791,7 +791,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for
+         * Attach evidence (owner, draft/returned): multipart field "file"; type checked by content; optional field "itemKey" names the item it is evidence for; a photo's EXIF capture time and GPS are read and kept
          * @description Who: auditor.
          */
         post: operations["addVisitAttachment"];
@@ -2216,6 +2216,16 @@ export interface components {
             removedAt?: string;
             /** @description The questionnaire item the file is evidence for */
             itemKey?: string;
+            /**
+             * Format: date-time
+             * @description A photo's EXIF capture time (not shown to bank users, who get the file without it)
+             */
+            capturedAt?: string;
+            /** @description A photo's EXIF GPS position (reviewers and admins only) */
+            gps?: {
+                lat: number;
+                lng: number;
+            };
         };
         Visit: {
             /**
@@ -2347,6 +2357,16 @@ export interface components {
             sha256: string;
             /** @description The questionnaire item the file is evidence for */
             itemKey?: string;
+            /**
+             * Format: date-time
+             * @description The photo's EXIF capture time, when it has one
+             */
+            capturedAt?: string;
+            /** @description A photo's EXIF GPS position (reviewers and admins only) */
+            gps?: {
+                lat: number;
+                lng: number;
+            };
         };
         QuarterClose: {
             /**
@@ -4666,6 +4686,7 @@ export interface operations {
                         comment?: string;
                     }[];
                     summary?: string;
+                    confirmOutsideWindow?: boolean;
                 };
             };
         };
@@ -4742,6 +4763,7 @@ export interface operations {
                     }[];
                     summary?: string;
                     rev?: number;
+                    confirmOutsideWindow?: boolean;
                 };
             };
         };

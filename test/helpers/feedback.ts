@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { Principal } from '../../server/platform/access';
 import { commit, historyEntry, loadVisit } from '../../server/visits/store';
+import { DEFAULT_TIMEZONE, quarterOf } from '../../server/rules/quarters';
 import { bearer } from './app';
 import { ANSWERS, insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './visits';
 
@@ -110,7 +111,8 @@ export async function approvedVisit(f: FeedbackWorld, spec: VisitSpec = {}): Pro
     branchCode,
     auditorId: f.auditor.id,
     questionnaireId: other ? f.otherQuestionnaireId : f.questionnaireId,
-    quarter: '2026-Q3',
+    // A visit counts in its assignment's quarter: the round of the visit's own time.
+    quarter: quarterOf(new Date(visitedAt), DEFAULT_TIMEZONE),
     ...window,
     scenario: '理财咨询',
   });

@@ -5,7 +5,8 @@ import type { Response } from 'express';
 export interface Download {
   filename: string;
   contentType: string;
-  size: number;
+  /** Omitted when the bytes are filtered on the way (then sent chunked). */
+  size?: number;
   stream: Readable;
 }
 
@@ -14,7 +15,7 @@ export async function sendDownload(res: Response, file: Download): Promise<undef
   res.attachment(file.filename);
   res.set({
     'Content-Type': file.contentType,
-    'Content-Length': String(file.size),
+    ...(file.size === undefined ? {} : { 'Content-Length': String(file.size) }),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'private, no-store',
   });

@@ -39,7 +39,7 @@ export const saveDraftJson = jsonRoute(AUDITOR, async ({ req, res, user, locale 
       evidence: evidenceState(loaded, v),
     });
   } catch (e) {
-    const failed = localizedFailure(e, locale, patch, loaded.version);
+    const failed = localizedFailure(e, locale, patch, loaded.version, loaded.bank.timezone);
     if (!failed) throw e;
     sendJsonError(res, toAppError(e), locale, failed.errors.fields);
   }

@@ -8,6 +8,7 @@ import { applicableKeys, evidenceMissing } from '../../rules/scoring';
 import { controlView } from '../../web/answer-controls';
 import { SECTION_KEYS } from '../../rules/scoring';
 import { formBody, param } from '../../web/forms';
+import { isoToLocalInput, nowLocalInput, showTime } from '../../web/local-time';
 import { flash, page, render, type PageContext } from '../../web/render';
 import { submitVisit } from '../service';
 import type { VisitView } from '../view';
@@ -26,8 +27,8 @@ import {
   EDITABLE_STATUS,
   itemText,
   loadForPage,
+  assignmentOf,
   redirectStale,
-  scenarioOf,
   sectionLabel,
   statusLabel,
   type Loaded,
@@ -43,6 +44,8 @@ interface EditState {
   values?: FormValues;
   errors?: FormErrors;
   missing?: { itemKey: string; sectionKey: string; missing?: string }[];
+  /** The save was refused for a time outside the assignment window: the page offers to confirm it. */
+  outsideWindow?: boolean;
 }
 
 function staffRows(values: FormValues, staff: StaffView[], t: PageContext['t'], errors: Record<string, string>) {
@@ -114,9 +117,9 @@ const evidencedItems = (v: VisitView) =>
 async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
   const { visit, version, bank } = loaded;
   const values = state.values ?? valuesFromVisit(visit, bank.timezone);
-  const [staff, scenario] = await Promise.all([
+  const [staff, assignment] = await Promise.all([
     listStaff(ctx.user, visit.bankId, { branchCode: visit.branchCode, limit: MAX_LIMIT }).then((page) => page.rows),
-    scenarioOf(ctx.user, visit),
+    assignmentOf(ctx.user, visit),
   ]);
   const texts = new Map(
     version.sections.flatMap((s) => s.items.map((i) => [i.key, itemText(ctx.locale, i.text)] as const)),
@@ -128,7 +131,10 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
     {
       title: `${ctx.t('visits.edit.title')} · ${visit.branchName}`,
       visit,
-      scenario,
+      scenario: assignment?.scenario,
+      window: assignment && windowView(assignment, bank.timezone),
+      nowLocal: nowLocalInput(bank.timezone),
+      showConfirm: Boolean(state.errors?.fields.visitedAt && state.outsideWindow) || outsideFlagged(visit),
       timezone: bank.timezone,
       statusLabel: statusLabel(ctx.t, visit.status),
       returned: visit.status === 'returned' && visit.reviewNote,
@@ -160,6 +166,18 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
   );
 }
 
+/** The window as the form's script compares it (datetime-local strings in the bank's zone) and as it is read. */
+function windowView(a: { windowStart: string; windowEnd: string }, timezone: string) {
+  return {
+    startLocal: isoToLocalInput(a.windowStart, timezone),
+    endLocal: isoToLocalInput(a.windowEnd, timezone),
+    start: showTime(a.windowStart, timezone),
+    end: showTime(a.windowEnd, timezone),
+  };
+}
+
+const outsideFlagged = (v: VisitView) => v.flags.some((f) => f.code === 'outside_window');
+
 /** What public/visit-form.js shows itself, in the page's language ({placeholders} are filled by the script). */
 function scriptTexts(t: PageContext['t']): Record<string, string> {
   return {
@@ -173,6 +191,8 @@ function scriptTexts(t: PageContext['t']): Record<string, string> {
     upload_failed: t('visits.evidence.failed'),
     remove: t('visits.evidence.remove'),
     answered: t('visits.edit.answered'),
+    warn_outside_window: t('visits.edit.warn_outside_window'),
+    warn_future: t('visits.edit.warn_future'),
     cleared: t('items.cleared_notice'),
     evidence_for: t('items.evidence_for'),
   };
@@ -212,14 +232,18 @@ export const saveFormPage = page(AUDITOR, async (ctx) => {
   } catch (e) {
     const code = toAppError(e).code;
     if (code === 'invalid_state') return redirectStale(ctx, loaded.visit.id);
-    const failed = localizedFailure(e, ctx.locale, patch, loaded.version);
+    const failed = localizedFailure(e, ctx.locale, patch, loaded.version, loaded.bank.timezone);
     if (!failed) throw e;
     // Shown with the current revision, so that saving again keeps what this person typed.
     const fresh = code === 'conflict' ? await loadForPage(ctx.user, loaded.visit.id) : loaded;
     return showEdit(
       ctx,
       fresh,
-      { values: { ...valuesFromPost(f, loaded.version), rev: String(fresh.visit.rev) }, errors: failed.errors },
+      {
+        values: { ...valuesFromPost(f, loaded.version), rev: String(fresh.visit.rev) },
+        errors: failed.errors,
+        outsideWindow: code === 'outside_window',
+      },
       failed.status,
     );
   }

@@ -65,7 +65,8 @@ export const attachmentFile = page('authenticated', async (ctx) => {
     ctx.res.set('Content-Disposition', String(ctx.res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
   ctx.res.set({
     'Content-Type': file.contentType,
-    'Content-Length': String(file.size),
+    // Unknown for a bank user's image, whose metadata is removed on the way (then sent chunked).
+    ...(file.size === undefined ? {} : { 'Content-Length': String(file.size) }),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'private, no-store',
   });

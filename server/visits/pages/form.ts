@@ -6,7 +6,7 @@ import type { QuestionnaireItem, QuestionnaireVersionView } from '../../question
 import { splitHidden } from '../../rules/answers';
 import type { AnswerValue } from '../../rules/scoring';
 import { postedAnswer } from '../../web/answer-controls';
-import { isoToLocalInput, localInputToIso } from '../../web/local-time';
+import { isoToLocalInput, localInputToIso, showTime } from '../../web/local-time';
 import { blankToUndefined, formFailure, type FormBody } from '../../web/forms';
 import { updateVisitBody } from '../schema';
 import { updateVisit } from '../service';
@@ -118,6 +118,8 @@ export function patchFromForm(
   };
   const at = blankToUndefined(f.visitedAt);
   if (at !== undefined) input.visitedAt = localInputToIso(at, timezone) ?? at;
+  // The box the page shows once a time is outside the assignment window (SPEC §4: flagged, never lost).
+  if (f.confirmOutsideWindow) input.confirmOutsideWindow = true;
   const minutes = minutesOrRaw(f.durationMinutes);
   if (minutes !== undefined) input.durationMinutes = minutes;
   if (f.rev !== undefined && /^\d+$/.test(f.rev)) input.rev = Number(f.rev);
@@ -174,6 +176,7 @@ export function localizedFailure(
   locale: Locale,
   patch: PatchBody,
   version?: QuestionnaireVersionView,
+  timezone = 'UTC',
 ): { status: number; errors: FormErrors } | undefined {
   const failed = formFailure(err, locale, patch.fields, patch.input);
   if (!failed) return undefined;
@@ -186,8 +189,18 @@ export function localizedFailure(
       return [name, hint ? translate(locale, hint[1]) : msg];
     }),
   );
+  if (e.code === 'outside_window') fields.visitedAt = outsideWindowText(locale, e.details[0] ?? {}, timezone);
   const general = e.code === 'conflict' ? [translate(locale, 'visits.edit.conflict')] : failed.general;
   return { status: failed.status, errors: { fields, general } };
+}
+
+/** "Outside the window from … to … (zone); tick the box to keep it", in the page's language and the bank's zone. */
+export function outsideWindowText(locale: Locale, d: Record<string, unknown>, timezone: string): string {
+  return translate(locale, 'visits.edit.outside_window', {
+    start: showTime(String(d.windowStart ?? ''), timezone),
+    end: showTime(String(d.windowEnd ?? ''), timezone),
+    timezone,
+  });
 }
 
 /** The posted fields saved through the visits service, checked by the API's PATCH schema. */

@@ -11,7 +11,7 @@ import { flash, page, render, type PageContext } from '../../web/render';
 import { createVisitBody } from '../schema';
 import { createVisit, getAssignmentWithVisit, listAssignmentsWithVisits, reviewQueue } from '../service';
 import { assignmentList, readListQuery } from './assignment-list';
-import { minutesOrRaw } from './form';
+import { minutesOrRaw, outsideWindowText } from './form';
 import { AUDITOR, EDITABLE_STATUS, flagLabel, QUEUE } from './shared';
 
 /**
@@ -26,6 +26,8 @@ interface StartForm {
   values: Record<string, string>;
   errors: Record<string, string>;
   general: string[];
+  /** The time was refused as outside the window: the form offers to confirm it. */
+  confirm?: boolean;
 }
 
 async function showAssignments(ctx: PageContext, start?: StartForm, status = 200): Promise<void> {
@@ -80,6 +82,7 @@ export const startVisitPage = page(AUDITOR, async (ctx) => {
     durationMinutes: minutesOrRaw(f.durationMinutes),
     staff: [],
     answers: [],
+    ...(f.confirmOutsideWindow ? { confirmOutsideWindow: true } : {}),
   };
   try {
     const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
@@ -95,12 +98,22 @@ export const startVisitPage = page(AUDITOR, async (ctx) => {
     }
     const failed = formFailure(e, ctx.locale, { visitedAt: 'visitedAt', durationMinutes: 'durationMinutes' }, input);
     if (!failed) throw e;
-    if (failed.errors.visitedAt) failed.errors.visitedAt = ctx.t('visits.edit.bad_time');
+    if (failed.errors.visitedAt)
+      failed.errors.visitedAt =
+        err.code === 'outside_window'
+          ? outsideWindowText(ctx.locale, err.details[0] ?? {}, timezone)
+          : ctx.t('visits.edit.bad_time');
     if (failed.errors.durationMinutes) failed.errors.durationMinutes = ctx.t('visits.edit.bad_duration');
     const values = { visitedAt: f.visitedAt ?? '', durationMinutes: f.durationMinutes ?? '' };
     await showAssignments(
       ctx,
-      { assignmentId: assignment.id, values, errors: failed.errors, general: failed.general },
+      {
+        assignmentId: assignment.id,
+        values,
+        errors: failed.errors,
+        general: failed.general,
+        confirm: err.code === 'outside_window',
+      },
       failed.status,
     );
   }

@@ -1,5 +1,5 @@
 import type { Principal } from '../../platform/access';
-import { getAssignment } from '../../assignments/service';
+import { getAssignment, type AssignmentView } from '../../assignments/service';
 import { getBank, type BankView } from '../../banks/service';
 import type { Locale } from '../../platform/i18n';
 import { getVersion, type QuestionnaireVersionView } from '../../questionnaires/service';
@@ -49,14 +49,18 @@ export async function loadForPage(p: Principal, id: string): Promise<Loaded> {
   return { visit, version, bank };
 }
 
-/** The scenario is the assignment's; only its owner and admins may read assignments. */
-export async function scenarioOf(p: Principal, v: VisitView): Promise<string | undefined> {
+/** The visit's assignment (scenario, window); only its owner and admins may read assignments. */
+export async function assignmentOf(p: Principal, v: VisitView): Promise<AssignmentView | undefined> {
   if (p.role !== 'auditor' && p.role !== 'admin') return undefined;
   try {
-    return (await getAssignment(p, v.assignmentId)).scenario;
+    return await getAssignment(p, v.assignmentId);
   } catch {
     return undefined;
   }
+}
+
+export async function scenarioOf(p: Principal, v: VisitView): Promise<string | undefined> {
+  return (await assignmentOf(p, v))?.scenario;
 }
 
 /** Evidence as the pages list it: a link to the file, inline when it is an image. */
