@@ -92,7 +92,12 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
         `/visits/${w.approved.own.id}`,
       ];
     case 'hrA':
-      return ['/', `/hr/scorecards?quarter=${w.quarter}`, `/results?quarter=${w.quarter}`];
+      return [
+        '/',
+        `/hr/scorecards?quarter=${w.quarter}`,
+        `/hr/scorecards/EAN1?quarter=${w.quarter}`,
+        `/results?quarter=${w.quarter}`,
+      ];
     default:
       return [];
   }

@@ -11,6 +11,7 @@ import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
 import { plusMinus, verdict } from '../results/service';
 import { linkReviewBody } from './schema';
 import * as hr from './service';
+import { registerStaffPage } from './staff-page';
 
 /** The HR scorecards page: a quarter's staff scorecards, exports, and linking a scorecard to a review. */
 export function registerHrPages(r: Router): void {
@@ -18,6 +19,7 @@ export function registerHrPages(r: Router): void {
   r.get('/hr/scorecards.csv', csvDownload);
   r.get('/hr/scorecards.xlsx', xlsxDownload);
   r.post('/hr/reviews', linkAction);
+  registerStaffPage(r);
 }
 
 const pageQuery = z.object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional() });
@@ -70,6 +72,7 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
         changeText: signed(r.change),
         changeClass: r.change === null ? '' : r.change > 0.05 ? 'up' : r.change < -0.05 ? 'down' : 'flat',
         selected: form.values.employeeId === r.employeeId,
+        visitsHref: link(`/hr/scorecards/${encodeURIComponent(r.employeeId)}`, bankId, quarter, admin),
       })),
       reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
       smallSamples: (cards?.rows ?? []).filter((r) => r.smallSample).length,
@@ -88,11 +91,12 @@ function download(kind: 'csv' | 'xlsx') {
     const { bankId, quarter } = await where(ctx, parseQuery(pageQuery, ctx.req.query));
     const s = await hr.staffScorecards(ctx.user, { bankId, quarter });
     await hr.noteExport(ctx.user, s, kind);
+    const visits = await hr.scorecardVisits(ctx.user, s);
     send(
       ctx.res,
       kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       exportName(s, kind),
-      kind === 'csv' ? scorecardsCsv(s) : await scorecardsXlsx(s),
+      kind === 'csv' ? scorecardsCsv(s, visits) : await scorecardsXlsx(s, visits),
     );
   });
 }
