@@ -73,6 +73,8 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
         `/results?bankId=${bankA}&quarter=${w.quarter}`,
         `/results?bankId=${bankA}&quarter=${w.quarter}&branchCode=WAN1`,
         '/hr/scorecards',
+        '/calibration',
+        '/calibration/new',
         '/no-such-page',
       ];
     case 'auditor':

@@ -2,13 +2,17 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { sendDownload } from '../platform/http/download';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
+import { bankTimezone } from '../banks/service';
+import { now } from '../platform/clock';
 import { quarterOf, shiftQuarter } from '../rules/quarters';
+import { showTime } from '../web/local-time';
 import { formatScore } from '../rules/scoring';
 import { answerSections, answersFromForm } from '../web/answer-controls';
 import { attempt, emptyForm, formBody, param, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { answersBody, type AnswersInput } from './schema';
 import * as cal from './service';
+import { registerNewRoundPage } from './new-round-page';
 
 /**
  * Calibration pages (SPEC §12): auditors answer an invited round on the phone (the visit form's
@@ -17,6 +21,8 @@ import * as cal from './service';
  * over the last quarters.
  */
 export function registerCalibrationPages(r: Router): void {
+  // Before '/calibration/:calibrationId', which would take "new" for an id.
+  registerNewRoundPage(r);
   r.get('/calibration', indexPage);
   r.get('/calibration/:calibrationId', roundPage);
   r.post('/calibration/:calibrationId/answers', answerAction);
@@ -30,6 +36,16 @@ const attachmentDownload = page(cal.ROUND_VIEWERS, async (ctx) => {
 });
 
 const QUARTERS_SHOWN = 4;
+
+/** "Answers expected by 2026-12-20 23:59 (Asia/Shanghai)", marked overdue while the caller's answer is outstanding. */
+async function dueView(ctx: PageContext, r: cal.RoundView) {
+  if (!r.dueAt) return null;
+  const timezone = (await bankTimezone(r.bankId)) ?? 'Asia/Shanghai';
+  return {
+    text: ctx.t('calibration.due', { due: showTime(r.dueAt, timezone), timezone }),
+    overdue: Date.parse(r.dueAt) < now().getTime() && r.answered === false,
+  };
+}
 const indexQuery = z.object({ quarter: fields.quarter.optional() });
 
 const fixed = (v: number | null | undefined, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : '–');
@@ -62,7 +78,12 @@ const indexPage = page(cal.ROUND_VIEWERS, async (ctx) => {
   const q = parseQuery(indexQuery, ctx.req.query);
   const rounds = await cal.listRounds(ctx.user);
   if (ctx.user.role === 'auditor') {
-    render(ctx.req, ctx.res, 'pages/calibration/index', { title: ctx.t('calibration.title'), auditor: true, rounds });
+    const withDue = await Promise.all(rounds.map(async (r) => ({ ...r, due: await dueView(ctx, r) })));
+    render(ctx.req, ctx.res, 'pages/calibration/index', {
+      title: ctx.t('calibration.title'),
+      auditor: true,
+      rounds: withDue,
+    });
     return;
   }
   const withAlpha = await Promise.all(
@@ -74,12 +95,14 @@ const indexPage = page(cal.ROUND_VIEWERS, async (ctx) => {
         answered: res.answered,
         invited: res.invited,
         low: (res.alpha ?? 1) < 0.667,
+        due: await dueView(ctx, r),
       };
     }),
   );
   render(ctx.req, ctx.res, 'pages/calibration/index', {
     title: ctx.t('calibration.title'),
     rounds: withAlpha,
+    canCreate: cal.ROUND_MANAGERS.includes(ctx.user.role),
     leniency: await leniencyOverTime(ctx, q.quarter ?? quarterOf(new Date())),
   });
 });
@@ -100,6 +123,7 @@ async function showRound(ctx: PageContext, id: string, form: FormState = emptyFo
     {
       title: round.title,
       round,
+      due: await dueView(ctx, round),
       canAnswer,
       canSetReference,
       form,

@@ -2920,6 +2920,11 @@ export interface components {
             version: number;
             title: string;
             caseText: string;
+            /**
+             * Format: date-time
+             * @description When the answers are expected; null without a date
+             */
+            dueAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** @description Admins and reviewers only: who was invited (pseudonyms) and who has answered */
@@ -6188,6 +6193,8 @@ export interface operations {
                     title: string;
                     caseText: string;
                     auditorIds: string[];
+                    /** Format: date-time */
+                    dueAt?: string;
                 };
             };
         };
