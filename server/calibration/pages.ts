@@ -7,16 +7,16 @@ import { now } from '../platform/clock';
 import { quarterOf, shiftQuarter } from '../rules/quarters';
 import { showTime } from '../web/local-time';
 import { formatScore } from '../rules/scoring';
-import { answerSections, answersFromForm } from '../web/answer-controls';
-import { attempt, emptyForm, formBody, param, type FormState } from '../web/forms';
+import { attempt, formBody, param } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { answersBody, type AnswersInput } from './schema';
 import * as cal from './service';
+import { answerSections, emptyAnswers, postedAnswers, refusedState, type AnswerFormState } from './answer-form';
 import { registerNewRoundPage } from './new-round-page';
 
 /**
  * Calibration pages (SPEC §12): auditors answer an invited round on the phone (the visit form's
- * answer controls, from the page kit; no visit is made); reviewers and admins see each round's
+ * item controls of every type with its conditions, ./answer-form.ts; no visit is made); reviewers and admins see each round's
  * alpha, agreement and bias, set the reference (reviewers), and follow field leniency per auditor
  * over the last quarters.
  */
@@ -107,11 +107,16 @@ const indexPage = page(cal.ROUND_VIEWERS, async (ctx) => {
   });
 });
 
-async function showRound(ctx: PageContext, id: string, form: FormState = emptyForm(), status = 200) {
+interface RoundFormState {
+  answers: AnswerFormState & { missingTexts?: string[] };
+  general: string[];
+}
+
+async function showRound(ctx: PageContext, id: string, form?: RoundFormState, status = 200) {
   const round = await cal.getRound(ctx.user, id);
   const version = await cal.roundQuestionnaire(ctx.user, id);
-  const chosen = new Map(Object.entries(form.values).map(([k, v]) => [k, String(v)]));
-  const reference = new Map((round.reference ?? []).map((a) => [a.itemKey, String(a.value)]));
+  const reference = new Map((round.reference ?? []).map((a) => [a.itemKey, a.value]));
+  const state = form?.answers ?? emptyAnswers(ctx.user.role === 'reviewer' ? reference : new Map());
   const canAnswer = ctx.user.role === 'auditor' && !round.answered;
   const canSetReference = ctx.user.role === 'reviewer';
   const results = ctx.user.role === 'auditor' ? null : await cal.roundResults(ctx.user, id);
@@ -126,16 +131,9 @@ async function showRound(ctx: PageContext, id: string, form: FormState = emptyFo
       due: await dueView(ctx, round),
       canAnswer,
       canSetReference,
-      form,
-      sections:
-        canAnswer || canSetReference
-          ? answerSections(
-              version.sections,
-              ctx,
-              form.values && Object.keys(form.values).length ? chosen : reference,
-              form.errors,
-            )
-          : [],
+      form: { general: form?.general ?? [] },
+      missing: form?.answers.missingTexts ?? [],
+      sections: canAnswer || canSetReference ? answerSections(version, ctx, state) : [],
       results: results && {
         alpha: fixed(results.alpha, 3),
         answered: results.answered,
@@ -168,18 +166,23 @@ function formAction(
 ) {
   return page(roles, async (ctx) => {
     const id = param(ctx.req, 'calibrationId');
-    const body = formBody(ctx.req);
-    const answers = answersFromForm(body);
-    const values = Object.fromEntries(answers.map((a) => [a.itemKey, String(a.value)]));
+    const version = await cal.roundQuestionnaire(ctx.user, id);
+    const { answers, fields } = postedAnswers(formBody(ctx.req), version);
     await attempt(
       ctx.locale,
-      { fields: { answers: 'answers' }, input: { answers }, values, messages: 'calibration.err' },
+      { fields, input: { answers }, values: {}, messages: 'calibration.err' },
       async () => {
         await run(ctx.user, id, parseBody(answersBody, { answers }));
         flash(ctx.req, 'ok', ctx.t(done));
         ctx.res.redirect(303, `/calibration/${encodeURIComponent(id)}`);
       },
-      (state, status) => showRound(ctx, id, state, status),
+      (state, status) =>
+        showRound(
+          ctx,
+          id,
+          { answers: refusedState(version, ctx, answers, state.errors), general: state.general },
+          status,
+        ),
     );
   });
 }

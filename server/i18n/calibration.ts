@@ -25,6 +25,7 @@ export const en: Record<string, string> = {
   'calibration.new.err.dueDate': 'Choose a date that has not passed yet.',
   'calibration.due': 'Answers expected by {due} ({timezone})',
   'calibration.overdue': 'overdue',
+  'calibration.missing': 'Answer these items before sending:',
 };
 
 export const zh: Record<string, string> = {
@@ -51,4 +52,5 @@ export const zh: Record<string, string> = {
   'calibration.new.err.dueDate': '请选择尚未过去的日期。',
   'calibration.due': '作答截止：{due}（{timezone}）',
   'calibration.overdue': '已逾期',
+  'calibration.missing': '发送前请回答以下题目：',
 };
