@@ -74,6 +74,8 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
         `/results?bankId=${bankA}&quarter=${w.quarter}`,
         `/results?bankId=${bankA}&quarter=${w.quarter}&branchCode=WAN1`,
         '/hr/scorecards',
+        '/calibration',
+        '/calibration/new',
         '/no-such-page',
       ];
     case 'auditor':
@@ -99,7 +101,12 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
         `/visits/${w.approved.own.id}`,
       ];
     case 'hrA':
-      return ['/', `/hr/scorecards?quarter=${w.quarter}`, `/results?quarter=${w.quarter}`];
+      return [
+        '/',
+        `/hr/scorecards?quarter=${w.quarter}`,
+        `/hr/scorecards/EAN1?quarter=${w.quarter}`,
+        `/results?quarter=${w.quarter}`,
+      ];
     default:
       return [];
   }

@@ -153,6 +153,10 @@ describe('GET /api/v1/staff/scorecards', () => {
       // the previous quarter had one visit: too little data for a test
       changeP: '',
       changeSignificant: '',
+      // the two visits the score rests on (V1, V2): when in the bank's zone, where, total, the auditor's pseudonym
+      visits: expect.stringMatching(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d Asia\/Shanghai · N1 · 70\.4 · A-\w+; \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Shanghai · N1 · 85\.4 · A-\w+$/,
+      ),
     });
     // 66.25 → 66.3 (half away from zero); no previous quarter → empty cells
     expect(rows.find((r) => r.employeeId === 'E3')).toMatchObject({
@@ -193,6 +197,7 @@ describe('GET /api/v1/staff/scorecards', () => {
       'smallSample',
       'changeP',
       'changeSignificant',
+      'visits',
     ]);
     const rows: Record<string, unknown>[] = [];
     for (let r = 2; r <= sheet.rowCount; r++) {
@@ -219,6 +224,7 @@ describe('GET /api/v1/staff/scorecards', () => {
       smallSample: 'yes',
       changeP: null,
       changeSignificant: null,
+      visits: expect.stringContaining('Asia/Shanghai · N1 · 85.4 · '),
     });
     expect(sheet.getColumn(10).numFmt).toBe('0.0');
   });

@@ -33,6 +33,8 @@ const roundSchema = new Schema(
     title: { type: String, required: true },
     caseText: { type: String, required: true },
     auditorIds: { type: [Schema.Types.ObjectId], required: true },
+    /** When the answers are expected; null when the admin set no date. */
+    dueAt: { type: Date, default: null },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     /** The reviewer's reference answers; null until set. */
     reference: { type: [answerSchema], default: null },

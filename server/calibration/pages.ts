@@ -2,21 +2,27 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { sendDownload } from '../platform/http/download';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
+import { bankTimezone } from '../banks/service';
+import { now } from '../platform/clock';
 import { quarterOf, shiftQuarter } from '../rules/quarters';
+import { showTime } from '../web/local-time';
 import { formatScore } from '../rules/scoring';
-import { answerSections, answersFromForm } from '../web/answer-controls';
-import { attempt, emptyForm, formBody, param, type FormState } from '../web/forms';
+import { attempt, formBody, param } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { answersBody, type AnswersInput } from './schema';
 import * as cal from './service';
+import { answerSections, emptyAnswers, postedAnswers, refusedState, type AnswerFormState } from './answer-form';
+import { registerNewRoundPage } from './new-round-page';
 
 /**
  * Calibration pages (SPEC §12): auditors answer an invited round on the phone (the visit form's
- * answer controls, from the page kit; no visit is made); reviewers and admins see each round's
+ * item controls of every type with its conditions, ./answer-form.ts; no visit is made); reviewers and admins see each round's
  * alpha, agreement and bias, set the reference (reviewers), and follow field leniency per auditor
  * over the last quarters.
  */
 export function registerCalibrationPages(r: Router): void {
+  // Before '/calibration/:calibrationId', which would take "new" for an id.
+  registerNewRoundPage(r);
   r.get('/calibration', indexPage);
   r.get('/calibration/:calibrationId', roundPage);
   r.post('/calibration/:calibrationId/answers', answerAction);
@@ -30,6 +36,16 @@ const attachmentDownload = page(cal.ROUND_VIEWERS, async (ctx) => {
 });
 
 const QUARTERS_SHOWN = 4;
+
+/** "Answers expected by 2026-12-20 23:59 (Asia/Shanghai)", marked overdue while the caller's answer is outstanding. */
+async function dueView(ctx: PageContext, r: cal.RoundView) {
+  if (!r.dueAt) return null;
+  const timezone = (await bankTimezone(r.bankId)) ?? 'Asia/Shanghai';
+  return {
+    text: ctx.t('calibration.due', { due: showTime(r.dueAt, timezone), timezone }),
+    overdue: Date.parse(r.dueAt) < now().getTime() && r.answered === false,
+  };
+}
 const indexQuery = z.object({ quarter: fields.quarter.optional() });
 
 const fixed = (v: number | null | undefined, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : '–');
@@ -62,7 +78,12 @@ const indexPage = page(cal.ROUND_VIEWERS, async (ctx) => {
   const q = parseQuery(indexQuery, ctx.req.query);
   const rounds = await cal.listRounds(ctx.user);
   if (ctx.user.role === 'auditor') {
-    render(ctx.req, ctx.res, 'pages/calibration/index', { title: ctx.t('calibration.title'), auditor: true, rounds });
+    const withDue = await Promise.all(rounds.map(async (r) => ({ ...r, due: await dueView(ctx, r) })));
+    render(ctx.req, ctx.res, 'pages/calibration/index', {
+      title: ctx.t('calibration.title'),
+      auditor: true,
+      rounds: withDue,
+    });
     return;
   }
   const withAlpha = await Promise.all(
@@ -74,21 +95,28 @@ const indexPage = page(cal.ROUND_VIEWERS, async (ctx) => {
         answered: res.answered,
         invited: res.invited,
         low: (res.alpha ?? 1) < 0.667,
+        due: await dueView(ctx, r),
       };
     }),
   );
   render(ctx.req, ctx.res, 'pages/calibration/index', {
     title: ctx.t('calibration.title'),
     rounds: withAlpha,
+    canCreate: cal.ROUND_MANAGERS.includes(ctx.user.role),
     leniency: await leniencyOverTime(ctx, q.quarter ?? quarterOf(new Date())),
   });
 });
 
-async function showRound(ctx: PageContext, id: string, form: FormState = emptyForm(), status = 200) {
+interface RoundFormState {
+  answers: AnswerFormState & { missingTexts?: string[] };
+  general: string[];
+}
+
+async function showRound(ctx: PageContext, id: string, form?: RoundFormState, status = 200) {
   const round = await cal.getRound(ctx.user, id);
   const version = await cal.roundQuestionnaire(ctx.user, id);
-  const chosen = new Map(Object.entries(form.values).map(([k, v]) => [k, String(v)]));
-  const reference = new Map((round.reference ?? []).map((a) => [a.itemKey, String(a.value)]));
+  const reference = new Map((round.reference ?? []).map((a) => [a.itemKey, a.value]));
+  const state = form?.answers ?? emptyAnswers(ctx.user.role === 'reviewer' ? reference : new Map());
   const canAnswer = ctx.user.role === 'auditor' && !round.answered;
   const canSetReference = ctx.user.role === 'reviewer';
   const results = ctx.user.role === 'auditor' ? null : await cal.roundResults(ctx.user, id);
@@ -100,18 +128,12 @@ async function showRound(ctx: PageContext, id: string, form: FormState = emptyFo
     {
       title: round.title,
       round,
+      due: await dueView(ctx, round),
       canAnswer,
       canSetReference,
-      form,
-      sections:
-        canAnswer || canSetReference
-          ? answerSections(
-              version.sections,
-              ctx,
-              form.values && Object.keys(form.values).length ? chosen : reference,
-              form.errors,
-            )
-          : [],
+      form: { general: form?.general ?? [] },
+      missing: form?.answers.missingTexts ?? [],
+      sections: canAnswer || canSetReference ? answerSections(version, ctx, state) : [],
       results: results && {
         alpha: fixed(results.alpha, 3),
         answered: results.answered,
@@ -144,18 +166,23 @@ function formAction(
 ) {
   return page(roles, async (ctx) => {
     const id = param(ctx.req, 'calibrationId');
-    const body = formBody(ctx.req);
-    const answers = answersFromForm(body);
-    const values = Object.fromEntries(answers.map((a) => [a.itemKey, String(a.value)]));
+    const version = await cal.roundQuestionnaire(ctx.user, id);
+    const { answers, fields } = postedAnswers(formBody(ctx.req), version);
     await attempt(
       ctx.locale,
-      { fields: { answers: 'answers' }, input: { answers }, values, messages: 'calibration.err' },
+      { fields, input: { answers }, values: {}, messages: 'calibration.err' },
       async () => {
         await run(ctx.user, id, parseBody(answersBody, { answers }));
         flash(ctx.req, 'ok', ctx.t(done));
         ctx.res.redirect(303, `/calibration/${encodeURIComponent(id)}`);
       },
-      (state, status) => showRound(ctx, id, state, status),
+      (state, status) =>
+        showRound(
+          ctx,
+          id,
+          { answers: refusedState(version, ctx, answers, state.errors), general: state.general },
+          status,
+        ),
     );
   });
 }

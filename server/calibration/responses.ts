@@ -15,6 +15,7 @@ export const roundResponse = component(
     version: z.number().int(),
     title: z.string(),
     caseText: z.string(),
+    dueAt: out.time.nullable().openapi({ description: 'When the answers are expected; null without a date' }),
     createdAt: out.time,
     auditors: z
       .array(z.object({ auditorId: out.id, auditorCode: z.string(), answered: z.boolean() }))

@@ -19,6 +19,7 @@ export type LeanRound = {
   title: string;
   caseText: string;
   auditorIds: Types.ObjectId[];
+  dueAt?: Date | null;
   reference?: Answer[] | null;
   attachments?: { _id: Types.ObjectId; filename: string; contentType: string; size: number; sha256: string }[];
   createdAt: Date;

@@ -24,6 +24,8 @@ export const createRoundBody = z
       .min(MIN_AUDITORS, `at least ${MIN_AUDITORS} auditors`)
       .max(200)
       .refine((ids) => new Set(ids).size === ids.length, 'each auditor once'),
+    /** When the answers are expected (shown to the invited auditors); answers are not refused after it. */
+    dueAt: fields.isoTime('an ISO-8601 time with offset').optional(),
   })
   .strict();
 export type CreateRoundInput = z.infer<typeof createRoundBody>;

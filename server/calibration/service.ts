@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { requireRole, type Principal } from '../platform/access';
 import { unlessDuplicate } from '../platform/db/duplicate-key';
+import { now } from '../platform/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { getVersion, itemIndex, toScoringSections, type QuestionnaireVersionView } from '../questionnaires/service';
 import { roundFigures, type CoderSheet } from '../rules/calibration';
@@ -39,6 +40,8 @@ export interface RoundView {
   version: number;
   title: string;
   caseText: string;
+  /** When the answers are expected (ISO), null without a date. */
+  dueAt: string | null;
   createdAt: string;
   /** Admins and reviewers: who was invited (pseudonyms) and who has answered. */
   auditors?: { auditorId: string; auditorCode: string; answered: boolean }[];
@@ -62,6 +65,7 @@ async function roundView(p: Principal, r: LeanRound): Promise<RoundView> {
     version: r.version,
     title: r.title,
     caseText: r.caseText,
+    dueAt: r.dueAt ? new Date(r.dueAt).toISOString() : null,
     createdAt: r.createdAt.toISOString(),
     attachments: (r.attachments ?? []).map((a) => ({
       id: String(a._id),
@@ -96,10 +100,12 @@ export async function createRound(p: Principal, input: CreateRoundInput): Promis
   requireRole(p, ROUND_MANAGERS);
   const v = await versionOrFail(input.questionnaireId, input.version);
   const auditors = await activeAuditorsAmong(input.auditorIds);
-  const unknown = input.auditorIds.flatMap((id, i) =>
+  const errors = input.auditorIds.flatMap((id, i) =>
     auditors.has(id) ? [] : [{ field: `auditorIds.${i}`, message: 'not an active auditor' }],
   );
-  if (unknown.length) throw new ValidationError(unknown);
+  if (input.dueAt && Date.parse(input.dueAt) <= now().getTime())
+    errors.push({ field: 'dueAt', message: 'must be in the future' });
+  if (errors.length) throw new ValidationError(errors);
   const r = await CalibrationRound.create({ ...input, bankId: v.bankId, createdBy: p.id });
   return { id: String(r._id) };
 }

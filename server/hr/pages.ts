@@ -12,6 +12,7 @@ import { plusMinus, verdict } from '../results/service';
 import { branchesOf, branchLabel } from './branches';
 import { linkReviewBody } from './schema';
 import * as hr from './service';
+import { registerStaffPage } from './staff-page';
 
 /** The HR scorecards page: a quarter's staff scorecards, exports, and linking a scorecard to a review. */
 export function registerHrPages(r: Router): void {
@@ -19,6 +20,7 @@ export function registerHrPages(r: Router): void {
   r.get('/hr/scorecards.csv', csvDownload);
   r.get('/hr/scorecards.xlsx', xlsxDownload);
   r.post('/hr/reviews', linkAction);
+  registerStaffPage(r);
 }
 
 const pageQuery = z.object({ bankId: fields.objectId.optional(), quarter: fields.quarter.optional() });
@@ -78,6 +80,7 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
         changeText: signed(r.change),
         changeClass: r.change === null ? '' : r.change > 0.05 ? 'up' : r.change < -0.05 ? 'down' : 'flat',
         selected: form.values.employeeId === r.employeeId,
+        visitsHref: link(`/hr/scorecards/${encodeURIComponent(r.employeeId)}`, bankId, quarter, admin),
       })),
       reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
       smallSamples: (cards?.rows ?? []).filter((r) => r.smallSample).length,
@@ -97,11 +100,12 @@ function download(kind: 'csv' | 'xlsx') {
     const s = await hr.staffScorecards(ctx.user, { bankId, quarter });
     await hr.noteExport(ctx.user, s, kind);
     const people = await peopleEdition(ctx, s);
+    const visits = await hr.scorecardVisits(ctx.user, s);
     send(
       ctx.res,
       kind === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       exportName(s, kind),
-      kind === 'csv' ? scorecardsCsv(s, people) : await scorecardsXlsx(s, people),
+      kind === 'csv' ? scorecardsCsv(s, visits, people) : await scorecardsXlsx(s, visits, people),
     );
   });
 }

@@ -48,3 +48,19 @@ export const reviewResponse = component(
     createdAt: out.time,
   }),
 );
+
+export const scoreVisitResponse = component(
+  'StaffScoreVisit',
+  z.object({
+    visitId: out.id,
+    visitedAt: out.time.openapi({ description: "In the bank's time zone, with its offset" }),
+    branchCode: z.string(),
+    branchName: z.string(),
+    total: out.score,
+    auditorCode: z
+      .string()
+      .nullable()
+      .openapi({ description: "The auditor's pseudonym (never a name, e-mail or user id)" }),
+    disputed: z.boolean().openapi({ description: 'A dispute on the visit is not yet decided' }),
+  }),
+);

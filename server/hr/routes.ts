@@ -3,7 +3,7 @@ import type { ApiRouter } from '../platform/http/api-router';
 import { exportName, scorecardsCsv, scorecardsXlsx } from './export';
 import { linkReviewBody, reviewsQuery, scorecardQuery } from './schema';
 import * as hr from './service';
-import { reviewResponse, scorecardResponse } from './responses';
+import { reviewResponse, scorecardResponse, scoreVisitResponse } from './responses';
 import { files } from '../platform/http/api-router';
 import { z } from 'zod';
 
@@ -37,7 +37,7 @@ export function registerHrApi(api: ApiRouter): void {
         const s = await hr.staffScorecards(user, query);
         if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
           await hr.noteExport(user, s, 'csv');
-          return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
+          return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s, await hr.scorecardVisits(user, s)));
         }
         return s.rows;
       },
@@ -55,7 +55,7 @@ export function registerHrApi(api: ApiRouter): void {
       handler: async ({ user, query, res }) => {
         const s = await hr.staffScorecards(user, query);
         await hr.noteExport(user, s, 'csv');
-        return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s));
+        return sendFile(res, CSV, exportName(s, 'csv'), scorecardsCsv(s, await hr.scorecardVisits(user, s)));
       },
     })
     .add({
@@ -71,8 +71,18 @@ export function registerHrApi(api: ApiRouter): void {
       handler: async ({ user, query, res }) => {
         const s = await hr.staffScorecards(user, query);
         await hr.noteExport(user, s, 'xlsx');
-        return sendFile(res, XLSX, exportName(s, 'xlsx'), await scorecardsXlsx(s));
+        return sendFile(res, XLSX, exportName(s, 'xlsx'), await scorecardsXlsx(s, await hr.scorecardVisits(user, s)));
       },
+    })
+    .add({
+      method: 'get',
+      path: '/staff/:employeeId/visits',
+      operationId: 'listStaffScoreVisits',
+      response: z.array(scoreVisitResponse),
+      summary: "The approved visits a staff member's quarter score rests on (oldest first); auditors by pseudonym only",
+      access: hr.HR_READERS,
+      query: scorecardQuery,
+      handler: async ({ user, params, query }) => (await hr.staffScoreVisits(user, params.employeeId, query)).visits,
     })
     .add({
       method: 'post',

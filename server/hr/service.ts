@@ -17,6 +17,7 @@ import { quarterResults } from '../results/service';
 import type { SectionScores } from '../rules/scoring';
 import { staffOfVisits } from '../stats/service';
 import { StaffReview } from './model';
+import { scoreVisitsOf, scoreVisitsOfMany, type ScoreVisit, type ScoreVisits } from './score-visits';
 import type { LinkReviewInput, ReviewsQuery, ScorecardQuery } from './schema';
 
 /**
@@ -102,6 +103,23 @@ export async function staffScorecards(p: Principal, q: ScorecardQuery): Promise<
       changeTest: s.change ? { p: s.change.p, significant: s.change.significant } : null,
     })),
   };
+}
+
+export type { ScoreVisit, ScoreVisits } from './score-visits';
+
+/** The visits a staff member's quarter score rests on (auditors by pseudonym only); 404 outside the caller's bank or scope. */
+export async function staffScoreVisits(p: Principal, employeeId: string, q: ScorecardQuery): Promise<ScoreVisits> {
+  requireRole(p, HR_READERS);
+  return scoreVisitsOf(p, bankOf(p, q.bankId), q.quarter, employeeId);
+}
+
+/** For an export: the visits each scorecard rests on, with the bank's time zone they are written in. */
+export async function scorecardVisits(
+  p: Principal,
+  s: Scorecards,
+): Promise<{ timezone: string; byStaff: Map<string, ScoreVisit[]> }> {
+  requireRole(p, HR_READERS);
+  return scoreVisitsOfMany(p, s.bankId, s.quarter, new Set(s.rows.map((r) => r.employeeId)));
 }
 
 // ---- review links ----

@@ -35,7 +35,7 @@ export const en: Record<string, string> = {
   'calibration.answers': 'Answers',
   'calibration.alpha_low': 'below 0.667',
   'calibration.none':
-    'No calibration round yet. An admin creates one (POST /api/v1/calibrations) with a written case and at least three auditors.',
+    'No calibration round yet. An admin creates one (New calibration round) with a written case and at least three auditors.',
   'calibration.alpha_note':
     "α is Krippendorff's alpha over the item scores (interval): 1 = the auditors agree fully, 0 = no better than chance. 0.8 or more is good agreement; below 0.667 the scoring guide needs attention.",
   'calibration.leniency': 'Field leniency per auditor',
@@ -117,7 +117,7 @@ export const zh: Record<string, string> = {
   'calibration.created': '创建时间',
   'calibration.answers': '作答',
   'calibration.alpha_low': '低于 0.667',
-  'calibration.none': '暂无校准轮次。管理员可创建一轮（POST /api/v1/calibrations），提供书面案例并邀请至少三名暗访员。',
+  'calibration.none': '暂无校准轮次。管理员可创建一轮（“新建校准轮次”），提供书面案例并邀请至少三名暗访员。',
   'calibration.alpha_note':
     'α 为各题得分的 Krippendorff alpha（区间尺度）：1 表示完全一致，0 表示与随机无异。0.8 及以上为一致性良好；低于 0.667 说明评分标准需要加强培训。',
   'calibration.leniency': '各暗访员实地评分宽严度',

@@ -7,7 +7,8 @@ export const en: Record<string, string> = {
   'hr.show': 'Show',
   'hr.choose_bank': 'Choose a bank to see its staff scorecards.',
   'hr.scorecards': 'Scorecards {quarter}',
-  'hr.note': 'From approved visits in which the staff member was identified; trend against {previous}.',
+  'hr.note':
+    'From approved visits in which the staff member was identified; trend against {previous}. The number of visits (n) opens the visits a score rests on.',
   'hr.export_csv': 'Export CSV',
   'hr.export_xlsx': 'Export Excel (XLSX)',
   'hr.employee_id': 'Employee ID',
@@ -29,6 +30,20 @@ export const en: Record<string, string> = {
   'hr.linked_at': 'Linked',
   'hr.no_reviews': 'No review links yet.',
   'hr.flash.linked': 'Scorecard of {name} (total {total}) linked to review {ref}.',
+  'hr.staff.score': 'Score over {n} approved visits:',
+  'hr.staff.small_sample':
+    'Only {n} visit(s): too few to judge this person on their own. Read the visits below before using the score in a review.',
+  'hr.staff.disputed': '{count} of these visits have a dispute not yet decided: the score may still change.',
+  'hr.staff.no_score': 'No approved visit identified this staff member in {quarter}.',
+  'hr.staff.visits': 'The visits this score rests on',
+  'hr.staff.visits_note':
+    'Each approved visit in which the mystery shopper identified this staff member. Auditors are shown by their code only.',
+  'hr.staff.visited_at': 'Visit time ({timezone})',
+  'hr.staff.auditor': 'Auditor (code)',
+  'hr.staff.open_dispute': 'open',
+  'hr.staff.no_visits':
+    'No approved visit in {quarter} identified this staff member. Pick another quarter on the scorecards page.',
+  'hr.staff.visits_link': 'Visits of {name}',
 };
 
 export const zh: Record<string, string> = {
@@ -39,7 +54,7 @@ export const zh: Record<string, string> = {
   'hr.show': '查看',
   'hr.choose_bank': '请选择银行以查看其员工评分卡。',
   'hr.scorecards': '{quarter} 评分卡',
-  'hr.note': '仅统计识别出该员工的已审核通过暗访；趋势与 {previous} 对比。',
+  'hr.note': '仅统计识别出该员工的已审核通过暗访；趋势与 {previous} 对比。点击暗访次数（n）可查看分数所依据的暗访。',
   'hr.export_csv': '导出 CSV',
   'hr.export_xlsx': '导出 Excel（XLSX）',
   'hr.employee_id': '工号',
@@ -61,4 +76,15 @@ export const zh: Record<string, string> = {
   'hr.linked_at': '关联时间',
   'hr.no_reviews': '暂无考核关联。',
   'hr.flash.linked': '已将 {name} 的评分卡（总分 {total}）关联到考核 {ref}。',
+  'hr.staff.score': '基于 {n} 次已审核暗访的分数：',
+  'hr.staff.small_sample': '仅 {n} 次暗访：样本太少，不宜单独据此评价此人。用于考核前请先查看下列暗访。',
+  'hr.staff.disputed': '其中 {count} 次暗访有待处理的申诉：分数仍可能变化。',
+  'hr.staff.no_score': '{quarter} 没有识别出该员工的已审核暗访。',
+  'hr.staff.visits': '此分数所依据的暗访',
+  'hr.staff.visits_note': '暗访人员识别出该员工的每次已审核暗访。暗访人员仅以代号显示。',
+  'hr.staff.visited_at': '暗访时间（{timezone}）',
+  'hr.staff.auditor': '暗访人员（代号）',
+  'hr.staff.open_dispute': '申诉中',
+  'hr.staff.no_visits': '{quarter} 没有识别出该员工的已审核暗访。请在评分卡页面选择其他季度。',
+  'hr.staff.visits_link': '{name} 的暗访',
 };

@@ -18,6 +18,7 @@ import * as answers from './answers';
 import * as items from './items';
 import * as alerts from './alerts';
 import * as confidence from './confidence';
+import * as calibration from './calibration';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -44,6 +45,7 @@ const features: { en: Dict; zh: Dict }[] = [
   items,
   alerts,
   confidence,
+  calibration,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

@@ -20,6 +20,10 @@ export const en: Record<string, string> = {
   'hr.col.changeSignificant': 'Change is significant',
   'hr.col.yes': 'Yes',
   'hr.col.no': 'No',
+  'hr.col.visits': 'Visits the score rests on',
+  'hr.col.visitedAt': 'Visit time',
+  'hr.col.timezone': 'Time zone',
+  'hr.col.auditor': 'Auditor (pseudonym)',
 };
 
 export const zh: Record<string, string> = {
@@ -43,4 +47,8 @@ export const zh: Record<string, string> = {
   'hr.col.changeSignificant': '变化显著',
   'hr.col.yes': '是',
   'hr.col.no': '否',
+  'hr.col.visits': '得分依据的暗访',
+  'hr.col.visitedAt': '暗访时间',
+  'hr.col.timezone': '时区',
+  'hr.col.auditor': '暗访员（代号）',
 };

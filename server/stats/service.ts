@@ -15,6 +15,7 @@ export type { AreaSummary, BranchSummary, ItemCount, PersonSummary, ViolationEnt
 export type { Moments } from './moments';
 export { addMoments, meanOf, noMoments, sampleSd, populationSd } from './moments';
 export { SCORE_SLOTS, TOTAL } from './contribution';
+import { TOTAL } from './contribution';
 export { branchMeans, combineAreas, summarizeArea } from './summaries';
 import { combineAreas, type ItemCount } from './summaries';
 export { syncVisit } from './apply';
@@ -108,5 +109,57 @@ export async function staffOfVisits(
     const c = entries[v.visitId];
     if (c) out.push(c.staffIds);
   }
+  return out;
+}
+
+/** One counted visit that named a staff member, as the kept statistics hold it. */
+export interface StaffVisit {
+  visitId: string;
+  branchCode: string;
+  region: string;
+  visitedAt: string;
+  /** The visit total (unrounded), null when the visit has none. */
+  total: number | null;
+  auditorId: string;
+  disputed: boolean;
+}
+
+/**
+ * The counted visits of a quarter in which some staff members were identified (the visits their
+ * scores rest on), per member, oldest first. Bounded: the bank's record names its regions, the
+ * regions' records say in which branches each member was seen, and only those branches' records are
+ * read. `visible` cuts the branches to the caller's scope, as the staff scores themselves are cut.
+ */
+export async function staffVisitsOf(
+  bankId: string,
+  quarter: string,
+  wanted: ReadonlySet<string>,
+  visible: (branchCode: string, region: string) => boolean,
+): Promise<Map<string, StaffVisit[]>> {
+  await catchUp(bankId);
+  const regions = Object.keys(await bankQuarterStats(bankId, quarter));
+  const out = new Map<string, StaffVisit[]>();
+  for (const [region, branches] of await regionQuarterStats(bankId, quarter, regions)) {
+    for (const [branchCode, summary] of Object.entries(branches)) {
+      if (!Object.keys(summary.staff).some((id) => wanted.has(id)) || !visible(branchCode, region)) continue;
+      const kept = await readPacked<BranchEntries>(StatsBranch, branchId(bankId, quarter, branchCode));
+      for (const [visitId, c] of Object.entries(countedEntries(kept?.value ?? {})))
+        for (const id of c.staffIds.filter((x) => wanted.has(x))) {
+          const list = out.get(id) ?? [];
+          list.push({
+            visitId,
+            branchCode,
+            region,
+            visitedAt: c.visitedAt,
+            total: c.scores[TOTAL],
+            auditorId: c.auditorId,
+            disputed: c.disputed,
+          });
+          out.set(id, list);
+        }
+    }
+  }
+  for (const list of out.values())
+    list.sort((a, b) => a.visitedAt.localeCompare(b.visitedAt) || a.visitId.localeCompare(b.visitId));
   return out;
 }

@@ -1,5 +1,4 @@
-import type { Locale } from '../platform/i18n';
-import type { PageContext } from './render';
+import { translate, type Locale } from '../platform/i18n';
 import { answerInWords, inLang } from '../rules/answer-words';
 import type { AnswerValue, ItemType } from '../rules/scoring';
 
@@ -156,66 +155,14 @@ export function controlView(
   };
 }
 
-// ---- the simple controls (yes / no / N/A, scale) of a calibration case's form
-
-/**
- * The answer controls of a questionnaire form (yes / no / N/A, scale 1–5) as the page kit offers
- * them to any form that lets an auditor answer a questionnaire version: the same choices, labels and
- * tones as the visit form, rendered by views/partials/answer-item.hbs with the visit form's classes
- * (so they look and work the same on the phone). Values come back from the form as `a.<itemKey>`.
- */
-export interface AnswerItem {
-  key: string;
-  text: { zh: string; en: string };
-  type: string;
-  required: boolean;
-  critical: boolean;
-  allowNA: boolean;
-}
-
-export interface AnswerSection {
-  key: string;
-  items: AnswerItem[];
-}
-
-export function answerOptions(item: AnswerItem, t: PageContext['t'], chosen: string | undefined) {
-  const values: string[] = item.type === 'scale' ? ['1', '2', '3', '4', '5'] : ['yes', 'no'];
-  if (item.allowNA) values.push('na');
-  return values.map((v) => ({
-    value: v,
-    label: /^\d$/.test(v) ? v : t(`visits.answer.${v}`),
-    checked: chosen === v,
-    tone: v,
-  }));
-}
-
-/** Sections ready for the partial; `chosen` holds the answers as the form sends them (strings). */
-export function answerSections(
-  sections: readonly AnswerSection[],
-  ctx: { t: PageContext['t']; locale: Locale },
-  chosen: ReadonlyMap<string, string>,
-  errors: Readonly<Record<string, string>> = {},
-) {
-  return sections
-    .map((s) => ({
-      key: s.key,
-      label: ctx.t(`visits.section.${s.key}`),
-      items: s.items.map((item) => ({
-        key: item.key,
-        text: ctx.locale === 'en' ? item.text.en : item.text.zh,
-        type: item.type,
-        required: item.required,
-        critical: item.critical,
-        options: answerOptions(item, ctx.t, chosen.get(item.key)),
-        error: errors[`a.${item.key}`],
-      })),
-    }))
-    .filter((s) => s.items.length > 0);
-}
-
-/** The form's `a.<itemKey>` fields as answers: digits become scale numbers, blanks are left out. */
-export function answersFromForm(body: Readonly<Record<string, string>>): { itemKey: string; value: string | number }[] {
-  return Object.entries(body)
-    .filter(([k, v]) => k.startsWith('a.') && v !== '')
-    .map(([k, v]) => ({ itemKey: k.slice(2), value: /^\d$/.test(v) ? Number(v) : v }));
+/** What a refused answer needs, in the page's language: a number its range, a text its length, a list a pick. */
+export function answerMessage(locale: Locale, item: Pick<ControlItem, 'type' | 'min' | 'max'> | undefined): string {
+  if (item?.type === 'number') {
+    const range = [item.min, item.max].every((n) => typeof n === 'number')
+      ? translate(locale, 'items.number_range', { min: item.min, max: item.max })
+      : '';
+    return translate(locale, 'items.bad_number', { range });
+  }
+  if (item?.type === 'text') return translate(locale, 'items.bad_text');
+  return translate(locale, 'visits.edit.bad_answer');
 }

@@ -1177,6 +1177,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/staff/{employeeId}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The approved visits a staff member's quarter score rests on (oldest first); auditors by pseudonym only
+         * @description Who: hr, admin.
+         */
+        get: operations["listStaffScoreVisits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/{employeeId}/reviews": {
         parameters: {
             query?: never;
@@ -2663,6 +2683,25 @@ export interface components {
                 significant: boolean | null;
             } | null;
         };
+        StaffScoreVisit: {
+            /**
+             * @description A 24-character hex id
+             * @example 66f0c2a4e1b2c3d4e5f60718
+             */
+            visitId: string;
+            /**
+             * Format: date-time
+             * @description In the bank's time zone, with its offset
+             */
+            visitedAt: string;
+            branchCode: string;
+            branchName: string;
+            total: number | null;
+            /** @description The auditor's pseudonym (never a name, e-mail or user id) */
+            auditorCode: string | null;
+            /** @description A dispute on the visit is not yet decided */
+            disputed: boolean;
+        };
         StaffReviewLink: {
             /**
              * @description A 24-character hex id
@@ -2901,6 +2940,11 @@ export interface components {
             version: number;
             title: string;
             caseText: string;
+            /**
+             * Format: date-time
+             * @description When the answers are expected; null without a date
+             */
+            dueAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** @description Admins and reviewers only: who was invited (pseudonyms) and who has answered */
@@ -5676,6 +5720,37 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listStaffScoreVisits: {
+        parameters: {
+            query: {
+                bankId?: string;
+                quarter: string;
+            };
+            header?: never;
+            path: {
+                employeeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffScoreVisit"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listStaffReviews: {
         parameters: {
             query?: {
@@ -6140,6 +6215,8 @@ export interface operations {
                     title: string;
                     caseText: string;
                     auditorIds: string[];
+                    /** Format: date-time */
+                    dueAt?: string;
                 };
             };
         };

@@ -484,6 +484,11 @@ export const SPECS: Record<string, Spec> = {
       body: { bankId: c.w.bankId[c.p.bank], quarter: c.w.quarter, reviewRef: uniq('HR') },
     }),
   },
+  'GET /staff/:employeeId/visits': {
+    targets: T3,
+    sees: seesBranch,
+    req: (c) => ({ params: { employeeId: c.p.staff }, query: { ...bankParams(c), quarter: c.w.quarter } }),
+  },
   'GET /staff/:employeeId/reviews': {
     targets: T3,
     sees: seesBranch,

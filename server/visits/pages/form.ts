@@ -2,10 +2,10 @@ import { toAppError } from '../../platform/http/error-handler';
 import type { Principal } from '../../platform/access';
 import { translate, type Locale } from '../../platform/i18n';
 import { parseBody } from '../../platform/http/validation';
-import type { QuestionnaireItem, QuestionnaireVersionView } from '../../questionnaires/service';
+import type { QuestionnaireVersionView } from '../../questionnaires/service';
 import { splitHidden } from '../../rules/answers';
 import type { AnswerValue } from '../../rules/scoring';
-import { postedAnswer } from '../../web/answer-controls';
+import { answerMessage, postedAnswer } from '../../web/answer-controls';
 import { isoToLocalInput, localInputToIso, showTime } from '../../web/local-time';
 import { blankToUndefined, formFailure, type FormBody } from '../../web/forms';
 import { updateVisitBody } from '../schema';
@@ -154,18 +154,6 @@ const FIELD_HINTS: [RegExp, string][] = [
   [/^durationMinutes$/, 'visits.edit.bad_duration'],
 ];
 
-/** An answer's message by the item's type: a number out of its range says the range, a list says to pick. */
-function answerHint(locale: Locale, item: QuestionnaireItem | undefined): string {
-  if (item?.type === 'number') {
-    const range = [item.min, item.max].every((n) => typeof n === 'number')
-      ? translate(locale, 'items.number_range', { min: item.min, max: item.max })
-      : '';
-    return translate(locale, 'items.bad_number', { range });
-  }
-  if (item?.type === 'text') return translate(locale, 'items.bad_text');
-  return translate(locale, 'visits.edit.bad_answer');
-}
-
 export interface FormErrors {
   fields: Record<string, string>;
   general: string[];
@@ -184,7 +172,7 @@ export function localizedFailure(
   const items = new Map((version?.sections ?? []).flatMap((s) => s.items.map((i) => [i.key, i] as const)));
   const fields = Object.fromEntries(
     Object.entries(failed.errors).map(([name, msg]) => {
-      if (name.startsWith('a.')) return [name, answerHint(locale, items.get(name.slice(2)))];
+      if (name.startsWith('a.')) return [name, answerMessage(locale, items.get(name.slice(2)))];
       const hint = FIELD_HINTS.find(([re]) => re.test(name));
       return [name, hint ? translate(locale, hint[1]) : msg];
     }),

@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { CalibrationSheet } from '../server/calibration/model';
+import { Visit } from '../server/visits/model';
+import { ADMIN, bearer, startTestApp, stopTestApp } from './helpers/app';
+import { richQuestionnaire } from './helpers/rich-questionnaire';
+import { PASSWORD, VisitWorld, type Actor } from './helpers/visits';
+import { postForm, signIn, unmarked } from './helpers/web';
+
+/**
+ * Issue 18 / SPEC §12 in a real browser (Debian's Chromium through playwright-core): on a phone
+ * (390×844) an auditor answers a calibration case on the visit form's own controls — a number with
+ * its unit, a choice, a multiple choice, items appearing by condition, a hidden answer cleared —
+ * and the sheet is stored with typed answers, never as a visit. The form without its script: the
+ * server drops answers to items not asked and names a refused number under its item.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let server: Server;
+let base: string;
+let browser: Browser;
+let w: VisitWorld;
+let roundId: string;
+const auditors: Actor[] = [];
+let shots: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  const app = await startTestApp();
+  w = await VisitWorld.create(app);
+  const bankId = await w.bank('BCAL');
+  for (let i = 0; i < 3; i++) auditors.push(await w.user(`bcal${i}@firm.test`, 'auditor'));
+  const q = await request(app).post('/api/v1/questionnaires').set(bearer(w.adminToken)).send(richQuestionnaire(bankId));
+  const round = await request(app)
+    .post('/api/v1/calibrations')
+    .set(bearer(w.adminToken))
+    .send({
+      questionnaireId: q.body.id,
+      version: 1,
+      title: '理财咨询校准',
+      caseText: '客户咨询一款 R3 理财产品，柜员完成了风险评估但客户等待了 12 分钟。',
+      auditorIds: auditors.map((a) => a.id),
+    });
+  roundId = round.body.id;
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  shots = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-shots-'));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await stopTestApp();
+});
+
+async function signedIn(email: string, password: string, viewport: { width: number; height: number }) {
+  const phone = viewport.width < 500;
+  const context = await browser.newContext({
+    viewport,
+    locale: 'en-US',
+    baseURL: base,
+    isMobile: phone,
+    hasTouch: phone,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) problems.push(`${res.status()} ${res.url()}`);
+  });
+  await page.goto('/lang/en');
+  await page.goto('/login');
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/login"] button[type="submit"]')]);
+  return { context, page };
+}
+
+const item = (page: Page, key: string) => page.locator(`#item-${key}`);
+const choose = (page: Page, key: string, value: string) => page.check(`input[name="a.${key}"][value="${value}"]`);
+
+test('an auditor on a phone answers a case with number, choice and multiple-choice items and a condition chain', async () => {
+  const visitsBefore = await Visit.countDocuments({});
+  const { context, page } = await signedIn('bcal0@firm.test', PASSWORD, { width: 390, height: 844 });
+  await page.goto('/calibration');
+  await Promise.all([
+    page.waitForURL(`${base}/calibration/${roundId}`),
+    page.click(`a[href="/calibration/${roundId}"]`),
+  ]);
+  // The visit form's controls: a number box with its unit, option lists, no comment boxes.
+  await expect(page.textContent('#item-g_wait .v-unit')).resolves.toBe('min');
+  await expect(page.locator('#calibration-form textarea[name^="c."]').count()).resolves.toBe(0);
+  for (const key of ['p_fees', 'c_assessed', 'c_match']) await expect(item(page, key).isHidden()).resolves.toBe(true);
+
+  await choose(page, 'g_hello', 'yes');
+  await page.fill('input[name="a.g_wait"]', '12');
+  await choose(page, 'p_product', 'wealth');
+  await expect(item(page, 'p_fees').isVisible()).resolves.toBe(true);
+  await expect(item(page, 'c_assessed').isVisible()).resolves.toBe(true);
+  await expect(item(page, 'c_match').isHidden()).resolves.toBe(true);
+  await choose(page, 'p_fees', 'yes');
+  await choose(page, 'c_assessed', 'yes');
+  await expect(item(page, 'c_match').isVisible()).resolves.toBe(true);
+  await choose(page, 'c_match', 'above');
+  // Changing the answer the match depends on hides it, clears its answer and says so.
+  await choose(page, 'c_assessed', 'no');
+  await expect(item(page, 'c_match').isHidden()).resolves.toBe(true);
+  await expect(page.isChecked('input[name="a.c_match"][value="above"]')).resolves.toBe(false);
+  await expect(page.textContent('#item-c_assessed .v-cleared')).resolves.toContain('Question c_match');
+  await choose(page, 'c_assessed', 'yes');
+  await choose(page, 'c_match', 'signed');
+  await page.check('input[name="a.c_points:principal"]');
+  await page.check('input[name="a.c_points:liquidity"]');
+  await choose(page, 'f_overall', '4');
+  await page.locator('#item-c_match').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, 'calibration-answer-390.png') });
+  await page.screenshot({ path: path.join(shots, 'calibration-answer-390-full.png'), fullPage: true });
+  await Promise.all([
+    page.waitForURL(`${base}/calibration/${roundId}`),
+    page.click('#calibration-form button[type="submit"]'),
+  ]);
+  await expect(page.textContent('main')).resolves.toContain('Your answers are in');
+
+  const sheet = await CalibrationSheet.findOne({ roundId, auditorId: auditors[0].id }).lean().orFail();
+  expect(Object.fromEntries(sheet.answers.map((a) => [a.itemKey, a.value]))).toEqual({
+    g_hello: 'yes',
+    g_wait: 12,
+    p_product: 'wealth',
+    p_fees: 'yes',
+    c_assessed: 'yes',
+    c_match: 'signed',
+    c_points: ['principal', 'liquidity'],
+    f_overall: 4,
+  });
+  expect(await Visit.countDocuments({})).toBe(visitsBefore);
+  expect(problems).toEqual([]);
+  await context.close();
+}, 120_000);
+
+test('without the script: answers to items not asked are dropped, a refused number is named under its item', async () => {
+  const web = await signIn(w.app, 'bcal1@firm.test', PASSWORD, 'en');
+  const at = `/calibration/${roundId}`;
+  const base = {
+    'a.g_hello': 'no',
+    'a.g_wait': '200',
+    'a.p_product': 'deposit',
+    // Not asked for a deposit: dropped by the server, as on the visit form.
+    'a.p_fees': 'yes',
+    'a.c_points:_none': '1',
+    'a.f_overall': '2',
+  };
+  const refused = await postForm(web, at, `${at}/answers`, base);
+  expect(refused.status).toBe(422);
+  const html = unmarked(refused.text);
+  expect(html).toMatch(/id="item-g_wait"[\s\S]*?class="field-error">Enter a number from 0 to 120/);
+  // What was chosen stays chosen.
+  expect(html).toContain('name="a.p_product" value="deposit" checked');
+  expect(await CalibrationSheet.countDocuments({ roundId, auditorId: auditors[1].id })).toBe(0);
+  const sent = await postForm(web, at, `${at}/answers`, { ...base, 'a.g_wait': '30' });
+  expect(sent.status).toBe(303);
+  const sheet = await CalibrationSheet.findOne({ roundId, auditorId: auditors[1].id }).lean().orFail();
+  expect(Object.fromEntries(sheet.answers.map((a) => [a.itemKey, a.value]))).toEqual({
+    g_hello: 'no',
+    g_wait: 30,
+    p_product: 'deposit',
+    c_points: [],
+    f_overall: 2,
+  });
+  // A required item left out is listed by its words.
+  const web2 = await signIn(w.app, 'bcal2@firm.test', PASSWORD, 'en');
+  const { 'a.f_overall': _left, ...partial } = { ...base, 'a.g_wait': '30' };
+  const missing = unmarked((await postForm(web2, at, `${at}/answers`, partial)).text);
+  expect(missing).toMatch(/Answer these items before sending:[\s\S]*<li>Question f_overall<\/li>/);
+});
+
+test('the admin form and the reviewer form at phone and desktop size (screenshots)', async () => {
+  await w.user('bcal-rev@firm.test', 'reviewer');
+  for (const [who, pass, url, name] of [
+    [ADMIN.email, ADMIN.password, '/calibration/new', 'new-round'],
+    ['bcal-rev@firm.test', PASSWORD, `/calibration/${roundId}`, 'round-reviewer'],
+  ] as const) {
+    for (const viewport of [
+      { width: 390, height: 844 },
+      { width: 1366, height: 900 },
+    ]) {
+      const { context, page } = await signedIn(who, pass, viewport);
+      await page.goto(url);
+      const width = await page.evaluate('document.documentElement.scrollWidth');
+      expect(width).toBeLessThanOrEqual(viewport.width);
+      await page.screenshot({ path: path.join(shots, `${name}-${viewport.width}.png`), fullPage: true });
+      await context.close();
+    }
+  }
+  console.log(`screenshots: ${shots}`);
+  expect(problems).toEqual([]);
+}, 120_000);
