@@ -19,5 +19,6 @@ module.exports = {
   'server/stats/moments.ts': ['test/stats-moments.test.ts'],
   'server/stats/contribution.ts': ['test/stats-contribution.test.ts', 'test/answer-words.test.ts'],
   'server/stats/summaries.ts': ['test/stats-summaries.test.ts'],
+  'server/stats/buckets.ts': ['test/stats-buckets.test.ts'],
   'server/results/figures.ts': ['test/results-figures.test.ts'],
 };

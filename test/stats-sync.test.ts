@@ -7,7 +7,7 @@ import { quarterResults } from '../server/results/service';
 import { accumulateBank, itemCatalogue } from '../server/results/visit-pass';
 import { rollUp } from '../server/results/aggregate';
 import type { Principal } from '../server/platform/access';
-import { StatsBank, StatsBranch, StatsRegion } from '../server/stats/model';
+import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from '../server/stats/model';
 import { samePacked } from '../server/stats/rebuild';
 import { startTestApp, stopTestApp } from './helpers/app';
 import {
@@ -44,7 +44,7 @@ type Op =
   | { kind: 'dispute'; i: number; item: string }
   | { kind: 'resolve'; i: number; overturn: boolean; value: string }
   | { kind: 'redeliver'; i: number; times: number }
-  | { kind: 'crash'; i: number; after: 'branch' | 'region' }
+  | { kind: 'crash'; i: number; after: 'branch' | 'bucket' | 'region' }
   | { kind: 'hold'; i: number }
   | { kind: 'late' }
   | { kind: 'rebuild' };
@@ -64,7 +64,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     kind: fc.constant('crash' as const),
     i: fc.nat(N - 1),
-    after: fc.constantFrom('branch' as const, 'region' as const),
+    after: fc.constantFrom('branch' as const, 'bucket' as const, 'region' as const),
   }),
   fc.record({ kind: fc.constant('hold' as const), i: fc.nat(N - 1) }),
   fc.record({ kind: fc.constant('late' as const) }),
@@ -126,7 +126,7 @@ async function apply(o: Op, visits: { id: string }[], openDisputes: Map<number, 
       return;
     case 'crash': {
       const died = new Error('killed between steps');
-      const step = o.after === 'branch' ? 'afterBranch' : 'afterRegion';
+      const step = ({ branch: 'afterBranch', bucket: 'afterBucket', region: 'afterRegion' } as const)[o.after];
       const before = syncSteps[step];
       syncSteps[step] = async () => {
         throw died;
@@ -232,7 +232,7 @@ test('a visit approved is in the very next results read, on this or any instance
 /** Every kept record of a bank's quarter: id, seq and value. */
 async function records(quarter: string) {
   const out: [string, number, string][] = [];
-  for (const m of [StatsBranch, StatsRegion, StatsBank] as const) {
+  for (const m of [StatsBranch, StatsBucket, StatsRegion, StatsBank] as const) {
     const docs = await (m as typeof StatsBranch).find({ bankId: f.bankId, quarter }, { seq: 1, packed: 1 }).lean();
     for (const d of docs) out.push([String(d._id), d.seq, d.packed]);
   }

@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
-import { type StatsBank, type StatsBranch, type StatsRegion } from './model';
+import { type StatsBank, type StatsBranch, type StatsBucket, type StatsRegion } from './model';
 
 /**
  * Reading and writing the kept statistics. Every write replaces one document's packed value with a
@@ -13,7 +13,7 @@ export interface Packed<T> {
   value: T;
 }
 
-type PackedModel = typeof StatsBranch | typeof StatsRegion | typeof StatsBank;
+export type PackedModel = typeof StatsBranch | typeof StatsBucket | typeof StatsRegion | typeof StatsBank;
 interface PackedDoc {
   _id: string;
   seq: number;
@@ -77,6 +77,9 @@ export async function updatePacked<T>(
 }
 
 export const branchId = (bankId: string, quarter: string, code: string) => `${bankId}:${quarter}:${code}`;
+/** The bucket before the region: a region's name may hold any character, a bucket number no colon. */
+export const bucketId = (bankId: string, quarter: string, region: string, bucket: number) =>
+  `${bankId}:${quarter}:${bucket}:${region}`;
 export const regionId = (bankId: string, quarter: string, region: string) => `${bankId}:${quarter}:${region}`;
 export const bankQuarterId = (bankId: string, quarter: string) => `${bankId}:${quarter}`;
 /** Held while a quarter's statistics are rebuilt from the visits; syncs of that quarter wait. */
