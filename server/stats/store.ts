@@ -27,13 +27,24 @@ export async function readPacked<T>(m: PackedModel, id: string): Promise<Packed<
   return doc ? { seq: doc.seq, value: JSON.parse(doc.packed) as T } : null;
 }
 
-/** Reads many by id, one at a time (a read by id is what every server does fastest). */
+/**
+ * Reads many by id (a read by id is what every server does fastest; any other filter scans the
+ * collection on the embedded FerretDB), READ_AHEAD at a time so that the round trips overlap.
+ */
+const READ_AHEAD = 4;
 export async function readManyPacked<T>(m: PackedModel, ids: readonly string[]): Promise<Map<string, Packed<T>>> {
+  const found: (Packed<T> | null)[] = new Array<Packed<T> | null>(ids.length).fill(null);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < ids.length; i = next++) found[i] = await readPacked<T>(m, ids[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_AHEAD, ids.length) }, reader));
+  // In the order asked, whatever order the answers came in.
   const out = new Map<string, Packed<T>>();
-  for (const id of ids) {
-    const p = await readPacked<T>(m, id);
+  ids.forEach((id, i) => {
+    const p = found[i];
     if (p) out.set(id, p);
-  }
+  });
   return out;
 }
 
