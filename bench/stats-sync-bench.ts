@@ -2,6 +2,7 @@ import mongoose, { Schema, Types } from 'mongoose';
 import { SECTION_KEYS, type SectionKey } from '../server/rules/scoring';
 import type { Contribution } from '../server/stats/contribution';
 import { env, loadAvg, log, machine, median, quantile } from './large-bank/settings';
+import type * as Previous from './stats-sync-previous';
 
 /**
  * What one approval's statistics sync costs on a large region (issue 13: "approving a visit gets at
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
 }
 
 /** What the readers read of the same data, each layout (median of 15 reads each, alternating). */
-async function measureReads(bankId: string, previous: typeof import('./stats-sync-previous')): Promise<string> {
+async function measureReads(bankId: string, previous: typeof Previous): Promise<string> {
   const svc = await import('../server/stats/service');
   const regions = Array.from({ length: REGIONS }, (_, r) => `R${String(r).padStart(2, '0')}`);
   const kinds: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
