@@ -4,6 +4,7 @@ import mongoose from 'mongoose';
 import { ensureLargeBank, configureFor } from './large-bank/store';
 import { measureRebuild, type RebuildTimes } from './large-bank/rebuild';
 import { DB_NAME, env, loadAvg, log, machine, median, ROOT, WRITE_FILE } from './large-bank/settings';
+import { relayoutStats } from './large-bank/relayout';
 
 /**
  * A full rebuild of one quarter's statistics (`stats rebuild`) against streaming that quarter's
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   if (rounds <= 0) return;
   const { startFaultDb } = await import('../test/helpers/faults');
   const db = await startFaultDb({ copyFrom: kept.dataDir });
+  await relayoutStats(db.uri());
   const loads = [loadAvg()];
   try {
     await configureFor(db.uri());
