@@ -40,7 +40,11 @@ export function bucketOf(code: string): number {
   return (h >>> 0) % BUCKETS;
 }
 
-const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+function byCode(a: string, b: string): number {
+  if (a < b) return -1;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a tie given 1 keeps its order in a stable sort as 0 does
+  return a > b ? 1 : 0;
+}
 
 /** The violations of some branches, each with its branch, in branch-code order then as each branch lists them. */
 export function violationsOf(branches: Readonly<BucketBranches>): BranchViolation[] {
