@@ -22,5 +22,6 @@ module.exports = {
   'server/rules/agenda.ts': ['test/home-agenda.test.ts'],
   'server/stats/contribution.ts': ['test/stats-contribution.test.ts', 'test/answer-words.test.ts'],
   'server/stats/summaries.ts': ['test/stats-summaries.test.ts'],
+  'server/stats/buckets.ts': ['test/stats-buckets.test.ts'],
   'server/results/figures.ts': ['test/results-figures.test.ts'],
 };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { configureFor, ensureLargeBank } from './large-bank/store';
 import { DB_NAME, log, REGIONS } from './large-bank/settings';
+import { relayoutStats } from './large-bank/relayout';
 
 /**
  * The whole close of the large bank (bench/large-bank: 25,000 branches in 50 regions, 100,000
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-close-outbox-'));
   const { startFaultDb } = await import('../test/helpers/faults');
   const db = await startFaultDb({ copyFrom: kept.dataDir });
+  await relayoutStats(db.uri());
   const port = db.port;
   await configureFor(db.uri(), { OUTBOX_DIR: outbox });
   try {

@@ -1,13 +1,15 @@
 import type { Express } from 'express';
 import fc from 'fast-check';
-import { catchUp, rebuild, syncVisit, verifyQuarter } from '../server/stats/service';
+import { catchUp, checkRecent, rebuild, syncVisit, verifyQuarter } from '../server/stats/service';
+import { bucketOf } from '../server/stats/buckets';
+import { bucketId } from '../server/stats/store';
 import { syncFrom, syncSteps } from '../server/stats/apply';
 import { visitForStats, type VisitForStats } from '../server/visits/service';
 import { quarterResults } from '../server/results/service';
 import { accumulateBank, itemCatalogue } from '../server/results/visit-pass';
 import { rollUp } from '../server/results/aggregate';
 import type { Principal } from '../server/platform/access';
-import { StatsBank, StatsBranch, StatsRegion } from '../server/stats/model';
+import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from '../server/stats/model';
 import { samePacked } from '../server/stats/rebuild';
 import { startTestApp, stopTestApp } from './helpers/app';
 import {
@@ -44,7 +46,7 @@ type Op =
   | { kind: 'dispute'; i: number; item: string }
   | { kind: 'resolve'; i: number; overturn: boolean; value: string }
   | { kind: 'redeliver'; i: number; times: number }
-  | { kind: 'crash'; i: number; after: 'branch' | 'region' }
+  | { kind: 'crash'; i: number; after: 'branch' | 'bucket' | 'region' }
   | { kind: 'hold'; i: number }
   | { kind: 'late' }
   | { kind: 'rebuild' };
@@ -64,7 +66,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     kind: fc.constant('crash' as const),
     i: fc.nat(N - 1),
-    after: fc.constantFrom('branch' as const, 'region' as const),
+    after: fc.constantFrom('branch' as const, 'bucket' as const, 'region' as const),
   }),
   fc.record({ kind: fc.constant('hold' as const), i: fc.nat(N - 1) }),
   fc.record({ kind: fc.constant('late' as const) }),
@@ -126,7 +128,7 @@ async function apply(o: Op, visits: { id: string }[], openDisputes: Map<number, 
       return;
     case 'crash': {
       const died = new Error('killed between steps');
-      const step = o.after === 'branch' ? 'afterBranch' : 'afterRegion';
+      const step = ({ branch: 'afterBranch', bucket: 'afterBucket', region: 'afterRegion' } as const)[o.after];
       const before = syncSteps[step];
       syncSteps[step] = async () => {
         throw died;
@@ -232,7 +234,7 @@ test('a visit approved is in the very next results read, on this or any instance
 /** Every kept record of a bank's quarter: id, seq and value. */
 async function records(quarter: string) {
   const out: [string, number, string][] = [];
-  for (const m of [StatsBranch, StatsRegion, StatsBank] as const) {
+  for (const m of [StatsBranch, StatsBucket, StatsRegion, StatsBank] as const) {
     const docs = await (m as typeof StatsBranch).find({ bankId: f.bankId, quarter }, { seq: 1, packed: 1 }).lean();
     for (const d of docs) out.push([String(d._id), d.seq, d.packed]);
   }
@@ -271,4 +273,47 @@ test('samePacked: equal parts in another order are the same value; any other dif
   expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [1, 2] } }))).toBe(false);
   expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [2, 1] }, y: { rev: 2 } }))).toBe(false);
   expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [1, 2] }, z: { rev: 2 } }))).toBe(false);
+});
+
+test('verify and the background check name a bucket, a region record or the bank record that differs, field by field', async () => {
+  const v = await approvedVisit(f, { branchCode: 'N2', staff: [] });
+  const quarter = v.quarter as string;
+  await catchUp(f.bankId);
+  expect(await verifyQuarter(f.bankId, quarter)).toEqual([]);
+  const region = (await StatsBranch.findById(`${f.bankId}:${quarter}:N2`).lean())?.region as string;
+  const k = bucketOf('N2');
+  const tamper = async (m: typeof StatsBucket, id: string, change: (value: Record<string, any>) => void) => {
+    const doc = (await m.findById(id).lean()) as { packed: string };
+    const value = JSON.parse(doc.packed) as Record<string, any>;
+    change(value);
+    await m.updateOne({ _id: id }, { $set: { packed: JSON.stringify(value) } }); // seq kept: as if written so
+  };
+  const bucket = bucketId(f.bankId, quarter, region, k);
+  const regionRecord = `${f.bankId}:${quarter}:${region}`;
+  await tamper(StatsBucket, bucket, (b) => (b.N2.visits += 1));
+  await tamper(StatsRegion as unknown as typeof StatsBucket, regionRecord, (r) => (r[k].summary.disputed += 2));
+  await tamper(StatsBank as unknown as typeof StatsBucket, `${f.bankId}:${quarter}`, (b) => (b[region].branches += 3));
+
+  const found = await verifyQuarter(f.bankId, quarter);
+  expect(found).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ record: bucket, field: 'N2.visits' }),
+      expect.objectContaining({ record: regionRecord, field: `${k}.summary.disputed` }),
+      expect.objectContaining({ record: `${f.bankId}:${quarter}/${region}`, field: 'branches' }),
+    ]),
+  );
+  const bucketDiff = found.find((d) => d.record === bucket) as { kept: number; recomputed: number };
+  expect(bucketDiff.kept).toBe(bucketDiff.recomputed + 1);
+
+  await syncVisit(v.id as string); // changes nothing (all applied already) and marks the branch as synced lately
+  const recent = await checkRecent(1000);
+  expect(recent).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ record: `${bucket}/N2`, field: 'visits' }),
+      expect.objectContaining({ record: `${regionRecord}/${k}` }),
+    ]),
+  );
+
+  await rebuild(f.bankId, quarter);
+  expect(await verifyQuarter(f.bankId, quarter)).toEqual([]);
 });

@@ -139,7 +139,11 @@ async function readQuarter(
 async function branchRowsByRegion(bankId: string, quarter: string, regions: ResultRow[]): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   for (const r of regions) {
-    const part = await quarterResults(SYSTEM, { bankId, quarter, branchesOf: r.key }, new Set(['branch'] as const));
+    const part = await quarterResults(
+      SYSTEM,
+      { bankId, quarter, branchesOf: r.key, withoutViolations: true },
+      new Set(['branch'] as const),
+    );
     rows.push(...part.branches);
   }
   // The order of one whole-bank read (by branch code).

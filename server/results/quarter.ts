@@ -1,7 +1,14 @@
 import { branchNamesIn, staffNamesIn, type BankView } from '../banks/service';
 import type { Principal } from '../platform/access';
 import { shiftQuarter, trendQuarters } from '../rules/quarters';
-import { bankQuarters, combineAreas, regionQuarters, type BankRegions, type RegionBranches } from '../stats/service';
+import {
+  bankQuarters,
+  combineAreas,
+  regionQuarters,
+  regionViolationsOf,
+  type BankRegions,
+  type RegionBranches,
+} from '../stats/service';
 import type { BranchScore } from './aggregate';
 import { areaScores, areaSpread, branchScores, keyProblems, staffScores, violationRows } from './figures';
 import { confidenceFields, withConfidence } from './confidence';
@@ -23,6 +30,8 @@ export interface QuarterContext {
   p: Principal;
   /** With the whole bank in focus: read the branches of this region only. */
   branchesOf?: string;
+  /** Leave the violations out (the close reads the bank's once, not once per region). */
+  withoutViolations?: boolean;
   bank: BankView;
   quarter: string;
   focus: FocusInfo;
@@ -110,7 +119,7 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
       text: c.catalogue.text(k.itemKey),
     })),
     violations: violationRows(
-      Object.entries(now).flatMap(([region, r]) => r.violations.map((v) => ({ ...v, region }))),
+      c.withoutViolations ? [] : await regionViolationsOf(c.bank.id, c.quarter, regionNames),
     ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey), failure: c.catalogue.failure(v.itemKey) })),
   };
 }

@@ -41,7 +41,18 @@ export async function quarterResults(
   const seesWholeBank = p.role === 'admin' || (isBankRole(p.role) && p.scope?.type === 'bank');
   const catalogue = await itemCatalogue(bank.id);
   const branchesOf = focus.regions === null ? input.branchesOf : undefined;
-  return resultsFromStats({ p, bank, quarter: input.quarter, focus, want, catalogue, seesWholeBank, branchesOf });
+  const withoutViolations = input.withoutViolations === true;
+  return resultsFromStats({
+    p,
+    bank,
+    quarter: input.quarter,
+    focus,
+    want,
+    catalogue,
+    seesWholeBank,
+    branchesOf,
+    withoutViolations,
+  });
 }
 
 export interface ResultsResponse {

@@ -91,6 +91,8 @@ export interface ResultsInput {
    * bank's branch table, for a bank of thousands of branches).
    */
   branchesOf?: string;
+  /** Leave the violations out (empty): for a caller that reads them once elsewhere (the close, region by region). */
+  withoutViolations?: boolean;
 }
 
 /** Whether a branch (by code and region) belongs to a set: the focus, or what the caller may see. */

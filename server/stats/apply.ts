@@ -5,30 +5,29 @@ import { claimedAt } from '../platform/db/write-claims';
 import { NotFoundError } from '../platform/errors';
 import { COUNTED_STATUSES, visitForStats, type VisitForStats } from '../visits/service';
 import { contributionOf, type Contribution, type ItemInfo } from './contribution';
-import { StatsBank, StatsBranch, StatsRegion } from './model';
-import { bankQuarterId, branchId, rebuildClaimKey, regionId, updatePacked, type Packed } from './store';
-import { summarizeArea, summarizeBranch, type AreaSummary, type BranchSummary, type ViolationEntry } from './summaries';
+import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
+import { bankQuarterId, branchId, bucketId, rebuildClaimKey, regionId, updatePacked, type Packed } from './store';
+import { summarizeBranch, type AreaSummary } from './summaries';
+import { bucketOf, bucketPart, regionSummary, type BucketBranches, type RegionBuckets } from './buckets';
 import { noteSynced } from './recent';
 
 /**
  * Bringing the kept statistics in line with one visit (SPEC §15). Always from the visit's CURRENT
- * state, never from an event's payload, in three steps that each replace a value by a function of
+ * state, never from an event's payload, in four steps that each replace a value by a function of
  * the current values below it:
- *   visit → its entry in the branch record (tied to the visit's revision: an older revision never
- *           overwrites a newer one; a visit that stopped counting leaves a tombstone with its revision)
- *   branch → its summary in the region record (tied to the branch record's seq)
+ *   visit  → its entry in the branch record (tied to the visit's revision: an older revision never
+ *            overwrites a newer one; a visit that stopped counting leaves a tombstone with its revision)
+ *   branch → its summary in its bucket's record (tied to the branch record's seq)
+ *   bucket → its summary and violations in the region record (tied to the bucket record's seq)
  *   region → its summary in the bank record (tied to the region record's seq)
  * A replayed, retried or concurrent sync therefore changes nothing twice, and one that died half-way
- * is completed by the next sync of the same visit (the pending-change note stays until then).
+ * is completed by the next sync of the same visit (the pending-change note stays until then). Each
+ * step rewrites one record of its level, each a small part of the bank (./buckets.ts).
  */
 export type Entry = Contribution | { rev: number; removed: true };
 export type BranchEntries = Record<string, Entry>;
-export type RegionBranches = Record<string, BranchSummary>;
-export interface BankRegion {
-  summary: AreaSummary;
-  violations: (ViolationEntry & { branchCode: string })[];
-}
-export type BankRegions = Record<string, BankRegion>;
+/** The bank record's value: region → its summary. */
+export type BankAreas = Record<string, AreaSummary>;
 
 const isCounted = (status: string) => (COUNTED_STATUSES as readonly string[]).includes(status);
 
@@ -65,7 +64,7 @@ export function countedEntries(entries: BranchEntries): Record<string, Contribut
 }
 
 /** Fault points for the tests that kill the sync between its steps. */
-export const syncSteps = { afterBranch: async () => {}, afterRegion: async () => {} };
+export const syncSteps = { afterBranch: async () => {}, afterBucket: async () => {}, afterRegion: async () => {} };
 
 /** The quarter is being rebuilt from the visits: the change waits for the rebuild to finish. */
 export class RebuildInProgress extends Error {}
@@ -80,15 +79,25 @@ export async function syncVisit(visitId: string): Promise<void> {
  * first: the revision checks make the older one change nothing).
  */
 export async function syncFrom(v: VisitForStats): Promise<void> {
-  const visitId = String(v._id);
   const bankId = String(v.bankId);
   if (await claimedAt(rebuildClaimKey(bankId, v.quarter))) throw new RebuildInProgress(v.quarter);
-  const entry = await entryOf(v);
-  const branch = await putEntry(bankId, v.quarter, v.branchCode, v.region, visitId, entry);
+  await applyEntry(bankId, v.quarter, v.branchCode, v.region, String(v._id), await entryOf(v));
+}
+
+/** A visit's entry through every level (what a sync does once the visit is read). */
+export async function applyEntry(
+  bankId: string,
+  quarter: string,
+  code: string,
+  region: string,
+  visitId: string,
+  entry: Entry,
+): Promise<void> {
+  const branch = await putEntry(bankId, quarter, code, region, visitId, entry);
   if (!branch) return; // never counted, nothing recorded
   await syncSteps.afterBranch();
-  await rollBranch(bankId, v.quarter, v.branchCode, v.region, branch);
-  noteSynced(bankId, v.quarter, v.branchCode, v.region);
+  await rollBranch(bankId, quarter, code, region, branch);
+  noteSynced(bankId, quarter, code, region);
 }
 
 async function putEntry(
@@ -114,7 +123,7 @@ async function putEntry(
   );
 }
 
-/** The branch's summary into its region's record, then the region's into the bank's. */
+/** The branch's summary into its bucket's record, then on up. */
 export async function rollBranch(
   bankId: string,
   quarter: string,
@@ -122,15 +131,50 @@ export async function rollBranch(
   region: string,
   branch: Packed<BranchEntries>,
 ): Promise<void> {
-  const summary = summarizeBranch(countedEntries(branch.value), branch.seq);
-  const regionDoc = await updatePacked<RegionBranches>(
-    StatsRegion,
-    regionId(bankId, quarter, region),
-    { bankId: toObjectId(bankId), quarter, region },
+  await putBranchSummary(bankId, quarter, region, code, summarizeBranch(countedEntries(branch.value), branch.seq));
+}
+
+/** A summary of a branch into its bucket in a region (a newer one never replaced by an older), then on up. */
+export async function putBranchSummary(
+  bankId: string,
+  quarter: string,
+  region: string,
+  code: string,
+  summary: BucketBranches[string],
+): Promise<void> {
+  const bucket = bucketOf(code);
+  const bucketDoc = await updatePacked<BucketBranches>(
+    StatsBucket,
+    bucketId(bankId, quarter, region, bucket),
+    { bankId: toObjectId(bankId), quarter, region, bucket },
     (branches) => {
       const known = branches?.[code];
       if (known && known.seq >= summary.seq) return null;
       return { ...(branches ?? {}), [code]: summary };
+    },
+  );
+  if (!bucketDoc) return;
+  await syncSteps.afterBucket();
+  await rollBucket(bankId, quarter, region, bucket, bucketDoc);
+}
+
+/** A bucket's summary and violations into its region's record, then the region's into the bank's. */
+export async function rollBucket(
+  bankId: string,
+  quarter: string,
+  region: string,
+  bucket: number,
+  bucketDoc: Packed<BucketBranches>,
+): Promise<void> {
+  const part = bucketPart(bucketDoc.value, bucketDoc.seq);
+  const regionDoc = await updatePacked<RegionBuckets>(
+    StatsRegion,
+    regionId(bankId, quarter, region),
+    { bankId: toObjectId(bankId), quarter, region },
+    (buckets) => {
+      const known = buckets?.[bucket];
+      if (known && known.summary.seq >= part.summary.seq) return null;
+      return { ...(buckets ?? {}), [bucket]: part };
     },
   );
   if (!regionDoc) return;
@@ -142,20 +186,17 @@ export async function rollRegion(
   bankId: string,
   quarter: string,
   region: string,
-  regionDoc: Packed<RegionBranches>,
+  regionDoc: Packed<RegionBuckets>,
 ): Promise<void> {
-  const summary = summarizeArea(Object.values(regionDoc.value), regionDoc.seq);
-  const violations = Object.entries(regionDoc.value)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([branchCode, b]) => b.violations.map((x) => ({ ...x, branchCode })));
-  await updatePacked<BankRegions>(
+  const summary = regionSummary(regionDoc.value, regionDoc.seq);
+  await updatePacked<BankAreas>(
     StatsBank,
     bankQuarterId(bankId, quarter),
     { bankId: toObjectId(bankId), quarter },
     (regions) => {
       const known = regions?.[region];
-      if (known && known.summary.seq >= summary.seq) return null;
-      return { ...(regions ?? {}), [region]: { summary, violations } };
+      if (known && known.seq >= summary.seq) return null;
+      return { ...(regions ?? {}), [region]: summary };
     },
   );
 }

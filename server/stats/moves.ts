@@ -1,14 +1,15 @@
 import { Types } from 'mongoose';
-import { rollBranch, rollRegion, type BranchEntries, type RegionBranches } from './apply';
-import { StatsBranch, StatsRegion } from './model';
-import { readPacked, regionId, updatePacked } from './store';
+import { putBranchSummary, rollBranch, type BranchEntries } from './apply';
+import { StatsBranch } from './model';
+import { readPacked } from './store';
 import { summarizeBranch } from './summaries';
 
 /**
  * A branch moved to another region (banks' import): its figures of every quarter leave the old
- * region's record (a summary with no visits stays there, so a late sync cannot bring them back) and
- * join the new one's; both regions are summed up into the bank again. Past quarters follow the branch
- * (docs/results.md). Runs after the visits were re-tagged, so later syncs carry the new region.
+ * region's bucket (a summary with no visits stays there, so a late sync cannot bring them back) and
+ * join the new region's bucket of the same number; both regions are summed up into the bank again.
+ * Past quarters follow the branch (docs/results.md). Runs after the visits were re-tagged, so later
+ * syncs carry the new region.
  */
 export async function branchMoved(bankId: string, branchCode: string, to: string): Promise<void> {
   const docs = await StatsBranch.find(
@@ -21,19 +22,8 @@ export async function branchMoved(bankId: string, branchCode: string, to: string
     await StatsBranch.updateOne({ _id: id }, { $set: { region: to }, $inc: { seq: 1 } });
     const branch = await readPacked<BranchEntries>(StatsBranch, id);
     if (!branch) continue;
-    if (from && from !== to) {
-      const gone = { ...summarizeBranch({}, branch.seq) };
-      const old = await updatePacked<RegionBranches>(
-        StatsRegion,
-        regionId(bankId, d.quarter, from),
-        { bankId: new Types.ObjectId(bankId), quarter: d.quarter, region: from },
-        (branches) =>
-          branches?.[branchCode] && branches[branchCode].seq >= branch.seq
-            ? null
-            : { ...(branches ?? {}), [branchCode]: gone },
-      );
-      if (old) await rollRegion(bankId, d.quarter, from, old);
-    }
+    if (from && from !== to)
+      await putBranchSummary(bankId, d.quarter, from, branchCode, summarizeBranch({}, branch.seq));
     await rollBranch(bankId, d.quarter, branchCode, to, branch);
   }
 }

@@ -3,11 +3,12 @@ import { release, takeOverStale } from '../platform/db/write-claims';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { ConflictError } from '../platform/errors';
 import { visitQuarters, visitsForStats } from '../visits/service';
-import { countedEntries, entryOf, type BankRegions, type BranchEntries, type RegionBranches } from './apply';
+import { countedEntries, entryOf, type BankAreas, type BranchEntries } from './apply';
+import { bucketPart, intoBuckets, regionSummary, type BucketBranches, type RegionBuckets } from './buckets';
 import { catchUp } from './catch-up';
-import { StatsBank, StatsBranch, StatsRegion } from './model';
-import { bankQuarterId, branchId, rebuildClaimKey, regionId } from './store';
-import { summarizeArea, summarizeBranch } from './summaries';
+import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
+import { bankQuarterId, branchId, bucketId, rebuildClaimKey, regionId, type PackedModel } from './store';
+import { summarizeBranch } from './summaries';
 
 /**
  * Recomputing a bank's statistics from its visits (`stats rebuild`), quarter by quarter. While it
@@ -92,7 +93,6 @@ export function samePacked(stored: string, fresh: string): boolean {
   return keys.every((k) => k in a && JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
-type PackedModel = typeof StatsBranch | typeof StatsRegion | typeof StatsBank;
 type Replacement = { _id: string; seq: number; packed: string } & Record<string, unknown>;
 const collectionOf = (m: PackedModel) => m.collection as unknown as mongo.Collection<Replacement>;
 
@@ -180,53 +180,57 @@ async function writeChanged(
  * found equal to it holds that visit's newest revision already, which the sync's older one cannot
  * replace.
  */
-async function writeQuarter(
+export async function writeQuarter(
   bankId: string,
   quarter: string,
   f: QuarterFigures,
   seq: number,
-  storedBranches: Map<string, StoredRecord>,
+  storedBranches?: Map<string, StoredRecord>,
 ): Promise<void> {
   const bank = new Types.ObjectId(bankId);
   const now = new Date();
-  const branchDocs: Replacement[] = [...f.branches].map(([code, b]) => ({
-    _id: branchId(bankId, quarter, code),
+  const doc = (_id: string, value: unknown, fields: Record<string, unknown>): Replacement => ({
+    _id,
     bankId: bank,
     quarter,
-    branchCode: code,
-    region: b.region,
+    ...fields,
     seq,
-    packed: JSON.stringify(b.entries),
+    packed: JSON.stringify(value),
     updatedAt: now,
-  }));
+  });
+  const branchDocs = [...f.branches].map(([code, b]) =>
+    doc(branchId(bankId, quarter, code), b.entries, { branchCode: code, region: b.region }),
+  );
   const branchSeqs = await writeChanged(StatsBranch, bank, quarter, branchDocs, storedBranches);
-  const regions = new Map<string, RegionBranches>();
+  const regions = new Map<string, BucketBranches>();
   for (const [code, b] of f.branches) {
     const branches = regions.get(b.region) ?? {};
     branches[code] = summarizeBranch(countedEntries(b.entries), branchSeqs.get(branchId(bankId, quarter, code)) ?? seq);
     regions.set(b.region, branches);
   }
-  const regionDocs: Replacement[] = [...regions].map(([region, branches]) => ({
-    _id: regionId(bankId, quarter, region),
-    bankId: bank,
+  const buckets = [...regions].flatMap(([region, branches]) =>
+    [...intoBuckets(branches)].map(([k, part]) => ({ region, k, part })),
+  );
+  const bucketSeqs = await writeChanged(
+    StatsBucket,
+    bank,
     quarter,
-    region,
-    seq,
-    packed: JSON.stringify(branches),
-    updatedAt: now,
-  }));
-  const regionSeqs = await writeChanged(StatsRegion, bank, quarter, regionDocs);
-  const bankRegions: BankRegions = {};
-  for (const [region, branches] of regions) {
-    bankRegions[region] = {
-      summary: summarizeArea(Object.values(branches), regionSeqs.get(regionId(bankId, quarter, region)) ?? seq),
-      violations: Object.entries(branches)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .flatMap(([branchCode, s]) => s.violations.map((x) => ({ ...x, branchCode }))),
-    };
+    buckets.map(({ region, k, part }) => doc(bucketId(bankId, quarter, region, k), part, { region, bucket: k })),
+  );
+  const regionValues = new Map<string, RegionBuckets>();
+  for (const { region, k, part } of buckets) {
+    const value = regionValues.get(region) ?? {};
+    value[k] = bucketPart(part, bucketSeqs.get(bucketId(bankId, quarter, region, k)) ?? seq);
+    regionValues.set(region, value);
   }
-  const _id = bankQuarterId(bankId, quarter);
-  await writeChanged(StatsBank, bank, quarter, [
-    { _id, bankId: bank, quarter, seq, packed: JSON.stringify(bankRegions), updatedAt: now },
-  ]);
+  const regionSeqs = await writeChanged(
+    StatsRegion,
+    bank,
+    quarter,
+    [...regionValues].map(([region, value]) => doc(regionId(bankId, quarter, region), value, { region })),
+  );
+  const bankAreas: BankAreas = {};
+  for (const [region, value] of regionValues)
+    bankAreas[region] = regionSummary(value, regionSeqs.get(regionId(bankId, quarter, region)) ?? seq);
+  await writeChanged(StatsBank, bank, quarter, [doc(bankQuarterId(bankId, quarter), bankAreas, {})]);
 }

@@ -1,16 +1,25 @@
-import { countedEntries, type BranchEntries } from './apply';
+import { countedEntries, type BankAreas, type BranchEntries } from './apply';
+import { bucketOf, regionViolations, type BranchViolation, type BucketBranches, type RegionBuckets } from './buckets';
 import { catchUp } from './catch-up';
 import type { Contribution } from './contribution';
-import { StatsBank, StatsBranch, StatsRegion } from './model';
-import { bankQuarterId, branchId, readManyPacked, readPacked, regionId } from './store';
-import type { BankRegions, RegionBranches } from './apply';
+import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
+import { bankQuarterId, branchId, bucketId, readManyPacked, readPacked, regionId } from './store';
+import type { AreaSummary, BranchSummary } from './summaries';
 
 /**
  * The kept statistics of a bank's quarters (SPEC §15), the door other features read them through:
  * results, HR scorecards, action-plan outcomes, the quarter close. Figures are summed up per
  * branch, per region and per bank as visits start or stop counting; nothing here reads a visit.
  */
-export type { BankRegion, BankRegions, RegionBranches } from './apply';
+/** A region of a bank's quarter as the bank record keeps it. */
+export interface BankRegion {
+  summary: AreaSummary;
+}
+export type BankRegions = Record<string, BankRegion>;
+/** A region's branches: branch code → its summary. */
+export type RegionBranches = Record<string, BranchSummary>;
+/** A violation with its branch and region. */
+export type RegionViolation = BranchViolation & { region: string };
 export type { AreaSummary, BranchSummary, ItemCount, PersonSummary, ViolationEntry } from './summaries';
 export type { Moments } from './moments';
 export { addMoments, meanOf, noMoments, sampleSd, populationSd } from './moments';
@@ -26,20 +35,59 @@ export { statsCommand } from './cli';
 export { checkRecent, verifyQuarter, type Difference } from './verify';
 export type { Contribution, ItemInfo } from './contribution';
 
-/** Every region of the bank in the quarter with its summary and violations ({} when nothing counted). */
+/** Every region of the bank in the quarter with its summary ({} when nothing counted). */
 export async function bankQuarterStats(bankId: string, quarter: string): Promise<BankRegions> {
-  return (await readPacked<BankRegions>(StatsBank, bankQuarterId(bankId, quarter)))?.value ?? {};
+  const kept = (await readPacked<BankAreas>(StatsBank, bankQuarterId(bankId, quarter)))?.value ?? {};
+  return Object.fromEntries(Object.entries(kept).map(([region, summary]) => [region, { summary }]));
 }
 
-/** The branches of some regions of the bank in the quarter, by region. */
+/** The region records of some regions (bucket → summary and violations), {} for a region with none. */
+async function regionRecords(bankId: string, quarter: string, regions: readonly string[]) {
+  const ids = regions.map((r) => regionId(bankId, quarter, r));
+  const found = await readManyPacked<RegionBuckets>(StatsRegion, ids);
+  return regions.map((r, i) => [r, found.get(ids[i])?.value ?? {}] as const);
+}
+
+/** The branches of some regions of the bank in the quarter, by region (read from the buckets each region lists). */
 export async function regionQuarterStats(
   bankId: string,
   quarter: string,
   regions: readonly string[],
 ): Promise<Map<string, RegionBranches>> {
-  const ids = regions.map((r) => regionId(bankId, quarter, r));
-  const found = await readManyPacked<RegionBranches>(StatsRegion, ids);
-  return new Map(regions.map((r, i) => [r, found.get(ids[i])?.value ?? {}]));
+  const out = new Map<string, RegionBranches>();
+  for (const [region, buckets] of await regionRecords(bankId, quarter, regions)) {
+    const ids = Object.keys(buckets).map((k) => bucketId(bankId, quarter, region, Number(k)));
+    const branches: RegionBranches = {};
+    for (const b of (await readManyPacked<BucketBranches>(StatsBucket, ids)).values()) Object.assign(branches, b.value);
+    out.set(region, branches);
+  }
+  return out;
+}
+
+/**
+ * The violations of some regions of the bank in a quarter, from the region records (one read each).
+ * Read after `bankQuarters` or `regionQuarters`, which catch up with noted changes first.
+ */
+export async function regionViolationsOf(
+  bankId: string,
+  quarter: string,
+  regions: readonly string[],
+): Promise<RegionViolation[]> {
+  return (await regionRecords(bankId, quarter, regions)).flatMap(([region, buckets]) =>
+    regionViolations(buckets).map((v) => ({ ...v, region })),
+  );
+}
+
+/** One branch's summary in a quarter (from its bucket alone), null when it has none. */
+export async function branchSummaryOf(
+  bankId: string,
+  quarter: string,
+  region: string,
+  branchCode: string,
+): Promise<BranchSummary | null> {
+  await catchUp(bankId);
+  const bucket = await readPacked<BucketBranches>(StatsBucket, bucketId(bankId, quarter, region, bucketOf(branchCode)));
+  return bucket?.value[branchCode] ?? null;
 }
 
 /** The bank's statistics of some quarters (after catching up with noted changes). */
@@ -83,10 +131,8 @@ export async function areaItemCounts(
   quarter: string,
   area: AreaRef,
 ): Promise<Record<string, ItemCount>> {
-  if (area.type === 'branch') {
-    const regions = await regionQuarters(bankId, [quarter], [area.region]);
-    return regions.get(quarter)?.get(area.region)?.[area.branchCode]?.items ?? {};
-  }
+  if (area.type === 'branch')
+    return (await branchSummaryOf(bankId, quarter, area.region, area.branchCode))?.items ?? {};
   const regions = (await bankQuarters(bankId, [quarter])).get(quarter) ?? {};
   const parts = area.type === 'bank' ? Object.values(regions) : [regions[area.region]].filter(Boolean);
   return combineAreas(
