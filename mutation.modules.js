@@ -20,4 +20,11 @@ module.exports = {
   'server/stats/contribution.ts': ['test/stats-contribution.test.ts', 'test/answer-words.test.ts'],
   'server/stats/summaries.ts': ['test/stats-summaries.test.ts'],
   'server/results/figures.ts': ['test/results-figures.test.ts'],
+  // SPEC §11–12: the intervals, Welch's test, Krippendorff's alpha, bias and leniency.
+  'server/rules/confidence.ts': ['test/confidence-rules.test.ts'],
+  'server/rules/krippendorff.ts': ['test/calibration-rules.test.ts'],
+  'server/rules/calibration.ts': ['test/calibration-rules.test.ts'],
+  // SPEC §11 on the rows of the results: which moments, what a benchmark withholds, below the bank.
+  'server/results/confidence.ts': ['test/results-confidence-rows.test.ts', 'test/results-rows.test.ts'],
+  'server/results/rows.ts': ['test/results-rows.test.ts'],
 };

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from './helpers/property-runs';
 import { alpha as referenceAlpha } from 'krippendorff';
 import {
   leniencyFromSums,
@@ -50,6 +51,7 @@ describe("Krippendorff's alpha, interval metric", () => {
           expect(Math.abs(ours - referenceAlpha(toRef(m), squared))).toBeLessThan(1e-9);
         },
       ),
+      propertyRuns(100),
     );
   });
 
@@ -221,6 +223,7 @@ describe('leniency from the kept per-branch sums', () => {
           else expect(Math.abs((l.leniency as number) - want)).toBeLessThan(1e-9);
         });
       }),
+      propertyRuns(100),
     );
   });
 });

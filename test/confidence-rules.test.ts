@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from './helpers/property-runs';
 import { jStat } from 'jstat';
 import {
   changeOf,
@@ -95,6 +96,7 @@ describe('the interval of a mean', () => {
         expect(Math.abs((c.ci95?.[0] ?? NaN) - (d.m - half))).toBeLessThan(1e-5);
         expect(Math.abs((c.ci95?.[1] ?? NaN) - (d.m + half))).toBeLessThan(1e-5);
       }),
+      propertyRuns(100),
     );
   });
 });
