@@ -21,5 +21,8 @@ module.exports = {
       numRuns: Number(process.env.PURE_TEST_RUNS ?? 40),
     },
   },
+  // Under Stryker: only the test files that hold a test covering the mutant are loaded (the others
+  // would be loaded just to skip every test); elsewhere jest's own runner (see the file).
+  runner: '<rootDir>/jest.pure.runner.js',
   testTimeout: 10000,
 };

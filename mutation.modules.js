@@ -24,6 +24,7 @@ module.exports = {
   'server/rules/confidence.ts': ['test/confidence-rules.test.ts'],
   'server/rules/krippendorff.ts': ['test/calibration-rules.test.ts'],
   'server/rules/calibration.ts': ['test/calibration-rules.test.ts'],
+  'server/rules/values.ts': ['test/rules-values.test.ts'],
   // SPEC §11 on the rows of the results: which moments, what a benchmark withholds, below the bank.
   'server/results/confidence.ts': ['test/results-confidence-rows.test.ts', 'test/results-rows.test.ts'],
   'server/results/rows.ts': ['test/results-rows.test.ts'],
