@@ -24,4 +24,12 @@ module.exports = {
   'server/stats/summaries.ts': ['test/stats-summaries.test.ts'],
   'server/stats/buckets.ts': ['test/stats-buckets.test.ts'],
   'server/results/figures.ts': ['test/results-figures.test.ts'],
+  // SPEC §11–12: the intervals, Welch's test, Krippendorff's alpha, bias and leniency.
+  'server/rules/confidence.ts': ['test/confidence-rules.test.ts'],
+  'server/rules/krippendorff.ts': ['test/calibration-rules.test.ts'],
+  'server/rules/calibration.ts': ['test/calibration-rules.test.ts'],
+  'server/rules/values.ts': ['test/rules-values.test.ts'],
+  // SPEC §11 on the rows of the results: which moments, what a benchmark withholds, below the bank.
+  'server/results/confidence.ts': ['test/results-confidence-rows.test.ts', 'test/results-rows.test.ts'],
+  'server/results/rows.ts': ['test/results-rows.test.ts'],
 };

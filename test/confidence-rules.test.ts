@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from './helpers/property-runs';
 import { jStat } from 'jstat';
 import {
   changeOf,
@@ -79,6 +80,14 @@ describe('the interval of a mean', () => {
     expect(confidenceOf(momentsOfValues([70, 80, 90])).smallSample).toBe(false);
   });
 
+  test('moments leave out what is not a finite number', () => {
+    expect(momentsOfValues([70, null, Number.NaN, undefined, Infinity, -Infinity, 80])).toEqual({
+      n: 2,
+      sum: 150,
+      sumSq: 11300,
+    });
+  });
+
   test('equal values: sd 0 and a zero-width interval, never NaN from rounding', () => {
     const c = confidenceOf(momentsOfValues([83.3333333333, 83.3333333333, 83.3333333333]));
     expect(c.sd).toBe(0);
@@ -95,6 +104,7 @@ describe('the interval of a mean', () => {
         expect(Math.abs((c.ci95?.[0] ?? NaN) - (d.m - half))).toBeLessThan(1e-5);
         expect(Math.abs((c.ci95?.[1] ?? NaN) - (d.m + half))).toBeLessThan(1e-5);
       }),
+      propertyRuns(100),
     );
   });
 });
@@ -144,7 +154,12 @@ describe("Welch's test of a change", () => {
     });
     // One side without variance is still a test (the other side's variance carries it).
     expect(changeOf(momentsOfValues([80, 80]), momentsOfValues([60, 62, 58]))?.significant).toBe(true);
+    // Two values before are enough as well.
+    expect(changeOf(momentsOfValues([60, 62, 58]), momentsOfValues([80, 80]))?.significant).toBe(true);
+    expect(welch(momentsOfValues([60, 62, 58]), momentsOfValues([80, 81]))?.p).toBeLessThan(0.05);
+    // Nothing now, or nothing before: no change at all.
     expect(changeOf(momentsOfValues([]), momentsOfValues([60, 62]))).toBeNull();
+    expect(changeOf(momentsOfValues([60, 62]), momentsOfValues([]))).toBeNull();
   });
 });
 
@@ -157,5 +172,8 @@ describe('below the bank', () => {
     expect(isBelow(c, 66.9)).toBe(false);
     expect(isBelow(confidenceOf(momentsOfValues([10])), 90)).toBe(false);
     expect(isBelow(c, null)).toBe(false);
+    // At the upper end itself it is not below; an unknown bank score is not 0.
+    expect(isBelow({ ci95: [60, 70] }, 70)).toBe(false);
+    expect(isBelow({ ci95: [-5, -1] }, null)).toBe(false);
   });
 });

@@ -105,7 +105,8 @@ describe('rollUp: the spread and null totals', () => {
       // mean 100 / 3; squared deviations (50/3)² + (70/3)² + (20/3)² = 7800 / 9 → /3 → √(7800 / 27)
       stdev: expect.closeTo(Math.sqrt(7800 / 27), 12),
     });
-    expect(spreadOf([70, 100, 20, 100, 20])).toMatchObject({ min: 20, max: 100 });
+    // mean 62; squared deviations 64 + 1444 + 1764 + 1444 + 1764 = 6480 → /5 = 1296 → 36
+    expect(spreadOf([70, 100, 20, 100, 20])).toEqual({ min: 20, max: 100, stdev: expect.closeTo(36, 12) });
     expect(spreadOf([null, Number.NaN])).toBeNull();
     expect(spreadOf([])).toBeNull();
   });
@@ -118,10 +119,14 @@ describe('ResultsAccumulator: edges', () => {
     acc.add(visit({ staffIds: ['s1'], scores: S(null, null, null, null, null) }));
     acc.add(visit({ staffIds: ['s1'], scores: { sections: null, total: Number.NaN } }));
     const out = acc.finish();
-    expect(out.branchesByQuarter.get('2026-Q2')).toMatchObject([
-      { code: 'A', region: 'R1', n: 3, ...S(90, null, null, null, 90) },
+    // SPEC §11: the moments of the slots hold the one scored value (90) where there is one, nothing else.
+    const Z = { n: 0, sum: 0, sumSq: 0 };
+    const one = { n: 1, sum: 90, sumSq: 8100 };
+    const moments = [one, Z, Z, Z, one];
+    expect(out.branchesByQuarter.get('2026-Q2')).toEqual([
+      { code: 'A', region: 'R1', n: 3, ...S(90, null, null, null, 90), moments },
     ]);
-    expect(out.staff).toMatchObject([{ employeeId: 's1', n: 3, ...S(90, null, null, null, 90) }]);
+    expect(out.staff).toEqual([{ employeeId: 's1', n: 3, ...S(90, null, null, null, 90), moments }]);
   });
 
   test('visits without staff, violations or answers add no staff row, no violation and no problem', () => {

@@ -124,18 +124,24 @@ describe('staff scores', () => {
       summary({ staff: { s1: person(1, [0]) } }),
       summary({ staff: {} }),
     ]);
-    expect(rows).toMatchObject([
+    // SPEC §11: each slot's moments are those of all their visits (1, 0.5 and 0: sum 1.5, squares 1.25).
+    const s1 = { n: 3, sum: 1.5, sumSq: 1.25 };
+    const s2 = { n: 1, sum: 0.2, sumSq: 0.2 * 0.2 };
+    const Z = { n: 0, sum: 0, sumSq: 0 };
+    expect(rows).toEqual([
       {
         employeeId: 's1',
         n: 3,
         sections: { greeting: 0.5, product_knowledge: null, sales_compliance: null, follow_up: null },
         total: 0.5,
+        moments: [s1, Z, Z, Z, s1],
       },
       {
         employeeId: 's2',
         n: 1,
         sections: { greeting: 0.2, product_knowledge: null, sales_compliance: null, follow_up: null },
         total: 0.2,
+        moments: [s2, Z, Z, Z, s2],
       },
     ]);
     expect(staffScores([])).toEqual([]);

@@ -1,3 +1,4 @@
+import { byText } from '../rules/values';
 import { rollUp, type BranchScore, type StaffScore } from './aggregate';
 import { confidenceFields, momentsOfMeans, withConfidence } from './confidence';
 import type { ResultRow, ResultsReport, ScoresWithChange, TrendPoint } from './types';
@@ -6,7 +7,7 @@ import type { ResultRow, ResultsReport, ScoresWithChange, TrendPoint } from './t
 
 export const scoresOf = (s: ScoresWithChange): ScoresWithChange => ({ sections: { ...s.sections }, total: s.total });
 
-const byKey = (a: ResultRow, b: ResultRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const byKey = (a: ResultRow, b: ResultRow) => byText(a.key, b.key);
 
 export function groupByRegion(bs: BranchScore[]): Map<string, BranchScore[]> {
   const m = new Map<string, BranchScore[]>();

@@ -1,4 +1,5 @@
 import { intervalAlpha } from './krippendorff';
+import { byText, isFiniteNumber } from './values';
 
 /**
  * Auditor calibration (SPEC §12), pure. A round's answers arrive as item scores (in [0, 1], null
@@ -38,11 +39,11 @@ export function biasOf(auditorId: string, sheets: readonly CoderSheet[], itemKey
   const diffs: number[] = [];
   for (const key of itemKeys) {
     const mine = own.answers.get(key)?.score;
-    if (typeof mine !== 'number') continue;
+    if (!isFiniteNumber(mine)) continue;
     const others = sheets
       .filter((s) => s.auditorId !== auditorId)
       .map((s) => s.answers.get(key)?.score)
-      .filter((x): x is number => typeof x === 'number');
+      .filter(isFiniteNumber);
     const m = mean(others);
     if (m !== null) diffs.push(mine - m);
   }
@@ -71,7 +72,10 @@ export function roundFigures(
   return {
     alpha: intervalAlpha(units).alpha,
     items: itemKeys.map((itemKey) => {
-      const given = sheets.flatMap((s) => (s.answers.has(itemKey) ? [s.answers.get(itemKey)?.value] : []));
+      const given = sheets.flatMap((s) => {
+        const a = s.answers.get(itemKey);
+        return a ? [a.value] : [];
+      });
       return { itemKey, agreement: itemAgreement(given), answers: given.length };
     }),
     auditors: sheets.map((s) => ({
@@ -102,29 +106,44 @@ export interface Leniency {
 export const LENIENCY_LIMIT = 10;
 export const LENIENCY_MIN_VISITS = 5;
 
+/** An auditor's row from the sum of their differences over the visits that had others to compare with. */
+function leniencyRow(auditorId: string, diff: number, visits: number): Leniency {
+  if (visits === 0) return { auditorId, leniency: null, visits, flagged: false };
+  const leniency = diff / visits;
+  return { auditorId, leniency, visits, flagged: visits >= LENIENCY_MIN_VISITS && Math.abs(leniency) > LENIENCY_LIMIT };
+}
+
+/** The rows of every auditor met, sorted by id. */
+function leniencyRows(acc: ReadonlyMap<string, { diff: number; visits: number }>): Leniency[] {
+  return [...acc].map(([id, a]) => leniencyRow(id, a.diff, a.visits)).sort((a, b) => byText(a.auditorId, b.auditorId));
+}
+
 /**
  * Per auditor over one quarter's approved visits of one bank or all banks (branch codes must then be
  * unique across them, e.g. `bankId:code`): the mean of (visit total − mean total of the OTHER
- * auditors' visits to the same branch), over visits where such others exist.
+ * auditors' visits to the same branch), over visits where such others exist. The rule as SPEC §12
+ * states it, visit by visit; the product reads the same from kept sums (leniencyFromSums).
  */
 export function leniencyOf(visits: readonly FieldVisit[]): Leniency[] {
-  const byBranch = new Map<string, FieldVisit[]>();
-  for (const v of visits) if (v.total !== null) byBranch.set(v.branchCode, [...(byBranch.get(v.branchCode) ?? []), v]);
-  const diffs = new Map<string, number[]>();
-  for (const v of visits) {
-    if (!diffs.has(v.auditorId)) diffs.set(v.auditorId, []);
-    if (v.total === null) continue;
-    const others = (byBranch.get(v.branchCode) ?? []).filter((o) => o.auditorId !== v.auditorId);
-    const m = mean(others.map((o) => o.total as number));
-    if (m !== null) diffs.get(v.auditorId)?.push(v.total - m);
+  type Sums = { diff: number; visits: number };
+  const acc = new Map<string, Sums>();
+  const byBranch = new Map<string, { auditorId: string; total: number; sums: Sums }[]>();
+  for (const { auditorId, branchCode, total } of visits) {
+    const sums = acc.get(auditorId) ?? { diff: 0, visits: 0 };
+    acc.set(auditorId, sums);
+    if (total === null) continue;
+    const scored = byBranch.get(branchCode) ?? [];
+    scored.push({ auditorId, total, sums });
+    byBranch.set(branchCode, scored);
   }
-  return [...diffs]
-    .map(([auditorId, ds]) => {
-      const leniency = mean(ds);
-      const flagged = leniency !== null && Math.abs(leniency) > LENIENCY_LIMIT && ds.length >= LENIENCY_MIN_VISITS;
-      return { auditorId, leniency, visits: ds.length, flagged };
-    })
-    .sort((a, b) => (a.auditorId < b.auditorId ? -1 : a.auditorId > b.auditorId ? 1 : 0));
+  for (const scored of byBranch.values())
+    for (const v of scored) {
+      const m = mean(scored.filter((o) => o.auditorId !== v.auditorId).map((o) => o.total));
+      if (m === null) continue;
+      v.sums.diff += v.total - m;
+      v.sums.visits += 1;
+    }
+  return leniencyRows(acc);
 }
 
 /** One branch's quarter as the statistics keep it: per auditor, the count and sum of their visit totals. */
@@ -147,16 +166,11 @@ export function leniencyFromSums(branches: Iterable<BranchAuditorSums>): Lenienc
       const a = acc.get(auditorId) ?? { diff: 0, visits: 0 };
       acc.set(auditorId, a);
       const others = n - x.n;
-      if (x.n === 0 || others === 0) continue;
+      // (An auditor without totals here adds 0 − 0: nothing.)
+      if (others === 0) continue;
       a.diff += x.sum - (x.n * (sum - x.sum)) / others;
       a.visits += x.n;
     }
   }
-  return [...acc]
-    .map(([auditorId, a]) => {
-      const leniency = a.visits === 0 ? null : a.diff / a.visits;
-      const flagged = leniency !== null && Math.abs(leniency) > LENIENCY_LIMIT && a.visits >= LENIENCY_MIN_VISITS;
-      return { auditorId, leniency, visits: a.visits, flagged };
-    })
-    .sort((a, b) => (a.auditorId < b.auditorId ? -1 : a.auditorId > b.auditorId ? 1 : 0));
+  return leniencyRows(acc);
 }

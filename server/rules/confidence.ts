@@ -1,5 +1,6 @@
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { isFiniteNumber } from './values';
 
 /**
  * Statistical confidence of a mean (SPEC §11): sample sd, the 95 % t interval, Welch's two-sided
@@ -87,6 +88,7 @@ export function changeOf(now: SampleMoments, before: SampleMoments): Change | nu
   if (now.n === 0 || before.n === 0) return null;
   const delta = now.sum / now.n - before.sum / before.n;
   const w = welch(now, before);
+  // Stryker disable next-line EqualityOperator: equivalent, no pair of samples gives a p of exactly 0.05 (p is the t CDF at a computed t and a fractional df)
   return { delta, p: w ? w.p : null, significant: w ? w.p < SIGNIFICANCE : null };
 }
 
@@ -99,7 +101,7 @@ export function isBelow(c: Pick<MeanConfidence, 'ci95'>, reference: number | nul
 export function momentsOfValues(values: Iterable<number | null | undefined>): SampleMoments {
   const m: SampleMoments = { n: 0, sum: 0, sumSq: 0 };
   for (const x of values) {
-    if (typeof x !== 'number' || !Number.isFinite(x)) continue;
+    if (!isFiniteNumber(x)) continue;
     m.n += 1;
     m.sum += x;
     m.sumSq += x * x;

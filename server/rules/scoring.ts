@@ -1,4 +1,5 @@
 import { shownKeys, type Condition } from './conditions';
+import { isFiniteNumber } from './values';
 
 /**
  * The scoring rules of SPEC.md sections 3 and 10, as pure functions. Everything that shows a score
@@ -70,7 +71,7 @@ export function isScaleValue(value: unknown): value is 1 | 2 | 3 | 4 | 5 {
 
 /** `number`: the score of the first band whose `max` is at least the value; above every band, 0. */
 function bandScore(item: Pick<ScoringItem, 'bands' | 'min' | 'max'>, value: unknown): number | null {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !item.bands?.length) return null;
+  if (!isFiniteNumber(value) || !item.bands?.length) return null;
   if ((typeof item.min === 'number' && value < item.min) || (typeof item.max === 'number' && value > item.max))
     return null;
   return item.bands.find((b) => b.max >= value)?.score ?? 0;
