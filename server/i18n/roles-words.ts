@@ -20,6 +20,12 @@ export const en: Record<string, string> = {
   'hr.col.changeSignificant': 'Change is significant',
   'hr.col.yes': 'Yes',
   'hr.col.no': 'No',
+  'reports.expected.ends':
+    'A quarter’s reports appear here once the quarter has ended and been closed. The current quarter, {quarter}, ends at {date}.',
+  'reports.expected.by_firm': 'The audit firm then closes it once every visit of the quarter is reviewed.',
+  'reports.expected.auto':
+    'It is closed automatically by {date} at the latest, if the audit firm has not closed it before.',
+  'reports.expected.mail': 'If you are on your bank’s list of report recipients, you will also receive them by e-mail.',
 };
 
 export const zh: Record<string, string> = {
@@ -43,4 +49,8 @@ export const zh: Record<string, string> = {
   'hr.col.changeSignificant': '变化显著',
   'hr.col.yes': '是',
   'hr.col.no': '否',
+  'reports.expected.ends': '季度结束并结算后，该季度的报告会出现在这里。当前季度 {quarter} 于 {date} 结束。',
+  'reports.expected.by_firm': '此后，审计机构会在该季度所有暗访审核完毕后进行结算。',
+  'reports.expected.auto': '若审计机构未提前结算，系统最迟于 {date} 自动结算。',
+  'reports.expected.mail': '如果您在本行的报告收件人名单中，还会通过电子邮件收到报告。',
 };
