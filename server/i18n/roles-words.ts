@@ -25,6 +25,11 @@ export const en: Record<string, string> = {
   'reports.expected.by_firm': 'The audit firm then closes it once every visit of the quarter is reviewed.',
   'reports.expected.auto':
     'It is closed automatically by {date} at the latest, if the audit firm has not closed it before.',
+  'assignments.admin.list': 'Assignments, newest window first',
+  'assignments.admin.pages': 'Pages of assignments',
+  'assignments.admin.first_page': 'First page',
+  'assignments.admin.next_page': 'Next {n}',
+  'assignments.admin.end_of_list': 'End of the list.',
   'reports.expected.mail': 'If you are on your bank’s list of report recipients, you will also receive them by e-mail.',
 };
 
@@ -52,5 +57,10 @@ export const zh: Record<string, string> = {
   'reports.expected.ends': '季度结束并结算后，该季度的报告会出现在这里。当前季度 {quarter} 于 {date} 结束。',
   'reports.expected.by_firm': '此后，审计机构会在该季度所有暗访审核完毕后进行结算。',
   'reports.expected.auto': '若审计机构未提前结算，系统最迟于 {date} 自动结算。',
+  'assignments.admin.list': '任务（按窗口开始时间，最新在前）',
+  'assignments.admin.pages': '任务分页',
+  'assignments.admin.first_page': '第一页',
+  'assignments.admin.next_page': '下 {n} 个',
+  'assignments.admin.end_of_list': '已到列表末尾。',
   'reports.expected.mail': '如果您在本行的报告收件人名单中，还会通过电子邮件收到报告。',
 };
