@@ -42,6 +42,14 @@ export const en: Record<string, string> = {
   'actions.due_hint': 'Between today ({min}) and {max}, in your bank’s calendar.',
   'actions.due.past': 'The due date is in the past: choose today ({today}) or later.',
   'actions.due.too_far': 'The due date is too far ahead: choose a date up to {max}.',
+  'account.clock.title': 'Times',
+  'account.clock.bank': 'Times are shown in your bank’s zone, {zone}, with the zone named.',
+  'account.clock.own': 'Times are shown in the zone you chose, {zone} (your bank’s zone is {bank}).',
+  'account.clock.label': 'Show times in',
+  'account.clock.bank_option': 'My bank’s zone ({zone})',
+  'account.clock.submit': 'Save',
+  'account.clock.set': 'Times are now shown in {zone}.',
+  'account.clock.reset': 'Times are now shown in your bank’s zone.',
   'reports.expected.mail': 'If you are on your bank’s list of report recipients, you will also receive them by e-mail.',
 };
 
@@ -85,5 +93,13 @@ export const zh: Record<string, string> = {
   'actions.due_hint': '介于今天（{min}）与 {max} 之间，按本行所在时区的日期。',
   'actions.due.past': '截止日期已过：请选择今天（{today}）或之后的日期。',
   'actions.due.too_far': '截止日期太远：请选择 {max} 之前的日期。',
+  'account.clock.title': '时间',
+  'account.clock.bank': '时间按本行所在时区 {zone} 显示，并注明时区。',
+  'account.clock.own': '时间按您选择的时区 {zone} 显示（本行时区为 {bank}）。',
+  'account.clock.label': '时间显示时区',
+  'account.clock.bank_option': '本行时区（{zone}）',
+  'account.clock.submit': '保存',
+  'account.clock.set': '时间现按 {zone} 显示。',
+  'account.clock.reset': '时间现按本行时区显示。',
   'reports.expected.mail': '如果您在本行的报告收件人名单中，还会通过电子邮件收到报告。',
 };

@@ -1,7 +1,7 @@
+import { showTime } from '../web/local-time';
 import type { Router } from 'express';
 import { bankTimezone, listBanks } from '../banks/service';
 import { config } from '../platform/config';
-import { clockText } from '../rules/clock-text';
 import { AppError } from '../platform/errors';
 import { DEFAULT_TIMEZONE, quarterOf, shiftQuarter } from '../rules/quarters';
 import { formBody, param } from '../web/forms';
@@ -131,9 +131,9 @@ const myReportsPage = page(READERS, async ({ req, res, user, t }) => {
     clockZone: zone,
     // The empty state says when reports come: after the quarter ends, closed by the firm (or by the schedule).
     expected: {
-      ends: t('reports.expected.ends', { quarter: next.quarter, date: clockText(next.endsAt, zone) }),
+      ends: t('reports.expected.ends', { quarter: next.quarter, date: showTime(next.endsAt, zone) }),
       closes: next.closesBy
-        ? t('reports.expected.auto', { date: clockText(next.closesBy, zone) })
+        ? t('reports.expected.auto', { date: showTime(next.closesBy, zone) })
         : t('reports.expected.by_firm'),
     },
     reports: list.map((r) => ({
