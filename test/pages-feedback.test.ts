@@ -297,6 +297,8 @@ describe('HR scorecards page', () => {
     expect(admin.status).toBe(200);
     expect(admin.text).toContain('data-employee="E1"');
     expect(admin.text).not.toContain('id="link-review"');
+    // Every sentence in English words: no dictionary key (hr.method_note) on the English page.
+    expect(unmarked(admin.text)).not.toMatch(/\bhr\.[a-z_]+/);
     expect((await agents.admin.get('/hr/scorecards')).text).toContain('Choose a bank');
     expect((await agents.manager.get('/hr/scorecards')).status).toBe(403);
     expect((await agents.auditor.get('/hr/scorecards')).status).toBe(403);

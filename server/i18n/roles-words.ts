@@ -2,6 +2,12 @@
 export const en: Record<string, string> = {
   'results.open_visit_of': 'Visit to {branch}',
   'hr.visits_n': 'Visits',
+  // These three had only their Chinese words, so English pages showed their keys.
+  'hr.small_sample_title': 'Fewer than 3 visits: not a basis for a staff review on its own.',
+  'hr.small_sample_warning':
+    '{count} scorecard(s) marked * rest on fewer than 3 visits: one visit more or less can move them a lot. Look at the visits behind them before linking one to a staff review.',
+  'hr.method_note':
+    '“± x” is the 95% interval of the member’s visit totals. A change is marked “significant” only when it is unlikely to be chance (Welch’s t test, p below 0.05).',
   'hr.col.quarter': 'Quarter',
   'hr.col.employeeId': 'Employee ID',
   'hr.col.name': 'Name',
