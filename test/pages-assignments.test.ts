@@ -288,7 +288,7 @@ describe('the list', () => {
     expect((await agent.get('/admin/assignments?state=lost')).status).toBe(400);
   });
 
-  test(`is bounded: at most ${LIST_LIMIT} rows, the newest, with a note`, async () => {
+  test(`comes ${LIST_LIMIT} rows at a time, newest first, with the create form above the list`, async () => {
     const bigBank = await makeBankWith('PB', 'Asia/Shanghai');
     await makeBranch(app, adminToken, bigBank, 'PB1', 'North');
     const q = await createQuestionnaire(app, adminToken, bigBank);
@@ -300,13 +300,28 @@ describe('the list', () => {
     const agent = await admin();
     expect((await upload(agent, csv([HEADER, ...lines]), { bank: bigBank, questionnaire: q })).status).toBe(303);
     const page = await agent.get(pagePath(bigBank));
+    // The form to create one comes before the long list (issue 20).
+    expect(page.text.indexOf('id="new-assignment"')).toBeGreaterThan(0);
+    expect(page.text.indexOf('id="new-assignment"')).toBeLessThan(page.text.indexOf('id="assignments"'));
     const ids = rowIds(page.text);
     expect(ids).toHaveLength(LIST_LIMIT);
-    expect(page.text).toContain(`Showing the newest ${LIST_LIMIT} assignments`);
     expect(unmarked(page.text)).toContain(`场景 ${LIST_LIMIT}<`);
     expect(unmarked(page.text)).not.toContain('场景 0<');
-    // A bank with fewer rows has no note.
-    expect((await agent.get(pagePath(londonBankId))).text).not.toContain('Showing the newest');
+    // The next page: the rest, no row twice, filters kept; then the end of the list.
+    const href = /id="assignments-pages">[\s\S]*?<a href="([^"]+)" rel="next"/.exec(page.text)?.[1] ?? '';
+    const next = href.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    expect(next).toContain(`bankId=${bigBank}`);
+    const second = await agent.get(next);
+    expect(second.status).toBe(200);
+    const rest = rowIds(second.text);
+    expect(rest).toHaveLength(1);
+    expect(ids).not.toContain(rest[0]);
+    expect(unmarked(second.text)).toContain('场景 0<');
+    expect(second.text).toContain('End of the list.');
+    expect(second.text).toContain('First page');
+    // A bank with fewer rows has one page.
+    expect((await agent.get(pagePath(londonBankId))).text).not.toContain('rel="next"');
+    expect((await agent.get(`${pagePath(bigBank)}&cursor=nonsense`)).status).toBe(400);
   });
 });
 

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { Express } from 'express';
+import { DateTime } from 'luxon';
 import { Dispute } from '../server/disputes/model';
 import { ActionPlan } from '../server/actions/model';
 import { StaffReview } from '../server/hr/model';
@@ -7,6 +8,7 @@ import { ADMIN, startTestApp, stopTestApp } from './helpers/app';
 import { ANSWERS, approvedVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 import { PASSWORD } from './helpers/visits';
 import { csrfOf, postForm, signIn, type Agent, unmarked } from './helpers/web';
+import { visibleText } from './helpers/unlabeled-times';
 
 /** The feedback-loop pages, driven like a browser: forms with CSRF tokens, both languages. */
 let app: Express;
@@ -15,6 +17,8 @@ const agents: Record<string, Agent> = {};
 let visitId: string;
 
 const Q3 = '2026-Q3';
+/** A calendar day in the bank's zone (Asia/Shanghai), days from today. */
+const inDays = (days: number) => DateTime.now().setZone('Asia/Shanghai').plus({ days }).toFormat('yyyy-MM-dd');
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -133,14 +137,14 @@ describe('action plan page', () => {
     const page = await agents.manager.get(`/actions?quarter=${Q3}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('id="key-problems"');
-    expect(page.text).toContain('kind=violation&itemKey=c1');
+    expect(page.text).toContain('kind&#x3D;violation&amp;itemKey&#x3D;c1');
     const res = await postForm(agents.manager, `/actions?quarter=${Q3}`, `/actions?quarter=${Q3}`, {
       kind: 'key_problem',
       itemKey: 'c2',
       scopeType: 'bank',
       action: '风险提示话术培训',
       owner: '合规部',
-      dueDate: '2026-12-31',
+      dueDate: inDays(30),
     });
     expect(res.status).toBe(303);
     const plan = await ActionPlan.findOne({ itemKey: 'c2', bankId: f.bankId }).lean();
@@ -167,13 +171,64 @@ describe('action plan page', () => {
       branchCode: 'S1',
       action: 'x',
       owner: 'y',
-      dueDate: '2026-12-31',
+      dueDate: inDays(30),
     });
     expect(res.status).toBe(404);
     expect(res.text).toContain('outside your scope');
     expect(await ActionPlan.countDocuments({ branchCode: 'S1' })).toBe(0);
     expect((await agents.hr.get('/actions')).status).toBe(403);
     expect((await agents.auditor.get('/actions')).status).toBe(403);
+  });
+});
+
+describe('action plans started from a finding (issue 20)', () => {
+  test('a violation opens the form filled in, in words; the due date must be today or later and within two years', async () => {
+    const page = await agents.manager.get(`/actions?quarter=${Q3}`);
+    const href = /<a href="(\/actions\?[^"]*violation[^"]*)">([^<]*)<\/a>/.exec(unmarked(page.text));
+    expect(href?.[2]).toContain('支行 N1 (N1)');
+    const form = await agents.manager.get((href?.[1] ?? '').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
+    expect(form.status).toBe(200);
+    const text = visibleText(unmarked(form.text));
+    expect(text).toMatch(/Violation at 支行 N1 \(N1\): /);
+    // Nothing to type that a person would not know: no item key, branch code or visit id boxes.
+    expect(form.text).not.toContain('name="branchCode" value=');
+    expect(form.text).toMatch(/<input type="hidden" name="visitId" value="[a-f0-9]{24}">/);
+    expect(text).not.toMatch(/\b[a-f0-9]{24}\b/);
+    expect(form.text).toContain(`min="${inDays(0)}"`);
+    expect(form.text).toContain(`value="${inDays(30)}"`);
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(form.text)?.[1] ?? '';
+    const post = (dueDate: string) =>
+      postForm(agents.manager, `/actions?quarter=${Q3}`, `/actions?quarter=${Q3}`, {
+        kind: hidden('kind'),
+        itemKey: hidden('itemKey'),
+        visitId: hidden('visitId'),
+        action: '复核销售话术',
+        owner: '网点主任',
+        dueDate,
+      });
+    const before = await ActionPlan.countDocuments({ bankId: f.bankId });
+    const past = await post('2020-06-30');
+    expect(past.status).toBe(422);
+    expect(unmarked(past.text)).toContain(`The due date is in the past: choose today (${inDays(0)}) or later.`);
+    const far = await post('2099-12-31');
+    expect(far.status).toBe(422);
+    expect(unmarked(far.text)).toContain('The due date is too far ahead');
+    expect(await ActionPlan.countDocuments({ bankId: f.bankId })).toBe(before);
+    const ok = await post(inDays(14));
+    expect(ok.status).toBe(303);
+    const plan = await ActionPlan.findOne({ bankId: f.bankId, kind: 'violation', owner: '网点主任' }).lean();
+    expect(plan).toMatchObject({ itemKey: 'c1', branchCode: 'N1', dueDate: inDays(14) });
+    const list = visibleText(unmarked((await agents.manager.get(`/actions?quarter=${Q3}`)).text));
+    expect(list).toContain('Branch 支行 N1');
+    // The fixture's item c1 reads "Item c1": the key itself never stands alone.
+    expect(list).toContain('Action plan for Item c1 recorded.');
+    expect(list).not.toMatch(/(?<!Item )\bc1\b/);
+  });
+
+  test('a key problem opens the form with its item and failure rate', async () => {
+    const form = await agents.manager.get(`/actions?quarter=${Q3}&kind=key_problem&itemKey=c1`);
+    expect(visibleText(unmarked(form.text))).toMatch(/Key problem: Item c1 — failed 100\.0% \(1 \/ 1\)/);
+    expect(form.text).toContain('<input type="hidden" name="itemKey" value="c1">');
   });
 });
 
@@ -242,6 +297,8 @@ describe('HR scorecards page', () => {
     expect(admin.status).toBe(200);
     expect(admin.text).toContain('data-employee="E1"');
     expect(admin.text).not.toContain('id="link-review"');
+    // Every sentence in English words: no dictionary key (hr.method_note) on the English page.
+    expect(unmarked(admin.text)).not.toMatch(/\bhr\.[a-z_]+/);
     expect((await agents.admin.get('/hr/scorecards')).text).toContain('Choose a bank');
     expect((await agents.manager.get('/hr/scorecards')).status).toBe(403);
     expect((await agents.auditor.get('/hr/scorecards')).status).toBe(403);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
+import { DateTime } from 'luxon';
 import { config, setConfig } from '../server/platform/config';
 import { startAppWorkers } from '../server/jobs';
 import { Report } from '../server/publishing/model';
@@ -9,7 +10,7 @@ import { closeQuarterCommand, progressBar, resendReportCommand } from '../server
 import { ADMIN, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, PASSWORD, type Fixture } from './helpers/foundation';
 import { CLOSE_Q, reportWorld, type ReportWorld } from './helpers/reports';
-import { csrfOf, signIn } from './helpers/web';
+import { csrfOf, signIn, unmarked } from './helpers/web';
 
 /** The admin reports page, the bank managers' reports page and the two command-line commands. */
 let app: Express;
@@ -44,6 +45,29 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopTestApp();
   fs.rmSync(outbox, { recursive: true, force: true });
+});
+
+describe('before any report', () => {
+  test("the bank manager's reports page says when reports come: the quarter's end in the bank's zone, and the automatic close when it is on", async () => {
+    const manager = await signIn(app, 'e01@pages.test', PASSWORD, 'en');
+    const end = DateTime.now().setZone('Asia/Shanghai').endOf('quarter').plus({ milliseconds: 1 });
+    const quarter = `${end.minus({ days: 1 }).year}-Q${end.minus({ days: 1 }).quarter}`;
+    let text = unmarked((await manager.get('/reports')).text);
+    expect(text).toContain('id="reports-expected"');
+    expect(text).toContain(
+      `The current quarter, ${quarter}, ends at ${end.toFormat('yyyy-MM-dd HH:mm')} (Asia/Shanghai).`,
+    );
+    expect(text).toContain('The audit firm then closes it');
+    const saved = config();
+    setConfig({ ...saved, AUTO_CLOSE_DAYS: 90 });
+    try {
+      text = unmarked((await manager.get('/reports')).text);
+    } finally {
+      setConfig(saved);
+    }
+    const by = end.plus({ days: 90 }).toFormat('yyyy-MM-dd HH:mm');
+    expect(text).toContain(`It is closed automatically by ${by} (Asia/Shanghai) at the latest`);
+  });
 });
 
 describe('admin reports page', () => {

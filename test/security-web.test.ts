@@ -339,6 +339,13 @@ const FORMS: Record<string, Form> = {
     path: () => '/account/password',
     fields: () => ({ current: 'Not-the-password-1', password: 'Csrf-new-pass-2026', confirm: 'Csrf-new-pass-2026' }),
   },
+  'POST /account/clock': {
+    who: 'hrB',
+    // Back to the bank's zone: the choice is made, nothing the digest counts changes.
+    writes: false,
+    path: () => '/account/clock',
+    fields: () => ({ timezone: '' }),
+  },
   'POST /account/mfa': {
     who: 'hrB',
     writes: false,

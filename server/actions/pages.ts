@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { bankTimezone, listBanks } from '../banks/service';
+import { bankTimezone, findBranch, listBanks } from '../banks/service';
 import { isBankRole } from '../platform/access';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
 import { shiftQuarter, quarterOf } from '../rules/quarters';
@@ -10,6 +10,7 @@ import { attempt, emptyForm, formBody, param, type FormBody, type FormState } fr
 import { flash, page, render, type PageContext } from '../web/render';
 import { PLAN_STATUSES } from './model';
 import type { QuarterRate } from './outcome';
+import { bankToday, checkDueDate, planForm, planLinks } from './plan-form';
 import { createPlanBody, updatePlanBody } from './schema';
 import * as plans from './service';
 
@@ -60,6 +61,9 @@ async function show(ctx: PageContext, q: ListQuery, form: FormState, status = 20
   const canWrite = plans.PLAN_WRITERS.includes(ctx.user.role);
   const rows = bankId ? await plans.listPlans(ctx.user, { bankId, quarter, status: q.status }) : [];
   const results = bankId && canWrite ? await quarterResults(ctx.user, { bankId, quarter }, new Set()) : null;
+  const branchNames = new Map<string, string>();
+  for (const code of new Set(rows.flatMap((p) => (p.scope.branchCode ? [p.scope.branchCode] : []))))
+    branchNames.set(code, (await findBranch(bankId ?? '', code))?.name ?? code);
   render(
     ctx.req,
     ctx.res,
@@ -83,15 +87,13 @@ async function show(ctx: PageContext, q: ListQuery, form: FormState, status = 20
             ? ctx.t('actions.scope.bank')
             : p.scope.type === 'region'
               ? `${ctx.t('actions.scope.region')} ${p.scope.region}`
-              : `${ctx.t('actions.scope.branch')} ${p.scope.branchCode}`,
+              : `${ctx.t('actions.scope.branch')} ${branchNames.get(p.scope.branchCode ?? '') ?? p.scope.branchCode}`,
         outcomeLabel: ctx.t(`actions.outcome.${p.outcome.status}`),
         before: rate(p.outcome.before),
         after: rate(p.outcome.after),
       })),
-      keyProblems: (results?.keyProblems ?? [])
-        .slice(0, 10)
-        .map((k) => ({ ...k, label: pick(k.text, ctx), rate: `${formatScore(k.failureRate * 100)}%` })),
-      violations: (results?.violations ?? []).map((v) => ({ ...v, label: pick(v.text, ctx) })),
+      ...(bankId && canWrite ? await planLinks(ctx, bankId, quarter, results) : {}),
+      planForm: bankId && canWrite ? await planForm(ctx, bankId, results, form) : null,
       focus: results?.focus,
       form,
       kinds: ['key_problem', 'violation'].map((k) => ({
@@ -152,8 +154,10 @@ const createAction = page(plans.PLAN_WRITERS, async (ctx) => {
     ctx.locale,
     { fields: FORM_FIELDS, input, values: f, messages: 'feedback.err', notFoundIsFixable: true },
     async () => {
-      const p = await plans.createPlan(ctx.user, parseBody(createPlanBody, input));
-      flash(ctx.req, 'ok', ctx.t('actions.flash.created', { item: p.itemKey }));
+      const body = parseBody(createPlanBody, input);
+      checkDueDate(ctx, body.dueDate, await bankToday(ctx.user.bankId ?? ''));
+      const p = await plans.createPlan(ctx.user, body);
+      flash(ctx.req, 'ok', ctx.t('actions.flash.created', { item: pick(p.itemText, ctx) }));
       ctx.res.redirect(303, `/actions?quarter=${p.quarter}`);
     },
     (state, status) => show(ctx, { ...q, quarter }, state, status),
@@ -170,7 +174,7 @@ const statusAction = page(plans.PLAN_WRITERS, async (ctx) => {
   flash(
     ctx.req,
     'ok',
-    ctx.t(p.status === 'done' ? 'actions.flash.done' : 'actions.flash.reopened', { item: p.itemKey }),
+    ctx.t(p.status === 'done' ? 'actions.flash.done' : 'actions.flash.reopened', { item: pick(p.itemText, ctx) }),
   );
   ctx.res.redirect(303, `/actions?quarter=${p.quarter}`);
 });

@@ -32,8 +32,8 @@ import { createAssignment, importAssignments } from './service';
  * and so comes from the visits' door (visits build on assignments).
  */
 const ADMIN = ['admin'] as const;
-/** The list is bounded; filters narrow it down. */
-export const LIST_LIMIT = 200;
+/** The list comes a page at a time (newest window first); filters narrow it down. */
+export const LIST_LIMIT = 50;
 
 const FIELDS = {
   bankId: 'bankId',
@@ -111,24 +111,35 @@ interface Forms {
 
 /** The page's filters (empty boxes are dropped before parsing); the states are the visits'. */
 const adminAssignmentsQuery = z
-  .object({ bankId: fields.objectId.optional(), state: z.enum(ASSIGNMENT_STATES).optional() })
+  .object({
+    bankId: fields.objectId.optional(),
+    state: z.enum(ASSIGNMENT_STATES).optional(),
+    cursor: z.string().max(200).optional(),
+  })
   .strict();
 
-function filterOf(ctx: PageContext): { bankId?: string; state?: AssignmentState } {
+type Filter = { bankId?: string; state?: AssignmentState; cursor?: string };
+
+function filterOf(ctx: PageContext): Filter {
   const given = Object.fromEntries(
-    Object.entries(ctx.req.query).filter(([k, v]) => (k === 'bankId' || k === 'state') && v !== ''),
+    Object.entries(ctx.req.query).filter(([k, v]) => ['bankId', 'state', 'cursor'].includes(k) && v !== ''),
   );
   return parseQuery(adminAssignmentsQuery, given);
 }
 
+/** The list's link with the same filters, on another page. */
+function listHref(filter: Filter, cursor?: string): string {
+  const q = new URLSearchParams();
+  if (filter.bankId) q.set('bankId', filter.bankId);
+  if (filter.state) q.set('state', filter.state);
+  if (cursor) q.set('cursor', cursor);
+  const s = q.toString();
+  return `/admin/assignments${s ? `?${s}` : ''}#assignments`;
+}
+
 const label = (id: string, names: Map<string, string>) => names.get(id) ?? id;
 
-async function showPage(
-  ctx: PageContext,
-  filter: { bankId?: string; state?: AssignmentState },
-  forms: Forms = {},
-  status = 200,
-): Promise<void> {
+async function showPage(ctx: PageContext, filter: Filter, forms: Forms = {}, status = 200): Promise<void> {
   const bank = filter.bankId ? await getBank(ctx.user, filter.bankId) : undefined;
   const [banks, auditors, questionnaires, list, branches] = await Promise.all([
     listBanks(ctx.user),
@@ -168,6 +179,8 @@ async function showPage(
       rows,
       more: list.more,
       limit: LIST_LIMIT,
+      nextHref: list.next ? listHref(filter, list.next) : null,
+      firstHref: filter.cursor ? listHref(filter) : null,
       bank,
       branches,
       auditors: auditors.filter((u) => u.active),

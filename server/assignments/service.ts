@@ -145,12 +145,15 @@ export interface AssignmentIdFilter {
  */
 export async function recentAssignments(
   p: Principal,
-  query: { bankId?: string; only?: AssignmentIdFilter },
+  query: { bankId?: string; only?: AssignmentIdFilter; cursor?: string },
   limit: number,
-): Promise<{ rows: AssignmentView[]; more: boolean }> {
+): Promise<{ rows: AssignmentView[]; more: boolean; next?: string }> {
   requireRole(p, ['admin']);
   const filter: Record<string, unknown> = {};
   if (query.bankId) filter.bankId = query.bankId;
+  // The next page starts after the last row shown (newest window first), however the list grew meanwhile.
+  const after = afterCursor('windowStart', -1, query.cursor);
+  if (Object.keys(after).length) filter.$and = [after];
   let keep: ((a: AssignmentLean) => boolean) | undefined;
   if (query.only) {
     const { ids, among } = query.only;
@@ -173,7 +176,10 @@ export async function recentAssignments(
   } finally {
     await cursor.close();
   }
-  return { rows: await views(rows.slice(0, limit)), more: rows.length > limit };
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  const more = rows.length > limit;
+  return { rows: await views(shown), more, ...(more && last ? { next: timeCursor(last.windowStart, last._id) } : {}) };
 }
 
 /** One assignment: the owning auditor or an admin; anyone else gets 404. */

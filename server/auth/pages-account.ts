@@ -4,7 +4,8 @@ import { bankTimezone } from '../banks/service';
 import { AppError } from '../platform/errors';
 import { parseBody } from '../platform/http/validation';
 import { DEFAULT_TIMEZONE } from '../rules/quarters';
-import { getUser, mfaStatus } from '../users/service';
+import { shownZone } from '../web/clock';
+import { getUser, mfaStatus, setOwnTimezone } from '../users/service';
 import { attempt, emptyForm, formBody, param, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { groupedSecret, qrSvg } from './qr';
@@ -48,7 +49,8 @@ async function showAccount(
   forms: { password?: FormState; disable?: FormState } = {},
   status = 200,
 ): Promise<void> {
-  const zone = (ctx.user.bankId ? await bankTimezone(ctx.user.bankId) : null) ?? DEFAULT_TIMEZONE;
+  const bankZone = (ctx.user.bankId ? await bankTimezone(ctx.user.bankId) : null) ?? DEFAULT_TIMEZONE;
+  const zone = shownZone(bankZone);
   const time = (iso: string | null) => (iso ? DateTime.fromISO(iso).setZone(zone).toFormat('yyyy-MM-dd HH:mm') : '—');
   const [mfa, signIns, ssoOnly] = await Promise.all([
     mfaStatus(ctx.user.id),
@@ -62,6 +64,11 @@ async function showAccount(
     {
       title: ctx.t('account.title'),
       zone,
+      clock: {
+        bankZone,
+        own: ctx.user.timezone ?? '',
+        zones: ZONES.map((z) => ({ value: z, selected: z === ctx.user.timezone })),
+      },
       roleLabel: ctx.t(`role.${ctx.user.role}`),
       mfa: { ...mfa, enabledAt: time(mfa.enabledAt ?? null), required: auth.mfaRequiredForRole(ctx.user.role) },
       ssoOnly,
@@ -85,6 +92,17 @@ async function showAccount(
 }
 
 const accountPage = page(ANYONE, (ctx) => showAccount(ctx));
+
+/** Every zone the runtime knows (IANA names), for the viewer's own clock. */
+const ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
+
+/** One's own clock: read times in a zone of one's choice, or (empty) in the bank's zone again. */
+const setClock = page(ANYONE, async (ctx) => {
+  const zone = (formBody(ctx.req).timezone ?? '').trim();
+  await setOwnTimezone(ctx.user, zone || null);
+  flash(ctx.req, 'ok', zone ? ctx.t('account.clock.set', { zone }) : ctx.t('account.clock.reset'));
+  ctx.res.redirect(303, '/account#clock');
+});
 
 const changePassword = page(ANYONE, async (ctx) => {
   const f = formBody(ctx.req);
@@ -186,6 +204,7 @@ export function registerAccountPages(r: Router): void {
   r.post('/admin/users/:userId/mfa/reset', resetUserMfa);
   r.get('/account', accountPage);
   r.post('/account/password', changePassword);
+  r.post('/account/clock', setClock);
   r.get('/account/mfa', enrolPage);
   r.post('/account/mfa', confirmEnrol);
   r.post('/account/mfa/recovery-codes', renewCodes);

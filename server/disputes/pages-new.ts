@@ -1,8 +1,8 @@
+import { showTime } from '../web/local-time';
 import { z } from 'zod';
 import { bankTimezone } from '../banks/service';
 import { parseBody, parseQuery, fields } from '../platform/http/validation';
 import { DEFAULT_TIMEZONE } from '../rules/quarters';
-import { clockText } from '../rules/clock-text';
 import { formatScore } from '../rules/scoring';
 import { getVisit, type VisitView } from '../visits/service';
 import { attempt, emptyForm, formBody, type FormState } from '../web/forms';
@@ -24,7 +24,7 @@ function refusal(ctx: PageContext, visit: VisitView, zone: string): string | nul
   if (!(DISPUTABLE as readonly string[]).includes(visit.status) || !visit.approvedAt)
     return ctx.t('disputes.new.refused_state');
   const w = windowOfVisit(visit.approvedAt);
-  return w.open ? null : ctx.t('disputes.new.refused_window', { date: clockText(w.closesAt, zone) });
+  return w.open ? null : ctx.t('disputes.new.refused_window', { date: showTime(w.closesAt, zone) });
 }
 
 async function showNew(ctx: PageContext, visitId: string, form: FormState, status = 200): Promise<void> {
@@ -43,7 +43,7 @@ async function showNew(ctx: PageContext, visitId: string, form: FormState, statu
       clockZone: zone,
       visit: { ...visit, total: formatScore(visit.scores.total) },
       refused,
-      window: w && !refused ? { closesAt: clockText(w.closesAt, zone), daysLeft: w.daysLeft } : null,
+      window: w && !refused ? { closesAt: showTime(w.closesAt, zone), daysLeft: w.daysLeft } : null,
       items: version.sections.flatMap((s) =>
         s.items
           .filter((i) => answers.has(i.key))

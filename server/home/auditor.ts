@@ -1,7 +1,7 @@
+import { showSpan } from '../web/local-time';
 import { MAX_LIMIT } from '../platform/http/paging';
 import { listBanks } from '../banks/service';
 import { DEFAULT_TIMEZONE } from '../rules/quarters';
-import { clockSpan } from '../rules/clock-text';
 import type { AssignmentView } from '../assignments/service';
 import { listAssignmentsWithVisits } from '../visits/service';
 import type { PageContext } from '../web/render';
@@ -19,7 +19,7 @@ export async function auditorCards(ctx: PageContext, now = new Date()): Promise<
   const item = (r: AssignmentView, href: string, extra?: string, urgent?: boolean): TodoItem => ({
     href,
     text: `${r.branchName} (${r.branchCode})`,
-    meta: [clockSpan(r.windowStart, r.windowEnd, zones.get(r.bankId) ?? DEFAULT_TIMEZONE), extra]
+    meta: [showSpan(r.windowStart, r.windowEnd, zones.get(r.bankId) ?? DEFAULT_TIMEZONE), extra]
       .filter(Boolean)
       .join(' · '),
     ...(urgent ? { urgent } : {}),

@@ -1,10 +1,10 @@
+import { showTime } from '../web/local-time';
 import { listPlans } from '../actions/service';
 import { bankTimezone } from '../banks/service';
 import { listDisputes } from '../disputes/service';
 import { quarterReviews, staffScorecards } from '../hr/service';
 import { listReports } from '../publishing/service';
 import { getResults } from '../results/service';
-import { clockText } from '../rules/clock-text';
 import { DEFAULT_TIMEZONE, quarterOf, shiftQuarter } from '../rules/quarters';
 import type { PageContext } from '../web/render';
 import { daysUntil } from '../rules/agenda';
@@ -38,7 +38,7 @@ export async function managerCards(ctx: PageContext, now = new Date()): Promise<
     ...reports.slice(0, 3).map((r) => ({
       href: `/reports?quarter=${r.quarter}`,
       text: ctx.t('home.manager.report_of', { quarter: r.quarter, version: r.version }),
-      meta: clockText(r.createdAt, zone),
+      meta: showTime(r.createdAt, zone),
     })),
   ];
   const violations = results.violations.map((v) => ({
@@ -52,7 +52,7 @@ export async function managerCards(ctx: PageContext, now = new Date()): Promise<
   const disputeItems = [...undecided, ...decided].map((d) => ({
     href: `/disputes/${d.id}`,
     text: `${words(ctx, d.itemText)} · ${d.branchCode}`,
-    meta: `${ctx.t(`disputes.status.${d.status}`)} · ${clockText(d.resolution?.resolvedAt ?? d.openedAt, zone)}`,
+    meta: `${ctx.t(`disputes.status.${d.status}`)} · ${showTime(d.resolution?.resolvedAt ?? d.openedAt, zone)}`,
   }));
   const due = [...plans]
     .sort((a, b) => (a.dueDate < b.dueDate ? -1 : 1))

@@ -1,8 +1,8 @@
+import { showTime } from '../web/local-time';
 import { listBanks } from '../banks/service';
 import { listDisputes, type DisputeView } from '../disputes/service';
 import { recentCloses, reportDeliveries, reportSummaries } from '../publishing/service';
 import { DEFAULT_TIMEZONE, quarterOf, shiftQuarter } from '../rules/quarters';
-import { clockText } from '../rules/clock-text';
 import { reviewQueue, type QueueRow } from '../visits/service';
 import type { PageContext } from '../web/render';
 import { daysUntil } from '../rules/agenda';
@@ -27,7 +27,7 @@ function queueItem(ctx: PageContext, r: QueueRow, zone: string, now: Date): Todo
     href: `/visits/${r.id}`,
     text: `${r.branchName} (${r.branchCode})`,
     meta: [
-      clockText(r.submittedAt, zone),
+      showTime(r.submittedAt, zone),
       waiting(ctx, r.submittedAt, now),
       r.flags.length ? ctx.t('home.flags', { n: r.flags.length }) : '',
     ]
@@ -42,7 +42,7 @@ function disputeItem(ctx: PageContext, d: DisputeView, zone: string, now: Date):
   return {
     href: `/disputes/${d.id}`,
     text: `${text} · ${d.branchCode}`,
-    meta: [clockText(d.openedAt, zone), waiting(ctx, d.openedAt, now)].join(' · '),
+    meta: [showTime(d.openedAt, zone), waiting(ctx, d.openedAt, now)].join(' · '),
   };
 }
 
@@ -98,7 +98,7 @@ export async function adminCards(ctx: PageContext, now = new Date()): Promise<To
     .map((c) => ({
       href: `/admin/reports/${c.reportId}`,
       text: `${bankName.get(c.bankId) ?? ''} · ${c.quarter}`,
-      meta: `${ctx.t('home.admin.close_failed')} · ${clockText(c.createdAt, zone(c.bankId))}`,
+      meta: `${ctx.t('home.admin.close_failed')} · ${showTime(c.createdAt, zone(c.bankId))}`,
       urgent: true,
     }));
   for (const r of (await reportSummaries(ctx.user, {})).filter((x) => x.status === 'ready').slice(0, RECENT_REPORTS)) {

@@ -21,6 +21,8 @@ export interface Principal {
   bankId?: string;
   scope?: Scope;
   locale?: 'zh' | 'en';
+  /** The zone the user reads times in, when they chose one (else their bank's). */
+  timezone?: string;
   /** Set when authenticated by bearer token, so the token itself can be revoked. */
   tokenId?: string;
   /** The auditor's pseudonym (auditors only), shown to bank users instead of who they are. */

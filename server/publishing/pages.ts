@@ -1,11 +1,14 @@
+import { showTime } from '../web/local-time';
 import type { Router } from 'express';
-import { listBanks } from '../banks/service';
+import { bankTimezone, listBanks } from '../banks/service';
+import { config } from '../platform/config';
 import { AppError } from '../platform/errors';
-import { quarterOf, shiftQuarter } from '../rules/quarters';
+import { DEFAULT_TIMEZONE, quarterOf, shiftQuarter } from '../rules/quarters';
 import { formBody, param } from '../web/forms';
 import { flash, page, render } from '../web/render';
 import { closeCheckPage } from './close-wizard';
 import { pendingCorrections } from './corrections';
+import { reportsExpected } from './schedule';
 import { sendReportFile } from './routes';
 import * as reports from './service';
 
@@ -121,8 +124,18 @@ function scopeLabel(
 const myReportsPage = page(READERS, async ({ req, res, user, t }) => {
   const list = await reports.listReports(user, {});
   const versions = new Map(list.map((r) => [r.id, r.version]));
+  const zone = (user.bankId ? await bankTimezone(user.bankId) : null) ?? DEFAULT_TIMEZONE;
+  const next = reportsExpected(new Date(), zone, config().AUTO_CLOSE_DAYS);
   render(req, res, 'pages/reports/mine', {
     title: t('reports.page.title'),
+    clockZone: zone,
+    // The empty state says when reports come: after the quarter ends, closed by the firm (or by the schedule).
+    expected: {
+      ends: t('reports.expected.ends', { quarter: next.quarter, date: showTime(next.endsAt, zone) }),
+      closes: next.closesBy
+        ? t('reports.expected.auto', { date: showTime(next.closesBy, zone) })
+        : t('reports.expected.by_firm'),
+    },
     reports: list.map((r) => ({
       ...r,
       statusLabel: t(`reports.status.${r.status}`),

@@ -3,7 +3,7 @@ import { listBanks } from '../banks/service';
 import type { Principal } from '../platform/access';
 import { claimedAt, tryClaim } from '../platform/db/write-claims';
 import { logger } from '../platform/logger';
-import { shiftQuarter, quarterOf } from '../rules/quarters';
+import { quarterStart, shiftQuarter, quarterOf } from '../rules/quarters';
 import { Report } from './model';
 import { closeQuarter } from './service';
 
@@ -25,6 +25,22 @@ export function endOfPreviousQuarter(now: Date, timezone: string): { quarter: st
   const [y, q] = current.split('-Q').map(Number);
   const end = DateTime.fromObject({ year: y, month: (q - 1) * 3 + 1, day: 1 }, { zone: timezone }).toJSDate();
   return { quarter: shiftQuarter(current, -1), end };
+}
+
+/**
+ * When the next reports come, for a page with none yet (issue 20): the current quarter, the moment it
+ * ends in the bank's zone and — when the schedule is on — the moment it is closed automatically at
+ * the latest. Pure.
+ */
+export function reportsExpected(
+  now: Date,
+  timezone: string,
+  autoCloseDays: number | undefined,
+): { quarter: string; endsAt: Date; closesBy: Date | null } {
+  const quarter = quarterOf(now, timezone);
+  const endsAt = quarterStart(shiftQuarter(quarter, 1), timezone);
+  const closesBy = autoCloseDays === undefined ? null : new Date(endsAt.getTime() + autoCloseDays * 86400_000);
+  return { quarter, endsAt, closesBy };
 }
 
 export async function closeDueQuarters(now: Date, days: number): Promise<string[]> {

@@ -49,6 +49,8 @@ const userSchema = new Schema(
     // Bank users see auditors only by this pseudonym, never by name or e-mail.
     auditorCode: { type: String },
     locale: { type: String, enum: LOCALES },
+    // The zone the user chose to read times in (issue 20); none: their bank's zone, as every page says.
+    timezone: { type: String },
     active: { type: Boolean, default: true },
     // Bumped to end every web session of the user (password reset, deactivation).
     authEpoch: { type: Number, default: 0 },

@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import crypto from 'node:crypto';
 import { Types } from 'mongoose';
 import { hashPassword } from './password';
@@ -179,6 +180,16 @@ export async function updateUser(actor: Principal, id: string, input: UpdateUser
 }
 
 /** First start: with no admin at all, one is created from ADMIN_EMAIL / ADMIN_PASSWORD. */
+/**
+ * The zone one reads times in (issue 20: "or the viewer's zone if they choose"): an IANA zone, or
+ * null for the bank's zone again. One's own preference only; it changes no figure anywhere.
+ */
+export async function setOwnTimezone(p: Principal, zone: string | null): Promise<void> {
+  if (zone !== null && !IANAZone.isValidZone(zone))
+    throw new ValidationError([{ field: 'timezone', message: 'must be a time zone such as Europe/London' }]);
+  await User.updateOne({ _id: p.id }, zone ? { $set: { timezone: zone } } : { $unset: { timezone: 1 } });
+}
+
 export async function ensureFirstAdmin(
   email: string | undefined,
   password: string | undefined,

@@ -26,6 +26,7 @@ export function toPrincipal(u: UserDoc, tokenId?: string, restricted?: Principal
     bankId: u.bankId ? String(u.bankId) : undefined,
     scope: scope as Scope | undefined,
     locale: (u.locale as 'zh' | 'en' | undefined) ?? undefined,
+    ...(u.timezone ? { timezone: u.timezone } : {}),
     tokenId,
     ...(restricted ? { restricted } : {}),
     ...(u.role === 'auditor' ? { auditorCode: u.auditorCode ?? '' } : {}),

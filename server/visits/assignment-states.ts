@@ -60,11 +60,11 @@ async function assignmentsInState(bankId: string | undefined, state: AssignmentS
 /** The admin's list, newest window first (see recentAssignments), filtered by state and shown with visits. */
 export async function listRecentAssignments(
   p: Principal,
-  query: { bankId?: string; state?: AssignmentState },
+  query: { bankId?: string; state?: AssignmentState; cursor?: string },
   limit: number,
-): Promise<{ rows: AssignmentView[]; more: boolean }> {
+): Promise<{ rows: AssignmentView[]; more: boolean; next?: string }> {
   requireRole(p, ['admin']);
   const only = query.state ? await assignmentsInState(query.bankId, query.state) : undefined;
-  const { rows, more } = await recentAssignments(p, { bankId: query.bankId, only }, limit);
-  return { rows: await withVisits(rows), more };
+  const page = await recentAssignments(p, { bankId: query.bankId, only, cursor: query.cursor }, limit);
+  return { ...page, rows: await withVisits(page.rows) };
 }

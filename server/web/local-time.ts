@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { clockSpan, clockText } from '../rules/clock-text';
+import { shownZone } from '../platform/http/viewer-zone';
 
 /**
  * Times as people type and read them on the pages: in the bank's time zone, to the minute. A
@@ -17,14 +18,21 @@ export function isoToLocalInput(iso: string | null | undefined, timezone: string
   return iso ? DateTime.fromISO(iso).setZone(timezone).toFormat(LOCAL_INPUT) : '';
 }
 
-/** A time as every page shows it: to the minute in the zone, the zone named (rules/clock-text). */
-export function showTime(iso: string | null | undefined, timezone: string): string {
-  return clockText(iso, timezone);
+/**
+ * A time as every page shows it: to the minute in the bank's zone — or the viewer's chosen zone
+ * (web/clock.ts) — with the zone named (rules/clock-text).
+ */
+export function showTime(at: Date | string | null | undefined, timezone: string): string {
+  return clockText(at, shownZone(timezone));
 }
 
 /** A window of two times, the zone named once. */
-export function showSpan(from: string | null | undefined, to: string | null | undefined, timezone: string): string {
-  return clockSpan(from, to, timezone);
+export function showSpan(
+  from: Date | string | null | undefined,
+  to: Date | string | null | undefined,
+  timezone: string,
+): string {
+  return clockSpan(from, to, shownZone(timezone));
 }
 
 export function nowLocalInput(timezone: string): string {

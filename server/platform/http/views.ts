@@ -7,6 +7,7 @@ import { clockDay, clockText } from '../../rules/clock-text';
 import { DEFAULT_TIMEZONE } from '../../rules/quarters';
 import { formatScore } from '../../rules/scoring';
 import { config } from '../config';
+import { shownZone } from './viewer-zone';
 import { translate, type Locale } from '../i18n';
 
 /**
@@ -40,7 +41,7 @@ export const helpers = {
   score: (v: unknown) => formatScore(typeof v === 'number' ? v : null),
   /** {{date at}}: to the minute in the page's zone, the zone named (one clock on every page). */
   date(v: unknown, options: HelperOptions) {
-    return v instanceof Date || typeof v === 'string' ? clockText(v, zoneOf(options)) : '';
+    return v instanceof Date || typeof v === 'string' ? clockText(v, shownZone(zoneOf(options))) : '';
   },
   /** {{day at}}: the calendar day in the page's zone. */
   day(v: unknown, options: HelperOptions) {

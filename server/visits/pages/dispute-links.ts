@@ -1,5 +1,5 @@
+import { showTime } from '../../web/local-time';
 import * as disputes from '../../disputes/service';
-import { clockText } from '../../rules/clock-text';
 import type { PageContext } from '../../web/render';
 import type { VisitView } from '../view';
 
@@ -54,13 +54,13 @@ export async function disputePanel(
     opener,
     open: Boolean(window?.open),
     daysLeft: window?.daysLeft ?? 0,
-    closesAt: window ? clockText(window.closesAt, timezone) : '',
+    closesAt: window ? showTime(window.closesAt, timezone) : '',
     list: rows.map((d) => ({
       href: `/disputes/${d.id}`,
       item: texts.get(d.itemKey) ?? ctx.t('disputes.item_unknown'),
       statusLabel: statusLabel(d.status),
       status: d.status,
-      openedAt: clockText(d.openedAt, timezone),
+      openedAt: showTime(d.openedAt, timezone),
     })),
     forItem(itemKey, answered) {
       const d = latest.get(itemKey);
