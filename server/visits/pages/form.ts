@@ -2,7 +2,7 @@ import { toAppError } from '../../platform/http/error-handler';
 import type { Principal } from '../../platform/access';
 import { translate, type Locale } from '../../platform/i18n';
 import { parseBody } from '../../platform/http/validation';
-import type { QuestionnaireItem, QuestionnaireVersionView } from '../../questionnaires/service';
+import type { QuestionnaireVersionView } from '../../questionnaires/service';
 import { splitHidden } from '../../rules/answers';
 import type { AnswerValue } from '../../rules/scoring';
 import { answerMessage, postedAnswer } from '../../web/answer-controls';
