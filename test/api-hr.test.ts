@@ -272,6 +272,10 @@ describe('review links', () => {
     expect(snap.total).toBeCloseTo(77.916666667, 8);
     expect(snap.sections.sales_compliance).toBe(75);
     expect(snap.previousTotal).toBeCloseTo(55.416666667, 8);
+    // SPEC §11 as linked: two visits (70.41666…, 85.41666…), sd 15/√2, half-width t(0.975, 1) · 15/√2/√2 = 12.7062 · 7.5
+    expect(snap.smallSample).toBe(true);
+    expect(snap.ci95[0]).toBeCloseTo(77.916666667 - 12.706204736 * 7.5, 6);
+    expect(snap.ci95[1]).toBeCloseTo(77.916666667 + 12.706204736 * 7.5, 6);
 
     // The same review linked twice to the same scorecard is refused.
     const again = await link(f.hr, 'E1', body());

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { CalibrationRound } from '../server/calibration/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { makeUser, PASSWORD } from './helpers/foundation';
-import { postForm, signIn, unmarked, type Agent } from './helpers/web';
+import { csrfOf, postForm, signIn, unmarked, type Agent } from './helpers/web';
+import { pngImage } from './helpers/visit-pages';
 import { makeAuditor, makeResultsBank, type BankFixture } from './helpers/results-fixtures';
 
 /**
@@ -138,4 +139,35 @@ test('the API takes the same due date and refuses a past one by field', async ()
   expect(
     (await request(app).get(`/api/v1/calibrations/${none.body.id}`).set(bearer(adminToken))).body.dueAt,
   ).toBeNull();
+});
+
+test("the admin attaches the case's evidence on the round page (checked by content); others cannot", async () => {
+  const res = await postForm(adminEn, '/calibration/new', '/calibration/new', fieldsOf({ title: '证据上传' }));
+  const id = /\/calibration\/([a-f0-9]{24})$/.exec(res.headers.location as string)?.[1] ?? '';
+  const page = unmarked((await adminEn.get(`/calibration/${id}`)).text);
+  expect(page).toContain('id="case-upload"');
+  const token = await csrfOf(adminEn, `/calibration/${id}`);
+  const up = await adminEn
+    .post(`/calibration/${id}/attachments?_csrf=${token}`)
+    .attach('file', pngImage(64, 48, 3), '柜台照片.png');
+  expect(up.status).toBe(303);
+  const round = await request(app).get(`/api/v1/calibrations/${id}`).set(bearer(adminToken));
+  expect(round.body.attachments).toEqual([
+    expect.objectContaining({ filename: '柜台照片.png', contentType: 'image/png' }),
+  ]);
+  const fake = await adminEn
+    .post(`/calibration/${id}/attachments?_csrf=${token}`)
+    .attach('file', Buffer.from('not a photo at all'), 'photo.png');
+  expect(fake.status).toBe(303);
+  expect(unmarked((await adminEn.get(`/calibration/${id}`)).text)).toContain('The file was not attached (415)');
+  expect((await request(app).get(`/api/v1/calibrations/${id}`).set(bearer(adminToken))).body.attachments).toHaveLength(
+    1,
+  );
+  const auditor = await signIn(app, 'cnr0@test.local', PASSWORD, 'en');
+  expect(unmarked((await auditor.get(`/calibration/${id}`)).text)).not.toContain('id="case-upload"');
+  const auditorToken = await csrfOf(auditor, `/calibration/${id}`);
+  const refused = await auditor
+    .post(`/calibration/${id}/attachments?_csrf=${auditorToken}`)
+    .attach('file', pngImage(64, 48, 4), 'a.png');
+  expect(refused.status).toBe(403);
 });

@@ -281,6 +281,8 @@ describe('HR scorecards page', () => {
     expect(res.status).toBe(303);
     const after = await agents.hr.get('/hr/scorecards?quarter=2026-Q4');
     expect(after.text).toContain('linked to review PR-77');
+    // One visit: linked, but the flash says it is a small sample (issue 18), and the link is marked.
+    expect(after.text).toContain('this score rests on only 1 visit(s), a small sample');
     expect(after.text).toContain('PR-77');
     expect(await StaffReview.countDocuments({ employeeId: 'E1' })).toBe(1);
     const dup = await postForm(agents.hr, '/hr/scorecards?quarter=2026-Q4', '/hr/reviews', {

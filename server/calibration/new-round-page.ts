@@ -4,7 +4,10 @@ import { parseBody } from '../platform/http/validation';
 import { getQuestionnaire, listQuestionnaires } from '../questionnaires/service';
 import { listUsers } from '../users/service';
 import { localInputToIso } from '../web/local-time';
-import { attempt, emptyForm, formBody, type FormBody, type FormState } from '../web/forms';
+import type { EvidenceUpload } from '../evidence/upload';
+import { toAppError } from '../platform/http/error-handler';
+import { requireFile } from '../platform/http/uploads';
+import { attempt, emptyForm, formBody, param, runUpload, type FormBody, type FormState } from '../web/forms';
 import { flash, page, render, type PageContext } from '../web/render';
 import { createRoundBody } from './schema';
 import * as cal from './service';
@@ -18,7 +21,23 @@ import * as cal from './service';
 export function registerNewRoundPage(r: Router): void {
   r.get('/calibration/new', newRoundPage);
   r.post('/calibration/new', createAction);
+  r.post('/calibration/:calibrationId/attachments', uploadAction);
 }
+
+/** The case's evidence (recordings, photos) from the round page: the same upload and service as the API. */
+const uploadAction = page(cal.ROUND_MANAGERS, async (ctx) => {
+  const id = param(ctx.req, 'calibrationId');
+  try {
+    await runUpload(cal.roundEvidenceUpload(), ctx.req, ctx.res);
+    const a = await cal.addRoundAttachment(ctx.user, id, (requireFile(ctx.req) as EvidenceUpload).evidence);
+    flash(ctx.req, 'ok', ctx.t('calibration.evidence.added', { name: a.filename }));
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.status >= 500 || err.status === 404 || err.status === 403) throw e;
+    flash(ctx.req, 'error', ctx.t('calibration.evidence.refused', { status: String(err.status) }));
+  }
+  ctx.res.redirect(303, `/calibration/${encodeURIComponent(id)}#case-evidence`);
+});
 
 const AUDITOR_FIELD = 'auditor.';
 /** Error paths of the API body → the form field that shows them. */

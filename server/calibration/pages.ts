@@ -4,6 +4,7 @@ import { sendDownload } from '../platform/http/download';
 import { fields, parseBody, parseQuery } from '../platform/http/validation';
 import { bankTimezone } from '../banks/service';
 import { now } from '../platform/clock';
+import { config } from '../platform/config';
 import { quarterOf, shiftQuarter } from '../rules/quarters';
 import { showTime } from '../web/local-time';
 import { formatScore } from '../rules/scoring';
@@ -129,6 +130,8 @@ async function showRound(ctx: PageContext, id: string, form?: RoundFormState, st
       title: round.title,
       round,
       due: await dueView(ctx, round),
+      canAttach: cal.ROUND_MANAGERS.includes(ctx.user.role),
+      maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
       canAnswer,
       canSetReference,
       form: { general: form?.general ?? [] },

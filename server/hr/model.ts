@@ -26,6 +26,9 @@ const staffReviewSchema = new Schema(
       total: { type: Number, default: null },
       previousTotal: { type: Number, default: null },
       disputed: { type: Number, required: true },
+      /** SPEC §11 as it was: the total's 95 % interval and whether it rested on fewer than 3 visits. */
+      ci95: { type: [Number], default: undefined },
+      smallSample: { type: Boolean, default: undefined },
     },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     // `<bankId>|<employeeId>|<quarter>|<reviewRef>`: the same review is linked to the same scorecard once.

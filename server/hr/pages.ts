@@ -82,7 +82,7 @@ async function show(ctx: PageContext, q: PageQuery, form: FormState, status = 20
         selected: form.values.employeeId === r.employeeId,
         visitsHref: link(`/hr/scorecards/${encodeURIComponent(r.employeeId)}`, bankId, quarter, admin),
       })),
-      reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total) })),
+      reviews: reviews.map((r) => ({ ...r, totalText: formatScore(r.snapshot.total), pm: plusMinus(r.snapshot) })),
       smallSamples: (cards?.rows ?? []).filter((r) => r.smallSample).length,
       form,
     },
@@ -155,10 +155,12 @@ const linkAction = page(hr.HR_WRITERS, async (ctx) => {
     },
     async () => {
       const r = await hr.linkReview(ctx.user, f.employeeId ?? '', parseBody(linkReviewBody, input));
+      const linked = ctx.t('hr.flash.linked', { name: r.name, ref: r.reviewRef, total: formatScore(r.snapshot.total) });
+      // A review resting on one or two visits is linked, but never silently.
       flash(
         ctx.req,
         'ok',
-        ctx.t('hr.flash.linked', { name: r.name, ref: r.reviewRef, total: formatScore(r.snapshot.total) }),
+        r.snapshot.smallSample ? `${linked} ${ctx.t('hr.flash.small_sample', { n: r.snapshot.n })}` : linked,
       );
       ctx.res.redirect(303, `/hr/scorecards?quarter=${encodeURIComponent(r.quarter)}`);
     },

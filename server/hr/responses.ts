@@ -43,6 +43,11 @@ export const reviewResponse = component(
       total: out.score,
       previousTotal: out.score,
       disputed: z.number().int(),
+      ci95: z
+        .tuple([z.number(), z.number()])
+        .nullable()
+        .openapi({ description: "The total's 95% interval when linked (SPEC §11), null below 2 visits" }),
+      smallSample: z.boolean().openapi({ description: 'Fewer than 3 visits when linked: not a basis on its own' }),
     }),
     createdBy: out.id,
     createdAt: out.time,

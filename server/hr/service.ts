@@ -139,6 +139,10 @@ export interface ReviewView {
     total: number | null;
     previousTotal: number | null;
     disputed: number;
+    /** The total's 95 % interval when linked (null below 2 visits or for links made before it was kept). */
+    ci95: [number, number] | null;
+    /** Fewer than 3 visits when linked: the review was told so. */
+    smallSample: boolean;
   };
   createdBy: string;
   createdAt: string;
@@ -161,6 +165,8 @@ type LeanReview = {
     total?: number | null;
     previousTotal?: number | null;
     disputed: number;
+    ci95?: number[] | null;
+    smallSample?: boolean | null;
   };
 };
 
@@ -186,6 +192,8 @@ function reviewView(r: LeanReview): ReviewView {
       total: s.total ?? null,
       previousTotal: s.previousTotal ?? null,
       disputed: s.disputed,
+      ci95: s.ci95?.length === 2 ? [s.ci95[0], s.ci95[1]] : null,
+      smallSample: s.smallSample ?? s.n < 3,
     },
     createdBy: String(r.createdBy),
     createdAt: new Date(r.createdAt).toISOString(),
@@ -238,6 +246,8 @@ export async function linkReview(p: Principal, employeeId: string, input: LinkRe
           total: card.total,
           previousTotal: card.previous?.total ?? null,
           disputed: card.disputed,
+          ci95: card.ci95 ?? undefined,
+          smallSample: card.smallSample,
         },
         linkKey: `${input.bankId}|${employeeId}|${input.quarter}|${input.reviewRef}`,
       }),

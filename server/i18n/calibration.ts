@@ -26,6 +26,12 @@ export const en: Record<string, string> = {
   'calibration.due': 'Answers expected by {due} ({timezone})',
   'calibration.overdue': 'overdue',
   'calibration.missing': 'Answer these items before sending:',
+  'calibration.evidence.pick': 'Add evidence of the case (recording, photo, PDF)',
+  'calibration.evidence.hint': 'Checked by its content; at most {mb} MB. Invited auditors can open it.',
+  'calibration.evidence.upload': 'Upload',
+  'calibration.evidence.added': '"{name}" is attached to the case.',
+  'calibration.evidence.refused':
+    'The file was not attached ({status}): it must be an image, a recording or a PDF within the size limit.',
 };
 
 export const zh: Record<string, string> = {
@@ -53,4 +59,9 @@ export const zh: Record<string, string> = {
   'calibration.due': '作答截止：{due}（{timezone}）',
   'calibration.overdue': '已逾期',
   'calibration.missing': '发送前请回答以下题目：',
+  'calibration.evidence.pick': '添加案例证据（录音、照片、PDF）',
+  'calibration.evidence.hint': '按文件内容检查；不超过 {mb} MB。受邀暗访员可以打开。',
+  'calibration.evidence.upload': '上传',
+  'calibration.evidence.added': '“{name}”已附加到案例。',
+  'calibration.evidence.refused': '文件未能附加（{status}）：须为图片、录音或 PDF，且不超过大小限制。',
 };

@@ -44,6 +44,9 @@ export const en: Record<string, string> = {
   'hr.staff.no_visits':
     'No approved visit in {quarter} identified this staff member. Pick another quarter on the scorecards page.',
   'hr.staff.visits_link': 'Visits of {name}',
+  'hr.flash.small_sample':
+    'Note: this score rests on only {n} visit(s), a small sample; the link records that, and the review should not rest on it alone.',
+  'hr.small_sample_option': 'small sample',
 };
 
 export const zh: Record<string, string> = {
@@ -87,4 +90,6 @@ export const zh: Record<string, string> = {
   'hr.staff.open_dispute': '申诉中',
   'hr.staff.no_visits': '{quarter} 没有识别出该员工的已审核暗访。请在评分卡页面选择其他季度。',
   'hr.staff.visits_link': '{name} 的暗访',
+  'hr.flash.small_sample': '注意：该分数仅基于 {n} 次暗访，属小样本；关联记录中已注明，考核不应仅以此为据。',
+  'hr.small_sample_option': '小样本',
 };

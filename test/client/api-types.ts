@@ -2726,6 +2726,13 @@ export interface components {
                 total: number | null;
                 previousTotal: number | null;
                 disputed: number;
+                /** @description The total's 95% interval when linked (SPEC §11), null below 2 visits */
+                ci95: [
+                    number,
+                    number
+                ] | null;
+                /** @description Fewer than 3 visits when linked: not a basis on its own */
+                smallSample: boolean;
             };
             /**
              * @description A 24-character hex id
