@@ -133,7 +133,8 @@ export const en: Record<string, string> = {
   'visits.flag.late_submission': 'Submitted long after the visit',
   'visits.flag.duplicate_evidence': 'The same file is attached to another visit',
   'visits.place.title': 'On site',
-  'visits.place.intro': 'Tap "Arrived" at the branch and "Left" when you go. Your phone asks once to share its position; the reviewer sees it, the bank does not.',
+  'visits.place.intro':
+    'Tap "Arrived" at the branch and "Left" when you go. Your phone asks once to share its position; the reviewer sees it, the bank does not.',
   'visits.place.arrive': 'Arrived',
   'visits.place.leave': 'Left',
   'visits.place.none': 'not recorded yet',

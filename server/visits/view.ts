@@ -125,7 +125,7 @@ export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext)
       ...(firmStaff && f.visitIds?.length ? { visitIds: f.visitIds } : {}),
     })),
     attachments: v.attachments.filter((a) => !(bankUser && a.removedAt)).map((a) => attachmentView(v, a, viewer)),
-    ...(bankUser ? {} : { locations: (v.locations ?? []).map(locationView) }),
+    ...(bankUser || !v.locations?.length ? {} : { locations: v.locations.map(locationView) }),
     history: v.history.map((h) => ({
       at: new Date(h.at).toISOString(),
       // The auditor's own entries would reveal the auditor: bank users see the pseudonym instead.
