@@ -16,6 +16,7 @@ module.exports = {
   'server/rules/quarters.ts': ['test/quarters.test.ts'],
   'server/results/aggregate.ts': ['test/results-aggregate.test.ts', 'test/results-aggregate-boundaries.test.ts'],
   'server/visits/flags.ts': ['test/visit-flags.test.ts'],
+  'server/rules/location.ts': ['test/location-flags.test.ts'],
   'server/stats/moments.ts': ['test/stats-moments.test.ts'],
   'server/rules/dispute-window.ts': ['test/clock-text.test.ts'],
   'server/rules/clock-text.ts': ['test/clock-text.test.ts'],

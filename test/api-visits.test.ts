@@ -1013,9 +1013,10 @@ describe('plausibility flags', () => {
     expect(late.flags).toEqual([]);
     const submitted = await submit(auditor, late.id);
     expect(submitted.status).toBe(200);
-    expect(flagCodes(submitted.body)).toEqual(['late_submission']);
+    // No arrival was recorded from the phone either (SPEC §9): flagged once submitted.
+    expect(flagCodes(submitted.body)).toEqual(['late_submission', 'no_location']);
     const timely = await newVisit(auditor, 'N1', { visitedAt: hoursAgo(70) });
-    expect((await submit(auditor, timely.id)).body.flags).toEqual([]);
+    expect(flagCodes((await submit(auditor, timely.id)).body)).toEqual(['no_location']);
   });
 });
 
@@ -1037,7 +1038,7 @@ describe('GET /api/v1/review/queue', () => {
     ).toBe(true);
     const row = res.body.find((r: { id: string }) => r.id === a.id);
     expect(row).toMatchObject({ branchCode: 'N1', auditorId: auditor.id, attachmentCount: 0 });
-    expect(row.flags.map((f: { code: string }) => f.code)).toEqual(['implausible_duration']);
+    expect(row.flags.map((f: { code: string }) => f.code)).toEqual(['implausible_duration', 'no_location']);
     const stored = await Visit.find({ status: 'submitted' }).lean();
     expect(res.body).toHaveLength(stored.length);
     expect((await request(app).get('/api/v1/review/queue').set(bearer(w.adminToken))).status).toBe(200);

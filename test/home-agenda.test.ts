@@ -45,6 +45,26 @@ describe('auditorAgenda', () => {
     expect(a.done).toBe(3);
   });
 
+  test('several sent back, drafts and coming windows, given in no order, come in their order (ties by closing time)', () => {
+    const many = auditorAgenda(
+      [
+        row('r-late', '2026-11-01T00:00:00Z', '2026-12-20T00:00:00Z', 'returned'),
+        row('d-late', '2026-12-01T00:00:00Z', '2026-12-19T00:00:00Z', 'draft'),
+        row('u-late', '2026-12-09T00:00:00Z', '2026-12-10T00:00:00Z'),
+        row('u-tie-late', '2026-12-07T00:00:00Z', '2026-12-12T00:00:00Z'),
+        row('r-soon', '2026-11-01T00:00:00Z', '2026-12-06T00:00:00Z', 'returned'),
+        row('d-soon', '2026-12-01T00:00:00Z', '2026-12-07T00:00:00Z', 'draft'),
+        row('u-tie-soon', '2026-12-07T00:00:00Z', '2026-12-08T00:00:00Z'),
+        row('r-mid', '2026-11-01T00:00:00Z', '2026-12-10T00:00:00Z', 'returned'),
+        row('d-mid', '2026-12-01T00:00:00Z', '2026-12-09T00:00:00Z', 'draft'),
+      ],
+      NOW,
+    );
+    expect(ids(many.returned)).toEqual(['r-soon', 'r-mid', 'r-late']);
+    expect(ids(many.drafts)).toEqual(['d-soon', 'd-mid', 'd-late']);
+    expect(ids(many.upcoming)).toEqual(['u-tie-soon', 'u-tie-late', 'u-late']);
+  });
+
   test('an empty list is an empty agenda', () => {
     expect(auditorAgenda([], NOW)).toEqual({
       returned: [],

@@ -11,6 +11,9 @@ export interface BranchEntry {
   code: string;
   name: string;
   region: string;
+  /** The branch's position (SPEC §9), when the bank gave it. */
+  lat?: number;
+  lng?: number;
 }
 
 export interface StaffEntry {
@@ -37,8 +40,14 @@ function kept<T>(cache: BoundedCache<string, Promise<T>>, bankId: string, load: 
 export function branchDirectory(bankId: string): Promise<ReadonlyMap<string, BranchEntry>> {
   return kept(branches, bankId, async () => {
     const out = new Map<string, BranchEntry>();
-    const rows = Branch.find({ bankId }, { code: 1, name: 1, region: 1 }).lean().cursor({ batchSize: 2000 });
-    for await (const b of rows) out.set(b.code, { code: b.code, name: b.name, region: b.region });
+    const rows = Branch.find({ bankId }, { code: 1, name: 1, region: 1, lat: 1, lng: 1 })
+      .lean()
+      .cursor({ batchSize: 2000 });
+    for await (const b of rows) {
+      const { lat, lng } = b;
+      const placed = typeof lat === 'number' && typeof lng === 'number';
+      out.set(b.code, { code: b.code, name: b.name, region: b.region, ...(placed ? { lat, lng } : {}) });
+    }
     return out;
   });
 }

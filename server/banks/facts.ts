@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { canSeeBranch, type Principal } from '../platform/access';
 import { branchDirectory, staffDirectory, type BranchEntry, type StaffEntry } from './directory';
+import { DEFAULT_GEOFENCE_M } from '../rules/location';
 import { Bank, Branch, Staff } from './model';
 
 /**
@@ -149,5 +150,21 @@ export async function bankNotifyFacts(bankId: string): Promise<BankNotifyFacts |
     timezone: b.timezone,
     language: b.language === 'en' ? 'en' : 'zh',
     alertRecipients: b.alertRecipients ?? [],
+  };
+}
+
+/** Where a branch is and how far from it the bank allows (SPEC §9); no position when none was given. */
+export async function branchPlace(
+  bankId: string,
+  code: string,
+): Promise<{ position: { lat: number; lng: number } | null; geofenceMeters: number }> {
+  const [branch, bank] = await Promise.all([
+    findBranch(bankId, code),
+    Types.ObjectId.isValid(bankId) ? Bank.findById(bankId, { geofenceMeters: 1 }).lean() : null,
+  ]);
+  const placed = branch?.lat !== undefined && branch.lng !== undefined;
+  return {
+    position: placed ? { lat: branch.lat as number, lng: branch.lng as number } : null,
+    geofenceMeters: bank?.geofenceMeters ?? DEFAULT_GEOFENCE_M,
   };
 }

@@ -10,6 +10,8 @@ const bankSchema = new Schema(
     reportRecipients: { type: [String], default: [] },
     // Compliance alerts (SPEC §13): who is e-mailed when an approved visit has a violation.
     alertRecipients: { type: [String], default: [] },
+    // SPEC §9: how far (m) from its branch an arrival or a photo may be before the visit is flagged.
+    geofenceMeters: { type: Number, default: 300 },
   },
   { timestamps: true },
 );
@@ -24,6 +26,9 @@ const branchSchema = new Schema(
     name: { type: String, required: true },
     region: { type: String, required: true },
     city: { type: String },
+    // WGS-84 decimal degrees (SPEC §9); both or neither.
+    lat: { type: Number },
+    lng: { type: Number },
     active: { type: Boolean, default: true },
   },
   { timestamps: true },

@@ -15,6 +15,9 @@ export const bankResponse = component(
       .array(z.string())
       .optional()
       .openapi({ description: 'Who gets compliance alerts by e-mail (SPEC §13)' }),
+    geofenceMeters: z.number().int().optional().openapi({
+      description: 'How far (m) from its branch an arrival or a photo may be before it is flagged (SPEC §9)',
+    }),
   }),
 );
 
@@ -27,6 +30,8 @@ export const branchResponse = component(
     name: z.string(),
     region: z.string(),
     city: z.string().optional(),
+    lat: z.number().optional().openapi({ description: 'WGS-84 latitude, decimal degrees' }),
+    lng: z.number().optional().openapi({ description: 'WGS-84 longitude, decimal degrees' }),
     active: z.boolean(),
   }),
 );

@@ -10,6 +10,7 @@ export const createBankBody = z
     language: z.enum(['zh', 'en']).default('zh'),
     reportRecipients: z.array(fields.email).max(100).default([]),
     alertRecipients: z.array(fields.email).max(100).optional(),
+    geofenceMeters: z.number().int().min(10).max(100_000).optional(),
   })
   .strict();
 export type CreateBankInput = z.infer<typeof createBankBody>;
@@ -17,14 +18,33 @@ export type CreateBankInput = z.infer<typeof createBankBody>;
 export const updateBankBody = createBankBody.omit({ code: true }).partial().strict();
 export type UpdateBankInput = z.infer<typeof updateBankBody>;
 
-export const branchRow = z.object({
+/** A coordinate from JSON (a number) or an import cell or a form (text); blank is "none". */
+const degrees = (limit: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.trim())) : v),
+    z.number().finite().min(-limit).max(limit).optional(),
+  );
+
+const branchFields = z.object({
   code: fields.code,
   name: fields.name,
   region: z.string().trim().min(1).max(100),
   city: z.string().trim().max(100).optional(),
+  lat: degrees(90),
+  lng: degrees(180),
 });
-export const createBranchBody = branchRow.strict();
-export type BranchInput = z.infer<typeof branchRow>;
+/** SPEC §9: a branch's position is both coordinates or none. */
+const bothOrNeither = <T extends { lat?: number; lng?: number }>(b: T, ctx: z.RefinementCtx) => {
+  if ((b.lat === undefined) !== (b.lng === undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: [b.lat === undefined ? 'lat' : 'lng'],
+      message: 'give both lat and lng, or neither',
+    });
+};
+export const branchRow = branchFields.superRefine(bothOrNeither);
+export const createBranchBody = branchFields.strict().superRefine(bothOrNeither);
+export type BranchInput = z.infer<typeof branchFields>;
 
 export const staffRow = z.object({
   employeeId: fields.code,

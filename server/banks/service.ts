@@ -6,6 +6,7 @@ import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { afterKeys, keyCursor, pageLimit, toPage, type Page, type PageQuery } from '../platform/http/paging';
 import { readTabular } from '../platform/tabular';
+import { DEFAULT_GEOFENCE_M } from '../rules/location';
 import { forgetBankTimezone, forgetBranchNames, forgetBranchStaff } from './lookups';
 import { applyMoves, noteMoves } from './moves';
 import { Bank, Branch, Staff } from './model';
@@ -26,6 +27,7 @@ export interface BankView {
   language: string;
   reportRecipients: string[];
   alertRecipients: string[];
+  geofenceMeters: number;
 }
 export interface BranchView {
   id: string;
@@ -34,6 +36,8 @@ export interface BranchView {
   name: string;
   region: string;
   city?: string | null;
+  lat?: number | null;
+  lng?: number | null;
   active: boolean;
 }
 export interface StaffView {
@@ -49,7 +53,11 @@ export interface StaffView {
 
 type WithId = { _id: unknown };
 const bankView = (
-  b: WithId & Omit<BankView, 'id' | 'alertRecipients'> & { alertRecipients?: string[] | null },
+  b: WithId &
+    Omit<BankView, 'id' | 'alertRecipients' | 'geofenceMeters'> & {
+      alertRecipients?: string[] | null;
+      geofenceMeters?: number | null;
+    },
 ): BankView => ({
   id: String(b._id),
   code: b.code,
@@ -58,6 +66,7 @@ const bankView = (
   language: b.language,
   reportRecipients: b.reportRecipients,
   alertRecipients: b.alertRecipients ?? [],
+  geofenceMeters: b.geofenceMeters ?? DEFAULT_GEOFENCE_M,
 });
 const branchView = (b: WithId & { bankId: unknown } & Omit<BranchView, 'id' | 'bankId'>): BranchView => ({
   id: String(b._id),
@@ -66,6 +75,7 @@ const branchView = (b: WithId & { bankId: unknown } & Omit<BranchView, 'id' | 'b
   name: b.name,
   region: b.region,
   city: b.city ?? undefined,
+  ...(typeof b.lat === 'number' && typeof b.lng === 'number' ? { lat: b.lat, lng: b.lng } : {}),
   active: b.active,
 });
 const staffView = (s: WithId & { bankId: unknown } & Omit<StaffView, 'id' | 'bankId'>): StaffView => ({
@@ -228,7 +238,7 @@ export async function importBranches(p: Principal, bankId: string, file: Buffer)
   await getBank(p, bankId);
   const rows = await readTabular(
     file,
-    { required: ['code', 'name', 'region'], optional: ['city'] },
+    { required: ['code', 'name', 'region'], optional: ['city', 'lat', 'lng'] },
     config().IMPORT_MAX_ROWS,
   );
   const { valid, errors } = validateRows(rows, branchRow, (b) => b.code);
@@ -249,6 +259,7 @@ export async function importBranches(p: Principal, bankId: string, file: Buffer)
         name: value.name,
         region: value.region,
         ...(value.city ? { city: value.city } : {}),
+        ...(value.lat !== undefined && value.lng !== undefined ? { lat: value.lat, lng: value.lng } : {}),
         active: true,
       },
     })),

@@ -45,7 +45,8 @@ export function auditorAgenda<A extends AgendaAssignment>(rows: A[], now: Date):
 /** Whole days from `now` until `until`, a started day counting as one; negative once past. */
 export function daysUntil(until: string | Date, now: Date): number {
   const ms = new Date(until).getTime() - now.getTime();
-  return ms >= 0 ? Math.ceil(ms / 86_400_000) : -Math.ceil(-ms / 86_400_000);
+  const days = Math.ceil(Math.abs(ms) / 86_400_000);
+  return ms < 0 ? -days : days;
 }
 
 /** The auditor's list in to-do order (the agenda's groups one after another), or the finished ones, latest window first. */

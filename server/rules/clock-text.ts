@@ -9,11 +9,11 @@ import { DateTime } from 'luxon';
 const MINUTE = 'yyyy-MM-dd HH:mm';
 const DAY = 'yyyy-MM-dd';
 
-const parse = (v: Date | string): DateTime =>
-  v instanceof Date ? DateTime.fromJSDate(v) : DateTime.fromISO(v, { setZone: true });
+// No time (null, undefined, '') parses as an invalid DateTime, and so shows as nothing.
+const parse = (v: Date | string | null | undefined): DateTime =>
+  v instanceof Date ? DateTime.fromJSDate(v) : DateTime.fromISO(v ?? '');
 
 function zoned(v: Date | string | null | undefined, zone: string): DateTime | null {
-  if (v === null || v === undefined || v === '') return null;
   const dt = parse(v);
   if (!dt.isValid) return null;
   const z = dt.setZone(zone);

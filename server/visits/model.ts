@@ -45,6 +45,20 @@ const attachmentSchema = new Schema(
   { _id: true },
 );
 
+const locationSchema = new Schema(
+  {
+    kind: { type: String, enum: ['arrive', 'leave'], required: true },
+    lat: { type: Number },
+    lng: { type: Number },
+    accuracy: { type: Number },
+    refused: { type: Boolean },
+    capturedAt: { type: Date, required: true }, // the device's clock
+    receivedAt: { type: Date, required: true }, // the platform's
+    key: { type: String }, // Idempotency-Key of the request that recorded it
+  },
+  { _id: false },
+);
+
 const historySchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -93,6 +107,8 @@ const visitSchema = new Schema(
       default: [],
     },
     attachments: { type: [attachmentSchema], default: [] },
+    // No default: visits stored before arrive / leave existed stay as they were written.
+    locations: { type: [locationSchema], default: undefined },
     history: { type: [historySchema], default: [] },
     reviewNote: { type: String },
     submittedAt: { type: Date }, // latest submission: orders the review queue

@@ -4,6 +4,7 @@ import { saveDraftJson } from './pages/autosave';
 import { editPage, saveFormPage } from './pages/edit';
 import { attachmentFile, removeAttachmentPage, uploadPage } from './pages/evidence';
 import { assignmentsPage, queuePage, startVisitPage } from './pages/lists';
+import { recordLocationJson } from './pages/place';
 import { reviewPage, visitPage } from './pages/show';
 
 /**
@@ -19,6 +20,7 @@ export function registerVisitPages(r: Router): void {
   r.post('/visits/:visitId/edit', saveFormPage);
   r.post('/visits/:visitId/draft', express.json({ limit: config().JSON_BODY_LIMIT }), saveDraftJson);
   r.post('/visits/:visitId/attachments', uploadPage);
+  r.post('/visits/:visitId/location', express.json({ limit: '4kb' }), recordLocationJson);
   r.get('/visits/:visitId/attachments/:attachmentId', attachmentFile);
   r.post('/visits/:visitId/attachments/:attachmentId/remove', removeAttachmentPage);
   r.post('/visits/:visitId/review', reviewPage);

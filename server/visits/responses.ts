@@ -39,6 +39,19 @@ export const visitAttachment = component(
   }),
 );
 
+export const locationResponse = component(
+  'VisitLocation',
+  z.object({
+    kind: z.enum(['arrive', 'leave']),
+    lat: z.number().optional(),
+    lng: z.number().optional(),
+    accuracy: z.number().optional().openapi({ description: 'metres, as the device reported it' }),
+    refused: z.literal(true).optional().openapi({ description: 'The phone gave no position' }),
+    capturedAt: out.time.openapi({ description: "The device's clock" }),
+    receivedAt: out.time.openapi({ description: 'When it reached the platform' }),
+  }),
+);
+
 export const visitResponse = component(
   'Visit',
   z.object({
@@ -65,6 +78,10 @@ export const visitResponse = component(
     violations: z.array(z.object({ itemKey: z.string(), sectionKey: z.string() })),
     flags: z.array(flagResponse),
     attachments: z.array(visitAttachment),
+    locations: z
+      .array(locationResponse)
+      .optional()
+      .openapi({ description: 'Arrive / leave records (SPEC §9); the audit firm and the auditor only' }),
     history: z.array(
       z.object({
         at: out.time,

@@ -3,9 +3,9 @@ import type { ApiRouter } from '../platform/http/api-router';
 import { sendDownload } from '../platform/http/download';
 import { pageQuery, sendPage } from '../platform/http/paging';
 import { requireFile } from '../platform/http/uploads';
-import { createVisitBody, listVisitsQuery, reviewVisitBody, updateVisitBody } from './schema';
+import { createVisitBody, listVisitsQuery, recordLocationBody, reviewVisitBody, updateVisitBody } from './schema';
 import * as visits from './service';
-import { attachmentResponse, queueRowResponse, visitResponse } from './responses';
+import { attachmentResponse, locationResponse, queueRowResponse, visitResponse } from './responses';
 import { files } from '../platform/http/api-router';
 import { EVIDENCE_TYPES } from '../platform/http/api-schema';
 import { z } from 'zod';
@@ -110,6 +110,20 @@ export function registerVisitApi(api: ApiRouter): void {
           (requireFile(req) as EvidenceUpload).evidence,
           (req.body as Record<string, unknown> | undefined)?.itemKey,
         ),
+    })
+    .add({
+      method: 'post',
+      path: '/visits/:visitId/location',
+      operationId: 'recordVisitLocation',
+      response: locationResponse,
+      errors: [404, 409],
+      summary:
+        'Record "arrived" / "left" from the phone (owner, draft/returned): position, accuracy (m) and device time, or refused: true; flagged, never refused, far from the branch (SPEC §9); Idempotency-Key makes retries safe',
+      access: AUDITOR,
+      body: recordLocationBody,
+      status: 201,
+      handler: ({ user, params, body, req }) =>
+        visits.recordLocation(user, params.visitId, body, req.get('idempotency-key') || undefined),
     })
     .add({
       method: 'get',

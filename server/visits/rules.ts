@@ -5,9 +5,19 @@ import { now } from '../platform/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
 import { getVersion, toScoringSections } from '../questionnaires/service';
 import { scoreVisit, type ScoringSection } from '../rules/scoring';
+import { branchPlace } from '../banks/service';
+import { computeLocationFlags, type PositionRecord } from '../rules/location';
 import { computeFlags, outsideWindow } from './flags';
 import { Visit } from './model';
-import type { Change, HistoryEntry, StoredAnswer, StoredAttachment, StoredVisit, VisitStatus } from './types';
+import type {
+  Change,
+  HistoryEntry,
+  StoredAnswer,
+  StoredAttachment,
+  StoredLocation,
+  StoredVisit,
+  VisitStatus,
+} from './types';
 
 /**
  * The rules every change of a visit follows, whoever makes it: which statuses allow it, how it is
@@ -107,8 +117,36 @@ export interface DerivedInput {
   visitedAt: Date;
   durationMinutes: number;
   answers: StoredAnswer[];
-  attachments: Pick<StoredAttachment, 'sha256'>[];
+  attachments: (Pick<StoredAttachment, 'sha256'> &
+    Partial<Pick<StoredAttachment, 'capturedAt' | 'gps' | 'removedAt'>>)[];
   firstSubmittedAt?: Date | null;
+  bankId?: Types.ObjectId;
+  branchCode?: string;
+  locations?: StoredLocation[];
+}
+
+/**
+ * SPEC §9's location flags, once the visit is submitted: a draft is still being made in the field
+ * (the auditor may start the form before reaching the branch), a submitted visit is judged.
+ */
+export async function locationFlags(v: DerivedInput) {
+  if (!v.firstSubmittedAt || !v.bankId || !v.branchCode) return [];
+  const place = await branchPlace(String(v.bankId), v.branchCode);
+  const records = (v.locations ?? []).flatMap((l): PositionRecord[] =>
+    typeof l.lat === 'number' && typeof l.lng === 'number'
+      ? [{ kind: l.kind, lat: l.lat, lng: l.lng, accuracy: l.accuracy ?? 0, capturedAt: new Date(l.capturedAt) }]
+      : [],
+  );
+  return computeLocationFlags({
+    visitedAt: v.visitedAt,
+    branch: place.position,
+    geofenceMeters: place.geofenceMeters,
+    records,
+    refused: (v.locations ?? []).some((l) => l.refused),
+    photos: v.attachments
+      .filter((a) => !a.removedAt)
+      .map((a) => ({ capturedAt: a.capturedAt ?? null, gps: a.gps ?? null })),
+  });
 }
 
 /** Scores, violations and flags, always recomputed from the raw facts and the visit's own questionnaire version. */
@@ -127,5 +165,6 @@ export async function derive(v: DerivedInput, sections: ScoringSection[], at = n
     now: at,
     duplicateVisitIds: await duplicateVisitIds(v._id, [...new Set(v.attachments.map((x) => x.sha256))]),
   });
+  flags.push(...(await locationFlags(v)));
   return { scores: { sections: s.sections, total: s.total }, violations: s.violations, flags };
 }

@@ -95,3 +95,27 @@ export const listVisitsQuery = z
   })
   .strict();
 export type ListVisitsQuery = z.infer<typeof listVisitsQuery>;
+
+/**
+ * SPEC §9 arrive / leave: the device position (WGS-84), its accuracy in metres and the device time;
+ * or `refused: true` without a position when the phone would not give one (then flagged).
+ */
+export const recordLocationBody = z
+  .object({
+    kind: z.enum(['arrive', 'leave']),
+    lat: z.number().finite().min(-90).max(90).optional(),
+    lng: z.number().finite().min(-180).max(180).optional(),
+    accuracy: z.number().finite().min(0).max(1_000_000).optional(),
+    capturedAt: fields.isoTime('must be an ISO-8601 time with an offset'),
+    refused: z.literal(true).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    for (const field of ['lat', 'lng', 'accuracy'] as const) {
+      if (b.refused && b[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'no position with refused' });
+      if (!b.refused && b[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'required (or refused: true)' });
+    }
+  });
+export type RecordLocationInput = z.infer<typeof recordLocationBody>;

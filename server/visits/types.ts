@@ -52,6 +52,22 @@ export interface StoredAttachment {
   gps?: { lat: number; lng: number } | null;
 }
 
+/** An arrive / leave record from the auditor's phone (SPEC §9); `refused` when the phone gave no position. */
+export interface StoredLocation {
+  kind: 'arrive' | 'leave';
+  lat?: number | null;
+  lng?: number | null;
+  /** metres, as the device reported it */
+  accuracy?: number | null;
+  refused?: boolean | null;
+  /** the device's clock */
+  capturedAt: Date;
+  /** when it reached the platform */
+  receivedAt: Date;
+  /** the request's Idempotency-Key: a retry after a lost answer records nothing twice */
+  key?: string | null;
+}
+
 /** A visit as stored: the one shape every reader and writer of visits uses (reports take a Pick of it). */
 export interface StoredVisit {
   _id: Types.ObjectId;
@@ -74,6 +90,8 @@ export interface StoredVisit {
   violations: { itemKey: string; sectionKey: SectionKey }[];
   flags: Flag[];
   attachments: StoredAttachment[];
+  /** Arrive / leave records (SPEC §9); absent on visits made before they existed. */
+  locations?: StoredLocation[];
   history: HistoryEntry[];
   reviewNote?: string | null;
   submittedAt?: Date | null;

@@ -4,6 +4,7 @@ import { auditorCodesOf } from '../users/service';
 import type { AnswerValue } from '../rules/scoring';
 import type { Flag } from './flags';
 import { extensionOf } from '../evidence/sniff';
+import { locationView, type LocationView } from './locations';
 import type { Change, StoredAttachment, StoredVisit } from './types';
 
 /** The visit JSON of API.md. Bank users get `auditorCode` (a pseudonym) instead of any auditor id. */
@@ -49,6 +50,8 @@ export interface VisitView {
   violations: { itemKey: string; sectionKey: string }[];
   flags: Flag[];
   attachments: AttachmentView[];
+  /** Arrive / leave records (SPEC §9): for the audit firm and the auditor, never for bank users. */
+  locations?: LocationView[];
   history: HistoryView[];
   reviewNote: string | null;
   submittedAt: string | null;
@@ -122,6 +125,7 @@ export function toVisitView(v: StoredVisit, viewer: Principal, ctx: ViewContext)
       ...(firmStaff && f.visitIds?.length ? { visitIds: f.visitIds } : {}),
     })),
     attachments: v.attachments.filter((a) => !(bankUser && a.removedAt)).map((a) => attachmentView(v, a, viewer)),
+    ...(bankUser || !v.locations?.length ? {} : { locations: v.locations.map(locationView) }),
     history: v.history.map((h) => ({
       at: new Date(h.at).toISOString(),
       // The auditor's own entries would reveal the auditor: bank users see the pseudonym instead.
@@ -170,8 +174,10 @@ export function neutralName(
   return `evidence-${n}.${extensionOf(a.contentType)}`;
 }
 
-/** A history entry of an added file names it as the bank user's download does. */
+/** A history entry of an added file names it as the bank user's download does; a position is not shown. */
 function neutralChange(v: StoredVisit, c: Change): Change {
+  if (c.field === 'locations' && c.after && typeof c.after === 'object')
+    return { ...c, after: { kind: (c.after as { kind?: string }).kind } };
   if (c.field !== 'attachments' || !c.after || typeof c.after !== 'object') return c;
   const after = c.after as { id?: string; filename?: string };
   const a = v.attachments.find((x) => String(x._id) === after.id);

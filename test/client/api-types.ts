@@ -801,6 +801,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/visits/{visitId}/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record "arrived" / "left" from the phone (owner, draft/returned): position, accuracy (m) and device time, or refused: true; flagged, never refused, far from the branch (SPEC §9); Idempotency-Key makes retries safe
+         * @description Who: auditor.
+         */
+        post: operations["recordVisitLocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/visits/{visitId}/attachments/{attachmentId}": {
         parameters: {
             query?: never;
@@ -1813,6 +1833,8 @@ export interface components {
             reportRecipients: string[];
             /** @description Who gets compliance alerts by e-mail (SPEC §13) */
             alertRecipients?: string[];
+            /** @description How far (m) from its branch an arrival or a photo may be before it is flagged (SPEC §9) */
+            geofenceMeters?: number;
         };
         Branch: {
             /**
@@ -1829,6 +1851,10 @@ export interface components {
             name: string;
             region: string;
             city?: string;
+            /** @description WGS-84 latitude, decimal degrees */
+            lat?: number;
+            /** @description WGS-84 longitude, decimal degrees */
+            lng?: number;
             active: boolean;
         };
         ImportResult: {
@@ -2247,6 +2273,29 @@ export interface components {
                 lng: number;
             };
         };
+        VisitLocation: {
+            /** @enum {string} */
+            kind: "arrive" | "leave";
+            lat?: number;
+            lng?: number;
+            /** @description metres, as the device reported it */
+            accuracy?: number;
+            /**
+             * @description The phone gave no position
+             * @enum {boolean}
+             */
+            refused?: true;
+            /**
+             * Format: date-time
+             * @description The device's clock
+             */
+            capturedAt: string;
+            /**
+             * Format: date-time
+             * @description When it reached the platform
+             */
+            receivedAt: string;
+        };
         Visit: {
             /**
              * @description A 24-character hex id
@@ -2308,6 +2357,8 @@ export interface components {
             }[];
             flags: components["schemas"]["VisitFlag"][];
             attachments: components["schemas"]["VisitAttachment"][];
+            /** @description Arrive / leave records (SPEC §9); the audit firm and the auditor only */
+            locations?: components["schemas"]["VisitLocation"][];
             history: {
                 /** Format: date-time */
                 at: string;
@@ -3670,6 +3721,7 @@ export interface operations {
                     /** @default [] */
                     reportRecipients?: string[];
                     alertRecipients?: string[];
+                    geofenceMeters?: number;
                 };
             };
         };
@@ -3743,6 +3795,7 @@ export interface operations {
                     /** @default [] */
                     reportRecipients?: string[];
                     alertRecipients?: string[];
+                    geofenceMeters?: number;
                 };
             };
         };
@@ -3820,6 +3873,8 @@ export interface operations {
                     name: string;
                     region: string;
                     city?: string;
+                    lat?: number;
+                    lng?: number;
                 };
             };
         };
@@ -4978,6 +5033,52 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    recordVisitLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "arrive" | "leave";
+                    lat?: number;
+                    lng?: number;
+                    accuracy?: number;
+                    /** Format: date-time */
+                    capturedAt: string;
+                    /** @enum {boolean} */
+                    refused?: true;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitLocation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -356,6 +356,14 @@ export const SPECS: Record<string, Spec> = {
     sees: owns,
     req: (c) => ({ params: { visitId: c.w.draft[c.p.key].id }, file: png() }),
   },
+  'POST /visits/:visitId/location': {
+    targets: T3,
+    sees: owns,
+    req: (c) => ({
+      params: { visitId: c.w.draft[c.p.key].id },
+      body: { kind: 'arrive', lat: 31.2304, lng: 121.4737, accuracy: 25, capturedAt: new Date().toISOString() },
+    }),
+  },
   'GET /visits/:visitId/attachments/:attachmentId': {
     targets: T3,
     sees: (who, p) => seesVisit(who, p),

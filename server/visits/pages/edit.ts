@@ -11,6 +11,7 @@ import { formBody, param } from '../../web/forms';
 import { isoToLocalInput, nowLocalInput, showTime } from '../../web/local-time';
 import { flash, page, render, type PageContext } from '../../web/render';
 import { submitVisit } from '../service';
+import { placeView } from './place';
 import type { VisitView } from '../view';
 import {
   localizedFailure,
@@ -134,6 +135,7 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
       scenario: assignment?.scenario,
       window: assignment && windowView(assignment, bank.timezone),
       nowLocal: nowLocalInput(bank.timezone),
+      place: await placeView(ctx.user, visit, ctx.locale, bank.timezone),
       showConfirm: Boolean(state.errors?.fields.visitedAt && state.outsideWindow) || outsideFlagged(visit),
       timezone: bank.timezone,
       statusLabel: statusLabel(ctx.t, visit.status),
@@ -193,6 +195,11 @@ function scriptTexts(t: PageContext['t']): Record<string, string> {
     answered: t('visits.edit.answered'),
     warn_outside_window: t('visits.edit.warn_outside_window'),
     warn_future: t('visits.edit.warn_future'),
+    place_locating: t('visits.place.locating'),
+    place_refused: t('visits.place.refused'),
+    place_unavailable: t('visits.place.unavailable'),
+    place_sent: t('visits.place.sent'),
+    place_failed: t('visits.place.failed'),
     cleared: t('items.cleared_notice'),
     evidence_for: t('items.evidence_for'),
   };
