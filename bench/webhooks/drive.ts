@@ -11,7 +11,8 @@ import type { WebhookWorld } from './world';
  *   alert.withdrawn) until EVENTS events are due;
  * - auditors' submissions (create + submit) at SUBMIT_RATE/s, timed.
  */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+// Idle sockets are dropped before the app's keep-alive timeout (5 s) closes them under a request.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 128, timeout: 4000 });
 
 function post(port: number, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> {
   const data = body === undefined ? '' : JSON.stringify(body);
@@ -144,7 +145,7 @@ export async function runLoad(port: number, w: WebhookWorld): Promise<LoadResult
           r.submissions.createMs.push(t1 - t0);
           r.submissions.submitMs.push(Date.now() - t1);
           r.submissions.totalMs.push(Date.now() - t0);
-        })(),
+        })().catch(() => void (r.submissions.errors += 1)),
       );
     }
   })();
