@@ -304,12 +304,10 @@ describe('retries, redelivery, ping, health', () => {
       tries[0].headers['webhook-id'],
     );
     // The log tells the redelivery from the automatic attempts (the queue entry carries its kind).
-    await until('the redelivery logged', async () => {
-      const after = await api(f).get(f.admin, `/webhooks/${endpointIds.bank}/deliveries`);
-      return after.body.find((d: any) => d.id === entry.id)?.history.length === 4;
-    });
-    const after = await api(f).get(f.admin, `/webhooks/${endpointIds.bank}/deliveries`);
-    const logged = after.body.find((d: any) => d.id === entry.id);
+    const logOf = async () =>
+      (await api(f).get(f.admin, `/webhooks/${endpointIds.bank}/deliveries`)).body.find((d: any) => d.id === entry.id);
+    await until('the redelivery logged', async () => (await logOf())?.history.length === 4);
+    const logged = await logOf();
     expect(logged.history.map((h: any) => h.kind)).toEqual(['auto', 'auto', 'auto', 'redeliver']);
     expect(logged).toMatchObject({ status: 'delivered', lastStatusCode: 204 });
   });
