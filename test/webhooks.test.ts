@@ -303,6 +303,13 @@ describe('retries, redelivery, ping, health', () => {
     expect(bankHook.received.filter((r) => r.body.includes(v.id)).at(-1)?.headers['webhook-id']).toBe(
       tries[0].headers['webhook-id'],
     );
+    // The log tells the redelivery from the automatic attempts (the queue entry carries its kind).
+    const logOf = async () =>
+      (await api(f).get(f.admin, `/webhooks/${endpointIds.bank}/deliveries`)).body.find((d: any) => d.id === entry.id);
+    await until('the redelivery logged', async () => (await logOf())?.history.length === 4);
+    const logged = await logOf();
+    expect(logged.history.map((h: any) => h.kind)).toEqual(['auto', 'auto', 'auto', 'redeliver']);
+    expect(logged).toMatchObject({ status: 'delivered', lastStatusCode: 204 });
   });
 
   test('a queue entry left by a crash after its delivery finished is removed, and nothing is sent again', async () => {

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { bankNotifyFacts } from '../banks/service';
+import { BoundedCache } from '../platform/cache';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { workQueued } from '../platform/jobs/wakeup';
 import { queueDeliveries } from '../platform/mail/outbox';
@@ -25,6 +26,16 @@ export interface RecordedAlert {
   id: string;
   status: 'sent' | 'withdrawn';
   itemKeys: string[];
+}
+
+/** A bank's alert recipients, kept a few seconds: a burst of approvals reads them once. */
+const banks = new BoundedCache<string, Awaited<ReturnType<typeof bankNotifyFacts>>>({ limit: 200, ttlMs: 10_000 });
+async function bankFacts(bankId: string) {
+  const hit = banks.get(bankId);
+  if (hit !== undefined) return hit;
+  const facts = await bankNotifyFacts(bankId);
+  banks.set(bankId, facts);
+  return facts;
 }
 
 /**
@@ -66,7 +77,7 @@ export async function recordTransition(v: AlertVisit, t: AlertTransition): Promi
     );
   const alert = await Alert.findOne({ key }).lean<AlertDoc>();
   if (!alert) throw new Error(`alert ${key} vanished`);
-  const bank = await bankNotifyFacts(String(v.bankId));
+  const bank = await bankFacts(String(v.bankId));
   const recipients = bank?.alertRecipients ?? [];
   const notice =
     t.kind === 'violation'

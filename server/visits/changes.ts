@@ -83,6 +83,9 @@ export async function pendingChanges(follower: Follower, bankId?: string, limit 
 /** The follower has caught up with the change it read (a change noted since stays pending). */
 export async function settleChange(follower: Follower, note: VisitChangeNote): Promise<void> {
   const _id = new Types.ObjectId(note.visitId);
+  // The last follower to catch up removes the note in one write; the others take their name off it.
+  const gone = await VisitChange.deleteOne({ _id, token: note.token, pending: { $all: [follower], $size: 1 } });
+  if (gone.deletedCount === 1) return;
   await VisitChange.updateOne({ _id, token: note.token }, { $pull: { pending: follower } });
   await VisitChange.deleteOne({ _id, token: note.token, pending: { $size: 0 } });
 }

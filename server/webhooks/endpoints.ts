@@ -177,7 +177,13 @@ export async function redeliver(p: Principal, id: string, deliveryId: string): P
     { $set: { status: 'pending', nextKind: 'redeliver', tries: 0, nextAttemptAt: now, lockedBy: null } },
   );
   if (r.matchedCount !== 1) throw new ConflictError('This delivery is being sent right now', 'delivery_in_progress');
-  const due = { endpointId: d.endpointId, orderKey: d.orderKey, position: d.position, nextAttemptAt: now };
+  const due = {
+    endpointId: d.endpointId,
+    orderKey: d.orderKey,
+    position: d.position,
+    nextAttemptAt: now,
+    kind: 'redeliver',
+  };
   await WebhookDue.updateOne({ _id: d._id }, { $set: due }, { upsert: true });
   workQueued();
   return { status: 'queued' };

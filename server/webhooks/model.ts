@@ -117,6 +117,8 @@ const dueSchema = new Schema(
     orderKey: { type: String, required: true },
     position: { type: Number, required: true },
     nextAttemptAt: { type: Date, required: true },
+    /** What the next attempt is logged as: 'redeliver' after a redelivery by hand (absent: automatic). */
+    kind: { type: String, enum: ['auto', 'redeliver'] },
   },
   { versionKey: false },
 );

@@ -1,7 +1,8 @@
 import { Types } from 'mongoose';
 import { BoundedCache } from '../platform/cache';
-import { isDuplicateKey, unlessDuplicate } from '../platform/db/duplicate-key';
+import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { workQueued } from '../platform/jobs/wakeup';
+import { rememberEventBody } from './event-bodies';
 import type { EventData, EventType } from './events';
 import { deliveryIdOf, WebhookDelivery, WebhookDue, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
 
@@ -48,42 +49,57 @@ export const bodyOf = (e: Pick<EventToPublish, 'type' | 'at' | 'data'>) =>
   JSON.stringify({ type: e.type, timestamp: e.at.toISOString(), data: e.data });
 
 /** Stores the event (once) and queues it for every endpoint that wants it; returns how many were queued. */
-export async function publishEvent(e: EventToPublish): Promise<number> {
-  const bankId = new Types.ObjectId(e.bankId);
-  const doc: EventDoc = {
+export function publishEvent(e: EventToPublish): Promise<number> {
+  return publishEvents([e]);
+}
+
+/**
+ * Stores the events (each once) and queues each for every endpoint that wants it, in three writes
+ * whatever their number (the events, their deliveries, the sending queue's entries): a change that
+ * gives two events (an approval and its alert) costs no more than one. Returns how many deliveries
+ * were queued now.
+ */
+export async function publishEvents(list: readonly EventToPublish[]): Promise<number> {
+  if (!list.length) return 0;
+  const docs: EventDoc[] = list.map((e) => ({
     _id: e.id,
     type: e.type,
-    bankId,
+    bankId: new Types.ObjectId(e.bankId),
     orderKey: e.orderKey,
     position: e.position,
     body: bodyOf(e),
     at: e.at,
-  };
+  }));
+  const inserted = await insertIgnoringDuplicates((x) => WebhookEvent.insertMany(x, { ordered: false }), docs);
   // The first stored body wins: a replay must not change what an endpoint may already have received.
-  const stored = await unlessDuplicate(
-    async () => (await WebhookEvent.create(doc)).toObject() as EventDoc,
-    async () => (await WebhookEvent.findById(e.id).lean<EventDoc>()) ?? doc,
+  const stored = await Promise.all(
+    docs.map(async (d) => (inserted.has(d._id) ? d : ((await WebhookEvent.findById(d._id).lean<EventDoc>()) ?? d))),
   );
-  const targets = (await enabledEndpoints()).filter(
-    (t) => t.events.includes(stored.type) && (t.bankId === null || String(t.bankId) === e.bankId),
-  );
+  for (const e of stored) rememberEventBody(e);
+  const endpoints = await enabledEndpoints();
   const queued = await queueDeliveries(
-    targets.map((t) => t._id),
-    stored,
+    stored.flatMap((e) =>
+      endpoints
+        .filter((t) => t.events.includes(e.type) && (t.bankId === null || String(t.bankId) === String(e.bankId)))
+        .map((t) => ({ endpointId: t._id, event: e })),
+    ),
   );
   if (queued) workQueued();
   return queued;
 }
 
 /**
- * One delivery of the event per endpoint (its id derived from both), then its entry in the sending
- * queue. Publishing again inserts nothing new for a delivery that exists; a delivery still open whose
- * queue entry a crash prevented gets it now. Returns how many deliveries were queued now.
+ * One delivery per (endpoint, event), its id derived from both, in one insert; then their entries in
+ * the sending queue, in another. Publishing again inserts nothing new for a delivery that exists; a
+ * delivery still open whose queue entry a crash prevented gets it now. Returns how many deliveries
+ * were queued now.
  */
-export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc): Promise<number> {
-  if (!endpointIds.length) return 0;
+export async function queueDeliveries(
+  pairs: readonly { endpointId: Types.ObjectId; event: EventDoc }[],
+): Promise<number> {
+  if (!pairs.length) return 0;
   const now = new Date();
-  const docs = endpointIds.map((endpointId) => ({
+  const docs = pairs.map(({ endpointId, event: e }) => ({
     _id: deliveryIdOf(endpointId, e._id),
     endpointId,
     eventId: e._id,
@@ -96,13 +112,13 @@ export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc
     eventAt: e.at,
   }));
   const inserted = await insertIgnoringDuplicates((x) => WebhookDelivery.insertMany(x, { ordered: false }), docs);
-  const open: typeof docs = [];
+  const open: ((typeof docs)[number] & { kind?: string })[] = [];
   for (const d of docs)
     if (inserted.has(d._id)) open.push(d);
     else {
-      const existing = await WebhookDelivery.findById(d._id, { status: 1, nextAttemptAt: 1 }).lean();
+      const existing = await WebhookDelivery.findById(d._id, { status: 1, nextAttemptAt: 1, nextKind: 1 }).lean();
       if (existing && (existing.status === 'pending' || existing.status === 'sending'))
-        open.push({ ...d, nextAttemptAt: existing.nextAttemptAt });
+        open.push({ ...d, nextAttemptAt: existing.nextAttemptAt, kind: existing.nextKind });
     }
   await insertIgnoringDuplicates(
     (x) => WebhookDue.insertMany(x, { ordered: false }),
@@ -112,6 +128,7 @@ export async function queueDeliveries(endpointIds: Types.ObjectId[], e: EventDoc
       orderKey: d.orderKey,
       position: d.position,
       nextAttemptAt: d.nextAttemptAt,
+      ...(d.kind === 'redeliver' ? { kind: d.kind } : {}),
     })),
   );
   return inserted.size;

@@ -1,19 +1,11 @@
-import { type Types } from 'mongoose';
+import type { mongo } from 'mongoose';
 import { BoundedCache } from '../platform/cache';
 import { config } from '../platform/config';
 import { logger } from '../platform/logger';
-import { endpointFailed, endpointSucceeded } from './health';
+import { recordAttempt, type Claimed } from './attempt-record';
+import { eventBody } from './event-bodies';
 import { postJson, type PostResult } from './http-post';
-import {
-  WebhookDelivery,
-  WebhookDue,
-  WebhookEndpoint,
-  WebhookEvent,
-  type DeliveryDoc,
-  type DueDoc,
-  type EndpointDoc,
-} from './model';
-import { retryDelayMs } from './retry';
+import { deliveryIdOf, WebhookDelivery, WebhookDue, WebhookEndpoint, type DueDoc, type EndpointDoc } from './model';
 import { openSecret, signedHeaders } from './secrets';
 
 /**
@@ -30,8 +22,6 @@ const MAX_PER_ENDPOINT = 16;
 /** How long a step waits for its sends before claiming more (slow targets keep sending meanwhile). */
 const STEP_WAIT_MS = 250;
 
-type Delivery = Pick<DeliveryDoc, '_id' | 'endpointId' | 'eventId' | 'status' | 'tries' | 'nextKind'>;
-
 const endpointCache = new BoundedCache<string, EndpointDoc>({ limit: 1000, ttlMs: 2000 });
 export function forgetSenderEndpoint(id?: string): void {
   if (id) endpointCache.delete(id);
@@ -44,6 +34,13 @@ async function enabledEndpoints(): Promise<Map<string, EndpointDoc>> {
 }
 
 const inFlight = new Map<string, Promise<void>>();
+/**
+ * When each delivery recently finished here. A read of the queue that began before a delivery
+ * finished may still return its entry (removed meanwhile); such entries are left out rather than
+ * claimed again and found settled, one read each.
+ */
+const finishedAt = new Map<string, number>();
+const FINISHED_KEPT_MS = 60_000;
 const inFlightPerEndpoint = new Map<string, number>();
 
 /**
@@ -71,28 +68,39 @@ export async function sendDueDeliveries(workerId: string): Promise<boolean> {
     return true;
   }
   const now = new Date();
+  for (const [id, t] of finishedAt) if (t < now.getTime() - FINISHED_KEPT_MS) finishedAt.delete(id);
   const endpoints = await enabledEndpoints();
-  const ready = (await dueInOrder(endpoints, now)).filter((d) => !inFlight.has(String(d._id)));
-  const started: Promise<void>[] = [];
+  const ready = (await dueInOrder(endpoints, now)).filter(
+    (d) => !inFlight.has(String(d._id)) && !((finishedAt.get(String(d._id)) ?? 0) >= now.getTime()),
+  );
+  const taken: DueDoc[] = [];
+  const perEndpoint = new Map(inFlightPerEndpoint);
   for (const d of ready) {
+    const key = String(d.endpointId);
+    if (inFlight.size + taken.length >= MAX_IN_FLIGHT || (perEndpoint.get(key) ?? 0) >= MAX_PER_ENDPOINT) continue;
+    perEndpoint.set(key, (perEndpoint.get(key) ?? 0) + 1);
+    taken.push(d);
+  }
+  if (!taken.length) return inFlight.size > 0 && ready.length > 0;
+  // Claimed together (a delivery another worker claimed first is simply left), then sent concurrently.
+  const claimed = await claimAll(taken, workerId, now);
+  const started: Promise<void>[] = [];
+  for (const d of claimed) {
     const endpointKey = String(d.endpointId);
-    if (inFlight.size >= MAX_IN_FLIGHT || (inFlightPerEndpoint.get(endpointKey) ?? 0) >= MAX_PER_ENDPOINT) continue;
-    const endpoint = endpoints.get(endpointKey);
-    if (!endpoint) continue;
+    const endpoint = endpoints.get(endpointKey) as EndpointDoc;
     const id = String(d._id);
     inFlightPerEndpoint.set(endpointKey, (inFlightPerEndpoint.get(endpointKey) ?? 0) + 1);
-    // Claimed and sent concurrently: a delivery another worker claimed first is simply skipped.
-    const run = claim(d, workerId, now)
-      .then((mine) => (mine ? attempt(mine, endpoint, workerId) : undefined))
+    const run = attempt(d, endpoint, workerId)
       .catch((e: unknown) => logger.error({ err: e, deliveryId: id }, 'webhook delivery step failed'))
       .finally(() => {
+        finishedAt.set(id, Date.now());
         inFlight.delete(id);
         inFlightPerEndpoint.set(endpointKey, (inFlightPerEndpoint.get(endpointKey) ?? 1) - 1);
       });
     inFlight.set(id, run);
     started.push(run);
   }
-  if (!started.length) return inFlight.size > 0 && ready.length > 0;
+  if (!started.length) return true;
   await Promise.race([Promise.all(started), new Promise((r) => setTimeout(r, STEP_WAIT_MS))]);
   return true;
 }
@@ -107,91 +115,63 @@ function leaseMs(): number {
 }
 
 /**
- * Takes the delivery for this worker (pending and due, or left `sending` by a worker whose lease ran
- * out); null when it is not to be sent now, and then the queue entry is brought in line with it.
+ * Takes the deliveries for this worker (each pending and due, or left `sending` by a worker whose
+ * lease ran out), in one bulk of conditional updates by exact id; returns those taken. Where not all
+ * were taken (another worker, or a delivery finished meanwhile), each is read to tell, and the queue
+ * entry of one not to be sent now is brought in line with its delivery.
  */
-async function claim(due: DueDoc, workerId: string, now: Date): Promise<Delivery | null> {
-  const prev = await WebhookDelivery.findOneAndUpdate(
-    {
-      _id: due._id,
-      $or: [
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { status: 'sending', lockedUntil: { $lte: now } },
-      ],
-    },
-    { $set: { status: 'sending', lockedBy: workerId, lockedUntil: new Date(now.getTime() + leaseMs()) } },
-    // (no projection: FerretDB's findAndModify has none; the delivery is small)
-    { new: false },
-  ).lean<Delivery>();
-  if (prev) return prev;
-  const d = await WebhookDelivery.findById(due._id, { status: 1, nextAttemptAt: 1 }).lean();
-  if (!d || d.status === 'delivered' || d.status === 'failed') await WebhookDue.deleteOne({ _id: due._id });
-  else if (d.status === 'pending')
-    await WebhookDue.updateOne({ _id: due._id }, { $set: { nextAttemptAt: d.nextAttemptAt } });
-  return null;
+async function claimAll(dues: DueDoc[], workerId: string, now: Date): Promise<Claimed[]> {
+  const lease = new Date(now.getTime() + leaseMs());
+  const deliveries = WebhookDelivery.collection as unknown as mongo.Collection<{ _id: string }>;
+  const r = await deliveries.bulkWrite(
+    dues.map((due) => ({
+      updateOne: {
+        filter: {
+          _id: due._id,
+          $or: [
+            { status: 'pending', nextAttemptAt: { $lte: now } },
+            { status: 'sending', lockedUntil: { $lte: now } },
+          ],
+        },
+        update: { $set: { status: 'sending', lockedBy: workerId, lockedUntil: lease } },
+      },
+    })),
+    { ordered: false },
+  );
+  const taken = r.matchedCount === dues.length ? dues : await takenOrSettled(dues, workerId, lease);
+  return taken.map((due) => ({
+    _id: due._id,
+    endpointId: due.endpointId,
+    eventId: due._id.slice(deliveryIdOf(due.endpointId, '').length),
+    kind: due.kind === 'redeliver' ? 'redeliver' : 'auto',
+  }));
 }
 
-/** Event bodies never change: kept briefly, as the same event usually goes to several endpoints at once. */
-const eventCache = new BoundedCache<string, { _id: string; body: string }>({ limit: 2000, ttlMs: 60_000 });
-
-async function eventOf(id: string): Promise<{ _id: string; body: string } | null> {
-  const hit = eventCache.get(id);
-  if (hit) return hit;
-  const e = await WebhookEvent.findById(id, { body: 1 }).lean();
-  if (e) eventCache.set(id, { _id: e._id, body: e.body });
-  return e ? { _id: e._id, body: e.body } : null;
+async function takenOrSettled(dues: DueDoc[], workerId: string, lease: Date): Promise<DueDoc[]> {
+  const taken: DueDoc[] = [];
+  for (const due of dues) {
+    const d = await WebhookDelivery.findById(due._id, {
+      status: 1,
+      nextAttemptAt: 1,
+      lockedBy: 1,
+      lockedUntil: 1,
+    }).lean();
+    if (d?.status === 'sending' && d.lockedBy === workerId && d.lockedUntil?.getTime() === lease.getTime())
+      taken.push(due);
+    else if (!d || d.status === 'delivered' || d.status === 'failed') await WebhookDue.deleteOne({ _id: due._id });
+    else if (d.status === 'pending')
+      await WebhookDue.updateOne({ _id: due._id }, { $set: { nextAttemptAt: d.nextAttemptAt } });
+  }
+  return taken;
 }
 
-async function attempt(d: Delivery, endpoint: EndpointDoc, workerId: string): Promise<void> {
-  const event = await eventOf(d.eventId);
+async function attempt(d: Claimed, endpoint: EndpointDoc, workerId: string): Promise<void> {
+  const event = await eventBody(d.eventId);
   let result: PostResult;
   if (!event) result = { ok: false, error: 'the event is missing', ms: 0 };
   else {
     const headers = signedHeaders(openSecret(endpoint.secretSealed), event._id, event.body);
     result = await postJson(endpoint.url, headers, event.body, config().WEBHOOK_TIMEOUT_MS);
   }
-  await record(d, endpoint, workerId, result);
-}
-
-async function record(d: Delivery, endpoint: EndpointDoc, workerId: string, r: PostResult): Promise<void> {
-  const at = new Date();
-  const tries = d.tries + 1;
-  const delay = r.ok ? null : retryDelayMs(tries);
-  const status = r.ok ? 'delivered' : delay === null ? 'failed' : 'pending';
-  const entry = {
-    at,
-    kind: d.nextKind ?? 'auto',
-    ok: r.ok,
-    ms: r.ms,
-    ...(r.statusCode ? { statusCode: r.statusCode } : {}),
-    ...(r.error ? { error: r.error.slice(0, 600) } : {}),
-  };
-  const marked = await WebhookDelivery.updateOne(
-    { _id: d._id, status: 'sending', lockedBy: workerId },
-    {
-      $set: {
-        status,
-        tries,
-        nextAttemptAt: new Date(at.getTime() + (delay ?? 0)),
-        lockedBy: null,
-        lockedUntil: null,
-        lastStatusCode: r.statusCode ?? null,
-        lastError: r.ok ? null : (entry.error ?? null),
-        ...(r.ok ? { deliveredAt: at, nextKind: 'auto' } : {}),
-      },
-      $push: { attempts: entry },
-    },
-  );
-  const log = logger.child({ deliveryId: String(d._id), eventId: d.eventId, endpointId: String(endpoint._id) });
-  if (marked.matchedCount !== 1) log.warn('webhook attempt finished after its lease was taken over');
-  else if (status === 'pending')
-    await WebhookDue.updateOne({ _id: d._id }, { $set: { nextAttemptAt: new Date(at.getTime() + (delay ?? 0)) } });
-  else await WebhookDue.deleteOne({ _id: d._id });
-  // Only an endpoint marked failing needs the write that clears the mark.
-  if (r.ok) {
-    if (endpoint.failingSince) await endpointSucceeded(endpoint._id);
-  } else {
-    log.warn({ error: r.error, tries, final: status === 'failed' }, 'webhook delivery failed');
-    await endpointFailed(endpoint as EndpointDoc & { _id: Types.ObjectId }, at);
-  }
+  await recordAttempt(d, endpoint, workerId, result);
 }
