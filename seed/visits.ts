@@ -5,7 +5,14 @@ import { staffOfBanks } from '../server/banks/service';
 import { storeEvidence } from '../server/evidence/storage';
 import type { Principal } from '../server/platform/access';
 import { now, withClock } from '../server/platform/clock';
-import { addAttachment, createVisit, reviewVisit, submitVisit, updateVisit } from '../server/visits/service';
+import {
+  addAttachment,
+  createVisit,
+  recordLocation,
+  reviewVisit,
+  submitVisit,
+  updateVisit,
+} from '../server/visits/service';
 import { evidenceMissing } from '../server/rules/scoring';
 import { lobbyPhoto } from './evidence-image';
 import { pick } from './rng';
@@ -100,6 +107,12 @@ async function play(p: Plan, ctx: Ctx): Promise<void> {
   const visit = await withClock(t.at(end + (10 + p.r() * 20) * MINUTE), () =>
     createVisit(p.auditor, { ...body, summary: p.state === 'draft' ? undefined : summaryFor(p) }),
   );
+  // The phone's arrival and departure (SPEC §9), sent once the visit was started on it.
+  const place = { lat: 31.2304, lng: 121.4737, accuracy: 25 };
+  await withClock(t.at(end + 31 * MINUTE), async () => {
+    await recordLocation(p.auditor, visit.id, { kind: 'arrive', ...place, capturedAt: visitedAt.toISOString() });
+    await recordLocation(p.auditor, visit.id, { kind: 'leave', ...place, capturedAt: new Date(end).toISOString() });
+  });
   await attachEvidence(p, ctx, visit.id, answers, () => t.at(end + 35 * MINUTE));
   if (p.state === 'draft') {
     // A draft saved as the shopper went: the rest of the form later, unless they have not got to it yet.

@@ -181,6 +181,10 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
 
   // ---- the reviewer approves
   await r.goto(`/visits/${visitId}`);
+  // The phone recorded no arrival here (SPEC §9 no_location): the reviewer ticks each flag first.
+  const flags = r.locator('#review-flags input[name=ack]');
+  await expect(flags.count()).resolves.toBeGreaterThan(0);
+  for (const box of await flags.all()) await box.check();
   await Promise.all([r.waitForURL((u) => u.pathname !== `/visits/${visitId}`), r.click('button[value="approve"]')]);
 
   const v = await Visit.findById(visitId).lean().orFail();

@@ -204,8 +204,10 @@ describe('the exports list the visits too', () => {
       res.on('end', () => cb(null, Buffer.concat(parts)));
     });
 
-  test('CSV: a visits column per scorecard (zone named, pseudonym only)', async () => {
-    const res = await binary(hrWeb.get(`/hr/scorecards.csv?quarter=${Q}`));
+  test('CSV (API): a visits column per scorecard (zone named, pseudonym only)', async () => {
+    const res = await binary(
+      request(app).get('/api/v1/staff/scorecards.csv').query({ quarter: Q }).set(bearer(hr.token)),
+    );
     expect(res.status).toBe(200);
     const text = (res.body as Buffer).toString('utf8');
     expectNoAuditorIdentity(text);
@@ -215,6 +217,18 @@ describe('the exports list the visits too', () => {
     for (const line of e1)
       expect(line).toMatch(new RegExp(`^2026-05-10 12:00 Asia/Shanghai · S[12] · \\d+\\.\\d · ${auditor.code}$`));
     expect(rows.find((r) => r.employeeId === 'E2')?.visits.split('; ')).toHaveLength(1);
+  });
+
+  test("CSV (the page's download): the same visits under a header in the page's language", async () => {
+    const res = await binary(hrWeb.get(`/hr/scorecards.csv?quarter=${Q}`));
+    expect(res.status).toBe(200);
+    expectNoAuditorIdentity((res.body as Buffer).toString('utf8'));
+    const rows = parse(res.body as Buffer, { bom: true, columns: true }) as Record<string, string>[];
+    // Signed in in English: the column is named in words, not by its machine name.
+    expect(Object.keys(rows[0] ?? {})).toContain('Visits the score rests on');
+    expect(Object.keys(rows[0] ?? {})).not.toContain('visits');
+    const e1 = Object.values(rows.find((r) => Object.values(r).includes('E1')) ?? {});
+    expect(e1.some((cell) => cell.split('; ').length === 3 && cell.includes(auditor.code))).toBe(true);
   });
 
   test('XLSX (API): a second sheet with one row per staff member and visit', async () => {

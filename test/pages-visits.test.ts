@@ -489,7 +489,8 @@ describe('review', () => {
     const approved = await reviewer
       .post(`/visits/${id}/review`)
       .type('form')
-      .send({ _csrf: token, decision: 'approve', note: '' });
+      // No arrival was recorded (SPEC §9 no_location): the reviewer acknowledges the flag.
+      .send({ _csrf: token, decision: 'approve', note: '', ack: 'no_location' });
     expect(approved.status).toBe(303);
     const v = await stored(id);
     expect(v.status).toBe('approved');

@@ -8,7 +8,7 @@ import { translate } from '../server/platform/i18n';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import { csrfFrom, sessionCookieOf, SESSION_COOKIE, type Agent } from './helpers/web';
 import { buildWorld, PASSWORD, uniquePng, type PrincipalKey, type World } from './helpers/world';
-import { newRound, someDelivery, someEndpoint } from './helpers/world-routes';
+import { newRound, roundBody, someDelivery, someEndpoint } from './helpers/world-routes';
 import { ANSWERS } from './helpers/visits';
 
 /**
@@ -79,7 +79,7 @@ async function digest(): Promise<string> {
 interface Form {
   who: PrincipalKey | null;
   path(w: World): Promise<string> | string;
-  fields?(w: World): Record<string, string>;
+  fields?(w: World): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** A multipart form: the file it uploads. */
   file?(w: World): { content: Buffer; name: string };
   json?: boolean;
@@ -225,6 +225,12 @@ const FORMS: Record<string, Form> = {
     path: (w) => `/visits/${w.draft.own.id}/draft`,
     fields: () => ({ summary: `自动保存 ${n()}`, durationMinutes: '32' }),
   },
+  'POST /visits/:visitId/location': {
+    who: 'auditor',
+    json: true,
+    path: (w) => `/visits/${w.draft.own.id}/location`,
+    fields: () => ({ kind: 'arrive', lat: 31.23, lng: 121.47, accuracy: 20, capturedAt: new Date().toISOString() }),
+  },
   'POST /visits/:visitId/attachments': {
     who: 'auditor',
     file: photo,
@@ -240,7 +246,8 @@ const FORMS: Record<string, Form> = {
   'POST /visits/:visitId/review': {
     who: 'reviewer',
     path: async (w) => `/visits/${(await w.fresh.submitted('own')).id}/review`,
-    fields: () => ({ decision: 'approve' }),
+    // The world's visits record no arrival (SPEC §9 no_location): the reviewer ticks the flag.
+    fields: () => ({ decision: 'approve', ack: 'no_location' }),
   },
   'POST /assignments/:assignmentId/start': {
     who: 'auditor',
@@ -397,6 +404,24 @@ const FORMS: Record<string, Form> = {
       return `/admin/webhooks/${id}/deliveries/${await someDelivery(id)}/redeliver`;
     },
   },
+  'POST /calibration/new': {
+    who: 'admin',
+    path: () => '/calibration/new',
+    fields: async (w) => {
+      const b = await roundBody(w);
+      return {
+        questionnaire: `${b.questionnaireId}:${b.version}`,
+        title: b.title,
+        caseText: b.caseText,
+        ...Object.fromEntries(b.auditorIds.map((id) => [`auditor.${id}`, 'on'])),
+      };
+    },
+  },
+  'POST /calibration/:calibrationId/attachments': {
+    who: 'admin',
+    file: photo,
+    path: async (w) => `/calibration/${await newRound(w)}/attachments`,
+  },
   'POST /calibration/:calibrationId/answers': {
     who: 'auditor',
     path: async (w) => `/calibration/${await newRound(w)}/answers`,
@@ -428,7 +453,7 @@ function submit(
   agent: Agent,
   form: Form,
   path: string,
-  fields: Record<string, string>,
+  fields: Record<string, unknown>,
   token: string | undefined,
   file?: { content: Buffer; name: string },
 ) {
@@ -463,7 +488,7 @@ describe('CSRF on every state-changing web form', () => {
       const { agent, token } = await browserOf(form.who);
       const other = await browserOf(form.who);
       const path = await form.path(world);
-      const fields = form.fields?.(world) ?? {};
+      const fields = (await form.fields?.(world)) ?? {};
       const file = form.file?.(world);
       const before = await digest();
       const forged = crypto.randomBytes(24).toString('base64url');

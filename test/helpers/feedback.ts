@@ -128,6 +128,12 @@ export async function approvedVisit(f: FeedbackWorld, spec: VisitSpec = {}): Pro
     });
   if (res.status !== 201) throw new Error(`visit: ${res.status} ${JSON.stringify(res.body)}`);
   const id = res.body.id as string;
+  // The phone's arrival at the visit's time (SPEC §9): without one the visit is flagged no_location.
+  const arrive = await request(f.app)
+    .post(`/api/v1/visits/${id}/location`)
+    .set(bearer(f.auditor.token))
+    .send({ kind: 'arrive', lat: 31.23, lng: 121.47, accuracy: 20, capturedAt: visitedAt });
+  if (arrive.status !== 201) throw new Error(`arrive: ${arrive.status} ${JSON.stringify(arrive.body)}`);
   const sub = await request(f.app).post(`/api/v1/visits/${id}/submit`).set(bearer(f.auditor.token));
   if (sub.status !== 200) throw new Error(`submit: ${sub.status} ${JSON.stringify(sub.body)}`);
   if (spec.submitOnly) return sub.body;

@@ -127,7 +127,7 @@ async function calibrationAuditors(w: World): Promise<string[]> {
   }
   return [w.who.auditor.id, w.who.auditor2.id, await third];
 }
-const roundBody = async (w: World) => ({
+export const roundBody = async (w: World) => ({
   questionnaireId: w.questionnaireId.A,
   version: 1,
   title: uniq('round'),
