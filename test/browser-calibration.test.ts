@@ -1,9 +1,8 @@
 import request from 'supertest';
-import type { Page } from 'playwright-core';
 import { CalibrationSheet } from '../server/calibration/model';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer } from './helpers/app';
-import { BrowserSuite, DESKTOP, PHONE } from './helpers/browser';
+import { BrowserSuite, choose, DESKTOP, formItem as item, PHONE } from './helpers/browser';
 import { richQuestionnaire } from './helpers/rich-questionnaire';
 import { PASSWORD, VisitWorld, type Actor } from './helpers/visits';
 import { postForm, signIn, unmarked } from './helpers/web';
@@ -43,9 +42,6 @@ afterAll(() => b.stop());
 
 const signedIn = (email: string, password: string, viewport: { width: number; height: number }) =>
   b.signedIn(email, password, { viewport, locale: 'en-US', lang: 'en' });
-
-const item = (page: Page, key: string) => page.locator(`#item-${key}`);
-const choose = (page: Page, key: string, value: string) => page.check(`input[name="a.${key}"][value="${value}"]`);
 
 test('an auditor on a phone answers a case with number, choice and multiple-choice items and a condition chain', async () => {
   const visitsBefore = await Visit.countDocuments({});

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer } from './helpers/app';
-import { BrowserSuite, DESKTOP, PHONE } from './helpers/browser';
+import { BrowserSuite, choose, DESKTOP, formItem as item, PHONE } from './helpers/browser';
 import { richQuestionnaire } from './helpers/rich-questionnaire';
 import { pngImage } from './helpers/visit-pages';
 import { PASSWORD, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
@@ -38,8 +38,6 @@ afterAll(() => b.stop());
 const signedIn = (email: string, password: string, viewport: { width: number; height: number }) =>
   b.signedIn(email, password, { viewport, locale: 'en-US', lang: 'en' });
 
-const item = (page: Page, key: string) => page.locator(`#item-${key}`);
-const choose = (page: Page, key: string, value: string) => page.check(`input[name="a.${key}"][value="${value}"]`);
 const saved = (page: Page) => page.waitForSelector('#save-status[data-state="ok"]');
 
 test('an auditor on a phone: items appear by condition, a hidden answer is cleared, a failed item asks for its photo', async () => {

@@ -21,6 +21,7 @@ import { startTestApp, stopTestApp } from './app';
  *   const { context, page } = await b.signedIn(email, password, { viewport: PHONE, lang: 'en' });
  *   await b.screenshot(page, 'visit-form-390');          // → <shots>/visit-form-390.png
  *   expect(b.problems).toEqual([]);                      // nothing went wrong in any page
+ *   await choose(page, 'g_hello', 'yes');                // an answer on the visit or calibration form
  *
  * Every page it opens is watched: an uncaught script error, a console error (a CSP violation shows
  * there; failed loads are judged by their status instead) and an answer of 500 or more, or a 4xx
@@ -33,6 +34,12 @@ export const DESKTOP = { width: 1366, height: 768 } as const;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FAVICON = /\/favicon\.ico$/;
+
+/** A questionnaire item on the visit or calibration form (both render the same controls). */
+export const formItem = (page: Page, key: string) => page.locator(`#item-${key}`);
+/** Picks an answer of a yes/no, scale or choice item on those forms. */
+export const choose = (page: Page, key: string, value: string) =>
+  page.check(`input[name="a.${key}"][value="${value}"]`);
 
 export interface PageOptions {
   viewport: { width: number; height: number };
