@@ -7,8 +7,9 @@ const base = require('./jest.config');
 const modules = require('./mutation.modules');
 
 const files = [...new Set(Object.values(modules).flat())];
-/** The pure test files and the one helper they share, as a regular expression's alternatives. */
-const visible = [...files, 'test/helpers/property-runs.ts'].map((f) => f.replace(/^test\//, '').replace(/[.]/g, '\\.'));
+/** The pure test files and the helpers they share (pure too), as a regular expression's alternatives. */
+const helpers = ['test/helpers/property-runs.ts', 'test/helpers/scoring-fixtures.ts'];
+const visible = [...files, ...helpers].map((f) => f.replace(/^test\//, '').replace(/[.]/g, '\\.'));
 
 module.exports = {
   testEnvironment: base.testEnvironment,

@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     await db.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }, load, profiles);
+  report({ app, floor, soloApp, soloFloor, pacedApp, pacedFloor }, load, profiles, answers.length);
 }
 
 const mode = process.argv[2];

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HtmlValidate, type Message } from 'html-validate';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, stopTestApp } from './helpers/app';
+import type { Page } from 'playwright-core';
+import { BrowserSuite } from './helpers/browser';
 import { buildWorld, PASSWORD, type PrincipalKey, type World } from './helpers/world';
 
 /**
@@ -15,7 +13,6 @@ import { buildWorld, PASSWORD, type PrincipalKey, type World } from './helpers/w
  */
 jest.setTimeout(600_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },
   { name: 'desktop', width: 1366, height: 768 },
@@ -23,30 +20,17 @@ const VIEWPORTS = [
 const LOCALES = ['zh', 'en'] as const;
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let server: Server;
-let base: string;
-let browser: Browser;
+// Its own console rules below (a failed load is a problem here too); the suite's `problems` are not read.
+const b = new BrowserSuite('a11y-pages-');
 let w: World;
 const htmlSeen = new Map<string, string>();
 const problems: string[] = [];
 
 beforeAll(async () => {
-  const app = await startTestApp();
-  w = await buildWorld(app, { reports: true });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  w = await buildWorld(await b.start(), { reports: true });
 }, 600_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
 /** Every page template each role works with, with real data behind it. */
 function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
@@ -113,7 +97,7 @@ function pagesOf(who: PrincipalKey | 'anonymous'): string[] {
 }
 
 async function signedInPage(who: PrincipalKey | 'anonymous', locale: (typeof LOCALES)[number]): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, locale: locale === 'zh' ? 'zh-CN' : 'en-US' });
+  const context = await b.browser.newContext({ baseURL: b.base, locale: locale === 'zh' ? 'zh-CN' : 'en-US' });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   page.on('console', (m) => {

@@ -1,13 +1,8 @@
-import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { CalibrationSheet } from '../server/calibration/model';
 import { Visit } from '../server/visits/model';
-import { ADMIN, bearer, startTestApp, stopTestApp } from './helpers/app';
+import { ADMIN, bearer } from './helpers/app';
+import { BrowserSuite, choose, DESKTOP, formItem as item, PHONE } from './helpers/browser';
 import { richQuestionnaire } from './helpers/rich-questionnaire';
 import { PASSWORD, VisitWorld, type Actor } from './helpers/visits';
 import { postForm, signIn, unmarked } from './helpers/web';
@@ -19,19 +14,13 @@ import { postForm, signIn, unmarked } from './helpers/web';
  * and the sheet is stored with typed answers, never as a visit. The form without its script: the
  * server drops answers to items not asked and names a refused number under its item.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let server: Server;
-let base: string;
-let browser: Browser;
+const b = new BrowserSuite('calibration-shots-');
 let w: VisitWorld;
 let roundId: string;
 const auditors: Actor[] = [];
-let shots: string;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  const app = await startTestApp();
+  const app = await b.start();
   w = await VisitWorld.create(app);
   const bankId = await w.bank('BCAL');
   for (let i = 0; i < 3; i++) auditors.push(await w.user(`bcal${i}@firm.test`, 'auditor'));
@@ -47,57 +36,19 @@ beforeAll(async () => {
       auditorIds: auditors.map((a) => a.id),
     });
   roundId = round.body.id;
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  shots = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-shots-'));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
-async function signedIn(email: string, password: string, viewport: { width: number; height: number }) {
-  const phone = viewport.width < 500;
-  const context = await browser.newContext({
-    viewport,
-    locale: 'en-US',
-    baseURL: base,
-    isMobile: phone,
-    hasTouch: phone,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) problems.push(`${res.status()} ${res.url()}`);
-  });
-  await page.goto('/lang/en');
-  await page.goto('/login');
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/login"] button[type="submit"]')]);
-  return { context, page };
-}
-
-const item = (page: Page, key: string) => page.locator(`#item-${key}`);
-const choose = (page: Page, key: string, value: string) => page.check(`input[name="a.${key}"][value="${value}"]`);
+const signedIn = (email: string, password: string, viewport: { width: number; height: number }) =>
+  b.signedIn(email, password, { viewport, locale: 'en-US', lang: 'en' });
 
 test('an auditor on a phone answers a case with number, choice and multiple-choice items and a condition chain', async () => {
   const visitsBefore = await Visit.countDocuments({});
-  const { context, page } = await signedIn('bcal0@firm.test', PASSWORD, { width: 390, height: 844 });
+  const { context, page } = await signedIn('bcal0@firm.test', PASSWORD, PHONE);
   await page.goto('/calibration');
   await Promise.all([
-    page.waitForURL(`${base}/calibration/${roundId}`),
+    page.waitForURL(`${b.base}/calibration/${roundId}`),
     page.click(`a[href="/calibration/${roundId}"]`),
   ]);
   // The visit form's controls: a number box with its unit, option lists, no comment boxes.
@@ -126,10 +77,10 @@ test('an auditor on a phone answers a case with number, choice and multiple-choi
   await page.check('input[name="a.c_points:liquidity"]');
   await choose(page, 'f_overall', '4');
   await page.locator('#item-c_match').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(shots, 'calibration-answer-390.png') });
-  await page.screenshot({ path: path.join(shots, 'calibration-answer-390-full.png'), fullPage: true });
+  await b.screenshot(page, 'calibration-answer-390', { fullPage: false });
+  await b.screenshot(page, 'calibration-answer-390-full');
   await Promise.all([
-    page.waitForURL(`${base}/calibration/${roundId}`),
+    page.waitForURL(`${b.base}/calibration/${roundId}`),
     page.click('#calibration-form button[type="submit"]'),
   ]);
   await expect(page.textContent('main')).resolves.toContain('Your answers are in');
@@ -146,7 +97,7 @@ test('an auditor on a phone answers a case with number, choice and multiple-choi
     f_overall: 4,
   });
   expect(await Visit.countDocuments({})).toBe(visitsBefore);
-  expect(problems).toEqual([]);
+  expect(b.problems).toEqual([]);
   await context.close();
 }, 120_000);
 
@@ -192,18 +143,15 @@ test('the admin form and the reviewer form at phone and desktop size (screenshot
     [ADMIN.email, ADMIN.password, '/calibration/new', 'new-round'],
     ['bcal-rev@firm.test', PASSWORD, `/calibration/${roundId}`, 'round-reviewer'],
   ] as const) {
-    for (const viewport of [
-      { width: 390, height: 844 },
-      { width: 1366, height: 900 },
-    ]) {
+    for (const viewport of [PHONE, { ...DESKTOP, height: 900 }]) {
       const { context, page } = await signedIn(who, pass, viewport);
       await page.goto(url);
       const width = await page.evaluate('document.documentElement.scrollWidth');
       expect(width).toBeLessThanOrEqual(viewport.width);
-      await page.screenshot({ path: path.join(shots, `${name}-${viewport.width}.png`), fullPage: true });
+      await b.screenshot(page, `${name}-${viewport.width}`);
       await context.close();
     }
   }
-  console.log(`screenshots: ${shots}`);
-  expect(problems).toEqual([]);
+  console.log(`screenshots: ${b.shots}`);
+  expect(b.problems).toEqual([]);
 }, 120_000);

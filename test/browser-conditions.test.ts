@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { Visit } from '../server/visits/model';
-import { ADMIN, bearer, startTestApp, stopTestApp } from './helpers/app';
+import { ADMIN, bearer } from './helpers/app';
+import { BrowserSuite, choose, DESKTOP, formItem as item, PHONE } from './helpers/browser';
 import { richQuestionnaire } from './helpers/rich-questionnaire';
 import { pngImage } from './helpers/visit-pages';
 import { PASSWORD, VisitWorld, windowAroundNow, type Actor } from './helpers/visits';
@@ -18,73 +16,28 @@ import { PASSWORD, VisitWorld, windowAroundNow, type Actor } from './helpers/vis
  * photo right there and cannot submit without it; on a laptop (1366×768) an admin edits a
  * questionnaire: the fields of the chosen type, the live check of a forward condition, the preview.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let server: Server;
-let base: string;
-let browser: Browser;
+// A submit with missing evidence answers 422 on purpose.
+const b = new BrowserSuite('conditions-shots-', /\/visits\/[a-f0-9]{24}\/edit$/);
 let w: VisitWorld;
 let bankId: string;
 let questionnaireId: string;
 let auditor: Actor;
-let shots: string;
-const problems: string[] = [];
-/** A submit with missing evidence answers 422 on purpose; there is no favicon. */
-const EXPECTED_4XX = /\/favicon\.ico$|\/visits\/[a-f0-9]{24}\/edit$/;
 
 beforeAll(async () => {
-  const app = await startTestApp();
+  const app = await b.start();
   w = await VisitWorld.create(app);
   bankId = await w.bank('BC1');
   await w.branch(bankId, 'C1', 'North');
   auditor = await w.user('bc-aud@firm.test', 'auditor');
   const q = await request(app).post('/api/v1/questionnaires').set(bearer(w.adminToken)).send(richQuestionnaire(bankId));
   questionnaireId = q.body.id;
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  shots = fs.mkdtempSync(path.join(os.tmpdir(), 'conditions-shots-'));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
-async function signedIn(email: string, password: string, viewport: { width: number; height: number }) {
-  const phone = viewport.width < 500;
-  const context = await browser.newContext({
-    viewport,
-    locale: 'en-US',
-    baseURL: base,
-    isMobile: phone,
-    hasTouch: phone,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 500 || (res.status() >= 400 && !EXPECTED_4XX.test(res.url())))
-      problems.push(`${res.status()} ${res.url()}`);
-  });
-  await page.goto('/lang/en');
-  await page.goto('/login');
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/login"] button[type="submit"]')]);
-  return { context, page };
-}
+const signedIn = (email: string, password: string, viewport: { width: number; height: number }) =>
+  b.signedIn(email, password, { viewport, locale: 'en-US', lang: 'en' });
 
-const item = (page: Page, key: string) => page.locator(`#item-${key}`);
-const choose = (page: Page, key: string, value: string) => page.check(`input[name="a.${key}"][value="${value}"]`);
 const saved = (page: Page) => page.waitForSelector('#save-status[data-state="ok"]');
 
 test('an auditor on a phone: items appear by condition, a hidden answer is cleared, a failed item asks for its photo', async () => {
@@ -97,7 +50,7 @@ test('an auditor on a phone: items appear by condition, a hidden answer is clear
     ...windowAroundNow(),
     scenario: '咨询理财',
   });
-  const { context, page } = await signedIn('bc-aud@firm.test', PASSWORD, { width: 390, height: 844 });
+  const { context, page } = await signedIn('bc-aud@firm.test', PASSWORD, PHONE);
   await page.goto('/assignments');
   await page.click(`#assignment-${assignmentId} summary`);
   await page.fill(`#assignment-${assignmentId} input[name="durationMinutes"]`, '30');
@@ -126,7 +79,7 @@ test('an auditor on a phone: items appear by condition, a hidden answer is clear
   await choose(page, 'f_overall', '4');
   await saved(page);
   await page.locator('#item-c_assessed').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(shots, 'conditions-shown-390.png') });
+  await b.screenshot(page, 'conditions-shown-390', { fullPage: false });
 
   // No assessment after all: the risk match is no longer asked, its answer is cleared and the auditor told.
   await choose(page, 'c_assessed', 'no');
@@ -137,8 +90,7 @@ test('an auditor on a phone: items appear by condition, a hidden answer is clear
   await page.waitForSelector('#item-c_assessed .v-evidence-ask:not([hidden]) .v-ev-needed:not([hidden])');
   await saved(page);
   await page.locator('#item-c_assessed').scrollIntoViewIfNeeded();
-  const asked = path.join(shots, 'evidence-asked-390.png');
-  await page.screenshot({ path: asked });
+  const asked = await b.screenshot(page, 'evidence-asked-390', { fullPage: false });
   console.log(`evidence asked (390×844): ${asked}`);
   let stored = await Visit.findById(visitId).lean().orFail();
   expect(stored.answers.map((a) => a.itemKey)).not.toContain('c_match');
@@ -150,7 +102,7 @@ test('an auditor on a phone: items appear by condition, a hidden answer is clear
   expect((await Visit.findById(visitId).lean().orFail()).status).toBe('draft');
 
   // The photo, picked under the item, names it.
-  const photo = path.join(shots, 'no-assessment.png');
+  const photo = path.join(b.shots, 'no-assessment.png');
   fs.writeFileSync(photo, pngImage(320, 240, 11));
   await page.setInputFiles('#item-c_assessed input[type="file"]', photo);
   await page.waitForSelector('#item-c_assessed .v-ev-done:not([hidden])');
@@ -158,25 +110,25 @@ test('an auditor on a phone: items appear by condition, a hidden answer is clear
   stored = await Visit.findById(visitId).lean().orFail();
   expect(stored.attachments.map((a) => a.itemKey)).toEqual(['c_assessed']);
 
-  await Promise.all([page.waitForURL(`${base}/visits/${visitId}`), page.click('button[value="submit"]')]);
+  await Promise.all([page.waitForURL(`${b.base}/visits/${visitId}`), page.click('button[value="submit"]')]);
   stored = await Visit.findById(visitId).lean().orFail();
   expect(stored.status).toBe('submitted');
   expect(stored.violations).toEqual([{ itemKey: 'c_assessed', sectionKey: 'sales_compliance' }]);
   // The read view: the violation worded as the failure, the hidden item as not asked.
   await expect(page.textContent('.v-violations')).resolves.toContain('Recommended without an assessment');
   await expect(page.textContent('#item-c_match')).resolves.toContain('not asked');
-  expect(problems).toEqual([]);
+  expect(b.problems).toEqual([]);
   await context.close();
 }, 120_000);
 
 test('an admin on a laptop: type fields, a live check of a forward condition, an interactive phone preview', async () => {
-  const { context, page } = await signedIn(ADMIN.email, ADMIN.password, { width: 1366, height: 768 });
+  const { context, page } = await signedIn(ADMIN.email, ADMIN.password, DESKTOP);
   await page.goto(`/admin/questionnaires/${questionnaireId}`);
   // The whole editor fits a laptop screen: nothing is cut off on the right.
   const width = await page.evaluate('document.documentElement.scrollWidth');
   expect(width).toBeLessThanOrEqual(1366);
   await expect(page.isVisible('input[name="i.greeting.0.required"]')).resolves.toBe(true);
-  await page.screenshot({ path: path.join(shots, 'editor-1366.png') });
+  await b.screenshot(page, 'editor-1366', { fullPage: false });
 
   // A yes/no card shows no options; choosing "choice" shows them.
   const card = page.locator('fieldset.q-section[data-section="greeting"] fieldset.q-item').first();
@@ -200,11 +152,11 @@ test('an admin on a laptop: type fields, a live check of a forward condition, an
   await expect(page.textContent('#q-problems')).resolves.toContain(
     'g_hello: a condition must refer to an earlier item',
   );
-  await page.screenshot({ path: path.join(shots, 'editor-check-1366.png') });
+  await b.screenshot(page, 'editor-check-1366', { fullPage: false });
   // Put right, the check passes again.
   await first.locator('input.q-if-item').fill('');
   await first.locator('input.q-if-in').fill('');
   await page.waitForSelector('#q-checked');
-  expect(problems).toEqual([]);
+  expect(b.problems).toEqual([]);
   await context.close();
 }, 90_000);

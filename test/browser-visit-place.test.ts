@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
-import { chromium, type Browser, type BrowserContextOptions } from 'playwright-core';
+import type { BrowserContextOptions } from 'playwright-core';
 import request from 'supertest';
-import { bearer, startTestApp, stopTestApp } from './helpers/app';
+import { bearer } from './helpers/app';
+import { BrowserSuite, PHONE } from './helpers/browser';
 import { pagesWorld, type PagesWorld } from './helpers/visit-pages';
 import { PASSWORD, windowAroundNow } from './helpers/visits';
 
@@ -12,39 +10,23 @@ import { PASSWORD, windowAroundNow } from './helpers/visits';
  * position from the browser's Geolocation API — emulated at the branch, 2 km away, and refused —
  * and the auditor is warned with the reviewer's own flags, never blocked.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PHONE = { width: 390, height: 844 };
 const BRANCH = { latitude: 31.2304, longitude: 121.4737 };
 const FAR = { latitude: BRANCH.latitude + 2000 / 111_195.08, longitude: BRANCH.longitude };
 
-let app: Express;
-let server: Server;
-let base: string;
-let browser: Browser;
+const b = new BrowserSuite('visit-place-shots-');
 let pw: PagesWorld;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  const app = await b.start();
   pw = await pagesWorld(app, 'BP');
   const branch = await request(app)
     .post(`/api/v1/banks/${pw.bankId}/branches`)
     .set(bearer(pw.w.adminToken))
     .send({ code: 'G1', name: '静安支行', region: 'North', lat: BRANCH.latitude, lng: BRANCH.longitude });
   expect(branch.status).toBe(201);
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
 async function draftVisit(): Promise<string> {
   const assignmentId = await pw.w.assignment({
@@ -56,7 +38,7 @@ async function draftVisit(): Promise<string> {
     ...windowAroundNow(),
     scenario: '开户',
   });
-  const res = await request(app)
+  const res = await request(b.app)
     .post('/api/v1/visits')
     .set(bearer(pw.auditor.token))
     .send({ assignmentId, visitedAt: new Date(Date.now() - 10 * 60_000).toISOString(), durationMinutes: 20 });
@@ -69,21 +51,11 @@ async function arriveWith(
   options: BrowserContextOptions,
 ): Promise<{ visitId: string; state: string; warnings: string }> {
   const visitId = await draftVisit();
-  const context = await browser.newContext({
+  const { context, page } = await b.signedIn(pw.auditor.email, PASSWORD, {
     viewport: PHONE,
     locale: 'en-US',
-    baseURL: base,
-    isMobile: true,
-    ...options,
+    context: options,
   });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/login');
-  await page.fill('input[name="email"]', pw.auditor.email);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
   await page.goto(`/visits/${visitId}/edit`);
   const response = page.waitForResponse((r) => r.url().endsWith(`/visits/${visitId}/location`));
   await page.click('#place button[data-kind="arrive"]');
@@ -95,13 +67,13 @@ async function arriveWith(
     : '';
   // The form stays usable: nothing is blocked.
   expect(await page.locator('button[name="action"][value="submit"]').isEnabled()).toBe(true);
-  expect(errors).toEqual([]);
+  expect(b.problems).toEqual([]);
   await context.close();
   return { visitId, state, warnings };
 }
 
 const stored = async (visitId: string) =>
-  (await request(app).get(`/api/v1/visits/${visitId}`).set(bearer(pw.reviewer.token))).body.locations;
+  (await request(b.app).get(`/api/v1/visits/${visitId}`).set(bearer(pw.reviewer.token))).body.locations;
 
 test('at the branch: the position is recorded with its accuracy and no warning is shown', async () => {
   const r = await arriveWith({ geolocation: { ...BRANCH, accuracy: 12 }, permissions: ['geolocation'] });

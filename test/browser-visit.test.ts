@@ -1,12 +1,9 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Visit } from '../server/visits/model';
 import { demoQuestionnaireBody } from '../seed/questionnaire';
-import { startTestApp, stopTestApp } from './helpers/app';
+import { BrowserSuite, PHONE } from './helpers/browser';
 import { assign, pagesWorld, pngImage, type PagesWorld } from './helpers/visit-pages';
 import { PASSWORD } from './helpers/visits';
 
@@ -15,57 +12,18 @@ import { PASSWORD } from './helpers/visits';
  * 390×844 viewport: fill, autosave, attach a photo, submit; the reviewer returns it; the auditor
  * corrects and resubmits; the reviewer approves.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PHONE = { width: 390, height: 844 };
-
-let server: Server;
-let base: string;
-let browser: Browser;
+// A submit with missing items answers 422 on purpose.
+const b = new BrowserSuite('visit-form-shots-', /\/visits\/[a-f0-9]{24}\/edit$/);
 let pw: PagesWorld;
-let shots: string;
-const problems: string[] = [];
-/** The browser asks for a favicon (there is none); a submit with missing items answers 422 on purpose. */
-const EXPECTED_4XX = /\/favicon\.ico$|\/visits\/[a-f0-9]{24}\/edit$/;
 
 beforeAll(async () => {
-  const app = await startTestApp();
-  pw = await pagesWorld(app, 'BV');
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  shots = fs.mkdtempSync(path.join(os.tmpdir(), 'visit-form-shots-'));
+  pw = await pagesWorld(await b.start(), 'BV');
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
-/** A new browser profile signed in as this user; page errors and CSP violations are collected. */
-async function signedIn(email: string, locale: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: PHONE, locale, baseURL: base, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  // CSP violations and script errors show here; failed loads are judged by status below.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 500 || (res.status() >= 400 && !EXPECTED_4XX.test(res.url())))
-      problems.push(`${res.status()} ${res.url()}`);
-  });
-  await page.goto('/login');
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
-  return { context, page };
-}
+/** A new phone profile signed in as this user, the page language from the browser's locale. */
+const signedIn = (email: string, locale: string) => b.signedIn(email, PASSWORD, { viewport: PHONE, locale });
 
 const radio = (page: Page, key: string, value: string) => page.locator(`input[name="a.${key}"][value="${value}"]`);
 type Item = ReturnType<typeof demoQuestionnaireBody>['sections'][number]['items'][number];
@@ -124,7 +82,7 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
   await expect(a.inputValue('textarea[name="c.g_attire"]')).resolves.toBe('柜员未佩戴工牌');
 
   // ---- attaches a photo: progress bar, then the thumbnail
-  const photo = path.join(shots, '网点门头.png');
+  const photo = path.join(b.shots, '网点门头.png');
   fs.writeFileSync(photo, pngImage(640, 480, 7));
   // Browser-side code typed by hand: the project's TypeScript has no DOM types.
   await a.evaluate(`window.sawProgress = false;
@@ -145,9 +103,8 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
 
   // The phone form, for the lead to look at.
   await a.locator('#section-greeting').scrollIntoViewIfNeeded();
-  const shot = path.join(shots, 'visit-form-390x844.png');
-  await a.screenshot({ path: shot });
-  await a.screenshot({ path: path.join(shots, 'visit-form-full.png'), fullPage: true });
+  const shot = await b.screenshot(a, 'visit-form-390x844', { fullPage: false });
+  await b.screenshot(a, 'visit-form-full');
   expect(fs.statSync(shot).size).toBeGreaterThan(5_000);
   console.log(`visit form screenshot (390×844): ${shot}`);
 
@@ -156,7 +113,7 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
   await expect(a.locator('#missing a').count()).resolves.toBe(1);
   await a.click(`#missing a[href="#item-${last.key}"]`);
   await radio(a, last.key, '5').check();
-  await Promise.all([a.waitForURL(`${base}/visits/${visitId}`), a.click('button[value="submit"]')]);
+  await Promise.all([a.waitForURL(`${b.base}/visits/${visitId}`), a.click('button[value="submit"]')]);
   await a.waitForSelector('.v-status-submitted');
   expect((await Visit.findById(visitId).lean())?.status).toBe('submitted');
 
@@ -164,7 +121,7 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
   const reviewer = await signedIn(pw.reviewer.email, 'en-US');
   const r = reviewer.page;
   await r.click('a[href="/review"]');
-  await Promise.all([r.waitForURL(`${base}/visits/${visitId}`), r.click(`tr[data-visit="${visitId}"] a`)]);
+  await Promise.all([r.waitForURL(`${b.base}/visits/${visitId}`), r.click(`tr[data-visit="${visitId}"] a`)]);
   await r.waitForSelector('.v-evidence-img');
   const note = 'g_attire：请核对照片，员工是否佩戴工牌？';
   await r.fill('textarea[name="note"]', note);
@@ -173,11 +130,14 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
 
   // ---- the auditor sees the note, fixes the answer, resubmits
   await a.goto('/assignments');
-  await Promise.all([a.waitForURL(`${base}/visits/${visitId}/edit`), a.click(`#assignment-${assignmentId} a.button`)]);
+  await Promise.all([
+    a.waitForURL(`${b.base}/visits/${visitId}/edit`),
+    a.click(`#assignment-${assignmentId} a.button`),
+  ]);
   await expect(a.textContent('#review-note')).resolves.toContain(note);
   await radio(a, 'g_attire', 'yes').check();
   await savedIndicator(a);
-  await Promise.all([a.waitForURL(`${base}/visits/${visitId}`), a.click('button[value="submit"]')]);
+  await Promise.all([a.waitForURL(`${b.base}/visits/${visitId}`), a.click('button[value="submit"]')]);
 
   // ---- the reviewer approves
   await r.goto(`/visits/${visitId}`);
@@ -210,7 +170,7 @@ test('auditor fills and submits on a phone, reviewer returns, auditor corrects, 
         h.changes.some((c) => c.field === 'answers.g_attire' && c.before === 'no' && c.after === 'yes'),
     ),
   ).toBe(true);
-  expect(problems).toEqual([]);
+  expect(b.problems).toEqual([]);
 
   await auditor.context.close();
   await reviewer.context.close();

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN, startTestApp, stopTestApp } from './helpers/app';
+import type { Page } from 'playwright-core';
+import { ADMIN } from './helpers/app';
+import { BrowserSuite, DESKTOP, PHONE } from './helpers/browser';
 import { ANSWERS, approvedVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 import { unlabeledTimes } from './helpers/unlabeled-times';
 import { PASSWORD } from './helpers/visits';
@@ -16,25 +13,18 @@ import { PASSWORD } from './helpers/visits';
  */
 jest.setTimeout(600_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.SHOTS_DIR ?? fs.mkdtempSync('/tmp/journeys-words-');
-const SIZES = {
-  phone: { width: 390, height: 844 },
-  desktop: { width: 1366, height: 768 },
-} as const;
+const SIZES = { phone: PHONE, desktop: DESKTOP } as const;
 type Size = keyof typeof SIZES;
 /** Item keys of the fixture questionnaire, a database id, a stored answer, a dictionary key: none belongs on a page. */
 const RAW =
   /(?<!Item )\b(?:g1|g2|p1|p2|c1|c2|f1)\b|\b[0-9a-f]{24}\b|\banswers\.\w|\b(?:hr|results|visits|disputes|actions|reports|account|assignments|confidence)\.[a-z_]+/;
 
-let server: Server;
-let base: string;
-let browser: Browser;
+const b = new BrowserSuite('journeys-words-');
 let f: FeedbackWorld;
 let visitId = '';
 
 beforeAll(async () => {
-  const app = await startTestApp();
+  const app = await b.start();
   f = await feedbackWorld(app, 'JW');
   // Last quarter: a violation (c1 no) at N1; this quarter: a visit naming staff E1.
   await approvedVisit(f, {
@@ -44,32 +34,15 @@ beforeAll(async () => {
     answers: ANSWERS.map((a) => (a.itemKey === 'c1' ? { ...a, value: 'no' } : a)),
   });
   visitId = (await approvedVisit(f, { branchCode: 'N1', staff: ['E1'] })).id;
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 }, SETUP_TIMEOUT_MS + 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
 async function signedIn(email: string, size: Size, password = PASSWORD): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, viewport: SIZES[size] });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  await page.goto('/lang/en?next=/login');
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
-  return page;
+  return (await b.signedIn(email, password, { viewport: SIZES[size], lang: 'en' })).page;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => b.screenshot(page, name);
 
 /** No time without its zone; no item key, database id or stored value on the page's text. */
 async function plainPage(page: Page): Promise<void> {

@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestApp, stopTestApp } from './helpers/app';
+import type { Page } from 'playwright-core';
+import { BrowserSuite, DESKTOP, PHONE } from './helpers/browser';
 import {
   approvedVisit,
   backdateApproval,
@@ -26,20 +22,13 @@ import { solidPng } from './helpers/photo';
  */
 jest.setTimeout(600_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.SHOTS_DIR ?? fs.mkdtempSync('/tmp/journeys-roles-');
-const SIZES = {
-  phone: { width: 390, height: 844 },
-  desktop: { width: 1366, height: 768 },
-} as const;
+const SIZES = { phone: PHONE, desktop: DESKTOP } as const;
 type Size = keyof typeof SIZES;
 const ITEM_KEY = /^(?:g1|g2|p1|p2|c1|c2|f1)$/;
 /** Stored values where words belong: `answers.c2`, `– → yes`. */
 const RAW = /\banswers\.\w|(?:→\s*(?:yes|no|na)\b)|(?:\b(?:yes|no|na)\s*→)/;
 
-let server: Server;
-let base: string;
-let browser: Browser;
+const b = new BrowserSuite('journeys-roles-');
 let f: FeedbackWorld;
 const visit: Record<'desktop' | 'phone' | 'expired' | 'queued' | 'flagged', string> = {
   desktop: '',
@@ -50,7 +39,7 @@ const visit: Record<'desktop' | 'phone' | 'expired' | 'queued' | 'flagged', stri
 };
 
 beforeAll(async () => {
-  const app = await startTestApp();
+  const app = await b.start();
   f = await feedbackWorld(app, 'JR');
   visit.desktop = (await approvedVisit(f, { branchCode: 'N1', staff: ['E1'] })).id;
   visit.phone = (await approvedVisit(f, { branchCode: 'N2' })).id;
@@ -82,32 +71,15 @@ beforeAll(async () => {
   for (let i = 0; i < 30; i++) await assign('S1', -90 + i, -60 + i);
   await assign('N2', -1, 2);
   await assign('S1', 3, 6);
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 }, SETUP_TIMEOUT_MS + 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
+afterAll(() => b.stop());
 
 async function signedIn(email: string, size: Size, lang: 'en' | 'zh' = 'en', password = PASSWORD): Promise<Page> {
-  const context = await browser.newContext({ baseURL: base, viewport: SIZES[size] });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  await page.goto(`/lang/${lang}?next=/login`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
-  return page;
+  return (await b.signedIn(email, password, { viewport: SIZES[size], lang })).page;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => b.screenshot(page, name);
 
 /** No time without its zone, no item key or stored value where words belong. */
 async function plainPage(page: Page): Promise<void> {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { propertyRuns } from './helpers/property-runs';
+import { mk, sec, onlyGreeting } from './helpers/scoring-fixtures';
 import { answerErrors } from '../server/rules/answers';
 import {
   formatScore,
@@ -11,8 +12,6 @@ import {
   type Answer,
   type AnswerValue,
   type ItemType,
-  type ScoringItem,
-  type ScoringSection,
   type SectionKey,
 } from '../server/rules/scoring';
 
@@ -21,23 +20,6 @@ import {
  * on a critical item, values that do not fit their item, and every message the edge check gives.
  * Mutation testing (npm run test:mutation) holds these files to the scoring rules.
  */
-
-const mk = (key: string, type: ItemType, extra: Partial<ScoringItem> = {}): ScoringItem => ({
-  key,
-  type,
-  weight: 1,
-  critical: false,
-  allowNA: false,
-  required: true,
-  ...extra,
-});
-const sec = (key: SectionKey, items: ScoringItem[], weight = 25): ScoringSection => ({ key, weight, items });
-const onlyGreeting = (items: ScoringItem[]): ScoringSection[] => [
-  sec('greeting', items),
-  sec('product_knowledge', []),
-  sec('sales_compliance', []),
-  sec('follow_up', []),
-];
 
 describe('itemScore and isScaleValue', () => {
   test.each([

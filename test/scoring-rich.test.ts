@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { propertyRuns } from './helpers/property-runs';
+import { mk, sec, ans } from './helpers/scoring-fixtures';
 import { answerErrors, sameAnswer, splitHidden } from '../server/rules/answers';
 import {
   evidenceMissing,
@@ -12,26 +13,12 @@ import {
   type ItemType,
   type ScoringItem,
   type ScoringSection,
-  type SectionKey,
 } from '../server/rules/scoring';
 
 /**
  * Pure tests of SPEC.md section 10 (richer item types, conditions, evidence on failure). Every
  * expected number is worked out by hand beside it; the properties hold on random questionnaires.
  */
-
-const mk = (key: string, type: ItemType, extra: Partial<ScoringItem> = {}): ScoringItem => ({
-  key,
-  type,
-  weight: 1,
-  critical: false,
-  allowNA: false,
-  required: true,
-  ...extra,
-});
-const sec = (key: SectionKey, items: ScoringItem[], weight = 25): ScoringSection => ({ key, weight, items });
-const ans = (pairs: Record<string, AnswerValue>): Answer[] =>
-  Object.entries(pairs).map(([itemKey, value]) => ({ itemKey, value }));
 
 const WAIT = mk('wait', 'number', {
   min: 0,

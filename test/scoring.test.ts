@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { propertyRuns } from './helpers/property-runs';
+import { mk, sec, ans } from './helpers/scoring-fixtures';
 import { answerErrors } from '../server/rules/answers';
 import {
   formatScore,
@@ -16,19 +17,6 @@ import {
 } from '../server/rules/scoring';
 
 /** Pure tests of SPEC.md section 3. Every expected number is worked out by hand in the comment beside it. */
-
-const mk = (key: string, type: ItemType, extra: Partial<ScoringItem> = {}): ScoringItem => ({
-  key,
-  type,
-  weight: 1,
-  critical: false,
-  allowNA: false,
-  required: true,
-  ...extra,
-});
-const sec = (key: SectionKey, items: ScoringItem[], weight = 25): ScoringSection => ({ key, weight, items });
-const ans = (pairs: Record<string, AnswerValue>): Answer[] =>
-  Object.entries(pairs).map(([itemKey, value]) => ({ itemKey, value }));
 
 const questionnaire = (
   weights: Record<SectionKey, number> = { greeting: 25, product_knowledge: 25, sales_compliance: 25, follow_up: 25 },

@@ -3,13 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Types } from 'mongoose';
+import { answersFor, type BenchAnswer } from '../visits/answers';
 import { DB_NAME, LOAD_USERS, log, quarterLabel, ROOT } from './settings';
 
 export interface LoadWorld {
   jiangnanId: string;
   quarter: string;
   prevQuarter: string;
-  answers: { itemKey: string; value: string | number; comment?: string }[];
+  answers: BenchAnswer[];
   pool: { assignmentId: string; user: number }[];
   auditorEmails: string[];
   visitsBefore: number;
@@ -77,12 +78,7 @@ export async function seed(uri: string, assignments: number): Promise<LoadWorld>
       };
     });
     for (let i = 0; i < docs.length; i += 500) await Assignment.collection.insertMany(docs.slice(i, i + 500));
-    const items = demoQuestionnaireBody(String(bank._id)).sections.flatMap((s) => s.items);
-    const answers = items.map((it, n) => ({
-      itemKey: it.key,
-      value: it.type === 'scale' ? 4 : n % 9 === 4 && !it.critical ? 'no' : 'yes',
-      ...(n % 6 === 0 ? { comment: '等候约10分钟，员工讲解清楚，但未主动说明管理费。' } : {}),
-    }));
+    const answers = answersFor(demoQuestionnaireBody(String(bank._id)));
     return {
       jiangnanId: String(bank._id),
       quarter: quarterLabel(new Date()),
@@ -97,7 +93,7 @@ export async function seed(uri: string, assignments: number): Promise<LoadWorld>
   }
 }
 
-/** Where a seeded database is kept: one per seed source, model definitions, quarter and size (LOAD_RESEED=1 after a service change that alters seeded data). */
+/** Where a seeded database is kept: one per seed source (and this builder's), model definitions, quarter and size (LOAD_RESEED=1 after a service change that alters seeded data). */
 export function seedCache(assignments: number): string {
   const h = crypto.createHash('sha1');
   const files = (dir: string): string[] =>
@@ -106,7 +102,9 @@ export function seedCache(assignments: number): string {
       .flatMap((e) =>
         e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
       );
-  for (const f of [...files('seed'), ...files('server').filter((x) => /model\.ts$/.test(x))].sort())
+  // This file and the answer builder too: a world kept with answers that no longer fit is not reused.
+  const builders = ['bench/load/seed.ts', 'bench/visits/answers.ts'];
+  for (const f of [...files('seed'), ...files('server').filter((x) => /model\.ts$/.test(x)), ...builders].sort())
     h.update(f).update(fs.readFileSync(path.join(ROOT, f)));
   h.update(`${quarterLabel(new Date())}|${assignments}|${LOAD_USERS}`);
   return path.join(os.tmpdir(), `msa-load-seed-${h.digest('hex').slice(0, 12)}`);

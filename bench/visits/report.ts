@@ -130,6 +130,7 @@ export function report(
   }: Record<'app' | 'floor' | 'soloApp' | 'soloFloor' | 'pacedApp' | 'pacedFloor', Figures[]>,
   load: number,
   profiles: string[],
+  answerCount: number,
 ): void {
   const m = (xs: Figures[], k: keyof Figures) => median(xs.map((x) => Number(x[k])));
   const ratios = app.map((a, i) => a.throughput / floor[i].throughput);
@@ -143,7 +144,7 @@ export function report(
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; 1-minute load average at the start ${load.toFixed(2)}.`,
     `Embedded FerretDB 1.24 (SQLite, as built by tools/ferretdb/build.sh) in a fresh temp folder; ${CLIENTS} concurrent keep-alive clients on loopback, each submitting back to back (closed loop); per run ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per target, then the same ${CLIENTS} clients paced to ${PACED_RATE} submissions/s in all (${WARMUP_S} s + ${PACED_S} s), then ${SOLO_S} s with a single client; ${RUNS} runs, medians; app and floor in the same run, order alternating. Both servers run the TypeScript sources through a bare SWC hook (no source-map-support), as compiled JavaScript would run.`,
-    'A submission: app = `POST /api/v1/visits` (30 answers, staff, summary) + `POST /api/v1/visits/:id/submit`; floor = one `POST` to a bare Express + Mongoose endpoint inserting the same submitted visit document (another database on the same server).',
+    `A submission: app = \`POST /api/v1/visits\` (${answerCount} answers to the demo questionnaire, staff, summary) + \`POST /api/v1/visits/:id/submit\`; floor = one \`POST\` to a bare Express + Mongoose endpoint inserting the same submitted visit document (another database on the same server).`,
     `The app's database holds ${CLIENTS * PER_CLIENT + Math.max(PER_CLIENT, 120 * (WARMUP_S + SOLO_S))} open assignments at the start of each run (${PER_CLIENT} per auditor, more for the lone client; BENCH_ASSIGNMENTS).`,
     '',
     '| target | submissions/s | p50 ms | p95 ms | p99 ms | per run (subm./s) | CPU ms per subm. (server + FerretDB) | errors |',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Types } from 'mongoose';
+import { answersFor, type BenchAnswer } from './answers';
 
 /** The benchmark's settings (environment variables, see bench/visits-bench.ts) and the request both servers receive. */
 
@@ -28,15 +29,10 @@ export const log = (msg: string) => process.stdout.write(`[${new Date().toISOStr
 
 // ---- the request both servers receive
 
-/** A complete answer set for the demo questionnaire, as an auditor's phone sends it. */
-export async function answerSet(): Promise<{ itemKey: string; value: string | number; comment?: string }[]> {
+/** A complete answer set for the demo questionnaire, built from its items (see answers.ts). */
+export async function answerSet(): Promise<BenchAnswer[]> {
   const { demoQuestionnaireBody } = await import('../../seed/questionnaire');
-  const items = demoQuestionnaireBody(new Types.ObjectId().toHexString()).sections.flatMap((s) => s.items);
-  return items.map((i, n) => ({
-    itemKey: i.key,
-    value: i.type === 'scale' ? 4 : n % 9 === 4 && !i.critical ? 'no' : 'yes',
-    ...(n % 6 === 0 ? { comment: '等候约10分钟，员工讲解清楚，但未主动说明管理费。' } : {}),
-  }));
+  return answersFor(demoQuestionnaireBody(new Types.ObjectId().toHexString()));
 }
 
 export function visitBody(assignmentId: string, answers: unknown[]): Record<string, unknown> {

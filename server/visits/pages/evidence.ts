@@ -1,7 +1,7 @@
-import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import type { EvidenceUpload } from '../../evidence/upload';
 import type { Principal } from '../../platform/access';
+import { streamFile } from '../../platform/http/download';
 import { toAppError } from '../../platform/http/error-handler';
 import { requireFile } from '../../platform/http/uploads';
 import { param, runUpload } from '../../web/forms';
@@ -70,5 +70,5 @@ export const attachmentFile = page('authenticated', async (ctx) => {
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'private, no-store',
   });
-  await pipeline(file.stream, ctx.res);
+  await streamFile(ctx.res, file.stream);
 });
