@@ -91,3 +91,35 @@ test("under an active mutant: no test after the file's first failure either", ()
     'test/a.test.js': { 'a fails when told': 'failed', 'a passes': 'pending' },
   });
 });
+
+test('jest.pure.resolver.js: in a Stryker worker each request from a folder is resolved once; elsewhere every time', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const resolve = require(path.join(project, 'jest.pure.resolver.js')) as (
+    request: string,
+    options: { basedir: string; conditions?: string[]; defaultResolver: (r: string, o: object) => string },
+  ) => string;
+  const asked: string[] = [];
+  const options = (basedir: string) => ({
+    basedir,
+    conditions: ['require'],
+    defaultResolver: (request: string) => {
+      asked.push(`${basedir}:${request}`);
+      return `${basedir}/node_modules/${request}/index.js`;
+    },
+  });
+  const before = process.env.STRYKER_MUTATOR_WORKER;
+  try {
+    delete process.env.STRYKER_MUTATOR_WORKER;
+    resolve('fc', options('/x'));
+    resolve('fc', options('/x'));
+    expect(asked).toEqual(['/x:fc', '/x:fc']);
+    process.env.STRYKER_MUTATOR_WORKER = '1';
+    expect(resolve('fc', options('/y'))).toBe('/y/node_modules/fc/index.js');
+    expect(resolve('fc', options('/y'))).toBe('/y/node_modules/fc/index.js');
+    expect(resolve('fc', options('/z'))).toBe('/z/node_modules/fc/index.js');
+    expect(asked).toEqual(['/x:fc', '/x:fc', '/y:fc', '/z:fc']);
+  } finally {
+    if (before === undefined) delete process.env.STRYKER_MUTATOR_WORKER;
+    else process.env.STRYKER_MUTATOR_WORKER = before;
+  }
+});
