@@ -3,6 +3,7 @@
  * mutation.modules.js. Mutation testing runs them (npm run test:mutation); they need no FerretDB,
  * so this config has no global set-up. The main suite (jest.config.js) runs them as well.
  */
+const path = require('node:path');
 const base = require('./jest.config');
 const modules = require('./mutation.modules');
 
@@ -12,7 +13,13 @@ const helpers = ['test/helpers/property-runs.ts', 'test/helpers/scoring-fixtures
 const visible = [...files, ...helpers].map((f) => f.replace(/^test\//, '').replace(/[.]/g, '\\.'));
 
 module.exports = {
-  testEnvironment: base.testEnvironment,
+  // jest's node environment; under a mutant, a file's tests stop at the first failure (see the file).
+  // An absolute path: Stryker's jest runner loads the environment by this name from its own folder.
+  testEnvironment: path.join(__dirname, 'jest.pure.environment.js'),
+  // jest's resolver, remembered for the life of a Stryker worker (see the file).
+  resolver: path.join(__dirname, 'jest.pure.resolver.js'),
+  // No watchman on this machine or in CI: asking for it spawned a process on every mutant's run.
+  watchman: false,
   transform: base.transform,
   rootDir: __dirname,
   roots: ['<rootDir>/test'],

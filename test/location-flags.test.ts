@@ -109,6 +109,19 @@ describe('location flags', () => {
     expect(codes({ records: [rec('arrive'), rec('leave', north(5000))] })).toEqual([]);
   });
 
+  test('far_from_branch: distance minus accuracy exactly at the geofence is not beyond it', () => {
+    // The geofence set to the very distance the rule computes (to the last bit): "> geofenceMeters".
+    const pos = north(700);
+    const fence = distanceMeters(pos, branch) - 400;
+    const arrive = rec('arrive', { ...pos, accuracy: 400 });
+    expect(codes({ geofenceMeters: fence, records: [arrive, rec('leave')] })).toEqual([]);
+    expect(codes({ geofenceMeters: fence - 0.001, records: [arrive, rec('leave')] })).toEqual([
+      LOCATION_FLAG.farFromBranch,
+    ]);
+    // On the spot with a perfect fix and no allowance at all: 0 m away is not beyond 0 m.
+    expect(codes({ geofenceMeters: 0, records: [rec('arrive', { accuracy: 0 }), rec('leave')] })).toEqual([]);
+  });
+
   test('without branch coordinates no distance is judged', () => {
     expect(codes({ branch: null, records: [rec('arrive', north(5000))], photos: [{ gps: north(5000) }] })).toEqual([]);
   });
@@ -138,6 +151,24 @@ describe('location flags', () => {
     expect(only(ARRIVE_LEAVE_SLACK_MS + 1)).toEqual([LOCATION_FLAG.timeMismatch]);
   });
 
+  test('time_mismatch: 15 minutes by the clock (visit typed 10:00 Shanghai, arrival 10:15 and 10:15:00.001)', () => {
+    const arrivingAt = (iso: string) => codes({ records: [rec('arrive', { capturedAt: new Date(iso) })] });
+    expect(arrivingAt('2026-12-01T02:15:00.000Z')).toEqual([]);
+    expect(arrivingAt('2026-12-01T02:15:00.001Z')).toEqual([LOCATION_FLAG.timeMismatch]);
+    expect(arrivingAt('2026-12-01T01:45:00.000Z')).toEqual([]);
+    expect(arrivingAt('2026-12-01T01:44:59.999Z')).toEqual([LOCATION_FLAG.timeMismatch]);
+  });
+
+  test('time_mismatch says in words what the reviewer should check', () => {
+    const late = rec('arrive', { capturedAt: new Date(visitedAt.getTime() + 60 * MIN) });
+    expect(computeLocationFlags(facts({ records: [late] }))).toEqual([
+      {
+        code: LOCATION_FLAG.timeMismatch,
+        message: 'The visit time is not within 15 minutes of the recorded arrival and departure',
+      },
+    ]);
+  });
+
   test('the first arrival and the first leave count, whatever the order they are listed in', () => {
     const first = rec('arrive', { capturedAt: new Date(visitedAt.getTime() - 10 * MIN) });
     const again = rec('arrive', { ...north(3000), capturedAt: new Date(visitedAt.getTime() + 10 * MIN) });
@@ -157,10 +188,25 @@ describe('location flags', () => {
     expect(two[0].message).toMatch(/^2 photo/);
   });
 
+  test('evidence_time_mismatch: 2 hours by the clock (visit typed 10:00 Shanghai, photos at 12:00 and 08:00)', () => {
+    const shot = (iso: string) => codes({ photos: [{ capturedAt: new Date(iso) }] });
+    expect(shot('2026-12-01T04:00:00.000Z')).toEqual([]);
+    expect(shot('2026-12-01T04:00:00.001Z')).toEqual([LOCATION_FLAG.evidenceTimeMismatch]);
+    expect(shot('2026-12-01T00:00:00.000Z')).toEqual([]);
+    expect(shot('2026-11-30T23:59:59.999Z')).toEqual([LOCATION_FLAG.evidenceTimeMismatch]);
+  });
+
   test('evidence_far_from_branch: a photo beyond the geofence, not at it', () => {
     expect(codes({ photos: [{ gps: north(299) }] })).toEqual([]);
     expect(codes({ photos: [{ gps: north(301) }] })).toEqual([LOCATION_FLAG.evidenceFarFromBranch]);
     expect(codes({ geofenceMeters: 1000, photos: [{ gps: north(999) }] })).toEqual([]);
+    // Exactly at the geofence (the very distance the rule computes) is not beyond it.
+    const at = north(450);
+    const fence = distanceMeters(at, branch);
+    expect(codes({ geofenceMeters: fence, photos: [{ gps: at }] })).toEqual([]);
+    expect(codes({ geofenceMeters: fence - 0.001, photos: [{ gps: at }] })).toEqual([
+      LOCATION_FLAG.evidenceFarFromBranch,
+    ]);
     const msg = computeLocationFlags(facts({ photos: [{ gps: north(2000) }, { gps: north(3000) }] }))[0].message;
     expect(msg).toMatch(/^2 photo/);
     expect(msg).toContain('300 m');

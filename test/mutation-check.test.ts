@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { moduleScore, problems, type MutationReport } from '../tools/mutation-check';
 
 /** The per-module gate after mutation testing (tools/mutation-check.ts), on hand-made reports. */
@@ -64,5 +68,69 @@ describe('mutation check', () => {
     expect(problems([moduleScore(report, 'c.ts')], 95, NOTE)).toEqual([
       'c.ts: no mutant was tested (is the path in mutation.modules.js right?)',
     ]);
+  });
+});
+
+describe('the command after stryker run (npm run test:mutation, so npm test and CI)', () => {
+  const project = path.resolve(__dirname, '..');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const listed = Object.keys(require(path.join(project, 'mutation.modules.js')) as Record<string, string[]>);
+  let root: string;
+
+  /** A copy of the project's gate (modules, threshold, note) beside a report with these counts per module. */
+  function withReport(counts: (file: string) => { killed: number; survived: number }) {
+    const files = Object.fromEntries(
+      listed.map((file) => {
+        const { killed, survived } = counts(file);
+        return [
+          file,
+          { mutants: [...Array(killed).fill(mutant('Killed')), ...Array(survived).fill(mutant('Survived'))] },
+        ];
+      }),
+    );
+    fs.writeFileSync(path.join(root, 'coverage/mutation/mutation.json'), JSON.stringify({ files }));
+  }
+  const runCommand = () =>
+    spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(project, 'tools/mutation-check.ts'), root], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mutation-check-'));
+    fs.mkdirSync(path.join(root, 'coverage/mutation'), { recursive: true });
+    for (const f of ['mutation.modules.js', 'stryker.config.js', 'MUTATION.md'])
+      fs.copyFileSync(path.join(project, f), path.join(root, f));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('the build breaks at 95 %, and npm test runs the check only after stryker run succeeded', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const stryker = require(path.join(project, 'stryker.config.js')) as { thresholds: { break: number } };
+    expect(stryker.thresholds.break).toBe(95);
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts['test:mutation']).toMatch(/^stryker run && node -r @swc-node\/register tools\/mutation-check\.ts$/);
+    const testSh = fs.readFileSync(path.join(project, 'scripts/test.sh'), 'utf8');
+    expect(testSh).toMatch(/^set -euo pipefail$/m);
+    expect(testSh).toMatch(/^\s+npm run test:mutation --silent$/m);
+  });
+
+  test('one module below 95 % fails the command, naming it, although all modules together are at 99.5 %', () => {
+    const weak = 'server/rules/location.ts';
+    withReport((file) => (file === weak ? { killed: 18, survived: 2 } : { killed: 20, survived: 0 }));
+    const run = runCommand();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`mutation check: ${weak}: mutation score 90.00 % is below 95 %\n`);
+    expect(run.stdout).toContain(`90.00 %  ${weak} (18 detected, 2 undetected, 0 equivalent)`);
+  });
+
+  test('every module at exactly 95 % passes', () => {
+    withReport(() => ({ killed: 19, survived: 1 }));
+    const run = runCommand();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Every module is at or above the threshold of 95 %.');
   });
 });

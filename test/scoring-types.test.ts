@@ -152,4 +152,23 @@ describe('answerScores', () => {
       ['dep', 0],
     ]);
   });
+
+  test('only answers that score: n/a, a value outside the item and no answer at all are left out, not counted as null', () => {
+    const item = (key: string, type: ScoringItem['type']): [string, ScoringItem] => [
+      key,
+      { key, type, weight: 1, critical: false, allowNA: true, required: false },
+    ];
+    const items = new Map<string, ScoringItem>([
+      item('na', 'yes_no'),
+      item('scale_7', 'scale'),
+      item('unanswered', 'yes_no'),
+      item('scale_5', 'scale'),
+    ]);
+    const scored = answerScores(items, [
+      { itemKey: 'na', value: 'na' },
+      { itemKey: 'scale_7', value: 7 },
+      { itemKey: 'scale_5', value: 5 },
+    ]);
+    expect(scored.map(({ item: i, score }) => [i.key, score])).toEqual([['scale_5', 1]]);
+  });
 });

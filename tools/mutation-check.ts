@@ -3,7 +3,7 @@
  * threshold on its own. Stryker's own `thresholds.break` looks only at the score of all files
  * together, where a weak module hides behind strong ones. Also refuses a module that was not mutated
  * at all (a misspelt path) and an ignored (equivalent) mutant whose reason is not written in
- * MUTATION.md. Pure functions below; the last lines read the files and set the exit code.
+ * MUTATION.md. Pure functions first; runCheck reads the files, the last line sets the exit code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -58,8 +58,12 @@ export function problems(scores: ModuleScore[], threshold: number, note: string)
   ]);
 }
 
-function main(): void {
-  const root = path.resolve(__dirname, '..');
+/**
+ * Reads the modules, the threshold, the report and the note under `root` (the project, or a copy in a
+ * test), prints each module's score and every problem, and answers the exit code: 1 when anything
+ * stops the build.
+ */
+export function runCheck(root: string, out = process.stdout, err = process.stderr): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const modules = Object.keys(require(path.join(root, 'mutation.modules.js')) as Record<string, string[]>);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -71,14 +75,16 @@ function main(): void {
   const scores = modules.map((file) => moduleScore(report, file));
   for (const s of scores) {
     const shown = s.score === null ? '–' : `${s.score.toFixed(2)} %`;
-    process.stdout.write(
+    out.write(
       `${shown.padStart(9)}  ${s.file} (${s.detected} detected, ${s.undetected} undetected, ${s.ignored.length} equivalent)\n`,
     );
   }
   const found = problems(scores, threshold, fs.readFileSync(path.join(root, 'MUTATION.md'), 'utf8'));
-  for (const p of found) process.stderr.write(`mutation check: ${p}\n`);
-  if (found.length) process.exitCode = 1;
-  else process.stdout.write(`Every module is at or above the threshold of ${threshold} %.\n`);
+  for (const p of found) err.write(`mutation check: ${p}\n`);
+  if (found.length) return 1;
+  out.write(`Every module is at or above the threshold of ${threshold} %.\n`);
+  return 0;
 }
 
-if (require.main === module) main();
+// `node -r @swc-node/register tools/mutation-check.ts [root]`: the project unless another root is named.
+if (require.main === module) process.exitCode = runCheck(path.resolve(process.argv[2] ?? path.join(__dirname, '..')));

@@ -11,7 +11,10 @@ const DAY = 'yyyy-MM-dd';
 
 // No time (null, undefined, '') parses as an invalid DateTime, and so shows as nothing.
 const parse = (v: Date | string | null | undefined): DateTime =>
-  v instanceof Date ? DateTime.fromJSDate(v) : DateTime.fromISO(v ?? '');
+  v instanceof Date
+    ? DateTime.fromJSDate(v)
+    : // Stryker disable next-line StringLiteral: equivalent, any text in place of '' is no ISO time either and parses as invalid, so no time still shows as nothing
+      DateTime.fromISO(v ?? '');
 
 function zoned(v: Date | string | null | undefined, zone: string): DateTime | null {
   const dt = parse(v);
