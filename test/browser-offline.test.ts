@@ -1,0 +1,248 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import request from 'supertest';
+import { Visit } from '../server/visits/model';
+import { bearer, startTestApp, stopTestApp } from './helpers/app';
+import { plainJpeg } from './helpers/evidence-images';
+import { pagesWorld, type PagesWorld } from './helpers/visit-pages';
+import { PASSWORD, windowAroundNow } from './helpers/visits';
+import { unmarked } from './helpers/web';
+
+/**
+ * SPEC §9 "Offline" for real, on a phone (Debian's Chromium through playwright-core, 390×844, a
+ * persistent profile like a phone's browser): the form is filled, a photo taken and audio recorded
+ * with no connection — the app server's listener is closed, which is what a phone in a basement sees
+ * (the browser's own offline switch does not reach service workers everywhere, microsoft/playwright#2311,
+ * so it is set too but not relied on) — the page reloaded, the browser closed and opened again on the
+ * same profile; then the server comes back on the same port and everything arrives once, in order.
+ * A visit the reviewer returned meanwhile stops, explains itself and keeps the phone's answers.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PHONE = { width: 390, height: 844 };
+const BRANCH = { latitude: 31.2304, longitude: 121.4737 };
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+];
+
+let app: Express;
+let pw: PagesWorld;
+let server: http.Server | undefined;
+let port = 0;
+let base: string;
+let dir: string;
+const sockets = new Set<Socket>();
+
+/** The app server on its port (the same one each time), or down: closed listener, open connections cut. */
+async function serverUp(): Promise<void> {
+  server = http.createServer(app);
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => (server as http.Server).listen(port, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+}
+
+async function serverDown(): Promise<void> {
+  const s = server;
+  server = undefined;
+  if (!s) return;
+  const closed = new Promise((resolve) => s.close(resolve));
+  sockets.forEach((c) => c.destroy());
+  await closed;
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  pw = await pagesWorld(app, 'BO');
+  const branch = await request(app)
+    .post(`/api/v1/banks/${pw.bankId}/branches`)
+    .set(bearer(pw.w.adminToken))
+    .send({ code: 'G1', name: '静安支行', region: 'North', lat: BRANCH.latitude, lng: BRANCH.longitude });
+  expect(branch.status).toBe(201);
+  await serverUp();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offline-phone-'));
+}, 120_000);
+
+afterAll(async () => {
+  await serverDown();
+  await stopTestApp();
+});
+
+async function draftVisit(scenario: string): Promise<{ visitId: string; assignmentId: string }> {
+  const assignmentId = await pw.w.assignment({
+    bankId: pw.bankId,
+    branchCode: 'G1',
+    auditorId: pw.auditor.id,
+    questionnaireId: pw.smallQuestionnaireId,
+    quarter: '2026-Q4',
+    ...windowAroundNow(),
+    scenario,
+  });
+  const res = await request(app)
+    .post('/api/v1/visits')
+    .set(bearer(pw.auditor.token))
+    .send({ assignmentId, visitedAt: new Date(Date.now() - 10 * 60_000).toISOString(), durationMinutes: 20 });
+  expect(res.status).toBe(201);
+  return { visitId: res.body.id as string, assignmentId };
+}
+
+/** The phone's browser on its own profile directory (cookies, service worker, IndexedDB survive a close). */
+async function phone(profile: string, locale: string, problems: string[]): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    viewport: PHONE,
+    locale,
+    isMobile: true,
+    hasTouch: true,
+    baseURL: base,
+    geolocation: { ...BRANCH, accuracy: 15 },
+    permissions: ['geolocation', 'microphone'],
+  });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return { ctx, page };
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.fill('input[name="email"]', pw.auditor.email);
+  await page.fill('input[name="password"]', PASSWORD);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
+}
+
+/** Opens the list and the form while online, under the service worker's control, so both are kept. */
+async function openWhileOnline(page: Page, visitId: string): Promise<void> {
+  await page.goto('/assignments');
+  await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
+  await page.reload();
+  await page.waitForFunction('Boolean(navigator.serviceWorker.controller)');
+  await page.goto(`/visits/${visitId}/edit`);
+  await page.waitForFunction('Boolean(navigator.serviceWorker.controller)');
+}
+
+const status = (page: Page) => page.getAttribute('#save-status', 'data-state');
+const fileStates = (page: Page) =>
+  page.$$eval('#evidence-list li[data-seq]', (lis) => lis.map((li) => li.getAttribute('data-sync')));
+
+async function recordAudio(page: Page, ms: number): Promise<void> {
+  await page.click('#capture-record');
+  await page.waitForFunction(
+    `document.getElementById('capture-record').getAttribute('aria-pressed') === 'true'`,
+  );
+  await page.waitForTimeout(ms);
+  await page.click('#capture-record');
+}
+
+test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; back online: one visit, everything once, in order', async () => {
+  const { visitId, assignmentId } = await draftVisit('开户（离线）');
+  const problems: string[] = [];
+  const profile = path.join(dir, 'phone-1');
+  let { ctx, page } = await phone(profile, 'en-US', problems);
+  await signIn(page);
+  await openWhileOnline(page, visitId);
+
+  // ---- the basement: the platform cannot be reached
+  await serverDown();
+  await ctx.setOffline(true);
+  await page.check('input[name="a.g1"][value="yes"]');
+  await page.check('input[name="a.g2"][value="4"]');
+  await page.fill('textarea[name="summary"]', '大堂经理主动引导，介绍理财产品风险等级。');
+  await page.waitForSelector('#save-status[data-state="phone"]');
+  expect(unmarked(await page.textContent('#save-status'))).toMatch(/Saved on this phone|No connection/);
+
+  const photo = path.join(dir, 'lobby.jpg');
+  fs.writeFileSync(photo, plainJpeg(800, 600, 5));
+  await page.selectOption('#evidence-form select[name="itemKey"]', 'g1');
+  await page.setInputFiles('#capture-photo', photo);
+  await page.selectOption('#evidence-form select[name="itemKey"]', 'c1');
+  await recordAudio(page, 1500);
+  await page.waitForFunction(`document.querySelectorAll('#evidence-list li[data-seq]').length === 2`);
+  await page.click('#place button[data-kind="arrive"]');
+  await page.waitForFunction(`/on this phone/.test(document.querySelector('#place [data-state="arrive"]').textContent)`);
+  await page.check('input[name="a.c1"][value="yes"]');
+  await page.check('input[name="a.c2"][value="no"]');
+  await page.check('input[name="a.p1"][value="na"]');
+  await page.check('input[name="a.f1"][value="yes"]');
+  await page.waitForSelector('#save-status[data-state="phone"]');
+  expect(await fileStates(page)).toEqual(['queued', 'queued']);
+  expect(unmarked(await page.textContent('#evidence-list'))).toContain('Saved on this phone — not sent yet');
+
+  // ---- a reload with no connection: the kept page, the phone's answers and files
+  await page.reload();
+  await expect(page.isChecked('input[name="a.c2"][value="no"]')).resolves.toBe(true);
+  await expect(page.inputValue('textarea[name="summary"]')).resolves.toContain('大堂经理主动引导');
+  await page.waitForFunction(`document.querySelectorAll('#evidence-list li[data-seq]').length === 2`);
+
+  // ---- the browser closed and opened again on the same profile, still offline
+  await ctx.close();
+  ({ ctx, page } = await phone(profile, 'en-US', problems));
+  await ctx.setOffline(true);
+  await page.goto(`/visits/${visitId}/edit`);
+  await expect(page.isChecked('input[name="a.g2"][value="4"]')).resolves.toBe(true);
+  await expect(page.isChecked('input[name="a.f1"][value="yes"]')).resolves.toBe(true);
+  await page.waitForFunction(`document.querySelectorAll('#evidence-list li[data-seq]').length === 2`);
+  expect(await fileStates(page)).toEqual(['queued', 'queued']);
+  expect(unmarked(await page.textContent('#place [data-state="arrive"]'))).toMatch(/on this phone/);
+  // The assignment list opens too.
+  await page.goto('/assignments');
+  await expect(page.locator(`#assignment-${assignmentId}`).count()).resolves.toBe(1);
+  await page.goto(`/visits/${visitId}/edit`);
+
+  // Submit with no connection: kept on the phone, after everything before it.
+  await page.click('button[value="submit"]');
+  await page.waitForSelector('#sync-notice:not([hidden])');
+  expect(unmarked(await page.textContent('#sync-notice'))).toContain('Your submission is saved on this phone');
+  expect((await Visit.findById(visitId).lean().orFail()).answers).toEqual([]);
+
+  // ---- the connection returns: sent in order, once
+  await serverUp();
+  await ctx.setOffline(false);
+  await page.waitForURL(`${base}/visits/${visitId}`, { timeout: 60_000 });
+  const v = await Visit.findById(visitId).lean().orFail();
+  expect(await Visit.countDocuments({ assignmentId: v.assignmentId })).toBe(1);
+  expect(v.status).toBe('submitted');
+  expect(Object.fromEntries(v.answers.map((a) => [a.itemKey, a.value]))).toEqual({
+    g1: 'yes',
+    g2: 4,
+    p1: 'na',
+    c1: 'yes',
+    c2: 'no',
+    f1: 'yes',
+  });
+  expect(v.summary).toBe('大堂经理主动引导，介绍理财产品风险等级。');
+  expect(v.attachments.map((a) => [a.contentType.split('/')[0], a.itemKey ?? null])).toEqual([
+    ['image', 'g1'],
+    [expect.stringMatching(/audio|video/), 'c1'],
+  ]);
+  expect(v.attachments[0].filename).toBe('lobby.jpg');
+  expect(v.attachments[1].filename).toMatch(/^audio-\d{8}-\d{6}\.(webm|ogg|m4a)$/);
+  expect(v.attachments[1].size).toBeGreaterThan(1000);
+  expect(v.locations?.map((l) => l.kind)).toEqual(['arrive']);
+  // In the order they were made: answers, photo, recording, arrival, answers, submission.
+  const actions = v.history.map((h) => h.action).filter((a, i, all) => a !== all[i - 1]);
+  expect(actions).toEqual([
+    'created',
+    'updated',
+    'attachment_added',
+    expect.stringMatching(/location/),
+    'updated',
+    'submitted',
+  ]);
+  expect(v.history.filter((h) => h.action === 'attachment_added')).toHaveLength(2);
+  expect(problems).toEqual([]);
+  await ctx.close();
+}, 240_000);
