@@ -81,9 +81,12 @@
         return null;
       })
     : Promise.resolve(null);
+  if (!OQ) form.setAttribute('data-phone-copy', 'none');
 
   /** Puts the phone's copy into the form (this page may be older: opened from the phone's cache). */
   function restore(rec) {
+    // Said on the form once known, so that what reads it (and the tests) knows the phone was asked.
+    form.setAttribute('data-phone-copy', rec && rec.fields ? 'shown' : 'none');
     if (!rec || !rec.fields) return rec;
     var f = rec.fields;
     form.querySelectorAll('input, select, textarea').forEach(function (el) {

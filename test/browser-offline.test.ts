@@ -40,6 +40,7 @@ let server: http.Server | undefined;
 let port = 0;
 let base: string;
 let dir: string;
+let open: BrowserContext | undefined;
 const sockets = new Set<Socket>();
 
 /** The app server on its port (the same one each time), or down: closed listener, open connections cut. */
@@ -76,6 +77,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await open?.close().catch(() => undefined);
   await serverDown();
   await stopTestApp();
 });
@@ -111,6 +113,7 @@ async function phone(profile: string, locale: string, problems: string[]): Promi
     geolocation: { ...BRANCH, accuracy: 15 },
     permissions: ['geolocation', 'microphone'],
   });
+  open = ctx;
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   page.setDefaultTimeout(30_000);
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -124,14 +127,25 @@ async function signIn(page: Page): Promise<void> {
   await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
 }
 
+// Browser-side checks typed by hand: the project's TypeScript has no DOM types. (A string would be
+// evaluated with eval, which the app's CSP forbids.)
+const controlled = () => Boolean((globalThis as any).navigator.serviceWorker.controller);
+const filesListed = (n: number) => (page: Page) =>
+  page.waitForFunction((k) => (globalThis as any).document.querySelectorAll('#evidence-list li[data-seq]').length === k, n);
+const textMatches = (page: Page, selector: string, re: RegExp) =>
+  page.waitForFunction(([sel, src]) => new RegExp(src).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''), [
+    selector,
+    re.source,
+  ] as const);
+
 /** Opens the list and the form while online, under the service worker's control, so both are kept. */
 async function openWhileOnline(page: Page, visitId: string): Promise<void> {
   await page.goto('/assignments');
   await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
   await page.reload();
-  await page.waitForFunction('Boolean(navigator.serviceWorker.controller)');
+  await page.waitForFunction(controlled);
   await page.goto(`/visits/${visitId}/edit`);
-  await page.waitForFunction('Boolean(navigator.serviceWorker.controller)');
+  await page.waitForFunction(controlled);
 }
 
 const status = (page: Page) => page.getAttribute('#save-status', 'data-state');
@@ -140,9 +154,7 @@ const fileStates = (page: Page) =>
 
 async function recordAudio(page: Page, ms: number): Promise<void> {
   await page.click('#capture-record');
-  await page.waitForFunction(
-    `document.getElementById('capture-record').getAttribute('aria-pressed') === 'true'`,
-  );
+  await page.waitForSelector('#capture-record[aria-pressed="true"]');
   await page.waitForTimeout(ms);
   await page.click('#capture-record');
 }
@@ -170,9 +182,9 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await page.setInputFiles('#capture-photo', photo);
   await page.selectOption('#evidence-form select[name="itemKey"]', 'c1');
   await recordAudio(page, 1500);
-  await page.waitForFunction(`document.querySelectorAll('#evidence-list li[data-seq]').length === 2`);
+  await filesListed(2)(page);
   await page.click('#place button[data-kind="arrive"]');
-  await page.waitForFunction(`/on this phone/.test(document.querySelector('#place [data-state="arrive"]').textContent)`);
+  await textMatches(page, '#place [data-state="arrive"]', /on this phone/);
   await page.check('input[name="a.c1"][value="yes"]');
   await page.check('input[name="a.c2"][value="no"]');
   await page.check('input[name="a.p1"][value="na"]');
@@ -183,18 +195,20 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
 
   // ---- a reload with no connection: the kept page, the phone's answers and files
   await page.reload();
+  await page.waitForSelector('#visit-form[data-phone-copy="shown"]');
   await expect(page.isChecked('input[name="a.c2"][value="no"]')).resolves.toBe(true);
   await expect(page.inputValue('textarea[name="summary"]')).resolves.toContain('大堂经理主动引导');
-  await page.waitForFunction(`document.querySelectorAll('#evidence-list li[data-seq]').length === 2`);
+  await filesListed(2)(page);
 
   // ---- the browser closed and opened again on the same profile, still offline
   await ctx.close();
   ({ ctx, page } = await phone(profile, 'en-US', problems));
   await ctx.setOffline(true);
   await page.goto(`/visits/${visitId}/edit`);
+  await page.waitForSelector('#visit-form[data-phone-copy="shown"]');
   await expect(page.isChecked('input[name="a.g2"][value="4"]')).resolves.toBe(true);
   await expect(page.isChecked('input[name="a.f1"][value="yes"]')).resolves.toBe(true);
-  await page.waitForFunction(`document.querySelectorAll('#evidence-list li[data-seq]').length === 2`);
+  await filesListed(2)(page);
   expect(await fileStates(page)).toEqual(['queued', 'queued']);
   expect(unmarked(await page.textContent('#place [data-state="arrive"]'))).toMatch(/on this phone/);
   // The assignment list opens too.
