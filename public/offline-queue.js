@@ -192,7 +192,7 @@
         if (e.lengthComputable && opts.onProgress) opts.onProgress(e.loaded / e.total);
       });
       xhr.addEventListener('load', function () {
-        var body = {};
+        var body;
         try {
           body = JSON.parse(xhr.responseText) || {};
         } catch (e) {
@@ -330,7 +330,10 @@
     await db.put('items', h.item);
     emit({ type: 'item', item: h.item, state: 'sending', progress: 0 });
     var r = await sendItem(h.item, h.rec);
-    return settle(h.item, h.rec, r);
+    var outcome = await settle(h.item, h.rec, r);
+    // Not answered: it waits on the phone again.
+    if (outcome !== 'ok') emit({ type: 'item', item: h.item, state: 'queued' });
+    return outcome;
   }
 
   async function loop() {

@@ -30,7 +30,13 @@
   // ---- audio
 
   /** The first container this browser records that the platform accepts by content (WebM, Ogg, MP4). */
-  var TYPES = ['audio/webm;codecs=opus', 'audio/webm', 'audio/ogg;codecs=opus', 'audio/mp4;codecs=mp4a.40.2', 'audio/mp4'];
+  var TYPES = [
+    'audio/webm;codecs=opus',
+    'audio/webm',
+    'audio/ogg;codecs=opus',
+    'audio/mp4;codecs=mp4a.40.2',
+    'audio/mp4',
+  ];
   var EXT = { webm: 'webm', ogg: 'ogg', mp4: 'm4a' };
 
   function chosenType() {
@@ -61,7 +67,13 @@
       return String(n).padStart(2, '0');
     };
     return (
-      d.getFullYear() + p(d.getMonth() + 1) + p(d.getDate()) + '-' + p(d.getHours()) + p(d.getMinutes()) + p(d.getSeconds())
+      d.getFullYear() +
+      p(d.getMonth() + 1) +
+      p(d.getDate()) +
+      '-' +
+      p(d.getHours()) +
+      p(d.getMinutes()) +
+      p(d.getSeconds())
     );
   }
 

@@ -43,7 +43,12 @@
     var url = file.url || '/visits/' + VF.visitId + '/attachments/' + file.id;
     var type = file.contentType || '';
     var image = file.image !== undefined ? file.image : /^image\/(jpeg|png|webp)$/.test(type);
-    return { url: url, image: image, filename: file.filename, kb: file.kb || Math.max(1, Math.round(file.size / 1024)) };
+    return {
+      url: url,
+      image: image,
+      filename: file.filename,
+      kb: file.kb || Math.max(1, Math.round(file.size / 1024)),
+    };
   }
 
   function itemNote(name, itemKey) {
@@ -119,8 +124,7 @@
     var li = rowOf(item);
     if (state === 'sent') {
       showUploaded(li, item.result || {}, item.itemKey);
-      var box =
-        item.itemKey && document.querySelector('.v-evidence-ask[data-evidence-for="' + item.itemKey + '"]');
+      var box = item.itemKey && document.querySelector('.v-evidence-ask[data-evidence-for="' + item.itemKey + '"]');
       if (box) VF.markEvidence(box, !box.hidden, true);
       return;
     }

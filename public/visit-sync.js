@@ -44,7 +44,8 @@
     box.setAttribute('data-code', closed ? 'closed' : 'conflict');
     box.appendChild(el('h2', '', word('offline.conflict.title')));
     var what;
-    if (hold.status === 'returned' && hold.reviewNote) what = word('offline.conflict.returned', { note: hold.reviewNote });
+    if (hold.status === 'returned' && hold.reviewNote)
+      what = word('offline.conflict.returned', { note: hold.reviewNote });
     else what = word(closed ? 'offline.conflict.closed' : 'offline.conflict.changed', { status: hold.statusLabel });
     box.appendChild(el('p', 'v-conflict-what', what));
     box.appendChild(el('p', 'v-conflict-kept', word('offline.conflict.kept')));

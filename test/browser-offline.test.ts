@@ -40,6 +40,7 @@ let server: http.Server | undefined;
 let port = 0;
 let base: string;
 let dir: string;
+const shots = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'offline-shots-'));
 let open: BrowserContext | undefined;
 const sockets = new Set<Socket>();
 
@@ -101,7 +102,11 @@ async function draftVisit(scenario: string): Promise<{ visitId: string; assignme
 }
 
 /** The phone's browser on its own profile directory (cookies, service worker, IndexedDB survive a close). */
-async function phone(profile: string, locale: string, problems: string[]): Promise<{ ctx: BrowserContext; page: Page }> {
+async function phone(
+  profile: string,
+  locale: string,
+  problems: string[],
+): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     args: ARGS,
@@ -131,12 +136,24 @@ async function signIn(page: Page): Promise<void> {
 // evaluated with eval, which the app's CSP forbids.)
 const controlled = () => Boolean((globalThis as any).navigator.serviceWorker.controller);
 const filesListed = (n: number) => (page: Page) =>
-  page.waitForFunction((k) => (globalThis as any).document.querySelectorAll('#evidence-list li[data-seq]').length === k, n);
+  page.waitForFunction(
+    (k) => (globalThis as any).document.querySelectorAll('#evidence-list li[data-seq]').length === k,
+    n,
+  );
 const textMatches = (page: Page, selector: string, re: RegExp) =>
-  page.waitForFunction(([sel, src]) => new RegExp(src).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''), [
-    selector,
-    re.source,
-  ] as const);
+  page.waitForFunction(
+    ([sel, src]) => new RegExp(src).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''),
+    [selector, re.source] as const,
+  );
+
+/** The phone's screen for the lead to look at (390×844), scrolled to what it shows. */
+async function shoot(page: Page, name: string, at: string): Promise<void> {
+  await page.locator(at).scrollIntoViewIfNeeded();
+  const file = path.join(shots, `${name}-390x844.png`);
+  await page.screenshot({ path: file });
+  expect(fs.statSync(file).size).toBeGreaterThan(5_000);
+  console.log(`screenshot: ${file}`);
+}
 
 /** Opens the list and the form while online, under the service worker's control, so both are kept. */
 async function openWhileOnline(page: Page, visitId: string): Promise<void> {
@@ -148,7 +165,8 @@ async function openWhileOnline(page: Page, visitId: string): Promise<void> {
   await page.waitForFunction(controlled);
 }
 
-const status = (page: Page) => page.getAttribute('#save-status', 'data-state');
+/** A part of the page as read (words of the other language unmarked). */
+const words = async (page: Page, selector: string) => unmarked((await page.textContent(selector)) ?? '');
 const fileStates = (page: Page) =>
   page.$$eval('#evidence-list li[data-seq]', (lis) => lis.map((li) => li.getAttribute('data-sync')));
 
@@ -174,7 +192,7 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await page.check('input[name="a.g2"][value="4"]');
   await page.fill('textarea[name="summary"]', '大堂经理主动引导，介绍理财产品风险等级。');
   await page.waitForSelector('#save-status[data-state="phone"]');
-  expect(unmarked(await page.textContent('#save-status'))).toMatch(/Saved on this phone|No connection/);
+  expect(await words(page, '#save-status')).toMatch(/Saved on this phone|No connection/);
 
   const photo = path.join(dir, 'lobby.jpg');
   fs.writeFileSync(photo, plainJpeg(800, 600, 5));
@@ -191,7 +209,8 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await page.check('input[name="a.f1"][value="yes"]');
   await page.waitForSelector('#save-status[data-state="phone"]');
   expect(await fileStates(page)).toEqual(['queued', 'queued']);
-  expect(unmarked(await page.textContent('#evidence-list'))).toContain('Saved on this phone — not sent yet');
+  expect(await words(page, '#evidence-list')).toContain('Saved on this phone — not sent yet');
+  await shoot(page, 'offline-en', '#evidence');
 
   // ---- a reload with no connection: the kept page, the phone's answers and files
   await page.reload();
@@ -210,7 +229,7 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await expect(page.isChecked('input[name="a.f1"][value="yes"]')).resolves.toBe(true);
   await filesListed(2)(page);
   expect(await fileStates(page)).toEqual(['queued', 'queued']);
-  expect(unmarked(await page.textContent('#place [data-state="arrive"]'))).toMatch(/on this phone/);
+  expect(await words(page, '#place [data-state="arrive"]')).toMatch(/on this phone/);
   // The assignment list opens too.
   await page.goto('/assignments');
   await expect(page.locator(`#assignment-${assignmentId}`).count()).resolves.toBe(1);
@@ -219,7 +238,7 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   // Submit with no connection: kept on the phone, after everything before it.
   await page.click('button[value="submit"]');
   await page.waitForSelector('#sync-notice:not([hidden])');
-  expect(unmarked(await page.textContent('#sync-notice'))).toContain('Your submission is saved on this phone');
+  expect(await words(page, '#sync-notice')).toContain('Your submission is saved on this phone');
   expect((await Visit.findById(visitId).lean().orFail()).answers).toEqual([]);
 
   // ---- the connection returns: sent in order, once
@@ -257,6 +276,79 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
     'submitted',
   ]);
   expect(v.history.filter((h) => h.action === 'attachment_added')).toHaveLength(2);
+  expect(problems).toEqual([]);
+  await ctx.close();
+}, 240_000);
+
+test('a visit returned by the reviewer while the phone was offline: sending stops, the conflict is explained, the phone keeps its answers', async () => {
+  const { visitId } = await draftVisit('理财咨询（冲突）');
+  const problems: string[] = [];
+  const { ctx, page } = await phone(path.join(dir, 'phone-2'), 'zh-CN', problems);
+  await signIn(page);
+  await openWhileOnline(page, visitId);
+
+  await serverDown();
+  await ctx.setOffline(true);
+  await page.check('input[name="a.g1"][value="no"]');
+  await page.fill('textarea[name="summary"]', '手机上的回答：柜员未主动问候。');
+  const photo = path.join(dir, 'counter.jpg');
+  fs.writeFileSync(photo, plainJpeg(640, 480, 9));
+  await page.setInputFiles('#capture-photo', photo);
+  await filesListed(1)(page);
+  await page.waitForSelector('#save-status[data-state="phone"]');
+  expect(await words(page, '#evidence-list')).toContain('已保存在本机，尚未发送');
+  await shoot(page, 'offline-zh', '#evidence');
+
+  // Meanwhile, from another device: the visit is completed and submitted, and the reviewer returns it.
+  const note = '请补充：大堂经理是否介绍了风险等级？';
+  const answers = ['g1', 'c1', 'c2'].map((itemKey) => ({ itemKey, value: 'yes' }));
+  const all = [
+    ...answers,
+    { itemKey: 'g2', value: 3 },
+    { itemKey: 'p1', value: 'na' },
+    { itemKey: 'f1', value: 'yes' },
+  ];
+  const auditor = bearer(pw.auditor.token);
+  expect((await request(app).patch(`/api/v1/visits/${visitId}`).set(auditor).send({ answers: all })).status).toBe(200);
+  expect((await request(app).post(`/api/v1/visits/${visitId}/submit`).set(auditor)).status).toBe(200);
+  const review = { decision: 'return', note };
+  expect(
+    (await request(app).post(`/api/v1/visits/${visitId}/review`).set(bearer(pw.reviewer.token)).send(review)).status,
+  ).toBe(200);
+  const platform = await Visit.findById(visitId).lean().orFail();
+
+  // ---- back online: the phone's save is refused as stale; nothing of it is sent, it is explained
+  await serverUp();
+  await ctx.setOffline(false);
+  await page.waitForSelector('#sync-conflict:not([hidden])', { timeout: 60_000 });
+  const said = await words(page, '#sync-conflict');
+  expect(said).toContain('本机离线期间，这次暗访在平台上已被更改');
+  expect(said).toContain(note);
+  expect(said).toContain('没有任何内容被覆盖或丢失');
+  await expect(page.isChecked('input[name="a.g1"][value="no"]')).resolves.toBe(true);
+  expect(await fileStates(page)).toEqual(['queued']);
+  const after = await Visit.findById(visitId).lean().orFail();
+  expect(after.rev).toBe(platform.rev);
+  expect(after.answers.find((a) => a.itemKey === 'g1')?.value).toBe('yes');
+  expect(after.attachments).toHaveLength(0);
+  await shoot(page, 'conflict-zh', '#sync-conflict');
+
+  // The same page in English (the phone's copy and the conflict are still there).
+  await page.goto(`/lang/en?next=/visits/${visitId}/edit`);
+  await page.waitForSelector('#sync-conflict:not([hidden])');
+  expect(await words(page, '#sync-conflict')).toContain('Nothing was overwritten and nothing was lost');
+  await expect(page.isChecked('input[name="a.g1"][value="no"]')).resolves.toBe(true);
+  await shoot(page, 'conflict-en', '#sync-conflict');
+
+  // ---- the auditor chooses to send the phone's copy over the returned visit
+  await page.click('#sync-send-anyway');
+  await page.waitForSelector('#save-status[data-state="ok"]', { timeout: 60_000 });
+  const sent = await Visit.findById(visitId).lean().orFail();
+  expect(sent.status).toBe('returned');
+  expect(sent.answers.find((a) => a.itemKey === 'g1')?.value).toBe('no');
+  expect(sent.summary).toBe('手机上的回答：柜员未主动问候。');
+  expect(sent.attachments.map((a) => a.filename)).toEqual(['counter.jpg']);
+  await expect(page.locator('#sync-conflict').isHidden()).resolves.toBe(true);
   expect(problems).toEqual([]);
   await ctx.close();
 }, 240_000);

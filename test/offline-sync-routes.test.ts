@@ -115,7 +115,12 @@ test("the visit's state explains a conflict (returned with the reviewer's note);
   const state = await agent.get(`/visits/${id}/state`).set('Accept', 'application/json');
   expect(state.status).toBe(200);
   expect(state.headers['cache-control']).toBe('no-store');
-  expect(state.body).toMatchObject({ id, status: 'returned', statusLabel: 'Returned for correction', reviewNote: note });
+  expect(state.body).toMatchObject({
+    id,
+    status: 'returned',
+    statusLabel: 'Returned for correction',
+    reviewNote: note,
+  });
   expect(state.body.rev).toBe((await stored(id)).rev);
   const other = await signIn(app, pw.auditor2.email, PASSWORD);
   expect((await other.get(`/visits/${id}/state`).set('Accept', 'application/json')).status).toBe(404);

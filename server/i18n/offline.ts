@@ -34,7 +34,8 @@ export const en: Record<string, string> = {
   'offline.conflict.open': 'Open the platform’s version',
   'offline.conflict.send': 'Send my phone’s copy over it',
   'offline.conflict.drop': 'Keep the platform’s version (drop the phone’s copy)',
-  'offline.conflict.drop_confirm': 'Drop the answers and files kept on this phone for this visit? This cannot be undone.',
+  'offline.conflict.drop_confirm':
+    'Drop the answers and files kept on this phone for this visit? This cannot be undone.',
   'offline.net.offline': 'No connection — you can keep working; everything is kept on this phone.',
   'offline.list.waiting': '{n} changes kept on this phone, not sent yet',
   'offline.capture.title': 'Capture',
