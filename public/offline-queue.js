@@ -1,6 +1,6 @@
 // The phone's send queue (SPEC §9 "Offline"). Every write of the visit form — draft saves, arrive /
-// leave, evidence files, submit — is first stored in IndexedDB (through idb, /static/vendor/idb/umd.js)
-// and then sent in order, each with its own Idempotency-Key kept with the queued item, so a retry
+// leave, evidence files, submit — is first kept in IndexedDB (public/offline-store.js, through idb)
+// and then sent from here in order, each with its own Idempotency-Key kept with the queued item, so a retry
 // whose first answer was lost re-sends the same key and the server answers it without a second copy.
 //
 // - Per visit, items go strictly in the order they were made; different visits share LANES senders.
@@ -13,141 +13,27 @@
 // - One tab sends at a time (Web Locks); the others only queue.
 (function () {
   'use strict';
-  if (!window.indexedDB || !window.idb || !window.fetch) return;
+  var S = window.OfflineStore;
+  if (!S || !window.fetch) return;
 
   var LANES = 3;
   var RETRY_MIN_MS = 1000;
   var RETRY_MAX_MS = 8000;
 
-  var ctx = { userId: '', csrf: '' };
-  var listeners = [];
+  var ctx = S.ctx;
+  var emit = S.emit;
+  var visitRecord = S.visit;
+  var putVisit = S.putVisit;
+  var markItem = S.markItem;
   var pumping = null;
   var retryTimer = null;
   var retryMs = RETRY_MIN_MS;
   var net = 'idle'; // idle | sending | offline | signin
 
-  var dbp = window.idb.openDB('msa-offline', 1, {
-    upgrade: function (db) {
-      var items = db.createObjectStore('items', { keyPath: 'seq', autoIncrement: true });
-      items.createIndex('visitId', 'visitId');
-      db.createObjectStore('visits', { keyPath: 'visitId' });
-    },
-  });
-  // Ask the browser not to evict what is queued when the phone runs short of space.
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
-
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return 'k-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
-  }
-
-  function emit(event) {
-    listeners.forEach(function (fn) {
-      try {
-        fn(event);
-      } catch (e) {
-        setTimeout(function () {
-          throw e;
-        });
-      }
-    });
-  }
-
   function setNet(state) {
     if (net === state) return;
     net = state;
     emit({ type: 'net', state: state });
-  }
-
-  async function visitRecord(visitId) {
-    var db = await dbp;
-    return (await db.get('visits', visitId)) || { visitId: visitId, userId: ctx.userId, baseRev: null, hold: null };
-  }
-
-  async function putVisit(rec) {
-    var db = await dbp;
-    await db.put('visits', rec);
-    emit({ type: 'visit', visit: rec });
-    return rec;
-  }
-
-  async function itemsOf(visitId) {
-    var db = await dbp;
-    return db.getAllFromIndex('items', 'visitId', visitId);
-  }
-
-  var unsent = function (i) {
-    return i.state === 'queued';
-  };
-
-  /**
-   * Opening a form: the revision the platform last answered. A page newer than the phone's record
-   * (saved from elsewhere, nothing waiting here) moves it on; a page older (opened from the cache) does not.
-   */
-  async function initVisit(visitId, pageRev) {
-    var rec = await visitRecord(visitId);
-    var waiting = (await itemsOf(visitId)).filter(unsent).length;
-    if (rec.baseRev === null || (!waiting && !rec.hold && pageRev > rec.baseRev)) {
-      if (rec.baseRev !== null && pageRev > rec.baseRev) rec.fields = null; // the platform's copy is newer
-      rec.baseRev = pageRev;
-    }
-    rec.userId = ctx.userId;
-    return putVisit(rec);
-  }
-
-  async function append(visitId, item) {
-    var db = await dbp;
-    item.visitId = visitId;
-    item.userId = ctx.userId;
-    item.key = newKey();
-    item.state = 'queued';
-    item.tried = false;
-    item.createdAt = new Date().toISOString();
-    item.seq = await db.add('items', item);
-    emit({ type: 'item', item: item, state: 'queued' });
-    pump();
-    return item;
-  }
-
-  /**
-   * A draft is the whole form. While the last queued item of the visit is a draft never tried, it is
-   * replaced (the newer answers supersede it); once tried, its key may have reached the platform, so
-   * a new item follows it.
-   */
-  async function saveDraft(visitId, fields) {
-    var rec = await visitRecord(visitId);
-    rec.fields = fields;
-    rec.fieldsAt = new Date().toISOString();
-    await putVisit(rec);
-    var db = await dbp;
-    var last = (await itemsOf(visitId)).filter(unsent).pop();
-    if (last && last.kind === 'draft' && !last.tried) {
-      last.body = fields;
-      await db.put('items', last);
-      emit({ type: 'item', item: last, state: 'queued' });
-      pump();
-      return last;
-    }
-    return append(visitId, { kind: 'draft', body: fields });
-  }
-
-  function addFile(visitId, blob, opts) {
-    return append(visitId, {
-      kind: 'file',
-      blob: blob,
-      name: opts.name || blob.name || 'file',
-      type: blob.type || '',
-      size: blob.size,
-      itemKey: opts.itemKey || '',
-    });
-  }
-
-  function addLocation(visitId, body) {
-    return append(visitId, { kind: 'location', body: body });
-  }
-
-  function addSubmit(visitId) {
-    return append(visitId, { kind: 'submit' });
   }
 
   // ---- sending
@@ -236,16 +122,6 @@
     return post(base + '/submit', item);
   }
 
-  async function markItem(item, state, extra) {
-    var db = await dbp;
-    Object.assign(item, extra || {}, { state: state });
-    if (state === 'sent') delete item.blob; // the platform has it; the list keeps only its answer
-    // A file stays listed (sent, or why not); the other kinds are done once answered.
-    if (item.kind === 'file') await db.put('items', item);
-    else await db.delete('items', item.seq);
-    emit({ type: 'item', item: item, state: state });
-  }
-
   async function hold(rec, code, message) {
     var state = {};
     try {
@@ -308,10 +184,7 @@
 
   /** The first waiting item of each visit that may send, oldest first, at most LANES. */
   async function heads() {
-    var db = await dbp;
-    var all = (await db.getAll('items')).filter(function (i) {
-      return unsent(i) && i.userId === ctx.userId;
-    });
+    var all = await S.waiting();
     var visits = {};
     var out = [];
     for (var n = 0; n < all.length && out.length < LANES; n++) {
@@ -325,9 +198,8 @@
   }
 
   async function sendOne(h) {
-    var db = await dbp;
     h.item.tried = true;
-    await db.put('items', h.item);
+    await (await S.db).put('items', h.item);
     emit({ type: 'item', item: h.item, state: 'sending', progress: 0 });
     var r = await sendItem(h.item, h.rec);
     var outcome = await settle(h.item, h.rec, r);
@@ -382,7 +254,7 @@
   async function flush(visitId) {
     await pump();
     var rec = await visitRecord(visitId);
-    return !rec.hold && (await itemsOf(visitId)).filter(unsent).length === 0;
+    return !rec.hold && (await S.items(visitId)).filter(S.unsent).length === 0;
   }
 
   /** The user's choice after a conflict: send the phone's copy over the platform's, or drop it. */
@@ -394,24 +266,7 @@
       await putVisit(rec);
       return pump();
     }
-    var db = await dbp;
-    var items = await itemsOf(visitId);
-    for (var n = 0; n < items.length; n++) await db.delete('items', items[n].seq);
-    await db.delete('visits', visitId);
-    emit({ type: 'dropped', visitId: visitId });
-  }
-
-  /** A sent file the platform's own page now lists needs no record on the phone. */
-  async function forget(seq) {
-    var db = await dbp;
-    await db.delete('items', seq);
-  }
-
-  async function waitingCount() {
-    var db = await dbp;
-    return (await db.getAll('items')).filter(function (i) {
-      return unsent(i) && i.userId === ctx.userId;
-    }).length;
+    return S.drop(visitId);
   }
 
   window.addEventListener('online', function () {
@@ -419,30 +274,30 @@
     pump();
   });
 
+  S.whenQueued(pump);
+
   window.OfflineQueue = {
     configure: function (c) {
       ctx.userId = c.userId || ctx.userId;
       ctx.csrf = c.csrf || ctx.csrf;
       pump();
     },
-    subscribe: function (fn) {
-      listeners.push(fn);
-    },
+    subscribe: S.subscribe,
     net: function () {
       return net;
     },
-    initVisit: initVisit,
-    visit: visitRecord,
-    items: itemsOf,
-    saveDraft: saveDraft,
-    addFile: addFile,
-    addLocation: addLocation,
-    addSubmit: addSubmit,
+    initVisit: S.initVisit,
+    visit: S.visit,
+    items: S.items,
+    saveDraft: S.saveDraft,
+    addFile: S.addFile,
+    addLocation: S.addLocation,
+    addSubmit: S.addSubmit,
+    forget: S.forget,
+    waitingCount: S.waitingCount,
     pump: pump,
     flush: flush,
     resolve: resolve,
-    forget: forget,
-    waitingCount: waitingCount,
     sendFile: sendFile,
   };
 })();

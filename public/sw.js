@@ -33,6 +33,7 @@ var ASSETS = [
   '/static/visit-place.js',
   '/static/visit-capture.js',
   '/static/visit-sync.js',
+  '/static/offline-store.js',
   '/static/offline-queue.js',
   '/static/offline-register.js',
   '/static/vendor/idb/umd.js',
