@@ -230,9 +230,11 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await filesListed(2)(page);
   expect(await fileStates(page)).toEqual(['queued', 'queued']);
   expect(await words(page, '#place [data-state="arrive"]')).toMatch(/on this phone/);
-  // The assignment list opens too.
+  // The assignment list opens too, and says what still waits on the phone.
   await page.goto('/assignments');
   await expect(page.locator(`#assignment-${assignmentId}`).count()).resolves.toBe(1);
+  await page.waitForSelector('#offline-waiting:not([hidden])');
+  expect(await words(page, '#offline-waiting')).toMatch(/^\d+ changes kept on this phone, not sent yet$/);
   await page.goto(`/visits/${visitId}/edit`);
 
   // Submit with no connection: kept on the phone, after everything before it.
