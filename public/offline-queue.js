@@ -182,21 +182,7 @@
     return 'ok';
   }
 
-  /** The first waiting item of each visit that may send, oldest first, at most LANES. */
-  async function heads() {
-    var all = await S.waiting();
-    var visits = {};
-    var out = [];
-    for (var n = 0; n < all.length && out.length < LANES; n++) {
-      var i = all[n];
-      if (visits[i.visitId]) continue;
-      visits[i.visitId] = true;
-      var rec = await visitRecord(i.visitId);
-      if (!rec.hold && rec.baseRev !== null) out.push({ item: i, rec: rec });
-    }
-    return out;
-  }
-
+  /** One item out: marked tried first (from then on its key may have reached the platform). */
   async function sendOne(h) {
     h.item.tried = true;
     await (await S.db).put('items', h.item);
@@ -210,7 +196,7 @@
 
   async function loop() {
     for (;;) {
-      var next = await heads();
+      var next = await S.heads(LANES);
       if (!next.length) {
         setNet('idle');
         retryMs = RETRY_MIN_MS;

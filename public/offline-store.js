@@ -16,9 +16,15 @@
     upgrade: function (db) {
       var items = db.createObjectStore('items', { keyPath: 'seq', autoIncrement: true });
       items.createIndex('visitId', 'visitId');
+      // What still waits, per user, in the order it was made (index keys end with the primary key):
+      // the sender reads only the heads it needs instead of every item, sent files included.
+      items.createIndex('waiting', ['state', 'userId']);
       db.createObjectStore('visits', { keyPath: 'visitId' });
     },
   });
+  var WAITING = function () {
+    return IDBKeyRange.only(['queued', ctx.userId]);
+  };
   // Ask the browser not to evict what is queued when the phone runs short of space.
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
 
@@ -140,12 +146,31 @@
     emit({ type: 'item', item: item, state: state });
   }
 
-  /** Every write of this user still waiting, oldest first. */
-  async function waiting() {
+  /**
+   * The first waiting item of each visit that may send (not held, its revision known), oldest first,
+   * at most `limit`: one read transaction over the 'waiting' index, stopping as soon as it has them.
+   */
+  async function heads(limit) {
     var db = await dbp;
-    return (await db.getAll('items')).filter(function (i) {
-      return unsent(i) && i.userId === ctx.userId;
-    });
+    var tx = db.transaction(['items', 'visits']);
+    var seen = {};
+    var out = [];
+    var cursor = await tx.objectStore('items').index('waiting').openCursor(WAITING());
+    while (cursor && out.length < limit) {
+      var item = cursor.value;
+      if (!seen[item.visitId]) {
+        seen[item.visitId] = true;
+        var rec = await tx.objectStore('visits').get(item.visitId);
+        if (rec && !rec.hold && rec.baseRev !== null) out.push({ item: item, rec: rec });
+      }
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  async function waitingCount() {
+    var db = await dbp;
+    return db.countFromIndex('items', 'waiting', WAITING());
   }
 
   /** The user chose to keep the platform's version: the phone's copy and files of this visit go. */
@@ -183,13 +208,9 @@
     addLocation: addLocation,
     addSubmit: addSubmit,
     markItem: markItem,
-    waiting: waiting,
+    heads: heads,
     drop: drop,
     forget: forget,
-    waitingCount: function () {
-      return waiting().then(function (all) {
-        return all.length;
-      });
-    },
+    waitingCount: waitingCount,
   };
 })();
