@@ -7,7 +7,8 @@
 // - A draft carries the revision the phone last saw the platform answer (`baseRev`); the platform
 //   refuses it (409) if someone else wrote since — then that visit "holds": nothing more of it is
 //   sent, the phone's copy stays, and the form explains (public/visit-sync.js). Files and positions
-//   commute with other changes, but an answer whose revision skipped one tells the same story.
+//   carry no revision: before a visit's first one goes, the platform's revision is asked, and an
+//   answer whose revision skipped one tells the same story.
 // - Network errors and 5xx answers wait and retry (growing pauses, and at once when the browser
 //   says it is online again); an expired sign-in stops everything until the user signs in again.
 // - One tab sends at a time (Web Locks); the others only queue.
@@ -122,17 +123,21 @@
     return post(base + '/submit', item);
   }
 
-  async function hold(rec, code, message) {
-    var state = {};
+  /** The visit as the platform has it now ({} when it cannot be asked; status 0 without a connection). */
+  async function platformState(visitId) {
     try {
-      var res = await fetch('/visits/' + encodeURIComponent(rec.visitId) + '/state', {
+      var res = await fetch('/visits/' + encodeURIComponent(visitId) + '/state', {
         credentials: 'same-origin',
         headers: { Accept: 'application/json' },
       });
-      if (res.ok) state = await res.json();
+      return { status: res.status, body: res.ok ? await res.json() : {} };
     } catch (e) {
-      state = {};
+      return { status: 0, body: {} };
     }
+  }
+
+  async function hold(rec, code, message, known) {
+    var state = known || (await platformState(rec.visitId)).body;
     rec.hold = {
       code: code,
       message: message || '',
@@ -183,7 +188,30 @@
   }
 
   /** One item out: marked tried first (from then on its key may have reached the platform). */
+  /**
+   * Before the first file or position of a visit in this page is sent: has the platform's copy moved
+   * since the phone's revision? A draft needs no asking (the platform compares its revision itself).
+   * Returns 'ok' to go on, 'held' (a conflict, nothing sent), or 'wait' / 'signin' as settle does.
+   */
+  var checked = {};
+  async function checkFirst(h) {
+    if (h.item.kind === 'draft' || checked[h.item.visitId]) return 'ok';
+    var r = await platformState(h.item.visitId);
+    if (r.status === 0 || r.status >= 500) return 'wait';
+    if (r.status === 401 || r.status === 403) return 'signin';
+    var rec = await visitRecord(h.item.visitId);
+    if (r.status === 404 || r.body.rev !== rec.baseRev) {
+      await hold(rec, r.status === 404 ? 'closed' : 'conflict', '', r.body);
+      return 'held';
+    }
+    checked[h.item.visitId] = true;
+    return 'ok';
+  }
+
   async function sendOne(h) {
+    var first = await checkFirst(h);
+    if (first === 'held') return 'ok';
+    if (first !== 'ok') return first;
     h.item.tried = true;
     await (await S.db).put('items', h.item);
     emit({ type: 'item', item: h.item, state: 'sending', progress: 0 });
@@ -248,6 +276,7 @@
     var rec = await visitRecord(visitId);
     if (choice === 'send') {
       if (rec.hold && typeof rec.hold.rev === 'number') rec.baseRev = rec.hold.rev;
+      checked[visitId] = false; // asked again before a file goes, in case it moved once more
       rec.hold = null;
       await putVisit(rec);
       return pump();

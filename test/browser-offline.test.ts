@@ -230,6 +230,9 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await filesListed(2)(page);
   expect(await fileStates(page)).toEqual(['queued', 'queued']);
   expect(await words(page, '#place [data-state="arrive"]')).toMatch(/on this phone/);
+  // A page never opened on this phone says so (both languages), rather than the browser's error.
+  await page.goto('/account');
+  expect(await words(page, 'main')).toContain('This page was not opened on this phone before');
   // The assignment list opens too, and says what still waits on the phone.
   await page.goto('/assignments');
   await expect(page.locator(`#assignment-${assignmentId}`).count()).resolves.toBe(1);
