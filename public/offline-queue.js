@@ -130,6 +130,9 @@
         credentials: 'same-origin',
         headers: { Accept: 'application/json' },
       });
+      var json = /json/.test(res.headers.get('Content-Type') || '');
+      // Sent to the sign-in page instead of an answer: the session is gone.
+      if (res.redirected || !json) return { status: 401, body: {} };
       return { status: res.status, body: res.ok ? await res.json() : {} };
     } catch (e) {
       return { status: 0, body: {} };
@@ -157,7 +160,8 @@
     rec.baseRev = sentWith.baseRev;
     var error = (r.body && r.body.error) || {};
     if (r.status === 0 || r.status >= 500 || error.code === 'idempotency_in_progress') return 'wait';
-    if (r.status === 401 || (r.status === 403 && error.code === 'csrf_failed')) return 'signin';
+    // An expired session answers the CSRF check's 403 (as a page, not JSON) or 401: sign in again.
+    if (r.status === 401 || (r.status === 403 && (!error.code || error.code === 'csrf_failed'))) return 'signin';
     if (r.status >= 200 && r.status < 300) {
       var rev = r.body.rev;
       // A file or a position does not carry the phone's revision: a jump means someone else wrote.

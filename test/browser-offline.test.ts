@@ -1,17 +1,10 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import type { Express } from 'express';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { Visit } from '../server/visits/model';
-import { bearer, startTestApp, stopTestApp } from './helpers/app';
+import { bearer } from './helpers/app';
 import { plainJpeg } from './helpers/evidence-images';
-import { pagesWorld, type PagesWorld } from './helpers/visit-pages';
-import { PASSWORD, windowAroundNow } from './helpers/visits';
-import { unmarked } from './helpers/web';
+import { fileStates, filesListed, OfflineRig, recordAudio, textMatches, words } from './helpers/offline-phone';
 
 /**
  * SPEC §9 "Offline" for real, on a phone (Debian's Chromium through playwright-core, 390×844, a
@@ -22,171 +15,21 @@ import { unmarked } from './helpers/web';
  * same profile; then the server comes back on the same port and everything arrives once, in order.
  * A visit the reviewer returned meanwhile stops, explains itself and keeps the phone's answers.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PHONE = { width: 390, height: 844 };
-const BRANCH = { latitude: 31.2304, longitude: 121.4737 };
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-];
+const rig = new OfflineRig();
 
-let app: Express;
-let pw: PagesWorld;
-let server: http.Server | undefined;
-let port = 0;
-let base: string;
-let dir: string;
-const shots = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'offline-shots-'));
-let open: BrowserContext | undefined;
-const sockets = new Set<Socket>();
-
-/** The app server on its port (the same one each time), or down: closed listener, open connections cut. */
-async function serverUp(): Promise<void> {
-  server = http.createServer(app);
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => (server as http.Server).listen(port, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
-}
-
-async function serverDown(): Promise<void> {
-  const s = server;
-  server = undefined;
-  if (!s) return;
-  const closed = new Promise((resolve) => s.close(resolve));
-  sockets.forEach((c) => c.destroy());
-  await closed;
-}
-
-beforeAll(async () => {
-  app = await startTestApp();
-  pw = await pagesWorld(app, 'BO');
-  const branch = await request(app)
-    .post(`/api/v1/banks/${pw.bankId}/branches`)
-    .set(bearer(pw.w.adminToken))
-    .send({ code: 'G1', name: '静安支行', region: 'North', lat: BRANCH.latitude, lng: BRANCH.longitude });
-  expect(branch.status).toBe(201);
-  await serverUp();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offline-phone-'));
-}, 120_000);
-
-afterAll(async () => {
-  await open?.close().catch(() => undefined);
-  await serverDown();
-  await stopTestApp();
-});
-
-async function draftVisit(scenario: string): Promise<{ visitId: string; assignmentId: string }> {
-  const assignmentId = await pw.w.assignment({
-    bankId: pw.bankId,
-    branchCode: 'G1',
-    auditorId: pw.auditor.id,
-    questionnaireId: pw.smallQuestionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario,
-  });
-  const res = await request(app)
-    .post('/api/v1/visits')
-    .set(bearer(pw.auditor.token))
-    .send({ assignmentId, visitedAt: new Date(Date.now() - 10 * 60_000).toISOString(), durationMinutes: 20 });
-  expect(res.status).toBe(201);
-  return { visitId: res.body.id as string, assignmentId };
-}
-
-/** The phone's browser on its own profile directory (cookies, service worker, IndexedDB survive a close). */
-async function phone(
-  profile: string,
-  locale: string,
-  problems: string[],
-): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    viewport: PHONE,
-    locale,
-    isMobile: true,
-    hasTouch: true,
-    baseURL: base,
-    geolocation: { ...BRANCH, accuracy: 15 },
-    permissions: ['geolocation', 'microphone'],
-  });
-  open = ctx;
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  return { ctx, page };
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.fill('input[name="email"]', pw.auditor.email);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
-}
-
-// Browser-side checks typed by hand: the project's TypeScript has no DOM types. (A string would be
-// evaluated with eval, which the app's CSP forbids.)
-const controlled = () => Boolean((globalThis as any).navigator.serviceWorker.controller);
-const filesListed = (n: number) => (page: Page) =>
-  page.waitForFunction(
-    (k) => (globalThis as any).document.querySelectorAll('#evidence-list li[data-seq]').length === k,
-    n,
-  );
-const textMatches = (page: Page, selector: string, re: RegExp) =>
-  page.waitForFunction(
-    ([sel, src]) => new RegExp(src).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''),
-    [selector, re.source] as const,
-  );
-
-/** The phone's screen for the lead to look at (390×844), scrolled to what it shows. */
-async function shoot(page: Page, name: string, at: string): Promise<void> {
-  await page.locator(at).scrollIntoViewIfNeeded();
-  const file = path.join(shots, `${name}-390x844.png`);
-  await page.screenshot({ path: file });
-  expect(fs.statSync(file).size).toBeGreaterThan(5_000);
-  console.log(`screenshot: ${file}`);
-}
-
-/** Opens the list and the form while online, under the service worker's control, so both are kept. */
-async function openWhileOnline(page: Page, visitId: string): Promise<void> {
-  await page.goto('/assignments');
-  await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
-  await page.reload();
-  await page.waitForFunction(controlled);
-  await page.goto(`/visits/${visitId}/edit`);
-  await page.waitForFunction(controlled);
-}
-
-/** A part of the page as read (words of the other language unmarked). */
-const words = async (page: Page, selector: string) => unmarked((await page.textContent(selector)) ?? '');
-const fileStates = (page: Page) =>
-  page.$$eval('#evidence-list li[data-seq]', (lis) => lis.map((li) => li.getAttribute('data-sync')));
-
-async function recordAudio(page: Page, ms: number): Promise<void> {
-  await page.click('#capture-record');
-  await page.waitForSelector('#capture-record[aria-pressed="true"]');
-  await page.waitForTimeout(ms);
-  await page.click('#capture-record');
-}
+beforeAll(() => rig.start('BO'), 120_000);
+afterAll(() => rig.stop());
 
 test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; back online: one visit, everything once, in order', async () => {
-  const { visitId, assignmentId } = await draftVisit('开户（离线）');
+  const { visitId, assignmentId } = await rig.draftVisit('开户（离线）');
   const problems: string[] = [];
-  const profile = path.join(dir, 'phone-1');
-  let { ctx, page } = await phone(profile, 'en-US', problems);
-  await signIn(page);
-  await openWhileOnline(page, visitId);
+  const profile = 'phone-1';
+  let { ctx, page } = await rig.phone(profile, 'en-US', problems);
+  await rig.signIn(page);
+  await rig.openWhileOnline(page, visitId);
 
   // ---- the basement: the platform cannot be reached
-  await serverDown();
+  await rig.down();
   await ctx.setOffline(true);
   await page.check('input[name="a.g1"][value="yes"]');
   await page.check('input[name="a.g2"][value="4"]');
@@ -194,7 +37,7 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await page.waitForSelector('#save-status[data-state="phone"]');
   expect(await words(page, '#save-status')).toMatch(/Saved on this phone|No connection/);
 
-  const photo = path.join(dir, 'lobby.jpg');
+  const photo = path.join(rig.dir, 'lobby.jpg');
   fs.writeFileSync(photo, plainJpeg(800, 600, 5));
   await page.selectOption('#evidence-form select[name="itemKey"]', 'g1');
   await page.setInputFiles('#capture-photo', photo);
@@ -210,7 +53,7 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   await page.waitForSelector('#save-status[data-state="phone"]');
   expect(await fileStates(page)).toEqual(['queued', 'queued']);
   expect(await words(page, '#evidence-list')).toContain('Saved on this phone — not sent yet');
-  await shoot(page, 'offline-en', '#evidence');
+  await rig.shoot(page, 'offline-en', '#evidence');
 
   // ---- a reload with no connection: the kept page, the phone's answers and files
   await page.reload();
@@ -221,7 +64,7 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
 
   // ---- the browser closed and opened again on the same profile, still offline
   await ctx.close();
-  ({ ctx, page } = await phone(profile, 'en-US', problems));
+  ({ ctx, page } = await rig.phone(profile, 'en-US', problems));
   await ctx.setOffline(true);
   await page.goto(`/visits/${visitId}/edit`);
   await page.waitForSelector('#visit-form[data-phone-copy="shown"]');
@@ -247,9 +90,9 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
   expect((await Visit.findById(visitId).lean().orFail()).answers).toEqual([]);
 
   // ---- the connection returns: sent in order, once
-  await serverUp();
+  await rig.up();
   await ctx.setOffline(false);
-  await page.waitForURL(`${base}/visits/${visitId}`, { timeout: 60_000 });
+  await page.waitForURL(`${rig.base}/visits/${visitId}`, { timeout: 60_000 });
   const v = await Visit.findById(visitId).lean().orFail();
   expect(await Visit.countDocuments({ assignmentId: v.assignmentId })).toBe(1);
   expect(v.status).toBe('submitted');
@@ -286,23 +129,23 @@ test('offline: fill, photo, audio, arrive, reload, close and reopen, submit; bac
 }, 240_000);
 
 test('a visit returned by the reviewer while the phone was offline: sending stops, the conflict is explained, the phone keeps its answers', async () => {
-  const { visitId } = await draftVisit('理财咨询（冲突）');
+  const { visitId } = await rig.draftVisit('理财咨询（冲突）');
   const problems: string[] = [];
-  const { ctx, page } = await phone(path.join(dir, 'phone-2'), 'zh-CN', problems);
-  await signIn(page);
-  await openWhileOnline(page, visitId);
+  const { ctx, page } = await rig.phone('phone-2', 'zh-CN', problems);
+  await rig.signIn(page);
+  await rig.openWhileOnline(page, visitId);
 
-  await serverDown();
+  await rig.down();
   await ctx.setOffline(true);
   await page.check('input[name="a.g1"][value="no"]');
   await page.fill('textarea[name="summary"]', '手机上的回答：柜员未主动问候。');
-  const photo = path.join(dir, 'counter.jpg');
+  const photo = path.join(rig.dir, 'counter.jpg');
   fs.writeFileSync(photo, plainJpeg(640, 480, 9));
   await page.setInputFiles('#capture-photo', photo);
   await filesListed(1)(page);
   await page.waitForSelector('#save-status[data-state="phone"]');
   expect(await words(page, '#evidence-list')).toContain('已保存在本机，尚未发送');
-  await shoot(page, 'offline-zh', '#evidence');
+  await rig.shoot(page, 'offline-zh', '#evidence');
 
   // Meanwhile, from another device: the visit is completed and submitted, and the reviewer returns it.
   const note = '请补充：大堂经理是否介绍了风险等级？';
@@ -313,17 +156,20 @@ test('a visit returned by the reviewer while the phone was offline: sending stop
     { itemKey: 'p1', value: 'na' },
     { itemKey: 'f1', value: 'yes' },
   ];
-  const auditor = bearer(pw.auditor.token);
-  expect((await request(app).patch(`/api/v1/visits/${visitId}`).set(auditor).send({ answers: all })).status).toBe(200);
-  expect((await request(app).post(`/api/v1/visits/${visitId}/submit`).set(auditor)).status).toBe(200);
+  const auditor = bearer(rig.pw.auditor.token);
+  expect((await request(rig.app).patch(`/api/v1/visits/${visitId}`).set(auditor).send({ answers: all })).status).toBe(
+    200,
+  );
+  expect((await request(rig.app).post(`/api/v1/visits/${visitId}/submit`).set(auditor)).status).toBe(200);
   const review = { decision: 'return', note };
   expect(
-    (await request(app).post(`/api/v1/visits/${visitId}/review`).set(bearer(pw.reviewer.token)).send(review)).status,
+    (await request(rig.app).post(`/api/v1/visits/${visitId}/review`).set(bearer(rig.pw.reviewer.token)).send(review))
+      .status,
   ).toBe(200);
   const platform = await Visit.findById(visitId).lean().orFail();
 
   // ---- back online: the phone's save is refused as stale; nothing of it is sent, it is explained
-  await serverUp();
+  await rig.up();
   await ctx.setOffline(false);
   await page.waitForSelector('#sync-conflict:not([hidden])', { timeout: 60_000 });
   const said = await words(page, '#sync-conflict');
@@ -336,14 +182,14 @@ test('a visit returned by the reviewer while the phone was offline: sending stop
   expect(after.rev).toBe(platform.rev);
   expect(after.answers.find((a) => a.itemKey === 'g1')?.value).toBe('yes');
   expect(after.attachments).toHaveLength(0);
-  await shoot(page, 'conflict-zh', '#sync-conflict');
+  await rig.shoot(page, 'conflict-zh', '#sync-conflict');
 
   // The same page in English (the phone's copy and the conflict are still there).
   await page.goto(`/lang/en?next=/visits/${visitId}/edit`);
   await page.waitForSelector('#sync-conflict:not([hidden])');
   expect(await words(page, '#sync-conflict')).toContain('Nothing was overwritten and nothing was lost');
   await expect(page.isChecked('input[name="a.g1"][value="no"]')).resolves.toBe(true);
-  await shoot(page, 'conflict-en', '#sync-conflict');
+  await rig.shoot(page, 'conflict-en', '#sync-conflict');
 
   // ---- the auditor chooses to send the phone's copy over the returned visit
   await page.click('#sync-send-anyway');
