@@ -1,10 +1,12 @@
-// Evidence on the visit form: files upload as soon as they are picked, each with a progress bar,
-// one after another with the form's saves (each carries the revision the previous one produced).
+// Evidence on the visit form: a file picked (or captured: public/visit-capture.js) is kept on the
+// phone at once and sent in turn with the form's saves (public/offline-queue.js); each row says
+// whether it is on this phone, being sent (with a progress bar), sent, or refused and why.
 // A file picked under a failed evidence-on-failure item names that item. Needs public/visit-form.js.
 (function () {
   'use strict';
   var VF = window.VisitForm;
-  if (!VF) return;
+  var Q = window.OfflineQueue;
+  if (!VF || !Q) return;
 
   var upForm = document.getElementById('evidence-form');
   var list = document.getElementById('evidence-list');
@@ -36,8 +38,33 @@
     return f;
   }
 
-  function showUploaded(li, file) {
-    li.className = 'v-file';
+  /** The platform's answer as the list shows it (the web route's, or a bare attachment's). */
+  function linkOf(file) {
+    var url = file.url || '/visits/' + VF.visitId + '/attachments/' + file.id;
+    var type = file.contentType || '';
+    var image = file.image !== undefined ? file.image : /^image\/(jpeg|png|webp)$/.test(type);
+    return {
+      url: url,
+      image: image,
+      filename: file.filename,
+      kb: file.kb || Math.max(1, Math.round(file.size / 1024)),
+    };
+  }
+
+  function itemNote(name, itemKey) {
+    var item = itemKey && document.getElementById('item-' + itemKey);
+    if (!item) return;
+    var forItem = document.createElement('small');
+    forItem.className = 'v-file-item';
+    forItem.textContent = VF.fill(VF.text.evidence_for, { item: item.querySelector('.v-item-text').textContent });
+    name.appendChild(document.createElement('br'));
+    name.appendChild(forItem);
+  }
+
+  function showUploaded(li, answer, itemKey) {
+    var file = linkOf(answer);
+    li.className = 'v-file v-file-sent';
+    li.setAttribute('data-sync', 'sent');
     li.textContent = '';
     if (file.image) {
       var a = document.createElement('a');
@@ -62,82 +89,92 @@
     link.href = file.url;
     link.textContent = file.filename;
     var size = document.createElement('small');
-    size.className = 'muted';
-    size.textContent = ' ' + file.kb + ' KB · ' + (VF.text.upload_done || '');
+    size.className = 'v-file-state';
+    size.textContent = ' ' + file.kb + ' KB · ' + VF.text['offline.file.sent'];
     name.appendChild(link);
     name.appendChild(size);
-    var item = file.itemKey && document.getElementById('item-' + file.itemKey);
-    if (item) {
-      var forItem = document.createElement('small');
-      forItem.className = 'v-file-item';
-      forItem.textContent = VF.fill(VF.text.evidence_for, { item: item.querySelector('.v-item-text').textContent });
-      name.appendChild(document.createElement('br'));
-      name.appendChild(forItem);
-    }
+    itemNote(name, answer.itemKey || itemKey);
     li.appendChild(name);
     li.appendChild(removeForm(file.url));
   }
 
-  function upload(file, itemKey) {
-    var li = document.createElement('li');
-    li.className = 'v-file v-uploading';
+  /** A file kept on this phone: its name, its state in words, a progress bar while it is sent. */
+  function rowOf(item) {
+    var li = list.querySelector('li[data-seq="' + item.seq + '"]');
+    if (li) return li;
+    li = document.createElement('li');
+    li.setAttribute('data-seq', String(item.seq));
     var label = document.createElement('span');
     label.className = 'v-file-name';
-    label.textContent = VF.fill(VF.text.upload_uploading, { name: file.name });
-    var bar = document.createElement('progress');
-    bar.className = 'v-progress';
-    bar.max = 100;
-    bar.value = 0;
+    var name = document.createElement('span');
+    name.textContent = item.name + ' (' + Math.max(1, Math.round(item.size / 1024)) + ' KB)';
+    var state = document.createElement('small');
+    state.className = 'v-file-state';
+    label.appendChild(name);
+    label.appendChild(document.createElement('br'));
+    label.appendChild(state);
+    itemNote(label, item.itemKey);
     li.appendChild(label);
-    li.appendChild(bar);
     list.appendChild(li);
-    VF.uploading(1);
-    return VF.exclusive(function () {
-      return new Promise(function (resolve) {
-        var xhr = new XMLHttpRequest();
-        var fail = function (message) {
-          li.className = 'v-file v-upload-failed';
-          label.textContent = VF.fill(VF.text.upload_failed, { message: message });
-          bar.remove();
-          resolve(false);
-        };
-        xhr.open('POST', upForm.action);
-        xhr.setRequestHeader('Accept', 'application/json');
-        xhr.setRequestHeader('X-CSRF-Token', VF.csrf);
-        xhr.upload.addEventListener('progress', function (e) {
-          if (e.lengthComputable) bar.value = Math.round((e.loaded * 100) / e.total);
-        });
-        xhr.addEventListener('load', function () {
-          var body;
-          try {
-            body = JSON.parse(xhr.responseText);
-          } catch (e) {
-            body = {};
-          }
-          if (xhr.status === 201) {
-            VF.setRev(body.rev);
-            showUploaded(li, body);
-            var box =
-              body.itemKey && document.querySelector('.v-evidence-ask[data-evidence-for="' + body.itemKey + '"]');
-            if (box) VF.markEvidence(box, !box.hidden, true);
-            resolve(true);
-          } else {
-            fail((body.error && body.error.message) || xhr.status);
-          }
-        });
-        xhr.addEventListener('error', function () {
-          fail(VF.text.offline || 'network error');
-        });
-        var data = new FormData();
-        if (itemKey) data.append('itemKey', itemKey);
-        data.append('file', file, file.name);
-        xhr.send(data);
-      });
-    }).then(function (ok) {
-      VF.uploading(-1);
-      return ok;
-    });
+    return li;
   }
+
+  function showItem(item, state, progress) {
+    if (item.kind !== 'file' || item.visitId !== VF.visitId) return;
+    var li = rowOf(item);
+    if (state === 'sent') {
+      showUploaded(li, item.result || {}, item.itemKey);
+      var box = item.itemKey && document.querySelector('.v-evidence-ask[data-evidence-for="' + item.itemKey + '"]');
+      if (box) VF.markEvidence(box, !box.hidden, true);
+      return;
+    }
+    var words = li.querySelector('.v-file-state');
+    var bar = li.querySelector('progress');
+    li.setAttribute('data-sync', state);
+    if (state === 'failed') {
+      li.className = 'v-file v-upload-failed';
+      words.textContent = VF.fill(VF.text['offline.file.failed'], { message: item.error || '' });
+    } else if (state === 'sending') {
+      li.className = 'v-file v-uploading';
+      words.textContent = VF.text['offline.file.sending'];
+      if (!bar) {
+        bar = document.createElement('progress');
+        bar.className = 'v-progress';
+        bar.max = 100;
+        li.appendChild(bar);
+      }
+      bar.value = Math.round((progress || 0) * 100);
+    } else {
+      li.className = 'v-file v-file-phone';
+      words.textContent = VF.text['offline.file.phone'];
+      if (bar) bar.remove();
+    }
+  }
+
+  /** Kept on the phone first, then sent in turn (public/offline-queue.js). */
+  function upload(file, itemKey) {
+    return Q.addFile(VF.visitId, file, { name: file.name, itemKey: itemKey });
+  }
+
+  Q.subscribe(function (e) {
+    if (e.type === 'item') showItem(e.item, e.state, e.progress);
+  });
+
+  // Files of this visit still on the phone (or sent since this page was kept) are listed after the
+  // platform's; a sent file the platform's list already shows is forgotten on the phone.
+  VF.ready.then(function () {
+    return Q.items(VF.visitId).then(function (items) {
+      items.forEach(function (item) {
+        if (item.kind !== 'file') return;
+        var id = item.result && item.result.id;
+        if (item.state === 'sent' && id && list.querySelector('a[href$="/attachments/' + id + '"]'))
+          return Q.forget(item.seq);
+        showItem(item, item.state);
+      });
+    });
+  });
+
+  window.VisitEvidence = { add: upload, itemSelect: itemSelect };
 
   upForm.addEventListener('submit', function (ev) {
     ev.preventDefault();

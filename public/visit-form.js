@@ -1,10 +1,10 @@
 // Visit form enhancements. Without this script the form still works: Save and Submit post the form,
 // and the evidence form uploads one file at a time. With it:
-// - the draft is saved to the server as the auditor goes (debounced; JSON to /visits/:id/draft with
-//   the CSRF header), with a "saved" indicator;
-// - files upload as soon as they are picked, each with a progress bar, and appear in the list;
-// - saves and uploads run one after another, so each carries the revision the previous one produced
-//   (the server refuses a save based on a stale revision: that is how edits in another tab are caught);
+// - the form is kept on the phone as the auditor goes (debounced) and queued for the platform
+//   (public/offline-queue.js: IndexedDB, sent in order with Idempotency-Keys, each save carrying the
+//   revision the previous write produced — a stale one is how a change made elsewhere is caught);
+// - a page opened from the phone's cache shows the phone's copy (public/visit-sync.js says what is
+//   on the phone and what has reached the platform);
 // - items appear and disappear as their conditions change (public/form-items.js), the auditor is told
 //   which answers that cleared, and a failed evidence-on-failure item asks for its photo right there
 //   (which answers fail is the server's answer to each save: the rules decide, this script shows it).
@@ -19,20 +19,15 @@
   } catch (e) {
     text = {};
   }
-  var draftUrl = form.getAttribute('data-draft-url');
   var csrf = form.querySelector('input[name="_csrf"]').value;
   var revInput = form.querySelector('input[name="rev"]');
   var statusEl = document.getElementById('save-status');
 
   var TYPING_DELAY_MS = 1200;
   var CHOICE_DELAY_MS = 400;
-  var RETRY_MS = 5000;
 
   var timer = null;
   var dirty = false;
-  var blocked = false; // the visit changed elsewhere or left the editable states: stop autosaving
-  var uploading = 0;
-  var queue = Promise.resolve();
 
   function fill(s, vars) {
     return String(s || '').replace(/\{(\w+)\}/g, function (m, k) {
@@ -46,16 +41,6 @@
     statusEl.textContent = message;
     statusEl.className = 'v-save-status' + (kind ? ' v-save-' + kind : '');
     statusEl.setAttribute('data-state', kind || '');
-  }
-
-  /** Saves and uploads one at a time, in order. */
-  function exclusive(task) {
-    var run = queue.then(task, task);
-    queue = run.then(
-      function () {},
-      function () {},
-    );
-    return run;
   }
 
   function fields() {
@@ -87,82 +72,78 @@
     if (typeof rev === 'number' && revInput) revInput.value = String(rev);
   }
 
-  function readJson(res) {
-    return res.json().then(
-      function (body) {
-        return { res: res, body: body || {} };
-      },
-      function () {
-        return { res: res, body: {} };
-      },
-    );
+  // ---- the phone's copy (public/offline-queue.js keeps it and sends it in turn)
+
+  var OQ = window.OfflineQueue;
+  var visitId = form.getAttribute('data-visit-id');
+  var ready = OQ
+    ? OQ.initVisit(visitId, Number(revInput ? revInput.value : 0)).then(restore, function () {
+        return null;
+      })
+    : Promise.resolve(null);
+  if (!OQ) form.setAttribute('data-phone-copy', 'none');
+
+  /** Puts the phone's copy into the form (this page may be older: opened from the phone's cache). */
+  function restore(rec) {
+    // Said on the form once known, so that what reads it (and the tests) knows the phone was asked.
+    form.setAttribute('data-phone-copy', rec && rec.fields ? 'shown' : 'none');
+    if (!rec || !rec.fields) return rec;
+    var f = rec.fields;
+    form.querySelectorAll('input, select, textarea').forEach(function (el) {
+      var name = el.name;
+      if (!name || name === '_csrf' || name === 'rev' || el.type === 'file' || el.type === 'hidden') return;
+      var v = Object.prototype.hasOwnProperty.call(f, name) ? f[name] : undefined;
+      if (el.type === 'radio' || el.type === 'checkbox') el.checked = v !== undefined && el.value === v;
+      else el.value = v === undefined ? '' : v;
+    });
+    if (window.FormItems) window.FormItems.applyConditions(form);
+    updateCounts();
+    return rec;
   }
 
+  /** Keeps the form on the phone and queues it; the queue's events say when it reached the platform. */
   function doSave() {
-    if (blocked) return Promise.resolve(false);
-    show(text.saving, 'saving');
-    return fetch(draftUrl, {
-      method: 'POST',
-      credentials: 'same-origin',
-      keepalive: document.visibilityState === 'hidden',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf },
-      body: JSON.stringify(fields()),
-    })
-      .then(readJson)
+    if (!OQ) return Promise.resolve(false);
+    return ready
+      .then(function () {
+        return OQ.saveDraft(visitId, fields());
+      })
       .then(
-        function (r) {
-          if (r.res.ok) {
-            setRev(r.body.rev);
-            clearMarks();
-            showEvidence(r.body.evidence);
-            // Changes made while this save was on its way are not saved yet.
-            if (dirty) show(text.saving, 'pending');
-            else
-              show(
-                fill(text.saved, {
-                  time: new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
-                }),
-                'ok',
-              );
-            return true;
-          }
-          var error = r.body.error || {};
-          if (r.res.status === 409) {
-            blocked = true;
-            show(
-              error.code === 'conflict' ? text.conflict : fill(text.failed, { message: error.message || r.res.status }),
-              'bad',
-            );
-            return false;
-          }
-          markErrors(error.fields);
-          show(fill(text.failed, { message: error.message || r.res.status }), 'bad');
-          return false;
-        },
         function () {
-          dirty = true;
-          show(text.offline, 'bad');
-          schedule(RETRY_MS);
+          if (window.VisitSync) window.VisitSync.refresh();
+          return true;
+        },
+        function (e) {
+          show(fill(text.failed, { message: (e && e.message) || 'IndexedDB' }), 'bad');
           return false;
         },
       );
   }
 
+  /** What the queue learnt from the platform about this visit's saves. */
+  function onSent(event) {
+    if (event.type !== 'item' || event.item.visitId !== visitId) return;
+    var r = event.item.result || {};
+    if (event.state === 'sent' && typeof r.rev === 'number') setRev(r.rev);
+    if (event.state === 'sent' && event.item.kind === 'draft') {
+      clearMarks();
+      showEvidence(r.evidence);
+    }
+  }
+  if (OQ) OQ.subscribe(onSent);
+
   /** Saves now if anything changed; resolves when this and everything queued before it is done. */
   function save() {
     clearTimeout(timer);
     timer = null;
-    if (!dirty || blocked)
-      return exclusive(function () {
-        return true;
-      });
+    if (!dirty) return Promise.resolve(true);
     dirty = false;
-    return exclusive(doSave);
+    return doSave();
   }
 
   function schedule(delay) {
     dirty = true;
-    if (statusEl && !blocked) statusEl.setAttribute('data-state', 'pending');
+    if (statusEl) statusEl.setAttribute('data-state', 'pending');
     clearTimeout(timer);
     timer = setTimeout(save, delay);
   }
@@ -230,46 +211,57 @@
     if (t && (t.tagName === 'TEXTAREA' || t.type === 'text' || t.type === 'number')) schedule(TYPING_DELAY_MS);
   });
 
-  // Save and Submit wait for pending saves and uploads, so the form posts the latest revision.
+  // Save and Submit first send what waits on the phone, so the form posts the latest revision. With
+  // no connection (or a conflict held) the form is kept on the phone, and a submission is queued
+  // after the answers and files before it.
   var passing = false;
   form.addEventListener('submit', function (ev) {
-    if (passing || blocked) return;
+    if (passing) return;
     ev.preventDefault();
     var submitter = ev.submitter;
-    save().then(function () {
-      // Not from inside this submit event's dispatch (promise callbacks may run before it ends),
-      // where the browser ignores a new submission.
-      setTimeout(function () {
-        passing = true;
-        if (form.requestSubmit) form.requestSubmit(submitter || undefined);
-        else form.submit();
-      }, 0);
-    });
+    var submitting = submitter && submitter.value === 'submit';
+    save()
+      .then(function () {
+        return OQ ? OQ.flush(visitId) : true;
+      })
+      .then(function (allSent) {
+        if (allSent) return post(submitter);
+        return OQ.visit(visitId).then(function (rec) {
+          if (!rec.hold && submitting) return OQ.addSubmit(visitId);
+        });
+      })
+      .then(function () {
+        if (window.VisitSync) window.VisitSync.refresh(submitting);
+      });
   });
 
-  // A phone may drop the page at any time once it is hidden: send what is pending now (in turn, so
-  // that it carries the latest revision; keepalive lets it finish if the page goes away).
+  function post(submitter) {
+    // Not from inside this submit event's dispatch (promise callbacks may run before it ends),
+    // where the browser ignores a new submission.
+    setTimeout(function () {
+      passing = true;
+      if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+      else form.submit();
+    }, 0);
+  }
+
+  // A phone may drop the page at any time once it is hidden: keep what is typed on the phone now.
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'hidden' && dirty) save();
   });
 
-  window.addEventListener('beforeunload', function (ev) {
-    if (uploading > 0) {
-      ev.preventDefault();
-      ev.returnValue = '';
-    }
-  });
-
-  // The evidence uploads (public/visit-evidence.js) go through the same queue and revision.
+  // The evidence, capture and place scripts share the form's helpers and the phone's queue.
   window.VisitForm = {
-    exclusive: exclusive,
-    setRev: setRev,
+    visitId: visitId,
+    ready: ready,
     markEvidence: markEvidence,
+    markErrors: markErrors,
+    show: show,
+    dirty: function () {
+      return dirty;
+    },
     fill: fill,
     text: text,
     csrf: csrf,
-    uploading: function (delta) {
-      uploading += delta;
-    },
   };
 })();

@@ -1,24 +1,16 @@
 // "Arrived" / "Left" on the visit form (SPEC §9): the browser's Geolocation API gives the position,
 // its accuracy and the device time; a refusal is recorded too (the reviewer sees "no location").
-// The answer carries the warnings of the reviewer's own rule. They warn, never block.
+// The record is kept on the phone first and sent in turn with the form's other writes, with its own
+// Idempotency-Key (public/offline-queue.js); the answer carries the warnings of the reviewer's own
+// rule. They warn, never block.
 (function () {
   'use strict';
   var card = document.getElementById('place');
-  var form = document.getElementById('visit-form');
-  if (!card || !form || !window.fetch) return;
-  var url = card.getAttribute('data-location-url');
-  var csrf = form.querySelector('input[name="_csrf"]').value;
+  var VF = window.VisitForm;
+  var Q = window.OfflineQueue;
+  if (!card || !VF || !Q) return;
   var warnings = document.getElementById('place-warnings');
-  var text = {};
-  try {
-    text = JSON.parse(form.getAttribute('data-text') || '{}');
-  } catch (e) {
-    text = {};
-  }
-
-  function key() {
-    return window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
-  }
+  var text = VF.text;
 
   function showWarnings(list) {
     warnings.textContent = '';
@@ -30,38 +22,51 @@
     warnings.hidden = !list || list.length === 0;
   }
 
-  function send(kind, body, state, button) {
-    var idempotencyKey = key();
-    return fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'X-CSRF-Token': csrf,
-        'Idempotency-Key': idempotencyKey,
-      },
-      body: JSON.stringify(body),
-    })
-      .then(function (res) {
-        return res.json().then(function (data) {
-          if (!res.ok) throw new Error((data.error && data.error.message) || String(res.status));
-          return data;
-        });
-      })
-      .then(function (data) {
-        state.textContent = body.refused
-          ? text.place_refused
-          : text.place_sent + ' (±' + Math.round(body.accuracy) + ' m)';
-        showWarnings(data.warnings);
-      })
-      .catch(function () {
-        state.textContent = text.place_failed;
-      })
-      .then(function () {
-        button.disabled = false;
-      });
+  function recordedText(body) {
+    return body.refused ? text.place_refused : text.place_sent + ' (±' + Math.round(body.accuracy) + ' m)';
   }
+
+  /** Kept on the phone and sent in turn (public/offline-queue.js); the answer carries the warnings. */
+  // The button waits for the platform's answer, or for the queue to say there is no connection.
+  function enable(kind) {
+    var b = card.querySelector('.v-place-btn[data-kind="' + kind + '"]');
+    if (b) b.disabled = false;
+  }
+
+  function send(kind, body, state, button) {
+    return Q.addLocation(VF.visitId, body).then(
+      function () {
+        state.textContent = recordedText(body) + ' · ' + text['offline.place.phone'];
+        if (Q.net() === 'offline' || Q.net() === 'signin') button.disabled = false;
+      },
+      function () {
+        state.textContent = text.place_failed;
+        button.disabled = false;
+      },
+    );
+  }
+
+  Q.subscribe(function (e) {
+    if (e.type === 'net' && e.state !== 'sending') return ['arrive', 'leave'].forEach(enable);
+    if (e.type !== 'item' || e.item.kind !== 'location' || e.item.visitId !== VF.visitId) return;
+    var state = card.querySelector('[data-state="' + e.item.body.kind + '"]');
+    if (e.state === 'sent') {
+      state.textContent = recordedText(e.item.body);
+      showWarnings((e.item.result || {}).warnings);
+    } else if (e.state === 'failed') state.textContent = text.place_failed;
+    if (e.state === 'sent' || e.state === 'failed') enable(e.item.body.kind);
+  });
+
+  // Positions taken while this page was kept on the phone, still waiting.
+  VF.ready.then(function () {
+    return Q.items(VF.visitId).then(function (items) {
+      items.forEach(function (i) {
+        if (i.kind !== 'location' || i.state !== 'queued') return;
+        var state = card.querySelector('[data-state="' + i.body.kind + '"]');
+        state.textContent = recordedText(i.body) + ' · ' + text['offline.place.phone'];
+      });
+    });
+  });
 
   function locate(button) {
     var kind = button.getAttribute('data-kind');

@@ -21,6 +21,7 @@ import { registerApi } from './api';
 import { webRouter } from './pages';
 import { openApiDocument } from './platform/http/openapi';
 import { apiDocsRouter } from './platform/http/api-docs';
+import { offlineAssets } from './platform/http/offline-assets';
 
 export const SESSION_COOKIE = 'msa.sid';
 
@@ -71,6 +72,7 @@ export function createApp(): Express {
   });
   // Browsers ask for /favicon.ico whatever the page names; the icon is an SVG.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
+  app.use(offlineAssets());
   app.use(
     '/static',
     express.static(path.join(cfg.projectRoot, 'public'), { maxAge: cfg.NODE_ENV === 'production' ? '1d' : 0 }),

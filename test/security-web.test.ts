@@ -231,6 +231,16 @@ const FORMS: Record<string, Form> = {
     path: (w) => `/visits/${w.draft.own.id}/location`,
     fields: () => ({ kind: 'arrive', lat: 31.23, lng: 121.47, accuracy: 20, capturedAt: new Date().toISOString() }),
   },
+  'POST /visits/:visitId/submit': {
+    who: 'auditor',
+    json: true,
+    path: async (w) => `/visits/${(await w.fresh.draft('own')).id}/submit`,
+    fields: () => ({}),
+    // The phone's queued submission (public/offline-queue.js); a draft still missing answers is
+    // refused (422) past the CSRF check, and then nothing is written.
+    okStatus: [422],
+    writes: false,
+  },
   'POST /visits/:visitId/attachments': {
     who: 'auditor',
     file: photo,

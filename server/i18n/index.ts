@@ -19,6 +19,7 @@ import * as items from './items';
 import * as alerts from './alerts';
 import * as confidence from './confidence';
 import * as calibration from './calibration';
+import * as offline from './offline';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -46,6 +47,7 @@ const features: { en: Dict; zh: Dict }[] = [
   alerts,
   confidence,
   calibration,
+  offline,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

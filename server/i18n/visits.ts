@@ -34,7 +34,7 @@ export const en: Record<string, string> = {
 
   'visits.edit.title': 'Visit form',
   'visits.edit.intro':
-    'Answer every item marked *. The form is saved on the server as you go; you can close it and come back.',
+    'Answer every item marked *. The form is kept on this phone as you go and sent to the platform — it works with no connection too; you can close it and come back.',
   'visits.edit.visited_at': 'Visit time',
   'visits.edit.visited_at_help': 'Local time of the branch ({timezone})',
   'visits.edit.duration': 'Duration (minutes)',
@@ -213,7 +213,8 @@ export const zh: Record<string, string> = {
   'visits.answer.none': '未作答',
 
   'visits.edit.title': '暗访问卷',
-  'visits.edit.intro': '带 * 的题目必须作答。填写内容会随时保存到服务器，可以关闭后再继续。',
+  'visits.edit.intro':
+    '带 * 的题目必须作答。填写内容会随时保存在本机并发送到平台；没有网络时也可以继续填写，可以关闭后再继续。',
   'visits.edit.visited_at': '暗访时间',
   'visits.edit.visited_at_help': '网点当地时间（{timezone}）',
   'visits.edit.duration': '时长（分钟）',

@@ -12,6 +12,7 @@ import { isoToLocalInput, nowLocalInput, showTime } from '../../web/local-time';
 import { flash, page, render, type PageContext } from '../../web/render';
 import { submitVisit } from '../service';
 import { placeView } from './place';
+import { OFFLINE_WORDS } from '../../i18n/offline';
 import type { VisitView } from '../view';
 import {
   localizedFailure,
@@ -163,6 +164,8 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
       ),
       maxMb: Math.floor(config().UPLOAD_MAX_BYTES / (1024 * 1024)),
       jsText: JSON.stringify(scriptTexts(ctx.t)),
+      // The phone's queue sends only this user's writes (public/offline-queue.js).
+      offlineUser: ctx.user.id,
     },
     status,
   );
@@ -202,6 +205,7 @@ function scriptTexts(t: PageContext['t']): Record<string, string> {
     place_failed: t('visits.place.failed'),
     cleared: t('items.cleared_notice'),
     evidence_for: t('items.evidence_for'),
+    ...Object.fromEntries(OFFLINE_WORDS.map((key) => [key, t(key)])),
   };
 }
 

@@ -63,6 +63,8 @@ async function showAssignments(ctx: PageContext, start?: StartForm, status = 200
       filters: listed.filters,
       paging: listed.paging,
       empty: rows.length ? listed.empty : ctx.t('visits.assign.none'),
+      // The phone's queue sends only this user's writes (public/offline-queue.js).
+      offlineUser: ctx.user.id,
     },
     status,
   );

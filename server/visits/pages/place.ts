@@ -3,7 +3,7 @@ import { parseBody } from '../../platform/http/validation';
 import { showTime } from '../../web/local-time';
 import { param } from '../../web/forms';
 import { recordLocationBody } from '../schema';
-import { locationWarnings, recordLocation, type LocationView } from '../service';
+import { getVisit, locationWarnings, recordLocation, type LocationView } from '../service';
 import type { VisitView } from '../view';
 import { jsonRoute } from './json-route';
 import { AUDITOR } from './shared';
@@ -17,8 +17,9 @@ export const recordLocationJson = jsonRoute(AUDITOR, async ({ req, res, user, lo
   const visitId = param(req, 'visitId');
   const body = parseBody(recordLocationBody, req.body);
   const recorded = await recordLocation(user, visitId, body, req.get('idempotency-key') || undefined);
-  const warnings = await locationWarnings(user, visitId);
-  res.status(201).json({ recorded, warnings: warnings.map((code) => translate(locale, `visits.flag.${code}`)) });
+  const [warnings, { rev }] = await Promise.all([locationWarnings(user, visitId), getVisit(user, visitId)]);
+  // The revision the record produced: the form's next save carries it (public/offline-queue.js).
+  res.status(201).json({ recorded, rev, warnings: warnings.map((code) => translate(locale, `visits.flag.${code}`)) });
 });
 
 /** The card's state as the page first shows it: the first arrival and departure, and the warnings. */
