@@ -79,10 +79,36 @@ async function main(): Promise<void> {
     const measured = await measureApp(app, kinds);
     await app.stop();
 
-    await configureFor(db.uri());
-    await mongoose.connect(db.uri(), { dbName: DB_NAME });
     const stream: Record<string, number[]> = {};
     const checks: Check[] = [];
+    let approve: ApproveTimes | null = null;
+    if (BASE_ROOT) approve = await approveSideBySide(db.uri(), world, BASE_ROOT, APPROVALS);
+    const section = () =>
+      resultsSection({
+        world,
+        machine: machine(),
+        loads: [loadStart, loadAvg()],
+        measured: measured.times.map((t) => ({
+          name: t.kind.name,
+          label: t.kind.label,
+          target: t.kind.targetMs,
+          p50: median(t.ms),
+          p95: quantile(t.ms, 0.95),
+          max: Math.max(...t.ms),
+          n: t.ms.length,
+          bytes: t.bytes,
+          errors: t.errors,
+          stream: stream[t.kind.name] ?? [],
+        })),
+        rss: measured.rss,
+        checks,
+        approve,
+        requests: REQUESTS,
+      });
+    // Written before the streaming path runs (it takes half an hour here), and again after it.
+    if (WRITE_FILE) writeSection(section(), '## Results at the scale of a national bank');
+    await configureFor(db.uri());
+    await mongoose.connect(db.uri(), { dbName: DB_NAME });
     for (let run = 0; run < STREAM_RUNS; run++) {
       for (const k of kinds) {
         const s = await streamOnce(k, world);
@@ -93,30 +119,7 @@ async function main(): Promise<void> {
     }
     await mongoose.disconnect();
 
-    let approve: ApproveTimes | null = null;
-    if (BASE_ROOT) approve = await approveSideBySide(db.uri(), world, BASE_ROOT, APPROVALS);
-
-    const text = resultsSection({
-      world,
-      machine: machine(),
-      loads: [loadStart, loadAvg()],
-      measured: measured.times.map((t) => ({
-        name: t.kind.name,
-        label: t.kind.label,
-        target: t.kind.targetMs,
-        p50: median(t.ms),
-        p95: quantile(t.ms, 0.95),
-        max: Math.max(...t.ms),
-        n: t.ms.length,
-        bytes: t.bytes,
-        errors: t.errors,
-        stream: stream[t.kind.name],
-      })),
-      rss: measured.rss,
-      checks,
-      approve,
-      requests: REQUESTS,
-    });
+    const text = section();
     process.stdout.write(`\n${text}\n`);
     if (WRITE_FILE) writeSection(text, '## Results at the scale of a national bank');
   } finally {

@@ -148,6 +148,43 @@ describe('admin overview page', () => {
   });
 });
 
+describe('many violations: the dashboard lists them a page at a time', () => {
+  afterAll(() => setConfig({ ...config(), RESULTS_VIOLATIONS_ON_ONE_PAGE: 100 }));
+
+  test('one row per page with the count, next and previous links; the API still answers them all', async () => {
+    // Two more violations in b1 (the tests above have read its figures already).
+    for (const branchCode of ['E2', 'W1'])
+      await addVisit(b1, {
+        branchCode,
+        region: branchCode === 'E2' ? 'East' : 'West',
+        quarter: Q,
+        answers: { ...ALL_GOOD, s1: 'no' },
+      });
+    const token = await tokenFor(app, ADMIN.email, ADMIN.password);
+    const api = await request(app)
+      .get(`/api/v1/results?bankId=${b1.bankId}&quarter=${Q}&level=bank`)
+      .set(bearer(token));
+    const total = api.body.violations.length as number;
+    expect(total).toBeGreaterThanOrEqual(3);
+    setConfig({ ...config(), RESULTS_VIOLATIONS_ON_ONE_PAGE: 1 });
+    const rowsOf = (html: string) => (section(html, 'violations').match(/<tr><td><a href="\/visits\//g) ?? []).length;
+    const first = (await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}`)).text;
+    expect(rowsOf(first)).toBe(1);
+    expect(unmarked(first)).toContain(`Violations 1–1 of ${total}, in order of branch code`);
+    expect(first).toMatch(/href="[^"]*violationsPage(=|&#x3D;)2#violations" rel="next">Next 1</);
+    expect(first).not.toContain('rel="prev"');
+    const second = (await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&violationsPage=2`)).text;
+    expect(rowsOf(second)).toBe(1);
+    expect(unmarked(second)).toContain(`Violations 2–2 of ${total}`);
+    expect(second).toMatch(/rel="prev">Previous 1</);
+    expect(section(second, 'violations')).not.toEqual(section(first, 'violations'));
+    // Past the last page: the last page.
+    const past = (await agents.admin.get(`/results?bankId=${b1.bankId}&quarter=${Q}&violationsPage=999`)).text;
+    expect(unmarked(past)).toContain(`Violations ${total}–${total} of ${total}`);
+    expect(past).not.toContain('rel="next"');
+  });
+});
+
 describe("a bank of many branches: the dashboard's branch table one region at a time", () => {
   let big: BankFixture;
   beforeAll(async () => {

@@ -19,13 +19,13 @@ export interface RunningApp {
 
 export async function startApp(
   mongoUri: string,
-  opts: { root?: string; env?: Record<string, string> } = {},
+  opts: { root?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<RunningApp> {
   const { appCommand, call, until, FAULT_ADMIN } = await import('../../test/helpers/faults');
   const args = opts.root ? [path.join(opts.root, 'dist', 'server', 'main.js')] : appCommand().args;
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'msa-bench-app-'));
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
     cwd: opts.root ?? path.resolve(__dirname, '../..'),
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -42,6 +42,8 @@ export async function startApp(
       ADMIN_EMAIL: FAULT_ADMIN.email,
       ADMIN_PASSWORD: FAULT_ADMIN.password,
       LOGIN_RATE_LIMIT: '100000',
+      // The benchmark's reviewer signs in with a password alone (its role needs a second factor in production).
+      MFA_REQUIRED_ROLES: 'none',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

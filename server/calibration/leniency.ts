@@ -15,9 +15,11 @@ export interface AuditorLeniency extends Leniency {
 }
 
 export async function branchAuditorSums(bankId: string, quarter: string): Promise<BranchAuditorSums[]> {
-  const regions = Object.keys((await bankQuarters(bankId, [quarter])).get(quarter) ?? {});
+  const banks = await bankQuarters(bankId, [quarter]);
+  const regions = Object.keys(banks.get(quarter) ?? {});
   if (regions.length === 0) return [];
-  const byRegion = (await regionQuarters(bankId, [quarter], regions)).get(quarter) ?? new Map<string, RegionBranches>();
+  const byRegion =
+    (await regionQuarters(bankId, [quarter], regions, banks)).get(quarter) ?? new Map<string, RegionBranches>();
   const out: BranchAuditorSums[] = [];
   for (const branches of byRegion.values())
     for (const b of Object.values(branches)) {

@@ -60,6 +60,10 @@ export const en: Record<string, string> = {
   'results.failed_of': 'Failed / applicable',
   'results.violations': 'Compliance violations',
   'results.violations_none': 'No compliance violation in this quarter.',
+  'results.violations_shown': 'Violations {from}–{to} of {total}, in order of branch code',
+  'results.violations_pages': 'Pages of violations',
+  'results.violations_previous': 'Previous {n}',
+  'results.violations_next': 'Next {n}',
   'results.status.approved': 'Approved',
   'results.status.disputed': 'Disputed',
   'results.method_note':
@@ -140,6 +144,10 @@ export const zh: Record<string, string> = {
   'results.failed_of': '失分 / 适用',
   'results.violations': '合规违规',
   'results.violations_none': '本季度没有合规违规。',
+  'results.violations_shown': '第 {from}–{to} 条违规，共 {total} 条（按网点代码排列）',
+  'results.violations_pages': '违规分页',
+  'results.violations_previous': '上 {n} 条',
+  'results.violations_next': '下 {n} 条',
   'results.status.approved': '已审核',
   'results.status.disputed': '申诉中',
   'results.method_note':

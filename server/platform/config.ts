@@ -159,6 +159,7 @@ const envSchema = z
     DISPUTE_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(14),
     /** Above this many visited branches, the whole bank's dashboard lists its branches one region at a time. */
     RESULTS_BRANCHES_ON_ONE_PAGE: z.coerce.number().int().min(1).max(100_000).default(500),
+    RESULTS_VIOLATIONS_ON_ONE_PAGE: z.coerce.number().int().min(1).max(10_000).default(100),
     // Webhooks (SPEC §13). Targets that may be private or loopback addresses anyway: host names,
     // addresses or subnets, comma-separated (e.g. hooks.bank.internal,10.20.0.0/16).
     WEBHOOK_ALLOWED_TARGETS: z.string().default(''),

@@ -12,7 +12,7 @@ import { branchVisits, quarterResults, RESULTS_ROLES, type ResultRow, type Resul
 import { barChart, lineChart } from './svg';
 import { actionPlansForResults, PLAN_READERS } from '../actions/service';
 import { planSection } from './action-plans';
-import { violationRows } from './violation-rows';
+import { violationPage } from './violation-rows';
 import { edgeWarning, isSmall, plusMinus, verdict, type Verdict } from './confidence-view';
 
 /** The results dashboards (bank users and admins) and the admin overview across banks. */
@@ -34,6 +34,8 @@ const dashboardQuery = z.object({
   /** The whole bank's branch table, one region at a time. */
   branchesOf: z.string().trim().min(1).max(100).optional(),
   branchCode: fields.code.optional(),
+  /** The violations list, VIOLATIONS_PER_PAGE at a time. */
+  violationsPage: z.coerce.number().int().min(1).max(100_000).optional(),
   sort: z
     .string()
     .regex(new RegExp(`^-?(${SORT_COLUMNS.join('|')})$`))
@@ -261,6 +263,13 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
   const visits =
     r.focus.type === 'branch' ? await branchVisits(ctx.user, { bankId, quarter, branchCode: r.focus.key }) : [];
   const hasData = r.summary.n > 0;
+  const violations = await violationPage(
+    ctx,
+    bankId,
+    r.violations,
+    q.violationsPage,
+    (n) => `${url({ ...base, sort: q.sort, violationsPage: String(n) })}#violations`,
+  );
   // HR sees results but not action plans (the plans page is for managers and the firm).
   const plans = PLAN_READERS.includes(ctx.user.role)
     ? planSection(ctx, quarter, r.previousQuarter, await actionPlansForResults(ctx.user, r))
@@ -311,7 +320,8 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
       section: ctx.t(`results.section.${k.sectionKey}`),
       rate: `${formatScore(k.failureRate * 100)}%`,
     })),
-    violations: await violationRows(ctx, bankId, r.violations),
+    violations: violations.rows,
+    violationPager: violations.pager,
     sectionLabels: SECTION_KEYS.map((k) => ctx.t(`results.section.${k}`)),
     plans,
   });
@@ -324,7 +334,11 @@ const dashboardPage = page(RESULTS_ROLES, async (ctx) => {
 async function branchPage(ctx: PageContext, bankId: string, quarter: string, q: DashboardQuery) {
   if (q.region || q.branchCode) return undefined;
   if (q.branchesOf) return q.branchesOf;
-  const whole = await quarterResults(ctx.user, { bankId, quarter }, new Set(['region'] as const));
+  const whole = await quarterResults(
+    ctx.user,
+    { bankId, quarter, withoutViolations: true },
+    new Set(['region'] as const),
+  );
   if ((whole.summary.branches ?? 0) <= config().RESULTS_BRANCHES_ON_ONE_PAGE) return undefined;
   return whole.regions[0]?.key;
 }

@@ -1,4 +1,5 @@
 import { branchNamesIn, staffNamesIn, type BankView } from '../banks/service';
+import { BoundedCache } from '../platform/cache';
 import type { Principal } from '../platform/access';
 import { shiftQuarter, trendQuarters } from '../rules/quarters';
 import {
@@ -15,7 +16,7 @@ import { confidenceFields, withConfidence } from './confidence';
 import { branchRows, groupByRegion, scoresOf, staffRows, summaryRow, trendPoint } from './rows';
 import { areaRow, MIN_HIDDEN_BRANCHES, type FocusInfo } from './scope';
 import type { Level } from './schema';
-import type { ResultRow, ResultsReport, TrendPoint } from './types';
+import type { ResultRow, ResultsReport, TrendPoint, ViolationView } from './types';
 import type { ItemCatalogue } from './visit-pass';
 
 /**
@@ -104,7 +105,7 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
     .filter((r): r is ResultRow => r !== null && r.n > 0);
   const needBranches = c.want.has('branch') || c.want.has('staff');
   const read = c.branchesOf ? regionNames.filter((r) => r === c.branchesOf) : regionNames;
-  const docs = needBranches ? await regionQuarters(c.bank.id, [c.quarter, h.previousQuarter], read) : null;
+  const docs = needBranches ? await regionQuarters(c.bank.id, [c.quarter, h.previousQuarter], read, banks) : null;
   const { branches, staff } = docs ? await detailRows(c, docs, () => true, bankRow.total) : { branches: [], staff: [] };
   return {
     ...h,
@@ -118,10 +119,39 @@ async function wholeBank(c: QuarterContext, banks: Map<string, BankRegions>): Pr
       ...k,
       text: c.catalogue.text(k.itemKey),
     })),
-    violations: violationRows(
-      c.withoutViolations ? [] : await regionViolationsOf(c.bank.id, c.quarter, regionNames),
-    ).map((v) => ({ ...v, text: c.catalogue.text(v.itemKey), failure: c.catalogue.failure(v.itemKey) })),
+    violations: c.withoutViolations ? [] : await wholeBankViolations(c, now, regionNames),
   };
+}
+
+/**
+ * The whole bank's violations in a quarter, worked out once per state of its region records: a large
+ * bank has thousands (11,838 in the benchmark's quarter), and reading, sorting and wording them was
+ * most of a bank-level request. The key names the seq of every region record (as the bank record just
+ * read names them) and the questionnaire versions the words come from, so any change gives a new key.
+ * The list is shared between requests and never changed.
+ */
+const bankViolations = new BoundedCache<string, ViolationView[]>({ limit: 16 });
+
+async function wholeBankViolations(
+  c: QuarterContext,
+  now: BankRegions,
+  regionNames: readonly string[],
+): Promise<ViolationView[]> {
+  const key = JSON.stringify([
+    c.bank.id,
+    c.quarter,
+    c.catalogue.signature,
+    regionNames.map((r) => [r, now[r].summary.seq]),
+  ]);
+  const kept = bankViolations.get(key);
+  if (kept) return kept;
+  const list = violationRows(await regionViolationsOf(c.bank.id, c.quarter, regionNames, now)).map((v) => ({
+    ...v,
+    text: c.catalogue.text(v.itemKey),
+    failure: c.catalogue.failure(v.itemKey),
+  }));
+  bankViolations.set(key, list);
+  return list;
 }
 
 /** Branch and staff rows of the focus, this quarter against the previous one. */
@@ -163,7 +193,7 @@ async function narrow(
 ): Promise<ResultsReport> {
   const h = header(c);
   const quarters = [...banks.keys()];
-  const docs = await regionQuarters(c.bank.id, quarters, regionNames);
+  const docs = await regionQuarters(c.bank.id, quarters, regionNames, banks);
   const { inFocus, visible } = c.focus;
   const all = (q: string): BranchScore[] => branchScores(docs.get(q) ?? NO_REGIONS);
   const focused = (q: string) => all(q).filter((b) => inFocus(b.code, b.region));

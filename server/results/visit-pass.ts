@@ -57,6 +57,8 @@ export interface ItemCatalogue {
   lookup: (questionnaireId: string, version: number) => ReadonlyMap<string, ItemInfo> | undefined;
   text: (itemKey: string) => { zh: string; en: string };
   failure: (itemKey: string) => { zh: string; en: string };
+  /** Which questionnaire versions the words come from (versions never change once published). */
+  signature: string;
 }
 
 /** Item types per questionnaire version (failure rates use the version a visit was filled on). */
@@ -80,6 +82,7 @@ export async function itemCatalogue(bankId: string): Promise<ItemCatalogue> {
     lookup: (qid, version) => byVersion.get(`${qid}:${version}`),
     text: (key) => texts.get(key) ?? { zh: key, en: key },
     failure: (key) => failures.get(key) ?? texts.get(key) ?? { zh: key, en: key },
+    signature: JSON.stringify([...byVersion.keys()]),
   };
 }
 

@@ -1,9 +1,10 @@
 import { countedEntries, type BankAreas, type BranchEntries } from './apply';
-import { bucketOf, regionViolations, type BranchViolation, type BucketBranches, type RegionBuckets } from './buckets';
+import { bucketOf, regionViolations, type BranchViolation, type BucketBranches } from './buckets';
 import { catchUp } from './catch-up';
 import type { Contribution } from './contribution';
-import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
-import { bankQuarterId, branchId, bucketId, readManyPacked, readPacked, regionId } from './store';
+import { StatsBank, StatsBranch, StatsBucket } from './model';
+import { readBucketRecords, readRegionRecords } from './read-cache';
+import { bankQuarterId, branchId, bucketId, readPacked, regionId } from './store';
 import type { AreaSummary, BranchSummary } from './summaries';
 
 /**
@@ -41,24 +42,36 @@ export async function bankQuarterStats(bankId: string, quarter: string): Promise
   return Object.fromEntries(Object.entries(kept).map(([region, summary]) => [region, { summary }]));
 }
 
-/** The region records of some regions (bucket → summary and violations), {} for a region with none. */
-async function regionRecords(bankId: string, quarter: string, regions: readonly string[]) {
+/**
+ * The region records of some regions (bucket → summary and violations), {} for a region with none.
+ * `named` is the quarter's bank record as just read: its summaries name the region records' seqs, so
+ * unchanged records come from the kept copies (server/stats/read-cache.ts).
+ */
+async function regionRecords(bankId: string, quarter: string, regions: readonly string[], named?: BankRegions) {
   const ids = regions.map((r) => regionId(bankId, quarter, r));
-  const found = await readManyPacked<RegionBuckets>(StatsRegion, ids);
+  const found = await readRegionRecords(regions.map((r, i) => ({ id: ids[i], seq: named?.[r]?.summary.seq })));
   return regions.map((r, i) => [r, found.get(ids[i])?.value ?? {}] as const);
 }
 
-/** The branches of some regions of the bank in the quarter, by region (read from the buckets each region lists). */
+/**
+ * The branches of some regions of the bank in the quarter, by region (read from the buckets each
+ * region lists). `named`: the quarter's bank record, when the caller has just read it.
+ */
 export async function regionQuarterStats(
   bankId: string,
   quarter: string,
   regions: readonly string[],
+  named?: BankRegions,
 ): Promise<Map<string, RegionBranches>> {
   const out = new Map<string, RegionBranches>();
-  for (const [region, buckets] of await regionRecords(bankId, quarter, regions)) {
-    const ids = Object.keys(buckets).map((k) => bucketId(bankId, quarter, region, Number(k)));
+  const bank = named ?? (await bankQuarterStats(bankId, quarter));
+  for (const [region, parts] of await regionRecords(bankId, quarter, regions, bank)) {
+    const wanted = Object.entries(parts).map(([k, part]) => ({
+      id: bucketId(bankId, quarter, region, Number(k)),
+      seq: part.summary.seq,
+    }));
     const branches: RegionBranches = {};
-    for (const b of (await readManyPacked<BucketBranches>(StatsBucket, ids)).values()) Object.assign(branches, b.value);
+    for (const b of (await readBucketRecords(wanted)).values()) Object.assign(branches, b.value);
     out.set(region, branches);
   }
   return out;
@@ -72,8 +85,10 @@ export async function regionViolationsOf(
   bankId: string,
   quarter: string,
   regions: readonly string[],
+  named?: BankRegions,
 ): Promise<RegionViolation[]> {
-  return (await regionRecords(bankId, quarter, regions)).flatMap(([region, buckets]) =>
+  const bank = named ?? (await bankQuarterStats(bankId, quarter));
+  return (await regionRecords(bankId, quarter, regions, bank)).flatMap(([region, buckets]) =>
     regionViolations(buckets).map((v) => ({ ...v, region })),
   );
 }
@@ -103,10 +118,11 @@ export async function regionQuarters(
   bankId: string,
   quarters: readonly string[],
   regions: readonly string[],
+  banks?: ReadonlyMap<string, BankRegions>,
 ): Promise<Map<string, Map<string, RegionBranches>>> {
   await catchUp(bankId);
   const out = new Map<string, Map<string, RegionBranches>>();
-  for (const q of quarters) out.set(q, await regionQuarterStats(bankId, q, regions));
+  for (const q of quarters) out.set(q, await regionQuarterStats(bankId, q, regions, banks?.get(q)));
   return out;
 }
 
@@ -183,9 +199,9 @@ export async function staffVisitsOf(
   visible: (branchCode: string, region: string) => boolean,
 ): Promise<Map<string, StaffVisit[]>> {
   await catchUp(bankId);
-  const regions = Object.keys(await bankQuarterStats(bankId, quarter));
+  const bank = await bankQuarterStats(bankId, quarter);
   const out = new Map<string, StaffVisit[]>();
-  for (const [region, branches] of await regionQuarterStats(bankId, quarter, regions)) {
+  for (const [region, branches] of await regionQuarterStats(bankId, quarter, Object.keys(bank), bank)) {
     for (const [branchCode, summary] of Object.entries(branches)) {
       if (!Object.keys(summary.staff).some((id) => wanted.has(id)) || !visible(branchCode, region)) continue;
       const kept = await readPacked<BranchEntries>(StatsBranch, branchId(bankId, quarter, branchCode));

@@ -71,8 +71,11 @@ export async function updatePacked<T>(
     const now = new Date();
     if (!current) {
       try {
-        await coll.insertOne({ _id: id, ...fields, ...extra(next), seq: 1, packed, updatedAt: now });
-        return { seq: 1, value: next };
+        // A time in ms, not 1: a record removed by a rebuild and made again never repeats a seq that a
+        // reader may have kept a copy under (server/stats/read-cache.ts).
+        const seq = now.getTime();
+        await coll.insertOne({ _id: id, ...fields, ...extra(next), seq, packed, updatedAt: now });
+        return { seq, value: next };
       } catch (e) {
         if (isDuplicateKey(e)) continue; // created meanwhile: work it out again on that value
         throw e;
