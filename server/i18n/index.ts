@@ -19,6 +19,7 @@ import * as items from './items';
 import * as alerts from './alerts';
 import * as confidence from './confidence';
 import * as calibration from './calibration';
+import * as uploads from './uploads';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -46,6 +47,7 @@ const features: { en: Dict; zh: Dict }[] = [
   alerts,
   confidence,
   calibration,
+  uploads,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));
