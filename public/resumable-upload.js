@@ -43,165 +43,161 @@
     });
   }
 
-  function Client(visitId, options) {
-    this.base = options.token ? '/api/v1/visits/' + visitId + '/uploads' : '/visits/' + visitId + '/uploads';
-    this.options = options;
-    this.csrf = options.token ? '' : csrfToken(options);
-  }
+  /** The requests of one upload to one visit; `o` holds the options with their defaults. */
+  function client(visitId, o) {
+    var base = o.token ? '/api/v1/visits/' + visitId + '/uploads' : '/visits/' + visitId + '/uploads';
+    var csrf = o.token ? '' : csrfToken(o);
+    var self = {};
 
-  /** One request; resolves { status, body } (status 0 on a network error), never rejects. */
-  Client.prototype.request = function (method, url, body, contentType, onSent) {
-    var self = this;
-    return new Promise(function (resolve) {
-      var xhr = new XMLHttpRequest();
-      xhr.open(method, url);
-      xhr.setRequestHeader('Accept', 'application/json');
-      if (self.options.token) xhr.setRequestHeader('Authorization', 'Bearer ' + self.options.token);
-      else xhr.setRequestHeader('X-CSRF-Token', self.csrf);
-      if (contentType) xhr.setRequestHeader('Content-Type', contentType);
-      if (method === 'POST' && url === self.base && self.options.idempotencyKey)
-        xhr.setRequestHeader('Idempotency-Key', self.options.idempotencyKey);
-      if (onSent && xhr.upload)
-        xhr.upload.onprogress = function (e) {
-          onSent(e.loaded);
-        };
-      xhr.onload = function () {
-        var parsed = null;
-        try {
-          parsed = JSON.parse(xhr.responseText);
-        } catch (e) {
-          parsed = null;
-        }
-        resolve({ status: xhr.status, body: parsed });
-      };
-      xhr.onerror =
-        xhr.ontimeout =
-        xhr.onabort =
-          function () {
-            resolve({ status: 0, body: null });
+    /** One request; resolves { status, body } (status 0 on a network error), never rejects. */
+    self.request = function (method, url, body, contentType, onSent) {
+      return new Promise(function (resolve) {
+        var xhr = new XMLHttpRequest();
+        xhr.open(method, url);
+        xhr.setRequestHeader('Accept', 'application/json');
+        if (o.token) xhr.setRequestHeader('Authorization', 'Bearer ' + o.token);
+        else xhr.setRequestHeader('X-CSRF-Token', csrf);
+        if (contentType) xhr.setRequestHeader('Content-Type', contentType);
+        if (method === 'POST' && url === base && o.idempotencyKey)
+          xhr.setRequestHeader('Idempotency-Key', o.idempotencyKey);
+        if (onSent && xhr.upload)
+          xhr.upload.onprogress = function (e) {
+            onSent(e.loaded);
           };
-      xhr.send(body === undefined ? null : body);
-    });
-  };
-
-  /** Repeats a request through transient failures with growing pauses; rejects on a refusal. */
-  Client.prototype.patiently = function (attempt, accept) {
-    var o = this.options;
-    var tries = 0;
-    function once() {
-      return attempt().then(function (r) {
-        if (accept(r)) return r;
-        if (!transient(r.status) || ++tries >= o.maxTries) throw failure(r.status, r.body);
-        var pause = Math.min(o.maxPauseMs, o.firstPauseMs * Math.pow(2, tries - 1));
-        return wait(pause * (0.75 + Math.random() * 0.5)).then(once);
-      });
-    }
-    return once();
-  };
-
-  Client.prototype.create = function (blob) {
-    var self = this;
-    var body = { name: this.options.name || blob.name || 'evidence', size: blob.size };
-    if (blob.type) body.contentType = blob.type;
-    if (this.options.itemKey) body.itemKey = this.options.itemKey;
-    return this.patiently(
-      function () {
-        return self.request('POST', self.base, JSON.stringify(body), 'application/json');
-      },
-      function (r) {
-        return r.status === 201;
-      },
-    ).then(function (r) {
-      return r.body;
-    });
-  };
-
-  /** Where the stored bytes end now (after a drop, or a 409 that named another offset). */
-  Client.prototype.state = function (id) {
-    var self = this;
-    return this.patiently(
-      function () {
-        return self.request('GET', self.base + '/' + id);
-      },
-      function (r) {
-        return r.status === 200;
-      },
-    ).then(function (r) {
-      return r.body;
-    });
-  };
-
-  /** Sends the rest of the file part by part; resolves once every byte is stored. */
-  Client.prototype.sendParts = function (id, blob, offset) {
-    var self = this;
-    var o = this.options;
-    var tries = 0;
-    function report(at) {
-      if (o.onProgress) o.onProgress({ sent: Math.min(at, blob.size), total: blob.size });
-    }
-    function next(at) {
-      report(at);
-      if (at >= blob.size) return Promise.resolve(at);
-      var end = Math.min(blob.size, at + o.partBytes);
-      var url = self.base + '/' + id + '?offset=' + at;
-      return self
-        .request('PATCH', url, blob.slice(at, end), PART_TYPE, function (n) {
-          report(at + n);
-        })
-        .then(function (r) {
-          if (r.status === 200) {
-            tries = 0;
-            return next(r.body.offset);
+        xhr.onload = function () {
+          var parsed;
+          try {
+            parsed = JSON.parse(xhr.responseText);
+          } catch (e) {
+            parsed = null;
           }
-          if (r.status === 409 && r.body && r.body.error && r.body.error.code === 'offset_mismatch')
-            return self.state(id).then(function (s) {
-              return next(s.offset);
-            });
+          resolve({ status: xhr.status, body: parsed });
+        };
+        xhr.onerror =
+          xhr.ontimeout =
+          xhr.onabort =
+            function () {
+              resolve({ status: 0, body: null });
+            };
+        xhr.send(body === undefined ? null : body);
+      });
+    };
+
+    /** Repeats a request through transient failures with growing pauses; rejects on a refusal. */
+    self.patiently = function (attempt, accept) {
+      var tries = 0;
+      function once() {
+        return attempt().then(function (r) {
+          if (accept(r)) return r;
           if (!transient(r.status) || ++tries >= o.maxTries) throw failure(r.status, r.body);
           var pause = Math.min(o.maxPauseMs, o.firstPauseMs * Math.pow(2, tries - 1));
-          return wait(pause * (0.75 + Math.random() * 0.5))
-            .then(function () {
-              return self.state(id);
-            })
-            .then(function (s) {
-              return next(s.offset);
-            });
+          return wait(pause * (0.75 + Math.random() * 0.5)).then(once);
         });
-    }
-    return next(offset);
-  };
+      }
+      return once();
+    };
 
-  Client.prototype.complete = function (id) {
-    var self = this;
-    return this.patiently(
-      function () {
-        return self.request('POST', self.base + '/' + id + '/complete').then(function (r) {
-          // Another completion of the same upload is at work (a retry raced it): ask again shortly.
-          if (r.status === 409 && r.body && r.body.error && r.body.error.code === 'upload_completing')
-            return { status: 503, body: r.body };
-          return r;
-        });
-      },
-      function (r) {
-        return r.status === 201;
-      },
-    ).then(function (r) {
-      return r.body;
-    });
-  };
+    self.create = function (blob) {
+      var body = { name: o.name || blob.name || 'evidence', size: blob.size };
+      if (blob.type) body.contentType = blob.type;
+      if (o.itemKey) body.itemKey = o.itemKey;
+      return this.patiently(
+        function () {
+          return self.request('POST', base, JSON.stringify(body), 'application/json');
+        },
+        function (r) {
+          return r.status === 201;
+        },
+      ).then(function (r) {
+        return r.body;
+      });
+    };
+
+    /** Where the stored bytes end now (after a drop, or a 409 that named another offset). */
+    self.state = function (id) {
+      return this.patiently(
+        function () {
+          return self.request('GET', base + '/' + id);
+        },
+        function (r) {
+          return r.status === 200;
+        },
+      ).then(function (r) {
+        return r.body;
+      });
+    };
+
+    /** Sends the rest of the file part by part; resolves once every byte is stored. */
+    self.sendParts = function (id, blob, offset) {
+      var tries = 0;
+      function report(at) {
+        if (o.onProgress) o.onProgress({ sent: Math.min(at, blob.size), total: blob.size });
+      }
+      function next(at) {
+        report(at);
+        if (at >= blob.size) return Promise.resolve(at);
+        var end = Math.min(blob.size, at + o.partBytes);
+        var url = base + '/' + id + '?offset=' + at;
+        return self
+          .request('PATCH', url, blob.slice(at, end), PART_TYPE, function (n) {
+            report(at + n);
+          })
+          .then(function (r) {
+            if (r.status === 200) {
+              tries = 0;
+              return next(r.body.offset);
+            }
+            if (r.status === 409 && r.body && r.body.error && r.body.error.code === 'offset_mismatch')
+              return self.state(id).then(function (s) {
+                return next(s.offset);
+              });
+            if (!transient(r.status) || ++tries >= o.maxTries) throw failure(r.status, r.body);
+            var pause = Math.min(o.maxPauseMs, o.firstPauseMs * Math.pow(2, tries - 1));
+            return wait(pause * (0.75 + Math.random() * 0.5))
+              .then(function () {
+                return self.state(id);
+              })
+              .then(function (s) {
+                return next(s.offset);
+              });
+          });
+      }
+      return next(offset);
+    };
+
+    self.complete = function (id) {
+      return this.patiently(
+        function () {
+          return self.request('POST', base + '/' + id + '/complete').then(function (r) {
+            // Another completion of the same upload is at work (a retry raced it): ask again shortly.
+            if (r.status === 409 && r.body && r.body.error && r.body.error.code === 'upload_completing')
+              return { status: 503, body: r.body };
+            return r;
+          });
+        },
+        function (r) {
+          return r.status === 201;
+        },
+      ).then(function (r) {
+        return r.body;
+      });
+    };
+
+    return self;
+  }
 
   function send(visitId, blob, options) {
     var o = {};
     var k;
     for (k in DEFAULTS) o[k] = DEFAULTS[k];
     for (k in options || {}) o[k] = options[k];
-    var client = new Client(visitId, o);
-    return client.create(blob).then(function (upload) {
+    var c = client(visitId, o);
+    return c.create(blob).then(function (upload) {
       if (upload.status === 'complete' && upload.attachment) return upload.attachment;
-      return client
+      return c
         .sendParts(upload.id, blob, upload.offset)
         .then(function () {
-          return client.complete(upload.id);
+          return c.complete(upload.id);
         })
         .then(function (attachment) {
           if (o.onProgress) o.onProgress({ sent: blob.size, total: blob.size, done: true });
