@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Types } from 'mongoose';
-import { bucket } from '../evidence/bucket';
+import { openStoredFile } from '../evidence/bucket';
 import { settleUpload } from '../evidence/pending';
 import { discardStoredFile, type StoredFile } from '../evidence/storage';
 import { evidenceUpload } from '../evidence/upload';
@@ -273,7 +273,7 @@ export async function openAttachment(p: Principal, visitId: string, attachmentId
   const a = v.attachments.find((x) => String(x._id) === attachmentId);
   const bankUser = isBankRole(p.role);
   if (!a || (a.removedAt && bankUser)) throw new NotFoundError('Attachment');
-  const original = bucket().openDownloadStream(a.fileId);
+  const original = openStoredFile(a.fileId);
   if (!bankUser) return { stream: original, filename: a.filename, contentType: a.contentType, size: a.size };
   if (UNSTRIPPABLE_IMAGES.has(a.contentType)) {
     original.destroy();
