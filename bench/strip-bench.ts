@@ -31,7 +31,11 @@ const rss = () => process.memoryUsage.rss();
 /** Entropy-coded-like bytes: random, every FF followed by a stuffed 00, never ending on FF. */
 function scanData(n: number): Buffer {
   const b = crypto.randomBytes(n);
-  for (let i = 0; i < n; i++) if (b[i] === 0xff) i + 1 < n ? (b[++i] = 0x00) : (b[i] = 0x00);
+  for (let i = 0; i < n; i++) {
+    if (b[i] !== 0xff) continue;
+    if (i + 1 < n) b[++i] = 0x00;
+    else b[i] = 0x00;
+  }
   return b;
 }
 
