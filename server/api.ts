@@ -15,6 +15,7 @@ import { registerAuditApi } from './audit/routes';
 import { registerAlertApi } from './alerts/routes';
 import { registerWebhookApi } from './webhooks/routes';
 import { registerCalibrationApi } from './calibration/routes';
+import { registerUploadApi } from './uploads/routes';
 
 /** The whole JSON API, one line per feature. */
 export function registerApi(api: ApiRouter): void {
@@ -33,6 +34,7 @@ export function registerApi(api: ApiRouter): void {
   registerAlertApi(api);
   registerWebhookApi(api);
   registerCalibrationApi(api);
+  registerUploadApi(api);
 }
 
 /** The OpenAPI document of the whole API, built without serving it (scripts/openapi.ts, the tests). */

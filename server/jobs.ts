@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { purgeAbandonedUploads } from './evidence/pending';
+import { purgeAbandonedUploadSessions } from './uploads/service';
 import * as calibration from './calibration/service';
 import { config } from './platform/config';
 import { purgeOldIdempotencyRecords } from './platform/db/idempotency';
@@ -174,7 +175,8 @@ export function startAppWorkers(options: AppWorkerOptions = {}): Workers {
  * - write claims: each only guards its own change for a while (visit revisions, expiring claims);
  * - sign-in rate counters, once their window is over;
  * - password-reset links a day past their hour, and sign-ins sent to a bank's provider that never came back;
- * - evidence uploads a dead process left half-stored (see PendingUpload).
+ * - evidence uploads a dead process left half-stored (see PendingUpload);
+ * - resumable uploads untouched for UPLOAD_RESUME_HOURS, with their stored parts.
  */
 export interface Purged {
   sessions: number;
@@ -185,6 +187,7 @@ export interface Purged {
   resetLinks: number;
   ssoAttempts: number;
   abandonedUploads: number;
+  resumableUploads: number;
 }
 
 export async function purgeExpired(now = new Date()): Promise<Purged> {
@@ -198,6 +201,7 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
     purgeOldSsoAttempts(now),
   ]);
   const abandonedUploads = await purgeAbandonedUploads(now, evidenceHeld);
+  const resumableUploads = await purgeAbandonedUploadSessions(now);
   const purged = {
     sessions,
     tokens,
@@ -207,6 +211,7 @@ export async function purgeExpired(now = new Date()): Promise<Purged> {
     resetLinks,
     ssoAttempts,
     abandonedUploads,
+    resumableUploads,
   };
   if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'expired records purged');
   return purged;

@@ -22,3 +22,4 @@ import './auth/sso/model';
 import './alerts/model';
 import './webhooks/model';
 import './calibration/model';
+import './uploads/model';

@@ -17,6 +17,7 @@ import { registerAuditPages } from './audit/pages';
 import { registerAlertPages } from './alerts/pages';
 import { registerWebhookPages } from './webhooks/pages';
 import { registerCalibrationPages } from './calibration/pages';
+import { registerUploadPages } from './uploads/pages';
 
 /** The server-rendered pages: each feature owns its pages and is listed here once. */
 export function webRouter(): Router {
@@ -38,5 +39,6 @@ export function webRouter(): Router {
   registerAlertPages(r);
   registerWebhookPages(r);
   registerCalibrationPages(r);
+  registerUploadPages(r);
   return r;
 }

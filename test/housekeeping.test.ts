@@ -79,6 +79,7 @@ test('purges what has run out and keeps the rest', async () => {
     resetLinks: 1,
     ssoAttempts: 1,
     abandonedUploads: 0,
+    resumableUploads: 0,
   });
   expect((await PasswordReset.find().lean()).map((r) => r.tokenHash)).toEqual(['r-recent']);
   expect((await SsoAttempt.find().lean()).map((a) => a._id)).toEqual(['sso-live']);
@@ -96,6 +97,7 @@ test('purges what has run out and keeps the rest', async () => {
     resetLinks: 0,
     ssoAttempts: 0,
     abandonedUploads: 0,
+    resumableUploads: 0,
   });
 });
 

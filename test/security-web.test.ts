@@ -83,10 +83,24 @@ interface Form {
   /** A multipart form: the file it uploads. */
   file?(w: World): { content: Buffer; name: string };
   json?: boolean;
+  /** Raw bytes sent with PATCH (a part of a resumable upload), the token in X-CSRF-Token. */
+  bytes?(w: World): Buffer;
   /** False where a correct post changes only the session (sign-in and sign-out). */
   writes?: boolean;
   /** Answers besides 2xx/3xx that show the token was accepted (the form's own refusal of the fields). */
   okStatus?: number[];
+}
+
+/** A resumable upload of the auditor's own draft, declared through the API; its web path. */
+const uploadBytes = uniquePng();
+async function newUpload(w: World): Promise<string> {
+  const path = `/visits/${w.draft.own.id}/uploads`;
+  const res = await request(app)
+    .post(`/api/v1${path}`)
+    .set(bearer(w.who.auditor.token))
+    .send({ name: 'csrf.png', size: uploadBytes.length });
+  if (res.status !== 201) throw new Error(`upload: ${res.status}`);
+  return `${path}/${res.body.id as string}`;
 }
 
 const localNow = () => new Date(Date.now() + 8 * 3600_000 - 3600_000).toISOString().slice(0, 16); // Asia/Shanghai, an hour ago
@@ -240,6 +254,32 @@ const FORMS: Record<string, Form> = {
     // refused (422) past the CSRF check, and then nothing is written.
     okStatus: [422],
     writes: false,
+  },
+  'POST /visits/:visitId/uploads': {
+    who: 'auditor',
+    json: true,
+    path: (w) => `/visits/${w.draft.own.id}/uploads`,
+    fields: () => ({ name: `csrf-${n()}.png`, size: 2048 }),
+  },
+  'PATCH /visits/:visitId/uploads/:uploadId': {
+    who: 'auditor',
+    bytes: () => uploadBytes,
+    path: async (w) => `${await newUpload(w)}?offset=0`,
+  },
+  'POST /visits/:visitId/uploads/:uploadId/complete': {
+    who: 'auditor',
+    json: true,
+    path: async (w) => {
+      const url = await newUpload(w);
+      const sent = await request(app)
+        .patch(url.replace(/^/, '/api/v1'))
+        .query({ offset: 0 })
+        .set(bearer(w.who.auditor.token))
+        .set('Content-Type', 'application/offset+octet-stream')
+        .send(uploadBytes);
+      if (sent.status !== 200) throw new Error(`upload part: ${sent.status}`);
+      return `${url}/complete`;
+    },
   },
   'POST /visits/:visitId/attachments': {
     who: 'auditor',
@@ -467,6 +507,13 @@ function submit(
   token: string | undefined,
   file?: { content: Buffer; name: string },
 ) {
+  if (form.bytes) {
+    const r = agent
+      .patch(path)
+      .set('Accept', 'application/json')
+      .set('Content-Type', 'application/offset+octet-stream');
+    return (token === undefined ? r : r.set('X-CSRF-Token', token)).send(form.bytes(world));
+  }
   if (form.json) {
     const r = agent.post(path).set('Accept', 'application/json');
     return (token === undefined ? r : r.set('X-CSRF-Token', token)).send(fields);

@@ -29,8 +29,9 @@ const BANK_FIELDS = {
   language: 'language',
   reportRecipients: 'reportRecipients',
   alertRecipients: 'alertRecipients',
+  geofenceMeters: 'geofenceMeters',
 };
-const BRANCH_FIELDS = { code: 'code', name: 'name', region: 'region', city: 'city' };
+const BRANCH_FIELDS = { code: 'code', name: 'name', region: 'region', city: 'city', lat: 'lat', lng: 'lng' };
 const STAFF_FIELDS = { employeeId: 'employeeId', name: 'name', branchCode: 'branchCode', position: 'position' };
 /** Offered as suggestions; any IANA zone is accepted. */
 const TIMEZONES = [
@@ -51,12 +52,21 @@ const bankSettingsInput = (f: FormBody) => ({
   language: blankToUndefined(f.language),
   reportRecipients: splitList(f.reportRecipients),
   alertRecipients: splitList(f.alertRecipients),
+  geofenceMeters: numberOrBlank(f.geofenceMeters),
 });
+/** A number box: empty is "not given"; anything else goes to the schema as a number (NaN is refused there, by name). */
+function numberOrBlank(v: string | undefined): number | undefined {
+  const text = blankToUndefined(v);
+  return text === undefined ? undefined : Number(text.trim());
+}
 const branchInput = (f: FormBody) => ({
   code: f.code ?? '',
   name: f.name ?? '',
   region: f.region ?? '',
   city: blankToUndefined(f.city),
+  // The schema reads a coordinate's text itself (as from an import cell): blank is none.
+  lat: f.lat ?? '',
+  lng: f.lng ?? '',
 });
 const staffInput = (f: FormBody) => ({
   employeeId: f.employeeId ?? '',
@@ -122,7 +132,10 @@ async function showBank(ctx: PageContext, forms: BankForms = {}, status = 200): 
     banks.listStaff(ctx.user, bankId, { region: region || undefined, cursor: staffCursor }),
   ]);
   const regions = [...new Set(branches.map((b) => b.region))].sort();
-  const shown = region ? branches.filter((b) => b.region === region) : branches;
+  const shown = (region ? branches.filter((b) => b.region === region) : branches).map((b) => ({
+    ...b,
+    position: typeof b.lat === 'number' && typeof b.lng === 'number' ? `${b.lat}, ${b.lng}` : null,
+  }));
   const groups = regions
     .map((name) => ({ region: name, branches: shown.filter((b) => b.region === name) }))
     .filter((g) => g.branches.length > 0);
@@ -153,6 +166,7 @@ async function showBank(ctx: PageContext, forms: BankForms = {}, status = 200): 
           language: bank.language,
           reportRecipients: bank.reportRecipients.join('\n'),
           alertRecipients: bank.alertRecipients.join('\n'),
+          geofenceMeters: String(bank.geofenceMeters),
         }),
       settingsOpen: Boolean(forms.settings),
       branchForm: forms.branch ?? emptyForm(),

@@ -20,6 +20,7 @@ import * as alerts from './alerts';
 import * as confidence from './confidence';
 import * as calibration from './calibration';
 import * as offline from './offline';
+import * as uploads from './uploads';
 
 /**
  * Each feature keeps its own dictionary file (server/i18n/<feature>.ts exporting `{ en, zh }`)
@@ -48,6 +49,7 @@ const features: { en: Dict; zh: Dict }[] = [
   confidence,
   calibration,
   offline,
+  uploads,
 ];
 
 export const en: Dict = Object.assign({}, ...features.map((f) => f.en));

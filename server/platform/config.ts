@@ -138,6 +138,8 @@ const envSchema = z
       .positive()
       .default(20 * 1024 * 1024),
     UPLOAD_MAX_FILES: z.coerce.number().int().positive().default(20),
+    // A resumable upload untouched this long is deleted with its bytes (housekeeping).
+    UPLOAD_RESUME_HOURS: z.coerce.number().positive().default(24),
     TRUST_PROXY: trustProxy.default('false'),
     SECURE_COOKIES: bool.optional(),
     // Report e-mails go to this SMTP server (credentials in the URL); without it, to .eml files in OUTBOX_DIR (default DATA_DIR/outbox).

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Types } from 'mongoose';
-import { bucket } from '../evidence/bucket';
+import { openStoredFile } from '../evidence/bucket';
 import { settleUpload } from '../evidence/pending';
 import { discardStoredFile, type StoredFile } from '../evidence/storage';
 import { evidenceUpload } from '../evidence/upload';
@@ -67,6 +67,40 @@ async function assertCanAttach(p: Principal, visitId: string): Promise<void> {
   assertRoom(v);
 }
 
+/**
+ * Whether the caller may attach a file naming `itemKey` to the visit now (owner, draft/returned, room
+ * left, a known item): asked before a resumable upload starts, so its limits are known up front.
+ */
+export async function assertCanAttachFor(p: Principal, visitId: string, itemKey?: unknown): Promise<void> {
+  const v = await loadOwnVisit(p.id, visitId);
+  assertStatus(v, EDITABLE, 'given attachments');
+  assertRoom(v);
+  await checkItemKey(v, itemKey);
+}
+
+function resultOf(a: StoredAttachment): AttachmentResult {
+  return {
+    id: String(a._id),
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+    sha256: a.sha256,
+    ...(a.itemKey ? { itemKey: a.itemKey } : {}),
+    ...(a.capturedAt ? { capturedAt: a.capturedAt.toISOString() } : {}),
+  };
+}
+
+/** The attachment already made of a stored file (a completion repeated after a crash), if any. */
+export async function attachmentOfFile(
+  p: Principal,
+  visitId: string,
+  fileId: Types.ObjectId,
+): Promise<AttachmentResult | null> {
+  const v = await loadOwnVisit(p.id, visitId);
+  const a = v.attachments.find((x) => x.fileId.equals(fileId));
+  return a ? resultOf(a) : null;
+}
+
 /** Multipart field `file`: one evidence file for the visit of the route, streamed into storage. */
 export function visitEvidenceUpload(): RequestHandler {
   return evidenceUpload({ kind: 'visit', param: 'visitId', assertCanAttach });
@@ -89,6 +123,12 @@ export async function addAttachment(
     for (let attempt = 0; attempt < 5 && !attached; attempt++) {
       if (attempt) await retryPause(attempt);
       const v = await loadOwnVisit(p.id, visitId);
+      // The same stored file attached already (a resumable upload completed twice): that attachment.
+      const same = v.attachments.find((a) => a.fileId.equals(file.fileId));
+      if (same) {
+        await settleUpload(file.fileId);
+        return resultOf(same);
+      }
       assertStatus(v, EDITABLE, 'given attachments');
       assertRoom(v);
       const itemKey = await checkItemKey(v, itemKeyField);
@@ -134,15 +174,7 @@ export async function addAttachment(
   }
   await settleUpload(file.fileId);
   await flagOtherHolders(attached);
-  return {
-    id: String(attachment._id),
-    filename: file.filename,
-    contentType: file.contentType,
-    size: file.size,
-    sha256: file.sha256,
-    ...(attachment.itemKey ? { itemKey: attachment.itemKey } : {}),
-    ...(attachment.capturedAt ? { capturedAt: attachment.capturedAt.toISOString() } : {}),
-  };
+  return resultOf(attachment);
 }
 
 /** The photo's EXIF capture time read in its own offset, or else in the bank's zone (SPEC §9); its GPS. */
@@ -241,7 +273,7 @@ export async function openAttachment(p: Principal, visitId: string, attachmentId
   const a = v.attachments.find((x) => String(x._id) === attachmentId);
   const bankUser = isBankRole(p.role);
   if (!a || (a.removedAt && bankUser)) throw new NotFoundError('Attachment');
-  const original = bucket().openDownloadStream(a.fileId);
+  const original = openStoredFile(a.fileId);
   if (!bankUser) return { stream: original, filename: a.filename, contentType: a.contentType, size: a.size };
   if (UNSTRIPPABLE_IMAGES.has(a.contentType)) {
     original.destroy();

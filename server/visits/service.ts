@@ -8,7 +8,14 @@
 export { createVisit, submitVisit, updateVisit } from './edit';
 export { reviewQueue, reviewVisit, type QueueRow } from './review';
 export { canSeeVisit, getVisit, holdsEvidenceFile, listVisits, loadVisibleVisit, quarterProgress } from './queries';
-export { addAttachment, openAttachment, removeAttachment, visitEvidenceUpload } from './attachments';
+export {
+  addAttachment,
+  assertCanAttachFor,
+  attachmentOfFile,
+  openAttachment,
+  removeAttachment,
+  visitEvidenceUpload,
+} from './attachments';
 export type { AttachmentResult, OpenedAttachment } from './attachments';
 export { locationWarnings, recordLocation, type LocationView } from './locations';
 export { answerValue } from './schema';

@@ -66,6 +66,11 @@ const KNOWN_MESSAGES: [RegExp, string][] = [
   [/^no such bank$/, 'admin.msg.no_bank'],
   [/^audit-firm users have no scope$/, 'admin.msg.firm_no_scope'],
   [/^duplicate of row (?<row>\d+) \((?<key>.*)\)$/, 'admin.msg.duplicate_row'],
+  [/^Expected number, received nan$/, 'admin.msg.number'],
+  [/^Expected integer, received float$/, 'admin.msg.whole_number'],
+  [/^Number must be greater than or equal to (?<n>-?[\d.]+)$/, 'admin.msg.at_least'],
+  [/^Number must be less than or equal to (?<n>-?[\d.]+)$/, 'admin.msg.at_most'],
+  [/^give both lat and lng, or neither$/, 'admin.msg.both_coordinates'],
 ];
 
 export function localizeMessage(locale: Locale, message: string, code?: string): string {

@@ -5,6 +5,7 @@ import { registerApi } from '../../server/api';
 import { ADMIN, bearer, tokenFor } from './app';
 import { ANSWERS, SECTIONS } from './visits';
 import { ACCESS_SPECS } from './world-access';
+import { UPLOAD_SPECS } from './world-uploads';
 import { Types } from 'mongoose';
 import { deliveryIdOf, WebhookDelivery, WebhookEndpoint } from '../../server/webhooks/model';
 import { newSecret, sealSecret } from '../../server/webhooks/secrets';
@@ -56,6 +57,8 @@ export interface Req {
   query?: Record<string, string>;
   body?: unknown;
   file?: { content: Buffer; filename: string };
+  /** A raw body (a part of a resumable upload) and its media type. */
+  bytes?: { content: Buffer; type: string };
   /** Sign in anew for this request (a route that revokes the token it is called with). */
   freshToken?: boolean;
   /** Call as this token instead of the caller's (a throwaway user of the same role: access.ts). */
@@ -169,6 +172,7 @@ export const SPECS: Record<string, Spec> = {
   'DELETE /auth/token': { req: () => ({ freshToken: true }) },
   'GET /me': { req: () => ({}) },
   ...ACCESS_SPECS,
+  ...UPLOAD_SPECS,
 
   // ---- banks, branches, staff
   'GET /banks': { req: () => ({}) },
@@ -606,6 +610,7 @@ export async function send(
   }
   if (req.file) return r.attach('file', req.file.content, req.file.filename);
   r = r.buffer(true).parse(binaryOrJson);
+  if (req.bytes) return r.set('Content-Type', req.bytes.type).send(req.bytes.content);
   if (req.body !== undefined) return r.send(req.body as object);
   return r;
 }

@@ -53,6 +53,8 @@ export interface RouteDef<BS extends ZodTypeAny | undefined, QS extends ZodTypeA
   query?: QS;
   /** Middleware that parses a multipart upload into req.file (field `file`). */
   upload?: RequestHandler;
+  /** The media type of a raw body the handler streams itself (a part of a resumable upload). */
+  rawBody?: string;
   /** Runs before authentication checks and parsing, e.g. a rate limiter. */
   before?: RequestHandler[];
   status?: number;
@@ -81,6 +83,8 @@ export interface RegisteredRoute {
   body?: ZodTypeAny;
   query?: ZodTypeAny;
   upload: boolean;
+  /** The media type of a raw streamed body (then `upload` is true too). */
+  rawBody?: string;
   status: number;
   produces?: string[];
 }
@@ -173,7 +177,8 @@ export class ApiRouter {
       conditional: Boolean(d.conditional),
       body: d.body,
       query: d.query,
-      upload: Boolean(d.upload),
+      upload: Boolean(d.upload || d.rawBody),
+      rawBody: d.rawBody,
       status: d.status ?? (d.response === NO_CONTENT ? 204 : 200),
       produces: d.produces,
     });

@@ -105,7 +105,9 @@ function requestOf(r: RegisteredRoute): RouteConfig['request'] {
         .openapi({ description: 'Repeating a key of the same user returns the first result and creates nothing new' }),
     });
   if (r.body) request.body = { required: true, content: { 'application/json': { schema: r.body } } };
-  if (r.upload)
+  if (r.rawBody)
+    request.body = { required: true, content: { [r.rawBody]: { schema: { type: 'string', format: 'binary' } } } };
+  else if (r.upload)
     request.body = {
       required: true,
       content: {
