@@ -64,11 +64,34 @@
   }
 
   /**
-   * THE file-sending step (one function, so that it can be swapped for the resumable upload of
-   * public/resumable-upload.js: same arguments, same promise of the attachment's JSON). Sends the
-   * whole file with its Idempotency-Key; rejects with {status, body} (status 0: no connection).
+   * THE file-sending step: through the resumable upload of public/resumable-upload.js (issue 16:
+   * a dropped connection costs only the part under way, and a later round resumes at the offset the
+   * server kept for this Idempotency-Key), or the whole file in one request where that script is
+   * missing. Resolves the attachment's JSON; rejects with {status, body} (status 0: no connection).
+   * The resumable client tries a few times itself; after that the queue's own retry takes over.
    */
   function sendFile(visitId, blob, opts) {
+    if (window.ResumableUpload) return sendResumable(visitId, blob, opts);
+    return sendWhole(visitId, blob, opts);
+  }
+
+  function sendResumable(visitId, blob, opts) {
+    return window.ResumableUpload.send(visitId, blob, {
+      name: opts.name,
+      itemKey: opts.itemKey,
+      idempotencyKey: opts.idempotencyKey,
+      csrf: ctx.csrf,
+      maxTries: 3,
+      onProgress: function (p) {
+        if (opts.onProgress && p && p.total) opts.onProgress(p.sent / p.total);
+      },
+    }).catch(function (e) {
+      var status = e && typeof e.status === 'number' ? e.status : 0;
+      throw { status: status, body: { error: { code: e && e.code, message: e && e.message } } };
+    });
+  }
+
+  function sendWhole(visitId, blob, opts) {
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
       xhr.open('POST', '/visits/' + encodeURIComponent(visitId) + '/attachments');

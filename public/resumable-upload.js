@@ -99,7 +99,9 @@
 
     self.create = function (blob) {
       var body = { name: o.name || blob.name || 'evidence', size: blob.size };
-      if (blob.type) body.contentType = blob.type;
+      // The bare type: a recorder's "audio/webm;codecs=opus" names no type of its own (the content decides).
+      var type = (blob.type || '').split(';')[0].trim();
+      if (type) body.contentType = type;
       if (o.itemKey) body.itemKey = o.itemKey;
       return this.patiently(
         function () {

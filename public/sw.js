@@ -16,7 +16,7 @@ workbox.setConfig({ modulePathPrefix: '/static/vendor/workbox/', debug: false })
   },
 );
 
-var VERSION = 'v1';
+var VERSION = 'v2';
 var STATIC = 'msa-static-' + VERSION;
 var PAGES = 'msa-pages-' + VERSION;
 var OFFLINE_PAGE = '/static/offline.html';
@@ -35,6 +35,7 @@ var ASSETS = [
   '/static/visit-sync.js',
   '/static/offline-store.js',
   '/static/offline-queue.js',
+  '/static/resumable-upload.js',
   '/static/offline-register.js',
   '/static/vendor/idb/umd.js',
   OFFLINE_PAGE,

@@ -75,6 +75,8 @@ const EXTENSIONS: Record<string, string> = {
   'application/pdf': 'pdf',
   'audio/ogg': 'ogg',
   'video/webm': 'webm',
+  // What a phone's recorder calls its WebM (the content, sniffed, says video/webm: same container).
+  'audio/webm': 'webm',
   'audio/wav': 'wav',
   'audio/mp4': 'm4a',
   'audio/aac': 'aac',

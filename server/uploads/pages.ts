@@ -9,6 +9,7 @@ import { param } from '../web/forms';
 import { requirePartBody, withPartBody } from './http';
 import { chunkQuery, createUploadBody } from './schema';
 import * as uploads from './service';
+import { attachmentLink, getVisit } from '../visits/service';
 
 /**
  * The same resumable uploads for the visit form's script (public/resumable-upload.js): the web
@@ -34,9 +35,25 @@ function json(status: number, handler: Handler): RequestHandler {
   };
 }
 
-const create = json(201, (user, visitId, req) =>
-  uploads.createUpload(user, visitId, parseBody(createUploadBody, req.body), req.get('idempotency-key') || undefined),
-);
+/**
+ * A finished file as the visit form's web route for files answers it: listed as the visit pages do
+ * (a link, inline when an image) with the revision the visit has now, which the form's next save
+ * (or its offline queue) must carry.
+ */
+async function linked(user: Principal, visitId: string, a: Parameters<typeof attachmentLink>[1]) {
+  const { rev } = await getVisit(user, visitId);
+  return { ...attachmentLink(visitId, a), rev };
+}
+
+const create = json(201, async (user, visitId, req) => {
+  const up = await uploads.createUpload(
+    user,
+    visitId,
+    parseBody(createUploadBody, req.body),
+    req.get('idempotency-key') || undefined,
+  );
+  return up.attachment ? { ...up, attachment: await linked(user, visitId, up.attachment) } : up;
+});
 const state = json(200, (user, visitId, req) => uploads.getUpload(user, visitId, param(req, 'uploadId')));
 const part = json(200, (user, visitId, req) =>
   withPartBody(req, () =>
@@ -47,7 +64,9 @@ const part = json(200, (user, visitId, req) =>
     }),
   ),
 );
-const complete = json(201, (user, visitId, req) => uploads.completeUpload(user, visitId, param(req, 'uploadId')));
+const complete = json(201, async (user, visitId, req) =>
+  linked(user, visitId, await uploads.completeUpload(user, visitId, param(req, 'uploadId'))),
+);
 
 export function registerUploadPages(r: Router): void {
   r.post('/visits/:visitId/uploads', express.json({ limit: config().JSON_BODY_LIMIT }), create);

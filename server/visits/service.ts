@@ -19,6 +19,7 @@ export {
 export type { AttachmentResult, OpenedAttachment } from './attachments';
 export { locationWarnings, recordLocation, type LocationView } from './locations';
 export { answerValue } from './schema';
+export { attachmentLink } from './links';
 export {
   ASSIGNMENT_STATES,
   getAssignmentWithVisit,

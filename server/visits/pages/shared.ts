@@ -5,6 +5,7 @@ import type { Locale } from '../../platform/i18n';
 import { getVersion, type QuestionnaireVersionView } from '../../questionnaires/service';
 import { flash, type PageContext } from '../../web/render';
 import { getVisit } from '../service';
+import { attachmentLink } from '../links';
 import { EDITABLE } from '../types';
 import type { VisitView } from '../view';
 
@@ -14,8 +15,7 @@ export const REVIEWER = ['reviewer'] as const;
 export const QUEUE = ['reviewer', 'admin'] as const;
 /** The statuses in which the auditor may still change the visit. */
 export const EDITABLE_STATUS = new Set<string>(EDITABLE);
-/** Shown inline; other types (HEIC, PDF, audio) are links, since browsers cannot be relied on to show them. */
-export const INLINE_IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+export { attachmentLink, INLINE_IMAGES } from '../links';
 
 // ---- labels
 
@@ -61,16 +61,6 @@ export async function assignmentOf(p: Principal, v: VisitView): Promise<Assignme
 
 export async function scenarioOf(p: Principal, v: VisitView): Promise<string | undefined> {
   return (await assignmentOf(p, v))?.scenario;
-}
-
-/** Evidence as the pages list it: a link to the file, inline when it is an image. */
-export function attachmentLink<A extends { id: string; contentType: string; size: number }>(visitId: string, a: A) {
-  return {
-    ...a,
-    url: `/visits/${visitId}/attachments/${a.id}`,
-    image: INLINE_IMAGES.has(a.contentType),
-    kb: Math.max(1, Math.round(a.size / 1024)),
-  };
 }
 
 /** The visit's evidence; a file that names an item says which (by the item's text). */
