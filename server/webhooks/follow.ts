@@ -59,8 +59,10 @@ async function followOne(note: VisitChangeNote): Promise<boolean> {
     return false; // noted, but the visit's own update has not landed yet: look again shortly
   if (v) {
     const cursor = await VisitEventCursor.findById(v._id).lean();
-    const plans = deriveVisitEvents(v, cursor?.seen ?? 0);
-    if (plans.length) await publishAll(v, plans);
+    // Every event of the visit, so that each new one names those before it (the sender keeps the order).
+    const all = deriveVisitEvents(v, 0);
+    const from = all.findIndex((p) => p.position >= 2 * (cursor?.seen ?? 0));
+    if (from >= 0) await publishAll(v, all, from);
     await VisitEventCursor.updateOne({ _id: v._id }, { $max: { seen: v.history.length } }, { upsert: true });
   }
   await settleChange('events', note);
@@ -77,7 +79,8 @@ async function auditorCodeOf(auditorId: string): Promise<string | null> {
   return code;
 }
 
-async function publishAll(v: StoredVisit, plans: VisitEventPlan[]): Promise<void> {
+async function publishAll(v: StoredVisit, all: VisitEventPlan[], from: number): Promise<void> {
+  const plans = all.slice(from);
   const bank = await bankOf(String(v.bankId));
   const auditorCode = await auditorCodeOf(String(v.auditorId));
   const events: EventToPublish[] = [];
@@ -118,6 +121,7 @@ async function publishAll(v: StoredVisit, plans: VisitEventPlan[]): Promise<void
       position: plan.position,
       at: plan.at,
       data,
+      before: all.filter((p) => p.position < plan.position).map((p) => ({ id: p.id, type: p.type })),
     });
   }
   // The alerts are recorded first (an alert event names its alert); then every event at once.
