@@ -3,7 +3,15 @@ import { bankNotifyFacts, type BankNotifyFacts } from '../banks/service';
 import { BoundedCache } from '../platform/cache';
 import { logger } from '../platform/logger';
 import { auditorCodesOf } from '../users/service';
-import { loadVisit, pendingChanges, settleChange, type StoredVisit, type VisitChangeNote } from '../visits/service';
+import {
+  loadVisit,
+  onChangeNoted,
+  pendingChangeOf,
+  pendingChanges,
+  settleChange,
+  type StoredVisit,
+  type VisitChangeNote,
+} from '../visits/service';
 import { deriveVisitEvents, type VisitEventPlan } from './derive';
 import type { EventData, EventType } from './events';
 import { VisitEventCursor } from './model';
@@ -34,9 +42,42 @@ async function bankOf(bankId: string): Promise<BankNotifyFacts | null> {
   return facts;
 }
 
+/**
+ * The visits whose change this process noted, not yet followed: their notes are read by exact id. The
+ * search for every pending note (a scan of the notes on FerretDB, growing with any backlog) runs only
+ * every SEARCH_EVERY_MS while such hints keep coming, every IDLE_SEARCH_MS otherwise: it finds the notes
+ * of other instances and those a process left when it died. The database stays the truth.
+ */
+const hinted = new Set<string>();
+let listening: (() => void) | null = null;
+let lastSearch = 0;
+const SEARCH_EVERY_MS = 5000;
+const IDLE_SEARCH_MS = 500;
+
+/** As a fresh process would start: no hints (tests). */
+export function forgetFollowHints(): void {
+  hinted.clear();
+  lastSearch = 0;
+}
+
+async function notesToFollow(bankId?: string): Promise<VisitChangeNote[]> {
+  listening ??= onChangeNoted((visitId) => hinted.add(visitId));
+  const since = Date.now() - lastSearch;
+  if (bankId || since >= (hinted.size ? SEARCH_EVERY_MS : IDLE_SEARCH_MS)) {
+    lastSearch = Date.now();
+    const found = await pendingChanges('events', bankId, BATCH);
+    for (const n of found) hinted.delete(n.visitId);
+    return found;
+  }
+  const ids = [...hinted].slice(0, BATCH);
+  for (const id of ids) hinted.delete(id);
+  const notes = await Promise.all(ids.map((id) => pendingChangeOf('events', id)));
+  return notes.filter((n): n is VisitChangeNote => n !== null);
+}
+
 /** Follows the noted visit changes (of one bank, or all); returns how many notes were settled. */
 export async function followVisitChanges(bankId?: string): Promise<number> {
-  const notes = await pendingChanges('events', bankId, BATCH);
+  const notes = await notesToFollow(bankId);
   let settled = 0;
   let next = 0;
   const lane = async () => {
@@ -44,7 +85,9 @@ export async function followVisitChanges(bankId?: string): Promise<number> {
       const note = notes[next++];
       try {
         if (await followOne(note)) settled += 1;
+        else hinted.add(note.visitId); // not landed yet: looked at again shortly
       } catch (e) {
+        hinted.add(note.visitId);
         logger.error({ err: e, visitId: note.visitId }, 'events: a visit change could not be followed; retried later');
       }
     }

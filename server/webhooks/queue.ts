@@ -23,7 +23,7 @@ const CHUNK = 120;
 const MARK_FRESH_MS = 30_000;
 const MARK = 'sending-queue';
 /** A new queue starts this many buckets back (no writer can be further behind). */
-const FIRST_BACK = 120;
+const FIRST_BACK = 30;
 
 export type Entry = QueueEntry & { r?: number | null; a?: string | null };
 export type NewEntry = Omit<Entry, 't' | 'c'>;
