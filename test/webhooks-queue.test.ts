@@ -14,6 +14,8 @@ import {
 } from '../server/webhooks/queue';
 import { newSecret, sealSecret } from '../server/webhooks/secrets';
 import { Sender } from '../server/webhooks/sender';
+import { forgetFollowHints, followVisitChanges } from '../server/webhooks/follow';
+import { noteChange, VisitChange } from '../server/visits/changes';
 import { startTestApp, stopTestApp } from './helpers/app';
 import { until } from './helpers/faults';
 import { hookReceiver, type HookReceiver } from './helpers/hook-receiver';
@@ -147,6 +149,36 @@ test('a crash before the queue entries were written: publishing again queues the
   await publishEvents(events); // the follower derives the same events again
   await runSenders([new Sender('after-replay')], () => received('c1').length >= 2);
   expect(received('c1').map((r) => r.headers['webhook-id'])).toEqual(['evt_c1_0', 'evt_c1_1']);
+});
+
+test('the follower reads the notes of changes made here by id, and finds those of other instances by its search', async () => {
+  forgetFollowHints();
+  const pendingFor = async (id: Types.ObjectId) => (await VisitChange.findById(id).lean())?.pending ?? [];
+  const elsewhere = () => ({
+    _id: new Types.ObjectId(),
+    bankId,
+    at: new Date(),
+    token: 'x',
+    rev: 0,
+    pending: ['events'],
+  });
+  // A fresh process: its first round searches, and finds a note another instance wrote.
+  const first = elsewhere();
+  await VisitChange.collection.insertOne(first);
+  expect(await followVisitChanges()).toBe(1);
+  expect(await pendingFor(first._id)).not.toContain('events');
+  // Right after: a change noted here is followed through its hint; another instance's note waits for the search.
+  const here = new Types.ObjectId();
+  await noteChange({ _id: here, bankId, rev: 0 });
+  const second = elsewhere();
+  await VisitChange.collection.insertOne(second);
+  expect(await followVisitChanges()).toBe(1);
+  expect(await pendingFor(here)).not.toContain('events');
+  expect(await pendingFor(second._id)).toContain('events');
+  // Without hints (as after a restart) the search runs and finds it.
+  forgetFollowHints();
+  expect(await followVisitChanges()).toBe(1);
+  expect(await pendingFor(second._id)).not.toContain('events');
 });
 
 test('a sender that died after claiming: the delivery is taken over when its lease ends, same webhook-id, once', async () => {

@@ -57,6 +57,7 @@ const IDLE_SEARCH_MS = 500;
 /** As a fresh process would start: no hints (tests). */
 export function forgetFollowHints(): void {
   hinted.clear();
+  cursors.clear();
   lastSearch = 0;
 }
 
@@ -96,17 +97,31 @@ export async function followVisitChanges(bankId?: string): Promise<number> {
   return settled;
 }
 
+/**
+ * Each visit's cursor as this process last wrote or read it: a visit changes a few times in a row
+ * (approve, dispute, resolve), and the cursor only grows. A value behind the database's (another
+ * instance moved it) only derives events again, which the unique ids make a no-op.
+ */
+const cursors = new BoundedCache<string, number>({ limit: 5000, ttlMs: 10 * 60_000 });
+async function seenOf(visitId: string): Promise<number> {
+  const hit = cursors.get(visitId);
+  if (hit !== undefined) return hit;
+  const cursor = await VisitEventCursor.findById(visitId).lean();
+  return cursor?.seen ?? 0;
+}
+
 async function followOne(note: VisitChangeNote): Promise<boolean> {
   const v = await loadVisit(note.visitId);
   if (v && note.rev !== undefined && v.rev <= note.rev && Date.now() - note.at.getTime() < LANDING_GRACE_MS)
     return false; // noted, but the visit's own update has not landed yet: look again shortly
   if (v) {
-    const cursor = await VisitEventCursor.findById(v._id).lean();
+    const seen = await seenOf(String(v._id));
     // Every event of the visit, so that each new one names those before it (the sender keeps the order).
     const all = deriveVisitEvents(v, 0);
-    const from = all.findIndex((p) => p.position >= 2 * (cursor?.seen ?? 0));
+    const from = all.findIndex((p) => p.position >= 2 * seen);
     if (from >= 0) await publishAll(v, all, from);
     await VisitEventCursor.updateOne({ _id: v._id }, { $max: { seen: v.history.length } }, { upsert: true });
+    cursors.set(String(v._id), Math.max(seen, v.history.length));
   }
   await settleChange('events', note);
   return true;

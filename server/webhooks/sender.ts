@@ -149,10 +149,12 @@ export class Sender {
       chosen.push(p);
     }
     if (!chosen.length) return [];
+    // Claimed as of now, not the step's start: a delivery queued while the buckets were read is due too.
+    const claimAt = new Date(Math.max(Date.now(), now.getTime()));
     const { taken, lease, others } = await claimAll(
       chosen.map((p) => p.entry),
       this.workerId,
-      now,
+      claimAt,
     );
     const takenTokens = new Set(taken.map((e) => e.t));
     const started: Promise<void>[] = [];
@@ -164,7 +166,7 @@ export class Sender {
       }
       const n = others.get(p.entry.t) ?? { kind: 'stay' };
       if (n.kind === 'drop') p.decision = 'drop';
-      else if (n.kind === 'later' && bucketOf(n.at) > bucketOf(now)) {
+      else if (n.kind === 'later' && bucketOf(n.at) > bucketOf(claimAt)) {
         p.decision = 'moved';
         moves.push({ p, at: n.at });
       } else p.decision = 'wait';
