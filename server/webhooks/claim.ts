@@ -79,11 +79,12 @@ export function notTaken(d: DeliveryState, now: Date): NotTaken {
 
 /**
  * The predecessors' state (the deliveries that must be settled before others), read by exact id:
- * settled (true), or still open with the time it may next move.
+ * settled (`drop`), in backoff until a later time (`later`), or due or being sent (`stay`: a send
+ * usually ends within moments, so its successor waits where it is rather than until the lease's end).
  */
 export async function predecessorStates(ids: string[], now: Date): Promise<Map<string, NotTaken>> {
   const found = await Promise.all(
     ids.map((id) => WebhookDelivery.findById(id, { status: 1, nextAttemptAt: 1, lockedUntil: 1 }).lean()),
   );
-  return new Map(ids.map((id, i) => [id, notTaken(found[i], now)]));
+  return new Map(ids.map((id, i) => [id, found[i]?.status === 'sending' ? { kind: 'stay' } : notTaken(found[i], now)]));
 }
