@@ -8,6 +8,7 @@ import {
   BUCKET_MS,
   enqueue,
   forgetQueueMark,
+  purgeSealedBuckets,
   queueMark,
   readWindow,
   sealBucket,
@@ -179,6 +180,24 @@ test('the follower reads the notes of changes made here by id, and finds those o
   forgetFollowHints();
   expect(await followVisitChanges()).toBe(1);
   expect(await pendingFor(second._id)).not.toContain('events');
+});
+
+test('sealed buckets more than a day behind the mark are removed by id; a bucket not sealed stays', async () => {
+  const limit = (await queueMark(true)) - 86400;
+  const from = limit - 700;
+  await WebhookMark.updateOne(
+    { _id: 'sending-queue-purged' },
+    { $set: { at: new Date(from * BUCKET_MS) } },
+    { upsert: true },
+  );
+  await WebhookQueue.collection.insertMany(
+    Array.from({ length: 700 }, (_, i) => ({ _id: `b${from + i}` as never, rev: 0, sealed: i !== 695, entries: [] })),
+  );
+  expect(await purgeSealedBuckets()).toBe(699);
+  expect(await WebhookQueue.findById(`b${from + 695}`).lean()).toBeTruthy();
+  expect(await WebhookQueue.findById(`b${from + 10}`).lean()).toBeNull();
+  expect(bucketOf((await WebhookMark.findById('sending-queue-purged').lean())?.at ?? 0)).toBe(limit);
+  expect(await purgeSealedBuckets()).toBe(0);
 });
 
 test('a sender that died after claiming: the delivery is taken over when its lease ends, same webhook-id, once', async () => {

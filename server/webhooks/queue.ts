@@ -162,3 +162,28 @@ export async function sealBucket(b: Pick<Bucket, 'index' | 'rev'>): Promise<bool
   );
   return r.matchedCount === 1;
 }
+
+/** Sealed buckets are kept this long behind the mark (no writer is that far behind), then removed. */
+const KEEP_SEALED_MS = 86400_000;
+/** Removed in runs of at least this many buckets (a run is one bulk of deletes by exact id). */
+const PURGE_RUN = 600;
+const PURGED = 'sending-queue-purged';
+
+/**
+ * Removes the sealed buckets more than a day behind the mark, by exact id (one per second of the
+ * past: an idle queue leaves one small sealed document a second). Where it got to is kept as a mark
+ * of its own; the first run starts a day of buckets before the limit. Returns how many were removed.
+ */
+export async function purgeSealedBuckets(max = 20_000): Promise<number> {
+  const limit = (await queueMark()) - KEEP_SEALED_MS / BUCKET_MS;
+  const done = await WebhookMark.findById(PURGED).lean();
+  const from = done ? bucketOf(done.at) : limit - KEEP_SEALED_MS / BUCKET_MS;
+  const to = Math.min(limit, from + max);
+  if (to - from < PURGE_RUN) return 0;
+  const r = await buckets().bulkWrite(
+    Array.from({ length: to - from }, (_, i) => ({ deleteOne: { filter: { _id: idOf(from + i), sealed: true } } })),
+    { ordered: false },
+  );
+  await WebhookMark.updateOne({ _id: PURGED }, { $set: { at: bucketStart(to) } }, { upsert: true });
+  return r.deletedCount;
+}
