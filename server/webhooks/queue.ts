@@ -108,11 +108,15 @@ export async function enqueue(list: readonly NewEntry[], at: Date): Promise<Entr
 }
 
 /**
- * The buckets that may hold entries due by `now`, oldest first, read until `enough` entries were
- * found. Past buckets that do not exist are sealed empty on the way (one insert per chunk); the
+ * The buckets that may hold entries due by `now`, oldest first, read until `enough` entries that
+ * `counts` (those the reader has not dealt with yet) were found. Past buckets that do not exist are sealed empty on the way (one insert per chunk); the
  * current one is read but never sealed here. `examinedTo`: every bucket before it not in `live` is sealed.
  */
-export async function readWindow(now: Date, enough: number): Promise<{ live: Bucket[]; examinedTo: number }> {
+export async function readWindow(
+  now: Date,
+  enough: number,
+  counts: (e: Entry) => boolean = () => true,
+): Promise<{ live: Bucket[]; examinedTo: number }> {
   const last = bucketOf(now);
   const live: Bucket[] = [];
   let from = await queueMark();
@@ -127,7 +131,7 @@ export async function readWindow(now: Date, enough: number): Promise<{ live: Buc
     for (const [i, doc] of docs.entries()) {
       if (!doc || doc.sealed) continue;
       live.push({ index: read[i], rev: doc.rev, entries: doc.entries });
-      found += doc.entries.length;
+      found += doc.entries.filter(counts).length;
     }
     from = to + 1;
   }

@@ -86,9 +86,11 @@ export class Sender {
       return true;
     }
     this.forgetOld(now.getTime());
-    const [{ live, examinedTo }, known] = await Promise.all([readWindow(now, BATCH), endpoints()]);
+    const settled = (e: Entry) => this.dealtWith.has(e.t) || (this.attemptEnded.get(e.d) ?? 0) > e.c;
+    // Entries dealt with stay in their bucket until it is sealed: they do not count toward a read's batch.
+    const [{ live, examinedTo }, known] = await Promise.all([readWindow(now, BATCH, (e) => !settled(e)), endpoints()]);
     const planned = planEntries(live, {
-      settled: (e) => this.dealtWith.has(e.t) || (this.attemptEnded.get(e.d) ?? 0) > e.c,
+      settled,
       flying: (d) => this.inFlight.has(d),
       endpoint: (id) => stateOf(known.get(id)),
     });
