@@ -223,3 +223,15 @@ test('a sender that died after claiming: the delivery is taken over when its lea
   const d = await WebhookDelivery.findById(entry?.d).lean();
   expect(d).toMatchObject({ status: 'delivered', lockedBy: null });
 });
+
+test('a read stops once it has found enough entries its reader has not dealt with (an hour ahead: last here)', async () => {
+  const t0 = Date.now() + 3600_000;
+  for (let i = 0; i < 10; i++)
+    await enqueue([{ d: `dlv_r_${i}`, e: String(endpointId), k: 'r', p: i }], new Date(t0 + i * BUCKET_MS));
+  const now = new Date(t0 + 10 * BUCKET_MS);
+  const ours = (w: { live: { index: number }[] }) => w.live.filter((b) => b.index >= bucketOf(t0)).length;
+  // Every entry counts: the first eight buckets (read together) hold enough.
+  expect(ours(await readWindow(now, 4, (e) => e.k === 'r'))).toBe(8);
+  // Entries dealt with (the first five) do not count: the read goes on to the last two.
+  expect(ours(await readWindow(now, 4, (e) => e.k === 'r' && Number(e.d.split('_')[2]) >= 5))).toBe(10);
+});

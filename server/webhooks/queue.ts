@@ -17,6 +17,8 @@ import { WebhookMark, WebhookQueue, type QueueEntry } from './model';
  *   revision read, so an entry appended meanwhile keeps it open); `advanceMark` moves the mark.
  */
 export const BUCKET_MS = 1000;
+/** Buckets read at once (in parallel) within a read. */
+const READ_AT_ONCE = 8;
 /** Buckets examined per read (a day of idle queue takes a few hundred steps to seal, none read). */
 const CHUNK = 120;
 /** A process reads the mark again at least this often (tombstones far behind it may be purged). */
@@ -127,11 +129,17 @@ export async function readWindow(
     const absent = past.filter((i) => !existing.has(i));
     const read = [...past.filter((i) => existing.has(i)), ...(await sealAbsent(absent))].sort((x, y) => x - y);
     if (to === last) read.push(last);
-    const docs = await Promise.all(read.map((i) => buckets().findOne({ _id: idOf(i) })));
-    for (const [i, doc] of docs.entries()) {
-      if (!doc || doc.sealed) continue;
-      live.push({ index: read[i], rev: doc.rev, entries: doc.entries });
-      found += doc.entries.filter(counts).length;
+    // A few at a time: in a backlog the first buckets usually hold enough (each read decodes a bucket).
+    for (let k = 0; k < read.length && found < enough; k += READ_AT_ONCE) {
+      const part = read.slice(k, k + READ_AT_ONCE);
+      const docs = await Promise.all(part.map((i) => buckets().findOne({ _id: idOf(i) })));
+      for (const [i, doc] of docs.entries()) {
+        if (!doc || doc.sealed) continue;
+        live.push({ index: part[i], rev: doc.rev, entries: doc.entries });
+        found += doc.entries.filter(counts).length;
+      }
+      if (found >= enough && k + READ_AT_ONCE < read.length)
+        return { live, examinedTo: Math.min(part[part.length - 1] + 1, last) };
     }
     from = to + 1;
   }
