@@ -141,6 +141,8 @@ function periodicTasks(opts: AppWorkerOptions): PeriodicTask[] {
       run: async (now) => ({
         reports: await webhooks.announcePublishedReports(now),
         disableNotices: await webhooks.finishDisableNotices(),
+        // The sending queue's sealed seconds more than a day old (a bulk of deletes every ten minutes).
+        sealedBuckets: await webhooks.purgeSealedBuckets(),
       }),
     },
     {

@@ -7,7 +7,8 @@ import { Delivery } from '../server/platform/mail/model';
 import { Report } from '../server/publishing/model';
 import { noteChange } from '../server/visits/changes';
 import { webhookBody, type EventType } from '../server/webhooks/events';
-import { WebhookDelivery, WebhookDue, WebhookEndpoint, WebhookEvent } from '../server/webhooks/model';
+import { WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookQueue } from '../server/webhooks/model';
+import { bucketOf, enqueue } from '../server/webhooks/queue';
 import { VisitChange } from '../server/visits/changes';
 import { Types } from 'mongoose';
 import { announcePublishedReports, finishDisableNotices, followVisitChanges } from '../server/webhooks/service';
@@ -317,18 +318,16 @@ describe('retries, redelivery, ping, health', () => {
     expect(logged).toMatchObject({ status: 'delivered', lastStatusCode: 204 });
   });
 
-  test('a queue entry left by a crash after its delivery finished is removed, and nothing is sent again', async () => {
+  test('a queue entry left by a crash after its delivery finished is dropped, and nothing is sent again', async () => {
     const done = await WebhookDelivery.findOne({ status: 'delivered', endpointId: endpointIds.bank }).lean();
     expect(done).toBeTruthy();
     const before = bankHook.received.filter((r) => r.headers['webhook-id'] === done?.eventId).length;
-    await WebhookDue.create({
-      _id: done?._id,
-      endpointId: done?.endpointId,
-      orderKey: `stale:${String(done?._id)}`,
-      position: 0,
-      nextAttemptAt: new Date(),
-    });
-    await until('the stale entry removed', async () => !(await WebhookDue.exists({ _id: done?._id })));
+    const at = new Date();
+    await enqueue([{ d: String(done?._id), e: endpointIds.bank, k: `stale:${String(done?._id)}`, p: 0 }], at);
+    const bucket = async () => WebhookQueue.findById(`b${bucketOf(at)}`).lean();
+    expect((await bucket())?.entries.some((e) => e.d === String(done?._id))).toBe(true);
+    await until('its bucket sealed', async () => (await bucket())?.sealed === true);
+    expect((await bucket())?.entries).toEqual([]);
     expect(bankHook.received.filter((r) => r.headers['webhook-id'] === done?.eventId)).toHaveLength(before);
   });
 

@@ -48,6 +48,17 @@ export function mayChangeCounting(before: readonly VisitStatus[], after: VisitSt
   return before.some(counts) || counts(after);
 }
 
+/**
+ * Told, in this process, of each change noted here, so that a follower of this process can read that
+ * visit's note by its id instead of searching for notes (a scan on FerretDB). Only a hint: notes of
+ * other instances, and of a process that died, are found by the follower's own search for them.
+ */
+const notedHere = new Set<(visitId: string) => void>();
+export function onChangeNoted(listener: (visitId: string) => void): () => void {
+  notedHere.add(listener);
+  return () => notedHere.delete(listener);
+}
+
 export async function noteChange(v: { _id: unknown; bankId: unknown; rev?: number }): Promise<void> {
   await VisitChange.collection.updateOne(
     { _id: new Types.ObjectId(String(v._id)) },
@@ -62,6 +73,7 @@ export async function noteChange(v: { _id: unknown; bankId: unknown; rev?: numbe
     },
     { upsert: true },
   );
+  for (const listener of notedHere) listener(String(v._id));
 }
 
 /** The notes a follower has not caught up with, oldest first (of one bank, when given). */
@@ -78,6 +90,20 @@ export async function pendingChanges(follower: Follower, bankId?: string, limit 
     token: r.token,
     ...(typeof r.rev === 'number' ? { rev: r.rev } : {}),
   }));
+}
+
+/** The note of one visit, read by its id, if `follower` has not caught up with it. */
+export async function pendingChangeOf(follower: Follower, visitId: string): Promise<VisitChangeNote | null> {
+  if (!Types.ObjectId.isValid(visitId)) return null;
+  const r = await VisitChange.findById(visitId, { bankId: 1, at: 1, token: 1, rev: 1, pending: 1 }).lean();
+  if (!r?.pending.includes(follower)) return null;
+  return {
+    visitId: String(r._id),
+    bankId: String(r.bankId),
+    at: r.at,
+    token: r.token,
+    ...(typeof r.rev === 'number' ? { rev: r.rev } : {}),
+  };
 }
 
 /** The follower has caught up with the change it read (a change noted since stays pending). */

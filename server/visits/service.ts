@@ -60,7 +60,14 @@ export {
 } from './readers';
 
 // ---- changes others follow (the kept statistics)
-export { pendingChanges, settleChange, type Follower, type VisitChangeNote } from './changes';
+export {
+  onChangeNoted,
+  pendingChangeOf,
+  pendingChanges,
+  settleChange,
+  type Follower,
+  type VisitChangeNote,
+} from './changes';
 
 // ---- for disputes: a dispute's decision is committed to its visit like any other visit change
 export { assertStatus, historyEntry } from './rules';

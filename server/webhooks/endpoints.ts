@@ -6,7 +6,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { workQueued } from '../platform/jobs/wakeup';
 import { PING } from './events';
 import { postJson, type PostResult } from './http-post';
-import { WebhookDelivery, WebhookDue, WebhookEndpoint, type DeliveryDoc, type EndpointDoc } from './model';
+import { WebhookDelivery, WebhookEndpoint, type DeliveryDoc, type EndpointDoc } from './model';
+import { enqueue } from './queue';
 import { forgetEndpoints } from './publish';
 import type { CreateEndpointInput, ListDeliveriesQuery, UpdateEndpointInput } from './schema';
 import { newSecret, openSecret, sealSecret, signedHeaders } from './secrets';
@@ -83,9 +84,9 @@ export function deliveryView(d: DeliveryDoc): DeliveryView {
   };
 }
 
-function forget(id?: string): void {
+function forget(): void {
   forgetEndpoints();
-  forgetSenderEndpoint(id);
+  forgetSenderEndpoint();
 }
 
 async function loadEndpoint(id: string): Promise<EndpointDoc> {
@@ -141,9 +142,29 @@ export async function updateEndpoint(p: Principal, id: string, input: UpdateEndp
     { new: true },
   ).lean<EndpointDoc>();
   if (!e) throw new NotFoundError('Webhook');
-  forget(id);
-  if (input.enabled === true) workQueued();
+  forget();
+  if (input.enabled === true) await requeueOpen(e);
   return endpointView(e);
+}
+
+/**
+ * An endpoint enabled again: its open deliveries are queued now (the sender had put their entries
+ * aside for a while). Read by endpoint: an admin's action, not the sending path.
+ */
+async function requeueOpen(e: EndpointDoc): Promise<void> {
+  const open = await WebhookDelivery.find(
+    { endpointId: e._id, status: { $in: ['pending', 'sending'] } },
+    { orderKey: 1, position: 1, nextKind: 1 },
+  ).lean();
+  const entries = open.map((d) => ({
+    d: d._id,
+    e: String(e._id),
+    k: d.orderKey,
+    p: d.position,
+    ...(d.nextKind === 'redeliver' ? { r: 1 } : {}),
+  }));
+  await enqueue(entries, new Date());
+  workQueued();
 }
 
 /** Deleting stops every delivery to it; its log stays for the record. */
@@ -151,7 +172,7 @@ export async function deleteEndpoint(p: Principal, id: string): Promise<void> {
   requireRole(p, WEBHOOK_ADMINS);
   await loadEndpoint(id);
   await WebhookEndpoint.updateOne({ _id: id }, { $set: { deletedAt: new Date(), status: 'disabled' } });
-  forget(id);
+  forget();
 }
 
 export async function listEndpointDeliveries(p: Principal, id: string, q: ListDeliveriesQuery = {}) {
@@ -177,14 +198,7 @@ export async function redeliver(p: Principal, id: string, deliveryId: string): P
     { $set: { status: 'pending', nextKind: 'redeliver', tries: 0, nextAttemptAt: now, lockedBy: null } },
   );
   if (r.matchedCount !== 1) throw new ConflictError('This delivery is being sent right now', 'delivery_in_progress');
-  const due = {
-    endpointId: d.endpointId,
-    orderKey: d.orderKey,
-    position: d.position,
-    nextAttemptAt: now,
-    kind: 'redeliver',
-  };
-  await WebhookDue.updateOne({ _id: d._id }, { $set: due }, { upsert: true });
+  await enqueue([{ d: d._id, e: String(d.endpointId), k: d.orderKey, p: d.position, r: 1 }], now);
   workQueued();
   return { status: 'queued' };
 }

@@ -3,7 +3,15 @@ import { bankNotifyFacts, type BankNotifyFacts } from '../banks/service';
 import { BoundedCache } from '../platform/cache';
 import { logger } from '../platform/logger';
 import { auditorCodesOf } from '../users/service';
-import { loadVisit, pendingChanges, settleChange, type StoredVisit, type VisitChangeNote } from '../visits/service';
+import {
+  loadVisit,
+  onChangeNoted,
+  pendingChangeOf,
+  pendingChanges,
+  settleChange,
+  type StoredVisit,
+  type VisitChangeNote,
+} from '../visits/service';
 import { deriveVisitEvents, type VisitEventPlan } from './derive';
 import type { EventData, EventType } from './events';
 import { VisitEventCursor } from './model';
@@ -34,9 +42,43 @@ async function bankOf(bankId: string): Promise<BankNotifyFacts | null> {
   return facts;
 }
 
+/**
+ * The visits whose change this process noted, not yet followed: their notes are read by exact id. The
+ * search for every pending note (a scan of the notes on FerretDB, growing with any backlog) runs only
+ * every SEARCH_EVERY_MS while such hints keep coming, every IDLE_SEARCH_MS otherwise: it finds the notes
+ * of other instances and those a process left when it died. The database stays the truth.
+ */
+const hinted = new Set<string>();
+let listening: (() => void) | null = null;
+let lastSearch = 0;
+const SEARCH_EVERY_MS = 5000;
+const IDLE_SEARCH_MS = 500;
+
+/** As a fresh process would start: no hints (tests). */
+export function forgetFollowHints(): void {
+  hinted.clear();
+  cursors.clear();
+  lastSearch = 0;
+}
+
+async function notesToFollow(bankId?: string): Promise<VisitChangeNote[]> {
+  listening ??= onChangeNoted((visitId) => hinted.add(visitId));
+  const since = Date.now() - lastSearch;
+  if (bankId || since >= (hinted.size ? SEARCH_EVERY_MS : IDLE_SEARCH_MS)) {
+    lastSearch = Date.now();
+    const found = await pendingChanges('events', bankId, BATCH);
+    for (const n of found) hinted.delete(n.visitId);
+    return found;
+  }
+  const ids = [...hinted].slice(0, BATCH);
+  for (const id of ids) hinted.delete(id);
+  const notes = await Promise.all(ids.map((id) => pendingChangeOf('events', id)));
+  return notes.filter((n): n is VisitChangeNote => n !== null);
+}
+
 /** Follows the noted visit changes (of one bank, or all); returns how many notes were settled. */
 export async function followVisitChanges(bankId?: string): Promise<number> {
-  const notes = await pendingChanges('events', bankId, BATCH);
+  const notes = await notesToFollow(bankId);
   let settled = 0;
   let next = 0;
   const lane = async () => {
@@ -44,7 +86,9 @@ export async function followVisitChanges(bankId?: string): Promise<number> {
       const note = notes[next++];
       try {
         if (await followOne(note)) settled += 1;
+        else hinted.add(note.visitId); // not landed yet: looked at again shortly
       } catch (e) {
+        hinted.add(note.visitId);
         logger.error({ err: e, visitId: note.visitId }, 'events: a visit change could not be followed; retried later');
       }
     }
@@ -53,15 +97,31 @@ export async function followVisitChanges(bankId?: string): Promise<number> {
   return settled;
 }
 
+/**
+ * Each visit's cursor as this process last wrote or read it: a visit changes a few times in a row
+ * (approve, dispute, resolve), and the cursor only grows. A value behind the database's (another
+ * instance moved it) only derives events again, which the unique ids make a no-op.
+ */
+const cursors = new BoundedCache<string, number>({ limit: 5000, ttlMs: 10 * 60_000 });
+async function seenOf(visitId: string): Promise<number> {
+  const hit = cursors.get(visitId);
+  if (hit !== undefined) return hit;
+  const cursor = await VisitEventCursor.findById(visitId).lean();
+  return cursor?.seen ?? 0;
+}
+
 async function followOne(note: VisitChangeNote): Promise<boolean> {
   const v = await loadVisit(note.visitId);
   if (v && note.rev !== undefined && v.rev <= note.rev && Date.now() - note.at.getTime() < LANDING_GRACE_MS)
     return false; // noted, but the visit's own update has not landed yet: look again shortly
   if (v) {
-    const cursor = await VisitEventCursor.findById(v._id).lean();
-    const plans = deriveVisitEvents(v, cursor?.seen ?? 0);
-    if (plans.length) await publishAll(v, plans);
+    const seen = await seenOf(String(v._id));
+    // Every event of the visit, so that each new one names those before it (the sender keeps the order).
+    const all = deriveVisitEvents(v, 0);
+    const from = all.findIndex((p) => p.position >= 2 * seen);
+    if (from >= 0) await publishAll(v, all, from);
     await VisitEventCursor.updateOne({ _id: v._id }, { $max: { seen: v.history.length } }, { upsert: true });
+    cursors.set(String(v._id), Math.max(seen, v.history.length));
   }
   await settleChange('events', note);
   return true;
@@ -77,7 +137,8 @@ async function auditorCodeOf(auditorId: string): Promise<string | null> {
   return code;
 }
 
-async function publishAll(v: StoredVisit, plans: VisitEventPlan[]): Promise<void> {
+async function publishAll(v: StoredVisit, all: VisitEventPlan[], from: number): Promise<void> {
+  const plans = all.slice(from);
   const bank = await bankOf(String(v.bankId));
   const auditorCode = await auditorCodeOf(String(v.auditorId));
   const events: EventToPublish[] = [];
@@ -118,6 +179,7 @@ async function publishAll(v: StoredVisit, plans: VisitEventPlan[]): Promise<void
       position: plan.position,
       at: plan.at,
       data,
+      before: all.filter((p) => p.position < plan.position).map((p) => ({ id: p.id, type: p.type })),
     });
   }
   // The alerts are recorded first (an alert event names its alert); then every event at once.

@@ -103,27 +103,44 @@ export const WebhookDelivery = model('WebhookDelivery', deliverySchema, 'webhook
 export const deliveryIdOf = (endpointId: unknown, eventId: string) => `dlv_${String(endpointId)}_${eventId}`;
 
 /**
- * The deliveries still on their way (pending or being sent), one small document each under the
- * delivery's id: what the sender reads at every step. The delivery itself keeps its state and log; on
- * FerretDB every filtered read is a scan, so the sender scans only these, not the whole delivery log.
- * Written after its delivery and removed after the delivery's final state: a stale one (a crash in
- * between) is removed when the sender finds its delivery finished; a missing one is written again
- * when the event is published again.
+ * The sending queue (queue.ts): one document per second of due time ("bucket"), holding small entries
+ * that point at deliveries due from that second on. The sender reads buckets by their exact id, from
+ * the queue's mark (every earlier bucket is sealed) up to now: on FerretDB any other filter scans the
+ * collection, so a backlog (a receiver down for a day, a burst) costs nothing until its time comes.
+ * An entry is only a pointer: the delivery's own record (claimed under a lease) decides what is sent.
+ * A bucket is sealed once every entry in it is settled or moved on; an append to a sealed bucket is
+ * refused by the unique _id (an upsert that does not match a sealed bucket inserts a duplicate) and
+ * goes to a later bucket, so no entry lands behind the mark.
  */
-const dueSchema = new Schema(
+const queueEntrySchema = new Schema(
   {
-    _id: { type: String, required: true },
-    endpointId: { type: Schema.Types.ObjectId, required: true },
-    orderKey: { type: String, required: true },
-    position: { type: Number, required: true },
-    nextAttemptAt: { type: Date, required: true },
-    /** What the next attempt is logged as: 'redeliver' after a redelivery by hand (absent: automatic). */
-    kind: { type: String, enum: ['auto', 'redeliver'] },
+    /** This entry's own token (a delivery may have several entries: a retry, a redelivery, a replay). */
+    t: { type: String, required: true },
+    /** When the entry was written (ms): an attempt that ended after it supersedes it. */
+    c: { type: Number, required: true },
+    /** The delivery, its endpoint, its order key and position. */
+    d: { type: String, required: true },
+    e: { type: String, required: true },
+    k: { type: String, required: true },
+    p: { type: Number, required: true },
+    /** The delivery that must be settled first: this endpoint's previous event of the same order key. */
+    a: { type: String },
+    /** 1: a redelivery by hand (the attempt is logged as such). */
+    r: { type: Number },
+  },
+  { _id: false },
+);
+const queueBucketSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `b<second>`
+    rev: { type: Number, required: true, default: 0 },
+    sealed: { type: Boolean },
+    entries: { type: [queueEntrySchema], default: [] },
   },
   { versionKey: false },
 );
-export type DueDoc = InferSchemaType<typeof dueSchema> & { _id: string };
-export const WebhookDue = model('WebhookDue', dueSchema, 'webhook_due');
+export type QueueEntry = InferSchemaType<typeof queueEntrySchema>;
+export const WebhookQueue = model('WebhookQueue', queueBucketSchema, 'webhook_queue');
 
 const cursorSchema = new Schema(
   {

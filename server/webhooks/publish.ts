@@ -4,7 +4,8 @@ import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { workQueued } from '../platform/jobs/wakeup';
 import { rememberEventBody } from './event-bodies';
 import type { EventData, EventType } from './events';
-import { deliveryIdOf, WebhookDelivery, WebhookDue, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
+import { deliveryIdOf, WebhookDelivery, WebhookEndpoint, WebhookEvent, type EventDoc } from './model';
+import { enqueue } from './queue';
 
 /**
  * Publishing an event: the event is stored under its id (derived from its cause), then one delivery
@@ -22,6 +23,11 @@ export interface EventToPublish<T extends EventType = EventType> {
   /** When the change happened. */
   at: Date;
   data: EventData<T>;
+  /**
+   * The earlier events of the same order key, oldest first: each endpoint's delivery waits for that
+   * of the last of them it wants (absent: no earlier event to wait for, or none known).
+   */
+  before?: readonly { id: string; type: EventType }[];
 }
 
 interface EndpointTarget {
@@ -78,24 +84,30 @@ export async function publishEvents(list: readonly EventToPublish[]): Promise<nu
   for (const e of stored) rememberEventBody(e);
   const endpoints = await enabledEndpoints();
   const queued = await queueDeliveries(
-    stored.flatMap((e) =>
+    stored.flatMap((e, i) =>
       endpoints
         .filter((t) => t.events.includes(e.type) && (t.bankId === null || String(t.bankId) === String(e.bankId)))
-        .map((t) => ({ endpointId: t._id, event: e })),
+        .map((t) => ({ endpointId: t._id, event: e, after: afterFor(t, list[i].before) })),
     ),
   );
   if (queued) workQueued();
   return queued;
 }
 
+/** The delivery an endpoint's delivery of an event waits for: that of the last earlier event it wants. */
+function afterFor(t: EndpointTarget, before: EventToPublish['before']): string | undefined {
+  const last = [...(before ?? [])].reverse().find((b) => t.events.includes(b.type));
+  return last ? deliveryIdOf(t._id, last.id) : undefined;
+}
+
 /**
  * One delivery per (endpoint, event), its id derived from both, in one insert; then their entries in
- * the sending queue, in another. Publishing again inserts nothing new for a delivery that exists; a
+ * the sending queue, in one append (queue.ts). Publishing again inserts nothing new for a delivery that exists; a
  * delivery still open whose queue entry a crash prevented gets it now. Returns how many deliveries
  * were queued now.
  */
 export async function queueDeliveries(
-  pairs: readonly { endpointId: Types.ObjectId; event: EventDoc }[],
+  pairs: readonly { endpointId: Types.ObjectId; event: EventDoc; after?: string }[],
 ): Promise<number> {
   if (!pairs.length) return 0;
   const now = new Date();
@@ -112,24 +124,25 @@ export async function queueDeliveries(
     eventAt: e.at,
   }));
   const inserted = await insertIgnoringDuplicates((x) => WebhookDelivery.insertMany(x, { ordered: false }), docs);
-  const open: ((typeof docs)[number] & { kind?: string })[] = [];
-  for (const d of docs)
-    if (inserted.has(d._id)) open.push(d);
+  const open: { d: (typeof docs)[number]; after?: string; redeliver?: boolean }[] = [];
+  for (const [i, d] of docs.entries())
+    if (inserted.has(d._id)) open.push({ d, after: pairs[i].after });
     else {
-      const existing = await WebhookDelivery.findById(d._id, { status: 1, nextAttemptAt: 1, nextKind: 1 }).lean();
+      const existing = await WebhookDelivery.findById(d._id, { status: 1, nextKind: 1 }).lean();
       if (existing && (existing.status === 'pending' || existing.status === 'sending'))
-        open.push({ ...d, nextAttemptAt: existing.nextAttemptAt, kind: existing.nextKind });
+        open.push({ d, after: pairs[i].after, redeliver: existing.nextKind === 'redeliver' });
     }
-  await insertIgnoringDuplicates(
-    (x) => WebhookDue.insertMany(x, { ordered: false }),
-    open.map((d) => ({
-      _id: d._id,
-      endpointId: d.endpointId,
-      orderKey: d.orderKey,
-      position: d.position,
-      nextAttemptAt: d.nextAttemptAt,
-      ...(d.kind === 'redeliver' ? { kind: d.kind } : {}),
+  // Entries due now; one still in backoff or under a lease is moved to its time by the sender.
+  await enqueue(
+    open.map(({ d, after, redeliver }) => ({
+      d: d._id,
+      e: String(d.endpointId),
+      k: d.orderKey,
+      p: d.position,
+      ...(after ? { a: after } : {}),
+      ...(redeliver ? { r: 1 } : {}),
     })),
+    now,
   );
   return inserted.size;
 }

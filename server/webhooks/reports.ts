@@ -37,6 +37,12 @@ export async function announcePublishedReports(now = new Date()): Promise<number
         publishedAt: r.readyAt.toISOString(),
         files: [{ scope: 'bank', url }],
       },
+      // Earlier versions of the same quarter announced in this round go first (a later round's
+      // look-back covers ten minutes; versions further apart are long delivered or in backoff alone).
+      before: reports
+        .filter((x) => x.bankId === r.bankId && x.quarter === r.quarter && x.version < r.version)
+        .sort((x, y) => x.version - y.version)
+        .map((x) => ({ id: `evt_report_${x.id}`, type: 'report.published' as const })),
     });
   }
   const last = reports.at(-1)?.readyAt;

@@ -20,5 +20,6 @@ export { EVENT_TYPES, eventPayloads, PING, pingBody, webhookBody, type EventType
 export { followVisitChanges } from './follow';
 export { announcePublishedReports } from './reports';
 export { sendDueDeliveries, settleInFlight } from './sender';
+export { purgeSealedBuckets } from './queue';
 export { DISABLED_MAIL, finishDisableNotices } from './health';
 export { composeDisabledMail } from './disabled-mail';
