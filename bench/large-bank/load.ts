@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import type { RunningApp } from './app';
 import type { LargeBank } from './generate';
 import { readKinds } from './reads';
-import { DB_NAME, env, log, median, quantile } from './settings';
+import { DB_NAME, env, median, quantile } from './settings';
 
 /**
  * The load test on the large bank (issue 13): managers reading dashboards while auditors submit and
