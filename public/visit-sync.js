@@ -79,32 +79,38 @@
 
   /** The status line: on the phone (how many wait) or sent; no connection; sign in again; held. */
   function refresh(submitting) {
-    return Promise.all([Q.visit(visitId), Q.items(visitId)]).then(function (r) {
-      var rec = r[0];
-      var waiting = r[1].filter(function (i) {
-        return i.state === 'queued';
+    // Not before the phone's copy is in the form (VF.ready): a conflict's "send my copy" clicked
+    // while the form still shows the platform's answers must not be possible.
+    return VF.ready
+      .then(function () {
+        return Promise.all([Q.visit(visitId), Q.items(visitId)]);
+      })
+      .then(function (r) {
+        var rec = r[0];
+        var waiting = r[1].filter(function (i) {
+          return i.state === 'queued';
+        });
+        var net = Q.net();
+        showConflict(rec.hold);
+        banner.hidden = net !== 'offline' || !waiting.length;
+        if (rec.rejected && rec.rejected.kind === 'draft') VF.markErrors(rec.rejected.fields);
+        if (rec.rejected && rec.rejected.kind === 'submit')
+          say('offline.submit.refused', { message: rec.rejected.message }, 'bad');
+        else if (waiting.some((i) => i.kind === 'submit')) say('offline.submit.queued', {}, 'phone');
+        else if (submitting !== true) notice.hidden = true;
+        var n = { n: waiting.length };
+        if (rec.hold) return VF.show(word('offline.state.held'), 'held');
+        if (rec.rejected && rec.rejected.kind === 'draft')
+          return VF.show(word('failed', { message: rec.rejected.message }), 'bad');
+        if (waiting.length) {
+          if (net === 'signin') return VF.show(word('offline.state.signin', n), 'signin');
+          if (net === 'offline') return VF.show(word('offline.state.offline', n), 'phone');
+          if (net === 'sending') return VF.show(word('offline.state.sending', n), 'saving');
+          return VF.show(word('offline.state.phone', n), 'phone');
+        }
+        if (VF.dirty()) return;
+        if (rec.sentAt) VF.show(word('offline.state.sent', { time: time(rec.sentAt) }), 'ok');
       });
-      var net = Q.net();
-      showConflict(rec.hold);
-      banner.hidden = net !== 'offline' || !waiting.length;
-      if (rec.rejected && rec.rejected.kind === 'draft') VF.markErrors(rec.rejected.fields);
-      if (rec.rejected && rec.rejected.kind === 'submit')
-        say('offline.submit.refused', { message: rec.rejected.message }, 'bad');
-      else if (waiting.some((i) => i.kind === 'submit')) say('offline.submit.queued', {}, 'phone');
-      else if (submitting !== true) notice.hidden = true;
-      var n = { n: waiting.length };
-      if (rec.hold) return VF.show(word('offline.state.held'), 'held');
-      if (rec.rejected && rec.rejected.kind === 'draft')
-        return VF.show(word('failed', { message: rec.rejected.message }), 'bad');
-      if (waiting.length) {
-        if (net === 'signin') return VF.show(word('offline.state.signin', n), 'signin');
-        if (net === 'offline') return VF.show(word('offline.state.offline', n), 'phone');
-        if (net === 'sending') return VF.show(word('offline.state.sending', n), 'saving');
-        return VF.show(word('offline.state.phone', n), 'phone');
-      }
-      if (VF.dirty()) return;
-      if (rec.sentAt) VF.show(word('offline.state.sent', { time: time(rec.sentAt) }), 'ok');
-    });
   }
 
   Q.subscribe(function (e) {

@@ -184,9 +184,13 @@ test('a visit returned by the reviewer while the phone was offline: sending stop
   expect(after.attachments).toHaveLength(0);
   await rig.shoot(page, 'conflict-zh', '#sync-conflict');
 
-  // Known defect (lead, 2026-12-05, on a quiet machine): reloading the page during a conflict (e.g.
-  // switching it to English) shows the platform's answers, and "send my copy" then sends those, not
-  // the phone's: the phone's typed answers are lost. Not fixed yet; issue 16 stays open for it.
+  // The same page in English (the phone's copy and the conflict are still there).
+  await page.goto(`/lang/en?next=/visits/${visitId}/edit`);
+  await page.waitForSelector('#sync-conflict:not([hidden])');
+  expect(await words(page, '#sync-conflict')).toContain('Nothing was overwritten and nothing was lost');
+  // The box appears only once the phone's copy is back in the form (the page reads it from IndexedDB
+  // after loading the platform's): "send my copy" clicked at once still sends the phone's answers.
+  await expect(page.isChecked('input[name="a.g1"][value="no"]')).resolves.toBe(true);
 
   // ---- the auditor chooses to send the phone's copy over the returned visit
   await page.click('#sync-send-anyway');
