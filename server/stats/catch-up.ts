@@ -10,18 +10,43 @@ import { RebuildInProgress, syncVisit } from './apply';
  */
 const BATCH = 200;
 const running = new Map<string, Promise<number>>();
+const nextRound = new Map<string, Promise<number>>();
 
-/** Syncs the noted visits (of one bank, or all); returns how many notes were settled. */
+/**
+ * Syncs the noted visits (of one bank, or all); returns how many notes were settled. A caller that
+ * arrives while a round runs may have noted its change after that round read the notes, so it waits
+ * for one more round; every caller arriving meanwhile shares that same next round (under many
+ * readers, one round after another, not one each: each round reads the notes and syncs every visit).
+ */
 export function catchUp(bankId?: string): Promise<number> {
   const key = bankId ?? '*';
   const inFlight = running.get(key);
-  if (inFlight) return inFlight.then(() => catchUpNow(bankId)); // notes may have come in meanwhile
-  const run = catchUpNow(bankId).finally(() => running.delete(key));
+  if (!inFlight) return startRound(key, bankId);
+  const queued = nextRound.get(key);
+  if (queued) return queued;
+  const after = () => {
+    nextRound.delete(key);
+    return running.get(key) ?? startRound(key, bankId); // a round started since began after every waiter
+  };
+  const next = inFlight.then(after, after);
+  nextRound.set(key, next);
+  return next;
+}
+
+let roundsStarted = 0;
+/** How many rounds this process has started (diagnostics: how well concurrent readers share them). */
+export const catchUpRoundsStarted = (): number => roundsStarted;
+
+function startRound(key: string, bankId?: string): Promise<number> {
+  const run = catchUpNow(bankId).finally(() => {
+    if (running.get(key) === run) running.delete(key);
+  });
   running.set(key, run);
   return run;
 }
 
 async function catchUpNow(bankId?: string): Promise<number> {
+  roundsStarted += 1;
   let settled = 0;
   for (;;) {
     const notes = await pendingChanges('stats', bankId, BATCH);
