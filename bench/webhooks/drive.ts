@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { visitBody } from '../visits/settings';
+import { STAFF } from './world';
 import { demoAnswers } from './answers';
 import { CHANGE_RATE, EVENTS, MAX_IN_FLIGHT, SUBMIT_RATE, VIOLATED_ITEM, log } from './settings';
 import type { WebhookWorld } from './world';
@@ -137,7 +138,7 @@ export async function runLoad(port: number, w: WebhookWorld): Promise<LoadResult
       track(
         (async () => {
           const t0 = Date.now();
-          const made = await post(port, '/visits', token, visitBody(a, answers));
+          const made = await post(port, '/visits', token, { ...visitBody(a, answers), staff: STAFF });
           const t1 = Date.now();
           if (made.status !== 201) return void (r.submissions.errors += 1);
           const sent = await post(port, `/visits/${(JSON.parse(made.body) as { id: string }).id}/submit`, token);

@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
 import { visitBody } from '../visits/settings';
 import { demoAnswers } from './answers';
-import { EVENTS, PASSWORD, SECRET, VIOLATED_ITEM } from './settings';
+import { BRANCHES, EVENTS, PASSWORD, SECRET, VIOLATED_ITEM } from './settings';
 import type { Receiver } from './receivers';
 
 /**
  * The data of one run, set up through the app's services as an administrator would: a bank with an
- * alert recipient, one branch with staff, the demo questionnaire, auditors, a reviewer and a bank
+ * alert recipient, BENCH_BRANCHES branches, the demo questionnaire, auditors, a reviewer and a bank
  * manager with API tokens; the three endpoints (two of the bank, one of the audit firm) pointing at
  * the receivers; and, ready to be approved, EVENTS/5 submitted visits each with a compliance
  * violation. Only the changes made later (approve, dispute, overturn) are what is measured.
@@ -37,12 +37,17 @@ export function appEnv(uri: string, dbName: string): Record<string, string> {
 }
 
 const CONCURRENCY = 8;
+/** The staff a visit names: described, not by employee id (the visits go round many branches). */
+export const STAFF = [{ description: '大堂经理，女，约30岁' }];
 
-async function inParallel<T>(items: T[], work: (x: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(items: T[], work: (x: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await work(items[next++]);
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
     }),
   );
 }
@@ -56,7 +61,7 @@ export async function prepareWorld(
   const { loadConfig, setConfig } = await import('../../server/platform/config');
   setConfig(loadConfig({ ...process.env, ...appEnv(uri, dbName), LOG_LEVEL: 'silent' }));
   const { startServices, stopServices } = await import('../../server/bootstrap');
-  const { createBank, createBranch, createStaff } = await import('../../server/banks/service');
+  const { createBank, createBranch } = await import('../../server/banks/service');
   const { createUser } = await import('../../server/users/service');
   const { issueToken } = await import('../../server/auth/service');
   const { Assignment } = await import('../../server/assignments/model');
@@ -79,12 +84,12 @@ export async function prepareWorld(
       reportRecipients: [],
       alertRecipients: ['compliance@bnk.bench'],
     });
-    await createBranch(admin, bank.id, { code: 'B001', name: '上海浦东支行', region: '华东区', city: '上海' });
-    await createStaff(admin, bank.id, {
-      employeeId: 'BE0001',
-      name: '员工1',
-      branchCode: 'B001',
-      position: '理财经理',
+    const branches = Array.from({ length: BRANCHES }, (_, i) => ({
+      code: `B${String(i + 1).padStart(4, '0')}`,
+      region: `区域${Math.floor(i / 50) + 1}`,
+    }));
+    await inParallel(branches, async (b, i) => {
+      await createBranch(admin, bank.id, { code: b.code, name: `支行${i + 1}`, region: b.region, city: '上海' });
     });
     const q = await seedQuestionnaire(admin, bank.id);
     const user = async (email: string, role: 'auditor' | 'reviewer' | 'bank_manager') => {
@@ -112,11 +117,11 @@ export async function prepareWorld(
       r.secret = e.secret;
     }
     const now = Date.now();
-    const assignment = (auditorId: string) => ({
+    const assignment = (auditorId: string, i: number) => ({
       _id: new Types.ObjectId(),
       bankId: bank.id,
-      branchCode: 'B001',
-      region: '华东区',
+      branchCode: branches[i % branches.length].code,
+      region: branches[i % branches.length].region,
       auditorId,
       questionnaireId: q.id,
       quarter: '2026-Q4',
@@ -124,8 +129,8 @@ export async function prepareWorld(
       windowEnd: new Date(now + 20 * 86400_000),
       scenario: '咨询并购买一款R2级理财产品',
     });
-    const changed = Array.from({ length: Math.ceil(EVENTS / 5) }, (_, i) => assignment(auditors[i % 4].id));
-    const streamed = Array.from({ length: submissions }, (_, i) => assignment(auditors[i % 4].id));
+    const changed = Array.from({ length: Math.ceil(EVENTS / 5) }, (_, i) => assignment(auditors[i % 4].id, i));
+    const streamed = Array.from({ length: submissions }, (_, i) => assignment(auditors[i % 4].id, i));
     const all = [...changed, ...streamed];
     for (let i = 0; i < all.length; i += 500) await Assignment.insertMany(all.slice(i, i + 500));
 
@@ -134,7 +139,7 @@ export async function prepareWorld(
     await inParallel(changed, async (a) => {
       const auditor = auditors.find((x) => x.id === a.auditorId)!;
       const p = { id: auditor.id, email: 'x@bench.local', name: 'x', role: 'auditor' as const };
-      const body = visitBody(String(a._id), violating) as Parameters<typeof createVisit>[1];
+      const body = { ...visitBody(String(a._id), violating), staff: STAFF } as Parameters<typeof createVisit>[1];
       const v = await createVisit(p, body);
       await submitVisit(p, v.id);
       toApprove.push(v.id);
