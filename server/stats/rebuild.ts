@@ -1,6 +1,7 @@
 import { Types, type mongo } from 'mongoose';
 import { release, takeOverStale } from '../platform/db/write-claims';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
+import { readAhead } from '../platform/db/read-ahead';
 import { ConflictError } from '../platform/errors';
 import { visitQuarters, visitsForStats } from '../visits/service';
 import { countedEntries, entryOf, type BankAreas, type BranchEntries } from './apply';
@@ -21,11 +22,14 @@ export interface QuarterFigures {
 }
 
 const LEASE_MS = 30 * 60_000;
+/** Visits read ahead of the work on them: two of the cursor's batches. */
+const READ_AHEAD = 2000;
 
 /** Recomputes what the statistics of one quarter should be, from the visits (nothing written). */
 export async function recompute(bankId: string, quarter: string): Promise<QuarterFigures> {
   const branches = new Map<string, { region: string; entries: BranchEntries }>();
-  for await (const v of visitsForStats(bankId, quarter)) {
+  // Read ahead: the database prepares the next batch of visits while this works out the contributions.
+  for await (const v of readAhead(visitsForStats(bankId, quarter), READ_AHEAD)) {
     let b = branches.get(v.branchCode);
     if (!b) branches.set(v.branchCode, (b = { region: v.region, entries: {} }));
     b.entries[String(v._id)] = await entryOf(v);
