@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import mongoose from 'mongoose';
 import { startApp, type RunningApp } from './large-bank/app';
 import { type ReadKind, readKinds, streamOnce, checkAgainstStream, type Check } from './large-bank/reads';
 import { approveSideBySide, type ApproveTimes } from './large-bank/approve';
-import { configureFor, ensureLargeBank } from './large-bank/store';
-import { DB_NAME, env, loadAvg, log, machine, median, quantile, ROOT, WRITE_FILE } from './large-bank/settings';
+import { configureFor } from './large-bank/store';
+import { runBench, withLargeBankCopy, writeBenchSection } from './large-bank/copy';
+import { DB_NAME, env, loadAvg, log, machine, median, quantile, WRITE_FILE } from './large-bank/settings';
 import { resultsSection } from './large-bank/results-report';
-import { relayoutStats } from './large-bank/relayout';
 
 /**
  * Results at the scale of a national bank (issue 13): the large bank (bench/large-bank, kept in
@@ -51,28 +49,8 @@ async function measureApp(app: RunningApp, kinds: ReadKind[]): Promise<{ times: 
   return { times, rss };
 }
 
-function writeSection(text: string, heading: string): void {
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  const old = fs.readFileSync(file, 'utf8');
-  const start = old.indexOf(heading);
-  if (start < 0) {
-    fs.writeFileSync(file, `${old.trimEnd()}\n\n${text.trimEnd()}\n`);
-    return;
-  }
-  const next = old.indexOf('\n## ', start + heading.length);
-  fs.writeFileSync(file, old.slice(0, start) + text.trimEnd() + (next < 0 ? '\n' : `\n\n${old.slice(next + 1)}`));
-}
-
 async function main(): Promise<void> {
-  const kept = await ensureLargeBank();
-  const { world } = kept;
-  const { startFaultDb } = await import('../test/helpers/faults');
-  const loadStart = loadAvg();
-  const t0 = Date.now();
-  const db = await startFaultDb({ copyFrom: kept.dataDir });
-  await relayoutStats(db.uri());
-  log(`a copy of the kept data started in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  try {
+  await withLargeBankCopy(async ({ world, db, loadAtStart: loadStart }) => {
     const app = await startApp(db.uri());
     const kinds = await readKinds(app.url, world);
     log(`app on ${app.url}; ${REQUESTS} requests of each kind`);
@@ -106,7 +84,7 @@ async function main(): Promise<void> {
         requests: REQUESTS,
       });
     // Written before the streaming path runs (it takes half an hour here), and again after it.
-    if (WRITE_FILE) writeSection(section(), '## Results at the scale of a national bank');
+    if (WRITE_FILE) writeBenchSection(section(), '## Results at the scale of a national bank');
     await configureFor(db.uri());
     await mongoose.connect(db.uri(), { dbName: DB_NAME });
     for (let run = 0; run < STREAM_RUNS; run++) {
@@ -121,17 +99,8 @@ async function main(): Promise<void> {
 
     const text = section();
     process.stdout.write(`\n${text}\n`);
-    if (WRITE_FILE) writeSection(text, '## Results at the scale of a national bank');
-  } finally {
-    await mongoose.disconnect().catch(() => undefined);
-    await db.dispose();
-  }
+    if (WRITE_FILE) writeBenchSection(text, '## Results at the scale of a national bank');
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import mongoose from 'mongoose';
-import { ensureLargeBank, configureFor } from './large-bank/store';
+import { runBench, withLargeBankCopy, writeBenchSection } from './large-bank/copy';
 import { measureRebuild, type RebuildTimes } from './large-bank/rebuild';
-import { DB_NAME, env, loadAvg, log, machine, median, ROOT, WRITE_FILE } from './large-bank/settings';
-import { relayoutStats } from './large-bank/relayout';
+import { env, loadAvg, log, machine, median, WRITE_FILE } from './large-bank/settings';
 
 /**
  * A full rebuild of one quarter's statistics (`stats rebuild`) against streaming that quarter's
@@ -53,52 +49,28 @@ function section(rows: { mode: string; t: RebuildTimes }[], generated: RebuildTi
   return lines.join('\n');
 }
 
-function writeSection(text: string): void {
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  const old = fs.readFileSync(file, 'utf8');
-  const start = old.indexOf(HEADING);
-  if (start < 0) {
-    fs.writeFileSync(file, `${old.trimEnd()}\n\n${text.trimEnd()}\n`);
-    return;
-  }
-  const next = old.indexOf('\n## ', start + HEADING.length);
-  fs.writeFileSync(file, old.slice(0, start) + text.trimEnd() + (next < 0 ? '\n' : `\n\n${old.slice(next + 1)}`));
-}
-
 async function main(): Promise<void> {
-  const kept = await ensureLargeBank();
   const rounds = env('BENCH_REBUILD_ROUNDS', 3);
   if (rounds <= 0) return;
-  const { startFaultDb } = await import('../test/helpers/faults');
-  const db = await startFaultDb({ copyFrom: kept.dataDir });
-  await relayoutStats(db.uri());
-  const loads = [loadAvg()];
-  try {
-    await configureFor(db.uri());
-    await mongoose.connect(db.uri(), { dbName: DB_NAME });
-    const { bankId, quarter } = kept.world;
-    const rows: { mode: string; t: RebuildTimes }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const mode = round === 0 ? 'none' : 'kept, right';
-      if (round === 0) await dropQuarter(bankId, quarter);
-      const [t] = await measureRebuild(bankId, [quarter], 1, round);
-      rows.push({ mode, t });
-    }
-    loads.push(loadAvg());
-    const text = section(rows, kept.world.rebuild, loads);
-    process.stdout.write(`\n${text}\n`);
-    if (WRITE_FILE) writeSection(text);
-    log('done');
-  } finally {
-    await mongoose.disconnect().catch(() => undefined);
-    await db.dispose();
-  }
+  await withLargeBankCopy(
+    async ({ world }) => {
+      const loads = [loadAvg()];
+      const { bankId, quarter } = world;
+      const rows: { mode: string; t: RebuildTimes }[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const mode = round === 0 ? 'none' : 'kept, right';
+        if (round === 0) await dropQuarter(bankId, quarter);
+        const [t] = await measureRebuild(bankId, [quarter], 1, round);
+        rows.push({ mode, t });
+      }
+      loads.push(loadAvg());
+      const text = section(rows, world.rebuild, loads);
+      process.stdout.write(`\n${text}\n`);
+      if (WRITE_FILE) writeBenchSection(text, HEADING);
+      log('done');
+    },
+    { inProcess: {} },
+  );
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -19,21 +19,37 @@ fi
 # The compiler and the type packages are devDependencies, needed to build also in production, where
 # npm would leave them out (NODE_ENV=production means --omit=dev): --include=dev. They are build tools
 # only; the app never loads them. An earlier install without them (tsc missing) is redone.
+#
+# The embedded database is built (Go, mostly CPU) while npm installs (mostly network and disk): on a
+# fresh clone the two overlap instead of following each other. The build's output is held back and
+# shown after npm's, so the two do not interleave.
+ferret_pid=""
+ferret_log=""
+if [[ -z "${MONGODB_URI:-}" ]]; then
+  ferret_log=$(mktemp)
+  bash tools/ferretdb/build.sh >"$ferret_log" 2>&1 &
+  ferret_pid=$!
+fi
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]] \
   || [[ ! -x node_modules/.bin/tsc ]]; then
   echo "Installing npm packages..."
   npm ci --include=dev --no-audit --no-fund --loglevel=error
 fi
-
-if [[ -z "${MONGODB_URI:-}" ]]; then
-  bash tools/ferretdb/build.sh
+if [[ -n "$ferret_pid" ]]; then
+  ferret_status=0
+  wait "$ferret_pid" || ferret_status=$?
+  cat "$ferret_log"
+  rm -f "$ferret_log"
+  if (( ferret_status != 0 )); then exit "$ferret_status"; fi
 fi
 
-echo "Compiling..."
 # Never through npx: without the local compiler npx would fetch an unrelated package named "tsc".
 if [[ ! -x node_modules/.bin/tsc ]]; then
   echo "The TypeScript compiler is missing from node_modules (npm packages installed without devDependencies?)." >&2
   echo "Run: npm ci --include=dev" >&2
   exit 5
 fi
+# scripts/test.sh compiles by itself, beside the linter (SETUP_SKIP_COMPILE=1).
+if [[ "${SETUP_SKIP_COMPILE:-}" == "1" ]]; then exit 0; fi
+echo "Compiling..."
 node_modules/.bin/tsc -p tsconfig.json

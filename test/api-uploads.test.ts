@@ -9,8 +9,8 @@ import { createUpload, purgeAbandonedUploadSessions } from '../server/uploads/se
 import { principalFromToken } from '../server/users/service';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { jpegWithExif } from './helpers/evidence-images';
-import { ANSWERS, api, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
-import { windowAroundNow, type Actor } from './helpers/visits';
+import { api, draftVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
+import type { Actor } from './helpers/visits';
 
 /**
  * Resumable uploads (issue 16): parts in order, a repeated part, a wrong offset, a part cut off
@@ -32,25 +32,7 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
-async function draftVisit(): Promise<string> {
-  const assignmentId = await f.w.assignment({
-    bankId: f.bankId,
-    branchCode: 'N1',
-    auditorId: f.auditor.id,
-    questionnaireId: f.questionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario: '理财咨询',
-  });
-  const res = await api(f).post(f.auditor, '/visits', {
-    assignmentId,
-    visitedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
-    durationMinutes: 25,
-    answers: ANSWERS,
-  });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+const newDraft = async () => (await draftVisit(f)).id;
 
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 /** A photo with EXIF (time, GPS) and enough after it to span several stored pieces. */
@@ -95,7 +77,7 @@ async function started(visitId: string, file: Buffer, extra: Record<string, unkn
 
 describe('parts', () => {
   test('in order: each answers the new offset; completion attaches the file byte for byte, EXIF read', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto();
     const id = await started(visitId, file, { itemKey: 'g1', contentType: 'image/jpeg' });
     const cuts = [0, 300_000, 600_000, file.length];
@@ -123,7 +105,7 @@ describe('parts', () => {
   });
 
   test('a part sent again (its answer lost) stores nothing more; a wrong offset is 409 with the right one', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto(400_000);
     const id = await started(visitId, file);
     const first = file.subarray(0, 200_000);
@@ -146,7 +128,7 @@ describe('parts', () => {
   });
 
   test('a part cut off mid-way keeps what arrived; the client resumes from the offset it is told', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto(900_000);
     const id = await started(visitId, file);
     const server = app.listen(0, '127.0.0.1');
@@ -183,7 +165,7 @@ describe('parts', () => {
 
 describe('completion', () => {
   test('exactly once: concurrent and repeated completions answer the same attachment', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto(300_000);
     const id = await started(visitId, file);
     expect((await complete(f.auditor, visitId, id)).body.error.code).toBe('upload_incomplete');
@@ -200,7 +182,7 @@ describe('completion', () => {
   });
 
   test('the same Idempotency-Key finds the same upload with its offset; for another file it is 409', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto(100_000);
     const body = { name: 'a.jpg', size: file.length };
     const first = await create(f.auditor, visitId, body, 'phone-42');
@@ -224,7 +206,7 @@ describe('completion', () => {
 
 describe('limits and who may', () => {
   test('declared limits up front: size 413, type 415, item 422, each naming its field', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const big = await create(f.auditor, visitId, { name: 'x.jpg', size: MAX + 1 });
     expect(big.status).toBe(413);
     expect(big.body.error.details[0].field).toBe('size');
@@ -241,7 +223,7 @@ describe('limits and who may', () => {
   });
 
   test('the content decides (415 on the first bytes, nothing stored); no byte past the declared size; parts are raw bytes', async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const exe = Buffer.concat([Buffer.from('MZ\x90\0'), crypto.randomBytes(5000)]);
     const id = await started(visitId, exe);
     const refused = await part(f.auditor, visitId, id, 0, exe);
@@ -258,7 +240,7 @@ describe('limits and who may', () => {
   });
 
   test("another auditor's upload is 404, bank users 403 by role, a submitted visit 409", async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto(1000);
     const id = await started(visitId, file);
     expect((await state(auditor2, visitId, id)).status).toBe(404);
@@ -275,7 +257,7 @@ describe('limits and who may', () => {
   });
 
   test("bank users never see the auditor's file name: the visit and the download say evidence-N", async () => {
-    const visitId = await draftVisit();
+    const visitId = await newDraft();
     const file = bigPhoto(1000);
     const id = await started(visitId, file);
     await part(f.auditor, visitId, id, 0, file);
@@ -292,7 +274,7 @@ describe('limits and who may', () => {
 });
 
 test('housekeeping deletes uploads untouched for UPLOAD_RESUME_HOURS with their pieces, and keeps fresh ones', async () => {
-  const visitId = await draftVisit();
+  const visitId = await newDraft();
   const file = bigPhoto(600_000);
   const old = await started(visitId, file);
   await part(f.auditor, visitId, old, 0, file.subarray(0, 500_000));

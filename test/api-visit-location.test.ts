@@ -2,8 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { jpegWithExif } from './helpers/evidence-images';
-import { ANSWERS, api, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
-import { windowAroundNow } from './helpers/visits';
+import { api, draftVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 
 /**
  * SPEC §9 location: branch coordinates and the bank's geofence (API, import), arrive / leave from
@@ -30,26 +29,7 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
-async function draft(branchCode = 'G1'): Promise<{ id: string; visitedAt: string }> {
-  const assignmentId = await f.w.assignment({
-    bankId: f.bankId,
-    branchCode,
-    auditorId: f.auditor.id,
-    questionnaireId: f.questionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario: '开户',
-  });
-  const visitedAt = new Date(Date.now() - 2 * 3600_000).toISOString();
-  const res = await api(f).post(f.auditor, '/visits', {
-    assignmentId,
-    visitedAt,
-    durationMinutes: 25,
-    answers: ANSWERS,
-  });
-  expect(res.status).toBe(201);
-  return { id: res.body.id as string, visitedAt };
-}
+const draft = (branchCode = 'G1') => draftVisit(f, { branchCode, scenario: '开户' });
 
 const minutesFrom = (iso: string, m: number) => new Date(new Date(iso).getTime() + m * 60_000).toISOString();
 const locate = (visitId: string, body: object, key?: string) => {

@@ -1,14 +1,11 @@
 import crypto from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
-import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { config, setConfig } from '../server/platform/config';
-import { bearer, startTestApp, stopTestApp } from './helpers/app';
+import { bearer } from './helpers/app';
+import { BrowserSuite } from './helpers/browser';
 import { jpegWithExif } from './helpers/evidence-images';
-import { pagesWorld, type PagesWorld } from './helpers/visit-pages';
-import { PASSWORD, windowAroundNow } from './helpers/visits';
+import { draftOnPhone, pagesWorld, type PagesWorld } from './helpers/visit-pages';
+import { PASSWORD } from './helpers/visits';
 
 /**
  * A real drop (issue 16): the phone's browser uploads a 4 MB photo with public/resumable-upload.js
@@ -17,67 +14,23 @@ import { PASSWORD, windowAroundNow } from './helpers/visits';
  * from the start — and what is stored is the file byte for byte (SHA-256 of the stored download).
  */
 setConfig({ ...config(), UPLOAD_MAX_BYTES: 8 * 1024 * 1024 });
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PART = 512 * 1024;
 
-let app: Express;
-let server: Server;
-let port: number;
-let browser: Browser;
+// Its own page watchers below (a dropped upload fails requests on purpose); the suite's `problems` are not read.
+const b = new BrowserSuite('resumable-upload-');
 let pw: PagesWorld;
 
-async function listen(at = 0): Promise<void> {
-  server = app.listen(at, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  port = (server.address() as AddressInfo).port;
-}
-
-/** The listener closed and every connection cut, as when the phone's network goes. */
-async function drop(): Promise<void> {
-  const closed = new Promise((resolve) => server.close(resolve));
-  server.closeAllConnections();
-  await closed;
-}
-
 beforeAll(async () => {
-  app = await startTestApp();
-  pw = await pagesWorld(app, 'RB');
-  await listen();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  pw = await pagesWorld(await b.start(), 'RB');
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
-  await stopTestApp();
-});
-
-async function draftVisit(): Promise<string> {
-  const assignmentId = await pw.w.assignment({
-    bankId: pw.bankId,
-    branchCode: 'N1',
-    auditorId: pw.auditor.id,
-    questionnaireId: pw.smallQuestionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario: '开户',
-  });
-  const res = await request(app)
-    .post('/api/v1/visits')
-    .set(bearer(pw.auditor.token))
-    .send({ assignmentId, visitedAt: new Date(Date.now() - 10 * 60_000).toISOString(), durationMinutes: 20 });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+afterAll(() => b.stop());
 
 test('the server goes away mid-upload and comes back: the upload resumes where it stopped, byte for byte', async () => {
-  const visitId = await draftVisit();
+  const { visitId } = await draftOnPhone(b.app, pw, { branchCode: 'N1', scenario: '开户' });
   const file = Buffer.concat([jpegWithExif({ taken: '2026:12:01 10:20:30' }), crypto.randomBytes(4 * 1024 * 1024)]);
-  const base = `http://127.0.0.1:${port}`;
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: base, isMobile: true });
+  const base = b.base;
+  const context = await b.browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: base, isMobile: true });
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   const errors: string[] = [];
@@ -112,7 +65,7 @@ test('the server goes away mid-upload and comes back: the upload resumes where i
   await page.exposeFunction('reportProgress', (sent: number) => {
     if (dropped || sent < file.length * 0.4) return;
     dropped = true;
-    downFor = drop().then(() => new Promise<void>((r) => setTimeout(() => r(listen(port)), 2500)));
+    downFor = b.down().then(() => new Promise<void>((r) => setTimeout(() => r(b.up()), 2500)));
   });
   const attachment = await page.evaluate(
     async ({ id, b64, part }) => {
@@ -144,7 +97,7 @@ test('the server goes away mid-upload and comes back: the upload resumes where i
   expect(offsets.filter((o) => o === 0)).toHaveLength(1);
   const sha = crypto.createHash('sha256').update(file).digest('hex');
   expect(attachment).toMatchObject({ filename: '现场照片.jpg', size: file.length, sha256: sha, itemKey: 'g1' });
-  const stored = await request(app)
+  const stored = await request(b.app)
     .get(`/api/v1/visits/${visitId}/attachments/${attachment.id as string}`)
     .set(bearer(pw.reviewer.token))
     .buffer(true)
@@ -159,7 +112,7 @@ test('the server goes away mid-upload and comes back: the upload resumes where i
       .update(stored.body as Buffer)
       .digest('hex'),
   ).toBe(sha);
-  const v = (await request(app).get(`/api/v1/visits/${visitId}`).set(bearer(pw.reviewer.token))).body;
+  const v = (await request(b.app).get(`/api/v1/visits/${visitId}`).set(bearer(pw.reviewer.token))).body;
   expect(v.attachments).toHaveLength(1);
   expect(errors).toEqual([]);
 }, 180_000);

@@ -2,8 +2,8 @@ import type { BrowserContextOptions } from 'playwright-core';
 import request from 'supertest';
 import { bearer } from './helpers/app';
 import { BrowserSuite, PHONE } from './helpers/browser';
-import { pagesWorld, type PagesWorld } from './helpers/visit-pages';
-import { PASSWORD, windowAroundNow } from './helpers/visits';
+import { draftOnPhone, pagesWorld, type PagesWorld } from './helpers/visit-pages';
+import { PASSWORD } from './helpers/visits';
 
 /**
  * SPEC §9 on a phone (Debian's Chromium through playwright-core, 390×844): "Arrived" takes the
@@ -28,23 +28,7 @@ beforeAll(async () => {
 
 afterAll(() => b.stop());
 
-async function draftVisit(): Promise<string> {
-  const assignmentId = await pw.w.assignment({
-    bankId: pw.bankId,
-    branchCode: 'G1',
-    auditorId: pw.auditor.id,
-    questionnaireId: pw.smallQuestionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario: '开户',
-  });
-  const res = await request(b.app)
-    .post('/api/v1/visits')
-    .set(bearer(pw.auditor.token))
-    .send({ assignmentId, visitedAt: new Date(Date.now() - 10 * 60_000).toISOString(), durationMinutes: 20 });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+const draftVisit = async () => (await draftOnPhone(b.app, pw, { branchCode: 'G1', scenario: '开户' })).visitId;
 
 /** Opens the visit form in a fresh phone profile with this geolocation set-up and taps "Arrived". */
 async function arriveWith(

@@ -3,8 +3,8 @@ import exifr from 'exifr';
 import request from 'supertest';
 import { bearer, startTestApp, stopTestApp } from './helpers/app';
 import { jpegWithExif, MAKER_NOTE, plainJpeg } from './helpers/evidence-images';
-import { ANSWERS, api, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
-import { PASSWORD, windowAroundNow } from './helpers/visits';
+import { api, draftVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
+import { PASSWORD } from './helpers/visits';
 import { signIn, unmarked, type Agent } from './helpers/web';
 
 /**
@@ -23,22 +23,7 @@ const photo = jpegWithExif({ taken: '2026:12:01 10:20:30', gps: { lat: 31.2304, 
 beforeAll(async () => {
   app = await startTestApp();
   f = await feedbackWorld(app, 'EB');
-  const assignmentId = await f.w.assignment({
-    bankId: f.bankId,
-    branchCode: 'N1',
-    auditorId: f.auditor.id,
-    questionnaireId: f.questionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario: '理财咨询',
-  });
-  const created = await api(f).post(f.auditor, '/visits', {
-    assignmentId,
-    visitedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
-    durationMinutes: 25,
-    answers: ANSWERS,
-  });
-  visitId = created.body.id as string;
+  visitId = (await draftVisit(f)).id;
   for (const [file, name] of [
     [photo, ORIGINAL_NAMES[0]],
     [plainJpeg(32, 24, 5), ORIGINAL_NAMES[1]],

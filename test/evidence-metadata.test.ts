@@ -16,8 +16,7 @@ import {
   webpWithMetadata,
   XMP_MARK,
 } from './helpers/evidence-images';
-import { ANSWERS, api, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
-import { windowAroundNow } from './helpers/visits';
+import { api, draftVisit, feedbackWorld, SETUP_TIMEOUT_MS, type FeedbackWorld } from './helpers/feedback';
 
 // pngjs ships no types; only its synchronous reader is used here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,25 +36,7 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT_MS);
 afterAll(stopTestApp);
 
-async function draftVisit(): Promise<string> {
-  const assignmentId = await f.w.assignment({
-    bankId: f.bankId,
-    branchCode: 'N1',
-    auditorId: f.auditor.id,
-    questionnaireId: f.questionnaireId,
-    quarter: '2026-Q4',
-    ...windowAroundNow(),
-    scenario: '理财咨询',
-  });
-  const res = await api(f).post(f.auditor, '/visits', {
-    assignmentId,
-    visitedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
-    durationMinutes: 25,
-    answers: ANSWERS,
-  });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+const newDraft = async () => (await draftVisit(f)).id;
 
 const upload = (visitId: string, file: Buffer, name: string, itemKey?: string) => {
   const r = request(app).post(`/api/v1/visits/${visitId}/attachments`).set(bearer(f.auditor.token));
@@ -89,7 +70,7 @@ describe('photos on upload and download', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    visitId = await draftVisit();
+    visitId = await newDraft();
     const first = await upload(visitId, photo, '张三-工行-20261201.jpg', 'g1');
     expect(first.status).toBe(201);
     // Read in the bank's zone (Asia/Shanghai, +08:00) since the camera recorded no offset.
@@ -110,7 +91,7 @@ describe('photos on upload and download', () => {
   }, SETUP_TIMEOUT_MS);
 
   test('an item key must be one of the questionnaire: 422 naming itemKey, nothing attached', async () => {
-    const other = await draftVisit();
+    const other = await newDraft();
     const res = await upload(other, bare, 'x.jpg', 'no_such_item');
     expect(res.status).toBe(422);
     expect(res.body.error.details[0].field).toBe('itemKey');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
@@ -32,8 +32,53 @@ import { startTestApp, stopTestApp } from './app';
 export const PHONE = { width: 390, height: 844 } as const;
 export const DESKTOP = { width: 1366, height: 768 } as const;
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The flags every test's Chromium starts with (headless in a container, no background traffic). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const FAVICON = /\/favicon\.ico$/;
+
+/** Debian's Chromium, as every browser test starts it. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+
+/**
+ * The app's listener, which a test takes down (listener closed, every open connection cut: what a
+ * phone sees when its network goes) and brings back on the same port.
+ */
+export class AppListener {
+  private server: http.Server | undefined;
+  private port = 0;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly app: Express) {}
+
+  /** e.g. http://127.0.0.1:41234, the same after every up(). */
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Listening on a free port the first time, on the same port after. */
+  async up(): Promise<void> {
+    const server = http.createServer(this.app);
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  /** Down: the listener closed and every open connection cut. */
+  async down(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    const closed = new Promise((resolve) => s.close(resolve));
+    this.sockets.forEach((c) => c.destroy());
+    await closed;
+  }
+}
 
 /** A questionnaire item on the visit or calibration form (both render the same controls). */
 export const formItem = (page: Page, key: string) => page.locator(`#item-${key}`);
@@ -67,7 +112,7 @@ interface Running {
 
 export class BrowserSuite {
   readonly problems: string[] = [];
-  private server?: Server;
+  private listener?: AppListener;
   private running?: Running;
   private shotsDir?: string;
 
@@ -80,23 +125,27 @@ export class BrowserSuite {
   /** Starts the app on its own, freshly emptied database, listening on a free port, and Chromium. */
   async start(): Promise<Express> {
     const app = await startTestApp();
-    this.server = app.listen(0, '127.0.0.1');
-    const server = this.server;
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    this.running = { app, base, browser };
+    this.listener = new AppListener(app);
+    await this.listener.up();
+    const browser = await launchChromium();
+    this.running = { app, base: this.listener.base, browser };
     return app;
+  }
+
+  /** The app unreachable: its listener closed and every open connection cut (the phone's network gone). */
+  down(): Promise<void> {
+    return this.listener?.down() ?? Promise.resolve();
+  }
+
+  /** The app reachable again, on the same port. */
+  up(): Promise<void> {
+    return this.listener ? this.listener.up() : Promise.reject(new Error('BrowserSuite: call start() first'));
   }
 
   /** Stops whatever start() got running, also after it failed half-way. */
   async stop(): Promise<void> {
     await this.running?.browser.close();
-    const server = this.server;
-    if (server) await new Promise((resolve) => server.close(resolve));
+    await this.listener?.down();
     await stopTestApp();
   }
 

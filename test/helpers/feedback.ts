@@ -95,6 +95,34 @@ export interface VisitSpec {
   submitOnly?: boolean;
 }
 
+/**
+ * Assignment → draft visit of `f.auditor` at `branchCode` (N1 unless said), visited two hours ago with
+ * ANSWERS, through the API: the start of the evidence, upload and location tests.
+ */
+export async function draftVisit(
+  f: FeedbackWorld,
+  spec: { branchCode?: string; scenario?: string } = {},
+): Promise<{ id: string; visitedAt: string }> {
+  const visitedAt = new Date(Date.now() - 2 * 3600_000).toISOString();
+  const assignmentId = await f.w.assignment({
+    bankId: f.bankId,
+    branchCode: spec.branchCode ?? 'N1',
+    auditorId: f.auditor.id,
+    questionnaireId: f.questionnaireId,
+    quarter: quarterOf(new Date(visitedAt), DEFAULT_TIMEZONE),
+    ...windowAroundNow(),
+    scenario: spec.scenario ?? '理财咨询',
+  });
+  const res = await api(f).post(f.auditor, '/visits', {
+    assignmentId,
+    visitedAt,
+    durationMinutes: 25,
+    answers: ANSWERS,
+  });
+  expect(res.status).toBe(201);
+  return { id: res.body.id as string, visitedAt };
+}
+
 /** Assignment → visit → submit → approve, all through the API; returns the visit JSON. */
 export async function approvedVisit(f: FeedbackWorld, spec: VisitSpec = {}): Promise<Record<string, any>> {
   const other = spec.bank === 'other';

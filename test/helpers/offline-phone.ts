@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { bearer, startTestApp, stopTestApp } from './app';
-import { pagesWorld, type PagesWorld } from './visit-pages';
-import { PASSWORD, windowAroundNow } from './visits';
+import { AppListener, CHROMIUM, CHROMIUM_ARGS } from './browser';
+import { draftOnPhone, pagesWorld, type PagesWorld } from './visit-pages';
+import { PASSWORD } from './visits';
 import { unmarked } from './web';
 
 /**
@@ -17,28 +16,17 @@ import { unmarked } from './web';
  * — Debian's Chromium at 390×844 on a persistent profile with a fake microphone and geolocation at
  * the branch — whose cookies, service worker and IndexedDB survive closing the browser.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
 const BRANCH = { latitude: 31.2304, longitude: 121.4737 };
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-];
+const ARGS = [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 
 export class OfflineRig {
   app!: Express;
   pw!: PagesWorld;
-  base = '';
   dir = '';
   readonly shots = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'offline-shots-'));
-  private server: http.Server | undefined;
-  private port = 0;
+  private listener: AppListener | undefined;
   private open: BrowserContext | undefined;
-  private readonly sockets = new Set<Socket>();
 
   /** Call in beforeAll: the app, a world with a branch at known coordinates, the server up. */
   async start(prefix: string): Promise<void> {
@@ -49,6 +37,7 @@ export class OfflineRig {
       .set(bearer(this.pw.w.adminToken))
       .send({ code: 'G1', name: '静安支行', region: 'North', lat: BRANCH.latitude, lng: BRANCH.longitude });
     expect(branch.status).toBe(201);
+    this.listener = new AppListener(this.app);
     await this.up();
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offline-phone-'));
   }
@@ -59,45 +48,23 @@ export class OfflineRig {
     await stopTestApp();
   }
 
+  /** The app's address, the same after every up(). */
+  get base(): string {
+    return this.listener?.base ?? '';
+  }
+
   /** The app server on its port (the same one each time). */
-  async up(): Promise<void> {
-    const server = http.createServer(this.app);
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-    this.base = `http://127.0.0.1:${this.port}`;
+  up(): Promise<void> {
+    return this.listener?.up() ?? Promise.reject(new Error('OfflineRig: call start() first'));
   }
 
   /** Down: the listener closed and every open connection cut. */
   async down(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    const closed = new Promise((resolve) => s.close(resolve));
-    this.sockets.forEach((c) => c.destroy());
-    await closed;
+    await this.listener?.down();
   }
 
-  async draftVisit(scenario: string): Promise<{ visitId: string; assignmentId: string }> {
-    const assignmentId = await this.pw.w.assignment({
-      bankId: this.pw.bankId,
-      branchCode: 'G1',
-      auditorId: this.pw.auditor.id,
-      questionnaireId: this.pw.smallQuestionnaireId,
-      quarter: '2026-Q4',
-      ...windowAroundNow(),
-      scenario,
-    });
-    const res = await request(this.app)
-      .post('/api/v1/visits')
-      .set(bearer(this.pw.auditor.token))
-      .send({ assignmentId, visitedAt: new Date(Date.now() - 10 * 60_000).toISOString(), durationMinutes: 20 });
-    expect(res.status).toBe(201);
-    return { visitId: res.body.id as string, assignmentId };
+  draftVisit(scenario: string): Promise<{ visitId: string; assignmentId: string }> {
+    return draftOnPhone(this.app, this.pw, { branchCode: 'G1', scenario });
   }
 
   /** The phone's browser on its own profile directory (cookies, service worker, IndexedDB survive a close). */

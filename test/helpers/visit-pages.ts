@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { demoQuestionnaireBody } from '../../seed/questionnaire';
+import { DEFAULT_TIMEZONE, quarterOf } from '../../server/rules/quarters';
 import { bearer } from './app';
 import { insertQuestionnaire, SECTIONS, VisitWorld, windowAroundNow, type Actor } from './visits';
 
@@ -55,6 +56,33 @@ export async function pagesWorld(app: Express, prefix: string): Promise<PagesWor
     manager: await user(`mgr@${prefix}.test`, 'bank_manager', { bankId, scope: { type: 'bank' } }),
     otherManager: await user(`other@${prefix}.test`, 'bank_manager', { bankId: otherBankId, scope: { type: 'bank' } }),
   };
+}
+
+/**
+ * A draft visit the auditor opened ten minutes ago on the small questionnaire, nothing answered yet
+ * (the start of the phone tests: visit form, location, offline, resumable uploads).
+ */
+export async function draftOnPhone(
+  app: Express,
+  pw: PagesWorld,
+  spec: { branchCode: string; scenario: string },
+): Promise<{ visitId: string; assignmentId: string }> {
+  const visitedAt = new Date(Date.now() - 10 * 60_000);
+  const assignmentId = await pw.w.assignment({
+    bankId: pw.bankId,
+    branchCode: spec.branchCode,
+    auditorId: pw.auditor.id,
+    questionnaireId: pw.smallQuestionnaireId,
+    quarter: quarterOf(visitedAt, DEFAULT_TIMEZONE),
+    ...windowAroundNow(),
+    scenario: spec.scenario,
+  });
+  const res = await request(app)
+    .post('/api/v1/visits')
+    .set(bearer(pw.auditor.token))
+    .send({ assignmentId, visitedAt: visitedAt.toISOString(), durationMinutes: 20 });
+  expect(res.status).toBe(201);
+  return { visitId: res.body.id as string, assignmentId };
 }
 
 export async function assign(

@@ -3,8 +3,10 @@
 #
 # `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` succeeds but the binary it makes
 # panics at start ("Invalid build/version/version.txt file content"): the module as served has no
-# generated version.txt. So we run that go install (to fetch the exact module), then build the same
-# module source with version.txt written, as FerretDB's own build does (`task gen-version`).
+# generated version.txt. So we fetch the exact module (`go mod download`, through the Go proxy, checked
+# against the checksum database) and build its source with version.txt written, as FerretDB's own build
+# does (`task gen-version`). (An earlier version ran that go install first just to fetch the module:
+# on a fresh machine it compiled and linked the whole unpatched FerretDB for nothing.)
 #
 # Fixes are applied to that source (tools/ferretdb/patches/; PATCH_LEVEL below forces a rebuild when they change):
 # - _id lookups use the _id index. The SQLite backend filters `{_id: …}` with
@@ -54,8 +56,8 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 echo "Building FerretDB $VERSION (first time only, about 1-2 minutes)..."
 mkdir -p .tools/bin
-GOBIN="$PWD/.tools/gobin" go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$VERSION"
 SRC_DIR=$(go mod download -json "github.com/FerretDB/FerretDB@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[[ -d "$SRC_DIR" ]] || { echo "go mod download did not fetch FerretDB $VERSION" >&2; exit 4; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cp -r "$SRC_DIR/." "$WORK/"

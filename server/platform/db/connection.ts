@@ -82,23 +82,27 @@ async function detectFeatures(): Promise<DbFeatures> {
  */
 export async function ensureIndexes(): Promise<void> {
   const uniqueOnly = (await detectFeatures()).ferretDb;
-  for (const model of Object.values(mongoose.models)) {
-    await model.createCollection().catch(() => undefined);
-    if (!uniqueOnly) {
-      await model.createIndexes();
-      continue;
-    }
-    for (const [fields, options] of model.schema.indexes()) {
-      if (options?.unique)
-        await model.collection.createIndex(
-          fields as Record<string, 1 | -1>,
-          options as mongoose.mongo.CreateIndexesOptions,
-        );
-    }
-    const existing = await model.collection.indexes();
-    for (const index of existing) {
-      if (index.name && index.name !== '_id_' && !index.unique) await model.collection.dropIndex(index.name);
-    }
+  // The collections are independent: all at once, so a start-up (and every test file's fresh database)
+  // waits for the slowest collection rather than for the ~45 round trips one after the other.
+  await Promise.all(Object.values(mongoose.models).map((model) => ensureIndexesOf(model, uniqueOnly)));
+}
+
+async function ensureIndexesOf(model: mongoose.Model<unknown>, uniqueOnly: boolean): Promise<void> {
+  await model.createCollection().catch(() => undefined);
+  if (!uniqueOnly) {
+    await model.createIndexes();
+    return;
+  }
+  for (const [fields, options] of model.schema.indexes()) {
+    if (options?.unique)
+      await model.collection.createIndex(
+        fields as Record<string, 1 | -1>,
+        options as mongoose.mongo.CreateIndexesOptions,
+      );
+  }
+  const existing = await model.collection.indexes();
+  for (const index of existing) {
+    if (index.name && index.name !== '_id_' && !index.unique) await model.collection.dropIndex(index.name);
   }
 }
 
