@@ -54,9 +54,18 @@ export async function leaveQueue(lane: MailLane, entry: Pick<DueEntry, '_id' | '
   await MailQueue[lane].deleteOne({ _id: entry._id, v: entry.v });
 }
 
-/** The delivery's next attempt is at `due` (a retry, a lease held by another worker). */
-export async function moveEntry(lane: MailLane, entry: Pick<DueEntry, '_id' | 'v'>, due: Date): Promise<void> {
-  await MailQueue[lane].updateOne({ _id: entry._id, v: entry.v }, { $set: { due } });
+/**
+ * The delivery's next attempt is at `due` (a retry, a lease held by another worker). With `from`, only
+ * if the entry is still due then: a worker that found the delivery leased must not push back the retry
+ * time its owner wrote meanwhile.
+ */
+export async function moveEntry(
+  lane: MailLane,
+  entry: Pick<DueEntry, '_id' | 'v'>,
+  due: Date,
+  from?: Date,
+): Promise<void> {
+  await MailQueue[lane].updateOne({ _id: entry._id, v: entry.v, ...(from ? { due: from } : {}) }, { $set: { due } });
 }
 
 /**

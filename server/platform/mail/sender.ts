@@ -101,7 +101,7 @@ async function takeDelivery(
   const d = await Delivery.findById(entry._id, { status: 1, nextAttemptAt: 1, lockedUntil: 1 }).lean();
   const until = d?.status === 'sending' ? d.lockedUntil : d?.status === 'pending' ? d.nextAttemptAt : null;
   if (!until) await leaveQueue(lane, entry);
-  else if (until > now) await moveEntry(lane, entry, until);
+  else if (until > now) await moveEntry(lane, entry, until, entry.due);
   return null;
 }
 
