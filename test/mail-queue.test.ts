@@ -4,6 +4,7 @@ import { queueDeliveries, type MailComposer } from '../server/platform/mail/outb
 import { moveEntry, repairQueue } from '../server/platform/mail/queue';
 import { laneRunner } from '../server/platform/mail/sender';
 import { startTestApp, stopTestApp } from './helpers/app';
+import { until } from './helpers/faults';
 
 /**
  * The outbox's due lists (server/platform/mail/queue.ts) against the real database: what a crash can
@@ -95,4 +96,37 @@ test('a worker that found the delivery leased does not push back the retry time 
   await moveEntry('urgent', entry, retryAt); // the owner: failed, retry in 5 s
   await moveEntry('urgent', entry, new Date(Date.now() + 300_000), entry.due); // the other, from its old read
   expect((await MailQueue.urgent.findById(entry._id).lean())?.due.getTime()).toBe(retryAt.getTime());
+});
+
+test('while the urgent lane is sending, the bulk lane sends one e-mail at a time; alone, as many as configured', async () => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const started: string[] = [];
+  const blocking: MailComposer = async (d) => {
+    started.push(d.kind);
+    await gate;
+    throw new Error('held for the test');
+  };
+  const composers = { alert: blocking, report: blocking };
+  const options = { mailSweepMs: 3600_000, sendConcurrency: 3, mailRetryMs: 3600_000 };
+  await queueDeliveries({ ...subject('bulk'), kind: 'report' }, ['r1@x.example', 'r2@x.example', 'r3@x.example']);
+  await queueDeliveries(subject(), ['a@x.example']);
+  const urgent = laneRunner('urgent', 'w', composers, options);
+  const bulk = laneRunner('bulk', 'w', composers, options, urgent);
+  expect(await urgent.step()).toBe(true);
+  expect(urgent.busy()).toBe(true);
+  expect(await bulk.step()).toBe(true);
+  await until('the sends started', () => started.length === 2);
+  expect(await Delivery.countDocuments({ lane: 'bulk', status: 'sending' })).toBe(1);
+  release();
+  await Promise.all([urgent.drain(), bulk.drain()]);
+
+  // Alone (nothing urgent), the bulk lane takes as many as configured.
+  await Delivery.updateMany({}, { $set: { status: 'pending', nextAttemptAt: new Date() } });
+  const fresh = await Delivery.find({ lane: 'bulk' }).lean();
+  for (const d of fresh) await MailQueue.bulk.updateOne({ _id: d._id }, { $set: { due: new Date() } });
+  const alone = laneRunner('bulk', 'w2', composers, options, laneRunner('urgent', 'w2', composers, options));
+  expect(await alone.step()).toBe(true);
+  expect(await Delivery.countDocuments({ lane: 'bulk', status: 'sending' })).toBe(3);
+  await alone.drain();
 });

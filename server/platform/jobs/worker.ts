@@ -1,6 +1,6 @@
 import { logger } from '../logger';
 import type { MailComposers, MailOptions } from '../mail/outbox';
-import { laneRunner, MAIL_LANES } from '../mail/sender';
+import { laneRunner } from '../mail/sender';
 import {
   claimJob,
   completeJob,
@@ -121,7 +121,10 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       }),
     );
   // Each lane of the outbox has its own loop: an alert never waits behind report e-mails.
-  const lanes = opts.mail === false ? [] : MAIL_LANES.map((lane) => laneRunner(lane, opts.id, registry.mail, opts));
+  // On one process's CPU, report e-mails (2 MB PDFs read and encoded) slow the alerts down: while the
+  // urgent lane has work, the bulk lane sends one at a time.
+  const urgent = opts.mail === false ? undefined : laneRunner('urgent', opts.id, registry.mail, opts);
+  const lanes = urgent ? [urgent, laneRunner('bulk', opts.id, registry.mail, opts, urgent)] : [];
   for (const l of lanes) runs.push(loop(`mail ${l.lane}`, () => l.step()));
   if (opts.loops !== false)
     for (const l of registry.loops ?? []) runs.push(loop(l.name, () => l.step(opts.id), l.idleMs));

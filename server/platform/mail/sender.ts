@@ -1,6 +1,6 @@
 import { config } from '../config';
 import { logger } from '../logger';
-import { Delivery, MAIL_LANES, type MailLane } from './model';
+import { Delivery, type MailLane } from './model';
 import {
   DEFAULT_KIND,
   MAIL_DEFAULTS,
@@ -20,14 +20,14 @@ import { sendMail } from './transport';
  * after the server accepted; a send interrupted by a crash is taken over after the lease with the same
  * Message-ID and recorded as interrupted; a failed attempt is retried with doubling delays.
  */
-export { MAIL_LANES };
-
 export interface MailLaneRunner {
   lane: MailLane;
   /** Takes what is due while there is room, or waits for a send to end; true when it did either. */
   step(): Promise<boolean>;
   /** Waits for the sends in progress (a worker stopping). */
   drain(): Promise<void>;
+  /** Sending, or found something due at its last look. */
+  busy(): boolean;
 }
 
 type Settings = typeof MAIL_DEFAULTS & MailOptions & { sendConcurrency: number };
@@ -37,6 +37,8 @@ export function laneRunner(
   workerId: string,
   composers: MailComposers,
   options: MailOptions = {},
+  /** While this lane is busy, this one sends one e-mail at a time (its PDFs' reads and encoding wait). */
+  yieldTo?: MailLaneRunner,
 ): MailLaneRunner {
   const opts: Settings = {
     ...MAIL_DEFAULTS,
@@ -45,6 +47,8 @@ export function laneRunner(
   };
   const flying = new Map<string, Promise<void>>();
   let sweptAt = -Infinity;
+  let foundDue = false;
+  const room = () => (yieldTo?.busy() ? 1 : opts.sendConcurrency) - flying.size;
   return {
     lane,
     async step() {
@@ -53,12 +57,13 @@ export function laneRunner(
         const added = await repairQueue(lane);
         if (added) logger.warn({ lane, added }, 'outstanding e-mails put back on their due list');
       }
-      if (flying.size >= opts.sendConcurrency) {
+      if (room() <= 0) {
         await Promise.race(flying.values());
         return true;
       }
       const now = new Date();
-      const entries = await dueEntries(lane, now, opts.sendConcurrency - flying.size, [...flying.keys()]);
+      const entries = await dueEntries(lane, now, room(), [...flying.keys()]);
+      foundDue = entries.length > 0;
       const taken = await Promise.all(entries.map((e) => takeDelivery(lane, e, workerId, opts, now)));
       entries.forEach((entry, i) => {
         const d = taken[i];
@@ -74,6 +79,7 @@ export function laneRunner(
     drain: async () => {
       await Promise.all(flying.values());
     },
+    busy: () => flying.size > 0 || foundDue,
   };
 }
 
