@@ -33,6 +33,9 @@ const WORKER_OPTIONS = {
   mailRetryMs: 200,
   sendLeaseMs: 1500,
   mailMaxTries: 40,
+  // One message at a time: each phase below kills a worker at one precise message. Killing a worker
+  // with several sends on the wire is faults-alert-mail.test.ts.
+  sendConcurrency: 1,
 };
 
 type Phase = 'reject' | 'hold-kill' | 'accept-one' | 'accept-kill' | 'accept';

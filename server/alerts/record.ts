@@ -84,7 +84,8 @@ export async function recordTransition(v: AlertVisit, t: AlertTransition): Promi
       ? { kind: ALERT_MAIL, id: alert._id }
       : { kind: ALERT_WITHDRAWN_MAIL, id: alert.withdrawalId as Types.ObjectId };
   if (recipients.length) {
-    await queueDeliveries({ ...notice, bankId: v.bankId }, recipients);
+    // The urgent lane: an alert is sent within the minute, never behind a close's report e-mails.
+    await queueDeliveries({ ...notice, bankId: v.bankId, lane: 'urgent' }, recipients);
     workQueued();
   }
   return { id: String(alert._id), status: alert.status as RecordedAlert['status'], itemKeys: alert.itemKeys };

@@ -107,7 +107,7 @@ async function sendResetLink(email: string): Promise<void> {
     return;
   }
   const { id } = await users.createResetToken(String(user._id));
-  await queueDeliveries({ kind: RESET_MAIL, id: new Types.ObjectId(id), bankId }, [user.email]);
+  await queueDeliveries({ kind: RESET_MAIL, id: new Types.ObjectId(id), bankId, lane: 'urgent' }, [user.email]);
   await audit.record({ ...base, actor: actorOf(user), bankId, note: 'link sent by e-mail, valid one hour' });
 }
 

@@ -149,6 +149,8 @@ const envSchema = z
       .optional(),
     MAIL_FROM: z.string().min(3).default('Mystery Shopper Reports <reports@localhost>'),
     OUTBOX_DIR: z.string().optional(),
+    // E-mails sent at once by each worker, per lane (alerts and reset links; report e-mails).
+    MAIL_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
     // Close each bank's quarter automatically this many days after it ends (unset: only by hand).
     AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).max(90).optional(),
     // A bank manager may dispute an item of an approved visit for this many days after its approval.

@@ -1,5 +1,6 @@
 import { logger } from '../logger';
-import { processNextDelivery, type MailComposers, type MailOptions } from '../mail/outbox';
+import type { MailComposers, MailOptions } from '../mail/outbox';
+import { laneRunner } from '../mail/sender';
 import {
   claimJob,
   completeJob,
@@ -13,8 +14,8 @@ import {
 import { onWorkQueued } from './wakeup';
 
 /**
- * The in-process workers: one loop runs jobs and the periodic tasks, another sends the outbox's
- * e-mails. Every app instance runs them; the leases in the database decide who does what. The worker
+ * The in-process workers: one loop runs jobs and the periodic tasks, one per lane of the outbox
+ * sends its e-mails (several at once, see mail/sender.ts). Every app instance runs them; the leases in the database decide who does what. The worker
  * knows no feature: the job types, periodic tasks and mail composers are handed to it by the top
  * floor (server/jobs.ts). `stop()` lets the current step finish (a job in progress gives itself back
  * at its next progress report).
@@ -119,7 +120,12 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
         return runOneJob(registry.jobs, opts, () => stopped);
       }),
     );
-  if (opts.mail !== false) runs.push(loop('mail', () => processNextDelivery(opts.id, registry.mail, opts)));
+  // Each lane of the outbox has its own loop: an alert never waits behind report e-mails.
+  // On one process's CPU, report e-mails (2 MB PDFs read and encoded) slow the alerts down: while the
+  // urgent lane has work, the bulk lane sends one at a time.
+  const urgent = opts.mail === false ? undefined : laneRunner('urgent', opts.id, registry.mail, opts);
+  const lanes = urgent ? [urgent, laneRunner('bulk', opts.id, registry.mail, opts, urgent)] : [];
+  for (const l of lanes) runs.push(loop(`mail ${l.lane}`, () => l.step()));
   if (opts.loops !== false)
     for (const l of registry.loops ?? []) runs.push(loop(l.name, () => l.step(opts.id), l.idleMs));
   logger.info({ worker: opts.id }, 'background workers started');
@@ -133,6 +139,7 @@ export function startWorkers(registry: WorkerRegistry, options: WorkerOptions = 
       stopListening();
       kick();
       await Promise.all(runs);
+      await Promise.all(lanes.map((l) => l.drain()));
     },
   };
 }

@@ -4,6 +4,13 @@ export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'failed'] as con
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
+ * The sending lanes: `urgent` e-mails (a compliance alert, a password-reset link) are sent by workers
+ * of their own, so they never wait behind the `bulk` ones (report e-mails with their PDFs).
+ */
+export const MAIL_LANES = ['urgent', 'bulk'] as const;
+export type MailLane = (typeof MAIL_LANES)[number];
+
+/**
  * One e-mail to one recipient, with every attempt. `kind` says what sort of e-mail it is (the
  * composer that writes it, see outbox.ts) and `reportId` what it is about: the report, for the
  * report e-mails (the field keeps its first name so stored deliveries stay as they are). `sending` is a lease taken before the
@@ -27,6 +34,8 @@ const attemptSchema = new Schema(
 const deliverySchema = new Schema(
   {
     kind: { type: String, default: 'report' },
+    // Deliveries stored before lanes existed are bulk.
+    lane: { type: String, enum: MAIL_LANES, default: 'bulk' },
     reportId: { type: Schema.Types.ObjectId, ref: 'Report', required: true },
     // The bank the e-mail is about; none for an e-mail to an audit-firm user (a password-reset link).
     bankId: { type: Schema.Types.ObjectId, ref: 'Bank' },
@@ -51,3 +60,28 @@ deliverySchema.index({ reportId: 1, recipient: 1 }, { unique: true });
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 export type DeliveryAttrs = InferSchemaType<typeof deliverySchema>;
 export const Delivery = model('Delivery', deliverySchema);
+
+/**
+ * The due list of one lane: an entry per delivery still to be sent (pending, or `sending` under a
+ * lease), removed once it is sent or failed for good. Workers look for due deliveries here instead of
+ * in the deliveries, which keep every e-mail ever sent: on FerretDB any filter but an exact _id reads
+ * the whole collection, and this one holds only what is outstanding. The delivery stays the arbiter
+ * (it is taken by exact id, conditional on its state); an entry only points at it, so a stale or
+ * missing entry costs a wasted read or a wait for the repair sweep (queue.ts), never a second send.
+ * `due` mirrors the delivery's next attempt; `v` changes whenever the delivery is queued again, so a
+ * worker removes the entry only if nobody queued the delivery since it read it.
+ */
+const queueEntrySchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, required: true },
+    due: { type: Date, required: true },
+    v: { type: Number, required: true, default: 0 },
+  },
+  { versionKey: false },
+);
+export type QueueEntry = InferSchemaType<typeof queueEntrySchema>;
+const queueModel = (name: string, collection: string) => model(name, queueEntrySchema, collection);
+export const MailQueue: Record<MailLane, ReturnType<typeof queueModel>> = {
+  urgent: queueModel('MailQueueUrgent', 'mail_queue_urgent'),
+  bulk: queueModel('MailQueueBulk', 'mail_queue_bulk'),
+};

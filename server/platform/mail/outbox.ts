@@ -4,9 +4,8 @@ import { config } from '../config';
 import { unlessDuplicate } from '../db/duplicate-key';
 import { ConflictError, NotFoundError } from '../errors';
 import { workQueued } from '../jobs/wakeup';
-import { logger } from '../logger';
-import { Delivery, type DeliveryAttrs } from './model';
-import { sendMail } from './transport';
+import { Delivery, type DeliveryAttrs, type MailLane } from './model';
+import { enterQueue, ensureEntry, laneOf } from './queue';
 
 /**
  * E-mail deliveries: queued per recipient, sent by the worker under a lease, retried with backoff.
@@ -28,7 +27,7 @@ export type MailComposer = (d: DeliveryToCompose, opts: { attachMaxBytes: number
 export type MailComposers = Readonly<Record<string, MailComposer>>;
 
 /** Deliveries stored before kinds existed are report e-mails. */
-const DEFAULT_KIND = 'report';
+export const DEFAULT_KIND = 'report';
 
 export interface MailOptions {
   /** How long a worker may hold a delivery while sending it. */
@@ -39,33 +38,58 @@ export interface MailOptions {
   mailMaxTries?: number;
   /** The bank PDF is attached up to this size, linked above it. */
   attachMaxBytes?: number;
+  /** E-mails sent at once per lane (default MAIL_SEND_CONCURRENCY). */
+  sendConcurrency?: number;
+  /** How often a worker gives outstanding deliveries without a due-list entry one (see queue.ts). */
+  mailSweepMs?: number;
 }
 
-const DEFAULTS = { sendLeaseMs: 5 * 60_000, mailRetryMs: 60_000, mailMaxTries: 8, attachMaxBytes: 10 * 1024 * 1024 };
+export const MAIL_DEFAULTS = {
+  sendLeaseMs: 5 * 60_000,
+  mailRetryMs: 60_000,
+  mailMaxTries: 8,
+  attachMaxBytes: 10 * 1024 * 1024,
+  mailSweepMs: 5 * 60_000,
+};
 
-type DeliveryDoc = DeliveryAttrs & { _id: Types.ObjectId };
+export type DeliveryDoc = DeliveryAttrs & { _id: Types.ObjectId };
 
 export interface MailSubject {
   kind: string;
   id: Types.ObjectId;
   bankId: unknown;
+  /** `urgent` for e-mails someone is waiting for (an alert, a reset link); report e-mails are `bulk` (the default). */
+  lane?: MailLane;
 }
 
-/** One delivery per recipient and subject; queueing again changes nothing (a close resumed after a crash). */
+/**
+ * One delivery per recipient and subject, put on its lane's due list; queueing again sends nothing
+ * twice (a close resumed after a crash, a change followed again): a delivery still outstanding gets
+ * its due-list entry if the crash came between the two writes.
+ */
 export async function queueDeliveries(subject: MailSubject, recipients: string[]): Promise<void> {
   const now = new Date();
+  const lane = subject.lane ?? 'bulk';
   for (const recipient of [...new Set(recipients.map((r) => r.trim().toLowerCase()))].filter(Boolean)) {
     const create = () =>
       Delivery.create({
         kind: subject.kind,
+        lane,
         reportId: subject.id,
         bankId: subject.bankId,
         recipient,
         status: 'pending',
         nextAttemptAt: now,
       });
-    await unlessDuplicate(create, () => undefined);
+    const created = await unlessDuplicate(create, () => null);
+    if (created) await enterQueue(lane, created._id, now);
+    else await ensureOutstandingEntry(subject.id, recipient);
   }
+}
+
+async function ensureOutstandingEntry(subjectId: Types.ObjectId, recipient: string): Promise<void> {
+  const d = await Delivery.findOne({ reportId: subjectId, recipient }, { lane: 1, status: 1, nextAttemptAt: 1 }).lean();
+  if (d && (d.status === 'pending' || d.status === 'sending')) await ensureEntry(laneOf(d), d._id, d.nextAttemptAt);
 }
 
 function mailDomain(): string {
@@ -76,92 +100,6 @@ function mailDomain(): string {
 /** Stable per delivery and re-send: a retry of the same message carries the same Message-ID. */
 export function messageIdOf(d: { _id: unknown; kind?: string | null; reportId: unknown; seq: number }): string {
   return `<${d.kind ?? DEFAULT_KIND}-${String(d.reportId)}.delivery-${String(d._id)}.${d.seq}@${mailDomain()}>`;
-}
-
-const INTERRUPTED =
-  'interrupted: the previous attempt did not finish (it may have been delivered; a retry carries the same Message-ID)';
-
-/** Sends the next due delivery, if any, composed by its kind's composer; true when there was one. */
-export async function processNextDelivery(
-  workerId: string,
-  composers: MailComposers,
-  options: MailOptions = {},
-): Promise<boolean> {
-  const opts = { ...DEFAULTS, ...options };
-  const now = new Date();
-  // The previous state tells whether this takes over a send that a crashed worker left behind.
-  const prev = await Delivery.findOneAndUpdate(
-    {
-      $or: [
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { status: 'sending', lockedUntil: { $lte: now } },
-      ],
-    },
-    { $set: { status: 'sending', lockedBy: workerId, lockedUntil: new Date(now.getTime() + opts.sendLeaseMs) } },
-    { sort: { nextAttemptAt: 1 }, new: false },
-  ).lean<DeliveryDoc>();
-  if (!prev) return false;
-  const messageId = messageIdOf(prev);
-  const kind = prev.nextKind === 'resend' ? 'resend' : 'auto';
-  let tries = prev.tries;
-  if (prev.status === 'sending') {
-    tries += 1;
-    await Delivery.updateOne(
-      { _id: prev._id, lockedBy: workerId },
-      {
-        $push: { attempts: { at: prev.lockedUntil ?? now, kind, ok: false, error: INTERRUPTED, messageId } },
-        $set: { tries },
-      },
-    );
-  }
-  const log = logger.child({ deliveryId: String(prev._id), reportId: String(prev.reportId), messageId });
-  try {
-    const mailKind = prev.kind ?? DEFAULT_KIND;
-    const compose = composers[mailKind];
-    if (!compose) throw new Error(`no composer for e-mails of kind "${mailKind}"`);
-    const toCompose = { kind: mailKind, subjectId: String(prev.reportId), recipient: prev.recipient, messageId };
-    await sendMail(await compose(toCompose, { attachMaxBytes: opts.attachMaxBytes }));
-  } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
-    tries += 1;
-    const final = tries >= opts.mailMaxTries;
-    const wait = Math.min(3600_000, opts.mailRetryMs * 2 ** (tries - 1));
-    await Delivery.updateOne(
-      { _id: prev._id, lockedBy: workerId, status: 'sending' },
-      {
-        $set: {
-          status: final ? 'failed' : 'pending',
-          tries,
-          nextAttemptAt: new Date(Date.now() + wait),
-          lockedBy: null,
-          lockedUntil: null,
-          lastError: error,
-        },
-        $push: { attempts: { at: new Date(), kind, ok: false, error, messageId, by: prev.requestedBy } },
-      },
-    );
-    log.warn({ err: error, tries, final }, 'report e-mail not sent');
-    return true;
-  }
-  const marked = await Delivery.updateOne(
-    { _id: prev._id, lockedBy: workerId, status: 'sending' },
-    {
-      $set: {
-        status: 'sent',
-        sentAt: new Date(),
-        lockedBy: null,
-        lockedUntil: null,
-        lastError: null,
-        messageId,
-        nextKind: 'auto',
-        tries: tries + 1,
-      },
-      $push: { attempts: { at: new Date(), kind, ok: true, messageId, by: prev.requestedBy } },
-    },
-  );
-  if (marked.matchedCount !== 1) log.error('report e-mail sent, but the delivery lease had been taken over');
-  else log.info({ recipient: prev.recipient }, 'report e-mail sent');
-  return true;
 }
 
 export interface DeliveryView {
@@ -231,11 +169,11 @@ export async function resend(
     await queueDeliveries(subject, [recipient]);
   }
   const filter: Record<string, unknown> = { reportId, ...(recipient ? { recipient } : {}) };
-  const targets = await Delivery.find(filter, { _id: 1, status: 1 }).lean();
+  const targets = await Delivery.find(filter, { _id: 1, status: 1, lane: 1 }).lean();
   if (recipient && targets.every((t) => t.status === 'sending'))
     throw new ConflictError('This e-mail is being sent right now', 'delivery_in_progress');
   for (const t of targets) {
-    await Delivery.updateOne(
+    const queued = await Delivery.updateOne(
       { _id: t._id, status: { $in: ['pending', 'sent', 'failed'] } },
       {
         $set: {
@@ -250,6 +188,7 @@ export async function resend(
         $inc: { seq: 1 },
       },
     );
+    if (queued.matchedCount === 1) await enterQueue(laneOf(t), t._id, now);
   }
   workQueued();
   return listDeliveries(reportId);
