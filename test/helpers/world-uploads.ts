@@ -75,4 +75,9 @@ export const UPLOAD_SPECS: Record<string, Spec> = {
       return { params: u };
     },
   },
+  'DELETE /visits/:visitId/uploads/:uploadId': {
+    targets: T3,
+    sees: owns,
+    req: async (c) => ({ params: c.succeeds ? await newUpload(c.w, c.p, uniquePng()) : await sharedUpload(c) }),
+  },
 };
