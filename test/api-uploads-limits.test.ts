@@ -182,7 +182,7 @@ describe('cancel', () => {
     expect(late.body.error.code).toBe('upload_complete');
   });
 
-  test('the web session path cancels too, behind the session's CSRF header', async () => {
+  test('the web session path cancels too, behind the session CSRF header', async () => {
     const visitId = await draftVisit(auditor2);
     const id = (await create(auditor2, visitId, { name: 'w.jpg', size: 10 })).body.id as string;
     const agent = await signIn(app, A2_EMAIL, PASSWORD, 'en');
