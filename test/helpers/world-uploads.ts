@@ -12,14 +12,33 @@ const PREFIX = '/api/v1';
 const T3: Target[] = ['own', 'other', 'out'];
 const owns = (who: Who, p: Place) => who.role !== 'auditor' || who.key === p.owner;
 
+type Made = { visitId: string; uploadId: string; token: string };
+const made = new WeakMap<World, Made[]>();
+
+/**
+ * A fresh open upload of the place's owner. An auditor may hold only UPLOAD_MAX_OPEN_PER_USER open
+ * uploads; the matrix and the fuzzing make many, each used by the one request it was made for, so when
+ * the limit answers, the ones made earlier (never the shared ones) are cancelled and it is asked again.
+ */
 async function newUpload(w: World, p: Place, content: Buffer): Promise<{ visitId: string; uploadId: string }> {
   const visitId = w.draft[p.key].id;
-  const res = await request(w.app)
-    .post(`${PREFIX}/visits/${visitId}/uploads`)
-    .set(bearer(w.who[p.owner].token))
-    .send({ name: 'evidence.png', size: content.length });
+  const token = w.who[p.owner].token;
+  const declare = () =>
+    request(w.app)
+      .post(`${PREFIX}/visits/${visitId}/uploads`)
+      .set(bearer(token))
+      .send({ name: 'evidence.png', size: content.length });
+  let res = await declare();
+  if (res.status === 422 && res.body?.error?.code === 'too_many_open_uploads') {
+    for (const u of made.get(w)?.splice(0) ?? [])
+      await request(w.app).delete(`${PREFIX}/visits/${u.visitId}/uploads/${u.uploadId}`).set(bearer(u.token));
+    res = await declare();
+  }
   if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
-  return { visitId, uploadId: res.body.id as string };
+  const u = { visitId, uploadId: res.body.id as string };
+  if (!made.has(w)) made.set(w, []);
+  made.get(w)?.push({ ...u, token });
+  return u;
 }
 
 async function sendAll(w: World, p: Place, u: { visitId: string; uploadId: string }, content: Buffer) {
@@ -32,13 +51,21 @@ async function sendAll(w: World, p: Place, u: { visitId: string; uploadId: strin
   if (res.status !== 200) throw new Error(`upload part: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** A shared upload stays open for the whole run: it is taken off the list of those that may be cancelled. */
+const keep = (w: World) => (u: { visitId: string; uploadId: string }) => {
+  const list = made.get(w) ?? [];
+  const at = list.findIndex((m) => m.uploadId === u.uploadId);
+  if (at >= 0) list.splice(at, 1);
+  return u;
+};
+
 const shared = new WeakMap<World, Map<string, Promise<{ visitId: string; uploadId: string }>>>();
 /** One upload per place, left open, for the callers expected to be refused. */
 function sharedUpload(c: Ctx) {
   let m = shared.get(c.w);
   if (!m) shared.set(c.w, (m = new Map()));
   let u = m.get(c.p.key);
-  if (!u) m.set(c.p.key, (u = newUpload(c.w, c.p, uniquePng())));
+  if (!u) m.set(c.p.key, (u = newUpload(c.w, c.p, uniquePng()).then(keep(c.w))));
   return u;
 }
 
