@@ -15,7 +15,8 @@
 (function () {
   'use strict';
   var S = window.OfflineStore;
-  if (!S || !window.fetch) return;
+  var Files = window.OfflineFiles;
+  if (!S || !Files || !window.fetch) return;
 
   var LANES = 3;
   var RETRY_MIN_MS = 1000;
@@ -63,70 +64,11 @@
     }
   }
 
-  /**
-   * THE file-sending step: through the resumable upload of public/resumable-upload.js (issue 16:
-   * a dropped connection costs only the part under way, and a later round resumes at the offset the
-   * server kept for this Idempotency-Key), or the whole file in one request where that script is
-   * missing. Resolves the attachment's JSON; rejects with {status, body} (status 0: no connection).
-   * The resumable client tries a few times itself; after that the queue's own retry takes over.
-   */
-  function sendFile(visitId, blob, opts) {
-    if (window.ResumableUpload) return sendResumable(visitId, blob, opts);
-    return sendWhole(visitId, blob, opts);
-  }
-
-  function sendResumable(visitId, blob, opts) {
-    return window.ResumableUpload.send(visitId, blob, {
-      name: opts.name,
-      itemKey: opts.itemKey,
-      idempotencyKey: opts.idempotencyKey,
-      csrf: ctx.csrf,
-      maxTries: 3,
-      onCreated: opts.onCreated,
-      onProgress: function (p) {
-        if (opts.onProgress && p && p.total) opts.onProgress(p.sent / p.total);
-      },
-    }).catch(function (e) {
-      var status = e && typeof e.status === 'number' ? e.status : 0;
-      throw { status: status, body: { error: { code: e && e.code, message: e && e.message } } };
-    });
-  }
-
-  function sendWhole(visitId, blob, opts) {
-    return new Promise(function (resolve, reject) {
-      var xhr = new XMLHttpRequest();
-      xhr.open('POST', '/visits/' + encodeURIComponent(visitId) + '/attachments');
-      xhr.setRequestHeader('Accept', 'application/json');
-      xhr.setRequestHeader('X-CSRF-Token', ctx.csrf);
-      xhr.setRequestHeader('Idempotency-Key', opts.idempotencyKey);
-      xhr.upload.addEventListener('progress', function (e) {
-        if (e.lengthComputable && opts.onProgress) opts.onProgress(e.loaded / e.total);
-      });
-      xhr.addEventListener('load', function () {
-        var body;
-        try {
-          body = JSON.parse(xhr.responseText) || {};
-        } catch (e) {
-          body = {};
-        }
-        if (xhr.status === 201) resolve(body);
-        else reject({ status: xhr.status, body: body });
-      });
-      xhr.addEventListener('error', function () {
-        reject({ status: 0, body: {} });
-      });
-      var data = new FormData();
-      if (opts.itemKey) data.append('itemKey', opts.itemKey);
-      data.append('file', blob, opts.name);
-      xhr.send(data);
-    });
-  }
-
   async function sendItem(item, rec) {
     var base = '/visits/' + encodeURIComponent(item.visitId);
     if (item.kind === 'file') {
       try {
-        var body = await sendFile(item.visitId, item.blob, {
+        var body = await Files.send(item.visitId, item.blob, {
           name: item.name,
           itemKey: item.itemKey,
           idempotencyKey: item.key,
@@ -152,25 +94,12 @@
       return post(base + '/draft', item, fields);
     }
     if (item.kind === 'location') return post(base + '/location', item, item.body);
-    if (item.kind === 'cancel') return cancelUpload(item);
+    if (item.kind === 'cancel') return Files.cancel(item);
     if (item.kind === 'create') {
       var latest = await visitRecord(item.visitId); // the form may have changed the time since
       return post('/assignments/' + latest.local.assignmentId + '/visit', item, startBody(latest));
     }
     return post(base + '/submit', item);
-  }
-
-  /** A file removed after it may have been half sent: its upload on the platform is cancelled. */
-  async function cancelUpload(item) {
-    if (!window.ResumableUpload) return { status: 204, body: {} };
-    var status = await window.ResumableUpload.cancel(item.visitId, item.blob, {
-      uploadId: item.uploadId,
-      idempotencyKey: item.key,
-      name: item.name,
-      itemKey: item.itemKey,
-      csrf: ctx.csrf,
-    });
-    return { status: status, body: {} };
   }
 
   /** A visit started on the phone is made with the form's latest visit time and duration (as typed). */
@@ -418,6 +347,6 @@
     pump: pump,
     flush: flush,
     resolve: resolve,
-    sendFile: sendFile,
+    sendFile: Files.send,
   };
 })();

@@ -34,6 +34,7 @@ var ASSETS = [
   '/static/visit-capture.js',
   '/static/visit-sync.js',
   '/static/offline-store.js',
+  '/static/offline-files.js',
   '/static/offline-queue.js',
   '/static/resumable-upload.js',
   '/static/offline-register.js',

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { Visit } from '../server/visits/model';
 import { bearer } from './helpers/app';
 import { plainJpeg } from './helpers/evidence-images';
-import { fileStates, filesListed, OfflineRig, textMatches, words } from './helpers/offline-phone';
+import { fileStates, filesListed, OfflineRig, recordAudio, textMatches, words } from './helpers/offline-phone';
 import { windowAroundNow } from './helpers/visits';
 
 /**
@@ -180,3 +180,27 @@ test('a start refused because the assignment got a visit elsewhere: explained in
   expect(problems).toEqual([]);
   await ctx.close();
 }, 240_000);
+
+test('where the browser records no WebM or Ogg (Safari), the recorder picks audio/mp4 and the platform keeps it as MPEG-4 audio', async () => {
+  const { visitId } = await rig.draftVisit('录音（MP4）');
+  const problems: string[] = [];
+  const { ctx, page } = await rig.phone('phone-mp4', 'en-US', problems);
+  // Safari's MediaRecorder: audio/mp4 only (Chromium records it too, which makes the file real).
+  await ctx.addInitScript(() => {
+    const MR = (globalThis as any).MediaRecorder;
+    const supported = MR.isTypeSupported.bind(MR);
+    MR.isTypeSupported = (t: string) => /^audio\/mp4/.test(t) && supported(t);
+  });
+  await rig.signIn(page);
+  await page.goto(`/visits/${visitId}/edit`);
+  await page.waitForSelector('#visit-form[data-phone-copy]');
+  await recordAudio(page, 1500);
+  await page.waitForSelector('#evidence-list li[data-sync="sent"]', { timeout: 60_000 });
+  const v = await Visit.findById(visitId).lean().orFail();
+  expect(v.attachments).toHaveLength(1);
+  expect(v.attachments[0].contentType).toBe('audio/mp4');
+  expect(v.attachments[0].filename).toMatch(/^audio-\d{8}-\d{6}\.m4a$/);
+  expect(v.attachments[0].size).toBeGreaterThan(1000);
+  expect(problems).toEqual([]);
+  await ctx.close();
+}, 180_000);

@@ -62,7 +62,7 @@ export const en: Record<string, string> = {
   'offline.start.confirm': 'The time is right — start it anyway',
   'offline.start.open_existing': 'Open the visit on the platform',
   'offline.start.other_user':
-    'Kept on this phone for another auditor: it waits until they sign in again on this phone.',
+    'Changes of another auditor are kept on this phone, not sent: they go when that auditor signs in here again.',
 };
 
 export const zh: Record<string, string> = {
@@ -115,7 +115,7 @@ export const zh: Record<string, string> = {
   'offline.start.retry': '重试',
   'offline.start.confirm': '时间无误 — 仍然开始',
   'offline.start.open_existing': '打开平台上的暗访',
-  'offline.start.other_user': '本机为另一位暗访员保存的内容：等他们在本机重新登录后再发送。',
+  'offline.start.other_user': '本机保存着另一位暗访员尚未发送的更改：等该暗访员在本机重新登录后才会发送。',
 };
 
 /** The words the form's scripts show themselves (public/visit-sync.js, visit-evidence.js, visit-capture.js). */
