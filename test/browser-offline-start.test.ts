@@ -68,6 +68,7 @@ test('started offline from the kept list: answers, photo, arrival, reload, close
   await page.check('input[name="a.g1"][value="yes"]');
   await page.check('input[name="a.g2"][value="4"]');
   await page.fill('textarea[name="summary"]', '离线开始的暗访：大堂经理主动引导。');
+  await page.waitForSelector('#save-status[data-state="phone"]'); // kept (and queued) before the photo
   const photo = path.join(rig.dir, 'start.jpg');
   fs.writeFileSync(photo, plainJpeg(640, 480, 3));
   await page.selectOption('#evidence-form select[name="itemKey"]', 'g1');

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { UploadSession } from '../../server/uploads/model';
 import { bearer } from './app';
 import { uniquePng, type Place, type Who, type World } from './world';
 import type { Ctx, Spec, Target } from './world-routes';
@@ -17,8 +18,9 @@ const made = new WeakMap<World, Made[]>();
 
 /**
  * A fresh open upload of the place's owner. An auditor may hold only UPLOAD_MAX_OPEN_PER_USER open
- * uploads; the matrix and the fuzzing make many, each used by the one request it was made for, so when
- * the limit answers, the ones made earlier (never the shared ones) are cancelled and it is asked again.
+ * uploads; the matrix and the fuzzing make many (each used by the one request it was made for, or
+ * declared by the fuzzing itself), so when the limit answers, every open upload of the owner but the
+ * shared ones is cancelled and it is asked again.
  */
 async function newUpload(w: World, p: Place, content: Buffer): Promise<{ visitId: string; uploadId: string }> {
   const visitId = w.draft[p.key].id;
@@ -30,8 +32,13 @@ async function newUpload(w: World, p: Place, content: Buffer): Promise<{ visitId
       .send({ name: 'evidence.png', size: content.length });
   let res = await declare();
   if (res.status === 422 && res.body?.error?.code === 'too_many_open_uploads') {
-    for (const u of made.get(w)?.splice(0) ?? [])
-      await request(w.app).delete(`${PREFIX}/visits/${u.visitId}/uploads/${u.uploadId}`).set(bearer(u.token));
+    // The fuzzing also declares uploads of its own: every open one of this owner but the shared ones goes.
+    for (const u of await UploadSession.find({ ownerId: w.who[p.owner].id, status: 'open' }, { visitId: 1 }).lean())
+      if (!sharedIds.get(w)?.has(u._id))
+        await request(w.app)
+          .delete(`${PREFIX}/visits/${String(u.visitId)}/uploads/${u._id}`)
+          .set(bearer(token));
+    made.get(w)?.splice(0);
     res = await declare();
   }
   if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
@@ -52,7 +59,10 @@ async function sendAll(w: World, p: Place, u: { visitId: string; uploadId: strin
 }
 
 /** A shared upload stays open for the whole run: it is taken off the list of those that may be cancelled. */
+const sharedIds = new WeakMap<World, Set<string>>();
 const keep = (w: World) => (u: { visitId: string; uploadId: string }) => {
+  if (!sharedIds.has(w)) sharedIds.set(w, new Set());
+  sharedIds.get(w)?.add(u.uploadId);
   const list = made.get(w) ?? [];
   const at = list.findIndex((m) => m.uploadId === u.uploadId);
   if (at >= 0) list.splice(at, 1);
