@@ -272,6 +272,8 @@ export async function purgeAbandonedUploadSessions(at: Date): Promise<number> {
  * and one being completed cannot be cancelled under its feet (409 `upload_completing`).
  */
 export async function cancelUpload(p: Principal, visitId: string, uploadId: string): Promise<void> {
+  // Only an id this feature could have made can be "already gone"; anything else never existed.
+  if (!/^[a-f0-9]{32}$/.test(uploadId)) throw new NotFoundError('Upload');
   const s = (await UploadSession.findById(uploadId).lean()) as SessionDoc | null;
   if (!s) return assertOwnVisit(p, visitId);
   if (String(s.ownerId) !== p.id || String(s.visitId) !== visitId) throw new NotFoundError('Upload');
