@@ -15,7 +15,8 @@
 (function () {
   'use strict';
   var S = window.OfflineStore;
-  if (!S || !window.fetch) return;
+  var Files = window.OfflineFiles;
+  if (!S || !Files || !window.fetch) return;
 
   var LANES = 3;
   var RETRY_MIN_MS = 1000;
@@ -63,72 +64,22 @@
     }
   }
 
-  /**
-   * THE file-sending step: through the resumable upload of public/resumable-upload.js (issue 16:
-   * a dropped connection costs only the part under way, and a later round resumes at the offset the
-   * server kept for this Idempotency-Key), or the whole file in one request where that script is
-   * missing. Resolves the attachment's JSON; rejects with {status, body} (status 0: no connection).
-   * The resumable client tries a few times itself; after that the queue's own retry takes over.
-   */
-  function sendFile(visitId, blob, opts) {
-    if (window.ResumableUpload) return sendResumable(visitId, blob, opts);
-    return sendWhole(visitId, blob, opts);
-  }
-
-  function sendResumable(visitId, blob, opts) {
-    return window.ResumableUpload.send(visitId, blob, {
-      name: opts.name,
-      itemKey: opts.itemKey,
-      idempotencyKey: opts.idempotencyKey,
-      csrf: ctx.csrf,
-      maxTries: 3,
-      onProgress: function (p) {
-        if (opts.onProgress && p && p.total) opts.onProgress(p.sent / p.total);
-      },
-    }).catch(function (e) {
-      var status = e && typeof e.status === 'number' ? e.status : 0;
-      throw { status: status, body: { error: { code: e && e.code, message: e && e.message } } };
-    });
-  }
-
-  function sendWhole(visitId, blob, opts) {
-    return new Promise(function (resolve, reject) {
-      var xhr = new XMLHttpRequest();
-      xhr.open('POST', '/visits/' + encodeURIComponent(visitId) + '/attachments');
-      xhr.setRequestHeader('Accept', 'application/json');
-      xhr.setRequestHeader('X-CSRF-Token', ctx.csrf);
-      xhr.setRequestHeader('Idempotency-Key', opts.idempotencyKey);
-      xhr.upload.addEventListener('progress', function (e) {
-        if (e.lengthComputable && opts.onProgress) opts.onProgress(e.loaded / e.total);
-      });
-      xhr.addEventListener('load', function () {
-        var body;
-        try {
-          body = JSON.parse(xhr.responseText) || {};
-        } catch (e) {
-          body = {};
-        }
-        if (xhr.status === 201) resolve(body);
-        else reject({ status: xhr.status, body: body });
-      });
-      xhr.addEventListener('error', function () {
-        reject({ status: 0, body: {} });
-      });
-      var data = new FormData();
-      if (opts.itemKey) data.append('itemKey', opts.itemKey);
-      data.append('file', blob, opts.name);
-      xhr.send(data);
-    });
-  }
-
   async function sendItem(item, rec) {
     var base = '/visits/' + encodeURIComponent(item.visitId);
     if (item.kind === 'file') {
       try {
-        var body = await sendFile(item.visitId, item.blob, {
+        var body = await Files.send(item.visitId, item.blob, {
           name: item.name,
           itemKey: item.itemKey,
           idempotencyKey: item.key,
+          // Kept with the item: removing the file later cancels this upload on the platform.
+          onCreated: function (upload) {
+            if (!upload || !upload.id || item.uploadId === upload.id) return;
+            item.uploadId = upload.id;
+            S.db.then(function (db) {
+              return db.put('items', item);
+            });
+          },
           onProgress: function (share) {
             emit({ type: 'item', item: item, state: 'sending', progress: share });
           },
@@ -143,7 +94,47 @@
       return post(base + '/draft', item, fields);
     }
     if (item.kind === 'location') return post(base + '/location', item, item.body);
+    if (item.kind === 'cancel') return Files.cancel(item);
+    if (item.kind === 'create') {
+      var latest = await visitRecord(item.visitId); // the form may have changed the time since
+      return post('/assignments/' + latest.local.assignmentId + '/visit', item, startBody(latest));
+    }
     return post(base + '/submit', item);
+  }
+
+  /** A visit started on the phone is made with the form's latest visit time and duration (as typed). */
+  function startBody(rec) {
+    var f = rec.fields || {};
+    var body = { visitedAt: f.visitedAt || '', durationMinutes: f.durationMinutes || '' };
+    if (f.confirmOutsideWindow || rec.confirmOutside) body.confirmOutsideWindow = '1';
+    return body;
+  }
+
+  /**
+   * The platform's answer to a visit started on the phone: made (everything behind it moves to the
+   * platform's id and goes on), or refused — then it holds, everything stays on the phone, and the form
+   * says why: the assignment has a visit already, is no longer this auditor's, or the time or duration
+   * was not accepted (corrected in the form, then tried again with the same key).
+   */
+  async function settleCreate(item, r) {
+    var rec = await visitRecord(item.visitId);
+    var error = (r.body && r.body.error) || {};
+    if (r.status === 201 && r.body.id) {
+      await markItem(item, 'sent', { result: r.body });
+      await S.moveVisit(item.visitId, r.body.id, r.body.rev);
+      return 'ok';
+    }
+    var detail = (error.details || []).filter(function (d) {
+      return d && d.visitId;
+    })[0];
+    var code = 'refused';
+    if (error.code === 'visit_exists') code = 'exists';
+    else if (r.status === 404 || r.status === 403) code = 'withdrawn';
+    await hold(rec, code, error.message || String(r.status), {
+      errorCode: error.code || '',
+      existing: detail ? String(detail.visitId) : '',
+    });
+    return 'ok';
   }
 
   /** The visit as the platform has it now ({} when it cannot be asked; status 0 without a connection). */
@@ -165,6 +156,8 @@
   async function hold(rec, code, message, known) {
     var state = known || (await platformState(rec.visitId)).body;
     rec.hold = {
+      errorCode: state.errorCode || '',
+      existing: state.existing || '',
       code: code,
       message: message || '',
       status: state.status || '',
@@ -178,13 +171,20 @@
 
   /** The platform's answer to one item: what it changes on the phone. Returns 'ok', 'wait' or 'signin'. */
   async function settle(item, sentWith, r) {
-    // Read again: the form may have saved newer answers into the record while this was on its way.
-    var rec = await visitRecord(item.visitId);
-    rec.baseRev = sentWith.baseRev;
     var error = (r.body && r.body.error) || {};
     if (r.status === 0 || r.status >= 500 || error.code === 'idempotency_in_progress') return 'wait';
     // An expired session answers the CSRF check's 403 (as a page, not JSON) or 401: sign in again.
     if (r.status === 401 || (r.status === 403 && (!error.code || error.code === 'csrf_failed'))) return 'signin';
+    if (item.kind === 'create') return settleCreate(item, r);
+    // Cancelled, already gone (404), or attached before the cancel arrived (409: the platform's list
+    // shows it, and it is removed there): nothing more to do on the phone either way.
+    if (item.kind === 'cancel') {
+      await markItem(item, 'sent', {});
+      return 'ok';
+    }
+    // Read again: the form may have saved newer answers into the record while this was on its way.
+    var rec = await visitRecord(item.visitId);
+    rec.baseRev = sentWith.baseRev;
     if (r.status >= 200 && r.status < 300) {
       var rev = r.body.rev;
       // A file or a position does not carry the phone's revision: a jump means someone else wrote.
@@ -222,7 +222,8 @@
    */
   var checked = {};
   async function checkFirst(h) {
-    if (h.item.kind === 'draft' || checked[h.item.visitId]) return 'ok';
+    var kind = h.item.kind;
+    if (kind === 'draft' || kind === 'create' || kind === 'cancel' || checked[h.item.visitId]) return 'ok';
     var r = await platformState(h.item.visitId);
     if (r.status === 0 || r.status >= 500) return 'wait';
     if (r.status === 401 || r.status === 403) return 'signin';
@@ -301,7 +302,8 @@
   /** The user's choice after a conflict: send the phone's copy over the platform's, or drop it. */
   async function resolve(visitId, choice) {
     var rec = await visitRecord(visitId);
-    if (choice === 'send') {
+    if (choice === 'confirm') rec.confirmOutside = true;
+    if (choice === 'send' || choice === 'confirm') {
       if (rec.hold && typeof rec.hold.rev === 'number') rec.baseRev = rec.hold.rev;
       checked[visitId] = false; // asked again before a file goes, in case it moved once more
       rec.hold = null;
@@ -329,6 +331,10 @@
       return net;
     },
     initVisit: S.initVisit,
+    isLocal: S.isLocal,
+    startVisit: S.startVisit,
+    newKey: S.newKey,
+    othersWaiting: S.othersWaiting,
     visit: S.visit,
     items: S.items,
     saveDraft: S.saveDraft,
@@ -336,10 +342,11 @@
     addLocation: S.addLocation,
     addSubmit: S.addSubmit,
     forget: S.forget,
+    removeFile: S.removeFile,
     waitingCount: S.waitingCount,
     pump: pump,
     flush: flush,
     resolve: resolve,
-    sendFile: sendFile,
+    sendFile: Files.send,
   };
 })();

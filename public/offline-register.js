@@ -18,6 +18,14 @@
     });
   });
 
+  // What waits here for another auditor whose sign-in expired: kept for them, never sent as this user.
+  var others = document.getElementById('offline-others');
+  if (others && Q.othersWaiting)
+    Q.othersWaiting().then(function (n) {
+      others.hidden = n === 0;
+      others.textContent = el.getAttribute('data-others') || '';
+    });
+
   var banner = document.getElementById('offline-waiting');
   if (!banner) return;
   var text = el.getAttribute('data-waiting') || '{n}';

@@ -69,8 +69,16 @@
   /**
    * Opening a form: the revision the platform last answered. A page newer than the phone's record
    * (saved from elsewhere, nothing waiting here) moves it on; a page older (opened from the cache) does not.
+   * A visit started on this phone (`new-<assignmentId>`) has no revision until the platform made it;
+   * once it has, its record has moved to the platform's id and the form follows it there.
    */
   async function initVisit(visitId, pageRev) {
+    if (isLocal(visitId)) {
+      var local = await visitRecord(visitId);
+      if (local.movedTo) return visitRecord(local.movedTo);
+      if (!local.local) return startVisit(visitId.slice(4), null);
+      return local;
+    }
     var rec = await visitRecord(visitId);
     var waiting = (await itemsOf(visitId)).filter(unsent).length;
     if (rec.baseRev === null || (!waiting && !rec.hold && pageRev > rec.baseRev)) {
@@ -81,11 +89,54 @@
     return putVisit(rec);
   }
 
+  function isLocal(visitId) {
+    return /^new-[a-f0-9]{24}$/.test(String(visitId));
+  }
+
+  /**
+   * Starting a visit on this phone (SPEC §9 "Offline"): the visit's record under the phone's id and,
+   * first in its queue, the item that makes it on the platform, with its own Idempotency-Key (`key`:
+   * the one the list already tried online, if any). Starting twice opens the same one.
+   */
+  async function startVisit(assignmentId, fields, key) {
+    var visitId = 'new-' + assignmentId;
+    var rec = await visitRecord(visitId);
+    if (rec.local || rec.movedTo) return rec.movedTo ? visitRecord(rec.movedTo) : rec;
+    rec.local = { assignmentId: assignmentId };
+    rec.userId = ctx.userId;
+    if (fields) rec.fields = fields;
+    await putVisit(rec);
+    await append(visitId, { kind: 'create', key: key });
+    return rec;
+  }
+
+  /**
+   * The platform made the visit: everything queued behind its start now belongs to the platform's id
+   * (one transaction), and the phone's id points there, so a form opened at the phone's id follows.
+   */
+  async function moveVisit(from, to, rev) {
+    var db = await dbp;
+    var tx = db.transaction(['items', 'visits'], 'readwrite');
+    var items = await tx.objectStore('items').index('visitId').getAll(from);
+    for (var n = 0; n < items.length; n++) {
+      items[n].visitId = to;
+      await tx.objectStore('items').put(items[n]);
+    }
+    var old = (await tx.objectStore('visits').get(from)) || {};
+    var rec = Object.assign({}, old, { visitId: to, baseRev: rev, local: null, startedAs: from, hold: null });
+    await tx.objectStore('visits').put(rec);
+    await tx.objectStore('visits').put({ visitId: from, userId: old.userId, movedTo: to });
+    await tx.done;
+    emit({ type: 'moved', from: from, to: to });
+    emit({ type: 'visit', visit: rec });
+    return rec;
+  }
+
   async function append(visitId, item) {
     var db = await dbp;
     item.visitId = visitId;
     item.userId = ctx.userId;
-    item.key = newKey();
+    item.key = item.key || newKey();
     item.state = 'queued';
     item.tried = false;
     item.createdAt = new Date().toISOString();
@@ -161,7 +212,9 @@
       if (!seen[item.visitId]) {
         seen[item.visitId] = true;
         var rec = await tx.objectStore('visits').get(item.visitId);
-        if (rec && !rec.hold && rec.baseRev !== null) out.push({ item: item, rec: rec });
+        // A visit started on this phone sends nothing before the item that makes it on the platform.
+        var sendable = rec && !rec.hold && (rec.baseRev !== null || item.kind === 'create');
+        if (sendable) out.push({ item: item, rec: rec });
       }
       cursor = await cursor.continue();
     }
@@ -173,6 +226,13 @@
     return db.countFromIndex('items', 'waiting', WAITING());
   }
 
+  /** What waits on this phone for other users (kept for their next sign-in here, never sent as this one). */
+  async function othersWaiting() {
+    var db = await dbp;
+    var all = await db.countFromIndex('items', 'waiting', IDBKeyRange.bound(['queued'], ['queued', []]));
+    return all - (await waitingCount());
+  }
+
   /** The user chose to keep the platform's version: the phone's copy and files of this visit go. */
   async function drop(visitId) {
     var db = await dbp;
@@ -180,6 +240,24 @@
     for (var n = 0; n < items.length; n++) await db.delete('items', items[n].seq);
     await db.delete('visits', visitId);
     emit({ type: 'dropped', visitId: visitId });
+  }
+
+  /**
+   * The auditor removes a file not sent yet. Never tried: it simply goes. Tried (part of it may be on
+   * the platform): it becomes a cancel, sent in its turn, which deletes the half-sent upload there.
+   */
+  async function removeFile(seq) {
+    var db = await dbp;
+    var item = await db.get('items', seq);
+    if (!item || item.kind !== 'file' || item.state === 'sent') return;
+    if (!item.tried) await db.delete('items', seq);
+    else {
+      item.kind = 'cancel';
+      item.state = 'queued';
+      await db.put('items', item);
+      onQueued();
+    }
+    emit({ type: 'item', item: item, state: 'removed' });
   }
 
   /** A sent file the platform's own page now lists needs no record on the phone. */
@@ -200,6 +278,11 @@
     },
     unsent: unsent,
     initVisit: initVisit,
+    isLocal: isLocal,
+    startVisit: startVisit,
+    moveVisit: moveVisit,
+    newKey: newKey,
+    othersWaiting: othersWaiting,
     visit: visitRecord,
     putVisit: putVisit,
     items: itemsOf,
@@ -211,6 +294,7 @@
     heads: heads,
     drop: drop,
     forget: forget,
+    removeFile: removeFile,
     waitingCount: waitingCount,
   };
 })();

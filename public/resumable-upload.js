@@ -4,7 +4,8 @@
 // rest from there; a part cut off half-way is not sent again. The server's protocol is
 // docs/uploads.md; the visit form's offline queue calls this (window.ResumableUpload.send).
 //
-// ResumableUpload.send(visitId, blob, { name, itemKey, idempotencyKey, onProgress }) → Promise of
+// ResumableUpload.cancel(visitId, blob, { uploadId?, idempotencyKey, name, itemKey }) cancels one.
+// ResumableUpload.send(visitId, blob, { name, itemKey, idempotencyKey, onProgress, onCreated }) → Promise of
 // the attachment's JSON ({ id, filename, contentType, size, sha256, itemKey?, capturedAt? }).
 // It uses the page's web session with its CSRF token (input _csrf or meta csrf-token, or
 // options.csrf); options.token sends to the JSON API with a bearer token instead. A refusal (too
@@ -111,7 +112,15 @@
           return r.status === 201;
         },
       ).then(function (r) {
+        if (o.onCreated) o.onCreated(r.body);
         return r.body;
+      });
+    };
+
+    /** Cancels the upload (its stored parts go); resolves the answer's status (0: no connection). */
+    self.cancel = function (id) {
+      return self.request('DELETE', base + '/' + id).then(function (r) {
+        return r.status;
       });
     };
 
@@ -208,5 +217,29 @@
     });
   }
 
-  window.ResumableUpload = { send: send };
+  /**
+   * A file removed after it was (maybe) half sent: the upload is found by its id, or — when the answer
+   * that named it was lost — declared again with the same Idempotency-Key, which finds it; then
+   * cancelled. Resolves the DELETE's status: 204 cancelled (or already gone), 409 already attached,
+   * 0 no connection (try again later).
+   */
+  function cancel(visitId, blob, options) {
+    var o = {};
+    var k;
+    for (k in DEFAULTS) o[k] = DEFAULTS[k];
+    for (k in options || {}) o[k] = options[k];
+    o.maxTries = 1;
+    var c = client(visitId, o);
+    var found = o.uploadId ? Promise.resolve({ id: o.uploadId }) : c.create(blob);
+    return found.then(
+      function (upload) {
+        return c.cancel(upload.id);
+      },
+      function (e) {
+        return e && typeof e.status === 'number' ? e.status : 0;
+      },
+    );
+  }
+
+  window.ResumableUpload = { send: send, cancel: cancel };
 })();

@@ -16,7 +16,7 @@ workbox.setConfig({ modulePathPrefix: '/static/vendor/workbox/', debug: false })
   },
 );
 
-var VERSION = 'v2';
+var VERSION = 'v3';
 var STATIC = 'msa-static-' + VERSION;
 var PAGES = 'msa-pages-' + VERSION;
 var OFFLINE_PAGE = '/static/offline.html';
@@ -34,9 +34,11 @@ var ASSETS = [
   '/static/visit-capture.js',
   '/static/visit-sync.js',
   '/static/offline-store.js',
+  '/static/offline-files.js',
   '/static/offline-queue.js',
   '/static/resumable-upload.js',
   '/static/offline-register.js',
+  '/static/offline-start.js',
   '/static/vendor/idb/umd.js',
   OFFLINE_PAGE,
 ];
@@ -81,18 +83,29 @@ workbox.routing.registerRoute(
 /** The auditor's pages that must open offline: the list and each visit (form and read view). */
 var OFFLINE_PAGES = /^\/(assignments|visits\/[a-f0-9]{24}(\/edit)?)$/;
 
+/** The blank form of a visit not started yet (public/offline-start.js fetches it from the list to keep it). */
+var NEW_VISIT = /^\/assignments\/[a-f0-9]{24}\/new$/;
+
 var pages = new workbox.strategies.NetworkFirst({
   cacheName: PAGES,
   networkTimeoutSeconds: 8,
   plugins: [
-    // Only pages as they are: never a redirect to sign-in or an error page in place of the form.
+    // Only pages as they are: never a redirect to sign-in or an error page in place of the form, and
+    // never a page reached by a redirect (a navigation cannot be answered with one).
     new workbox.cacheableResponse.CacheableResponsePlugin({ statuses: [200] }),
+    {
+      cacheWillUpdate: function (o) {
+        return Promise.resolve(o.response && !o.response.redirected ? o.response : null);
+      },
+    },
     new workbox.expiration.ExpirationPlugin({ maxEntries: 400 }),
   ],
 });
 
 workbox.routing.registerRoute(function (o) {
-  return o.request.mode === 'navigate' && o.url.origin === self.location.origin && OFFLINE_PAGES.test(o.url.pathname);
+  if (o.url.origin !== self.location.origin) return false;
+  if (NEW_VISIT.test(o.url.pathname)) return true;
+  return o.request.mode === 'navigate' && OFFLINE_PAGES.test(o.url.pathname);
 }, pages);
 
 // What cannot be reached and was not kept: a page that says so, rather than the browser's error.
@@ -108,4 +121,14 @@ workbox.routing.setDefaultHandler(new workbox.strategies.NetworkOnly());
 // Signing out: the kept pages are this user's; the next person on this phone must not see them.
 self.addEventListener('message', function (event) {
   if (event.data && event.data.type === 'forget-pages') event.waitUntil(caches.delete(PAGES));
+});
+
+// The sign-in page opens when a sign-in expired or someone else is about to sign in on this phone
+// (no sign-out at all): the kept pages go then too, before anyone signs in, so the next person never
+// sees them. What waits to be sent stays in IndexedDB under its own user, for their next sign-in.
+// It never answers (Workbox's own listener does): it only forgets.
+self.addEventListener('fetch', function (event) {
+  var url = new URL(event.request.url);
+  if (event.request.mode === 'navigate' && url.origin === self.location.origin && /^\/login(\/|$)/.test(url.pathname))
+    event.waitUntil(caches.delete(PAGES));
 });

@@ -115,6 +115,16 @@
     label.appendChild(state);
     itemNote(label, item.itemKey);
     li.appendChild(label);
+    // Not wanted after all: removed from the phone, and a half-sent upload is cancelled on the platform.
+    var drop = document.createElement('button');
+    drop.type = 'button';
+    drop.className = 'link v-file-drop';
+    drop.textContent = VF.text.remove || 'Remove';
+    drop.addEventListener('click', function () {
+      drop.disabled = true;
+      Q.removeFile(item.seq);
+    });
+    li.appendChild(drop);
     list.appendChild(li);
     return li;
   }
@@ -130,6 +140,8 @@
     }
     var words = li.querySelector('.v-file-state');
     var bar = li.querySelector('progress');
+    var drop = li.querySelector('.v-file-drop');
+    if (drop) drop.hidden = state === 'sending';
     li.setAttribute('data-sync', state);
     if (state === 'failed') {
       li.className = 'v-file v-upload-failed';
@@ -157,6 +169,11 @@
   }
 
   Q.subscribe(function (e) {
+    if (e.type === 'item' && e.state === 'removed') {
+      var gone = list.querySelector('li[data-seq="' + e.item.seq + '"]');
+      if (gone) gone.remove();
+      return;
+    }
     if (e.type === 'item') showItem(e.item, e.state, e.progress);
   });
 

@@ -77,11 +77,39 @@
   var OQ = window.OfflineQueue;
   var visitId = form.getAttribute('data-visit-id');
   var ready = OQ
-    ? OQ.initVisit(visitId, Number(revInput ? revInput.value : 0)).then(restore, function () {
-        return null;
-      })
+    ? OQ.initVisit(visitId, Number(revInput ? revInput.value : 0)).then(
+        function (rec) {
+          if (rec && rec.visitId !== visitId) follow(rec.visitId);
+          return restore(rec);
+        },
+        function () {
+          return null;
+        },
+      )
     : Promise.resolve(null);
   if (!OQ) form.setAttribute('data-phone-copy', 'none');
+
+  /**
+   * A visit started on this phone has the phone's id (`new-<assignmentId>`) until the platform makes
+   * it; then the form (and every address in it) follows the platform's id, without a reload.
+   */
+  function follow(to) {
+    var from = visitId;
+    visitId = to;
+    form.setAttribute('data-visit-id', to);
+    form.removeAttribute('data-new-for');
+    document.querySelectorAll('form[action*="/visits/' + from + '/"], [data-location-url]').forEach(function (el) {
+      ['action', 'data-location-url'].forEach(function (attr) {
+        var v = el.getAttribute(attr);
+        if (v) el.setAttribute(attr, v.split('/visits/' + from + '/').join('/visits/' + to + '/'));
+      });
+    });
+    if (revInput) revInput.value = '0';
+  }
+  if (OQ)
+    OQ.subscribe(function (e) {
+      if (e.type === 'moved' && e.from === visitId) follow(e.to);
+    });
 
   /** Puts the phone's copy into the form (this page may be older: opened from the phone's cache). */
   function restore(rec) {
@@ -252,7 +280,9 @@
 
   // The evidence, capture and place scripts share the form's helpers and the phone's queue.
   window.VisitForm = {
-    visitId: visitId,
+    get visitId() {
+      return visitId;
+    },
     ready: ready,
     markEvidence: markEvidence,
     markErrors: markErrors,
@@ -263,5 +293,9 @@
     fill: fill,
     text: text,
     csrf: csrf,
+    save: function () {
+      dirty = true;
+      return save();
+    },
   };
 })();

@@ -9,7 +9,6 @@
   var Q = window.OfflineQueue;
   if (!VF || !Q) return;
   var t = VF.text;
-  var visitId = VF.visitId;
   var box = document.getElementById('sync-conflict');
   var banner = document.getElementById('sync-net');
   var notice = document.getElementById('sync-notice');
@@ -35,10 +34,63 @@
     return e;
   }
 
+  function button(label, onClick, cls) {
+    var b = el('button', cls || '', label);
+    b.type = 'button';
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  /**
+   * A visit started on this phone that the platform did not make: why, that everything stays on the
+   * phone, and what to do (correct the time and try again, confirm a time outside the window, open the
+   * visit that exists already, or drop the phone's copy).
+   */
+  function showStartRefused(hold) {
+    box.setAttribute('data-code', 'start-' + hold.code);
+    box.appendChild(el('h2', '', word('offline.start.title')));
+    var why = hold.code === 'exists' || hold.code === 'withdrawn' ? hold.code : 'refused';
+    box.appendChild(el('p', 'v-conflict-what', word('offline.start.' + why, { message: hold.message })));
+    box.appendChild(el('p', 'v-conflict-kept', word('offline.conflict.kept')));
+    if (why === 'refused') box.appendChild(el('p', '', word('offline.start.todo_refused')));
+    var actions = el('p', 'v-conflict-actions');
+    if (hold.existing) {
+      var open = el('a', 'button', word('offline.start.open_existing'));
+      open.href = '/visits/' + hold.existing;
+      actions.appendChild(open);
+    }
+    var retry = function (choice) {
+      return function () {
+        (VF.save ? VF.save() : Promise.resolve()).then(function () {
+          return Q.resolve(VF.visitId, choice).then(refresh);
+        });
+      };
+    };
+    if (why === 'refused') actions.appendChild(button(word('offline.start.retry'), retry('send'), 'primary'));
+    if (hold.errorCode === 'outside_window')
+      actions.appendChild(button(word('offline.start.confirm'), retry('confirm')));
+    actions.appendChild(dropButton());
+    box.appendChild(actions);
+  }
+
+  function dropButton() {
+    return button(
+      word('offline.conflict.drop'),
+      function () {
+        if (window.confirm(word('offline.conflict.drop_confirm')))
+          Q.resolve(VF.visitId, 'drop').then(function () {
+            location.assign('/assignments');
+          });
+      },
+      'link',
+    );
+  }
+
   function showConflict(hold) {
     box.textContent = '';
     box.hidden = !hold;
     if (!hold) return;
+    if (Q.isLocal(VF.visitId)) return showStartRefused(hold);
     var editable = hold.status === 'draft' || hold.status === 'returned';
     var closed = hold.code === 'closed' || !editable;
     box.setAttribute('data-code', closed ? 'closed' : 'conflict');
@@ -52,7 +104,7 @@
     box.appendChild(el('p', '', word(closed ? 'offline.conflict.todo_closed' : 'offline.conflict.todo')));
     var actions = el('p', 'v-conflict-actions');
     var open = el('a', 'button', word('offline.conflict.open'));
-    open.href = '/visits/' + visitId;
+    open.href = '/visits/' + VF.visitId;
     open.target = '_blank';
     open.rel = 'noopener';
     actions.appendChild(open);
@@ -61,7 +113,7 @@
       send.type = 'button';
       send.id = 'sync-send-anyway';
       send.addEventListener('click', function () {
-        Q.resolve(visitId, 'send').then(refresh);
+        Q.resolve(VF.visitId, 'send').then(refresh);
       });
       actions.appendChild(send);
     }
@@ -69,7 +121,7 @@
     drop.type = 'button';
     drop.addEventListener('click', function () {
       if (window.confirm(word('offline.conflict.drop_confirm')))
-        Q.resolve(visitId, 'drop').then(function () {
+        Q.resolve(VF.visitId, 'drop').then(function () {
           location.reload();
         });
     });
@@ -83,7 +135,7 @@
     // while the form still shows the platform's answers must not be possible.
     return VF.ready
       .then(function () {
-        return Promise.all([Q.visit(visitId), Q.items(visitId)]);
+        return Promise.all([Q.visit(VF.visitId), Q.items(VF.visitId)]);
       })
       .then(function (r) {
         var rec = r[0];
@@ -98,10 +150,14 @@
           say('offline.submit.refused', { message: rec.rejected.message }, 'bad');
         else if (waiting.some((i) => i.kind === 'submit')) say('offline.submit.queued', {}, 'phone');
         else if (submitting !== true) notice.hidden = true;
-        var n = { n: waiting.length };
         if (rec.hold) return VF.show(word('offline.state.held'), 'held');
         if (rec.rejected && rec.rejected.kind === 'draft')
           return VF.show(word('failed', { message: rec.rejected.message }), 'bad');
+        var n = { n: waiting.length };
+        if (waiting.length && Q.isLocal(VF.visitId) && net !== 'signin') {
+          VF.show(word('offline.start.phone', n), 'phone');
+          return;
+        }
         if (waiting.length) {
           if (net === 'signin') return VF.show(word('offline.state.signin', n), 'signin');
           if (net === 'offline') return VF.show(word('offline.state.offline', n), 'phone');
@@ -115,12 +171,12 @@
 
   Q.subscribe(function (e) {
     if (e.type === 'net') return refresh();
-    if (e.type === 'visit' && e.visit.visitId !== visitId) return;
-    if (e.type === 'item' && (e.item.visitId !== visitId || e.state === 'sending')) return;
+    if (e.type === 'visit' && e.visit.visitId !== VF.visitId) return;
+    if (e.type === 'item' && (e.item.visitId !== VF.visitId || e.state === 'sending')) return;
     if (e.type === 'item' && e.item.kind === 'submit' && e.state === 'sent') {
       say('offline.submit.sent', {}, 'ok');
       setTimeout(function () {
-        location.assign('/visits/' + visitId);
+        location.assign('/visits/' + VF.visitId);
       }, 400);
       return;
     }

@@ -15,14 +15,27 @@ const startsWith = (buf: Buffer, bytes: number[]) => buf.length >= bytes.length 
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis']);
 const HEIF_BRANDS = new Set(['mif1', 'msf1']);
-// Phones record audio notes as MPEG-4 audio; iOS says "M4A ", Android often the generic mp42/isom.
-const M4A_BRANDS = new Set(['M4A ', 'M4B ', 'mp42', 'isom']);
+// Phones record audio notes as MPEG-4 audio: iOS's voice memos say "M4A "; Safari's MediaRecorder
+// (audio/mp4) writes fragmented MP4 with the generic brands iso5 / iso6 / mp41; Android often mp42 / isom.
+// The generic brands say nothing of the content, so a file whose brands name a video format is refused.
+const M4A_BRANDS = new Set(['M4A ', 'M4B ', 'mp42', 'mp41', 'isom', 'iso2', 'iso4', 'iso5', 'iso6']);
+const VIDEO_BRANDS = new Set(['avc1', 'hvc1', 'M4V ', 'M4VP', 'qt  ', '3gp4', '3gp5', '3gp6', 'av01']);
+
+/** The ftyp box's major and compatible brands (as far as the sniffed head reaches). */
+function brandsOf(buf: Buffer): string[] {
+  const size = Math.min(buf.readUInt32BE(0), buf.length);
+  const brands = [ascii(buf, 8, 12)];
+  for (let at = 16; at + 4 <= size; at += 4) brands.push(ascii(buf, at, at + 4));
+  return brands;
+}
 
 function isoBmff(buf: Buffer): DetectedType | null {
   if (buf.length < 12 || ascii(buf, 4, 8) !== 'ftyp') return null;
   const brand = ascii(buf, 8, 12);
   if (HEIC_BRANDS.has(brand)) return { contentType: 'image/heic', ext: 'heic' };
   if (HEIF_BRANDS.has(brand)) return { contentType: 'image/heif', ext: 'heif' };
+  const brands = brandsOf(buf);
+  if (brands.some((b) => VIDEO_BRANDS.has(b))) return null;
   if (M4A_BRANDS.has(brand)) return { contentType: 'audio/mp4', ext: 'm4a' };
   return null;
 }

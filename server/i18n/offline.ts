@@ -49,6 +49,20 @@ export const en: Record<string, string> = {
     'This browser cannot record audio here. Record with the phone’s own recorder app and attach the file below.',
   'offline.capture.mic_refused': 'The microphone was not allowed. Allow it in the browser’s settings to record.',
   'offline.capture.audio_name': 'audio note {time}',
+  'offline.start.phone':
+    'Saved on this phone — the visit is started on the platform when the connection returns ({n} waiting).',
+  'offline.start.continue': 'Continue (started on this phone)',
+  'offline.start.title': 'The visit could not be started on the platform',
+  'offline.start.exists':
+    'This assignment already has a visit on the platform (started from another device or browser). Your answers were not sent over it.',
+  'offline.start.withdrawn': 'This assignment is no longer yours or was withdrawn, so the visit cannot be started.',
+  'offline.start.refused': 'The platform did not accept the start: {message}',
+  'offline.start.todo_refused': 'Correct the visit time or duration below, then try again.',
+  'offline.start.retry': 'Try again',
+  'offline.start.confirm': 'The time is right — start it anyway',
+  'offline.start.open_existing': 'Open the visit on the platform',
+  'offline.start.other_user':
+    'Changes of another auditor are kept on this phone, not sent: they go when that auditor signs in here again.',
 };
 
 export const zh: Record<string, string> = {
@@ -90,6 +104,18 @@ export const zh: Record<string, string> = {
   'offline.capture.no_audio': '此浏览器无法在这里录音。请用手机自带的录音应用录音，再在下方添加文件。',
   'offline.capture.mic_refused': '未允许使用麦克风。请在浏览器设置中允许后再录音。',
   'offline.capture.audio_name': '录音 {time}',
+  'offline.start.phone':
+    '已保存在本机 — 网络恢复后会在平台上开始这次暗访（{n} 项待发送）。在此之前，您填写的所有内容都保存在本机。',
+  'offline.start.continue': '继续填写（已在本机开始）',
+  'offline.start.title': '这次暗访未能在平台上开始',
+  'offline.start.exists': '平台上这项任务已有暗访（在其他设备或浏览器上开始）。您的回答没有被发送去覆盖它。',
+  'offline.start.withdrawn': '这项任务已不再分配给您或已被撤回，因此无法开始暗访。',
+  'offline.start.refused': '平台未接受开始：{message}',
+  'offline.start.todo_refused': '请在下方更正到访时间或时长，然后重试。',
+  'offline.start.retry': '重试',
+  'offline.start.confirm': '时间无误 — 仍然开始',
+  'offline.start.open_existing': '打开平台上的暗访',
+  'offline.start.other_user': '本机保存着另一位暗访员尚未发送的更改：等该暗访员在本机重新登录后才会发送。',
 };
 
 /** The words the form's scripts show themselves (public/visit-sync.js, visit-evidence.js, visit-capture.js). */

@@ -10,6 +10,8 @@ export const en: Record<string, string> = {
   'uploads.err.idempotency_key_reused': 'This upload was started for another file; pick the file again.',
   'uploads.err.too_many_attachments': 'This visit already has the most files allowed.',
   'uploads.err.not_found': 'This visit or upload is not available to you.',
+  'uploads.err.too_many_open_uploads':
+    'Too many files are half sent from this account. Let them finish, or remove the ones you no longer need.',
 };
 
 export const zh: Record<string, string> = {
@@ -23,4 +25,5 @@ export const zh: Record<string, string> = {
   'uploads.err.idempotency_key_reused': '此上传是为另一个文件开始的，请重新选择文件。',
   'uploads.err.too_many_attachments': '此次暗访的文件数量已达上限。',
   'uploads.err.not_found': '此暗访或上传对您不可用。',
+  'uploads.err.too_many_open_uploads': '此账号有太多文件尚未发送完。请等它们发送完成，或删除不再需要的文件。',
 };

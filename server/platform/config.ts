@@ -140,6 +140,8 @@ const envSchema = z
     UPLOAD_MAX_FILES: z.coerce.number().int().positive().default(20),
     // A resumable upload untouched this long is deleted with its bytes (housekeeping).
     UPLOAD_RESUME_HOURS: z.coerce.number().positive().default(24),
+    // Resumable uploads one auditor may have open (declared, not completed or cancelled) at once.
+    UPLOAD_MAX_OPEN_PER_USER: z.coerce.number().int().positive().max(1000).default(20),
     TRUST_PROXY: trustProxy.default('false'),
     SECURE_COOKIES: bool.optional(),
     // Report e-mails go to this SMTP server (credentials in the URL); without it, to .eml files in OUTBOX_DIR (default DATA_DIR/outbox).

@@ -27,6 +27,8 @@ const sessionSchema = new Schema(
     fileId: { type: Schema.Types.ObjectId, required: true },
     offset: { type: Number, required: true, default: 0 },
     status: { type: String, enum: SESSION_STATUSES, required: true, default: 'open' },
+    /** The owner's open-upload slot it holds (slots.ts) until it completes, is cancelled or purged. */
+    slot: { type: String, default: null },
     /** The attachment made on completion, returned again to every repeated completion. */
     attachment: { type: Schema.Types.Mixed, default: null },
     createdAt: { type: Date, required: true },
@@ -47,6 +49,7 @@ export interface SessionDoc {
   fileId: Types.ObjectId;
   offset: number;
   status: SessionStatus;
+  slot?: string | null;
   attachment: Record<string, unknown> | null;
   createdAt: Date;
   touchedAt: Date;

@@ -23,7 +23,9 @@ function json(status: number, handler: Handler): RequestHandler {
     (async () => {
       if (!req.principal) throw new UnauthorizedError();
       requireRole(req.principal, ['auditor']);
-      res.status(status).json(await handler(req.principal, param(req, 'visitId'), req));
+      const body = await handler(req.principal, param(req, 'visitId'), req);
+      if (status === 204) res.status(204).end();
+      else res.status(status).json(body);
     })().catch((e: unknown) => {
       const err = toAppError(e);
       const key = `uploads.err.${err.code}`;
@@ -68,9 +70,12 @@ const complete = json(201, async (user, visitId, req) =>
   linked(user, visitId, await uploads.completeUpload(user, visitId, param(req, 'uploadId'))),
 );
 
+const cancel = json(204, (user, visitId, req) => uploads.cancelUpload(user, visitId, param(req, 'uploadId')));
+
 export function registerUploadPages(r: Router): void {
   r.post('/visits/:visitId/uploads', express.json({ limit: config().JSON_BODY_LIMIT }), create);
   r.get('/visits/:visitId/uploads/:uploadId', state);
   r.patch('/visits/:visitId/uploads/:uploadId', part);
   r.post('/visits/:visitId/uploads/:uploadId/complete', complete);
+  r.delete('/visits/:visitId/uploads/:uploadId', cancel);
 }

@@ -1,4 +1,4 @@
-import type { ApiRouter } from '../platform/http/api-router';
+import { NO_CONTENT, type ApiRouter } from '../platform/http/api-router';
 import { attachmentResponse } from '../visits/responses';
 import { PART_TYPE, requirePartBody, withPartBody } from './http';
 import { uploadResponse } from './responses';
@@ -64,5 +64,21 @@ export function registerUploadApi(api: ApiRouter): void {
       access: AUDITOR,
       status: 201,
       handler: ({ user, params }) => uploads.completeUpload(user, params.visitId, params.uploadId),
+    })
+    .add({
+      method: 'delete',
+      path: '/visits/:visitId/uploads/:uploadId',
+      operationId: 'cancelVisitUpload',
+      response: NO_CONTENT,
+      errors: [404, 409],
+      summary:
+        'Cancel an open upload (the file is not wanted any more): its stored parts are deleted and it no longer counts toward UPLOAD_MAX_OPEN_PER_USER; repeated, 204 again; a completed upload is 409 (remove the attachment instead)',
+      access: AUDITOR,
+      status: 204,
+      handler: async ({ user, params, res }) => {
+        await uploads.cancelUpload(user, params.visitId, params.uploadId);
+        res.status(204).end();
+        return undefined;
+      },
     });
 }

@@ -15,6 +15,7 @@ import * as visits from '../visits/service';
 import type { AttachmentResult } from '../visits/service';
 import { UploadSession, type SessionDoc } from './model';
 import { appendPieces, deletePieces, readPieces, storedBytes } from './pieces';
+import { giveBackSlot, takeSlot } from './slots';
 import type { CreateUploadInput } from './schema';
 
 /**
@@ -95,9 +96,14 @@ export async function createUpload(
 ): Promise<UploadView> {
   checkDeclared(input);
   await visits.assertCanAttachFor(p, visitId, input.itemKey);
+  const _id = sessionIdFor(p.id, idempotencyKey);
+  // A repeated declaration finds its upload (and its slot) again; only a new one needs a slot.
+  const again = idempotencyKey ? await UploadSession.findById(_id, { _id: 1 }).lean() : null;
+  if (again) return sameUpload(p, visitId, _id, input);
+  const slot = await takeSlot(p.id, () => slotsInUse(p.id));
   const at = now();
   const doc = {
-    _id: sessionIdFor(p.id, idempotencyKey),
+    _id,
     visitId: new Types.ObjectId(visitId),
     ownerId: new Types.ObjectId(p.id),
     name: input.name,
@@ -106,6 +112,7 @@ export async function createUpload(
     fileId: new Types.ObjectId(),
     offset: 0,
     status: 'open' as const,
+    slot,
     attachment: null,
     createdAt: at,
     touchedAt: at,
@@ -114,9 +121,26 @@ export async function createUpload(
     await UploadSession.collection.insertOne(doc as never);
     return viewOf(doc);
   } catch (e) {
+    await giveBackSlot(slot);
     if (!isDuplicateKey(e)) throw e;
   }
-  const s = await loadSession(p, visitId, doc._id).catch(() => null);
+  return sameUpload(p, visitId, _id, input);
+}
+
+/** The slots the owner's open uploads hold (read only when every slot looks taken). */
+async function slotsInUse(ownerId: string): Promise<Set<string>> {
+  const open = await UploadSession.find(
+    { ownerId: new Types.ObjectId(ownerId), status: { $ne: 'complete' } },
+    {
+      slot: 1,
+    },
+  ).lean();
+  return new Set(open.flatMap((s) => (s.slot ? [s.slot] : [])));
+}
+
+/** The upload an earlier declaration with the same key made: the same file, or 409. */
+async function sameUpload(p: Principal, visitId: string, id: string, input: CreateUploadInput): Promise<UploadView> {
+  const s = await loadSession(p, visitId, id).catch(() => null);
   if (!s || s.size !== input.size || s.name !== input.name || (s.itemKey ?? undefined) !== input.itemKey)
     throw new ConflictError('This Idempotency-Key started another upload', 'idempotency_key_reused');
   return viewOf(s, await storedBytes(s._id, s.offset));
@@ -201,8 +225,9 @@ export async function completeUpload(p: Principal, visitId: string, uploadId: st
     const attachment = (await visits.attachmentOfFile(p, visitId, s.fileId)) ?? (await attach(p, s, claim.retaken));
     await UploadSession.updateOne(
       { _id: s._id },
-      { $set: { status: 'complete', attachment, offset: s.size, touchedAt: now() } },
+      { $set: { status: 'complete', attachment, offset: s.size, touchedAt: now(), slot: null } },
     );
+    await giveBackSlot(s.slot);
     await deletePieces(s._id).catch((err) => logger.warn({ err, uploadId }, 'upload pieces left for housekeeping'));
     return attachment;
   } finally {
@@ -229,11 +254,47 @@ async function attach(p: Principal, s: SessionDoc, retaken: boolean): Promise<At
 export async function purgeAbandonedUploadSessions(at: Date): Promise<number> {
   const stale = (await UploadSession.find(
     { touchedAt: { $lt: new Date(at.getTime() - resumeMs()) } },
-    { _id: 1 },
-  ).lean()) as { _id: string }[];
+    { _id: 1, slot: 1 },
+  ).lean()) as { _id: string; slot?: string | null }[];
   for (const s of stale) {
     await deletePieces(s._id);
     await UploadSession.deleteOne({ _id: s._id });
+    await giveBackSlot(s.slot);
   }
   return stale.length;
+}
+
+/**
+ * Cancels an open upload of the caller's own (the phone removes a file that was half sent): its
+ * stored parts and the upload go, and its slot is given back. Idempotent: an upload already gone is
+ * answered the same, as long as the visit is the caller's own (otherwise 404, like the other routes).
+ * A completed upload is an attachment now (409 `upload_complete`: remove the attachment instead),
+ * and one being completed cannot be cancelled under its feet (409 `upload_completing`).
+ */
+export async function cancelUpload(p: Principal, visitId: string, uploadId: string): Promise<void> {
+  // Only an id this feature could have made can be "already gone"; anything else never existed.
+  if (!/^[a-f0-9]{32}$/.test(uploadId)) throw new NotFoundError('Upload');
+  const s = (await UploadSession.findById(uploadId).lean()) as SessionDoc | null;
+  if (!s) return assertOwnVisit(p, visitId);
+  if (String(s.ownerId) !== p.id || String(s.visitId) !== visitId) throw new NotFoundError('Upload');
+  if (s.status === 'complete') throw uploadComplete();
+  const claim = await takeOverStale(`upload-complete:${s._id}`, COMPLETION_LEASE_MS);
+  if (!claim) throw new ConflictError('The upload is being completed; ask again in a moment', 'upload_completing');
+  try {
+    const fresh = (await UploadSession.findById(uploadId, { status: 1 }).lean()) as SessionDoc | null;
+    if (fresh?.status === 'complete') throw uploadComplete();
+    await UploadSession.deleteOne({ _id: s._id });
+    await deletePieces(s._id);
+    await giveBackSlot(s.slot);
+  } finally {
+    await release(claim);
+  }
+}
+
+const uploadComplete = () =>
+  new ConflictError('The upload is complete: it is an attachment now; remove that instead', 'upload_complete');
+
+async function assertOwnVisit(p: Principal, visitId: string): Promise<void> {
+  const v = await visits.getVisit(p, visitId);
+  if (v.auditorId !== p.id) throw new NotFoundError('Visit');
 }

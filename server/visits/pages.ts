@@ -8,6 +8,7 @@ import { assignmentsPage, queuePage, startVisitPage } from './pages/lists';
 import { recordLocationJson } from './pages/place';
 import { reviewPage, visitPage } from './pages/show';
 import { submitJson, visitStateJson } from './pages/sync';
+import { createVisitJson, newVisitPage } from './pages/start-offline';
 
 /**
  * The visit pages: the auditor's assignments and form (pages/edit, with autosave and evidence upload
@@ -32,4 +33,7 @@ export function registerVisitPages(r: Router): void {
   r.post('/visits/:visitId/review', reviewPage);
   r.get('/assignments', assignmentsPage);
   r.post('/assignments/:assignmentId/start', startVisitPage);
+  // Starting a visit with no connection (pages/start-offline.ts): the kept blank form, and the queue's create.
+  r.get('/assignments/:assignmentId/new', newVisitPage);
+  r.post('/assignments/:assignmentId/visit', idempotency, express.json({ limit: '4kb' }), createVisitJson);
 }

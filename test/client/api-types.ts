@@ -1611,7 +1611,11 @@ export interface paths {
         get: operations["getVisitUpload"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Cancel an open upload (the file is not wanted any more): its stored parts are deleted and it no longer counts toward UPLOAD_MAX_OPEN_PER_USER; repeated, 204 again; a completed upload is 409 (remove the attachment instead)
+         * @description Who: auditor.
+         */
+        delete: operations["cancelVisitUpload"];
         options?: never;
         head?: never;
         /**
@@ -6734,6 +6738,34 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelVisitUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitId: string;
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -48,6 +48,8 @@ interface EditState {
   missing?: { itemKey: string; sectionKey: string; missing?: string }[];
   /** The save was refused for a time outside the assignment window: the page offers to confirm it. */
   outsideWindow?: boolean;
+  /** A form for a visit not yet started (the phone starts it offline, pages/start-offline.ts). */
+  blank?: boolean;
 }
 
 function staffRows(values: FormValues, staff: StaffView[], t: PageContext['t'], errors: Record<string, string>) {
@@ -116,7 +118,7 @@ function editSections(loaded: Loaded, values: FormValues, state: EditState, ctx:
 const evidencedItems = (v: VisitView) =>
   new Set(v.attachments.flatMap((a) => (!a.removedAt && a.itemKey ? [a.itemKey] : [])));
 
-async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
+export async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {}, status = 200): Promise<void> {
   const { visit, version, bank } = loaded;
   const values = state.values ?? valuesFromVisit(visit, bank.timezone);
   const [staff, assignment] = await Promise.all([
@@ -136,7 +138,8 @@ async function showEdit(ctx: PageContext, loaded: Loaded, state: EditState = {},
       scenario: assignment?.scenario,
       window: assignment && windowView(assignment, bank.timezone),
       nowLocal: nowLocalInput(bank.timezone),
-      place: await placeView(ctx.user, visit, ctx.locale, bank.timezone),
+      place: state.blank ? { warnings: [] } : await placeView(ctx.user, visit, ctx.locale, bank.timezone),
+      newFor: state.blank ? visit.assignmentId : undefined,
       showConfirm: Boolean(state.errors?.fields.visitedAt && state.outsideWindow) || outsideFlagged(visit),
       timezone: bank.timezone,
       statusLabel: statusLabel(ctx.t, visit.status),

@@ -87,7 +87,10 @@ export const startVisitPage = page(AUDITOR, async (ctx) => {
     ...(f.confirmOutsideWindow ? { confirmOutsideWindow: true } : {}),
   };
   try {
-    const visit = await createVisit(ctx.user, parseBody(createVisitBody, input));
+    // The list's script (public/offline-start.js) sends the key its queued start would use: if this
+    // answer is lost, the queued start finds this visit instead of making another.
+    const key = ctx.req.get('idempotency-key') || undefined;
+    const visit = await createVisit(ctx.user, parseBody(createVisitBody, input), key);
     flash(ctx.req, 'ok', ctx.t('visits.assign.started'));
     ctx.res.redirect(303, `/visits/${visit.id}/edit`);
   } catch (e) {
