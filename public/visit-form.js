@@ -274,9 +274,45 @@
   }
 
   // A phone may drop the page at any time once it is hidden: keep what is typed on the phone now.
+  // The save to IndexedDB is asynchronous and a page being left may not finish it (a reload within
+  // the autosave's pause lost the last answers), so the form is also kept synchronously, for this
+  // user and visit, and taken up by the next load of the form (lastMoment below).
   document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState === 'hidden' && dirty) save();
+    if (document.visibilityState !== 'hidden' || !dirty) return;
+    keepLastMoment();
+    save();
   });
+  window.addEventListener('pagehide', function () {
+    if (dirty) keepLastMoment();
+  });
+
+  var userId = (document.getElementById('offline-context') || form).getAttribute('data-user') || '';
+  function lastMomentKey() {
+    return 'msa-last-moment:' + userId + ':' + visitId;
+  }
+  function keepLastMoment() {
+    if (!OQ || !userId) return;
+    try {
+      window.localStorage.setItem(lastMomentKey(), JSON.stringify({ fields: fields(), at: Date.now() }));
+    } catch (e) {
+      /* storage full or refused: the asynchronous save is all there is */
+    }
+  }
+  /** What was typed just before this form was last left, if its save may not have finished: put back and saved. */
+  function takeLastMoment() {
+    var kept;
+    try {
+      kept = JSON.parse(window.localStorage.getItem(lastMomentKey()) || 'null');
+      window.localStorage.removeItem(lastMomentKey());
+    } catch (e) {
+      kept = null;
+    }
+    if (!kept || !kept.fields) return;
+    restore({ fields: kept.fields });
+    dirty = true;
+    save();
+  }
+  if (OQ) ready.then(takeLastMoment);
 
   // The evidence, capture and place scripts share the form's helpers and the phone's queue.
   window.VisitForm = {

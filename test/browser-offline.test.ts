@@ -147,7 +147,7 @@ test('a visit returned by the reviewer while the phone was offline: sending stop
   // The answers are kept on the phone once the form's autosave has run (it waits for a pause in the
   // typing); the queued photo alone already says "on this phone".
   const keptOnPhone = () =>
-    page.evaluate(async (id) => ((await (window as any).OfflineQueue.visit(id)).fields ?? {})['a.g1'], visitId);
+    page.evaluate(async (id) => ((await (globalThis as any).OfflineQueue.visit(id)).fields ?? {})['a.g1'], visitId);
   for (let i = 0; i < 100 && (await keptOnPhone()) !== 'no'; i++) await page.waitForTimeout(100);
   expect(await keptOnPhone()).toBe('no');
   expect(await words(page, '#evidence-list')).toContain('已保存在本机，尚未发送');
