@@ -85,6 +85,8 @@ interface Form {
   json?: boolean;
   /** Raw bytes sent with PATCH (a part of a resumable upload), the token in X-CSRF-Token. */
   bytes?(w: World): Buffer;
+  /** Sent as DELETE (cancelling a resumable upload), the token in X-CSRF-Token. */
+  del?: boolean;
   /** False where a correct post changes only the session (sign-in and sign-out). */
   writes?: boolean;
   /** Answers besides 2xx/3xx that show the token was accepted (the form's own refusal of the fields). */
@@ -281,6 +283,11 @@ const FORMS: Record<string, Form> = {
       return `${url}/complete`;
     },
   },
+  'DELETE /visits/:visitId/uploads/:uploadId': {
+    who: 'auditor',
+    del: true,
+    path: (w) => newUpload(w),
+  },
   'POST /visits/:visitId/attachments': {
     who: 'auditor',
     file: photo,
@@ -302,6 +309,13 @@ const FORMS: Record<string, Form> = {
   'POST /assignments/:assignmentId/start': {
     who: 'auditor',
     path: async (w) => `/assignments/${await w.fresh.assignment('own')}/start`,
+    fields: () => ({ visitedAt: localNow(), durationMinutes: '20' }),
+  },
+  // The phone starting a visit it began with no connection (JSON, the token in X-CSRF-Token).
+  'POST /assignments/:assignmentId/visit': {
+    who: 'auditor',
+    json: true,
+    path: async (w) => `/assignments/${await w.fresh.assignment('own')}/visit`,
     fields: () => ({ visitedAt: localNow(), durationMinutes: '20' }),
   },
   'POST /disputes/new': {
@@ -513,6 +527,10 @@ function submit(
       .set('Accept', 'application/json')
       .set('Content-Type', 'application/offset+octet-stream');
     return (token === undefined ? r : r.set('X-CSRF-Token', token)).send(form.bytes(world));
+  }
+  if (form.del) {
+    const r = agent.delete(path).set('Accept', 'application/json');
+    return token === undefined ? r : r.set('X-CSRF-Token', token);
   }
   if (form.json) {
     const r = agent.post(path).set('Accept', 'application/json');

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { visitBody } from '../visits/settings';
 import { demoAnswers } from '../webhooks/answers';
+import { STAFF } from '../webhooks/world';
 
 /**
  * The load over the app's HTTP API, open loop: the reviewer approves the prepared visits (each with a
@@ -81,7 +82,7 @@ export async function drive(d: Drive): Promise<Load> {
       track(
         (async () => {
           const t0 = Date.now();
-          const made = await post(d.port, '/visits', token, visitBody(a, answers));
+          const made = await post(d.port, '/visits', token, { ...visitBody(a, answers), staff: STAFF });
           if (made.status !== 201) throw new Error('create');
           const id = (JSON.parse(made.body) as { id: string }).id;
           if ((await post(d.port, `/visits/${id}/submit`, token)).status !== 200) throw new Error('submit');

@@ -28,7 +28,8 @@ export interface TestSmtp {
 export async function testSmtp(
   decide: (mail: ParsedMail, to: string[]) => Promise<Verdict> | Verdict,
 ): Promise<TestSmtp> {
-  const port = await freePort();
+  let port = await freePort();
+  let listened = false;
   const received: Received[] = [];
   let server: SMTPServer | undefined;
   const make = () =>
@@ -54,17 +55,36 @@ export async function testSmtp(
         });
       },
     });
+  const listenOnce = () =>
+    new Promise<void>((resolve, reject) => {
+      server = make();
+      server.on('error', () => undefined); // a client killed mid-session is expected here
+      server.server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
   return {
-    port,
+    get port() {
+      return port;
+    },
     received,
     listening: () => Boolean(server),
-    listen: () =>
-      new Promise<void>((resolve, reject) => {
-        server = make();
-        server.on('error', () => undefined); // a client killed mid-session is expected here
-        server.server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve());
-      }),
+    async listen() {
+      // The port was free when chosen, but another process may take it before the first listen
+      // (an outgoing connection's ephemeral port): then another is chosen. Later listens (the
+      // server coming back) keep the port the app was told.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await listenOnce();
+          listened = true;
+          return;
+        } catch (e) {
+          server = undefined;
+          const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+          if (listened || !inUse || attempt >= 4) throw e;
+          port = await freePort();
+        }
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (!server) return resolve();
