@@ -165,7 +165,10 @@
 
   /** Kept on the phone first, then sent in turn (public/offline-queue.js). */
   function upload(file, itemKey) {
-    return Q.addFile(VF.visitId, file, { name: file.name, itemKey: itemKey });
+    // What was typed before the photo goes before it (the autosave may still be waiting for a pause).
+    return VF.saveFirst().then(function () {
+      return Q.addFile(VF.visitId, file, { name: file.name, itemKey: itemKey });
+    });
   }
 
   Q.subscribe(function (e) {

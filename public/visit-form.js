@@ -326,6 +326,8 @@
     dirty: function () {
       return dirty;
     },
+    /** Keeps what was typed (if anything changed) before another item is queued: the phone's order is the auditor's. */
+    saveFirst: save,
     fill: fill,
     text: text,
     csrf: csrf,

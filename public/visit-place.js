@@ -34,16 +34,21 @@
   }
 
   function send(kind, body, state, button) {
-    return Q.addLocation(VF.visitId, body).then(
-      function () {
-        state.textContent = recordedText(body) + ' · ' + text['offline.place.phone'];
-        if (Q.net() === 'offline' || Q.net() === 'signin') button.disabled = false;
-      },
-      function () {
-        state.textContent = text.place_failed;
-        button.disabled = false;
-      },
-    );
+    // What was typed before the tap goes before it (the autosave may still be waiting for a pause).
+    return VF.saveFirst()
+      .then(function () {
+        return Q.addLocation(VF.visitId, body);
+      })
+      .then(
+        function () {
+          state.textContent = recordedText(body) + ' · ' + text['offline.place.phone'];
+          if (Q.net() === 'offline' || Q.net() === 'signin') button.disabled = false;
+        },
+        function () {
+          state.textContent = text.place_failed;
+          button.disabled = false;
+        },
+      );
   }
 
   Q.subscribe(function (e) {
