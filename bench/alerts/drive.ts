@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { apiPoster } from '../webhooks/api-post';
 import { visitBody } from '../visits/settings';
 import { demoAnswers } from '../webhooks/answers';
 import { STAFF } from '../webhooks/world';
@@ -8,35 +8,7 @@ import { STAFF } from '../webhooks/world';
  * compliance violation) at `rate` per second, timed from the start of each request; meanwhile the
  * auditors create and submit visits at `submitRate` per second.
  */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 });
-
-function post(port: number, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> {
-  const data = body === undefined ? '' : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: `/api/v1${path}`,
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = apiPoster(64);
 
 export interface Load {
   /** Per approved visit: when its approval request started. */

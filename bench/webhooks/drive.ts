@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { apiPoster } from './api-post';
 import { visitBody } from '../visits/settings';
 import { STAFF } from './world';
 import { demoAnswers } from './answers';
@@ -12,36 +12,7 @@ import type { WebhookWorld } from './world';
  *   alert.withdrawn) until EVENTS events are due;
  * - auditors' submissions (create + submit) at SUBMIT_RATE/s, timed.
  */
-// Idle sockets are dropped before the app's keep-alive timeout (5 s) closes them under a request.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128, timeout: 4000 });
-
-function post(port: number, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> {
-  const data = body === undefined ? '' : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: `/api/v1${path}`,
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-        },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = apiPoster(128);
 
 /** What a change should make every endpoint receive: the visit and the event types, in order. */
 export type Expected = Map<string, string[]>;
