@@ -9,15 +9,19 @@ import { log, REGIONS } from './large-bank/settings';
 /**
  * The whole close of the large bank (bench/large-bank: 25,000 branches in 50 regions, 100,000
  * approved visits in each of four quarters, 16 items with comments), on a fresh copy of the kept
- * database: one close run by the in-process worker exactly as the app runs it — snapshot (the kept
- * statistics plus one read of the quarter's visits), bank + region + branch PDFs stored in GridFS,
- * deliveries queued. Reports wall time per phase, CPU, and the peak resident memory of this process
- * (render threads included) and of FerretDB.
+ * database: one close exactly as the app runs it — snapshot (the kept statistics plus one read of the
+ * quarter's visits), bank + region + branch PDFs stored in GridFS, deliveries queued. By default the
+ * compiled app runs as its own process (NODE_ENV=production, as a bank runs it) and an admin asks it
+ * for the close through the API; the memory and CPU measured are that process's (render threads
+ * included), not this harness's (which carries the TypeScript hook and the data generator).
+ * BENCH_CLOSE_IN=bench runs the close in this process instead, as earlier runs did. Reports wall
+ * time per phase, CPU, and the peak resident memory of the app and of FerretDB.
  *
  *   BENCH_DATA_DIR=/work/.benchdata npm run bench:reports-close
  *   BENCH_BRANCHES=2500 BENCH_VISITS=10000 npm run bench:reports-close
  */
 const WRITE_FILE = process.env.BENCH_WRITE !== '0';
+const IN_APP = process.env.BENCH_CLOSE_IN !== 'bench';
 const HEADING = '### Whole close of a large bank';
 
 /** The FerretDB process serving `port` (not its guard shell). */
@@ -70,37 +74,100 @@ function machine(): string {
 async function main(): Promise<void> {
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-close-outbox-'));
   try {
-    await withLargeBankCopy(({ world, db }) => closeOnce(world, db), { inProcess: { OUTBOX_DIR: outbox } });
+    await withLargeBankCopy(({ world, db }) => closeOnce(world, db, outbox), { inProcess: { OUTBOX_DIR: outbox } });
   } finally {
     fs.rmSync(outbox, { recursive: true, force: true });
   }
 }
 
-async function closeOnce(world: KeptBank['world'], db: FaultDb): Promise<void> {
+/** Where the close runs: the app's own process (asked through the API) or this one. */
+interface Closer {
+  where: string;
+  pid: number;
+  rssMB(): number;
+  close(): Promise<{ jobId: string; reportId: string }>;
+  stop(): Promise<void>;
+}
+
+/** Settings of the render threads given to the app as they are given to this benchmark. */
+function renderEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => /^REPORT_RENDER_/.test(e[0]) && !!e[1]),
+  );
+}
+
+async function appCloser(uri: string, bankId: string, quarter: string, outbox: string): Promise<Closer> {
+  const { startApp } = await import('./large-bank/app');
+  const { call, tokenOf, FAULT_ADMIN } = await import('../test/helpers/faults');
+  const { Report } = await import('../server/publishing/model');
+  // BENCH_APP_NODE_ARGS: flags for the app's node (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const app = await startApp(uri, { env: { OUTBOX_DIR: outbox, ...renderEnv() }, nodeArgs });
+  return {
+    where:
+      'the compiled app in its own process (NODE_ENV=production), asked by an admin through `POST /api/v1/banks/:bankId/quarters/:quarter/close`',
+    pid: app.pid,
+    rssMB: () => app.rssMB(),
+    async close() {
+      const token = await tokenOf(app.url, FAULT_ADMIN.email, FAULT_ADMIN.password);
+      const r = await call(app.url, 'POST', `/api/v1/banks/${bankId}/quarters/${quarter}/close`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      const body = 'body' in r ? (r.body as { reportId?: string } | undefined) : undefined;
+      const reportId = body?.reportId;
+      if (r.status !== 202 || !reportId)
+        throw new Error(
+          `the close was refused: ${r.status} ${'error' in r ? r.error : JSON.stringify(body).slice(0, 300)}`,
+        );
+      const report = await Report.findById(reportId, { jobId: 1 }).lean();
+      return { jobId: String(report?.jobId), reportId };
+    },
+    stop: () => app.stop(),
+  };
+}
+
+async function benchCloser(bankId: string, quarter: string): Promise<Closer> {
+  const { closeQuarter } = await import('../server/publishing/service');
+  const { startAppWorkers } = await import('../server/jobs');
+  let workers: { stop(): Promise<void> } | undefined;
+  return {
+    where: 'the in-process worker of this benchmark (BENCH_CLOSE_IN=bench; its memory includes the TypeScript hook)',
+    pid: process.pid,
+    rssMB: () => process.memoryUsage().rss / 2 ** 20,
+    async close() {
+      const admin = { id: 'bench', email: 'bench@localhost', name: 'bench', role: 'admin' as const };
+      const queued = await closeQuarter(admin, bankId, quarter);
+      workers = startAppWorkers({ pollMs: 100, mail: false });
+      return { jobId: String(queued.jobId), reportId: String(queued.reportId) };
+    },
+    stop: async () => workers?.stop(),
+  };
+}
+
+async function closeOnce(world: KeptBank['world'], db: FaultDb, outbox: string): Promise<void> {
   const QUARTER = world.quarter;
   const BRANCHES = world.branches;
   const VISITS = world.visitsPerQuarter;
   const port = db.port;
   const g = { bankId: world.bankId };
-  const { closeQuarter } = await import('../server/publishing/service');
-  const { startAppWorkers } = await import('../server/jobs');
   const { Job } = await import('../server/platform/jobs/model');
   const { Report, ReportFile } = await import('../server/publishing/model');
   const { threadsFor } = await import('../server/publishing/render-pool');
+  const closer = IN_APP
+    ? await appCloser(db.uri(), String(g.bankId), QUARTER, outbox)
+    : await benchCloser(String(g.bankId), QUARTER);
   let peakNode = 0;
   let peakFerret = 0;
   const phases = new Map<string, number>();
   const peakByPhase = new Map<string, number>();
   const started = Date.now();
-  const admin = { id: 'bench', email: 'bench@localhost', name: 'bench', role: 'admin' as const };
   const fpid = ferretPid(port);
-  const cpu0 = { app: cpuSeconds(process.pid), db: cpuSeconds(fpid) };
+  const cpu0 = { app: cpuSeconds(closer.pid), db: cpuSeconds(fpid) };
   const load: number[] = [];
-  const queued = await closeQuarter(admin, String(g.bankId), QUARTER);
-  const workers = startAppWorkers({ pollMs: 100, mail: false });
+  const queued = await closer.close();
   let lastLog = 0;
   for (;;) {
-    const rss = process.memoryUsage().rss / 2 ** 20;
+    const rss = closer.rssMB();
     peakNode = Math.max(peakNode, rss);
     peakFerret = Math.max(peakFerret, ferretRssMB(port));
     const job = await Job.findById(queued.jobId).lean();
@@ -118,8 +185,8 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const total = (Date.now() - started) / 1000;
-  const cpu = { app: cpuSeconds(process.pid) - cpu0.app, db: cpuSeconds(fpid) - cpu0.db };
-  await workers.stop();
+  const cpu = { app: cpuSeconds(closer.pid) - cpu0.app, db: cpuSeconds(fpid) - cpu0.db };
+  await closer.stop();
   const report = await Report.findById(queued.reportId).lean();
   if (report?.status !== 'ready') throw new Error(`the close failed: ${report?.error}`);
   const files: { _id: string; n: number; bytes: number }[] = [];
@@ -139,7 +206,7 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb): Promise<void> {
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; \`npm run bench:reports-close\` (BENCH_BRANCHES=${BRANCHES}, BENCH_VISITS=${VISITS}).`,
     '',
-    `A bank of ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions with ${VISITS.toLocaleString('en')} counted visits in each of ${world.quarters.join(', ')} (16 items, comments; bench/large-bank), on a fresh copy of the kept database; one close of ${QUARTER} by the in-process worker: snapshot from the kept statistics plus one read of the quarter's visits, then ${files.map((f) => `${f.n.toLocaleString('en')} ${f._id}`).join(', ')} PDFs (${(files.reduce((s, f) => s + f.bytes, 0) / 2 ** 20).toFixed(0)} MB, bank report ${(Number(bankFile?.size ?? 0) / 2 ** 20).toFixed(1)} MB) rendered on ${threads ? `${threads} worker threads` : "the close's own thread"} and stored in GridFS.`,
+    `A bank of ${BRANCHES.toLocaleString('en')} branches in ${REGIONS} regions with ${VISITS.toLocaleString('en')} counted visits in each of ${world.quarters.join(', ')} (16 items, comments; bench/large-bank), on a fresh copy of the kept database; one close of ${QUARTER} by ${closer.where}: snapshot from the kept statistics plus one read of the quarter's visits, then ${files.map((f) => `${f.n.toLocaleString('en')} ${f._id}`).join(', ')} PDFs (${(files.reduce((s, f) => s + f.bytes, 0) / 2 ** 20).toFixed(0)} MB, bank report ${(Number(bankFile?.size ?? 0) / 2 ** 20).toFixed(1)} MB) rendered on ${threads ? `${threads} worker threads` : "the close's own thread"} and stored in GridFS.`,
     '',
     '| step | wall time |',
     '|---|---|',
@@ -147,7 +214,7 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb): Promise<void> {
     `| render and store all PDFs | ${renderS.toFixed(0)} s (${(branchFiles / Math.max(1, renderS)).toFixed(1)} branch reports/s overall) |`,
     `| **whole close** | **${(total / 60).toFixed(1)} min** (target < 3 min: ${total < 180 ? 'met' : '**not met**'}) |`,
     '',
-    `CPU time used by the close: app process ${cpu.app.toFixed(0)} s (all its threads), FerretDB ${cpu.db.toFixed(0)} s. Peak resident memory: app process **${peakNode.toFixed(0)} MB** (render threads included; target < 600 MB: ${peakNode < 600 ? 'met' : '**not met**'}), FerretDB ${peakFerret.toFixed(0)} MB (sampled every 250 ms; app peak per phase: ${[...peakByPhase].map(([p, mb]) => `${p} ${mb.toFixed(0)} MB`).join(', ')}). The machine was shared with other work: 1-minute load average ${load.length ? `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}` : os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs during the close.`,
+    `CPU time used by the close: app process ${cpu.app.toFixed(0)} s (all its threads), FerretDB ${cpu.db.toFixed(0)} s. Peak resident memory: app process **${peakNode.toFixed(0)} MB** (${IN_APP ? 'the app alone, ' : ''}render threads included; target < 600 MB: ${peakNode < 600 ? 'met' : '**not met**'}), FerretDB ${peakFerret.toFixed(0)} MB (sampled every 250 ms; app peak per phase: ${[...peakByPhase].map(([p, mb]) => `${p} ${mb.toFixed(0)} MB`).join(', ')}). The machine was shared with other work: 1-minute load average ${load.length ? `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}` : os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs during the close.`,
   ].join('\n');
   log(`\n${body}\n`);
   if (WRITE_FILE) writeBenchSection(body, HEADING, insidePdfReports);

@@ -21,6 +21,7 @@ import { resultsSection } from './large-bank/results-report';
 const REQUESTS = env('BENCH_REQUESTS', 60);
 const STREAM_RUNS = env('BENCH_STREAM_RUNS', 3);
 const APPROVALS = env('BENCH_APPROVALS', 60);
+const APPROVE_ROUNDS = 4 * Math.max(1, Math.round(env('BENCH_APPROVE_ROUNDS', 4) / 4));
 const BASE_ROOT = process.env.BENCH_BASE_ROOT;
 
 export interface AppTimes {
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     const stream: Record<string, number[]> = {};
     const checks: Check[] = [];
     let approve: ApproveTimes | null = null;
-    if (BASE_ROOT) approve = await approveSideBySide(db.uri(), world, BASE_ROOT, APPROVALS);
+    if (BASE_ROOT) approve = await approveSideBySide(db.uri(), world, BASE_ROOT, APPROVALS, APPROVE_ROUNDS);
     const section = () =>
       resultsSection({
         world,

@@ -8,11 +8,14 @@ import { DB_NAME, log, median, quantile } from './settings';
  * without them (the app built from the commit before, BENCH_BASE_ROOT), on the same data: each side
  * approves its own submitted visits through `POST /api/v1/visits/:id/review`, one at a time with a
  * pause of PAUSE_MS (a reviewer's pace; the background sync of the statistics runs meanwhile), in
- * alternating rounds (this, before, this, before).
+ * rounds ordered this, before, before, this (repeated), so that neither side always goes first on a
+ * warmer database; each round a fresh app process.
  */
 export interface ApproveTimes {
   withStats: number[];
   without: number[];
+  /** Per round: [side, median ms] in the order run. */
+  rounds: { side: 'with' | 'without'; p50: number }[];
   errors: number;
   pauseMs: number;
   baseCommit: string;
@@ -58,27 +61,33 @@ async function approveWith(
   }
 }
 
-export async function approveSideBySide(uri: string, w: LargeBank, baseRoot: string, n: number): Promise<ApproveTimes> {
+/** `n` approvals a side in `rounds` rounds (a multiple of 4: this, before, before, this). */
+export async function approveSideBySide(
+  uri: string,
+  w: LargeBank,
+  baseRoot: string,
+  n: number,
+  rounds = 4,
+): Promise<ApproveTimes> {
   const { execFileSync } = await import('node:child_process');
-  const per = Math.ceil(n / 2) + 2;
-  const ids = await submittedVisits(uri, w.bankId, per * 4);
-  if (ids.length < per * 4) throw new Error(`only ${ids.length} submitted visits to approve`);
+  const per = Math.ceil((2 * n) / rounds) + 2;
+  const ids = await submittedVisits(uri, w.bankId, per * rounds);
+  if (ids.length < per * rounds) throw new Error(`only ${ids.length} submitted visits to approve`);
   const out: ApproveTimes = {
     withStats: [],
     without: [],
+    rounds: [],
     errors: 0,
     pauseMs: PAUSE_MS,
     baseCommit: execFileSync('git', ['-C', baseRoot, 'rev-parse', '--short', 'HEAD']).toString().trim(),
   };
-  const sides: [string | undefined, number[]][] = [
-    [undefined, out.withStats],
-    [baseRoot, out.without],
-    [undefined, out.withStats],
-    [baseRoot, out.without],
-  ];
+  const mine: [string | undefined, number[]] = [undefined, out.withStats];
+  const base: [string | undefined, number[]] = [baseRoot, out.without];
+  const sides = Array.from({ length: rounds }, (_, i) => ([0, 3].includes(i % 4) ? mine : base));
   for (const [i, [root, into]] of sides.entries()) {
     const r = await approveWith(uri, root, w, ids.slice(i * per, (i + 1) * per));
     into.push(...r.ms);
+    out.rounds.push({ side: root ? 'without' : 'with', p50: median(r.ms) });
     out.errors += r.errors;
     log(
       `  approve ${root ? 'without statistics' : 'with statistics'}: p50 ${median(r.ms).toFixed(1)} ms, p95 ${quantile(r.ms, 0.95).toFixed(1)} ms, ${r.errors} errors`,
