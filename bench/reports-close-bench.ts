@@ -102,6 +102,9 @@ async function appCloser(uri: string, bankId: string, quarter: string, outbox: s
   const { Report } = await import('../server/publishing/model');
   // BENCH_APP_NODE_ARGS: flags for the app's node (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const { appCommand } = await import('../test/helpers/faults');
+  // The compiled app, as a bank runs it (sources through SWC would add the TypeScript hook's memory).
+  if (appCommand().via !== 'dist') throw new Error('dist/ is older than the sources: run `npm run build` first');
   const app = await startApp(uri, { env: { OUTBOX_DIR: outbox, ...renderEnv() }, nodeArgs });
   return {
     where:
@@ -178,7 +181,7 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb, outbox: string):
       lastLog = Date.now();
       load.push(os.loadavg()[0]);
       log(
-        `  ${phase} ${job?.progress?.done ?? 0}/${job?.progress?.total ?? 0}, ${((Date.now() - started) / 1000).toFixed(0)} s, node ${peakNode.toFixed(0)} MB, ferretdb ${peakFerret.toFixed(0)} MB`,
+        `  ${phase} ${job?.progress?.done ?? 0}/${job?.progress?.total ?? 0}, ${((Date.now() - started) / 1000).toFixed(0)} s, app ${peakNode.toFixed(0)} MB (now ${rss.toFixed(0)}), ferretdb ${peakFerret.toFixed(0)} MB`,
       );
     }
     if (job?.status === 'done' || job?.status === 'failed') break;

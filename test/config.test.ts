@@ -25,6 +25,14 @@ describe('configuration is parsed once and fails fast', () => {
     }
   });
 
+  test('REPORT_RENDER_HEAP_MB is 0 (no cap) or at least 64', () => {
+    expect(loadConfig({ REPORT_RENDER_HEAP_MB: '0' }).REPORT_RENDER_HEAP_MB).toBe(0);
+    expect(loadConfig({ REPORT_RENDER_HEAP_MB: '256' }).REPORT_RENDER_HEAP_MB).toBe(256);
+    expect(() => loadConfig({ REPORT_RENDER_HEAP_MB: '32' })).toThrow(
+      /REPORT_RENDER_HEAP_MB must be 0 \(no cap\) or at least 64/,
+    );
+  });
+
   test('development gets the documented demo admin', () => {
     const dev = loadConfig({});
     expect(dev.ADMIN_EMAIL).toBe('admin@demo.local');

@@ -8,6 +8,8 @@ import { startAppWorkers } from '../server/jobs';
 import { Report, ReportFile } from '../server/publishing/model';
 import { logger } from '../server/platform/logger';
 import {
+  DEFAULT_OLD_GENERATION_MB,
+  heapLimit,
   inProcessRenderer,
   MIN_FILES_FOR_THREADS,
   openRenderer,
@@ -100,6 +102,31 @@ describe('render threads', () => {
     await expect(threads.render(branch('JN-005'))).rejects.toThrow('closed');
   });
 
+  test('a thread that outgrows its heap cap is replaced, and its report rendered again on a thread without the cap', async () => {
+    // A bank report listing 6,000 branches needs more than 24 MB of old generation.
+    const big = fixtureSnapshot({ branches: 6000 });
+    const warned = jest.spyOn(logger, 'warn');
+    const capped = await threadRenderer(big, 1, 60_000, { oldGenerationMb: 24 });
+    try {
+      expect(capped.limits?.maxOldGenerationSizeMb).toBe(24);
+      expect(capped.limits?.maxYoungGenerationSizeMb).toBe(16);
+      const pdf = await capped.render({ kind: 'bank' });
+      isPdf(pdf);
+      expect(pdfPageCount(pdf)).toBeGreaterThan(100);
+      expect(warned).toHaveBeenCalledWith(
+        expect.objectContaining({ kind: 'bank', capMb: 24 }),
+        expect.stringContaining('outgrew its render thread'),
+      );
+      // The pool renders on, on the thread that replaced the one that ran out.
+      const code = big.branches[7].code;
+      const again = await capped.render({ kind: 'branch', detail: withBranchDetail(big, code, 2).branchDetails[0] });
+      expect(pdfText(again)).toContain(`网点：${code}`);
+    } finally {
+      warned.mockRestore();
+      await capped.close();
+    }
+  });
+
   test('threads that cannot start fall back to rendering in process', async () => {
     const r = await openRenderer(s, 2, 1); // 1 ms: the threads are never ready in time
     expect(r.threads).toBe(0);
@@ -107,6 +134,20 @@ describe('render threads', () => {
     isPdf(pdf);
     expect(pdfText(pdf)).toContain('网点：JN-006');
     await r.close();
+  });
+
+  test("each thread's heap is capped: 256 MB old generation unless REPORT_RENDER_HEAP_MB says otherwise (0: none)", () => {
+    expect(DEFAULT_OLD_GENERATION_MB).toBe(256);
+    expect(heapLimit({}, {})).toEqual({ maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 });
+    expect(heapLimit({}, { REPORT_RENDER_HEAP_MB: '512' })).toEqual({
+      maxYoungGenerationSizeMb: 16,
+      maxOldGenerationSizeMb: 512,
+    });
+    expect(heapLimit({}, { REPORT_RENDER_HEAP_MB: '0' })).toEqual({ maxYoungGenerationSizeMb: 16 });
+    // The retry of a report that outgrew the cap asks for none, whatever the setting.
+    expect(heapLimit({ oldGenerationMb: null }, { REPORT_RENDER_HEAP_MB: '512' })).toEqual({
+      maxYoungGenerationSizeMb: 16,
+    });
   });
 
   test('a small close renders in process, a large one on threads, REPORT_RENDER_THREADS decides when set', () => {
@@ -228,13 +269,32 @@ describe('a close rendered on threads', () => {
       // The snapshot's one read of the visits served the results, the region figures and the branch reports.
       expect(finds).toHaveBeenCalledTimes(1);
       expect(logged).toHaveBeenCalledWith({ reportId: res.body.reportId, files: 8, threads: 2 }, 'rendering the close');
+      // Two sets of threads: the branch reports', then a fresh one for the bank and region reports
+      // (a thread's heap stays grown: the bank report's must not add to the branch threads').
+      const started = logged.mock.calls.filter((c) => c[1] === 'render threads started for the close');
+      expect(started.map((c) => (c[0] as { threads: number }).threads)).toEqual([2, 1]);
+      // Each thread's heap capped as V8 applied it: young 16 MB, old DEFAULT_OLD_GENERATION_MB.
+      for (const c of started)
+        expect((c[0] as { limits?: object }).limits).toMatchObject({
+          maxYoungGenerationSizeMb: 16,
+          maxOldGenerationSizeMb: DEFAULT_OLD_GENERATION_MB,
+        });
     } finally {
       await workers.stop();
       logged.mockRestore();
       finds.mockRestore();
     }
 
-    const files = await ReportFile.find({ reportId: res.body.reportId }).lean();
+    const files = await ReportFile.find({ reportId: res.body.reportId }).sort({ _id: 1 }).lean();
+    // Stored in the order rendered: every branch report before the bank and region reports.
+    const lastBranch = files.map((f) => f.kind).lastIndexOf('branch');
+    expect(files.slice(0, lastBranch + 1).every((f) => f.kind === 'branch')).toBe(true);
+    expect(
+      files
+        .slice(lastBranch + 1)
+        .map((f) => f.kind)
+        .sort(),
+    ).toEqual(['bank', 'region', 'region']);
     expect(files.map((f) => f.scope).sort()).toEqual([
       'bank',
       'branch:JN-E01',

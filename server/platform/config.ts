@@ -111,7 +111,12 @@ const envSchema = z
     AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
     // Read by server/reports/render-pool.ts (per close, so tests can vary them); checked here so a bad value stops the start.
     REPORT_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
-    REPORT_RENDER_HEAP_MB: z.coerce.number().int().min(64).optional(),
+    // 0: no cap on a render thread's old generation; else at least 64 MB (default 256, render-pool.ts).
+    REPORT_RENDER_HEAP_MB: z.coerce
+      .number()
+      .int()
+      .refine((mb) => mb === 0 || mb >= 64, 'REPORT_RENDER_HEAP_MB must be 0 (no cap) or at least 64')
+      .optional(),
     ADMIN_EMAIL: z.string().email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -4,6 +4,7 @@ import { unlessDuplicate } from '../platform/db/duplicate-key';
 import type { JobDoc } from '../platform/jobs/queue';
 import type { JobContext } from '../platform/jobs/worker';
 import { queueDeliveries } from '../platform/mail/outbox';
+import { collectGarbage } from '../platform/memory';
 import { clearCorrections } from './corrections';
 import { REPORT_MAIL } from './mail-content';
 import { Report, ReportFile } from './model';
@@ -60,6 +61,9 @@ export async function runCloseJob(ctx: JobContext): Promise<void> {
   if (report.status === 'failed') throw new Error('the report was marked failed');
   if (report.status !== 'ready') {
     const { snapshot, visits } = await snapshotOf(ctx, report);
+    // Most of what the snapshot step read (a large bank: hundreds of MB) is garbage now: collected
+    // before the render threads start, its pages are given back instead of adding to the threads'.
+    collectGarbage();
     try {
       await renderAll(ctx, report, snapshot, visits);
     } finally {

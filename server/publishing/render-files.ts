@@ -75,40 +75,77 @@ export async function renderAll(
     await ctx.progress('render', count, total);
   };
   await ctx.progress('render', count, total);
-  // PDFs render on worker threads while this thread builds the branch details and stores what is
-  // done; a few tasks are queued ahead so that no thread waits, and no more, so memory stays bounded.
-  const renderer = await openRenderer(s, threadsFor(total - done.size));
-  logger.info({ reportId, files: total - done.size, threads: renderer.threads }, 'rendering the close');
-  const tasks = limiter(Math.max(1, 2 * renderer.threads));
-  const submit = (t: Target, task: RenderTask) => tasks.run(async () => put(t, await renderer.render(task)));
+  const threads = threadsFor(total - done.size);
+  logger.info({ reportId, files: total - done.size, threads }, 'rendering the close');
   // A long report (a large bank's) may render for minutes without a file done: the lease is renewed meanwhile.
+  let onBeatFailure: (e: unknown) => void = () => undefined;
   const beat = setInterval(() => {
-    ctx.progress('render', count, total).catch((e: unknown) => tasks.fail(e));
+    ctx.progress('render', count, total).catch((e: unknown) => onBeatFailure(e));
   }, 15_000);
+  const lease = (fail: (e: unknown) => void) => (onBeatFailure = fail);
   try {
-    // The bank report first: the longest, it renders while the branch reports go through the other threads.
-    if (!done.has('bank')) await submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
-    for (const g of s.regions) {
-      const scope = `region:${g.key}`;
-      if (!done.has(scope))
-        await submit({ scope, kind: 'region', name: g.name, region: g.key }, { kind: 'region', region: g.key });
-    }
-    const catalogue = await loadCatalogue(s.bank.id);
-    const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
-    const byCode = new Map(s.branches.map((b) => [b.code, b]));
-    await forEachBranchDetail(
-      s,
-      catalogue,
-      skip,
-      async (d) => {
-        const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
-        await submit(
-          { scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code },
-          { kind: 'branch', detail: d },
-        );
-      },
-      visits,
-    );
+    // The branch reports first, then the bank and region reports on one fresh thread: the bank
+    // report lays out every branch, and a thread's heap, once grown, stays grown; rendered last and
+    // alone, it no longer adds to the branch threads' memory.
+    await renderBatch(s, threads, storing, lease, (submit) => submitBranches(s, done, submit, visits), put);
+    await renderBatch(s, Math.min(1, threads), storing, lease, (submit) => submitSummaries(s, done, submit), put);
+  } finally {
+    clearInterval(beat);
+  }
+  await write();
+  await storing.flush();
+  await ctx.progress('render', count, total);
+}
+
+type Submit = (t: Target, task: RenderTask) => Promise<void>;
+
+/** Every branch report not stored yet, with its details built from the spill a file of branches at a time. */
+async function submitBranches(
+  s: ReportSnapshot,
+  done: Set<string>,
+  submit: Submit,
+  visits?: VisitSpill<ReportVisit>,
+): Promise<void> {
+  const catalogue = await loadCatalogue(s.bank.id);
+  const skip = new Set(s.branches.filter((b) => done.has(`branch:${b.code}`)).map((b) => b.code));
+  const byCode = new Map(s.branches.map((b) => [b.code, b]));
+  const branch = async (d: ReportSnapshot['branchDetails'][number]) => {
+    const b = byCode.get(d.code) as ReportSnapshot['branches'][number];
+    const t: Target = { scope: `branch:${b.code}`, kind: 'branch', name: b.name, region: b.region, branchCode: b.code };
+    await submit(t, { kind: 'branch', detail: d });
+  };
+  await forEachBranchDetail(s, catalogue, skip, branch, visits);
+}
+
+/** The bank report (the longest) and the region reports not stored yet. */
+async function submitSummaries(s: ReportSnapshot, done: Set<string>, submit: Submit): Promise<void> {
+  if (!done.has('bank')) await submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
+  for (const g of s.regions) {
+    const scope = `region:${g.key}`;
+    if (!done.has(scope))
+      await submit({ scope, kind: 'region', name: g.name, region: g.key }, { kind: 'region', region: g.key });
+  }
+}
+
+/**
+ * Renders what `submitAll` submits on `threads` fresh render threads (0: in process) while this
+ * thread builds the tasks and stores what is done; a few tasks are queued ahead so that no thread
+ * waits, and no more, so memory stays bounded. The threads end with the batch.
+ */
+async function renderBatch(
+  s: ReportSnapshot,
+  threads: number,
+  storing: { flush(): Promise<void> },
+  onLeaseLost: (fail: (e: unknown) => void) => void,
+  submitAll: (submit: Submit) => Promise<void>,
+  put: (t: Target, pdf: Buffer) => Promise<void>,
+): Promise<void> {
+  const renderer = await openRenderer(s, threads);
+  logger.info({ threads: renderer.threads, limits: renderer.limits }, 'render threads started for the close');
+  const tasks = limiter(Math.max(1, 2 * renderer.threads));
+  onLeaseLost((e) => tasks.fail(e));
+  try {
+    await submitAll((t, task) => tasks.run(async () => put(t, await renderer.render(task))));
     await tasks.drain();
   } catch (e) {
     // Nothing of this run may still be writing when the job is handed on.
@@ -116,13 +153,8 @@ export async function renderAll(
     await tasks.settle();
     await storing.flush().catch(() => undefined);
     throw e;
-  } finally {
-    clearInterval(beat);
   }
   await renderer.close();
-  await write();
-  await storing.flush();
-  await ctx.progress('render', count, total);
 }
 
 /**

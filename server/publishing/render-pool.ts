@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ReportSnapshot } from '../../reports/types';
 import { logger } from '../platform/logger';
 import { packTask, renderTask, sharedPart, type RenderTask } from './render-task';
@@ -15,6 +15,8 @@ import type { ReplyMessage, TaskMessage } from './render-worker';
 export interface Renderer {
   /** Worker threads rendering; 0 when rendering in process. */
   readonly threads: number;
+  /** The heap limits the threads run under (as V8 applied them); none in process. */
+  readonly limits?: ResourceLimits;
   render(task: RenderTask): Promise<Buffer>;
   close(): Promise<void>;
 }
@@ -60,14 +62,38 @@ require(workerData.entry);
 }
 
 /**
- * REPORT_RENDER_HEAP_MB caps each render thread's old generation. Unset, V8 sizes it (and lets it
- * grow lazily): at 2,500 branches a cap of 512 MB took the close's peak from about 700 to 500 MB for
- * about a quarter more CPU (more frequent collections), so it is left to deployments short of memory.
+ * Each render thread's heap is capped, so that a close's memory does not grow with what V8 would
+ * allow a thread that allocates fast (measured on the large bank's close, 25,000 branch reports on
+ * 2 threads, 2026-12-05, bench:reports-close):
+ * - the young generation at YOUNG_GENERATION_MB (V8's default let a thread keep up to 48 MB at all
+ *   times; a report's objects die young, so the more frequent collections cost no measurable CPU);
+ * - the old generation at REPORT_RENDER_HEAP_MB, 256 by default (0: no cap). A branch thread keeps
+ *   about 25 MB alive; uncapped, V8 let each grow to a few hundred MB of garbage. With the cap the
+ *   close peaked at 569 MB instead of 1,021, for about 13 % more CPU (544 against 482 s).
+ * A report that needs more than the cap (a very large bank's) is rendered again without it.
  */
-function heapLimit(env: NodeJS.ProcessEnv = process.env): { maxOldGenerationSizeMb?: number } {
-  const mb = Number(env.REPORT_RENDER_HEAP_MB);
-  return Number.isInteger(mb) && mb >= 64 ? { maxOldGenerationSizeMb: mb } : {};
+const YOUNG_GENERATION_MB = 16;
+export const DEFAULT_OLD_GENERATION_MB = 256;
+
+/** A cap on the threads' old generation: a number of MB, `null` for none, unset for REPORT_RENDER_HEAP_MB's. */
+export interface HeapCap {
+  oldGenerationMb?: number | null;
 }
+
+export function heapLimit(
+  cap: HeapCap = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb: number } {
+  const set = env.REPORT_RENDER_HEAP_MB;
+  const fromEnv = set === undefined || set === '' ? DEFAULT_OLD_GENERATION_MB : Number(set);
+  const mb = cap.oldGenerationMb === undefined ? fromEnv : cap.oldGenerationMb;
+  return {
+    maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+    ...(typeof mb === 'number' && Number.isInteger(mb) && mb >= 16 ? { maxOldGenerationSizeMb: mb } : {}),
+  };
+}
+
+const isOutOfMemory = (e: unknown) => (e as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 
 interface Pending {
   id: number;
@@ -79,11 +105,23 @@ interface Pending {
 interface Thread {
   worker: Worker;
   busy: Pending | null;
+  /** Ended out of memory and replaced: its exit is not the pool's failure. */
+  gone?: boolean;
 }
 
-/** Starts `threads` render threads for this snapshot; resolves once all have loaded (or rejects). */
-export async function threadRenderer(s: ReportSnapshot, threads: number, startTimeoutMs = 60_000): Promise<Renderer> {
+/**
+ * Starts `threads` render threads for this snapshot; resolves once all have loaded (or rejects). A
+ * thread whose heap is capped and that runs out of memory is replaced, and its report rendered again
+ * on a thread of its own without the cap: a cap saves memory, it must not fail a close.
+ */
+export async function threadRenderer(
+  s: ReportSnapshot,
+  threads: number,
+  startTimeoutMs = 60_000,
+  cap: HeapCap = {},
+): Promise<Renderer> {
   const { code, data } = workerSource();
+  const limits = heapLimit(cap);
   const queue: Pending[] = [];
   const pool: Thread[] = [];
   let broken: Error | null = null;
@@ -118,7 +156,7 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
       const worker = new Worker(code, {
         eval: true,
         execArgv: [],
-        resourceLimits: heapLimit(),
+        resourceLimits: limits,
         workerData: { ...data, snapshot: sharedPart(s) },
       });
       const t: Thread = { worker, busy: null };
@@ -139,13 +177,29 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
       });
       worker.on('error', (e) => {
         if (!ready) reject(e);
-        fail(e);
+        else if (isOutOfMemory(e) && limits.maxOldGenerationSizeMb !== undefined && !closed) replace(t, e);
+        else fail(e);
       });
       worker.on('exit', (exitCode) => {
         if (!ready) reject(new Error(`a render thread exited with code ${exitCode} while starting`));
-        if (!closed) fail(new Error(`a render thread exited with code ${exitCode}`));
+        if (!closed && !t.gone) fail(new Error(`a render thread exited with code ${exitCode}`));
       });
     });
+
+  const replace = (t: Thread, e: Error) => {
+    t.gone = true;
+    pool.splice(pool.indexOf(t), 1);
+    const job = t.busy;
+    t.busy = null;
+    if (job) {
+      logger.warn(
+        { err: e, kind: job.task.kind, capMb: limits.maxOldGenerationSizeMb },
+        "a report outgrew its render thread's heap cap: rendered again on a thread without the cap",
+      );
+      renderUncapped(s, job.task, startTimeoutMs).then(job.resolve, job.reject);
+    }
+    start().then(dispatch, (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+  };
 
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -164,6 +218,7 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
 
   return {
     threads,
+    limits: pool[0]?.worker.resourceLimits,
     render: (task) =>
       new Promise<Buffer>((resolve, reject) => {
         if (broken) {
@@ -177,11 +232,26 @@ export async function threadRenderer(s: ReportSnapshot, threads: number, startTi
   };
 }
 
+/** One report on a thread of its own with no cap on its old generation. */
+async function renderUncapped(s: ReportSnapshot, task: RenderTask, startTimeoutMs: number): Promise<Buffer> {
+  const alone = await threadRenderer(s, 1, startTimeoutMs, { oldGenerationMb: null });
+  try {
+    return await alone.render(task);
+  } finally {
+    await alone.close();
+  }
+}
+
 /** Render threads when wanted and they start; else (logged) rendering in process. */
-export async function openRenderer(s: ReportSnapshot, threads: number, startTimeoutMs?: number): Promise<Renderer> {
+export async function openRenderer(
+  s: ReportSnapshot,
+  threads: number,
+  startTimeoutMs?: number,
+  cap?: HeapCap,
+): Promise<Renderer> {
   if (threads <= 0) return inProcessRenderer(s);
   try {
-    return await threadRenderer(s, threads, startTimeoutMs);
+    return await threadRenderer(s, threads, startTimeoutMs, cap);
   } catch (e) {
     logger.warn({ err: e, threads }, 'render threads could not start; rendering in process');
     return inProcessRenderer(s);
