@@ -254,7 +254,14 @@ describe('keyboard', () => {
     const before = await page.evaluate('document.activeElement.scrollLeft');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(`document.activeElement.scrollLeft > ${Number(before)}`);
+    // Polled through evaluate: waitForFunction with a string predicate evaluates it in the page, which
+    // the page's Content-Security-Policy (no 'unsafe-eval') refuses whenever the first check is false.
+    let after = Number(before);
+    for (let i = 0; i < 50 && after <= Number(before); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = Number(await page.evaluate('document.activeElement.scrollLeft'));
+    }
+    expect(after).toBeGreaterThan(Number(before));
     await page.context().close();
   });
 

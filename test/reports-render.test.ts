@@ -17,7 +17,10 @@ import {
   threadsFor,
 } from '../server/publishing/render-pool';
 import { packTask, renderPacked, sharedPart, type RenderTask } from '../server/publishing/render-task';
+import { loadReport, renderAll } from '../server/publishing/render-files';
 import { readBlob } from '../server/publishing/storage';
+import type { JobContext } from '../server/platform/jobs/worker';
+
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import {
@@ -315,6 +318,17 @@ describe('a close rendered on threads', () => {
         expect(text).toContain('未讲解风险揭示书，直接让顾客签字');
         expect(text).toMatch(/第 1 页，共 \d+ 页/);
       }
+    }
+    // Run again over what is stored (a close resumed after its last file): nothing to render, no threads started.
+    const resumedLog = jest.spyOn(logger, 'info');
+    try {
+      const doc = await loadReport(res.body.reportId);
+      const ctx = { job: {} as JobContext['job'], progress: async () => undefined };
+      await renderAll(ctx, doc as NonNullable<typeof doc>, snapshot);
+      expect(resumedLog.mock.calls.filter((c) => c[1] === 'render threads started for the close')).toEqual([]);
+      expect(await ReportFile.countDocuments({ reportId: res.body.reportId })).toBe(8);
+    } finally {
+      resumedLog.mockRestore();
     }
     // The same snapshot renders the same bank report in process.
     const bankFile = files.find((f) => f.scope === 'bank');

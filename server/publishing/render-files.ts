@@ -87,8 +87,11 @@ export async function renderAll(
     // The branch reports first, then the bank and region reports on one fresh thread: the bank
     // report lays out every branch, and a thread's heap, once grown, stays grown; rendered last and
     // alone, it no longer adds to the branch threads' memory.
-    await renderBatch(s, threads, storing, lease, (submit) => submitBranches(s, done, submit, visits), put);
-    await renderBatch(s, Math.min(1, threads), storing, lease, (submit) => submitSummaries(s, done, submit), put);
+    // (A run that resumes a close starts no threads for a part already done.)
+    if (s.branches.some((b) => !done.has(`branch:${b.code}`)))
+      await renderBatch(s, threads, storing, lease, (submit) => submitBranches(s, done, submit, visits), put);
+    if (!done.has('bank') || s.regions.some((g) => !done.has(`region:${g.key}`)))
+      await renderBatch(s, Math.min(1, threads), storing, lease, (submit) => submitSummaries(s, done, submit), put);
   } finally {
     clearInterval(beat);
   }
@@ -141,7 +144,8 @@ async function renderBatch(
   put: (t: Target, pdf: Buffer) => Promise<void>,
 ): Promise<void> {
   const renderer = await openRenderer(s, threads);
-  logger.info({ threads: renderer.threads, limits: renderer.limits }, 'render threads started for the close');
+  if (renderer.threads)
+    logger.info({ threads: renderer.threads, limits: renderer.limits }, 'render threads started for the close');
   const tasks = limiter(Math.max(1, 2 * renderer.threads));
   onLeaseLost((e) => tasks.fail(e));
   try {
