@@ -17,7 +17,7 @@ import { log, REGIONS } from './large-bank/settings';
  * BENCH_CLOSE_IN=bench runs the close in this process instead, as earlier runs did. Reports wall
  * time per phase, CPU, and the peak resident memory of the app and of FerretDB.
  *
- *   BENCH_DATA_DIR=/work/.benchdata npm run bench:reports-close
+ *   npm run build && BENCH_DATA_DIR=/work/.benchdata npm run bench:reports-close
  *   BENCH_BRANCHES=2500 BENCH_VISITS=10000 npm run bench:reports-close
  */
 const WRITE_FILE = process.env.BENCH_WRITE !== '0';
