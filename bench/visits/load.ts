@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { postJson } from '../http-post';
 import type { AppWorld } from './setup';
 import { CLIENTS, log, MEASURE_S, visitBody, WARMUP_S } from './settings';
 
@@ -6,34 +7,8 @@ import { CLIENTS, log, MEASURE_S, visitBody, WARMUP_S } from './settings';
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
 
-function post(
-  port: number,
-  urlPath: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<{ status: number; body: string }> {
-  const data = body === undefined ? '' : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: urlPath,
-        method: 'POST',
-        agent,
-        headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (port: number, urlPath: string, headers: Record<string, string>, body?: unknown) =>
+  postJson(agent, port, urlPath, headers, body);
 
 export interface Measured {
   submissions: number;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { postJson } from '../http-post';
 
 export type Post = (
   port: number,
@@ -14,31 +15,6 @@ export type Post = (
  */
 export function apiPoster(maxSockets: number): Post {
   const agent = new http.Agent({ keepAlive: true, maxSockets, timeout: 4000 });
-  return (port, path, token, body) => {
-    const data = body === undefined ? '' : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: `/api/v1${path}`,
-          method: 'POST',
-          agent,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(data),
-          },
-        },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (b: Buffer) => parts.push(b));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
-  };
+  return (port, path, token, body) =>
+    postJson(agent, port, `/api/v1${path}`, { authorization: `Bearer ${token}` }, body);
 }
