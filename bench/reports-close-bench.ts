@@ -5,6 +5,7 @@ import type { FaultDb } from '../test/helpers/faults';
 import { runBench, withLargeBankCopy, writeBenchSection } from './large-bank/copy';
 import type { KeptBank } from './large-bank/store';
 import { log, REGIONS } from './large-bank/settings';
+import { cpuSeconds, ferretPid, rssMB, threadTracker } from './proc';
 
 /**
  * The whole close of the large bank (bench/large-bank: 25,000 branches in 50 regions, 100,000
@@ -23,48 +24,6 @@ import { log, REGIONS } from './large-bank/settings';
 const WRITE_FILE = process.env.BENCH_WRITE !== '0';
 const IN_APP = process.env.BENCH_CLOSE_IN !== 'bench';
 const HEADING = '### Whole close of a large bank';
-
-/** The FerretDB process serving `port` (not its guard shell). */
-function ferretPid(port: number): number | undefined {
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes('ferretdb') && cmd.includes(`:${port}`) && !cmd.startsWith('/bin/sh')) return Number(name);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}
-
-/** CPU seconds a process has used so far (user + system), from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const raw = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Resident memory (MB) of the FerretDB process serving `port`, read from /proc. */
-function ferretRssMB(port: number): number {
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (!cmd.includes('ferretdb') || !cmd.includes(`:${port}`) || cmd.startsWith('/bin/sh')) continue;
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${name}/status`, 'utf8'));
-      if (m) return Number(m[1]) / 1024;
-    } catch {
-      // gone
-    }
-  }
-  return 0;
-}
 
 function machine(): string {
   const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
@@ -164,7 +123,8 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb, outbox: string):
   const phases = new Map<string, number>();
   const peakByPhase = new Map<string, number>();
   const started = Date.now();
-  const fpid = ferretPid(port);
+  const fpid = ferretPid(`--listen-addr=127.0.0.1:${port}\0`);
+  const byThread = threadTracker(closer.pid);
   const cpu0 = { app: cpuSeconds(closer.pid), db: cpuSeconds(fpid) };
   const load: number[] = [];
   const queued = await closer.close();
@@ -172,7 +132,8 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb, outbox: string):
   for (;;) {
     const rss = closer.rssMB();
     peakNode = Math.max(peakNode, rss);
-    peakFerret = Math.max(peakFerret, ferretRssMB(port));
+    peakFerret = Math.max(peakFerret, rssMB(fpid));
+    byThread.sample();
     const job = await Job.findById(queued.jobId).lean();
     const phase = job?.progress?.phase ?? 'queued';
     peakByPhase.set(phase, Math.max(peakByPhase.get(phase) ?? 0, rss));
@@ -188,6 +149,8 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb, outbox: string):
     await new Promise((r) => setTimeout(r, 250));
   }
   const total = (Date.now() - started) / 1000;
+  byThread.sample();
+  const split = byThread.split();
   const cpu = { app: cpuSeconds(closer.pid) - cpu0.app, db: cpuSeconds(fpid) - cpu0.db };
   await closer.stop();
   const report = await Report.findById(queued.reportId).lean();
@@ -217,10 +180,19 @@ async function closeOnce(world: KeptBank['world'], db: FaultDb, outbox: string):
     `| render and store all PDFs | ${renderS.toFixed(0)} s (${(branchFiles / Math.max(1, renderS)).toFixed(1)} branch reports/s overall) |`,
     `| **whole close** | **${(total / 60).toFixed(1)} min** (target < 3 min: ${total < 180 ? 'met' : '**not met**'}) |`,
     '',
-    `CPU time used by the close: app process ${cpu.app.toFixed(0)} s (all its threads), FerretDB ${cpu.db.toFixed(0)} s. Peak resident memory: app process **${peakNode.toFixed(0)} MB** (${IN_APP ? 'the app alone, ' : ''}render threads included; target < 600 MB: ${peakNode < 600 ? 'met' : '**not met**'}), FerretDB ${peakFerret.toFixed(0)} MB (sampled every 250 ms; app peak per phase: ${[...peakByPhase].map(([p, mb]) => `${p} ${mb.toFixed(0)} MB`).join(', ')}). The machine was shared with other work: 1-minute load average ${load.length ? `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}` : os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs during the close.`,
+    `CPU time used by the close: app process ${cpu.app.toFixed(0)} s (all its threads), FerretDB ${cpu.db.toFixed(0)} s. ${threadSplit(
+      split,
+      files.reduce((n, f) => n + f.n, 0),
+    )} Peak resident memory: app process **${peakNode.toFixed(0)} MB** (${IN_APP ? 'the app alone, ' : ''}render threads included; target < 600 MB: ${peakNode < 600 ? 'met' : '**not met**'}), FerretDB ${peakFerret.toFixed(0)} MB (sampled every 250 ms; app peak per phase: ${[...peakByPhase].map(([p, mb]) => `${p} ${mb.toFixed(0)} MB`).join(', ')}). The machine was shared with other work: 1-minute load average ${load.length ? `${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}` : os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} CPUs during the close.`,
   ].join('\n');
   log(`\n${body}\n`);
   if (WRITE_FILE) writeBenchSection(body, HEADING, insidePdfReports);
+}
+
+/** The app's CPU by thread: what the render threads cost per PDF, and what the rest costs. */
+function threadSplit(split: ReturnType<ReturnType<typeof threadTracker>['split']>, pdfs: number): string {
+  const sum = split.started.reduce((a, b) => a + b, 0);
+  return `Of the app's CPU: the ${split.started.length} threads started by the close (the render threads) ${sum.toFixed(0)} s (${split.started.map((s) => s.toFixed(0)).join(' + ')}; ${((1000 * sum) / Math.max(1, pdfs)).toFixed(1)} ms per PDF), the main thread (the snapshot, building each branch's details, storing the files) ${split.main.toFixed(0)} s, the threads the process had before (V8's garbage-collection and compiler helpers, libuv's pool) ${split.helpers.toFixed(0)} s (from /proc, sampled with the memory).`;
 }
 
 /** The first time, the section goes at the end of the PDF reports' section (or of the file). */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../server/platform/db/embedded';
+import { rssMB } from '../proc';
 import { DB_NAME } from './settings';
 
 /**
@@ -74,14 +75,7 @@ export async function startApp(
   return {
     url,
     pid: child.pid as number,
-    rssMB: () => {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return m ? Number(m[1]) / 1024 : 0;
-      } catch {
-        return 0;
-      }
-    },
+    rssMB: () => rssMB(child.pid),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cpuSeconds, ferretPid as ferretPidOf } from '../proc';
 import type { Measured } from './load';
 import {
   CLIENTS,
@@ -23,27 +24,11 @@ import {
 
 /** User + system CPU of a process so far, in milliseconds (Linux /proc; 0 elsewhere). */
 export function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
+  return (cpuSeconds(pid) || 0) * 1000;
 }
 
 /** The FerretDB process serving this port (a grandchild: the guard shell runs it). */
-export function ferretPid(port: number): number | undefined {
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.includes(`--listen-addr=127.0.0.1:${port}`) && !cmd.startsWith('/bin/sh')) return Number(d);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return undefined;
-}
+export const ferretPid = (port: number): number | undefined => ferretPidOf(`--listen-addr=127.0.0.1:${port}\0`);
 
 export async function withCpu(
   serverPid: number | undefined,

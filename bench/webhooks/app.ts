@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { ferretPid as ferretPidOf } from '../proc';
 import { ROOT } from './settings';
 
 /** The app in a process of its own, as `npm start` runs it (HTTP server and every worker loop). */
@@ -56,30 +57,10 @@ export async function startApp(env: Record<string, string>, port: number, logFil
   };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
+export { cpuSeconds } from '../proc';
 
 /** The FerretDB process serving the given data folder (its CPU is part of the cost). */
-export function ferretPid(dataDir: string): number {
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = fs.readFileSync(path.join('/proc', d, 'cmdline'), 'utf8');
-      if (cmd.includes(dataDir) && cmd.includes('ferretdb') && !cmd.includes('ferretdb-guard')) return Number(d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return 0;
-}
+export const ferretPid = (dataDir: string): number => ferretPidOf(dataDir) ?? 0;
 
 /** The bank's compliance mailbox: accepts every alert e-mail and counts them. */
 export async function startMailSink(port: number): Promise<{ received: () => number; close(): Promise<void> }> {
