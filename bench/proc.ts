@@ -34,8 +34,9 @@ export function rssMB(pid: number | undefined): number {
 }
 
 /**
- * The FerretDB process whose command line names `needle` (its port as `:27018`, or its data folder);
- * not the guard shell that starts it.
+ * The FerretDB process whose command line names `needle`: its data folder, or its whole listen
+ * argument with the NUL that ends it (`--listen-addr=127.0.0.1:27018\0`, so that port 2701 does not
+ * match 27018); not the guard shell that starts it.
  */
 export function ferretPid(needle: string): number | undefined {
   for (const name of fs.readdirSync('/proc')) {
