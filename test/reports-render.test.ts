@@ -20,7 +20,6 @@ import { packTask, renderPacked, sharedPart, type RenderTask } from '../server/p
 import { loadReport, renderAll } from '../server/publishing/render-files';
 import { readBlob } from '../server/publishing/storage';
 import type { JobContext } from '../server/platform/jobs/worker';
-
 import { Visit } from '../server/visits/model';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import {
