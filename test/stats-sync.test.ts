@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import fc from 'fast-check';
 import { catchUp, checkRecent, rebuild, syncVisit, verifyQuarter } from '../server/stats/service';
 import { bucketOf } from '../server/stats/buckets';
-import { bucketId } from '../server/stats/store';
+import { bucketId, packValue, unpackValue } from '../server/stats/store';
 import { syncFrom, syncSteps } from '../server/stats/apply';
 import { visitForStats, type VisitForStats } from '../server/visits/service';
 import { quarterResults } from '../server/results/service';
@@ -275,6 +275,33 @@ test('samePacked: equal parts in another order are the same value; any other dif
   expect(samePacked(a, JSON.stringify({ x: { rev: 1, s: [1, 2] }, z: { rev: 2 } }))).toBe(false);
 });
 
+test('packed values: small ones stay JSON, larger ones are deflated; both, and values stored as JSON before, read back the same', () => {
+  const small = { x: { rev: 1 } };
+  expect(packValue(small)).toBe(JSON.stringify(small));
+  const visits = Object.fromEntries(
+    Array.from({ length: 4 }, (_, v) => [
+      `visit${v}`,
+      {
+        rev: 2,
+        scores: [80, 75.5, null, 66.66666666666667, 74.05],
+        items: Array.from({ length: 16 }, (__, i) => ({
+          key: `item_${i}`,
+          section: 'greeting',
+          failed: (i + v) % 3 === 0,
+        })),
+      },
+    ]),
+  );
+  const json = JSON.stringify(visits);
+  const packed = packValue(visits);
+  expect(packed.startsWith('z:')).toBe(true);
+  expect(packed.length).toBeLessThan(json.length / 3);
+  expect(unpackValue(packed)).toEqual(visits);
+  expect(unpackValue(json)).toEqual(visits); // as an earlier version stored it
+  expect(samePacked(json, packed)).toBe(true); // a record stored as JSON and equal is not rewritten
+  expect(samePacked(json, packValue({ ...visits, visit0: { rev: 3 } }))).toBe(false);
+});
+
 test('verify and the background check name a bucket, a region record or the bank record that differs, field by field', async () => {
   const v = await approvedVisit(f, { branchCode: 'N2', staff: [] });
   const quarter = v.quarter as string;
@@ -284,9 +311,9 @@ test('verify and the background check name a bucket, a region record or the bank
   const k = bucketOf('N2');
   const tamper = async (m: typeof StatsBucket, id: string, change: (value: Record<string, any>) => void) => {
     const doc = (await m.findById(id).lean()) as { packed: string };
-    const value = JSON.parse(doc.packed) as Record<string, any>;
+    const value = unpackValue<Record<string, any>>(doc.packed);
     change(value);
-    await m.updateOne({ _id: id }, { $set: { packed: JSON.stringify(value) } }); // seq kept: as if written so
+    await m.updateOne({ _id: id }, { $set: { packed: packValue(value) } }); // seq kept: as if written so
   };
   const bucket = bucketId(f.bankId, quarter, region, k);
   const regionRecord = `${f.bankId}:${quarter}:${region}`;

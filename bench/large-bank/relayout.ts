@@ -6,7 +6,7 @@ import {
   type BucketBranches,
   type RegionBuckets,
 } from '../../server/stats/buckets';
-import { bucketId, regionId } from '../../server/stats/store';
+import { bucketId, packValue, regionId, unpackValue } from '../../server/stats/store';
 import type { AreaSummary } from '../../server/stats/summaries';
 import { DB_NAME, log } from './settings';
 
@@ -36,7 +36,7 @@ export async function relayoutStats(uri: string): Promise<void> {
     const t0 = Date.now();
     let converted = 0;
     for (const bank of await banks.find({}).toArray()) {
-      const old = JSON.parse(bank.packed) as Record<string, object>;
+      const old = unpackValue<Record<string, object>>(bank.packed);
       if (!Object.values(old).some((r) => 'summary' in r)) continue; // the present layout
       const bankId = String(bank.bankId);
       const next: Record<string, AreaSummary> = {};
@@ -44,7 +44,7 @@ export async function relayoutStats(uri: string): Promise<void> {
         const doc = await regions.findOne({ _id: regionId(bankId, bank.quarter, region) });
         if (!doc) continue;
         const value: RegionBuckets = {};
-        const docs = [...intoBuckets(JSON.parse(doc.packed) as BucketBranches)].map(([k, part]) => {
+        const docs = [...intoBuckets(unpackValue<BucketBranches>(doc.packed))].map(([k, part]) => {
           value[k] = bucketPart(part, doc.seq);
           const _id = bucketId(bankId, bank.quarter, region, k);
           return {
@@ -54,14 +54,14 @@ export async function relayoutStats(uri: string): Promise<void> {
             region,
             bucket: k,
             seq: doc.seq,
-            packed: JSON.stringify(part),
+            packed: packValue(part),
           };
         });
         if (docs.length) await buckets.insertMany(docs as never[], { ordered: false });
-        await regions.updateOne({ _id: doc._id }, { $set: { packed: JSON.stringify(value) } });
+        await regions.updateOne({ _id: doc._id }, { $set: { packed: packValue(value) } });
         next[region] = regionSummary(value, doc.seq);
       }
-      await banks.updateOne({ _id: bank._id }, { $set: { packed: JSON.stringify(next) } });
+      await banks.updateOne({ _id: bank._id }, { $set: { packed: packValue(next) } });
       converted += 1;
     }
     if (converted)

@@ -8,7 +8,16 @@ import { countedEntries, entryOf, type BankAreas, type BranchEntries } from './a
 import { bucketPart, intoBuckets, regionSummary, type BucketBranches, type RegionBuckets } from './buckets';
 import { catchUp } from './catch-up';
 import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
-import { bankQuarterId, branchId, bucketId, rebuildClaimKey, regionId, type PackedModel } from './store';
+import {
+  bankQuarterId,
+  branchId,
+  bucketId,
+  packValue,
+  rebuildClaimKey,
+  regionId,
+  unpackValue,
+  type PackedModel,
+} from './store';
 import { summarizeBranch } from './summaries';
 
 /**
@@ -90,8 +99,8 @@ async function storedRecords(
  */
 export function samePacked(stored: string, fresh: string): boolean {
   if (stored === fresh) return true;
-  const a = JSON.parse(stored) as Record<string, unknown>;
-  const b = JSON.parse(fresh) as Record<string, unknown>;
+  const a = unpackValue<Record<string, unknown>>(stored);
+  const b = unpackValue<Record<string, unknown>>(fresh);
   const keys = Object.keys(b);
   if (Object.keys(a).length !== keys.length) return false;
   return keys.every((k) => k in a && JSON.stringify(a[k]) === JSON.stringify(b[k]));
@@ -129,31 +138,36 @@ async function writeRecords(m: PackedModel, inserts: Replacement[], replaces: Re
 }
 
 /**
- * Sorts the records worked out into those to insert (new), to replace (changed) and those that stay:
- * a record whose stored value is the one worked out keeps its `seq` (the summaries above it refer to
- * it), so a rebuild over figures that are right writes nothing. Returns the seq each record has after.
+ * Whether a record worked out must be written: a record whose stored value is the one worked out
+ * keeps its `seq` (the summaries above it refer to it), so a rebuild over figures that are right
+ * writes nothing. Puts it among the inserts (new) or replacements (changed); returns the seq it has after.
  */
+function planOne(
+  old: StoredRecord | undefined,
+  r: Replacement,
+  inserts: Replacement[],
+  replaces: Replacement[],
+): number {
+  if (old && (old.region ?? null) === ((r.region as string | undefined) ?? null) && samePacked(old.packed, r.packed))
+    return old.seq;
+  (old ? replaces : inserts).push(r);
+  return r.seq;
+}
+
+/** planOne over many records; returns the seq each has after. */
 function plan(
   stored: Map<string, StoredRecord>,
   records: Replacement[],
   inserts: Replacement[],
   replaces: Replacement[],
 ): Map<string, number> {
-  const seqs = new Map<string, number>();
-  for (const r of records) {
-    const old = stored.get(r._id);
-    if (
-      old &&
-      (old.region ?? null) === ((r.region as string | undefined) ?? null) &&
-      samePacked(old.packed, r.packed)
-    ) {
-      seqs.set(r._id, old.seq);
-      continue;
-    }
-    (old ? replaces : inserts).push(r);
-    seqs.set(r._id, r.seq);
-  }
-  return seqs;
+  return new Map(records.map((r) => [r._id, planOne(stored.get(r._id), r, inserts, replaces)]));
+}
+
+/** Removes the stored records of the quarter that were not worked out again (the visits no longer justify them). */
+async function removeGone(m: PackedModel, stored: Map<string, StoredRecord>, kept: { has(id: string): boolean }) {
+  const gone = [...stored.keys()].filter((id) => !kept.has(id));
+  if (gone.length) await collectionOf(m).deleteMany({ _id: { $in: gone } });
 }
 
 async function writeChanged(
@@ -168,8 +182,7 @@ async function writeChanged(
   const replaces: Replacement[] = [];
   const seqs = plan(before, records, inserts, replaces);
   await writeRecords(m, inserts, replaces);
-  const gone = [...before.keys()].filter((id) => !seqs.has(id));
-  if (gone.length) await collectionOf(m).deleteMany({ _id: { $in: gone } });
+  await removeGone(m, before, seqs);
   return seqs;
 }
 
@@ -193,33 +206,22 @@ export async function writeQuarter(
 ): Promise<void> {
   const bank = new Types.ObjectId(bankId);
   const now = new Date();
-  const doc = (_id: string, value: unknown, fields: Record<string, unknown>): Replacement => ({
+  const doc: RecordMaker = (_id, value, fields) => ({
     _id,
     bankId: bank,
     quarter,
     ...fields,
     seq,
-    packed: JSON.stringify(value),
+    packed: packValue(value),
     updatedAt: now,
   });
-  const branchDocs = [...f.branches].map(([code, b]) =>
-    doc(branchId(bankId, quarter, code), b.entries, { branchCode: code, region: b.region }),
-  );
-  const branchSeqs = await writeChanged(StatsBranch, bank, quarter, branchDocs, storedBranches);
-  const regions = new Map<string, BucketBranches>();
-  for (const [code, b] of f.branches) {
-    const branches = regions.get(b.region) ?? {};
-    branches[code] = summarizeBranch(countedEntries(b.entries), branchSeqs.get(branchId(bankId, quarter, code)) ?? seq);
-    regions.set(b.region, branches);
-  }
-  const buckets = [...regions].flatMap(([region, branches]) =>
-    [...intoBuckets(branches)].map(([k, part]) => ({ region, k, part })),
-  );
+  const stored = storedBranches ?? (await storedRecords(StatsBranch, bank, quarter));
+  const buckets = await writeBranches(bankId, quarter, f, doc, stored);
   const bucketSeqs = await writeChanged(
     StatsBucket,
     bank,
     quarter,
-    buckets.map(({ region, k, part }) => doc(bucketId(bankId, quarter, region, k), part, { region, bucket: k })),
+    buckets.map((b) => b.record),
   );
   const regionValues = new Map<string, RegionBuckets>();
   for (const { region, k, part } of buckets) {
@@ -237,4 +239,68 @@ export async function writeQuarter(
   for (const [region, value] of regionValues)
     bankAreas[region] = regionSummary(value, regionSeqs.get(regionId(bankId, quarter, region)) ?? seq);
   await writeChanged(StatsBank, bank, quarter, [doc(bankQuarterId(bankId, quarter), bankAreas, {})]);
+}
+
+type RecordMaker = (_id: string, value: unknown, fields: Record<string, unknown>) => Replacement;
+interface MadeBucket {
+  region: string;
+  k: number;
+  part: BucketBranches;
+  record: Replacement;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Writes the branch records and returns the bucket records that sum them up (not yet written). The
+ * records go out in batches, and each batch is built, compared and summed up while the one before is
+ * being written, so that the database's work and this process's overlap on two cores (one after the
+ * other, a first build of 25,000 branches spent about 3 s building and 4 s writing). Branches go
+ * region by region: a region's buckets are made as soon as its last branch is summed up. What is
+ * written, and in what order, is as before: every branch record, then the buckets.
+ */
+async function writeBranches(
+  bankId: string,
+  quarter: string,
+  f: QuarterFigures,
+  doc: RecordMaker,
+  stored: Map<string, StoredRecord>,
+): Promise<MadeBucket[]> {
+  const byRegion = new Map<string, string[]>();
+  for (const [code, b] of f.branches) {
+    const codes = byRegion.get(b.region);
+    if (codes) codes.push(code);
+    else byRegion.set(b.region, [code]);
+  }
+  const kept = new Set<string>();
+  const buckets: MadeBucket[] = [];
+  let inserts: Replacement[] = [];
+  let replaces: Replacement[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const send = async () => {
+    await writing;
+    writing = writeRecords(StatsBranch, inserts, replaces);
+    // Handled where it is awaited; marked so that a failure while the next batch is built is not "unhandled".
+    writing.catch(() => undefined);
+    inserts = [];
+    replaces = [];
+    await nextTurn(); // lets the driver send the batch before the next one is built
+  };
+  for (const [region, codes] of byRegion) {
+    const branches: BucketBranches = {};
+    for (const code of codes) {
+      const { entries } = f.branches.get(code) as { entries: BranchEntries };
+      const record = doc(branchId(bankId, quarter, code), entries, { branchCode: code, region });
+      kept.add(record._id);
+      const recordSeq = planOne(stored.get(record._id), record, inserts, replaces);
+      branches[code] = summarizeBranch(countedEntries(entries), recordSeq);
+      if (inserts.length + replaces.length >= BATCH) await send();
+    }
+    for (const [k, part] of intoBuckets(branches))
+      buckets.push({ region, k, part, record: doc(bucketId(bankId, quarter, region, k), part, { region, bucket: k }) });
+  }
+  await send();
+  await writing;
+  await removeGone(StatsBranch, stored, kept);
+  return buckets;
 }

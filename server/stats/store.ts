@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import type { mongo } from 'mongoose';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { type StatsBank, type StatsBranch, type StatsBucket, type StatsRegion } from './model';
@@ -13,6 +14,31 @@ export interface Packed<T> {
   value: T;
 }
 
+/**
+ * How a record's value is stored in `packed`: its JSON, deflated and in base64 (after a `z:`) once
+ * it is more than a few hundred characters. On the embedded FerretDB a document is kept as JSON text,
+ * so a JSON value inside it was escaped quote by quote on every write and decoded again on every read:
+ * a first rebuild of 25,000 branches wrote 120 MB of it, and the database's work was what bounded it.
+ * Deflated, a branch of four visits takes 0.9 KB instead of 5.2, a bucket a fifth of its JSON. The
+ * small window (4 KB: the repetition in these values is near) and memory level keep zlib's set-up,
+ * paid on every call, small: 0.02 ms for a branch instead of 0.24 with zlib's defaults. Values stored
+ * as plain JSON (by earlier versions, or small ones) are read as they are.
+ */
+const DEFLATED = 'z:';
+const DEFLATE_FROM = 512;
+const DEFLATE_OPTIONS: zlib.ZlibOptions = { level: 6, windowBits: 12, memLevel: 4 };
+
+export function packValue(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json.length < DEFLATE_FROM) return json;
+  return DEFLATED + zlib.deflateRawSync(json, DEFLATE_OPTIONS).toString('base64');
+}
+
+export function unpackValue<T>(packed: string): T {
+  if (!packed.startsWith(DEFLATED)) return JSON.parse(packed) as T;
+  return JSON.parse(zlib.inflateRawSync(Buffer.from(packed.slice(DEFLATED.length), 'base64')).toString()) as T;
+}
+
 export type PackedModel = typeof StatsBranch | typeof StatsBucket | typeof StatsRegion | typeof StatsBank;
 interface PackedDoc {
   _id: string;
@@ -24,7 +50,7 @@ const collectionOf = (m: PackedModel) => m.collection as unknown as mongo.Collec
 
 export async function readPacked<T>(m: PackedModel, id: string): Promise<Packed<T> | null> {
   const doc = await collectionOf(m).findOne({ _id: id }, { projection: { seq: 1, packed: 1 } });
-  return doc ? { seq: doc.seq, value: JSON.parse(doc.packed) as T } : null;
+  return doc ? { seq: doc.seq, value: unpackValue<T>(doc.packed) } : null;
 }
 
 /**
@@ -67,7 +93,7 @@ export async function updatePacked<T>(
     const current = await readPacked<T>(m, id);
     const next = change(current?.value ?? null);
     if (next === null) return current;
-    const packed = JSON.stringify(next);
+    const packed = packValue(next);
     const now = new Date();
     if (!current) {
       try {

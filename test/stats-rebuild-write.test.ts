@@ -1,0 +1,96 @@
+import { Types } from 'mongoose';
+import { writeQuarter, type QuarterFigures } from '../server/stats/rebuild';
+import { StatsBank, StatsBranch, StatsBucket } from '../server/stats/model';
+import { unpackValue } from '../server/stats/store';
+import type { Contribution } from '../server/stats/contribution';
+import type { AreaSummary } from '../server/stats/summaries';
+import { startTestApp, stopTestApp } from './helpers/app';
+
+/**
+ * Writing a recomputed quarter (what `stats rebuild` does after reading the visits) over more
+ * branches than one batch of writes: the branch records go out batch by batch while the next batch is
+ * built, so every batch, the buckets made region by region, and a second write over figures that
+ * are right (nothing written) or changed in a later batch (only that record) are checked here.
+ */
+jest.setTimeout(120_000);
+
+beforeAll(async () => {
+  await startTestApp();
+});
+afterAll(stopTestApp);
+
+const QUARTER = '2031-Q1';
+const REGIONS = ['North', 'South', 'East'];
+const BRANCHES = 1_234; // more than two batches of 500
+
+const contribution = (total: number): Contribution => ({
+  rev: 1,
+  auditorId: 'auditor',
+  staffIds: ['staff'],
+  scores: [total, total, total, total, total],
+  items: [{ key: 'g1', section: 'greeting', failed: total < 50 }],
+  violations: [],
+  disputed: false,
+  visitedAt: '2031-02-01T10:00:00.000Z',
+  questionnaire: 'q:1',
+});
+
+function figures(change: (code: string, i: number) => number = (_, i) => 40 + (i % 50)): QuarterFigures {
+  const branches: QuarterFigures['branches'] = new Map();
+  for (let i = 0; i < BRANCHES; i++) {
+    const code = `B${String(i).padStart(5, '0')}`;
+    const visits = 1 + (i % 3);
+    const entries = Object.fromEntries(
+      Array.from({ length: visits }, (_, v) => [`${code}-v${v}`, contribution(change(code, i))]),
+    );
+    branches.set(code, { region: REGIONS[i % REGIONS.length], entries });
+  }
+  return { branches };
+}
+
+async function branchRecords(bankId: string): Promise<Map<string, { seq: number; packed: string }>> {
+  const docs = await StatsBranch.find({ bankId, quarter: QUARTER }, { seq: 1, packed: 1, branchCode: 1 }).lean();
+  return new Map(docs.map((d) => [d.branchCode, { seq: d.seq, packed: d.packed }]));
+}
+
+async function bankAreas(bankId: string): Promise<Record<string, AreaSummary>> {
+  const doc = await StatsBank.findOne({ bankId, quarter: QUARTER }).lean();
+  return unpackValue<Record<string, AreaSummary>>(doc?.packed as string);
+}
+
+test('every branch record of every batch is written, summed into its buckets, regions and the bank', async () => {
+  const bankId = new Types.ObjectId().toString();
+  const f = figures();
+  await writeQuarter(bankId, QUARTER, f, 1_000);
+  const stored = await branchRecords(bankId);
+  expect(stored.size).toBe(BRANCHES);
+  for (const [code, b] of f.branches) expect(unpackValue(stored.get(code)?.packed as string)).toEqual(b.entries);
+  const buckets = await StatsBucket.find({ bankId, quarter: QUARTER }).lean();
+  const inBuckets = buckets.flatMap((b) => Object.keys(unpackValue<Record<string, unknown>>(b.packed)));
+  expect(inBuckets.sort()).toEqual([...f.branches.keys()].sort());
+  const areas = await bankAreas(bankId);
+  expect(Object.keys(areas).sort()).toEqual([...REGIONS].sort());
+  const visits = [...f.branches.values()].reduce((n, b) => n + Object.keys(b.entries).length, 0);
+  expect(Object.values(areas).reduce((n, a) => n + a.visits, 0)).toBe(visits);
+  expect(Object.values(areas).reduce((n, a) => n + a.branches, 0)).toBe(BRANCHES);
+});
+
+test('written again: right records are left alone, one changed in a later batch is rewritten, one gone is removed', async () => {
+  const bankId = new Types.ObjectId().toString();
+  await writeQuarter(bankId, QUARTER, figures(), 1_000);
+  await writeQuarter(bankId, QUARTER, figures(), 2_000);
+  const same = await branchRecords(bankId);
+  expect([...same.values()].every((r) => r.seq === 1_000)).toBe(true);
+
+  const changed = figures((code, i) => (code === 'B01100' ? 99 : 40 + (i % 50)));
+  changed.branches.delete('B00700');
+  await writeQuarter(bankId, QUARTER, changed, 3_000);
+  const after = await branchRecords(bankId);
+  expect(after.size).toBe(BRANCHES - 1);
+  expect(after.has('B00700')).toBe(false);
+  expect(after.get('B01100')?.seq).toBe(3_000);
+  expect(unpackValue(after.get('B01100')?.packed as string)).toEqual(changed.branches.get('B01100')?.entries);
+  expect([...after].filter(([code]) => code !== 'B01100').every(([, r]) => r.seq === 1_000)).toBe(true);
+  const areas = await bankAreas(bankId);
+  expect(Object.values(areas).reduce((n, a) => n + a.branches, 0)).toBe(BRANCHES - 1);
+});
