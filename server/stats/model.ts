@@ -10,10 +10,9 @@ import { Schema, model } from 'mongoose';
  * The bulky parts are stored as one text (`packed`: JSON, deflated when larger; ./store.ts packValue):
  * a record is read and rewritten whole on every change anyway, and as a single value the database
  * neither walks nor re-encodes its inner structure (on the embedded FerretDB that is what costs; see
- * docs/architecture.md). A change rewrites
- * one record of each level, so the levels are cut small: a bucket holds ~1/16 of a region's branch
- * summaries, a region one summary per bucket, the bank one per region. Only this feature reads them,
- * through ./store.ts.
+ * docs/architecture.md). A change rewrites one record of each level, so the levels are cut small: a
+ * bucket holds ~1/16 of a region's branch summaries, a region one summary per bucket, the bank one per
+ * region. Only this feature reads them, through ./store.ts.
  */
 const branchSchema = new Schema(
   {
