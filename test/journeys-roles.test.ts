@@ -114,6 +114,17 @@ describe.each(['desktop', 'phone'] as const)('the bank manager at %s size', (siz
     await Promise.all([page.waitForURL(/\/disputes\/[0-9a-f]{24}$/), page.click('#attach button[type=submit]')]);
     const img = page.locator('#bank-evidence img');
     await expect(img.count()).resolves.toBe(1);
+    // The thumbnail loads lazily: below the fold on a phone it is fetched only once scrolled to. A
+    // broken image never gets a width, and the wait times out.
+    await img.scrollIntoViewIfNeeded();
+    await img.evaluate(
+      (el) =>
+        new Promise<void>((resolve) => {
+          const i = el as unknown as { complete: boolean; naturalWidth: number; onload: (() => void) | null };
+          if (i.complete && i.naturalWidth > 0) resolve();
+          else i.onload = () => resolve();
+        }),
+    );
     expect(await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     await plainPage(page);
     await shot(page, `manager-${size}-3-dispute`);
