@@ -22,6 +22,7 @@ import { webRouter } from './pages';
 import { openApiDocument } from './platform/http/openapi';
 import { apiDocsRouter } from './platform/http/api-docs';
 import { offlineAssets } from './platform/http/offline-assets';
+import { saveSessionBeforeRedirect } from './platform/http/session-redirect';
 
 export const SESSION_COOKIE = 'msa.sid';
 
@@ -94,6 +95,7 @@ export function createApp(): Express {
       cookie: { httpOnly: true, sameSite: 'lax', secure: cfg.SECURE_COOKIES, maxAge: cfg.SESSION_TTL_HOURS * 3600_000 },
     }),
   );
+  app.use(saveSessionBeforeRedirect);
   app.use(resolvePrincipal);
   app.use(csrfProtection);
   app.use(webRouter());
