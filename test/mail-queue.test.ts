@@ -99,8 +99,10 @@ test('a worker that found the delivery leased does not push back the retry time 
 });
 
 test('while the urgent lane is sending, the bulk lane sends one e-mail at a time; alone, as many as configured', async () => {
+  // Each send is held until the test releases it, so that what is counted as sending is still sending
+  // (released sends fail at once and go back to pending, which a count read afterwards could catch).
   let release: () => void = () => undefined;
-  const gate = new Promise<void>((r) => (release = r));
+  let gate = new Promise<void>((r) => (release = r));
   const started: string[] = [];
   const blocking: MailComposer = async (d) => {
     started.push(d.kind);
@@ -125,8 +127,10 @@ test('while the urgent lane is sending, the bulk lane sends one e-mail at a time
   await Delivery.updateMany({}, { $set: { status: 'pending', nextAttemptAt: new Date() } });
   const fresh = await Delivery.find({ lane: 'bulk' }).lean();
   for (const d of fresh) await MailQueue.bulk.updateOne({ _id: d._id }, { $set: { due: new Date() } });
+  gate = new Promise<void>((r) => (release = r));
   const alone = laneRunner('bulk', 'w2', composers, options, laneRunner('urgent', 'w2', composers, options));
   expect(await alone.step()).toBe(true);
   expect(await Delivery.countDocuments({ lane: 'bulk', status: 'sending' })).toBe(3);
+  release();
   await alone.drain();
 });
