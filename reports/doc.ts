@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { reportFont } from './fonts';
 import { embedFontFaster, joinPageContent, shareLayoutCache, shareMeasures } from './pdfkit-speedups';
+import { lineX, pdfNumber, ReportText, type Align, type TextBlock } from './text';
 
 /**
  * A thin layout layer over PDFKit for the reports: headings, paragraphs, tables that break across
@@ -58,6 +59,8 @@ const MARGIN = { top: 72, bottom: 64, left: 48, right: 48 };
 
 export class ReportDoc {
   readonly doc: PDFKit.PDFDocument;
+  /** The reports' own text writer (reports/text.ts): what PDFKit's text() would draw, for less. */
+  readonly text: ReportText;
   private readonly chunks: Buffer[] = [];
   private readonly done: Promise<Buffer>;
   /** Pages finished so far (count and stream modes). */
@@ -79,6 +82,7 @@ export class ReportDoc {
     });
     shareLayoutCache(this.doc);
     shareMeasures(this.doc);
+    this.text = new ReportText(this.doc as unknown as ConstructorParameters<typeof ReportText>[0]);
     embedFontFaster(this.doc);
     joinPageContent(this.doc);
     if (paging.mode !== 'buffer') this.finishPagesAsTheyEnd();
@@ -122,7 +126,7 @@ export class ReportDoc {
   /** `keepWith`: room needed below the heading, so that it never ends a page alone. */
   h1(text: string, keepWith = 60): void {
     this.ensureSpace(40 + keepWith);
-    this.doc.fontSize(17).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
+    this.write(text, this.left, this.doc.y, this.width, { size: 17, color: COLORS.accent });
     const y = this.doc.y + 3;
     this.doc
       .moveTo(this.left, y)
@@ -131,25 +135,54 @@ export class ReportDoc {
       .strokeColor(COLORS.accent)
       .stroke();
     this.doc.y = y + 10;
-    this.doc.fillColor(COLORS.ink);
   }
 
   h2(text: string, keepWith = 50): void {
     this.ensureSpace(24 + keepWith);
-    this.doc.fontSize(12.5).fillColor(COLORS.accent).text(text, this.left, this.doc.y, { width: this.width });
+    this.write(text, this.left, this.doc.y, this.width, { size: 12.5, color: COLORS.accent });
     this.doc.y += 4;
-    this.doc.fillColor(COLORS.ink);
   }
 
   para(text: string, opts: { size?: number; color?: string; gap?: number } = {}): void {
     const size = opts.size ?? 10;
-    this.doc.fontSize(size);
     // Room for up to three lines keeps a paragraph from starting on a page's last line (without
     // measuring it first: wrapping text twice is the costliest thing a report does).
-    this.ensureSpace(Math.min(3, 1 + Math.floor(this.doc.widthOfString(text) / this.width)) * size * 1.4);
-    this.doc.fillColor(opts.color ?? COLORS.ink).text(text, this.left, this.doc.y, { width: this.width, lineGap: 2 });
+    this.ensureSpace(Math.min(3, 1 + Math.floor(this.text.width(text, size) / this.width)) * size * 1.4);
+    this.write(text, this.left, this.doc.y, this.width, { size, color: opts.color ?? COLORS.ink, lineGap: 2 });
     this.doc.y += opts.gap ?? 5;
-    this.doc.fillColor(COLORS.ink);
+  }
+
+  /**
+   * Text wrapped in `width` from (x, top), as PDFKit's text() with a width: a line that would pass the
+   * page's bottom margin starts a new page; afterwards doc.y is below the last line.
+   */
+  write(
+    text: string,
+    x: number,
+    top: number,
+    width: number,
+    style: { size: number; color: string; lineGap?: number; align?: Align },
+  ): void {
+    const { size, color, lineGap = 0, align = 'left' } = style;
+    const doc = this.doc;
+    doc.fontSize(size);
+    doc.x = x;
+    doc.y = top;
+    const lh = this.text.lineHeight(size);
+    const maxY = () => pdfNumber(doc.page.height - doc.page.margins.bottom);
+    if (doc.y > maxY() || doc.y + lh > maxY()) this.newPage();
+    const lines = this.text.lines(text, width, size);
+    let block = this.text.begin();
+    lines.forEach((line, i) => {
+      block.line(line.text, lineX(this.text, line, x, width, size, align), doc.y, size, color);
+      doc.y += lh + lineGap;
+      if (i < lines.length - 1 && pdfNumber(doc.y + lh) > maxY()) {
+        block.end();
+        this.newPage();
+        block = this.text.begin();
+      }
+    });
+    block.end();
   }
 
   bullets(lines: string[], size = 9.5): void {
@@ -163,47 +196,43 @@ export class ReportDoc {
     const total = columns.reduce((s, c) => s + c.width, 0);
     const widths = columns.map((c) => (c.width / total) * this.width);
     const doc = this.doc.fontSize(size);
-    // Most cells are a short number or name: those skip PDFKit's line wrapper, by far the costliest step.
-    const oneLine = doc.currentLineHeight(true) + 1;
-    const single = (t: string, w: number) => !t.includes('\n') && doc.widthOfString(t) <= w;
+    const text = this.text;
+    const lh = text.lineHeight(size);
+    // Most cells are a short number or name: one line, no wrapping to work out.
+    const oneLine = lh + 1;
+    const single = (t: string, w: number) => !t.includes('\n') && text.width(t, size) <= w;
     const heightOf = (cells: string[]) =>
       Math.max(
         ...cells.map((t, i) =>
-          single(t, widths[i] - 2 * pad)
-            ? oneLine
-            : doc.heightOfString(t || ' ', { width: widths[i] - 2 * pad, lineGap: 1 }),
+          single(t, widths[i] - 2 * pad) ? oneLine : text.height(t || ' ', widths[i] - 2 * pad, size, 1),
         ),
       ) +
       2 * pad;
     const textsOf = (cells: Row) => cells.map((c) => clip(typeof c === 'string' ? c : c.text));
+    const drawCell = (block: TextBlock, t: string, x: number, top: number, w: number, align: Align, color: string) => {
+      if (single(t, w)) {
+        const free = w - text.width(t, size);
+        block.line(t, x + (align === 'right' ? free : align === 'center' ? free / 2 : 0), top, size, color);
+        return;
+      }
+      text.lines(t, w, size).forEach((line, k) => {
+        block.line(line.text, lineX(text, line, x, w, size, align), top + k * (lh + 1), size, color);
+      });
+    };
     const drawRow = (cells: Row, texts: string[], h: number, fill: string | null) => {
-      if (fill) doc.rect(this.left, doc.y, this.width, h).fill(fill);
-      let x = this.left;
       const top = doc.y;
-      // The colour is set only when it changes along the row (each setting is two operators).
-      let color: string | null = null;
+      const block = text.begin();
+      if (fill) block.fill(this.left, top, this.width, h, fill);
+      let x = this.left;
       texts.forEach((t, i) => {
         const cell = cells[i];
-        const w = widths[i] - 2 * pad;
-        const align = columns[i].align ?? 'left';
-        const wanted = typeof cell === 'object' && cell.color ? cell.color : COLORS.ink;
-        if (wanted !== color) doc.fillColor((color = wanted));
-        if (single(t, w)) {
-          const free = w - doc.widthOfString(t);
-          doc.text(t, x + pad + (align === 'right' ? free : align === 'center' ? free / 2 : 0), top + pad, {
-            lineBreak: false,
-          });
-        } else doc.text(t, x + pad, top + pad, { width: w, align, lineGap: 1 });
+        const color = typeof cell === 'object' && cell.color ? cell.color : COLORS.ink;
+        drawCell(block, t, x + pad, top + pad, widths[i] - 2 * pad, columns[i].align ?? 'left', color);
         x += widths[i];
       });
+      block.rule(this.left, this.left + this.width, top + h, 0.3, COLORS.rule);
+      block.end();
       doc.y = top + h;
-      doc
-        .moveTo(this.left, doc.y)
-        .lineTo(this.left + this.width, doc.y)
-        .lineWidth(0.3)
-        .strokeColor(COLORS.rule)
-        .stroke();
-      if (color !== COLORS.ink) doc.fillColor(COLORS.ink);
     };
     const header = columns.map((c) => c.header);
     const headerHeight = heightOf(header);
@@ -289,14 +318,9 @@ export class ReportDoc {
     const savedBottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     const inner = width - MARGIN.left - MARGIN.right;
-    doc.fontSize(8).fillColor(COLORS.muted);
-    doc.text(this.meta.headerLeft, MARGIN.left, 34, { width: inner * 0.68, lineBreak: false, ellipsis: true });
-    doc.text(this.meta.headerRight, MARGIN.left + inner * 0.68, 34, {
-      width: inner * 0.32,
-      align: 'right',
-      lineBreak: false,
-      ellipsis: true,
-    });
+    const style = { size: 8, color: COLORS.muted };
+    this.write(this.meta.headerLeft, MARGIN.left, 34, inner * 0.68, style);
+    this.write(this.meta.headerRight, MARGIN.left + inner * 0.68, 34, inner * 0.32, { ...style, align: 'right' });
     doc
       .moveTo(MARGIN.left, 50)
       .lineTo(width - MARGIN.right, 50)
@@ -310,11 +334,10 @@ export class ReportDoc {
       .lineWidth(0.5)
       .strokeColor(COLORS.rule)
       .stroke();
-    doc.text(this.meta.footerLeft, MARGIN.left, fy, { width: inner * 0.6, lineBreak: false });
-    doc.text(this.meta.pageLabel(page, pages), MARGIN.left + inner * 0.6, fy, {
-      width: inner * 0.4,
+    this.write(this.meta.footerLeft, MARGIN.left, fy, inner * 0.6, style);
+    this.write(this.meta.pageLabel(page, pages), MARGIN.left + inner * 0.6, fy, inner * 0.4, {
+      ...style,
       align: 'right',
-      lineBreak: false,
     });
     doc.page.margins.bottom = savedBottom;
     doc.fillColor(COLORS.ink);

@@ -139,31 +139,47 @@ export function embedFontFaster(doc: PDFKit.PDFDocument): void {
  * PDFKit turns every drawing operator into its own small byte array as it goes (one allocation per
  * operator, tens of thousands per report: a good part of the garbage collector's work). Here a page's
  * operators are kept as strings and encoded once, when the page's content stream is finished. The
- * bytes are the same: PDFKit writes each operator followed by a newline.
+ * bytes are the same: PDFKit writes each operator followed by a newline. They are compressed there
+ * at zlib's level 1 rather than PDFKit's default (level 6): about half the time for a page, for a
+ * stream a few percent larger (measured in bench/reports-bench.ts's notes in BENCHMARKS.md).
  */
+const CONTENT_LEVEL = 1;
+
 export function joinPageContent(doc: PDFKit.PDFDocument): void {
-  type Content = { write(chunk: unknown): unknown; finalize(): unknown };
+  type Content = {
+    write(chunk: unknown): unknown;
+    finalize(): unknown;
+    compress?: boolean;
+    buffer?: Uint8Array[];
+    data: Record<string, unknown>;
+  };
   const hook = () => {
     const content = (doc as unknown as { page?: { content?: Content } }).page?.content;
     if (!content || typeof content.write !== 'function' || typeof content.finalize !== 'function') return;
     const write = content.write.bind(content);
     const finalize = content.finalize.bind(content);
     let ops: string[] = [];
-    const flush = () => {
-      if (ops.length === 0) return;
-      ops.push('');
-      write(Buffer.from(ops.join('\n'), 'latin1'));
-      ops = [];
-    };
     content.write = (chunk: unknown) => {
       if (typeof chunk === 'string') ops.push(chunk);
-      else {
-        flush();
-        write(chunk);
-      }
+      // Anything PDFKit hands over as bytes keeps its place among the operators (latin1 keeps each byte).
+      else if (chunk instanceof Uint8Array) ops.push(Buffer.from(chunk).toString('latin1').replace(/\n$/, ''));
+      else write(chunk);
     };
     content.finalize = () => {
-      flush();
+      if (ops.length > 0) {
+        ops.push('');
+        const bytes = Buffer.from(ops.join('\n'), 'latin1');
+        ops = [];
+        if (content.compress) {
+          // What PDFKit wrote before this hook (a new page's flipped coordinates) goes first, in the same stream.
+          const before = Buffer.concat(content.buffer ?? []);
+          content.buffer = [];
+          content.data.Length = 0;
+          content.compress = false;
+          content.data.Filter = 'FlateDecode';
+          write(zlib.deflateSync(Buffer.concat([before, bytes]), { level: CONTENT_LEVEL }));
+        } else write(bytes);
+      }
       return finalize();
     };
   };
