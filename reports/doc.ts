@@ -1,7 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { reportFont } from './fonts';
 import { embedFontFaster, joinPageContent, shareLayoutCache, shareMeasures } from './pdfkit-speedups';
-import { lineX, pdfNumber, ReportText, type Align, type TextBlock } from './text';
+import { lineX, pdfNumber, ReportText, type Align, type LineBox, type TextBlock } from './text';
 
 /**
  * A thin layout layer over PDFKit for the reports: headings, paragraphs, tables that break across
@@ -43,6 +43,13 @@ export interface Cell {
   color?: string;
 }
 export type Row = (string | Cell)[];
+
+/** A table row laid out: each cell's text, its lines (null: it fits on one), the row's height. */
+interface LaidRow {
+  texts: string[];
+  lines: (LineBox[] | null)[];
+  h: number;
+}
 
 /**
  * How pages are produced. `buffer`: every page stays in memory until the end, when the header and
@@ -201,54 +208,63 @@ export class ReportDoc {
     // Most cells are a short number or name: one line, no wrapping to work out.
     const oneLine = lh + 1;
     const single = (t: string, w: number) => !t.includes('\n') && text.width(t, size) <= w;
-    const heightOf = (cells: string[]) =>
-      Math.max(
-        ...cells.map((t, i) =>
-          single(t, widths[i] - 2 * pad) ? oneLine : text.height(t || ' ', widths[i] - 2 * pad, size, 1),
-        ),
-      ) +
-      2 * pad;
+    // Each cell laid out once: its lines (null for one that fits on one), then the row's height.
+    const lay = (texts: string[]): LaidRow => {
+      const lines = texts.map((t, i) =>
+        single(t, widths[i] - 2 * pad) ? null : text.lines(t || ' ', widths[i] - 2 * pad, size),
+      );
+      return { texts, lines, h: Math.max(...lines.map((l) => (l ? l.length * (lh + 1) : oneLine))) + 2 * pad };
+    };
     const textsOf = (cells: Row) => cells.map((c) => clip(typeof c === 'string' ? c : c.text));
-    const drawCell = (block: TextBlock, t: string, x: number, top: number, w: number, align: Align, color: string) => {
-      if (single(t, w)) {
+    const drawCell = (
+      block: TextBlock,
+      t: string,
+      lines: LineBox[] | null,
+      x: number,
+      top: number,
+      i: number,
+      color: string,
+    ) => {
+      const w = widths[i] - 2 * pad;
+      const align = columns[i].align ?? 'left';
+      if (!lines) {
         const free = w - text.width(t, size);
         block.line(t, x + (align === 'right' ? free : align === 'center' ? free / 2 : 0), top, size, color);
         return;
       }
-      text.lines(t, w, size).forEach((line, k) => {
+      lines.forEach((line, k) => {
         block.line(line.text, lineX(text, line, x, w, size, align), top + k * (lh + 1), size, color);
       });
     };
-    const drawRow = (cells: Row, texts: string[], h: number, fill: string | null) => {
+    const drawRow = (cells: Row, row: LaidRow, fill: string | null) => {
       const top = doc.y;
       const block = text.begin();
-      if (fill) block.fill(this.left, top, this.width, h, fill);
+      if (fill) block.fill(this.left, top, this.width, row.h, fill);
       let x = this.left;
-      texts.forEach((t, i) => {
+      row.texts.forEach((t, i) => {
         const cell = cells[i];
         const color = typeof cell === 'object' && cell.color ? cell.color : COLORS.ink;
-        drawCell(block, t, x + pad, top + pad, widths[i] - 2 * pad, columns[i].align ?? 'left', color);
+        drawCell(block, t, row.lines[i], x + pad, top + pad, i, color);
         x += widths[i];
       });
-      block.rule(this.left, this.left + this.width, top + h, 0.3, COLORS.rule);
+      block.rule(this.left, this.left + this.width, top + row.h, 0.3, COLORS.rule);
       block.end();
-      doc.y = top + h;
+      doc.y = top + row.h;
     };
     const header = columns.map((c) => c.header);
-    const headerHeight = heightOf(header);
-    const drawHeader = () => drawRow(header, header, headerHeight, COLORS.headerFill);
+    const headerRow = lay(header);
+    const drawHeader = () => drawRow(header, headerRow, COLORS.headerFill);
 
     if (rows.length === 0) {
       this.para(opts.emptyText ?? '–', { size: 9.5, color: COLORS.muted });
       return;
     }
     rows.forEach((row, i) => {
-      const texts = textsOf(row);
-      const h = heightOf(texts);
+      const laid = lay(textsOf(row));
       // The header goes with the first row; a row that does not fit starts a page with the header again.
       let header = i === 0;
-      if (header) this.ensureSpace(headerHeight + h);
-      else if (doc.y + h > this.bottom) {
+      if (header) this.ensureSpace(headerRow.h + laid.h);
+      else if (doc.y + laid.h > this.bottom) {
         this.newPage();
         header = true;
       }
@@ -256,7 +272,7 @@ export class ReportDoc {
         doc.fontSize(size);
         drawHeader();
       }
-      drawRow(row, texts, h, i % 2 === 1 ? COLORS.zebra : null);
+      drawRow(row, laid, i % 2 === 1 ? COLORS.zebra : null);
     });
     doc.y += 8;
   }

@@ -23,6 +23,8 @@ interface LaidOutGlyph {
 }
 interface EmbeddedFontLike {
   id: string;
+  /** fontkit's font, shared by every document of the process. */
+  font: object;
   ascender: number;
   descender: number;
   lineGap: number;
@@ -41,14 +43,16 @@ interface DocLike {
   addContent(data: string): unknown;
 }
 
-/** A string laid out once: its glyphs, where PDFKit would move the pen between them, its width (1000 units per em). */
+/**
+ * A string laid out once, kept small (a render thread keeps thousands): its glyph ids, the pen's
+ * adjustments between them (only when the font kerns the string), its width (1000 units per em).
+ */
 interface Run {
-  glyphs: LaidOutGlyph[];
-  positions: Position[];
-  /** Per glyph: the position adjustment after it (TJ units), 0 for none. */
-  adjust: number[];
-  /** Set when a glyph is moved off the pen's path (a combining mark, say): each such glyph is placed on its own. */
-  offset: boolean;
+  ids: number[];
+  /** Per glyph: the position adjustment after it (TJ units); null when there is none. */
+  adjust: number[] | null;
+  /** Only when a glyph is moved off the pen's path (a combining mark, say): where each glyph goes. */
+  placed: Position[] | null;
   width: number;
 }
 interface Position {
@@ -79,21 +83,39 @@ class Generations<V> {
   }
 }
 
-const runs = new WeakMap<object, Generations<Run>>();
+/** Per font (fontkit's, shared by every document of the process): laid-out strings and the glyphs met. */
+interface FontMemo {
+  runs: Generations<Run>;
+  glyphs: Map<number, LaidOutGlyph>;
+}
+const memos = new WeakMap<object, FontMemo>();
+const RUNS_KEPT = 2_000;
+
+function memoOf(font: EmbeddedFontLike): FontMemo {
+  let memo = memos.get(font.font);
+  if (!memo) memos.set(font.font, (memo = { runs: new Generations<Run>(RUNS_KEPT), glyphs: new Map() }));
+  return memo;
+}
 
 function runOf(font: EmbeddedFontLike, text: string): Run {
-  let cache = runs.get(font.layout);
-  if (!cache) runs.set(font.layout, (cache = new Generations<Run>(4_000)));
-  let run = cache.get(text);
+  const memo = memoOf(font);
+  let run = memo.runs.get(text);
   if (run) return run;
   const laid = font.layout(text);
+  let kerned = false;
   let offset = false;
-  const adjust = laid.positions.map((p) => {
+  for (const p of laid.positions) {
+    if (p.xAdvance !== p.advanceWidth) kerned = true;
     if (p.xOffset || p.yOffset) offset = true;
-    return p.xAdvance - p.advanceWidth;
-  });
-  run = { glyphs: laid.glyphs, positions: laid.positions, adjust, offset, width: laid.advanceWidth };
-  cache.set(text, run);
+  }
+  for (const g of laid.glyphs) if (!memo.glyphs.has(g.id)) memo.glyphs.set(g.id, g);
+  run = {
+    ids: laid.glyphs.map((g) => g.id),
+    adjust: kerned ? laid.positions.map((p) => p.xAdvance - p.advanceWidth) : null,
+    placed: offset ? laid.positions : null,
+    width: laid.advanceWidth,
+  };
+  memo.runs.set(text, run);
   return run;
 }
 
@@ -134,7 +156,9 @@ export type Align = 'left' | 'right' | 'center';
 
 /** What the writer needs of the document's font at one size. */
 export class ReportText {
+  /** This document's subset: a glyph's id there (as hex), and each string's glyphs as an operator. */
   private readonly hex = new Map<number, string>();
+  private readonly shown = new Map<string, string>();
 
   constructor(private readonly doc: DocLike) {}
 
@@ -221,32 +245,43 @@ export class ReportText {
    * subset, with PDFKit's adjustments between them.
    */
   encode(text: string, x: number, y: number, size: number): string {
-    const run = runOf(this.font, text);
     const at = `1 0 0 1 ${num(x)} ${num(y)} Tm`;
-    if (run.offset) return `${at}\n${this.placed(run, x, y, size)}`;
-    const parts: string[] = [];
+    const run = runOf(this.font, text);
+    if (run.placed) return `${at}\n${this.placed(run, run.placed, x, y, size)}`;
+    // The same labels, digits and item texts recur all through a report: each is encoded once.
+    let shown = this.shown.get(text);
+    if (shown === undefined) this.shown.set(text, (shown = this.show(run)));
+    return `${at}\n${shown}`;
+  }
+
+  /** The operator showing a run's glyphs (with PDFKit's adjustments between them when the font kerns). */
+  private show(run: Run): string {
     let hex = '';
-    for (let i = 0; i < run.glyphs.length; i++) {
-      hex += this.glyphHex(run.glyphs[i]);
-      const a = run.adjust[i];
-      if (a !== 0) {
-        parts.push(`<${hex}> ${num(-a)}`);
+    const adjust = run.adjust;
+    if (!adjust) {
+      for (const id of run.ids) hex += this.glyphHex(id);
+      return `<${hex}> Tj`;
+    }
+    const parts: string[] = [];
+    run.ids.forEach((id, i) => {
+      hex += this.glyphHex(id);
+      if (adjust[i] !== 0) {
+        parts.push(`<${hex}> ${num(-adjust[i])}`);
         hex = '';
       }
-    }
-    if (parts.length === 0) return `${at}\n<${hex}> Tj`;
+    });
     if (hex) parts.push(`<${hex}> 0`);
-    return `${at}\n[${parts.join(' ')}] TJ`;
+    return `[${parts.join(' ')}] TJ`;
   }
 
   /** PDFKit's way with glyphs off the pen's path: each such glyph under a text matrix of its own. */
-  private placed(run: Run, x0: number, y: number, size: number): string {
+  private placed(run: Run, positions: Position[], x0: number, y: number, size: number): string {
     const ops: string[] = [];
     const scale = size / 1000;
     let x = x0;
     let moved = false;
-    run.glyphs.forEach((g, i) => {
-      const p = run.positions[i];
+    run.ids.forEach((id, i) => {
+      const p = positions[i];
       if (p.xOffset || p.yOffset) {
         ops.push(`1 0 0 1 ${num(x + p.xOffset * scale)} ${num(y + p.yOffset * scale)} Tm`);
         moved = true;
@@ -254,21 +289,22 @@ export class ReportText {
         ops.push(`1 0 0 1 ${num(x)} ${num(y)} Tm`);
         moved = false;
       }
-      ops.push(`<${this.glyphHex(g)}> Tj`);
+      ops.push(`<${this.glyphHex(id)}> Tj`);
       x += p.xAdvance * scale;
     });
     return ops.join('\n');
   }
 
-  private glyphHex(glyph: LaidOutGlyph): string {
-    let h = this.hex.get(glyph.id);
+  private glyphHex(id: number): string {
+    let h = this.hex.get(id);
     if (h !== undefined) return h;
     const font = this.font;
-    const gid = font.subset.includeGlyph(glyph.id);
+    const glyph = memoOf(font).glyphs.get(id) as LaidOutGlyph;
+    const gid = font.subset.includeGlyph(id);
     font.widths[gid] ??= glyph.advanceWidth * font.scale;
     font.unicode[gid] ??= glyph.codePoints;
     h = `0000${gid.toString(16)}`.slice(-4);
-    this.hex.set(glyph.id, h);
+    this.hex.set(id, h);
     return h;
   }
 }

@@ -78,6 +78,52 @@ describe('the report text writer measures as PDFKit does', () => {
   });
 });
 
+describe('glyphs a font moves off the pen’s path (neither report font does; a fallback font might)', () => {
+  const MARKED = 'Moved a\u0301 mark';
+  /** Each text matrix and the glyph ids drawn under it, from a document's drawing operators. */
+  const placements = (ops: string) =>
+    ops
+      .split(/(1 0 0 1 [-\d.]+ [-\d.]+ Tm)/)
+      .slice(1)
+      .reduce<string[]>((out, part, i, all) => {
+        if (i % 2 === 0) out.push(`${part} ${[...all[i + 1].matchAll(/<([0-9a-f]+)>/g)].map((m) => m[1]).join('')}`);
+        return out;
+      }, []);
+
+  test('are placed one by one where PDFKit places them', () => {
+    type Laid = { glyphs: unknown[]; positions: Record<string, number>[]; advanceWidth: number };
+    const withOffsets = () => {
+      const doc = fontDoc() as unknown as {
+        _font: { layout(t: string, f?: unknown, w?: boolean): Laid };
+      } & PDFKit.PDFDocument;
+      const real = doc._font.layout.bind(doc._font);
+      doc._font.layout = (t, f, onlyWidth) => {
+        const laid = real(t, f, onlyWidth);
+        if (t !== MARKED || onlyWidth) return laid;
+        // The accent raised and pulled back over its letter, as a mark-positioning font would.
+        const positions = laid.positions.map((p, i) => (i === 7 ? { ...p, xOffset: -300, yOffset: 120 } : { ...p }));
+        return { ...laid, positions };
+      };
+      const ops: string[] = [];
+      const add = doc.addContent.bind(doc);
+      (doc as unknown as { addContent(s: string): unknown }).addContent = (s: string) => {
+        ops.push(s);
+        return add(s);
+      };
+      return { doc, ops };
+    };
+    const reference = withOffsets();
+    reference.doc.fontSize(12).text(MARKED, 100, 200, { lineBreak: false });
+    const mine = withOffsets();
+    const block = new ReportText(mine.doc as unknown as ConstructorParameters<typeof ReportText>[0]).begin();
+    block.line(MARKED, 100, 200, 12, COLORS.ink);
+    block.end();
+    const expected = placements(reference.ops.join('\n'));
+    expect(expected.length).toBe(3); // up to the accent, the accent, the rest
+    expect(placements(mine.ops.join('\n'))).toEqual(expected);
+  });
+});
+
 function pixels(pdf: Buffer): Buffer[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-text-'));
   try {
