@@ -1,4 +1,4 @@
-import { collectGarbage } from '../server/platform/memory';
+import { collectGarbage, collectOnGrowth, heldBytes } from '../server/platform/memory';
 
 /**
  * The quarter close collects the snapshot step's garbage before its render threads start
@@ -22,5 +22,60 @@ describe('collectGarbage', () => {
     await new Promise((r) => setImmediate(r));
     expect(collectGarbage()).toBe(true);
     expect(ref.deref()).toBe(kept);
+  });
+});
+
+describe('collectOnGrowth', () => {
+  const MB = 1024 * 1024;
+  /** A thread whose memory the test sets; a collection brings it down to what is live. */
+  const thread = (start: number, live: number) => {
+    const t = { held: start, live, collections: 0 };
+    const c = collectOnGrowth(
+      64 * MB,
+      () => t.held,
+      () => {
+        t.collections++;
+        t.held = t.live;
+        return true;
+      },
+    );
+    return { t, c };
+  };
+
+  test('collects once the memory has grown by the limit since the start, not before', () => {
+    const { t, c } = thread(300 * MB, 300 * MB);
+    t.held = 300 * MB + 64 * MB - 1;
+    expect(c.check()).toBe(false);
+    t.held = 364 * MB;
+    expect(c.check()).toBe(true);
+    expect(t.collections).toBe(1);
+  });
+
+  test('counts the growth from after the last collection, and from the lowest point seen since', () => {
+    const { t, c } = thread(300 * MB, 310 * MB);
+    t.held = 370 * MB;
+    expect(c.check()).toBe(true); // back to 310
+    t.held = 360 * MB;
+    expect(c.check()).toBe(false); // 50 MB above 310
+    t.held = 280 * MB; // V8 collected by itself meanwhile
+    expect(c.check()).toBe(false);
+    t.held = 345 * MB; // 65 MB above the lowest point
+    expect(c.check()).toBe(true);
+    expect(t.collections).toBe(2);
+  });
+
+  test('memory that stays live does not bring a collection at every check', () => {
+    const { t, c } = thread(300 * MB, 400 * MB);
+    t.held = 400 * MB;
+    expect(c.check()).toBe(true); // nothing to free: the live set is now the base
+    expect(c.check()).toBe(false);
+    expect(t.collections).toBe(1);
+  });
+
+  test('by default reads this thread’s heap and the buffers it holds', () => {
+    const before = heldBytes();
+    const held = Buffer.alloc(32 * MB, 1);
+    expect(heldBytes() - before).toBeGreaterThanOrEqual(32 * MB);
+    expect(held.length).toBe(32 * MB);
   });
 });

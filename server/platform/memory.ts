@@ -35,3 +35,37 @@ export function collectGarbage(): boolean {
   fn();
   return true;
 }
+
+/** This thread's heap and the memory its objects hold outside it (buffers), in bytes. */
+export const heldBytes = (): number => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+
+/**
+ * A full collection whenever this thread's memory has grown by `limit` bytes since the last one
+ * (or since the start): for work that passes large buffers through a thread that also holds much
+ * that lives long (a close's rendered files on their way to the database, beside the snapshot).
+ * Such buffers outlive a young-generation collection and then wait for a full one, which V8 runs
+ * only once the heap has grown a lot; a collection of a large heap costs, so it runs on growth,
+ * not on a schedule. `check` is cheap enough to call every few files.
+ */
+export function collectOnGrowth(
+  limit: number,
+  held: () => number = heldBytes,
+  collect: () => boolean = collectGarbage,
+): { check(): boolean } {
+  let base = held();
+  return {
+    check() {
+      const now = held();
+      if (now - base < limit) {
+        base = Math.min(base, now);
+        return false;
+      }
+      collect();
+      base = held();
+      return true;
+    },
+  };
+}

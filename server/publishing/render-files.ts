@@ -2,6 +2,7 @@ import type { ReportSnapshot } from '../../reports/types';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import type { JobContext } from '../platform/jobs/worker';
 import { logger } from '../platform/logger';
+import { collectOnGrowth } from '../platform/memory';
 import { forEachBranchDetail } from './branch-details';
 import { loadCatalogue } from './catalogue';
 import { fileName } from './files';
@@ -68,9 +69,14 @@ export async function renderAll(
         }),
       );
   };
+  // The rendered files pass through this thread on their way to the database and die old: without
+  // a full collection now and then V8 let the heap grow by about 140 MB in a 25,000-branch close.
+  const memory = collectOnGrowth(COLLECT_AFTER_GROWTH);
+  let files = 0;
   const put = async (t: Target, pdf: Buffer) => {
     batch.push({ t, pdf });
     batchBytes += pdf.length;
+    if (++files % 100 === 0 && memory.check()) logger.info({ reportId, files }, 'full collection during the close');
     if (batch.length >= batchSize || batchBytes >= 4 * 1024 * 1024) await write();
     await ctx.progress('render', count, total);
   };
@@ -197,6 +203,9 @@ function limiter(limit: number): {
     },
   };
 }
+
+/** How much this thread's memory may grow during a close before a full collection. */
+const COLLECT_AFTER_GROWTH = 64 * 1024 * 1024;
 
 /** Most files stored per batch: few enough that an interrupted close loses little work. */
 const STORE_BATCH = 25;
