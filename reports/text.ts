@@ -1,12 +1,21 @@
 import LineBreaker from 'linebreak';
+import {
+  memoOf,
+  runOf,
+  type DocLike,
+  type EmbeddedFontLike,
+  type LaidOutGlyph,
+  type Position,
+  type Run,
+} from './text-runs';
 
 /**
  * The reports' text, written without PDFKit's text path. A close renders tens of thousands of
  * reports and their text was most of the cost: for every table cell PDFKit builds an options object,
  * an event-emitting line wrapper and, per line, a saved graphics state, a flipped matrix and a text
- * object of its own; it allocated about 3 MB per branch report, which the garbage collector then paid
- * for on every thread. Here a row of cells (or a paragraph) is one text object, and a string's glyphs
- * are turned into the content stream's bytes once per process.
+ * object of its own; a close-like branch report allocated 4.1 MB, which the garbage collector then
+ * paid for on every thread (2.1 MB now). Here a row of cells (or a paragraph) is one text object; a
+ * string is laid out once per process (reports/text-runs.ts) and its glyphs encoded once per document.
  *
  * What is drawn is what PDFKit draws: the glyphs and their positions come from PDFKit's own layout of
  * the same strings (EmbeddedFont.layout, so the font's kerning is kept), lines are broken where
@@ -14,110 +23,6 @@ import LineBreaker from 'linebreak';
  * the same comparisons in single precision), and each glyph is added to the document's font subset
  * as PDFKit's encode does. test/reports-text.test.ts compares lines, widths and heights with PDFKit's.
  */
-
-/** PDFKit's EmbeddedFont, as far as it is used here. */
-interface LaidOutGlyph {
-  id: number;
-  advanceWidth: number;
-  codePoints: number[];
-}
-interface EmbeddedFontLike {
-  id: string;
-  /** fontkit's font, shared by every document of the process. */
-  font: object;
-  ascender: number;
-  descender: number;
-  lineGap: number;
-  scale: number;
-  widths: number[];
-  unicode: number[][];
-  subset: { includeGlyph(gid: number): number };
-  layout(text: string): { glyphs: LaidOutGlyph[]; positions: Position[]; advanceWidth: number };
-  ref(): unknown;
-}
-interface DocLike {
-  _font: EmbeddedFontLike;
-  page: { height: number; fonts: Record<string, unknown>; margins: { bottom: number } };
-  x: number;
-  y: number;
-  addContent(data: string): unknown;
-}
-
-/**
- * A string laid out once, kept small (a render thread keeps thousands): its glyph ids, the pen's
- * adjustments between them (only when the font kerns the string), its width (1000 units per em).
- */
-interface Run {
-  ids: number[];
-  /** Per glyph: the position adjustment after it (TJ units); null when there is none. */
-  adjust: number[] | null;
-  /** Only when a glyph is moved off the pen's path (a combining mark, say): where each glyph goes. */
-  placed: Position[] | null;
-  width: number;
-}
-interface Position {
-  xAdvance: number;
-  xOffset: number;
-  yOffset: number;
-  advanceWidth: number;
-}
-
-/** Two generations: a lookup is one Map read, and memory stays bounded by twice the limit. */
-class Generations<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
-  constructor(private readonly limit: number) {}
-  get(key: string): V | undefined {
-    const v = this.young.get(key);
-    if (v !== undefined) return v;
-    const o = this.old.get(key);
-    if (o !== undefined) this.set(key, o);
-    return o;
-  }
-  set(key: string, value: V): void {
-    if (this.young.size >= this.limit) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, value);
-  }
-}
-
-/** Per font (fontkit's, shared by every document of the process): laid-out strings and the glyphs met. */
-interface FontMemo {
-  runs: Generations<Run>;
-  glyphs: Map<number, LaidOutGlyph>;
-}
-const memos = new WeakMap<object, FontMemo>();
-const RUNS_KEPT = 2_000;
-
-function memoOf(font: EmbeddedFontLike): FontMemo {
-  let memo = memos.get(font.font);
-  if (!memo) memos.set(font.font, (memo = { runs: new Generations<Run>(RUNS_KEPT), glyphs: new Map() }));
-  return memo;
-}
-
-function runOf(font: EmbeddedFontLike, text: string): Run {
-  const memo = memoOf(font);
-  let run = memo.runs.get(text);
-  if (run) return run;
-  const laid = font.layout(text);
-  let kerned = false;
-  let offset = false;
-  for (const p of laid.positions) {
-    if (p.xAdvance !== p.advanceWidth) kerned = true;
-    if (p.xOffset || p.yOffset) offset = true;
-  }
-  for (const g of laid.glyphs) if (!memo.glyphs.has(g.id)) memo.glyphs.set(g.id, g);
-  run = {
-    ids: laid.glyphs.map((g) => g.id),
-    adjust: kerned ? laid.positions.map((p) => p.xAdvance - p.advanceWidth) : null,
-    placed: offset ? laid.positions : null,
-    width: laid.advanceWidth,
-  };
-  memo.runs.set(text, run);
-  return run;
-}
 
 /** PDFKit's PDFNumber: the largest single-precision number not above n (its wrapper compares in these). */
 const f32 = new Float32Array(1);
