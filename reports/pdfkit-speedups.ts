@@ -140,8 +140,8 @@ export function embedFontFaster(doc: PDFKit.PDFDocument): void {
  * operator, tens of thousands per report: a good part of the garbage collector's work). Here a page's
  * operators are kept as strings and encoded once, when the page's content stream is finished. The
  * bytes are the same: PDFKit writes each operator followed by a newline. They are compressed there
- * at zlib's level 1 rather than PDFKit's default (level 6): about half the time for a page, for a
- * stream a few percent larger (measured in bench/reports-bench.ts's notes in BENCHMARKS.md).
+ * at zlib's level 1 rather than PDFKit's default (level 6): 0.26 against 0.57 ms for the pages of a
+ * close-like branch report, which come out about 2 % larger (BENCHMARKS.md, the whole close).
  */
 const CONTENT_LEVEL = 1;
 
@@ -161,9 +161,10 @@ export function joinPageContent(doc: PDFKit.PDFDocument): void {
     let ops: string[] = [];
     content.write = (chunk: unknown) => {
       if (typeof chunk === 'string') ops.push(chunk);
-      // Anything PDFKit hands over as bytes keeps its place among the operators (latin1 keeps each byte).
+      // Anything else keeps its place among the operators: bytes as latin1 (one character a byte),
+      // other values as PDFKit writes them, as text.
       else if (chunk instanceof Uint8Array) ops.push(Buffer.from(chunk).toString('latin1').replace(/\n$/, ''));
-      else write(chunk);
+      else ops.push(String(chunk));
     };
     content.finalize = () => {
       if (ops.length > 0) {

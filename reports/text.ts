@@ -59,7 +59,7 @@ export interface LineBox {
 
 export type Align = 'left' | 'right' | 'center';
 
-/** What the writer needs of the document's font at one size. */
+/** A document's text: measured, wrapped and encoded as PDFKit does it, drawn in blocks (TextBlock). */
 export class ReportText {
   /** This document's subset: a glyph's id there (as hex), and each string's glyphs as an operator. */
   private readonly hex = new Map<number, string>();
