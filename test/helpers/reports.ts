@@ -241,8 +241,9 @@ export async function reportWorld(
       scores: { sections: scored.sections, total: scored.total },
       violations: scored.violations,
     });
-    // Stored behind the visit service's back: noted as the service would, for the statistics.
-    await noteChange(v);
+    // Stored behind the visit service's back: noted for the statistics. Noted after the write, so
+    // without the revision a note written before a write carries (the write has landed already).
+    await noteChange({ _id: v._id, bankId: v.bankId });
     return String(v._id);
   };
   visitIds.e01a = await visit(
