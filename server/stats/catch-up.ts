@@ -1,5 +1,5 @@
 import { logger } from '../platform/logger';
-import { pendingChanges, settleChange, visitForStats, type VisitChangeNote } from '../visits/service';
+import { changeNotLanded, pendingChanges, settleChange, visitForStats, type VisitChangeNote } from '../visits/service';
 import { RebuildInProgress, syncFrom } from './apply';
 
 /**
@@ -9,8 +9,6 @@ import { RebuildInProgress, syncFrom } from './apply';
  * after its visit's sync has completed all its steps; a sync that fails leaves it for the next round.
  */
 const BATCH = 200;
-/** A noted change that has not reached its visit after this long never will (its writer failed). */
-const LANDING_GRACE_MS = 30_000;
 const running = new Map<string, Promise<number>>();
 const nextRound = new Map<string, Promise<number>>();
 
@@ -61,19 +59,14 @@ async function catchUpNow(bankId?: string): Promise<number> {
 }
 
 /**
- * A visit's change is noted before the visit's own update (visits/changes.ts). A round that reads the
- * note in between finds the visit as it was: syncing that and settling the note would leave the
- * change, once it lands, with no note and out of the figures (a fault test saw one approval missing).
- * So a note whose visit is still at the revision the note was written against waits for the next
- * round, unless its change has not landed for so long that it never will.
+ * A note read before its change reached the visit waits for the next round (changeNotLanded): settled
+ * against the visit as it was, the change would land with no note left and stay out of the figures (a
+ * CI fault run lost one approval that way).
  */
-const notLandedYet = (note: VisitChangeNote, rev: number | undefined) =>
-  note.rev !== undefined && rev !== undefined && rev <= note.rev && Date.now() - note.at.getTime() < LANDING_GRACE_MS;
-
 async function settle(note: VisitChangeNote): Promise<boolean> {
   try {
     const v = await visitForStats(note.visitId);
-    if (v && notLandedYet(note, v.rev)) return false;
+    if (v && changeNotLanded(note, v.rev)) return false;
     if (v) await syncFrom(v);
     await settleChange('stats', note);
     return true;

@@ -106,6 +106,19 @@ export async function pendingChangeOf(follower: Follower, visitId: string): Prom
   };
 }
 
+/** A noted change that has not reached its visit after this long never will (its writer failed). */
+const LANDING_GRACE_MS = 30_000;
+
+/**
+ * Whether a note's change is still on its way to the visit, read at revision `rev`: the note is
+ * written before the visit's own update, so a follower may read it in between, and must then look
+ * again later rather than catch up with the visit as it was (that would leave the change, once it
+ * lands, with no note). A change that has not landed within the grace period never will.
+ */
+export function changeNotLanded(note: VisitChangeNote, rev: number | undefined, now = Date.now()): boolean {
+  return note.rev !== undefined && rev !== undefined && rev <= note.rev && now - note.at.getTime() < LANDING_GRACE_MS;
+}
+
 /** The follower has caught up with the change it read (a change noted since stays pending). */
 export async function settleChange(follower: Follower, note: VisitChangeNote): Promise<void> {
   const _id = new Types.ObjectId(note.visitId);

@@ -61,6 +61,7 @@ export {
 
 // ---- changes others follow (the kept statistics)
 export {
+  changeNotLanded,
   onChangeNoted,
   pendingChangeOf,
   pendingChanges,

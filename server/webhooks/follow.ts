@@ -4,6 +4,7 @@ import { BoundedCache } from '../platform/cache';
 import { logger } from '../platform/logger';
 import { auditorCodesOf } from '../users/service';
 import {
+  changeNotLanded,
   loadVisit,
   onChangeNoted,
   pendingChangeOf,
@@ -31,8 +32,6 @@ const BATCH = 200;
  * the other made every change wait for the dozen round trips of each change before it.
  */
 const CONCURRENCY = 8;
-/** A noted change that has not reached the visit after this long never will (its writer failed). */
-const LANDING_GRACE_MS = 30_000;
 
 const bankCache = new BoundedCache<string, BankNotifyFacts | null>({ limit: 200, ttlMs: 60_000 });
 async function bankOf(bankId: string): Promise<BankNotifyFacts | null> {
@@ -112,8 +111,7 @@ async function seenOf(visitId: string): Promise<number> {
 
 async function followOne(note: VisitChangeNote): Promise<boolean> {
   const v = await loadVisit(note.visitId);
-  if (v && note.rev !== undefined && v.rev <= note.rev && Date.now() - note.at.getTime() < LANDING_GRACE_MS)
-    return false; // noted, but the visit's own update has not landed yet: look again shortly
+  if (v && changeNotLanded(note, v.rev)) return false; // the visit's own update has not landed yet: look again shortly
   if (v) {
     const seen = await seenOf(String(v._id));
     // Every event of the visit, so that each new one names those before it (the sender keeps the order).
