@@ -50,7 +50,10 @@ export async function startApp(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  // BENCH_APP_LOG: a file that gets everything the app writes (e.g. with --trace-gc in BENCH_APP_NODE_ARGS).
+  const logFile = process.env.BENCH_APP_LOG;
   const keep = (b: Buffer) => {
+    if (logFile) fs.appendFileSync(logFile, b);
     lines.push(...b.toString().split('\n').filter(Boolean));
     if (lines.length > 100) lines.splice(0, lines.length - 100);
   };

@@ -28,22 +28,70 @@ import { VisitSpill } from './spill';
 const SECTION_ORDER: SectionKey[] = ['greeting', 'product_knowledge', 'sales_compliance', 'follow_up'];
 type ReportAnswer = ReportVisit['answers'][number];
 
+type Text = { zh: string; en: string };
+interface Wording {
+  words: Readonly<Text>;
+  failure?: Readonly<Text>;
+}
+
+/**
+ * An answer's words depend only on its item and its value, and a quarter's 100,000 visits repeat a
+ * few hundred such pairs: each is worded once per catalogue (the catalogue's item objects are the
+ * keys), not once per answer — in a large close the wording was a fifth of what this thread
+ * allocated. The texts are shared between answers, so they are frozen.
+ */
+const wordings = new WeakMap<CatalogueItem, Map<string, Wording>>();
+
+/** A key for the values worth remembering (numbers, strings, lists of option keys); `null` for others. */
+function valueKey(value: unknown): string | null {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string' || typeof value === 'number') return `${typeof value}:${value}`;
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return `list:${JSON.stringify(value)}`;
+  return null;
+}
+
+function wordingOf(item: CatalogueItem, value: AnswerValue): Wording {
+  const key = valueKey(value);
+  if (key === null) return { words: answerInBoth(item, value) };
+  let byValue = wordings.get(item);
+  if (!byValue) wordings.set(item, (byValue = new Map()));
+  let w = byValue.get(key);
+  if (!w) byValue.set(key, (w = { words: Object.freeze(answerInBoth(item, value)) }));
+  return w;
+}
+
+function failureOf(item: CatalogueItem, value: AnswerValue, w: Wording): Readonly<Text> {
+  w.failure ??= Object.freeze({ zh: failureWithAnswer(item, value, 'zh'), en: failureWithAnswer(item, value, 'en') });
+  return w.failure;
+}
+
 /** An answer as the branch report shows it: in words, scored by the rules, a failure worded as one. */
-function answerDetail(a: ReportAnswer, item: CatalogueItem | undefined, score: number | undefined): AnswerDetail {
+export function answerDetail(
+  a: ReportAnswer,
+  item: CatalogueItem | undefined,
+  score: number | undefined,
+): AnswerDetail {
   const value = a.value as AnswerValue;
+  const w = item ? wordingOf(item, value) : { words: answerInBoth(item, value) };
   return {
     itemKey: a.itemKey,
     sectionKey: item?.sectionKey ?? 'greeting',
     text: item?.text ?? { zh: a.itemKey, en: a.itemKey },
     critical: item?.critical ?? false,
     value,
-    words: answerInBoth(item, value),
-    ...(item && score === 0
-      ? { failure: { zh: failureWithAnswer(item, value, 'zh'), en: failureWithAnswer(item, value, 'en') } }
-      : {}),
+    words: w.words,
+    ...(item && score === 0 ? { failure: failureOf(item, value, w) } : {}),
     score: score === undefined ? null : 100 * score,
     comment: a.comment ?? null,
   };
+}
+
+/** Each version's items in questionnaire order, as positions (asked once per version, not per visit). */
+const orders = new WeakMap<ReadonlyMap<string, unknown>, ReadonlyMap<string, number>>();
+function orderOf(items: ReadonlyMap<string, unknown>): ReadonlyMap<string, number> {
+  let order = orders.get(items);
+  if (!order) orders.set(items, (order = new Map([...items.keys()].map((k, i) => [k, i]))));
+  return order;
 }
 
 function visitDetail(v: ReportVisit, catalogue: Catalogue): VisitDetail {
@@ -51,7 +99,7 @@ function visitDetail(v: ReportVisit, catalogue: Catalogue): VisitDetail {
   const items = catalogue.lookup(qid, v.questionnaireVersion) ?? new Map();
   // Scores by the rules (conditions included): `na`, text and hidden items have none.
   const scores = new Map(answerScores(items, v.answers ?? []).map(({ item, score }) => [item.key, score]));
-  const order = new Map([...items.keys()].map((k, i) => [k, i]));
+  const order = orderOf(items);
   const at = (a: AnswerDetail) => SECTION_ORDER.indexOf(a.sectionKey) * 1e6 + (order.get(a.itemKey) ?? 0);
   const answers = (v.answers ?? [])
     .map((a) => answerDetail(a, catalogue.item(qid, v.questionnaireVersion, a.itemKey), scores.get(a.itemKey)))
