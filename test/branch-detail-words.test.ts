@@ -81,6 +81,13 @@ describe('branch report answers: worded once per item and value', () => {
     expect(Object.isFrozen(a.failure)).toBe(true);
   });
 
+  test('free-text answers are worded as they are, and not remembered (each is its own words)', () => {
+    const text = { ...yesNo, key: 'note', type: 'text' } as unknown as CatalogueItem;
+    const a = detail(text, '柜员很热情');
+    expect(a.words).toEqual(answerInBoth(text, '柜员很热情'));
+    expect(detail(text, '柜员很热情').words).not.toBe(a.words);
+  });
+
   test('an item no longer in the catalogue is still worded (as the rules word an unknown item)', () => {
     expect(detail(undefined, 'yes').words).toEqual(answerInBoth(undefined, 'yes'));
     expect(detail(undefined, 'yes', 0).failure).toBeUndefined();

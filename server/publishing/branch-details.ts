@@ -42,8 +42,12 @@ interface Wording {
  */
 const wordings = new WeakMap<CatalogueItem, Map<string, Wording>>();
 
-/** A key for the values worth remembering (numbers, strings, lists of option keys); `null` for others. */
-function valueKey(value: unknown): string | null {
+/**
+ * A key for the values worth remembering (numbers, option keys, lists of them); `null` for others —
+ * a free-text answer is its own words, and remembering every distinct one would hold them all.
+ */
+function valueKey(item: CatalogueItem, value: unknown): string | null {
+  if (item.type === 'text') return null;
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'string' || typeof value === 'number') return `${typeof value}:${value}`;
   if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return `list:${JSON.stringify(value)}`;
@@ -51,7 +55,7 @@ function valueKey(value: unknown): string | null {
 }
 
 function wordingOf(item: CatalogueItem, value: AnswerValue): Wording {
-  const key = valueKey(value);
+  const key = valueKey(item, value);
   if (key === null) return { words: answerInBoth(item, value) };
   let byValue = wordings.get(item);
   if (!byValue) wordings.set(item, (byValue = new Map()));
