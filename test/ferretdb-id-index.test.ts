@@ -149,3 +149,37 @@ ferretIt('a multi-document update still excludes every single-document writer of
     expect(byId.get(`x${i}`)).toBe((r as mongoose.mongo.UpdateResult).modifiedCount === 1 ? 3 : 1),
   );
 });
+
+ferretIt(
+  'string and ObjectId equalities narrowed in SQL still find, update and delete exactly what MongoDB would',
+  async () => {
+    const db = client.db(config().DB_NAME);
+    type Row = { _id: number; q?: unknown; bank?: unknown; nested?: unknown; status?: string };
+    const col = db.collection<Row>('text_pushdown');
+    const bank = new ObjectId();
+    await col.insertMany([
+      { _id: 1, q: '2026-Q2', bank, status: 'approved' },
+      { _id: 2, q: '2026-Q1', bank, status: 'approved' },
+      { _id: 3, q: ['2026-Q1', '2026-Q2'], bank: new ObjectId(), status: 'approved' }, // an array holding it matches
+      { _id: 4, q: [], bank: [bank], status: 'disputed' },
+      { _id: 5, nested: { q: '2026-Q2' }, status: 'approved' }, // the same text one level down does not
+      { _id: 6, q: '2026-Q2x', bank: bank.toHexString() }, // nor a longer string, nor the id's digits as text
+      { _id: 7, q: '<a&b> "引导" \\ x', status: 'approved' },
+      { _id: 8, q: 2026 },
+    ]);
+    const ids = async (filter: mongoose.mongo.Filter<Row>) =>
+      (await col.find(filter).toArray()).map((d) => d._id).sort((a, b) => a - b);
+    expect(await ids({ q: '2026-Q2' })).toEqual([1, 3]);
+    expect(await ids({ bank })).toEqual([1, 2, 4]);
+    expect(await ids({ q: '2026-Q2', bank })).toEqual([1]);
+    expect(await ids({ q: '2026-Q1', status: { $in: ['approved'] } })).toEqual([2, 3]);
+    expect(await ids({ q: '<a&b> "引导" \\ x' })).toEqual([7]);
+    expect(await ids({ 'nested.q': '2026-Q2' })).toEqual([5]);
+    expect(await col.countDocuments({ q: '2026-Q2' })).toBe(2);
+    expect((await col.updateMany({ q: '2026-Q2', status: 'approved' }, { $set: { status: 'x' } })).modifiedCount).toBe(
+      2,
+    );
+    expect((await col.deleteMany({ bank, status: 'approved' })).deletedCount).toBe(1);
+    expect(await ids({})).toEqual([1, 3, 4, 5, 6, 7, 8]);
+  },
+);
