@@ -41,7 +41,7 @@
 #   filters in Go. The clause is a substring search for the field as the document's stored text writes
 #   it ("quarter":"2026-Q2", or "quarter":[ for an array), so it keeps every document that can match,
 #   and the handler still applies the whole filter to what comes back. Reading a quarter's 100,000
-#   visits out of 400,000: 29 s instead of 32-36 s (a large close's snapshot: 42 s instead of 49-53);
+#   counted visits out of 412,000: 29 s instead of 32-36 s (a large close's snapshot: 42 s instead of 49-53);
 #   what is left is SQLite reading every row and FerretDB decoding the matching ones. pushdown_test.go
 #   checks the clause against FerretDB's own filter on stored documents; it runs after the build.
 set -euo pipefail
