@@ -152,6 +152,20 @@ describe('closing a quarter', () => {
     expect(branch).not.toContain('草稿里的秘密备注');
   });
 
+  test('file records as the schema has them: created at, and a region or branch only where there is one', async () => {
+    const files = await ReportFile.find({ reportId: v1 }).lean();
+    expect(files.length).toBeGreaterThan(2);
+    for (const f of files) {
+      expect(f.createdAt).toBeInstanceOf(Date);
+      expect(f.sha256).toMatch(/^[a-f0-9]{64}$/);
+    }
+    const bankFile = files.find((f) => f.kind === 'bank');
+    // Absent, not null (the records are inserted lean: nothing would drop an undefined field on the way).
+    expect(bankFile).not.toHaveProperty('region');
+    expect(bankFile).not.toHaveProperty('branchCode');
+    expect(files.find((f) => f.scope === 'branch:JN-E01')).toMatchObject({ region: '华东区', branchCode: 'JN-E01' });
+  });
+
   test('downloads: UTF-8 file name, ETag and 304', async () => {
     const res = await download(admin, v1, 'branch:JN-E01');
     expect(res.status).toBe(200);
