@@ -248,8 +248,8 @@ async function storeFiles(report: ReportDoc, s: ReportSnapshot, items: { t: Targ
   }));
   try {
     // Lean: built above with the schema's types (ReportFileAttrs), so Mongoose's casting and validation
-    // would only repeat what the compiler checked — and their documents were an eighth of what a large
-    // close's main thread allocated, most of it kept past the young generation (V8's heap sampler).
+    // would only repeat what the compiler checked — and its documents were about an eighth of what a
+    // large close's main thread allocated per file (V8's sampling heap profiler).
     await ReportFile.insertMany(records, { ordered: false, lean: true });
   } catch (e) {
     // Only a batch whose every failure is a duplicate (files another run recorded first) is settled here.
