@@ -6,7 +6,8 @@ import { config } from '../server/platform/config';
  * backend must look documents up by `_id` through the unique _id index, also when the filter has other
  * conditions besides the _id (unpatched, it scans and parses the whole collection), and it must apply a
  * conditional update atomically, as MongoDB does (unpatched, two writers filtering on the same revision
- * can both win).
+ * can both win). Its string and ObjectId equalities, narrowed in SQL, must still give MongoDB's answers
+ * (that the clause narrows at all is checked by the build's pushdown_test.go).
  */
 const { MongoClient, ObjectId } = mongoose.mongo;
 type Document = mongoose.mongo.Document;
