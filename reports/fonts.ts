@@ -99,30 +99,40 @@ function cacheSubsetGlyphs(font: SubsettableFont): void {
     glyphs.set(gid, e);
     return e;
   };
+  // One function each for every subset of the font, reading the subset from `this` (a function made
+  // per subset would keep that subset alive after its report: see reports/pdfkit-speedups.ts).
+  const addGlyph = function addGlyph(this: TtfSubset, gid: number): number {
+    const e = entry(gid);
+    let buffer = e.buffer;
+    if (e.components) {
+      // A composite glyph names its parts by glyph id: renumber them to this subset's ids.
+      buffer = new Uint8Array(e.buffer);
+      const view = new DataView(buffer.buffer);
+      for (const c of e.components) view.setUint16(c.pos, this.includeGlyph(c.glyphID));
+    }
+    this.glyf.push(buffer);
+    this.loca.offsets.push(this.offset);
+    this.hmtx.metrics.push({ advance: e.advance, bearing: e.bearing });
+    this.offset += buffer.length;
+    return this.glyf.length - 1;
+  };
+  let layout: SubsetLayout | null | undefined;
+  let encode: ((this: TtfSubset) => Uint8Array) | undefined;
   font.createSubset = () => {
     const subset = create();
     if (typeof subset._addGlyph !== 'function' || font._variationProcessor || !Array.isArray(font.loca?.offsets))
       return subset;
-    subset._addGlyph = function addGlyph(this: TtfSubset, gid: number): number {
-      const e = entry(gid);
-      let buffer = e.buffer;
-      if (e.components) {
-        // A composite glyph names its parts by glyph id: renumber them to this subset's ids.
-        buffer = new Uint8Array(e.buffer);
-        const view = new DataView(buffer.buffer);
-        for (const c of e.components) view.setUint16(c.pos, this.includeGlyph(c.glyphID));
-      }
-      this.glyf.push(buffer);
-      this.loca.offsets.push(this.offset);
-      this.hmtx.metrics.push({ advance: e.advance, bearing: e.bearing });
-      this.offset += buffer.length;
-      return this.glyf.length - 1;
-    };
+    subset._addGlyph = addGlyph;
     layout ??= subsetLayout(font, create);
-    if (layout) subset.encode = encodeSubset.bind(subset, layout);
+    if (layout) {
+      const fixed = layout;
+      encode ??= function encode(this: TtfSubset): Uint8Array {
+        return encodeSubset.call(this, fixed);
+      };
+      subset.encode = encode;
+    }
     return subset;
   };
-  let layout: SubsetLayout | null | undefined;
 }
 
 /**

@@ -3,6 +3,13 @@ import zlib from 'node:zlib';
 
 // PDFKit, made faster for the reports: a close renders thousands of PDFs from the same font, labels
 // and digits. Each function hooks one PDFKit document (ReportDoc's constructor calls them all).
+//
+// Every hook is one function for the whole process, reading its document from `this`, never a
+// closure made per document: V8 remembers the functions a call site has called, and its young
+// collections keep what they reach, so a per-document closure kept its ended document alive until
+// the next full collection. Written that way, a close's branch reports were each promoted whole
+// (about 225 KB) and the render threads ran 2.5 times as many full collections (BENCHMARKS.md,
+// 2026-12-06; test/reports-retention.test.ts).
 
 /**
  * Text layout (shaping each word with the font) is the largest cost of a report. Its results depend
@@ -54,44 +61,51 @@ type Measures = BoundedCache<string, number>;
 const measures = new WeakMap<object, { widths: Map<number, Measures>; heights: Measures }>();
 const newMeasures = (): Measures => new BoundedCache({ limit: MEASURES_MAX });
 
+interface MeasuringDoc {
+  _font?: { font?: object };
+  _fontSize: number;
+  widthOfString(text: string, options?: MeasureOptions): number;
+  heightOfString(text: string, options?: MeasureOptions): number;
+}
+/** PDFKit's own measuring (the document's prototype), which the cached versions below fall back on. */
+const pdfkitOf = (d: MeasuringDoc) => Object.getPrototypeOf(d) as MeasuringDoc;
+
+function measuresOf(d: MeasuringDoc) {
+  const font = d._font?.font;
+  if (!font) return undefined;
+  let c = measures.get(font);
+  if (!c) measures.set(font, (c = { widths: new Map(), heights: newMeasures() }));
+  return c;
+}
+const plain = (o: MeasureOptions | undefined) =>
+  !o || (!o.features && !o.characterSpacing && (o.horizontalScaling ?? 100) === 100);
+
+function cachedWidthOfString(this: MeasuringDoc, text: string, options?: MeasureOptions): number {
+  const bySize = plain(options) ? measuresOf(this)?.widths : undefined;
+  if (!bySize) return pdfkitOf(this).widthOfString.call(this, text, options);
+  let cache = bySize.get(this._fontSize);
+  if (!cache) bySize.set(this._fontSize, (cache = newMeasures()));
+  let w = cache.get(text);
+  if (w === undefined) cache.set(text, (w = pdfkitOf(this).widthOfString.call(this, text, options)));
+  return w;
+}
+
+function cachedHeightOfString(this: MeasuringDoc, text: string, options?: MeasureOptions): number {
+  const cache =
+    plain(options) && options?.height === undefined && typeof options?.width === 'number'
+      ? measuresOf(this)?.heights
+      : undefined;
+  if (!cache || !options) return pdfkitOf(this).heightOfString.call(this, text, options);
+  const key = `${this._fontSize}|${options.width}|${options.lineGap ?? ''}|${options.align ?? ''}|${text}`;
+  let h = cache.get(key);
+  if (h === undefined) cache.set(key, (h = pdfkitOf(this).heightOfString.call(this, text, options)));
+  return h;
+}
+
 export function shareMeasures(doc: PDFKit.PDFDocument): void {
-  const d = doc as unknown as {
-    _font?: { font?: object };
-    _fontSize: number;
-    widthOfString(text: string, options?: MeasureOptions): number;
-    heightOfString(text: string, options?: MeasureOptions): number;
-  };
-  const widthOf = d.widthOfString.bind(d);
-  const heightOf = d.heightOfString.bind(d);
-  const cacheOf = () => {
-    const font = d._font?.font;
-    if (!font) return undefined;
-    let c = measures.get(font);
-    if (!c) measures.set(font, (c = { widths: new Map(), heights: newMeasures() }));
-    return c;
-  };
-  const plain = (o: MeasureOptions | undefined) =>
-    !o || (!o.features && !o.characterSpacing && (o.horizontalScaling ?? 100) === 100);
-  d.widthOfString = (text, options) => {
-    const bySize = plain(options) ? cacheOf()?.widths : undefined;
-    if (!bySize) return widthOf(text, options);
-    let cache = bySize.get(d._fontSize);
-    if (!cache) bySize.set(d._fontSize, (cache = newMeasures()));
-    let w = cache.get(text);
-    if (w === undefined) cache.set(text, (w = widthOf(text, options)));
-    return w;
-  };
-  d.heightOfString = (text, options) => {
-    const cache =
-      plain(options) && options?.height === undefined && typeof options?.width === 'number'
-        ? cacheOf()?.heights
-        : undefined;
-    if (!cache || !options) return heightOf(text, options);
-    const key = `${d._fontSize}|${options.width}|${options.lineGap ?? ''}|${options.align ?? ''}|${text}`;
-    let h = cache.get(key);
-    if (h === undefined) cache.set(key, (h = heightOf(text, options)));
-    return h;
-  };
+  const d = doc as unknown as MeasuringDoc;
+  d.widthOfString = cachedWidthOfString;
+  d.heightOfString = cachedHeightOfString;
 }
 
 /**
@@ -101,38 +115,64 @@ export function shareMeasures(doc: PDFKit.PDFDocument): void {
  * already marked as compressed (with its uncompressed length, Length1, which PDFKit leaves out) and
  * handed the compressed bytes. The font file is the first object PDFKit's EmbeddedFont.embed creates.
  */
+type Ref = { data: Record<string, unknown> };
+interface EmbeddingSubset {
+  encode(): Uint8Array;
+  /** While the font is embedded: the subset's own encode, and the font file's stream once created. */
+  rawEncode?: () => Uint8Array;
+  fontFile?: Ref;
+}
+interface EmbeddingDoc {
+  ref(data?: object): Ref;
+  embedding?: EmbeddingSubset;
+}
+interface EmbeddableFont {
+  document: EmbeddingDoc;
+  subset: EmbeddingSubset;
+  embed(): unknown;
+}
+
+/** The document's ref() while its font is embedded: the first stream created is the font file's. */
+function refCompressedOnce(this: EmbeddingDoc, data?: object): Ref {
+  const ref = (Object.getPrototypeOf(this) as EmbeddingDoc).ref;
+  const subset = this.embedding;
+  if (!subset || subset.fontFile || data !== undefined) return ref.call(this, data);
+  subset.fontFile = ref.call(this, { Filter: 'FlateDecode' });
+  return subset.fontFile;
+}
+
+/** The subset's encode() while embedded: the font file's bytes, compressed at level 1. */
+function encodeCompressed(this: EmbeddingSubset): Uint8Array {
+  const bytes = (this.rawEncode as () => Uint8Array).call(this);
+  if (!this.fontFile) return bytes; // not the stream created above: leave it to PDFKit
+  this.fontFile.data.Length1 = bytes.length;
+  return zlib.deflateSync(bytes, { level: 1 });
+}
+
+function embedCompressed(this: EmbeddableFont): unknown {
+  const d = this.document;
+  const subset = this.subset;
+  d.embedding = subset;
+  d.ref = refCompressedOnce;
+  subset.rawEncode = subset.encode;
+  subset.encode = encodeCompressed;
+  try {
+    return (Object.getPrototypeOf(this) as EmbeddableFont).embed.call(this);
+  } finally {
+    delete (d as { ref?: unknown }).ref;
+    d.embedding = undefined;
+    subset.encode = subset.rawEncode;
+    subset.rawEncode = undefined;
+    subset.fontFile = undefined;
+  }
+}
+
 export function embedFontFaster(doc: PDFKit.PDFDocument): void {
-  type Ref = { data: Record<string, unknown> };
-  const d = doc as unknown as {
-    _font?: { embed?: () => unknown; subset?: { encode(): Uint8Array } };
-    ref(data?: object): Ref;
-  };
-  const font = d._font;
+  const font = (doc as unknown as { _font?: Partial<EmbeddableFont> })._font;
   const subset = font?.subset;
   if (!font || !subset || typeof font.embed !== 'function' || typeof subset.encode !== 'function') return;
-  const embed = font.embed.bind(font);
-  font.embed = () => {
-    const encode = subset.encode;
-    const ref = d.ref;
-    let fontFile: Ref | undefined;
-    d.ref = function firstRefCompressed(this: unknown, data?: object) {
-      if (fontFile || data !== undefined) return ref.call(d, data);
-      fontFile = ref.call(d, { Filter: 'FlateDecode' });
-      return fontFile;
-    };
-    subset.encode = function compressed(this: unknown) {
-      const bytes = encode.call(subset);
-      if (!fontFile) return bytes; // not the stream we created: leave it to PDFKit
-      fontFile.data.Length1 = bytes.length;
-      return zlib.deflateSync(bytes, { level: 1 });
-    };
-    try {
-      return embed();
-    } finally {
-      delete (d as { ref?: unknown }).ref;
-      subset.encode = encode;
-    }
-  };
+  if (!font.document || typeof font.document.ref !== 'function') return;
+  font.embed = embedCompressed;
 }
 
 /**
@@ -145,45 +185,55 @@ export function embedFontFaster(doc: PDFKit.PDFDocument): void {
  */
 const CONTENT_LEVEL = 1;
 
+interface PageContent {
+  write(chunk: unknown): unknown;
+  finalize(): unknown;
+  compress?: boolean;
+  buffer?: Uint8Array[];
+  data: Record<string, unknown>;
+  /** The page's operators so far, as text. */
+  ops?: string[];
+}
+const pdfkitContent = (c: PageContent) => Object.getPrototypeOf(c) as PageContent;
+
+function keepOperator(this: PageContent, chunk: unknown): void {
+  const ops = this.ops as string[];
+  if (typeof chunk === 'string') ops.push(chunk);
+  // Anything else keeps its place among the operators: bytes as latin1 (one character a byte),
+  // other values as PDFKit writes them, as text.
+  else if (chunk instanceof Uint8Array) ops.push(Buffer.from(chunk).toString('latin1').replace(/\n$/, ''));
+  else ops.push(String(chunk));
+}
+
+function finalizeJoined(this: PageContent): unknown {
+  const ops = this.ops as string[];
+  this.ops = [];
+  if (ops.length > 0) {
+    ops.push('');
+    const bytes = Buffer.from(ops.join('\n'), 'latin1');
+    const write = pdfkitContent(this).write;
+    if (this.compress) {
+      // What PDFKit wrote before this hook (a new page's flipped coordinates) goes first, in the same stream.
+      const before = Buffer.concat(this.buffer ?? []);
+      this.buffer = [];
+      this.data.Length = 0;
+      this.compress = false;
+      this.data.Filter = 'FlateDecode';
+      write.call(this, zlib.deflateSync(Buffer.concat([before, bytes]), { level: CONTENT_LEVEL }));
+    } else write.call(this, bytes);
+  }
+  return pdfkitContent(this).finalize.call(this);
+}
+
+function joinThisPage(this: PDFKit.PDFDocument): void {
+  const content = (this as unknown as { page?: { content?: PageContent } }).page?.content;
+  if (!content || typeof content.write !== 'function' || typeof content.finalize !== 'function') return;
+  content.ops = [];
+  content.write = keepOperator;
+  content.finalize = finalizeJoined;
+}
+
 export function joinPageContent(doc: PDFKit.PDFDocument): void {
-  type Content = {
-    write(chunk: unknown): unknown;
-    finalize(): unknown;
-    compress?: boolean;
-    buffer?: Uint8Array[];
-    data: Record<string, unknown>;
-  };
-  const hook = () => {
-    const content = (doc as unknown as { page?: { content?: Content } }).page?.content;
-    if (!content || typeof content.write !== 'function' || typeof content.finalize !== 'function') return;
-    const write = content.write.bind(content);
-    const finalize = content.finalize.bind(content);
-    let ops: string[] = [];
-    content.write = (chunk: unknown) => {
-      if (typeof chunk === 'string') ops.push(chunk);
-      // Anything else keeps its place among the operators: bytes as latin1 (one character a byte),
-      // other values as PDFKit writes them, as text.
-      else if (chunk instanceof Uint8Array) ops.push(Buffer.from(chunk).toString('latin1').replace(/\n$/, ''));
-      else ops.push(String(chunk));
-    };
-    content.finalize = () => {
-      if (ops.length > 0) {
-        ops.push('');
-        const bytes = Buffer.from(ops.join('\n'), 'latin1');
-        ops = [];
-        if (content.compress) {
-          // What PDFKit wrote before this hook (a new page's flipped coordinates) goes first, in the same stream.
-          const before = Buffer.concat(content.buffer ?? []);
-          content.buffer = [];
-          content.data.Length = 0;
-          content.compress = false;
-          content.data.Filter = 'FlateDecode';
-          write(zlib.deflateSync(Buffer.concat([before, bytes]), { level: CONTENT_LEVEL }));
-        } else write(bytes);
-      }
-      return finalize();
-    };
-  };
-  hook();
-  doc.on('pageAdded', hook);
+  joinThisPage.call(doc);
+  doc.on('pageAdded', joinThisPage);
 }
