@@ -99,8 +99,8 @@ function cacheSubsetGlyphs(font: SubsettableFont): void {
     glyphs.set(gid, e);
     return e;
   };
-  // One function each for every subset of the font, reading the subset from `this` (a function made
-  // per subset would keep that subset alive after its report: see reports/pdfkit-speedups.ts).
+  // One function each for every subset of the font, reading the subset from `this`: a function made
+  // per subset and stored on it kept the subset alive after its report (reports/pdfkit-speedups.ts).
   const addGlyph = function addGlyph(this: TtfSubset, gid: number): number {
     const e = entry(gid);
     let buffer = e.buffer;

@@ -5,11 +5,11 @@ import zlib from 'node:zlib';
 // and digits. Each function hooks one PDFKit document (ReportDoc's constructor calls them all).
 //
 // Every hook is one function for the whole process, reading its document from `this`, never a
-// closure made per document: V8 remembers the functions a call site has called, and its young
-// collections keep what they reach, so a per-document closure kept its ended document alive until
-// the next full collection. Written that way, a close's branch reports were each promoted whole
-// (about 225 KB) and the render threads ran 2.5 times as many full collections (BENCHMARKS.md,
-// 2026-12-06; test/reports-retention.test.ts).
+// closure made per document and stored on it: an object given a property holding a closure over
+// itself survives V8's young-generation collections after it is dropped, until the next full one
+// (measured in isolation; the same object given a shared function does not). Written that way, each
+// branch report of a close was promoted whole (about 225 KB) and the render threads ran 2.5 times as
+// many full collections (BENCHMARKS.md, 2026-12-06; test/reports-retention.test.ts).
 
 /**
  * Text layout (shaping each word with the font) is the largest cost of a report. Its results depend

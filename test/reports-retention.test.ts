@@ -6,9 +6,9 @@ import { reportFont } from '../reports/fonts';
 import { fixtureSnapshot, withBranchDetail } from './helpers/reports';
 
 /**
- * A finished report must not outlive itself. V8 remembers the functions a call site has called
- * (weakly), and its young-generation collections keep what those references reach: a hook made per
- * document (a closure over it) kept the whole ended document alive until the next full collection,
+ * A finished report must not outlive itself. An object given a property that holds a closure over
+ * itself survives V8's young-generation collections after it is dropped, until the next full one:
+ * the hooks made per document (closures over it, stored on it) kept the whole ended document alive,
  * so each branch report of a close was promoted to the old generation (about 225 KB) and the render
  * threads' full collections were mostly clearing ended reports. The hooks (reports/pdfkit-speedups.ts,
  * the font subset's in reports/fonts.ts) are one function for every document.
