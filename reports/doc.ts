@@ -64,6 +64,16 @@ export type Paging = { mode: 'buffer' } | { mode: 'count'; pages?: number } | { 
 const MAX_CELL_CHARS = 700;
 const MARGIN = { top: 72, bottom: 64, left: 48, right: 48 };
 
+const OWNER = Symbol('ReportDoc');
+type PagedPdf = PDFKit.PDFDocument & {
+  [OWNER]?: ReportDoc;
+  addContent(data: string): PDFKit.PDFDocument;
+};
+/** The count pass's addContent: nothing is drawn. */
+function drawNothing(this: PDFKit.PDFDocument): PDFKit.PDFDocument {
+  return this;
+}
+
 export class ReportDoc {
   readonly doc: PDFKit.PDFDocument;
   /** The reports' own text writer (reports/text.ts): what PDFKit's text() would draw, for less. */
@@ -283,13 +293,17 @@ export class ReportDoc {
    * out. The count pass draws nothing, so it keeps no content at all.
    */
   private finishPagesAsTheyEnd(): void {
-    const doc = this.doc as PDFKit.PDFDocument & { addContent(data: string): PDFKit.PDFDocument };
-    const addPage = doc.addPage.bind(doc);
-    doc.addPage = (options?: PDFKit.PDFDocumentOptions) => {
-      this.endPage();
-      return addPage(options);
-    };
-    if (this.paging.mode === 'count') doc.addContent = () => doc;
+    // One function for every document, finding its ReportDoc through the document (a closure made per
+    // document and stored on it would keep the ended document alive: reports/pdfkit-speedups.ts).
+    const doc = this.doc as PagedPdf;
+    doc[OWNER] = this;
+    doc.addPage = ReportDoc.endPageThenAdd;
+    if (this.paging.mode === 'count') doc.addContent = drawNothing;
+  }
+
+  private static endPageThenAdd(this: PagedPdf, options?: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+    this[OWNER]?.endPage();
+    return (Object.getPrototypeOf(this) as PDFKit.PDFDocument).addPage.call(this, options);
   }
 
   private endPage(): void {

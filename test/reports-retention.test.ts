@@ -60,6 +60,15 @@ describe('an ended report is not kept by the render hooks', () => {
     expect(s1.encode).toBe(s2.encode);
     expect(s1._addGlyph).toBe(s2._addGlyph);
     await Promise.all([a.finish(), b.finish()]);
+    // The two-pass reports' page hooks (bank and region reports of a large bank).
+    type Paged = { addPage: unknown; addContent: unknown };
+    const count = [new ReportDoc(meta, { mode: 'count' }), new ReportDoc(meta, { mode: 'count' })];
+    const stream = new ReportDoc(meta, { mode: 'stream', pages: 1 });
+    const [c1, c2, s1p] = [...count, stream].map((r) => r.doc as unknown as Paged);
+    expect(c1.addPage).toBe(c2.addPage);
+    expect(c1.addPage).toBe(s1p.addPage);
+    expect(c1.addContent).toBe(c2.addContent);
+    await Promise.all([...count, stream].map((r) => r.finish()));
   });
 
   it('leaves nothing of a rendered branch report to be promoted by young collections', async () => {
