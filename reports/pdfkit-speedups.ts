@@ -108,13 +108,6 @@ export function shareMeasures(doc: PDFKit.PDFDocument): void {
   d.heightOfString = cachedHeightOfString;
 }
 
-/**
- * The embedded font subset is most of a report's bytes, and compressing it at zlib's default level
- * was a fifth of a branch report's CPU; level 1 takes half the time for a stream about 5% larger.
- * PDFKit compresses every stream at the default level, so the font file's stream is created here
- * already marked as compressed (with its uncompressed length, Length1, which PDFKit leaves out) and
- * handed the compressed bytes. The font file is the first object PDFKit's EmbeddedFont.embed creates.
- */
 type Ref = { data: Record<string, unknown> };
 interface EmbeddingSubset {
   encode(): Uint8Array;
@@ -167,6 +160,13 @@ function embedCompressed(this: EmbeddableFont): unknown {
   }
 }
 
+/**
+ * The embedded font subset is most of a report's bytes, and compressing it at zlib's default level
+ * was a fifth of a branch report's CPU; level 1 takes half the time for a stream about 5% larger.
+ * PDFKit compresses every stream at the default level, so the font file's stream is created here
+ * already marked as compressed (with its uncompressed length, Length1, which PDFKit leaves out) and
+ * handed the compressed bytes. The font file is the first object PDFKit's EmbeddedFont.embed creates.
+ */
 export function embedFontFaster(doc: PDFKit.PDFDocument): void {
   const font = (doc as unknown as { _font?: Partial<EmbeddableFont> })._font;
   const subset = font?.subset;
