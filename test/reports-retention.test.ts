@@ -68,9 +68,14 @@ describe('an ended report is not kept by the render hooks', () => {
     );
     expect(probe.stderr).toBe('');
     const { promoted } = JSON.parse(probe.stdout) as { promoted: number[] };
-    expect(promoted).toHaveLength(5);
-    // Measured (the least of five): 444–460 KB with hooks made per document (the whole ended
-    // document), 2–3 KB with the shared hooks.
-    expect(Math.min(...promoted)).toBeLessThan(100_000);
+    expect(promoted).toHaveLength(12);
+    const median =
+      [...promoted]
+        .sort((a, b) => a - b)
+        .slice(5, 7)
+        .reduce((a, b) => a + b) / 2;
+    // Measured (median of twelve): about 196 KB with hooks made per document (the whole ended
+    // document), 2–5 KB with the shared hooks.
+    expect(median).toBeLessThan(100_000);
   });
 });
