@@ -4,12 +4,13 @@ import zlib from 'node:zlib';
 // PDFKit, made faster for the reports: a close renders thousands of PDFs from the same font, labels
 // and digits. Each function hooks one PDFKit document (ReportDoc's constructor calls them all).
 //
-// Every hook is one function for the whole process, reading its document from `this`, never a
-// closure made per document and stored on it: an object given a property holding a closure over
-// itself survives V8's young-generation collections after it is dropped, until the next full one
-// (measured in isolation; the same object given a shared function does not). Written that way, each
-// branch report of a close was promoted whole (about 225 KB) and the render threads ran 2.5 times as
-// many full collections (BENCHMARKS.md, 2026-12-06; test/reports-retention.test.ts).
+// Every hook here (a replaced method, a page listener) is one function for the whole process, reading
+// its document from `this`, never a closure made per document and stored on it: an object given a
+// property holding a closure over itself survives V8's young-generation collections after it is
+// dropped, until the next full one (measured in isolation; the same object given a shared function
+// does not). Written that way, each branch report of a close was promoted whole (about 225 KB) and the
+// render threads ran 2.5 times as many full collections (BENCHMARKS.md, 2026-12-06;
+// test/reports-retention.test.ts).
 
 /**
  * Text layout (shaping each word with the font) is the largest cost of a report. Its results depend
@@ -22,21 +23,31 @@ const LAYOUT_CACHE_MAX = 2_000;
 let sharedLayout: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
 let sharedLayoutSize = 0;
 
-export function shareLayoutCache(doc: PDFKit.PDFDocument): void {
-  const font = (doc as unknown as { _font?: { layoutCache?: Record<string, unknown> } })._font;
-  if (!font || !font.layoutCache) return;
-  const bound = () => {
-    if (Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX)
-      sharedLayout = Object.create(null) as Record<string, unknown>;
-    font.layoutCache = sharedLayout;
-  };
-  if (sharedLayoutSize++ % 20 === 0) bound();
+interface LayingOutDoc {
+  _font?: { layoutCache?: Record<string, unknown> };
+  /** Pages added so far, for the check below. */
+  layoutPages?: number;
+}
+
+/** Hands the font the shared cache, emptied first if it has grown past its bound. */
+function useSharedLayout(font: { layoutCache?: Record<string, unknown> }): void {
+  if (Object.keys(sharedLayout).length > LAYOUT_CACHE_MAX)
+    sharedLayout = Object.create(null) as Record<string, unknown>;
   font.layoutCache = sharedLayout;
-  // A long document (a bank report lists every branch) is checked as it goes, every few pages.
-  let pages = 0;
-  doc.on('pageAdded', () => {
-    if (++pages % 25 === 0) bound();
-  });
+}
+
+/** A long document (a bank report lists every branch) is checked as it goes, every few pages. */
+function checkLayoutEveryFewPages(this: LayingOutDoc): void {
+  this.layoutPages = (this.layoutPages ?? 0) + 1;
+  if (this.layoutPages % 25 === 0 && this._font) useSharedLayout(this._font);
+}
+
+export function shareLayoutCache(doc: PDFKit.PDFDocument): void {
+  const font = (doc as unknown as LayingOutDoc)._font;
+  if (!font || !font.layoutCache) return;
+  if (sharedLayoutSize++ % 20 === 0) useSharedLayout(font);
+  font.layoutCache = sharedLayout;
+  doc.on('pageAdded', checkLayoutEveryFewPages);
 }
 
 /**

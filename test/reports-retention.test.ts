@@ -37,6 +37,8 @@ describe('an ended report is not kept by the render hooks', () => {
     expect(da.widthOfString).toBe(db.widthOfString);
     expect(da.heightOfString).toBe(db.heightOfString);
     expect(da._font.embed).toBe(db._font.embed);
+    expect(a.doc.listeners('pageAdded')).toEqual(b.doc.listeners('pageAdded'));
+    expect(a.doc.listeners('pageAdded').length).toBeGreaterThan(0);
     const firstPage = da.page.content;
     a.newPage();
     expect(da.page.content).not.toBe(firstPage);
