@@ -7,8 +7,8 @@ import { fixtureSnapshot, withBranchDetail } from '../../reports/sample';
  * branch report again and again and prints, for twelve of them, how many bytes the old generation
  * gained from two young collections after the report had ended. (The process-wide caches of laid-out
  * strings and measures are bounded; now and then one of them is renewed and its entries promoted,
- * which is why the test looks at the median.) A fresh process, as a
- * render thread is: what a test runner's process already holds changes what V8 keeps.
+ * which is why the test looks at the median.) A fresh process, as a render thread is: what a test
+ * runner's process already holds changes what V8 keeps.
  */
 const gc = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
