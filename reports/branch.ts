@@ -22,16 +22,27 @@ import {
 import { answerLabel, change, dateTime, score, sectionLabel, textOf, translator } from './format';
 import type { BranchDetail, BranchFigures, ReportSnapshot, Scores } from './types';
 
+export interface BranchReportOptions {
+  /** Characters to start the font subset with (reports/font-lead.ts): the same PDF, numbered otherwise inside. */
+  fontLead?: string;
+  /** Gets the characters the report drew once it is finished (to learn a font lead from). */
+  drawn?: (chars: string) => void;
+}
+
 /**
  * A branch's report: its scores against its region and the bank, every visit's answers and
  * comments, its violations and key problems. The snapshot slice carries this branch's details.
  */
-export async function renderBranchReport(s: ReportSnapshot, code: string): Promise<Buffer> {
+export async function renderBranchReport(
+  s: ReportSnapshot,
+  code: string,
+  options: BranchReportOptions = {},
+): Promise<Buffer> {
   const branch = s.branches.find((b) => b.code === code);
   const detail = s.branchDetails.find((d) => d.code === code);
   if (!branch || !detail) throw new Error(`branch "${code}" is not in the snapshot slice`);
   const scopeLine = translator(s.bank.language)('scope.branch', { code: branch.code, name: branch.name });
-  const c = open(s, 'branch', scopeLine);
+  const c = open(s, 'branch', scopeLine, undefined, options.fontLead);
   const { r, t } = c;
   cover(c, 'branch', scopeLine);
 
@@ -75,7 +86,9 @@ export async function renderBranchReport(s: ReportSnapshot, code: string): Promi
   problemsTable(c, detail.keyProblems);
   plansSection(c, detail.feedback);
   methodNotes(c, t('method.sample_branch', { visits: branch.n }), feedbackNotes(c, true));
-  return r.finish();
+  const pdf = await r.finish();
+  options.drawn?.(r.drawnCharacters());
+  return pdf;
 }
 
 function comparison(c: Ctx, b: BranchFigures, region: Scores | null, bank: Scores | null): void {

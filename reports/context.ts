@@ -13,7 +13,7 @@ export interface Ctx {
 export type ReportKind = 'bank' | 'region' | 'branch';
 
 /** A new report document with the bank's header and footer on every page. */
-export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string, paging?: Paging): Ctx {
+export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string, paging?: Paging, fontLead?: string): Ctx {
   const lang = s.bank.language;
   const t = translator(lang);
   const generated = dateTime(s.generatedAt, s.bank.timezone);
@@ -29,6 +29,7 @@ export function open(s: ReportSnapshot, kind: ReportKind, scopeLine: string, pag
       createdAt: new Date(s.generatedAt),
     },
     paging,
+    fontLead,
   );
   return { s, lang, t, r };
 }

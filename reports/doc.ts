@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { startSubsetWithLead, subsetCharacters, type LeadEmbeddedFont } from './font-lead';
 import { reportFont } from './fonts';
 import { embedFontFaster, joinPageContent, shareLayoutCache, shareMeasures } from './pdfkit-speedups';
 import { lineX, pdfNumber, ReportText, type Align, type LineBox, type TextBlock } from './text';
@@ -69,6 +70,7 @@ type PagedPdf = PDFKit.PDFDocument & {
   [OWNER]?: ReportDoc;
   addContent(data: string): PDFKit.PDFDocument;
 };
+const fontOf = (doc: PDFKit.PDFDocument) => (doc as unknown as { _font: LeadEmbeddedFont })._font;
 /** The count pass's addContent: nothing is drawn. */
 function drawNothing(this: PDFKit.PDFDocument): PDFKit.PDFDocument {
   return this;
@@ -86,6 +88,7 @@ export class ReportDoc {
   constructor(
     private readonly meta: PageMeta,
     private readonly paging: Paging = { mode: 'buffer' },
+    fontLead?: string,
   ) {
     this.doc = new PDFDocument({
       size: 'A4',
@@ -101,6 +104,7 @@ export class ReportDoc {
     shareMeasures(this.doc);
     this.text = new ReportText(this.doc as unknown as ConstructorParameters<typeof ReportText>[0]);
     embedFontFaster(this.doc);
+    if (fontLead) startSubsetWithLead(fontOf(this.doc), fontLead);
     joinPageContent(this.doc);
     if (paging.mode !== 'buffer') this.finishPagesAsTheyEnd();
     this.done = new Promise((resolve, reject) => {
@@ -111,6 +115,11 @@ export class ReportDoc {
       this.doc.on('error', reject);
     });
     this.doc.fillColor(COLORS.ink);
+  }
+
+  /** The characters drawn, once finished, as a font lead can take them (reports/font-lead.ts). */
+  drawnCharacters(): string {
+    return subsetCharacters(fontOf(this.doc));
   }
 
   get left(): number {

@@ -70,6 +70,18 @@ interface SubsettableFont {
  * change, so they are kept per process; the subset's own bookkeeping is exactly fontkit's
  * TTFSubset._addGlyph (fontkit 2.0). Anything unexpected (another font format) keeps fontkit's code.
  */
+/** Per font: a glyph's bytes, parts and metrics as the subsets use them (see cacheSubsetGlyphs). */
+const entries = new WeakMap<object, (gid: number) => GlyphEntry>();
+
+/**
+ * A glyph's advance width (font units) and the glyphs a composite glyph is made of, from the same
+ * per-process cache the subsets use (null for a font whose subsets are left to fontkit).
+ */
+export function glyphFacts(font: object, gid: number): { advance: number; parts: number[] } | null {
+  const e = entries.get(font)?.(gid);
+  return e ? { advance: e.advance, parts: e.components?.map((c) => c.glyphID) ?? [] } : null;
+}
+
 function cacheSubsetGlyphs(font: SubsettableFont): void {
   const glyphs = new Map<number, GlyphEntry>();
   const create = font.createSubset.bind(font);
@@ -99,6 +111,7 @@ function cacheSubsetGlyphs(font: SubsettableFont): void {
     glyphs.set(gid, e);
     return e;
   };
+  entries.set(font, entry);
   // One function each for every subset of the font, reading the subset from `this`: a function made
   // per subset and stored on it kept the subset alive after its report (reports/pdfkit-speedups.ts).
   const addGlyph = function addGlyph(this: TtfSubset, gid: number): number {

@@ -1,4 +1,5 @@
 export { renderBankReport } from './bank';
-export { renderBranchReport } from './branch';
+export { renderBranchReport, type BranchReportOptions } from './branch';
+export { commonCharacters } from './font-lead';
 export { renderRegionReport } from './region';
 export type * from './types';

@@ -1,5 +1,6 @@
 import { BoundedCache } from '../server/platform/cache';
 import zlib from 'node:zlib';
+import { compressFontFile } from './font-lead';
 
 // PDFKit, made faster for the reports: a close renders thousands of PDFs from the same font, labels
 // and digits. Each function hooks one PDFKit document (ReportDoc's constructor calls them all).
@@ -125,6 +126,8 @@ interface EmbeddingSubset {
   /** While the font is embedded: the subset's own encode, and the font file's stream once created. */
   rawEncode?: () => Uint8Array;
   fontFile?: Ref;
+  /** Set when the subset starts with a font lead (reports/font-lead.ts). */
+  leadEnd?: number;
 }
 interface EmbeddingDoc {
   ref(data?: object): Ref;
@@ -150,7 +153,7 @@ function encodeCompressed(this: EmbeddingSubset): Uint8Array {
   const bytes = (this.rawEncode as () => Uint8Array).call(this);
   if (!this.fontFile) return bytes; // not the stream created above: leave it to PDFKit
   this.fontFile.data.Length1 = bytes.length;
-  return zlib.deflateSync(bytes, { level: 1 });
+  return compressFontFile(bytes, this.leadEnd);
 }
 
 function embedCompressed(this: EmbeddableFont): unknown {
@@ -177,6 +180,7 @@ function embedCompressed(this: EmbeddableFont): unknown {
  * PDFKit compresses every stream at the default level, so the font file's stream is created here
  * already marked as compressed (with its uncompressed length, Length1, which PDFKit leaves out) and
  * handed the compressed bytes. The font file is the first object PDFKit's EmbeddedFont.embed creates.
+ * A subset that starts with a font lead has that part compressed once per thread (reports/font-lead.ts).
  */
 export function embedFontFaster(doc: PDFKit.PDFDocument): void {
   const font = (doc as unknown as { _font?: Partial<EmbeddableFont> })._font;

@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { COLORS, ReportDoc, type Column, type Row } from '../reports/doc';
 import { reportFont } from '../reports/fonts';
 import { ReportText } from '../reports/text';
 import { en, zh } from '../server/i18n/reports';
+import { pdfPixels as pixels } from './helpers/reports';
 
 /**
  * The reports' own text writer (reports/text.ts) must draw what PDFKit's text() draws: the same
@@ -123,21 +120,6 @@ describe('glyphs a font moves off the pen’s path (neither report font does; a 
     expect(placements(mine.ops.join('\n'))).toEqual(expected);
   });
 });
-
-function pixels(pdf: Buffer): Buffer[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-text-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'a.pdf'), pdf);
-    execFileSync('pdftoppm', ['-r', '72', path.join(dir, 'a.pdf'), path.join(dir, 'p')]);
-    return fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith('.ppm'))
-      .sort()
-      .map((f) => fs.readFileSync(path.join(dir, f)));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const META = {
   headerLeft: '基准测试银行 · 2026-Q3 · version 1',

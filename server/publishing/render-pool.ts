@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ReportSnapshot } from '../../reports/types';
 import { logger } from '../platform/logger';
+import { leadLearner } from './lead-learner';
 import { packTask, renderTask, sharedPart, type RenderTask } from './render-task';
 import type { ReplyMessage, TaskMessage } from './render-worker';
 
@@ -98,6 +99,8 @@ const isOutOfMemory = (e: unknown) => (e as { code?: string } | null)?.code === 
 interface Pending {
   id: number;
   task: RenderTask;
+  /** Asked to report what it drew (leadLearner). */
+  learn?: boolean;
   resolve(pdf: Buffer): void;
   reject(e: Error): void;
 }
@@ -127,13 +130,16 @@ export async function threadRenderer(
   let broken: Error | null = null;
   let closed = false;
   let nextId = 1;
+  const learner = leadLearner();
 
   const dispatch = () => {
     for (const t of pool) {
       if (t.busy || queue.length === 0) continue;
       const job = queue.shift() as Pending;
       t.busy = job;
-      t.worker.postMessage({ id: job.id, task: packTask(s, job.task) } satisfies TaskMessage);
+      job.learn = learner.ask(job.task);
+      const task = packTask(s, job.task, learner.lead);
+      t.worker.postMessage({ id: job.id, task, learn: job.learn } satisfies TaskMessage);
     }
   };
   const fail = (e: Error) => {
@@ -171,6 +177,7 @@ export async function threadRenderer(
         const job = t.busy;
         if (!job || job.id !== m.id) return;
         t.busy = null;
+        if (job.learn) learner.answer('error' in m ? undefined : m.drawn);
         if ('error' in m) job.reject(new Error(m.error));
         else job.resolve(Buffer.from(m.pdf.buffer, m.pdf.byteOffset, m.pdf.byteLength));
         dispatch();
@@ -191,6 +198,7 @@ export async function threadRenderer(
     pool.splice(pool.indexOf(t), 1);
     const job = t.busy;
     t.busy = null;
+    if (job?.learn) learner.answer(undefined);
     if (job) {
       logger.warn(
         { err: e, kind: job.task.kind, capMb: limits.maxOldGenerationSizeMb },

@@ -14,7 +14,7 @@ export type RenderTask =
 export type PackedTask =
   | { kind: 'bank'; snapshot: ReportSnapshot }
   | { kind: 'region'; region: string; regions: RegionFigures[]; branches: BranchFigures[] }
-  | { kind: 'branch'; detail: BranchDetail; branches: BranchFigures[] };
+  | { kind: 'branch'; detail: BranchDetail; branches: BranchFigures[]; fontLead?: string };
 
 /** What every report reads besides its own part: the bank, quarter, bank figures, questionnaires, feedback. */
 export function sharedPart(s: ReportSnapshot): ReportSnapshot {
@@ -38,7 +38,8 @@ function indexOf(s: ReportSnapshot): Index {
   return ix;
 }
 
-export function packTask(s: ReportSnapshot, task: RenderTask): PackedTask {
+/** `fontLead`: for a branch report, the characters its font subset starts with (reports/font-lead.ts). */
+export function packTask(s: ReportSnapshot, task: RenderTask, fontLead?: string): PackedTask {
   if (task.kind === 'bank') return { kind: 'bank', snapshot: s };
   const ix = indexOf(s);
   if (task.kind === 'region') {
@@ -46,14 +47,18 @@ export function packTask(s: ReportSnapshot, task: RenderTask): PackedTask {
     return { kind: 'region', region: task.region, regions: r ? [r.area] : [], branches: r?.branches ?? [] };
   }
   const b = ix.branch.get(task.detail.code);
-  return { kind: 'branch', detail: task.detail, branches: b ? [b] : [] };
+  return { kind: 'branch', detail: task.detail, branches: b ? [b] : [], ...(fontLead ? { fontLead } : {}) };
 }
 
-/** Renders a packed task against the shared part (a thread's, or the snapshot's own in process). */
-export function renderPacked(shared: ReportSnapshot, t: PackedTask): Promise<Buffer> {
+/**
+ * Renders a packed task against the shared part (a thread's, or the snapshot's own in process).
+ * `drawn` gets the characters a branch report drew (to learn a font lead from).
+ */
+export function renderPacked(shared: ReportSnapshot, t: PackedTask, drawn?: (chars: string) => void): Promise<Buffer> {
   if (t.kind === 'bank') return renderBankReport(t.snapshot);
   if (t.kind === 'region') return renderRegionReport({ ...shared, regions: t.regions, branches: t.branches }, t.region);
-  return renderBranchReport({ ...shared, branches: t.branches, branchDetails: [t.detail] }, t.detail.code);
+  const s = { ...shared, branches: t.branches, branchDetails: [t.detail] };
+  return renderBranchReport(s, t.detail.code, { fontLead: t.fontLead, drawn });
 }
 
 /** In process: the same packing and the same shared part as a thread gets, so both give the same PDF. */

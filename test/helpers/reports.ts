@@ -31,6 +31,22 @@ export function pdfText(pdf: Buffer): string {
   }
 }
 
+/** Every page of a PDF rasterised by poppler's pdftoppm at 72 dpi (PPM bytes), to compare what two PDFs show. */
+export function pdfPixels(pdf: Buffer): Buffer[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-pixels-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'a.pdf'), pdf);
+    execFileSync('pdftoppm', ['-r', '72', path.join(dir, 'a.pdf'), path.join(dir, 'p')]);
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ppm'))
+      .sort()
+      .map((f) => fs.readFileSync(path.join(dir, f)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function pdfPageCount(pdf: Buffer): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-info-'));
   const file = path.join(dir, 'r.pdf');
