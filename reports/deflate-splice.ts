@@ -60,15 +60,29 @@ export function adler32Combine(first: number, second: number, secondLength: numb
   return ((sum2 << 16) | sum1) >>> 0;
 }
 
-function keptPart(middle: Uint8Array): KeptPart {
-  const found = kept.findIndex((k) => k.raw.length === middle.length && k.raw.equals(middle));
-  if (found >= 0) return kept[found];
-  const part = {
-    raw: Buffer.from(middle),
-    // Compressed once for many streams, so at the best level.
-    deflated: zlib.deflateRawSync(middle, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH }),
-    adler: adler32(middle),
-  };
+/** The last middle not kept, met once so far. */
+let seenOnce: Buffer | null = null;
+
+const same = (a: Buffer, b: Uint8Array) => a.length === b.length && a.equals(b);
+
+/**
+ * The middle compressed: kept from an earlier stream, or kept now when it is the second time it is
+ * met (compressed once for many streams, so at the best level). A middle met once is compressed
+ * for this stream only, at `level`: were the middles to differ every time, each stream would cost
+ * what it cost without the kept part, not a compression at the best level.
+ */
+function middlePart(middle: Uint8Array, level: number): KeptPart {
+  const found = kept.find((k) => same(k.raw, middle));
+  if (found) return found;
+  const raw = Buffer.from(middle);
+  if (!seenOnce || !same(seenOnce, middle)) {
+    seenOnce = raw;
+    const deflated = zlib.deflateRawSync(middle, { level, finishFlush: zlib.constants.Z_FULL_FLUSH });
+    return { raw, deflated, adler: adler32(middle) };
+  }
+  seenOnce = null;
+  const deflated = zlib.deflateRawSync(middle, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  const part = { raw, deflated, adler: adler32(middle) };
   kept.unshift(part);
   if (kept.length > KEEP) kept.pop();
   return part;
@@ -76,13 +90,14 @@ function keptPart(middle: Uint8Array): KeptPart {
 
 /**
  * `bytes` as a zlib stream, the part from `start` to `end` compressed once per thread for every
- * stream that has the very same bytes there (compared, not assumed); the rest at `level`.
+ * stream that has the very same bytes there (compared, not assumed; from the second such stream
+ * on); the rest at `level`.
  */
 export function deflateKeepingPart(bytes: Uint8Array, start: number, end: number, level = 1): Buffer {
   if (!(start > 0 && start < end && end <= bytes.length)) return zlib.deflateSync(bytes, { level });
   const head = bytes.subarray(0, start);
   const tail = bytes.subarray(end);
-  const middle = keptPart(bytes.subarray(start, end));
+  const middle = middlePart(bytes.subarray(start, end), level);
   const checksum = adler32Combine(adler32Combine(adler32(head), middle.adler, end - start), adler32(tail), tail.length);
   const trailer = Buffer.alloc(4);
   trailer.writeUInt32BE(checksum);
