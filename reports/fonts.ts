@@ -64,12 +64,6 @@ interface SubsettableFont {
   _variationProcessor?: unknown;
 }
 
-/**
- * Every report embeds a subset of the font, and building it decoded each glyph's outline again for
- * every document (a third of a branch report's time). A glyph's bytes, components and metrics never
- * change, so they are kept per process; the subset's own bookkeeping is exactly fontkit's
- * TTFSubset._addGlyph (fontkit 2.0). Anything unexpected (another font format) keeps fontkit's code.
- */
 /** Per font: a glyph's bytes, parts and metrics as the subsets use them (see cacheSubsetGlyphs). */
 const entries = new WeakMap<object, (gid: number) => GlyphEntry>();
 
@@ -82,6 +76,12 @@ export function glyphFacts(font: object, gid: number): { advance: number; parts:
   return e ? { advance: e.advance, parts: e.components?.map((c) => c.glyphID) ?? [] } : null;
 }
 
+/**
+ * Every report embeds a subset of the font, and building it decoded each glyph's outline again for
+ * every document (a third of a branch report's time). A glyph's bytes, components and metrics never
+ * change, so they are kept per process; the subset's own bookkeeping is exactly fontkit's
+ * TTFSubset._addGlyph (fontkit 2.0). Anything unexpected (another font format) keeps fontkit's code.
+ */
 function cacheSubsetGlyphs(font: SubsettableFont): void {
   const glyphs = new Map<number, GlyphEntry>();
   const create = font.createSubset.bind(font);
