@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
  * as zlib's adler32_combine does). Any inflater reads it as it reads any other zlib stream.
  *
  * Used for the font file of the reports (reports/font-lead.ts): most of a report's font subset is
- * the glyphs every report of a close draws, and compressing them was an eighth of a branch report.
+ * the glyphs every report of a close draws, and compressing them was about a seventh of a branch report.
  */
 
 interface KeptPart {

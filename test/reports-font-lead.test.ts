@@ -132,7 +132,7 @@ describe('a font lead in branch reports', () => {
     lead = commonCharacters(drawn);
   });
 
-  test('the same text and the same pixels; the subset starts with the lead characters glyphs', async () => {
+  test('the same text and the same pixels; the subset starts with the glyphs of the lead characters', async () => {
     expect([...lead].length).toBeGreaterThan(100);
     const code = codes[4];
     const plain = await renderBranchReport(slice(code), code);
