@@ -275,6 +275,11 @@ describe('a close rendered on threads', () => {
       // (a thread's heap stays grown: the bank report's must not add to the branch threads').
       const started = logged.mock.calls.filter((c) => c[1] === 'render threads started for the close');
       expect(started.map((c) => (c[0] as { threads: number }).threads)).toEqual([2, 1]);
+      // Between the two, a full collection of this thread (what it held for the branch reports is garbage).
+      const messages = logged.mock.calls.map((c) => c[1]);
+      const collected = messages.indexOf('full collection before the bank and region reports');
+      expect(collected).toBeGreaterThan(messages.indexOf('render threads started for the close'));
+      expect(collected).toBeLessThan(messages.lastIndexOf('render threads started for the close'));
       // Each thread's heap capped as V8 applied it: young 16 MB, old DEFAULT_OLD_GENERATION_MB.
       for (const c of started)
         expect((c[0] as { limits?: object }).limits).toMatchObject({

@@ -2,7 +2,7 @@ import type { ReportSnapshot } from '../../reports/types';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import type { JobContext } from '../platform/jobs/worker';
 import { logger } from '../platform/logger';
-import { collectOnGrowth } from '../platform/memory';
+import { collectGarbage, collectOnGrowth } from '../platform/memory';
 import { forEachBranchDetail } from './branch-details';
 import { loadCatalogue } from './catalogue';
 import { fileName } from './files';
@@ -94,8 +94,14 @@ export async function renderAll(
     // report lays out every branch, and a thread's heap, once grown, stays grown; rendered last and
     // alone, it no longer adds to the branch threads' memory.
     // (A run that resumes a close starts no threads for a part already done.)
-    if (s.branches.some((b) => !done.has(`branch:${b.code}`)))
+    if (s.branches.some((b) => !done.has(`branch:${b.code}`))) {
       await renderBatch(s, threads, storing, lease, (submit) => submitBranches(s, done, submit, visits), put);
+      // The branch threads are gone, and most of what passed through this thread for them is garbage:
+      // collected before the bank report's thread grows, the close's peak (559 MB in one run of the
+      // large bank against 570–597 MB in four without; BENCHMARKS.md).
+      if (threads > 0 && collectGarbage())
+        logger.info({ reportId }, 'full collection before the bank and region reports');
+    }
     if (!done.has('bank') || s.regions.some((g) => !done.has(`region:${g.key}`)))
       await renderBatch(s, Math.min(1, threads), storing, lease, (submit) => submitSummaries(s, done, submit), put);
   } finally {
