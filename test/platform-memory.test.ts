@@ -1,4 +1,4 @@
-import { collectGarbage, collectOnGrowth, heldBytes } from '../server/platform/memory';
+import { collectGarbage, collectOnGrowth, collectYoungGarbage, heldBytes } from '../server/platform/memory';
 
 /**
  * The quarter close collects the snapshot step's garbage before its render threads start
@@ -22,6 +22,44 @@ describe('collectGarbage', () => {
     await new Promise((r) => setImmediate(r));
     expect(collectGarbage()).toBe(true);
     expect(ref.deref()).toBe(kept);
+  });
+});
+
+describe('collectYoungGarbage', () => {
+  const nextJob = () => new Promise((r) => setImmediate(r));
+
+  test("frees a buffer that died young: the thread's buffer memory falls by its size", async () => {
+    const MB = 1024 * 1024;
+    // A buffer used and dropped, as a close's PDF once stored.
+    ((): void => {
+      new Uint8Array(new ArrayBuffer(48 * MB)).fill(1);
+    })();
+    const before = process.memoryUsage().arrayBuffers;
+    expect(collectYoungGarbage()).toBe(true);
+    // V8 frees the memory of dead buffers on a helper thread after the collection: wait a little.
+    let after = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 100 && before - after < 48 * MB; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      after = process.memoryUsage().arrayBuffers;
+    }
+    expect(before - after).toBeGreaterThanOrEqual(48 * MB);
+  });
+
+  test('is a young-generation collection only: garbage in the old generation waits for a full one', async () => {
+    const ref = ((): WeakRef<object> => {
+      const old = { payload: new Array(1000).fill('y') };
+      const r = new WeakRef(old);
+      // Survives two full collections while referred to: moved to the old generation.
+      collectGarbage();
+      collectGarbage();
+      return r;
+    })();
+    await nextJob();
+    expect(collectYoungGarbage()).toBe(true);
+    expect(ref.deref()).toBeDefined();
+    await nextJob();
+    expect(collectGarbage()).toBe(true);
+    expect(ref.deref()).toBeUndefined();
   });
 });
 

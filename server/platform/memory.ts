@@ -36,6 +36,25 @@ export function collectGarbage(): boolean {
   return true;
 }
 
+/**
+ * A young-generation collection (a scavenge: a few ms), for when a thread knows that buffers it just
+ * used are garbage. V8 counts buffer memory allocated since the last full collection against the old
+ * generation's headroom; buffers that die young are subtracted again only when a collection frees
+ * them, so a thread that passes many buffers but allocates few objects (a close's, storing PDFs)
+ * otherwise reaches that headroom and runs a full collection instead.
+ */
+export function collectYoungGarbage(): boolean {
+  const fn = collector() as ((options?: { type: 'minor' }) => void) | null;
+  if (!fn) return false;
+  fn({ type: 'minor' });
+  youngCollections += 1;
+  return true;
+}
+
+let youngCollections = 0;
+/** Young-generation collections this process asked for so far (for logs and tests). */
+export const youngCollectionsAsked = (): number => youngCollections;
+
 /** This thread's heap and the memory its objects hold outside it (buffers), in bytes. */
 export const heldBytes = (): number => {
   const m = process.memoryUsage();
