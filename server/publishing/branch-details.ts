@@ -14,11 +14,10 @@ import { MIN_HIDDEN_BRANCHES } from '../results/service';
 import { shiftQuarter } from '../rules/quarters';
 import { answerInBoth, failureWithAnswer } from '../rules/answer-words';
 import { answerScores } from '../rules/scoring';
-import { readAhead } from '../platform/db/read-ahead';
 import { countedVisitsOfQuarter } from '../visits/service';
 import type { Catalogue, CatalogueItem } from './catalogue';
 import { withBranchFeedback } from './feedback';
-import { VISIT_FIELDS, VISITS_AHEAD, visitInput, type ReportVisit } from './report-visit';
+import { VISIT_FIELDS, visitInput, type ReportVisit } from './report-visit';
 import { VisitSpill } from './spill';
 
 /**
@@ -211,7 +210,7 @@ async function spillQuarter(s: ReportSnapshot, todo: BranchFigures[]): Promise<V
   const counted = new Map(todo.filter((b) => b.visitIds).map((b) => [b.code, new Set(b.visitIds)]));
   const spill = await VisitSpill.create<ReportVisit>(s.branches.length);
   try {
-    for await (const v of readAhead(countedVisitsOfQuarter(s.bank.id, s.quarter, VISIT_FIELDS), VISITS_AHEAD)) {
+    for await (const v of countedVisitsOfQuarter(s.bank.id, s.quarter, VISIT_FIELDS)) {
       if (!wanted.has(v.branchCode)) continue; // not in the snapshot, or already rendered
       if (counted.get(v.branchCode)?.has(String(v._id)) === false) continue; // approved after the snapshot
       await spill.write(v);

@@ -22,13 +22,6 @@ export const VISIT_FIELDS = {
   violations: 1,
 } as const;
 
-/**
- * Visits the close reads ahead of its work on them (two of the cursor's batches): the database
- * decodes the next batch while the close's thread handles this one (read-ahead.ts), where the two
- * took turns before.
- */
-export const VISITS_AHEAD = 1000;
-
 export type ReportVisit = Pick<StoredVisit, '_id' | keyof typeof VISIT_FIELDS>;
 
 /** The visit as the results accumulator takes it. */

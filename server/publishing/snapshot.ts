@@ -20,11 +20,10 @@ import { countedVisitsOfQuarter } from '../visits/service';
 import { benchmark } from './branch-details';
 import { loadCatalogue, type Catalogue } from './catalogue';
 import { FeedbackCollector } from './feedback';
-import { VISIT_FIELDS, VISITS_AHEAD, type ReportVisit } from './report-visit';
+import { VISIT_FIELDS, type ReportVisit } from './report-visit';
 import { VisitSpill } from './spill';
 import { bankOrNull, SYSTEM } from './system';
 import { latestRoundAlpha } from '../calibration/service';
-import { readAhead } from '../platform/db/read-ahead';
 import { NotFoundError } from '../platform/errors';
 
 /**
@@ -120,7 +119,7 @@ async function readQuarter(
   spill: VisitSpill<ReportVisit> | undefined,
 ): Promise<QuarterPass> {
   const out: QuarterPass = { visitIds: new Map(), visitedAt: new Map(), questionnaires: new Set() };
-  for await (const v of readAhead(countedVisitsOfQuarter(bankId, quarter, VISIT_FIELDS), VISITS_AHEAD)) {
+  for await (const v of countedVisitsOfQuarter(bankId, quarter, VISIT_FIELDS)) {
     await spill?.write(v);
     const id = String(v._id);
     const ids = out.visitIds.get(v.branchCode);

@@ -6,7 +6,6 @@
  * database prepares it while the consumer works: on two cores, the two overlap.
  */
 export async function* readAhead<T>(source: AsyncIterable<T>, ahead: number): AsyncGenerator<T> {
-  started.set(ahead, (started.get(ahead) ?? 0) + 1);
   const waiting: T[] = [];
   let done = false;
   let failure: { error: unknown } | null = null;
@@ -53,7 +52,3 @@ export async function* readAhead<T>(source: AsyncIterable<T>, ahead: number): As
     await reading;
   }
 }
-
-/** Reads started with `ahead` in this process so far (for logs and tests: which reads overlap). */
-const started = new Map<number, number>();
-export const readsAheadStarted = (ahead: number): number => started.get(ahead) ?? 0;
