@@ -184,3 +184,29 @@ ferretIt(
     expect(await ids({})).toEqual([1, 3, 4, 5, 6, 7, 8]);
   },
 );
+
+ferretIt('a projection of top-level fields gives MongoDB’s documents and leaves the stored ones whole', async () => {
+  const db = client.db(config().DB_NAME);
+  const col = db.collection<Document>('top_level_projection');
+  const bank = new ObjectId();
+  const stored = [
+    { _id: 1, b: 'x', a: { deep: [1, { c: 'y' }] }, q: '2026-Q2', bank, skip: 'never shown' },
+    { q: '2026-Q2', _id: 2, a: [], bank }, // _id not first, no b
+    { _id: 3, q: '2026-Q1', bank, b: null },
+  ];
+  await col.insertMany(stored);
+  const find = (projection: Document) => col.find({ bank }, { projection }).sort({ _id: 1 }).toArray();
+  // _id first, then the fields in the document's own order, whatever order the projection names them in.
+  const picked = await find({ q: 1, a: 1, b: 1 });
+  expect(picked.map((d) => Object.keys(d))).toEqual([
+    ['_id', 'b', 'a', 'q'],
+    ['_id', 'q', 'a'],
+    ['_id', 'q', 'b'],
+  ]);
+  expect(picked[0]).toEqual({ _id: 1, b: 'x', a: { deep: [1, { c: 'y' }] }, q: '2026-Q2' });
+  expect(await find({ _id: 0, q: 1 })).toEqual([{ q: '2026-Q2' }, { q: '2026-Q2' }, { q: '2026-Q1' }]);
+  // Dotted paths still go through upstream's projection.
+  expect((await find({ 'a.deep': 1 }))[0]).toEqual({ _id: 1, a: { deep: [1, { c: 'y' }] } });
+  // The projected documents share values with the read ones; what is stored is untouched.
+  expect(await col.find({ bank }).sort({ _id: 1 }).toArray()).toEqual(stored);
+});

@@ -41,13 +41,20 @@
 #   filters in Go. The clause is a substring search for the field as the document's stored text writes
 #   it ("quarter":"2026-Q2", or "quarter":[ for an array), so it keeps every document that can match,
 #   and the handler still applies the whole filter to what comes back. Reading a quarter's 100,000
-#   counted visits out of 412,000: 29 s instead of 32-36 s (a large close's snapshot: 42 s instead of 49-53);
-#   what is left is SQLite reading every row and FerretDB decoding the matching ones. pushdown_test.go
-#   checks the clause against FerretDB's own filter on stored documents; it runs after the build.
+#   counted visits out of 412,000: 29 s instead of 32-36 s (a large close's snapshot: 42 s instead of 49-53).
+#   The search is a Go function registered with SQLite (msa_holds_field_values: bytes.Index, one pass per
+#   field) rather than SQLite's instr, which as compiled to Go scanned ~0.5 GB/s and ran to the end of every
+#   non-matching document twice (the value, then "["): 40 % of FerretDB's CPU in that read; with the
+#   function, 19-21 s instead of 29-34 s. pushdown_test.go checks the clause against FerretDB's own filter
+#   on stored documents, and the function on its edges; it runs after the build.
+# - A projection of top-level fields ({branchCode: 1, answers: 1, …}) takes the document's values instead of
+#   deep-copying the whole document first (projection_fast.go, projection.patch): the copy was a quarter of
+#   FerretDB's CPU in that read once the pushdown was fast. Every other projection (dotted, positional,
+#   literal, exclusion) goes to upstream's code; projection_fast_test.go compares both on every case.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSION=v1.24.2
-PATCH_LEVEL="msa-9"
+PATCH_LEVEL="msa-11"
 BIN=.tools/bin/ferretdb
 STAMP=.tools/bin/ferretdb.build
 if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep "version: $VERSION" >/dev/null \
@@ -85,6 +92,9 @@ cp tools/ferretdb/patches/sjson_fast.go tools/ferretdb/patches/sjson_fast_test.g
 cp tools/ferretdb/patches/write_lock.go "$WORK/internal/backends/sqlite/write_lock.go"
 (cd "$WORK" && git apply -p1 --whitespace=nowarn "$OLDPWD/tools/ferretdb/patches/write_lock.patch") \
   || { echo "FerretDB source changed: tools/ferretdb/patches/write_lock.patch does not apply" >&2; exit 4; }
+cp tools/ferretdb/patches/projection_fast.go tools/ferretdb/patches/projection_fast_test.go "$WORK/internal/handler/common/"
+(cd "$WORK" && git apply -p1 --whitespace=nowarn "$OLDPWD/tools/ferretdb/patches/projection.patch") \
+  || { echo "FerretDB source changed: tools/ferretdb/patches/projection.patch does not apply" >&2; exit 4; }
 cp tools/ferretdb/patches/pushdown.go tools/ferretdb/patches/pushdown_test.go "$WORK/internal/backends/sqlite/"
 (cd "$WORK" && git apply -p1 --whitespace=nowarn "$OLDPWD/tools/ferretdb/patches/pushdown.patch") \
   || { echo "FerretDB source changed: tools/ferretdb/patches/pushdown.patch does not apply" >&2; exit 4; }
@@ -93,8 +103,10 @@ cp tools/ferretdb/patches/pushdown.go tools/ferretdb/patches/pushdown_test.go "$
 mkdir -p "$WORK/.git"
 (cd "$WORK" && go test -count=1 ./internal/handler/sjson/) \
   || { rm -f "$BIN"; echo "the patched FerretDB document codec failed its tests" >&2; exit 4; }
-(cd "$WORK" && go test -count=1 -run '^TestTextPushdown$' ./internal/backends/sqlite/) \
+(cd "$WORK" && go test -count=1 -run '^(TestTextPushdown|TestHoldsFieldValue)$' ./internal/backends/sqlite/) \
   || { rm -f "$BIN"; echo "the patched FerretDB query pushdown failed its test" >&2; exit 4; }
+(cd "$WORK" && go test -count=1 -run '^TestProjectTopLevelFields$' ./internal/handler/common/) \
+  || { rm -f "$BIN"; echo "the patched FerretDB projection failed its test" >&2; exit 4; }
 echo "$VERSION+$PATCH_LEVEL" > "$STAMP"
 # sed, not head: head would close the pipe early, and under pipefail the SIGPIPE fails the script.
 "$BIN" --version | sed -n 1p

@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 )
 
 func doc(pairs ...any) *types.Document { return must.NotFail(types.NewDocument(pairs...)) }
-func arr(values ...any) *types.Array    { return must.NotFail(types.NewArray(values...)) }
+func arr(values ...any) *types.Array   { return must.NotFail(types.NewArray(values...)) }
 
 // TestTextPushdown stores documents as the backend does (sjson.Marshal) in a real SQLite table and
 // checks, filter by filter, that the pushed-down clause keeps every document the whole filter matches
@@ -97,4 +98,34 @@ func TestTextPushdown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHoldsFieldValue checks the search the clause runs on the edges the table above does not reach.
+func TestHoldsFieldValue(t *testing.T) {
+	for _, tc := range []struct {
+		text, key, value string
+		want             bool
+	}{
+		{`{"$s":{"p":{"quarter":{"t":"string"}}},"quarter":"2026-Q2"}`, `"quarter":`, `"2026-Q2"`, true},
+		{`{"$s":{"p":{"quarter":{"t":"string"}}},"quarter":"2026-Q1"}`, `"quarter":`, `"2026-Q2"`, false},
+		{`{"quarter":["2026-Q1"]}`, `"quarter":`, `"2026-Q2"`, true},
+		{`{"quarter":"2026-Q1","nested":{"quarter":"2026-Q2"}}`, `"quarter":`, `"2026-Q2"`, true},
+		{`{"quarter":`, `"quarter":`, `"2026-Q2"`, false},
+		{`{"quarter":"2026-Q`, `"quarter":`, `"2026-Q2"`, false},
+		{`{"xquarter":"2026-Q2"}`, `"quarter":`, `"2026-Q2"`, false},
+		{`{"quarter":"quarter":"2026-Q2"}`, `"quarter":`, `"2026-Q2"`, true}, // as instr would
+		{`{"quarter":"x","quarter":"2026-Q2"}`, `"quarter":`, `"2026-Q2"`, true},
+		{``, `"quarter":`, `"2026-Q2"`, false},
+	} {
+		require.Equal(t, tc.want, holdsFieldValue([]byte(tc.text), tc.key, tc.value), "%s", tc.text)
+	}
+
+	got, err := holdsFieldValues(nil, []driver.Value{[]byte(`{"a":"1","b":"2"}`), `"a":`, `"1"`, `"b":`, `"3"`})
+	require.NoError(t, err)
+	require.Equal(t, int64(0), got)
+	got, err = holdsFieldValues(nil, []driver.Value{`{"a":"1","b":"2"}`, `"a":`, `"1"`, `"b":`, `"2"`})
+	require.NoError(t, err)
+	require.Equal(t, int64(1), got)
+	_, err = holdsFieldValues(nil, []driver.Value{[]byte(`{}`), `"a":`})
+	require.Error(t, err)
 }
