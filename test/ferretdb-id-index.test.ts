@@ -187,7 +187,7 @@ ferretIt(
 
 ferretIt('a projection of top-level fields gives MongoDB’s documents and leaves the stored ones whole', async () => {
   const db = client.db(config().DB_NAME);
-  const col = db.collection<Document>('top_level_projection');
+  const col = db.collection<Document & { _id: number }>('top_level_projection');
   const bank = new ObjectId();
   const stored = [
     { _id: 1, b: 'x', a: { deep: [1, { c: 'y' }] }, q: '2026-Q2', bank, skip: 'never shown' },
