@@ -150,6 +150,15 @@ async function branchRowsByRegion(bankId: string, quarter: string, regions: Resu
   return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** The bank's, regions' and branches' figures of the quarter (from the kept statistics). */
+async function figuresOf(bankId: string, quarter: string, quarters: string[]) {
+  const all = await quarterResults(SYSTEM, { bankId, quarter }, new Set(['bank', 'region'] as const));
+  all.branches = await branchRowsByRegion(bankId, quarter, all.regions);
+  if (all.trend.map((p) => p.quarter).join() !== quarters.join())
+    throw new Error('the results service and the snapshot disagree on the trend quarters');
+  return all;
+}
+
 /** Per region: its trend over the quarters and its key problems, from the bank's kept statistics. */
 async function regionFigures(bankId: string, quarters: string[], quarter: string, catalogue: Catalogue) {
   const banks = await bankQuarters(bankId, quarters);
@@ -203,11 +212,10 @@ export async function buildSnapshot(
   let all: ResultsReport;
   let pass: QuarterPass;
   let perRegionFigures: Awaited<ReturnType<typeof regionFigures>>;
+  // One after the other: read side by side, the figures and the visits took ~3 s less of a large
+  // bank's snapshot but ~60 MB more at its peak (612 MB against the close's 600 MB target).
   try {
-    all = await quarterResults(SYSTEM, { bankId, quarter }, new Set(['bank', 'region'] as const));
-    all.branches = await branchRowsByRegion(bankId, quarter, all.regions);
-    if (all.trend.map((p) => p.quarter).join() !== quarters.join())
-      throw new Error('the results service and the snapshot disagree on the trend quarters');
+    all = await figuresOf(bankId, quarter, quarters);
     perRegionFigures = await regionFigures(bankId, quarters, quarter, catalogue);
     pass = await readQuarter(bankId, quarter, visits);
     await visits?.finish();
@@ -220,8 +228,15 @@ export async function buildSnapshot(
   const bankRow = { ...all.summary, key: bank.code, name: bank.name };
   const bankBranches = bankRow.branches ?? all.branches.length;
 
+  // Grouped once: 50 regions each filtering 25,000 branches took a second of this thread.
+  const inRegion = new Map<string, ResultRow[]>();
+  for (const b of all.branches) {
+    const list = inRegion.get(b.region ?? '');
+    if (list) list.push(b);
+    else inRegion.set(b.region ?? '', [b]);
+  }
   const regions: RegionFigures[] = all.regions.map((row) => {
-    const mine = all.branches.filter((b) => b.region === row.key);
+    const mine = inRegion.get(row.key) ?? [];
     return {
       confidence: figureConfidence(row),
       key: row.key,
