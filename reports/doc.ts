@@ -48,7 +48,7 @@ export type Row = (string | Cell)[];
 /** A table row laid out: each cell's text, its lines (null: it fits on one), the row's height. */
 interface LaidRow {
   texts: string[];
-  lines: (LineBox[] | null)[];
+  lines: (readonly LineBox[] | null)[];
   h: number;
 }
 
@@ -238,7 +238,7 @@ export class ReportDoc {
     const drawCell = (
       block: TextBlock,
       t: string,
-      lines: LineBox[] | null,
+      lines: readonly LineBox[] | null,
       x: number,
       top: number,
       i: number,

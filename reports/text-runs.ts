@@ -71,17 +71,37 @@ class Generations<V> {
   }
 }
 
-/** Per font (fontkit's, shared by every document of the process): laid-out strings and the glyphs met. */
+/** A wrapped line: its text and the width the wrapper counted (reports/text.ts). */
+export interface LineBox {
+  text: string;
+  /** The width the wrapper counted for the line (trailing spaces included, as PDFKit's centring uses). */
+  width: number;
+}
+
+/**
+ * Per font (fontkit's, shared by every document of the process): laid-out strings, the glyphs met,
+ * and texts wrapped at a size and width (an item's wording, an answer's words: the same in every visit).
+ */
 interface FontMemo {
   runs: Generations<Run>;
   glyphs: Map<number, LaidOutGlyph>;
+  wrapped: Generations<readonly LineBox[]>;
 }
 const memos = new WeakMap<object, FontMemo>();
 const RUNS_KEPT = 2_000;
+const WRAPPED_KEPT = 2_000;
 
 export function memoOf(font: EmbeddedFontLike): FontMemo {
   let memo = memos.get(font.font);
-  if (!memo) memos.set(font.font, (memo = { runs: new Generations<Run>(RUNS_KEPT), glyphs: new Map() }));
+  if (!memo)
+    memos.set(
+      font.font,
+      (memo = {
+        runs: new Generations<Run>(RUNS_KEPT),
+        glyphs: new Map(),
+        wrapped: new Generations<readonly LineBox[]>(WRAPPED_KEPT),
+      }),
+    );
   return memo;
 }
 

@@ -3,6 +3,7 @@ import {
   memoOf,
   runOf,
   type DocLike,
+  type LineBox,
   type EmbeddedFontLike,
   type LaidOutGlyph,
   type Position,
@@ -51,11 +52,7 @@ function rgb(color: string, op: 'rg' | 'RG' = 'rg'): string {
   return out;
 }
 
-export interface LineBox {
-  text: string;
-  /** The width the wrapper counted for the line (trailing spaces included, as PDFKit's centring uses). */
-  width: number;
-}
+export type { LineBox };
 
 export type Align = 'left' | 'right' | 'center';
 
@@ -88,7 +85,16 @@ export class ReportText {
    * limit: what the reports use). Required breaks (new lines) end a line; a word wider than a line
    * is cut where it stops fitting.
    */
-  lines(text: string, width: number, size: number): LineBox[] {
+  lines(text: string, width: number, size: number): readonly LineBox[] {
+    // Wrapping depends only on the font, the text, the width and the size: kept per process.
+    const wrapped = memoOf(this.font).wrapped;
+    const key = `${size} ${width} ${text}`;
+    let lines = wrapped.get(key);
+    if (!lines) wrapped.set(key, (lines = Object.freeze(this.wrap(text, width, size))));
+    return lines;
+  }
+
+  private wrap(text: string, width: number, size: number): LineBox[] {
     const out: LineBox[] = [];
     const wordWidth = (w: string) => pdfNumber(this.width(w, size));
     let buffer = '';

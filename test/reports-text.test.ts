@@ -66,6 +66,17 @@ describe('the report text writer measures as PDFKit does', () => {
     expect(multiLine).toBeGreaterThan(CORPUS.length * 3);
   });
 
+  test('a text wrapped once is kept for the process: asked again, by any document, the same lines', () => {
+    const t = CORPUS[CORPUS.length - 5];
+    const first = mine.lines(t, 123.4, 9.5);
+    const other = new ReportText(fontDoc() as unknown as ConstructorParameters<typeof ReportText>[0]);
+    expect(other.lines(t, 123.4, 9.5)).toBe(first); // not wrapped again: the kept lines themselves
+    expect(Object.isFrozen(first)).toBe(true); // shared, so nobody may change them
+    expect(mine.lines(t, 60, 9.5)).not.toBe(first); // another width (or size) is wrapped on its own
+    expect(mine.lines(t, 60, 9.5).map((l) => l.text)).toEqual(pdfkitLines(reference, t, 60, 9.5));
+    expect(mine.lines(t, 123.4, 7.5).map((l) => l.text)).toEqual(pdfkitLines(reference, t, 123.4, 7.5));
+  });
+
   test('the same heights', () => {
     for (const t of CORPUS.slice(-8))
       for (const w of WIDTHS) {
