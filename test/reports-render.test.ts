@@ -22,6 +22,7 @@ import { readBlob } from '../server/publishing/storage';
 import type { JobContext } from '../server/platform/jobs/worker';
 import { Visit } from '../server/visits/model';
 import { youngCollectionsAsked } from '../server/platform/memory';
+import { READ_COLLECTION, readCollectionsRun } from '../server/publishing/snapshot';
 import { ADMIN, bearer, startTestApp, stopTestApp, tokenFor } from './helpers/app';
 import {
   CLOSE_Q,
@@ -259,6 +260,10 @@ describe('a close rendered on threads', () => {
     const logged = jest.spyOn(logger, 'info');
     const finds = jest.spyOn(Visit, 'find');
     const youngBefore = youngCollectionsAsked();
+    // The snapshot's read looks at this thread's growth every visit, and any growth counts.
+    const readBefore = readCollectionsRun();
+    const setting = { ...READ_COLLECTION };
+    Object.assign(READ_COLLECTION, { visits: 1, growth: 1 });
     const res = await request(app).post(`/api/v1/banks/${bankId}/quarters/${CLOSE_Q}/close`).set(bearer(admin));
     expect(res.status).toBe(202);
     const workers = startAppWorkers({ pollMs: 50, mail: false });
@@ -275,6 +280,7 @@ describe('a close rendered on threads', () => {
       // A young-generation collection once each stored batch's PDFs are garbage (a close this small
       // stores file by file: 8 batches), so that they never count against the old generation.
       expect(youngCollectionsAsked() - youngBefore).toBe(8);
+      expect(readCollectionsRun() - readBefore).toBeGreaterThan(0);
       expect(logged).toHaveBeenCalledWith({ reportId: res.body.reportId, files: 8, threads: 2 }, 'rendering the close');
       // Two sets of threads: the branch reports', then a fresh one for the bank and region reports
       // (a thread's heap stays grown: the bank report's must not add to the branch threads').
@@ -295,6 +301,7 @@ describe('a close rendered on threads', () => {
       await workers.stop();
       logged.mockRestore();
       finds.mockRestore();
+      Object.assign(READ_COLLECTION, setting);
     }
 
     const files = await ReportFile.find({ reportId: res.body.reportId }).sort({ _id: 1 }).lean();

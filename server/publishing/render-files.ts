@@ -211,7 +211,7 @@ function limiter(limit: number): {
 }
 
 /** How much this thread's memory may grow during a close before a full collection. */
-const COLLECT_AFTER_GROWTH = 64 * 1024 * 1024;
+export const COLLECT_AFTER_GROWTH = 64 * 1024 * 1024;
 
 /** Most files stored per batch: few enough that an interrupted close loses little work. */
 const STORE_BATCH = 25;
