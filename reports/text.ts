@@ -56,6 +56,9 @@ export type { LineBox };
 
 export type Align = 'left' | 'right' | 'center';
 
+/** The longest text whose wrapping is kept (characters). */
+export const WRAPS_KEPT_UP_TO = 240;
+
 /** A document's text: measured, wrapped and encoded as PDFKit does it, drawn in blocks (TextBlock). */
 export class ReportText {
   /** This document's subset: a glyph's id there (as hex), and each string's glyphs as an operator. */
@@ -86,7 +89,10 @@ export class ReportText {
    * is cut where it stops fitting.
    */
   lines(text: string, width: number, size: number): readonly LineBox[] {
-    // Wrapping depends only on the font, the text, the width and the size: kept per process.
+    // Wrapping depends only on the font, the text, the width and the size: kept per process — for
+    // short texts only (item wordings, answer words, labels recur; a long comment or summary is
+    // usually met once, and keeping thousands of them would weigh on each render thread's memory).
+    if (text.length > WRAPS_KEPT_UP_TO) return this.wrap(text, width, size);
     const wrapped = memoOf(this.font).wrapped;
     const key = `${size} ${width} ${text}`;
     let lines = wrapped.get(key);

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { COLORS, ReportDoc, type Column, type Row } from '../reports/doc';
 import { reportFont } from '../reports/fonts';
-import { ReportText } from '../reports/text';
+import { ReportText, WRAPS_KEPT_UP_TO } from '../reports/text';
 import { en, zh } from '../server/i18n/reports';
 import { pdfPixels as pixels } from './helpers/reports';
 
@@ -75,6 +75,11 @@ describe('the report text writer measures as PDFKit does', () => {
     expect(mine.lines(t, 60, 9.5)).not.toBe(first); // another width (or size) is wrapped on its own
     expect(mine.lines(t, 60, 9.5).map((l) => l.text)).toEqual(pdfkitLines(reference, t, 60, 9.5));
     expect(mine.lines(t, 123.4, 7.5).map((l) => l.text)).toEqual(pdfkitLines(reference, t, 123.4, 7.5));
+    // A long text (a comment, a summary: usually met once) is wrapped each time, not kept.
+    const long = '客户经理态度良好，但产品费用说明不完整。'.repeat(Math.ceil((WRAPS_KEPT_UP_TO + 1) / 20));
+    expect(long.length).toBeGreaterThan(WRAPS_KEPT_UP_TO);
+    expect(mine.lines(long, 123.4, 9.5)).not.toBe(mine.lines(long, 123.4, 9.5));
+    expect(mine.lines(long, 123.4, 9.5).map((l) => l.text)).toEqual(pdfkitLines(reference, long, 123.4, 9.5));
   });
 
   test('the same heights', () => {
