@@ -1,5 +1,6 @@
 import { COLORS, type ReportDoc } from './doc';
 import { score } from './format';
+import { label } from './labels';
 
 /** Vector charts (lines and rectangles, no images): sharp at any zoom, a few hundred bytes each. */
 export interface Series {
@@ -26,7 +27,7 @@ function legend(r: ReportDoc, series: Series[]): void {
   const y = r.y;
   for (const s of series) {
     doc.rect(x, y + 2, 9, 6).fill(s.color);
-    doc.fillColor(COLORS.ink).text(s.name, x + 12, y, { lineBreak: false });
+    label(r, s.name, x + 12, y, { size: 8, color: COLORS.ink });
     x += 12 + doc.widthOfString(s.name) + 14;
   }
   r.doc.y = y + 16;
@@ -34,7 +35,7 @@ function legend(r: ReportDoc, series: Series[]): void {
 
 /** The value axis: grid lines every `step` from 0 to `max`, labelled on the left. */
 function axis(r: ReportDoc, f: Frame, step: number, format: (v: number) => string): void {
-  const doc = r.doc.fontSize(7);
+  const doc = r.doc;
   for (let v = 0; v <= f.max + 1e-9; v += step) {
     const y = f.y + f.h - (v / f.max) * f.h;
     doc
@@ -43,9 +44,12 @@ function axis(r: ReportDoc, f: Frame, step: number, format: (v: number) => strin
       .lineWidth(0.3)
       .strokeColor(COLORS.rule)
       .stroke();
-    doc
-      .fillColor(COLORS.muted)
-      .text(format(v), f.x - AXIS_WIDTH, y - 4, { width: AXIS_WIDTH - 4, align: 'right', lineBreak: false });
+    label(r, format(v), f.x - AXIS_WIDTH, y - 4, {
+      size: 7,
+      color: COLORS.muted,
+      width: AXIS_WIDTH - 4,
+      align: 'right',
+    });
   }
   doc
     .moveTo(f.x, f.y + f.h)
@@ -61,10 +65,9 @@ function frame(r: ReportDoc, height: number, max: number): Frame {
 }
 
 function categoryLabels(r: ReportDoc, f: Frame, labels: string[]): void {
-  const doc = r.doc.fontSize(8).fillColor(COLORS.ink);
   const slot = f.w / labels.length;
   labels.forEach((l, i) =>
-    doc.text(l, f.x + i * slot, f.y + f.h + 4, { width: slot, align: 'center', lineBreak: false, ellipsis: true }),
+    label(r, l, f.x + i * slot, f.y + f.h + 4, { size: 8, color: COLORS.ink, width: slot, align: 'center' }),
   );
   r.doc.y = f.y + f.h + 20;
 }
@@ -77,7 +80,7 @@ export function groupedBars(r: ReportDoc, categories: string[], series: Series[]
   axis(r, f, 20, (v) => String(v));
   const slot = f.w / categories.length;
   const barW = Math.min(26, (slot * 0.75) / series.length);
-  const doc = r.doc.fontSize(7);
+  const doc = r.doc;
   categories.forEach((_, ci) => {
     const groupX = f.x + ci * slot + (slot - barW * series.length) / 2;
     series.forEach((s, si) => {
@@ -86,9 +89,7 @@ export function groupedBars(r: ReportDoc, categories: string[], series: Series[]
       const h = (Math.max(0, Math.min(v, f.max)) / f.max) * f.h;
       const x = groupX + si * barW;
       doc.rect(x + 1, f.y + f.h - h, barW - 2, h).fill(s.color);
-      doc
-        .fillColor(COLORS.ink)
-        .text(score(v), x - 6, f.y + f.h - h - 9, { width: barW + 12, align: 'center', lineBreak: false });
+      label(r, score(v), x - 6, f.y + f.h - h - 9, { size: 7, color: COLORS.ink, width: barW + 12, align: 'center' });
     });
   });
   categoryLabels(r, f, categories);
@@ -123,10 +124,7 @@ export function lineChart(r: ReportDoc, xLabels: string[], series: Series[], hei
       if (typeof v !== 'number') return;
       doc.circle(px(i), py(v), s.emphasis ? 2.8 : 1.8).fill(s.color);
       if (s.emphasis)
-        doc
-          .fontSize(7.5)
-          .fillColor(COLORS.ink)
-          .text(score(v), px(i) - 20, py(v) - 13, { width: 40, align: 'center', lineBreak: false });
+        label(r, score(v), px(i) - 20, py(v) - 13, { size: 7.5, color: COLORS.ink, width: 40, align: 'center' });
     });
   }
   categoryLabels(r, f, xLabels);
@@ -141,14 +139,17 @@ export function histogram(r: ReportDoc, values: number[], height = 110): void {
   const f = frame(r, height, Math.ceil(maxCount / step) * step);
   axis(r, f, step, (v) => String(Math.round(v)));
   const slot = f.w / bands.length;
-  const doc = r.doc.fontSize(7);
+  const doc = r.doc;
   bands.forEach((b, i) => {
     if (b.count === 0) return;
     const h = (b.count / f.max) * f.h;
     doc.rect(f.x + i * slot + 3, f.y + f.h - h, slot - 6, h).fill(COLORS.accent);
-    doc
-      .fillColor(COLORS.ink)
-      .text(String(b.count), f.x + i * slot, f.y + f.h - h - 9, { width: slot, align: 'center', lineBreak: false });
+    label(r, String(b.count), f.x + i * slot, f.y + f.h - h - 9, {
+      size: 7,
+      color: COLORS.ink,
+      width: slot,
+      align: 'center',
+    });
   });
   categoryLabels(
     r,

@@ -3,6 +3,7 @@ import type { Ctx, ReportKind } from './context';
 import { COLORS, twoPasses, type Column, type Paging, type Row } from './doc';
 import { change, date, dateTime, percent, score, sectionLabel, SECTIONS, textOf, type Translate } from './format';
 import { disputeTag } from './feedback';
+import { label } from './labels';
 import type { AreaFigures, BranchFigures, FigureConfidence, KeyProblem, Scores, Violation } from './types';
 
 /** Above this many table rows a report renders in two passes (see Paging), so its memory stays flat. */
@@ -25,13 +26,9 @@ export function cover(c: Ctx, kind: ReportKind, scopeLine: string): void {
   const { r, t, s } = c;
   const doc = r.doc;
   doc.rect(0, 150, doc.page.width, 6).fill(COLORS.accent);
-  doc.y = 200;
-  doc.fontSize(26).fillColor(COLORS.accent).text(s.bank.name, r.left, doc.y, { width: r.width });
+  label(r, s.bank.name, r.left, 200, { size: 26, color: COLORS.accent, width: r.width });
   doc.moveDown(0.4);
-  doc
-    .fontSize(18)
-    .fillColor(COLORS.ink)
-    .text(t(`title.${kind}`), { width: r.width });
+  label(r, t(`title.${kind}`), r.left, doc.y, { size: 18, color: COLORS.ink, width: r.width });
   doc.moveDown(1.2);
   const rows: [string, string][] = [
     [t('cover.scope'), scopeLine],
@@ -41,13 +38,13 @@ export function cover(c: Ctx, kind: ReportKind, scopeLine: string): void {
   ];
   for (const [k, v] of rows) {
     const y = doc.y;
-    doc.fontSize(11).fillColor(COLORS.muted).text(k, r.left, y, { width: 110 });
-    doc.fillColor(COLORS.ink).text(v, r.left + 120, y, { width: r.width - 120 });
+    label(r, k, r.left, y, { size: 11, color: COLORS.muted, width: 110 });
+    label(r, v, r.left + 120, y, { size: 11, color: COLORS.ink, width: r.width - 120 });
     doc.moveDown(0.5);
   }
-  doc.y = doc.page.height - 170;
-  doc.fontSize(9).fillColor(COLORS.muted).text(t('cover.prepared'), r.left, doc.y, { width: r.width });
-  doc.text(t('cover.confidential'), { width: r.width });
+  const small = { size: 9, color: COLORS.muted, width: r.width };
+  label(r, t('cover.prepared'), r.left, doc.page.height - 170, small);
+  label(r, t('cover.confidential'), r.left, doc.y, small);
   doc.fillColor(COLORS.ink);
   r.newPage();
 }

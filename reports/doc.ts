@@ -209,6 +209,7 @@ export class ReportDoc {
       }
     });
     block.end();
+    doc.x = x; // where PDFKit's wrapper leaves the pen, after a page break too
   }
 
   bullets(lines: string[], size = 9.5): void {

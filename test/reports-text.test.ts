@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { COLORS, ReportDoc, type Column, type Row } from '../reports/doc';
 import { reportFont } from '../reports/fonts';
+import { label } from '../reports/labels';
 import { ReportText, WRAPS_KEPT_UP_TO } from '../reports/text';
 import { en, zh } from '../server/i18n/reports';
 import { pdfPixels as pixels } from './helpers/reports';
@@ -198,6 +199,45 @@ describe('the report text writer draws as PDFKit does', () => {
     const reference = new ReportDoc(META);
     pdfkitTable(reference, columns, rows, 7.5);
     const [a, b] = [pixels(await reference.finish()), pixels(await writer.finish())];
+    expect(a.length).toBeGreaterThan(2);
+    expect(b.length).toBe(a.length);
+    b.forEach((page, i) => expect(page.equals(a[i])).toBe(true));
+  });
+
+  test("labels (the cover, the charts): the same pixels and the same pen as PDFKit's text()", async () => {
+    // Where the cover and the charts draw a short text, a label is what PDFKit's text() did there:
+    // with a width (wrapped and aligned in it, a page break near the bottom), or none (lineBreak: false).
+    type Case = { t: string; size: number; color: string; width?: number; align?: 'left' | 'right' | 'center' };
+    const cases: Case[] = CORPUS.slice(-10).flatMap((t, i) => [
+      { t, size: SIZES[i % 3], color: COLORS.muted },
+      { t, size: 26, color: COLORS.accent, width: 480 },
+      {
+        t,
+        size: 7,
+        color: COLORS.ink,
+        width: [22, 40, 95][i % 3],
+        align: (['right', 'center', 'left'] as const)[i % 3],
+      },
+    ]);
+    const viaPdfkit = new ReportDoc(META);
+    const viaLabel = new ReportDoc(META);
+    const pens: [number, number][][] = [[], []];
+    cases.forEach((c, i) => {
+      const x = 40 + (i % 4) * 60;
+      const y = viaPdfkit.doc.y + 6;
+      viaPdfkit.doc
+        .fontSize(c.size)
+        .fillColor(c.color)
+        .text(c.t, x, y, { width: c.width, align: c.align, lineBreak: false });
+      label(viaLabel, c.t, x, viaLabel.doc.y + 6, c);
+      viaPdfkit.doc.moveDown(0.4);
+      viaLabel.doc.moveDown(0.4);
+      viaPdfkit.doc.fillColor(COLORS.ink);
+      pens[0].push([viaPdfkit.doc.x, viaPdfkit.doc.y]);
+      pens[1].push([viaLabel.doc.x, viaLabel.doc.y]);
+    });
+    expect(pens[1]).toEqual(pens[0]);
+    const [a, b] = [pixels(await viaPdfkit.finish()), pixels(await viaLabel.finish())];
     expect(a.length).toBeGreaterThan(2);
     expect(b.length).toBe(a.length);
     b.forEach((page, i) => expect(page.equals(a[i])).toBe(true));
