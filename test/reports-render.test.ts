@@ -7,7 +7,9 @@ import type { ReportSnapshot } from '../reports/types';
 import { startAppWorkers } from '../server/jobs';
 import { Report, ReportFile } from '../server/publishing/model';
 import { logger } from '../server/platform/logger';
+import type { ResourceLimits } from 'node:worker_threads';
 import {
+  ALONE,
   DEFAULT_OLD_GENERATION_MB,
   heapLimit,
   inProcessRenderer,
@@ -143,6 +145,10 @@ describe('render threads', () => {
   test("each thread's heap is capped: 256 MB old generation unless REPORT_RENDER_HEAP_MB says otherwise (0: none)", () => {
     expect(DEFAULT_OLD_GENERATION_MB).toBe(256);
     expect(heapLimit({}, {})).toEqual({ maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 });
+    expect(heapLimit({ youngGenerationMb: 64 }, {})).toEqual({
+      maxYoungGenerationSizeMb: 64,
+      maxOldGenerationSizeMb: 256,
+    });
     expect(heapLimit({}, { REPORT_RENDER_HEAP_MB: '512' })).toEqual({
       maxYoungGenerationSizeMb: 16,
       maxOldGenerationSizeMb: 512,
@@ -282,21 +288,22 @@ describe('a close rendered on threads', () => {
       expect(youngCollectionsAsked() - youngBefore).toBe(8);
       expect(readCollectionsRun() - readBefore).toBeGreaterThan(0);
       expect(logged).toHaveBeenCalledWith({ reportId: res.body.reportId, files: 8, threads: 2 }, 'rendering the close');
-      // Two sets of threads: the branch reports', then a fresh one for the bank and region reports
+      // Two sets of threads: the region and branch reports', then a fresh one for the bank report
       // (a thread's heap stays grown: the bank report's must not add to the branch threads').
       const started = logged.mock.calls.filter((c) => c[1] === 'render threads started for the close');
       expect(started.map((c) => (c[0] as { threads: number }).threads)).toEqual([2, 1]);
       // Between the two, a full collection of this thread (what it held for the branch reports is garbage).
       const messages = logged.mock.calls.map((c) => c[1]);
-      const collected = messages.indexOf('full collection before the bank and region reports');
+      const collected = messages.indexOf('full collection before the bank report');
       expect(collected).toBeGreaterThan(messages.indexOf('render threads started for the close'));
       expect(collected).toBeLessThan(messages.lastIndexOf('render threads started for the close'));
-      // Each thread's heap capped as V8 applied it: young 16 MB, old DEFAULT_OLD_GENERATION_MB.
-      for (const c of started)
-        expect((c[0] as { limits?: object }).limits).toMatchObject({
-          maxYoungGenerationSizeMb: 16,
-          maxOldGenerationSizeMb: DEFAULT_OLD_GENERATION_MB,
-        });
+      // Each thread's heap capped as V8 applied it: old DEFAULT_OLD_GENERATION_MB; young 16 MB, and
+      // 64 MB for the bank report's thread, alone at the end (ALONE).
+      expect(started.map((c) => (c[0] as { limits: ResourceLimits }).limits)).toMatchObject([
+        { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: DEFAULT_OLD_GENERATION_MB },
+        { maxYoungGenerationSizeMb: ALONE.youngGenerationMb, maxOldGenerationSizeMb: DEFAULT_OLD_GENERATION_MB },
+      ]);
+      expect(ALONE.youngGenerationMb).toBe(64);
     } finally {
       await workers.stop();
       logged.mockRestore();
@@ -305,15 +312,11 @@ describe('a close rendered on threads', () => {
     }
 
     const files = await ReportFile.find({ reportId: res.body.reportId }).sort({ _id: 1 }).lean();
-    // Stored in the order rendered: every branch report before the bank and region reports.
-    const lastBranch = files.map((f) => f.kind).lastIndexOf('branch');
-    expect(files.slice(0, lastBranch + 1).every((f) => f.kind === 'branch')).toBe(true);
-    expect(
-      files
-        .slice(lastBranch + 1)
-        .map((f) => f.kind)
-        .sort(),
-    ).toEqual(['bank', 'region', 'region']);
+    // Stored in the order rendered: the region reports (queued first, with the branches), then the
+    // branch reports, the bank report last.
+    const kinds = files.map((f) => f.kind);
+    expect(kinds.lastIndexOf('region')).toBeLessThan(kinds.lastIndexOf('branch'));
+    expect(kinds.indexOf('bank')).toBe(files.length - 1);
     expect(files.map((f) => f.scope).sort()).toEqual([
       'bank',
       'branch:JN-E01',

@@ -7,7 +7,7 @@ import { forEachBranchDetail } from './branch-details';
 import { loadCatalogue } from './catalogue';
 import { fileName } from './files';
 import { Report, ReportFile, type FileKind, type ReportFileAttrs } from './model';
-import { openRenderer, threadsFor } from './render-pool';
+import { ALONE, openRenderer, threadsFor, type HeapCap } from './render-pool';
 import type { RenderTask } from './render-task';
 import type { ReportVisit } from './report-visit';
 import type { VisitSpill } from './spill';
@@ -90,20 +90,28 @@ export async function renderAll(
   }, 15_000);
   const lease = (fail: (e: unknown) => void) => (onBeatFailure = fail);
   try {
-    // The branch reports first, then the bank and region reports on one fresh thread: the bank
-    // report lays out every branch, and a thread's heap, once grown, stays grown; rendered last and
-    // alone, it no longer adds to the branch threads' memory.
+    // The region and branch reports first, then the bank report alone on one fresh thread: it lays
+    // out every branch, and a thread's heap, once grown, stays grown; rendered last and alone, it no
+    // longer adds to the branch threads' memory. The region reports (a region's branches each) are
+    // queued ahead of the branches rather than after the bank report, where they ran on one thread
+    // while the other CPU had nothing to render.
     // (A run that resumes a close starts no threads for a part already done.)
-    if (s.branches.some((b) => !done.has(`branch:${b.code}`))) {
-      await renderBatch(s, threads, storing, lease, (submit) => submitBranches(s, done, submit, visits), put);
+    if (s.regions.some((g) => !done.has(`region:${g.key}`)) || s.branches.some((b) => !done.has(`branch:${b.code}`))) {
+      const submitAll: SubmitAll = async (submit) => {
+        await submitRegions(s, done, submit);
+        await submitBranches(s, done, submit, visits);
+      };
+      await renderBatch(s, threads, storing, lease, submitAll, put);
       // The branch threads are gone, and most of what passed through this thread for them is garbage:
       // collected before the bank report's thread grows, the close's peak (559 MB in one run of the
       // large bank against 570–597 MB in four without; BENCHMARKS.md).
-      if (threads > 0 && collectGarbage())
-        logger.info({ reportId }, 'full collection before the bank and region reports');
+      if (threads > 0 && collectGarbage()) logger.info({ reportId }, 'full collection before the bank report');
     }
-    if (!done.has('bank') || s.regions.some((g) => !done.has(`region:${g.key}`)))
-      await renderBatch(s, Math.min(1, threads), storing, lease, (submit) => submitSummaries(s, done, submit), put);
+    if (!done.has('bank')) {
+      const submitBank: SubmitAll = (submit) =>
+        submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
+      await renderBatch(s, Math.min(1, threads), storing, lease, submitBank, put, ALONE);
+    }
   } finally {
     clearInterval(beat);
   }
@@ -113,6 +121,7 @@ export async function renderAll(
 }
 
 type Submit = (t: Target, task: RenderTask) => Promise<void>;
+type SubmitAll = (submit: Submit) => Promise<void>;
 
 /** Every branch report not stored yet, with its details built from the spill a file of branches at a time. */
 async function submitBranches(
@@ -132,9 +141,8 @@ async function submitBranches(
   await forEachBranchDetail(s, catalogue, skip, branch, visits);
 }
 
-/** The bank report (the longest) and the region reports not stored yet. */
-async function submitSummaries(s: ReportSnapshot, done: Set<string>, submit: Submit): Promise<void> {
-  if (!done.has('bank')) await submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
+/** The region reports not stored yet. */
+async function submitRegions(s: ReportSnapshot, done: Set<string>, submit: Submit): Promise<void> {
   for (const g of s.regions) {
     const scope = `region:${g.key}`;
     if (!done.has(scope))
@@ -152,10 +160,11 @@ async function renderBatch(
   threads: number,
   storing: { flush(): Promise<void> },
   onLeaseLost: (fail: (e: unknown) => void) => void,
-  submitAll: (submit: Submit) => Promise<void>,
+  submitAll: SubmitAll,
   put: (t: Target, pdf: Buffer) => Promise<void>,
+  heap?: HeapCap,
 ): Promise<void> {
-  const renderer = await openRenderer(s, threads);
+  const renderer = await openRenderer(s, threads, undefined, heap);
   if (renderer.threads)
     logger.info({ threads: renderer.threads, limits: renderer.limits }, 'render threads started for the close');
   const tasks = limiter(Math.max(1, 2 * renderer.threads));
