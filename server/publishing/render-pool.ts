@@ -86,10 +86,11 @@ export interface HeapCap {
 /**
  * A thread rendering alone at the end of a close (the bank report, which lays out every branch and
  * keeps ~180 MB alive): a larger young generation, as the branch threads are gone by then. The large
- * bank's report (25,000 branches) on such a thread took 9.1–10.1 s (11.5–12.6 s of CPU) with 64 MB,
- * 11.2 s (14.7 s of CPU) with 16 MB, where it spent about a third of its time collecting (2026-12-06).
+ * bank's report (25,000 branches) on such a thread, alternated in one process (2026-12-06): 16 MB,
+ * 8.1–11.2 s (10.6–14.7 s of CPU, about a third of it collecting); 32 MB, 7.4–7.5 s (9.7–9.9 s);
+ * 64 MB no faster (7.4–10.1 s), and the close's peak reached 599 MB with it.
  */
-export const ALONE: HeapCap = { youngGenerationMb: 64 };
+export const ALONE: HeapCap = { youngGenerationMb: 32 };
 
 export function heapLimit(
   cap: HeapCap = {},
