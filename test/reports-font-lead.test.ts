@@ -4,7 +4,7 @@ import { renderBranchReport } from '../reports';
 import { adler32, adler32Combine, deflateKeepingPart } from '../reports/deflate-splice';
 import { ReportDoc } from '../reports/doc';
 import { commonCharacters } from '../reports/font-lead';
-import { reportFont } from '../reports/fonts';
+import { leadPartsReused, reportFont } from '../reports/fonts';
 import type { ReportSnapshot } from '../reports/types';
 import { LEAD_SAMPLES, leadLearner } from '../server/publishing/lead-learner';
 import { threadRenderer } from '../server/publishing/render-pool';
@@ -120,6 +120,16 @@ function fontFileOf(pdf: Buffer): { compressed: Buffer; raw: Buffer } {
   return { compressed, raw: zlib.inflateSync(compressed) };
 }
 
+const META = {
+  headerLeft: '',
+  headerRight: '',
+  footerLeft: '',
+  pageLabel: () => '',
+  title: 't',
+  author: 'a',
+  createdAt: new Date('2026-12-06T00:00:00Z'),
+};
+
 describe('a font lead in branch reports', () => {
   const s = fixtureSnapshot({ branches: 12 });
   const slice = (code: string): ReportSnapshot => withBranchDetail(s, code, 3);
@@ -168,23 +178,37 @@ describe('a font lead in branch reports', () => {
     }
   });
 
+  test("a subset starting with a lead met before takes the lead's kept glyph entries: the font file fontkit's own encoder makes", () => {
+    type Subset = { glyphs: number[]; encode(): Uint8Array; includeGlyph(g: number): number; _addGlyph?: unknown };
+    const subsetOf = (fontLead: string, text: string) => {
+      const r = new ReportDoc(META, undefined, fontLead);
+      r.para(text);
+      return (r.doc as unknown as { _font: { subset: Subset } })._font.subset;
+    };
+    /** The same glyphs, in the same order, encoded by fontkit (2.0) itself, none of the reports' speed-ups. */
+    const byFontkit = (glyphs: number[]) => {
+      const ref = (reportFont() as unknown as { createSubset(): Subset }).createSubset();
+      delete (ref as Partial<Subset>).encode;
+      delete ref._addGlyph;
+      for (const g of glyphs) ref.includeGlyph(g);
+      return Buffer.from(ref.encode());
+    };
+    const before = leadPartsReused();
+    // 间 is a composite glyph: its parts are in the lead, renumbered the same in every subset.
+    const texts = ['门口 间隔 问题 Room 12', '支行 客户经理 未讲解风险揭示书', '问题 Room 12 另一份报告'];
+    const subsets = texts.map((t) => subsetOf(`${lead}间`, t));
+    expect(leadPartsReused() - before).toBe(0); // encoded when the documents end, or when asked
+    const files = subsets.map((x) => Buffer.from(x.encode()));
+    expect(leadPartsReused() - before).toBe(texts.length - 1);
+    subsets.forEach((x, i) => expect(files[i].equals(byFontkit(x.glyphs))).toBe(true));
+    expect(new Set(subsets.map((x) => x.glyphs.length)).size).toBeGreaterThan(1);
+  });
+
   test('a character first met as a part of a lead glyph keeps its Unicode mapping', async () => {
     // 间 is drawn from 门 and a piece that is no character; with the lead "间" both come before
     // anything is drawn, the piece without a character (a gap in the Unicode map).
     const draw = async (fontLead?: string) => {
-      const r = new ReportDoc(
-        {
-          headerLeft: '',
-          headerRight: '',
-          footerLeft: '',
-          pageLabel: () => '',
-          title: 't',
-          author: 'a',
-          createdAt: new Date('2026-12-06T00:00:00Z'),
-        },
-        undefined,
-        fontLead,
-      );
+      const r = new ReportDoc(META, undefined, fontLead);
       r.para('门口 间隔 问题 Room 12');
       return r.finish();
     };
