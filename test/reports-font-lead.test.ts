@@ -215,6 +215,18 @@ describe('a font lead in branch reports', () => {
     const [plain, led] = [await draw(), await draw('间')];
     expect(pdfText(led)).toContain('门口 间隔 问题 Room 12');
     expect(pdfText(led)).toBe(pdfText(plain));
+    // The lead's Unicode map (with its gap) is compressed at zlib's level 1 (0x7801), PDFKit's at its default.
+    const cmaps = (pdf: Buffer) =>
+      [...pdf.toString('latin1').matchAll(/<<\n((?:\/\w+ [^\n]*\n)*?)>>\nstream\n/g)]
+        .filter((m) => m[1].includes('/Filter /FlateDecode\n'))
+        .map((m) => {
+          const at = m.index + m[0].length;
+          return pdf.subarray(at, at + Number(/\/Length (\d+)\n/.exec(m[1])?.[1]));
+        })
+        .filter((z) => zlib.inflateSync(z).toString('latin1').includes('beginbfrange'));
+    expect(cmaps(led).map((z) => z.subarray(0, 2).toString('hex'))).toEqual(['7801']);
+    expect(cmaps(plain).map((z) => z.subarray(0, 2).toString('hex'))).toEqual(['789c']);
+    expect(zlib.inflateSync(cmaps(led)[0]).toString('latin1')).toMatch(/endcmap\n[^]*end\nend\n$/);
   });
 });
 
