@@ -7,7 +7,7 @@ import { forEachBranchDetail } from './branch-details';
 import { loadCatalogue } from './catalogue';
 import { fileName } from './files';
 import { Report, ReportFile, type FileKind, type ReportFileAttrs } from './model';
-import { ALONE, openRenderer, threadsFor, type HeapCap } from './render-pool';
+import { openRenderer, threadsFor } from './render-pool';
 import type { RenderTask } from './render-task';
 import type { ReportVisit } from './report-visit';
 import type { VisitSpill } from './spill';
@@ -112,7 +112,7 @@ export async function renderAll(
     if (!done.has('bank')) {
       const submitBank: SubmitAll = (submit) =>
         submit({ scope: 'bank', kind: 'bank', name: s.bank.name }, { kind: 'bank' });
-      await renderBatch(s, Math.min(1, threads), storing, lease, submitBank, put, ALONE);
+      await renderBatch(s, Math.min(1, threads), storing, lease, submitBank, put);
     }
   } finally {
     clearInterval(beat);
@@ -164,9 +164,8 @@ async function renderBatch(
   onLeaseLost: (fail: (e: unknown) => void) => void,
   submitAll: SubmitAll,
   put: (t: Target, pdf: Buffer) => Promise<void>,
-  heap?: HeapCap,
 ): Promise<void> {
-  const renderer = await openRenderer(s, threads, undefined, heap);
+  const renderer = await openRenderer(s, threads);
   if (renderer.threads)
     logger.info({ threads: renderer.threads, limits: renderer.limits }, 'render threads started for the close');
   const tasks = limiter(Math.max(1, 2 * renderer.threads));

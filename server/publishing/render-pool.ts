@@ -76,21 +76,10 @@ require(workerData.entry);
 const YOUNG_GENERATION_MB = 16;
 export const DEFAULT_OLD_GENERATION_MB = 256;
 
+/** A cap on the threads' old generation: a number of MB, `null` for none, unset for REPORT_RENDER_HEAP_MB's. */
 export interface HeapCap {
-  /** The cap on the threads' old generation: MB, `null` for none, unset for REPORT_RENDER_HEAP_MB's. */
   oldGenerationMb?: number | null;
-  /** Their young generation, MB (YOUNG_GENERATION_MB unless set). */
-  youngGenerationMb?: number;
 }
-
-/**
- * A thread rendering alone at the end of a close (the bank report, which lays out every branch and
- * keeps ~180 MB alive): a larger young generation, as the branch threads are gone by then. The large
- * bank's report (25,000 branches) on such a thread, alternated in one process (2026-12-06): 16 MB,
- * 8.1–11.2 s (10.6–14.7 s of CPU, about a third of it collecting); 32 MB, 7.4–7.5 s (9.7–9.9 s);
- * 64 MB no faster (7.4–10.1 s), and the close's peak reached 599 MB with it.
- */
-export const ALONE: HeapCap = { youngGenerationMb: 32 };
 
 export function heapLimit(
   cap: HeapCap = {},
@@ -100,7 +89,7 @@ export function heapLimit(
   const fromEnv = set === undefined || set === '' ? DEFAULT_OLD_GENERATION_MB : Number(set);
   const mb = cap.oldGenerationMb === undefined ? fromEnv : cap.oldGenerationMb;
   return {
-    maxYoungGenerationSizeMb: cap.youngGenerationMb ?? YOUNG_GENERATION_MB,
+    maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
     ...(typeof mb === 'number' && Number.isInteger(mb) && mb >= 16 ? { maxOldGenerationSizeMb: mb } : {}),
   };
 }
@@ -215,7 +204,7 @@ export async function threadRenderer(
         { err: e, kind: job.task.kind, capMb: limits.maxOldGenerationSizeMb },
         "a report outgrew its render thread's heap cap: rendered again on a thread without the cap",
       );
-      renderUncapped(s, job.task, startTimeoutMs, cap).then(job.resolve, job.reject);
+      renderUncapped(s, job.task, startTimeoutMs).then(job.resolve, job.reject);
     }
     start().then(dispatch, (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
   };
@@ -252,13 +241,8 @@ export async function threadRenderer(
 }
 
 /** One report on a thread of its own with no cap on its old generation. */
-async function renderUncapped(
-  s: ReportSnapshot,
-  task: RenderTask,
-  startTimeoutMs: number,
-  cap: HeapCap,
-): Promise<Buffer> {
-  const alone = await threadRenderer(s, 1, startTimeoutMs, { ...cap, oldGenerationMb: null });
+async function renderUncapped(s: ReportSnapshot, task: RenderTask, startTimeoutMs: number): Promise<Buffer> {
+  const alone = await threadRenderer(s, 1, startTimeoutMs, { oldGenerationMb: null });
   try {
     return await alone.render(task);
   } finally {
