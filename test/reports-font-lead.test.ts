@@ -9,7 +9,7 @@ import type { ReportSnapshot } from '../reports/types';
 import { LEAD_SAMPLES, leadLearner } from '../server/publishing/lead-learner';
 import { threadRenderer } from '../server/publishing/render-pool';
 import { packTask, renderPacked, renderTask, sharedPart, type RenderTask } from '../server/publishing/render-task';
-import { fixtureSnapshot, pdfPixels, pdfText, withBranchDetail } from './helpers/reports';
+import { BLANK_PAGE_META, fixtureSnapshot, pdfPixels, pdfText, withBranchDetail } from './helpers/reports';
 
 /**
  * A font lead (reports/font-lead.ts): the glyphs every branch report of a close draws lead its font
@@ -120,16 +120,6 @@ function fontFileOf(pdf: Buffer): { compressed: Buffer; raw: Buffer } {
   return { compressed, raw: zlib.inflateSync(compressed) };
 }
 
-const META = {
-  headerLeft: '',
-  headerRight: '',
-  footerLeft: '',
-  pageLabel: () => '',
-  title: 't',
-  author: 'a',
-  createdAt: new Date('2026-12-06T00:00:00Z'),
-};
-
 describe('a font lead in branch reports', () => {
   const s = fixtureSnapshot({ branches: 12 });
   const slice = (code: string): ReportSnapshot => withBranchDetail(s, code, 3);
@@ -181,7 +171,7 @@ describe('a font lead in branch reports', () => {
   test("a subset starting with a lead met before takes the lead's kept glyph entries: the font file fontkit's own encoder makes", () => {
     type Subset = { glyphs: number[]; encode(): Uint8Array; includeGlyph(g: number): number; _addGlyph?: unknown };
     const subsetOf = (fontLead: string, text: string) => {
-      const r = new ReportDoc(META, undefined, fontLead);
+      const r = new ReportDoc(BLANK_PAGE_META, undefined, fontLead);
       r.para(text);
       return (r.doc as unknown as { _font: { subset: Subset } })._font.subset;
     };
@@ -208,7 +198,7 @@ describe('a font lead in branch reports', () => {
     // 间 is drawn from 门 and a piece that is no character; with the lead "间" both come before
     // anything is drawn, the piece without a character (a gap in the Unicode map).
     const draw = async (fontLead?: string) => {
-      const r = new ReportDoc(META, undefined, fontLead);
+      const r = new ReportDoc(BLANK_PAGE_META, undefined, fontLead);
       r.para('门口 间隔 问题 Room 12');
       return r.finish();
     };

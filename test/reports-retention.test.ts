@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ReportDoc } from '../reports/doc';
 import { reportFont } from '../reports/fonts';
+import { BLANK_PAGE_META } from './helpers/reports';
 
 /**
  * A finished report must not outlive itself. An object given a property that holds a closure over
@@ -12,20 +13,10 @@ import { reportFont } from '../reports/fonts';
  * the font subset's in reports/fonts.ts) are one function for every document.
  */
 
-const meta = {
-  headerLeft: 'h',
-  headerRight: 'h',
-  footerLeft: 'f',
-  pageLabel: () => '1',
-  title: 't',
-  author: 'a',
-  createdAt: new Date(0),
-};
-
 describe('an ended report is not kept by the render hooks', () => {
   it('uses one hook function for every document, page and font subset', async () => {
-    const a = new ReportDoc(meta);
-    const b = new ReportDoc(meta);
+    const a = new ReportDoc(BLANK_PAGE_META);
+    const b = new ReportDoc(BLANK_PAGE_META);
     type Hooked = {
       widthOfString: unknown;
       heightOfString: unknown;
@@ -51,8 +42,11 @@ describe('an ended report is not kept by the render hooks', () => {
     await Promise.all([a.finish(), b.finish()]);
     // The two-pass reports' page hooks (bank and region reports of a large bank).
     type Paged = { addPage: unknown; addContent: unknown };
-    const count = [new ReportDoc(meta, { mode: 'count' }), new ReportDoc(meta, { mode: 'count' })];
-    const stream = new ReportDoc(meta, { mode: 'stream', pages: 1 });
+    const count = [
+      new ReportDoc(BLANK_PAGE_META, { mode: 'count' }),
+      new ReportDoc(BLANK_PAGE_META, { mode: 'count' }),
+    ];
+    const stream = new ReportDoc(BLANK_PAGE_META, { mode: 'stream', pages: 1 });
     const [c1, c2, s1p] = [...count, stream].map((r) => r.doc as unknown as Paged);
     expect(c1.addPage).toBe(c2.addPage);
     expect(c1.addPage).toBe(s1p.addPage);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
+import type { PageMeta } from '../../reports/doc';
 import { Assignment } from '../../server/assignments/model';
 import { Questionnaire, QuestionnaireVersion } from '../../server/questionnaires/model';
 import { scoreVisit, type ScoringSection } from '../../server/rules/scoring';
@@ -46,6 +47,17 @@ export function pdfPixels(pdf: Buffer): Buffer[] {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Header, footer and metadata for a bare test document (a ReportDoc) whose page texts no test reads. */
+export const BLANK_PAGE_META: PageMeta = {
+  headerLeft: '',
+  headerRight: '',
+  footerLeft: '',
+  pageLabel: () => '',
+  title: 't',
+  author: 'a',
+  createdAt: new Date('2026-12-06T00:00:00Z'),
+};
 
 export function pdfPageCount(pdf: Buffer): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-info-'));
