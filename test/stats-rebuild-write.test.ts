@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { writeQuarter, type QuarterFigures } from '../server/stats/rebuild';
-import { StatsBank, StatsBranch, StatsBucket } from '../server/stats/model';
-import { unpackValue } from '../server/stats/store';
+import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from '../server/stats/model';
+import { packValue, unpackValue } from '../server/stats/packing';
 import type { Contribution } from '../server/stats/contribution';
 import type { AreaSummary } from '../server/stats/summaries';
 import { startTestApp, stopTestApp } from './helpers/app';
@@ -93,4 +93,30 @@ test('written again: right records are left alone, one changed in a later batch 
   expect([...after].filter(([code]) => code !== 'B01100').every(([, r]) => r.seq === 1_000)).toBe(true);
   const areas = await bankAreas(bankId);
   expect(Object.values(areas).reduce((n, a) => n + a.branches, 0)).toBe(BRANCHES - 1);
+});
+
+/** Every record of the quarter (branch, bucket, region, bank) as stored: id → seq and packed text. */
+async function allRecords(bankId: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const m of [StatsBranch, StatsBucket, StatsRegion, StatsBank] as const) {
+    const docs = await (m as typeof StatsBranch).find({ bankId, quarter: QUARTER }, { seq: 1, packed: 1 }).lean();
+    for (const d of docs) out.set(String(d._id), `${d.seq} ${d.packed}`);
+  }
+  return out;
+}
+
+test('packed on a thread (a large quarter), every record is the very text packed in process', async () => {
+  const bankId = new Types.ObjectId().toString();
+  const f = figures();
+  await writeQuarter(bankId, QUARTER, f, 1_000, { packThreadFrom: 1 });
+  const onThread = await allRecords(bankId);
+  for (const m of [StatsBranch, StatsBucket, StatsRegion, StatsBank] as const)
+    await (m as typeof StatsBranch).deleteMany({ bankId });
+  await writeQuarter(bankId, QUARTER, f, 1_000, { packThreadFrom: Infinity });
+  const inProcess = await allRecords(bankId);
+  expect(onThread.size).toBe(BRANCHES + (await StatsBucket.countDocuments({ bankId })) + REGIONS.length + 1);
+  expect(onThread).toEqual(inProcess);
+  // And in process is packValue itself.
+  for (const [code, b] of f.branches)
+    expect(inProcess.get(`${bankId}:${QUARTER}:${code}`)).toBe(`1000 ${packValue(b.entries)}`);
 });

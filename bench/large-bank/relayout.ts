@@ -6,7 +6,8 @@ import {
   type BucketBranches,
   type RegionBuckets,
 } from '../../server/stats/buckets';
-import { bucketId, packValue, regionId, unpackValue } from '../../server/stats/store';
+import { packValue, unpackValue } from '../../server/stats/packing';
+import { bucketId, regionId } from '../../server/stats/store';
 import type { AreaSummary } from '../../server/stats/summaries';
 import { DB_NAME, log } from './settings';
 

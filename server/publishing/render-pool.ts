@@ -1,8 +1,8 @@
 import os from 'node:os';
-import path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ReportSnapshot } from '../../reports/types';
 import { logger } from '../platform/logger';
+import { threadSource } from '../platform/threads';
 import { leadLearner } from './lead-learner';
 import { packTask, renderTask, sharedPart, type RenderTask } from './render-task';
 import type { ReplyMessage, TaskMessage } from './render-worker';
@@ -38,28 +38,6 @@ export function threadsFor(files: number, env: NodeJS.ProcessEnv = process.env):
 
 export function inProcessRenderer(s: ReportSnapshot): Renderer {
   return { threads: 0, render: (task) => renderTask(s, task), close: async () => undefined };
-}
-
-/**
- * How a thread loads this module's sibling render-worker: compiled JavaScript next to this file in
- * production (dist/); from the TypeScript sources (benchmarks, tests, `npm run dev`) through SWC,
- * which the worker registers for itself (the main thread's TypeScript hook does not reach threads).
- */
-function workerSource(): { code: string; data: { entry: string; swc: string | null } } {
-  const ts = path.extname(__filename) === '.ts';
-  const entry = path.join(__dirname, `render-worker${ts ? '.ts' : '.js'}`);
-  const swc = ts ? require.resolve('@swc/core') : null;
-  const code = `
-const { workerData } = require('node:worker_threads');
-if (workerData.swc) {
-  const fs = require('node:fs');
-  const { transformSync } = require(workerData.swc);
-  const options = (filename) => ({ filename, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } });
-  require.extensions['.ts'] = (m, filename) => m._compile(transformSync(fs.readFileSync(filename, 'utf8'), options(filename)).code, filename);
-}
-require(workerData.entry);
-`;
-  return { code, data: { entry, swc } };
 }
 
 /**
@@ -123,7 +101,7 @@ export async function threadRenderer(
   startTimeoutMs = 60_000,
   cap: HeapCap = {},
 ): Promise<Renderer> {
-  const { code, data } = workerSource();
+  const { code, data } = threadSource(__dirname, 'render-worker');
   const limits = heapLimit(cap);
   const queue: Pending[] = [];
   const pool: Thread[] = [];
