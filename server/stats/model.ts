@@ -7,12 +7,12 @@ import { Schema, model } from 'mongoose';
  * and each says which version of its parts it was computed from, so a replayed or late update is
  * recognised and changes nothing.
  *
- * The bulky parts are stored as one text (`packed`: JSON, deflated when larger; ./store.ts packValue):
+ * The bulky parts are stored as one text (`packed`: JSON, deflated when larger; ./packing.ts packValue):
  * a record is read and rewritten whole on every change anyway, and as a single value the database
  * neither walks nor re-encodes its inner structure (on the embedded FerretDB that is what costs; see
  * docs/architecture.md). A change rewrites one record of each level, so the levels are cut small: a
  * bucket holds ~1/16 of a region's branch summaries, a region one summary per bucket, the bank one per
- * region. Only this feature reads them, through ./store.ts.
+ * region. Only this feature reads them, through ./store.ts (packed by ./packing.ts).
  */
 const branchSchema = new Schema(
   {
@@ -23,7 +23,7 @@ const branchSchema = new Schema(
     /** The region the branch was last summed into (its current region then). */
     region: { type: String, default: null },
     seq: { type: Number, required: true },
-    /** Packed (./store.ts): visit id → its contribution (or a tombstone `{rev, removed: true}`). */
+    /** Packed (./packing.ts): visit id → its contribution (or a tombstone `{rev, removed: true}`). */
     packed: { type: String, required: true },
   },
   { versionKey: false, timestamps: { createdAt: false, updatedAt: true } },
