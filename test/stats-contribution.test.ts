@@ -168,4 +168,36 @@ describe('contributionOf', () => {
     expect(contributionOf(visit({ answers: null }), items).items).toEqual([]);
     expect(contributionOf(visit(), items).items).toEqual([]);
   });
+
+  test('every visit with the same outcome of an item shares one frozen result (a quarter holds 3 million of them)', () => {
+    const items = new Map<string, ItemInfo>([
+      ['greet', item('greet')],
+      ['kyc', item('kyc', { sectionKey: 'sales_compliance' })],
+    ]);
+    const answered = (greet: string, kyc: string) =>
+      contributionOf(
+        visit({
+          answers: [
+            { itemKey: 'greet', value: greet },
+            { itemKey: 'kyc', value: kyc },
+          ],
+        }),
+        items,
+      ).items;
+    const [a, b, c] = [answered('yes', 'no'), answered('yes', 'no'), answered('no', 'yes')];
+    expect(b[0]).toBe(a[0]);
+    expect(b[1]).toBe(a[1]);
+    expect(c[0]).not.toBe(a[0]);
+    expect(c).toEqual([
+      { key: 'greet', section: 'greeting', failed: true },
+      { key: 'kyc', section: 'sales_compliance', failed: false },
+    ]);
+    expect(answered('no', 'yes')[0]).toBe(c[0]);
+    expect([...a, ...c].every((r) => Object.isFrozen(r))).toBe(true);
+    // Another version's item of the same key is its own.
+    expect(
+      contributionOf(visit({ answers: [{ itemKey: 'greet', value: 'yes' }] }), new Map([['greet', item('greet')]]))
+        .items[0],
+    ).not.toBe(a[0]);
+  });
 });
