@@ -10,9 +10,9 @@ import { packJson } from './packing';
  * of it deflating the branch records; on the thread that runs beside the summing up and the writes.
  * (Turning the entries into JSON stays here, where they are: copied to a thread as objects they cost
  * more than their JSON. Sending each entry's JSON to the thread while the visits stream slowed the
- * stream by more than it saved.) A small quarter stays in process: a thread costs ~0.1 s to start.
- * A thread that fails or ends leaves nothing unpacked: what it was asked, and everything after, is
- * packed in process.
+ * stream by more than it saved.) A small quarter stays in process, where a thread would not pay for
+ * its start. A thread that fails or ends leaves nothing unpacked: what it was asked, and everything
+ * after, is packed in process.
  */
 export interface Packer {
   /** packJson of each text, in order. */
