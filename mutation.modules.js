@@ -22,8 +22,9 @@ module.exports = {
   'server/rules/clock-text.ts': ['test/clock-text.test.ts'],
   'server/rules/agenda.ts': ['test/home-agenda.test.ts'],
   'server/stats/contribution.ts': ['test/stats-contribution.test.ts', 'test/answer-words.test.ts'],
-  'server/stats/summaries.ts': ['test/stats-summaries.test.ts'],
+  'server/stats/summaries.ts': ['test/stats-summaries.test.ts', 'test/stats-branch-build.test.ts'],
   'server/stats/buckets.ts': ['test/stats-buckets.test.ts'],
+  'server/stats/branch-build.ts': ['test/stats-branch-build.test.ts'],
   'server/results/figures.ts': ['test/results-figures.test.ts'],
   // SPEC §11–12: the intervals, Welch's test, Krippendorff's alpha, bias and leniency.
   'server/rules/confidence.ts': ['test/confidence-rules.test.ts'],

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await configureFor(db.uri());
     await mongoose.connect(db.uri(), { dbName: 'bench_sync', monitorCommands: true });
     const { applyEntry } = await import('../server/stats/apply');
-    const { writeQuarter } = await import('../server/stats/rebuild');
+    const { sourcesOf, writeQuarter } = await import('../server/stats/rebuild');
     const previous = await import('./stats-sync-previous');
     const bankId = new Types.ObjectId().toString();
     const branches = new Map<string, { region: string; entries: Record<string, Contribution> }>();
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       branches.set(code(i), { region: REGION, entries });
     }
     const t0 = Date.now();
-    await writeQuarter(bankId, QUARTER, { branches }, Date.now());
+    await writeQuarter(bankId, QUARTER, sourcesOf({ branches }), Date.now());
     await widenBank(bankId);
     await previous.seed(mongoose, packedSchema, bankId, QUARTER, REGION, REGIONS, branches);
     log(`seeded ${BRANCHES} branches × ${VISITS_PER_BRANCH} visits, both layouts, in ${Date.now() - t0} ms`);

@@ -1,5 +1,5 @@
 import { Types, type Mongoose, type Schema } from 'mongoose';
-import { countedEntries, type BranchEntries, type Entry } from '../server/stats/apply';
+import { countedEntries, type BranchEntries, type Entry } from '../server/stats/branch-build';
 import type { Contribution } from '../server/stats/contribution';
 import { readPacked, updatePacked, type Packed, type PackedModel } from '../server/stats/store';
 import {

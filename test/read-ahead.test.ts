@@ -58,3 +58,21 @@ test('a failure of the source reaches the consumer after the items before it', a
   ).rejects.toThrow('failed at 7');
   expect(out).toEqual([0, 1, 2, 3, 4, 5, 6]);
 });
+
+test("the source's next request goes out before the consumer works on what it handed over", async () => {
+  const log: string[] = [];
+  async function* source() {
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setImmediate(r)); // the reply comes in
+      yield i;
+      // Asked for the next: a driver sends the request after a process.nextTick (its connection pool).
+      await new Promise((r) => process.nextTick(r));
+      log.push(`asked after ${i}`);
+    }
+  }
+  for await (const i of readAhead(source(), 2)) {
+    log.push(`work on ${i}`);
+    for (let k = 0; k < 1000; k++) await Promise.resolve(); // an await per visit of the batch
+  }
+  expect(log).toEqual(['asked after 0', 'work on 0', 'asked after 1', 'work on 1', 'asked after 2', 'work on 2']);
+});

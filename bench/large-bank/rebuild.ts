@@ -17,10 +17,10 @@ export interface RebuildTimes {
 }
 
 async function stream(bankId: string, quarter: string): Promise<{ ms: number; visits: number }> {
-  const { visitsForStats } = await import('../../server/visits/service');
+  const { visitBatchesForStats } = await import('../../server/visits/service');
   const t0 = performance.now();
   let visits = 0;
-  for await (const v of visitsForStats(bankId, quarter)) if (v) visits += 1;
+  for await (const batch of visitBatchesForStats(bankId, quarter)) for (const v of batch) if (v) visits += 1;
   return { ms: performance.now() - t0, visits };
 }
 

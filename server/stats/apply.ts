@@ -4,7 +4,8 @@ import { BoundedCache } from '../platform/cache';
 import { claimedAt } from '../platform/db/write-claims';
 import { NotFoundError } from '../platform/errors';
 import { COUNTED_STATUSES, visitForStats, type VisitForStats } from '../visits/service';
-import { contributionOf, type Contribution, type ItemInfo } from './contribution';
+import { contributionOf, type ItemInfo } from './contribution';
+import { countedEntries, type BranchEntries, type Entry } from './branch-build';
 import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
 import { bankQuarterId, branchId, bucketId, rebuildClaimKey, regionId, updatePacked, type Packed } from './store';
 import { summarizeBranch, type AreaSummary } from './summaries';
@@ -22,10 +23,10 @@ import { noteSynced } from './recent';
  *   region → its summary in the bank record (tied to the region record's seq)
  * A replayed, retried or concurrent sync therefore changes nothing twice, and one that died half-way
  * is completed by the next sync of the same visit (the pending-change note stays until then). Each
- * step rewrites one record of its level, each a small part of the bank (./buckets.ts).
+ * step rewrites one record of its level, each a small part of the bank (./buckets.ts). What a
+ * branch record holds per visit is in ./branch-build.ts.
  */
-export type Entry = Contribution | { rev: number; removed: true };
-export type BranchEntries = Record<string, Entry>;
+
 /** The bank record's value: region → its summary. */
 export type BankAreas = Record<string, AreaSummary>;
 
@@ -56,11 +57,6 @@ export async function itemsOfVersion(
 export async function entryOf(v: VisitForStats): Promise<Entry> {
   if (!isCounted(v.status)) return { rev: v.rev, removed: true };
   return contributionOf(v, await itemsOfVersion(String(v.questionnaireId), v.questionnaireVersion));
-}
-
-/** The contributions of a branch record, tombstones left out. */
-export function countedEntries(entries: BranchEntries): Record<string, Contribution> {
-  return Object.fromEntries(Object.entries(entries).filter((e): e is [string, Contribution] => !('removed' in e[1])));
 }
 
 /** Fault points for the tests that kill the sync between its steps. */

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
-import { putBranchSummary, rollBranch, type BranchEntries } from './apply';
+import { putBranchSummary, rollBranch } from './apply';
+import type { BranchEntries } from './branch-build';
 import { StatsBranch } from './model';
 import { readPacked } from './store';
 import { summarizeBranch } from './summaries';

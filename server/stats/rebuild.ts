@@ -3,15 +3,15 @@ import { release, takeOverStale } from '../platform/db/write-claims';
 import { isDuplicateKey } from '../platform/db/duplicate-key';
 import { readAhead } from '../platform/db/read-ahead';
 import { ConflictError } from '../platform/errors';
-import { visitQuarters, visitsForStats } from '../visits/service';
-import { countedEntries, entryOf, type BankAreas, type BranchEntries } from './apply';
+import { visitBatchesForStats, visitQuarters } from '../visits/service';
+import { entryOf, type BankAreas } from './apply';
+import { BranchBuild, entriesSource, type BranchEntries, type BranchSource, type Entry } from './branch-build';
 import { bucketPart, intoBuckets, regionSummary, type BucketBranches, type RegionBuckets } from './buckets';
 import { catchUp } from './catch-up';
 import { StatsBank, StatsBranch, StatsBucket, StatsRegion } from './model';
 import { bankQuarterId, branchId, bucketId, rebuildClaimKey, regionId, type PackedModel } from './store';
 import { packValue, unpackValue } from './packing';
 import { packerFor, type Packer } from './pack-thread';
-import { summarizeBranch } from './summaries';
 
 /**
  * Recomputing a bank's statistics from its visits (`stats rebuild`), quarter by quarter. While it
@@ -28,20 +28,51 @@ export interface BranchFigures {
   entries: BranchEntries;
 }
 
+/** A quarter's branch records as they are written: by branch code, each one's JSON and summary. */
+export interface QuarterSources {
+  branches: Map<string, BranchSource>;
+}
+
 const LEASE_MS = 30 * 60_000;
-/** Visits read ahead of the work on them: two of the cursor's batches. */
-const READ_AHEAD = 2000;
+/** The cursor's batches read ahead of the work on them. */
+const BATCHES_AHEAD = 2;
+
+/** Every visit of a quarter as the entry its branch record should hold, in the order they are read. */
+async function readEntries(
+  bankId: string,
+  quarter: string,
+  add: (code: string, region: string, visitId: string, entry: Entry) => void,
+): Promise<void> {
+  // Read ahead: the database prepares the next batch of visits while this works out the contributions.
+  for await (const batch of readAhead(visitBatchesForStats(bankId, quarter), BATCHES_AHEAD))
+    for (const v of batch) add(v.branchCode, v.region, String(v._id), await entryOf(v));
+}
 
 /** Recomputes what the statistics of one quarter should be, from the visits (nothing written). */
 export async function recompute(bankId: string, quarter: string): Promise<QuarterFigures> {
   const branches = new Map<string, BranchFigures>();
-  // Read ahead: the database prepares the next batch of visits while this works out the contributions.
-  for await (const v of readAhead(visitsForStats(bankId, quarter), READ_AHEAD)) {
-    let b = branches.get(v.branchCode);
-    if (!b) branches.set(v.branchCode, (b = { region: v.region, entries: {} }));
-    b.entries[String(v._id)] = await entryOf(v);
-  }
+  await readEntries(bankId, quarter, (code, region, visitId, entry) => {
+    let b = branches.get(code);
+    if (!b) branches.set(code, (b = { region, entries: {} }));
+    b.entries[visitId] = entry;
+  });
   return { branches };
+}
+
+/** The branch records of a quarter as a rebuild writes them, built while its visits stream in. */
+export async function buildQuarter(bankId: string, quarter: string): Promise<QuarterSources> {
+  const branches = new Map<string, BranchBuild>();
+  await readEntries(bankId, quarter, (code, region, visitId, entry) => {
+    let b = branches.get(code);
+    if (!b) branches.set(code, (b = new BranchBuild(region)));
+    b.add(visitId, entry);
+  });
+  return { branches };
+}
+
+/** What writeQuarter writes of figures worked out from the entries (recompute's). */
+export function sourcesOf(f: QuarterFigures): QuarterSources {
+  return { branches: new Map([...f.branches].map(([code, b]) => [code, entriesSource(b.region, b.entries)])) };
 }
 
 export async function rebuild(bankId: string, quarter?: string): Promise<{ quarters: string[]; branches: number }> {
@@ -60,7 +91,7 @@ async function rebuildQuarter(bankId: string, quarter: string): Promise<number> 
   try {
     // The stored branch records are read while the visits stream (two reads at once, not one after the other).
     const [figures, stored] = await Promise.all([
-      recompute(bankId, quarter),
+      buildQuarter(bankId, quarter),
       storedRecords(StatsBranch, new Types.ObjectId(bankId), quarter),
     ]);
     await writeQuarter(bankId, quarter, figures, Date.now(), { stored });
@@ -198,7 +229,7 @@ async function writeChanged(
 export async function writeQuarter(
   bankId: string,
   quarter: string,
-  f: QuarterFigures,
+  f: QuarterSources,
   seq: number,
   given: { stored?: Map<string, StoredRecord>; packThreadFrom?: number } = {},
 ): Promise<void> {
@@ -264,7 +295,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const PACKED_AHEAD = 2;
 
 /** The quarter's branches region by region (a region's buckets are made once its last branch is summed up). */
-function inRegionOrder(f: QuarterFigures): { code: string; region: string }[] {
+function inRegionOrder(f: QuarterSources): { code: string; region: string }[] {
   const byRegion = new Map<string, string[]>();
   for (const [code, b] of f.branches) {
     const codes = byRegion.get(b.region);
@@ -300,7 +331,7 @@ function regionBuckets(bankId: string, quarter: string, region: string, branches
 async function writeBranches(
   bankId: string,
   quarter: string,
-  f: QuarterFigures,
+  f: QuarterSources,
   w: Writing,
   stored: Map<string, StoredRecord>,
 ): Promise<MadeBucket[]> {
@@ -311,7 +342,7 @@ async function writeBranches(
   const packing: Promise<string[]>[] = [];
   const packAhead = (i: number) => {
     if (i >= batches.length || i < packing.length) return; // asked in order, each once
-    packing[i] = w.packer.pack(batches[i].map(({ code }) => JSON.stringify(f.branches.get(code)?.entries)));
+    packing[i] = w.packer.pack(batches[i].map(({ code }) => (f.branches.get(code) as BranchSource).json()));
     packing[i].catch(() => undefined); // handled where it is awaited, maybe after a failure elsewhere
   };
   const kept = new Set<string>();
@@ -321,9 +352,7 @@ async function writeBranches(
   for (let i = 0; i < batches.length; i++) {
     for (let ahead = i; ahead <= i + PACKED_AHEAD; ahead++) packAhead(ahead);
     // Summed up while the batch is packed; each summary gets its record's seq once that is known.
-    const summaries = batches[i].map(({ code }) =>
-      summarizeBranch(countedEntries((f.branches.get(code) as BranchFigures).entries), w.seq),
-    );
+    const summaries = batches[i].map(({ code }) => (f.branches.get(code) as BranchSource).summary(w.seq));
     const packed = await packing[i];
     const inserts: Replacement[] = [];
     const replaces: Replacement[] = [];

@@ -1,4 +1,5 @@
-import { countedEntries, type BankAreas, type BranchEntries } from './apply';
+import type { BankAreas } from './apply';
+import { countedEntries, type BranchEntries } from './branch-build';
 import { bucketOf, regionViolations, type BranchViolation, type BucketBranches } from './buckets';
 import { catchUp } from './catch-up';
 import type { Contribution } from './contribution';

@@ -79,27 +79,29 @@ function addItems(into: Record<string, ItemCount>, key: string, c: ItemCount): v
 
 /** A branch's quarter from the contributions of its counted visits (keyed by visit id). */
 export function summarizeBranch(visits: Readonly<Record<string, Contribution>>, seq: number): BranchSummary {
-  const out: BranchSummary = {
-    seq,
-    visits: 0,
-    scores: slots(),
-    items: {},
-    violations: [],
-    disputed: 0,
-    staff: {},
-    auditors: {},
-  };
-  for (const id of Object.keys(visits).sort()) {
-    const c = visits[id];
-    out.visits += 1;
-    c.scores.forEach((s, i) => addObservation(out.scores[i], s));
-    for (const r of c.items) addAnswer(out.items, r);
-    for (const v of c.violations) out.violations.push({ visitId: id, ...v, disputed: c.disputed });
-    if (c.disputed) out.disputed += 1;
-    for (const s of c.staffIds) addPerson(out.staff, s, c.scores);
-    addPerson(out.auditors, c.auditorId, c.scores);
-  }
+  const out = emptyBranchSummary(seq);
+  for (const id of Object.keys(visits).sort()) addVisit(out, id, visits[id]);
   return out;
+}
+
+/** A branch with no visit yet (what summarizeBranch starts from). */
+export function emptyBranchSummary(seq: number): BranchSummary {
+  return { seq, visits: 0, scores: slots(), items: {}, violations: [], disputed: 0, staff: {}, auditors: {} };
+}
+
+/**
+ * Adds one counted visit to a branch's summary. A summary is the same whatever order its visits are
+ * added in, up to the last bits of its sums (floating point) and the order of its keys and
+ * violations: summarizeBranch adds them by visit id, and so must anyone who wants its exact result.
+ */
+export function addVisit(out: BranchSummary, id: string, c: Contribution): void {
+  out.visits += 1;
+  c.scores.forEach((s, i) => addObservation(out.scores[i], s));
+  for (const r of c.items) addAnswer(out.items, r);
+  for (const v of c.violations) out.violations.push({ visitId: id, ...v, disputed: c.disputed });
+  if (c.disputed) out.disputed += 1;
+  for (const s of c.staffIds) addPerson(out.staff, s, c.scores);
+  addPerson(out.auditors, c.auditorId, c.scores);
 }
 
 /** The branch's scores (means per slot), null where it has no observation. */

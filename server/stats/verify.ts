@@ -1,7 +1,7 @@
-import type { BankAreas, BranchEntries } from './apply';
+import { entryOf, type BankAreas } from './apply';
+import { countedEntries, type BranchEntries } from './branch-build';
 import { logger } from '../platform/logger';
 import { visitForStats } from '../visits/service';
-import { countedEntries, entryOf } from './apply';
 import { bucketOf, bucketPart, intoBuckets, regionSummary, type BucketBranches, type RegionBuckets } from './buckets';
 import { catchUp } from './catch-up';
 import { takeRecent } from './recent';

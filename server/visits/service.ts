@@ -55,7 +55,7 @@ export {
   visitCountsByStatus,
   visitForStats,
   visitQuarters,
-  visitsForStats,
+  visitBatchesForStats,
   type VisitForStats,
 } from './readers';
 
