@@ -33,14 +33,13 @@ export function entriesSource(region: string, entries: BranchEntries): BranchSou
 /**
  * A branch record built as its visits stream in (a rebuild reads a quarter's 100,000 visits, then
  * writes 25,000 branches). Each entry is turned into its JSON as it comes and its contribution summed
- * up at once, so what is kept is text, and what is left for the write is joining it: the
- * contributions themselves, ~10 objects each, become garbage at once instead of staying until the
- * end (the collector traced them on every pass while the visits streamed).
+ * up at once, while the read waits on the database anyway, so what is left for the write is joining
+ * the texts: writing the large bank's quarter took 3.0–3.7 s instead of 4.0–4.6 (BENCHMARKS.md).
  *
  * Both results equal those of entriesSource over the entries the same visits would make, one after
  * the other, into an object (a visit read twice keeps its first place and its last entry). The summed
- * up summary is summarizeBranch's exactly as long as the ids come in ascending order, as they do when
- * visits are read in the order they were stored; and the joined JSON is the object's as long as no
+ * up summary is summarizeBranch's exactly as long as the ids come in ascending order, as they mostly do
+ * when visits are read in the order they were stored; and the joined JSON is the object's as long as no
  * id is an array index (JSON.stringify lists those first) and none comes twice. A branch whose ids
  * do not is worked out again from its entries, parsed back from their JSON.
  */
