@@ -28,6 +28,14 @@ test('a small quarter packs in process, a large one on a thread', async () => {
   }
 });
 
+test('a thread that cannot start: the quarter is packed in process', async () => {
+  const packer = packerFor(10, 1, () => {
+    throw new Error('no threads left');
+  });
+  expect(packer).toBe(inProcessPacker);
+  expect(await packer.pack(texts(3, 'd'))).toEqual(texts(3, 'd').map(packJson));
+});
+
 test('the thread packs every text as packJson does, in order, requests answered in the order asked', async () => {
   const packer = packerFor(1, 1);
   try {

@@ -10,9 +10,10 @@ import { packJson } from './packing';
  * of it deflating the branch records; on the thread that runs beside the summing up and the writes.
  * (Turning the entries into JSON stays here, where they are: copied to a thread as objects they cost
  * more than their JSON. Sending each entry's JSON to the thread while the visits stream slowed the
- * stream by more than it saved.) A small quarter stays in process, where a thread would not pay for
- * its start. A thread that fails or ends leaves nothing unpacked: what it was asked, and everything
- * after, is packed in process.
+ * stream by more than it saved, measured before the read's wait on each batch was found:
+ * platform/db/read-ahead.ts.) A small quarter stays in process, where a thread would not pay for
+ * its start. A thread that cannot start, fails or ends leaves nothing unpacked: what it was asked,
+ * and everything after, is packed in process.
  */
 export interface Packer {
   /** packJson of each text, in order. */
@@ -27,8 +28,19 @@ export const THREAD_FROM = 5_000;
 /** The thread holds only the texts it is asked to pack (a few MB at a time). */
 const HEAP_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 
-export function packerFor(records: number, threadFrom = THREAD_FROM): Packer {
-  return records >= threadFrom ? threadPacker() : inProcessPacker;
+/** `startThread` is for the tests (a thread that cannot start). */
+export function packerFor(records: number, threadFrom = THREAD_FROM, startThread = threadPacker): Packer {
+  if (records < threadFrom) return inProcessPacker;
+  try {
+    return startThread();
+  } catch (e) {
+    // A thread that cannot start (no memory, no threads left) packs nothing: the rebuild packs in process.
+    logger.warn(
+      { why: e instanceof Error ? e.message : String(e) },
+      'the statistics packing thread did not start: packing in process',
+    );
+    return inProcessPacker;
+  }
 }
 
 export const inProcessPacker: Packer = { pack: async (jsons) => jsons.map(packJson), close: async () => undefined };
