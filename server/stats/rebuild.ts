@@ -324,9 +324,10 @@ function regionBuckets(bankId: string, quarter: string, region: string, branches
 /**
  * Writes the branch records and returns the bucket records that sum them up (not yet written). The
  * records go out in batches, and the work on them overlaps on two cores: while a batch is written,
- * the next is summed up and compared, and the ones after it are deflated (on a thread for a large
- * quarter: writing the large bank's 25,000 branches took 3.7–4.4 s instead of 4.4–5.3). What is
- * written, and in what order, is as before: every branch record, region by region, then the buckets.
+ * the next is summed up (a rebuild's already is: ./branch-build.ts) and compared, and the ones after
+ * it are deflated (on a thread for a large quarter: writing the large bank's 25,000 branches took
+ * 3.7–4.4 s instead of 4.4–5.3). What is written, and in what order, is as before: every branch
+ * record, region by region, then the buckets.
  */
 async function writeBranches(
   bankId: string,
